@@ -1,0 +1,87 @@
+#pragma once
+/// @brief LLM inference prediction: builds the operator graph of a prefill, decode or chunked step for one
+/// device of a TP/PP/EP layout, evaluates every operator on the platform, and checks memory. Pure function of
+/// (platform, model, stack, scenario): no I/O, no globals, thread-safe.
+#include "analysis/ops.hpp"
+#include "analysis/stack.hpp"
+#include "workloads/llm.hpp"
+
+#include <string>
+#include <vector>
+
+namespace rooflab {
+
+enum class Phase : unsigned char { Prefill, Decode, Chunked };
+std::string_view phaseName(Phase p);
+
+struct Scenario {
+    Phase phase = Phase::Decode;
+    int64_t batch = 1;         ///< sequences in the step (prefill: prompts; decode/chunked: decoding sequences)
+    int64_t prompt = 512;      ///< prefill: prompt tokens per sequence
+    int64_t context = 1024;    ///< decode/chunked: tokens already cached per decoding sequence
+    int64_t chunk = 0;         ///< chunked: prefill tokens in the step (from one prompt)
+    int64_t chunkOffset = 0;   ///< chunked: tokens of that prompt already cached
+    int64_t outputTokens = 128;///< request: tokens generated (the first comes from prefill)
+    int tp = 1, pp = 1, ep = 1, dp = 1;
+    int microbatches = 1;      ///< pipeline micro-batches (PP)
+    bool sequenceParallel = false;
+    bool overlapComm = false;
+    DType weights = DType::bf16;
+    DType kv = DType::bf16;
+    DType act = DType::bf16;
+};
+
+/// @brief Memory per device against capacity. "Does not fit" is a result, with the largest batch and context
+/// that would fit.
+struct MemoryUse {
+    double weightsBytes = 0, kvCacheBytes = 0, activationBytes = 0, workspaceBytes = 0;
+    double totalBytes = 0, capacityBytes = 0;
+    bool fits = true;
+    int64_t maxBatch = 0;   ///< largest batch that fits at this context (0: not even one)
+    int64_t maxContext = 0; ///< largest context per sequence that fits at this batch
+};
+
+struct Prediction {
+    bool ok = true;
+    std::string error;                ///< set when !ok (infeasible configuration)
+    std::vector<OpResult> ops;        ///< per-operator table of one device (layers folded into count)
+    double latencyS = 0;              ///< step latency (prefill: TTFT of the batch; decode: time per step)
+    double computeS = 0, memoryS = 0, commS = 0, overheadS = 0; ///< time by what binds each operator
+    double flops = 0;                 ///< per device per step
+    double bytes = 0;                 ///< DRAM bytes per device per step
+    double tokens = 0;                ///< tokens processed (prefill) or generated (decode) per step, all replicas
+    double tokensPerS = 0;            ///< throughput of the whole deployment (DP replicas, PP in flight)
+    double pipelineBubble = 0;        ///< fraction of PP time idle
+    int devices = 1;
+    Bound bound = Bound::Compute;     ///< what binds the step (largest share of time)
+    std::string why;                  ///< one sentence: which roof binds and why
+    MemoryUse memory;
+    std::vector<std::string> notes;   ///< datatype fallbacks, node spans, assumptions
+    double energyJ = 0;               ///< per step, all devices
+};
+
+/// @brief Per-step prediction. Invalid scenarios (tp not dividing heads, pp > layers...) give ok=false.
+Prediction predictStep(const PlatformModel& pm, const LlmArch& model, const StackProfile& stack, const Scenario& s,
+                       bool withOps = true);
+
+/// @brief A whole request: TTFT (prefill), TPOT averaged over the generated tokens as the context grows.
+struct RequestPrediction {
+    Prediction prefill;
+    Prediction decodeFirst;           ///< the first decode step
+    double ttftS = 0, tpotS = 0, e2eS = 0, tokensPerS = 0;
+    double energyPerTokenJ = 0;
+};
+RequestPrediction predictRequest(const PlatformModel& pm, const LlmArch& model, const StackProfile& stack,
+                                 const Scenario& s);
+
+/// @brief Memory per device for the scenario (also part of predictStep).
+MemoryUse memoryUse(const PlatformModel& pm, const LlmArch& model, const StackProfile& stack, const Scenario& s);
+
+/// @brief Expected number of distinct experts that `tokens` tokens touch when each picks `topK` of `experts`
+/// uniformly: E (1 - (1 - k/E)^T).
+double expectedDistinctExperts(double experts, double topK, double tokens);
+
+/// Bytes of the model's weights at datatype `w` (int4 includes group scales).
+double weightBytes(double params, DType w);
+
+} // namespace rooflab

@@ -1,0 +1,273 @@
+#include "analysis/ops.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace rooflab {
+
+std::string_view opClassName(OpClass c) {
+    switch (c) {
+    case OpClass::Gemm: return "gemm";
+    case OpClass::Attention: return "attention";
+    case OpClass::Norm: return "norm";
+    case OpClass::Elementwise: return "elementwise";
+    case OpClass::Rope: return "rope";
+    case OpClass::Embedding: return "embedding";
+    case OpClass::KvAppend: return "kv_append";
+    case OpClass::Collective: return "collective";
+    case OpClass::Other: return "other";
+    }
+    return "?";
+}
+
+std::string_view boundName(Bound b) {
+    switch (b) {
+    case Bound::Compute: return "compute";
+    case Bound::L1: return "l1";
+    case Bound::L2: return "l2";
+    case Bound::L3: return "l3";
+    case Bound::Dram: return "dram";
+    case Bound::Communication: return "communication";
+    case Bound::Overhead: return "overhead";
+    case Bound::Launch: return "launch";
+    }
+    return "?";
+}
+
+std::string_view collectiveName(Collective c) {
+    switch (c) {
+    case Collective::AllReduce: return "all_reduce";
+    case Collective::AllGather: return "all_gather";
+    case Collective::ReduceScatter: return "reduce_scatter";
+    case Collective::AllToAll: return "all_to_all";
+    case Collective::SendRecv: return "send_recv";
+    }
+    return "?";
+}
+
+void finishOp(const PlatformModel& pm, OpResult& r, LaunchMode launch) {
+    double roof = r.computeS;
+    Bound b = Bound::Compute;
+    static constexpr Bound kLevelBound[kMemLevels] = {Bound::L1, Bound::L2, Bound::L3, Bound::Dram};
+    for (int i = 0; i < kMemLevels; ++i) {
+        if (r.memoryS[static_cast<std::size_t>(i)] > roof) {
+            roof = r.memoryS[static_cast<std::size_t>(i)];
+            b = kLevelBound[i];
+        }
+    }
+    if (r.commS > roof) {
+        roof = r.commS;
+        b = Bound::Communication;
+    }
+    const double fixed = pm.kernelOverheadS * r.kernels;
+    double t = roof + fixed;
+    if (fixed > roof)
+        b = Bound::Overhead;
+    // A kernel cannot finish faster than the host (or the graph) can issue it.
+    const double floorS = r.kernels * (launch == LaunchMode::Graph ? pm.graphLaunchS : pm.launchS);
+    if (floorS > t) {
+        r.overheadS = floorS - roof;
+        t = floorS;
+        b = Bound::Launch;
+    } else {
+        r.overheadS = fixed;
+    }
+    r.timeS = t;
+    r.bound = b;
+}
+
+namespace {
+inline double ceilDiv(double a, double b) { return std::ceil(a / b); }
+
+/// Memory time of `bytes` at level i, served by the nearest level that holds `footprint` when it is small.
+inline double levelTime(const PlatformModel& pm, int i, double bytes) {
+    const double bw = pm.bandwidth[static_cast<std::size_t>(i)];
+    return bw > 0 ? bytes / bw : 0.0;
+}
+} // namespace
+
+OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n, double k, DType aType, DType bType,
+                  DType computeType, LaunchMode launch, double batch, double outBytes) {
+    OpResult r;
+    r.name = name;
+    r.cls = OpClass::Gemm;
+    r.computeType = computeType;
+    r.m = static_cast<int64_t>(m);
+    r.n = static_cast<int64_t>(n);
+    r.k = static_cast<int64_t>(k);
+    r.batchCount = batch;
+    r.flops = 2.0 * m * n * k * batch;
+    if (m <= 0 || n <= 0 || k <= 0 || batch <= 0) {
+        r.kernels = 0;
+        return r;
+    }
+    const double aBytes = m * k * bytesPerElement(aType) * batch;
+    double bBytes = k * n * bytesPerElement(bType) * batch;
+    if (bType == DType::int4)
+        bBytes += k * n / 128.0 * 2.0 * batch; // group-wise fp16 scales, group size 128
+    const double cBytes = m * n * outBytes * batch;
+
+    const std::size_t ct = static_cast<std::size_t>(computeType);
+    const double peak = pm.tensorPeak[ct] > 0 ? pm.tensorPeak[ct] : pm.vectorPeakFp32;
+    const double frac = pm.tensorPeak[ct] > 0 ? pm.gemmFraction[ct] : pm.vectorFraction;
+
+    // Tile and wave quantization; split-K fills the machine when there are fewer tiles than units.
+    const double tilesM = ceilDiv(m, pm.tileM), tilesN = ceilDiv(n, pm.tileN);
+    const double tiles = tilesM * tilesN * batch;
+    double split = 1;
+    if (tiles < pm.units)
+        split = std::max(1.0, std::min(std::floor(pm.units / tiles), std::floor(k / pm.minKPerSplit)));
+    const double work = tiles * split;
+    const double waves = ceilDiv(work, pm.units);
+    const double waveUtil = work / (waves * pm.units);
+    const double paddedFlops = 2.0 * tilesM * pm.tileM * tilesN * pm.tileN * k * batch;
+    r.computeS = paddedFlops / (peak * frac * waveUtil);
+
+    r.bytes[kDram] = aBytes + bBytes + cBytes;
+    // Each output tile streams its A rows and B columns through L2 (and shared memory).
+    r.bytes[kL2] = aBytes * tilesN + bBytes * tilesM + cBytes;
+    r.bytes[kL1] = r.bytes[kL2];
+    r.memoryS[kDram] = levelTime(pm, kDram, r.bytes[kDram]);
+    r.memoryS[kL2] = levelTime(pm, kL2, r.bytes[kL2]);
+    r.memoryS[kL1] = pm.bandwidth[kL1] > 0 ? r.bytes[kL1] / (pm.bandwidth[kL1] * pm.units) : 0.0;
+    if (pm.smallMHalf > 0) {
+        // Kernels for skinny GEMMs (few rows) do not reach the roof: ramp-up, too little work per unit.
+        const double penalty = 1.0 + pm.smallMHalf / m;
+        r.computeS *= penalty;
+        r.memoryS[kDram] *= penalty;
+    }
+    r.kernels = 1;
+    finishOp(pm, r, launch);
+    return r;
+}
+
+OpResult evalMemoryOp(const PlatformModel& pm, const char* name, OpClass cls, double bytesRead, double bytesWritten,
+                      double flops, double kernels, LaunchMode launch) {
+    OpResult r;
+    r.name = name;
+    r.cls = cls;
+    r.kernels = kernels;
+    r.computeType = DType::fp32;
+    r.flops = flops;
+    if (kernels <= 0) {
+        // Fused into a neighbouring kernel: its traffic stays in registers.
+        r.timeS = 0;
+        r.bound = Bound::Overhead;
+        return r;
+    }
+    const double total = bytesRead + bytesWritten;
+    const double footprint = total / kernels;
+    // Activations just written by the previous kernel are still in L2 when they fit comfortably.
+    const bool inL2 = pm.capacityBytes[kL2] > 0 && footprint < 0.5 * pm.capacityBytes[kL2];
+    if (inL2) {
+        r.bytes[kL2] = total;
+        r.memoryS[kL2] = levelTime(pm, kL2, total);
+    } else {
+        r.bytes[kDram] = total;
+        r.bytes[kL2] = total;
+        r.memoryS[kDram] = levelTime(pm, kDram, total);
+        r.memoryS[kL2] = levelTime(pm, kL2, total);
+    }
+    r.computeS = pm.vectorPeakFp32 > 0 ? flops / (pm.vectorPeakFp32 * pm.vectorFraction) : 0.0;
+    finishOp(pm, r, launch);
+    return r;
+}
+
+OpResult evalAttention(const PlatformModel& pm, const char* name, const AttentionShape& s, DType computeType,
+                       LaunchMode launch) {
+    OpResult r;
+    r.name = name;
+    r.cls = OpClass::Attention;
+    r.computeType = computeType;
+    r.kernels = 1;
+    // Key positions each query sees: causal over the new tokens, capped by the window.
+    const double past = s.keys - s.queries;
+    double pairs; // (query, key) pairs per sequence per head
+    if (s.causal) {
+        // Query i (0-based among the new ones) sees past + i + 1 keys.
+        const double q = s.queries;
+        pairs = q * past + q * (q + 1) / 2.0;
+        if (s.window > 0) {
+            const double w = s.window;
+            // Sum over queries of min(keys seen, w).
+            double capped = 0;
+            const double firstSeen = past + 1;
+            const double lastSeen = past + q;
+            if (lastSeen <= w)
+                capped = pairs;
+            else if (firstSeen >= w)
+                capped = q * w;
+            else {
+                const double below = w - firstSeen + 1; // queries that see fewer than w keys
+                capped = below * (firstSeen + w) / 2.0 + (q - below) * w;
+            }
+            pairs = capped;
+        }
+    } else {
+        pairs = s.queries * (s.window > 0 ? std::min(s.keys, s.window) : s.keys);
+    }
+    r.flops = 2.0 * s.batch * s.heads * pairs * (s.qkDim + s.vDim);
+    const double keysRead = s.window > 0 ? std::min(s.keys, s.window + s.queries) : s.keys;
+    // K/V bytes: per KV head, or once for a shared MLA latent.
+    const double kvWidth = s.kvHeadsShareLatent > 0 ? s.kvHeadsShareLatent : s.kvHeads * (s.qkDim + s.vDim);
+    const double kvBytes = s.batch * keysRead * kvWidth * s.kvBytesPerElement;
+    const double qoBytes = s.batch * s.queries * s.heads * (s.qkDim + s.vDim) * s.actBytesPerElement;
+    r.bytes[kDram] = kvBytes + qoBytes;
+    // Flash tiling re-reads K/V once per 128-query tile (half of them under a causal mask).
+    const double qTiles = std::max(1.0, std::ceil(s.queries * (s.kvHeadsShareLatent > 0 ? 1.0 : s.heads / s.kvHeads) / 128.0));
+    r.bytes[kL2] = kvBytes * std::max(1.0, qTiles * (s.causal && s.queries > 1 ? 0.5 : 1.0)) + qoBytes;
+    r.bytes[kL1] = r.bytes[kL2];
+    const std::size_t ct = static_cast<std::size_t>(computeType);
+    const double peak = pm.tensorPeak[ct] > 0 ? pm.tensorPeak[ct] : pm.vectorPeakFp32;
+    const double seq = std::max(1.0, s.window > 0 ? std::min(s.keys, s.window) : s.keys);
+    const double eff = pm.attentionFraction * seq / (seq + pm.attentionHalfSeq);
+    // Work units: (batch x heads x query tiles); few units leave SMs idle (flash-decoding splits keys to refill).
+    const double units = s.batch * s.heads * std::ceil(s.queries / 128.0);
+    const double fill = s.queries > 1 ? std::min(1.0, units / pm.units) : 1.0;
+    r.computeS = r.flops / (peak * eff * std::max(fill, 1e-3));
+    r.memoryS[kDram] = levelTime(pm, kDram, r.bytes[kDram]);
+    r.memoryS[kL2] = levelTime(pm, kL2, r.bytes[kL2]);
+    finishOp(pm, r, launch);
+    return r;
+}
+
+double collectiveSeconds(const PlatformModel& pm, Collective c, double bytes, double devices) {
+    if (devices <= 1 || bytes <= 0)
+        return 0.0;
+    const bool inNode = devices <= pm.scaleUpDomain && pm.scaleUpBytesPerS > 0;
+    const double bw = (inNode ? pm.scaleUpBytesPerS : (pm.scaleOutBytesPerS > 0 ? pm.scaleOutBytesPerS
+                                                                                   : pm.hostLinkBytesPerS)) *
+                      pm.collectiveFraction;
+    const double lat = std::max(pm.collectiveStepS, inNode ? pm.scaleUpLatencyS : pm.scaleOutLatencyS);
+    if (bw <= 0)
+        return 0.0;
+    const double n = devices;
+    switch (c) {
+    case Collective::AllReduce: {
+        const double ring = 2.0 * (n - 1) / n * bytes / bw + 2.0 * (n - 1) * lat;
+        const double tree = 2.0 * bytes / bw + 2.0 * std::ceil(std::log2(n)) * lat;
+        return std::min(ring, tree);
+    }
+    case Collective::AllGather:
+    case Collective::ReduceScatter: return (n - 1) / n * bytes / bw + (n - 1) * lat;
+    case Collective::AllToAll: return (n - 1) / n * bytes / bw + (n - 1) * lat;
+    case Collective::SendRecv: return bytes / bw + lat;
+    }
+    return 0.0;
+}
+
+OpResult evalCollective(const PlatformModel& pm, const char* name, Collective c, double bytes, double devices,
+                        LaunchMode launch) {
+    OpResult r;
+    r.name = name;
+    r.cls = OpClass::Collective;
+    r.kernels = devices > 1 ? 1 : 0;
+    r.commBytes = bytes;
+    r.commS = collectiveSeconds(pm, c, bytes, devices);
+    if (r.kernels == 0)
+        return r;
+    finishOp(pm, r, launch);
+    return r;
+}
+
+} // namespace rooflab

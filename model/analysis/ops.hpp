@@ -1,0 +1,80 @@
+#pragma once
+/// @brief Roofline evaluation of single operators (GEMM, attention, memory-bound kernels, collectives) on a
+/// PlatformModel: a cache-aware roofline over every memory level plus per-kernel overhead, wave and tile
+/// quantization, and attention efficiency by sequence length. Pure functions.
+#include "analysis/platform_model.hpp"
+
+#include <array>
+
+namespace rooflab {
+
+enum class OpClass : unsigned char { Gemm, Attention, Norm, Elementwise, Rope, Embedding, KvAppend, Collective, Other };
+enum class Bound : unsigned char { Compute, L1, L2, L3, Dram, Communication, Overhead, Launch };
+
+std::string_view opClassName(OpClass c);
+std::string_view boundName(Bound b);
+
+/// @brief One operator's cost and time (per occurrence; `count` occurrences in the step).
+struct OpResult {
+    const char* name = "";
+    OpClass cls = OpClass::Other;
+    double count = 1;                         ///< occurrences per step (e.g. layers)
+    double kernels = 1;                       ///< kernel launches per occurrence
+    DType computeType = DType::bf16;
+    double flops = 0;                         ///< useful flops per occurrence
+    std::array<double, kMemLevels> bytes{};   ///< bytes moved per memory level per occurrence
+    double commBytes = 0;                     ///< bytes each device sends in a collective
+    double computeS = 0;                      ///< compute-roof time (quantization and efficiency included)
+    std::array<double, kMemLevels> memoryS{}; ///< per-level memory time
+    double commS = 0;
+    double overheadS = 0;                     ///< fixed per-kernel device time and launch-bound excess
+    double timeS = 0;                         ///< time per occurrence
+    Bound bound = Bound::Compute;
+    int64_t m = 0, n = 0, k = 0;              ///< GEMM shape (per device), for tables
+    double batchCount = 1;
+
+    double totalS() const { return timeS * count; }
+};
+
+/// How kernels are launched: each kernel costs at least this much wall time.
+enum class LaunchMode : unsigned char { Stream, Graph };
+
+/// @brief Shared final step: time = max(roofs) + fixed overhead, floored by the launch cost per kernel.
+void finishOp(const PlatformModel& pm, OpResult& r, LaunchMode launch);
+
+/// @brief C[m,n] = A[m,k] B[k,n], `batch` independent products (batched/grouped GEMM).
+/// `aType` is the activation datatype, `bType` the weights' storage datatype, `computeType` the tensor path.
+OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n, double k, DType aType, DType bType,
+                  DType computeType, LaunchMode launch, double batch = 1, double outBytesPerElement = 2);
+
+/// @brief A memory-bound kernel: `bytesRead` + `bytesWritten` over the activation, `flops` on the vector engine.
+/// Small footprints are served from L2 (they were just written by the previous kernel).
+OpResult evalMemoryOp(const PlatformModel& pm, const char* name, OpClass cls, double bytesRead, double bytesWritten,
+                      double flops, double kernels, LaunchMode launch);
+
+/// @brief Flash-style attention for `batch` sequences: `queries` new tokens each, attending to `keys` cached +
+/// new tokens (causal over the new ones), `heads` query heads and `kvHeads` KV heads of this device.
+/// `window` > 0 limits the keys to a sliding window.
+struct AttentionShape {
+    double batch = 1, queries = 1, keys = 1, heads = 1, kvHeads = 1;
+    double qkDim = 128, vDim = 128;
+    double window = 0;
+    double kvBytesPerElement = 2, actBytesPerElement = 2;
+    bool causal = true;
+    double kvHeadsShareLatent = 0; ///< MLA: latent width shared by all heads (keys/values read once), else 0
+};
+OpResult evalAttention(const PlatformModel& pm, const char* name, const AttentionShape& s, DType computeType,
+                       LaunchMode launch);
+
+enum class Collective : unsigned char { AllReduce, AllGather, ReduceScatter, AllToAll, SendRecv };
+std::string_view collectiveName(Collective c);
+
+/// @brief A collective over `devices` devices, each contributing `bytes` (the full tensor for all-reduce).
+/// Ring and tree algorithms are both timed; the faster is taken. In-node over scale_up, else scale_out.
+OpResult evalCollective(const PlatformModel& pm, const char* name, Collective c, double bytes, double devices,
+                        LaunchMode launch);
+
+/// Time of a collective alone (no launch floor); used by sweeps and the GUI.
+double collectiveSeconds(const PlatformModel& pm, Collective c, double bytes, double devices);
+
+} // namespace rooflab

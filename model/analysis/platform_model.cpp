@@ -1,0 +1,86 @@
+#include "analysis/platform_model.hpp"
+
+#include <algorithm>
+
+namespace rooflab {
+
+double EfficiencyDefaults::gemmFraction(DType t, DeviceKind k) {
+    if (k == DeviceKind::Cpu)
+        return 0.7;
+    switch (t) {
+    case DType::fp8_e4m3:
+    case DType::fp8_e5m2: return 0.70;
+    case DType::int8: return 0.70;
+    case DType::fp32:
+    case DType::fp64: return 0.85;
+    default: return 0.80;
+    }
+}
+
+PlatformModel PlatformModel::from(const Platform& p) {
+    PlatformModel m;
+    m.name = p.name;
+    m.kind = p.kind;
+    m.units = std::max(1.0, p.units());
+    const Efficiency& e = p.efficiency;
+    for (std::size_t t = 0; t < kDTypeCount; ++t) {
+        m.tensorPeak[t] = p.peakFlopPerS(static_cast<DType>(t));
+        m.gemmFraction[t] = e.gemmPeakFraction[t].valueOr(EfficiencyDefaults::gemmFraction(static_cast<DType>(t), p.kind));
+    }
+    for (const auto& c : p.compute) {
+        if (c.kind == EngineKind::Vector || c.kind == EngineKind::Scalar)
+            m.vectorPeakFp32 = std::max(m.vectorPeakFp32, c.peakFlopPerS[static_cast<std::size_t>(DType::fp32)].si);
+    }
+    if (m.vectorPeakFp32 <= 0)
+        m.vectorPeakFp32 = m.tensorPeak[static_cast<std::size_t>(DType::fp32)];
+    const double fractions[kMemLevels] = {e.l1Fraction.valueOr(EfficiencyDefaults::kL1Fraction),
+                                          e.l2Fraction.valueOr(EfficiencyDefaults::kL2Fraction), 0.9,
+                                          e.dramFraction.valueOr(EfficiencyDefaults::kDramFraction)};
+    for (const auto& lvl : p.memory) {
+        const int i = static_cast<int>(lvl.kind);
+        // Calibrated copy bandwidth (read + write counted) is the best single figure when present.
+        double bw = lvl.readBytesPerS.si;
+        m.bandwidth[static_cast<std::size_t>(i)] = bw * fractions[i];
+        m.capacityBytes[static_cast<std::size_t>(i)] = lvl.capacityBytes.si * (lvl.perUnit ? m.units : 1.0);
+        m.latencyS[static_cast<std::size_t>(i)] = lvl.latencyS.si;
+    }
+    m.tileM = e.gemmTileM.valueOr(128);
+    m.tileN = e.gemmTileN.valueOr(p.kind == DeviceKind::Gpu ? 128 : 64);
+    m.minKPerSplit = e.gemmMinKPerSplit.valueOr(512);
+    m.smallMHalf = e.gemmSmallMHalf.valueOr(0);
+    m.launchS = p.launchOverheadS.valueOr(0);
+    m.kernelOverheadS = e.kernelOverheadS.valueOr(p.kind == DeviceKind::Gpu ? 2e-6 : 0.2e-6);
+    m.graphLaunchS = e.graphLaunchS.valueOr(m.launchS * 0.25);
+    m.attentionFraction = e.attentionPeakFraction.valueOr(EfficiencyDefaults::kAttentionFraction);
+    m.attentionHalfSeq = e.attentionHalfSeq.valueOr(EfficiencyDefaults::kAttentionHalfSeq);
+    m.vectorFraction = e.vectorFraction.valueOr(EfficiencyDefaults::kVectorFraction);
+    m.scaleUpBytesPerS = p.scaleUp.bytesPerS.valueOr(0);
+    m.scaleUpLatencyS = p.scaleUp.latencyS.valueOr(0);
+    m.scaleUpDomain = p.scaleUp.devicesPerNode.valueOr(1);
+    m.scaleOutBytesPerS = p.scaleOut.bytesPerS.valueOr(0);
+    m.scaleOutLatencyS = p.scaleOut.latencyS.valueOr(0);
+    m.collectiveFraction = e.collectiveBusFraction.valueOr(EfficiencyDefaults::kCollectiveFraction);
+    m.collectiveStepS = e.collectiveStepLatencyS.valueOr(std::max(m.scaleUpLatencyS, 1e-6));
+    m.hostLinkBytesPerS = p.hostLink.bytesPerS.valueOr(0);
+    m.devicesPerNode = p.devicesPerNode.valueOr(1);
+    m.tdpW = p.power.tdpW.valueOr(0);
+    m.idleW = p.power.idleW.valueOr(m.tdpW * 0.15);
+    m.joulesPerDramByte = p.power.joulesPerByteDram.valueOr(0);
+    m.joulesPerFlop = p.power.joulesPerFlop.valueOr(0);
+    return m;
+}
+
+DType PlatformModel::computeType(DType want, bool& fellBack) const {
+    fellBack = false;
+    if (tensorPeak[static_cast<std::size_t>(want)] > 0)
+        return want;
+    fellBack = true;
+    static constexpr DType kOrder[] = {DType::bf16, DType::fp16, DType::fp32};
+    for (DType t : kOrder) {
+        if (tensorPeak[static_cast<std::size_t>(t)] > 0)
+            return t;
+    }
+    return DType::fp32;
+}
+
+} // namespace rooflab

@@ -1,0 +1,61 @@
+#pragma once
+/// @brief The numbers the evaluator needs, resolved once from a Platform (defaults applied), so that a single
+/// prediction touches only plain doubles. Cheap to copy; immutable after construction; thread-safe to share.
+#include "hardware/platform.hpp"
+
+#include <array>
+#include <string>
+
+namespace rooflab {
+
+/// Index of the memory levels in per-level arrays.
+enum MemIndex : int { kL1 = 0, kL2 = 1, kL3 = 2, kDram = 3, kMemLevels = 4 };
+
+/// Which provenance a resolved parameter has: from the file, or an engine default.
+struct ResolvedFrom {
+    bool fromFile = false;
+    std::string source; ///< source id when from the file
+};
+
+struct PlatformModel {
+    std::string name;
+    DeviceKind kind = DeviceKind::Gpu;
+    double units = 1;                                 ///< SMs / cores
+    std::array<double, kDTypeCount> tensorPeak{};     ///< best dense peak per datatype (flop/s), 0 = no path
+    std::array<double, kDTypeCount> gemmFraction{};   ///< achievable fraction of that peak in large GEMMs
+    double vectorPeakFp32 = 0;                        ///< SIMT / SIMD fp32 peak (flop/s)
+    std::array<double, kMemLevels> bandwidth{};       ///< achievable read bandwidth per level (bytes/s), 0 = absent
+    std::array<double, kMemLevels> capacityBytes{};   ///< per device (per-unit levels multiplied out)
+    std::array<double, kMemLevels> latencyS{};
+    double tileM = 128, tileN = 128, minKPerSplit = 512, smallMHalf = 0;
+    double kernelOverheadS = 0;
+    double launchS = 0, graphLaunchS = 0;
+    double attentionFraction = 0.6, attentionHalfSeq = 256;
+    double vectorFraction = 0.5;
+    double scaleUpBytesPerS = 0, scaleUpLatencyS = 0, scaleUpDomain = 1;
+    double scaleOutBytesPerS = 0, scaleOutLatencyS = 0;
+    double collectiveFraction = 0.8, collectiveStepS = 0;
+    double hostLinkBytesPerS = 0;
+    double devicesPerNode = 1;
+    double tdpW = 0, idleW = 0, joulesPerDramByte = 0, joulesPerFlop = 0;
+
+    /// Builds the model; datasheet-derived defaults fill parameters the platform's efficiency section leaves out.
+    static PlatformModel from(const Platform& p);
+
+    /// The datatype actually used for `want` (fallback when the platform has no path) — fills `fellBack`.
+    DType computeType(DType want, bool& fellBack) const;
+};
+
+/// @brief Default efficiency parameters (documented in platforms/SCHEMA.md) for a platform of this kind.
+struct EfficiencyDefaults {
+    static double gemmFraction(DType t, DeviceKind k);
+    static constexpr double kDramFraction = 0.90;
+    static constexpr double kL2Fraction = 0.80;
+    static constexpr double kL1Fraction = 0.80;
+    static constexpr double kAttentionFraction = 0.55;
+    static constexpr double kAttentionHalfSeq = 256;
+    static constexpr double kVectorFraction = 0.5;
+    static constexpr double kCollectiveFraction = 0.80;
+};
+
+} // namespace rooflab

@@ -1,0 +1,28 @@
+#pragma once
+/// @brief A serving-stack profile: which logical operators run as their own kernels, how many passes over
+/// memory they make, and how kernels are launched. Profiles are data files (resources/stacks/*.yaml).
+#include <string>
+
+namespace rooflab {
+
+struct StackProfile {
+    std::string name;
+    std::string description;
+    std::string file;
+    bool fusedQkv = true;
+    bool fusedGateUp = true;
+    bool prefillGraph = false; ///< prefill kernels replayed from a CUDA graph
+    bool decodeGraph = true;   ///< decode kernels replayed from a CUDA graph
+    // Kernels per occurrence of each logical operator (0 = fused into a neighbour).
+    double embeddingKernels = 1, normKernels = 1, qkNormKernels = 1, ropeKernels = 1, kvAppendKernels = 1;
+    double activationKernels = 1, residualKernels = 1, routerKernels = 2, attentionKernels = 1;
+    // Read+write passes over the tensor per occurrence (1 = one read and one write of the activation).
+    double normPasses = 1, ropePasses = 1, activationPasses = 1, residualPasses = 1;
+    double workspaceBytes = 2.0e9; ///< runtime memory beyond weights, KV cache and activations (context, allocator)
+    double activationMemoryFactor = 1.0;
+
+    /// The built-in profile used when none is named: `pytorch-eager`.
+    static StackProfile defaultProfile();
+};
+
+} // namespace rooflab

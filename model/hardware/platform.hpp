@@ -1,0 +1,131 @@
+#pragma once
+/// @brief A platform (one device type, possibly several per node) as plain structs. Every value carries the id
+/// of its provenance record and the line it was read from. Built by io/platform_loader; evaluated by analysis/.
+#include "units/dtype.hpp"
+
+#include <array>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rooflab {
+
+/// Where a value came from.
+enum class SourceKind : unsigned char { Datasheet, Published, Measured, Fitted, Assumed };
+std::string_view sourceKindName(SourceKind k);
+
+/// @brief A provenance record, referenced by id from every value of a platform file.
+struct Source {
+    std::string id;
+    SourceKind kind = SourceKind::Datasheet;
+    std::string citation; ///< datasheet / published: document, paper, URL
+    std::string tool;     ///< measured / fitted: tool and command
+    std::string date;     ///< measured / fitted: ISO date
+    std::string card;     ///< measured: device name as the driver reports it
+    std::string driver;   ///< measured: driver version
+    std::string note;     ///< assumed: why this value; fitted: what it was fitted on
+    double fitErrorPct = 0.0; ///< fitted: mean absolute percentage error of the fit on its calibration set
+};
+
+/// @brief One numeric value in SI units, with its provenance and the line it was read from.
+struct Value {
+    double si = 0.0;
+    std::string source; ///< id into Platform::sources
+    int line = 0;       ///< 1-based line in the platform file, 0 when derived
+    bool present = false;
+
+    explicit operator bool() const { return present; }
+    double operator*() const { return si; }
+    double valueOr(double fallback) const { return present ? si : fallback; }
+};
+
+enum class DeviceKind : unsigned char { Gpu, Cpu };
+enum class EngineKind : unsigned char { Tensor, Vector, Matrix, Scalar };
+enum class MemoryKind : unsigned char { L1, L2, L3, Dram };
+
+std::string_view engineKindName(EngineKind k);
+std::string_view memoryKindName(MemoryKind k);
+
+/// @brief A compute engine: tensor cores / SIMT on a GPU, AMX tiles / AVX-512 on a CPU.
+struct ComputeEngine {
+    std::string name;
+    EngineKind kind = EngineKind::Vector;
+    Value units;    ///< SMs or cores carrying this engine
+    Value clockHz;  ///< clock at which the peaks are quoted
+    std::array<Value, kDTypeCount> peakFlopPerS{}; ///< dense peak per input datatype; absent = no path
+};
+
+/// @brief One level of the memory hierarchy.
+struct MemoryLevel {
+    std::string name;
+    MemoryKind kind = MemoryKind::Dram;
+    bool perUnit = false;      ///< capacity is per SM/core (L1/shared) rather than per device
+    Value capacityBytes;
+    Value readBytesPerS;
+    Value writeBytesPerS;
+    Value copyBytesPerS;       ///< read + write bytes counted
+    Value latencyS;
+};
+
+struct Link {
+    std::string name;
+    Value bytesPerS;           ///< per device, per direction
+    Value latencyS;
+    Value devicesPerNode;      ///< scale-up domain size (scale_up only)
+};
+
+struct Power {
+    Value tdpW;
+    Value idleW;
+    Value joulesPerByteDram;
+    Value joulesPerFlop;
+};
+
+/// @brief Calibrated (or default) parameters of what a pure roofline misses. Absent values take defaults
+/// derived from the datasheet (see SCHEMA.md); calibration writes them with provenance `fitted`.
+struct Efficiency {
+    std::array<Value, kDTypeCount> gemmPeakFraction{}; ///< large-GEMM fraction of tensor peak, per datatype
+    Value gemmTileM, gemmTileN;        ///< output tile of the GEMM kernels (wave/tile quantization)
+    Value gemmMinKPerSplit;            ///< split-K keeps at least this many K per split
+    Value gemmSmallMHalf;              ///< M at which the achieved fraction of the GEMM's roof is halved by ramp-up
+    Value dramFraction, l2Fraction, l1Fraction; ///< achievable fraction of each level's bandwidth
+    Value kernelOverheadS;             ///< fixed time per kernel on the device (ramp-up, tail)
+    Value attentionPeakFraction;       ///< flash attention's fraction of tensor peak at long sequences
+    Value attentionHalfSeq;            ///< sequence length at which attention reaches half of that fraction
+    Value vectorFraction;              ///< fraction of SIMT peak for norms, activations
+    Value collectiveBusFraction;       ///< achievable fraction of link bandwidth in collectives
+    Value collectiveStepLatencyS;      ///< per-step latency of a collective (ring hop / tree level)
+    Value graphLaunchS;                ///< per-kernel cost when replayed from a CUDA graph
+};
+
+struct Platform {
+    int version = 1;
+    std::string name;
+    std::string vendor;
+    DeviceKind kind = DeviceKind::Gpu;
+    std::string partNumber;
+    std::string description;
+    std::string file;        ///< where it was loaded from
+    std::string extends;     ///< base platform this one overrides, if any
+    Value devicesPerNode;    ///< devices in one node (1 for a single card)
+    std::map<std::string, Source> sources;
+    std::vector<ComputeEngine> compute;
+    std::vector<MemoryLevel> memory; ///< ordered from nearest (L1) to farthest (DRAM)
+    Link hostLink;
+    Link scaleUp;
+    Link scaleOut;
+    Value launchOverheadS;   ///< host-side cost of one kernel launch
+    Power power;
+    Efficiency efficiency;
+
+    const MemoryLevel* level(MemoryKind k) const;
+    const MemoryLevel& dram() const; ///< the farthest level; throws if the platform has none
+    /// Best dense peak for `t` over all engines (tensor first), or 0 when no engine has a path.
+    double peakFlopPerS(DType t) const;
+    const ComputeEngine* engineFor(DType t) const;
+    /// Number of SMs / cores of the widest engine.
+    double units() const;
+};
+
+} // namespace rooflab

@@ -1,0 +1,210 @@
+#include "io/model_loader.hpp"
+
+#include "io/data_paths.hpp"
+#include "io/yaml_util.hpp"
+
+#include <filesystem>
+
+namespace rooflab::io {
+
+namespace {
+
+constexpr long long kMaxDim = 1LL << 24;  // 16M: no real hidden size or vocabulary exceeds this
+constexpr long long kMaxLayers = 100000;
+
+std::string stem(const std::string& path) {
+    std::string s = std::filesystem::path(path).filename().string();
+    for (const char* suffix : {".config.json", ".json", ".yaml", ".yml"}) {
+        if (s.size() > std::string(suffix).size() && s.ends_with(suffix)) {
+            s.resize(s.size() - std::string(suffix).size());
+            break;
+        }
+    }
+    return s;
+}
+
+/// Reads a sliding-window length: null or absent = none.
+int readWindow(MapReader& r, const std::string& key) {
+    if (!r.has(key)) {
+        r.optional(key);
+        return 0;
+    }
+    return static_cast<int>(r.requiredInt(key, 1, kMaxDim));
+}
+
+LlmArch parseArch(const YAML::Node& rootIn, const std::string& file) {
+    YAML::Node root = rootIn;
+    if (!root.IsMap())
+        throw InputError(file, lineOf(root), "", "expected a mapping of configuration keys");
+    // Multimodal wrappers (Gemma 3, Llama 4...): the language model lives in text_config.
+    const YAML::Node textConfig = root["text_config"];
+    if (textConfig.IsDefined() && textConfig.IsMap() && textConfig["hidden_size"].IsDefined()) {
+        YAML::Node merged = YAML::Clone(textConfig);
+        for (const char* k : {"name", "source"}) {
+            if (root[k].IsDefined())
+                merged[k] = root[k];
+        }
+        root = merged;
+    }
+
+    MapReader r(root, file, "");
+    r.allowUnknown();
+    LlmArch a;
+    a.file = file;
+    a.name = r.optionalString("name", stem(file));
+    a.source = r.optionalString("source", r.optionalString("_name_or_path"));
+    const auto& types = supportedModelTypes();
+    a.modelType = r.requiredString("model_type");
+    bool known = false;
+    for (const auto& t : types)
+        known = known || t == a.modelType;
+    if (!known) {
+        std::string list;
+        for (const auto& t : types)
+            list += (list.empty() ? "" : ", ") + t;
+        const std::string near = closestMatch(a.modelType, types);
+        r.fail("model_type", "unsupported model_type '" + a.modelType + "'" +
+                                 (near.empty() ? "" : " (did you mean '" + near + "'?)") + "; supported: " + list);
+    }
+    const std::string& t = a.modelType;
+
+    a.hiddenSize = r.requiredInt("hidden_size", 1, kMaxDim);
+    a.numLayers = static_cast<int>(r.requiredInt("num_hidden_layers", 1, kMaxLayers));
+    a.numHeads = static_cast<int>(r.requiredInt("num_attention_heads", 1, kMaxDim));
+    a.numKvHeads = static_cast<int>(r.optionalInt("num_key_value_heads", a.numHeads, 1, kMaxDim));
+    if (a.numHeads % a.numKvHeads != 0)
+        r.fail("num_key_value_heads", "num_attention_heads (" + std::to_string(a.numHeads) +
+                                          ") is not a multiple of num_key_value_heads (" +
+                                          std::to_string(a.numKvHeads) + ")");
+    a.vocabSize = r.requiredInt("vocab_size", 1, kMaxDim);
+    a.maxPositions = r.optionalInt("max_position_embeddings", 0, 0, 1LL << 40);
+    a.intermediateSize = r.optionalInt("intermediate_size", 0, 0, kMaxDim);
+    const bool gemma = t == "gemma" || t == "gemma2" || t == "gemma3" || t == "gemma3_text";
+    // head_dim: explicit when present; Gemma 3 defaults to 256 rather than hidden / heads.
+    if (r.has("head_dim"))
+        a.headDim = r.requiredInt("head_dim", 1, kMaxDim);
+    else if (t == "gemma3" || t == "gemma3_text" || t == "gemma")
+        a.headDim = 256;
+    else {
+        if (a.hiddenSize % a.numHeads != 0)
+            r.fail("hidden_size", "hidden_size is not divisible by num_attention_heads and no head_dim is given");
+        a.headDim = a.hiddenSize / a.numHeads;
+    }
+    a.tieEmbeddings = r.optionalBool("tie_word_embeddings", gemma);
+    const std::string act = r.optionalString("hidden_act", r.optionalString("hidden_activation", "silu"));
+    a.gatedMlp = true; // every supported family uses a gated MLP (SwiGLU / GeGLU)
+    (void)act;
+    a.qkvBias = t == "qwen2" || t == "qwen2_moe" || r.optionalBool("attention_bias", false) ||
+                r.optionalBool("qkv_bias", false);
+    a.qkNorm = t == "qwen3" || t == "qwen3_moe" || t == "gemma3" || t == "gemma3_text";
+    a.normsPerLayer = (t == "gemma2" || t == "gemma3" || t == "gemma3_text") ? 4 : 2;
+
+    // Sliding windows.
+    std::vector<int> window(static_cast<std::size_t>(a.numLayers), 0);
+    const int slide = readWindow(r, "sliding_window");
+    const bool useSliding = r.optionalBool("use_sliding_window", t != "qwen2" && t != "qwen2_moe" &&
+                                                                     t != "qwen3" && t != "qwen3_moe");
+    if (slide > 0 && useSliding) {
+        const YAML::Node layerTypes = r.optional("layer_types");
+        if (layerTypes.IsDefined() && layerTypes.IsSequence()) {
+            if (layerTypes.size() != static_cast<std::size_t>(a.numLayers))
+                r.fail("layer_types", "has " + std::to_string(layerTypes.size()) + " entries for " +
+                                          std::to_string(a.numLayers) + " layers");
+            for (std::size_t i = 0; i < layerTypes.size(); ++i)
+                window[i] = layerTypes[i].Scalar() == "sliding_attention" ? slide : 0;
+        } else if (t == "gemma2") {
+            for (int i = 0; i < a.numLayers; ++i)
+                window[static_cast<std::size_t>(i)] = (i % 2 == 0) ? slide : 0;
+        } else if (t == "gemma3" || t == "gemma3_text") {
+            const int pattern = static_cast<int>(r.optionalInt("sliding_window_pattern", 6, 1, kMaxLayers));
+            for (int i = 0; i < a.numLayers; ++i)
+                window[static_cast<std::size_t>(i)] = ((i + 1) % pattern != 0) ? slide : 0;
+        } else {
+            for (auto& w : window)
+                w = slide;
+        }
+    }
+
+    // Mixture of experts.
+    std::vector<bool> moe(static_cast<std::size_t>(a.numLayers), false);
+    if (t == "mixtral") {
+        a.numExperts = static_cast<int>(r.requiredInt("num_local_experts", 1, 1 << 20));
+        a.topK = static_cast<int>(r.requiredInt("num_experts_per_tok", 1, a.numExperts));
+        a.moeIntermediateSize = a.intermediateSize;
+        std::fill(moe.begin(), moe.end(), true);
+    } else if (t == "qwen2_moe" || t == "qwen3_moe") {
+        a.numExperts = static_cast<int>(r.requiredInt("num_experts", 1, 1 << 20));
+        a.topK = static_cast<int>(r.requiredInt("num_experts_per_tok", 1, a.numExperts));
+        a.moeIntermediateSize = r.requiredInt("moe_intermediate_size", 1, kMaxDim);
+        a.sharedExpertIntermediate = r.optionalInt("shared_expert_intermediate_size", 0, 0, kMaxDim);
+        const int step = static_cast<int>(r.optionalInt("decoder_sparse_step", 1, 1, kMaxLayers));
+        std::vector<long long> mlpOnly;
+        const YAML::Node only = r.optional("mlp_only_layers");
+        if (only.IsDefined() && only.IsSequence()) {
+            for (const auto& n : only)
+                mlpOnly.push_back(n.as<long long>());
+        }
+        for (int i = 0; i < a.numLayers; ++i) {
+            bool isMoe = (i + 1) % step == 0;
+            for (long long m : mlpOnly)
+                isMoe = isMoe && m != i;
+            moe[static_cast<std::size_t>(i)] = isMoe;
+        }
+    } else if (t == "deepseek_v2" || t == "deepseek_v3") {
+        a.numExperts = static_cast<int>(r.requiredInt("n_routed_experts", 1, 1 << 20));
+        a.topK = static_cast<int>(r.requiredInt("num_experts_per_tok", 1, a.numExperts));
+        a.moeIntermediateSize = r.requiredInt("moe_intermediate_size", 1, kMaxDim);
+        a.numSharedExperts = static_cast<int>(r.optionalInt("n_shared_experts", 0, 0, 1 << 20));
+        const int firstDense = static_cast<int>(r.optionalInt("first_k_dense_replace", 0, 0, kMaxLayers));
+        const int freq = static_cast<int>(r.optionalInt("moe_layer_freq", 1, 1, kMaxLayers));
+        for (int i = 0; i < a.numLayers; ++i)
+            moe[static_cast<std::size_t>(i)] = i >= firstDense && i % freq == 0;
+        a.kvLoraRank = r.requiredInt("kv_lora_rank", 1, kMaxDim);
+        a.qLoraRank = r.optionalInt("q_lora_rank", 0, 0, kMaxDim);
+        a.qkNopeHeadDim = r.requiredInt("qk_nope_head_dim", 1, kMaxDim);
+        a.qkRopeHeadDim = r.requiredInt("qk_rope_head_dim", 1, kMaxDim);
+        a.vHeadDim = r.requiredInt("v_head_dim", 1, kMaxDim);
+        a.headDim = a.qkNopeHeadDim + a.qkRopeHeadDim;
+    }
+    bool anyDense = false;
+    for (bool m : moe)
+        anyDense = anyDense || !m;
+    if (anyDense && a.intermediateSize <= 0)
+        r.fail("intermediate_size", "missing required key (dense MLP width)");
+
+    // Group identical layers.
+    for (int i = 0; i < a.numLayers; ++i) {
+        const auto idx = static_cast<std::size_t>(i);
+        bool found = false;
+        for (auto& g : a.groups) {
+            if (g.moe == moe[idx] && g.windowTokens == window[idx]) {
+                ++g.count;
+                found = true;
+                break;
+            }
+        }
+        if (!found)
+            a.groups.push_back(LayerGroup{1, moe[idx], window[idx]});
+    }
+    return a;
+}
+
+} // namespace
+
+const std::vector<std::string>& supportedModelTypes() {
+    static const std::vector<std::string> kTypes = {"llama",     "mistral",   "mixtral",    "qwen2",
+                                                    "qwen2_moe", "qwen3",     "qwen3_moe",  "gemma",
+                                                    "gemma2",    "gemma3",    "gemma3_text", "phi3",
+                                                    "deepseek_v2", "deepseek_v3"};
+    return kTypes;
+}
+
+LlmArch loadModelString(const std::string& text, const std::string& name) {
+    return parseArch(loadYamlString(text, name), name);
+}
+
+LlmArch loadModelFile(const std::string& path) { return parseArch(loadYamlFile(path), path); }
+
+LlmArch loadModel(const std::string& nameOrPath) { return loadModelFile(findModelFile(nameOrPath)); }
+
+} // namespace rooflab::io

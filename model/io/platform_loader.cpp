@@ -1,0 +1,498 @@
+#include "io/platform_loader.hpp"
+
+#include "io/data_paths.hpp"
+#include "io/yaml_util.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace rooflab::io {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kMaxExtendsDepth = 4;
+
+/// Reads values of the form "<number> [unit] @<source-id>".
+class ValueReader {
+public:
+    ValueReader(const Platform& p, std::string file) : m_platform(p), m_file(std::move(file)) {}
+
+    Value read(MapReader& r, const std::string& key, Dimension d, bool required, double minSi, double maxSi,
+               double clockHz = 0.0) {
+        const YAML::Node n = required ? r.required(key) : r.optional(key);
+        if (!n.IsDefined() || n.IsNull())
+            return Value{};
+        const std::string text = scalarText(n, m_file, r.keyPath(key));
+        const auto at = text.rfind('@');
+        if (at == std::string::npos)
+            r.failAt(n, key, "value '" + text + "' has no provenance; write it as '<value> @<source-id>'");
+        std::string src = text.substr(at + 1);
+        while (!src.empty() && src.back() == ' ')
+            src.pop_back();
+        if (src.empty() || src.find(' ') != std::string::npos)
+            r.failAt(n, key, "'" + text + "': expected one source id after '@'");
+        if (!m_platform.sources.count(src)) {
+            std::vector<std::string> ids;
+            for (const auto& [id, s] : m_platform.sources)
+                ids.push_back(id);
+            const std::string near = closestMatch(src, ids);
+            r.failAt(n, key, "source '" + src + "' is not defined under 'sources'" +
+                                 (near.empty() ? "" : " (did you mean '" + near + "'?)"));
+        }
+        std::string err;
+        auto q = parseQuantity(text.substr(0, at), d, err);
+        if (!q)
+            r.failAt(n, key, err);
+        double si = q->value;
+        if (q->inCycles) {
+            if (clockHz <= 0)
+                r.failAt(n, key, "a latency in cycles needs a clock; give compute[0].clock or write it in ns");
+            si = q->value / clockHz;
+        }
+        if (!(si >= minSi && si <= maxSi)) {
+            std::ostringstream os;
+            os << "value " << text.substr(0, at) << "is out of range (must be between "
+               << formatQuantity(minSi, d) << " and " << formatQuantity(maxSi, d) << ")";
+            r.failAt(n, key, os.str());
+        }
+        Value v;
+        v.si = si;
+        v.source = src;
+        v.line = lineOf(n);
+        v.present = true;
+        return v;
+    }
+
+private:
+    const Platform& m_platform;
+    std::string m_file;
+};
+
+/// Deep merge: maps merge key by key, everything else in `over` replaces `base`.
+YAML::Node mergeNodes(const YAML::Node& base, const YAML::Node& over) {
+    if (!base.IsMap() || !over.IsMap())
+        return YAML::Clone(over);
+    YAML::Node out = YAML::Clone(base);
+    for (auto it = over.begin(); it != over.end(); ++it) {
+        const std::string key = it->first.Scalar();
+        if (out[key].IsDefined() && out[key].IsMap() && it->second.IsMap())
+            out[key] = mergeNodes(out[key], it->second);
+        else
+            out[key] = YAML::Clone(it->second);
+    }
+    return out;
+}
+
+void readSources(Platform& p, MapReader& root) {
+    const YAML::Node srcs = root.required("sources");
+    if (!srcs.IsMap() || srcs.size() == 0)
+        root.failAt(srcs, "sources", "expected a mapping of provenance records (id: {kind: ..., ...})");
+    for (auto it = srcs.begin(); it != srcs.end(); ++it) {
+        const std::string id = it->first.Scalar();
+        MapReader r(it->second, p.file, "sources." + id, lineOf(it->first));
+        Source s;
+        s.id = id;
+        const std::string kind = r.requiredChoice("kind", {"datasheet", "published", "measured", "fitted", "assumed"});
+        if (kind == "datasheet" || kind == "published") {
+            s.kind = kind == "datasheet" ? SourceKind::Datasheet : SourceKind::Published;
+            s.citation = r.requiredString("citation");
+            s.note = r.optionalString("note");
+        } else if (kind == "measured") {
+            s.kind = SourceKind::Measured;
+            s.tool = r.requiredString("tool");
+            s.date = r.requiredString("date");
+            s.card = r.requiredString("card");
+            s.driver = r.optionalString("driver");
+            s.note = r.optionalString("note");
+        } else if (kind == "fitted") {
+            s.kind = SourceKind::Fitted;
+            s.tool = r.requiredString("tool");
+            s.date = r.requiredString("date");
+            s.note = r.requiredString("note");
+            s.fitErrorPct = r.optionalNumber("fit_error_pct", 0.0, 0.0, 1e6);
+            s.card = r.optionalString("card");
+        } else {
+            s.kind = SourceKind::Assumed;
+            s.note = r.requiredString("note");
+        }
+        r.finish();
+        p.sources[id] = s;
+    }
+}
+
+constexpr double kBig = 1e30;
+
+void readLink(Platform& p, ValueReader& vr, MapReader& root, const std::string& key, Link& link, bool scaleUp) {
+    const YAML::Node n = root.optional(key);
+    if (!n.IsDefined() || n.IsNull())
+        return;
+    MapReader r(n, p.file, key, root.line());
+    link.name = r.requiredString("name");
+    link.bytesPerS = vr.read(r, "bandwidth", Dimension::BytesPerSecond, true, 1e3, 1e15);
+    link.latencyS = vr.read(r, "latency", Dimension::Seconds, true, 0.0, 1.0);
+    if (scaleUp)
+        link.devicesPerNode = vr.read(r, "devices_per_node", Dimension::Count, true, 1.0, 1e6);
+    r.finish();
+}
+
+void readEfficiency(Platform& p, ValueReader& vr, MapReader& root) {
+    const YAML::Node n = root.optional("efficiency");
+    if (!n.IsDefined() || n.IsNull())
+        return;
+    MapReader r(n, p.file, "efficiency", root.line());
+    Efficiency& e = p.efficiency;
+    const YAML::Node g = r.optional("gemm_peak_fraction");
+    if (g.IsDefined() && !g.IsNull()) {
+        MapReader gr(g, p.file, "efficiency.gemm_peak_fraction", r.line());
+        for (std::size_t i = 0; i < kDTypeCount; ++i) {
+            const auto t = static_cast<DType>(i);
+            e.gemmPeakFraction[i] = vr.read(gr, std::string(dtypeName(t)), Dimension::Count, false, 1e-3, 1.0);
+        }
+        gr.finish();
+    }
+    e.gemmTileM = vr.read(r, "gemm_tile_m", Dimension::Count, false, 1, 4096);
+    e.gemmTileN = vr.read(r, "gemm_tile_n", Dimension::Count, false, 1, 4096);
+    e.gemmMinKPerSplit = vr.read(r, "gemm_min_k_per_split", Dimension::Count, false, 1, 1e6);
+    e.gemmSmallMHalf = vr.read(r, "gemm_small_m_half", Dimension::Count, false, 0, 1e6);
+    e.dramFraction = vr.read(r, "dram_fraction", Dimension::Count, false, 1e-3, 1.0);
+    e.l2Fraction = vr.read(r, "l2_fraction", Dimension::Count, false, 1e-3, 1.0);
+    e.l1Fraction = vr.read(r, "l1_fraction", Dimension::Count, false, 1e-3, 1.0);
+    e.kernelOverheadS = vr.read(r, "kernel_overhead", Dimension::Seconds, false, 0.0, 1e-2);
+    e.attentionPeakFraction = vr.read(r, "attention_peak_fraction", Dimension::Count, false, 1e-3, 1.0);
+    e.attentionHalfSeq = vr.read(r, "attention_half_seq", Dimension::Count, false, 0.0, 1e7);
+    e.vectorFraction = vr.read(r, "vector_fraction", Dimension::Count, false, 1e-3, 1.0);
+    e.collectiveBusFraction = vr.read(r, "collective_bus_fraction", Dimension::Count, false, 1e-3, 1.0);
+    e.collectiveStepLatencyS = vr.read(r, "collective_step_latency", Dimension::Seconds, false, 0.0, 1e-2);
+    e.graphLaunchS = vr.read(r, "graph_launch", Dimension::Seconds, false, 0.0, 1e-2);
+    r.finish();
+}
+
+Platform parseRoot(const YAML::Node& rootNode, const std::string& file) {
+    Platform p;
+    p.file = file;
+    MapReader root(rootNode, file, "");
+    const YAML::Node ver = root.required("version");
+    if (scalarText(ver, file, "version") != "1")
+        root.failAt(ver, "version", "unsupported platform format version '" + ver.Scalar() + "' (this rooflab reads version 1)");
+    root.optional("extends"); // resolved before parsing
+    p.name = root.requiredString("name");
+    p.vendor = root.requiredString("vendor");
+    p.kind = root.requiredChoice("kind", {"gpu", "cpu"}) == "gpu" ? DeviceKind::Gpu : DeviceKind::Cpu;
+    p.partNumber = root.optionalString("part_number");
+    p.description = root.optionalString("description");
+    readSources(p, root);
+    ValueReader vr(p, file);
+    p.devicesPerNode = vr.read(root, "devices_per_node", Dimension::Count, true, 1.0, 1e6);
+
+    const YAML::Node comp = root.required("compute");
+    if (!comp.IsSequence() || comp.size() == 0)
+        root.failAt(comp, "compute", "expected a non-empty list of compute engines");
+    for (std::size_t i = 0; i < comp.size(); ++i) {
+        const std::string path = "compute[" + std::to_string(i) + "]";
+        MapReader r(comp[i], file, path, root.line());
+        ComputeEngine e;
+        e.name = r.requiredString("name");
+        const std::string kind = r.requiredChoice("kind", {"tensor", "vector", "matrix", "scalar"});
+        e.kind = kind == "tensor" ? EngineKind::Tensor : kind == "vector" ? EngineKind::Vector
+                 : kind == "matrix" ? EngineKind::Matrix : EngineKind::Scalar;
+        e.units = vr.read(r, "units", Dimension::Count, true, 1.0, 1e6);
+        e.clockHz = vr.read(r, "clock", Dimension::Hertz, true, 1e6, 1e11);
+        MapReader pr(r.required("peak"), file, path + ".peak", r.line());
+        bool any = false;
+        for (std::size_t t = 0; t < kDTypeCount; ++t) {
+            e.peakFlopPerS[t] = vr.read(pr, std::string(dtypeName(static_cast<DType>(t))), Dimension::FlopPerSecond,
+                                        false, 1e6, 1e19);
+            any = any || e.peakFlopPerS[t].present;
+        }
+        if (!any)
+            r.fail("peak", "no datatype has a peak rate (keys: " + dtypeNameList() + ")");
+        pr.finish();
+        r.finish();
+        p.compute.push_back(e);
+    }
+    const double clock = p.compute.front().clockHz.si;
+
+    const YAML::Node mem = root.required("memory");
+    if (!mem.IsSequence() || mem.size() == 0)
+        root.failAt(mem, "memory", "expected a non-empty list of memory levels, nearest first");
+    int lastRank = -1;
+    for (std::size_t i = 0; i < mem.size(); ++i) {
+        const std::string path = "memory[" + std::to_string(i) + "]";
+        MapReader r(mem[i], file, path, root.line());
+        MemoryLevel m;
+        m.name = r.requiredString("name");
+        const std::string kind = r.requiredChoice("kind", {"l1", "l2", "l3", "dram"});
+        m.kind = kind == "l1" ? MemoryKind::L1 : kind == "l2" ? MemoryKind::L2 : kind == "l3" ? MemoryKind::L3
+                                                                                             : MemoryKind::Dram;
+        const int rank = static_cast<int>(m.kind);
+        if (rank <= lastRank)
+            r.fail("kind", "memory levels must be listed nearest first, each kind once (l1, l2, l3, dram)");
+        lastRank = rank;
+        m.perUnit = r.optionalBool("per_unit", false);
+        m.capacityBytes = vr.read(r, "capacity", Dimension::Bytes, true, 1.0, 1e16);
+        m.readBytesPerS = vr.read(r, "read", Dimension::BytesPerSecond, true, 1e6, 1e17);
+        m.writeBytesPerS = vr.read(r, "write", Dimension::BytesPerSecond, false, 1e6, 1e17);
+        m.copyBytesPerS = vr.read(r, "copy", Dimension::BytesPerSecond, false, 1e6, 1e17);
+        m.latencyS = vr.read(r, "latency", Dimension::Seconds, false, 0.0, 1e-3, clock);
+        r.finish();
+        p.memory.push_back(m);
+    }
+    if (p.memory.back().kind != MemoryKind::Dram)
+        root.fail("memory", "the last memory level must be of kind dram (HBM, GDDR or DDR)");
+
+    readLink(p, vr, root, "host_link", p.hostLink, false);
+    readLink(p, vr, root, "scale_up", p.scaleUp, true);
+    readLink(p, vr, root, "scale_out", p.scaleOut, false);
+    p.launchOverheadS = vr.read(root, "launch_overhead", Dimension::Seconds, p.kind == DeviceKind::Gpu, 0.0, 1e-2);
+
+    const YAML::Node pw = root.required("power");
+    {
+        MapReader r(pw, file, "power", root.line());
+        p.power.tdpW = vr.read(r, "tdp", Dimension::Watts, true, 1.0, 1e6);
+        p.power.idleW = vr.read(r, "idle", Dimension::Watts, false, 0.0, 1e6);
+        p.power.joulesPerByteDram = vr.read(r, "energy_per_dram_byte", Dimension::JoulesPerByte, false, 0.0, 1e-6);
+        p.power.joulesPerFlop = vr.read(r, "energy_per_flop", Dimension::JoulesPerFlop, false, 0.0, 1e-6);
+        r.finish();
+        if (p.power.idleW && p.power.idleW.si > p.power.tdpW.si)
+            r.fail("idle", "idle power exceeds tdp");
+    }
+    readEfficiency(p, vr, root);
+    root.finish();
+    return p;
+}
+
+YAML::Node resolveExtends(const YAML::Node& node, const std::string& file, const std::string& baseDir, int depth,
+                          std::string& extendsName) {
+    if (!node.IsMap())
+        return node;
+    const YAML::Node ext = node["extends"];
+    if (!ext.IsDefined() || ext.IsNull())
+        return node;
+    const std::string base = scalarText(ext, file, "extends");
+    extendsName = base;
+    if (depth >= kMaxExtendsDepth)
+        throw InputError(file, lineOf(ext), "extends", "platforms extend each other too deeply (a cycle?)");
+    std::string basePath;
+    if (!baseDir.empty() && fs::exists(fs::path(baseDir) / (base + ".yaml")))
+        basePath = (fs::path(baseDir) / (base + ".yaml")).string();
+    else if (fs::exists(base))
+        basePath = base;
+    else
+        basePath = findPlatformFile(base); // throws with the list of known platforms
+    // The base must be a valid platform on its own, so that its errors name its own file.
+    (void)loadPlatformFile(basePath);
+    std::string unused;
+    YAML::Node baseNode = resolveExtends(loadYamlFile(basePath), basePath, fs::path(basePath).parent_path().string(),
+                                         depth + 1, unused);
+    YAML::Node merged = mergeNodes(baseNode, node);
+    merged.remove("extends");
+    return merged;
+}
+
+std::string q(const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\')
+            out += '\\';
+        out += c;
+    }
+    return out + "\"";
+}
+
+std::string num(double v) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    return buf;
+}
+
+std::string valueText(const Value& v, Dimension d) {
+    std::string unit;
+    double scaled = v.si;
+    switch (d) {
+    case Dimension::Count: break;
+    case Dimension::Bytes: scaled = v.si; unit = " B"; break;
+    case Dimension::Seconds: scaled = v.si * 1e9; unit = " ns"; break;
+    case Dimension::Hertz: scaled = v.si / 1e6; unit = " MHz"; break;
+    case Dimension::FlopPerSecond: scaled = v.si / 1e12; unit = " TFLOP/s"; break;
+    case Dimension::BytesPerSecond: scaled = v.si / 1e9; unit = " GB/s"; break;
+    case Dimension::Watts: unit = " W"; break;
+    case Dimension::JoulesPerByte: scaled = v.si * 1e12; unit = " pJ/B"; break;
+    case Dimension::JoulesPerFlop: scaled = v.si * 1e12; unit = " pJ/FLOP"; break;
+    }
+    if (d == Dimension::Bytes) {
+        // Keep byte counts exact and readable.
+        const double mib = v.si / 1048576.0;
+        if (v.si >= 1048576.0 && mib == std::floor(mib)) {
+            scaled = mib;
+            unit = " MiB";
+        }
+    }
+    return q(num(scaled) + unit + " @" + v.source);
+}
+
+void emit(std::ostringstream& os, const std::string& indent, const std::string& key, const Value& v, Dimension d) {
+    if (v.present)
+        os << indent << key << ": " << valueText(v, d) << "\n";
+}
+
+} // namespace
+
+Platform loadPlatformString(const std::string& text, const std::string& name, const std::string& baseDir) {
+    YAML::Node node = loadYamlString(text, name);
+    std::string extendsName;
+    node = resolveExtends(node, name, baseDir, 0, extendsName);
+    Platform p = parseRoot(node, name);
+    p.extends = extendsName;
+    return p;
+}
+
+Platform loadPlatformFile(const std::string& path) {
+    YAML::Node node = loadYamlFile(path);
+    std::string extendsName;
+    node = resolveExtends(node, path, fs::path(path).parent_path().string(), 0, extendsName);
+    Platform p = parseRoot(node, path);
+    p.extends = extendsName;
+    return p;
+}
+
+std::string platformToYaml(const Platform& p) {
+    std::ostringstream os;
+    os << "# rooflab platform file, format v1 (see platforms/SCHEMA.md)\n";
+    os << "version: 1\nname: " << q(p.name) << "\nvendor: " << q(p.vendor) << "\nkind: "
+       << (p.kind == DeviceKind::Gpu ? "gpu" : "cpu") << "\n";
+    if (!p.partNumber.empty())
+        os << "part_number: " << q(p.partNumber) << "\n";
+    if (!p.description.empty())
+        os << "description: " << q(p.description) << "\n";
+    os << "sources:\n";
+    for (const auto& [id, s] : p.sources) {
+        os << "  " << id << ":\n    kind: " << sourceKindName(s.kind) << "\n";
+        auto field = [&](const char* k, const std::string& v) {
+            if (!v.empty())
+                os << "    " << k << ": " << q(v) << "\n";
+        };
+        field("citation", s.citation);
+        field("tool", s.tool);
+        field("date", s.date);
+        field("card", s.card);
+        field("driver", s.driver);
+        field("note", s.note);
+        if (s.kind == SourceKind::Fitted)
+            os << "    fit_error_pct: " << num(s.fitErrorPct) << "\n";
+    }
+    emit(os, "", "devices_per_node", p.devicesPerNode, Dimension::Count);
+    os << "compute:\n";
+    for (const auto& e : p.compute) {
+        os << "  - name: " << q(e.name) << "\n    kind: " << engineKindName(e.kind) << "\n";
+        emit(os, "    ", "units", e.units, Dimension::Count);
+        emit(os, "    ", "clock", e.clockHz, Dimension::Hertz);
+        os << "    peak:\n";
+        for (std::size_t t = 0; t < kDTypeCount; ++t)
+            emit(os, "      ", std::string(dtypeName(static_cast<DType>(t))), e.peakFlopPerS[t], Dimension::FlopPerSecond);
+    }
+    os << "memory:\n";
+    for (const auto& m : p.memory) {
+        os << "  - name: " << q(m.name) << "\n    kind: " << memoryKindName(m.kind) << "\n";
+        if (m.perUnit)
+            os << "    per_unit: true\n";
+        emit(os, "    ", "capacity", m.capacityBytes, Dimension::Bytes);
+        emit(os, "    ", "read", m.readBytesPerS, Dimension::BytesPerSecond);
+        emit(os, "    ", "write", m.writeBytesPerS, Dimension::BytesPerSecond);
+        emit(os, "    ", "copy", m.copyBytesPerS, Dimension::BytesPerSecond);
+        emit(os, "    ", "latency", m.latencyS, Dimension::Seconds);
+    }
+    auto link = [&](const char* key, const Link& l, bool up) {
+        if (l.name.empty())
+            return;
+        os << key << ":\n  name: " << q(l.name) << "\n";
+        emit(os, "  ", "bandwidth", l.bytesPerS, Dimension::BytesPerSecond);
+        emit(os, "  ", "latency", l.latencyS, Dimension::Seconds);
+        if (up)
+            emit(os, "  ", "devices_per_node", l.devicesPerNode, Dimension::Count);
+    };
+    link("host_link", p.hostLink, false);
+    link("scale_up", p.scaleUp, true);
+    link("scale_out", p.scaleOut, false);
+    emit(os, "", "launch_overhead", p.launchOverheadS, Dimension::Seconds);
+    os << "power:\n";
+    emit(os, "  ", "tdp", p.power.tdpW, Dimension::Watts);
+    emit(os, "  ", "idle", p.power.idleW, Dimension::Watts);
+    emit(os, "  ", "energy_per_dram_byte", p.power.joulesPerByteDram, Dimension::JoulesPerByte);
+    emit(os, "  ", "energy_per_flop", p.power.joulesPerFlop, Dimension::JoulesPerFlop);
+    const Efficiency& e = p.efficiency;
+    std::ostringstream eff;
+    bool anyGemm = false;
+    for (const auto& v : e.gemmPeakFraction)
+        anyGemm = anyGemm || v.present;
+    if (anyGemm) {
+        eff << "  gemm_peak_fraction:\n";
+        for (std::size_t t = 0; t < kDTypeCount; ++t)
+            emit(eff, "    ", std::string(dtypeName(static_cast<DType>(t))), e.gemmPeakFraction[t], Dimension::Count);
+    }
+    emit(eff, "  ", "gemm_tile_m", e.gemmTileM, Dimension::Count);
+    emit(eff, "  ", "gemm_tile_n", e.gemmTileN, Dimension::Count);
+    emit(eff, "  ", "gemm_min_k_per_split", e.gemmMinKPerSplit, Dimension::Count);
+    emit(eff, "  ", "gemm_small_m_half", e.gemmSmallMHalf, Dimension::Count);
+    emit(eff, "  ", "dram_fraction", e.dramFraction, Dimension::Count);
+    emit(eff, "  ", "l2_fraction", e.l2Fraction, Dimension::Count);
+    emit(eff, "  ", "l1_fraction", e.l1Fraction, Dimension::Count);
+    emit(eff, "  ", "kernel_overhead", e.kernelOverheadS, Dimension::Seconds);
+    emit(eff, "  ", "attention_peak_fraction", e.attentionPeakFraction, Dimension::Count);
+    emit(eff, "  ", "attention_half_seq", e.attentionHalfSeq, Dimension::Count);
+    emit(eff, "  ", "vector_fraction", e.vectorFraction, Dimension::Count);
+    emit(eff, "  ", "collective_bus_fraction", e.collectiveBusFraction, Dimension::Count);
+    emit(eff, "  ", "collective_step_latency", e.collectiveStepLatencyS, Dimension::Seconds);
+    emit(eff, "  ", "graph_launch", e.graphLaunchS, Dimension::Seconds);
+    if (!eff.str().empty())
+        os << "efficiency:\n" << eff.str();
+    return os.str();
+}
+
+void savePlatformFile(const Platform& p, const std::string& path) {
+    const std::string text = platformToYaml(p);
+    // Round-trip check before touching the destination: never write a file we cannot read back.
+    (void)loadPlatformString(text, path);
+    const fs::path dest(path);
+    const fs::path tmp = dest.parent_path() / (dest.filename().string() + ".tmp-rooflab");
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        if (!out)
+            throw InputError(path, 0, "", "cannot write (is the folder there and writable?)");
+        out << text;
+        out.flush();
+        if (!out) {
+            std::error_code ec;
+            fs::remove(tmp, ec);
+            throw InputError(path, 0, "", "write failed (disk full?)");
+        }
+    }
+    std::error_code ec;
+    fs::rename(tmp, dest, ec);
+    if (ec) {
+        fs::remove(tmp, ec);
+        throw InputError(path, 0, "", "cannot replace file: " + ec.message());
+    }
+}
+
+std::vector<std::string> platformSchemaKeys() {
+    std::vector<std::string> keys = {"version", "name", "vendor", "kind", "part_number", "description", "extends",
+                                     "sources", "devices_per_node", "compute", "memory", "host_link", "scale_up",
+                                     "scale_out", "launch_overhead", "power", "efficiency"};
+    for (const char* k : {"name", "kind", "units", "clock", "peak"})
+        keys.push_back(std::string("compute.") + k);
+    for (const char* k : {"name", "kind", "per_unit", "capacity", "read", "write", "copy", "latency"})
+        keys.push_back(std::string("memory.") + k);
+    for (const char* k : {"gemm_peak_fraction", "gemm_tile_m", "gemm_tile_n", "gemm_min_k_per_split",
+                          "gemm_small_m_half", "dram_fraction", "l2_fraction", "l1_fraction", "kernel_overhead",
+                          "attention_peak_fraction", "attention_half_seq", "vector_fraction",
+                          "collective_bus_fraction", "collective_step_latency", "graph_launch"})
+        keys.push_back(std::string("efficiency.") + k);
+    return keys;
+}
+
+} // namespace rooflab::io

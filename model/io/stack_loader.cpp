@@ -1,0 +1,86 @@
+#include "io/stack_loader.hpp"
+
+#include "io/data_paths.hpp"
+#include "io/yaml_util.hpp"
+#include "units/quantity.hpp"
+
+namespace rooflab {
+
+StackProfile StackProfile::defaultProfile() {
+    StackProfile s;
+    s.name = "pytorch-eager";
+    s.description = "built-in default: eager PyTorch, one kernel per operator, graph-captured decode";
+    return s;
+}
+
+namespace io {
+
+namespace {
+StackProfile parseStack(const YAML::Node& root, const std::string& file) {
+    MapReader r(root, file, "");
+    const YAML::Node ver = r.required("version");
+    if (scalarText(ver, file, "version") != "1")
+        r.failAt(ver, "version", "unsupported stack format version '" + ver.Scalar() + "' (this rooflab reads 1)");
+    StackProfile s;
+    s.file = file;
+    s.name = r.requiredString("name");
+    s.description = r.optionalString("description");
+    s.fusedQkv = r.optionalBool("fused_qkv", true);
+    s.fusedGateUp = r.optionalBool("fused_gate_up", true);
+    const YAML::Node launch = r.optional("launch");
+    if (launch.IsDefined() && !launch.IsNull()) {
+        MapReader l(launch, file, "launch", r.line());
+        s.prefillGraph = l.requiredChoice("prefill", {"stream", "graph"}) == "graph";
+        s.decodeGraph = l.requiredChoice("decode", {"stream", "graph"}) == "graph";
+        l.finish();
+    }
+    const YAML::Node kernels = r.optional("kernels");
+    if (kernels.IsDefined() && !kernels.IsNull()) {
+        MapReader k(kernels, file, "kernels", r.line());
+        s.embeddingKernels = k.optionalNumber("embedding", 1, 0, 64);
+        s.normKernels = k.optionalNumber("norm", 1, 0, 64);
+        s.qkNormKernels = k.optionalNumber("qk_norm", 1, 0, 64);
+        s.ropeKernels = k.optionalNumber("rope", 1, 0, 64);
+        s.kvAppendKernels = k.optionalNumber("kv_append", 1, 0, 64);
+        s.activationKernels = k.optionalNumber("activation", 1, 0, 64);
+        s.residualKernels = k.optionalNumber("residual", 1, 0, 64);
+        s.routerKernels = k.optionalNumber("router", 2, 0, 64);
+        s.attentionKernels = k.optionalNumber("attention", 1, 1, 64);
+        k.finish();
+    }
+    const YAML::Node passes = r.optional("passes");
+    if (passes.IsDefined() && !passes.IsNull()) {
+        MapReader p(passes, file, "passes", r.line());
+        s.normPasses = p.optionalNumber("norm", 1, 0, 64);
+        s.ropePasses = p.optionalNumber("rope", 1, 0, 64);
+        s.activationPasses = p.optionalNumber("activation", 1, 0, 64);
+        s.residualPasses = p.optionalNumber("residual", 1, 0, 64);
+        p.finish();
+    }
+    const YAML::Node mem = r.optional("memory");
+    if (mem.IsDefined() && !mem.IsNull()) {
+        MapReader m(mem, file, "memory", r.line());
+        const YAML::Node ws = m.optional("workspace");
+        if (ws.IsDefined() && !ws.IsNull()) {
+            std::string err;
+            auto q = parseQuantity(scalarText(ws, file, "memory.workspace"), Dimension::Bytes, err);
+            if (!q || q->value < 0)
+                m.failAt(ws, "workspace", q ? "must not be negative" : err);
+            s.workspaceBytes = q->value;
+        }
+        s.activationMemoryFactor = m.optionalNumber("activation_factor", 1.0, 0.0, 100.0);
+        m.finish();
+    }
+    r.finish();
+    return s;
+}
+} // namespace
+
+StackProfile loadStackString(const std::string& text, const std::string& name) {
+    return parseStack(loadYamlString(text, name), name);
+}
+StackProfile loadStackFile(const std::string& path) { return parseStack(loadYamlFile(path), path); }
+StackProfile loadStack(const std::string& nameOrPath) { return loadStackFile(findStackFile(nameOrPath)); }
+
+} // namespace io
+} // namespace rooflab
