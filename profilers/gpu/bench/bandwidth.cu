@@ -1,0 +1,204 @@
+// Memory bandwidth: read / write / copy of 16-byte vectors over footprints from 16 KiB to 4 GiB.
+// Rows with level "hbm" are cold: kernels rotate over enough buffers that the footprint touched between two
+// visits of the same buffer is >= 4x L2. Rows with level "l2" repeat one buffer that fits in L2 (0.75x L2 or
+// less); rows with level "l1" re-read a per-block region that fits in the SM's L1.
+#include "common.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace rooflab::gpubench {
+namespace {
+
+__device__ inline uint32_t fold(int4 v) {
+    return static_cast<uint32_t>(v.x) ^ static_cast<uint32_t>(v.y) ^ static_cast<uint32_t>(v.z) ^
+           static_cast<uint32_t>(v.w);
+}
+
+template <int U> __global__ void readKernel(const int4* __restrict__ p, size_t n, uint32_t* sink) {
+    const size_t stride = static_cast<size_t>(gridDim.x) * blockDim.x;
+    size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+    uint32_t acc = 0;
+    for (; i + (U - 1) * stride < n; i += U * stride) {
+        int4 v[U];
+#pragma unroll
+        for (int j = 0; j < U; ++j)
+            v[j] = __ldcs(p + i + j * stride);
+#pragma unroll
+        for (int j = 0; j < U; ++j)
+            acc ^= fold(v[j]);
+    }
+    for (; i < n; i += stride)
+        acc ^= fold(__ldcs(p + i));
+    if (acc == 0x9E3779B9u) // practically never: keeps the loads alive
+        sink[0] = acc;
+}
+
+template <int U> __global__ void writeKernel(int4* __restrict__ p, size_t n, uint32_t seed) {
+    const size_t stride = static_cast<size_t>(gridDim.x) * blockDim.x;
+    size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+    const int v = static_cast<int>(seed ^ static_cast<uint32_t>(i));
+    for (; i + (U - 1) * stride < n; i += U * stride) {
+#pragma unroll
+        for (int j = 0; j < U; ++j)
+            __stcs(p + i + j * stride, make_int4(v, v + j, v ^ 0x55, v + 7));
+    }
+    for (; i < n; i += stride)
+        __stcs(p + i, make_int4(v, v, v ^ 0x55, v + 7));
+}
+
+template <int U> __global__ void copyKernel(const int4* __restrict__ src, int4* __restrict__ dst, size_t n) {
+    const size_t stride = static_cast<size_t>(gridDim.x) * blockDim.x;
+    size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+    for (; i + (U - 1) * stride < n; i += U * stride) {
+        int4 v[U];
+#pragma unroll
+        for (int j = 0; j < U; ++j)
+            v[j] = __ldcs(src + i + j * stride);
+#pragma unroll
+        for (int j = 0; j < U; ++j)
+            __stcs(dst + i + j * stride, v[j]);
+    }
+    for (; i < n; i += stride)
+        __stcs(dst + i, __ldcs(src + i));
+}
+
+// L1: each block re-reads its own `regionVec` 16-byte vectors `passes` times (cached at all levels).
+__global__ void l1Kernel(const int4* __restrict__ p, int regionVec, int passes, uint32_t* sink) {
+    const int4* base = p + static_cast<size_t>(blockIdx.x) * regionVec;
+    uint32_t acc = 0;
+    for (int r = 0; r < passes; ++r) {
+#pragma unroll 4
+        for (int i = threadIdx.x; i < regionVec; i += blockDim.x)
+            acc ^= fold(__ldca(base + ((i + r * 32) & (regionVec - 1)))); // regionVec is a power of 2
+    }
+    if (acc == 0x9E3779B9u)
+        sink[0] = acc;
+}
+
+struct Variant {
+    int blocksPerSm;
+    int unroll;
+};
+constexpr Variant kVariants[] = {{8, 4}, {4, 8}, {16, 2}};
+
+void launchOp(const std::string& op, const Variant& v, int smCount, void* a, void* b, size_t bufBytes,
+              uint32_t* sink, cudaStream_t s) {
+    const int threads = 256;
+    const size_t n = bufBytes / 16;
+    const size_t want = (n + threads * static_cast<size_t>(v.unroll) - 1) / (threads * static_cast<size_t>(v.unroll));
+    const unsigned grid =
+        static_cast<unsigned>(std::max<size_t>(1, std::min<size_t>(want, static_cast<size_t>(smCount) * v.blocksPerSm)));
+    auto* pa = static_cast<int4*>(a);
+    auto* pb = static_cast<int4*>(b);
+#define RB_DISPATCH(K, ...)                                                                                     \
+    switch (v.unroll) {                                                                                         \
+    case 2: K<2><<<grid, threads, 0, s>>>(__VA_ARGS__); break;                                                 \
+    case 4: K<4><<<grid, threads, 0, s>>>(__VA_ARGS__); break;                                                 \
+    default: K<8><<<grid, threads, 0, s>>>(__VA_ARGS__); break;                                                \
+    }
+    if (op == "read") {
+        RB_DISPATCH(readKernel, pa, n, sink)
+    } else if (op == "write") {
+        RB_DISPATCH(writeKernel, pa, n, 0x1234567u)
+    } else {
+        RB_DISPATCH(copyKernel, pa, pb, n)
+    }
+#undef RB_DISPATCH
+    RB_CHECK_LAUNCH();
+}
+
+} // namespace
+
+void benchBandwidth(const Device& d, const Options& o) {
+    const size_t l2 = static_cast<size_t>(d.l2Bytes);
+    const size_t maxFootprint = o.quick ? (size_t{1} << 30) : (size_t{4} << 30);
+    const size_t arenaBytes = std::max(maxFootprint, 8 * l2) + (size_t{1} << 20);
+    char* arena = nullptr;
+    uint32_t* sink = nullptr;
+    cudaStream_t s;
+    RB_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+    RB_CHECK(cudaMalloc(&arena, arenaBytes));
+    RB_CHECK(cudaMalloc(&sink, 64));
+    fillRandom(arena, arenaBytes, "u32", 42, s);
+    RB_CHECK(cudaStreamSynchronize(s));
+
+    Csv csv(o.outDir + "/bandwidth.csv", "op,level,bytes_footprint,bytes_moved,median_s,p10_s,p90_s,runs,bytes_per_s");
+    const int runs = o.quick ? 10 : 30;
+
+    // One measurement: `inner` launches per graph, rotating over `slots` buffers of `footprint` bytes each.
+    auto measure = [&](const std::string& op, size_t footprint, size_t slots, const Variant& v) {
+        const size_t bufBytes = op == "copy" ? footprint / 2 : footprint;
+        const size_t perLaunchTarget = size_t{512} << 20; // aim for >= 512 MiB touched per sample
+        int inner = static_cast<int>(std::min<size_t>(2000, std::max<size_t>(1, perLaunchTarget / footprint)));
+        inner = static_cast<int>(std::max<size_t>(static_cast<size_t>(inner), slots)); // every slot once per sample
+        cudaGraph_t g;
+        cudaGraphExec_t ge;
+        RB_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
+        for (int i = 0; i < inner; ++i) {
+            char* base = arena + (static_cast<size_t>(i) % slots) * footprint;
+            launchOp(op, v, d.smCount, base, base + bufBytes, bufBytes, sink, s);
+        }
+        RB_CHECK(cudaStreamEndCapture(s, &g));
+        RB_CHECK(cudaGraphInstantiate(&ge, g, 0));
+        auto t = timeEvents(s, 2, inner > 1000 ? std::min(runs, 10) : runs, 1,
+                            [&] { RB_CHECK(cudaGraphLaunch(ge, s)); });
+        for (auto& x : t)
+            x /= inner;
+        RB_CHECK(cudaGraphExecDestroy(ge));
+        RB_CHECK(cudaGraphDestroy(g));
+        return summarize(t);
+    };
+
+    const char* ops[] = {"read", "write", "copy"};
+    for (const char* opc : ops) {
+        const std::string op = opc;
+        for (size_t f = size_t{16} << 10; f <= maxFootprint; f *= (o.quick ? 4 : 2)) {
+            // Cached (L2) rows: one buffer, repeated.
+            std::vector<std::pair<std::string, size_t>> cases;
+            if (f <= l2 * 3 / 4)
+                cases.emplace_back("l2", 1);
+            size_t slots = std::max<size_t>(1, (4 * l2 + f - 1) / f);
+            slots = std::min({slots, arenaBytes / f, size_t{16384}});
+            cases.emplace_back("hbm", slots);
+            for (const auto& [level, nslots] : cases) {
+                Stats best;
+                best.median = 1e30;
+                for (const auto& v : kVariants) {
+                    if (f < (size_t{64} << 20) && &v != &kVariants[0])
+                        continue; // launch-shape variants matter only for large buffers
+                    Stats st = measure(op, f, nslots, v);
+                    if (st.median < best.median)
+                        best = st;
+                }
+                const double moved = static_cast<double>(f);
+                csv.row(op, level, f, f, best.median, best.p10, best.p90, best.runs, moved / best.median);
+                progress("bandwidth", op + " " + level + " " + std::to_string(f >> 10) + " KiB: " +
+                                          std::to_string(moved / best.median * 1e-9) + " GB/s");
+            }
+        }
+    }
+
+    // L1: two blocks per SM, each re-reading its own region of 16..64 KiB; bytes_footprint is per SM.
+    for (int regionKiB : {16, 32, 64}) {
+        const int regionVec = regionKiB * 1024 / 16;
+        const int blocks = d.smCount * 2;
+        const int passes = o.quick ? 50 : 200;
+        auto t = timeEvents(s, 2, runs, 1, [&] {
+            l1Kernel<<<blocks, 512, 0, s>>>(reinterpret_cast<const int4*>(arena), regionVec, passes, sink);
+            RB_CHECK_LAUNCH();
+        });
+        Stats st = summarize(t);
+        const double moved = static_cast<double>(regionKiB) * 1024.0 * blocks * passes;
+        const size_t footprintPerSm = static_cast<size_t>(regionKiB) * 1024 * 2;
+        csv.row("read", "l1", footprintPerSm, static_cast<size_t>(moved), st.median, st.p10, st.p90, st.runs,
+                moved / st.median);
+        progress("bandwidth", "l1 read " + std::to_string(footprintPerSm >> 10) + " KiB/SM: " +
+                                  std::to_string(moved / st.median * 1e-12) + " TB/s");
+    }
+    RB_CHECK(cudaFree(arena));
+    RB_CHECK(cudaFree(sink));
+    RB_CHECK(cudaStreamDestroy(s));
+}
+
+} // namespace rooflab::gpubench
