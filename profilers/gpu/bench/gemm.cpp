@@ -148,12 +148,12 @@ GemmResult GemmRunner::run(long m, long n, long k, int heuristics, bool quick) {
         const cublasLtMatmulAlgo_t& algo = heur[h].algo;
         try {
             size_t counter = 0;
-            auto probe = timeEvents(m_stream, 2, 3, 1, [&] { call(algo, counter++); });
+            auto probe = timeEvents(m_stream, 1, 2, 1, [&] { call(algo, counter++); });
             const double est = std::max(summarize(probe).median, 1e-7);
-            int inner = static_cast<int>(std::clamp(std::ceil((quick ? 3e-4 : 1e-3) / est), 1.0, 200.0));
+            int inner = static_cast<int>(std::clamp(std::ceil((quick ? 3e-4 : 5e-4) / est), 1.0, 200.0));
             inner = std::max(inner, static_cast<int>(sets));
-            const int runs = static_cast<int>(std::clamp(std::ceil((quick ? 0.005 : 0.03) / (est * inner)), 5.0,
-                                                         quick ? 10.0 : 25.0));
+            const int runs = static_cast<int>(std::clamp(std::ceil((quick ? 0.005 : 0.012) / (est * inner)), 5.0,
+                                                         quick ? 10.0 : 15.0));
             cudaGraph_t g;
             cudaGraphExec_t ge;
             RB_CHECK(cudaStreamBeginCapture(m_stream, cudaStreamCaptureModeThreadLocal));

@@ -1,0 +1,87 @@
+#!/bin/bash
+# One device-machine session of rooflab GPU measurements. Usage (from the repo root, on the GPU host):
+#   profilers/gpu/harness/run_device.sh <plan>      plan: h100 | h200 | smoke
+# Needs rooflab-gpu-bench and librooflab_cupti_inject.so in $BIN (default build/gpu/profilers/gpu); writes
+# everything under $OUT/raw and packs it into $OUT/<plan>.tar.gz after each step (a later kill keeps the earlier).
+set -u
+PLAN=${1:-smoke}
+OUT=${OUT:-/tmp/rooflab-out}
+BIN=${BIN:-build/gpu/profilers/gpu}
+R=$OUT/raw
+mkdir -p "$R"
+PYNV=$(python3 -c "import nvidia, os; print(os.path.dirname(list(nvidia.__path__)[0]) + '/nvidia')" 2>/dev/null)
+export LD_LIBRARY_PATH=/usr/local/cuda/lib64:/usr/local/cuda/extras/CUPTI/lib64:${LD_LIBRARY_PATH:-}:$PYNV/cublas/lib:$PYNV/cuda_cupti/lib:$PYNV/cu13/lib
+export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1 PYTHONUNBUFFERED=1
+LIMIT=${LIMIT:-540}
+pack() { tar czf "$OUT/$PLAN.tar.gz" -C "$R" . 2>/dev/null; }
+left() { echo $((LIMIT - SECONDS)); }
+step() { echo "=== [$SECONDS s] $*"; }
+
+step env
+{ nvidia-smi; nvidia-smi -q -d CLOCK,PERFORMANCE,POWER; cat /proc/driver/nvidia/version; uname -a; nvcc --version;
+  python3 -c "import torch; print('torch', torch.__version__, torch.version.cuda)"; date -u +%FT%TZ; } > "$R/env.txt" 2>&1
+{ ldd "$BIN/rooflab-gpu-bench"; ldd "$BIN/librooflab_cupti_inject.so"; } > "$R/ldd.txt" 2>&1; grep "not found" "$R/ldd.txt"
+pack
+
+step torch baselines
+timeout 90 python3 profilers/gpu/harness/torch_baselines.py --out "$R/torch_baseline.csv" --provenance "$R/torch_provenance.json" 2>&1 | tail -12
+pack
+
+case $PLAN in
+  smoke) ONLY_FAST=launch; Q=--quick ;;
+  h200) ONLY_FAST=launch,bandwidth,latency,flops,hostlink; Q=--quick ;;
+  *) ONLY_FAST=launch,bandwidth,latency,flops,hostlink; Q= ;;
+esac
+step bench $ONLY_FAST $Q
+timeout 170 "$BIN/rooflab-gpu-bench" --only $ONLY_FAST $Q --out "$R/bench" > "$R/bench_fast.log" 2>&1
+echo "rc=$?"; grep -E "TB/s|GB/s|TFLOP|us$|FAILED|cycles" "$R/bench_fast.log" | grep -vE "KiB: [0-9.]+ GB/s" | tail -40
+pack
+
+e2e() { # model cases [extra args]
+  local m=$1 c=$2; shift 2
+  local t=$(( $(left) - ${RESERVE:-150} ))
+  [ $t -lt 20 ] && { echo "skip e2e $m: no time"; return; }
+  timeout $t python3 profilers/gpu/harness/llama_bench.py --model "$m" --cases "$c" --out "$R/e2e.csv" --budget-s 0.4 "$@" 2>&1 | grep -v Warning
+  pack
+}
+if [ "$PLAN" = h100 ]; then
+  step e2e
+  RESERVE=260 e2e llama-3.2-1b "prefill:1x128,1x512,1x2048,1x8192,4x512,4x2048,16x128,16x1024,8x8192;decode:1x128,1x2048,1x8192,8x1024,16x2048,64x128,64x2048,64x8192"
+  RESERVE=220 e2e llama-3.1-8b "prefill:1x128,1x1024,1x4096,1x8192,4x2048,8x1024,16x512;decode:1x128,1x2048,1x8192,8x2048,16x4096,32x1024,64x512,64x2048"
+  RESERVE=190 e2e datasets/hopper/models/llama-3.1-70b-8layers.yaml "prefill:1x128,1x2048,4x1024,1x8192;decode:1x128,1x4096,16x1024,64x512,32x2048"
+elif [ "$PLAN" = h200 ]; then
+  step e2e
+  RESERVE=200 e2e llama-3.2-1b "prefill:1x128,1x2048,16x1024;decode:1x128,1x8192,64x2048"
+  RESERVE=170 e2e llama-3.1-8b "prefill:1x128,1x1024,1x8192,4x2048;decode:1x128,1x2048,16x4096,64x2048,64x8192"
+  RESERVE=150 e2e datasets/hopper/models/llama-3.1-70b-8layers.yaml "prefill:1x2048;decode:1x4096,64x512"
+elif [ "$PLAN" = smoke ]; then
+  e2e llama-3.2-1b "prefill:1x128;decode:2x128"
+fi
+
+if [ "$PLAN" != smoke ] || true; then
+  step traces
+  for tc in "prefill:1x1024" "decode:8x2048"; do
+    id=llama-3.1-8b-${tc%%:*}-$( [ ${tc%%:*} = prefill ] && echo b1-p1024-c0 || echo b8-p0-c2048 )-tp1
+    [ "$PLAN" = smoke ] && { id=smoke-${tc%%:*}; m=llama-3.2-1b; } || m=llama-3.1-8b
+    [ $(left) -lt 90 ] && { echo "skip trace: no time"; break; }
+    CUDA_INJECTION64_PATH=$PWD/$BIN/librooflab_cupti_inject.so ROOFLAB_TRACE_WINDOW=profiler \
+      ROOFLAB_TRACE_OUT="$R/trace_$id.csv" timeout 60 python3 profilers/gpu/harness/llama_bench.py \
+      --model $m --cases "$tc" --window 2>&1 | grep -v Warning | tail -5
+    if [ ! -s "$R/trace_$id.csv" ]; then
+      timeout 60 python3 profilers/gpu/harness/llama_bench.py --model $m --cases "$tc" --torch-trace "$R/trace_$id.csv" 2>&1 | tail -3
+    fi
+    wc -l "$R/trace_$id.csv" 2>/dev/null
+    pack
+  done
+fi
+
+T=$(( $(left) - 15 ))
+if [ $T -gt 20 ]; then
+  step gemm sweep, ${T}s
+  [ "$PLAN" = h100 ] && GQ= || GQ=--quick
+  timeout $T "$BIN/rooflab-gpu-bench" --only gemm $GQ --out "$R/bench_gemm" > "$R/bench_gemm.log" 2>&1
+  echo "rc=$?"; grep -E "shapes|FAILED" "$R/bench_gemm.log" | tail -8
+  wc -l "$R/bench_gemm/gemm.csv"
+fi
+pack
+step done
