@@ -425,10 +425,10 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
         const double t = r.totalS();
         switch (r.bound) {
         case Bound::Compute: p.computeS += t; break;
-        case Bound::L1:
-        case Bound::L2:
-        case Bound::L3:
-        case Bound::Dram: p.memoryS += t; break;
+        case Bound::L1: p.memoryS += t; p.memoryLevelS[kL1] += t; break;
+        case Bound::L2: p.memoryS += t; p.memoryLevelS[kL2] += t; break;
+        case Bound::L3: p.memoryS += t; p.memoryLevelS[kL3] += t; break;
+        case Bound::Dram: p.memoryS += t; p.memoryLevelS[kDram] += t; break;
         case Bound::Communication: p.commS += t; break;
         case Bound::Overhead:
         case Bound::Launch: p.overheadS += t; break;
@@ -466,13 +466,25 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
                       "flop/B is above the ridge point %.0f flop/B",
                       fmtPct(frac).c_str(), std::string(dtypeName(gemmType)).c_str(), intensity, ridge);
         break;
-    case Bound::Dram:
-        std::snprintf(buf, sizeof buf,
-                      "memory-bound: %s of the time streams weights%s from memory at %s; arithmetic intensity %.1f "
-                      "flop/B is below the ridge point %.0f flop/B",
-                      fmtPct(frac).c_str(), s.phase == Phase::Prefill ? " and activations" : " and KV cache",
-                      formatQuantity(pm.bandwidth[kDram], Dimension::BytesPerSecond, 3).c_str(), intensity, ridge);
+    case Bound::Dram: {
+        int lvl = kDram;
+        for (int i = 0; i < kMemLevels; ++i)
+            if (p.memoryLevelS[static_cast<std::size_t>(i)] > p.memoryLevelS[static_cast<std::size_t>(lvl)])
+                lvl = i;
+        if (lvl == kDram)
+            std::snprintf(buf, sizeof buf,
+                          "memory-bound: %s of the time streams weights%s from DRAM at %s; arithmetic intensity %.1f "
+                          "flop/B is below the ridge point %.0f flop/B",
+                          fmtPct(frac).c_str(), s.phase == Phase::Prefill ? " and activations" : " and KV cache",
+                          formatQuantity(pm.bandwidth[kDram], Dimension::BytesPerSecond, 3).c_str(), intensity, ridge);
+        else
+            std::snprintf(buf, sizeof buf,
+                          "cache-bound: %s of the time in operators limited by %s bandwidth (%s): tiles re-read "
+                          "operands through the cache faster than the tensor cores consume them",
+                          fmtPct(frac).c_str(), lvl == kL2 ? "L2" : lvl == kL1 ? "L1/shared" : "L3",
+                          formatQuantity(pm.bandwidth[static_cast<std::size_t>(lvl)], Dimension::BytesPerSecond, 3).c_str());
         break;
+    }
     case Bound::Communication:
         std::snprintf(buf, sizeof buf, "communication-bound: %s of the time in collectives across %d devices",
                       fmtPct(frac).c_str(), s.tp * s.pp);

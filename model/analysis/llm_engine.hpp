@@ -47,6 +47,7 @@ struct Prediction {
     std::vector<OpResult> ops;        ///< per-operator table of one device (layers folded into count)
     double latencyS = 0;              ///< step latency (prefill: TTFT of the batch; decode: time per step)
     double computeS = 0, memoryS = 0, commS = 0, overheadS = 0; ///< time by what binds each operator
+    std::array<double, kMemLevels> memoryLevelS{}; ///< memoryS split by the level that binds
     double flops = 0;                 ///< per device per step
     double bytes = 0;                 ///< DRAM bytes per device per step
     double tokens = 0;                ///< tokens processed (prefill) or generated (decode) per step, all replicas

@@ -124,8 +124,10 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
     r.computeS = paddedFlops / (peak * frac * waveUtil);
 
     r.bytes[kDram] = aBytes + bBytes + cBytes;
-    // Each output tile streams its A rows and B columns through L2 (and shared memory).
-    r.bytes[kL2] = aBytes * tilesN + bBytes * tilesM + cBytes;
+    // Each output tile streams its A rows and B columns through L2 (and shared memory); on GPUs, pairs of
+    // thread blocks in a cluster share B tiles (TMA multicast), halving B's re-reads.
+    const double bReuse = pm.kind == DeviceKind::Gpu ? std::max(1.0, std::ceil(tilesM / 2.0)) : tilesM;
+    r.bytes[kL2] = aBytes * tilesN + bBytes * bReuse + cBytes;
     r.bytes[kL1] = r.bytes[kL2];
     r.memoryS[kDram] = levelTime(pm, kDram, r.bytes[kDram]);
     r.memoryS[kL2] = levelTime(pm, kL2, r.bytes[kL2]);

@@ -45,7 +45,7 @@ PlatformModel PlatformModel::from(const Platform& p) {
         m.latencyS[static_cast<std::size_t>(i)] = lvl.latencyS.si;
     }
     m.tileM = e.gemmTileM.valueOr(128);
-    m.tileN = e.gemmTileN.valueOr(p.kind == DeviceKind::Gpu ? 128 : 64);
+    m.tileN = e.gemmTileN.valueOr(p.kind == DeviceKind::Gpu ? 256 : 64);
     m.minKPerSplit = e.gemmMinKPerSplit.valueOr(512);
     m.smallMHalf = e.gemmSmallMHalf.valueOr(0);
     m.launchS = p.launchOverheadS.valueOr(0);

@@ -1,0 +1,251 @@
+// rooflab predict gemm | llm, and the batch interface: rooflab predict --platform P --cases FILE.jsonl
+#include "common.hpp"
+#include "io/data_paths.hpp"
+#include "io/errors.hpp"
+#include "io/model_loader.hpp"
+#include "io/platform_loader.hpp"
+#include "io/stack_loader.hpp"
+#include "predict_cases.hpp"
+#include "registry.hpp"
+
+#include <fstream>
+#include <iostream>
+
+namespace rooflab::cli {
+namespace {
+
+struct PredictOptions {
+    std::string platform = "h100-sxm5-80gb";
+    std::string model = "llama-3.1-8b";
+    std::string phase = "decode";
+    std::string stack = "pytorch-eager";
+    std::string format = "table";
+    std::string weights = "bf16", kv = "bf16", act = "bf16", dtype = "bf16", gemmWeights;
+    std::string cases;
+    int64_t batch = 1, prompt = 512, context = 1024, chunk = 512, chunkOffset = 0, output = 128;
+    int64_t m = 4096, n = 4096, k = 4096, gemmBatch = 1;
+    int tp = 1, pp = 1, ep = 1, dp = 1, microbatches = 1;
+    bool sp = false, overlap = false, noOps = false;
+    int threads = 0;
+};
+
+PredictOptions g_opt;
+
+Phase parsePhase(const std::string& s) {
+    if (s == "prefill")
+        return Phase::Prefill;
+    if (s == "decode")
+        return Phase::Decode;
+    if (s == "chunked")
+        return Phase::Chunked;
+    throw InputError("", 0, "--phase", "'" + s + "' is not one of prefill, decode, chunked, request");
+}
+
+Scenario scenarioFrom(const PredictOptions& o) {
+    Scenario s;
+    s.phase = o.phase == "request" ? Phase::Prefill : parsePhase(o.phase);
+    s.batch = o.batch;
+    s.prompt = o.prompt;
+    s.context = o.context;
+    s.chunk = o.chunk;
+    s.chunkOffset = o.chunkOffset;
+    s.outputTokens = o.output;
+    s.tp = o.tp;
+    s.pp = o.pp;
+    s.ep = o.ep;
+    s.dp = o.dp;
+    s.microbatches = o.microbatches;
+    s.sequenceParallel = o.sp;
+    s.overlapComm = o.overlap;
+    s.weights = parseDTypeOption(o.weights, "--weights");
+    s.kv = parseDTypeOption(o.kv, "--kv");
+    s.act = parseDTypeOption(o.act, "--act");
+    return s;
+}
+
+void printStep(const char* title, const Prediction& p, const Scenario& s, bool ops) {
+    std::cout << title << "\n";
+    if (!p.ok) {
+        std::cout << "  infeasible: " << p.error << "\n";
+        return;
+    }
+    std::cout << "  latency         " << fmtSeconds(p.latencyS) << (s.phase == Phase::Decode ? " per step" : "") << "\n";
+    std::cout << "  throughput      " << fmtNum(p.tokensPerS, 5) << " tokens/s ("
+              << (s.phase == Phase::Decode ? "generated" : "processed") << ", " << p.devices << " device"
+              << (p.devices > 1 ? "s" : "") << ")\n";
+    std::cout << "  bound           " << p.why << "\n";
+    std::cout << "  time by bound   compute " << fmtSeconds(p.computeS) << ", memory " << fmtSeconds(p.memoryS)
+              << ", communication " << fmtSeconds(p.commS) << ", overhead " << fmtSeconds(p.overheadS) << "\n";
+    const MemoryUse& m = p.memory;
+    std::cout << "  memory/device   " << fmtBytes(m.totalBytes) << " of " << fmtBytes(m.capacityBytes) << " (weights "
+              << fmtBytes(m.weightsBytes) << ", KV cache " << fmtBytes(m.kvCacheBytes) << ", activations "
+              << fmtBytes(m.activationBytes) << ", workspace " << fmtBytes(m.workspaceBytes) << ") — "
+              << (m.fits ? "fits" : "DOES NOT FIT") << "; max batch " << m.maxBatch << ", max context " << m.maxContext
+              << "\n";
+    std::cout << "  energy          " << fmtNum(p.energyJ, 4) << " J per step\n";
+    for (const auto& n : p.notes)
+        std::cout << "  note: " << n << "\n";
+    if (ops) {
+        std::cout << "\n";
+        printTable(std::cout, opTableHeader(), opTableRows(p));
+    }
+    std::cout << "\n";
+}
+
+void runLlm(const PredictOptions& o) {
+    const Format fmt = parseFormat(o.format);
+    const Platform plat = io::loadPlatformFile(io::findPlatformFile(o.platform));
+    const PlatformModel pm = PlatformModel::from(plat);
+    const LlmArch arch = io::loadModel(o.model);
+    const StackProfile stack = io::loadStack(o.stack);
+    const Scenario s = scenarioFrom(o);
+    if (o.phase == "request") {
+        const RequestPrediction r = predictRequest(pm, arch, stack, s);
+        if (fmt == Format::Json) {
+            nlohmann::json j{{"platform", plat.name}, {"model", arch.name}, {"stack", stack.name},
+                             {"ttft_s", r.ttftS}, {"tpot_s", r.tpotS}, {"e2e_s", r.e2eS},
+                             {"tokens_per_s", r.tokensPerS}, {"energy_per_token_j", r.energyPerTokenJ},
+                             {"prefill", predictionJson(r.prefill, !o.noOps)},
+                             {"decode_first", predictionJson(r.decodeFirst, !o.noOps)}};
+            std::cout << j.dump(2) << "\n";
+            return;
+        }
+        std::cout << arch.name << " on " << plat.name << " (" << stack.name << "), batch " << s.batch << ", prompt "
+                  << s.prompt << ", output " << s.outputTokens << " tokens\n";
+        if (!r.prefill.ok) {
+            std::cout << "infeasible: " << r.prefill.error << "\n";
+            throw InputError("", 0, "", r.prefill.error);
+        }
+        std::cout << "  TTFT " << fmtSeconds(r.ttftS) << ", TPOT " << fmtSeconds(r.tpotS) << ", end-to-end "
+                  << fmtSeconds(r.e2eS) << ", " << fmtNum(r.tokensPerS, 5) << " generated tokens/s, "
+                  << fmtNum(r.energyPerTokenJ, 4) << " J/token\n\n";
+        printStep("prefill", r.prefill, s, !o.noOps);
+        Scenario d = s;
+        d.phase = Phase::Decode;
+        printStep("first decode step", r.decodeFirst, d, !o.noOps);
+        return;
+    }
+    const Prediction p = predictStep(pm, arch, stack, s, true);
+    if (fmt == Format::Json) {
+        nlohmann::json j = predictionJson(p, !o.noOps);
+        j["platform"] = plat.name;
+        j["model"] = arch.name;
+        j["stack"] = stack.name;
+        j["phase"] = std::string(phaseName(s.phase));
+        std::cout << j.dump(2) << "\n";
+    } else if (fmt == Format::Csv) {
+        printCsv(std::cout, opTableHeader(), opTableRows(p));
+    } else {
+        std::string title = arch.name + " on " + plat.name + " (" + stack.name + "): " + std::string(phaseName(s.phase)) +
+                            ", batch " + std::to_string(s.batch);
+        title += s.phase == Phase::Prefill ? ", prompt " + std::to_string(s.prompt) : ", context " + std::to_string(s.context);
+        if (s.tp * s.pp * s.ep * s.dp > 1)
+            title += ", tp " + std::to_string(s.tp) + " pp " + std::to_string(s.pp) + " ep " + std::to_string(s.ep) +
+                     " dp " + std::to_string(s.dp);
+        title += ", weights " + o.weights + " kv " + o.kv + " act " + o.act;
+        printStep(title.c_str(), p, s, !o.noOps);
+    }
+    if (!p.ok)
+        throw InputError("", 0, "", p.error);
+}
+
+void runGemm(const PredictOptions& o) {
+    const Format fmt = parseFormat(o.format);
+    const Platform plat = io::loadPlatformFile(io::findPlatformFile(o.platform));
+    const PlatformModel pm = PlatformModel::from(plat);
+    const DType t = parseDTypeOption(o.dtype, "--dtype");
+    const DType w = o.gemmWeights.empty() ? t : parseDTypeOption(o.gemmWeights, "--weights");
+    if (o.m < 1 || o.n < 1 || o.k < 1 || o.gemmBatch < 1)
+        throw InputError("", 0, "--m/--n/--k", "GEMM dimensions must be at least 1");
+    bool fell = false;
+    const DType ct = pm.computeType(t, fell);
+    const OpResult r = evalGemm(pm, "gemm", double(o.m), double(o.n), double(o.k), t, w, ct, LaunchMode::Stream,
+                                double(o.gemmBatch), bytesPerElement(t == DType::fp8_e4m3 || t == DType::fp8_e5m2 || t == DType::int8 ? DType::bf16 : t));
+    if (fmt == Format::Json) {
+        nlohmann::json j = opJson(r);
+        j["platform"] = plat.name;
+        j["flop_per_s"] = r.timeS > 0 ? r.flops / r.timeS : 0;
+        j["latency_s"] = r.timeS;
+        j["fallback"] = fell;
+        std::cout << j.dump(2) << "\n";
+        return;
+    }
+    if (fmt == Format::Csv) {
+        printCsv(std::cout, {"m", "n", "k", "dtype", "latency_s", "flops", "dram_bytes", "l2_bytes", "bound"},
+                 {{std::to_string(o.m), std::to_string(o.n), std::to_string(o.k), std::string(dtypeName(ct)),
+                   fmtNum(r.timeS, 6), fmtNum(r.flops, 6), fmtNum(r.bytes[kDram], 6), fmtNum(r.bytes[kL2], 6),
+                   std::string(boundName(r.bound))}});
+        return;
+    }
+    std::cout << "GEMM " << o.m << " x " << o.n << " x " << o.k << " (" << dtypeName(t)
+              << (w != t ? ", weights " + std::string(dtypeName(w)) : "") << ") on " << plat.name << "\n";
+    if (fell)
+        std::cout << "  note: no " << dtypeName(t) << " tensor path on this platform; runs in " << dtypeName(ct) << "\n";
+    std::cout << "  time         " << fmtSeconds(r.timeS) << "  (" << fmtFlops(r.timeS > 0 ? r.flops / r.timeS : 0)
+              << "/s achieved)\n";
+    std::cout << "  flops        " << fmtFlops(r.flops) << "\n";
+    std::cout << "  bytes        DRAM " << fmtBytes(r.bytes[kDram]) << ", L2 " << fmtBytes(r.bytes[kL2]) << ", L1 "
+              << fmtBytes(r.bytes[kL1]) << "\n";
+    std::cout << "  roofs        compute " << fmtSeconds(r.computeS) << ", DRAM " << fmtSeconds(r.memoryS[kDram])
+              << ", L2 " << fmtSeconds(r.memoryS[kL2]) << ", fixed " << fmtSeconds(r.overheadS) << "\n";
+    const double intensity = r.bytes[kDram] > 0 ? r.flops / r.bytes[kDram] : 0;
+    const double ridge = pm.tensorPeak[static_cast<std::size_t>(ct)] / std::max(pm.bandwidth[kDram], 1.0);
+    std::cout << "  bound        " << boundName(r.bound) << " (arithmetic intensity " << fmtNum(intensity, 4)
+              << " flop/B; ridge point " << fmtNum(ridge, 4) << " flop/B)\n";
+}
+
+void addPredict(CLI::App& root, int& exitCode) {
+    CLI::App* pr = root.add_subcommand("predict", "Predict time, throughput, memory and the binding roof");
+    PredictOptions& o = g_opt;
+    pr->add_option("--platform", o.platform, "platform name or file")->capture_default_str();
+    pr->add_option("--cases", o.cases, "JSON-lines cases to evaluate ('-' = stdin); writes one JSON line per case");
+    pr->add_option("--threads", o.threads, "threads for --cases (0 = all cores)");
+    pr->require_subcommand(0, 1);
+    pr->callback([pr, &exitCode]() {
+        if (pr->get_subcommands().empty()) {
+            if (g_opt.cases.empty())
+                throw InputError("", 0, "predict", "name a subcommand (gemm, llm) or give --cases FILE");
+            exitCode = runCases(g_opt.platform, g_opt.cases, g_opt.threads, std::cout);
+        }
+    });
+
+    CLI::App* g = pr->add_subcommand("gemm", "Predict one GEMM: C[m,n] = A[m,k] B[k,n]");
+    g->add_option("--platform", o.platform, "platform name or file");
+    g->add_option("--m", o.m, "rows of A and C")->capture_default_str();
+    g->add_option("--n", o.n, "columns of B and C")->capture_default_str();
+    g->add_option("--k", o.k, "inner dimension")->capture_default_str();
+    g->add_option("--batch", o.gemmBatch, "independent products (batched GEMM)");
+    g->add_option("--dtype", o.dtype, "input datatype")->capture_default_str();
+    g->add_option("--weights", o.gemmWeights, "B's storage datatype (weight-only quantization)");
+    g->add_option("--format", o.format, "table, json or csv")->capture_default_str();
+    g->callback([]() { runGemm(g_opt); });
+
+    CLI::App* l = pr->add_subcommand("llm", "Predict an LLM prefill, decode or chunked step, or a whole request");
+    l->add_option("--platform", o.platform, "platform name or file")->capture_default_str();
+    l->add_option("--model", o.model, "preset name or path to config.json / YAML")->capture_default_str();
+    l->add_option("--phase", o.phase, "prefill, decode, chunked or request")->capture_default_str();
+    l->add_option("--batch", o.batch, "sequences in the step")->capture_default_str();
+    l->add_option("--prompt", o.prompt, "prompt tokens per sequence (prefill, request)")->capture_default_str();
+    l->add_option("--context", o.context, "tokens already cached per sequence (decode, chunked)")->capture_default_str();
+    l->add_option("--chunk", o.chunk, "prefill tokens in a chunked step")->capture_default_str();
+    l->add_option("--chunk-offset", o.chunkOffset, "tokens of the chunked prompt already cached");
+    l->add_option("--output", o.output, "generated tokens (request)")->capture_default_str();
+    l->add_option("--tp", o.tp, "tensor parallelism");
+    l->add_option("--pp", o.pp, "pipeline stages");
+    l->add_option("--ep", o.ep, "expert parallelism (divides tp)");
+    l->add_option("--dp", o.dp, "data-parallel replicas");
+    l->add_option("--microbatches", o.microbatches, "pipeline micro-batches");
+    l->add_flag("--sp", o.sp, "sequence parallelism (reduce-scatter/all-gather instead of all-reduce)");
+    l->add_flag("--overlap", o.overlap, "overlap communication with GEMMs");
+    l->add_option("--weights", o.weights, "weight datatype")->capture_default_str();
+    l->add_option("--kv", o.kv, "KV-cache datatype")->capture_default_str();
+    l->add_option("--act", o.act, "activation datatype")->capture_default_str();
+    l->add_option("--stack", o.stack, "serving-stack profile (rooflab stacks list)")->capture_default_str();
+    l->add_option("--format", o.format, "table, json or csv")->capture_default_str();
+    l->add_flag("--no-ops", o.noOps, "omit the per-operator table");
+    l->callback([]() { runLlm(g_opt); });
+}
+
+} // namespace
+ROOFLAB_REGISTER_COMMAND("predict", addPredict);
+} // namespace rooflab::cli
