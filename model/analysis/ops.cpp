@@ -111,8 +111,10 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
     const double peak = pm.tensorPeak[ct] > 0 ? pm.tensorPeak[ct] : pm.vectorPeakFp32;
     const double frac = pm.tensorPeak[ct] > 0 ? pm.gemmFraction[ct] : pm.vectorFraction;
 
-    // Tile and wave quantization; split-K fills the machine when there are fewer tiles than units.
-    const double tilesM = ceilDiv(m, pm.tileM), tilesN = ceilDiv(n, pm.tileN);
+    // Tile and wave quantization; split-K fills the machine when there are fewer tiles than units. Skinny
+    // products (small M) run kernels with narrow tiles (swapped operands, M padded to 16 or the next power of 2).
+    const double tileM = m >= pm.tileM ? pm.tileM : std::min(pm.tileM, std::max(16.0, std::exp2(std::ceil(std::log2(m)))));
+    const double tilesM = ceilDiv(m, tileM), tilesN = ceilDiv(n, pm.tileN);
     const double tiles = tilesM * tilesN * batch;
     double split = 1;
     if (tiles < pm.units)
@@ -120,7 +122,7 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
     const double work = tiles * split;
     const double waves = ceilDiv(work, pm.units);
     const double waveUtil = work / (waves * pm.units);
-    const double paddedFlops = 2.0 * tilesM * pm.tileM * tilesN * pm.tileN * k * batch;
+    const double paddedFlops = 2.0 * tilesM * tileM * tilesN * pm.tileN * k * batch;
     r.computeS = paddedFlops / (peak * frac * waveUtil);
 
     r.bytes[kDram] = aBytes + bBytes + cBytes;

@@ -209,9 +209,9 @@ Platform parseRoot(const YAML::Node& rootNode, const std::string& file) {
                                         false, 1e6, 1e19);
             any = any || e.peakFlopPerS[t].present;
         }
+        pr.finish();
         if (!any)
             r.fail("peak", "no datatype has a peak rate (keys: " + dtypeNameList() + ")");
-        pr.finish();
         r.finish();
         p.compute.push_back(e);
     }
@@ -284,11 +284,11 @@ YAML::Node resolveExtends(const YAML::Node& node, const std::string& file, const
         basePath = base;
     else
         basePath = findPlatformFile(base); // throws with the list of known platforms
-    // The base must be a valid platform on its own, so that its errors name its own file.
-    (void)loadPlatformFile(basePath);
     std::string unused;
     YAML::Node baseNode = resolveExtends(loadYamlFile(basePath), basePath, fs::path(basePath).parent_path().string(),
                                          depth + 1, unused);
+    // The base must be a valid platform on its own, so that its errors name its own file.
+    (void)parseRoot(baseNode, basePath);
     YAML::Node merged = mergeNodes(baseNode, node);
     merged.remove("extends");
     return merged;
@@ -354,7 +354,8 @@ Platform loadPlatformString(const std::string& text, const std::string& name, co
 Platform loadPlatformFile(const std::string& path) {
     YAML::Node node = loadYamlFile(path);
     std::string extendsName;
-    node = resolveExtends(node, path, fs::path(path).parent_path().string(), 0, extendsName);
+    const std::string dir = fs::path(path).parent_path().string();
+    node = resolveExtends(node, path, dir.empty() ? "." : dir, 0, extendsName);
     Platform p = parseRoot(node, path);
     p.extends = extendsName;
     return p;

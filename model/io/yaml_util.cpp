@@ -140,8 +140,16 @@ YAML::Node MapReader::optional(const std::string& key) {
 YAML::Node MapReader::required(const std::string& key) {
     m_known.insert(key);
     const YAML::Node n = m_node[key];
-    if (!n.IsDefined() || n.IsNull())
+    if (!n.IsDefined() || n.IsNull()) {
+        // A misspelt key is the usual cause: point at it.
+        for (auto it = m_node.begin(); it != m_node.end(); ++it) {
+            const std::string other = it->first.Scalar();
+            if (other != key && editDistance(other, key) <= std::max<std::size_t>(2, key.size() / 3))
+                throw InputError(m_file, lineOf(it->first), keyPath(other),
+                                 "unknown key (did you mean '" + key + "'?); '" + key + "' is required");
+        }
         fail(key, "missing required key");
+    }
     return n;
 }
 

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# rooflab set-up. On a fresh Debian 12 machine:
+#   scripts/setup.sh run    install packages, build (release), run the main job, write ./rooflab-report/
+#   scripts/setup.sh test   install packages, build (CI preset + ASan/UBSan engine build), run every test (ctest)
+# Idempotent and non-interactive: packages already present are not reinstalled.
+set -euo pipefail
+mode="${1:-run}"
+cd "$(dirname "$0")/.."
+root_dir="$(pwd)"
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6 libgl-dev
+  libyaml-cpp-dev libhwloc-dev libpfm4-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libcli11-dev nlohmann-json3-dev
+  xvfb xauth
+)
+
+install_packages() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    echo "rooflab setup: all packages present"
+    return
+  fi
+  echo "rooflab setup: installing ${missing[*]}"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+jobs="$(nproc 2>/dev/null || echo 2)"
+
+case "$mode" in
+  run)
+    install_packages
+    cmake --preset release >/dev/null
+    cmake --build --preset release -j "$jobs"
+    ./build/release/app/cli/rooflab report --platform h100-sxm5-80gb --model llama-3.1-8b --out rooflab-report
+    if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -x ./build/release/app/gui/rooflab-gui ]; then
+      echo "rooflab setup: opening the workbench"
+      (./build/release/app/gui/rooflab-gui --platform h100-sxm5-80gb --model llama-3.1-8b >/dev/null 2>&1 &)
+    fi
+    ;;
+  test)
+    install_packages
+    cmake --preset ci >/dev/null
+    cmake --build --preset ci -j "$jobs"
+    QT_QPA_PLATFORM=offscreen ctest --preset ci -j "$jobs"
+    # The engine, CLI and profilers again under AddressSanitizer + UndefinedBehaviorSanitizer.
+    cmake --preset asan >/dev/null
+    cmake --build --preset asan -j "$jobs"
+    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --preset asan -j "$jobs"
+    ;;
+  *)
+    echo "usage: scripts/setup.sh run|test" >&2
+    exit 2
+    ;;
+esac

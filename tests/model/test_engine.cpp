@@ -1,0 +1,290 @@
+#include "analysis/llm_engine.hpp"
+#include "io/data_paths.hpp"
+#include "io/model_loader.hpp"
+#include "io/platform_loader.hpp"
+#include "io/stack_loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <set>
+
+using namespace rooflab;
+
+namespace {
+
+/// A platform with round numbers so that times can be computed by hand.
+PlatformModel simplePlatform() {
+    PlatformModel pm;
+    pm.name = "simple";
+    pm.units = 100;
+    pm.tensorPeak[static_cast<std::size_t>(DType::bf16)] = 100e12;
+    pm.gemmFraction[static_cast<std::size_t>(DType::bf16)] = 1.0;
+    pm.vectorPeakFp32 = 10e12;
+    pm.vectorFraction = 1.0;
+    pm.bandwidth[kDram] = 1e12;
+    pm.bandwidth[kL2] = 10e12;
+    pm.capacityBytes[kDram] = 80e9;
+    pm.capacityBytes[kL2] = 1e6;
+    pm.tileM = 128;
+    pm.tileN = 128;
+    pm.kernelOverheadS = 0;
+    pm.launchS = 0;
+    pm.graphLaunchS = 0;
+    pm.attentionFraction = 1.0;
+    pm.attentionHalfSeq = 0;
+    pm.scaleUpBytesPerS = 100e9;
+    pm.scaleUpDomain = 8;
+    pm.collectiveFraction = 1.0;
+    pm.collectiveStepS = 0;
+    pm.tdpW = 500;
+    pm.idleW = 100;
+    return pm;
+}
+
+LlmArch tinyModel() {
+    LlmArch a;
+    a.name = "tiny";
+    a.modelType = "llama";
+    a.hiddenSize = 256;
+    a.numLayers = 2;
+    a.numHeads = 4;
+    a.numKvHeads = 2;
+    a.headDim = 64;
+    a.intermediateSize = 512;
+    a.vocabSize = 1000;
+    a.groups = {LayerGroup{2, false, 0}};
+    return a;
+}
+
+const OpResult* findOp(const Prediction& p, const std::string& name) {
+    for (const auto& o : p.ops)
+        if (name == o.name)
+            return &o;
+    return nullptr;
+}
+
+} // namespace
+
+TEST(Gemm, HandComputedComputeAndMemoryRoofs) {
+    const PlatformModel pm = simplePlatform();
+    // 1280 x 1280 x 1024: 10 x 10 tiles = 100 tiles = one full wave on 100 units.
+    const OpResult r = evalGemm(pm, "g", 1280, 1280, 1024, DType::bf16, DType::bf16, DType::bf16, LaunchMode::Stream);
+    EXPECT_DOUBLE_EQ(r.flops, 2.0 * 1280 * 1280 * 1024);
+    EXPECT_DOUBLE_EQ(r.bytes[kDram], (1280.0 * 1024 + 1024.0 * 1280 + 1280.0 * 1280) * 2);
+    EXPECT_DOUBLE_EQ(r.computeS, r.flops / 100e12);
+    EXPECT_EQ(r.bound, Bound::Compute);
+    // M = 1: memory-bound, time is the weight read.
+    const OpResult v = evalGemm(pm, "v", 1, 4096, 4096, DType::bf16, DType::bf16, DType::bf16, LaunchMode::Stream);
+    EXPECT_EQ(v.bound, Bound::Dram);
+    EXPECT_NEAR(v.timeS, (4096.0 * 4096 * 2 + 4096 * 2 + 4096 * 2) / 1e12, 1e-12);
+}
+
+TEST(Gemm, WaveQuantization) {
+    const PlatformModel pm = simplePlatform();
+    // 101 tiles need two waves: almost twice the time of 100 tiles.
+    const OpResult a = evalGemm(pm, "a", 1280, 1280, 8192, DType::bf16, DType::bf16, DType::bf16, LaunchMode::Stream);
+    const OpResult b = evalGemm(pm, "b", 1280 + 1, 1280, 8192, DType::bf16, DType::bf16, DType::bf16, LaunchMode::Stream);
+    EXPECT_GT(b.computeS, 1.5 * a.computeS);
+}
+
+TEST(Gemm, MoreBandwidthNeverSlower) {
+    PlatformModel pm = simplePlatform();
+    std::mt19937 rng(7);
+    std::uniform_int_distribution<int> dim(1, 16384);
+    for (int i = 0; i < 200; ++i) {
+        const double m = dim(rng), n = dim(rng), k = dim(rng);
+        PlatformModel faster = pm;
+        faster.bandwidth[kDram] *= 1.5;
+        faster.bandwidth[kL2] *= 1.5;
+        const double t0 = evalGemm(pm, "g", m, n, k, DType::bf16, DType::bf16, DType::bf16, LaunchMode::Stream).timeS;
+        const double t1 = evalGemm(faster, "g", m, n, k, DType::bf16, DType::bf16, DType::bf16, LaunchMode::Stream).timeS;
+        EXPECT_LE(t1, t0 * (1 + 1e-12)) << m << "x" << n << "x" << k;
+    }
+}
+
+TEST(Llm, TinyModelDecodeFlopsAndBytesByHand) {
+    const PlatformModel pm = simplePlatform();
+    const LlmArch a = tinyModel();
+    StackProfile st = StackProfile::defaultProfile();
+    Scenario s;
+    s.phase = Phase::Decode;
+    s.batch = 1;
+    s.context = 99; // attention over 100 keys
+    const Prediction p = predictStep(pm, a, st, s);
+    ASSERT_TRUE(p.ok) << p.error;
+    const OpResult* qkv = findOp(p, "qkv_proj");
+    ASSERT_NE(qkv, nullptr);
+    EXPECT_EQ(qkv->n, (4 + 2 * 2) * 64);
+    EXPECT_DOUBLE_EQ(qkv->flops, 2.0 * 1 * 512 * 256);
+    EXPECT_DOUBLE_EQ(qkv->count, 2);
+    const OpResult* attn = findOp(p, "attention");
+    ASSERT_NE(attn, nullptr);
+    // 4 heads x 100 keys x (64 + 64) x 2 flops.
+    EXPECT_DOUBLE_EQ(attn->flops, 2.0 * 4 * 100 * 128);
+    // K and V of 2 KV heads x 64 dims x 100 keys, bf16; plus q and o.
+    EXPECT_DOUBLE_EQ(attn->bytes[kDram], 100.0 * 2 * 128 * 2 + 1.0 * 4 * 128 * 2);
+    const OpResult* lm = findOp(p, "lm_head");
+    ASSERT_NE(lm, nullptr);
+    EXPECT_EQ(lm->m, 1);
+    EXPECT_EQ(lm->n, 1000);
+    EXPECT_GT(p.latencyS, 0);
+}
+
+TEST(Llm, PrefillLmHeadOnLastTokenOnlyAndCausalHalf) {
+    const PlatformModel pm = simplePlatform();
+    const LlmArch a = tinyModel();
+    Scenario s;
+    s.phase = Phase::Prefill;
+    s.batch = 2;
+    s.prompt = 1000;
+    const Prediction p = predictStep(pm, a, StackProfile::defaultProfile(), s);
+    ASSERT_TRUE(p.ok);
+    EXPECT_EQ(findOp(p, "lm_head")->m, 2);
+    const OpResult* attn = findOp(p, "attention");
+    // causal: each of 1000 queries sees i+1 keys: 1000*1001/2 pairs per head and sequence.
+    EXPECT_DOUBLE_EQ(attn->flops, 2.0 * 2 * 4 * (1000.0 * 1001 / 2) * 128);
+}
+
+TEST(Llm, MoreBatchNeverLessWork) {
+    const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
+    const LlmArch a = io::loadModel("llama-3.1-8b");
+    double prevFlops = 0, prevLatency = 0;
+    for (int64_t b = 1; b <= 256; b *= 2) {
+        Scenario s;
+        s.batch = b;
+        s.context = 2048;
+        const Prediction p = predictStep(pm, a, StackProfile::defaultProfile(), s, false);
+        EXPECT_GT(p.flops, prevFlops);
+        EXPECT_GE(p.latencyS, prevLatency);
+        prevFlops = p.flops;
+        prevLatency = p.latencyS;
+    }
+}
+
+TEST(Llm, TensorParallelSplitsWeights) {
+    const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
+    const LlmArch a = io::loadModel("llama-3.1-70b");
+    Scenario s;
+    s.context = 1024;
+    s.batch = 4;
+    const double w1 = memoryUse(pm, a, StackProfile::defaultProfile(), s).weightsBytes;
+    for (int tp : {2, 4, 8}) {
+        s.tp = tp;
+        const double w = memoryUse(pm, a, StackProfile::defaultProfile(), s).weightsBytes;
+        // 70B has 8 KV heads: up to tp 8 every weight splits evenly (only the tiny norm vectors are replicated).
+        EXPECT_NEAR(w, w1 / tp, 1e-4 * w1) << tp;
+        const Prediction p = predictStep(pm, a, StackProfile::defaultProfile(), s);
+        ASSERT_TRUE(p.ok);
+        EXPECT_NE(findOp(p, "all_reduce_attn"), nullptr);
+    }
+}
+
+TEST(Llm, DoesNotFitIsAResultWithTheLargestBatch) {
+    const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
+    const LlmArch a = io::loadModel("llama-3.1-8b");
+    Scenario s;
+    s.batch = 4096;
+    s.context = 8192;
+    const Prediction p = predictStep(pm, a, StackProfile::defaultProfile(), s);
+    ASSERT_TRUE(p.ok);
+    EXPECT_FALSE(p.memory.fits);
+    EXPECT_GT(p.memory.maxBatch, 0);
+    EXPECT_LT(p.memory.maxBatch, 4096);
+    s.batch = p.memory.maxBatch;
+    EXPECT_TRUE(memoryUse(pm, a, StackProfile::defaultProfile(), s).fits);
+    s.batch = p.memory.maxBatch + 1;
+    EXPECT_FALSE(memoryUse(pm, a, StackProfile::defaultProfile(), s).fits);
+}
+
+TEST(Llm, InfeasibleLayoutsAreValuesNotCrashes) {
+    const PlatformModel pm = simplePlatform();
+    const LlmArch a = tinyModel();
+    Scenario s;
+    s.tp = 3; // does not divide 4 heads
+    const Prediction p = predictStep(pm, a, StackProfile::defaultProfile(), s);
+    EXPECT_FALSE(p.ok);
+    EXPECT_NE(p.error.find("tp 3"), std::string::npos);
+    s.tp = 1;
+    s.ep = 2; // dense model
+    EXPECT_FALSE(predictStep(pm, a, StackProfile::defaultProfile(), s).ok);
+}
+
+TEST(Moe, ExpectedDistinctExpertsMatchesMonteCarlo) {
+    std::mt19937 rng(42);
+    for (int tokens : {1, 4, 32, 256}) {
+        const int experts = 64, topK = 6, trials = 2000;
+        double sum = 0;
+        std::vector<int> ids(experts);
+        for (int t = 0; t < trials; ++t) {
+            std::set<int> touched;
+            for (int tok = 0; tok < tokens; ++tok) {
+                std::iota(ids.begin(), ids.end(), 0);
+                std::shuffle(ids.begin(), ids.end(), rng);
+                touched.insert(ids.begin(), ids.begin() + topK);
+            }
+            sum += static_cast<double>(touched.size());
+        }
+        const double mc = sum / trials;
+        EXPECT_NEAR(expectedDistinctExperts(experts, topK, tokens), mc, 0.02 * mc + 0.1) << tokens;
+    }
+    EXPECT_NEAR(expectedDistinctExperts(256, 8, 1), 8, 1e-9);
+    EXPECT_GT(expectedDistinctExperts(256, 8, 256), 250);
+}
+
+TEST(Llm, FallbackWhenNoFp8Path) {
+    const PlatformModel pm = simplePlatform(); // bf16 only
+    Scenario s;
+    s.weights = DType::fp8_e4m3;
+    s.act = DType::fp8_e4m3;
+    const Prediction p = predictStep(pm, tinyModel(), StackProfile::defaultProfile(), s);
+    ASSERT_TRUE(p.ok);
+    ASSERT_FALSE(p.notes.empty());
+    EXPECT_NE(p.notes[0].find("no fp8_e4m3 tensor path"), std::string::npos);
+}
+
+TEST(Llm, EveryPresetEveryPhaseEveryPlatform) {
+    const auto platforms = io::listPlatformNames();
+    const auto models = io::listModelNames();
+    std::vector<StackProfile> stacks;
+    for (const auto& s : io::listStackNames())
+        stacks.push_back(io::loadStack(s));
+    ASSERT_GE(stacks.size(), 3u);
+    int evaluated = 0;
+    for (const auto& pn : platforms) {
+        const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile(pn)));
+        for (const auto& mn : models) {
+            const LlmArch a = io::loadModel(mn);
+            for (Phase ph : {Phase::Prefill, Phase::Decode, Phase::Chunked}) {
+                Scenario s;
+                s.phase = ph;
+                s.batch = 4;
+                s.prompt = 512;
+                s.context = 1024;
+                s.chunk = 256;
+                const Prediction p = predictStep(pm, a, stacks[static_cast<std::size_t>(evaluated) % stacks.size()], s);
+                ASSERT_TRUE(p.ok) << pn << " " << mn << " " << phaseName(ph) << ": " << p.error;
+                EXPECT_GT(p.latencyS, 0);
+                EXPECT_TRUE(std::isfinite(p.latencyS));
+                EXPECT_GT(p.flops, 0);
+                ++evaluated;
+            }
+        }
+    }
+    EXPECT_GE(evaluated, 9 * 20 * 3);
+}
+
+TEST(Llm, RequestCombinesPrefillAndDecode) {
+    const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
+    const LlmArch a = io::loadModel("llama-3.1-8b");
+    Scenario s;
+    s.batch = 1;
+    s.prompt = 1024;
+    s.outputTokens = 257;
+    const RequestPrediction r = predictRequest(pm, a, StackProfile::defaultProfile(), s);
+    EXPECT_GT(r.ttftS, 0);
+    EXPECT_GT(r.tpotS, 0);
+    EXPECT_NEAR(r.e2eS, r.ttftS + 256 * r.tpotS, 1e-9);
+    // TPOT grows with context: the mean is at least the first step.
+    EXPECT_GE(r.tpotS, r.decodeFirst.latencyS * (1 - 1e-9));
+}

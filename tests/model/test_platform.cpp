@@ -1,0 +1,191 @@
+#include "analysis/platform_model.hpp"
+#include "io/data_paths.hpp"
+#include "io/errors.hpp"
+#include "io/platform_loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+using namespace rooflab;
+
+namespace {
+
+const std::string kMinimal = R"(version: 1
+name: tiny-gpu
+vendor: Test
+kind: gpu
+sources:
+  ds: {kind: datasheet, citation: "test sheet"}
+devices_per_node: "1 @ds"
+compute:
+  - name: tc
+    kind: tensor
+    units: "10 @ds"
+    clock: "1 GHz @ds"
+    peak:
+      bf16: "100 TFLOP/s @ds"
+memory:
+  - name: L2
+    kind: l2
+    capacity: "8 MiB @ds"
+    read: "4 TB/s @ds"
+  - name: HBM
+    kind: dram
+    capacity: "16 GB @ds"
+    read: "1 TB/s @ds"
+launch_overhead: "4 us @ds"
+power:
+  tdp: "300 W @ds"
+)";
+
+std::string replaceOnce(std::string s, const std::string& from, const std::string& to) {
+    const auto pos = s.find(from);
+    EXPECT_NE(pos, std::string::npos) << from;
+    if (pos != std::string::npos)
+        s.replace(pos, from.size(), to);
+    return s;
+}
+
+struct Broken {
+    const char* what;
+    std::string text;
+    int line;          // expected line, 0 = any
+    const char* key;   // expected key substring, "" = none
+};
+
+} // namespace
+
+TEST(Platform, MinimalLoads) {
+    const Platform p = io::loadPlatformString(kMinimal, "tiny.yaml");
+    EXPECT_EQ(p.name, "tiny-gpu");
+    EXPECT_DOUBLE_EQ(p.peakFlopPerS(DType::bf16), 100e12);
+    EXPECT_EQ(p.peakFlopPerS(DType::fp8_e4m3), 0.0);
+    EXPECT_EQ(p.dram().readBytesPerS.source, "ds");
+    EXPECT_EQ(p.dram().readBytesPerS.line, 23);
+}
+
+TEST(Platform, BrokenInputsNameFileLineAndKey) {
+    const std::vector<Broken> cases = {
+        {"yaml syntax", replaceOnce(kMinimal, "kind: gpu", "kind: [gpu"), 0, ""},
+        {"wrong type", replaceOnce(kMinimal, "units: \"10 @ds\"", "units: [10]"), 11, "compute[0].units"},
+        {"negative", replaceOnce(kMinimal, "read: \"1 TB/s @ds\"", "read: \"-1 TB/s @ds\""), 23, "memory[1].read"},
+        {"nan", replaceOnce(kMinimal, "tdp: \"300 W @ds\"", "tdp: \"nan W @ds\""), 26, "power.tdp"},
+        {"unknown key", replaceOnce(kMinimal, "vendor: Test", "vendor: Test\nvendr: x"), 4, "vendr"},
+        {"missing section", replaceOnce(kMinimal, "power:\n  tdp: \"300 W @ds\"\n", ""), 0, "power"},
+        {"huge number", replaceOnce(kMinimal, "capacity: \"16 GB @ds\"", "capacity: \"1e300 GB @ds\""), 22, "capacity"},
+        {"wrong version", replaceOnce(kMinimal, "version: 1", "version: 7"), 1, "version"},
+        {"wrong unit", replaceOnce(kMinimal, "read: \"4 TB/s @ds\"", "read: \"4 TB @ds\""), 19, "memory[0].read"},
+        {"no provenance", replaceOnce(kMinimal, "clock: \"1 GHz @ds\"", "clock: \"1 GHz\""), 12, "compute[0].clock"},
+        {"unknown source", replaceOnce(kMinimal, "bf16: \"100 TFLOP/s @ds\"", "bf16: \"100 TFLOP/s @dz\""), 14, "peak.bf16"},
+        {"bad kind", replaceOnce(kMinimal, "kind: gpu", "kind: gpuu"), 4, "kind"},
+        {"levels out of order", replaceOnce(replaceOnce(kMinimal, "kind: l2", "kind: dram"), "kind: dram\n    capacity: \"16 GB", "kind: l2\n    capacity: \"16 GB"), 0, "kind"},
+        {"unknown dtype", replaceOnce(kMinimal, "bf16: \"100", "bf17: \"100"), 14, "bf17"},
+        {"empty", "", 0, ""},
+        {"binary", std::string("\x7f" "ELF\x02\x01\x01\0\0\0", 10), 0, ""},
+        {"not a mapping", "- 1\n- 2\n", 1, ""},
+        {"idle above tdp", replaceOnce(kMinimal, "tdp: \"300 W @ds\"", "tdp: \"300 W @ds\"\n  idle: \"400 W @ds\""), 0, "idle"},
+    };
+    for (const auto& c : cases) {
+        try {
+            io::loadPlatformString(c.text, "broken.yaml");
+            ADD_FAILURE() << c.what << ": no error";
+        } catch (const InputError& e) {
+            EXPECT_EQ(e.file(), "broken.yaml") << c.what;
+            if (c.line > 0) {
+                EXPECT_EQ(e.line(), c.line) << c.what << ": " << e.what();
+            }
+            EXPECT_NE(e.key().find(c.key), std::string::npos) << c.what << ": " << e.what();
+            EXPECT_FALSE(e.message().empty());
+        }
+    }
+}
+
+TEST(Platform, UnknownKeySuggestsTheKnownOne) {
+    try {
+        io::loadPlatformString(replaceOnce(kMinimal, "launch_overhead:", "launch_overhed:"), "x.yaml");
+        FAIL();
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("did you mean 'launch_overhead'"), std::string::npos) << e.what();
+    }
+}
+
+TEST(Platform, CyclesConvertWithTheClock) {
+    const Platform p = io::loadPlatformString(
+        replaceOnce(kMinimal, "read: \"1 TB/s @ds\"", "read: \"1 TB/s @ds\"\n    latency: \"500 cycles @ds\""), "t.yaml");
+    EXPECT_NEAR(p.dram().latencyS.si, 500e-9, 1e-15);
+}
+
+TEST(Platform, EveryShippedPlatformLoadsAndRoundTrips) {
+    const auto names = io::listPlatformNames();
+    ASSERT_GE(names.size(), 9u);
+    for (const auto& n : names) {
+        SCOPED_TRACE(n);
+        const Platform p = io::loadPlatformFile(io::findPlatformFile(n));
+        EXPECT_EQ(p.name, n) << "platform name must equal the file stem";
+        EXPECT_FALSE(p.sources.empty());
+        const PlatformModel pm = PlatformModel::from(p);
+        EXPECT_GT(pm.bandwidth[kDram], 0);
+        EXPECT_GT(pm.capacityBytes[kDram], 0);
+        // Every value names a source that exists.
+        for (const auto& e : p.compute) {
+            for (const auto& v : e.peakFlopPerS) {
+                if (v.present) {
+                    EXPECT_TRUE(p.sources.count(v.source)) << v.source;
+                }
+            }
+        }
+        const Platform again = io::loadPlatformString(io::platformToYaml(p), n + " (round trip)");
+        EXPECT_EQ(again.name, p.name);
+        EXPECT_NEAR(again.peakFlopPerS(DType::bf16), p.peakFlopPerS(DType::bf16), 1e-6 * p.peakFlopPerS(DType::bf16) + 1);
+        EXPECT_NEAR(again.dram().readBytesPerS.si, p.dram().readBytesPerS.si, 1e-5 * p.dram().readBytesPerS.si);
+        EXPECT_EQ(again.sources.size(), p.sources.size());
+    }
+}
+
+TEST(Platform, SaveIsAtomicAndNeverClobbersOnFailure) {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / "rooflab-save-test";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const Platform p = io::loadPlatformString(kMinimal, "tiny.yaml");
+    const std::string path = (dir / "tiny.yaml").string();
+    io::savePlatformFile(p, path);
+    const Platform back = io::loadPlatformFile(path);
+    EXPECT_EQ(back.name, "tiny-gpu");
+    // A platform that cannot be written back faithfully (dangling source) must not replace the file.
+    Platform bad = p;
+    bad.compute[0].units.source = "missing-source";
+    {
+        std::ifstream in(path);
+        std::stringstream before;
+        before << in.rdbuf();
+        EXPECT_THROW(io::savePlatformFile(bad, path), InputError);
+        std::ifstream in2(path);
+        std::stringstream after;
+        after << in2.rdbuf();
+        EXPECT_EQ(before.str(), after.str());
+    }
+    EXPECT_THROW(io::savePlatformFile(p, (dir / "no" / "such" / "dir.yaml").string()), InputError);
+    fs::remove_all(dir);
+}
+
+TEST(Platform, ExtendsMergesOverTheBase) {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / "rooflab-extends-test";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    std::ofstream(dir / "tiny-gpu.yaml") << kMinimal;
+    std::ofstream(dir / "tiny-node.yaml") << "extends: tiny-gpu\nname: tiny-node\ndevices_per_node: \"8 @ds\"\n";
+    const Platform n = io::loadPlatformFile((dir / "tiny-node.yaml").string());
+    EXPECT_EQ(n.name, "tiny-node");
+    EXPECT_EQ(n.extends, "tiny-gpu");
+    EXPECT_DOUBLE_EQ(n.devicesPerNode.si, 8);
+    EXPECT_DOUBLE_EQ(n.peakFlopPerS(DType::bf16), 100e12);
+    std::ofstream(dir / "loop-a.yaml") << "extends: loop-b\n";
+    std::ofstream(dir / "loop-b.yaml") << "extends: loop-a\n";
+    EXPECT_THROW(io::loadPlatformFile((dir / "loop-a.yaml").string()), InputError);
+    fs::remove_all(dir);
+}

@@ -1,0 +1,49 @@
+#include "units/dtype.hpp"
+#include "units/quantity.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace rooflab;
+
+TEST(Quantity, ParsesUnitsToSi) {
+    std::string err;
+    EXPECT_DOUBLE_EQ(parseQuantity("3.35 TB/s", Dimension::BytesPerSecond, err)->value, 3.35e12);
+    EXPECT_DOUBLE_EQ(parseQuantity("50 MiB", Dimension::Bytes, err)->value, 50.0 * 1048576);
+    EXPECT_DOUBLE_EQ(parseQuantity("4 us", Dimension::Seconds, err)->value, 4e-6);
+    EXPECT_DOUBLE_EQ(parseQuantity("1980 MHz", Dimension::Hertz, err)->value, 1.98e9);
+    EXPECT_DOUBLE_EQ(parseQuantity("989.4 TFLOP/s", Dimension::FlopPerSecond, err)->value, 989.4e12);
+    auto c = parseQuantity("263 cycles", Dimension::Seconds, err);
+    ASSERT_TRUE(c);
+    EXPECT_TRUE(c->inCycles);
+    EXPECT_DOUBLE_EQ(c->value, 263);
+}
+
+TEST(Quantity, RejectsWrongUnitsAndNonFinite) {
+    std::string err;
+    EXPECT_FALSE(parseQuantity("3.35 TB", Dimension::BytesPerSecond, err));
+    EXPECT_NE(err.find("not a bandwidth unit"), std::string::npos) << err;
+    EXPECT_FALSE(parseQuantity("nan GB/s", Dimension::BytesPerSecond, err));
+    EXPECT_FALSE(parseQuantity("inf", Dimension::Count, err));
+    EXPECT_FALSE(parseQuantity("1e400 B", Dimension::Bytes, err));
+    EXPECT_FALSE(parseQuantity("1e31 B", Dimension::Bytes, err));
+    EXPECT_FALSE(parseQuantity("", Dimension::Bytes, err));
+    EXPECT_FALSE(parseQuantity("fast", Dimension::Seconds, err));
+    EXPECT_FALSE(parseQuantity("12", Dimension::Bytes, err)); // a unit is required
+}
+
+TEST(Quantity, FormatsWithPrefixes) {
+    EXPECT_EQ(formatQuantity(3.35e12, Dimension::BytesPerSecond, 3), "3.35 TB/s");
+    EXPECT_EQ(formatQuantity(4e-6, Dimension::Seconds, 3), "4 us");
+    EXPECT_EQ(formatQuantity(1.5e-3, Dimension::Seconds, 3), "1.5 ms");
+}
+
+TEST(DType, ParsesNamesAndAliases) {
+    EXPECT_EQ(parseDType("bf16"), DType::bf16);
+    EXPECT_EQ(parseDType("bfloat16"), DType::bf16);
+    EXPECT_EQ(parseDType("FP8"), DType::fp8_e4m3);
+    EXPECT_EQ(parseDType("fp8-e5m2"), DType::fp8_e5m2);
+    EXPECT_FALSE(parseDType("fp7"));
+    EXPECT_DOUBLE_EQ(bytesPerElement(DType::int4), 0.5);
+    for (std::size_t i = 0; i < kDTypeCount; ++i)
+        EXPECT_EQ(parseDType(dtypeName(static_cast<DType>(i))), static_cast<DType>(i));
+}
