@@ -1,0 +1,261 @@
+#include "evaluation.hpp"
+
+#include "io/errors.hpp"
+#include "io/model_loader.hpp"
+#include "io/stack_loader.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+namespace rooflab::gui {
+namespace {
+
+Phase enginePhase(GuiPhase p) {
+    switch (p) {
+    case GuiPhase::Prefill: return Phase::Prefill;
+    case GuiPhase::Decode: return Phase::Decode;
+    case GuiPhase::Chunked: return Phase::Chunked;
+    case GuiPhase::Request: return Phase::Prefill;
+    }
+    return Phase::Decode;
+}
+
+Prediction gemmPrediction(const PlatformModel& pm, const GemmCase& g) {
+    bool fell = false;
+    const DType ct = pm.computeType(g.dtype, fell);
+    const double outBytes = isFloat8(g.dtype) || isInteger(g.dtype) ? 2.0 : bytesPerElement(g.dtype);
+    OpResult r = evalGemm(pm, "gemm", double(g.m), double(g.n), double(g.k), g.dtype, g.weightType, ct,
+                          LaunchMode::Stream, double(g.batch), outBytes);
+    Prediction p;
+    p.ops.push_back(r);
+    p.latencyS = r.timeS;
+    p.flops = r.flops;
+    p.bytes = r.bytes[kDram];
+    p.bound = r.bound;
+    const TimeSplit t = splitTime(r);
+    p.computeS = t.computeS;
+    p.memoryS = t.memoryS;
+    p.commS = t.commS;
+    p.overheadS = t.overheadS;
+    p.why = "GEMM " + std::to_string(g.m) + "x" + std::to_string(g.n) + "x" + std::to_string(g.k) + " " +
+            std::string(dtypeName(ct)) + " is " + std::string(boundName(r.bound)) + "-bound";
+    if (fell)
+        p.notes.push_back(std::string(dtypeName(g.dtype)) + " has no path on this platform; ran as " +
+                          std::string(dtypeName(ct)));
+    return p;
+}
+
+Prediction llmStep(const PlatformModel& pm, const EvalInput& in, const Scenario& s, bool withOps) {
+    return predictStep(pm, *in.model, in.stack, s, withOps);
+}
+
+SweepSeries sweep(const PlatformModel& pm, const EvalInput& in, bool overBatch) {
+    SweepSeries out;
+    Scenario base = in.scenario;
+    base.phase = in.phase == GuiPhase::Request ? Phase::Decode : enginePhase(in.phase);
+    const bool prefill = base.phase == Phase::Prefill;
+    out.xName = overBatch ? "batch" : (prefill ? "prompt" : "context");
+    const double hiContext = in.model->maxPositions > 0 ? double(in.model->maxPositions) : 131072.0;
+    const std::vector<double> xs =
+        overBatch ? logSpacedIntegers(1, 4096, in.sweepPoints) : logSpacedIntegers(128, hiContext, in.sweepPoints);
+    out.points.reserve(xs.size());
+    for (double x : xs) {
+        Scenario s = base;
+        if (overBatch)
+            s.batch = static_cast<int64_t>(x);
+        else if (prefill)
+            s.prompt = static_cast<int64_t>(x);
+        else
+            s.context = static_cast<int64_t>(x);
+        const Prediction p = llmStep(pm, in, s, false);
+        out.points.push_back({x, p.latencyS, p.tokensPerS, p.ok, p.ok && p.memory.fits});
+    }
+    const Prediction atBase = llmStep(pm, in, base, false);
+    out.limit = double(overBatch ? atBase.memory.maxBatch : atBase.memory.maxContext);
+    return out;
+}
+
+Prediction primary(const PlatformModel& pm, const EvalInput& in, std::optional<RequestPrediction>* request) {
+    if (in.kind == WorkloadKind::Gemm)
+        return gemmPrediction(pm, in.gemm);
+    Scenario s = in.scenario;
+    s.phase = enginePhase(in.phase);
+    if (in.phase == GuiPhase::Request) {
+        RequestPrediction r = predictRequest(pm, *in.model, in.stack, s);
+        Prediction p = r.prefill;
+        if (request)
+            *request = std::move(r);
+        return p;
+    }
+    return llmStep(pm, in, s, true);
+}
+
+} // namespace
+
+std::vector<double> logSpacedIntegers(double lo, double hi, int n) {
+    std::vector<double> xs;
+    lo = std::max(1.0, std::round(lo));
+    hi = std::max(lo, std::round(hi));
+    n = std::max(n, 2);
+    const double step = std::log(hi / lo) / (n - 1);
+    for (int i = 0; i < n; ++i) {
+        const double x = std::round(lo * std::exp(step * i));
+        if (xs.empty() || x > xs.back())
+            xs.push_back(std::min(x, hi));
+    }
+    return xs;
+}
+
+EvalOutput evaluate(const EvalInput& in) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (!in.platform.model)
+        throw InputError("no platform selected");
+    if (in.kind == WorkloadKind::Llm && !in.model)
+        throw InputError("no model selected");
+    EvalOutput out;
+    out.prediction = primary(*in.platform.model, in, &out.request);
+    if (in.kind == WorkloadKind::Llm) {
+        out.batchSweep = sweep(*in.platform.model, in, true);
+        out.contextSweep = sweep(*in.platform.model, in, false);
+    }
+    out.compare.push_back({in.platform.name, out.prediction});
+    for (const auto& c : in.compare)
+        if (c.model)
+            out.compare.push_back({c.name, primary(*c.model, in, nullptr)});
+    out.evalMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    return out;
+}
+
+TimeSplit splitTime(const OpResult& op) {
+    TimeSplit t;
+    const double total = op.totalS();
+    const double overhead = std::min(total, op.overheadS * op.count);
+    const double rest = total - overhead;
+    switch (op.bound) {
+    case Bound::Compute: t.computeS = rest; t.overheadS = overhead; break;
+    case Bound::L1:
+    case Bound::L2:
+    case Bound::L3:
+    case Bound::Dram: t.memoryS = rest; t.overheadS = overhead; break;
+    case Bound::Communication: t.commS = rest; t.overheadS = overhead; break;
+    case Bound::Overhead:
+    case Bound::Launch: t.overheadS = total; break;
+    }
+    return t;
+}
+
+TimeSplit splitTime(const Prediction& p) {
+    TimeSplit sum;
+    for (const auto& op : p.ops) {
+        const TimeSplit t = splitTime(op);
+        sum.computeS += t.computeS;
+        sum.memoryS += t.memoryS;
+        sum.commS += t.commS;
+        sum.overheadS += t.overheadS;
+    }
+    return sum;
+}
+
+ValidationResult validateDataset(const io::CsvTable& table, const PlatformModel& pm, const std::string& datasetDir) {
+    ValidationResult res;
+    res.file = table.file;
+    const int cModel = table.requireColumn("model");
+    const int cPhase = table.requireColumn("phase");
+    const int cBatch = table.requireColumn("batch");
+    const int cMeasured = table.requireColumn("measured_s");
+    const int cId = table.column("id"), cPrompt = table.column("prompt"), cContext = table.column("context");
+    const int cTp = table.column("tp"), cW = table.column("weights"), cKv = table.column("kv");
+    const int cAct = table.column("act"), cStack = table.column("stack");
+
+    std::map<std::string, std::shared_ptr<LlmArch>> models;
+    std::map<std::string, std::shared_ptr<StackProfile>> stacks;
+    auto modelFor = [&](const std::string& name) -> const LlmArch& {
+        auto& slot = models[name];
+        if (!slot) {
+            try {
+                slot = std::make_shared<LlmArch>(io::loadModel(name));
+            } catch (const InputError&) {
+                const auto local = std::filesystem::path(datasetDir) / "models" / (name + ".yaml");
+                if (datasetDir.empty() || !std::filesystem::exists(local))
+                    throw;
+                slot = std::make_shared<LlmArch>(io::loadModel(local.string()));
+            }
+        }
+        return *slot;
+    };
+    auto stackFor = [&](const std::string& name) -> const StackProfile& {
+        auto& slot = stacks[name];
+        if (!slot)
+            slot = std::make_shared<StackProfile>(name.empty() ? StackProfile::defaultProfile() : io::loadStack(name));
+        return *slot;
+    };
+    auto dtypeAt = [&](std::size_t r, int col, DType fallback) {
+        if (col < 0 || table.text(r, col).empty())
+            return fallback;
+        const auto t = parseDType(table.text(r, col));
+        if (!t)
+            throw InputError(table.file, table.rowLines[r], table.header[std::size_t(col)],
+                             "unknown datatype '" + table.text(r, col) + "'");
+        return *t;
+    };
+    constexpr double kMax = 4294967296.0;
+    double sumAbs = 0;
+    int within = 0;
+    for (std::size_t r = 0; r < table.rows.size(); ++r) {
+        ValidationRow row;
+        row.line = table.rowLines[r];
+        try {
+            row.id = cId >= 0 ? table.text(r, cId) : std::to_string(r + 1);
+            row.model = table.text(r, cModel);
+            row.phase = table.text(r, cPhase);
+            row.batch = static_cast<int64_t>(table.number(r, cBatch, 1, kMax));
+            row.measuredS = table.number(r, cMeasured, 1e-12, 1e9);
+            Scenario s;
+            if (row.phase == "prefill")
+                s.phase = Phase::Prefill;
+            else if (row.phase == "decode")
+                s.phase = Phase::Decode;
+            else if (row.phase == "chunked")
+                s.phase = Phase::Chunked;
+            else
+                throw InputError(table.file, row.line, "phase", "'" + row.phase + "' is not prefill/decode/chunked");
+            s.batch = row.batch;
+            if (cPrompt >= 0 && !table.text(r, cPrompt).empty())
+                s.prompt = static_cast<int64_t>(table.number(r, cPrompt, 1, kMax));
+            if (cContext >= 0 && !table.text(r, cContext).empty())
+                s.context = static_cast<int64_t>(table.number(r, cContext, 0, kMax));
+            if (cTp >= 0 && !table.text(r, cTp).empty())
+                s.tp = static_cast<int>(table.number(r, cTp, 1, 65536));
+            row.prompt = s.prompt;
+            row.context = s.context;
+            row.tp = s.tp;
+            s.weights = dtypeAt(r, cW, DType::bf16);
+            s.kv = dtypeAt(r, cKv, DType::bf16);
+            s.act = dtypeAt(r, cAct, DType::bf16);
+            const std::string stackName = cStack >= 0 ? table.text(r, cStack) : std::string();
+            const Prediction p = predictStep(pm, modelFor(row.model), stackFor(stackName), s, false);
+            if (!p.ok)
+                throw InputError(table.file, row.line, "", p.error);
+            row.predictedS = p.latencyS;
+            row.errorPct = (row.predictedS - row.measuredS) / row.measuredS * 100.0;
+            ++res.evaluated;
+            sumAbs += std::abs(row.errorPct);
+            res.maxAbsErrPct = std::max(res.maxAbsErrPct, std::abs(row.errorPct));
+            if (std::abs(row.errorPct) <= 10.0)
+                ++within;
+        } catch (const std::exception& e) {
+            row.error = e.what();
+        }
+        res.rows.push_back(std::move(row));
+    }
+    if (res.evaluated > 0) {
+        res.mapePct = sumAbs / res.evaluated;
+        res.within10Pct = double(within) / res.evaluated;
+    }
+    return res;
+}
+
+} // namespace rooflab::gui

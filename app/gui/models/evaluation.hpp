@@ -1,0 +1,103 @@
+#pragma once
+/// @brief The GUI's evaluation request and result: plain values that cross from the UI thread to a worker and
+/// back. evaluate() only calls the engine (predictStep / predictRequest / evalGemm); it holds no model logic.
+#include "analysis/llm_engine.hpp"
+#include "analysis/platform_model.hpp"
+#include "analysis/stack.hpp"
+#include "io/csv.hpp"
+#include "workloads/gemm.hpp"
+#include "workloads/llm.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rooflab::gui {
+
+/// What the scenario panel describes. `request` evaluates prefill + decode of one request.
+enum class GuiPhase : unsigned char { Prefill, Decode, Chunked, Request };
+enum class WorkloadKind : unsigned char { Llm, Gemm };
+
+struct NamedPlatform {
+    std::string name;
+    std::shared_ptr<const PlatformModel> model;
+};
+
+struct EvalInput {
+    NamedPlatform platform;
+    std::vector<NamedPlatform> compare; ///< other platforms evaluated on the same workload (side by side)
+    WorkloadKind kind = WorkloadKind::Llm;
+    std::shared_ptr<const LlmArch> model;
+    StackProfile stack;
+    Scenario scenario;
+    GuiPhase phase = GuiPhase::Decode;
+    GemmCase gemm;
+    int sweepPoints = 400; ///< per sweep (batch and context)
+};
+
+struct SweepPoint {
+    double x = 0;          ///< batch, or context (prompt for prefill) tokens
+    double latencyS = 0;
+    double tokensPerS = 0;
+    bool ok = false;       ///< the engine accepted the configuration
+    bool fits = false;     ///< fits in device memory
+};
+
+struct SweepSeries {
+    std::string xName;     ///< "batch" or "context"
+    std::vector<SweepPoint> points;
+    double limit = 0;      ///< largest x that fits in memory at the other settings (0: none)
+};
+
+struct ComparedPlatform {
+    std::string name;
+    Prediction prediction;
+};
+
+struct EvalOutput {
+    Prediction prediction;                   ///< the step shown (request: the prefill step)
+    std::optional<RequestPrediction> request;
+    SweepSeries batchSweep, contextSweep;
+    std::vector<ComparedPlatform> compare;   ///< the primary platform first
+    double evalMs = 0;                       ///< wall time of the evaluation (ms)
+};
+
+/// @brief Evaluates everything the pages show. Pure: safe on any thread. Throws InputError on broken input.
+EvalOutput evaluate(const EvalInput& in);
+
+/// Batch sizes / context lengths a sweep visits: `n` distinct integers log-spaced in [lo, hi].
+std::vector<double> logSpacedIntegers(double lo, double hi, int n);
+
+/// @brief One row of a predicted-vs-measured comparison.
+struct ValidationRow {
+    int line = 0;
+    std::string id, model, phase;
+    int64_t batch = 0, prompt = 0, context = 0;
+    int tp = 1;
+    double measuredS = 0, predictedS = 0;
+    double errorPct = 0;   ///< (predicted - measured) / measured * 100
+    std::string error;     ///< set when the row could not be predicted
+};
+
+struct ValidationResult {
+    std::string file;
+    std::vector<ValidationRow> rows;
+    int evaluated = 0;
+    double mapePct = 0, maxAbsErrPct = 0;
+    double within10Pct = 0; ///< fraction of evaluated rows within +-10 %
+};
+
+/// @brief Predicts each row of an end-to-end dataset (columns id,model,phase,batch,prompt,context,tp,weights,kv,
+/// act,stack,measured_s) on `pm`. Models are named by preset, path, or `<datasetDir>/models/<name>.yaml`.
+/// Throws InputError when a required column is missing; bad rows carry their own error.
+ValidationResult validateDataset(const io::CsvTable& table, const PlatformModel& pm, const std::string& datasetDir);
+
+/// Time of an operator attributed to what binds it (per occurrence x count): compute, memory, comm, overhead.
+struct TimeSplit {
+    double computeS = 0, memoryS = 0, commS = 0, overheadS = 0;
+};
+TimeSplit splitTime(const OpResult& op);
+TimeSplit splitTime(const Prediction& p);
+
+} // namespace rooflab::gui
