@@ -1,0 +1,65 @@
+#pragma once
+/// @brief A team of persistent worker threads pinned to CPUs (through hwloc when available), with a spinning
+/// barrier for low-overhead timing. Thread i is pinned to topology.pinOrder[i].
+#include "profilers/topology/topology.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace rooflab::cpu {
+
+/// @brief Sense-reversing spin barrier for `count` threads. Threads must not outnumber the CPUs they run on.
+class SpinBarrier {
+public:
+    explicit SpinBarrier(int count) : m_count(count), m_waiting(0), m_generation(0) {}
+    void wait();
+
+private:
+    const int m_count;
+    alignas(64) std::atomic<int> m_waiting;
+    alignas(64) std::atomic<std::uint64_t> m_generation;
+};
+
+class ThreadTeam {
+public:
+    /// @brief Starts `threads` workers pinned to `pinOrder` (OS CPU indices; empty = not pinned).
+    ThreadTeam(int threads, const std::vector<int>& pinOrder);
+    ~ThreadTeam();
+    ThreadTeam(const ThreadTeam&) = delete;
+    ThreadTeam& operator=(const ThreadTeam&) = delete;
+
+    int size() const { return static_cast<int>(m_workers.size()); }
+    /// @brief Runs job(threadIndex) on every worker and returns when all are done. Exceptions thrown by a job
+    /// are rethrown here (the first one).
+    void run(const std::function<void(int)>& job);
+    /// @brief The barrier shared by the team; call it from inside a job to synchronise all workers.
+    SpinBarrier& barrier() { return m_barrier; }
+    /// @brief Pinning failures (empty when every worker was pinned).
+    const std::vector<std::string>& pinErrors() const { return m_pinErrors; }
+    const std::vector<int>& cpus() const { return m_cpus; }
+
+private:
+    void workerLoop(int index);
+
+    std::vector<std::thread> m_workers;
+    std::vector<int> m_cpus;
+    std::vector<std::string> m_pinErrors;
+    SpinBarrier m_barrier;
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::condition_variable m_done;
+    const std::function<void(int)>* m_job = nullptr;
+    std::uint64_t m_jobGeneration = 0;
+    int m_remaining = 0;
+    int m_started = 0;
+    bool m_stop = false;
+    std::exception_ptr m_error;
+};
+
+} // namespace rooflab::cpu
