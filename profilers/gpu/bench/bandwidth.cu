@@ -15,52 +15,59 @@ __device__ inline uint32_t fold(int4 v) {
            static_cast<uint32_t>(v.w);
 }
 
-template <int U> __global__ void readKernel(const int4* __restrict__ p, size_t n, uint32_t* sink) {
-    const size_t stride = static_cast<size_t>(gridDim.x) * blockDim.x;
-    size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+enum Op { kRead = 0, kWrite = 1, kCopy = 2 };
+
+template <bool Hint> __device__ inline int4 load(const int4* p) { return Hint ? __ldcs(p) : *p; }
+template <bool Hint> __device__ inline void store(int4* p, int4 v) {
+    if (Hint)
+        __stcs(p, v);
+    else
+        *p = v;
+}
+
+// One kernel for the three ops. Grid-stride (Chunk=false): thread t handles t, t+stride, ... with U loads in
+// flight. Chunked (Chunk=true): each block handles one contiguous tile of blockDim*U vectors (many blocks).
+// Hint: streaming cache hints (ld.global.cs / st.global.cs) or plain accesses.
+template <int O, int U, bool Hint, bool Chunk>
+__global__ void bwKernel(const int4* __restrict__ src, int4* __restrict__ dst, size_t n, uint32_t* sink) {
     uint32_t acc = 0;
-    for (; i + (U - 1) * stride < n; i += U * stride) {
-        int4 v[U];
-#pragma unroll
-        for (int j = 0; j < U; ++j)
-            v[j] = __ldcs(p + i + j * stride);
-#pragma unroll
-        for (int j = 0; j < U; ++j)
-            acc ^= fold(v[j]);
+    const int vseed = static_cast<int>(blockIdx.x * 7919u + threadIdx.x);
+    size_t i, stride;
+    if (Chunk) {
+        i = static_cast<size_t>(blockIdx.x) * blockDim.x * U + threadIdx.x;
+        stride = blockDim.x;
+    } else {
+        i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+        stride = static_cast<size_t>(gridDim.x) * blockDim.x;
     }
-    for (; i < n; i += stride)
-        acc ^= fold(__ldcs(p + i));
-    if (acc == 0x9E3779B9u) // practically never: keeps the loads alive
+    const size_t step = Chunk ? static_cast<size_t>(gridDim.x) * blockDim.x * U : stride * U;
+    for (; i + (U - 1) * stride < n; i += step) {
+        int4 v[U];
+        if (O != kWrite) {
+#pragma unroll
+            for (int j = 0; j < U; ++j)
+                v[j] = load<Hint>(src + i + j * stride);
+        }
+#pragma unroll
+        for (int j = 0; j < U; ++j) {
+            if (O == kRead)
+                acc ^= fold(v[j]);
+            else if (O == kWrite)
+                store<Hint>(dst + i + j * stride, make_int4(vseed, vseed + j, vseed ^ 0x55, vseed + 7));
+            else
+                store<Hint>(dst + i + j * stride, v[j]);
+        }
+    }
+    for (; i < n; i += stride) { // tail: the last partial tile (chunked) or the remainder (grid-stride)
+        if (O == kRead)
+            acc ^= fold(load<Hint>(src + i));
+        else if (O == kWrite)
+            store<Hint>(dst + i, make_int4(vseed, vseed, vseed ^ 0x55, vseed + 7));
+        else
+            store<Hint>(dst + i, load<Hint>(src + i));
+    }
+    if (O == kRead && acc == 0x9E3779B9u) // practically never: keeps the loads alive
         sink[0] = acc;
-}
-
-template <int U> __global__ void writeKernel(int4* __restrict__ p, size_t n, uint32_t seed) {
-    const size_t stride = static_cast<size_t>(gridDim.x) * blockDim.x;
-    size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
-    const int v = static_cast<int>(seed ^ static_cast<uint32_t>(i));
-    for (; i + (U - 1) * stride < n; i += U * stride) {
-#pragma unroll
-        for (int j = 0; j < U; ++j)
-            __stcs(p + i + j * stride, make_int4(v, v + j, v ^ 0x55, v + 7));
-    }
-    for (; i < n; i += stride)
-        __stcs(p + i, make_int4(v, v, v ^ 0x55, v + 7));
-}
-
-template <int U> __global__ void copyKernel(const int4* __restrict__ src, int4* __restrict__ dst, size_t n) {
-    const size_t stride = static_cast<size_t>(gridDim.x) * blockDim.x;
-    size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
-    for (; i + (U - 1) * stride < n; i += U * stride) {
-        int4 v[U];
-#pragma unroll
-        for (int j = 0; j < U; ++j)
-            v[j] = __ldcs(src + i + j * stride);
-#pragma unroll
-        for (int j = 0; j < U; ++j)
-            __stcs(dst + i + j * stride, v[j]);
-    }
-    for (; i < n; i += stride)
-        __stcs(dst + i, __ldcs(src + i));
 }
 
 // L1: each block re-reads its own `regionVec` 16-byte vectors `passes` times (cached at all levels).
@@ -77,38 +84,62 @@ __global__ void l1Kernel(const int4* __restrict__ p, int regionVec, int passes, 
 }
 
 struct Variant {
-    int blocksPerSm;
+    int blocksPerSm; // grid-stride: blocks per SM; chunked: ignored
     int unroll;
+    bool hint;
+    bool chunk;
 };
-constexpr Variant kVariants[] = {{8, 4}, {4, 8}, {16, 2}};
+constexpr Variant kVariants[] = {{8, 4, true, false},  {4, 8, true, false},  {16, 2, true, false},
+                                 {8, 4, false, false}, {0, 4, false, true}, {0, 8, false, true},
+                                 {0, 4, true, true}};
+
+template <int O, int U, bool H, bool C>
+void launchT(unsigned grid, cudaStream_t s, const int4* a, int4* b, size_t n, uint32_t* sink) {
+    bwKernel<O, U, H, C><<<grid, 256, 0, s>>>(a, b, n, sink);
+}
+
+template <int O, int U> void launchU(const Variant& v, unsigned grid, cudaStream_t s, const int4* a, int4* b, size_t n,
+                                     uint32_t* sink) {
+    if (v.chunk)
+        v.hint ? launchT<O, U, true, true>(grid, s, a, b, n, sink) : launchT<O, U, false, true>(grid, s, a, b, n, sink);
+    else
+        v.hint ? launchT<O, U, true, false>(grid, s, a, b, n, sink) : launchT<O, U, false, false>(grid, s, a, b, n, sink);
+}
+
+template <int O> void launchO(const Variant& v, unsigned grid, cudaStream_t s, const int4* a, int4* b, size_t n,
+                              uint32_t* sink) {
+    switch (v.unroll) {
+    case 2: launchU<O, 2>(v, grid, s, a, b, n, sink); break;
+    case 4: launchU<O, 4>(v, grid, s, a, b, n, sink); break;
+    default: launchU<O, 8>(v, grid, s, a, b, n, sink); break;
+    }
+}
 
 void launchOp(const std::string& op, const Variant& v, int smCount, void* a, void* b, size_t bufBytes,
               uint32_t* sink, cudaStream_t s) {
     const int threads = 256;
     const size_t n = bufBytes / 16;
-    const size_t want = (n + threads * static_cast<size_t>(v.unroll) - 1) / (threads * static_cast<size_t>(v.unroll));
-    const unsigned grid =
-        static_cast<unsigned>(std::max<size_t>(1, std::min<size_t>(want, static_cast<size_t>(smCount) * v.blocksPerSm)));
+    const size_t tile = threads * static_cast<size_t>(v.unroll);
+    const size_t want = (n + tile - 1) / tile;
+    const size_t cap = v.chunk ? size_t{0x7fffffff} : static_cast<size_t>(smCount) * v.blocksPerSm;
+    const auto grid = static_cast<unsigned>(std::max<size_t>(1, std::min(want, cap)));
     auto* pa = static_cast<int4*>(a);
     auto* pb = static_cast<int4*>(b);
-#define RB_DISPATCH(K, ...)                                                                                     \
-    switch (v.unroll) {                                                                                         \
-    case 2: K<2><<<grid, threads, 0, s>>>(__VA_ARGS__); break;                                                 \
-    case 4: K<4><<<grid, threads, 0, s>>>(__VA_ARGS__); break;                                                 \
-    default: K<8><<<grid, threads, 0, s>>>(__VA_ARGS__); break;                                                \
-    }
-    if (op == "read") {
-        RB_DISPATCH(readKernel, pa, n, sink)
-    } else if (op == "write") {
-        RB_DISPATCH(writeKernel, pa, n, 0x1234567u)
-    } else {
-        RB_DISPATCH(copyKernel, pa, pb, n)
-    }
-#undef RB_DISPATCH
+    if (op == "read")
+        launchO<kRead>(v, grid, s, pa, nullptr, n, sink);
+    else if (op == "write")
+        launchO<kWrite>(v, grid, s, nullptr, pa, n, sink);
+    else
+        launchO<kCopy>(v, grid, s, pa, pb, n, sink);
     RB_CHECK_LAUNCH();
 }
 
 } // namespace
+
+void launchBandwidthKernel(const std::string& op, int smCount, void* a, void* b, size_t bufBytes, uint32_t* sink,
+                           cudaStream_t s) {
+    launchOp(op, kVariants[0], smCount, a, b, bufBytes, sink, s);
+}
 
 void benchBandwidth(const Device& d, const Options& o) {
     const size_t l2 = static_cast<size_t>(d.l2Bytes);

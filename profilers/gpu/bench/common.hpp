@@ -140,6 +140,10 @@ struct Options {
     }
 };
 
+/// Launches one bandwidth kernel (op: read, write, copy) over `bufBytes` (copy: from a to b), default shape.
+void launchBandwidthKernel(const std::string& op, int smCount, void* a, void* b, size_t bufBytes, uint32_t* sink,
+                           cudaStream_t s);
+
 void benchBandwidth(const Device& d, const Options& o);
 void benchLatency(const Device& d, const Options& o);
 void benchFlops(const Device& d, const Options& o);

@@ -143,6 +143,13 @@ GemmResult GemmRunner::run(long m, long n, long k, int heuristics, bool quick) {
                 "cublasLtMatmul");
     };
 
+    if (heuristics == 0) { // one untimed launch (counter collection)
+        call(heur[0].algo, 0);
+        RB_CHECK(cudaStreamSynchronize(m_stream));
+        res.ok = true;
+        res.algo = algoName(heur[0].algo, 0);
+        return res;
+    }
     res.stats.median = 1e30;
     for (int h = 0; h < found && h < std::max(1, heuristics); ++h) {
         const cublasLtMatmulAlgo_t& algo = heur[h].algo;
@@ -184,6 +191,13 @@ GemmResult GemmRunner::run(long m, long n, long k, int heuristics, bool quick) {
         }
     }
     return res;
+}
+
+void GemmRunner::launchOnce(long m, long n, long k) {
+    // Reuses run()'s setup with a single untimed call: heuristics = 0 means "launch once, do not time".
+    GemmResult r = run(m, n, k, 0, true);
+    if (!r.ok && !r.why.empty())
+        throw CudaError("launchOnce: " + r.why);
 }
 
 namespace {

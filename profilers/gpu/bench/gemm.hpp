@@ -30,6 +30,9 @@ public:
     /// Times one shape. `heuristics` > 1 tries the first N algorithms the heuristic returns and keeps the fastest.
     GemmResult run(long m, long n, long k, int heuristics, bool quick);
 
+    /// Launches one matmul (first heuristic algorithm) on the runner's stream and waits for it; for counters.
+    void launchOnce(long m, long n, long k);
+
 private:
     const Device& m_dev;
     std::string m_dtype;

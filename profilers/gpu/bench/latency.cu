@@ -55,8 +55,8 @@ void benchLatency(const Device& d, const Options& o) {
     RB_CHECK(cudaMalloc(&out, 4 * sizeof(long long)));
     RB_CHECK(cudaMalloc(&perLoad, record * sizeof(uint32_t)));
     std::mt19937_64 rng(7);
-    for (size_t stride : {size_t{64}}) {
-        for (size_t f = size_t{4} << 10; f <= maxF; f *= 2) {
+    for (size_t stride : {size_t{64}, size_t{128}}) {
+        for (size_t f = stride == 64 ? size_t{4} << 10 : size_t{1} << 20; f <= maxF; f *= 2) {
             const size_t nodes = f / stride;
             const size_t words = f / 4;
             const size_t step = stride / 4;
@@ -72,7 +72,7 @@ void benchLatency(const Device& d, const Options& o) {
             RB_CHECK(cudaMemcpy(dev, host.data(), f, cudaMemcpyHostToDevice));
             const int warm = static_cast<int>(std::min<size_t>(nodes, size_t{1} << 20));
             const int steps = o.quick ? 8192 : 32768;
-            const bool rec = f >= (size_t{2} << 20) && f <= l2 / 2;
+            const bool rec = stride == 64 && f >= (size_t{4} << 20) && f <= l2 / 2;
             std::vector<double> cyc, nsv;
             long long host4[3];
             for (int rep = 0; rep < 3; ++rep) {
@@ -83,7 +83,9 @@ void benchLatency(const Device& d, const Options& o) {
                 nsv.push_back(static_cast<double>(host4[1]) / steps);
             }
             const double c = summarize(cyc).median, ns = summarize(nsv).median;
-            const char* level = f <= (size_t{128} << 10) ? "l1" : (f <= l2 * 3 / 4 ? "l2" : "hbm");
+            // Caches fill in 32-byte sectors: one node per `stride` bytes occupies 32 bytes of cache.
+            const size_t cached = f / stride * 32;
+            const char* level = cached <= (size_t{64} << 10) ? "l1" : (cached <= l2 * 3 / 4 ? "l2" : "hbm");
             csv.row(f, stride, c, ns, level);
             progress("latency", std::to_string(f >> 10) + " KiB: " + std::to_string(c) + " cycles, " +
                                     std::to_string(ns) + " ns (" + level + ")");
@@ -93,7 +95,7 @@ void benchLatency(const Device& d, const Options& o) {
                 std::vector<double> v(pl.begin(), pl.end());
                 std::sort(v.begin(), v.end());
                 const double p25 = quantileSorted(v, 0.25), p75 = quantileSorted(v, 0.75);
-                if (p75 - p25 > 80) {
+                if (p25 > 100 && p75 - p25 > 80) {
                     const double nsPerCycle = ns / c;
                     csv.row(f, stride, p25, p25 * nsPerCycle, "l2_near");
                     csv.row(f, stride, p75, p75 * nsPerCycle, "l2_far");

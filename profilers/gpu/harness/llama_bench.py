@@ -399,7 +399,10 @@ def main():
     w = csv.writer(f) if f else None
     if w and new:
         w.writerow(E2E_HEADER)
-    short = os.path.splitext(os.path.basename(model_id))[0]
+    short = os.path.basename(model_id)
+    for ext in (".yaml", ".yml", ".json"):
+        if short.endswith(ext):
+            short = short[: -len(ext)]
     for case in cases:
         tokens = case["batch"] * (case["prompt"] + case["context"] + 1)
         kv = tokens * d.kv_bytes_per_token()

@@ -29,8 +29,8 @@ pack
 
 case $PLAN in
   smoke) ONLY_FAST=launch; Q=--quick ;;
-  h200) ONLY_FAST=launch,bandwidth,latency,flops,hostlink; Q=--quick ;;
-  *) ONLY_FAST=launch,bandwidth,latency,flops,hostlink; Q= ;;
+  x2) ONLY_FAST=bandwidth,counters; Q= ;;
+  *) ONLY_FAST=launch,bandwidth,latency,flops,hostlink,counters; Q= ;;
 esac
 step bench $ONLY_FAST $Q
 timeout 170 "$BIN/rooflab-gpu-bench" --only $ONLY_FAST $Q --out "$R/bench" > "$R/bench_fast.log" 2>&1
@@ -51,14 +51,29 @@ if [ "$PLAN" = h100 ]; then
   RESERVE=190 e2e datasets/hopper/models/llama-3.1-70b-8layers.yaml "prefill:1x128,1x2048,4x1024,1x8192;decode:1x128,1x4096,16x1024,64x512,32x2048"
 elif [ "$PLAN" = h200 ]; then
   step e2e
-  RESERVE=200 e2e llama-3.2-1b "prefill:1x128,1x2048,16x1024;decode:1x128,1x8192,64x2048"
+  RESERVE=200 e2e llama-3.2-1b "prefill:1x128,1x2048,1x8192,16x1024;decode:1x128,1x8192,64x2048,64x8192"
   RESERVE=170 e2e llama-3.1-8b "prefill:1x128,1x1024,1x8192,4x2048;decode:1x128,1x2048,16x4096,64x2048,64x8192"
-  RESERVE=150 e2e datasets/hopper/models/llama-3.1-70b-8layers.yaml "prefill:1x2048;decode:1x4096,64x512"
+  RESERVE=150 e2e datasets/hopper/models/llama-3.1-70b-8layers.yaml "prefill:1x2048,1x8192;decode:1x4096,64x512,64x2048"
+elif [ "$PLAN" = x2 ]; then
+  step nccl
+  NG=$(nvidia-smi -L | wc -l)
+  nvidia-smi topo -m > "$R/topo.txt" 2>&1
+  timeout 150 python3 -m torch.distributed.run --nproc-per-node $NG profilers/gpu/harness/nccl_bench.py --out "$R/nccl.csv" 2>&1 | grep -E "^\[nccl\]|Error|error" | tail -20
+  pack
+  step e2e tp$NG
+  RUN="python3 -m torch.distributed.run --nproc-per-node $NG"
+  for spec in "llama-3.1-8b|prefill:1x1024,4x2048,1x8192;decode:1x2048,16x4096,64x2048" \
+              "datasets/hopper/models/llama-3.1-70b-8layers.yaml|prefill:1x2048,1x8192;decode:1x4096,64x512"; do
+    m=${spec%%|*}; c=${spec#*|}
+    t=$(( $(left) - 40 )); [ $t -lt 30 ] && break
+    timeout $t $RUN profilers/gpu/harness/llama_bench.py --model "$m" --cases "$c" --out "$R/e2e.csv" --budget-s 0.4 2>&1 | grep "^\[e2e\]"
+    pack
+  done
 elif [ "$PLAN" = smoke ]; then
   e2e llama-3.2-1b "prefill:1x128;decode:2x128"
 fi
 
-if [ "$PLAN" != smoke ] || true; then
+if [ "$PLAN" != x2 ]; then
   step traces
   for tc in "prefill:1x1024" "decode:8x2048"; do
     id=llama-3.1-8b-${tc%%:*}-$( [ ${tc%%:*} = prefill ] && echo b1-p1024-c0 || echo b8-p0-c2048 )-tp1
@@ -76,9 +91,9 @@ if [ "$PLAN" != smoke ] || true; then
 fi
 
 T=$(( $(left) - 15 ))
-if [ $T -gt 20 ]; then
+if [ $T -gt 20 ] && [ "$PLAN" != x2 ]; then
   step gemm sweep, ${T}s
-  [ "$PLAN" = h100 ] && GQ= || GQ=--quick
+  [ "$PLAN" = smoke ] && GQ=--quick || GQ=
   timeout $T "$BIN/rooflab-gpu-bench" --only gemm $GQ --out "$R/bench_gemm" > "$R/bench_gemm.log" 2>&1
   echo "rc=$?"; grep -E "shapes|FAILED" "$R/bench_gemm.log" | tail -8
   wc -l "$R/bench_gemm/gemm.csv"
