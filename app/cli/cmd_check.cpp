@@ -81,7 +81,11 @@ std::string checkFile(const std::string& path) {
         const LlmArch a = io::loadModelFile(path);
         return "model " + a.name + " (" + a.modelType + ", " + fmtNum(a.totalParams() / 1e9, 4) + " B parameters)";
     }
-    if (root["compute"].IsDefined() || root["memory"].IsDefined() || root["extends"].IsDefined()) {
+    if (root["kernels"].IsDefined() || root["launch"].IsDefined() || root["fused_qkv"].IsDefined()) {
+        const StackProfile s = io::loadStackFile(path);
+        return "stack " + s.name;
+    }
+    if (root["compute"].IsDefined() || root["sources"].IsDefined() || root["extends"].IsDefined()) {
         const Platform p = io::loadPlatformFile(path);
         return "platform " + p.name + " (" + std::to_string(p.sources.size()) + " sources)";
     }
@@ -89,10 +93,6 @@ std::string checkFile(const std::string& path) {
     if (kind.IsDefined() && kind.IsScalar() && (kind.Scalar() == "gemm" || kind.Scalar() == "cpu-kernel")) {
         const Workload w = io::loadWorkloadFile(path);
         return "workload " + w.name + " (" + w.kind + ", " + std::to_string(w.gemms.size() + w.cpuKernels.size()) + " cases)";
-    }
-    if (root["kernels"].IsDefined() || root["launch"].IsDefined() || root["fused_qkv"].IsDefined()) {
-        const StackProfile s = io::loadStackFile(path);
-        return "stack " + s.name;
     }
     if (kind.IsDefined() && kind.IsScalar() && (kind.Scalar() == "gpu" || kind.Scalar() == "cpu"))
         return "platform " + io::loadPlatformFile(path).name;

@@ -105,7 +105,16 @@ std::string closestMatch(std::string_view key, const std::vector<std::string>& c
         }
     }
     const std::size_t limit = std::max<std::size_t>(2, key.size() / 3);
-    return bestD <= limit ? best : std::string();
+    if (bestD <= limit)
+        return best;
+    // A unique candidate that starts with what was typed ("h100-sxm" -> "h100-sxm5-80gb").
+    std::string prefixed;
+    for (const auto& c : candidates) {
+        if (key.size() >= 3 && c.size() > key.size() && c.compare(0, key.size(), key) == 0 &&
+            (prefixed.empty() || c.size() < prefixed.size()))
+            prefixed = c;
+    }
+    return prefixed;
 }
 
 std::string scalarText(const YAML::Node& n, const std::string& file, const std::string& key) {
