@@ -43,6 +43,7 @@ void benchCounters(const Device& d, const Options& o) {
          {{"dram__bytes_read.sum", static_cast<double>(bytes)}}},
         {"gemm_bf16_8192", [&] { runner.prepare("bf16"); runner.launchOnce(8192, 8192, 8192); },
          {{"tensor_flop", 2 * g * g * g}}},
+        {"gemm_fp8_8192", [] {}, {{"tensor_flop", 2 * g * g * g}}},
         {"gemm_fp32_4096", [&] { runner.prepare("fp32"); runner.launchOnce(4096, 4096, 4096); },
          {{"smsp__sass_thread_inst_executed_op_ffma_pred_on.sum", f * f * f}}},
     };
@@ -66,12 +67,13 @@ void benchCounters(const Device& d, const Options& o) {
             listed = true;
         }
         if (w.name.rfind("gemm", 0) == 0) { // fill before start: one fill + one GEMM would be two ranges
-            runner.prepare(w.name.find("bf16") != std::string::npos ? "bf16" : "fp32");
-            w.run = [&runner, name = w.name] {
-                if (name.find("bf16") != std::string::npos)
-                    runner.launchOnce(8192, 8192, 8192);
-                else
+            const bool fp32 = w.name.find("fp32") != std::string::npos;
+            runner.prepare(fp32 ? "fp32" : (w.name.find("fp8") != std::string::npos ? "fp8_e4m3" : "bf16"));
+            w.run = [&runner, fp32] {
+                if (fp32)
                     runner.launchOnce(4096, 4096, 4096);
+                else
+                    runner.launchOnce(8192, 8192, 8192);
             };
         }
         RB_CHECK(cudaDeviceSynchronize());

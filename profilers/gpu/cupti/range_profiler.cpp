@@ -28,11 +28,13 @@ std::vector<const char*> cstrs(const std::vector<std::string>& v) {
 } // namespace
 
 std::vector<std::string> rooflineMetrics() {
+    // Names checked on an H200 (CUDA 13.0, driver 580.159): the host API lists the sm__ops_path_tensor_* bases.
     return {"gpu__time_duration.sum",
             "dram__bytes_read.sum",
             "dram__bytes_write.sum",
             "lts__t_bytes.sum",
-            "l1tex__t_bytes.sum",
+            "sm__throughput.avg.pct_of_peak_sustained_elapsed",
+            "dram__throughput.avg.pct_of_peak_sustained_elapsed",
             "smsp__sass_thread_inst_executed_op_ffma_pred_on.sum",
             "smsp__sass_thread_inst_executed_op_fadd_pred_on.sum",
             "smsp__sass_thread_inst_executed_op_fmul_pred_on.sum",
@@ -40,11 +42,12 @@ std::vector<std::string> rooflineMetrics() {
             "smsp__sass_thread_inst_executed_op_hfma_pred_on.sum",
             "sm__inst_executed_pipe_tensor_op_gmma.sum",
             "sm__ops_path_tensor_src_bf16_dst_fp32.sum",
-            "sm__ops_path_tensor_src_fp16_dst_fp32.sum",
+            "sm__ops_path_tensor_op_hgmma_src_bf16_dst_fp32.sum",
             "sm__ops_path_tensor_src_fp8.sum",
-            "sm__ops_path_tensor_src_tf32_dst_fp32.sum",
-            "sm__throughput.avg.pct_of_peak_sustained_elapsed",
-            "dram__throughput.avg.pct_of_peak_sustained_elapsed"};
+            "sm__ops_path_tensor_src_fp16.sum",
+            "sm__ops_path_tensor_op_hgmma_src_tf32_dst_fp32.sum",
+            "sm__ops_path_tensor_op_igmma_src_int8.sum",
+            "l1tex__t_bytes.sum"};
 }
 
 RangeProfiler::~RangeProfiler() { end(); }
