@@ -31,7 +31,8 @@ struct LatencyPoint {
     std::string level;             ///< "L1", "L2", "L3", "DRAM" by footprint vs cache capacity
     std::uint64_t hopsPerSample = 0;
     TimingSummary timing;          ///< per sample
-    bool visitedAll = false;       ///< a full walk returned to the start after exactly `lines` hops
+    bool visitedAll = false;       ///< a full walk returned to the start after exactly `lines` hops (checked
+                                   ///< for footprints up to 2^20 lines; false = not checked)
 };
 
 /// @brief Level a footprint falls into for `threads` threads: first cache level whose capacity (reachable by
