@@ -1,1 +1,152 @@
-int main() { return 0; }
+// rooflab-gui: the workbench. `--screenshot FILE.png` renders the window offscreen at a fixed size and exits
+// (used by CI and for the README's screenshots).
+#include "io/data_paths.hpp"
+#include "main_window.hpp"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QPixmap>
+#include <QRegularExpression>
+
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+namespace {
+
+int fail(int code, const QString& message) {
+    std::fprintf(stderr, "rooflab-gui: %s\n", message.toLocal8Bit().constData());
+    return code;
+}
+
+bool positiveInt(const QCommandLineParser& p, const QString& name, int& out) {
+    if (!p.isSet(name))
+        return true;
+    bool ok = false;
+    out = p.value(name).toInt(&ok);
+    return ok && out >= 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    // Screenshots render offscreen unless the caller chose a platform plugin.
+    for (int i = 1; i < argc; ++i)
+        if (std::strcmp(argv[i], "--screenshot") == 0 && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+    // Qt itself takes `--platform` (the QPA plugin); ours names the hardware platform. Keep the original arguments
+    // for our parser and hide that option from QApplication (pass -platform with one dash to pick a QPA plugin).
+    QStringList args;
+    std::vector<char*> qtArgv;
+    static char renamed[] = "--rooflab-platform";
+    for (int i = 0; i < argc; ++i) {
+        args << QString::fromLocal8Bit(argv[i]);
+        const bool ours = std::strcmp(argv[i], "--platform") == 0 || std::strncmp(argv[i], "--platform=", 11) == 0;
+        qtArgv.push_back(ours ? renamed : argv[i]);
+    }
+    int qtArgc = argc;
+    qtArgv.push_back(nullptr);
+    QApplication app(qtArgc, qtArgv.data());
+    QApplication::setOrganizationName(QStringLiteral("rooflab"));
+    QApplication::setApplicationName(QStringLiteral("rooflab-gui"));
+    QApplication::setApplicationVersion(QStringLiteral(ROOFLAB_VERSION));
+    rooflab::io::setBuiltinDataDir(ROOFLAB_SOURCE_DATA_DIR);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("rooflab workbench: roofline and operator-graph predictions"));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QList<QCommandLineOption> options = {
+        {QStringLiteral("screenshot"), QStringLiteral("Render the window offscreen to FILE (PNG) and exit."),
+         QStringLiteral("FILE")},
+        {QStringLiteral("page"), QStringLiteral("Page to show: roofline, breakdown, sweep, compare, validation, "
+                                                "operators, platform."),
+         QStringLiteral("NAME")},
+        {QStringLiteral("platform"), QStringLiteral("Platform name or file."), QStringLiteral("P")},
+        {QStringLiteral("model"), QStringLiteral("Model preset or config.json path."), QStringLiteral("M")},
+        {QStringLiteral("stack"), QStringLiteral("Stack profile."), QStringLiteral("S")},
+        {QStringLiteral("phase"), QStringLiteral("prefill, decode, chunked or request."), QStringLiteral("X")},
+        {QStringLiteral("batch"), QStringLiteral("Batch size."), QStringLiteral("N")},
+        {QStringLiteral("prompt"), QStringLiteral("Prompt tokens."), QStringLiteral("N")},
+        {QStringLiteral("context"), QStringLiteral("Context tokens."), QStringLiteral("N")},
+        {QStringLiteral("tp"), QStringLiteral("Tensor-parallel degree."), QStringLiteral("N")},
+        {QStringLiteral("compare"), QStringLiteral("Comma-separated platforms for the compare page."),
+         QStringLiteral("LIST")},
+        {QStringLiteral("dataset"), QStringLiteral("End-to-end dataset CSV for the validation page."),
+         QStringLiteral("FILE")},
+        {QStringLiteral("size"), QStringLiteral("Screenshot size WxH (default 1400x900)."), QStringLiteral("WxH")},
+    };
+    parser.addOptions(options);
+    parser.process(args);
+
+    const bool screenshot = parser.isSet(QStringLiteral("screenshot"));
+    rooflab::gui::MainWindow window(!screenshot);
+    auto check = [&](bool ok, const QString& what) {
+        if (!ok && screenshot)
+            throw std::runtime_error((what + QStringLiteral(": ") + window.errorText()).toStdString());
+    };
+    try {
+        if (parser.isSet(QStringLiteral("platform")))
+            check(window.selectPlatform(parser.value(QStringLiteral("platform"))), QStringLiteral("--platform"));
+        if (parser.isSet(QStringLiteral("model")))
+            check(window.selectModel(parser.value(QStringLiteral("model"))), QStringLiteral("--model"));
+        if (parser.isSet(QStringLiteral("stack")))
+            check(window.selectStack(parser.value(QStringLiteral("stack"))), QStringLiteral("--stack"));
+        if (parser.isSet(QStringLiteral("phase")))
+            check(window.setPhase(parser.value(QStringLiteral("phase"))), QStringLiteral("--phase"));
+        int v = 0;
+        const std::pair<const char*, void (rooflab::gui::MainWindow::*)(int)> ints[] = {
+            {"batch", &rooflab::gui::MainWindow::setBatch},
+            {"prompt", &rooflab::gui::MainWindow::setPrompt},
+            {"context", &rooflab::gui::MainWindow::setContext},
+            {"tp", &rooflab::gui::MainWindow::setTensorParallel}};
+        for (const auto& [name, setter] : ints) {
+            const QString n = QString::fromLatin1(name);
+            if (!positiveInt(parser, n, v))
+                return fail(2, QStringLiteral("--%1: '%2' is not a whole number").arg(n, parser.value(n)));
+            if (parser.isSet(n))
+                (window.*setter)(v);
+        }
+        if (parser.isSet(QStringLiteral("compare")))
+            check(window.setComparePlatforms(
+                      parser.value(QStringLiteral("compare")).split(QLatin1Char(','), Qt::SkipEmptyParts)),
+                  QStringLiteral("--compare"));
+        if (parser.isSet(QStringLiteral("dataset")))
+            check(window.loadDataset(parser.value(QStringLiteral("dataset"))), QStringLiteral("--dataset"));
+        if (parser.isSet(QStringLiteral("page")) && !window.showPage(parser.value(QStringLiteral("page"))))
+            return fail(2, QStringLiteral("--page: unknown page '%1' (known: %2)")
+                               .arg(parser.value(QStringLiteral("page")),
+                                    window.pageNames().join(QStringLiteral(", "))));
+    } catch (const std::exception& e) {
+        return fail(2, QString::fromUtf8(e.what()));
+    }
+
+    if (!screenshot) {
+        window.resize(1400, 900);
+        window.show();
+        return QApplication::exec();
+    }
+
+    QSize size(1400, 900);
+    if (parser.isSet(QStringLiteral("size"))) {
+        const auto m = QRegularExpression(QStringLiteral("^(\\d+)x(\\d+)$")).match(parser.value(QStringLiteral("size")));
+        if (!m.hasMatch() || m.captured(1).toInt() < 200 || m.captured(2).toInt() < 150 ||
+            m.captured(1).toInt() > 8000 || m.captured(2).toInt() > 8000)
+            return fail(2, QStringLiteral("--size: expected WxH between 200x150 and 8000x8000"));
+        size = QSize(m.captured(1).toInt(), m.captured(2).toInt());
+    }
+    window.setAttribute(Qt::WA_DontShowOnScreen, qgetenv("QT_QPA_PLATFORM") != "offscreen");
+    window.resize(size);
+    window.show();
+    window.evaluateNow();
+    if (!window.errorText().isEmpty())
+        std::fprintf(stderr, "rooflab-gui: note: %s\n", window.errorText().toLocal8Bit().constData());
+    QApplication::processEvents();
+    const QPixmap shot = window.grab();
+    const QString file = parser.value(QStringLiteral("screenshot"));
+    if (shot.isNull() || !shot.save(file, "PNG"))
+        return fail(1, QStringLiteral("could not write screenshot %1").arg(file));
+    std::printf("%s: %dx%d, page %s\n", file.toLocal8Bit().constData(), shot.width(), shot.height(),
+                window.currentPageName().toLocal8Bit().constData());
+    return 0;
+}
