@@ -142,7 +142,13 @@ int main(int argc, char** argv) {
     if (!window.errorText().isEmpty())
         std::fprintf(stderr, "rooflab-gui: note: %s\n", window.errorText().toLocal8Bit().constData());
     QApplication::processEvents();
-    const QPixmap shot = window.grab();
+    QPixmap shot = window.grab();
+    if (shot.size() != size) {
+        // The window's minimum size is larger than asked for: fit its rendering to the requested size.
+        std::fprintf(stderr, "rooflab-gui: note: the window needs %dx%d; scaled to %dx%d\n", shot.width(),
+                     shot.height(), size.width(), size.height());
+        shot = shot.scaled(size, Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
+    }
     const QString file = parser.value(QStringLiteral("screenshot"));
     if (shot.isNull() || !shot.save(file, "PNG"))
         return fail(1, QStringLiteral("could not write screenshot %1").arg(file));

@@ -178,7 +178,7 @@ void MainWindow::buildUi() {
     auto* scroll = new QScrollArea;
     scroll->setWidgetResizable(true);
     scroll->setWidget(buildControls());
-    scroll->setMinimumWidth(290);
+    scroll->setMinimumWidth(250);
     dock->setWidget(scroll);
     addDockWidget(Qt::LeftDockWidgetArea, dock);
 

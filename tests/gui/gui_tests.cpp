@@ -1,0 +1,304 @@
+// GUI tests, offscreen: item models under QAbstractItemModelTester, pages, re-evaluation on scenario changes,
+// inline errors, export (PNG/PDF/CSV, platform Save As) and `rooflab-gui --screenshot`.
+#include "analysis/llm_engine.hpp"
+#include "io/data_paths.hpp"
+#include "io/model_loader.hpp"
+#include "io/platform_loader.hpp"
+#include "main_window.hpp"
+#include "models/table_models.hpp"
+#include "plots/charts.hpp"
+#include "plots/roofline_plot.hpp"
+
+#include <QAbstractItemModelTester>
+#include <QFileInfo>
+#include <QTest>
+#include <QApplication>
+#include <QFile>
+#include <QImage>
+#include <QPlainTextEdit>
+#include <QProcess>
+#include <QSortFilterProxyModel>
+#include <QTemporaryDir>
+
+#include <gtest/gtest.h>
+
+using namespace rooflab;
+using namespace rooflab::gui;
+
+namespace {
+
+Prediction samplePrediction() {
+    const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
+    Scenario s;
+    s.batch = 8;
+    s.context = 2048;
+    return predictStep(pm, io::loadModel("llama-3.1-8b"), StackProfile::defaultProfile(), s);
+}
+
+QByteArray head(const QString& path, int n) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.read(n) : QByteArray();
+}
+
+const QString kFixtures = QStringLiteral(ROOFLAB_GUI_FIXTURES);
+
+} // namespace
+
+// ---------------------------------------------------------------- item models
+
+TEST(GuiModels, OperatorTableModelPassesTesterAndSorts) {
+    OperatorTableModel m;
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    m.setPrediction(samplePrediction());
+    ASSERT_GT(m.rowCount(), 5);
+    EXPECT_EQ(m.columnCount(), 12);
+    EXPECT_FALSE(m.data(m.index(0, OperatorTableModel::Name)).toString().isEmpty());
+    QSortFilterProxyModel proxy;
+    QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    proxy.setSourceModel(&m);
+    proxy.setSortRole(kSortRole);
+    proxy.sort(OperatorTableModel::TotalUs, Qt::DescendingOrder);
+    EXPECT_GE(proxy.data(proxy.index(0, OperatorTableModel::TotalUs), kSortRole).toDouble(),
+              proxy.data(proxy.index(1, OperatorTableModel::TotalUs), kSortRole).toDouble());
+    m.setPrediction({});
+    EXPECT_EQ(m.rowCount(), 0);
+}
+
+TEST(GuiModels, PlatformValuesCarryProvenanceAndLines) {
+    PlatformValuesModel m;
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    m.setPlatform(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
+    ASSERT_GT(m.rowCount(), 20);
+    bool sawDatasheet = false, sawBf16 = false;
+    for (const auto& r : m.rows()) {
+        EXPECT_FALSE(r.source.isEmpty()) << r.key.toStdString();
+        EXPECT_GT(r.line, 0) << r.key.toStdString();
+        sawDatasheet |= r.kind == QStringLiteral("datasheet");
+        if (r.key.endsWith(QStringLiteral("peak.bf16"))) {
+            sawBf16 = true;
+            EXPECT_TRUE(r.value.contains(QStringLiteral("TFLOP/s"))) << r.value.toStdString();
+        }
+    }
+    EXPECT_TRUE(sawDatasheet);
+    EXPECT_TRUE(sawBf16);
+}
+
+TEST(GuiModels, SweepModelPassesTester) {
+    SweepModel m;
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    SweepSeries s;
+    s.xName = "batch";
+    s.points = {{1, 0.01, 100, true, true}, {2, 0.011, 180, true, false}, {4, 0, 0, false, false}};
+    m.setSeries(s);
+    EXPECT_EQ(m.rowCount(), 3);
+    EXPECT_EQ(m.headerData(SweepModel::X, Qt::Horizontal).toString(), QStringLiteral("batch"));
+    EXPECT_EQ(m.data(m.index(1, SweepModel::Fits)).toString(), QStringLiteral("no"));
+    EXPECT_EQ(m.data(m.index(2, SweepModel::Fits)).toString(), QStringLiteral("invalid"));
+}
+
+TEST(GuiModels, ValidationOfDatasetGivesRowsStatsAndRowErrors) {
+    const auto table = io::loadCsvFile((kFixtures + QStringLiteral("/e2e_sample.csv")).toStdString());
+    const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
+    const ValidationResult r = validateDataset(table, pm, kFixtures.toStdString());
+    ASSERT_EQ(r.rows.size(), 4u);
+    EXPECT_EQ(r.evaluated, 3);
+    EXPECT_FALSE(r.rows[3].error.empty());
+    EXPECT_GT(r.mapePct, 0.0);
+    EXPECT_GE(r.maxAbsErrPct, r.mapePct);
+    ValidationModel m;
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    m.setResult(r);
+    EXPECT_EQ(m.rowCount(), 4);
+    EXPECT_TRUE(m.data(m.index(3, ValidationModel::Error)).toString().contains(QStringLiteral("no-such-model")));
+}
+
+TEST(GuiModels, EvaluateSweepsHaveMemoryLimit) {
+    EvalInput in;
+    in.platform = {"h100", std::make_shared<const PlatformModel>(PlatformModel::from(
+                                      io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb"))))};
+    in.model = std::make_shared<const LlmArch>(io::loadModel("llama-3.1-70b"));
+    in.stack = StackProfile::defaultProfile();
+    in.scenario.tp = 4;
+    in.sweepPoints = 500;
+    const EvalOutput out = evaluate(in);
+    EXPECT_GT(out.batchSweep.points.size() + out.contextSweep.points.size(), 500u);
+    EXPECT_GT(out.batchSweep.limit, 1);
+    EXPECT_TRUE(out.prediction.ok);
+    EXPECT_FALSE(out.prediction.why.empty());
+}
+
+TEST(GuiModels, CsvExportQuotesAndHasHeader) {
+    OperatorTableModel m;
+    m.setPrediction(samplePrediction());
+    const QString csv = tableToCsv(m);
+    const QStringList lines = csv.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    ASSERT_EQ(lines.size(), m.rowCount() + 1);
+    EXPECT_TRUE(lines[0].startsWith(QStringLiteral("Operator,Class,Count")));
+    QTemporaryDir dir;
+    QString err;
+    ASSERT_TRUE(writeTableCsv(m, dir.filePath(QStringLiteral("ops.csv")), &err)) << err.toStdString();
+    EXPECT_TRUE(head(dir.filePath(QStringLiteral("ops.csv")), 8).startsWith("Operator"));
+    EXPECT_FALSE(writeTableCsv(m, QStringLiteral("/nonexistent-dir/x.csv"), &err));
+}
+
+// ---------------------------------------------------------------- window
+
+class GuiWindow : public ::testing::Test {
+protected:
+    void SetUp() override {
+        w = std::make_unique<MainWindow>(false);
+        w->resize(1200, 800);
+        w->show();
+        ASSERT_TRUE(w->selectPlatform(QStringLiteral("h100-sxm5-80gb")));
+        ASSERT_TRUE(w->selectModel(QStringLiteral("llama-3.1-70b")));
+        w->setTensorParallel(4);
+        w->setBatch(8);
+        ASSERT_TRUE(w->waitForEvaluation(10000));
+    }
+    std::unique_ptr<MainWindow> w;
+};
+
+TEST_F(GuiWindow, EveryPageOpens) {
+    const QStringList pages = w->pageNames();
+    ASSERT_GE(pages.size(), 7);
+    for (const QString& p : pages) {
+        ASSERT_TRUE(w->showPage(p)) << p.toStdString();
+        QApplication::processEvents();
+        EXPECT_EQ(w->currentPageName(), p);
+        EXPECT_NE(w->currentTable(), nullptr);
+    }
+    EXPECT_FALSE(w->showPage(QStringLiteral("nope")));
+    EXPECT_TRUE(w->statusText().contains(QStringLiteral("bound"))) << w->statusText().toStdString();
+}
+
+TEST_F(GuiWindow, ScenarioChangeReevaluatesOffThreadAndUpdatesPlots) {
+    const QVector<QPointF> before = w->rooflinePlot()->operatorPoints();
+    const QVector<QPointF> sweepBefore = w->sweepPlot()->seriesData(QStringLiteral("latency vs batch"));
+    const int n = w->evaluationCount();
+    ASSERT_FALSE(before.isEmpty());
+    ASSERT_FALSE(sweepBefore.isEmpty());
+    w->setBatch(64);
+    w->setContext(16384);
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    EXPECT_GT(w->evaluationCount(), n);
+    EXPECT_NE(w->rooflinePlot()->operatorPoints(), before);
+    EXPECT_NE(w->sweepPlot()->seriesData(QStringLiteral("latency vs batch")), sweepBefore);
+    EXPECT_EQ(w->lastOutput().prediction.ops.size(), std::size_t(w->operatorModel()->rowCount()));
+    EXPECT_FALSE(w->breakdownPlot()->seriesData(QStringLiteral("memory")).isEmpty());
+    // Hover text names the operator, its shape and its bound.
+    const QPointF p = w->rooflinePlot()->operatorPoints().front();
+    const QString tip = w->rooflinePlot()->tooltipNear(p.x(), p.y());
+    EXPECT_TRUE(tip.contains(QStringLiteral("shape"))) << tip.toStdString();
+    EXPECT_TRUE(tip.contains(QStringLiteral("bound"))) << tip.toStdString();
+}
+
+TEST_F(GuiWindow, ComparePlatformsSideBySide) {
+    ASSERT_TRUE(w->setComparePlatforms({QStringLiteral("h200-sxm-141gb"), QStringLiteral("l40s")}));
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    ASSERT_EQ(w->lastOutput().compare.size(), 3u);
+    EXPECT_EQ(w->comparePlot()->seriesData(QStringLiteral("memory")).size(), 3);
+    // H200 has more bandwidth than H100: a memory-bound decode step is faster.
+    EXPECT_LT(w->lastOutput().compare[1].prediction.latencyS, w->lastOutput().compare[0].prediction.latencyS);
+}
+
+TEST_F(GuiWindow, BadInputIsShownInlineNotACrash) {
+    EXPECT_FALSE(w->selectPlatform(QStringLiteral("no-such-platform")));
+    EXPECT_FALSE(w->errorText().isEmpty());
+    EXPECT_FALSE(w->selectModel(QStringLiteral("/nonexistent/config.json")));
+    w->setTensorParallel(3); // 64 heads do not split over 3 devices: infeasible, reported as a value
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    EXPECT_FALSE(w->lastOutput().prediction.ok);
+    EXPECT_TRUE(w->statusText().contains(QStringLiteral("infeasible"))) << w->statusText().toStdString();
+    EXPECT_FALSE(w->loadDataset(QStringLiteral("/nonexistent.csv")));
+}
+
+TEST_F(GuiWindow, EditorValidatesAsYouTypeWithLine) {
+    QPlainTextEdit* ed = w->platformEditor();
+    const QString good = ed->toPlainText();
+    ASSERT_FALSE(good.isEmpty());
+    ed->setPlainText(good + QStringLiteral("\nbogus_key: 1\n"));
+    QTest::qWait(400);
+    EXPECT_TRUE(w->editorStatus().contains(QStringLiteral("✗"))) << w->editorStatus().toStdString();
+    EXPECT_TRUE(w->editorStatus().contains(QStringLiteral("line"))) << w->editorStatus().toStdString();
+    QString edited = good;
+    edited.replace(QStringLiteral("name: h100-sxm5-80gb"), QStringLiteral("name: h100-edited"));
+    ed->setPlainText(edited);
+    QTest::qWait(400);
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    EXPECT_TRUE(w->editorStatus().contains(QStringLiteral("✓"))) << w->editorStatus().toStdString();
+    EXPECT_EQ(w->platform().name, "h100-edited");
+}
+
+TEST_F(GuiWindow, ExportsPngPdfCsvAndPlatform) {
+    QTemporaryDir dir;
+    QString err;
+    for (PlotView* plot : {static_cast<PlotView*>(w->rooflinePlot()), static_cast<PlotView*>(w->sweepPlot()),
+                           static_cast<PlotView*>(w->breakdownPlot())}) {
+        const QString png = dir.filePath(QStringLiteral("p.png"));
+        ASSERT_TRUE(w->exportPlot(plot, png, &err)) << err.toStdString();
+        EXPECT_EQ(head(png, 8), QByteArray("\x89PNG\r\n\x1a\n", 8));
+        EXPECT_FALSE(QImage(png).isNull());
+        const QString pdf = dir.filePath(QStringLiteral("p.pdf"));
+        ASSERT_TRUE(w->exportPlot(plot, pdf, &err)) << err.toStdString();
+        EXPECT_EQ(head(pdf, 5), QByteArray("%PDF-"));
+    }
+    if (!PlotView::exportSuffixes().contains(QStringLiteral("svg"))) {
+        EXPECT_FALSE(w->exportPlot(w->rooflinePlot(), dir.filePath(QStringLiteral("p.svg")), &err));
+        EXPECT_TRUE(err.contains(QStringLiteral("SVG")));
+    }
+    const QString csv = dir.filePath(QStringLiteral("ops.csv"));
+    ASSERT_TRUE(w->exportTable(w->operatorModel(), csv, &err)) << err.toStdString();
+    EXPECT_TRUE(head(csv, 8).startsWith("Operator"));
+    const QString yaml = dir.filePath(QStringLiteral("saved.yaml"));
+    ASSERT_TRUE(w->savePlatformAs(yaml, &err)) << err.toStdString();
+    EXPECT_EQ(io::loadPlatformFile(yaml.toStdString()).name, w->platform().name);
+    EXPECT_FALSE(w->savePlatformAs(QStringLiteral("/nonexistent-dir/x.yaml"), &err));
+}
+
+TEST_F(GuiWindow, DatasetShowsPredictedVsMeasured) {
+    ASSERT_TRUE(w->loadDataset(kFixtures + QStringLiteral("/e2e_sample.csv")));
+    EXPECT_EQ(w->validationModel()->rowCount(), 4);
+    EXPECT_EQ(w->validationPlot()->seriesData(QStringLiteral("rows")).size(), 3);
+    EXPECT_TRUE(w->validationPlot()->title().contains(QStringLiteral("MAPE")));
+}
+
+TEST_F(GuiWindow, GemmWorkloadIsOnePoint) {
+    w->setGemmWorkload(4096, 4096, 4096);
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    EXPECT_EQ(w->rooflinePlot()->operatorPoints().size(), 1);
+    EXPECT_TRUE(w->statusText().contains(QStringLiteral("compute"))) << w->statusText().toStdString();
+}
+
+// ---------------------------------------------------------------- command line
+
+TEST(GuiScreenshot, WritesPngOfRequestedSize) {
+    QTemporaryDir dir;
+    const QString out = dir.filePath(QStringLiteral("shot.png"));
+    QProcess p;
+    p.start(QStringLiteral(ROOFLAB_GUI_EXE),
+            {QStringLiteral("--screenshot"), out, QStringLiteral("--page"), QStringLiteral("sweep"),
+             QStringLiteral("--platform"), QStringLiteral("h100-sxm5-80gb"), QStringLiteral("--model"),
+             QStringLiteral("llama-3.1-70b"), QStringLiteral("--tp"), QStringLiteral("4"), QStringLiteral("--batch"),
+             QStringLiteral("8"), QStringLiteral("--size"), QStringLiteral("900x600")});
+    ASSERT_TRUE(p.waitForFinished(60000));
+    EXPECT_EQ(p.exitCode(), 0) << p.readAllStandardError().toStdString();
+    const QImage img(out);
+    ASSERT_FALSE(img.isNull());
+    EXPECT_EQ(img.size(), QSize(900, 600));
+    EXPECT_GT(QFileInfo(out).size(), 1000);
+
+    QProcess bad;
+    bad.start(QStringLiteral(ROOFLAB_GUI_EXE),
+              {QStringLiteral("--screenshot"), out, QStringLiteral("--platform"), QStringLiteral("no-such")});
+    ASSERT_TRUE(bad.waitForFinished(60000));
+    EXPECT_EQ(bad.exitCode(), 2);
+}
+
+int main(int argc, char** argv) {
+    qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("rooflab-tests"));
+    io::setBuiltinDataDir(ROOFLAB_SOURCE_DATA_DIR);
+    ::testing::InitGoogleTest(&argc, argv);
+    return RUN_ALL_TESTS();
+}
