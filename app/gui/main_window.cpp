@@ -267,6 +267,7 @@ QWidget* MainWindow::buildPlatformPage() {
     split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 4);
     split->setStretchFactor(2, 4);
+    split->setSizes({150, 600, 460});
     return split;
 }
 
@@ -756,7 +757,7 @@ void MainWindow::applyOutcome(const Outcome& o) {
         status = tr("⚠ infeasible: %1").arg(qs(p.error));
         showError(qs(p.error));
     } else {
-        status = tr("%1-bound — %2").arg(qs(boundName(p.bound)), qs(p.why));
+        status = p.why.empty() ? tr("%1-bound").arg(qs(boundName(p.bound))) : qs(p.why);
         if (m_output.request)
             status = tr("TTFT %1, TPOT %2, end-to-end %3 — prefill %4")
                          .arg(formatSeconds(m_output.request->ttftS), formatSeconds(m_output.request->tpotS),
