@@ -1,6 +1,6 @@
 // Memory bandwidth: read / write / copy of 16-byte vectors over footprints from 16 KiB to 4 GiB.
 // Rows with level "hbm" are cold: kernels rotate over enough buffers that the footprint touched between two
-// visits of the same buffer is >= 4x L2. Rows with level "l2" repeat one buffer that fits in L2 (0.75x L2 or
+// visits of the same buffer is >= 4x L2. Rows with level "l2" sweep one buffer that fits in L2 (0.75x L2 or
 // less); rows with level "l1" re-read a per-block region that fits in the SM's L1.
 #include "common.hpp"
 
@@ -80,6 +80,31 @@ __global__ void l1Kernel(const int4* __restrict__ p, int regionVec, int passes, 
             acc ^= fold(__ldca(base + ((i + r * 32) & (regionVec - 1)))); // regionVec is a power of 2
     }
     if (acc == 0x9E3779B9u)
+        sink[0] = acc;
+}
+
+// L2: the whole grid sweeps one buffer that fits in L2 `passes` times inside one launch (no launch gaps),
+// loads/stores cached in L2 only (ld.global.cg / st.global.cg). n is a power of two.
+template <int O>
+__global__ void l2Kernel(const int4* __restrict__ src, int4* __restrict__ dst, size_t n, int passes, uint32_t* sink) {
+    const size_t stride = static_cast<size_t>(gridDim.x) * blockDim.x;
+    const size_t t = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+    uint32_t acc = 0;
+    for (int r = 0; r < passes; ++r) {
+        const size_t off = static_cast<size_t>(r) * 4096;
+#pragma unroll 4
+        for (size_t i = t; i < n; i += stride) {
+            const size_t j = (i + off) & (n - 1);
+            if (O == kRead) {
+                acc = acc * 31u + fold(__ldcg(src + j));
+            } else if (O == kWrite) {
+                __stcg(dst + j, make_int4(static_cast<int>(j), r, static_cast<int>(t), 7));
+            } else {
+                __stcg(dst + j, __ldcg(src + j));
+            }
+        }
+    }
+    if (O == kRead && acc == 0x9E3779B9u)
         sink[0] = acc;
 }
 
@@ -185,10 +210,7 @@ void benchBandwidth(const Device& d, const Options& o) {
     for (const char* opc : ops) {
         const std::string op = opc;
         for (size_t f = size_t{16} << 10; f <= maxFootprint; f *= (o.quick ? 4 : 2)) {
-            // Cached (L2) rows: one buffer, repeated.
             std::vector<std::pair<std::string, size_t>> cases;
-            if (f <= l2 * 3 / 4)
-                cases.emplace_back("l2", 1);
             size_t slots = std::max<size_t>(1, (4 * l2 + f - 1) / f);
             slots = std::min({slots, arenaBytes / f, size_t{16384}});
             cases.emplace_back("hbm", slots);
@@ -207,6 +229,34 @@ void benchBandwidth(const Device& d, const Options& o) {
                 progress("bandwidth", op + " " + level + " " + std::to_string(f >> 10) + " KiB: " +
                                           std::to_string(moved / best.median * 1e-9) + " GB/s");
             }
+        }
+    }
+
+    // L2: buffers of 1 MiB .. 0.75 x L2 swept `passes` times in one launch.
+    for (const char* opc : ops) {
+        const std::string op = opc;
+        for (size_t f = size_t{1} << 20; f <= l2 * 3 / 4; f *= 2) {
+            const size_t buf = op == "copy" ? f / 2 : f;
+            const size_t n = buf / 16;
+            const int passes = static_cast<int>(std::max<size_t>(4, (size_t{4} << 30) / f)); // ~4 GiB per launch
+            const unsigned grid = static_cast<unsigned>(d.smCount * 8);
+            auto* a = reinterpret_cast<int4*>(arena);
+            auto* b = reinterpret_cast<int4*>(arena + buf);
+            auto t = timeEvents(s, 2, runs, 1, [&] {
+                if (op == "read")
+                    l2Kernel<kRead><<<grid, 256, 0, s>>>(a, nullptr, n, passes, sink);
+                else if (op == "write")
+                    l2Kernel<kWrite><<<grid, 256, 0, s>>>(nullptr, a, n, passes, sink);
+                else
+                    l2Kernel<kCopy><<<grid, 256, 0, s>>>(a, b, n, passes, sink);
+                RB_CHECK_LAUNCH();
+            });
+            Stats st = summarize(t);
+            const double moved = static_cast<double>(f) * passes;
+            csv.row(op, std::string("l2"), f, static_cast<size_t>(moved), st.median, st.p10, st.p90, st.runs,
+                    moved / st.median);
+            progress("bandwidth", op + " l2 " + std::to_string(f >> 20) + " MiB: " +
+                                      std::to_string(moved / st.median * 1e-12) + " TB/s");
         }
     }
 

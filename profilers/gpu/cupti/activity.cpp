@@ -44,6 +44,7 @@ void CUPTIAPI bufferCompleted(CUcontext ctx, uint32_t streamId, uint8_t* buffer,
         t.startNs = k->start;
         t.endNs = k->end;
         t.idx = k->correlationId;
+        t.correlationId = k->correlationId;
         batch.push_back(std::move(t));
     }
     size_t dropped = 0;

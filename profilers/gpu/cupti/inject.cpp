@@ -2,11 +2,19 @@
 /// of an unmodified program (PyTorch included) with the CUPTI Activity API and writes a trace CSV at exit.
 /// Environment: ROOFLAB_TRACE_OUT (default rooflab_trace.csv); ROOFLAB_TRACE_WINDOW=profiler keeps only kernels
 /// that start between cudaProfilerStart and cudaProfilerStop (torch.cuda.profiler.start()/stop()).
+/// ROOFLAB_METRICS=roofline adds hardware counters per kernel through the CUPTI Range Profiler (auto range,
+/// kernel replay: kernels are serialized and replayed, so their times in such a trace are not representative);
+/// counters cover the profiler windows when ROOFLAB_TRACE_WINDOW=profiler, else the first context's lifetime up
+/// to ROOFLAB_MAX_KERNELS (default 2000) kernels.
 #include "activity.hpp"
+#include "range_profiler.hpp"
 
 #include <cupti.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <map>
+#include <memory>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
@@ -21,6 +29,44 @@ std::vector<std::pair<uint64_t, uint64_t>> g_windows; // [start, stop) in CUPTI 
 bool g_windowOnly = false;
 bool g_written = false;
 std::string g_out = "rooflab_trace.csv";
+bool g_metrics = false;
+size_t g_maxKernels = 2000;
+std::unique_ptr<rooflab::cupti::RangeProfiler> g_rp;
+CUcontext g_rpCtx = nullptr;
+std::vector<std::vector<double>> g_values; // per profiled kernel, in launch order
+std::vector<std::string> g_metricNames;
+
+void rpStart(CUcontext ctx) {
+    if (!g_metrics || g_rp)
+        return;
+    g_rp = std::make_unique<rooflab::cupti::RangeProfiler>();
+    std::string why;
+    CUdevice dev = 0;
+    cuCtxGetDevice(&dev);
+    if (!g_rp->begin(ctx, static_cast<int>(dev), rooflab::cupti::rooflineMetrics(), g_maxKernels, why) ||
+        !g_rp->start(why)) {
+        std::fprintf(stderr, "rooflab-cupti: counters unavailable: %s\n", why.c_str());
+        g_rp.reset();
+        g_metrics = false;
+        return;
+    }
+    g_rpCtx = ctx;
+}
+
+void rpStop() {
+    if (!g_rp)
+        return;
+    std::string why;
+    if (g_rp->stop(why)) {
+        auto v = g_rp->values(why);
+        g_values.insert(g_values.end(), v.begin(), v.end());
+        g_metricNames = g_rp->metrics();
+    }
+    if (!why.empty())
+        std::fprintf(stderr, "rooflab-cupti: counters: %s\n", why.c_str());
+    g_rp->end();
+    g_rp.reset();
+}
 
 void CUPTIAPI onCallback(void*, CUpti_CallbackDomain domain, CUpti_CallbackId cbid, const void* data) {
     const auto* info = static_cast<const CUpti_CallbackData*>(data);
@@ -28,11 +74,29 @@ void CUPTIAPI onCallback(void*, CUpti_CallbackDomain domain, CUpti_CallbackId cb
                          (domain == CUPTI_CB_DOMAIN_DRIVER_API && cbid == CUPTI_DRIVER_TRACE_CBID_cuProfilerStart);
     const bool isStop = (domain == CUPTI_CB_DOMAIN_RUNTIME_API && cbid == CUPTI_RUNTIME_TRACE_CBID_cudaProfilerStop_v4000) ||
                         (domain == CUPTI_CB_DOMAIN_DRIVER_API && cbid == CUPTI_DRIVER_TRACE_CBID_cuProfilerStop);
+    if (domain == CUPTI_CB_DOMAIN_RESOURCE) {
+        const auto* res = static_cast<const CUpti_ResourceData*>(data);
+        if (cbid == CUPTI_CBID_RESOURCE_CONTEXT_CREATED && !g_windowOnly)
+            rpStart(res->context);
+        else if (cbid == CUPTI_CBID_RESOURCE_CONTEXT_DESTROY_STARTING && res->context == g_rpCtx)
+            rpStop();
+        return;
+    }
     std::lock_guard<std::mutex> lock(g_mutex);
     if (isStart && info->callbackSite == CUPTI_API_EXIT) {
         if (g_windows.empty() || g_windows.back().second != 0)
             g_windows.emplace_back(rooflab::cupti::ActivityTracer::timestampNs(), 0);
+        if (g_metrics) {
+            CUcontext ctx = nullptr;
+            cuCtxGetCurrent(&ctx);
+            if (ctx)
+                rpStart(ctx);
+        }
     } else if (isStop && info->callbackSite == CUPTI_API_ENTER) {
+        if (g_metrics) {
+            cuCtxSynchronize();
+            rpStop();
+        }
         if (!g_windows.empty() && g_windows.back().second == 0)
             g_windows.back().second = rooflab::cupti::ActivityTracer::timestampNs();
     }
@@ -45,7 +109,33 @@ void writeTrace() {
             return;
         g_written = true;
     }
+    rpStop();
     auto kernels = rooflab::cupti::ActivityTracer::kernels();
+    if (!g_values.empty()) {
+        // Kernel replay can record a kernel more than once: keep one record per launch (correlation id), then
+        // pair launches with ranges in launch order.
+        std::map<uint64_t, size_t> firstOf;
+        std::vector<rooflab::gpu::TraceKernel> uniq;
+        std::sort(kernels.begin(), kernels.end(),
+                  [](const auto& a, const auto& b) { return a.correlationId < b.correlationId; });
+        for (auto& k : kernels)
+            if (firstOf.emplace(k.correlationId, uniq.size()).second)
+                uniq.push_back(k);
+        size_t first = 0;
+        if (g_windowOnly && !g_windows.empty()) { // ranges start at the first kernel of the first window
+            while (first < uniq.size() && uniq[first].startNs < g_windows.front().first)
+                ++first;
+        }
+        const size_t n = std::min(g_values.size(), uniq.size() - std::min(first, uniq.size()));
+        for (size_t i = 0; i < n; ++i)
+            for (size_t m = 0; m < g_metricNames.size() && m < g_values[i].size(); ++m)
+                uniq[first + i].metrics[g_metricNames[m]] = g_values[i][m];
+        if (n != g_values.size())
+            std::fprintf(stderr, "rooflab-cupti: %zu counter ranges for %zu kernels: paired the first %zu\n",
+                         g_values.size(), uniq.size() - first, n);
+        kernels = std::move(uniq);
+        std::sort(kernels.begin(), kernels.end(), [](const auto& a, const auto& b) { return a.startNs < b.startNs; });
+    }
     std::vector<rooflab::gpu::TraceKernel> kept;
     if (g_windowOnly) {
         std::lock_guard<std::mutex> lock(g_mutex);
@@ -77,25 +167,31 @@ extern "C" __attribute__((visibility("default"))) int InitializeInjection(void) 
         g_out = o;
     if (const char* w = std::getenv("ROOFLAB_TRACE_WINDOW"))
         g_windowOnly = std::string(w) == "profiler";
+    if (const char* m = std::getenv("ROOFLAB_METRICS"))
+        g_metrics = std::string(m) == "roofline";
+    if (const char* mk = std::getenv("ROOFLAB_MAX_KERNELS"))
+        g_maxKernels = static_cast<size_t>(std::max(1L, std::atol(mk)));
     std::string why;
     if (!rooflab::cupti::ActivityTracer::start(why)) {
         std::fprintf(stderr, "rooflab-cupti: activity tracing unavailable: %s\n", why.c_str());
         return 0;
     }
-    if (g_windowOnly) {
+    if (g_windowOnly || g_metrics) {
         CUpti_SubscriberHandle sub;
         if (cuptiSubscribe(&sub, onCallback, nullptr) == CUPTI_SUCCESS) {
             cuptiEnableCallback(1, sub, CUPTI_CB_DOMAIN_RUNTIME_API, CUPTI_RUNTIME_TRACE_CBID_cudaProfilerStart_v4000);
             cuptiEnableCallback(1, sub, CUPTI_CB_DOMAIN_RUNTIME_API, CUPTI_RUNTIME_TRACE_CBID_cudaProfilerStop_v4000);
             cuptiEnableCallback(1, sub, CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_cuProfilerStart);
             cuptiEnableCallback(1, sub, CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_cuProfilerStop);
+            cuptiEnableCallback(1, sub, CUPTI_CB_DOMAIN_RESOURCE, CUPTI_CBID_RESOURCE_CONTEXT_CREATED);
+            cuptiEnableCallback(1, sub, CUPTI_CB_DOMAIN_RESOURCE, CUPTI_CBID_RESOURCE_CONTEXT_DESTROY_STARTING);
         } else {
             std::fprintf(stderr, "rooflab-cupti: cannot subscribe to callbacks; recording every kernel\n");
             g_windowOnly = false;
         }
     }
     std::atexit(writeTrace);
-    std::fprintf(stderr, "rooflab-cupti: tracing kernels to %s%s\n", g_out.c_str(),
-                 g_windowOnly ? " (profiler windows only)" : "");
+    std::fprintf(stderr, "rooflab-cupti: tracing kernels to %s%s%s\n", g_out.c_str(),
+                 g_windowOnly ? " (profiler windows only)" : "", g_metrics ? " with roofline counters" : "");
     return 1;
 }

@@ -48,6 +48,7 @@ struct TraceKernel {
     int64_t sharedBytes = 0;
     uint64_t startNs = 0, endNs = 0;
     std::map<std::string, double> metrics; ///< optional metric columns, e.g. dram__bytes_read.sum
+    uint64_t correlationId = 0;            ///< CUDA launch correlation id (not written to CSV)
     uint64_t durationNs() const { return endNs > startNs ? endNs - startNs : 0; }
 };
 

@@ -96,6 +96,10 @@ KernelClass classifyKernel(std::string_view rawName, const KernelMetrics* metric
     if (hasAny(n, collective))
         return KernelClass::Collective;
 
+    // KV-cache writes (vLLM's reshape_and_cache*) move data even when their names mention flash attention.
+    if (has(n, "reshape_and_cache") || has(n, "copy_blocks") || has(n, "swap_blocks"))
+        return KernelClass::Copy;
+
     static constexpr std::array<std::string_view, 10> attention = {
         "flash", "fmha", "attention", "attn_", "_attn", "sdpa", "paged_attention", "mha_", "decode_attn",
         "flashinfer"};
