@@ -27,6 +27,22 @@ step torch baselines
 timeout 90 python3 profilers/gpu/harness/torch_baselines.py --out "$R/torch_baseline.csv" --provenance "$R/torch_provenance.json" 2>&1 | tail -12
 pack
 
+if [ "$PLAN" = h100b ]; then # second H100 pass: new bandwidth kernels (twice, for the spread), counters, CLI
+  step bench bandwidth,counters
+  timeout 120 "$BIN/rooflab-gpu-bench" --only bandwidth,counters --out "$R/bench" > "$R/bench_fast.log" 2>&1; echo "rc=$?"
+  grep -E "counters|l2 [0-9]+ MiB|FAILED" "$R/bench_fast.log" | tail -24; pack
+  step bench bandwidth repeat
+  timeout 60 "$BIN/rooflab-gpu-bench" --only bandwidth --out "$R/bench_repeat" > "$R/bench_repeat.log" 2>&1; echo "rc=$?"; pack
+  step rooflab CLI
+  export LD_LIBRARY_PATH=$BIN/lib:$LD_LIBRARY_PATH
+  timeout 60 "$BIN/rooflab" bench gpu --only launch --quick --out "$R/cli_launch" 2>&1 | tail -4
+  timeout 200 "$BIN/rooflab" profile --metrics roofline --window --out "$R/trace_metrics_llama-3.2-1b-prefill-b1-p512-c0-tp1.csv" -- \
+    python3 profilers/gpu/harness/llama_bench.py --model llama-3.2-1b --cases prefill:1x512 --window 2>&1 | grep -v Warning | tail -15
+  timeout 60 "$BIN/rooflab" profile --out "$R/trace_cli_decode_llama-3.2-1b-b1-c128.csv" --window -- \
+    python3 profilers/gpu/harness/llama_bench.py --model llama-3.2-1b --cases decode:1x128 --window 2>&1 | grep -v Warning | tail -12
+  pack; step done; exit 0
+fi
+
 case $PLAN in
   smoke) ONLY_FAST=launch; Q=--quick ;;
   x2) ONLY_FAST=bandwidth,counters; Q= ;;
