@@ -123,7 +123,7 @@ std::string renderText(const nlohmann::json& j) {
         << (cpu["hypervisor"].get<bool>() ? ", virtual machine" : "") << "\n";
     char clock[64];
     std::snprintf(clock, sizeof(clock), "%.2f GHz", cpu["measured_frequency_hz"].get<double>() * 1e-9);
-    out << "  clock         ~" << clock << " measured (dependent-add chain)\n";
+    out << "  clock         ~" << clock << " measured (dependent-multiply chain)\n";
     out << "  ISA           ";
     for (const char* f : {"sse2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni",
                           "avx512_bf16", "avx512_fp16", "amx_tile", "amx_bf16", "amx_int8"})

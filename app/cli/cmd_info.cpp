@@ -7,10 +7,20 @@
 #include "registry.hpp"
 #include "units/quantity.hpp"
 
+#include <filesystem>
 #include <iostream>
 
 namespace rooflab::cli {
 namespace {
+
+/// A path relative to the working directory when it lies below it (stable output across checkouts).
+std::string displayPath(const std::string& path) {
+    std::error_code ec;
+    const auto rel = std::filesystem::relative(path, std::filesystem::current_path(ec), ec);
+    if (!ec && !rel.empty() && rel.native().rfind("..", 0) != 0)
+        return rel.string();
+    return path;
+}
 
 std::string valueCell(const Platform& p, const Value& v, Dimension d) {
     if (!v.present)
@@ -48,7 +58,7 @@ void showPlatform(const Platform& p, Format fmt) {
         return;
     }
     std::cout << p.name << " — " << p.description << "\n" << "vendor " << p.vendor << ", "
-              << (p.kind == DeviceKind::Gpu ? "GPU" : "CPU") << ", " << p.partNumber << "\nfile " << p.file
+              << (p.kind == DeviceKind::Gpu ? "GPU" : "CPU") << ", " << p.partNumber << "\nfile " << displayPath(p.file)
               << (p.extends.empty() ? "" : " (extends " + p.extends + ")") << "\n\n";
     std::vector<std::vector<std::string>> rows;
     for (const auto& e : p.compute) {

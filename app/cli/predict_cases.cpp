@@ -15,29 +15,51 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 namespace rooflab::cli {
 namespace {
 
-struct Catalog {
-    std::map<std::string, std::shared_ptr<const PlatformModel>> platforms;
-    std::map<std::string, std::shared_ptr<const LlmArch>> models;
-    std::map<std::string, std::shared_ptr<const StackProfile>> stacks;
-    std::map<std::string, std::string> errors; // "kind:name" -> message
-};
-
-template <class T, class F>
-void ensure(std::map<std::string, std::shared_ptr<const T>>& m, Catalog& c, const std::string& kind,
-            const std::string& name, F load) {
-    if (m.count(name) || c.errors.count(kind + ":" + name))
-        return;
-    try {
-        m[name] = std::make_shared<const T>(load(name));
-    } catch (const std::exception& e) {
-        c.errors[kind + ":" + name] = e.what();
+/// Platforms, models and stacks named by the cases, loaded once on first use; safe to share between threads.
+class Catalog {
+public:
+    const PlatformModel& platform(const std::string& name) {
+        return get(m_platforms, "platform", name, [](const std::string& n) {
+            return PlatformModel::from(io::loadPlatformFile(io::findPlatformFile(n)));
+        });
     }
-}
+    const LlmArch& model(const std::string& name) {
+        return get(m_models, "model", name, [](const std::string& n) { return io::loadModel(n); });
+    }
+    const StackProfile& stack(const std::string& name) {
+        return get(m_stacks, "stack", name, [](const std::string& n) { return io::loadStack(n); });
+    }
+
+private:
+    template <class T, class F>
+    const T& get(std::map<std::string, std::shared_ptr<const T>>& m, const char* kind, const std::string& name, F load) {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        if (auto it = m.find(name); it != m.end())
+            return *it->second;
+        const std::string key = std::string(kind) + ":" + name;
+        if (auto e = m_errors.find(key); e != m_errors.end())
+            throw InputError("", 0, kind, e->second);
+        try {
+            auto v = std::make_shared<const T>(load(name));
+            m[name] = v;
+            return *v;
+        } catch (const std::exception& ex) {
+            m_errors[key] = ex.what();
+            throw InputError("", 0, kind, ex.what());
+        }
+    }
+    std::mutex m_mutex;
+    std::map<std::string, std::shared_ptr<const PlatformModel>> m_platforms;
+    std::map<std::string, std::shared_ptr<const LlmArch>> m_models;
+    std::map<std::string, std::shared_ptr<const StackProfile>> m_stacks;
+    std::map<std::string, std::string> m_errors;
+};
 
 std::string str(const nlohmann::json& j, const char* key, const std::string& fallback) {
     auto it = j.find(key);
@@ -72,7 +94,7 @@ DType dtypeField(const nlohmann::json& j, const char* key, DType fallback) {
 }
 
 std::string evaluateLine(const std::string& line, std::size_t lineNo, const std::string& defaultPlatform,
-                         const Catalog& cat, const std::string& source, bool& bad) {
+                         Catalog& cat, const std::string& source, bool& bad) {
     nlohmann::json out;
     nlohmann::json in;
     try {
@@ -90,10 +112,7 @@ std::string evaluateLine(const std::string& line, std::size_t lineNo, const std:
             throw InputError("", 0, "", "expected a JSON object");
         const std::string kind = str(in, "kind", "llm");
         const std::string platName = str(in, "platform", defaultPlatform);
-        auto pit = cat.platforms.find(platName);
-        if (pit == cat.platforms.end())
-            throw InputError("", 0, "platform", cat.errors.at("platform:" + platName));
-        const PlatformModel& pm = *pit->second;
+        const PlatformModel& pm = cat.platform(platName);
         if (kind == "gemm") {
             const int64_t m = integer(in, "m", -1, 1, int64_t(1) << 40);
             const int64_t n = integer(in, "n", -1, 1, int64_t(1) << 40);
@@ -119,13 +138,8 @@ std::string evaluateLine(const std::string& line, std::size_t lineNo, const std:
             const std::string modelName = str(in, "model", "");
             if (modelName.empty())
                 throw InputError("", 0, "model", "missing required key");
-            auto mit = cat.models.find(modelName);
-            if (mit == cat.models.end())
-                throw InputError("", 0, "model", cat.errors.at("model:" + modelName));
-            const std::string stackName = str(in, "stack", "pytorch-eager");
-            auto sit = cat.stacks.find(stackName);
-            if (sit == cat.stacks.end())
-                throw InputError("", 0, "stack", cat.errors.at("stack:" + stackName));
+            const LlmArch& arch = cat.model(modelName);
+            const StackProfile& stack = cat.stack(str(in, "stack", "pytorch-eager"));
             Scenario s;
             const std::string phase = str(in, "phase", "decode");
             if (phase == "prefill" || phase == "request")
@@ -151,7 +165,7 @@ std::string evaluateLine(const std::string& line, std::size_t lineNo, const std:
             s.kv = dtypeField(in, "kv", DType::bf16);
             s.act = dtypeField(in, "act", DType::bf16);
             if (phase == "request") {
-                const RequestPrediction r = predictRequest(pm, *mit->second, *sit->second, s);
+                const RequestPrediction r = predictRequest(pm, arch, stack, s);
                 if (!r.prefill.ok)
                     throw InputError("", 0, "", r.prefill.error);
                 out["latency_s"] = r.e2eS;
@@ -163,7 +177,7 @@ std::string evaluateLine(const std::string& line, std::size_t lineNo, const std:
                 out["bytes"] = r.prefill.bytes;
                 out["fits"] = r.prefill.memory.fits && r.decodeFirst.memory.fits;
             } else {
-                const Prediction p = predictStep(pm, *mit->second, *sit->second, s, false);
+                const Prediction p = predictStep(pm, arch, stack, s, false);
                 if (!p.ok)
                     throw InputError("", 0, "", p.error);
                 out["latency_s"] = p.latencyS;
@@ -211,30 +225,7 @@ int runCases(const std::string& defaultPlatform, const std::string& path, int th
             lines.push_back(std::move(line));
     }
     const std::string source = path == "-" ? "<stdin>" : path;
-    // Load every platform, model and stack that the cases name, once, before the parallel part.
     Catalog cat;
-    ensure(cat.platforms, cat, "platform", defaultPlatform, [](const std::string& n) {
-        return PlatformModel::from(io::loadPlatformFile(io::findPlatformFile(n)));
-    });
-    for (const auto& line : lines) {
-        if (line.find_first_not_of(" \t\r") == std::string::npos)
-            continue;
-        nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-        if (!j.is_object())
-            continue;
-        auto name = [&](const char* k) -> std::string {
-            auto it = j.find(k);
-            return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-        };
-        if (auto p = name("platform"); !p.empty())
-            ensure(cat.platforms, cat, "platform", p, [](const std::string& n) {
-                return PlatformModel::from(io::loadPlatformFile(io::findPlatformFile(n)));
-            });
-        if (auto m = name("model"); !m.empty())
-            ensure(cat.models, cat, "model", m, [](const std::string& n) { return io::loadModel(n); });
-        const std::string st = name("stack").empty() ? "pytorch-eager" : name("stack");
-        ensure(cat.stacks, cat, "stack", st, [](const std::string& n) { return io::loadStack(n); });
-    }
     std::vector<std::string> results(lines.size());
     std::vector<char> badFlags(lines.size(), 0);
     const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
