@@ -1,6 +1,7 @@
 #include "profilers/cpu/bandwidth.hpp"
 
 #include "model/io/errors.hpp"
+#include "profilers/cpu/input_error.hpp"
 #include "profilers/cpu/buffer.hpp"
 #include "profilers/cpu/cpuinfo.hpp"
 #include "profilers/cpu/thread_team.hpp"
@@ -159,7 +160,7 @@ StreamKernel parseStreamKernel(const std::string& name) {
     for (StreamKernel k : {StreamKernel::Read, StreamKernel::Write, StreamKernel::Copy, StreamKernel::Triad})
         if (name == streamKernelName(k))
             return k;
-    throw InputError("", 0, "kernel", "unknown bandwidth kernel '" + name + "' (expected read, write, copy or triad)");
+    throwInputError("kernel", "unknown bandwidth kernel '" + name + "' (expected read, write, copy or triad)");
 }
 
 int streamKernelArrays(StreamKernel kernel) {
@@ -176,7 +177,7 @@ std::string bandwidthVectorIsa() { return kernels().isa; }
 
 std::vector<std::uint64_t> footprintSweep(std::uint64_t minBytes, std::uint64_t maxBytes, int pointsPerOctave) {
     if (minBytes == 0 || maxBytes < minBytes || pointsPerOctave < 1)
-        throw InputError("", 0, "footprint", "footprint sweep needs 0 < min <= max and >= 1 point per octave");
+        throwInputError("footprint", "footprint sweep needs 0 < min <= max and >= 1 point per octave");
     std::vector<std::uint64_t> sizes;
     const double octaves = std::log2(static_cast<double>(maxBytes) / static_cast<double>(minBytes));
     const int steps = static_cast<int>(std::floor(octaves * pointsPerOctave + 1e-9));
@@ -193,12 +194,12 @@ std::vector<std::uint64_t> footprintSweep(std::uint64_t minBytes, std::uint64_t 
 
 std::vector<BandwidthPoint> runBandwidth(const BandwidthOptions& options, const topology::Topology& topology) {
     if (options.kernels.empty())
-        throw InputError("", 0, "kernels", "no bandwidth kernel selected");
+        throwInputError("kernels", "no bandwidth kernel selected");
     if (options.runs < 1)
-        throw InputError("", 0, "runs", "runs must be >= 1");
+        throwInputError("runs", "runs must be >= 1");
     for (int t : options.threadCounts)
         if (t < 1)
-            throw InputError("", 0, "threads", "thread count must be >= 1, got " + std::to_string(t));
+            throwInputError("threads", "thread count must be >= 1, got " + std::to_string(t));
     std::vector<BandwidthPoint> points;
     if (options.footprintsBytes.empty() || options.threadCounts.empty())
         return points;

@@ -56,7 +56,7 @@ std::string isaUnusableReason(const IsaFeatures& features, Isa isa);
 /// @brief Asks Linux for AMX tile data permission (arch_prctl ARCH_REQ_XCOMP_PERM). Idempotent.
 bool requestAmxPermission(std::string* reason = nullptr);
 
-/// @brief Core clock estimated from a chain of dependent integer adds (one cycle each) over ~`seconds`.
+/// @brief Core clock estimated from a chain of dependent 64-bit multiplies (3 cycles each) over ~`seconds`.
 double measureCoreFrequencyHz(double seconds = 0.05);
 
 nlohmann::json toJson(const CpuInfo& info);

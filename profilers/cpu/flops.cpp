@@ -1,6 +1,7 @@
 #include "profilers/cpu/flops.hpp"
 
 #include "model/io/errors.hpp"
+#include "profilers/cpu/input_error.hpp"
 #include "profilers/cpu/flops_kernels.hpp"
 #include "profilers/cpu/thread_team.hpp"
 
@@ -91,9 +92,9 @@ std::vector<FlopsPoint> runFlops(const FlopsOptions& options, const topology::To
                                  const CpuInfo& cpu) {
     for (int t : options.threadCounts)
         if (t < 1)
-            throw InputError("", 0, "threads", "thread count must be >= 1, got " + std::to_string(t));
+            throwInputError("threads", "thread count must be >= 1, got " + std::to_string(t));
     if (options.runs < 1)
-        throw InputError("", 0, "runs", "runs must be >= 1");
+        throwInputError("runs", "runs must be >= 1");
     std::vector<FlopsPoint> points;
     std::vector<KernelEntry> selected;
     for (const auto& e : kernelTable(cpu.isa))

@@ -1,6 +1,7 @@
 #include "profilers/cpu/latency.hpp"
 
 #include "model/io/errors.hpp"
+#include "profilers/cpu/input_error.hpp"
 #include "profilers/cpu/buffer.hpp"
 #include "profilers/cpu/thread_team.hpp"
 
@@ -37,7 +38,7 @@ __attribute__((noinline)) void* chase(void* start, std::uint64_t hops) {
 
 std::vector<std::uint32_t> buildChaseCycle(std::size_t elements, std::uint64_t seed) {
     if (elements > 0xffffffffull)
-        throw InputError("", 0, "footprint", "pointer chase limited to 2^32 elements");
+        throwInputError("footprint", "pointer chase limited to 2^32 elements");
     std::vector<std::uint32_t> order(elements);
     for (std::size_t i = 0; i < elements; ++i)
         order[i] = static_cast<std::uint32_t>(i);
@@ -63,9 +64,9 @@ std::string memoryLevelOf(std::uint64_t footprintBytes, const topology::Topology
 std::vector<LatencyPoint> runLatency(const LatencyOptions& options, const topology::Topology& topology,
                                      double coreFrequencyHz) {
     if (options.strideBytes < sizeof(void*) || options.strideBytes % sizeof(void*) != 0)
-        throw InputError("", 0, "stride", "pointer-chase stride must be a multiple of the pointer size");
+        throwInputError("stride", "pointer-chase stride must be a multiple of the pointer size");
     if (options.runs < 1)
-        throw InputError("", 0, "runs", "runs must be >= 1");
+        throwInputError("runs", "runs must be >= 1");
     std::vector<LatencyPoint> points;
     const int cpu = options.cpu >= 0 ? options.cpu : (topology.pinOrder.empty() ? -1 : topology.pinOrder.front());
     ThreadTeam team(1, cpu >= 0 ? std::vector<int>{cpu} : std::vector<int>{});

@@ -27,7 +27,7 @@ struct LatencyOptions {
 struct LatencyPoint {
     std::uint64_t footprintBytes = 0;
     double nsPerAccess = 0;        ///< median over runs
-    double cyclesEstimate = 0;     ///< nsPerAccess × core clock (measured with a dependent-add chain)
+    double cyclesEstimate = 0;     ///< nsPerAccess × core clock (measured with a dependent-multiply chain)
     std::string level;             ///< "L1", "L2", "L3", "DRAM" by footprint vs cache capacity
     std::uint64_t hopsPerSample = 0;
     TimingSummary timing;          ///< per sample

@@ -1,6 +1,7 @@
 #include "profilers/cpu/suite.hpp"
 
 #include "model/io/errors.hpp"
+#include "profilers/cpu/input_error.hpp"
 
 #include <unistd.h>
 
@@ -156,7 +157,7 @@ std::vector<LevelLatency> summarizeLatencyByLevel(const std::vector<LatencyPoint
 
 CpuSuiteResult runCpuSuite(const CpuSuiteOptions& options) {
     if (!options.bandwidth && !options.latency && !options.flops)
-        throw InputError("", 0, "only", "no benchmark selected");
+        throwInputError("only", "no benchmark selected");
     const auto started = std::chrono::steady_clock::now();
     CpuSuiteResult result;
     result.startedAtUtc = isoNowUtc();
@@ -165,7 +166,7 @@ CpuSuiteResult runCpuSuite(const CpuSuiteOptions& options) {
     result.pmu = probePmu();
     const int allowed = std::max(1, result.topology.pus);
     if (options.maxThreads < 0 || options.maxThreads > allowed)
-        throw InputError("", 0, "threads",
+        throwInputError("threads",
                          "--threads " + std::to_string(options.maxThreads) + " is outside 1.." + std::to_string(allowed) +
                              " (hardware threads this process may use)");
     const int maxThreads = options.maxThreads == 0 ? allowed : options.maxThreads;
@@ -173,7 +174,7 @@ CpuSuiteResult runCpuSuite(const CpuSuiteOptions& options) {
                                                        : options.threadCounts;
     for (int t : result.threadCounts)
         if (t < 1 || t > allowed)
-            throw InputError("", 0, "threads", "thread count " + std::to_string(t) + " is outside 1.." +
+            throwInputError("threads", "thread count " + std::to_string(t) + " is outside 1.." +
                                                    std::to_string(allowed));
     auto stage = [&](const std::string& name) -> ProgressCallback {
         if (!options.progress)
@@ -352,7 +353,7 @@ namespace rooflab::cpu {
 std::string formatSuiteSummary(const CpuSuiteResult& r) {
     std::string out;
     char line[256];
-    std::snprintf(line, sizeof(line), "%s — %d cores, %d threads, core clock ~%.2f GHz (dependent-add chain)\n",
+    std::snprintf(line, sizeof(line), "%s — %d cores, %d threads, core clock ~%.2f GHz (dependent-multiply chain)\n",
                   r.cpu.modelName.c_str(), r.topology.cores, r.topology.pus, r.measuredFrequencyHz * 1e-9);
     out += line;
     if (!r.levelBandwidth.empty()) {
@@ -429,7 +430,7 @@ void applyOnlyList(CpuSuiteOptions& options, const std::string& list) {
         else if (item == "flops")
             options.flops = true;
         else
-            throw InputError("", 0, "--only",
+            throwInputError("--only",
                              "unknown benchmark '" + item + "' (expected a comma-separated subset of bandwidth,latency,flops)");
         start = comma + 1;
     }

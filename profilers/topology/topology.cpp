@@ -295,6 +295,8 @@ Topology detectHwloc() {
     const int nodes = hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_NUMANODE);
     for (int i = 0; i < nodes; ++i) {
         hwloc_obj_t obj = hwloc_get_obj_by_type(t, HWLOC_OBJ_NUMANODE, static_cast<unsigned>(i));
+        if (obj == nullptr)
+            continue;
         NumaNode node;
         node.osIndex = static_cast<int>(obj->os_index);
         node.memoryBytes = obj->attr != nullptr ? obj->attr->numanode.local_memory : 0;
@@ -304,11 +306,13 @@ Topology detectHwloc() {
     std::vector<std::vector<int>> corePus;
     for (int i = 0; i < topo.cores; ++i) {
         hwloc_obj_t core = hwloc_get_obj_by_type(t, HWLOC_OBJ_CORE, static_cast<unsigned>(i));
-        corePus.push_back(bitmapToVector(core->cpuset));
+        if (core != nullptr)
+            corePus.push_back(bitmapToVector(core->cpuset));
     }
     if (corePus.empty()) { // some VMs expose PUs without cores
         for (int i = 0; i < topo.pus; ++i)
-            corePus.push_back({static_cast<int>(hwloc_get_obj_by_type(t, HWLOC_OBJ_PU, static_cast<unsigned>(i))->os_index)});
+            if (hwloc_obj_t pu = hwloc_get_obj_by_type(t, HWLOC_OBJ_PU, static_cast<unsigned>(i)))
+                corePus.push_back({static_cast<int>(pu->os_index)});
         topo.cores = topo.pus;
     }
     topo.pinOrder = buildPinOrder(corePus);
