@@ -46,6 +46,7 @@ fi
 case $PLAN in
   smoke) ONLY_FAST=launch; Q=--quick ;;
   x2) ONLY_FAST=bandwidth,counters; Q= ;;
+  x4) ONLY_FAST=launch; Q=--quick ;;
   *) ONLY_FAST=launch,bandwidth,latency,flops,hostlink,counters; Q= ;;
 esac
 step bench $ONLY_FAST $Q
@@ -70,7 +71,7 @@ elif [ "$PLAN" = h200 ]; then
   RESERVE=200 e2e llama-3.2-1b "prefill:1x128,1x2048,1x8192,16x1024;decode:1x128,1x8192,64x2048,64x8192"
   RESERVE=170 e2e llama-3.1-8b "prefill:1x128,1x1024,1x8192,4x2048;decode:1x128,1x2048,16x4096,64x2048,64x8192"
   RESERVE=150 e2e datasets/hopper/models/llama-3.1-70b-8layers.yaml "prefill:1x2048,1x8192;decode:1x4096,64x512,64x2048"
-elif [ "$PLAN" = x2 ]; then
+elif [ "$PLAN" = x2 ] || [ "$PLAN" = x4 ]; then
   step nccl
   NG=$(nvidia-smi -L | wc -l)
   nvidia-smi topo -m > "$R/topo.txt" 2>&1
@@ -89,7 +90,7 @@ elif [ "$PLAN" = smoke ]; then
   e2e llama-3.2-1b "prefill:1x128;decode:2x128"
 fi
 
-if [ "$PLAN" != x2 ]; then
+if [ "$PLAN" != x2 ] && [ "$PLAN" != x4 ]; then
   step traces
   for tc in "prefill:1x1024" "decode:8x2048"; do
     id=llama-3.1-8b-${tc%%:*}-$( [ ${tc%%:*} = prefill ] && echo b1-p1024-c0 || echo b8-p0-c2048 )-tp1
@@ -107,7 +108,7 @@ if [ "$PLAN" != x2 ]; then
 fi
 
 T=$(( $(left) - 15 ))
-if [ $T -gt 20 ] && [ "$PLAN" != x2 ]; then
+if [ $T -gt 20 ] && [ "$PLAN" != x2 ] && [ "$PLAN" != x4 ]; then
   step gemm sweep, ${T}s
   [ "$PLAN" = smoke ] && GQ=--quick || GQ=
   timeout $T "$BIN/rooflab-gpu-bench" --only gemm $GQ --out "$R/bench_gemm" > "$R/bench_gemm.log" 2>&1
