@@ -11,7 +11,7 @@
 namespace fs = std::filesystem;
 
 namespace {
-bool haveGpu() { return fs::exists("/dev/nvidia0") || fs::exists("/dev/nvidiactl"); }
+[[maybe_unused]] bool haveGpu() { return fs::exists("/dev/nvidia0") || fs::exists("/dev/nvidiactl"); }
 } // namespace
 
 TEST(GpuDevice, QuickLaunchBenchmarkWritesLaunchCsv) {
