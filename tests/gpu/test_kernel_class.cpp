@@ -100,6 +100,8 @@ TEST(KernelClass, NormRopeElementwiseReductionCopy) {
          "-2>(...)",
          KernelClass::Copy},
         {"triton_poi_fused__to_copy_clone_5", KernelClass::Copy},
+        {"void at::native::vectorized_gather_kernel<16, long>(char*, char*, long*, int, long, long, long, long, bool)",
+         KernelClass::Copy},
         {"void vllm::reshape_and_cache_flash_kernel<__nv_bfloat16, __nv_bfloat16, (vllm::Fp8KVCacheDataType)0>",
          KernelClass::Copy},
     });

@@ -125,9 +125,10 @@ KernelClass classifyKernel(std::string_view rawName, const KernelMetrics* metric
     if (hasAny(n, gemm) || n.rfind("sm90_", 0) == 0 || n.rfind("sm80_", 0) == 0)
         return KernelClass::Gemm;
 
-    static constexpr std::array<std::string_view, 12> copy = {
+    static constexpr std::array<std::string_view, 15> copy = {
         "copy_kernel", "direct_copy", "catarraybatchedcopy", "memcpy", "memset", "fill_kernel", "fillfunctor",
-        "transpose", "index_elementwise", "indexselect", "index_select", "embedding"};
+        "transpose", "index_elementwise", "indexselect", "index_select", "embedding", "gather_kernel",
+        "scatter_kernel", "scatter_gather"};
     if (hasAny(n, copy) || n.rfind("copy", 0) == 0)
         return KernelClass::Copy;
 
