@@ -1,0 +1,201 @@
+// rooflab calibrate gpu --measurements DIR --base PLATFORM --out FILE
+// rooflab validate --platform P --dataset D [--max-mape X] [--format table|json|csv]
+#include "calibration/calibrate.hpp"
+#include "calibration/validation.hpp"
+#include "common.hpp"
+#include "io/csv.hpp"
+#include "io/data_paths.hpp"
+#include "io/errors.hpp"
+#include "io/model_loader.hpp"
+#include "io/platform_loader.hpp"
+#include "io/stack_loader.hpp"
+#include "registry.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <memory>
+
+namespace rooflab::cli {
+namespace {
+
+std::string today() {
+    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    char buf[16];
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    return buf;
+}
+
+struct CalibrateOptions {
+    std::string measurements, base, out;
+};
+CalibrateOptions g_cal;
+
+void runCalibrateGpu(const CalibrateOptions& o) {
+    const Platform base = io::loadPlatformFile(io::findPlatformFile(o.base));
+    const CalibrationResult r = calibrateGpu(base, o.measurements, today());
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& f : r.fits)
+        rows.push_back({f.parameter, fmtNum(f.value, 5), f.points ? std::to_string(f.points) : "-",
+                        fmtNum(f.fitErrorPct, 3) + "%", f.source});
+    std::cout << "calibrated " << base.name << " from " << o.measurements << "\n";
+    printTable(std::cout, {"parameter", "value (SI)", "points", "fit MAPE", "provenance"}, rows);
+    for (const auto& n : r.notes)
+        std::cout << "note: " << n << "\n";
+    io::savePlatformFile(r.platform, o.out);
+    std::cout << "wrote " << o.out << "\n";
+}
+
+struct ValidateOptions {
+    std::string platform = "h100-sxm5-80gb", format = "table";
+    std::vector<std::string> datasets;
+    double maxMape = -1;
+    bool rows = false;
+};
+ValidateOptions g_val;
+
+/// Resolves dataset model names: presets, or paths relative to the dataset, the working folder or the data dirs.
+class ModelCache {
+public:
+    explicit ModelCache(std::string datasetDir) : m_dir(std::move(datasetDir)) {}
+    const LlmArch& get(const std::string& name) {
+        auto it = m_models.find(name);
+        if (it != m_models.end())
+            return *it->second;
+        namespace fs = std::filesystem;
+        std::string path;
+        if (name.find('/') != std::string::npos || name.ends_with(".yaml") || name.ends_with(".json")) {
+            std::vector<fs::path> candidates = {fs::path(name), fs::path(m_dir) / name};
+            for (const auto& d : io::dataDirs())
+                candidates.push_back(fs::path(d) / name);
+            for (const auto& c : candidates) {
+                std::error_code ec;
+                if (fs::is_regular_file(c, ec)) {
+                    path = c.string();
+                    break;
+                }
+            }
+            if (path.empty())
+                throw InputError(name, 0, "model", "model file not found (relative to the dataset, the working "
+                                                   "folder or the rooflab data folders)");
+        } else {
+            path = io::findModelFile(name);
+        }
+        auto arch = std::make_unique<LlmArch>(io::loadModelFile(path));
+        const LlmArch& ref = *arch;
+        m_models[name] = std::move(arch);
+        return ref;
+    }
+
+private:
+    std::string m_dir;
+    std::map<std::string, std::unique_ptr<LlmArch>> m_models;
+};
+
+std::string statCells(const ErrorStats& s) {
+    return fmtNum(s.mapePct, 3) + "%";
+}
+
+void runValidate(ValidateOptions& o, int& exitCode) {
+    const Format fmt = parseFormat(o.format);
+    const Platform plat = io::loadPlatformFile(io::findPlatformFile(o.platform));
+    const PlatformModel pm = PlatformModel::from(plat);
+    std::map<std::string, std::unique_ptr<StackProfile>> stacks;
+    nlohmann::json all = nlohmann::json::array();
+    bool over = false;
+    for (const auto& ds : o.datasets) {
+        const io::CsvTable table = io::loadCsvFile(ds);
+        ModelCache models(std::filesystem::path(ds).parent_path().string());
+        const ValidationReport rep = validateDataset(
+            pm, table, [&](const std::string& n) -> const LlmArch& { return models.get(n); },
+            [&](const std::string& n) -> const StackProfile& {
+                auto& s = stacks[n];
+                if (!s)
+                    s = std::make_unique<StackProfile>(io::loadStack(n));
+                return *s;
+            });
+        if (o.maxMape >= 0 && rep.overall.mapePct > o.maxMape)
+            over = true;
+        if (rep.failed > 0)
+            exitCode = kBadInput;
+        if (fmt == Format::Json) {
+            nlohmann::json j{{"dataset", ds}, {"platform", plat.name}, {"kind", rep.kind},
+                             {"n", rep.overall.n}, {"failed", rep.failed}, {"mape_pct", rep.overall.mapePct},
+                             {"max_abs_pct", rep.overall.maxAbsPct}, {"bias_pct", rep.overall.biasPct},
+                             {"within_10_pct", rep.overall.within10Pct}, {"within_25_pct", rep.overall.within25Pct}};
+            for (const auto& [k, byV] : rep.breakdown)
+                for (const auto& [v, s] : byV)
+                    j["breakdown"][k][v] = {{"n", s.n}, {"mape_pct", s.mapePct}, {"bias_pct", s.biasPct}, {"max_abs_pct", s.maxAbsPct}};
+            for (const auto& r : rep.rows) {
+                nlohmann::json jr{{"id", r.id}, {"measured_s", r.measuredS}, {"predicted_s", r.predictedS},
+                                  {"error_pct", r.errorPct}};
+                if (!r.error.empty())
+                    jr["error"] = r.error;
+                j["rows"].push_back(jr);
+            }
+            all.push_back(j);
+            continue;
+        }
+        if (fmt == Format::Csv) {
+            std::vector<std::vector<std::string>> rows;
+            for (const auto& r : rep.rows)
+                rows.push_back({ds, r.id, fmtNum(r.measuredS, 6), fmtNum(r.predictedS, 6), fmtNum(r.errorPct, 4), r.error});
+            printCsv(std::cout, {"dataset", "id", "measured_s", "predicted_s", "error_pct", "error"}, rows);
+            continue;
+        }
+        std::cout << ds << " on " << plat.name << " (" << rep.kind << ", " << rep.overall.n << " rows"
+                  << (rep.failed ? ", " + std::to_string(rep.failed) + " failed" : "") << ")\n";
+        std::cout << "  MAPE " << fmtNum(rep.overall.mapePct, 3) << "%, max " << fmtNum(rep.overall.maxAbsPct, 3)
+                  << "%, bias " << fmtNum(rep.overall.biasPct, 3) << "%, within 10%: " << fmtNum(rep.overall.within10Pct, 3)
+                  << "% of rows, within 25%: " << fmtNum(rep.overall.within25Pct, 3) << "%\n";
+        std::vector<std::vector<std::string>> rows;
+        for (const auto& [k, byV] : rep.breakdown)
+            for (const auto& [v, s] : byV)
+                rows.push_back({k, v, std::to_string(s.n), statCells(s), fmtNum(s.biasPct, 3) + "%", fmtNum(s.maxAbsPct, 3) + "%"});
+        printTable(std::cout, {"by", "value", "n", "MAPE", "bias", "max"}, rows);
+        if (o.rows) {
+            std::vector<std::vector<std::string>> rr;
+            for (const auto& r : rep.rows)
+                rr.push_back({r.id, fmtSeconds(r.measuredS), r.error.empty() ? fmtSeconds(r.predictedS) : "-",
+                              r.error.empty() ? fmtNum(r.errorPct, 3) + "%" : r.error});
+            std::cout << "\n";
+            printTable(std::cout, {"row", "measured", "predicted", "error"}, rr);
+        } else {
+            for (const auto& r : rep.rows)
+                if (!r.error.empty())
+                    std::cerr << "error  " << r.error << "\n";
+        }
+        std::cout << "\n";
+    }
+    if (fmt == Format::Json)
+        std::cout << all.dump(2) << "\n";
+    if (over) {
+        std::cerr << "rooflab validate: MAPE above --max-mape " << o.maxMape << "%\n";
+        exitCode = kFailure;
+    }
+}
+
+void addCalibrate(CLI::App& root, int& exitCode) {
+    CLI::App& cal = subcommandGroup(root, "calibrate", "Fit a platform's efficiency parameters from measurements");
+    CLI::App* g = cal.add_subcommand("gpu", "Calibrate a GPU platform from rooflab-gpu-bench results");
+    g->add_option("--measurements", g_cal.measurements, "folder with bandwidth.csv, gemm.csv, launch.csv, ...")->required();
+    g->add_option("--base", g_cal.base, "platform to start from (name or file)")->required();
+    g->add_option("--out", g_cal.out, "calibrated platform file to write (atomic)")->required();
+    g->callback([]() { runCalibrateGpu(g_cal); });
+
+    CLI::App* v = root.add_subcommand("validate", "Compare predictions with measured datasets (e2e.csv, gemm.csv)");
+    v->add_option("--platform", g_val.platform, "platform name or file")->capture_default_str();
+    v->add_option("--dataset", g_val.datasets, "measured dataset CSV (repeatable)")->required();
+    v->add_option("--max-mape", g_val.maxMape, "exit 1 when a dataset's MAPE exceeds this (percent)");
+    v->add_option("--format", g_val.format, "table, json or csv")->capture_default_str();
+    v->add_flag("--rows", g_val.rows, "print every row");
+    v->callback([&exitCode]() { runValidate(g_val, exitCode); });
+}
+
+} // namespace
+ROOFLAB_REGISTER_COMMAND("calibrate", addCalibrate);
+} // namespace rooflab::cli

@@ -1,0 +1,329 @@
+#include "calibration/calibrate.hpp"
+
+#include "analysis/ops.hpp"
+#include "io/csv.hpp"
+#include "io/errors.hpp"
+#include "io/yaml_util.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <map>
+
+namespace rooflab {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct GemmPoint {
+    double m, n, k;
+    DType dtype;
+    double measuredS;
+};
+
+struct AttentionPoint {
+    AttentionShape shape;
+    double measuredS;
+};
+
+double mape(const std::vector<double>& pred, const std::vector<double>& meas) {
+    double s = 0;
+    for (std::size_t i = 0; i < pred.size(); ++i)
+        s += std::fabs(pred[i] - meas[i]) / meas[i];
+    return pred.empty() ? 0.0 : 100.0 * s / static_cast<double>(pred.size());
+}
+
+/// Golden-section-free robust 1-D search: scan a grid, then refine around the best point twice.
+double search1d(double lo, double hi, int steps, const std::function<double(double)>& cost) {
+    double bestX = lo, bestC = cost(lo);
+    for (int round = 0; round < 3; ++round) {
+        const double step = (hi - lo) / steps;
+        for (int i = 0; i <= steps; ++i) {
+            const double x = lo + step * i;
+            const double c = cost(x);
+            if (c < bestC) {
+                bestC = c;
+                bestX = x;
+            }
+        }
+        lo = std::max(lo, bestX - step);
+        hi = std::min(hi, bestX + step);
+    }
+    return bestX;
+}
+
+Value fitted(double v, const std::string& src) {
+    Value out;
+    out.si = v;
+    out.source = src;
+    out.present = true;
+    return out;
+}
+
+std::string readProvenance(const std::string& dir, Source& measured) {
+    const fs::path p = fs::path(dir) / "provenance.json";
+    std::error_code ec;
+    if (!fs::is_regular_file(p, ec))
+        return "no provenance.json in " + dir;
+    const YAML::Node j = io::loadYamlFile(p.string());
+    auto get = [&](const char* k) { return j[k].IsDefined() && j[k].IsScalar() ? j[k].Scalar() : std::string(); };
+    measured.card = get("card");
+    measured.driver = get("driver");
+    measured.date = get("date");
+    measured.tool = get("tool");
+    return "";
+}
+
+} // namespace
+
+CalibrationResult calibrateGpu(const Platform& base, const std::string& dir, const std::string& date) {
+    CalibrationResult res;
+    res.platform = base;
+    Platform& p = res.platform;
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+        throw InputError(dir, 0, "--measurements", "not a folder of measurements");
+
+    Source measured;
+    measured.kind = SourceKind::Measured;
+    if (std::string err = readProvenance(dir, measured); !err.empty())
+        res.notes.push_back(err);
+    if (measured.card.empty())
+        measured.card = "unknown card";
+    if (measured.date.empty())
+        measured.date = date;
+    measured.id = "measured-" + fs::path(dir).filename().string();
+    measured.tool = "rooflab-gpu-bench (" + (measured.tool.empty() ? std::string("microbenchmarks") : measured.tool) + ")";
+    measured.note = "microbenchmarks in " + dir;
+    p.sources[measured.id] = measured;
+    auto addFitSource = [&](const std::string& what, double errPct, const std::string& note) {
+        Source s;
+        s.id = "fit-" + what;
+        s.kind = SourceKind::Fitted;
+        s.tool = "rooflab calibrate gpu";
+        s.date = date;
+        s.card = measured.card;
+        s.note = note + " (" + dir + ")";
+        s.fitErrorPct = std::round(errPct * 100.0) / 100.0;
+        p.sources[s.id] = s;
+        return s.id;
+    };
+    auto file = [&](const char* name) { return (fs::path(dir) / name).string(); };
+    auto has = [&](const char* name) { return fs::is_regular_file(file(name), ec); };
+
+    MemoryLevel* dram = nullptr;
+    MemoryLevel* l2 = nullptr;
+    for (auto& m : p.memory) {
+        if (m.kind == MemoryKind::Dram)
+            dram = &m;
+        if (m.kind == MemoryKind::L2)
+            l2 = &m;
+    }
+    if (!dram)
+        throw InputError(base.file, 0, "memory", "the base platform has no dram level");
+
+    // 1. Launch costs.
+    if (has("launch.csv")) {
+        const io::CsvTable t = io::loadCsvFile(file("launch.csv"));
+        const int cMode = t.requireColumn("mode"), cT = t.requireColumn("median_s");
+        for (std::size_t i = 0; i < t.rows.size(); ++i) {
+            const double v = t.number(i, cT, 0, 1);
+            if (t.text(i, cMode) == "stream_empty_kernel") {
+                p.launchOverheadS = fitted(v, measured.id);
+                res.fits.push_back({"launch_overhead", v, 0, 1, measured.id});
+            } else if (t.text(i, cMode) == "graph_empty_kernel") {
+                p.efficiency.graphLaunchS = fitted(v, measured.id);
+                res.fits.push_back({"efficiency.graph_launch", v, 0, 1, measured.id});
+            }
+        }
+    } else {
+        res.notes.push_back("launch.csv missing: launch costs not calibrated");
+    }
+
+    // 2. Bandwidth per level: the best sustained rate over footprints well beyond the level below.
+    if (has("bandwidth.csv")) {
+        const io::CsvTable t = io::loadCsvFile(file("bandwidth.csv"));
+        const int cOp = t.requireColumn("op"), cLevel = t.requireColumn("level"), cFoot = t.requireColumn("bytes_footprint"),
+                  cMoved = t.requireColumn("bytes_moved"), cT = t.requireColumn("median_s");
+        const double l2Bytes = l2 ? l2->capacityBytes.si : 50e6;
+        double bestRead = 0, bestCopy = 0, bestL2 = 0;
+        std::vector<std::pair<double, double>> dramPts; // (bytes, seconds) of large read/copy kernels
+        for (std::size_t i = 0; i < t.rows.size(); ++i) {
+            const double foot = t.number(i, cFoot, 0, 1e15), moved = t.number(i, cMoved, 0, 1e15);
+            const double s = t.number(i, cT, 1e-12, 1e6);
+            const std::string op = t.text(i, cOp), level = t.text(i, cLevel);
+            const double bw = moved / s;
+            if (level == "hbm" && foot >= 4 * l2Bytes) {
+                if (op == "read")
+                    bestRead = std::max(bestRead, bw);
+                if (op == "copy")
+                    bestCopy = std::max(bestCopy, bw);
+                if (op == "read" || op == "copy")
+                    dramPts.emplace_back(moved, s);
+            }
+            if (level == "l2" && (op == "read"))
+                bestL2 = std::max(bestL2, bw);
+        }
+        const double best = std::max(bestRead, bestCopy);
+        if (best > 0) {
+            std::vector<double> pred, meas;
+            for (const auto& [b, s] : dramPts) {
+                pred.push_back(b / best);
+                meas.push_back(s);
+            }
+            const double err = mape(pred, meas);
+            const std::string src = addFitSource("dram", err, "achievable DRAM bandwidth: best sustained read or copy "
+                                                               "over footprints beyond 4x L2");
+            const double frac = std::min(1.0, best / dram->readBytesPerS.si);
+            p.efficiency.dramFraction = fitted(frac, src);
+            if (bestCopy > 0)
+                dram->copyBytesPerS = fitted(bestCopy, measured.id);
+            res.fits.push_back({"efficiency.dram_fraction", frac, err, dramPts.size(), src});
+        }
+        if (l2 && bestL2 > 0) {
+            l2->readBytesPerS = fitted(bestL2, measured.id);
+            p.efficiency.l2Fraction = fitted(1.0, measured.id);
+            res.fits.push_back({"memory.l2.read", bestL2, 0, 1, measured.id});
+        }
+    } else {
+        res.notes.push_back("bandwidth.csv missing: bandwidth not calibrated");
+    }
+
+    // 3. GEMM efficiency surface: per-datatype fraction of peak, per-kernel fixed time, small-M ramp.
+    if (has("gemm.csv")) {
+        const io::CsvTable t = io::loadCsvFile(file("gemm.csv"));
+        const int cM = t.requireColumn("m"), cN = t.requireColumn("n"), cK = t.requireColumn("k"),
+                  cD = t.requireColumn("dtype"), cT = t.requireColumn("median_s");
+        std::vector<GemmPoint> pts;
+        for (std::size_t i = 0; i < t.rows.size(); ++i) {
+            auto d = parseDType(t.text(i, cD));
+            if (!d)
+                throw InputError(t.file, t.rowLines[i], "dtype", "unknown datatype '" + t.text(i, cD) + "'");
+            pts.push_back({t.number(i, cM, 1, 1e9), t.number(i, cN, 1, 1e9), t.number(i, cK, 1, 1e9), *d,
+                           t.number(i, cT, 1e-12, 1e6)});
+        }
+        PlatformModel pm = PlatformModel::from(p);
+        auto cost = [&](const PlatformModel& m, int onlyType) {
+            double s = 0;
+            std::size_t n = 0;
+            for (const auto& g : pts) {
+                if (onlyType >= 0 && static_cast<int>(g.dtype) != onlyType)
+                    continue;
+                bool fell = false;
+                const DType ct = m.computeType(g.dtype, fell);
+                const double outB = isFloat8(g.dtype) || isInteger(g.dtype) ? 2.0 : bytesPerElement(g.dtype);
+                const double pr = evalGemm(m, "g", g.m, g.n, g.k, g.dtype, g.dtype, ct, LaunchMode::Graph, 1, outB).timeS;
+                s += std::fabs(pr - g.measuredS) / g.measuredS;
+                ++n;
+            }
+            return n ? 100.0 * s / static_cast<double>(n) : 0.0;
+        };
+        std::vector<int> types;
+        for (const auto& g : pts)
+            if (std::find(types.begin(), types.end(), static_cast<int>(g.dtype)) == types.end())
+                types.push_back(static_cast<int>(g.dtype));
+        for (int round = 0; round < 3; ++round) {
+            pm.kernelOverheadS = search1d(0, 10e-6, 40, [&](double x) {
+                PlatformModel m = pm;
+                m.kernelOverheadS = x;
+                return cost(m, -1);
+            });
+            pm.smallMHalf = search1d(0, 32, 64, [&](double x) {
+                PlatformModel m = pm;
+                m.smallMHalf = x;
+                return cost(m, -1);
+            });
+            for (int ty : types) {
+                const auto idx = static_cast<std::size_t>(ty);
+                bool fell = false;
+                const DType ct = pm.computeType(static_cast<DType>(ty), fell);
+                if (fell)
+                    continue; // no tensor path: the fraction of another datatype would be fitted
+                (void)ct;
+                pm.gemmFraction[idx] = search1d(0.05, 1.0, 95, [&](double x) {
+                    PlatformModel m = pm;
+                    m.gemmFraction[idx] = x;
+                    return cost(m, ty);
+                });
+            }
+        }
+        const double total = cost(pm, -1);
+        const std::string src = addFitSource("gemm", total, "GEMM surface fitted on " + std::to_string(pts.size()) +
+                                                                " cuBLASLt shapes (M 1..16k, LLM-shaped N x K and squares)");
+        p.efficiency.kernelOverheadS = fitted(pm.kernelOverheadS, src);
+        p.efficiency.gemmSmallMHalf = fitted(pm.smallMHalf, src);
+        res.fits.push_back({"efficiency.kernel_overhead", pm.kernelOverheadS, total, pts.size(), src});
+        res.fits.push_back({"efficiency.gemm_small_m_half", pm.smallMHalf, total, pts.size(), src});
+        for (int ty : types) {
+            bool fell = false;
+            pm.computeType(static_cast<DType>(ty), fell);
+            if (fell)
+                continue;
+            const auto idx = static_cast<std::size_t>(ty);
+            const double err = cost(pm, ty);
+            const std::string s = addFitSource("gemm-" + std::string(dtypeName(static_cast<DType>(ty))), err,
+                                               "large-GEMM fraction of the datasheet tensor peak");
+            p.efficiency.gemmPeakFraction[idx] = fitted(pm.gemmFraction[idx], s);
+            res.fits.push_back({"efficiency.gemm_peak_fraction." + std::string(dtypeName(static_cast<DType>(ty))),
+                                pm.gemmFraction[idx], err, 0, s});
+        }
+    } else {
+        res.notes.push_back("gemm.csv missing: GEMM efficiency not calibrated");
+    }
+
+    // 4. Attention efficiency vs sequence length (flash attention microbenchmark).
+    if (has("attention.csv")) {
+        const io::CsvTable t = io::loadCsvFile(file("attention.csv"));
+        const int cB = t.requireColumn("batch"), cH = t.requireColumn("heads"), cKv = t.requireColumn("kv_heads"),
+                  cQ = t.requireColumn("seq_q"), cK = t.requireColumn("seq_k"), cD = t.requireColumn("head_dim"),
+                  cC = t.requireColumn("causal"), cT = t.requireColumn("median_s");
+        std::vector<AttentionPoint> pts;
+        for (std::size_t i = 0; i < t.rows.size(); ++i) {
+            AttentionPoint a;
+            a.shape.batch = t.number(i, cB, 1, 1e9);
+            a.shape.heads = t.number(i, cH, 1, 1e6);
+            a.shape.kvHeads = t.number(i, cKv, 1, 1e6);
+            a.shape.queries = t.number(i, cQ, 1, 1e9);
+            a.shape.keys = t.number(i, cK, 1, 1e9);
+            a.shape.qkDim = a.shape.vDim = t.number(i, cD, 1, 1e5);
+            const std::string c = t.text(i, cC);
+            a.shape.causal = c == "1" || c == "true" || c == "True";
+            a.measuredS = t.number(i, cT, 1e-12, 1e6);
+            pts.push_back(a);
+        }
+        PlatformModel pm = PlatformModel::from(p);
+        auto cost = [&](const PlatformModel& m) {
+            double s = 0;
+            for (const auto& a : pts) {
+                const double pr = evalAttention(m, "a", a.shape, DType::bf16, LaunchMode::Graph).timeS;
+                s += std::fabs(pr - a.measuredS) / a.measuredS;
+            }
+            return pts.empty() ? 0.0 : 100.0 * s / static_cast<double>(pts.size());
+        };
+        for (int round = 0; round < 3; ++round) {
+            pm.attentionFraction = search1d(0.05, 1.0, 95, [&](double x) {
+                PlatformModel m = pm;
+                m.attentionFraction = x;
+                return cost(m);
+            });
+            pm.attentionHalfSeq = search1d(0, 4096, 64, [&](double x) {
+                PlatformModel m = pm;
+                m.attentionHalfSeq = x;
+                return cost(m);
+            });
+        }
+        const double err = cost(pm);
+        const std::string src = addFitSource("attention", err, "flash attention (SDPA) efficiency vs sequence length");
+        p.efficiency.attentionPeakFraction = fitted(pm.attentionFraction, src);
+        p.efficiency.attentionHalfSeq = fitted(pm.attentionHalfSeq, src);
+        res.fits.push_back({"efficiency.attention_peak_fraction", pm.attentionFraction, err, pts.size(), src});
+        res.fits.push_back({"efficiency.attention_half_seq", pm.attentionHalfSeq, err, pts.size(), src});
+    } else {
+        res.notes.push_back("attention.csv missing: attention efficiency keeps its default");
+    }
+    return res;
+}
+
+} // namespace rooflab

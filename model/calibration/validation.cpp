@@ -1,0 +1,164 @@
+#include "calibration/validation.hpp"
+
+#include "io/errors.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace rooflab {
+
+ErrorStats errorStats(const std::vector<double>& e) {
+    ErrorStats s;
+    s.n = e.size();
+    if (e.empty())
+        return s;
+    double sumAbs = 0, sum = 0;
+    std::size_t in10 = 0, in25 = 0;
+    for (double x : e) {
+        sumAbs += std::fabs(x);
+        sum += x;
+        s.maxAbsPct = std::max(s.maxAbsPct, std::fabs(x));
+        in10 += std::fabs(x) <= 10.0 ? 1 : 0;
+        in25 += std::fabs(x) <= 25.0 ? 1 : 0;
+    }
+    const double n = static_cast<double>(e.size());
+    s.mapePct = sumAbs / n;
+    s.biasPct = sum / n;
+    s.within10Pct = 100.0 * static_cast<double>(in10) / n;
+    s.within25Pct = 100.0 * static_cast<double>(in25) / n;
+    return s;
+}
+
+namespace {
+
+DType dtypeOr(const std::string& s, DType fallback, const io::CsvTable& t, std::size_t row, const char* key) {
+    if (s.empty())
+        return fallback;
+    auto d = parseDType(s);
+    if (!d)
+        throw InputError(t.file, t.rowLines[row], key, "unknown datatype '" + s + "'");
+    return *d;
+}
+
+std::string bucket(double v) {
+    // Powers of two as group labels ("1", "2-3", "4-7", ...).
+    if (v < 2)
+        return "1";
+    const double lo = std::exp2(std::floor(std::log2(v)));
+    return std::to_string(static_cast<long long>(lo)) + "-" + std::to_string(static_cast<long long>(2 * lo - 1));
+}
+
+void validateE2e(ValidationReport& rep, const PlatformModel& pm, const io::CsvTable& t, const ModelResolver& models,
+                 const StackResolver& stacks) {
+    const int cId = t.column("id"), cModel = t.requireColumn("model"), cPhase = t.requireColumn("phase"),
+              cBatch = t.requireColumn("batch"), cMeas = t.requireColumn("measured_s");
+    const int cPrompt = t.column("prompt"), cContext = t.column("context"), cTp = t.column("tp"), cPp = t.column("pp"),
+              cW = t.column("weights"), cKv = t.column("kv"), cAct = t.column("act"), cStack = t.column("stack"),
+              cChunk = t.column("chunk");
+    for (std::size_t i = 0; i < t.rows.size(); ++i) {
+        ValidationRow r;
+        r.id = cId >= 0 ? t.text(i, cId) : std::to_string(i + 1);
+        try {
+            r.measuredS = t.number(i, cMeas, 1e-12, 1e6);
+            Scenario s;
+            const std::string phase = t.text(i, cPhase);
+            if (phase == "prefill")
+                s.phase = Phase::Prefill;
+            else if (phase == "decode")
+                s.phase = Phase::Decode;
+            else if (phase == "chunked")
+                s.phase = Phase::Chunked;
+            else
+                throw InputError(t.file, t.rowLines[i], "phase", "'" + phase + "' is not prefill, decode or chunked");
+            s.batch = static_cast<int64_t>(t.number(i, cBatch, 1, 1e9));
+            if (cPrompt >= 0)
+                s.prompt = std::max<int64_t>(1, static_cast<int64_t>(t.number(i, cPrompt, 0, 1e9)));
+            if (cContext >= 0)
+                s.context = static_cast<int64_t>(t.number(i, cContext, 0, 1e9));
+            if (cChunk >= 0)
+                s.chunk = static_cast<int64_t>(t.number(i, cChunk, 0, 1e9));
+            if (cTp >= 0)
+                s.tp = static_cast<int>(t.number(i, cTp, 1, 65536));
+            if (cPp >= 0)
+                s.pp = static_cast<int>(t.number(i, cPp, 1, 65536));
+            s.weights = dtypeOr(cW >= 0 ? t.text(i, cW) : "", DType::bf16, t, i, "weights");
+            s.kv = dtypeOr(cKv >= 0 ? t.text(i, cKv) : "", DType::bf16, t, i, "kv");
+            s.act = dtypeOr(cAct >= 0 ? t.text(i, cAct) : "", DType::bf16, t, i, "act");
+            const std::string stackName = cStack >= 0 && !t.text(i, cStack).empty() ? t.text(i, cStack) : "pytorch-eager";
+            const LlmArch& arch = models(t.text(i, cModel));
+            const Prediction p = predictStep(pm, arch, stacks(stackName), s, false);
+            if (!p.ok)
+                throw InputError(t.file, t.rowLines[i], "", p.error);
+            r.predictedS = p.latencyS;
+            r.errorPct = (r.predictedS - r.measuredS) / r.measuredS * 100.0;
+            r.keys = {{"phase", phase},
+                      {"model", arch.name},
+                      {"batch", bucket(double(s.batch))},
+                      {"tp", std::to_string(s.tp)},
+                      {"stack", stackName}};
+        } catch (const InputError& e) {
+            r.error = e.what();
+            ++rep.failed;
+        }
+        rep.rows.push_back(std::move(r));
+    }
+}
+
+void validateGemm(ValidationReport& rep, const PlatformModel& pm, const io::CsvTable& t) {
+    const int cM = t.requireColumn("m"), cN = t.requireColumn("n"), cK = t.requireColumn("k"),
+              cD = t.requireColumn("dtype"), cT = t.requireColumn("median_s");
+    for (std::size_t i = 0; i < t.rows.size(); ++i) {
+        ValidationRow r;
+        try {
+            const double m = t.number(i, cM, 1, 1e9), n = t.number(i, cN, 1, 1e9), k = t.number(i, cK, 1, 1e9);
+            r.measuredS = t.number(i, cT, 1e-12, 1e6);
+            const DType d = dtypeOr(t.text(i, cD), DType::bf16, t, i, "dtype");
+            bool fell = false;
+            const DType ct = pm.computeType(d, fell);
+            const double outB = isFloat8(d) || isInteger(d) ? 2.0 : bytesPerElement(d);
+            const OpResult o = evalGemm(pm, "gemm", m, n, k, d, d, ct, LaunchMode::Graph, 1, outB);
+            r.id = t.text(i, cM) + "x" + t.text(i, cN) + "x" + t.text(i, cK) + " " + t.text(i, cD);
+            r.predictedS = o.timeS;
+            r.errorPct = (r.predictedS - r.measuredS) / r.measuredS * 100.0;
+            r.keys = {{"dtype", std::string(dtypeName(d))}, {"m", bucket(m)}, {"bound", std::string(boundName(o.bound))}};
+        } catch (const InputError& e) {
+            r.error = e.what();
+            ++rep.failed;
+        }
+        rep.rows.push_back(std::move(r));
+    }
+}
+
+} // namespace
+
+ValidationReport validateDataset(const PlatformModel& pm, const io::CsvTable& table, const ModelResolver& models,
+                                 const StackResolver& stacks) {
+    ValidationReport rep;
+    rep.dataset = table.file;
+    if (table.column("measured_s") >= 0 && table.column("model") >= 0) {
+        rep.kind = "e2e";
+        validateE2e(rep, pm, table, models, stacks);
+    } else if (table.column("median_s") >= 0 && table.column("m") >= 0) {
+        rep.kind = "gemm";
+        validateGemm(rep, pm, table);
+    } else {
+        throw InputError(table.file, 1, "", "not a validation dataset: expected e2e columns (model, phase, batch, "
+                                            "measured_s) or GEMM columns (m, n, k, dtype, median_s)");
+    }
+    std::vector<double> all;
+    std::map<std::string, std::map<std::string, std::vector<double>>> groups;
+    for (const auto& r : rep.rows) {
+        if (!r.error.empty())
+            continue;
+        all.push_back(r.errorPct);
+        for (const auto& [k, v] : r.keys)
+            groups[k][v].push_back(r.errorPct);
+    }
+    rep.overall = errorStats(all);
+    for (const auto& [k, byValue] : groups)
+        for (const auto& [v, errs] : byValue)
+            rep.breakdown[k][v] = errorStats(errs);
+    return rep;
+}
+
+} // namespace rooflab

@@ -1,0 +1,47 @@
+#pragma once
+/// @brief Predictions against measurements, row by row, with error statistics broken down by operator class,
+/// phase, batch, TP and model. Datasets: end-to-end LLM runs (e2e.csv) and GEMM sweeps (gemm.csv).
+#include "analysis/llm_engine.hpp"
+#include "io/csv.hpp"
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace rooflab {
+
+struct ValidationRow {
+    std::string id;
+    std::map<std::string, std::string> keys; ///< grouping keys: phase, batch, tp, model, dtype, class
+    double measuredS = 0;
+    double predictedS = 0;
+    double errorPct = 0; ///< (predicted - measured) / measured * 100
+    std::string error;   ///< set when the row could not be predicted
+};
+
+struct ErrorStats {
+    std::size_t n = 0;
+    double mapePct = 0, maxAbsPct = 0, biasPct = 0, within10Pct = 0, within25Pct = 0;
+};
+
+struct ValidationReport {
+    std::string dataset;
+    std::string kind; ///< "e2e" or "gemm"
+    std::vector<ValidationRow> rows;
+    ErrorStats overall;
+    std::map<std::string, std::map<std::string, ErrorStats>> breakdown; ///< key -> value -> stats
+    std::size_t failed = 0;
+};
+
+ErrorStats errorStats(const std::vector<double>& errorsPct);
+
+/// Resolves a model name from a dataset (preset id or path relative to the dataset/data folders).
+using ModelResolver = std::function<const LlmArch&(const std::string&)>;
+using StackResolver = std::function<const StackProfile&(const std::string&)>;
+
+/// @brief Validates `table` (kind detected from its columns) on platform `pm`.
+ValidationReport validateDataset(const PlatformModel& pm, const io::CsvTable& table, const ModelResolver& models,
+                                 const StackResolver& stacks);
+
+} // namespace rooflab
