@@ -221,8 +221,16 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
     std::vector<OpResult>& ops = p.ops;
     ops.reserve(40);
     double layerTime = 0, headTime = 0, commTime = 0, gemmTime = 0;
+    // Outside graphs, the framework's host-side dispatch (Python, module calls) can issue kernels slower than
+    // the device runs them: each kernel then takes at least the stack's host overhead.
+    const double hostFloorS = launch == LaunchMode::Stream ? stack.hostOverheadS : 0.0;
     auto add = [&](OpResult r, double count, bool inLayer) {
         r.count = count;
+        if (hostFloorS > 0 && r.kernels > 0 && r.kernels * hostFloorS > r.timeS) {
+            r.overheadS += r.kernels * hostFloorS - r.timeS;
+            r.timeS = r.kernels * hostFloorS;
+            r.bound = Bound::Launch;
+        }
         const double t = r.totalS();
         if (r.cls == OpClass::Collective)
             commTime += inLayer ? t : 0;

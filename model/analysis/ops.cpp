@@ -111,19 +111,38 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
     const double peak = pm.tensorPeak[ct] > 0 ? pm.tensorPeak[ct] : pm.vectorPeakFp32;
     const double frac = pm.tensorPeak[ct] > 0 ? pm.gemmFraction[ct] : pm.vectorFraction;
 
-    // Tile and wave quantization; split-K fills the machine when there are fewer tiles than units. Skinny
-    // products (small M) run kernels with narrow tiles (swapped operands, M padded to 16 or the next power of 2).
-    const double tileM = m >= pm.tileM ? pm.tileM : std::min(pm.tileM, std::max(16.0, std::exp2(std::ceil(std::log2(m)))));
-    const double tilesM = ceilDiv(m, tileM), tilesN = ceilDiv(n, pm.tileN);
-    const double tiles = tilesM * tilesN * batch;
-    double split = 1;
-    if (tiles < pm.units)
-        split = std::max(1.0, std::min(std::floor(pm.units / tiles), std::floor(k / pm.minKPerSplit)));
-    const double work = tiles * split;
-    const double waves = ceilDiv(work, pm.units);
-    const double waveUtil = work / (waves * pm.units);
-    const double paddedFlops = 2.0 * tilesM * tileM * tilesN * pm.tileN * k * batch;
-    r.computeS = paddedFlops / (peak * frac * waveUtil);
+    // Tile and wave quantization. Libraries choose among tile shapes per problem; the engine does the same over
+    // the platform's tile (tileM x tileN) and its halves, each smaller tile paying a small efficiency cost.
+    // Skinny products (small M) run narrow tiles (swapped operands, M padded to 16 or the next power of 2);
+    // split-K fills the machine when there are fewer tiles than units.
+    struct TileChoice {
+        double tm, tn, eff;
+    };
+    const double narrowM = std::max(16.0, std::exp2(std::ceil(std::log2(std::max(1.0, m)))));
+    const TileChoice choices[] = {{pm.tileM, pm.tileN, 1.0},
+                                  {pm.tileM, pm.tileN / 2, 0.95},
+                                  {pm.tileM / 2, pm.tileN / 2, 0.85},
+                                  {std::min(pm.tileM, narrowM), pm.tileN, 1.0}};
+    double best = 0, bestTilesM = 1, bestTilesN = 1;
+    for (const auto& c : choices) {
+        const double tM = ceilDiv(m, c.tm), tN = ceilDiv(n, c.tn);
+        const double tiles = tM * tN * batch;
+        double split = 1;
+        if (tiles < pm.units)
+            split = std::max(1.0, std::min(std::floor(pm.units / tiles), std::floor(k / pm.minKPerSplit)));
+        const double work = tiles * split;
+        const double waves = ceilDiv(work, pm.units);
+        const double waveUtil = work / (waves * pm.units);
+        const double padded = 2.0 * tM * c.tm * tN * c.tn * k * batch;
+        const double t = padded / (peak * frac * c.eff * waveUtil);
+        if (best == 0 || t < best) {
+            best = t;
+            bestTilesM = tM;
+            bestTilesN = tN;
+        }
+    }
+    r.computeS = best;
+    const double tilesM = bestTilesM, tilesN = bestTilesN;
 
     r.bytes[kDram] = aBytes + bBytes + cBytes;
     // Each output tile streams its A rows and B columns through L2 (and shared memory); on GPUs, pairs of
@@ -131,14 +150,12 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
     const double bReuse = pm.kind == DeviceKind::Gpu ? std::max(1.0, std::ceil(tilesM / 2.0)) : tilesM;
     r.bytes[kL2] = aBytes * tilesN + bBytes * bReuse + cBytes;
     r.bytes[kL1] = r.bytes[kL2];
-    r.memoryS[kDram] = levelTime(pm, kDram, r.bytes[kDram]);
+    r.memoryS[kDram] = pm.gemmDramBytesPerS > 0 ? r.bytes[kDram] / pm.gemmDramBytesPerS : levelTime(pm, kDram, r.bytes[kDram]);
     r.memoryS[kL2] = levelTime(pm, kL2, r.bytes[kL2]);
     r.memoryS[kL1] = pm.bandwidth[kL1] > 0 ? r.bytes[kL1] / (pm.bandwidth[kL1] * pm.units) : 0.0;
     if (pm.smallMHalf > 0) {
         // Kernels for skinny GEMMs (few rows) do not reach the roof: ramp-up, too little work per unit.
-        const double penalty = 1.0 + pm.smallMHalf / m;
-        r.computeS *= penalty;
-        r.memoryS[kDram] *= penalty;
+        r.computeS *= 1.0 + pm.smallMHalf / m;
     }
     r.kernels = 1;
     finishOp(pm, r, launch);

@@ -36,7 +36,8 @@ struct OpResult {
     double totalS() const { return timeS * count; }
 };
 
-/// How kernels are launched: each kernel costs at least this much wall time.
+/// How kernels are launched: each kernel costs at least this much wall time (Stream: the platform's launch
+/// overhead or the stack's host overhead, whichever is larger; Graph: the per-node replay cost).
 enum class LaunchMode : unsigned char { Stream, Graph };
 
 /// @brief Shared final step: time = max(roofs) + fixed overhead, floored by the launch cost per kernel.

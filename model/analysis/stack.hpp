@@ -18,6 +18,7 @@ struct StackProfile {
     double activationKernels = 1, residualKernels = 1, routerKernels = 2, attentionKernels = 1;
     // Read+write passes over the tensor per occurrence (1 = one read and one write of the activation).
     double normPasses = 1, ropePasses = 1, activationPasses = 1, residualPasses = 1;
+    double hostOverheadS = 0;  ///< host time to issue one kernel outside graphs (framework dispatch + launch)
     double workspaceBytes = 2.0e9; ///< runtime memory beyond weights, KV cache and activations (context, allocator)
     double activationMemoryFactor = 1.0;
 

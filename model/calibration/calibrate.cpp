@@ -230,6 +230,12 @@ CalibrationResult calibrateGpu(const Platform& base, const std::string& dir, con
                 m.kernelOverheadS = x;
                 return cost(m, -1);
             });
+            const double dramPeak = dram->readBytesPerS.si;
+            pm.gemmDramBytesPerS = dramPeak * search1d(0.3, 1.0, 70, [&](double x) {
+                PlatformModel m = pm;
+                m.gemmDramBytesPerS = dramPeak * x;
+                return cost(m, -1);
+            });
             pm.smallMHalf = search1d(0, 32, 64, [&](double x) {
                 PlatformModel m = pm;
                 m.smallMHalf = x;
@@ -254,6 +260,9 @@ CalibrationResult calibrateGpu(const Platform& base, const std::string& dir, con
                                                                 " cuBLASLt shapes (M 1..16k, LLM-shaped N x K and squares)");
         p.efficiency.kernelOverheadS = fitted(pm.kernelOverheadS, src);
         p.efficiency.gemmSmallMHalf = fitted(pm.smallMHalf, src);
+        p.efficiency.gemmDramFraction = fitted(pm.gemmDramBytesPerS / dram->readBytesPerS.si, src);
+        res.fits.push_back({"efficiency.gemm_dram_fraction", pm.gemmDramBytesPerS / dram->readBytesPerS.si, total,
+                            pts.size(), src});
         res.fits.push_back({"efficiency.kernel_overhead", pm.kernelOverheadS, total, pts.size(), src});
         res.fits.push_back({"efficiency.gemm_small_m_half", pm.smallMHalf, total, pts.size(), src});
         for (int ty : types) {

@@ -34,6 +34,14 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
         s.decodeGraph = l.requiredChoice("decode", {"stream", "graph"}) == "graph";
         l.finish();
     }
+    const YAML::Node host = r.optional("host_overhead");
+    if (host.IsDefined() && !host.IsNull()) {
+        std::string err;
+        auto q = parseQuantity(scalarText(host, file, "host_overhead"), Dimension::Seconds, err);
+        if (!q || q->inCycles || q->value < 0 || q->value > 1e-2)
+            r.failAt(host, "host_overhead", q ? "must be a time between 0 and 10 ms" : err);
+        s.hostOverheadS = q->value;
+    }
     const YAML::Node kernels = r.optional("kernels");
     if (kernels.IsDefined() && !kernels.IsNull()) {
         MapReader k(kernels, file, "kernels", r.line());

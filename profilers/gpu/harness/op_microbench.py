@@ -152,8 +152,22 @@ def sdpa_backend_names(fn):
     return f"{tag}: {'; '.join(n[:90] for n in names[:6])}"
 
 
+SDPA_BACKEND = "any"
+
+
+def sdpa_ctx():
+    """The SDPA backend to measure: 'flash' forces FlashAttention (what the e2e harness uses), 'any' lets
+    PyTorch choose (cuDNN on Hopper)."""
+    import contextlib
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    if SDPA_BACKEND == "flash":
+        return sdpa_kernel([SDPBackend.FLASH_ATTENTION])
+    return contextlib.nullcontext()
+
+
 def attention(out_dir, deadline):
-    o = Out(os.path.join(out_dir, "attention.csv"),
+    name = "attention.csv" if SDPA_BACKEND == "flash" else f"attention_{SDPA_BACKEND}.csv"
+    o = Out(os.path.join(out_dir, name),
             ["batch", "heads", "kv_heads", "seq_q", "seq_k", "head_dim", "causal", "dtype",
              "median_s", "p10_s", "p90_s", "runs"])
     d = 128
@@ -187,7 +201,10 @@ def attention(out_dir, deadline):
                 printed.add(key)
                 print(f"[attn] backend h={h} kv={kvh} {'prefill causal' if causal else 'decode'} "
                       f"b={b} sq={sq} sk={sk}: {sdpa_backend_names(calls[0])}", flush=True)
-            med, p10, p90, runs, mode = measure(calls, target_s=0.2)
+                with sdpa_ctx():
+                    print(f"[attn] forced backend {SDPA_BACKEND}: {sdpa_backend_names(calls[0])}", flush=True)
+            with sdpa_ctx():
+                med, p10, p90, runs, mode = measure(calls, target_s=0.2)
             o.row([b, h, kvh, sq, sk, d, int(causal), "bf16", fmt(med), fmt(p10), fmt(p90), runs])
             # FLOPs: QK^T and PV, 2*b*h*sq*sk*d each; causal (sq == sk) keeps (sk+1)/(2 sk) of the pairs
             frac = (sk + 1) / (2 * sk) if causal else 1.0
@@ -405,7 +422,11 @@ def main():
     ap.add_argument("--out", default=".")
     ap.add_argument("--budget-s", type=float, default=230.0, help="skip remaining cases after this many seconds")
     ap.add_argument("--only", default="eager,attention,elementwise")
+    ap.add_argument("--sdpa", choices=["flash", "any"], default="flash",
+                    help="SDPA backend for the attention cases (flash: as the e2e harness)")
     a = ap.parse_args()
+    global SDPA_BACKEND
+    SDPA_BACKEND = a.sdpa
     os.makedirs(a.out, exist_ok=True)
     t0 = time.time()
     torch.manual_seed(0)
