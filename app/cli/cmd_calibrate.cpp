@@ -31,7 +31,8 @@ std::string today() {
 }
 
 struct CalibrateOptions {
-    std::string measurements, base, out;
+    std::vector<std::string> measurements;
+    std::string base, out;
 };
 CalibrateOptions g_cal;
 
@@ -42,7 +43,10 @@ void runCalibrateGpu(const CalibrateOptions& o) {
     for (const auto& f : r.fits)
         rows.push_back({f.parameter, fmtNum(f.value, 5), f.points ? std::to_string(f.points) : "-",
                         fmtNum(f.fitErrorPct, 3) + "%", f.source});
-    std::cout << "calibrated " << base.name << " from " << o.measurements << "\n";
+    std::cout << "calibrated " << base.name << " from";
+    for (const auto& m : o.measurements)
+        std::cout << " " << m;
+    std::cout << "\n";
     printTable(std::cout, {"parameter", "value (SI)", "points", "fit MAPE", "provenance"}, rows);
     for (const auto& n : r.notes)
         std::cout << "note: " << n << "\n";
@@ -182,7 +186,10 @@ void runValidate(ValidateOptions& o, int& exitCode) {
 void addCalibrate(CLI::App& root, int& exitCode) {
     CLI::App& cal = subcommandGroup(root, "calibrate", "Fit a platform's efficiency parameters from measurements");
     CLI::App* g = cal.add_subcommand("gpu", "Calibrate a GPU platform from rooflab-gpu-bench results");
-    g->add_option("--measurements", g_cal.measurements, "folder with bandwidth.csv, gemm.csv, launch.csv, ...")->required();
+    g->add_option("--measurements", g_cal.measurements,
+                  "folder with bandwidth.csv, gemm.csv, launch.csv, attention.csv, sustained_gemm.csv (repeatable: "
+                  "each file comes from the first folder that has it)")
+        ->required();
     g->add_option("--base", g_cal.base, "platform to start from (name or file)")->required();
     g->add_option("--out", g_cal.out, "calibrated platform file to write (atomic)")->required();
     g->callback([]() { runCalibrateGpu(g_cal); });

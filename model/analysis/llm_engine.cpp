@@ -226,6 +226,7 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
     const double hostFloorS = launch == LaunchMode::Stream ? stack.hostOverheadS : 0.0;
     auto add = [&](OpResult r, double count, bool inLayer) {
         r.count = count;
+        r.perLayer = inLayer;
         if (hostFloorS > 0 && r.kernels > 0 && r.kernels * hostFloorS > r.timeS) {
             r.overheadS += r.kernels * hostFloorS - r.timeS;
             r.timeS = r.kernels * hostFloorS;
@@ -424,6 +425,29 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
         ops.push_back(r);
     }
 
+    // Under a power limit, a step that keeps the tensor cores busy most of the time runs at lower clocks:
+    // compute-bound operators slow down in proportion to the step's compute-bound share.
+    if (pm.sustainedComputeFraction < 1.0) {
+        double busy = 0, total = 0;
+        for (const auto& r : ops) {
+            total += r.totalS();
+            busy += r.bound == Bound::Compute ? r.totalS() : 0.0;
+        }
+        const double derate = 1.0 - (1.0 - pm.sustainedComputeFraction) * (total > 0 ? busy / total : 0.0);
+        layerTime = headTime = commTime = gemmTime = 0;
+        for (auto& r : ops) {
+            if (r.bound == Bound::Compute) {
+                r.computeS /= derate;
+                r.timeS = r.computeS + (r.timeS - r.computeS * derate);
+            }
+            const double t = r.totalS();
+            (r.perLayer ? layerTime : headTime) += t;
+            if (r.cls == OpClass::Collective && r.perLayer)
+                commTime += t;
+            if (r.cls == OpClass::Gemm && r.perLayer)
+                gemmTime += t;
+        }
+    }
     // Totals for one device's table; the step latency runs through every stage.
     double overlapSaving = 0;
     if (s.overlapComm)

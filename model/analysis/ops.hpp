@@ -32,6 +32,7 @@ struct OpResult {
     Bound bound = Bound::Compute;
     int64_t m = 0, n = 0, k = 0;              ///< GEMM shape (per device), for tables
     double batchCount = 1;
+    bool perLayer = false;                    ///< part of the decoder layers (repeated on every PP stage)
 
     double totalS() const { return timeS * count; }
 };

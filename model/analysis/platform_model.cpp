@@ -45,6 +45,7 @@ PlatformModel PlatformModel::from(const Platform& p) {
         m.latencyS[static_cast<std::size_t>(i)] = lvl.latencyS.si;
     }
     m.gemmDramBytesPerS = e.gemmDramFraction ? p.dram().readBytesPerS.si * e.gemmDramFraction.si : m.bandwidth[kDram];
+    m.sustainedComputeFraction = e.sustainedComputeFraction.valueOr(1.0);
     m.tileM = e.gemmTileM.valueOr(128);
     m.tileN = e.gemmTileN.valueOr(p.kind == DeviceKind::Gpu ? 256 : 64);
     m.minKPerSplit = e.gemmMinKPerSplit.valueOr(512);

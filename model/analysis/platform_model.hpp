@@ -27,6 +27,7 @@ struct PlatformModel {
     std::array<double, kMemLevels> bandwidth{};       ///< achievable read bandwidth per level (bytes/s), 0 = absent
     std::array<double, kMemLevels> capacityBytes{};   ///< per device (per-unit levels multiplied out)
     std::array<double, kMemLevels> latencyS{};
+    double sustainedComputeFraction = 1.0;            ///< tensor rate kept when compute-bound all the time
     double gemmDramBytesPerS = 0;                     ///< DRAM bandwidth that memory-bound GEMM kernels reach
     double tileM = 128, tileN = 128, minKPerSplit = 512, smallMHalf = 0;
     double kernelOverheadS = 0;

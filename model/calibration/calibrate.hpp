@@ -23,8 +23,11 @@ struct CalibrationResult {
     std::vector<std::string> notes; ///< inputs that were missing or skipped
 };
 
-/// @brief Calibrates `base` from a folder of GPU microbenchmark results (bandwidth.csv, gemm.csv, launch.csv,
-/// attention.csv; provenance.json). `date` is written into the fitted sources (ISO date).
-CalibrationResult calibrateGpu(const Platform& base, const std::string& measurementsDir, const std::string& date);
+/// @brief Calibrates `base` from folders of GPU microbenchmark results (bandwidth.csv, gemm.csv, launch.csv,
+/// attention.csv, sustained_gemm.csv; provenance.json). Each file is taken from the first folder that has it, so a
+/// second folder can supply operator measurements of a sibling card (its provenance names that card).
+/// `date` is written into the fitted sources (ISO date).
+CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::string>& measurementDirs,
+                               const std::string& date);
 
 } // namespace rooflab

@@ -91,6 +91,7 @@ struct Efficiency {
     Value gemmSmallMHalf;              ///< M at which the achieved fraction of the GEMM's roof is halved by ramp-up
     Value dramFraction, l2Fraction, l1Fraction; ///< achievable fraction of each level's bandwidth
     Value gemmDramFraction;            ///< fraction of DRAM bandwidth that memory-bound GEMM kernels reach
+    Value sustainedComputeFraction;    ///< tensor rate kept under the power limit when compute-bound all the time
     Value kernelOverheadS;             ///< fixed time per kernel on the device (ramp-up, tail)
     Value attentionPeakFraction;       ///< flash attention's fraction of tensor peak at long sequences
     Value attentionHalfSeq;            ///< sequence length at which attention reaches half of that fraction

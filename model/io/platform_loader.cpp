@@ -162,6 +162,7 @@ void readEfficiency(Platform& p, ValueReader& vr, MapReader& root) {
     e.dramFraction = vr.read(r, "dram_fraction", Dimension::Count, false, 1e-3, 1.0);
     e.l2Fraction = vr.read(r, "l2_fraction", Dimension::Count, false, 1e-3, 1.0);
     e.gemmDramFraction = vr.read(r, "gemm_dram_fraction", Dimension::Count, false, 1e-3, 1.0);
+    e.sustainedComputeFraction = vr.read(r, "sustained_compute_fraction", Dimension::Count, false, 0.1, 1.0);
     e.l1Fraction = vr.read(r, "l1_fraction", Dimension::Count, false, 1e-3, 1.0);
     e.kernelOverheadS = vr.read(r, "kernel_overhead", Dimension::Seconds, false, 0.0, 1e-2);
     e.attentionPeakFraction = vr.read(r, "attention_peak_fraction", Dimension::Count, false, 1e-3, 1.0);
@@ -443,6 +444,7 @@ std::string platformToYaml(const Platform& p) {
     emit(eff, "  ", "dram_fraction", e.dramFraction, Dimension::Count);
     emit(eff, "  ", "l2_fraction", e.l2Fraction, Dimension::Count);
     emit(eff, "  ", "gemm_dram_fraction", e.gemmDramFraction, Dimension::Count);
+    emit(eff, "  ", "sustained_compute_fraction", e.sustainedComputeFraction, Dimension::Count);
     emit(eff, "  ", "l1_fraction", e.l1Fraction, Dimension::Count);
     emit(eff, "  ", "kernel_overhead", e.kernelOverheadS, Dimension::Seconds);
     emit(eff, "  ", "attention_peak_fraction", e.attentionPeakFraction, Dimension::Count);
@@ -491,7 +493,7 @@ std::vector<std::string> platformSchemaKeys() {
     for (const char* k : {"name", "kind", "per_unit", "capacity", "read", "write", "copy", "latency"})
         keys.push_back(std::string("memory.") + k);
     for (const char* k : {"gemm_peak_fraction", "gemm_tile_m", "gemm_tile_n", "gemm_min_k_per_split",
-                          "gemm_small_m_half", "dram_fraction", "gemm_dram_fraction", "l2_fraction", "l1_fraction", "kernel_overhead",
+                          "gemm_small_m_half", "dram_fraction", "gemm_dram_fraction", "sustained_compute_fraction", "l2_fraction", "l1_fraction", "kernel_overhead",
                           "attention_peak_fraction", "attention_half_seq", "vector_fraction",
                           "collective_bus_fraction", "collective_step_latency", "graph_launch"})
         keys.push_back(std::string("efficiency.") + k);

@@ -82,10 +82,10 @@ TEST(Gemm, HandComputedComputeAndMemoryRoofs) {
 
 TEST(Gemm, WaveQuantization) {
     const PlatformModel pm = simplePlatform();
-    // 101 tiles need two waves: almost twice the time of 100 tiles.
+    // 101 x 100 tiles of 128 x 128 need two waves; smaller tiles help only partly.
     const OpResult a = evalGemm(pm, "a", 1280, 1280, 8192, DType::bf16, DType::bf16, DType::bf16, LaunchMode::Stream);
     const OpResult b = evalGemm(pm, "b", 1280 + 1, 1280, 8192, DType::bf16, DType::bf16, DType::bf16, LaunchMode::Stream);
-    EXPECT_GT(b.computeS, 1.5 * a.computeS);
+    EXPECT_GT(b.computeS, 1.4 * a.computeS); // even with the best of the smaller tiles
 }
 
 TEST(Gemm, MoreBandwidthNeverSlower) {
