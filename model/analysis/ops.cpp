@@ -246,7 +246,8 @@ OpResult evalAttention(const PlatformModel& pm, const char* name, const Attentio
     const double units = s.batch * s.heads * std::ceil(s.queries / 128.0);
     const double fill = s.queries > 1 ? std::min(1.0, units / pm.units) : 1.0;
     r.computeS = r.flops / (peak * eff * std::max(fill, 1e-3));
-    r.memoryS[kDram] = levelTime(pm, kDram, r.bytes[kDram]);
+    r.memoryS[kDram] = pm.attentionDramBytesPerS > 0 ? r.bytes[kDram] / pm.attentionDramBytesPerS
+                                                     : levelTime(pm, kDram, r.bytes[kDram]);
     r.memoryS[kL2] = levelTime(pm, kL2, r.bytes[kL2]);
     finishOp(pm, r, launch);
     return r;

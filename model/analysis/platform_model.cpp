@@ -46,6 +46,8 @@ PlatformModel PlatformModel::from(const Platform& p) {
     }
     m.gemmDramBytesPerS = e.gemmDramFraction ? p.dram().readBytesPerS.si * e.gemmDramFraction.si : m.bandwidth[kDram];
     m.sustainedComputeFraction = e.sustainedComputeFraction.valueOr(1.0);
+    m.attentionDramBytesPerS =
+        e.attentionDramFraction ? p.dram().readBytesPerS.si * e.attentionDramFraction.si : m.bandwidth[kDram];
     m.tileM = e.gemmTileM.valueOr(128);
     m.tileN = e.gemmTileN.valueOr(p.kind == DeviceKind::Gpu ? 256 : 64);
     m.minKPerSplit = e.gemmMinKPerSplit.valueOr(512);

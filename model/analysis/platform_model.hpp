@@ -28,7 +28,8 @@ struct PlatformModel {
     std::array<double, kMemLevels> capacityBytes{};   ///< per device (per-unit levels multiplied out)
     std::array<double, kMemLevels> latencyS{};
     double sustainedComputeFraction = 1.0;            ///< tensor rate kept when compute-bound all the time
-    double gemmDramBytesPerS = 0;                     ///< DRAM bandwidth that memory-bound GEMM kernels reach
+    double gemmDramBytesPerS = 0;
+    double attentionDramBytesPerS = 0;                ///< DRAM bandwidth attention kernels reach on the KV cache                     ///< DRAM bandwidth that memory-bound GEMM kernels reach
     double tileM = 128, tileN = 128, minKPerSplit = 512, smallMHalf = 0;
     double kernelOverheadS = 0;
     double launchS = 0, graphLaunchS = 0;

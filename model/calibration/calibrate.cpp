@@ -388,11 +388,20 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
                 m.attentionHalfSeq = x;
                 return cost(m);
             });
+            const double dramPeak = dram->readBytesPerS.si;
+            pm.attentionDramBytesPerS = dramPeak * search1d(0.2, 1.0, 80, [&](double x) {
+                PlatformModel m = pm;
+                m.attentionDramBytesPerS = dramPeak * x;
+                return cost(m);
+            });
         }
         const double err = cost(pm);
         const std::string src = addFitSource("attention", err, "flash attention (SDPA) efficiency vs sequence length");
         p.efficiency.attentionPeakFraction = fitted(pm.attentionFraction, src);
         p.efficiency.attentionHalfSeq = fitted(pm.attentionHalfSeq, src);
+        p.efficiency.attentionDramFraction = fitted(pm.attentionDramBytesPerS / dram->readBytesPerS.si, src);
+        res.fits.push_back({"efficiency.attention_dram_fraction", pm.attentionDramBytesPerS / dram->readBytesPerS.si, err,
+                            pts.size(), src});
         res.fits.push_back({"efficiency.attention_peak_fraction", pm.attentionFraction, err, pts.size(), src});
         res.fits.push_back({"efficiency.attention_half_seq", pm.attentionHalfSeq, err, pts.size(), src});
     } else {

@@ -95,6 +95,7 @@ struct Efficiency {
     Value kernelOverheadS;             ///< fixed time per kernel on the device (ramp-up, tail)
     Value attentionPeakFraction;       ///< flash attention's fraction of tensor peak at long sequences
     Value attentionHalfSeq;            ///< sequence length at which attention reaches half of that fraction
+    Value attentionDramFraction;       ///< fraction of DRAM bandwidth attention kernels reach reading the KV cache
     Value vectorFraction;              ///< fraction of SIMT peak for norms, activations
     Value collectiveBusFraction;       ///< achievable fraction of link bandwidth in collectives
     Value collectiveStepLatencyS;      ///< per-step latency of a collective (ring hop / tree level)

@@ -167,6 +167,7 @@ void readEfficiency(Platform& p, ValueReader& vr, MapReader& root) {
     e.kernelOverheadS = vr.read(r, "kernel_overhead", Dimension::Seconds, false, 0.0, 1e-2);
     e.attentionPeakFraction = vr.read(r, "attention_peak_fraction", Dimension::Count, false, 1e-3, 1.0);
     e.attentionHalfSeq = vr.read(r, "attention_half_seq", Dimension::Count, false, 0.0, 1e7);
+    e.attentionDramFraction = vr.read(r, "attention_dram_fraction", Dimension::Count, false, 1e-3, 1.0);
     e.vectorFraction = vr.read(r, "vector_fraction", Dimension::Count, false, 1e-3, 1.0);
     e.collectiveBusFraction = vr.read(r, "collective_bus_fraction", Dimension::Count, false, 1e-3, 1.0);
     e.collectiveStepLatencyS = vr.read(r, "collective_step_latency", Dimension::Seconds, false, 0.0, 1e-2);
@@ -449,6 +450,7 @@ std::string platformToYaml(const Platform& p) {
     emit(eff, "  ", "kernel_overhead", e.kernelOverheadS, Dimension::Seconds);
     emit(eff, "  ", "attention_peak_fraction", e.attentionPeakFraction, Dimension::Count);
     emit(eff, "  ", "attention_half_seq", e.attentionHalfSeq, Dimension::Count);
+    emit(eff, "  ", "attention_dram_fraction", e.attentionDramFraction, Dimension::Count);
     emit(eff, "  ", "vector_fraction", e.vectorFraction, Dimension::Count);
     emit(eff, "  ", "collective_bus_fraction", e.collectiveBusFraction, Dimension::Count);
     emit(eff, "  ", "collective_step_latency", e.collectiveStepLatencyS, Dimension::Seconds);
@@ -494,7 +496,7 @@ std::vector<std::string> platformSchemaKeys() {
         keys.push_back(std::string("memory.") + k);
     for (const char* k : {"gemm_peak_fraction", "gemm_tile_m", "gemm_tile_n", "gemm_min_k_per_split",
                           "gemm_small_m_half", "dram_fraction", "gemm_dram_fraction", "sustained_compute_fraction", "l2_fraction", "l1_fraction", "kernel_overhead",
-                          "attention_peak_fraction", "attention_half_seq", "vector_fraction",
+                          "attention_peak_fraction", "attention_half_seq", "attention_dram_fraction", "vector_fraction",
                           "collective_bus_fraction", "collective_step_latency", "graph_launch"})
         keys.push_back(std::string("efficiency.") + k);
     return keys;
