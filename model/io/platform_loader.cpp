@@ -179,9 +179,7 @@ Platform parseRoot(const YAML::Node& rootNode, const std::string& file) {
     Platform p;
     p.file = file;
     MapReader root(rootNode, file, "");
-    const YAML::Node ver = root.required("version");
-    if (scalarText(ver, file, "version") != "1")
-        root.failAt(ver, "version", "unsupported platform format version '" + ver.Scalar() + "' (this rooflab reads version 1)");
+    root.requireVersion1("platform");
     root.optional("extends"); // resolved before parsing
     p.name = root.requiredString("name");
     p.vendor = root.requiredString("vendor");

@@ -18,9 +18,7 @@ namespace io {
 namespace {
 StackProfile parseStack(const YAML::Node& root, const std::string& file) {
     MapReader r(root, file, "");
-    const YAML::Node ver = r.required("version");
-    if (scalarText(ver, file, "version") != "1")
-        r.failAt(ver, "version", "unsupported stack format version '" + ver.Scalar() + "' (this rooflab reads 1)");
+    r.requireVersion1("stack");
     StackProfile s;
     s.file = file;
     s.name = r.requiredString("name");

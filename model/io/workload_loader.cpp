@@ -22,9 +22,7 @@ DType readDType(MapReader& r, const std::string& key, DType fallback) {
 
 Workload parseWorkload(const YAML::Node& root, const std::string& file) {
     MapReader r(root, file, "");
-    const YAML::Node ver = r.required("version");
-    if (scalarText(ver, file, "version") != "1")
-        r.failAt(ver, "version", "unsupported workload format version '" + ver.Scalar() + "' (this rooflab reads 1)");
+    r.requireVersion1("workload");
     Workload w;
     w.file = file;
     w.name = r.requiredString("name");

@@ -265,6 +265,13 @@ std::string MapReader::requiredChoice(const std::string& key, std::initializer_l
     failAt(n, key, "'" + s + "' is not one of " + list + (near.empty() ? "" : " (did you mean '" + near + "'?)"));
 }
 
+void MapReader::requireVersion1(const char* what) {
+    const YAML::Node ver = required("version");
+    if (scalarText(ver, m_file, keyPath("version")) != "1")
+        failAt(ver, "version",
+               std::string("unsupported ") + what + " format version '" + ver.Scalar() + "' (this rooflab reads version 1)");
+}
+
 void MapReader::ignore(std::initializer_list<const char*> keys) {
     for (const char* k : keys)
         m_known.insert(k);

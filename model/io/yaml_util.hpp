@@ -51,6 +51,8 @@ public:
     void ignore(std::initializer_list<const char*> keys);
     /// Accept any remaining key silently (HF configs carry many keys we do not use).
     void allowUnknown() { m_allowUnknown = true; }
+    /// Reads `version:` and throws unless it is 1; `what` names the format in the message ("platform").
+    void requireVersion1(const char* what);
     /// Throws InputError for the first key that was never read, with a did-you-mean suggestion.
     void finish() const;
 
