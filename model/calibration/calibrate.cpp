@@ -348,7 +348,39 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
         res.notes.push_back("sustained_gemm.csv missing: no power-limit derating");
     }
 
-    // 5. Attention efficiency vs sequence length (flash attention microbenchmark).
+    // 5. Collectives: achievable fraction of the scale-up link from the bus bandwidth of large messages (NCCL).
+    //    Small messages measured through torch.distributed include its host-side cost, so no latency is fitted.
+    if (has("nccl.csv") && p.scaleUp.bytesPerS) {
+        const io::CsvTable t = io::loadCsvFile(file("nccl.csv"));
+        const int cOp = t.requireColumn("op"), cB = t.requireColumn("bytes"), cBus = t.requireColumn("busbw_bytes_per_s");
+        std::map<std::string, std::pair<double, double>> largest; // op -> (bytes, busbw)
+        for (std::size_t i = 0; i < t.rows.size(); ++i) {
+            const double b = t.number(i, cB, 0, 1e15), bus = t.number(i, cBus, 0, 1e15);
+            auto& cur = largest[t.text(i, cOp)];
+            if (b > cur.first)
+                cur = {b, bus};
+        }
+        std::vector<double> fractions;
+        for (const auto& [op, bb] : largest)
+            if (op != "send_recv" && bb.second > 0)
+                fractions.push_back(std::min(1.0, bb.second / p.scaleUp.bytesPerS.si));
+        if (!fractions.empty()) {
+            std::sort(fractions.begin(), fractions.end());
+            const double f = fractions[fractions.size() / 2];
+            double spread = 0;
+            for (double x : fractions)
+                spread += std::fabs(x - f) / f;
+            const std::string src = addFitSource("collectives", 100.0 * spread / static_cast<double>(fractions.size()),
+                                                 "bus bandwidth of the largest NCCL messages (all-reduce, all-gather, "
+                                                 "all-to-all) over the scale-up link bandwidth");
+            p.efficiency.collectiveBusFraction = fitted(f, src);
+            res.fits.push_back({"efficiency.collective_bus_fraction", f, 0, fractions.size(), src});
+        }
+    } else {
+        res.notes.push_back("nccl.csv missing (single-GPU measurements): collectives keep their defaults");
+    }
+
+    // 6. Attention efficiency vs sequence length (flash attention microbenchmark).
     if (has("attention.csv")) {
         const io::CsvTable t = io::loadCsvFile(file("attention.csv"));
         const int cB = t.requireColumn("batch"), cH = t.requireColumn("heads"), cKv = t.requireColumn("kv_heads"),
