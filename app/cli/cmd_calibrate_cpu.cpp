@@ -1,0 +1,195 @@
+// rooflab calibrate cpu --out platforms/<name>.yaml [--base PLATFORM] [--measurements DIR] [--quick]
+// rooflab validate-cpu --platform P --dataset datasets/cpu/<machine> [--max-mape X] [--rows] [--format ...]
+// Without --measurements, `calibrate cpu` measures this machine (runCpuSuite, the `rooflab bench cpu` suite),
+// keeps the raw measurements next to the platform (<out>.measurements/ unless --keep-measurements names a
+// folder), then fits.
+#include "calibration/cpu_calibration.hpp"
+#include "common.hpp"
+#include "io/data_paths.hpp"
+#include "io/errors.hpp"
+#include "io/platform_loader.hpp"
+#include "registry.hpp"
+
+#include "profilers/cpu/progress_printer.hpp"
+#include "profilers/cpu/suite.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+namespace rooflab::cli {
+namespace {
+
+std::string todayUtc() {
+    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    char buf[16];
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    return buf;
+}
+
+struct CalibrateCpuOptions {
+    std::string out, base, measurements, keep;
+    bool quick = false;
+    int threads = 0;
+};
+
+void runCalibrateCpu(const CalibrateCpuOptions& o, int& exitCode) {
+    if (o.out.empty())
+        throw InputError("", 0, "--out", "name the platform file to write");
+    std::string dir = o.measurements;
+    if (dir.empty()) {
+        dir = o.keep.empty() ? o.out + ".measurements" : o.keep;
+        cpu::CpuSuiteOptions options;
+        options.quick = o.quick;
+        options.maxThreads = o.threads;
+        options.tool = "rooflab calibrate cpu";
+        options.command = "rooflab calibrate cpu --out " + o.out + (o.quick ? " --quick" : "");
+        cpu::TerminalProgress progress;
+        options.progress = progress.callback();
+        const cpu::CpuSuiteResult result = cpu::runCpuSuite(options);
+        progress.finish();
+        for (const auto& f : cpu::writeCpuDataset(result, options, dir))
+            std::cout << "wrote " << f.string() << "\n";
+    }
+    const CpuMeasurements m = loadCpuMeasurements(dir);
+    Platform base;
+    if (!o.base.empty()) {
+        base = io::loadPlatformFile(io::findPlatformFile(o.base));
+    } else if (std::filesystem::exists(o.out)) {
+        base = io::loadPlatformFile(o.out);
+    } else {
+        throw InputError("", 0, "--base", "give --base PLATFORM (names, vendor, power and engines to start from)");
+    }
+    if (base.kind != DeviceKind::Cpu)
+        throw InputError(base.file, 0, "kind", "--base must be a cpu platform");
+    const CpuCalibrationResult r = calibrateCpu(base, m, todayUtc());
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& f : r.fits)
+        rows.push_back({f.parameter, fmtNum(f.value, 4) + " " + f.unit, f.fitErrorPct > 0 ? fmtNum(f.fitErrorPct, 3) + "%" : "-",
+                        f.source});
+    std::cout << "calibrated " << base.name << " from " << dir << "\n";
+    printTable(std::cout, {"parameter", "value", "fit MAPE", "provenance"}, rows);
+    for (const auto& n : r.notes)
+        std::cout << "note: " << n << "\n";
+    io::savePlatformFile(r.platform, o.out);
+    io::loadPlatformFile(o.out); // what we wrote must load
+    std::cout << "wrote " << o.out << "\n";
+    exitCode = kOk;
+}
+
+struct ValidateCpuOptions {
+    std::string platform, dataset, format = "table";
+    double maxMape = -1;
+    bool rows = false;
+};
+
+void runValidateCpu(const ValidateCpuOptions& o, int& exitCode) {
+    if (o.platform.empty() || o.dataset.empty())
+        throw InputError("", 0, "--platform/--dataset", "give --platform P and --dataset DIR (or DIR/bandwidth.csv)");
+    namespace fs = std::filesystem;
+    std::string dir = o.dataset;
+    const Platform plat = io::loadPlatformFile(io::findPlatformFile(o.platform));
+    const CpuMachine machine = cpuMachineFrom(plat);
+    // A CSV other than bandwidth.csv is a public STREAM/MLC table (datasets/public/ncpp-spr/spr_stream_mlc.csv).
+    const bool publicTable = fs::is_regular_file(dir) && fs::path(dir).filename() != "bandwidth.csv";
+    CpuValidationResult v;
+    if (publicTable) {
+        v.rows = validatePublicStreamMlc(machine, dir);
+        v.byClass = summarizeCpuRows(v.rows, false);
+        v.byLevel = summarizeCpuRows(v.rows, true);
+    } else {
+        if (fs::is_regular_file(dir))
+            dir = fs::path(dir).parent_path().string();
+        v = validateCpu(machine, loadCpuMeasurements(dir));
+    }
+    const Format fmt = parseFormat(o.format);
+    auto summaryRows = [](const std::vector<CpuValidationSummary>& s) {
+        std::vector<std::vector<std::string>> out;
+        for (const auto& x : s)
+            out.push_back({x.kernelClass, std::to_string(x.points), fmtNum(x.mapePct, 3), fmtNum(x.biasPct, 3),
+                           fmtNum(x.maxAbsPct, 3), fmtNum(x.within10Pct, 3)});
+        return out;
+    };
+    double overall = 0;
+    int n = 0;
+    for (const auto& r : v.rows) {
+        overall += std::abs(r.errorPct);
+        ++n;
+    }
+    overall = n ? overall / n : 0;
+    if (fmt == Format::Json) {
+        nlohmann::json j;
+        j["platform"] = plat.name;
+        j["dataset"] = dir;
+        j["mape_pct"] = overall;
+        for (const auto& x : v.byClass)
+            j["by_class"][x.kernelClass] = {{"points", x.points}, {"mape_pct", x.mapePct}, {"bias_pct", x.biasPct},
+                                            {"max_abs_pct", x.maxAbsPct}, {"within_10_pct", x.within10Pct}};
+        for (const auto& x : v.byLevel)
+            j["by_level"][x.kernelClass] = {{"points", x.points}, {"mape_pct", x.mapePct}, {"bias_pct", x.biasPct}};
+        if (o.rows)
+            for (const auto& r : v.rows)
+                j["rows"].push_back({{"class", r.kernelClass}, {"threads", r.threads}, {"footprint_bytes", r.footprintBytes},
+                                     {"level", r.level}, {"measured_s", r.measuredS}, {"predicted_s", r.predictedS},
+                                     {"error_pct", r.errorPct}, {"line", r.line}});
+        std::cout << j.dump(2) << "\n";
+    } else {
+        const std::vector<std::string> h = {"class", "points", "MAPE %", "bias %", "max |err| %", "within 10 % (share)"};
+        if (o.rows) {
+            std::vector<std::vector<std::string>> rr;
+            for (const auto& r : v.rows)
+                rr.push_back({r.kernelClass, std::to_string(r.threads), fmtBytes(r.footprintBytes), r.level,
+                              fmtSeconds(r.measuredS), fmtSeconds(r.predictedS), fmtNum(r.errorPct, 3), std::to_string(r.line)});
+            const std::vector<std::string> rh = {"class", "threads", "footprint", "level", "measured", "predicted", "error %", "line"};
+            if (fmt == Format::Csv)
+                printCsv(std::cout, rh, rr);
+            else
+                printTable(std::cout, rh, rr);
+        }
+        if (fmt == Format::Csv && !o.rows) {
+            printCsv(std::cout, h, summaryRows(v.byClass));
+        } else if (fmt == Format::Table) {
+            std::cout << "CPU model of " << plat.name << " vs " << dir << " (" << n << " points, MAPE "
+                      << fmtNum(overall, 3) << " %)\n";
+            printTable(std::cout, h, summaryRows(v.byClass));
+            std::cout << (publicTable ? "by CPU model of the public runs:\n" : "bandwidth points by serving level:\n");
+            printTable(std::cout, h, summaryRows(v.byLevel));
+        }
+    }
+    exitCode = kOk;
+    if (o.maxMape >= 0 && overall > o.maxMape) {
+        std::cerr << "MAPE " << overall << " % exceeds --max-mape " << o.maxMape << "\n";
+        exitCode = kFailure;
+    }
+}
+
+void addCalibrateCpu(CLI::App& root, int& exitCode) {
+    CLI::App& cal = subcommandGroup(root, "calibrate", "Fit platform parameters on measurements");
+    auto o = std::make_shared<CalibrateCpuOptions>();
+    CLI::App* c = cal.add_subcommand("cpu", "Measure this CPU (or read --measurements DIR) and write a calibrated platform");
+    c->add_option("--out", o->out, "platform file to write (atomically)")->required();
+    c->add_option("--base", o->base, "platform to start from (default: --out when it exists)");
+    c->add_option("--measurements", o->measurements, "existing `rooflab bench cpu` dataset folder (no measuring)");
+    c->add_option("--keep-measurements", o->keep, "folder for the raw measurements (default: <out>.measurements)");
+    c->add_flag("--quick", o->quick, "quick measurement (fewer sizes and runs)");
+    c->add_option("--threads", o->threads, "largest thread count to measure (default: all)");
+    c->callback([o, &exitCode]() { runCalibrateCpu(*o, exitCode); });
+
+    auto v = std::make_shared<ValidateCpuOptions>();
+    CLI::App* vc = root.add_subcommand("validate-cpu", "Compare the CPU model with a CPU dataset (MAPE per kernel class)");
+    vc->add_option("--platform", v->platform, "platform name or file")->required();
+    vc->add_option("--dataset", v->dataset, "dataset folder (or its bandwidth.csv)")->required();
+    vc->add_option("--max-mape", v->maxMape, "exit 1 when the overall MAPE (%) is above this");
+    vc->add_flag("--rows", v->rows, "print every compared point");
+    vc->add_option("--format", v->format, "table, json or csv")->capture_default_str();
+    vc->callback([v, &exitCode]() { runValidateCpu(*v, exitCode); });
+}
+
+} // namespace
+} // namespace rooflab::cli
+
+ROOFLAB_REGISTER_COMMAND("calibrate-cpu", rooflab::cli::addCalibrateCpu);

@@ -1,0 +1,137 @@
+#pragma once
+/// @brief Cache-aware roofline for CPU kernels: STREAM (read, write, copy, scale, add, triad), softmax with three
+/// or two passes over memory (Two-Pass Softmax paper), reductions and GEMM (SIMD FMA and AMX), with per-level
+/// bandwidth and thread scaling. Pure functions of (CpuMachine, kernel, options): no I/O, no globals.
+///
+/// Thread scaling is the saturating model rate(threads) = min(threads x single-thread rate, all-core rate) for
+/// every memory level and compute engine. All-core rates come from the platform's memory levels (`read`,
+/// `write`, `copy`) and engine peaks; single-thread rates come from a `single-thread` record written by
+/// `rooflab calibrate cpu` (see singleThreadRatesSourceId) and default to all-core / units (linear scaling).
+#include "hardware/platform.hpp"
+#include "workloads/gemm.hpp"
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rooflab {
+
+/// The CPU kernels the model times. Read/Write are the bandwidth benchmark's one-array kernels.
+enum class CpuOp : unsigned char { Read, Write, Copy, Scale, Add, Triad, Softmax3Pass, Softmax2Pass, Reduction, Gemm };
+std::string_view cpuOpName(CpuOp op);
+/// Parses "read", "write", "copy", "scale", "add", "triad", "softmax-3pass", "softmax-2pass", "reduction",
+/// "gemm"; throws InputError naming `key` otherwise.
+CpuOp parseCpuOp(std::string_view name, const std::string& key = "kernel");
+CpuOp cpuOpFromKernel(CpuKernel k);
+
+/// Which of the three measured bandwidth kinds of a level.
+enum class BwKind : unsigned char { Read = 0, Write = 1, Copy = 2 };
+
+/// @brief One memory level as the CPU model sees it (all values SI; bandwidths achieved, not peak).
+struct CpuLevel {
+    MemoryKind kind = MemoryKind::Dram;
+    std::string name;
+    bool perUnit = false;           ///< private per core: capacity grows with the threads using it
+    double capacityBytes = 0;       ///< per core when perUnit, else the whole (shared) level
+    std::array<double, 3> allCoreBytesPerS{};  ///< read, write, copy (copy counts read + write bytes)
+    std::array<double, 3> oneThreadBytesPerS{};///< same, one thread
+    double latencyS = 0;
+};
+
+/// @brief One compute engine: all-core and one-thread peak per datatype (flop/s; 0 = no path).
+struct CpuEngine {
+    std::string name;
+    EngineKind kind = EngineKind::Vector;
+    double units = 1;
+    std::array<double, kDTypeCount> allCoreFlopPerS{};
+    std::array<double, kDTypeCount> oneThreadFlopPerS{};
+};
+
+/// @brief The resolved CPU machine: levels nearest first (DRAM last), engines, efficiencies.
+struct CpuMachine {
+    std::string name;
+    double units = 1;                               ///< cores (the platform's largest engine `units`)
+    std::vector<CpuLevel> levels;
+    std::vector<CpuEngine> engines;
+    std::array<double, kDTypeCount> gemmFraction{}; ///< achieved fraction of the engine peak in large GEMMs
+    double vectorFraction = 0.5;                    ///< fraction of SIMD peak for exp-heavy element-wise work
+    double kernelOverheadS = 0;                     ///< fixed cost per pass (fork/join, barrier)
+    bool singleThreadFromFile = false;              ///< single-thread rates came from the platform's record
+};
+
+/// Source id of the record holding the single-thread rates (`<level>.<read|write|copy>=B/s`,
+/// `<engine kind>.<dtype>=flop/s` tokens in its note).
+inline constexpr std::string_view kSingleThreadSourceId = "single-thread-rates";
+
+/// @brief Resolves a platform (kind cpu or gpu) into a CpuMachine. Achieved rates (sources `measured` or
+/// `fitted`) are used as they are; datasheet/assumed bandwidths are derated by the platform's level fractions.
+/// Throws InputError when the single-thread record is malformed.
+CpuMachine cpuMachineFrom(const Platform& p);
+
+/// @brief Formats single-thread rates as note tokens for the `single-thread-rates` record.
+std::string formatSingleThreadTokens(const CpuMachine& m);
+
+/// @brief Bandwidth of `level` for `kind` at `threads` threads (saturating model).
+double levelBandwidth(const CpuLevel& level, BwKind kind, double threads);
+/// @brief Bandwidth of a stream with the given share of written bytes (0 = read only, 0.5 = copy, 1 = write
+/// only), interpolating time per byte between read, copy and write: triad (1/3 written) sits between read and
+/// copy.
+double mixedBandwidth(const CpuLevel& level, double writeShare, double threads);
+/// @brief Bytes of `level` available to `threads` threads.
+double levelCapacityForThreads(const CpuMachine& m, const CpuLevel& level, double threads);
+/// @brief Index of the level that serves a working set of `workingSetBytes` (all threads): the nearest level
+/// whose capacity for these threads holds it; DRAM otherwise.
+std::size_t servingLevel(const CpuMachine& m, double workingSetBytes, double threads);
+/// @brief Best peak of `t` over engines at `threads` threads (0 = no path); `engineOut` names the engine.
+double computeRate(const CpuMachine& m, DType t, double threads, std::string* engineOut = nullptr);
+
+/// @brief What to time.
+struct CpuKernelRequest {
+    CpuOp op = CpuOp::Triad;
+    double elements = 0;           ///< vector length (STREAM, softmax, reduction)
+    double m = 0, n = 0, k = 0;    ///< GEMM
+    DType dtype = DType::fp32;
+    double threads = 0;            ///< 0 = all cores
+};
+
+/// @brief One pass over memory (softmax has 2 or 3).
+struct CpuPass {
+    std::string what;
+    double bytesRead = 0, bytesWritten = 0;
+    double flops = 0;
+    std::size_t level = 0;         ///< index into CpuMachine::levels
+    double memoryS = 0, computeS = 0, timeS = 0;
+};
+
+/// @brief The prediction: per-pass breakdown and totals. Infeasible requests come back with ok = false.
+struct CpuKernelResult {
+    bool ok = true;
+    std::string failReason;
+    CpuOp op = CpuOp::Triad;
+    double threads = 1;
+    double workingSetBytes = 0;
+    double bytes = 0;              ///< STREAM convention: every byte read or written once
+    double flops = 0;
+    double timeS = 0;
+    std::string levelName;         ///< level serving the (first) pass
+    std::string bound;             ///< "compute (AMX tiles)", "L2 bandwidth", ...
+    std::string engine;
+    std::vector<CpuPass> passes;
+    double bytesPerS() const { return timeS > 0 ? bytes / timeS : 0; }
+    double flopPerS() const { return timeS > 0 ? flops / timeS : 0; }
+};
+
+/// Vector operations counted for one exp() in softmax: Cody-Waite range reduction (2 FMA), degree-5 polynomial
+/// (5 FMA), scaling by 2^n and the max/sum update, ~12 SIMD ops per element (Two-Pass Softmax paper, AVX-512).
+inline constexpr double kExpFlops = 12.0;
+
+/// @brief Times one kernel. Pure, thread-safe.
+CpuKernelResult evalCpuKernel(const CpuMachine& m, const CpuKernelRequest& r);
+
+/// @brief STREAM convention: arrays per element (read/write 1, copy/scale 2, add/triad 3) and the share of
+/// written bytes.
+int streamArrays(CpuOp op);
+double streamWriteShare(CpuOp op);
+
+} // namespace rooflab

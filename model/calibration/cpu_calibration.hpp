@@ -1,0 +1,122 @@
+#pragma once
+/// @brief CPU calibration and validation: fits a CPU platform (effective cache capacities, per-level all-core
+/// and single-thread bandwidths, per-engine peaks, latencies, topology) from a `rooflab bench cpu` dataset folder
+/// (bandwidth.csv, latency.csv, flops.csv, topology.json, provenance.json), and compares the CPU model's
+/// predicted times with the measured ones (MAPE per kernel class). No I/O beyond reading the dataset files.
+#include "analysis/cpu_kernels.hpp"
+#include "hardware/platform.hpp"
+
+#include <string>
+#include <vector>
+
+namespace rooflab {
+
+struct CpuBandwidthSample {
+    std::string kernel;            ///< read, write, copy, triad
+    int threads = 1;
+    double footprintBytes = 0;     ///< all arrays of all threads
+    double bytesMoved = 0;         ///< in one timed sample (all repetitions)
+    double medianS = 0;            ///< one timed sample
+    double bytesPerS = 0;
+    int line = 0;
+};
+struct CpuLatencySample {
+    double footprintBytes = 0;
+    double ns = 0;
+};
+struct CpuFlopsSample {
+    std::string isa, dtype;        ///< e.g. avx512_fma, fp32
+    int threads = 1;
+    double flopPerS = 0;
+    int line = 0;
+};
+struct CpuCacheInfo {
+    int level = 0;
+    double sizeBytes = 0;          ///< one instance, as the OS reports it
+    int instances = 1;
+};
+
+/// @brief A dataset folder of `rooflab bench cpu`.
+struct CpuMeasurements {
+    std::string dir;
+    std::string cpu;               ///< provenance.json "cpu"
+    std::string date;              ///< provenance.json "date" (ISO)
+    std::string tool;              ///< provenance.json "tool" + "command"
+    int cores = 0, pus = 0;
+    double memoryBytes = 0;
+    std::vector<CpuCacheInfo> caches;
+    std::vector<CpuBandwidthSample> bandwidth;
+    std::vector<CpuLatencySample> latency;
+    std::vector<CpuFlopsSample> flops;
+};
+
+/// @brief Loads whatever of the dataset files exist (bandwidth.csv is required). Throws InputError naming the
+/// file, line and column for malformed content.
+CpuMeasurements loadCpuMeasurements(const std::string& dir);
+
+/// @brief One fitted or measured parameter, for the calibration report.
+struct CpuFit {
+    std::string parameter;
+    double value = 0;
+    std::string unit;
+    int points = 0;
+    double fitErrorPct = 0;        ///< MAPE of the model on the points this parameter serves (0 = direct reading)
+    std::string source;
+};
+
+struct CpuCalibrationResult {
+    Platform platform;
+    std::vector<CpuFit> fits;
+    std::vector<std::string> notes;
+};
+
+/// @brief Effective capacity of each cache level (bytes, the whole level as one thread sees it: per core for
+/// private levels) from the single-thread pointer-chase latency curve: the footprint between the two points of
+/// the steepest latency rise near the reported size. Reported sizes are kept where the curve gives no clear
+/// boundary or one within 30% of the reported size.
+std::vector<double> effectiveCacheBytes(const CpuMeasurements& m, std::vector<std::string>* notes = nullptr);
+
+/// @brief Fits a CPU platform on `m`, starting from `base` (name, vendor, part number, power and any engine
+/// the data do not cover are kept). `date` is the ISO date written into the fitted sources.
+CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m, const std::string& date);
+
+/// @brief One compared point.
+struct CpuValidationRow {
+    std::string kernelClass;       ///< "read", "write", "copy", "triad", "flops:<isa>-<dtype>"
+    int threads = 1;
+    double footprintBytes = 0;
+    std::string level;             ///< level the model picked
+    double measuredS = 0, predictedS = 0;
+    double errorPct = 0;           ///< (predicted - measured) / measured x 100
+    int line = 0;
+};
+struct CpuValidationSummary {
+    std::string kernelClass;
+    int points = 0;
+    double mapePct = 0, biasPct = 0, maxAbsPct = 0;
+    double within10Pct = 0;        ///< share of points within +-10 %
+};
+struct CpuValidationResult {
+    std::vector<CpuValidationRow> rows;
+    std::vector<CpuValidationSummary> byClass;   ///< plus "all bandwidth" and "all flops"
+    std::vector<CpuValidationSummary> byLevel;   ///< bandwidth points by serving level
+};
+
+/// @brief Predicts every bandwidth sample (time of one timed sample = repetitions x one pass) and every
+/// FLOP/s sample (as time for its flop count) and compares with the measurement.
+CpuValidationResult validateCpu(const CpuMachine& machine, const CpuMeasurements& m);
+
+/// @brief Summaries of rows grouped by `key`.
+std::vector<CpuValidationSummary> summarizeCpuRows(const std::vector<CpuValidationRow>& rows, bool byLevel);
+
+/// @brief Compares a CPU platform with public STREAM / Intel MLC figures (datasets/public/ncpp-spr/
+/// spr_stream_mlc.csv): STREAM Copy/Scale/Add/Triad and MLC peak read (100R), write (100W), 2R1W and LLC
+/// bandwidth against the model's all-core out-of-cache (LLC: in-cache) rates, MLC idle latencies against the
+/// levels' latencies. Rows that are not DDR5 systems (HBM) or not understood are skipped. Errors are time
+/// errors: measured rate / predicted rate - 1.
+std::vector<CpuValidationRow> validatePublicStreamMlc(const CpuMachine& machine, const std::string& csvPath);
+
+/// @brief Maps a flops.csv ISA to the engine kind that carries it ("matrix" for AMX, else "vector"/"scalar").
+EngineKind engineKindForIsa(const std::string& isa);
+
+} // namespace rooflab

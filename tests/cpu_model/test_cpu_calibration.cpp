@@ -1,0 +1,161 @@
+// CPU calibration recovers known parameters from synthetic measurements; the committed CPU datasets validate
+// against the committed calibrated platforms within the thresholds measured when they were calibrated.
+#include "calibration/cpu_calibration.hpp"
+#include "io/errors.hpp"
+#include "io/platform_loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+using namespace rooflab;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+    fs::path dir;
+    explicit TempDir(const std::string& name) {
+        dir = fs::temp_directory_path() / name;
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+    }
+    ~TempDir() { fs::remove_all(dir); }
+};
+
+// Truth: 2 cores; L1 32 KiB/core, L2 512 KiB/core, L3 reported 32 MiB but only 4 MiB effective; DRAM.
+struct Truth {
+    // [level][read, write, copy] all-core and one-thread, B/s (all-core reachable with the 2 threads measured)
+    double all[4][3] = {{300e9, 150e9, 250e9}, {160e9, 120e9, 150e9}, {130e9, 120e9, 135e9}, {34e9, 17e9, 30e9}};
+    double one[4][3] = {{150e9, 80e9, 130e9}, {85e9, 70e9, 75e9}, {65e9, 60e9, 70e9}, {17e9, 14e9, 22e9}};
+    double capacity[4] = {32768, 524288, 4194304, 25e9};
+    double latencyNs[4] = {1.3, 4.0, 16.0, 120.0};
+};
+
+void writeDataset(const fs::path& d, const Truth& t) {
+    std::ofstream bw(d / "bandwidth.csv");
+    bw << "kernel,threads,footprint_bytes,bytes_moved,median_s,p10_s,p90_s,runs,bytes_per_s\n";
+    const char* kernels[3] = {"read", "write", "copy"};
+    for (int threads : {1, 2})
+        for (int k = 0; k < 3; ++k)
+            for (double f = 8192; f < 256e6; f *= 1.41421356) {
+                const double fp = std::round(f);
+                // the level a working set lands in, with private L1/L2 growing with the threads
+                int lvl = 3;
+                if (fp <= t.capacity[0] * threads)
+                    lvl = 0;
+                else if (fp <= t.capacity[1] * threads)
+                    lvl = 1;
+                else if (fp <= t.capacity[2])
+                    lvl = 2;
+                const double rate = std::min(threads * t.one[lvl][k], t.all[lvl][k]);
+                const double moved = fp * 1e4; // a timed sample of many passes, like the benchmark (>= 2 ms)
+                bw << kernels[k] << "," << threads << "," << fp << "," << moved << "," << moved / rate << ",0,0,5,"
+                   << rate << "\n";
+            }
+    std::ofstream lat(d / "latency.csv");
+    lat << "footprint_bytes,ns,cycles_estimate,level\n";
+    for (double f = 4096; f < 256e6; f *= 1.189207) {
+        const double fp = std::round(f);
+        const int lvl = fp <= t.capacity[0] ? 0 : fp <= t.capacity[1] ? 1 : fp <= t.capacity[2] ? 2 : 3;
+        lat << fp << "," << t.latencyNs[lvl] << ",0,x\n";
+    }
+    std::ofstream fl(d / "flops.csv");
+    fl << "isa,dtype,threads,median_s,flop,flop_per_s\n"
+       << "avx2_fma,fp32,1,0.01,1,96e9\navx2_fma,fp32,2,0.01,1,96e9\n"
+       << "avx2_fma,fp64,1,0.01,1,48e9\navx2_fma,fp64,2,0.01,1,48e9\nscalar,fp64,1,0.01,1,12e9\n";
+    std::ofstream topo(d / "topology.json");
+    topo << R"({"cores": 2, "pus": 2, "memory_bytes": 25000000000, "caches": [
+      {"level": 1, "size_bytes": 32768, "instances": 2}, {"level": 2, "size_bytes": 524288, "instances": 2},
+      {"level": 3, "size_bytes": 33554432, "instances": 1}]})";
+    std::ofstream prov(d / "provenance.json");
+    prov << R"({"cpu": "Synthetic CPU", "date": "2026-11-27T10:00:00Z", "tool": "synthetic"})";
+}
+
+double rel(double a, double b) { return std::abs(a - b) / b; }
+
+} // namespace
+
+TEST(CpuCalibration, RecoversKnownParameters) {
+    TempDir tmp("rooflab-cpu-calib-test");
+    const Truth t;
+    writeDataset(tmp.dir, t);
+    const CpuMeasurements m = loadCpuMeasurements(tmp.dir.string());
+    ASSERT_EQ(m.caches.size(), 3u);
+    const std::vector<double> caps = effectiveCacheBytes(m);
+    EXPECT_DOUBLE_EQ(caps[0], 32768);
+    EXPECT_DOUBLE_EQ(caps[1], 524288);
+    EXPECT_LT(rel(caps[2], 4194304), 0.12) << caps[2]; // found between the two points around 4 MiB
+
+    const Platform base = io::loadPlatformFile("platforms/dev-vm-epyc-2vcpu.yaml");
+    const CpuCalibrationResult r = calibrateCpu(base, m, "2026-11-27");
+    for (const auto& n : r.notes)
+        std::cout << "note: " << n << "\n";
+    const std::string yaml = io::platformToYaml(r.platform);
+    const Platform p = io::loadPlatformString(yaml, "calibrated.yaml");
+    const CpuMachine mc = cpuMachineFrom(p);
+    ASSERT_EQ(mc.levels.size(), 4u);
+    EXPECT_TRUE(mc.singleThreadFromFile);
+    for (std::size_t l = 0; l < 4; ++l)
+        for (std::size_t k = 0; k < 3; ++k) {
+            EXPECT_LT(rel(mc.levels[l].allCoreBytesPerS[k], t.all[l][k]), 0.01) << l << " " << k;
+            EXPECT_LT(rel(mc.levels[l].oneThreadBytesPerS[k], t.one[l][k]), 0.01) << l << " " << k;
+        }
+    for (std::size_t l = 0; l < 3; ++l)
+        EXPECT_LT(rel(mc.levels[l].latencyS, t.latencyNs[l] * 1e-9), 0.01) << l;
+    EXPECT_EQ(p.sources.at(p.memory[2].capacityBytes.source).kind, SourceKind::Fitted);
+    EXPECT_EQ(p.sources.at(p.memory[0].readBytesPerS.source).kind, SourceKind::Measured);
+    const auto fp32 = static_cast<std::size_t>(DType::fp32);
+    EXPECT_DOUBLE_EQ(mc.engines[0].allCoreFlopPerS[fp32], 96e9);
+    EXPECT_DOUBLE_EQ(mc.engines[0].oneThreadFlopPerS[fp32], 96e9);
+    // The model reproduces its own synthetic data (away from the fitted L3 boundary).
+    const CpuValidationResult v = validateCpu(mc, m);
+    for (const auto& s : v.byClass) {
+        if (s.kernelClass == "all bandwidth") {
+            EXPECT_LT(s.mapePct, 3.0);
+        }
+    }
+}
+
+TEST(CpuCalibration, BadDatasetIsInputError) {
+    TempDir tmp("rooflab-cpu-calib-bad");
+    std::ofstream(tmp.dir / "bandwidth.csv") << "kernel,threads,footprint_bytes,bytes_moved,median_s,bytes_per_s\n"
+                                             << "triadd,1,4096,4096,0.001,4096000\n";
+    EXPECT_THROW(loadCpuMeasurements(tmp.dir.string()), InputError);
+    EXPECT_THROW(loadCpuMeasurements((tmp.dir / "missing").string()), InputError);
+}
+
+// Accuracy regression: thresholds are the MAPEs measured when the platforms were calibrated (2026-11-27: bandwidth
+// 13.8 % dev VM, 16.7 % Xeon; FLOP/s 0.66 % and 0.29 %), plus a small margin. The bandwidth MAPEs are above the
+// 10 % target: see the commit message.
+struct Threshold {
+    const char* platform;
+    const char* dataset;
+    double bandwidthMape, flopsMape;
+};
+
+TEST(CpuCalibration, CommittedDatasetsValidate) {
+    const Threshold th[] = {
+        {"platforms/dev-vm-epyc-2vcpu.yaml", "datasets/cpu/dev-vm-epyc-2vcpu", 15.0, 2.0},
+        {"platforms/xeon-amx-16vcpu.yaml", "datasets/cpu/xeon-amx-16vcpu", 18.0, 2.0},
+    };
+    for (const auto& t : th) {
+        const CpuMachine mc = cpuMachineFrom(io::loadPlatformFile(t.platform));
+        const CpuValidationResult v = validateCpu(mc, loadCpuMeasurements(t.dataset));
+        bool sawBw = false, sawFl = false;
+        for (const auto& s : v.byClass) {
+            if (s.kernelClass == "all bandwidth") {
+                sawBw = true;
+                EXPECT_LE(s.mapePct, t.bandwidthMape) << t.platform;
+            }
+            if (s.kernelClass == "all flops") {
+                sawFl = true;
+                EXPECT_LE(s.mapePct, t.flopsMape) << t.platform;
+            }
+        }
+        EXPECT_TRUE(sawBw && sawFl) << t.platform;
+    }
+}

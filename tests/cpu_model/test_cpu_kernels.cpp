@@ -1,0 +1,178 @@
+// CPU-kernel model: hand-computed STREAM bytes and times, level selection, thread scaling, softmax passes,
+// GEMM roofs, on a synthetic platform whose numbers are easy to check by hand.
+#include "analysis/cpu_kernels.hpp"
+#include "io/errors.hpp"
+#include "io/platform_loader.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace rooflab;
+
+namespace {
+
+// 4 cores; L1 32 KiB/core 100 GB/s per core; L2 1 MiB/core 200 GB/s total; L3 8 MiB 100 GB/s; DRAM 20 GB/s read,
+// 10 GB/s write, 16 GB/s copy. Single thread: DRAM read 10, write 5, copy 8 GB/s; vector fp32 50 GFLOP/s.
+const char* kSynthetic = R"(version: 1
+name: synth-cpu
+vendor: Test
+kind: cpu
+sources:
+  m: {kind: measured, tool: "synthetic", date: "2026-11-27", card: "synthetic"}
+  single-thread-rates: {kind: measured, tool: "synthetic", date: "2026-11-27", card: "synthetic", note: "single thread: dram.read=10e9 dram.write=5e9 dram.copy=8e9 l3.read=40e9 l3.write=40e9 l3.copy=40e9 vector.fp32=50e9"}
+devices_per_node: "1 @m"
+compute:
+  - name: "SIMD"
+    kind: vector
+    units: "4 @m"
+    clock: "2 GHz @m"
+    peak:
+      fp32: "200 GFLOP/s @m"
+  - name: "tiles"
+    kind: matrix
+    units: "4 @m"
+    clock: "2 GHz @m"
+    peak:
+      bf16: "4 TFLOP/s @m"
+memory:
+  - {name: L1, kind: l1, per_unit: true, capacity: "32 KiB @m", read: "100 GB/s @m"}
+  - {name: L2, kind: l2, per_unit: true, capacity: "1 MiB @m", read: "200 GB/s @m"}
+  - {name: L3, kind: l3, capacity: "8 MiB @m", read: "100 GB/s @m"}
+  - {name: DRAM, kind: dram, capacity: "64 GiB @m", read: "20 GB/s @m", write: "10 GB/s @m", copy: "16 GB/s @m"}
+power:
+  tdp: "100 W @m"
+efficiency:
+  kernel_overhead: "0 s @m"
+)";
+
+CpuMachine synth() { return cpuMachineFrom(io::loadPlatformString(kSynthetic, "synth.yaml")); }
+
+double timeOf(const CpuMachine& m, CpuOp op, double n, double threads, DType t = DType::fp32) {
+    CpuKernelRequest r;
+    r.op = op;
+    r.elements = n;
+    r.threads = threads;
+    r.dtype = t;
+    const CpuKernelResult res = evalCpuKernel(m, r);
+    EXPECT_TRUE(res.ok) << res.failReason;
+    return res.timeS;
+}
+
+} // namespace
+
+TEST(CpuKernels, MachineFromPlatform) {
+    const CpuMachine m = synth();
+    ASSERT_EQ(m.levels.size(), 4u);
+    EXPECT_DOUBLE_EQ(m.units, 4);
+    EXPECT_TRUE(m.singleThreadFromFile);
+    EXPECT_DOUBLE_EQ(m.levels[0].allCoreBytesPerS[0], 400e9); // l1 read is per core: x 4 cores
+    EXPECT_DOUBLE_EQ(m.levels[0].oneThreadBytesPerS[0], 100e9);
+    EXPECT_DOUBLE_EQ(m.levels[1].oneThreadBytesPerS[0], 50e9); // default: all-core / units
+    EXPECT_DOUBLE_EQ(m.levels[3].oneThreadBytesPerS[1], 5e9);
+    EXPECT_DOUBLE_EQ(m.engines[0].oneThreadFlopPerS[static_cast<std::size_t>(DType::fp32)], 50e9);
+}
+
+TEST(CpuKernels, StreamBytesAndTimesByHand) {
+    const CpuMachine m = synth();
+    const double n = 100e6; // fp32: 400 MB per array, DRAM
+    CpuKernelRequest r;
+    r.op = CpuOp::Triad;
+    r.elements = n;
+    r.threads = 4;
+    const CpuKernelResult t = evalCpuKernel(m, r);
+    EXPECT_DOUBLE_EQ(t.bytes, 3 * 4 * n);
+    EXPECT_DOUBLE_EQ(t.flops, 2 * n);
+    EXPECT_EQ(t.levelName, "DRAM");
+    // Triad writes 1/3 of its bytes: time per byte 1/20 + (2/3)(1/16 - 1/20) ns/B at 4 threads.
+    const double perByte = 1 / 20e9 + (2.0 / 3.0) * (1 / 16e9 - 1 / 20e9);
+    EXPECT_NEAR(t.timeS, 12 * n * perByte, 1e-12);
+    EXPECT_NEAR(timeOf(m, CpuOp::Copy, n, 4), 8 * n / 16e9, 1e-12);
+    EXPECT_NEAR(timeOf(m, CpuOp::Scale, n, 4), 8 * n / 16e9, 1e-12);
+    EXPECT_NEAR(timeOf(m, CpuOp::Read, n, 4), 4 * n / 20e9, 1e-12);
+    EXPECT_NEAR(timeOf(m, CpuOp::Write, n, 4), 4 * n / 10e9, 1e-12);
+    EXPECT_NEAR(timeOf(m, CpuOp::Add, n, 4, DType::fp64), 24 * n * perByte, 1e-12);
+}
+
+TEST(CpuKernels, ThreadScalingSaturates) {
+    const CpuMachine m = synth();
+    const double n = 100e6;
+    EXPECT_NEAR(timeOf(m, CpuOp::Read, n, 1), 4 * n / 10e9, 1e-12);  // one thread: 10 GB/s
+    EXPECT_NEAR(timeOf(m, CpuOp::Read, n, 2), 4 * n / 20e9, 1e-12);  // 2 x 10 = the 20 GB/s roof
+    EXPECT_NEAR(timeOf(m, CpuOp::Read, n, 4), 4 * n / 20e9, 1e-12);  // saturated
+    EXPECT_NEAR(timeOf(m, CpuOp::Write, n, 1), 4 * n / 5e9, 1e-12);
+    EXPECT_NEAR(timeOf(m, CpuOp::Write, n, 3), 4 * n / 10e9, 1e-12);
+}
+
+TEST(CpuKernels, LevelSelectionByWorkingSet) {
+    const CpuMachine m = synth();
+    // One thread: 32 KiB of L1, 1 MiB of L2, 8 MiB of L3.
+    EXPECT_EQ(servingLevel(m, 16 * 1024, 1), 0u);
+    EXPECT_EQ(servingLevel(m, 32 * 1024, 1), 0u);
+    EXPECT_EQ(servingLevel(m, 33 * 1024, 1), 1u);
+    EXPECT_EQ(servingLevel(m, 1 << 20, 1), 1u);
+    EXPECT_EQ(servingLevel(m, 2 << 20, 1), 2u);
+    EXPECT_EQ(servingLevel(m, 9 << 20, 1), 3u);
+    // Four threads bring four private L1s and L2s; the shared L3 does not grow.
+    EXPECT_EQ(servingLevel(m, 100 * 1024, 4), 0u);
+    EXPECT_EQ(servingLevel(m, 3 << 20, 4), 1u);
+    EXPECT_EQ(servingLevel(m, 6 << 20, 4), 2u);
+    EXPECT_EQ(servingLevel(m, 9 << 20, 4), 3u);
+    // Triad of 2048 fp32 elements: 24 KiB, L1 at 100 GB/s per core.
+    EXPECT_NEAR(timeOf(m, CpuOp::Triad, 2048, 1), 24576 / 100e9, 1e-15);
+}
+
+TEST(CpuKernels, TwoPassSoftmaxFasterOutOfCacheNotInCache) {
+    const CpuMachine m = synth();
+    for (double threads : {1.0, 4.0}) {
+        const double big = 200e6, small = 2048; // 800 MB vs 8 KiB
+        const double t3 = timeOf(m, CpuOp::Softmax3Pass, big, threads), t2 = timeOf(m, CpuOp::Softmax2Pass, big, threads);
+        EXPECT_LT(t2, t3) << threads;
+        // Out of cache the passes decide: 4 vs 3 array traffics (3 reads + 1 write vs 2 reads + 1 write)
+        EXPECT_GT(t3 / t2, 1.1) << threads;
+        const double s3 = timeOf(m, CpuOp::Softmax3Pass, small, threads), s2 = timeOf(m, CpuOp::Softmax2Pass, small, threads);
+        EXPECT_GE(s2, s3) << threads; // in cache it is exp-bound and the 2-pass version does more arithmetic
+    }
+}
+
+TEST(CpuKernels, GemmUsesMatrixEngineAndBlocking) {
+    const CpuMachine m = synth();
+    CpuKernelRequest r;
+    r.op = CpuOp::Gemm;
+    r.m = r.n = r.k = 4096;
+    r.dtype = DType::bf16;
+    r.threads = 4;
+    const CpuKernelResult g = evalCpuKernel(m, r);
+    ASSERT_TRUE(g.ok);
+    EXPECT_EQ(g.engine, "tiles");
+    EXPECT_DOUBLE_EQ(g.flops, 2.0 * 4096 * 4096 * 4096);
+    // compute roof: 4 TFLOP/s x default CPU GEMM fraction 0.7
+    EXPECT_GE(g.timeS, g.flops / (4e12 * 0.7) * 0.999);
+    r.dtype = DType::fp32;
+    const CpuKernelResult s = evalCpuKernel(m, r);
+    EXPECT_EQ(s.engine, "SIMD");
+    EXPECT_NEAR(s.timeS, s.flops / (200e9 * 0.7), s.timeS * 1e-9);
+    r.dtype = DType::fp64; // no path
+    EXPECT_FALSE(evalCpuKernel(m, r).ok);
+    // Skinny GEMM (m = 1) out of cache is memory-bound.
+    r.dtype = DType::fp32;
+    r.m = 1;
+    r.n = r.k = 8192;
+    const CpuKernelResult v = evalCpuKernel(m, r);
+    EXPECT_NE(v.bound.find("bandwidth"), std::string::npos) << v.bound;
+}
+
+TEST(CpuKernels, BadSingleThreadRecordIsInputError) {
+    std::string text = kSynthetic;
+    const auto pos = text.find("dram.read=10e9");
+    text.replace(pos, 14, "dram.read=abc");
+    EXPECT_THROW(cpuMachineFrom(io::loadPlatformString(text, "bad.yaml")), InputError);
+    EXPECT_THROW(parseCpuOp("triadd"), InputError);
+}
+
+TEST(CpuKernels, ShippedCpuPlatformsEvaluate) {
+    for (const char* name : {"platforms/xeon-amx-16vcpu.yaml", "platforms/dev-vm-epyc-2vcpu.yaml",
+                             "platforms/xeon-8480p-2s.yaml"}) {
+        const CpuMachine m = cpuMachineFrom(io::loadPlatformFile(name));
+        for (int op = 0; op <= static_cast<int>(CpuOp::Reduction); ++op)
+            EXPECT_GT(timeOf(m, static_cast<CpuOp>(op), 1e6, 0), 0) << name;
+    }
+}
