@@ -1,0 +1,152 @@
+// rooflab sweep: grids of platforms x models x stacks x phase x batch x prompt/context x TP/PP/EP x datatypes,
+// evaluated on all cores, to CSV or JSONL.
+#include "analysis/sweep.hpp"
+#include "io/errors.hpp"
+#include "registry.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+namespace rooflab::cli {
+namespace {
+
+struct SweepOptions {
+    SweepGridText grid;
+    std::string gridFile, out = "-", format;
+    int threads = 0;
+    int64_t chunkPoints = 4096;
+    bool noProgress = false, count = false, quiet = false;
+};
+SweepOptions g_sweep;
+
+struct FileCloser {
+    void operator()(std::FILE* f) const {
+        if (f && f != stdout)
+            std::fclose(f);
+    }
+};
+
+void runSweepCommand(const SweepOptions& o) {
+    SweepGridText grid;
+    if (!o.gridFile.empty())
+        grid = loadSweepGridFile(o.gridFile);
+    overlaySweepGrid(grid, o.grid);
+    const SweepSpace sp = buildSweepSpace(grid);
+    if (o.count) {
+        std::cout << sp.size() << "\n";
+        return;
+    }
+    SweepRunOptions ro;
+    std::string format = o.format;
+    if (format.empty())
+        format = o.out.size() > 6 && (o.out.ends_with(".jsonl") || o.out.ends_with(".json")) ? "jsonl" : "csv";
+    if (format == "csv")
+        ro.format = SweepFormat::Csv;
+    else if (format == "jsonl")
+        ro.format = SweepFormat::Jsonl;
+    else
+        throw InputError("", 0, "--format", "'" + format + "' is not one of csv, jsonl");
+    if (o.threads < 0)
+        throw InputError("", 0, "--threads", "must be 0 (all cores) or more");
+    if (o.chunkPoints < 1)
+        throw InputError("", 0, "--chunk-points", "must be at least 1");
+    ro.threads = static_cast<unsigned>(o.threads);
+    ro.chunkPoints = static_cast<uint64_t>(o.chunkPoints);
+
+    std::unique_ptr<std::FILE, FileCloser> file;
+    std::FILE* fp = stdout;
+    const std::string tmp = o.out + ".tmp";
+    if (o.out != "-") {
+        file.reset(std::fopen(tmp.c_str(), "wb"));
+        if (!file)
+            throw InputError(o.out, 0, "--out", "cannot write the sweep file");
+        fp = file.get();
+    }
+    static char s_buffer[1 << 20];
+    std::setvbuf(fp, s_buffer, _IOFBF, sizeof s_buffer);
+
+    const bool bar = !o.noProgress && !o.quiet && isatty(fileno(stderr)) != 0;
+    auto last = std::chrono::steady_clock::now();
+    const auto start = last;
+    auto progress = [&](uint64_t done, uint64_t total) {
+        const auto now = std::chrono::steady_clock::now();
+        if (done < total && now - last < std::chrono::milliseconds(100))
+            return;
+        last = now;
+        const double frac = total ? double(done) / double(total) : 1.0;
+        const int width = 40;
+        const int filled = static_cast<int>(frac * width);
+        const double el = std::chrono::duration<double>(now - start).count();
+        std::fprintf(stderr, "\r[%.*s%*s] %5.1f%%  %llu/%llu points  %.1fs", filled,
+                     "########################################", width - filled, "", frac * 100,
+                     static_cast<unsigned long long>(done), static_cast<unsigned long long>(total), el);
+        if (done >= total)
+            std::fputc('\n', stderr);
+        std::fflush(stderr);
+    };
+    const SweepStats st = runSweep(
+        sp, ro,
+        [&](std::string_view text) {
+            if (std::fwrite(text.data(), 1, text.size(), fp) != text.size())
+                throw InputError(o.out, 0, "--out", "write failed");
+        },
+        bar ? std::function<void(uint64_t, uint64_t)>(progress) : std::function<void(uint64_t, uint64_t)>());
+    if (std::fflush(fp) != 0)
+        throw InputError(o.out, 0, "--out", "write failed");
+    if (file) {
+        file.reset();
+        if (std::rename(tmp.c_str(), o.out.c_str()) != 0)
+            throw InputError(o.out, 0, "--out", "cannot rename the finished sweep file into place");
+    }
+    if (!o.quiet)
+        std::fprintf(stderr, "rooflab sweep: %llu points (%llu accepted by the engine) in %.2f s, %.0f points/s%s%s\n",
+                     static_cast<unsigned long long>(st.points), static_cast<unsigned long long>(st.ok), st.wallS,
+                     st.wallS > 0 ? double(st.points) / st.wallS : 0.0, o.out == "-" ? "" : " -> ",
+                     o.out == "-" ? "" : o.out.c_str());
+}
+
+void addSweep(CLI::App& root, int&) {
+    SweepOptions& o = g_sweep;
+    CLI::App* c = root.add_subcommand(
+        "sweep", "Evaluate a grid (platforms x models x phase x batch x prompt/context x TP/PP/EP x datatypes) on all "
+                 "cores, to CSV or JSONL");
+    c->footer("Lists: 1,2,4  ranges: 1:256:x2 (geometric), 128:1024:+128 (arithmetic); names comma-separated.\n"
+              "A YAML grid file (--grid) takes the same keys (platform, model, stack, phase, batch, prompt, context,\n"
+              "output, tp, pp, ep, weights, kv, act, chunk) as text or sequences; options override it.\n"
+              "Columns: platform,model,stack,phase,batch,prompt,context,output,tp,pp,ep,weights,kv,act,ok,devices,\n"
+              "latency_s,tokens_per_s,bound,memory_bytes,fits,energy_j,energy_per_token_j,ttft_s,tpot_s\n"
+              "(request phase: latency_s is end-to-end, energy_j per request batch).");
+    SweepGridText& g = o.grid;
+    c->add_option("--grid", o.gridFile, "YAML grid file");
+    c->add_option("--platform", g.platform, "platforms (default h100-sxm5-80gb)");
+    c->add_option("--model", g.model, "models (default llama-3.1-8b)");
+    c->add_option("--stack", g.stack, "stack profiles (default pytorch-eager)");
+    c->add_option("--phase", g.phase, "prefill, decode, chunked, request (default decode)");
+    c->add_option("--batch", g.batch, "batch sizes (default 1)");
+    c->add_option("--prompt", g.prompt, "prompt tokens (default 512)");
+    c->add_option("--context", g.context, "decode context tokens (default 1024)");
+    c->add_option("--output", g.output, "generated tokens, request phase (default 128)");
+    c->add_option("--chunk", g.chunk, "chunked phase: prefill tokens per step (default 512)");
+    c->add_option("--tp", g.tp, "tensor parallelism (default 1)");
+    c->add_option("--pp", g.pp, "pipeline parallelism (default 1)");
+    c->add_option("--ep", g.ep, "expert parallelism (default 1)");
+    c->add_option("--weights", g.weights, "weight datatypes (default bf16)");
+    c->add_option("--kv", g.kv, "KV-cache datatypes (default bf16)");
+    c->add_option("--act", g.act, "activation datatypes (default bf16)");
+    c->add_option("-o,--out", o.out, "output file, '-' for stdout")->capture_default_str();
+    c->add_option("--format", o.format, "csv or jsonl (default: from --out's suffix, else csv)");
+    c->add_option("-j,--threads", o.threads, "threads (0: all cores)")->capture_default_str();
+    c->add_option("--chunk-points", o.chunkPoints, "points per work item")->capture_default_str();
+    c->add_flag("--no-progress", o.noProgress, "no progress bar (it shows only when stderr is a terminal)");
+    c->add_flag("--count", o.count, "print the number of points and exit");
+    c->add_flag("-q,--quiet", o.quiet, "no summary line on stderr");
+    c->callback([]() { runSweepCommand(g_sweep); });
+}
+
+} // namespace
+ROOFLAB_REGISTER_COMMAND("sweep", addSweep);
+} // namespace rooflab::cli

@@ -1,0 +1,672 @@
+#include "analysis/sweep.hpp"
+
+#include "io/data_paths.hpp"
+#include "io/errors.hpp"
+#include "io/model_loader.hpp"
+#include "io/platform_loader.hpp"
+#include "io/stack_loader.hpp"
+#include "io/yaml_util.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace rooflab {
+
+std::string_view sweepPhaseName(SweepPhase p) {
+    switch (p) {
+    case SweepPhase::Prefill: return "prefill";
+    case SweepPhase::Decode: return "decode";
+    case SweepPhase::Chunked: return "chunked";
+    case SweepPhase::Request: return "request";
+    }
+    return "?";
+}
+
+bool parseSweepPhase(std::string_view s, SweepPhase& out) {
+    for (SweepPhase p : {SweepPhase::Prefill, SweepPhase::Decode, SweepPhase::Chunked, SweepPhase::Request})
+        if (s == sweepPhaseName(p)) {
+            out = p;
+            return true;
+        }
+    return false;
+}
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
+    return s;
+}
+
+bool parseInt(std::string_view s, int64_t& v) {
+    s = trim(s);
+    if (s.empty())
+        return false;
+    const char* e = s.data() + s.size();
+    auto [p, ec] = std::from_chars(s.data(), e, v);
+    return ec == std::errc() && p == e;
+}
+
+} // namespace
+
+std::vector<int64_t> parseIntList(std::string_view text, const std::string& key, int64_t minValue, int64_t maxValue,
+                                  const std::string& file, int line, std::size_t maxValues) {
+    std::vector<int64_t> out;
+    auto fail = [&](const std::string& msg) { throw InputError(file, line, key, msg); };
+    auto check = [&](int64_t v, std::string_view item) {
+        if (v < minValue || v > maxValue)
+            fail("value " + std::to_string(v) + " in '" + std::string(item) + "' is out of range [" +
+                 std::to_string(minValue) + ", " + std::to_string(maxValue) + "]");
+    };
+    if (trim(text).empty())
+        fail("empty list");
+    std::size_t pos = 0;
+    while (pos <= text.size()) {
+        const std::size_t comma = text.find(',', pos);
+        const std::string_view item = trim(text.substr(pos, comma == std::string_view::npos ? std::string_view::npos
+                                                                                          : comma - pos));
+        pos = comma == std::string_view::npos ? text.size() + 1 : comma + 1;
+        if (item.empty())
+            fail("empty item in '" + std::string(text) + "'");
+        const std::size_t c1 = item.find(':');
+        if (c1 == std::string_view::npos) {
+            int64_t v = 0;
+            if (!parseInt(item, v))
+                fail("'" + std::string(item) + "' is not a whole number (lists: 1,2,4; ranges: 1:256:x2 or 128:1024:+128)");
+            check(v, item);
+            out.push_back(v);
+        } else {
+            const std::size_t c2 = item.find(':', c1 + 1);
+            int64_t lo = 0, hi = 0;
+            const std::string_view stepText = c2 == std::string_view::npos ? std::string_view("+1") : trim(item.substr(c2 + 1));
+            if (!parseInt(item.substr(0, c1), lo) ||
+                !parseInt(item.substr(c1 + 1, c2 == std::string_view::npos ? std::string_view::npos : c2 - c1 - 1), hi))
+                fail("'" + std::string(item) + "': a range is LO:HI:STEP with whole numbers (1:256:x2, 128:1024:+128)");
+            check(lo, item);
+            check(hi, item);
+            if (hi < lo)
+                fail("'" + std::string(item) + "': the range ends before it starts");
+            const bool geometric = !stepText.empty() && (stepText.front() == 'x' || stepText.front() == '*');
+            int64_t step = 0;
+            std::string_view st = stepText;
+            if (!st.empty() && (st.front() == 'x' || st.front() == '*' || st.front() == '+'))
+                st.remove_prefix(1);
+            if (!parseInt(st, step) || step < (geometric ? 2 : 1))
+                fail("'" + std::string(item) + "': step '" + std::string(stepText) +
+                     (geometric ? "' must be a factor of at least x2" : "' must be a whole number of at least 1"));
+            for (int64_t v = lo; v <= hi;) {
+                out.push_back(v);
+                if (out.size() > maxValues)
+                    fail("more than " + std::to_string(maxValues) + " values");
+                if (geometric) {
+                    if (v > hi / step)
+                        break;
+                    v *= step;
+                } else {
+                    if (v > hi - step)
+                        break;
+                    v += step;
+                }
+            }
+        }
+        if (out.size() > maxValues)
+            fail("more than " + std::to_string(maxValues) + " values");
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+uint64_t SweepSpace::size() const {
+    const std::size_t dims[] = {platforms.size(), models.size(), stacks.size(), phases.size(), batch.size(),
+                                prompt.size(), context.size(), output.size(), tp.size(), pp.size(), ep.size(),
+                                weights.size(), kv.size(), act.size()};
+    uint64_t n = 1;
+    for (std::size_t d : dims) {
+        if (d == 0)
+            return 0;
+        if (n > std::numeric_limits<uint64_t>::max() / d)
+            return std::numeric_limits<uint64_t>::max();
+        n *= d;
+    }
+    return n;
+}
+
+SweepCoord decodeSweepIndex(const SweepSpace& sp, uint64_t index) {
+    SweepCoord c;
+    auto take = [&](std::size_t& slot, std::size_t n) {
+        slot = static_cast<std::size_t>(index % n);
+        index /= n;
+    };
+    // Fastest-varying last.
+    take(c.act, sp.act.size());
+    take(c.kv, sp.kv.size());
+    take(c.weights, sp.weights.size());
+    take(c.ep, sp.ep.size());
+    take(c.pp, sp.pp.size());
+    take(c.tp, sp.tp.size());
+    take(c.output, sp.output.size());
+    take(c.context, sp.context.size());
+    take(c.prompt, sp.prompt.size());
+    take(c.batch, sp.batch.size());
+    take(c.phase, sp.phases.size());
+    take(c.stack, sp.stacks.size());
+    take(c.model, sp.models.size());
+    take(c.platform, sp.platforms.size());
+    return c;
+}
+
+Scenario sweepScenario(const SweepSpace& sp, const SweepCoord& c) {
+    Scenario s;
+    switch (sp.phases[c.phase]) {
+    case SweepPhase::Prefill:
+    case SweepPhase::Request: s.phase = Phase::Prefill; break;
+    case SweepPhase::Decode: s.phase = Phase::Decode; break;
+    case SweepPhase::Chunked: s.phase = Phase::Chunked; break;
+    }
+    s.batch = sp.batch[c.batch];
+    s.prompt = sp.prompt[c.prompt];
+    s.context = sp.context[c.context];
+    s.outputTokens = sp.output[c.output];
+    s.chunk = sp.chunk;
+    s.tp = sp.tp[c.tp];
+    s.pp = sp.pp[c.pp];
+    s.ep = sp.ep[c.ep];
+    s.weights = sp.weights[c.weights];
+    s.kv = sp.kv[c.kv];
+    s.act = sp.act[c.act];
+    return s;
+}
+
+SweepResult evaluateSweepPoint(const SweepSpace& sp, const SweepCoord& c) {
+    SweepResult r;
+    const Scenario s = sweepScenario(sp, c);
+    const PlatformModel& pm = sp.platforms[c.platform].value;
+    const LlmArch& arch = sp.models[c.model].value;
+    const StackProfile& stack = sp.stacks[c.stack].value;
+    if (sp.phases[c.phase] == SweepPhase::Request) {
+        const RequestPrediction q = predictRequest(pm, arch, stack, s);
+        if (!q.prefill.ok)
+            return r;
+        r.ok = true;
+        r.fits = q.prefill.memory.fits && q.decodeFirst.memory.fits;
+        r.bound = q.decodeFirst.bound;
+        r.devices = q.prefill.devices;
+        r.latencyS = q.e2eS;
+        r.tokensPerS = q.tokensPerS;
+        r.memoryBytes = std::max(q.prefill.memory.totalBytes, q.decodeFirst.memory.totalBytes);
+        r.energyPerTokenJ = q.energyPerTokenJ;
+        r.energyJ = q.energyPerTokenJ * double(s.batch) * double(s.outputTokens) * double(s.dp);
+        r.ttftS = q.ttftS;
+        r.tpotS = q.tpotS;
+        return r;
+    }
+    const Prediction p = predictStep(pm, arch, stack, s, false);
+    if (!p.ok)
+        return r;
+    r.ok = true;
+    r.fits = p.memory.fits;
+    r.bound = p.bound;
+    r.devices = p.devices;
+    r.latencyS = p.latencyS;
+    r.tokensPerS = p.tokensPerS;
+    r.memoryBytes = p.memory.totalBytes;
+    r.energyJ = p.energyJ;
+    r.energyPerTokenJ = p.tokens > 0 ? p.energyJ / p.tokens : 0;
+    return r;
+}
+
+std::string sweepCsvHeader() {
+    return "platform,model,stack,phase,batch,prompt,context,output,tp,pp,ep,weights,kv,act,ok,devices,latency_s,"
+           "tokens_per_s,bound,memory_bytes,fits,energy_j,energy_per_token_j,ttft_s,tpot_s\n";
+}
+
+namespace {
+
+inline void put(std::string& out, std::string_view s) { out.append(s.data(), s.size()); }
+
+inline void putInt(std::string& out, int64_t v) {
+    char b[24];
+    auto [p, ec] = std::to_chars(b, b + sizeof b, v);
+    out.append(b, static_cast<std::size_t>(p - b));
+}
+
+inline void putDouble(std::string& out, double v) {
+    if (!(v == v) || v == std::numeric_limits<double>::infinity() || v == -std::numeric_limits<double>::infinity()) {
+        out += "0";
+        return;
+    }
+    char b[32];
+    auto [p, ec] = std::to_chars(b, b + sizeof b, v);
+    out.append(b, static_cast<std::size_t>(p - b));
+}
+
+/// Names are user-controlled (file stems, preset names): quote for CSV / escape for JSON only when needed.
+void putCsvText(std::string& out, std::string_view s) {
+    if (s.find_first_of(",\"\n\r") == std::string_view::npos) {
+        put(out, s);
+        return;
+    }
+    out += '"';
+    for (char ch : s) {
+        if (ch == '"')
+            out += '"';
+        out += ch;
+    }
+    out += '"';
+}
+
+void putJsonText(std::string& out, std::string_view s) {
+    out += '"';
+    for (char ch : s) {
+        const auto u = static_cast<unsigned char>(ch);
+        if (ch == '"' || ch == '\\') {
+            out += '\\';
+            out += ch;
+        } else if (u < 0x20) {
+            char b[8];
+            std::snprintf(b, sizeof b, "\\u%04x", unsigned(u));
+            out += b;
+        } else {
+            out += ch;
+        }
+    }
+    out += '"';
+}
+
+} // namespace
+
+void appendSweepRecord(std::string& out, SweepFormat f, const SweepSpace& sp, const SweepCoord& c,
+                       const SweepResult& r) {
+    const std::string_view phase = sweepPhaseName(sp.phases[c.phase]);
+    if (f == SweepFormat::Csv) {
+        putCsvText(out, sp.platforms[c.platform].name);
+        out += ',';
+        putCsvText(out, sp.models[c.model].name);
+        out += ',';
+        putCsvText(out, sp.stacks[c.stack].name);
+        out += ',';
+        put(out, phase);
+        const int64_t ints[] = {sp.batch[c.batch], sp.prompt[c.prompt], sp.context[c.context], sp.output[c.output],
+                                sp.tp[c.tp],       sp.pp[c.pp],         sp.ep[c.ep]};
+        for (int64_t v : ints) {
+            out += ',';
+            putInt(out, v);
+        }
+        out += ',';
+        put(out, dtypeName(sp.weights[c.weights]));
+        out += ',';
+        put(out, dtypeName(sp.kv[c.kv]));
+        out += ',';
+        put(out, dtypeName(sp.act[c.act]));
+        out += r.ok ? ",true," : ",false,";
+        putInt(out, r.devices);
+        out += ',';
+        putDouble(out, r.latencyS);
+        out += ',';
+        putDouble(out, r.tokensPerS);
+        out += ',';
+        if (r.ok)
+            put(out, boundName(r.bound));
+        out += ',';
+        putDouble(out, r.memoryBytes);
+        out += r.fits ? ",true," : ",false,";
+        putDouble(out, r.energyJ);
+        out += ',';
+        putDouble(out, r.energyPerTokenJ);
+        out += ',';
+        putDouble(out, r.ttftS);
+        out += ',';
+        putDouble(out, r.tpotS);
+        out += '\n';
+        return;
+    }
+    out += "{\"platform\":";
+    putJsonText(out, sp.platforms[c.platform].name);
+    out += ",\"model\":";
+    putJsonText(out, sp.models[c.model].name);
+    out += ",\"stack\":";
+    putJsonText(out, sp.stacks[c.stack].name);
+    out += ",\"phase\":\"";
+    put(out, phase);
+    out += '"';
+    const std::pair<const char*, int64_t> ints[] = {
+        {",\"batch\":", sp.batch[c.batch]}, {",\"prompt\":", sp.prompt[c.prompt]},
+        {",\"context\":", sp.context[c.context]}, {",\"output\":", sp.output[c.output]},
+        {",\"tp\":", sp.tp[c.tp]}, {",\"pp\":", sp.pp[c.pp]}, {",\"ep\":", sp.ep[c.ep]}};
+    for (const auto& [k, v] : ints) {
+        out += k;
+        putInt(out, v);
+    }
+    out += ",\"weights\":\"";
+    put(out, dtypeName(sp.weights[c.weights]));
+    out += "\",\"kv\":\"";
+    put(out, dtypeName(sp.kv[c.kv]));
+    out += "\",\"act\":\"";
+    put(out, dtypeName(sp.act[c.act]));
+    out += r.ok ? "\",\"ok\":true" : "\",\"ok\":false";
+    if (r.ok) {
+        out += ",\"devices\":";
+        putInt(out, r.devices);
+        out += ",\"latency_s\":";
+        putDouble(out, r.latencyS);
+        out += ",\"tokens_per_s\":";
+        putDouble(out, r.tokensPerS);
+        out += ",\"bound\":\"";
+        put(out, boundName(r.bound));
+        out += "\",\"memory_bytes\":";
+        putDouble(out, r.memoryBytes);
+        out += r.fits ? ",\"fits\":true" : ",\"fits\":false";
+        out += ",\"energy_j\":";
+        putDouble(out, r.energyJ);
+        out += ",\"energy_per_token_j\":";
+        putDouble(out, r.energyPerTokenJ);
+        if (sp.phases[c.phase] == SweepPhase::Request) {
+            out += ",\"ttft_s\":";
+            putDouble(out, r.ttftS);
+            out += ",\"tpot_s\":";
+            putDouble(out, r.tpotS);
+        }
+    }
+    out += "}\n";
+}
+
+uint64_t evaluateSweepChunk(const SweepSpace& sp, SweepFormat f, uint64_t begin, uint64_t end, std::string& out) {
+    uint64_t ok = 0;
+    for (uint64_t i = begin; i < end; ++i) {
+        const SweepCoord c = decodeSweepIndex(sp, i);
+        const SweepResult r = evaluateSweepPoint(sp, c);
+        ok += r.ok ? 1 : 0;
+        appendSweepRecord(out, f, sp, c, r);
+    }
+    return ok;
+}
+
+SweepStats runSweep(const SweepSpace& sp, const SweepRunOptions& opt, const std::function<void(std::string_view)>& sink,
+                    const std::function<void(uint64_t, uint64_t)>& progress) {
+    const auto t0 = std::chrono::steady_clock::now();
+    SweepStats stats;
+    const uint64_t total = sp.size();
+    stats.points = total;
+    if (opt.format == SweepFormat::Csv && opt.header)
+        sink(sweepCsvHeader());
+    if (total == 0)
+        return stats;
+    const uint64_t chunk = std::max<uint64_t>(1, opt.chunkPoints);
+    const uint64_t nChunks = (total + chunk - 1) / chunk;
+    unsigned threads = opt.threads ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
+    threads = static_cast<unsigned>(std::min<uint64_t>(threads, nChunks));
+
+    std::atomic<uint64_t> next{0};
+    std::atomic<uint64_t> okCount{0};
+    std::mutex mu;
+    std::condition_variable cv;
+    uint64_t nextToWrite = 0;
+    std::map<uint64_t, std::string> pending;  // finished chunks waiting for their turn
+    std::exception_ptr error;
+    bool stop = false;
+    // A worker may run at most this many chunks ahead of the writer, which bounds memory.
+    const uint64_t window = uint64_t(threads) * 4;
+
+    auto worker = [&] {
+        std::string buf;
+        for (;;) {
+            const uint64_t ci = next.fetch_add(1);
+            if (ci >= nChunks)
+                return;
+            {
+                std::unique_lock lock(mu);
+                cv.wait(lock, [&] { return stop || ci < nextToWrite + window; });
+                if (stop)
+                    return;
+            }
+            buf.clear();
+            const uint64_t b = ci * chunk, e = std::min(total, b + chunk);
+            try {
+                okCount += evaluateSweepChunk(sp, opt.format, b, e, buf);
+            } catch (...) {
+                std::lock_guard lock(mu);
+                if (!error)
+                    error = std::current_exception();
+                stop = true;
+                cv.notify_all();
+                return;
+            }
+            std::unique_lock lock(mu);
+            if (stop)
+                return;
+            if (ci != nextToWrite) {
+                pending.emplace(ci, std::move(buf));
+                buf = std::string();
+                continue;
+            }
+            // Our turn: write ours and every consecutive finished chunk, holding the lock (the sink is serial).
+            try {
+                sink(buf);
+                ++nextToWrite;
+                if (progress)
+                    progress(std::min(total, nextToWrite * chunk), total);
+                for (auto it = pending.find(nextToWrite); it != pending.end(); it = pending.find(nextToWrite)) {
+                    sink(it->second);
+                    pending.erase(it);
+                    ++nextToWrite;
+                    if (progress)
+                        progress(std::min(total, nextToWrite * chunk), total);
+                }
+            } catch (...) {
+                if (!error)
+                    error = std::current_exception();
+                stop = true;
+            }
+            cv.notify_all();
+        }
+    };
+    if (threads <= 1) {
+        worker();
+    } else {
+        std::vector<std::thread> pool;
+        pool.reserve(threads);
+        for (unsigned t = 0; t < threads; ++t)
+            pool.emplace_back(worker);
+        for (auto& th : pool)
+            th.join();
+    }
+    if (error)
+        std::rethrow_exception(error);
+    stats.ok = okCount.load();
+    stats.wallS = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return stats;
+}
+
+} // namespace rooflab
+
+// ---------------------------------------------------------------- grids from text
+
+namespace rooflab {
+namespace {
+
+struct AxisRef {
+    const char* key;
+    std::string SweepGridText::*field;
+};
+const AxisRef kAxes[] = {{"platform", &SweepGridText::platform}, {"model", &SweepGridText::model},
+                         {"stack", &SweepGridText::stack},       {"phase", &SweepGridText::phase},
+                         {"batch", &SweepGridText::batch},       {"prompt", &SweepGridText::prompt},
+                         {"context", &SweepGridText::context},   {"output", &SweepGridText::output},
+                         {"tp", &SweepGridText::tp},             {"pp", &SweepGridText::pp},
+                         {"ep", &SweepGridText::ep},             {"weights", &SweepGridText::weights},
+                         {"kv", &SweepGridText::kv},             {"act", &SweepGridText::act},
+                         {"chunk", &SweepGridText::chunk}};
+
+std::vector<std::string> splitNames(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos <= text.size()) {
+        const std::size_t c = text.find(',', pos);
+        const std::string item(trim(std::string_view(text).substr(pos, c == std::string::npos ? std::string::npos : c - pos)));
+        if (!item.empty() && std::find(out.begin(), out.end(), item) == out.end())
+            out.push_back(item);
+        pos = c == std::string::npos ? text.size() + 1 : c + 1;
+    }
+    return out;
+}
+
+} // namespace
+
+SweepGridText loadSweepGridFile(const std::string& path) {
+    const YAML::Node root = io::loadYamlFile(path);
+    if (!root.IsMap())
+        throw InputError(path, io::lineOf(root), "", "a grid file is a mapping of axis -> values");
+    io::MapReader r(root, path, "");
+    SweepGridText g;
+    for (const AxisRef& a : kAxes) {
+        if (!r.has(a.key))
+            continue;
+        const YAML::Node n = r.optional(a.key);
+        std::string text;
+        if (n.IsSequence()) {
+            for (std::size_t i = 0; i < n.size(); ++i) {
+                if (i)
+                    text += ',';
+                text += io::scalarText(n[i], path, a.key);
+            }
+        } else {
+            text = io::scalarText(n, path, a.key);
+        }
+        g.*a.field = text;
+        g.origin[a.key] = {path, io::lineOf(n)};
+    }
+    r.finish();
+    return g;
+}
+
+void overlaySweepGrid(SweepGridText& base, const SweepGridText& over) {
+    for (const AxisRef& a : kAxes)
+        if (!(over.*a.field).empty()) {
+            base.*a.field = over.*a.field;
+            if (auto it = over.origin.find(a.key); it != over.origin.end())
+                base.origin[a.key] = it->second;
+            else
+                base.origin.erase(a.key);
+        }
+}
+
+SweepSpace buildSweepSpace(const SweepGridText& g, uint64_t maxPoints) {
+    SweepSpace sp;
+    auto where = [&](const char* key, std::string& file, int& line) {
+        if (auto it = g.origin.find(key); it != g.origin.end()) {
+            file = it->second.first;
+            line = it->second.second;
+            return std::string(key);
+        }
+        file.clear();
+        line = 0;
+        return "--" + std::string(key);
+    };
+    auto ints = [&](const char* key, const std::string& text, int64_t lo, int64_t hi, auto& dest) {
+        if (text.empty())
+            return;
+        std::string file;
+        int line = 0;
+        const std::string k = where(key, file, line);
+        const auto v = parseIntList(text, k, lo, hi, file, line);
+        dest.clear();
+        for (int64_t x : v)
+            dest.push_back(static_cast<typename std::decay_t<decltype(dest)>::value_type>(x));
+    };
+    auto names = [&](const char* key, const std::string& text, const std::string& fallback, auto load, auto& dest) {
+        const std::vector<std::string> list = splitNames(text.empty() ? fallback : text);
+        std::string file;
+        int line = 0;
+        const std::string k = where(key, file, line);
+        if (list.empty())
+            throw InputError(file, line, k, "empty list");
+        for (const std::string& n : list) {
+            try {
+                dest.push_back({n, load(n)});
+            } catch (const InputError& e) {
+                if (!file.empty() || e.file().empty())
+                    throw InputError(file.empty() ? e.file() : file, file.empty() ? e.line() : line, k, e.message());
+                throw;
+            }
+        }
+    };
+    auto dtypes = [&](const char* key, const std::string& text, std::vector<DType>& dest) {
+        if (text.empty())
+            return;
+        std::string file;
+        int line = 0;
+        const std::string k = where(key, file, line);
+        dest.clear();
+        for (const std::string& n : splitNames(text)) {
+            auto t = parseDType(n);
+            if (!t)
+                throw InputError(file, line, k, "unknown datatype '" + n + "' (known: " + dtypeNameList() + ")");
+            dest.push_back(*t);
+        }
+        if (dest.empty())
+            throw InputError(file, line, k, "empty list");
+    };
+    names("platform", g.platform, "h100-sxm5-80gb",
+          [](const std::string& n) { return PlatformModel::from(io::loadPlatformFile(io::findPlatformFile(n))); },
+          sp.platforms);
+    names("model", g.model, "llama-3.1-8b", [](const std::string& n) { return io::loadModel(n); }, sp.models);
+    names("stack", g.stack, "pytorch-eager", [](const std::string& n) { return io::loadStack(n); }, sp.stacks);
+    if (!g.phase.empty()) {
+        std::string file;
+        int line = 0;
+        const std::string k = where("phase", file, line);
+        sp.phases.clear();
+        for (const std::string& n : splitNames(g.phase)) {
+            SweepPhase p;
+            if (!parseSweepPhase(n, p))
+                throw InputError(file, line, k, "'" + n + "' is not one of prefill, decode, chunked, request");
+            sp.phases.push_back(p);
+        }
+        if (sp.phases.empty())
+            throw InputError(file, line, k, "empty list");
+    }
+    constexpr int64_t kMaxTokens = int64_t(1) << 32;
+    ints("batch", g.batch, 1, kMaxTokens, sp.batch);
+    ints("prompt", g.prompt, 1, kMaxTokens, sp.prompt);
+    ints("context", g.context, 0, kMaxTokens, sp.context);
+    ints("output", g.output, 1, kMaxTokens, sp.output);
+    ints("tp", g.tp, 1, 1 << 16, sp.tp);
+    ints("pp", g.pp, 1, 1 << 16, sp.pp);
+    ints("ep", g.ep, 1, 1 << 16, sp.ep);
+    dtypes("weights", g.weights, sp.weights);
+    dtypes("kv", g.kv, sp.kv);
+    dtypes("act", g.act, sp.act);
+    if (!g.chunk.empty()) {
+        std::vector<int64_t> c;
+        ints("chunk", g.chunk, 1, kMaxTokens, c);
+        if (c.size() != 1) {
+            std::string file;
+            int line = 0;
+            const std::string k = where("chunk", file, line);
+            throw InputError(file, line, k, "one value expected (the chunk size is not an axis)");
+        }
+        sp.chunk = c.front();
+    }
+    const uint64_t n = sp.size();
+    if (n > maxPoints)
+        throw InputError("", 0, "", "the grid has " + (n == std::numeric_limits<uint64_t>::max() ? std::string("too many")
+                                                                                              : std::to_string(n)) +
+                                        " points; the limit is " + std::to_string(maxPoints));
+    return sp;
+}
+
+} // namespace rooflab
