@@ -618,9 +618,28 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
             if (one > 0 && e.allCoreFlopPerS[t] > 0)
                 e.oneThreadFlopPerS[t] = one;
         }
+    // Only rates that were measured at one thread go into the record (others keep the linear default).
+    std::string tokens;
+    {
+        std::istringstream in(formatSingleThreadTokens(fitted));
+        std::string tok;
+        while (in >> tok) {
+            const std::string what = tok.substr(0, tok.find('.'));
+            const std::string field = tok.substr(tok.find('.') + 1, tok.find('=') - tok.find('.') - 1);
+            bool measured = false;
+            for (const auto& l : mc.levels)
+                if (memoryKindName(l.kind) == what && l.allCoreBytesPerS[0] > 0)
+                    measured = true;
+            for (const auto& f : m.flops)
+                if (f.threads == 1 && engineKindName(engineKindForIsa(f.isa)) == what && f.dtype == field)
+                    measured = true;
+            if (measured)
+                tokens += (tokens.empty() ? "" : " ") + tok;
+        }
+    }
     sst.note = "single-thread rates of the saturating thread model rate(t) = min(t x single, all-core) (B/s per "
                "level and kind, flop/s per engine kind and datatype), medians of the one-thread points of " +
-               m.dir + ": " + formatSingleThreadTokens(fitted);
+               m.dir + ": " + tokens;
     p.sources[st] = sst;
 
     // Fit quality: the model on all bandwidth points of the set.
