@@ -1,10 +1,14 @@
 // rooflab-gui: the workbench. `--screenshot FILE.png` renders the window offscreen at a fixed size and exits
-// (used by CI and for the README's screenshots).
+// (used by CI and for the README's screenshots). `--report DIR` renders the report plots (PNG) and a PDF offscreen
+// and exits (called by `rooflab report`).
 #include "io/data_paths.hpp"
+#include "io/errors.hpp"
 #include "main_window.hpp"
+#include "report_render.hpp"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
 #include <QPixmap>
 #include <QRegularExpression>
 
@@ -27,12 +31,60 @@ bool positiveInt(const QCommandLineParser& p, const QString& name, int& out) {
     return ok && out >= 0;
 }
 
+/// `--report DIR`: the report plots and PDF, no window.
+int runReportMode(const QCommandLineParser& parser) {
+    rooflab::gui::ReportRenderOptions o;
+    o.outDir = parser.value(QStringLiteral("report"));
+    auto text = [&](const char* name, QString& out) {
+        if (parser.isSet(QString::fromLatin1(name)))
+            out = parser.value(QString::fromLatin1(name));
+    };
+    text("platform", o.platform);
+    text("model", o.model);
+    text("stack", o.stack);
+    text("measurements", o.measurements);
+    text("weights", o.weights);
+    text("kv", o.kv);
+    const std::pair<const char*, int64_t*> ints[] = {
+        {"batch", &o.batch}, {"prompt", &o.prompt}, {"context", &o.context}, {"output", &o.output}};
+    for (const auto& [name, dest] : ints) {
+        const QString n = QString::fromLatin1(name);
+        if (!parser.isSet(n))
+            continue;
+        bool ok = false;
+        const qlonglong v = parser.value(n).toLongLong(&ok);
+        if (!ok || v < (std::strcmp(name, "context") == 0 ? 0 : 1) || v > (qlonglong(1) << 32))
+            return fail(2, QStringLiteral("--%1: '%2' is not a whole number in range").arg(n, parser.value(n)));
+        *dest = v;
+    }
+    int tp = 1;
+    if (!positiveInt(parser, QStringLiteral("tp"), tp) || tp < 1)
+        return fail(2, QStringLiteral("--tp: '%1' is not a positive whole number").arg(parser.value(QStringLiteral("tp"))));
+    o.tp = tp;
+    rooflab::gui::ReportRenderResult r;
+    QString error;
+    try {
+        if (!rooflab::gui::renderReport(o, r, &error))
+            return fail(1, error);
+    } catch (const rooflab::InputError& e) {
+        return fail(2, QString::fromUtf8(e.what()));
+    } catch (const std::exception& e) {
+        return fail(1, QString::fromUtf8(e.what()));
+    }
+    for (const QString& f : r.files)
+        std::printf("%s\n", QDir(o.outDir).filePath(f).toLocal8Bit().constData());
+    for (const QString& n : r.notes)
+        std::fprintf(stderr, "rooflab-gui: note: %s\n", n.toLocal8Bit().constData());
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     // Screenshots render offscreen unless the caller chose a platform plugin.
     for (int i = 1; i < argc; ++i)
-        if (std::strcmp(argv[i], "--screenshot") == 0 && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        if ((std::strcmp(argv[i], "--screenshot") == 0 || std::strcmp(argv[i], "--report") == 0) &&
+            qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
             qputenv("QT_QPA_PLATFORM", "offscreen");
     // Qt itself takes `--platform` (the QPA plugin); ours names the hardware platform. Keep the original arguments
     // for our parser and hide that option from QApplication (pass -platform with one dash to pick a QPA plugin).
@@ -75,9 +127,20 @@ int main(int argc, char** argv) {
         {QStringLiteral("dataset"), QStringLiteral("End-to-end dataset CSV for the validation page."),
          QStringLiteral("FILE")},
         {QStringLiteral("size"), QStringLiteral("Screenshot size WxH (default 1400x900)."), QStringLiteral("WxH")},
+        {QStringLiteral("report"), QStringLiteral("Render the report plots (PNG) and report.pdf into DIR offscreen "
+                                                  "and exit."),
+         QStringLiteral("DIR")},
+        {QStringLiteral("measurements"), QStringLiteral("Report: end-to-end dataset CSV for predicted vs measured."),
+         QStringLiteral("FILE")},
+        {QStringLiteral("output"), QStringLiteral("Report: generated tokens per request."), QStringLiteral("N")},
+        {QStringLiteral("weights"), QStringLiteral("Report: weight datatype."), QStringLiteral("T")},
+        {QStringLiteral("kv"), QStringLiteral("Report: KV-cache datatype."), QStringLiteral("T")},
     };
     parser.addOptions(options);
     parser.process(args);
+
+    if (parser.isSet(QStringLiteral("report")))
+        return runReportMode(parser);
 
     const bool screenshot = parser.isSet(QStringLiteral("screenshot"));
     rooflab::gui::MainWindow window(!screenshot);

@@ -27,11 +27,13 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QProcess>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
+#include <QStandardPaths>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -387,6 +389,7 @@ void MainWindow::buildMenus() {
     add(file, tr("&Export plot…"), QKeySequence(Qt::CTRL | Qt::Key_E), &MainWindow::chooseExportPlot);
     add(file, tr("Export &table as CSV…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E),
         &MainWindow::chooseExportTable);
+    add(file, tr("Export &report…"), QKeySequence(Qt::CTRL | Qt::Key_R), &MainWindow::chooseExportReport);
     add(file, tr("&Save Platform As…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S),
         &MainWindow::chooseSavePlatform);
     file->addSeparator();
@@ -873,6 +876,62 @@ void MainWindow::chooseExportTable() {
     QString error;
     if (!path.isEmpty() && !exportTable(currentTable(), path, &error))
         showError(tr("Export: %1").arg(error));
+}
+
+bool MainWindow::exportReport(const QString& dir, QString* error) {
+    auto fail = [&](const QString& m) {
+        if (error)
+            *error = m;
+        return false;
+    };
+    if (m_kindCombo->currentIndex() == 1)
+        return fail(tr("Reports cover LLM workloads; switch the workload to an LLM"));
+    const QString appDir = QCoreApplication::applicationDirPath();
+    QString cli;
+    for (const QString& c : {appDir + QStringLiteral("/rooflab"), appDir + QStringLiteral("/../cli/rooflab")})
+        if (QFileInfo(c).isExecutable()) {
+            cli = QFileInfo(c).canonicalFilePath();
+            break;
+        }
+    if (cli.isEmpty())
+        cli = QStandardPaths::findExecutable(QStringLiteral("rooflab"));
+    if (cli.isEmpty())
+        return fail(tr("the rooflab command-line tool was not found next to rooflab-gui or on PATH"));
+    const QString platform = m_platform.file.empty() ? QString::fromStdString(m_platform.name)
+                                                     : QString::fromStdString(m_platform.file);
+    QStringList args = {QStringLiteral("report"), QStringLiteral("--quiet"), QStringLiteral("--out"), dir,
+                        QStringLiteral("--platform"), platform, QStringLiteral("--model"),
+                        m_modelCombo->currentData().toString(), QStringLiteral("--batch"),
+                        QString::number(m_batch->value()), QStringLiteral("--prompt"), QString::number(m_prompt->value()),
+                        QStringLiteral("--context"), QString::number(m_context->value()), QStringLiteral("--output"),
+                        QString::number(m_outputTokens->value()), QStringLiteral("--tp"), QString::number(m_tp->value()),
+                        QStringLiteral("--weights"), QString::fromUtf8(dtypeName(dtypeOf(m_weights)).data()),
+                        QStringLiteral("--kv"), QString::fromUtf8(dtypeName(dtypeOf(m_kv)).data()),
+                        QStringLiteral("--gui"), QCoreApplication::applicationFilePath()};
+    if (!m_stackCombo->currentText().isEmpty())
+        args << QStringLiteral("--stack") << m_stackCombo->currentText();
+    if (!m_datasetPath.isEmpty())
+        args << QStringLiteral("--measurements") << m_datasetPath;
+    QProcess proc;
+    proc.setProcessChannelMode(QProcess::MergedChannels);
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    proc.start(cli, args);
+    const bool finished = proc.waitForFinished(300000);
+    QApplication::restoreOverrideCursor();
+    if (!finished || proc.exitStatus() != QProcess::NormalExit || proc.exitCode() != 0)
+        return fail(tr("rooflab report failed: %1").arg(QString::fromLocal8Bit(proc.readAll()).trimmed()));
+    return true;
+}
+
+void MainWindow::chooseExportReport() {
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Export report into folder"));
+    QString error;
+    if (dir.isEmpty())
+        return;
+    if (!exportReport(dir, &error))
+        showError(tr("Export report: %1").arg(error));
+    else
+        m_statusLabel->setText(tr("Report written to %1/report.html").arg(dir));
 }
 
 void MainWindow::chooseSavePlatform() {

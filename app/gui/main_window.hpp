@@ -90,6 +90,10 @@ public:
     bool exportPlot(PlotView* plot, const QString& path, QString* error);
     bool exportTable(const QAbstractItemModel* model, const QString& path, QString* error);
     bool savePlatformAs(const QString& path, QString* error);
+    /// @brief Writes the full report of the current LLM scenario (report.html with the plots, Markdown, JSON, CSV,
+    /// PDF) into `dir` by running the same `rooflab report` as the command line (found next to rooflab-gui, in the
+    /// build tree at ../cli/rooflab, or on PATH), with this executable rendering the plots.
+    bool exportReport(const QString& dir, QString* error);
 
 signals:
     /// A new evaluation result is on every page.
@@ -123,6 +127,7 @@ private:
     void chooseExportPlot();
     void chooseExportTable();
     void chooseSavePlatform();
+    void chooseExportReport();
     void refreshValidation();
     std::shared_ptr<const PlatformModel> platformModelFor(const QString& name, QString& error);
     QTableView* makeTable(QAbstractItemModel* model);
