@@ -531,6 +531,9 @@ SweepGridText loadSweepGridFile(const std::string& path) {
     if (!root.IsMap())
         throw InputError(path, io::lineOf(root), "", "a grid file is a mapping of axis -> values");
     io::MapReader r(root, path, "");
+    // Every axis is a known key, so a misspelt one gets a did-you-mean.
+    r.ignore({"platform", "model", "stack", "phase", "batch", "prompt", "context", "output", "tp", "pp", "ep", "weights",
+              "kv", "act", "chunk"});
     SweepGridText g;
     for (const AxisRef& a : kAxes) {
         if (!r.has(a.key))

@@ -1,0 +1,36 @@
+# rooflab-gui --report DIR (offscreen): every plot and the PDF, twice, byte-identical PNGs (deterministic).
+#   -DGUI -DOUT
+set(args --platform h100-sxm5-80gb --model llama-3.2-1b --batch 4 --prompt 512 --measurements
+    datasets/hopper/h100-sxm5-80gb/e2e.csv)
+foreach(run a b)
+    file(REMOVE_RECURSE "${OUT}/${run}")
+    execute_process(COMMAND ${GUI} --report ${OUT}/${run} ${args} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err
+                    TIMEOUT 240)
+    if(NOT rc STREQUAL "0")
+        message(FATAL_ERROR "rooflab-gui --report: exit code ${rc}\n${out}\n${err}")
+    endif()
+endforeach()
+foreach(f roofline.png roofline_prefill.png latency_vs_batch.png latency_vs_context.png breakdown.png
+          breakdown_prefill.png predicted_vs_measured.png)
+    if(NOT EXISTS "${OUT}/a/${f}")
+        message(FATAL_ERROR "${f} was not written")
+    endif()
+    file(SIZE "${OUT}/a/${f}" size)
+    if(size LESS 5000)
+        message(FATAL_ERROR "${f} is only ${size} bytes")
+    endif()
+    file(SHA256 "${OUT}/a/${f}" ha)
+    file(SHA256 "${OUT}/b/${f}" hb)
+    if(NOT ha STREQUAL hb)
+        message(FATAL_ERROR "${f} differs between two runs with the same inputs")
+    endif()
+endforeach()
+file(READ "${OUT}/a/report.pdf" pdfHead LIMIT 4 HEX)
+if(NOT pdfHead STREQUAL "25504446")
+    message(FATAL_ERROR "report.pdf was not written or is not a PDF")
+endif()
+# Bad input: exit 2 with a message naming the option.
+execute_process(COMMAND ${GUI} --report ${OUT}/bad --model lama-3.1-8b RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc STREQUAL "2" OR NOT err MATCHES "did you mean 'llama-3.1-8b'")
+    message(FATAL_ERROR "bad model: exit ${rc}, stderr: ${err}")
+endif()
