@@ -886,17 +886,16 @@ bool MainWindow::exportReport(const QString& dir, QString* error) {
     };
     if (m_kindCombo->currentIndex() == 1)
         return fail(tr("Reports cover LLM workloads; switch the workload to an LLM"));
+    // $ROOFLAB_CLI, else next to this executable (build tree: ../cli/rooflab), else PATH.
     const QString appDir = QCoreApplication::applicationDirPath();
-    QString cli;
+    QString cli = qEnvironmentVariable("ROOFLAB_CLI");
     for (const QString& c : {appDir + QStringLiteral("/rooflab"), appDir + QStringLiteral("/../cli/rooflab")})
-        if (QFileInfo(c).isExecutable()) {
+        if (cli.isEmpty() && QFileInfo(c).isExecutable())
             cli = QFileInfo(c).canonicalFilePath();
-            break;
-        }
     if (cli.isEmpty())
         cli = QStandardPaths::findExecutable(QStringLiteral("rooflab"));
     if (cli.isEmpty())
-        return fail(tr("the rooflab command-line tool was not found next to rooflab-gui or on PATH"));
+        return fail(tr("the rooflab command-line tool was not found next to rooflab-gui or on PATH (or $ROOFLAB_CLI)"));
     const QString platform = m_platform.file.empty() ? QString::fromStdString(m_platform.name)
                                                      : QString::fromStdString(m_platform.file);
     QStringList args = {QStringLiteral("report"), QStringLiteral("--quiet"), QStringLiteral("--out"), dir,
@@ -906,8 +905,10 @@ bool MainWindow::exportReport(const QString& dir, QString* error) {
                         QStringLiteral("--context"), QString::number(m_context->value()), QStringLiteral("--output"),
                         QString::number(m_outputTokens->value()), QStringLiteral("--tp"), QString::number(m_tp->value()),
                         QStringLiteral("--weights"), QString::fromUtf8(dtypeName(dtypeOf(m_weights)).data()),
-                        QStringLiteral("--kv"), QString::fromUtf8(dtypeName(dtypeOf(m_kv)).data()),
-                        QStringLiteral("--gui"), QCoreApplication::applicationFilePath()};
+                        QStringLiteral("--kv"), QString::fromUtf8(dtypeName(dtypeOf(m_kv)).data())};
+    // This executable renders the plots when it is rooflab-gui (not when a test drives the window).
+    if (QFileInfo(QCoreApplication::applicationFilePath()).fileName() == QStringLiteral("rooflab-gui"))
+        args << QStringLiteral("--gui") << QCoreApplication::applicationFilePath();
     if (!m_stackCombo->currentText().isEmpty())
         args << QStringLiteral("--stack") << m_stackCombo->currentText();
     if (!m_datasetPath.isEmpty())
