@@ -10,6 +10,7 @@
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"
+#include "io/yaml_util.hpp"
 #include "registry.hpp"
 #include "units/quantity.hpp"
 
@@ -41,10 +42,47 @@ struct ReportOptions {
     std::string weights = "bf16", kv = "bf16";
     std::string measurements; ///< end-to-end dataset CSV: predicted vs measured with error statistics
     std::string gui;          ///< rooflab-gui to render plots with (default: next to rooflab, then PATH)
+    std::string scenario;     ///< YAML scenario file; options given on the command line override it
     bool noPlots = false;
     bool quiet = false;
 };
 ReportOptions g_rep;
+CLI::App* g_repApp = nullptr;
+
+/// @brief Reads a scenario file (keys platform, model, stack, batch, prompt, context, output, tp, weights, kv) into
+/// `o`, skipping the options set on the command line. Errors name file, line and key.
+void applyScenarioFile(ReportOptions& o, const CLI::App& app) {
+    const YAML::Node root = io::loadYamlFile(o.scenario);
+    if (!root.IsMap())
+        throw InputError(o.scenario, io::lineOf(root), "", "a scenario file is a mapping (batch: 8, prompt: 2048, ...)");
+    io::MapReader r(root, o.scenario, "");
+    auto given = [&](const char* opt) { return app.count(opt) > 0; };
+    auto text = [&](const char* key, std::string& dest) {
+        if (r.has(key) && !given(("--" + std::string(key)).c_str()))
+            dest = r.requiredString(key);
+        else
+            r.ignore({key});
+    };
+    auto integer = [&](const char* key, auto& dest, long long lo, long long hi) {
+        if (r.has(key) && !given(("--" + std::string(key)).c_str()))
+            dest = static_cast<std::decay_t<decltype(dest)>>(r.requiredInt(key, lo, hi));
+        else
+            r.ignore({key});
+    };
+    text("platform", o.platform);
+    text("model", o.model);
+    text("stack", o.stack);
+    text("weights", o.weights);
+    text("kv", o.kv);
+    constexpr long long kMax = 1LL << 32;
+    integer("batch", o.batch, 1, kMax);
+    integer("prompt", o.prompt, 1, kMax);
+    integer("context", o.context, 0, kMax);
+    integer("output", o.output, 1, kMax);
+    integer("tp", o.tp, 1, 1 << 16);
+    r.ignore({"version", "description"});
+    r.finish();
+}
 
 void writeFile(const std::filesystem::path& p, const std::string& text) {
     const auto tmp = p.string() + ".tmp";
@@ -226,8 +264,10 @@ int runOffscreen(const std::vector<std::string>& argv, const std::string& log, s
     return -1;
 }
 
-void runReport(const ReportOptions& o) {
+void runReport(ReportOptions& o) {
     namespace fs = std::filesystem;
+    if (!o.scenario.empty())
+        applyScenarioFile(o, *g_repApp);
     const Platform plat = io::loadPlatformFile(io::findPlatformFile(o.platform));
     const PlatformModel pm = PlatformModel::from(plat);
     const LlmArch arch = io::loadModel(o.model);
@@ -562,7 +602,9 @@ void runReport(const ReportOptions& o) {
 
 void addReport(CLI::App& root, int&) {
     ReportOptions& o = g_rep;
-    CLI::App* r = root.add_subcommand("report", "Predict prefill, decode and a request; print and write a report folder");
+    CLI::App* r = root.add_subcommand("report", "Predict prefill, decode and a request; print and write a report folder "
+                                                "(HTML with plots, Markdown, JSON, CSV, PDF)");
+    g_repApp = r;
     r->add_option("--platform", o.platform, "platform name or file")->capture_default_str();
     r->add_option("--model", o.model, "preset name or config path")->capture_default_str();
     r->add_option("--stack", o.stack, "serving-stack profile")->capture_default_str();
@@ -574,6 +616,8 @@ void addReport(CLI::App& root, int&) {
     r->add_option("--weights", o.weights, "weight datatype");
     r->add_option("--kv", o.kv, "KV-cache datatype");
     r->add_option("--out", o.out, "report folder")->capture_default_str();
+    r->add_option("--scenario", o.scenario, "YAML scenario file (batch, prompt, context, output, tp, weights, kv, "
+                                            "stack, platform, model); options override it");
     r->add_option("--measurements", o.measurements, "end-to-end dataset CSV: predicted vs measured with error statistics");
     r->add_option("--gui", o.gui, "rooflab-gui that renders the plots (default: next to rooflab, then PATH)");
     r->add_flag("--no-plots", o.noPlots, "tables only; the HTML page says plots were not requested");
