@@ -164,9 +164,15 @@ void runConfigSearch(const SearchOptions& o) {
         meeting += c.meetsSlo ? 1 : 0;
     if (o.format == "json") {
         auto cj = [&](const SearchCandidate& c) {
-            nlohmann::json j;
-            for (std::size_t k = 0; k < header.size(); ++k)
-                j[header[k]] = row(c)[k];
+            nlohmann::json j{{"platform", sp.platforms[c.platform].name}, {"tp", c.tp}, {"pp", c.pp}, {"dp", c.dp},
+                             {"batch", c.batch}, {"weights", std::string(dtypeName(c.weights))},
+                             {"kv", std::string(dtypeName(c.kv))}, {"devices", c.devices}, {"ttft_s", c.ttftS},
+                             {"tpot_s", c.tpotS}, {"e2e_s", c.e2eS}, {"replica_tokens_per_s", c.replicaTokensPerS},
+                             {"tokens_per_s_per_device", c.tokensPerSPerDevice}, {"cost_per_hour_usd", c.costPerHour},
+                             {"energy_per_token_j", c.energyPerTokenJ}, {"energy_per_request_j", c.energyPerRequestJ},
+                             {"power_w", c.powerW}, {"meets_slo", c.meetsSlo}, {"fits", c.fits}};
+            if (!c.why.empty())
+                j["why_not"] = c.why;
             return j;
         };
         nlohmann::json j{{"model", sp.model.name}, {"candidates", res.candidates.size()}, {"meeting_slo", meeting}};
