@@ -305,6 +305,14 @@ std::string q(const std::string& s) {
     return out + "\"";
 }
 
+/// Identifiers (names, vendors) stay plain YAML scalars when they can; anything else is quoted.
+std::string plain(const std::string& s) {
+    const bool simple = !s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                         "0123456789._-") == std::string::npos &&
+                        s.front() != '-' && s != "true" && s != "false" && s != "null";
+    return simple ? s : q(s);
+}
+
 std::string num(double v) {
     char buf[48];
     std::snprintf(buf, sizeof buf, "%.6g", v);
@@ -365,7 +373,7 @@ Platform loadPlatformFile(const std::string& path) {
 std::string platformToYaml(const Platform& p) {
     std::ostringstream os;
     os << "# rooflab platform file, format v1 (see platforms/SCHEMA.md)\n";
-    os << "version: 1\nname: " << q(p.name) << "\nvendor: " << q(p.vendor) << "\nkind: "
+    os << "version: 1\nname: " << plain(p.name) << "\nvendor: " << plain(p.vendor) << "\nkind: "
        << (p.kind == DeviceKind::Gpu ? "gpu" : "cpu") << "\n";
     if (!p.partNumber.empty())
         os << "part_number: " << q(p.partNumber) << "\n";
