@@ -21,15 +21,6 @@
 namespace rooflab::cli {
 namespace {
 
-std::string today() {
-    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    char buf[16];
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-    return buf;
-}
-
 struct CalibrateOptions {
     std::vector<std::string> measurements;
     std::string base, out;
@@ -38,7 +29,7 @@ CalibrateOptions g_cal;
 
 void runCalibrateGpu(const CalibrateOptions& o) {
     const Platform base = io::loadPlatformFile(io::findPlatformFile(o.base));
-    const CalibrationResult r = calibrateGpu(base, o.measurements, today());
+    const CalibrationResult r = calibrateGpu(base, o.measurements, isoDateUtc());
     std::vector<std::vector<std::string>> rows;
     for (const auto& f : r.fits)
         rows.push_back({f.parameter, fmtNum(f.value, 5), f.points ? std::to_string(f.points) : "-",

@@ -22,15 +22,6 @@
 namespace rooflab::cli {
 namespace {
 
-std::string todayUtc() {
-    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    char buf[16];
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-    return buf;
-}
-
 struct CalibrateCpuOptions {
     std::string out, base, measurements, keep;
     bool quick = false;
@@ -66,7 +57,7 @@ void runCalibrateCpu(const CalibrateCpuOptions& o, int& exitCode) {
     }
     if (base.kind != DeviceKind::Cpu)
         throw InputError(base.file, 0, "kind", "--base must be a cpu platform");
-    const CpuCalibrationResult r = calibrateCpu(base, m, todayUtc());
+    const CpuCalibrationResult r = calibrateCpu(base, m, isoDateUtc());
     std::vector<std::vector<std::string>> rows;
     for (const auto& f : r.fits)
         rows.push_back({f.parameter, fmtNum(f.value, 4) + " " + f.unit, f.fitErrorPct > 0 ? fmtNum(f.fitErrorPct, 3) + "%" : "-",

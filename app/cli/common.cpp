@@ -4,6 +4,8 @@
 #include "units/quantity.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <iomanip>
 
@@ -24,6 +26,15 @@ DType parseDTypeOption(const std::string& value, const std::string& option) {
     if (!t)
         throw InputError("", 0, option, "unknown datatype '" + value + "' (known: " + dtypeNameList() + ")");
     return *t;
+}
+
+std::string isoDateUtc() {
+    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    char buf[16];
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    return buf;
 }
 
 std::string fmtNum(double v, int significant) {

@@ -32,6 +32,9 @@ void printCsv(std::ostream& os, const std::vector<std::string>& header, const st
 std::vector<std::string> opTableHeader();
 std::vector<std::vector<std::string>> opTableRows(const Prediction& p);
 
+/// Today's date in UTC as YYYY-MM-DD (written into fitted provenance).
+std::string isoDateUtc();
+
 std::string fmtSeconds(double s);
 std::string fmtBytes(double b);
 std::string fmtFlops(double f);
