@@ -8,6 +8,8 @@
 #include "models/table_models.hpp"
 #include "plots/charts.hpp"
 #include "plots/roofline_plot.hpp"
+#include "plots/search_plot.hpp"
+#include "search_page.hpp"
 
 #include <QAction>
 #include <QApplication>
@@ -69,7 +71,7 @@ QComboBox* dtypeCombo(DType value) {
 
 DType dtypeOf(const QComboBox* c) { return DType(static_cast<unsigned char>(std::max(0, c->currentIndex()))); }
 
-const char* const kPages[] = {"roofline", "breakdown", "sweep", "compare", "validation", "operators", "platform"};
+const char* const kPages[] = {"roofline", "breakdown", "sweep", "compare", "validation", "operators", "platform", "search"};
 const char* const kNone = "(none)";
 
 } // namespace
@@ -170,6 +172,8 @@ void MainWindow::buildUi() {
     m_tabs->addTab(validationPage, tr("&Validation"));
     m_tabs->addTab(makeTable(m_opModel), tr("&Operators"));
     m_tabs->addTab(buildPlatformPage(), tr("&Platform"));
+    m_searchPage = new SearchPage;
+    m_tabs->addTab(m_searchPage, tr("S&earch"));
     for (const char* p : kPages)
         m_pageNames << QString::fromLatin1(p);
     setCentralWidget(m_tabs);
@@ -409,7 +413,7 @@ void MainWindow::buildMenus() {
     connect(about, &QAction::triggered, this, [this] {
         QMessageBox::about(this, tr("About rooflab"),
                            tr("rooflab workbench: roofline and operator-graph predictions of LLM inference.\n\n"
-                              "Ctrl+1..7 pages, F5 re-evaluate, Ctrl+O config.json, Ctrl+D dataset, Ctrl+E export "
+                              "Ctrl+1..8 pages, F5 re-evaluate, Ctrl+O config.json, Ctrl+D dataset, Ctrl+E export "
                               "plot, Ctrl+Shift+E export table, Ctrl+Shift+S save platform, Ctrl+C copy cells."));
     });
 }
@@ -593,6 +597,7 @@ PlotView* MainWindow::currentPlot() const {
     case 2: return m_sweep;
     case 3: return m_compare;
     case 4: return m_validation;
+    case 7: return m_searchPage->plot();
     default: return nullptr;
     }
 }
@@ -602,13 +607,27 @@ QAbstractItemModel* MainWindow::currentTable() const {
     case 2: return m_sweepModel;
     case 4: return m_validationModel;
     case 6: return m_valuesModel;
+    case 7: return m_searchPage->model();
     default: return m_opModel;
     }
 }
 
 // ---------------------------------------------------------------- evaluation
 
-void MainWindow::scheduleEvaluation() { m_debounce.start(); }
+void MainWindow::scheduleEvaluation() {
+    syncSearchPage();
+    m_debounce.start();
+}
+
+void MainWindow::syncSearchPage() {
+    if (!m_searchPage || !m_kindCombo || !m_modelCombo || !m_stackCombo)
+        return;
+    const bool llm = m_kindCombo->currentIndex() == 0;
+    m_searchPage->setWorkload(llm ? m_modelCombo->currentData().toString() : QString(), m_modelCombo->currentText(),
+                              m_stackCombo->currentText());
+    m_searchPage->setCurrentPlatform(m_platform.file.empty() ? qs(m_platform.name)
+                                                             : QFileInfo(qs(m_platform.file)).completeBaseName());
+}
 
 std::shared_ptr<const PlatformModel> MainWindow::platformModelFor(const QString& name, QString& error) {
     auto it = m_compareCache.find(name);

@@ -28,6 +28,7 @@ class OperatorTableModel;
 class PlatformValuesModel;
 class PlotView;
 class RooflinePlot;
+class SearchPage;
 class SweepModel;
 class SweepPlot;
 class ValidationModel;
@@ -81,6 +82,7 @@ public:
     PlatformValuesModel* platformValuesModel() const { return m_valuesModel; }
     SweepModel* sweepModel() const { return m_sweepModel; }
     ValidationModel* validationModel() const { return m_validationModel; }
+    SearchPage* searchPage() const { return m_searchPage; }
     /// The plot of the current page (nullptr on table pages).
     PlotView* currentPlot() const;
     /// The table of the current page (operators, platform values, sweep or validation).
@@ -112,6 +114,7 @@ private:
     QWidget* buildControls();
     QWidget* buildPlatformPage();
     void scheduleEvaluation();
+    void syncSearchPage();
     void startEvaluation();
     bool buildInput(EvalInput& in, QString& error);
     void applyOutcome(const Outcome& o);
@@ -191,6 +194,7 @@ private:
     PlatformValuesModel* m_valuesModel = nullptr;
     SweepModel* m_sweepModel = nullptr;
     ValidationModel* m_validationModel = nullptr;
+    SearchPage* m_searchPage = nullptr;
     QListWidget* m_platformList = nullptr;
     QPlainTextEdit* m_editor = nullptr;
     QLabel* m_editorStatus = nullptr;

@@ -5,9 +5,12 @@
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "main_window.hpp"
+#include "models/search_model.hpp"
 #include "models/table_models.hpp"
 #include "plots/charts.hpp"
 #include "plots/roofline_plot.hpp"
+#include "plots/search_plot.hpp"
+#include "search_page.hpp"
 
 #include <QAbstractItemModelTester>
 #include <QFileInfo>
@@ -269,6 +272,109 @@ TEST_F(GuiWindow, GemmWorkloadIsOnePoint) {
     EXPECT_TRUE(w->statusText().contains(QStringLiteral("compute"))) << w->statusText().toStdString();
 }
 
+// ---------------------------------------------------------------- search page
+
+TEST(GuiModels, SearchResultModelPassesTester) {
+    SearchResultModel m;
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    SearchRequest req;
+    req.model = QStringLiteral("llama-3.1-8b");
+    req.platforms = {QStringLiteral("h100-sxm5-80gb")};
+    req.slo.tpotMaxS = 0.05;
+    const SearchOutcome o = runSearch(req);
+    ASSERT_TRUE(o.error.isEmpty()) << o.error.toStdString();
+    ASSERT_TRUE(o.hasBest());
+    m.setRows(o.rows);
+    ASSERT_GE(m.rowCount(), 2);
+    EXPECT_EQ(m.columnCount(), 14);
+    EXPECT_EQ(m.data(m.index(0, SearchResultModel::Role)).toString(), QStringLiteral("best"));
+    EXPECT_EQ(m.data(m.index(0, SearchResultModel::Platform)).toString(), QStringLiteral("h100-sxm5-80gb"));
+    EXPECT_LE(m.data(m.index(0, SearchResultModel::TpotMs), kSortRole).toDouble(), 50.0);
+    EXPECT_GT(m.data(m.index(0, SearchResultModel::Memory), kSortRole).toDouble(), 0.0);
+    QSortFilterProxyModel proxy;
+    QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    proxy.setSourceModel(&m);
+    proxy.setSortRole(kSortRole);
+    proxy.sort(SearchResultModel::TokensPerSPerDevice, Qt::DescendingOrder);
+    EXPECT_GE(proxy.data(proxy.index(0, SearchResultModel::TokensPerSPerDevice), kSortRole).toDouble(),
+              proxy.data(proxy.index(1, SearchResultModel::TokensPerSPerDevice), kSortRole).toDouble());
+    m.setRows({});
+    EXPECT_EQ(m.rowCount(), 0);
+}
+
+TEST(GuiModels, SearchWithBadInputsReportsErrors) {
+    SearchRequest req;
+    req.model = QStringLiteral("llama-3.1-8b");
+    EXPECT_FALSE(runSearch(req).error.isEmpty()); // no platform
+    req.platforms = {QStringLiteral("no-such-platform")};
+    EXPECT_FALSE(runSearch(req).error.isEmpty());
+    req.platforms = {QStringLiteral("h100-sxm5-80gb")};
+    req.objective = SearchObjective::Cost; // no price
+    EXPECT_TRUE(runSearch(req).error.contains(QStringLiteral("price")));
+}
+
+TEST_F(GuiWindow, SearchPageFindsBestConfigurationAndParetoFront) {
+    ASSERT_TRUE(w->pageNames().contains(QStringLiteral("search")));
+    ASSERT_TRUE(w->showPage(QStringLiteral("search")));
+    QApplication::processEvents();
+    EXPECT_EQ(w->currentPageName(), QStringLiteral("search"));
+    SearchPage* page = w->searchPage();
+    ASSERT_NE(page, nullptr);
+    EXPECT_EQ(w->currentTable(), page->model());
+    EXPECT_EQ(w->currentPlot(), page->plot());
+    // The current platform is the default candidate.
+    EXPECT_EQ(page->candidatePlatforms(), QStringList{QStringLiteral("h100-sxm5-80gb")});
+    ASSERT_TRUE(w->selectModel(QStringLiteral("llama-3.1-8b")));
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    page->setTargets(0, 0.05);
+    page->setTokens(1024, 256);
+    ASSERT_TRUE(page->run());
+    ASSERT_TRUE(page->waitForSearch(60000));
+    EXPECT_EQ(page->searchCount(), 1);
+    ASSERT_TRUE(page->outcome().error.isEmpty()) << page->outcome().error.toStdString();
+    ASSERT_TRUE(page->outcome().hasBest()) << page->messageText().toStdString();
+    EXPECT_GT(page->model()->rowCount(), 0);
+    EXPECT_EQ(page->model()->data(page->model()->index(0, SearchResultModel::Role)).toString(),
+              QStringLiteral("best"));
+    EXPECT_TRUE(page->messageText().startsWith(QStringLiteral("Best: h100-sxm5-80gb"))) << page->messageText().toStdString();
+    EXPECT_FALSE(page->plot()->seriesData(QStringLiteral("pareto front")).isEmpty());
+    EXPECT_EQ(page->plot()->seriesData(QStringLiteral("best")).size(), 1);
+    QTemporaryDir dir;
+    QString err;
+    const QString png = dir.filePath(QStringLiteral("search.png"));
+    ASSERT_TRUE(w->exportPlot(w->currentPlot(), png, &err)) << err.toStdString();
+    EXPECT_FALSE(QImage(png).isNull());
+}
+
+TEST_F(GuiWindow, SearchPageImpossibleTargetIsInlineMessage) {
+    ASSERT_TRUE(w->showPage(QStringLiteral("search")));
+    SearchPage* page = w->searchPage();
+    ASSERT_TRUE(w->selectModel(QStringLiteral("llama-3.1-8b")));
+    ASSERT_TRUE(page->setCandidatePlatforms({QStringLiteral("h100-sxm5-80gb")}));
+    page->setTargets(1e-6, 0.05);
+    ASSERT_TRUE(page->run());
+    ASSERT_TRUE(page->waitForSearch(60000));
+    EXPECT_FALSE(page->outcome().hasBest());
+    EXPECT_TRUE(page->messageText().contains(QStringLiteral("no configuration meets"), Qt::CaseInsensitive))
+        << page->messageText().toStdString();
+    // Bad inputs are inline too, never a crash.
+    EXPECT_FALSE(page->setCandidatePlatforms({QStringLiteral("no-such-platform")}));
+    ASSERT_TRUE(page->setCandidatePlatforms({}));
+    EXPECT_FALSE(page->run());
+    EXPECT_TRUE(page->messageText().contains(QStringLiteral("platform"))) << page->messageText().toStdString();
+    ASSERT_TRUE(page->setCandidatePlatforms({QStringLiteral("h100-sxm5-80gb")}));
+    page->setObjective(SearchObjective::Cost);
+    ASSERT_TRUE(page->run());
+    ASSERT_TRUE(page->waitForSearch(60000));
+    EXPECT_TRUE(page->messageText().contains(QStringLiteral("price"))) << page->messageText().toStdString();
+    page->setPrices(QStringLiteral("h100-sxm5-80gb=3.5"));
+    page->setTargets(0, 0.05);
+    ASSERT_TRUE(page->run());
+    ASSERT_TRUE(page->waitForSearch(60000));
+    EXPECT_TRUE(page->outcome().hasBest()) << page->messageText().toStdString();
+    EXPECT_TRUE(page->messageText().contains(QStringLiteral("/h"))) << page->messageText().toStdString();
+}
+
 // ---------------------------------------------------------------- command line
 
 TEST(GuiScreenshot, WritesPngOfRequestedSize) {
@@ -286,6 +392,15 @@ TEST(GuiScreenshot, WritesPngOfRequestedSize) {
     ASSERT_FALSE(img.isNull());
     EXPECT_EQ(img.size(), QSize(900, 600));
     EXPECT_GT(QFileInfo(out).size(), 1000);
+
+    const QString searchShot = dir.filePath(QStringLiteral("search.png"));
+    QProcess s;
+    s.start(QStringLiteral(ROOFLAB_GUI_EXE), {QStringLiteral("--screenshot"), searchShot, QStringLiteral("--page"),
+                                              QStringLiteral("search"), QStringLiteral("--size"),
+                                              QStringLiteral("800x500")});
+    ASSERT_TRUE(s.waitForFinished(60000));
+    EXPECT_EQ(s.exitCode(), 0) << s.readAllStandardError().toStdString();
+    EXPECT_EQ(QImage(searchShot).size(), QSize(800, 500));
 
     QProcess bad;
     bad.start(QStringLiteral(ROOFLAB_GUI_EXE),
