@@ -10,7 +10,7 @@ root_dir="$(pwd)"
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6 libgl-dev
+  qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6 libgl-dev
   libyaml-cpp-dev libhwloc-dev libpfm4-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev
