@@ -249,6 +249,9 @@ TEST_F(GuiWindow, ExportsPngPdfCsvAndPlatform) {
         EXPECT_FALSE(w->exportPlot(w->rooflinePlot(), dir.filePath(QStringLiteral("p.svg")), &err));
         EXPECT_TRUE(err.contains(QStringLiteral("SVG")));
     }
+#ifdef ROOFLAB_HAVE_SVG
+    EXPECT_TRUE(PlotView::exportSuffixes().contains(QStringLiteral("svg")));
+#endif
     const QString csv = dir.filePath(QStringLiteral("ops.csv"));
     ASSERT_TRUE(w->exportTable(w->operatorModel(), csv, &err)) << err.toStdString();
     EXPECT_TRUE(head(csv, 8).startsWith("Operator"));
@@ -256,6 +259,25 @@ TEST_F(GuiWindow, ExportsPngPdfCsvAndPlatform) {
     ASSERT_TRUE(w->savePlatformAs(yaml, &err)) << err.toStdString();
     EXPECT_EQ(io::loadPlatformFile(yaml.toStdString()).name, w->platform().name);
     EXPECT_FALSE(w->savePlatformAs(QStringLiteral("/nonexistent-dir/x.yaml"), &err));
+}
+
+TEST_F(GuiWindow, ExportsSvgWhenBuiltWithQtSvg) {
+    QTemporaryDir dir;
+    QString err;
+    const QString svg = dir.filePath(QStringLiteral("p.svg"));
+    if (!PlotView::exportSuffixes().contains(QStringLiteral("svg"))) {
+        EXPECT_FALSE(w->exportPlot(w->rooflinePlot(), svg, &err));
+        EXPECT_TRUE(err.contains(QStringLiteral("SVG")));
+        GTEST_SKIP() << "built without Qt SVG";
+    }
+    for (PlotView* plot : {static_cast<PlotView*>(w->rooflinePlot()), static_cast<PlotView*>(w->sweepPlot()),
+                           static_cast<PlotView*>(w->breakdownPlot())}) {
+        ASSERT_TRUE(w->exportPlot(plot, svg, &err)) << err.toStdString();
+        EXPECT_GT(QFileInfo(svg).size(), 0);
+        const QByteArray h = head(svg, 256).trimmed();
+        EXPECT_TRUE(h.startsWith("<?xml") || h.startsWith("<svg")) << h.toStdString();
+        EXPECT_TRUE(head(svg, 4096).contains("<svg")) << "no <svg element";
+    }
 }
 
 TEST_F(GuiWindow, DatasetShowsPredictedVsMeasured) {
