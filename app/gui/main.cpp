@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
         {QStringLiteral("screenshot"), QStringLiteral("Render the window offscreen to FILE (PNG) and exit."),
          QStringLiteral("FILE")},
         {QStringLiteral("page"), QStringLiteral("Page to show: roofline, breakdown, sweep, compare, validation, "
-                                                "operators, platform, search."),
+                                                "operators, platform, search, trace, calibration."),
          QStringLiteral("NAME")},
         {QStringLiteral("platform"), QStringLiteral("Platform name or file."), QStringLiteral("P")},
         {QStringLiteral("model"), QStringLiteral("Model preset or config.json path."), QStringLiteral("M")},

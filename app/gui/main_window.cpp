@@ -1,4 +1,6 @@
 #include "main_window.hpp"
+#include "analysis_pages.hpp"
+#include "plots/analysis_plots.hpp"
 
 #include "io/data_paths.hpp"
 #include "io/errors.hpp"
@@ -71,7 +73,7 @@ QComboBox* dtypeCombo(DType value) {
 
 DType dtypeOf(const QComboBox* c) { return DType(static_cast<unsigned char>(std::max(0, c->currentIndex()))); }
 
-const char* const kPages[] = {"roofline", "breakdown", "sweep", "compare", "validation", "operators", "platform", "search"};
+const char* const kPages[] = {"roofline", "breakdown", "sweep", "compare", "validation", "operators", "platform", "search", "trace", "calibration"};
 const char* const kNone = "(none)";
 
 } // namespace
@@ -174,6 +176,10 @@ void MainWindow::buildUi() {
     m_tabs->addTab(buildPlatformPage(), tr("&Platform"));
     m_searchPage = new SearchPage;
     m_tabs->addTab(m_searchPage, tr("S&earch"));
+    m_tracePage = new TracePage;
+    m_tabs->addTab(m_tracePage, tr("&Trace"));
+    m_calibrationPage = new CalibrationPage;
+    m_tabs->addTab(m_calibrationPage, tr("C&alibration"));
     for (const char* p : kPages)
         m_pageNames << QString::fromLatin1(p);
     setCentralWidget(m_tabs);
@@ -402,7 +408,8 @@ void MainWindow::buildMenus() {
     QMenu* view = menuBar()->addMenu(tr("&View"));
     for (int i = 0; i < m_tabs->count(); ++i) {
         QAction* a = view->addAction(m_tabs->tabText(i).remove(QLatin1Char('&')));
-        a->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
+        if (i < 9)
+            a->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
         connect(a, &QAction::triggered, this, [this, i] { m_tabs->setCurrentIndex(i); });
     }
     view->addSeparator();
@@ -598,6 +605,8 @@ PlotView* MainWindow::currentPlot() const {
     case 3: return m_compare;
     case 4: return m_validation;
     case 7: return m_searchPage->plot();
+    case 8: return m_tracePage->plot();
+    case 9: return m_calibrationPage->gemmPlot();
     default: return nullptr;
     }
 }
@@ -608,6 +617,7 @@ QAbstractItemModel* MainWindow::currentTable() const {
     case 4: return m_validationModel;
     case 6: return m_valuesModel;
     case 7: return m_searchPage->model();
+    case 8: return m_tracePage->model();
     default: return m_opModel;
     }
 }
@@ -627,6 +637,26 @@ void MainWindow::syncSearchPage() {
                               m_stackCombo->currentText());
     m_searchPage->setCurrentPlatform(m_platform.file.empty() ? qs(m_platform.name)
                                                              : QFileInfo(qs(m_platform.file)).completeBaseName());
+}
+
+void MainWindow::syncAnalysisPages() {
+    if (!m_tracePage || !m_calibrationPage || !m_platformModel)
+        return;
+    m_calibrationPage->setPlatform(m_platform.file.empty() ? qs(m_platform.name)
+                                                           : QFileInfo(qs(m_platform.file)).completeBaseName(),
+                                   m_platformModel);
+    EvalInput in;
+    QString error;
+    if (!buildInput(in, error) || in.kind != WorkloadKind::Llm)
+        return;
+    Scenario s = in.scenario;
+    switch (in.phase) {
+    case GuiPhase::Prefill:
+    case GuiPhase::Request: s.phase = Phase::Prefill; break;
+    case GuiPhase::Decode: s.phase = Phase::Decode; break;
+    case GuiPhase::Chunked: s.phase = Phase::Chunked; break;
+    }
+    m_tracePage->setContext(m_platformModel, in.model, in.stack, s);
 }
 
 std::shared_ptr<const PlatformModel> MainWindow::platformModelFor(const QString& name, QString& error) {
@@ -795,6 +825,7 @@ void MainWindow::applyOutcome(const Outcome& o) {
                                .arg(m_output.batchSweep.points.size() + m_output.contextSweep.points.size() +
                                     m_output.compare.size())
                                .arg(m_output.evalMs, 0, 'f', 1));
+    syncAnalysisPages();
     emit evaluated();
 }
 

@@ -29,6 +29,8 @@ class PlatformValuesModel;
 class PlotView;
 class RooflinePlot;
 class SearchPage;
+class TracePage;
+class CalibrationPage;
 class SweepModel;
 class SweepPlot;
 class ValidationModel;
@@ -83,6 +85,8 @@ public:
     SweepModel* sweepModel() const { return m_sweepModel; }
     ValidationModel* validationModel() const { return m_validationModel; }
     SearchPage* searchPage() const { return m_searchPage; }
+    TracePage* tracePage() const { return m_tracePage; }
+    CalibrationPage* calibrationPage() const { return m_calibrationPage; }
     /// The plot of the current page (nullptr on table pages).
     PlotView* currentPlot() const;
     /// The table of the current page (operators, platform values, sweep or validation).
@@ -115,6 +119,8 @@ private:
     QWidget* buildPlatformPage();
     void scheduleEvaluation();
     void syncSearchPage();
+    /// Hands the current platform, model and scenario to the Trace and Calibration pages.
+    void syncAnalysisPages();
     void startEvaluation();
     bool buildInput(EvalInput& in, QString& error);
     void applyOutcome(const Outcome& o);
@@ -195,6 +201,8 @@ private:
     SweepModel* m_sweepModel = nullptr;
     ValidationModel* m_validationModel = nullptr;
     SearchPage* m_searchPage = nullptr;
+    TracePage* m_tracePage = nullptr;
+    CalibrationPage* m_calibrationPage = nullptr;
     QListWidget* m_platformList = nullptr;
     QPlainTextEdit* m_editor = nullptr;
     QLabel* m_editorStatus = nullptr;

@@ -4,7 +4,12 @@
 #include "io/data_paths.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
+#include "analysis_pages.hpp"
+#include "io/csv.hpp"
 #include "main_window.hpp"
+#include "models/calibration_model.hpp"
+#include "models/trace_model.hpp"
+#include "plots/analysis_plots.hpp"
 #include "models/search_model.hpp"
 #include "models/table_models.hpp"
 #include "plots/charts.hpp"
@@ -16,6 +21,7 @@
 #include <QFileInfo>
 #include <QTest>
 #include <QApplication>
+#include <QDir>
 #include <QFile>
 #include <QImage>
 #include <QPlainTextEdit>
@@ -24,6 +30,9 @@
 #include <QTemporaryDir>
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
 
 using namespace rooflab;
 using namespace rooflab::gui;
@@ -44,6 +53,19 @@ QByteArray head(const QString& path, int n) {
 }
 
 const QString kFixtures = QStringLiteral(ROOFLAB_GUI_FIXTURES);
+const QString kH100Data = QStringLiteral(ROOFLAB_SOURCE_DATA_DIR "/datasets/hopper/h100-sxm5-80gb");
+const QString kPrefillTrace = kH100Data + QStringLiteral("/trace_llama-3.1-8b-prefill-b1-p1024-c0-tp1.csv");
+const QString kDecodeTrace = kH100Data + QStringLiteral("/trace_llama-3.1-8b-decode-b8-p0-c2048-tp1.csv");
+
+/// Sum of duration_ns of a trace, read independently of the GUI code.
+double sumDurationsNs(const QString& path) {
+    const io::CsvTable t = io::loadCsvFile(path.toStdString());
+    const int c = t.requireColumn("duration_ns");
+    double sum = 0;
+    for (const auto& row : t.rows)
+        sum += std::stod(row[std::size_t(c)]);
+    return sum;
+}
 
 } // namespace
 
@@ -429,6 +451,163 @@ TEST(GuiScreenshot, WritesPngOfRequestedSize) {
               {QStringLiteral("--screenshot"), out, QStringLiteral("--platform"), QStringLiteral("no-such")});
     ASSERT_TRUE(bad.waitForFinished(60000));
     EXPECT_EQ(bad.exitCode(), 2);
+}
+
+// ---------------------------------------------------------------- trace and calibration
+
+TEST(GuiModels, TraceFileNameGivesScenario) {
+    const auto id = parseTraceFileName(kDecodeTrace);
+    ASSERT_TRUE(id.has_value());
+    EXPECT_EQ(id->model, "llama-3.1-8b");
+    EXPECT_EQ(id->phase, Phase::Decode);
+    EXPECT_EQ(id->batch, 8);
+    EXPECT_EQ(id->prompt, 0);
+    EXPECT_EQ(id->context, 2048);
+    EXPECT_EQ(id->tp, 1);
+    const auto pre = parseTraceFileName(kPrefillTrace);
+    ASSERT_TRUE(pre.has_value());
+    EXPECT_EQ(pre->phase, Phase::Prefill);
+    EXPECT_EQ(pre->prompt, 1024);
+    EXPECT_FALSE(parseTraceFileName(QStringLiteral("/x/mytrace.csv")).has_value());
+    EXPECT_EQ(traceClassOf(OpClass::KvAppend), traceClassIndex("copy"));
+    EXPECT_EQ(traceClassOf(OpClass::Other), traceClassIndex("elementwise"));
+    EXPECT_EQ(traceClassIndex("no-such-class"), traceClassIndex("other"));
+}
+
+TEST(GuiModels, TraceCompareModelPassesTesterAndSumsDurations) {
+    TraceCompareModel m;
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    EXPECT_EQ(m.rowCount(), 0);
+    const KernelTrace t = loadKernelTrace(kDecodeTrace.toStdString());
+    const Prediction p = samplePrediction(); // llama-3.1-8b decode b8 c2048 on h100
+    m.setData(t, p);
+    ASSERT_EQ(m.rowCount(), TraceCompareModel::RowCount);
+    EXPECT_EQ(m.columnCount(), TraceCompareModel::ColumnCount);
+    EXPECT_DOUBLE_EQ(m.measuredS(TraceCompareModel::TotalRow), sumDurationsNs(kDecodeTrace) * 1e-9);
+    double classes = 0, predicted = 0;
+    for (int r = 0; r < kTraceClassCount; ++r) {
+        classes += m.measuredS(r);
+        predicted += m.predictedS(r);
+    }
+    EXPECT_NEAR(classes, m.measuredS(TraceCompareModel::TotalRow), 1e-12);
+    EXPECT_NEAR(predicted, m.predictedS(TraceCompareModel::TotalRow), 1e-12);
+    EXPECT_GT(m.measuredS(traceClassIndex("gemm")), 0);
+    EXPECT_GT(m.predictedS(traceClassIndex("gemm")), 0);
+    EXPECT_GT(m.measuredS(TraceCompareModel::SpanRow), 0);
+    EXPECT_DOUBLE_EQ(m.predictedS(TraceCompareModel::SpanRow), p.latencyS);
+    EXPECT_FALSE(m.data(m.index(TraceCompareModel::TotalRow, TraceCompareModel::ErrorPct)).toString().isEmpty());
+    m.clear();
+    EXPECT_EQ(m.rowCount(), 0);
+    EXPECT_THROW(loadKernelTrace((kFixtures + QStringLiteral("/no-such.csv")).toStdString()), std::exception);
+}
+
+TEST(GuiModels, CalibrationCurvesHaveFiniteMape) {
+    const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
+    const io::CsvTable gemm = io::loadCsvFile((kH100Data + QStringLiteral("/gemm.csv")).toStdString());
+    const auto combos = gemmCombos(gemm);
+    ASSERT_FALSE(combos.empty());
+    const GemmCombo want{4096, 4096, "bf16"};
+    const GemmCombo combo = std::find(combos.begin(), combos.end(), want) != combos.end() ? want : combos.front();
+    const CalCurve g = gemmCurve(gemm, pm, combo);
+    ASSERT_FALSE(g.x.empty());
+    EXPECT_EQ(g.measured.size(), g.x.size());
+    EXPECT_EQ(g.model.size(), g.x.size());
+    EXPECT_TRUE(std::isfinite(g.mapePct));
+    const io::CsvTable bw = io::loadCsvFile((kH100Data + QStringLiteral("/bandwidth.csv")).toStdString());
+    const CalCurve hbm = bandwidthCurve(bw, pm, "hbm");
+    ASSERT_FALSE(hbm.x.empty());
+    EXPECT_TRUE(std::isfinite(hbm.mapePct));
+    EXPECT_DOUBLE_EQ(hbm.model.front(), pm.bandwidth[kDram]);
+    const io::CsvTable at = io::loadCsvFile((kH100Data + QStringLiteral("/attention.csv")).toStdString());
+    const CalCurve a = attentionCurve(at, pm);
+    ASSERT_FALSE(a.x.empty());
+    EXPECT_TRUE(std::isfinite(a.mapePct));
+    EXPECT_TRUE(std::isnan(mapePct({}, {})));
+    EXPECT_DOUBLE_EQ(mapePct({2.0}, {3.0}), 50.0);
+}
+
+TEST_F(GuiWindow, TracePageComparesCommittedTrace) {
+    ASSERT_TRUE(w->pageNames().contains(QStringLiteral("trace")));
+    ASSERT_TRUE(w->showPage(QStringLiteral("trace")));
+    TracePage* page = w->tracePage();
+    ASSERT_NE(page, nullptr);
+    TraceCompareModel* m = page->model();
+    QAbstractItemModelTester tester(m, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    for (const QString& trace : {kPrefillTrace, kDecodeTrace}) {
+        ASSERT_TRUE(page->loadTrace(trace)) << page->messageText().toStdString();
+        ASSERT_GT(m->rowCount(), 0);
+        EXPECT_DOUBLE_EQ(m->measuredS(TraceCompareModel::TotalRow), sumDurationsNs(trace) * 1e-9);
+        EXPECT_GT(m->predictedS(TraceCompareModel::TotalRow), 0);
+        EXPECT_TRUE(page->scenarioText().contains(QStringLiteral("file name"))) << page->scenarioText().toStdString();
+        EXPECT_TRUE(page->scenarioText().contains(QStringLiteral("llama-3.1-8b")));
+        EXPECT_EQ(page->plot()->seriesData(QStringLiteral("measured")).size(), kTraceClassCount);
+        EXPECT_EQ(page->plot()->seriesData(QStringLiteral("predicted")).size(), kTraceClassCount);
+        EXPECT_EQ(w->currentPlot(), page->plot());
+        EXPECT_EQ(w->currentTable(), m);
+    }
+    EXPECT_TRUE(page->scenarioText().contains(QStringLiteral("batch 8")));
+    // A file name without the scenario id takes the scenario from the controls (llama-3.1-70b, TP 4, batch 8).
+    QTemporaryDir dir;
+    const QString plain = dir.filePath(QStringLiteral("mytrace.csv"));
+    ASSERT_TRUE(QFile::copy(kDecodeTrace, plain));
+    ASSERT_TRUE(page->loadTrace(plain)) << page->messageText().toStdString();
+    EXPECT_TRUE(page->scenarioText().contains(QStringLiteral("controls"))) << page->scenarioText().toStdString();
+    EXPECT_TRUE(page->scenarioText().contains(QStringLiteral("TP 4"))) << page->scenarioText().toStdString();
+    w->setBatch(16);
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    EXPECT_TRUE(page->scenarioText().contains(QStringLiteral("batch 16"))) << page->scenarioText().toStdString();
+    QString err;
+    ASSERT_TRUE(w->exportTable(m, dir.filePath(QStringLiteral("trace.csv")), &err)) << err.toStdString();
+    // A broken file: inline error, no crash, empty table.
+    EXPECT_FALSE(page->loadTrace(kFixtures + QStringLiteral("/no-such-trace.csv")));
+    EXPECT_FALSE(page->messageText().isEmpty());
+    EXPECT_EQ(m->rowCount(), 0);
+}
+
+TEST_F(GuiWindow, CalibrationPageShowsMeasurementsAgainstModel) {
+    ASSERT_TRUE(w->pageNames().contains(QStringLiteral("calibration")));
+    ASSERT_TRUE(w->showPage(QStringLiteral("calibration")));
+    CalibrationPage* page = w->calibrationPage();
+    ASSERT_NE(page, nullptr);
+    // The default folder is the platform's measurement folder.
+    EXPECT_EQ(QDir(page->folder()).canonicalPath(), QDir(kH100Data).canonicalPath());
+    ASSERT_TRUE(page->loadFolder(kH100Data));
+    EXPECT_FALSE(page->gemmPlot()->seriesData(QStringLiteral("measured")).isEmpty());
+    EXPECT_FALSE(page->gemmPlot()->seriesData(QStringLiteral("model (evalGemm)")).isEmpty());
+    EXPECT_TRUE(std::isfinite(page->gemmMape())) << page->messageText().toStdString();
+    ASSERT_TRUE(page->selectGemm(4096, 4096, QStringLiteral("fp8_e4m3")));
+    EXPECT_TRUE(page->gemmPlot()->title().contains(QStringLiteral("fp8_e4m3")));
+    EXPECT_FALSE(page->gemmPlot()->seriesData(QStringLiteral("measured")).isEmpty());
+    EXPECT_TRUE(std::isfinite(page->gemmMape()));
+    EXPECT_FALSE(page->selectGemm(3, 5, QStringLiteral("bf16")));
+    EXPECT_FALSE(page->bandwidthPlot()->seriesData(QStringLiteral("measured hbm read")).isEmpty());
+    const auto model = page->bandwidthPlot()->seriesData(QStringLiteral("model hbm"));
+    ASSERT_FALSE(model.isEmpty());
+    EXPECT_DOUBLE_EQ(model.front().y(), model.back().y()); // a horizontal line (GB/s)
+    EXPECT_TRUE(std::isfinite(page->bandwidthMape()));
+    EXPECT_FALSE(page->attentionPlot()->seriesData(QStringLiteral("measured")).isEmpty());
+    EXPECT_FALSE(page->attentionPlot()->seriesData(QStringLiteral("model (evalAttention)")).isEmpty());
+    EXPECT_TRUE(std::isfinite(page->attentionMape()));
+    EXPECT_TRUE(page->messageText().contains(QStringLiteral("MAPE")));
+    QTemporaryDir dir;
+    QString err;
+    ASSERT_TRUE(w->exportPlot(page->bandwidthPlot(), dir.filePath(QStringLiteral("bw.png")), &err)) << err.toStdString();
+    // A folder without measurements: false, an inline message, empty plots.
+    EXPECT_FALSE(page->loadFolder(dir.path()));
+    EXPECT_TRUE(page->gemmPlot()->seriesData(QStringLiteral("measured")).isEmpty());
+}
+
+TEST(GuiScreenshot, TraceAndCalibrationPages) {
+    QTemporaryDir dir;
+    for (const QString& pageName : {QStringLiteral("trace"), QStringLiteral("calibration")}) {
+        const QString out = dir.filePath(pageName + QStringLiteral(".png"));
+        QProcess p;
+        p.start(QStringLiteral(ROOFLAB_GUI_EXE), {QStringLiteral("--screenshot"), out, QStringLiteral("--page"),
+                                                  pageName, QStringLiteral("--size"), QStringLiteral("800x500")});
+        ASSERT_TRUE(p.waitForFinished(60000));
+        EXPECT_EQ(p.exitCode(), 0) << p.readAllStandardError().toStdString();
+        EXPECT_EQ(QImage(out).size(), QSize(800, 500));
+    }
 }
 
 int main(int argc, char** argv) {
