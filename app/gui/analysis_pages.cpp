@@ -98,7 +98,8 @@ bool TracePage::loadTrace(const QString& path) {
     m_path = path;
     m_loaded = true;
     recompute();
-    return m_message->property("error").toBool() == false;
+    // Without a platform yet (before the first evaluation) the comparison follows with setContext().
+    return !m_pm || !m_message->property("error").toBool();
 }
 
 void TracePage::recompute() {

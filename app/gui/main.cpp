@@ -3,6 +3,7 @@
 // and exits (called by `rooflab report`).
 #include "io/data_paths.hpp"
 #include "io/errors.hpp"
+#include "analysis_pages.hpp"
 #include "main_window.hpp"
 #include "report_render.hpp"
 
@@ -126,6 +127,7 @@ int main(int argc, char** argv) {
          QStringLiteral("LIST")},
         {QStringLiteral("dataset"), QStringLiteral("End-to-end dataset CSV for the validation page."),
          QStringLiteral("FILE")},
+        {QStringLiteral("trace"), QStringLiteral("CUPTI kernel trace CSV for the trace page."), QStringLiteral("FILE")},
         {QStringLiteral("size"), QStringLiteral("Screenshot size WxH (default 1400x900)."), QStringLiteral("WxH")},
         {QStringLiteral("report"), QStringLiteral("Render the report plots (PNG) and report.pdf into DIR offscreen "
                                                   "and exit."),
@@ -176,6 +178,8 @@ int main(int argc, char** argv) {
                   QStringLiteral("--compare"));
         if (parser.isSet(QStringLiteral("dataset")))
             check(window.loadDataset(parser.value(QStringLiteral("dataset"))), QStringLiteral("--dataset"));
+        if (parser.isSet(QStringLiteral("trace")))
+            check(window.tracePage()->loadTrace(parser.value(QStringLiteral("trace"))), QStringLiteral("--trace"));
         if (parser.isSet(QStringLiteral("page")) && !window.showPage(parser.value(QStringLiteral("page"))))
             return fail(2, QStringLiteral("--page: unknown page '%1' (known: %2)")
                                .arg(parser.value(QStringLiteral("page")),
