@@ -12,6 +12,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QSplitter>
 #include <QTableView>
 #include <QTabWidget>
@@ -45,6 +46,14 @@ TracePage::TracePage(QWidget* parent) : QWidget(parent) {
     top->addWidget(m_pathEdit, 1);
     top->addWidget(open);
     top->addWidget(load);
+    m_steps = new QSpinBox;
+    m_steps->setRange(0, 100000);
+    m_steps->setSpecialValueText(tr("auto"));
+    m_steps->setPrefix(tr("steps in trace: "));
+    m_steps->setToolTip(tr("How many steps (replays) the trace holds; measured times are divided by it. "
+                           "auto: the trace's norm kernels over the prediction's norm kernels per step"));
+    top->addWidget(m_steps);
+    connect(m_steps, &QSpinBox::valueChanged, this, [this] { recompute(); });
     connect(open, &QPushButton::clicked, this, [this] {
         const QString p = QFileDialog::getOpenFileName(this, tr("Open kernel trace"), m_pathEdit->text(),
                                                        tr("CSV (*.csv);;All files (*)"));
@@ -82,6 +91,8 @@ void TracePage::setContext(std::shared_ptr<const PlatformModel> pm, std::shared_
     if (m_loaded)
         recompute();
 }
+
+void TracePage::setTraceSteps(int steps) { m_steps->setValue(steps); }
 
 bool TracePage::loadTrace(const QString& path) {
     m_pathEdit->setText(path);
@@ -149,19 +160,24 @@ void TracePage::recompute() {
                                  .arg(s.prompt)
                                  .arg(s.context)
                                  .arg(s.tp));
-    m_model->setData(m_trace, p);
+    const int steps = m_steps->value() > 0 ? m_steps->value() : estimateTraceSteps(m_trace, p);
+    m_model->setData(m_trace, p, steps);
     const double meas = m_model->measuredS(TraceCompareModel::TotalRow);
     const double pred = m_model->predictedS(TraceCompareModel::TotalRow);
-    m_plot->setData(*m_model, tr("%1 — %2 kernels, measured %3 ms vs predicted %4 ms")
+    m_plot->setData(*m_model, tr("%1 — %2 kernels / %3 step(s), measured %4 ms vs predicted %5 ms per step")
                                   .arg(QFileInfo(m_path).fileName())
                                   .arg(m_trace.kernelCount)
+                                  .arg(steps)
                                   .arg(meas * 1e3, 0, 'f', 3)
                                   .arg(pred * 1e3, 0, 'f', 3));
     if (!p.ok)
         showMessage(tr("⚠ infeasible: %1").arg(qs(p.error)), true);
     else
-        showMessage(tr("%1 kernels, span %2 ms, predicted step %3 ms")
+        showMessage(tr("%1 kernels in %2 step(s)%3, sum of durations %4 ms, span %5 ms, predicted step %6 ms")
                         .arg(m_trace.kernelCount)
+                        .arg(steps)
+                        .arg(m_steps->value() > 0 ? QString() : tr(" (auto)"))
+                        .arg(m_trace.totalNs * 1e-6, 0, 'f', 3)
                         .arg(double(m_trace.spanNs) * 1e-6, 0, 'f', 3)
                         .arg(p.latencyS * 1e3, 0, 'f', 3),
                     false);

@@ -15,6 +15,7 @@
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QSpinBox;
 class QTableView;
 
 namespace rooflab::gui {
@@ -30,6 +31,8 @@ public:
     /// The window's current platform, model, stack and scenario (used unless the trace's file name names one).
     void setContext(std::shared_ptr<const PlatformModel> pm, std::shared_ptr<const LlmArch> arch,
                     const StackProfile& stack, const Scenario& s);
+    /// Steps the trace holds (0: estimated from its norm kernels). Measured times are divided by it.
+    void setTraceSteps(int steps);
     /// Loads a trace CSV and compares it. False (with an inline message) on error.
     bool loadTrace(const QString& path);
 
@@ -54,6 +57,7 @@ private:
 
     QLineEdit* m_pathEdit = nullptr;
     QLabel* m_scenarioLabel = nullptr;
+    QSpinBox* m_steps = nullptr;
     QLabel* m_message = nullptr;
     TraceCompareModel* m_model = nullptr;
     TracePlot* m_plot = nullptr;

@@ -495,6 +495,11 @@ TEST(GuiModels, TraceCompareModelPassesTesterAndSumsDurations) {
     EXPECT_GT(m.predictedS(traceClassIndex("gemm")), 0);
     EXPECT_GT(m.measuredS(TraceCompareModel::SpanRow), 0);
     EXPECT_DOUBLE_EQ(m.predictedS(TraceCompareModel::SpanRow), p.latencyS);
+    // The decode trace holds three replays of the step (datasets/.../SOURCE.md): per-step values divide by 3.
+    EXPECT_EQ(estimateTraceSteps(t, p), 3);
+    m.setData(t, p, 3);
+    EXPECT_EQ(m.steps(), 3);
+    EXPECT_DOUBLE_EQ(m.measuredS(TraceCompareModel::TotalRow) * 3, sumDurationsNs(kDecodeTrace) * 1e-9);
     EXPECT_FALSE(m.data(m.index(TraceCompareModel::TotalRow, TraceCompareModel::ErrorPct)).toString().isEmpty());
     m.clear();
     EXPECT_EQ(m.rowCount(), 0);
@@ -536,7 +541,9 @@ TEST_F(GuiWindow, TracePageComparesCommittedTrace) {
     for (const QString& trace : {kPrefillTrace, kDecodeTrace}) {
         ASSERT_TRUE(page->loadTrace(trace)) << page->messageText().toStdString();
         ASSERT_GT(m->rowCount(), 0);
-        EXPECT_DOUBLE_EQ(m->measuredS(TraceCompareModel::TotalRow), sumDurationsNs(trace) * 1e-9);
+        EXPECT_DOUBLE_EQ(page->trace().totalNs, sumDurationsNs(trace));
+        EXPECT_EQ(m->steps(), trace == kPrefillTrace ? 1 : 3) << page->messageText().toStdString();
+        EXPECT_DOUBLE_EQ(m->measuredS(TraceCompareModel::TotalRow) * m->steps(), sumDurationsNs(trace) * 1e-9);
         EXPECT_GT(m->predictedS(TraceCompareModel::TotalRow), 0);
         EXPECT_TRUE(page->scenarioText().contains(QStringLiteral("file name"))) << page->scenarioText().toStdString();
         EXPECT_TRUE(page->scenarioText().contains(QStringLiteral("llama-3.1-8b")));
@@ -546,6 +553,10 @@ TEST_F(GuiWindow, TracePageComparesCommittedTrace) {
         EXPECT_EQ(w->currentTable(), m);
     }
     EXPECT_TRUE(page->scenarioText().contains(QStringLiteral("batch 8")));
+    page->setTraceSteps(1); // override: the whole trace as one step
+    EXPECT_EQ(m->steps(), 1);
+    EXPECT_DOUBLE_EQ(m->measuredS(TraceCompareModel::TotalRow), sumDurationsNs(kDecodeTrace) * 1e-9);
+    page->setTraceSteps(0);
     // A file name without the scenario id takes the scenario from the controls (llama-3.1-70b, TP 4, batch 8).
     QTemporaryDir dir;
     const QString plain = dir.filePath(QStringLiteral("mytrace.csv"));

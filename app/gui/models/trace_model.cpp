@@ -95,6 +95,17 @@ std::optional<TraceScenarioId> parseTraceFileName(const QString& path) {
     return id;
 }
 
+int estimateTraceSteps(const KernelTrace& trace, const Prediction& p) {
+    double norms = 0;
+    for (const OpResult& op : p.ops)
+        if (op.cls == OpClass::Norm)
+            norms += op.count * op.kernels;
+    const int measured = trace.kernels[std::size_t(traceClassIndex("norm"))];
+    if (norms <= 0 || measured <= 0)
+        return 1;
+    return std::max(1, static_cast<int>(std::lround(measured / norms)));
+}
+
 std::array<double, kTraceClassCount> predictedByClass(const Prediction& p) {
     std::array<double, kTraceClassCount> out{};
     for (const OpResult& op : p.ops)
@@ -104,8 +115,9 @@ std::array<double, kTraceClassCount> predictedByClass(const Prediction& p) {
 
 TraceCompareModel::TraceCompareModel(QObject* parent) : QAbstractTableModel(parent) {}
 
-void TraceCompareModel::setData(const KernelTrace& trace, const Prediction& p) {
+void TraceCompareModel::setData(const KernelTrace& trace, const Prediction& p, int steps) {
     beginResetModel();
+    m_steps = std::max(1, steps);
     m_trace = trace;
     m_pred = predictedByClass(p);
     m_predLatencyS = p.latencyS;
@@ -119,17 +131,19 @@ void TraceCompareModel::clear() {
     m_trace = {};
     m_pred = {};
     m_predLatencyS = 0;
+    m_steps = 1;
     endResetModel();
 }
 
 double TraceCompareModel::measuredS(int row) const {
     if (!m_has || row < 0 || row >= RowCount)
         return 0;
+    const double perStep = 1e-9 / m_steps;
     if (row == TotalRow)
-        return m_trace.totalNs * 1e-9;
+        return m_trace.totalNs * perStep;
     if (row == SpanRow)
-        return double(m_trace.spanNs) * 1e-9;
-    return m_trace.measuredNs[std::size_t(row)] * 1e-9;
+        return double(m_trace.spanNs) * perStep;
+    return m_trace.measuredNs[std::size_t(row)] * perStep;
 }
 
 double TraceCompareModel::predictedS(int row) const {
@@ -192,7 +206,7 @@ QVariant TraceCompareModel::headerData(int section, Qt::Orientation o, int role)
     switch (section) {
     case Class: return tr("Class");
     case Kernels: return tr("Kernels");
-    case MeasuredMs: return tr("Measured (ms)");
+    case MeasuredMs: return tr("Measured per step (ms)");
     case PredictedMs: return tr("Predicted (ms)");
     case ErrorPct: return tr("Error (%)");
     default: return {};

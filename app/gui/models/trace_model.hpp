@@ -44,11 +44,15 @@ struct TraceScenarioId {
 };
 std::optional<TraceScenarioId> parseTraceFileName(const QString& path);
 
+/// Steps the trace holds (e.g. three replays of a decode step): its norm kernels over the prediction's norm kernels
+/// per step, rounded, at least 1 (1 when either has none).
+int estimateTraceSteps(const KernelTrace& trace, const Prediction& p);
+
 /// Predicted seconds per trace class (op.totalS() summed).
 std::array<double, kTraceClassCount> predictedByClass(const Prediction& p);
 
 /// @brief Measured vs predicted per class: one row per class, then "total" (sum of kernels) and "span" (trace
-/// end - start, against the predicted step latency).
+/// end - start, against the predicted step latency). Measured values are per step: the trace divided by `steps`.
 class TraceCompareModel : public QAbstractTableModel {
     Q_OBJECT
 public:
@@ -56,7 +60,8 @@ public:
     enum { TotalRow = kTraceClassCount, SpanRow, RowCount };
     explicit TraceCompareModel(QObject* parent = nullptr);
 
-    void setData(const KernelTrace& trace, const Prediction& p);
+    void setData(const KernelTrace& trace, const Prediction& p, int steps = 1);
+    int steps() const { return m_steps; }
     void clear();
     bool hasData() const { return m_has; }
 
@@ -74,6 +79,7 @@ private:
     KernelTrace m_trace;
     std::array<double, kTraceClassCount> m_pred{};
     double m_predLatencyS = 0;
+    int m_steps = 1;
 };
 
 } // namespace rooflab::gui
