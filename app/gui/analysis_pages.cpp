@@ -204,6 +204,7 @@ CalibrationPage::CalibrationPage(QWidget* parent) : QWidget(parent) {
     auto* browse = new QPushButton(tr("Browse…"));
     m_shape = new QComboBox;
     m_shape->setToolTip(tr("GEMM N x K"));
+    m_shape->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     m_dtype = new QComboBox;
     m_dtype->setToolTip(tr("GEMM datatype"));
     top->addWidget(new QLabel(tr("Folder")));
@@ -327,7 +328,8 @@ void CalibrationPage::refill() {
     m_filling = false;
     if (!shapes.isEmpty()) {
         m_shape->setCurrentIndex(-1);
-        m_shape->setCurrentIndex(0); // fills the dtypes
+        const int square = m_shape->findText(QStringLiteral("4096×4096"));
+        m_shape->setCurrentIndex(square >= 0 ? square : 0); // fills the dtypes
     }
 }
 
