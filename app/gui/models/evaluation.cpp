@@ -224,7 +224,8 @@ ValidationResult validateDataset(const io::CsvTable& table, const PlatformModel&
                 throw InputError(table.file, row.line, "phase", "'" + row.phase + "' is not prefill/decode/chunked");
             s.batch = row.batch;
             if (cPrompt >= 0 && !table.text(r, cPrompt).empty())
-                s.prompt = static_cast<int64_t>(table.number(r, cPrompt, 1, kMax));
+                // Decode rows carry prompt 0 (no prefill in the step); the engine needs at least one token.
+                s.prompt = std::max<int64_t>(1, static_cast<int64_t>(table.number(r, cPrompt, 0, kMax)));
             if (cContext >= 0 && !table.text(r, cContext).empty())
                 s.context = static_cast<int64_t>(table.number(r, cContext, 0, kMax));
             if (cTp >= 0 && !table.text(r, cTp).empty())
