@@ -565,6 +565,14 @@ void MainWindow::setPrompt(int tokens) { m_prompt->setValue(tokens); }
 void MainWindow::setContext(int tokens) { m_context->setValue(tokens); }
 void MainWindow::setTensorParallel(int tp) { m_tp->setValue(tp); }
 
+void MainWindow::setSweepPoints(int perSweep) {
+    perSweep = std::clamp(perSweep, 2, 100000);
+    if (perSweep == m_sweepPoints)
+        return;
+    m_sweepPoints = perSweep;
+    scheduleEvaluation();
+}
+
 void MainWindow::setGemmWorkload(int m, int n, int k) {
     m_kindCombo->setCurrentIndex(1);
     m_gemmM->setValue(m);
@@ -716,6 +724,7 @@ bool MainWindow::buildInput(EvalInput& in, QString& error) {
         return false;
     }
     in.phase = GuiPhase(static_cast<unsigned char>(m_phaseCombo->currentIndex()));
+    in.sweepPoints = m_sweepPoints;
     Scenario& s = in.scenario;
     s.batch = m_batch->value();
     s.prompt = m_prompt->value();
@@ -851,13 +860,13 @@ void MainWindow::refreshValidation() {
     }
     try {
         const std::string dir = QFileInfo(m_datasetPath).absolutePath().toStdString();
-        const ValidationResult r = validateDataset(m_dataset, *m_platformModel, dir);
+        const ValidationReport r = validateDatasetIn(m_dataset, *m_platformModel, dir);
         m_validationModel->setResult(r);
         m_validation->setData(r, m_platform.name);
         m_datasetLabel->setText(tr("%1 — %2 rows, %3 predicted on %4")
                                     .arg(m_datasetPath)
                                     .arg(r.rows.size())
-                                    .arg(r.evaluated)
+                                    .arg(r.overall.n)
                                     .arg(qs(m_platform.name)));
     } catch (const std::exception& e) {
         m_datasetLabel->setText(tr("⚠ %1").arg(QString::fromUtf8(e.what())));

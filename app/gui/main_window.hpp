@@ -55,6 +55,9 @@ public:
     void setContext(int tokens);
     void setTensorParallel(int tp);
     void setGemmWorkload(int m, int n, int k);
+    /// Points per sweep (batch and context) on the sweep page; 400 by default.
+    void setSweepPoints(int perSweep);
+    int sweepPoints() const { return m_sweepPoints; }
     /// Platforms shown beside the selected one on the compare page (up to 3).
     bool setComparePlatforms(const QStringList& names);
     bool loadDataset(const QString& path);
@@ -145,6 +148,7 @@ private:
     bool m_loadingEditor = false;
     bool m_pending = false;
     int m_evaluations = 0;
+    int m_sweepPoints = 400;
 
     // Engine inputs.
     Platform m_platform;

@@ -140,8 +140,8 @@ bool renderReport(const ReportRenderOptions& opt, ReportRenderResult& result, QS
     }
     if (!opt.measurements.isEmpty()) {
         const io::CsvTable table = io::loadCsvFile(opt.measurements.toStdString());
-        const ValidationResult v =
-            validateDataset(table, *pm, QFileInfo(opt.measurements).absolutePath().toStdString());
+        const ValidationReport v =
+            validateDatasetIn(table, *pm, QFileInfo(opt.measurements).absolutePath().toStdString());
         ValidationPlot vp;
         vp.setData(v, plat.name);
         if (!save(vp, QStringLiteral("predicted_vs_measured.png"), w, w))

@@ -55,13 +55,18 @@ void validateE2e(ValidationReport& rep, const PlatformModel& pm, const io::CsvTa
     const int cPrompt = t.column("prompt"), cContext = t.column("context"), cTp = t.column("tp"), cPp = t.column("pp"),
               cW = t.column("weights"), cKv = t.column("kv"), cAct = t.column("act"), cStack = t.column("stack"),
               cChunk = t.column("chunk");
+    // An empty optional cell keeps the scenario's default.
+    auto given = [&](std::size_t i, int col) { return col >= 0 && !t.text(i, col).empty(); };
     for (std::size_t i = 0; i < t.rows.size(); ++i) {
         ValidationRow r;
         r.id = cId >= 0 ? t.text(i, cId) : std::to_string(i + 1);
+        r.line = t.rowLines[i];
+        r.model = t.text(i, cModel);
+        r.phase = t.text(i, cPhase);
         try {
             r.measuredS = t.number(i, cMeas, 1e-12, 1e6);
             Scenario s;
-            const std::string phase = t.text(i, cPhase);
+            const std::string& phase = r.phase;
             if (phase == "prefill")
                 s.phase = Phase::Prefill;
             else if (phase == "decode")
@@ -71,21 +76,26 @@ void validateE2e(ValidationReport& rep, const PlatformModel& pm, const io::CsvTa
             else
                 throw InputError(t.file, t.rowLines[i], "phase", "'" + phase + "' is not prefill, decode or chunked");
             s.batch = static_cast<int64_t>(t.number(i, cBatch, 1, 1e9));
-            if (cPrompt >= 0)
+            r.batch = s.batch;
+            if (given(i, cPrompt))
+                // Decode rows carry prompt 0 (no prefill in the step); the engine needs at least one token.
                 s.prompt = std::max<int64_t>(1, static_cast<int64_t>(t.number(i, cPrompt, 0, 1e9)));
-            if (cContext >= 0)
+            r.prompt = s.prompt;
+            if (given(i, cContext))
                 s.context = static_cast<int64_t>(t.number(i, cContext, 0, 1e9));
-            if (cChunk >= 0)
+            r.context = s.context;
+            if (given(i, cChunk))
                 s.chunk = static_cast<int64_t>(t.number(i, cChunk, 0, 1e9));
-            if (cTp >= 0)
+            if (given(i, cTp))
                 s.tp = static_cast<int>(t.number(i, cTp, 1, 65536));
-            if (cPp >= 0)
+            r.tp = s.tp;
+            if (given(i, cPp))
                 s.pp = static_cast<int>(t.number(i, cPp, 1, 65536));
             s.weights = dtypeOr(cW >= 0 ? t.text(i, cW) : "", DType::bf16, t, i, "weights");
             s.kv = dtypeOr(cKv >= 0 ? t.text(i, cKv) : "", DType::bf16, t, i, "kv");
             s.act = dtypeOr(cAct >= 0 ? t.text(i, cAct) : "", DType::bf16, t, i, "act");
-            const std::string stackName = cStack >= 0 && !t.text(i, cStack).empty() ? t.text(i, cStack) : "pytorch-eager";
-            const LlmArch& arch = models(t.text(i, cModel));
+            const std::string stackName = given(i, cStack) ? t.text(i, cStack) : "pytorch-eager";
+            const LlmArch& arch = models(r.model);
             const Prediction p = predictStep(pm, arch, stacks(stackName), s, false);
             if (!p.ok)
                 throw InputError(t.file, t.rowLines[i], "", p.error);
@@ -109,6 +119,7 @@ void validateGemm(ValidationReport& rep, const PlatformModel& pm, const io::CsvT
               cD = t.requireColumn("dtype"), cT = t.requireColumn("median_s");
     for (std::size_t i = 0; i < t.rows.size(); ++i) {
         ValidationRow r;
+        r.line = t.rowLines[i];
         try {
             const double m = t.number(i, cM, 1, 1e9), n = t.number(i, cN, 1, 1e9), k = t.number(i, cK, 1, 1e9);
             r.measuredS = t.number(i, cT, 1e-12, 1e6);

@@ -4,6 +4,7 @@
 #include "analysis/llm_engine.hpp"
 #include "io/csv.hpp"
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -13,7 +14,15 @@ namespace rooflab {
 
 struct ValidationRow {
     std::string id;
+    int line = 0;                            ///< 1-based line of the row in the dataset file
     std::map<std::string, std::string> keys; ///< grouping keys: phase, batch, tp, model, dtype, class
+    // What an end-to-end row describes, as evaluated (filled as far as it was read when the row failed; GEMM rows
+    // leave them empty): the model as the dataset names it, the phase, and the step's shape.
+    std::string model, phase;
+    int64_t batch = 0;   ///< sequences
+    int64_t prompt = 0;  ///< tokens (at least 1: decode rows with prompt 0 are evaluated with 1)
+    int64_t context = 0; ///< tokens
+    int tp = 1;
     double measuredS = 0;
     double predictedS = 0;
     double errorPct = 0; ///< (predicted - measured) / measured * 100
@@ -40,7 +49,9 @@ ErrorStats errorStats(const std::vector<double>& errorsPct);
 using ModelResolver = std::function<const LlmArch&(const std::string&)>;
 using StackResolver = std::function<const StackProfile&(const std::string&)>;
 
-/// @brief Validates `table` (kind detected from its columns) on platform `pm`.
+/// @brief Validates `table` (kind detected from its columns) on platform `pm`. Rows that cannot be predicted
+/// (an InputError while reading or predicting them) carry their error and count in `failed`. End-to-end optional
+/// columns (prompt, context, chunk, tp, pp, weights, kv, act, stack) may be left empty for their defaults.
 ValidationReport validateDataset(const PlatformModel& pm, const io::CsvTable& table, const ModelResolver& models,
                                  const StackResolver& stacks);
 

@@ -4,6 +4,7 @@
 #include "io/data_paths.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
+#include "io/stack_loader.hpp"
 #include "analysis_pages.hpp"
 #include "io/csv.hpp"
 #include "main_window.hpp"
@@ -33,6 +34,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 using namespace rooflab;
 using namespace rooflab::gui;
@@ -124,12 +126,13 @@ TEST(GuiModels, SweepModelPassesTester) {
 TEST(GuiModels, ValidationOfDatasetGivesRowsStatsAndRowErrors) {
     const auto table = io::loadCsvFile((kFixtures + QStringLiteral("/e2e_sample.csv")).toStdString());
     const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
-    const ValidationResult r = validateDataset(table, pm, kFixtures.toStdString());
+    const ValidationReport r = validateDatasetIn(table, pm, kFixtures.toStdString());
     ASSERT_EQ(r.rows.size(), 4u);
-    EXPECT_EQ(r.evaluated, 3);
+    EXPECT_EQ(r.overall.n, 3u);
+    EXPECT_EQ(r.failed, 1u);
     EXPECT_FALSE(r.rows[3].error.empty());
-    EXPECT_GT(r.mapePct, 0.0);
-    EXPECT_GE(r.maxAbsErrPct, r.mapePct);
+    EXPECT_GT(r.overall.mapePct, 0.0);
+    EXPECT_GE(r.overall.maxAbsPct, r.overall.mapePct);
     ValidationModel m;
     QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::Fatal);
     m.setResult(r);
@@ -307,6 +310,116 @@ TEST_F(GuiWindow, DatasetShowsPredictedVsMeasured) {
     EXPECT_EQ(w->validationModel()->rowCount(), 4);
     EXPECT_EQ(w->validationPlot()->seriesData(QStringLiteral("rows")).size(), 3);
     EXPECT_TRUE(w->validationPlot()->title().contains(QStringLiteral("MAPE")));
+}
+
+TEST_F(GuiWindow, ValidationPageUsesTheEngineOnH100Runs) {
+    const QString e2e = kH100Data + QStringLiteral("/e2e.csv");
+    ASSERT_TRUE(w->loadDataset(e2e));
+    const ValidationReport& r = w->validationModel()->result();
+    // The same rows and numbers as `rooflab validate` (one engine function behind both).
+    const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
+    std::map<std::string, LlmArch> archs;
+    StackProfile stack = io::loadStack("pytorch-eager");
+    const ValidationReport direct = validateDataset(
+        pm, io::loadCsvFile(e2e.toStdString()),
+        [&](const std::string& n) -> const LlmArch& { return archs.try_emplace(n, io::loadModel(n)).first->second; },
+        [&](const std::string&) -> const StackProfile& { return stack; });
+    ASSERT_EQ(r.rows.size(), 41u);
+    EXPECT_EQ(r.failed, 0u);
+    EXPECT_EQ(r.overall.n, 41u);
+    ASSERT_EQ(direct.rows.size(), r.rows.size());
+    EXPECT_DOUBLE_EQ(r.overall.mapePct, direct.overall.mapePct);
+    EXPECT_EQ(w->validationModel()->rowCount(), 41);
+    EXPECT_EQ(w->validationPlot()->seriesData(QStringLiteral("rows")).size(), 41);
+    EXPECT_TRUE(w->validationPlot()->title().contains(QStringLiteral("41 rows"))) << w->validationPlot()->title().toStdString();
+    ValidationModel* m = w->validationModel();
+    for (int i = 0; i < m->rowCount(); ++i) {
+        const ValidationRow& row = r.rows[std::size_t(i)];
+        EXPECT_DOUBLE_EQ(row.predictedS, direct.rows[std::size_t(i)].predictedS) << row.id;
+        EXPECT_EQ(m->data(m->index(i, ValidationModel::Model)).toString(), QString::fromStdString(row.model));
+        const QString phase = m->data(m->index(i, ValidationModel::Phase)).toString();
+        EXPECT_TRUE(phase == QStringLiteral("prefill") || phase == QStringLiteral("decode")) << phase.toStdString();
+        EXPECT_GE(m->data(m->index(i, ValidationModel::Batch), kSortRole).toDouble(), 1.0);
+        EXPECT_GE(row.prompt, 1); // decode rows carry prompt 0 in the file and are evaluated with 1
+        EXPECT_EQ(row.tp, 1);
+    }
+}
+
+namespace {
+
+/// Every plotted point of one sweep axis (both the "fits" and the "does not fit" series) against predictStep called
+/// here for the same scenario; returns how many points were plotted.
+int expectSweepMatchesEngine(const SweepPlot& plot, const QString& axis, const Scenario& base) {
+    const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
+    const LlmArch arch = io::loadModel("llama-3.1-70b");
+    const StackProfile stack = io::loadStack("pytorch-eager");
+    int plotted = 0;
+    for (const bool fits : {true, false}) {
+        const QString suffix = fits ? QString() : QStringLiteral(" (does not fit)");
+        const QVector<QPointF> lat = plot.seriesData(QStringLiteral("latency vs ") + axis + suffix);
+        const QVector<QPointF> thr = plot.seriesData(QStringLiteral("throughput vs ") + axis + suffix);
+        EXPECT_EQ(lat.size(), thr.size());
+        double lastX = 0;
+        for (qsizetype i = 0; i < lat.size(); ++i) {
+            const double x = lat[i].x();
+            EXPECT_EQ(x, std::round(x));
+            EXPECT_GT(x, lastX);
+            lastX = x;
+            Scenario s = base;
+            (axis == QStringLiteral("batch") ? s.batch : s.context) = static_cast<int64_t>(x);
+            const Prediction p = predictStep(pm, arch, stack, s, false);
+            EXPECT_TRUE(p.ok) << p.error;
+            EXPECT_EQ(p.memory.fits, fits) << axis.toStdString() << " " << x;
+            EXPECT_NEAR(lat[i].y(), p.latencyS * 1e3, 1e-9 * p.latencyS * 1e3) << axis.toStdString() << " " << x;
+            if (i < thr.size()) {
+                EXPECT_EQ(thr[i].x(), x);
+                EXPECT_NEAR(thr[i].y(), p.tokensPerS, 1e-9 * p.tokensPerS) << axis.toStdString() << " " << x;
+            }
+        }
+        plotted += int(lat.size());
+    }
+    return plotted;
+}
+
+} // namespace
+
+TEST_F(GuiWindow, ThousandPointSweepUpdatesThePlotWithEngineValues) {
+    Scenario base;
+    base.phase = Phase::Decode;
+    base.prompt = 2048;
+    base.chunk = 512;
+    base.outputTokens = 256;
+    base.tp = 4;
+    base.batch = 8;
+    base.context = 4096;
+    w->setPrompt(int(base.prompt));
+    w->setContext(int(base.context));
+    w->setSweepPoints(1000);
+    ASSERT_TRUE(w->showPage(QStringLiteral("sweep")));
+    ASSERT_TRUE(w->waitForEvaluation(30000));
+    const EvalOutput& out = w->lastOutput();
+    // 1,000 log-spaced values per axis; the batch axis (1..4096) holds fewer distinct integers.
+    EXPECT_GE(out.contextSweep.points.size(), 990u);
+    EXPECT_GE(out.batchSweep.points.size() + out.contextSweep.points.size(), 1000u);
+    EXPECT_EQ(std::size_t(expectSweepMatchesEngine(*w->sweepPlot(), QStringLiteral("batch"), base)),
+              out.batchSweep.points.size());
+    EXPECT_EQ(std::size_t(expectSweepMatchesEngine(*w->sweepPlot(), QStringLiteral("context"), base)),
+              out.contextSweep.points.size());
+    EXPECT_EQ(w->sweepModel()->rowCount(), int(out.batchSweep.points.size()));
+
+    // A scenario change re-plots every point with the new scenario's values.
+    const QVector<QPointF> before = w->sweepPlot()->seriesData(QStringLiteral("latency vs context"));
+    base.batch = 32;
+    base.context = 8192;
+    w->setBatch(int(base.batch));
+    w->setContext(int(base.context));
+    ASSERT_TRUE(w->waitForEvaluation(30000));
+    EXPECT_NE(w->sweepPlot()->seriesData(QStringLiteral("latency vs context")), before);
+    const int batchPlotted = expectSweepMatchesEngine(*w->sweepPlot(), QStringLiteral("batch"), base);
+    const int contextPlotted = expectSweepMatchesEngine(*w->sweepPlot(), QStringLiteral("context"), base);
+    EXPECT_EQ(std::size_t(batchPlotted), w->lastOutput().batchSweep.points.size());
+    EXPECT_EQ(std::size_t(contextPlotted), w->lastOutput().contextSweep.points.size());
+    EXPECT_GE(batchPlotted + contextPlotted, 1000);
 }
 
 TEST_F(GuiWindow, GemmWorkloadIsOnePoint) {

@@ -101,3 +101,70 @@ TEST(Validation, E2eRowsPredictedAndBadRowsReported) {
     EXPECT_EQ(r.failed, 2u);
     EXPECT_EQ(r.overall.n, 1u);
 }
+
+TEST(Validation, E2eRowsCarryWhatTheyDescribe) {
+    const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
+    const io::CsvTable t = io::parseCsv("# comment\n"
+                                        "id,model,phase,batch,prompt,context,tp,stack,measured_s\n"
+                                        "a,llama-3.1-8b,decode,8,0,2048,2,,0.0085\n"
+                                        "b,llama-3.1-8b,prefill,1,1024,,,,0.05\n"
+                                        "c,llama-3.1-8b,sideways,4,0,2048,1,,0.0085\n"
+                                        "d,llama-3.1-8b,decode,16,0,x,1,,0.0085\n",
+                                        "mini.csv");
+    LlmArch arch = io::loadModel("llama-3.1-8b");
+    std::vector<std::string> asked, stacksAsked;
+    StackProfile stack = StackProfile::defaultProfile();
+    const ValidationReport r = validateDataset(
+        pm, t,
+        [&](const std::string& n) -> const LlmArch& {
+            asked.push_back(n);
+            return arch;
+        },
+        [&](const std::string& n) -> const StackProfile& {
+            stacksAsked.push_back(n);
+            return stack;
+        });
+    ASSERT_EQ(r.rows.size(), 4u);
+    const ValidationRow& a = r.rows[0];
+    EXPECT_TRUE(a.error.empty()) << a.error;
+    EXPECT_EQ(a.line, 3);
+    EXPECT_EQ(a.model, "llama-3.1-8b");
+    EXPECT_EQ(a.phase, "decode");
+    EXPECT_EQ(a.batch, 8);
+    EXPECT_EQ(a.prompt, 1); // decode rows with prompt 0 are evaluated with one token
+    EXPECT_EQ(a.context, 2048);
+    EXPECT_EQ(a.tp, 2);
+    // Empty optional cells take the scenario's defaults (and the default stack), not an error.
+    const ValidationRow& b = r.rows[1];
+    EXPECT_TRUE(b.error.empty()) << b.error;
+    EXPECT_EQ(b.prompt, 1024);
+    EXPECT_EQ(b.context, Scenario{}.context);
+    EXPECT_EQ(b.tp, 1);
+    EXPECT_GT(b.predictedS, 0);
+    // A failed row keeps what was read before the problem, and its line.
+    const ValidationRow& c = r.rows[2];
+    EXPECT_FALSE(c.error.empty());
+    EXPECT_EQ(c.line, 5);
+    EXPECT_EQ(c.phase, "sideways");
+    EXPECT_EQ(c.model, "llama-3.1-8b");
+    const ValidationRow& d = r.rows[3];
+    EXPECT_NE(d.error.find("'context'"), std::string::npos) << d.error;
+    EXPECT_EQ(d.batch, 16);
+    EXPECT_EQ(r.failed, 2u);
+    EXPECT_EQ(r.overall.n, 2u);
+    EXPECT_EQ(asked, (std::vector<std::string>{"llama-3.1-8b", "llama-3.1-8b"}));
+    EXPECT_EQ(stacksAsked, (std::vector<std::string>{"pytorch-eager", "pytorch-eager"}));
+}
+
+TEST(Validation, GemmRowsCarryTheirLine) {
+    const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
+    const io::CsvTable t = io::parseCsv("m,n,k,dtype,median_s\n4096,4096,4096,bf16,0.0002\n", "g.csv");
+    const ValidationReport r = validateDataset(
+        pm, t, [](const std::string&) -> const LlmArch& { throw InputError("no models in a GEMM set"); },
+        [](const std::string&) -> const StackProfile& { throw InputError("no stacks in a GEMM set"); });
+    EXPECT_EQ(r.kind, "gemm");
+    ASSERT_EQ(r.rows.size(), 1u);
+    EXPECT_EQ(r.rows[0].line, 2);
+    EXPECT_TRUE(r.rows[0].model.empty());
+    EXPECT_GT(r.rows[0].predictedS, 0);
+}

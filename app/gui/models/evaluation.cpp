@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <memory>
 
 namespace rooflab::gui {
 namespace {
@@ -52,7 +53,11 @@ Prediction llmStep(const PlatformModel& pm, const EvalInput& in, const Scenario&
     return predictStep(pm, *in.model, in.stack, s, withOps);
 }
 
-SweepSeries sweep(const PlatformModel& pm, const EvalInput& in, bool overBatch) {
+} // namespace
+
+SweepSeries evaluateSweep(const PlatformModel& pm, const EvalInput& in, bool overBatch) {
+    if (!in.model)
+        throw InputError("no model selected");
     SweepSeries out;
     Scenario base = in.scenario;
     base.phase = in.phase == GuiPhase::Request ? Phase::Decode : enginePhase(in.phase);
@@ -77,6 +82,8 @@ SweepSeries sweep(const PlatformModel& pm, const EvalInput& in, bool overBatch) 
     out.limit = double(overBatch ? atBase.memory.maxBatch : atBase.memory.maxContext);
     return out;
 }
+
+namespace {
 
 Prediction primary(const PlatformModel& pm, const EvalInput& in, std::optional<RequestPrediction>* request) {
     if (in.kind == WorkloadKind::Gemm)
@@ -118,8 +125,8 @@ EvalOutput evaluate(const EvalInput& in) {
     EvalOutput out;
     out.prediction = primary(*in.platform.model, in, &out.request);
     if (in.kind == WorkloadKind::Llm) {
-        out.batchSweep = sweep(*in.platform.model, in, true);
-        out.contextSweep = sweep(*in.platform.model, in, false);
+        out.batchSweep = evaluateSweep(*in.platform.model, in, true);
+        out.contextSweep = evaluateSweep(*in.platform.model, in, false);
     }
     out.compare.push_back({in.platform.name, out.prediction});
     for (const auto& c : in.compare)
@@ -159,104 +166,47 @@ TimeSplit splitTime(const Prediction& p) {
     return sum;
 }
 
-ValidationResult validateDataset(const io::CsvTable& table, const PlatformModel& pm, const std::string& datasetDir) {
-    ValidationResult res;
-    res.file = table.file;
-    const int cModel = table.requireColumn("model");
-    const int cPhase = table.requireColumn("phase");
-    const int cBatch = table.requireColumn("batch");
-    const int cMeasured = table.requireColumn("measured_s");
-    const int cId = table.column("id"), cPrompt = table.column("prompt"), cContext = table.column("context");
-    const int cTp = table.column("tp"), cW = table.column("weights"), cKv = table.column("kv");
-    const int cAct = table.column("act"), cStack = table.column("stack");
-
-    std::map<std::string, std::shared_ptr<LlmArch>> models;
-    std::map<std::string, std::shared_ptr<StackProfile>> stacks;
+ValidationReport validateDatasetIn(const io::CsvTable& table, const PlatformModel& pm, const std::string& datasetDir) {
+    std::map<std::string, std::unique_ptr<LlmArch>> models;
+    std::map<std::string, std::unique_ptr<StackProfile>> stacks;
+    // The engine turns an InputError into the row's error; anything else a loader throws is broken input too.
+    auto asInput = [](const std::string& name, const char* key, const std::exception& e) {
+        return InputError(name, 0, key, e.what());
+    };
     auto modelFor = [&](const std::string& name) -> const LlmArch& {
         auto& slot = models[name];
         if (!slot) {
             try {
-                slot = std::make_shared<LlmArch>(io::loadModel(name));
+                try {
+                    slot = std::make_unique<LlmArch>(io::loadModel(name));
+                } catch (const InputError&) {
+                    const auto local = std::filesystem::path(datasetDir) / "models" / (name + ".yaml");
+                    if (datasetDir.empty() || !std::filesystem::exists(local))
+                        throw;
+                    slot = std::make_unique<LlmArch>(io::loadModel(local.string()));
+                }
             } catch (const InputError&) {
-                const auto local = std::filesystem::path(datasetDir) / "models" / (name + ".yaml");
-                if (datasetDir.empty() || !std::filesystem::exists(local))
-                    throw;
-                slot = std::make_shared<LlmArch>(io::loadModel(local.string()));
+                throw;
+            } catch (const std::exception& e) {
+                throw asInput(name, "model", e);
             }
         }
         return *slot;
     };
     auto stackFor = [&](const std::string& name) -> const StackProfile& {
         auto& slot = stacks[name];
-        if (!slot)
-            slot = std::make_shared<StackProfile>(name.empty() ? StackProfile::defaultProfile() : io::loadStack(name));
+        if (!slot) {
+            try {
+                slot = std::make_unique<StackProfile>(io::loadStack(name));
+            } catch (const InputError&) {
+                throw;
+            } catch (const std::exception& e) {
+                throw asInput(name, "stack", e);
+            }
+        }
         return *slot;
     };
-    auto dtypeAt = [&](std::size_t r, int col, DType fallback) {
-        if (col < 0 || table.text(r, col).empty())
-            return fallback;
-        const auto t = parseDType(table.text(r, col));
-        if (!t)
-            throw InputError(table.file, table.rowLines[r], table.header[std::size_t(col)],
-                             "unknown datatype '" + table.text(r, col) + "'");
-        return *t;
-    };
-    constexpr double kMax = 4294967296.0;
-    double sumAbs = 0;
-    int within = 0;
-    for (std::size_t r = 0; r < table.rows.size(); ++r) {
-        ValidationRow row;
-        row.line = table.rowLines[r];
-        try {
-            row.id = cId >= 0 ? table.text(r, cId) : std::to_string(r + 1);
-            row.model = table.text(r, cModel);
-            row.phase = table.text(r, cPhase);
-            row.batch = static_cast<int64_t>(table.number(r, cBatch, 1, kMax));
-            row.measuredS = table.number(r, cMeasured, 1e-12, 1e9);
-            Scenario s;
-            if (row.phase == "prefill")
-                s.phase = Phase::Prefill;
-            else if (row.phase == "decode")
-                s.phase = Phase::Decode;
-            else if (row.phase == "chunked")
-                s.phase = Phase::Chunked;
-            else
-                throw InputError(table.file, row.line, "phase", "'" + row.phase + "' is not prefill/decode/chunked");
-            s.batch = row.batch;
-            if (cPrompt >= 0 && !table.text(r, cPrompt).empty())
-                // Decode rows carry prompt 0 (no prefill in the step); the engine needs at least one token.
-                s.prompt = std::max<int64_t>(1, static_cast<int64_t>(table.number(r, cPrompt, 0, kMax)));
-            if (cContext >= 0 && !table.text(r, cContext).empty())
-                s.context = static_cast<int64_t>(table.number(r, cContext, 0, kMax));
-            if (cTp >= 0 && !table.text(r, cTp).empty())
-                s.tp = static_cast<int>(table.number(r, cTp, 1, 65536));
-            row.prompt = s.prompt;
-            row.context = s.context;
-            row.tp = s.tp;
-            s.weights = dtypeAt(r, cW, DType::bf16);
-            s.kv = dtypeAt(r, cKv, DType::bf16);
-            s.act = dtypeAt(r, cAct, DType::bf16);
-            const std::string stackName = cStack >= 0 ? table.text(r, cStack) : std::string();
-            const Prediction p = predictStep(pm, modelFor(row.model), stackFor(stackName), s, false);
-            if (!p.ok)
-                throw InputError(table.file, row.line, "", p.error);
-            row.predictedS = p.latencyS;
-            row.errorPct = (row.predictedS - row.measuredS) / row.measuredS * 100.0;
-            ++res.evaluated;
-            sumAbs += std::abs(row.errorPct);
-            res.maxAbsErrPct = std::max(res.maxAbsErrPct, std::abs(row.errorPct));
-            if (std::abs(row.errorPct) <= 10.0)
-                ++within;
-        } catch (const std::exception& e) {
-            row.error = e.what();
-        }
-        res.rows.push_back(std::move(row));
-    }
-    if (res.evaluated > 0) {
-        res.mapePct = sumAbs / res.evaluated;
-        res.within10Pct = double(within) / res.evaluated;
-    }
-    return res;
+    return validateDataset(pm, table, modelFor, stackFor);
 }
 
 } // namespace rooflab::gui

@@ -4,6 +4,7 @@
 #include "analysis/llm_engine.hpp"
 #include "analysis/platform_model.hpp"
 #include "analysis/stack.hpp"
+#include "calibration/validation.hpp"
 #include "io/csv.hpp"
 #include "workloads/gemm.hpp"
 #include "workloads/llm.hpp"
@@ -66,32 +67,18 @@ struct EvalOutput {
 /// @brief Evaluates everything the pages show. Pure: safe on any thread. Throws InputError on broken input.
 EvalOutput evaluate(const EvalInput& in);
 
+/// @brief One sweep of the LLM scenario of `in` on `pm`: over batch (`overBatch`) or over context (prompt for
+/// prefill), `in.sweepPoints` log-spaced values, with the memory limit at the other settings. Pure.
+SweepSeries evaluateSweep(const PlatformModel& pm, const EvalInput& in, bool overBatch);
+
 /// Batch sizes / context lengths a sweep visits: `n` distinct integers log-spaced in [lo, hi].
 std::vector<double> logSpacedIntegers(double lo, double hi, int n);
 
-/// @brief One row of a predicted-vs-measured comparison.
-struct ValidationRow {
-    int line = 0;
-    std::string id, model, phase;
-    int64_t batch = 0, prompt = 0, context = 0;
-    int tp = 1;
-    double measuredS = 0, predictedS = 0;
-    double errorPct = 0;   ///< (predicted - measured) / measured * 100
-    std::string error;     ///< set when the row could not be predicted
-};
-
-struct ValidationResult {
-    std::string file;
-    std::vector<ValidationRow> rows;
-    int evaluated = 0;
-    double mapePct = 0, maxAbsErrPct = 0;
-    double within10Pct = 0; ///< fraction of evaluated rows within +-10 %
-};
-
-/// @brief Predicts each row of an end-to-end dataset (columns id,model,phase,batch,prompt,context,tp,weights,kv,
-/// act,stack,measured_s) on `pm`. Models are named by preset, path, or `<datasetDir>/models/<name>.yaml`.
-/// Throws InputError when a required column is missing; bad rows carry their own error.
-ValidationResult validateDataset(const io::CsvTable& table, const PlatformModel& pm, const std::string& datasetDir);
+/// @brief Predicts each row of a validation dataset on `pm` with the engine's rooflab::validateDataset (end-to-end
+/// rows: id,model,phase,batch,prompt,context,tp,weights,kv,act,stack,measured_s; GEMM rows: m,n,k,dtype,median_s).
+/// Models are named by preset, path, or `<datasetDir>/models/<name>.yaml`; stacks by name. Throws InputError when
+/// the table is not a validation dataset; bad rows carry their own error.
+ValidationReport validateDatasetIn(const io::CsvTable& table, const PlatformModel& pm, const std::string& datasetDir);
 
 /// Time of an operator attributed to what binds it (per occurrence x count): compute, memory, comm, overhead.
 struct TimeSplit {

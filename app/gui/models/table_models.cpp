@@ -293,7 +293,7 @@ const QVector<ResultTableModel::Column>& ValidationModel::columns() const {
     return kCols;
 }
 
-void ValidationModel::setResult(const ValidationResult& r) {
+void ValidationModel::setResult(const ValidationReport& r) {
     beginResetModel();
     m_result = r;
     endResetModel();

@@ -97,8 +97,8 @@ class ValidationModel : public ResultTableModel {
 public:
     enum Col { Id, Model, Phase, Batch, Prompt, Context, Tp, MeasuredMs, PredictedMs, ErrorPct, Error };
     using ResultTableModel::ResultTableModel;
-    void setResult(const ValidationResult& r);
-    const ValidationResult& result() const { return m_result; }
+    void setResult(const ValidationReport& r);
+    const ValidationReport& result() const { return m_result; }
     int rowCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
 
@@ -106,7 +106,7 @@ protected:
     const QVector<Column>& columns() const override;
 
 private:
-    ValidationResult m_result;
+    ValidationReport m_result;
 };
 
 /// Formats a number with an SI prefix and unit ("989.4 TFLOP/s", "3.35 TB/s", "50 MiB" for bytes).

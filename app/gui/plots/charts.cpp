@@ -211,7 +211,7 @@ void ComparePlot::setData(const std::vector<ComparedPlatform>& platforms) {
 
 ValidationPlot::ValidationPlot(QWidget* parent) : PlotView(parent) {}
 
-void ValidationPlot::setData(const ValidationResult& r, const std::string& platformName) {
+void ValidationPlot::setData(const ValidationReport& r, const std::string& platformName) {
     clearAll();
     QCPAxis* x = m_plot->xAxis;
     QCPAxis* y = m_plot->yAxis;
@@ -250,17 +250,16 @@ void ValidationPlot::setData(const ValidationResult& r, const std::string& platf
     x->setRange(lo, hi);
     y->setRange(lo, hi);
     setupLegend(m_plot, Qt::AlignTop | Qt::AlignLeft);
-    const int bad = static_cast<int>(r.rows.size()) - r.evaluated;
     QString t = tr("Predicted vs measured on %1 — %2 rows, MAPE %3%, max |error| %4%, within ±10%: %5%")
                     .arg(QString::fromStdString(platformName))
-                    .arg(r.evaluated)
-                    .arg(r.mapePct, 0, 'f', 1)
-                    .arg(r.maxAbsErrPct, 0, 'f', 1)
-                    .arg(r.within10Pct * 100, 0, 'f', 0);
-    if (bad > 0)
-        t += tr(" (%1 rows not evaluated)").arg(bad);
+                    .arg(r.overall.n)
+                    .arg(r.overall.mapePct, 0, 'f', 1)
+                    .arg(r.overall.maxAbsPct, 0, 'f', 1)
+                    .arg(r.overall.within10Pct, 0, 'f', 0);
+    if (r.failed > 0)
+        t += tr(" (%1 rows not evaluated)").arg(r.failed);
     if (r.rows.empty())
-        t = tr("Predicted vs measured — load an end-to-end dataset (CSV) with Ctrl+D");
+        t = tr("Predicted vs measured — load an end-to-end or GEMM dataset (CSV) with Ctrl+D");
     setTitle(t);
     m_plot->replot();
 }

@@ -43,7 +43,7 @@ class ValidationPlot : public PlotView {
     Q_OBJECT
 public:
     explicit ValidationPlot(QWidget* parent = nullptr);
-    void setData(const ValidationResult& r, const std::string& platformName);
+    void setData(const ValidationReport& r, const std::string& platformName);
 };
 
 } // namespace rooflab::gui
