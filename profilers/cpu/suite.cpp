@@ -156,7 +156,7 @@ std::vector<LevelLatency> summarizeLatencyByLevel(const std::vector<LatencyPoint
 }
 
 CpuSuiteResult runCpuSuite(const CpuSuiteOptions& options) {
-    if (!options.bandwidth && !options.latency && !options.flops)
+    if (!options.bandwidth && !options.latency && !options.flops && !options.softmax && !options.reduction)
         throwInputError("only", "no benchmark selected");
     const auto started = std::chrono::steady_clock::now();
     CpuSuiteResult result;
@@ -176,6 +176,10 @@ CpuSuiteResult runCpuSuite(const CpuSuiteOptions& options) {
         if (t < 1 || t > allowed)
             throwInputError("threads", "thread count " + std::to_string(t) + " is outside 1.." +
                                                    std::to_string(allowed));
+    const int stages = (options.bandwidth ? 1 : 0) + (options.latency ? 1 : 0) + (options.flops ? 1 : 0) +
+                       (options.softmax || options.reduction ? 1 : 0);
+    int stageNumber = 0;
+    auto nextStage = [&]() { return std::to_string(++stageNumber) + "/" + std::to_string(stages); };
     auto stage = [&](const std::string& name) -> ProgressCallback {
         if (!options.progress)
             return {};
@@ -200,7 +204,7 @@ CpuSuiteResult runCpuSuite(const CpuSuiteOptions& options) {
         bw.runs = options.quick ? 7 : 11;
         bw.minSampleSeconds = options.quick ? 1e-3 : 2e-3;
         bw.maxPointSeconds = options.quick ? 0.25 : 1.0;
-        bw.progress = stage("1/3");
+        bw.progress = stage(nextStage());
         result.bandwidth = runBandwidth(bw, result.topology);
         result.levelBandwidth = summarizeBandwidthByLevel(result.bandwidth, result.topology);
     }
@@ -210,7 +214,7 @@ CpuSuiteResult runCpuSuite(const CpuSuiteOptions& options) {
                                              std::min<std::uint64_t>(maxFootprint, std::uint64_t{1} << 30), perOctave);
         lat.runs = options.quick ? 5 : 9;
         lat.sampleSeconds = options.quick ? 0.01 : 0.03;
-        lat.progress = stage("2/3");
+        lat.progress = stage(nextStage());
         result.latency = runLatency(lat, result.topology, result.measuredFrequencyHz);
         result.levelLatency = summarizeLatencyByLevel(result.latency, result.topology);
     }
@@ -224,8 +228,35 @@ CpuSuiteResult runCpuSuite(const CpuSuiteOptions& options) {
         fl.threadCounts = counts;
         fl.runs = options.quick ? 7 : 11;
         fl.sampleSeconds = options.quick ? 0.01 : 0.03;
-        fl.progress = stage("3/3");
+        fl.progress = stage(nextStage());
         result.flops = runFlops(fl, result.topology, result.cpu);
+    }
+    if (options.softmax || options.reduction) {
+        VectorKernelOptions vk;
+        vk.kernels.clear();
+        if (options.softmax)
+            vk.kernels = {VectorKernel::Softmax3Pass, VectorKernel::Softmax2Pass};
+        if (options.reduction)
+            vk.kernels.push_back(VectorKernel::Reduction);
+        // One thread and all threads (plus the core count when SMT doubles it), like the FLOP/s benchmark, unless
+        // the thread counts were given.
+        std::vector<int> counts = {1};
+        if (result.topology.cores > 1 && result.topology.cores < maxThreads)
+            counts.push_back(result.topology.cores);
+        if (maxThreads > 1)
+            counts.push_back(maxThreads);
+        vk.threadCounts = options.threadCounts.empty() ? counts : result.threadCounts;
+        // The AVX-512 and AVX2 kernels where the CPU has them; the portable one only where neither exists.
+        vk.isas = usableVectorIsas();
+        if (vk.isas.size() > 1)
+            vk.isas.pop_back();
+        vk.footprintsBytes = footprintSweep(std::max<std::uint64_t>(options.minFootprintBytes, 16384), maxFootprint,
+                                            perOctave);
+        vk.runs = options.quick ? 7 : 11;
+        vk.minSampleSeconds = options.quick ? 1e-3 : 2e-3;
+        vk.maxPointSeconds = options.quick ? 0.25 : 1.0;
+        vk.progress = stage(nextStage());
+        result.vectorKernels = runVectorKernels(vk, result.topology);
     }
     result.elapsedSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return result;
@@ -280,6 +311,24 @@ nlohmann::json toJson(const CpuSuiteResult& r) {
     nlohmann::json levelLat = nlohmann::json::array();
     for (const auto& l : r.levelLatency)
         levelLat.push_back({{"level", l.level}, {"ns", l.ns}, {"cycles", l.cycles}, {"points", l.points}});
+    nlohmann::json vector = nlohmann::json::array();
+    for (const auto& p : r.vectorKernels)
+        vector.push_back({{"kernel", vectorKernelName(p.kernel)},
+                          {"isa", p.isa},
+                          {"threads", p.threads},
+                          {"elements", p.elements},
+                          {"footprint_bytes", p.footprintBytes},
+                          {"bytes_moved", p.bytesMoved},
+                          {"repetitions", p.repetitions},
+                          {"median_s", p.timing.medianSeconds},
+                          {"p10_s", p.timing.p10Seconds},
+                          {"p90_s", p.timing.p90Seconds},
+                          {"runs", p.timing.runs},
+                          {"bytes_per_s", p.bytesPerSecond},
+                          {"elements_per_s", p.elementsPerSecond},
+                          {"max_rel_error", p.maxRelError},
+                          {"sum_rel_error", p.sumRelError},
+                          {"verified", p.verified}});
     return {{"started_at_utc", r.startedAtUtc},
             {"elapsed_s", r.elapsedSeconds},
             {"cpu", toJson(r.cpu)},
@@ -292,7 +341,8 @@ nlohmann::json toJson(const CpuSuiteResult& r) {
             {"level_latency", levelLat},
             {"bandwidth", bandwidth},
             {"latency", latency},
-            {"flops", flops}};
+            {"flops", flops},
+            {"softmax_reduction", vector}};
 }
 
 std::vector<std::filesystem::path> writeCpuDataset(const CpuSuiteResult& r, const CpuSuiteOptions& options,
@@ -326,6 +376,24 @@ std::vector<std::filesystem::path> writeCpuDataset(const CpuSuiteResult& r, cons
                        fmt(p.timing.medianSeconds) + "," + fmt(p.flopPerSample) + "," + fmt(p.flopPerSecond) + "\n";
         writeText(directory / "flops.csv", csv, written);
     }
+    auto vectorCsv = [&](bool softmax) {
+        std::string csv = "kernel,isa,threads,elements,footprint_bytes,bytes_moved,repetitions,median_s,p10_s,p90_s,"
+                          "runs,bytes_per_s,elements_per_s,max_rel_error,sum_rel_error,verified\n";
+        for (const auto& p : r.vectorKernels)
+            if ((p.kernel != VectorKernel::Reduction) == softmax)
+                csv += std::string(vectorKernelName(p.kernel)) + "," + p.isa + "," + std::to_string(p.threads) + "," +
+                       std::to_string(p.elements) + "," + std::to_string(p.footprintBytes) + "," +
+                       std::to_string(p.bytesMoved) + "," + std::to_string(p.repetitions) + "," +
+                       fmt(p.timing.medianSeconds) + "," + fmt(p.timing.p10Seconds) + "," + fmt(p.timing.p90Seconds) +
+                       "," + std::to_string(p.timing.runs) + "," + fmt(p.bytesPerSecond) + "," +
+                       fmt(p.elementsPerSecond) + "," + fmt(p.maxRelError) + "," + fmt(p.sumRelError) + "," +
+                       (p.verified ? "1" : "0") + "\n";
+        return csv;
+    };
+    if (options.softmax)
+        writeText(directory / "softmax.csv", vectorCsv(true), written);
+    if (options.reduction)
+        writeText(directory / "reduction.csv", vectorCsv(false), written);
     writeText(directory / "topology.json", topology::toJson(r.topology).dump(2) + "\n", written);
     const nlohmann::json provenance = {{"cpu", r.cpu.modelName},
                                        {"cores", r.topology.cores},
@@ -339,6 +407,17 @@ std::vector<std::filesystem::path> writeCpuDataset(const CpuSuiteResult& r, cons
                                        {"command", options.command},
                                        {"quick", options.quick},
                                        {"bandwidth_vector_isa", bandwidthVectorIsa()},
+                                       {"softmax_reduction_isas", usableVectorIsas()},
+                                       {"benchmarks", [&] {
+                                            std::vector<std::string> b;
+                                            for (const auto& [on, name] :
+                                                 {std::pair{options.bandwidth, "bandwidth"}, {options.latency, "latency"},
+                                                  {options.flops, "flops"}, {options.softmax, "softmax"},
+                                                  {options.reduction, "reduction"}})
+                                                if (on)
+                                                    b.emplace_back(name);
+                                            return b;
+                                        }()},
                                        {"measured_frequency_hz", r.measuredFrequencyHz},
                                        {"elapsed_s", r.elapsedSeconds}};
     writeText(directory / "provenance.json", provenance.dump(2) + "\n", written);
@@ -394,6 +473,26 @@ std::string formatSuiteSummary(const CpuSuiteResult& r) {
             out += line;
         }
     }
+    if (!r.vectorKernels.empty()) {
+        out += "\nSoftmax / reduction (fp32, GB/s STREAM-counted; smallest and largest footprint):\n";
+        for (const auto& p : r.vectorKernels) {
+            bool edge = true;
+            for (const auto& q : r.vectorKernels)
+                if (q.kernel == p.kernel && q.isa == p.isa && q.threads == p.threads &&
+                    q.footprintBytes < p.footprintBytes)
+                    for (const auto& z : r.vectorKernels)
+                        if (z.kernel == p.kernel && z.isa == p.isa && z.threads == p.threads &&
+                            z.footprintBytes > p.footprintBytes)
+                            edge = false;
+            if (!edge)
+                continue;
+            std::snprintf(line, sizeof(line), "  %-14s %-7s %3d threads %12s %10.1f GB/s %10.3f Gelem/s%s\n",
+                          vectorKernelName(p.kernel), p.isa.c_str(), p.threads,
+                          topology::formatBytes(p.footprintBytes).c_str(), p.bytesPerSecond * 1e-9,
+                          p.elementsPerSecond * 1e-9, p.verified ? "" : "  NOT VERIFIED");
+            out += line;
+        }
+    }
     if (!r.flops.empty()) {
         out += "\nPeak arithmetic (GFLOP/s; int8: GOP/s):\n";
         for (const auto& p : r.flops) {
@@ -415,10 +514,10 @@ namespace rooflab::cpu {
 
 void applyOnlyList(CpuSuiteOptions& options, const std::string& list) {
     if (list.empty()) {
-        options.bandwidth = options.latency = options.flops = true;
+        options.bandwidth = options.latency = options.flops = options.softmax = options.reduction = true;
         return;
     }
-    options.bandwidth = options.latency = options.flops = false;
+    options.bandwidth = options.latency = options.flops = options.softmax = options.reduction = false;
     std::size_t start = 0;
     while (start <= list.size()) {
         const std::size_t comma = std::min(list.find(',', start), list.size());
@@ -429,9 +528,14 @@ void applyOnlyList(CpuSuiteOptions& options, const std::string& list) {
             options.latency = true;
         else if (item == "flops")
             options.flops = true;
+        else if (item == "softmax")
+            options.softmax = true;
+        else if (item == "reduction")
+            options.reduction = true;
         else
             throwInputError("--only",
-                             "unknown benchmark '" + item + "' (expected a comma-separated subset of bandwidth,latency,flops)");
+                             "unknown benchmark '" + item +
+                                 "' (expected a comma-separated subset of bandwidth,latency,flops,softmax,reduction)");
         start = comma + 1;
     }
 }

@@ -7,6 +7,7 @@
 #include "profilers/cpu/flops.hpp"
 #include "profilers/cpu/latency.hpp"
 #include "profilers/cpu/pmu.hpp"
+#include "profilers/cpu/softmax.hpp"
 #include "profilers/topology/topology.hpp"
 
 #include <nlohmann/json.hpp>
@@ -21,9 +22,12 @@ struct CpuSuiteOptions {
     bool bandwidth = true;
     bool latency = true;
     bool flops = true;
+    bool softmax = true;         ///< softmax-3pass and softmax-2pass (softmax.csv)
+    bool reduction = true;       ///< sum (reduction.csv)
     bool quick = false;          ///< fewer sizes (2 per octave), fewer runs, shorter samples
     int maxThreads = 0;          ///< 0: all allowed hardware threads
     std::vector<int> threadCounts; ///< empty: 1, 2, 4, … up to maxThreads, plus the core count and maxThreads
+                                   ///< (softmax/reduction: 1, the core count and maxThreads)
     std::uint64_t minFootprintBytes = 4096;
     std::uint64_t maxFootprintBytes = 0; ///< 0: 4 × LLC (capped at 1/4 of memory), 256 MiB when LLC unknown
     std::string command;         ///< recorded in provenance.json
@@ -57,6 +61,7 @@ struct CpuSuiteResult {
     std::vector<BandwidthPoint> bandwidth;
     std::vector<LatencyPoint> latency;
     std::vector<FlopsPoint> flops;
+    std::vector<VectorKernelPoint> vectorKernels; ///< softmax and reduction points
     std::vector<LevelBandwidth> levelBandwidth;
     std::vector<LevelLatency> levelLatency;
     std::string startedAtUtc;    ///< ISO 8601
@@ -75,7 +80,8 @@ std::vector<LevelBandwidth> summarizeBandwidthByLevel(const std::vector<Bandwidt
 std::vector<LevelLatency> summarizeLatencyByLevel(const std::vector<LatencyPoint>& points,
                                                   const topology::Topology& topology);
 
-/// @brief Writes bandwidth.csv, latency.csv, flops.csv, topology.json, provenance.json and summary.json into
+/// @brief Writes bandwidth.csv, latency.csv, flops.csv, softmax.csv, reduction.csv, topology.json, provenance.json
+/// and summary.json into
 /// `directory` (created). Only the files of the benchmarks that ran are written. Returns the paths written.
 /// Throws std::runtime_error when a file cannot be written.
 std::vector<std::filesystem::path> writeCpuDataset(const CpuSuiteResult& result, const CpuSuiteOptions& options,
@@ -95,7 +101,7 @@ std::string formatSuiteSummary(const CpuSuiteResult& result);
 } // namespace rooflab::cpu
 
 namespace rooflab::cpu {
-/// @brief Applies a comma-separated `--only` list ("bandwidth,latency,flops"; empty = all). Throws
+/// @brief Applies a comma-separated `--only` list ("bandwidth,latency,flops,softmax,reduction"; empty = all). Throws
 /// rooflab::InputError naming the unknown entry.
 void applyOnlyList(CpuSuiteOptions& options, const std::string& commaSeparated);
 } // namespace rooflab::cpu

@@ -30,7 +30,12 @@ TEST(Suite, QuickRunWritesTheDatasetFormat) {
     EXPECT_FALSE(result.levelBandwidth.empty());
     const auto dir = std::filesystem::temp_directory_path() / ("rooflab_suite_test_" + std::to_string(getpid()));
     const auto files = writeCpuDataset(result, options, dir);
-    EXPECT_EQ(files.size(), 6u);
+    EXPECT_EQ(files.size(), 8u);
+    EXPECT_FALSE(result.vectorKernels.empty());
+    EXPECT_EQ(firstLine(dir / "softmax.csv"),
+              "kernel,isa,threads,elements,footprint_bytes,bytes_moved,repetitions,median_s,p10_s,p90_s,runs,bytes_per_s,"
+              "elements_per_s,max_rel_error,sum_rel_error,verified");
+    EXPECT_EQ(firstLine(dir / "reduction.csv"), firstLine(dir / "softmax.csv"));
     EXPECT_EQ(firstLine(dir / "bandwidth.csv"),
               "kernel,threads,footprint_bytes,bytes_moved,median_s,p10_s,p90_s,runs,bytes_per_s");
     EXPECT_EQ(firstLine(dir / "latency.csv"), "footprint_bytes,ns,cycles_estimate,level");
@@ -49,10 +54,15 @@ TEST(Suite, OnlyListSelectsAndRejects) {
     EXPECT_FALSE(options.bandwidth);
     EXPECT_TRUE(options.latency);
     EXPECT_TRUE(options.flops);
+    EXPECT_FALSE(options.softmax);
+    EXPECT_FALSE(options.reduction);
+    applyOnlyList(options, "softmax,reduction");
+    EXPECT_TRUE(options.softmax && options.reduction);
+    EXPECT_FALSE(options.bandwidth || options.latency || options.flops);
     EXPECT_THROW(applyOnlyList(options, "latency,gpu"), rooflab::InputError);
     EXPECT_THROW(applyOnlyList(options, "bandwidth,"), rooflab::InputError);
     applyOnlyList(options, "");
-    EXPECT_TRUE(options.bandwidth && options.latency && options.flops);
+    EXPECT_TRUE(options.bandwidth && options.latency && options.flops && options.softmax && options.reduction);
 }
 
 TEST(Suite, RejectsTooManyThreads) {

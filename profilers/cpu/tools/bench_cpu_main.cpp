@@ -10,16 +10,21 @@
 #include <iostream>
 
 int main(int argc, char** argv) {
-    CLI::App app{"rooflab CPU microbenchmarks: bandwidth, latency and peak FLOP/s of this machine"};
+    CLI::App app{"rooflab CPU microbenchmarks: bandwidth, latency, peak FLOP/s, softmax and reduction of this machine"};
     std::string only;
     bool quick = false;
     bool doctor = false;
     int threads = 0;
     std::string out = "rooflab-cpu-bench";
     std::uint64_t maxFootprint = 0;
-    app.add_option("--only", only, "Comma-separated subset of bandwidth,latency,flops");
+    app.add_option("--only", only, "Comma-separated subset of bandwidth,latency,flops,softmax,reduction");
     app.add_flag("--quick", quick, "Fewer sizes and runs");
     app.add_option("--threads", threads, "Largest thread count (default: all hardware threads)");
+    std::vector<int> threadCounts;
+    app.add_option("--thread-counts", threadCounts,
+                   "Comma-separated thread counts to measure (default: 1, 2, 4, ... and all; softmax/reduction: 1, "
+                   "cores and all)")
+        ->delimiter(',');
     app.add_option("--max-footprint", maxFootprint, "Largest working set in bytes (default 4x LLC)");
     app.add_option("--out", out, "Output directory");
     app.add_flag("--doctor", doctor, "Print CPU, topology and PMU capabilities as JSON and exit");
@@ -39,6 +44,7 @@ int main(int argc, char** argv) {
         rooflab::cpu::applyOnlyList(options, only);
         options.quick = quick;
         options.maxThreads = threads;
+        options.threadCounts = threadCounts;
         options.maxFootprintBytes = maxFootprint;
         options.command = command;
         options.tool = "rooflab-bench-cpu";
