@@ -257,6 +257,9 @@ CalibrationPage::CalibrationPage(QWidget* parent) : QWidget(parent) {
 }
 
 void CalibrationPage::setPlatform(const QString& name, std::shared_ptr<const PlatformModel> pm) {
+    // The window hands the platform over after every evaluation; the curves depend on the platform only.
+    if (pm && pm == m_pm && name == m_platformName)
+        return;
     m_platformName = name;
     m_pm = std::move(pm);
     if (!m_userFolder) {

@@ -73,6 +73,8 @@ public:
     // --- reading it back -----------------------------------------------------------------------------------
     const EvalOutput& lastOutput() const { return m_output; }
     int evaluationCount() const { return m_evaluations; }
+    /// Wall time (ms) the UI thread spent putting the last result on the pages (tables, plots drawn).
+    double lastRedrawMs() const { return m_redrawMs; }
     QString statusText() const;
     QString errorText() const;
     QString editorStatus() const;
@@ -149,6 +151,7 @@ private:
     bool m_pending = false;
     int m_evaluations = 0;
     int m_sweepPoints = 400;
+    double m_redrawMs = 0;
 
     // Engine inputs.
     Platform m_platform;

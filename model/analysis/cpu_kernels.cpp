@@ -50,7 +50,7 @@ double vectorRate(const CpuMachine& m, double threads) {
         const double all = e.allCoreFlopPerS[idx(DType::fp32)];
         const double one = e.oneThreadFlopPerS[idx(DType::fp32)];
         if (all > 0)
-            best = std::max(best, std::min(threads * one, all));
+            best = std::max(best, threadScaledRate(m, one, all, true, threads));
     }
     return best;
 }
@@ -62,7 +62,28 @@ std::string levelBoundName(const CpuLevel& l) {
 void finishPass(const CpuMachine& m, CpuPass& pass, double bw, double flopRate) {
     pass.memoryS = bw > 0 ? (pass.bytesRead + pass.bytesWritten) / bw : 0;
     pass.computeS = flopRate > 0 ? pass.flops / flopRate : 0;
-    pass.timeS = std::max(pass.memoryS, pass.computeS) + m.kernelOverheadS;
+    pass.timeS = std::max(pass.memoryS, pass.computeS) + m.kernelOverheadS + m.passOverheadS;
+}
+
+/// Time per byte of a stream with write share `share` over a working set, served by the levels in proportion.
+double streamSecondsPerByte(const CpuMachine& m, double workingSet, double share, double threads,
+                            std::size_t* dominant) {
+    const std::vector<double> f = servedShares(m, workingSet, threads);
+    double tpb = 0, best = -1;
+    for (std::size_t i = 0; i < f.size(); ++i) {
+        if (f[i] > best) {
+            best = f[i];
+            if (dominant)
+                *dominant = i;
+        }
+        if (f[i] <= 0)
+            continue;
+        const double bw = mixedBandwidth(m, m.levels[i], share, threads);
+        if (bw <= 0)
+            return 0;
+        tpb += f[i] / bw;
+    }
+    return tpb;
 }
 
 } // namespace
@@ -173,8 +194,8 @@ CpuMachine cpuMachineFrom(const Platform& p) {
             p.efficiency.gemmPeakFraction[t].valueOr(EfficiencyDefaults::gemmFraction(static_cast<DType>(t), p.kind));
     m.vectorFraction = p.efficiency.vectorFraction.valueOr(EfficiencyDefaults::kVectorFraction);
     m.kernelOverheadS = p.efficiency.kernelOverheadS.valueOr(0.2e-6);
-
-    // Single-thread rates: tokens "<level|engine kind>.<read|write|copy|dtype>=<number>" in the record's note.
+    // Older calibrated files: single-thread rates as tokens "<level|engine kind>.<read|write|copy|dtype>=<number>"
+    // in the note of the `single-thread-rates` source (efficiency.cpu.single_thread replaces it).
     const auto it = p.sources.find(std::string(kSingleThreadSourceId));
     if (it != p.sources.end()) {
         std::istringstream in(it->second.note);
@@ -216,6 +237,26 @@ CpuMachine cpuMachineFrom(const Platform& p) {
             m.singleThreadFromFile = true;
         }
     }
+    // efficiency.cpu (written by rooflab calibrate cpu) wins over the older note.
+    const CpuEfficiency& ce = p.efficiency.cpu;
+    m.threadsPerCore = ce.threadsPerCore.valueOr(1.0);
+    m.passOverheadS = ce.passOverheadS.valueOr(0.0);
+    for (auto& l : m.levels) {
+        const auto k = static_cast<std::size_t>(l.kind);
+        l.spillSteepness = ce.spillSteepness[k].valueOr(0.0);
+        for (std::size_t b = 0; b < 3; ++b)
+            if (ce.singleThreadBytesPerS[k][b].present) {
+                l.oneThreadBytesPerS[b] = ce.singleThreadBytesPerS[k][b].si;
+                m.singleThreadFromFile = true;
+            }
+    }
+    for (auto& e : m.engines)
+        for (std::size_t t = 0; t < kDTypeCount; ++t)
+            if (ce.singleThreadFlopPerS[static_cast<std::size_t>(e.kind)][t].present && e.allCoreFlopPerS[t] > 0) {
+                e.oneThreadFlopPerS[t] = ce.singleThreadFlopPerS[static_cast<std::size_t>(e.kind)][t].si;
+                m.singleThreadFromFile = true;
+            }
+
     return m;
 }
 
@@ -239,16 +280,39 @@ std::string formatSingleThreadTokens(const CpuMachine& m) {
     return out;
 }
 
-double levelBandwidth(const CpuLevel& level, BwKind kind, double threads) {
-    const double all = level.allCoreBytesPerS[idx(kind)];
-    const double one = level.oneThreadBytesPerS[idx(kind)];
-    return std::min(std::max(1.0, threads) * one, all);
+double threadScaledRate(const CpuMachine& m, double one, double all, bool privateResource, double threads) {
+    if (all <= 0)
+        return 0;
+    if (one <= 0)
+        return all;
+    const double t = std::clamp(threads, 1.0, std::max(1.0, m.units));
+    const double cores = m.cores();
+    if (privateResource) {
+        const double busy = std::min(t, cores), siblings = std::max(0.0, t - cores);
+        const double gain = m.units > cores ? std::clamp(all / (cores * one) - 1.0, 0.0, 1.0) : 0.0;
+        return std::min(one * (busy + gain * siblings), all);
+    }
+    // Shared: requests of all threads (siblings too) queue at one resource. Smooth saturation
+    // 1 / rate(t)^2 = a / t^2 + c through rate(1) = one and rate(units) = all (c = 1 / rate(infinity)^2); where
+    // all >= units x one nothing saturates and the rate is linear.
+    const double units = std::max(1.0, m.units);
+    if (units <= 1 || all >= units * one)
+        return std::min(t * one, all);
+    const double a = (1.0 / (one * one) - 1.0 / (all * all)) / (1.0 - 1.0 / (units * units));
+    const double c = std::max(0.0, 1.0 / (one * one) - a);
+    return 1.0 / std::sqrt(a / (t * t) + c);
 }
 
-double mixedBandwidth(const CpuLevel& level, double writeShare, double threads) {
-    const double r = levelBandwidth(level, BwKind::Read, threads);
-    const double w = levelBandwidth(level, BwKind::Write, threads);
-    const double c = levelBandwidth(level, BwKind::Copy, threads);
+double levelBandwidth(const CpuMachine& m, const CpuLevel& level, BwKind kind, double threads) {
+    const bool privateLevel = level.perUnit && level.kind != MemoryKind::Dram;
+    return threadScaledRate(m, level.oneThreadBytesPerS[idx(kind)], level.allCoreBytesPerS[idx(kind)], privateLevel,
+                            threads);
+}
+
+double mixedBandwidth(const CpuMachine& m, const CpuLevel& level, double writeShare, double threads) {
+    const double r = levelBandwidth(m, level, BwKind::Read, threads);
+    const double w = levelBandwidth(m, level, BwKind::Write, threads);
+    const double c = levelBandwidth(m, level, BwKind::Copy, threads);
     if (r <= 0 || w <= 0 || c <= 0)
         return 0;
     return 1.0 / timePerByteMix(r, c, w, writeShare);
@@ -257,14 +321,37 @@ double mixedBandwidth(const CpuLevel& level, double writeShare, double threads) 
 double levelCapacityForThreads(const CpuMachine& m, const CpuLevel& level, double threads) {
     if (!level.perUnit)
         return level.capacityBytes;
-    return level.capacityBytes * std::min(std::max(1.0, threads), m.units);
+    // Private caches: one per busy core; SMT siblings share their core's.
+    return level.capacityBytes * std::min(std::max(1.0, threads), m.cores());
+}
+
+std::vector<double> servedShares(const CpuMachine& m, double workingSetBytes, double threads) {
+    std::vector<double> f(m.levels.size(), 0.0);
+    if (m.levels.empty())
+        return f;
+    double reached = 0; // share served by the levels so far (monotone)
+    for (std::size_t i = 0; i + 1 < m.levels.size(); ++i) {
+        const double cap = levelCapacityForThreads(m, m.levels[i], threads);
+        double p = 0;
+        if (cap > 0) {
+            const double s = m.levels[i].spillSteepness;
+            p = s > 0 ? 1.0 / (1.0 + std::pow(workingSetBytes / cap, s)) : (workingSetBytes <= cap ? 1.0 : 0.0);
+        }
+        p = std::max(p, reached);
+        f[i] = p - reached;
+        reached = p;
+    }
+    f.back() = 1.0 - reached;
+    return f;
 }
 
 std::size_t servingLevel(const CpuMachine& m, double workingSetBytes, double threads) {
-    for (std::size_t i = 0; i + 1 < m.levels.size(); ++i)
-        if (workingSetBytes <= levelCapacityForThreads(m, m.levels[i], threads))
-            return i;
-    return m.levels.empty() ? 0 : m.levels.size() - 1;
+    const std::vector<double> f = servedShares(m, workingSetBytes, threads);
+    std::size_t best = 0;
+    for (std::size_t i = 1; i < f.size(); ++i)
+        if (f[i] > f[best] + 1e-12)
+            best = i;
+    return best;
 }
 
 double computeRate(const CpuMachine& m, DType t, double threads, std::string* engineOut) {
@@ -273,7 +360,7 @@ double computeRate(const CpuMachine& m, DType t, double threads, std::string* en
         const double all = e.allCoreFlopPerS[idx(t)];
         if (all <= 0)
             continue;
-        const double r = std::min(std::max(1.0, threads) * e.oneThreadFlopPerS[idx(t)], all);
+        const double r = threadScaledRate(m, e.oneThreadFlopPerS[idx(t)], all, true, threads);
         if (r > best) {
             best = r;
             if (engineOut)
@@ -302,10 +389,10 @@ CpuKernelResult evalCpuKernel(const CpuMachine& m, const CpuKernelRequest& r) {
         p.bytesRead = rd;
         p.bytesWritten = wr;
         p.flops = flops;
-        p.level = servingLevel(m, workingSet, t);
+        p.workingSetBytes = workingSet;
         const double share = rd + wr > 0 ? wr / (rd + wr) : 0;
-        const double bw = mixedBandwidth(m.levels[p.level], share, t);
-        finishPass(m, p, bw, rate);
+        const double tpb = streamSecondsPerByte(m, workingSet, share, t, &p.level);
+        finishPass(m, p, tpb > 0 ? 1.0 / tpb : 0, rate);
         res.passes.push_back(p);
     };
 
@@ -342,13 +429,17 @@ CpuKernelResult evalCpuKernel(const CpuMachine& m, const CpuKernelRequest& r) {
         }
         // Two-Pass Softmax (Dukhan & Ablavatski): three passes = max, sum of exp, normalise (exp recomputed);
         // two passes = online max and sum of exp in one pass (extra rescaling), then normalise.
+        // Each pass's working set is the reuse distance of its bytes when softmax runs repeatedly (rows of a
+        // batch, or the benchmark): x read by the first pass was last touched by the previous call's last pass,
+        // with x and y in between (2 n s); the second pass of three re-reads x right after the first (n s); the
+        // normalising pass writes y last touched a call ago (2 n s).
         const double rate = vectorRate(m, t) * m.vectorFraction;
         res.workingSetBytes = 2 * n * s;
         if (r.op == CpuOp::Softmax3Pass) {
-            stream("max", n * s, 0, n, n * s, rate);
+            stream("max", n * s, 0, n, 2 * n * s, rate);
             stream("sum exp", n * s, 0, n * (kExpFlops + 1), n * s, rate);
         } else {
-            stream("max + sum exp (online)", n * s, 0, n * (kExpFlops + 4), n * s, rate);
+            stream("max + sum exp (online)", n * s, 0, n * (kExpFlops + 4), 2 * n * s, rate);
         }
         stream("normalise", n * s, n * s, n * (kExpFlops + 1), 2 * n * s, rate);
         break;
@@ -373,6 +464,7 @@ CpuKernelResult evalCpuKernel(const CpuMachine& m, const CpuKernelRequest& r) {
         p.what = "gemm";
         p.flops = flops;
         p.level = servingLevel(m, compulsory, t);
+        p.workingSetBytes = compulsory;
         // Out of cache, blocking keeps square tiles of A, B and C in the last cache level the threads share:
         // A and B are re-read once per tile of C, i.e. 2mnk / b elements for a tile edge b.
         double traffic = compulsory;
@@ -384,7 +476,7 @@ CpuKernelResult evalCpuKernel(const CpuMachine& m, const CpuKernelRequest& r) {
         }
         p.bytesRead = traffic - 4 * r.m * r.n;
         p.bytesWritten = 4 * r.m * r.n;
-        finishPass(m, p, mixedBandwidth(m.levels[p.level], p.bytesWritten / traffic, t),
+        finishPass(m, p, mixedBandwidth(m, m.levels[p.level], p.bytesWritten / traffic, t),
                    peak * m.gemmFraction[idx(r.dtype)]);
         res.passes.push_back(p);
         res.engine = engine;

@@ -3,13 +3,23 @@
 /// or two passes over memory (Two-Pass Softmax paper), reductions and GEMM (SIMD FMA and AMX), with per-level
 /// bandwidth and thread scaling. Pure functions of (CpuMachine, kernel, options): no I/O, no globals.
 ///
-/// Thread scaling is the saturating model rate(threads) = min(threads x single-thread rate, all-core rate) for
-/// every memory level and compute engine. All-core rates come from the platform's memory levels (`read`,
-/// `write`, `copy`) and engine peaks; single-thread rates come from a `single-thread` record written by
-/// `rooflab calibrate cpu` (see singleThreadRatesSourceId) and default to all-core / units (linear scaling).
+/// Threads are placed one per physical core first, then on SMT siblings (the profilers' pin order). With c cores
+/// busy and d siblings added (c + d = threads), a private resource (L1, L2, a per-core L3 share, a compute engine)
+/// runs at min(single x (c + g d), all-core) where g = all-core / (cores x single) - 1 (clamped to 0..1) is what a
+/// second hardware thread adds to a core; a shared level (L3, DRAM) saturates smoothly, 1 / rate(t)^2 = a / t^2 + c
+/// through rate(1) = single and rate(all threads) = all-core. All-core rates come from the
+/// platform's memory levels (`read`, `write`, `copy`) and engine peaks; single-thread rates from
+/// `efficiency.cpu.single_thread` (written by `rooflab calibrate cpu`; older files: the `single-thread-rates`
+/// source note) and default to all-core / units (linear scaling).
+///
+/// Cache levels do not end in a step: the share of a working set W served by the levels up to i is
+/// 1 / (1 + (W / C_i)^s_i), C_i the capacity the threads reach (private levels: per core x busy cores; siblings
+/// share), s_i the level's `efficiency.cpu.spill_steepness` (absent: a step at C_i). The rest spills to the next
+/// level; time per byte is the served-share-weighted sum over levels.
 #include "hardware/platform.hpp"
 #include "workloads/gemm.hpp"
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <string_view>
@@ -34,6 +44,7 @@ struct CpuLevel {
     std::string name;
     bool perUnit = false;           ///< private per core: capacity grows with the threads using it
     double capacityBytes = 0;       ///< per core when perUnit, else the whole (shared) level
+    double spillSteepness = 0;      ///< s of the served share 1 / (1 + (W / C)^s); 0 = a step at C
     std::array<double, 3> allCoreBytesPerS{};  ///< read, write, copy (copy counts read + write bytes)
     std::array<double, 3> oneThreadBytesPerS{};///< same, one thread
     double latencyS = 0;
@@ -51,13 +62,16 @@ struct CpuEngine {
 /// @brief The resolved CPU machine: levels nearest first (DRAM last), engines, efficiencies.
 struct CpuMachine {
     std::string name;
-    double units = 1;                               ///< cores (the platform's largest engine `units`)
+    double units = 1;                               ///< hardware threads (the platform's largest engine `units`)
+    double threadsPerCore = 1;                      ///< SMT: units = cores x threadsPerCore
+    double passOverheadS = 0;                       ///< fixed time of one pass in one thread (call, loop entry)
     std::vector<CpuLevel> levels;
     std::vector<CpuEngine> engines;
     std::array<double, kDTypeCount> gemmFraction{}; ///< achieved fraction of the engine peak in large GEMMs
     double vectorFraction = 0.5;                    ///< fraction of SIMD peak for exp-heavy element-wise work
     double kernelOverheadS = 0;                     ///< fixed cost per pass (fork/join, barrier)
     bool singleThreadFromFile = false;              ///< single-thread rates came from the platform's record
+    double cores() const { return std::max(1.0, units / std::max(1.0, threadsPerCore)); }
 };
 
 /// Source id of the record holding the single-thread rates (`<level>.<read|write|copy>=B/s`,
@@ -72,16 +86,21 @@ CpuMachine cpuMachineFrom(const Platform& p);
 /// @brief Formats single-thread rates as note tokens for the `single-thread-rates` record.
 std::string formatSingleThreadTokens(const CpuMachine& m);
 
-/// @brief Bandwidth of `level` for `kind` at `threads` threads (saturating model).
-double levelBandwidth(const CpuLevel& level, BwKind kind, double threads);
+/// @brief Rate of a resource with single-thread rate `one` and all-thread rate `all` at `threads` threads (see the
+/// file comment): per core for private resources, smooth saturation for shared ones.
+double threadScaledRate(const CpuMachine& m, double one, double all, bool privateResource, double threads);
+/// @brief Bandwidth of `level` for `kind` at `threads` threads.
+double levelBandwidth(const CpuMachine& m, const CpuLevel& level, BwKind kind, double threads);
 /// @brief Bandwidth of a stream with the given share of written bytes (0 = read only, 0.5 = copy, 1 = write
 /// only), interpolating time per byte between read, copy and write: triad (1/3 written) sits between read and
 /// copy.
-double mixedBandwidth(const CpuLevel& level, double writeShare, double threads);
+double mixedBandwidth(const CpuMachine& m, const CpuLevel& level, double writeShare, double threads);
+/// @brief Share of a working set of `workingSetBytes` (all threads) served by each level (sums to 1).
+std::vector<double> servedShares(const CpuMachine& m, double workingSetBytes, double threads);
 /// @brief Bytes of `level` available to `threads` threads.
 double levelCapacityForThreads(const CpuMachine& m, const CpuLevel& level, double threads);
-/// @brief Index of the level that serves a working set of `workingSetBytes` (all threads): the nearest level
-/// whose capacity for these threads holds it; DRAM otherwise.
+/// @brief Index of the level that serves the largest share of a working set of `workingSetBytes` (all threads);
+/// with step transitions the nearest level whose capacity for these threads holds it, DRAM otherwise.
 std::size_t servingLevel(const CpuMachine& m, double workingSetBytes, double threads);
 /// @brief Best peak of `t` over engines at `threads` threads (0 = no path); `engineOut` names the engine.
 double computeRate(const CpuMachine& m, DType t, double threads, std::string* engineOut = nullptr);
@@ -100,7 +119,8 @@ struct CpuPass {
     std::string what;
     double bytesRead = 0, bytesWritten = 0;
     double flops = 0;
-    std::size_t level = 0;         ///< index into CpuMachine::levels
+    std::size_t level = 0;         ///< index into CpuMachine::levels (the one serving the largest share)
+    double workingSetBytes = 0;    ///< reuse distance of the pass's bytes (what must stay cached between uses)
     double memoryS = 0, computeS = 0, timeS = 0;
 };
 

@@ -108,6 +108,38 @@ CpuMeasurements loadCpuMeasurements(const std::string& dir) {
             m.flops.push_back(s);
         }
     }
+    for (const char* name : {"softmax.csv", "reduction.csv"}) {
+        if (!fs::exists(d / name))
+            continue;
+        const io::CsvTable t = io::loadCsvFile((d / name).string());
+        const int ck = t.requireColumn("kernel"), ci = t.requireColumn("isa"), ct = t.requireColumn("threads"),
+                  ce = t.requireColumn("elements"), cf = t.requireColumn("footprint_bytes"),
+                  cr = t.requireColumn("repetitions"), cm = t.requireColumn("median_s"), cv = t.requireColumn("verified");
+        for (std::size_t i = 0; i < t.rows.size(); ++i) {
+            CpuVectorKernelSample s;
+            s.kernel = t.text(i, ck);
+            const CpuOp op = [&] {
+                try {
+                    return parseCpuOp(s.kernel);
+                } catch (const InputError& e) {
+                    throw InputError(t.file, t.rowLines[i], "kernel", e.message());
+                }
+            }();
+            if (op != CpuOp::Softmax3Pass && op != CpuOp::Softmax2Pass && op != CpuOp::Reduction)
+                throw InputError(t.file, t.rowLines[i], "kernel",
+                                 "expected softmax-3pass, softmax-2pass or reduction, found '" + s.kernel + "'");
+            s.isa = t.text(i, ci);
+            s.threads = static_cast<int>(t.number(i, ct, 1, 1e5));
+            s.elements = t.number(i, ce, 1, 1e15);
+            s.footprintBytes = t.number(i, cf, 1, 1e16);
+            s.repetitions = static_cast<int>(t.number(i, cr, 1, 1e9));
+            s.medianS = t.number(i, cm, 1e-12, 1e5);
+            s.verified = t.number(i, cv, 0, 1) > 0.5;
+            s.line = t.rowLines[i];
+            s.file = name;
+            m.vectorKernels.push_back(s);
+        }
+    }
     const fs::path topo = d / "topology.json";
     if (fs::exists(topo)) {
         try {
@@ -115,6 +147,7 @@ CpuMeasurements loadCpuMeasurements(const std::string& dir) {
             m.cores = n["cores"] ? n["cores"].as<int>() : 0;
             m.pus = n["pus"] ? n["pus"].as<int>() : 0;
             m.memoryBytes = n["memory_bytes"] ? n["memory_bytes"].as<double>() : 0;
+            m.threadsPerCore = n["smt_per_core"] ? std::max(1, n["smt_per_core"].as<int>()) : 1;
             for (const auto& c : n["caches"]) {
                 CpuCacheInfo ci;
                 ci.level = c["level"].as<int>();
@@ -243,6 +276,36 @@ CpuValidationResult validateCpu(const CpuMachine& machine, const CpuMeasurements
         row.line = s.line;
         res.rows.push_back(row);
     }
+    // Softmax and reduction: the widest ISA measured (what the platform's vector engine stands for), verified rows.
+    std::string widest;
+    for (const char* isa : {"avx512", "avx2", "sse2"})
+        for (const auto& s : m.vectorKernels)
+            if (widest.empty() && s.isa == isa)
+                widest = isa;
+    for (const auto& s : m.vectorKernels) {
+        if (s.isa != widest || !s.verified)
+            continue;
+        CpuKernelRequest r;
+        r.op = parseCpuOp(s.kernel);
+        r.dtype = DType::fp32;
+        r.elements = s.elements;
+        r.threads = s.threads;
+        const CpuKernelResult p = evalCpuKernel(machine, r);
+        if (!p.ok || p.timeS <= 0)
+            continue;
+        CpuValidationRow row;
+        row.kernelClass = s.kernel;
+        row.threads = s.threads;
+        row.footprintBytes = s.footprintBytes;
+        row.level = std::string(memoryKindName(machine.levels[p.passes.front().level].kind));
+        row.measuredS = s.medianS;
+        // One timed sample = `repetitions` calls inside one barrier pair: the per-pass overhead is paid once.
+        const double overhead = machine.kernelOverheadS * static_cast<double>(p.passes.size());
+        row.predictedS = s.repetitions * (p.timeS - overhead) + overhead;
+        row.errorPct = (row.predictedS - row.measuredS) / row.measuredS * 100;
+        row.line = s.line;
+        res.rows.push_back(row);
+    }
     for (const auto& s : m.flops) {
         const DType t = *parseDType(s.dtype);
         const EngineKind ek = engineKindForIsa(s.isa);
@@ -259,7 +322,8 @@ CpuValidationResult validateCpu(const CpuMachine& machine, const CpuMeasurements
                 continue;
             const auto ti = static_cast<std::size_t>(t);
             if (e.allCoreFlopPerS[ti] > 0)
-                rate = std::max(rate, std::min(s.threads * e.oneThreadFlopPerS[ti], e.allCoreFlopPerS[ti]));
+                rate = std::max(rate, threadScaledRate(machine, e.oneThreadFlopPerS[ti], e.allCoreFlopPerS[ti], true,
+                                                       s.threads));
         }
         if (rate <= 0)
             continue;
@@ -325,18 +389,18 @@ std::vector<CpuValidationRow> validatePublicStreamMlc(const CpuMachine& machine,
             const double all = machine.units;
             if (test.find("All Sockets 100R") != std::string::npos) {
                 cls = "MLC read";
-                predicted = levelBandwidth(dram, BwKind::Read, all);
+                predicted = levelBandwidth(machine, dram, BwKind::Read, all);
             } else if (test.find("All Sockets 100W") != std::string::npos) {
                 cls = "MLC write";
-                predicted = levelBandwidth(dram, BwKind::Write, all);
+                predicted = levelBandwidth(machine, dram, BwKind::Write, all);
             } else if (test.find("All Sockets 2R1W") != std::string::npos) {
                 cls = "MLC 2R1W";
-                predicted = mixedBandwidth(dram, 1.0 / 3.0, all);
+                predicted = mixedBandwidth(machine, dram, 1.0 / 3.0, all);
             } else if (test.find("LLC Bandwidth") != std::string::npos) {
                 for (const auto& l : machine.levels)
                     if (l.kind == MemoryKind::L3) {
                         cls = "MLC LLC read";
-                        predicted = levelBandwidth(l, BwKind::Read, all);
+                        predicted = levelBandwidth(machine, l, BwKind::Read, all);
                     }
             }
         } else if (wl.find("atency") != std::string::npos && test.find("Local socket local cluster") != std::string::npos) {
@@ -376,13 +440,14 @@ std::vector<CpuValidationSummary> summarizeCpuRows(const std::vector<CpuValidati
     std::map<std::string, std::vector<double>> groups;
     for (const auto& r : rows) {
         const bool isFlops = r.kernelClass.rfind("flops:", 0) == 0;
+        const bool isVector = r.kernelClass.rfind("softmax", 0) == 0 || r.kernelClass == "reduction";
         if (byLevel) {
-            if (!isFlops)
+            if (!isFlops && !isVector)
                 groups[r.level].push_back(r.errorPct);
             continue;
         }
         groups[r.kernelClass].push_back(r.errorPct);
-        groups[isFlops ? "all flops" : "all bandwidth"].push_back(r.errorPct);
+        groups[isFlops ? "all flops" : isVector ? "all softmax/reduction" : "all bandwidth"].push_back(r.errorPct);
     }
     std::vector<CpuValidationSummary> out;
     for (const auto& [k, errs] : groups) {
@@ -405,40 +470,150 @@ std::vector<CpuValidationSummary> summarizeCpuRows(const std::vector<CpuValidati
 }
 
 namespace {
-/// Plateau fit for given cache capacities: per level, kind and thread set (1, max), the median bytes/s of the
-/// points the model assigns to the level.
-CpuMachine fitBandwidths(const CpuMeasurements& m, const std::vector<double>& caps, double cores, int maxThreads,
-                         bool llcPerUnit) {
-    CpuMachine mc = skeleton(m, caps, cores);
-    mc.kernelOverheadS = 0;
-    if (mc.levels.size() >= 2)
-        mc.levels[mc.levels.size() - 2].perUnit = llcPerUnit;
-    const int threadSets[2] = {1, maxThreads};
-    std::vector<std::array<std::array<std::vector<double>, 3>, 2>> pts(mc.levels.size());
-    for (const auto& s : m.bandwidth) {
-        const int k = bwIndex(s.kernel);
-        if (k < 0)
-            continue;
-        for (std::size_t ts = 0; ts < 2; ++ts)
-            if (s.threads == threadSets[ts])
-                pts[servingLevel(mc, s.footprintBytes, s.threads)][ts][static_cast<std::size_t>(k)].push_back(s.bytesPerS);
-    }
-    for (std::size_t li = 0; li < mc.levels.size(); ++li) {
-        CpuLevel& l = mc.levels[li];
-        for (std::size_t k = 0; k < 3; ++k) {
-            double one = median(pts[li][0][k]), all = median(pts[li][1][k]);
-            if (maxThreads == 1)
-                all = one;
-            if (one <= 0 && all > 0)
-                one = all / std::min<double>(maxThreads, cores);
-            if (all <= 0 && one > 0)
-                all = l.perUnit ? one * std::min<double>(maxThreads, cores) : one;
-            l.oneThreadBytesPerS[k] = one;
-            l.allCoreBytesPerS[k] = std::max(all, one);
+
+/// Least squares by the normal equations with partial pivoting (a handful of unknowns). Unknowns whose column is
+/// empty come back as NaN.
+std::vector<double> leastSquares(const std::vector<std::vector<double>>& x, const std::vector<double>& y,
+                                 std::size_t n) {
+    std::vector<std::vector<double>> a(n, std::vector<double>(n + 1, 0.0));
+    for (std::size_t p = 0; p < x.size(); ++p)
+        for (std::size_t i = 0; i < n; ++i) {
+            for (std::size_t j = 0; j < n; ++j)
+                a[i][j] += x[p][i] * x[p][j];
+            a[i][n] += x[p][i] * y[p];
         }
+    std::vector<bool> used(n, false);
+    for (std::size_t i = 0; i < n; ++i)
+        used[i] = a[i][i] > 0;
+    for (std::size_t c = 0; c < n; ++c) {
+        if (!used[c])
+            continue;
+        std::size_t piv = c;
+        for (std::size_t r = c + 1; r < n; ++r)
+            if (used[r] && std::abs(a[r][c]) > std::abs(a[piv][c]))
+                piv = r;
+        std::swap(a[c], a[piv]);
+        if (std::abs(a[c][c]) < 1e-300)
+            continue;
+        for (std::size_t r = 0; r < n; ++r)
+            if (r != c && a[r][c] != 0) {
+                const double f = a[r][c] / a[c][c];
+                for (std::size_t k = c; k <= n; ++k)
+                    a[r][k] -= f * a[c][k];
+            }
     }
-    return mc;
+    std::vector<double> u(n, std::nan(""));
+    for (std::size_t i = 0; i < n; ++i)
+        if (used[i] && std::abs(a[i][i]) > 1e-300)
+            u[i] = a[i][n] / a[i][i];
+    return u;
 }
+
+/// Per level and kind, the one-thread and all-thread bandwidths for the machine's current capacities, spill
+/// steepness and pass overhead: least squares on the relative time error of the read/write/copy points at 1 and
+/// at `maxThreads` threads. The model is linear in the time per byte of each level: a pass over W bytes takes
+/// W x sum_i share_i / bw_i + pass overhead.
+void fitPlateaus(CpuMachine& mc, const std::vector<CpuBandwidthSample>& pts, int maxThreads) {
+    const std::size_t nl = mc.levels.size();
+    const int sets[2] = {1, maxThreads};
+    for (int ts = 0; ts < (maxThreads > 1 ? 2 : 1); ++ts)
+        for (int k = 0; k < 3; ++k) {
+            std::vector<std::vector<double>> x;
+            std::vector<double> y;
+            std::vector<std::vector<double>> dominant(nl);
+            for (const auto& s : pts) {
+                if (s.threads != sets[ts] || bwIndex(s.kernel) != k)
+                    continue;
+                const std::vector<double> f = servedShares(mc, s.footprintBytes, s.threads);
+                const double passS = s.footprintBytes / s.bytesPerS;
+                std::vector<double> row(nl);
+                for (std::size_t i = 0; i < nl; ++i) {
+                    row[i] = f[i] * s.bytesPerS;
+                    if (f[i] > 0.5)
+                        dominant[i].push_back(s.bytesPerS);
+                }
+                x.push_back(row);
+                y.push_back(1.0 - mc.passOverheadS / passS);
+            }
+            if (x.empty())
+                continue;
+            const std::vector<double> u = leastSquares(x, y, nl);
+            double previous = 0;
+            for (std::size_t i = 0; i < nl; ++i) {
+                double bw = u[i] > 0 && std::isfinite(u[i]) ? 1.0 / u[i] : 0;
+                // A level the points barely touch (or a negative solution): the median of the points it dominates,
+                // else the level above's rate.
+                if (bw <= 0 || (dominant[i].empty() && bw > 4 * std::max(previous, median(dominant[i]))))
+                    bw = !dominant[i].empty() ? median(dominant[i]) : previous;
+                auto& target = ts == 0 ? mc.levels[i].oneThreadBytesPerS : mc.levels[i].allCoreBytesPerS;
+                target[static_cast<std::size_t>(k)] = bw;
+                if (bw > 0)
+                    previous = bw;
+            }
+        }
+    for (auto& l : mc.levels)
+        for (std::size_t k = 0; k < 3; ++k) {
+            if (maxThreads == 1)
+                l.allCoreBytesPerS[k] = l.oneThreadBytesPerS[k];
+            if (l.oneThreadBytesPerS[k] <= 0)
+                l.oneThreadBytesPerS[k] = l.allCoreBytesPerS[k] / std::max(1.0, mc.units);
+            l.allCoreBytesPerS[k] = std::max(l.allCoreBytesPerS[k], l.oneThreadBytesPerS[k]);
+        }
+}
+
+/// MAPE (%) of the model's time per timed sample over `pts`.
+double bandwidthMape(const CpuMachine& mc, const std::vector<CpuBandwidthSample>& pts) {
+    double sum = 0;
+    int n = 0;
+    for (const auto& s : pts) {
+        CpuKernelRequest r;
+        r.op = parseCpuOp(s.kernel);
+        r.dtype = DType::fp64;
+        r.elements = s.footprintBytes / (streamArrays(r.op) * 8.0);
+        r.threads = s.threads;
+        const CpuKernelResult p = evalCpuKernel(mc, r);
+        if (!p.ok || p.timeS <= 0)
+            return 1e300;
+        const double reps = s.bytesMoved / s.footprintBytes;
+        sum += std::abs(reps * (p.timeS - mc.kernelOverheadS) + mc.kernelOverheadS - s.medianS) / s.medianS;
+        ++n;
+    }
+    return n ? 100 * sum / n : 1e300;
+}
+
+/// Hardware threads per core. The topology's SMT count where it shows one; otherwise SMT hidden by a hypervisor
+/// is inferred when both the FMA rate and the peak (L1-resident) read bandwidth grow by only 0.35-0.7 x the
+/// thread count from 1 to all threads (two threads per core then share one core's FMA units and L1 ports).
+double threadsPerCore(const CpuMeasurements& m, int maxThreads, std::vector<std::string>& notes) {
+    if (m.threadsPerCore > 1)
+        return m.threadsPerCore;
+    if (maxThreads < 4 || maxThreads % 2 != 0)
+        return 1;
+    double fmaOne = 0, fmaAll = 0;
+    for (const auto& f : m.flops)
+        if (engineKindForIsa(f.isa) == EngineKind::Vector && f.dtype == "fp32")
+            (f.threads == 1 ? fmaOne : f.threads == maxThreads ? fmaAll : fmaOne) =
+                std::max(f.threads == 1 ? fmaOne : f.threads == maxThreads ? fmaAll : fmaOne, f.flopPerS);
+    double readOne = 0, readAll = 0;
+    for (const auto& s : m.bandwidth)
+        if (s.kernel == "read") {
+            if (s.threads == 1)
+                readOne = std::max(readOne, s.bytesPerS);
+            if (s.threads == maxThreads)
+                readAll = std::max(readAll, s.bytesPerS);
+        }
+    if (fmaOne <= 0 || readOne <= 0)
+        return 1;
+    const double fma = fmaAll / fmaOne / maxThreads, rd = readAll / readOne / maxThreads;
+    if (fma >= 0.35 && fma <= 0.7 && rd >= 0.35 && rd <= 0.7) {
+        notes.push_back("SMT hidden by the hypervisor: from 1 to " + std::to_string(maxThreads) +
+                        " threads FMA rate x" + fmtG(fma * maxThreads) + ", peak read bandwidth x" +
+                        fmtG(rd * maxThreads) + ": " + std::to_string(maxThreads / 2) + " cores x 2 threads");
+        return 2;
+    }
+    return 1;
+}
+
 } // namespace
 
 CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m, const std::string& date) {
@@ -462,39 +637,94 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
     std::vector<double> caps;
     for (const auto& c : m.caches)
         caps.push_back(c.sizeBytes);
+    const double tpc = threadsPerCore(m, maxThreads, res.notes);
 
-    // Effective last-level capacity (and whether it behaves as shared or as a per-core share): the value that
-    // minimises the model's MAPE on all bandwidth points, searched on a geometric grid between the level above
-    // and 1.5x the reported size. The single-thread latency boundary is reported but not used: streaming with
-    // prefetchers and several threads sees a different usable capacity than a random pointer chase.
+    // The fit works on the 1-thread and all-thread read/write/copy points only; triad, the other thread counts and
+    // the softmax/reduction sets stay out of sample. Per cache level: a capacity factor (effective size: a VM's
+    // slice of a shared LLC, ways taken by other data) and the spill steepness; globally the pass overhead and
+    // whether the LLC acts as shared or as a per-core share. Coordinate descent on the calibration points' MAPE,
+    // bandwidths refitted by least squares at every step.
+    std::vector<CpuBandwidthSample> calPts;
+    for (const auto& s : m.bandwidth)
+        if ((s.threads == 1 || s.threads == maxThreads) && bwIndex(s.kernel) >= 0)
+            calPts.push_back(s);
     const std::size_t llc = m.caches.size() - 1;
-    const double lo = llc > 0 ? m.caches[llc - 1].sizeBytes : 4096, hi = m.caches[llc].sizeBytes * 1.5;
-    double bestMape = 1e300, bestCap = caps[llc];
+    auto machineFor = [&](const std::vector<double>& factor, const std::vector<double>& steep, double overhead,
+                          bool llcPerUnit) {
+        std::vector<double> c = caps;
+        for (std::size_t i = 0; i < c.size(); ++i)
+            c[i] *= factor[i];
+        CpuMachine t = skeleton(m, c, std::max<double>(cores, maxThreads));
+        t.threadsPerCore = tpc;
+        t.kernelOverheadS = 0;
+        t.passOverheadS = overhead;
+        t.levels[llc].perUnit = llcPerUnit;
+        for (std::size_t i = 0; i < steep.size(); ++i)
+            t.levels[i].spillSteepness = steep[i];
+        fitPlateaus(t, calPts, maxThreads);
+        return t;
+    };
+    const double steepGrid[] = {1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 48};
+    const double overheadGrid[] = {0, 1e-9, 2e-9, 3e-9, 4e-9, 6e-9, 8e-9, 12e-9, 16e-9};
+    double bestMape = 1e300, bestOverhead = 0;
+    std::vector<double> bestFactor(caps.size(), 1.0), bestSteep(caps.size(), 8.0);
     bool bestPerUnit = m.caches[llc].instances > 1;
-    CpuMachine mc;
-    for (int perUnit = 0; perUnit < 2; ++perUnit)
-        for (double c = lo; c <= hi; c *= 1.0905) { // 16 steps per factor 4
-            std::vector<double> trial = caps;
-            trial[llc] = c;
-            CpuMachine t = fitBandwidths(m, trial, cores, maxThreads, perUnit == 1);
-            const CpuValidationResult v = validateCpu(t, m);
-            double mape = 1e300;
-            for (const auto& s : v.byClass)
-                if (s.kernelClass == "all bandwidth")
-                    mape = s.mapePct;
-            if (mape < bestMape - 1e-9) {
-                bestMape = mape;
-                bestCap = c;
-                bestPerUnit = perUnit == 1;
+    for (int pu = 0; pu < 2; ++pu) {
+        const bool perUnit = pu == 0 ? m.caches[llc].instances > 1 : m.caches[llc].instances <= 1;
+        std::vector<double> factor(caps.size(), 1.0), steep(caps.size(), 8.0);
+        double overhead = 0, mape = bandwidthMape(machineFor(factor, steep, overhead, perUnit), calPts);
+        for (int round = 0; round < 3; ++round) {
+            for (double o : overheadGrid) {
+                const double e = bandwidthMape(machineFor(factor, steep, o, perUnit), calPts);
+                if (e < mape - 1e-9) {
+                    mape = e;
+                    overhead = o;
+                }
+            }
+            for (std::size_t li = 0; li < caps.size(); ++li) {
+                // Private levels: 0.5-1.5x the reported size; the last level down to 2 % (a VM's LLC slice).
+                const double lo = li == llc ? 0.02 : 0.5;
+                const int steps = li == llc ? 32 : 12;
+                for (int i = 0; i <= steps; ++i) {
+                    const double f = lo * std::pow(1.5 / lo, static_cast<double>(i) / steps);
+                    for (double sv : steepGrid) {
+                        std::vector<double> tf = factor, tsv = steep;
+                        tf[li] = f;
+                        tsv[li] = sv;
+                        const double e = bandwidthMape(machineFor(tf, tsv, overhead, perUnit), calPts);
+                        if (e < mape - 1e-9) {
+                            mape = e;
+                            factor = tf;
+                            steep = tsv;
+                        }
+                    }
+                }
             }
         }
-    caps[llc] = bestCap;
-    mc = fitBandwidths(m, caps, cores, maxThreads, bestPerUnit);
-    res.notes.push_back("L" + std::to_string(m.caches[llc].level) + ": effective capacity " + fmtG(bestCap / 1048576) +
+        if (mape < bestMape) {
+            bestMape = mape;
+            bestFactor = factor;
+            bestSteep = steep;
+            bestOverhead = overhead;
+            bestPerUnit = perUnit;
+        }
+    }
+    const CpuMachine mc = machineFor(bestFactor, bestSteep, bestOverhead, bestPerUnit);
+    for (std::size_t i = 0; i < caps.size(); ++i)
+        caps[i] *= bestFactor[i];
+    res.notes.push_back("L" + std::to_string(m.caches[llc].level) + ": effective capacity " + fmtG(caps[llc] / 1048576) +
                         " MiB" + (bestPerUnit ? " per core" : " shared") + " fitted on the bandwidth curves (reported " +
                         fmtG(m.caches[llc].sizeBytes / 1048576) + " MiB " +
                         (m.caches[llc].instances > 1 ? "per instance" : "shared") + "; latency curve: " +
                         fmtG(latencyCaps[llc] / 1048576) + " MiB)");
+    std::string steepNote;
+    for (std::size_t i = 0; i < caps.size(); ++i)
+        steepNote += (i ? ", L" : "L") + std::to_string(m.caches[i].level) + " " + fmtG(bestSteep[i]) + " at " +
+                     fmtG(caps[i] / 1024) + " KiB (x" + fmtG(bestFactor[i]) + ")";
+    res.notes.push_back("spill steepness and capacity: " + steepNote + "; pass overhead " +
+                        fmtG(bestOverhead * 1e9) + " ns; calibration-point MAPE " + fmtG(bestMape) + " % over " +
+                        std::to_string(calPts.size()) + " points (1 and " + std::to_string(maxThreads) +
+                        " threads, read/write/copy)");
     for (const auto& l : mc.levels)
         if (l.allCoreBytesPerS[0] <= 0)
             res.notes.push_back(l.name + ": no bandwidth points; values kept from the base platform");
@@ -521,17 +751,16 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
     sb.date = m.date.empty() ? date : m.date;
     sb.card = m.cpu;
     sb.note = "rooflab calibrate cpu on " + m.dir +
-              ": bandwidths are medians of the bandwidth.csv points the model assigns to each level (STREAM byte "
-              "counting) at the largest thread count (" +
-              std::to_string(maxThreads) + "); peaks are the fastest ISA of flops.csv per engine and datatype on " +
+              ": per-level bandwidths (all threads here, one thread in efficiency.cpu.single_thread) are least-squares "
+              "fits of the read/write/copy points of bandwidth.csv at 1 and " +
+              std::to_string(maxThreads) +
+              " threads (relative time error; STREAM byte counting), given the fitted capacities, spill steepness and "
+              "pass overhead (cpu-cache-fit); peaks are the fastest ISA of flops.csv per engine and datatype at 1 and " +
               std::to_string(maxThreads) + " threads; latencies are medians of latency.csv per level";
     Source stp = sb;
     stp.id = topo;
     stp.tool = "topology.json of " + m.dir + " (hwloc or sysfs, as recorded)";
     stp.note = "cores, cache sizes per level and instance count, memory size";
-    Source sst = sb;
-    sst.id = st;
-    sst.note.clear();
     p.sources[bench] = sb;
     p.sources[topo] = stp;
 
@@ -544,7 +773,7 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
         ml.name = b ? b->name : l.name;
         ml.kind = l.kind;
         ml.perUnit = l.perUnit;
-        const bool fittedCap = li == llc;
+        const bool fittedCap = li < bestFactor.size() && std::abs(bestFactor[li] - 1.0) > 1e-9;
         ml.capacityBytes = val(l.capacityBytes, fittedCap ? capFit : topo);
         if (l.kind == MemoryKind::Dram && l.capacityBytes <= 0 && b)
             ml.capacityBytes = b->capacityBytes;
@@ -556,7 +785,11 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
             if (l.allCoreBytesPerS[2] > 0)
                 ml.copyBytesPerS = val(l.allCoreBytesPerS[2] * scale, bench);
             res.fits.push_back({ml.name + " read, all cores", l.allCoreBytesPerS[0], "B/s", 0, 0, bench});
-            res.fits.push_back({ml.name + " read, 1 thread", l.oneThreadBytesPerS[0], "B/s", 0, 0, st});
+            res.fits.push_back({ml.name + " read, 1 thread", l.oneThreadBytesPerS[0], "B/s", 0, 0, bench});
+            for (std::size_t k = 0; k < 3; ++k)
+                if (l.oneThreadBytesPerS[k] > 0)
+                    p.efficiency.cpu.singleThreadBytesPerS[static_cast<std::size_t>(l.kind)][k] =
+                        val(l.oneThreadBytesPerS[k], bench);
         } else if (b) {
             ml.readBytesPerS = b->readBytesPerS;
             ml.writeBytesPerS = b->writeBytesPerS;
@@ -603,44 +836,48 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
     // Engines that are in the data but not in the base (e.g. a scalar path) are not added: the platform's
     // engine list is the base's.
 
-    // Single-thread rates into the machine, then their record.
-    CpuMachine fitted = cpuMachineFrom(p);
-    for (std::size_t li = 0; li < fitted.levels.size() && li < mc.levels.size(); ++li)
-        for (std::size_t k = 0; k < 3; ++k)
-            if (mc.levels[li].oneThreadBytesPerS[k] > 0)
-                fitted.levels[li].oneThreadBytesPerS[k] = mc.levels[li].oneThreadBytesPerS[k];
-    for (auto& e : fitted.engines)
+    // Single-thread engine rates (measured at one thread), SMT, pass overhead and spill steepness.
+    for (const auto& e : p.compute)
         for (std::size_t t = 0; t < kDTypeCount; ++t) {
             double one = 0;
-            for (const auto& s : m.flops)
-                if (s.threads == 1 && engineKindForIsa(s.isa) == e.kind && *parseDType(s.dtype) == static_cast<DType>(t))
-                    one = std::max(one, s.flopPerS);
-            if (one > 0 && e.allCoreFlopPerS[t] > 0)
-                e.oneThreadFlopPerS[t] = one;
-        }
-    // Only rates that were measured at one thread go into the record (others keep the linear default).
-    std::string tokens;
-    {
-        std::istringstream in(formatSingleThreadTokens(fitted));
-        std::string tok;
-        while (in >> tok) {
-            const std::string what = tok.substr(0, tok.find('.'));
-            const std::string field = tok.substr(tok.find('.') + 1, tok.find('=') - tok.find('.') - 1);
-            bool measured = false;
-            for (const auto& l : mc.levels)
-                if (memoryKindName(l.kind) == what && l.allCoreBytesPerS[0] > 0)
-                    measured = true;
             for (const auto& f : m.flops)
-                if (f.threads == 1 && engineKindName(engineKindForIsa(f.isa)) == what && f.dtype == field)
-                    measured = true;
-            if (measured)
-                tokens += (tokens.empty() ? "" : " ") + tok;
+                if (f.threads == 1 && engineKindForIsa(f.isa) == e.kind && *parseDType(f.dtype) == static_cast<DType>(t))
+                    one = std::max(one, f.flopPerS);
+            if (one > 0 && e.peakFlopPerS[t].present)
+                p.efficiency.cpu.singleThreadFlopPerS[static_cast<std::size_t>(e.kind)][t] = val(one, bench);
+        }
+    // Vector fraction (the share of the SIMD fp32 peak that exp-heavy element-wise work reaches): from the
+    // one-thread three-pass softmax points of the widest ISA that fit in half of L1 (compute-bound there), as the
+    // model counts its flops (1 + 2 (kExpFlops + 1) per element). Every other softmax/reduction point stays out of
+    // sample.
+    {
+        std::string widest;
+        for (const char* isa : {"avx512", "avx2", "sse2"})
+            for (const auto& s : m.vectorKernels)
+                if (widest.empty() && s.isa == isa)
+                    widest = isa;
+        double oneFp32 = 0;
+        for (const auto& f : m.flops)
+            if (f.threads == 1 && f.dtype == "fp32" && engineKindForIsa(f.isa) != EngineKind::Matrix)
+                oneFp32 = std::max(oneFp32, f.flopPerS);
+        std::vector<double> fractions;
+        for (const auto& s : m.vectorKernels)
+            if (s.isa == widest && s.verified && s.threads == 1 && s.kernel == "softmax-3pass" &&
+                s.footprintBytes <= 0.5 * m.caches.front().sizeBytes && oneFp32 > 0)
+                fractions.push_back((1 + 2 * (kExpFlops + 1)) * s.elements * s.repetitions / s.medianS / oneFp32);
+        if (!fractions.empty()) {
+            const double vf = std::clamp(median(fractions), 1e-3, 1.0);
+            p.efficiency.vectorFraction = val(vf, capFit);
+            res.notes.push_back("vector fraction " + fmtG(vf) + " from " + std::to_string(fractions.size()) +
+                                " one-thread " + widest + " softmax-3pass points in L1 (compute-bound)");
         }
     }
-    sst.note = "single-thread rates of the saturating thread model rate(t) = min(t x single, all-core) (B/s per "
-               "level and kind, flop/s per engine kind and datatype), medians of the one-thread points of " +
-               m.dir + ": " + tokens;
-    p.sources[st] = sst;
+    const std::string smtSource = tpc > 1 && m.threadsPerCore <= 1 ? capFit : topo;
+    p.efficiency.cpu.threadsPerCore = val(tpc, smtSource);
+    p.efficiency.cpu.passOverheadS = val(bestOverhead, capFit);
+    for (std::size_t li = 0; li < caps.size(); ++li)
+        p.efficiency.cpu.spillSteepness[static_cast<std::size_t>(mc.levels[li].kind)] = val(bestSteep[li], capFit);
+    p.sources.erase(st); // older files carried the single-thread rates in this source's note
 
     // Fit quality: the model on all bandwidth points of the set.
     const CpuMachine check = cpuMachineFrom(p);
@@ -649,32 +886,37 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
     for (const auto& s : v.byClass)
         if (s.kernelClass == "all bandwidth")
             bwMape = s.mapePct;
-    bool anyFittedCap = false;
-    for (const auto& l : p.memory)
-        anyFittedCap = anyFittedCap || l.capacityBytes.source == capFit;
-    if (anyFittedCap) {
+    {
         Source sf;
         sf.id = capFit;
         sf.kind = SourceKind::Fitted;
         sf.tool = "rooflab calibrate cpu --measurements " + m.dir;
         sf.date = date;
         sf.card = m.cpu;
-        sf.note = "effective last-level cache capacity (and whether it acts as shared or as a per-core share): the "
-                  "value minimising the CPU model's MAPE on all bandwidth.csv points, on a geometric grid from the "
-                  "level above to 1.5x the reported size; fit_error_pct = that MAPE";
-        sf.fitErrorPct = bwMape;
+        sf.note = "effective cache capacities (and whether the last level acts as shared or as a per-core share), spill "
+                  "steepness per cache level, pass overhead, vector fraction (one-thread softmax-3pass points in half "
+                  "of L1, where it is compute-bound)" +
+                  std::string(smtSource == capFit ? ", threads per core (SMT hidden by the hypervisor, inferred from "
+                                                    "FMA and L1 read scaling)"
+                                                  : "") +
+                  ": coordinate descent minimising the CPU model's MAPE on the read/write/copy points of bandwidth.csv "
+                  "at 1 and " +
+                  std::to_string(maxThreads) +
+                  " threads (capacity factors 0.5-1.5, last level 0.02-1.5, of the reported size); fit_error_pct = "
+                  "that MAPE";
+        sf.fitErrorPct = bestMape;
         p.sources[capFit] = sf;
     }
     for (auto& f : res.fits)
         if (f.source == capFit)
-            f.fitErrorPct = bwMape;
+            f.fitErrorPct = bestMape;
     res.notes.push_back("CPU model on the calibration set: bandwidth MAPE " + fmtG(bwMape) + "% over " +
                         std::to_string(m.bandwidth.size()) + " points");
 
     // Drop sources nothing cites any more (the base's placeholders for values now measured).
     const std::string yaml = io::platformToYaml(p);
     for (auto it = p.sources.begin(); it != p.sources.end();) {
-        if (it->first != st && yaml.find("@" + it->first + "\"") == std::string::npos &&
+        if (yaml.find("@" + it->first + "\"") == std::string::npos &&
             yaml.find("@" + it->first + " ") == std::string::npos && yaml.find("@" + it->first + "\n") == std::string::npos)
             it = p.sources.erase(it);
         else

@@ -30,6 +30,19 @@ struct CpuFlopsSample {
     double flopPerS = 0;
     int line = 0;
 };
+/// One row of softmax.csv or reduction.csv (fp32; t threads each own one row of elements / t).
+struct CpuVectorKernelSample {
+    std::string kernel;            ///< softmax-3pass, softmax-2pass, reduction
+    std::string isa;               ///< avx512, avx2, sse2
+    int threads = 1;
+    double elements = 0;           ///< over all threads
+    double footprintBytes = 0;     ///< arrays of all threads (x and y for softmax)
+    int repetitions = 1;           ///< kernel calls per timed sample
+    double medianS = 0;            ///< one timed sample
+    bool verified = true;
+    int line = 0;
+    std::string file;
+};
 struct CpuCacheInfo {
     int level = 0;
     double sizeBytes = 0;          ///< one instance, as the OS reports it
@@ -48,9 +61,12 @@ struct CpuMeasurements {
     std::vector<CpuBandwidthSample> bandwidth;
     std::vector<CpuLatencySample> latency;
     std::vector<CpuFlopsSample> flops;
+    std::vector<CpuVectorKernelSample> vectorKernels; ///< softmax.csv and reduction.csv, where present
+    int threadsPerCore = 1;        ///< topology.json smt_per_core
 };
 
-/// @brief Loads whatever of the dataset files exist (bandwidth.csv is required). Throws InputError naming the
+/// @brief Loads whatever of the dataset files exist (bandwidth.csv is required; softmax.csv and reduction.csv are
+/// read where present). Throws InputError naming the
 /// file, line and column for malformed content.
 CpuMeasurements loadCpuMeasurements(const std::string& dir);
 
@@ -82,7 +98,8 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
 
 /// @brief One compared point.
 struct CpuValidationRow {
-    std::string kernelClass;       ///< "read", "write", "copy", "triad", "flops:<isa>-<dtype>"
+    std::string kernelClass;       ///< "read", "write", "copy", "triad", "softmax-3pass", "softmax-2pass",
+                                   ///< "reduction", "flops:<isa>-<dtype>"
     int threads = 1;
     double footprintBytes = 0;
     std::string level;             ///< level the model picked
@@ -98,12 +115,13 @@ struct CpuValidationSummary {
 };
 struct CpuValidationResult {
     std::vector<CpuValidationRow> rows;
-    std::vector<CpuValidationSummary> byClass;   ///< plus "all bandwidth" and "all flops"
+    std::vector<CpuValidationSummary> byClass;   ///< plus "all bandwidth", "all softmax/reduction", "all flops"
     std::vector<CpuValidationSummary> byLevel;   ///< bandwidth points by serving level
 };
 
-/// @brief Predicts every bandwidth sample (time of one timed sample = repetitions x one pass) and every
-/// FLOP/s sample (as time for its flop count) and compares with the measurement.
+/// @brief Predicts every bandwidth sample (time of one timed sample = repetitions x one pass), every verified
+/// softmax/reduction sample of the widest ISA in the dataset (the one the platform's vector engine stands for;
+/// same timing rule) and every FLOP/s sample (as time for its flop count) and compares with the measurement.
 CpuValidationResult validateCpu(const CpuMachine& machine, const CpuMeasurements& m);
 
 /// @brief Summaries of rows grouped by `key`.

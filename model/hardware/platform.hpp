@@ -82,9 +82,21 @@ struct Power {
     Value joulesPerFlop;
 };
 
+/// @brief CPU-model parameters written by `rooflab calibrate cpu` (SCHEMA.md, `efficiency.cpu`). Absent values take
+/// the model's defaults: one thread per core, no pass overhead, linear single-thread rates (all-core / units), a
+/// step at each cache capacity.
+struct CpuEfficiency {
+    Value threadsPerCore; ///< hardware threads per physical core (SMT siblings share private caches)
+    Value passOverheadS;  ///< fixed time of one pass over memory in one thread (call, loop entry, reduction tail)
+    std::array<std::array<Value, 3>, 4> singleThreadBytesPerS{};          ///< [MemoryKind][read, write, copy]
+    std::array<std::array<Value, kDTypeCount>, 4> singleThreadFlopPerS{}; ///< [EngineKind][DType]
+    std::array<Value, 4> spillSteepness{}; ///< [MemoryKind] s of the share served 1 / (1 + (W / capacity)^s)
+};
+
 /// @brief Calibrated (or default) parameters of what a pure roofline misses. Absent values take defaults
 /// derived from the datasheet (see SCHEMA.md); calibration writes them with provenance `fitted`.
 struct Efficiency {
+    CpuEfficiency cpu;                 ///< CPU platforms only
     std::array<Value, kDTypeCount> gemmPeakFraction{}; ///< large-GEMM fraction of tensor peak, per datatype
     Value gemmTileM, gemmTileN;        ///< output tile of the GEMM kernels (wave/tile quantization)
     Value gemmMinKPerSplit;            ///< split-K keeps at least this many K per split

@@ -140,12 +140,62 @@ void readLink(Platform& p, ValueReader& vr, MapReader& root, const std::string& 
     r.finish();
 }
 
+// efficiency.cpu: threads_per_core, pass_overhead, single_thread.<level kind>.<read|write|copy> (B/s) and
+// single_thread.<engine kind>.<dtype> (flop/s), spill_steepness.<level kind>.
+void readCpuEfficiency(CpuEfficiency& c, ValueReader& vr, MapReader& parent, const std::string& file) {
+    const YAML::Node n = parent.optional("cpu");
+    if (!n.IsDefined() || n.IsNull())
+        return;
+    MapReader r(n, file, "efficiency.cpu", parent.line());
+    c.threadsPerCore = vr.read(r, "threads_per_core", Dimension::Count, false, 1, 8);
+    c.passOverheadS = vr.read(r, "pass_overhead", Dimension::Seconds, false, 0.0, 1e-3);
+    const YAML::Node st = r.optional("single_thread");
+    if (st.IsDefined() && !st.IsNull()) {
+        MapReader sr(st, file, "efficiency.cpu.single_thread", r.line());
+        for (int k = 0; k < 4; ++k) {
+            const std::string level(memoryKindName(static_cast<MemoryKind>(k)));
+            const YAML::Node ln = sr.optional(level);
+            if (!ln.IsDefined() || ln.IsNull())
+                continue;
+            MapReader lr(ln, file, "efficiency.cpu.single_thread." + level, sr.line());
+            const char* kinds[3] = {"read", "write", "copy"};
+            for (std::size_t b = 0; b < 3; ++b)
+                c.singleThreadBytesPerS[static_cast<std::size_t>(k)][b] =
+                    vr.read(lr, kinds[b], Dimension::BytesPerSecond, false, 1e3, 1e16);
+            lr.finish();
+        }
+        for (int k = 0; k < 4; ++k) {
+            const std::string engine(engineKindName(static_cast<EngineKind>(k)));
+            const YAML::Node en = sr.optional(engine);
+            if (!en.IsDefined() || en.IsNull())
+                continue;
+            MapReader er(en, file, "efficiency.cpu.single_thread." + engine, sr.line());
+            for (std::size_t t = 0; t < kDTypeCount; ++t)
+                c.singleThreadFlopPerS[static_cast<std::size_t>(k)][t] =
+                    vr.read(er, std::string(dtypeName(static_cast<DType>(t))), Dimension::FlopPerSecond, false, 1e3,
+                            1e18);
+            er.finish();
+        }
+        sr.finish();
+    }
+    const YAML::Node sp = r.optional("spill_steepness");
+    if (sp.IsDefined() && !sp.IsNull()) {
+        MapReader pr(sp, file, "efficiency.cpu.spill_steepness", r.line());
+        for (int k = 0; k < 4; ++k)
+            c.spillSteepness[static_cast<std::size_t>(k)] =
+                vr.read(pr, std::string(memoryKindName(static_cast<MemoryKind>(k))), Dimension::Count, false, 0.25, 100);
+        pr.finish();
+    }
+    r.finish();
+}
+
 void readEfficiency(Platform& p, ValueReader& vr, MapReader& root) {
     const YAML::Node n = root.optional("efficiency");
     if (!n.IsDefined() || n.IsNull())
         return;
     MapReader r(n, p.file, "efficiency", root.line());
     Efficiency& e = p.efficiency;
+    readCpuEfficiency(e.cpu, vr, r, p.file);
     const YAML::Node g = r.optional("gemm_peak_fraction");
     if (g.IsDefined() && !g.IsNull()) {
         MapReader gr(g, p.file, "efficiency.gemm_peak_fraction", r.line());
@@ -349,6 +399,38 @@ void emit(std::ostringstream& os, const std::string& indent, const std::string& 
         os << indent << key << ": " << valueText(v, d) << "\n";
 }
 
+void emitCpuEfficiency(std::ostringstream& os, const CpuEfficiency& c) {
+    std::ostringstream cpu, st, sp;
+    emit(cpu, "    ", "threads_per_core", c.threadsPerCore, Dimension::Count);
+    emit(cpu, "    ", "pass_overhead", c.passOverheadS, Dimension::Seconds);
+    for (int k = 0; k < 4; ++k) {
+        std::ostringstream one;
+        const char* kinds[3] = {"read", "write", "copy"};
+        for (std::size_t b = 0; b < 3; ++b)
+            emit(one, "        ", kinds[b], c.singleThreadBytesPerS[static_cast<std::size_t>(k)][b],
+                 Dimension::BytesPerSecond);
+        if (!one.str().empty())
+            st << "      " << memoryKindName(static_cast<MemoryKind>(k)) << ":\n" << one.str();
+    }
+    for (int k = 0; k < 4; ++k) {
+        std::ostringstream one;
+        for (std::size_t t = 0; t < kDTypeCount; ++t)
+            emit(one, "        ", std::string(dtypeName(static_cast<DType>(t))),
+                 c.singleThreadFlopPerS[static_cast<std::size_t>(k)][t], Dimension::FlopPerSecond);
+        if (!one.str().empty())
+            st << "      " << engineKindName(static_cast<EngineKind>(k)) << ":\n" << one.str();
+    }
+    for (int k = 0; k < 4; ++k)
+        emit(sp, "      ", std::string(memoryKindName(static_cast<MemoryKind>(k))),
+             c.spillSteepness[static_cast<std::size_t>(k)], Dimension::Count);
+    if (!st.str().empty())
+        cpu << "    single_thread:\n" << st.str();
+    if (!sp.str().empty())
+        cpu << "    spill_steepness:\n" << sp.str();
+    if (!cpu.str().empty())
+        os << "  cpu:\n" << cpu.str();
+}
+
 } // namespace
 
 Platform loadPlatformString(const std::string& text, const std::string& name, const std::string& baseDir) {
@@ -436,6 +518,7 @@ std::string platformToYaml(const Platform& p) {
     emit(os, "  ", "energy_per_flop", p.power.joulesPerFlop, Dimension::JoulesPerFlop);
     const Efficiency& e = p.efficiency;
     std::ostringstream eff;
+    emitCpuEfficiency(eff, e.cpu);
     bool anyGemm = false;
     for (const auto& v : e.gemmPeakFraction)
         anyGemm = anyGemm || v.present;

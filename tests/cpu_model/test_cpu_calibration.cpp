@@ -99,11 +99,13 @@ TEST(CpuCalibration, RecoversKnownParameters) {
     const CpuMachine mc = cpuMachineFrom(p);
     ASSERT_EQ(mc.levels.size(), 4u);
     EXPECT_TRUE(mc.singleThreadFromFile);
+    // The synthetic data step at each capacity; the fit approximates steps by steep spill curves: 3 %.
     for (std::size_t l = 0; l < 4; ++l)
         for (std::size_t k = 0; k < 3; ++k) {
-            EXPECT_LT(rel(mc.levels[l].allCoreBytesPerS[k], t.all[l][k]), 0.01) << l << " " << k;
-            EXPECT_LT(rel(mc.levels[l].oneThreadBytesPerS[k], t.one[l][k]), 0.01) << l << " " << k;
+            EXPECT_LT(rel(mc.levels[l].allCoreBytesPerS[k], t.all[l][k]), 0.03) << l << " " << k;
+            EXPECT_LT(rel(mc.levels[l].oneThreadBytesPerS[k], t.one[l][k]), 0.03) << l << " " << k;
         }
+    EXPECT_DOUBLE_EQ(mc.threadsPerCore, 1); // FMA rate flat 1 -> 2 threads, but only 2 threads: no SMT inference
     for (std::size_t l = 0; l < 3; ++l)
         EXPECT_LT(rel(mc.levels[l].latencyS, t.latencyNs[l] * 1e-9), 0.01) << l;
     EXPECT_EQ(p.sources.at(p.memory[2].capacityBytes.source).kind, SourceKind::Fitted);
@@ -128,34 +130,42 @@ TEST(CpuCalibration, BadDatasetIsInputError) {
     EXPECT_THROW(loadCpuMeasurements((tmp.dir / "missing").string()), InputError);
 }
 
-// Accuracy regression: thresholds are the MAPEs measured when the platforms were calibrated (2026-11-27: bandwidth
-// 13.8 % dev VM, 16.7 % Xeon; FLOP/s 0.66 % and 0.29 %), plus a small margin. The bandwidth MAPEs are above the
-// 10 % target: see the commit message.
+// Accuracy regression: thresholds are the MAPEs measured when the platforms were recalibrated (2026-11-27, smooth
+// cache spill + SMT-aware thread scaling: bandwidth 11.6 % dev VM, 13.2 % Xeon, 20.1 % on the Xeon's repeat sweep
+// (out of sample); softmax/reduction 32.6 % and 26.8 %; FLOP/s 0.66 % and 0.29 %), plus a small margin. Above the
+// 10 % target: see datasets/cpu/VALIDATION.md.
 struct Threshold {
     const char* platform;
     const char* dataset;
-    double bandwidthMape, flopsMape;
+    double bandwidthMape, flopsMape, vectorMape; ///< < 0: the class must be absent
 };
 
 TEST(CpuCalibration, CommittedDatasetsValidate) {
     const Threshold th[] = {
-        {"platforms/dev-vm-epyc-2vcpu.yaml", "datasets/cpu/dev-vm-epyc-2vcpu", 15.0, 2.0},
-        {"platforms/xeon-amx-16vcpu.yaml", "datasets/cpu/xeon-amx-16vcpu", 18.0, 2.0},
+        {"platforms/dev-vm-epyc-2vcpu.yaml", "datasets/cpu/dev-vm-epyc-2vcpu", 12.5, 2.0, 35.0},
+        {"platforms/xeon-amx-16vcpu.yaml", "datasets/cpu/xeon-amx-16vcpu", 14.0, 2.0, 29.0},
+        {"platforms/xeon-amx-16vcpu.yaml", "datasets/cpu/xeon-amx-16vcpu/bandwidth-repeat", 21.5, -1, -1},
     };
     for (const auto& t : th) {
         const CpuMachine mc = cpuMachineFrom(io::loadPlatformFile(t.platform));
         const CpuValidationResult v = validateCpu(mc, loadCpuMeasurements(t.dataset));
-        bool sawBw = false, sawFl = false;
+        bool sawBw = false, sawFl = false, sawVec = false;
         for (const auto& s : v.byClass) {
             if (s.kernelClass == "all bandwidth") {
                 sawBw = true;
-                EXPECT_LE(s.mapePct, t.bandwidthMape) << t.platform;
+                EXPECT_LE(s.mapePct, t.bandwidthMape) << t.dataset;
             }
             if (s.kernelClass == "all flops") {
                 sawFl = true;
-                EXPECT_LE(s.mapePct, t.flopsMape) << t.platform;
+                EXPECT_LE(s.mapePct, t.flopsMape) << t.dataset;
+            }
+            if (s.kernelClass == "all softmax/reduction") {
+                sawVec = true;
+                EXPECT_LE(s.mapePct, t.vectorMape) << t.dataset;
             }
         }
-        EXPECT_TRUE(sawBw && sawFl) << t.platform;
+        EXPECT_TRUE(sawBw) << t.dataset;
+        EXPECT_EQ(sawFl, t.flopsMape >= 0) << t.dataset;
+        EXPECT_EQ(sawVec, t.vectorMape >= 0) << t.dataset;
     }
 }

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 using namespace rooflab;
 
 namespace {
@@ -95,11 +97,86 @@ TEST(CpuKernels, StreamBytesAndTimesByHand) {
 TEST(CpuKernels, ThreadScalingSaturates) {
     const CpuMachine m = synth();
     const double n = 100e6;
-    EXPECT_NEAR(timeOf(m, CpuOp::Read, n, 1), 4 * n / 10e9, 1e-12);  // one thread: 10 GB/s
-    EXPECT_NEAR(timeOf(m, CpuOp::Read, n, 2), 4 * n / 20e9, 1e-12);  // 2 x 10 = the 20 GB/s roof
-    EXPECT_NEAR(timeOf(m, CpuOp::Read, n, 4), 4 * n / 20e9, 1e-12);  // saturated
+    // Shared DRAM: 1 / rate(t)^2 = a / t^2 + c through rate(1) = one and rate(4 threads) = all.
+    auto shared = [](double one, double all, double t) {
+        const double a = (1 / (one * one) - 1 / (all * all)) / (1 - 1.0 / 16);
+        const double c = 1 / (one * one) - a;
+        return 1 / std::sqrt(a / (t * t) + c);
+    };
+    EXPECT_NEAR(timeOf(m, CpuOp::Read, n, 1), 4 * n / 10e9, 1e-12); // one thread: 10 GB/s
+    EXPECT_NEAR(timeOf(m, CpuOp::Read, n, 2), 4 * n / shared(10e9, 20e9, 2), 1e-12); // 15.8 GB/s, not 20
+    EXPECT_NEAR(timeOf(m, CpuOp::Read, n, 4), 4 * n / 20e9, 1e-12);                  // all threads: the roof
+    EXPECT_LT(4 * n / timeOf(m, CpuOp::Read, n, 2), 20e9);
+    EXPECT_GT(4 * n / timeOf(m, CpuOp::Read, n, 2), 15e9);
     EXPECT_NEAR(timeOf(m, CpuOp::Write, n, 1), 4 * n / 5e9, 1e-12);
-    EXPECT_NEAR(timeOf(m, CpuOp::Write, n, 3), 4 * n / 10e9, 1e-12);
+    EXPECT_NEAR(timeOf(m, CpuOp::Write, n, 3), 4 * n / shared(5e9, 10e9, 3), 1e-12);
+}
+
+TEST(CpuKernels, SmtSiblingsShareTheirCore) {
+    // 8 hardware threads on 4 cores: a private resource grows per core up to 4 threads, then by the SMT gain
+    // g = all / (cores x one) - 1 per sibling; private caches do not grow with siblings.
+    CpuMachine m = synth();
+    m.units = 8;
+    m.threadsPerCore = 2;
+    EXPECT_DOUBLE_EQ(m.cores(), 4);
+    EXPECT_DOUBLE_EQ(threadScaledRate(m, 10, 50, true, 1), 10);
+    EXPECT_DOUBLE_EQ(threadScaledRate(m, 10, 50, true, 4), 40);
+    EXPECT_DOUBLE_EQ(threadScaledRate(m, 10, 50, true, 6), 45); // g = 0.25
+    EXPECT_DOUBLE_EQ(threadScaledRate(m, 10, 50, true, 8), 50);
+    EXPECT_DOUBLE_EQ(levelCapacityForThreads(m, m.levels[0], 8), 4 * 32 * 1024.0);
+    EXPECT_DOUBLE_EQ(levelCapacityForThreads(m, m.levels[0], 3), 3 * 32 * 1024.0);
+}
+
+TEST(CpuKernels, CacheLevelsSpillSmoothly) {
+    CpuMachine m = synth();
+    // Step transitions by default.
+    std::vector<double> f = servedShares(m, 16 * 1024, 1);
+    EXPECT_DOUBLE_EQ(f[0], 1.0);
+    f = servedShares(m, 64 * 1024, 1);
+    EXPECT_DOUBLE_EQ(f[1], 1.0);
+    // With steepness 2 at L1: half of a working set of 32 KiB is served by L1, 0.2 at 64 KiB, the rest by L2.
+    m.levels[0].spillSteepness = 2;
+    f = servedShares(m, 32 * 1024, 1);
+    EXPECT_NEAR(f[0], 0.5, 1e-12);
+    EXPECT_NEAR(f[1], 0.5, 1e-12);
+    f = servedShares(m, 64 * 1024, 1);
+    EXPECT_NEAR(f[0], 0.2, 1e-12);
+    EXPECT_NEAR(f[0] + f[1] + f[2] + f[3], 1.0, 1e-12);
+    // Time per byte is the share-weighted sum: a read of 64 KiB takes 0.2 / L1 + 0.8 / L2 per byte.
+    const double n = 64 * 1024 / 4.0;
+    CpuKernelRequest r;
+    r.op = CpuOp::Read;
+    r.elements = n;
+    r.threads = 1;
+    const double l1 = m.levels[0].oneThreadBytesPerS[0], l2 = m.levels[1].oneThreadBytesPerS[0];
+    EXPECT_NEAR(evalCpuKernel(m, r).timeS, 4 * n * (0.2 / l1 + 0.8 / l2), 1e-15);
+    EXPECT_EQ(servingLevel(m, 64 * 1024, 1), 1u);
+}
+
+TEST(CpuKernels, CpuEfficiencyKeysRoundTrip) {
+    std::string text = kSynthetic;
+    text += R"(  cpu:
+    threads_per_core: "2 @m"
+    pass_overhead: "4 ns @m"
+    single_thread:
+      dram: {read: "12 GB/s @m", write: "6 GB/s @m", copy: "9 GB/s @m"}
+      vector: {fp32: "40 GFLOP/s @m"}
+    spill_steepness: {l1: "6 @m", l3: "2 @m"}
+)";
+    const Platform p = io::loadPlatformString(text, "synth-cpu.yaml");
+    const Platform q = io::loadPlatformString(io::platformToYaml(p), "again.yaml");
+    for (const Platform* x : {&p, &q}) {
+        const CpuMachine m = cpuMachineFrom(*x);
+        EXPECT_DOUBLE_EQ(m.threadsPerCore, 2);
+        EXPECT_NEAR(m.passOverheadS, 4e-9, 1e-21);
+        EXPECT_DOUBLE_EQ(m.levels[3].oneThreadBytesPerS[0], 12e9); // the key wins over the source note
+        EXPECT_DOUBLE_EQ(m.levels[3].oneThreadBytesPerS[1], 6e9);
+        EXPECT_DOUBLE_EQ(m.levels[0].spillSteepness, 6);
+        EXPECT_DOUBLE_EQ(m.levels[1].spillSteepness, 0);
+        EXPECT_DOUBLE_EQ(m.levels[2].spillSteepness, 2);
+        EXPECT_DOUBLE_EQ(m.engines[0].oneThreadFlopPerS[static_cast<std::size_t>(DType::fp32)], 40e9);
+    }
+    EXPECT_THROW(io::loadPlatformString(text + "    unknown_key: \"1 @m\"\n", "bad.yaml"), InputError);
 }
 
 TEST(CpuKernels, LevelSelectionByWorkingSet) {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <memory>
 
@@ -123,10 +124,15 @@ EvalOutput evaluate(const EvalInput& in) {
     if (in.kind == WorkloadKind::Llm && !in.model)
         throw InputError("no model selected");
     EvalOutput out;
+    // The context sweep runs on a second thread beside the rest (the engine is pure); on a 2-core machine this
+    // nearly halves the wall time of a 1,000-point sweep.
+    std::future<SweepSeries> contextSweep;
+    if (in.kind == WorkloadKind::Llm)
+        contextSweep = std::async(std::launch::async, [&in] { return evaluateSweep(*in.platform.model, in, false); });
     out.prediction = primary(*in.platform.model, in, &out.request);
     if (in.kind == WorkloadKind::Llm) {
         out.batchSweep = evaluateSweep(*in.platform.model, in, true);
-        out.contextSweep = evaluateSweep(*in.platform.model, in, false);
+        out.contextSweep = contextSweep.get();
     }
     out.compare.push_back({in.platform.name, out.prediction});
     for (const auto& c : in.compare)

@@ -48,7 +48,7 @@ void TracePlot::setData(const TraceCompareModel& m, const QString& title) {
     m_plot->legend->setFont(QFont(m_plot->font().family(), 8));
     m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
     setTitle(title.isEmpty() ? tr("Kernel trace — load a trace CSV") : title);
-    m_plot->replot();
+    redraw();
 }
 
 CalibrationPlot::CalibrationPlot(QWidget* parent) : PlotView(parent) {
@@ -92,7 +92,7 @@ void CalibrationPlot::setData(const QString& title, const QString& xLabel, const
     m_plot->legend->setFont(QFont(m_plot->font().family(), 8));
     m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
     setTitle(title.isEmpty() ? tr("No measurements") : title);
-    m_plot->replot();
+    redraw();
 }
 
 } // namespace rooflab::gui

@@ -62,22 +62,32 @@ void SweepPlot::fillRect(QCPAxisRect* rect, const SweepSeries& s, double current
     QCPGraph* thr = style::lineGraph(m_plot, x, yr, tr("throughput vs %1").arg(xn), QPen(style::kAccent, 2));
     QCPGraph* thrNo = style::lineGraph(m_plot, x, yr, tr("throughput vs %1 (does not fit)").arg(xn),
                                        QPen(QColor(200, 170, 140), 2, Qt::DotLine));
+    // Whole columns in one setData each (x ascending: no sort); NaN leaves a gap between the fitting and the
+    // not-fitting part of a curve.
+    const auto n = qsizetype(s.points.size());
+    QVector<double> xs(n), latY(n), latNoY(n), thrY(n), thrNoY(n);
+    bool sorted = true;
     double lmin = 1e300, lmax = 0, tmin = 1e300, tmax = 0;
-    for (const SweepPoint& p : s.points) {
-        if (!p.ok || p.latencyS <= 0) {
-            lat->addData(p.x, kNaN);
-            thr->addData(p.x, kNaN);
+    for (qsizetype i = 0; i < n; ++i) {
+        const SweepPoint& p = s.points[std::size_t(i)];
+        xs[i] = p.x;
+        sorted = sorted && (i == 0 || p.x >= xs[i - 1]);
+        const bool shown = p.ok && p.latencyS > 0;
+        latY[i] = shown && p.fits ? p.latencyS * 1e3 : kNaN;
+        thrY[i] = shown && p.fits ? p.tokensPerS : kNaN;
+        latNoY[i] = shown && !p.fits ? p.latencyS * 1e3 : kNaN;
+        thrNoY[i] = shown && !p.fits ? p.tokensPerS : kNaN;
+        if (!shown)
             continue;
-        }
-        lat->addData(p.x, p.fits ? p.latencyS * 1e3 : kNaN);
-        thr->addData(p.x, p.fits ? p.tokensPerS : kNaN);
-        latNo->addData(p.x, p.fits ? kNaN : p.latencyS * 1e3);
-        thrNo->addData(p.x, p.fits ? kNaN : p.tokensPerS);
         lmin = std::min(lmin, p.latencyS * 1e3);
         lmax = std::max(lmax, p.latencyS * 1e3);
         tmin = std::min(tmin, p.tokensPerS);
         tmax = std::max(tmax, p.tokensPerS);
     }
+    lat->setData(xs, latY, sorted);
+    thr->setData(xs, thrY, sorted);
+    latNo->setData(xs, latNoY, sorted);
+    thrNo->setData(xs, thrNoY, sorted);
     if (!inLegend)
         for (QCPGraph* g : {lat, latNo, thr, thrNo})
             g->removeFromLegend();
@@ -122,7 +132,7 @@ void SweepPlot::setData(const SweepSeries& batch, const SweepSeries& context, do
     setupLegend(m_plot, Qt::AlignTop | Qt::AlignLeft);
     const QString lim = batch.limit > 0 ? tr("up to batch %1 fits").arg(batch.limit) : tr("batch 1 does not fit");
     setTitle(tr("Latency and throughput vs batch and vs %1 — %2").arg(QString::fromStdString(context.xName), lim));
-    m_plot->replot();
+    redraw();
 }
 
 // ---------------------------------------------------------------- breakdown
@@ -156,7 +166,7 @@ void BreakdownPlot::setData(const Prediction& p) {
     auto pct = [&](double v) { return total > 0 ? QString::number(v / total * 100, 'f', 0) : QStringLiteral("0"); };
     setTitle(tr("Per-operator breakdown — step %1: compute %2%, memory %3%, communication %4%, overhead %5%")
                  .arg(formatSeconds(p.latencyS), pct(t.computeS), pct(t.memoryS), pct(t.commS), pct(t.overheadS)));
-    m_plot->replot();
+    redraw();
 }
 
 // ---------------------------------------------------------------- compare
@@ -204,7 +214,7 @@ void ComparePlot::setData(const std::vector<ComparedPlatform>& platforms) {
     m_plot->yAxis->setRange(0, std::max(maxMs * 1.35, 1e-6));
     setupLegend(m_plot, Qt::AlignTop | Qt::AlignRight);
     setTitle(tr("Platforms side by side — same workload and scenario"));
-    m_plot->replot();
+    redraw();
 }
 
 // ---------------------------------------------------------------- validation
@@ -261,7 +271,7 @@ void ValidationPlot::setData(const ValidationReport& r, const std::string& platf
     if (r.rows.empty())
         t = tr("Predicted vs measured — load an end-to-end or GEMM dataset (CSV) with Ctrl+D");
     setTitle(t);
-    m_plot->replot();
+    redraw();
 }
 
 } // namespace rooflab::gui

@@ -27,6 +27,21 @@ PlotView::~PlotView() = default;
 
 void PlotView::setTitle(const QString& text) { m_title->setText(text); }
 
+void PlotView::redraw() {
+    if (!isVisible()) {
+        m_stale = true;
+        return;
+    }
+    m_stale = false;
+    m_plot->replot();
+}
+
+void PlotView::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    if (m_stale)
+        redraw();
+}
+
 QString PlotView::title() const { return m_title->text(); }
 
 void PlotView::clearAll() {

@@ -33,12 +33,17 @@ public:
 
 protected:
     void setTitle(const QString& text);
+    /// Draws the plot now when it is on screen, else when it is next shown: a result goes to every page, but only
+    /// the visible ones pay for drawing (export and tests read the data, which is always current).
+    void redraw();
+    void showEvent(QShowEvent* event) override;
     /// Removes every graph, plottable and item, and resets to one axis rect.
     void clearAll();
     QCustomPlot* m_plot = nullptr;
 
 private:
     QCPTextElement* m_title = nullptr;
+    bool m_stale = false; ///< data changed while hidden: draw on show
 };
 
 } // namespace rooflab::gui

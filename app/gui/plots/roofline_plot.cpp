@@ -142,7 +142,7 @@ void RooflinePlot::setData(const std::string& platformName, const PlatformModel&
     if (skipped > 0)
         t += tr(" (%1 without flops or DRAM bytes not shown)").arg(skipped);
     setTitle(t);
-    m_plot->replot();
+    redraw();
 }
 
 QVector<QPointF> RooflinePlot::operatorPoints() const {

@@ -72,7 +72,7 @@ void SearchPlot::setData(const SearchOutcome& o, const SloTargets& slo) {
                      .arg(o.modelName)
                      .arg(o.result.candidates.size())
                      .arg(o.result.pareto.size()));
-    m_plot->replot();
+    redraw();
 }
 
 } // namespace rooflab::gui
