@@ -122,6 +122,7 @@ void runBenchGpu(const BenchGpuArgs& args, int& exitCode) {
 
 struct ProfileArgs {
     std::string metrics;
+    int maxPasses = 1;
     std::string out = "rooflab-trace.csv";
     bool window = false;
     std::vector<std::string> command;
@@ -163,8 +164,11 @@ void runProfile(const ProfileArgs& args, int& exitCode) {
                                                             {"NCCL_NVLS_ENABLE", "0"}};
     if (!args.metrics.empty()) {
         env.emplace_back("ROOFLAB_METRICS", args.metrics);
-        std::cerr << "rooflab profile: --metrics is experimental (kernel replay; seen not to finish on a PyTorch "
-                     "program): the Activity trace without --metrics is the verified path\n";
+        env.emplace_back("ROOFLAB_MAX_PASSES", std::to_string(args.maxPasses));
+        if (args.maxPasses != 1)
+            std::cerr << "rooflab profile: --max-passes " << args.maxPasses
+                      << ": kernels needing several passes are replayed, and CUPTI saves and restores the "
+                         "program's device memory before every replay (slow for programs holding gigabytes)\n";
     }
     if (args.window)
         env.emplace_back("ROOFLAB_TRACE_WINDOW", "profiler");
@@ -198,9 +202,12 @@ void addGpuCommands(CLI::App& root, int& exitCode) {
                    "[--out FILE] -- <program> [args...]");
     auto pargs = std::make_shared<ProfileArgs>();
     prof->add_option("--metrics", pargs->metrics,
-                     "Hardware counters per kernel: 'roofline' (time, DRAM/L2 bytes, FLOP, tensor work; kernels "
-                     "are replayed). Experimental: a PyTorch run with --window did not finish in 200 s on an H100 "
-                     "(2026-11-27); `rooflab bench gpu --only counters` is the verified counter path");
+                     "Hardware counters per kernel: 'roofline' (time, DRAM bytes, tensor and SIMT FLOP work, L2 "
+                     "bytes, throughputs, in that priority, as many as --max-passes allows; kernels are serialized)");
+    prof->add_option("--max-passes", pargs->maxPasses,
+                     "Counter passes per kernel (0 = all requested counters). 1 needs no kernel replay")
+        ->check(CLI::Range(0, 64))
+        ->capture_default_str();
     prof->add_option("--out", pargs->out, "Trace CSV to write")->capture_default_str();
     prof->add_flag("--window", pargs->window,
                    "Keep only kernels between cudaProfilerStart and cudaProfilerStop (torch.cuda.profiler)");

@@ -138,6 +138,61 @@ MemoryUse memoryUse(const PlatformModel& pm, const LlmArch& a, const StackProfil
     return m;
 }
 
+/// Device idle time caused by eager dispatch. The host issues the kernels one after another (OpResult::hostS
+/// per occurrence); the device runs each as soon as it has been issued and the previous one has finished, so
+/// host and device time hide behind each other. The step then takes the maximum over kernels i of (time at
+/// which the host has issued i) + (device time from i to the end). For a run of identical layers that maximum
+/// lies in the first or the last layer, and within an op of several kernels at its first or last kernel, so
+/// only those are evaluated. Returns that step time minus the device time (0 when the device is the bottleneck).
+/// Ops are taken in execution order; consecutive per-layer ops with the same count form one repeated layer.
+static double eagerStallS(const std::vector<OpResult>& ops) {
+    struct Block {
+        std::size_t begin, end;
+        double reps;
+    };
+    std::vector<Block> blocks;
+    double deviceS = 0;
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+        const OpResult& r = ops[i];
+        if (std::string_view(r.name) == "pp_send_recv")
+            continue;
+        deviceS += r.totalS();
+        const double reps = r.perLayer ? r.count : 1.0;
+        if (!blocks.empty() && r.perLayer && ops[blocks.back().end - 1].perLayer && blocks.back().reps == reps &&
+            blocks.back().end == i)
+            blocks.back().end = i + 1;
+        else if (r.perLayer || r.count == 1)
+            blocks.push_back({i, i + 1, reps});
+        else // a head op that runs several times (count > 1): one block per occurrence, unrolled as repetitions
+            blocks.push_back({i, i + 1, r.count});
+    }
+    double hostBefore = 0, deviceBefore = 0, best = deviceS;
+    for (const Block& b : blocks) {
+        double sumH = 0, sumG = 0;
+        for (std::size_t j = b.begin; j < b.end; ++j) {
+            sumH += ops[j].hostS;
+            sumG += ops[j].timeS;
+        }
+        const double deviceAfter = deviceS - deviceBefore - b.reps * sumG;
+        for (const double rep : {0.0, std::max(0.0, b.reps - 1.0)}) {
+            double issued = hostBefore + rep * sumH;              // host time before this op
+            double remaining = deviceAfter + (b.reps - 1.0 - rep) * sumG + sumG; // device time from this op on
+            for (std::size_t j = b.begin; j < b.end; ++j) {
+                const OpResult& r = ops[j];
+                const double k = std::max(1.0, r.kernels);
+                const double h = r.hostS / k, g = r.timeS / k;
+                best = std::max(best, issued + h + remaining);           // its first kernel
+                best = std::max(best, issued + k * h + remaining - (k - 1) * g); // its last kernel
+                issued += r.hostS;
+                remaining -= r.timeS;
+            }
+        }
+        hostBefore += b.reps * sumH;
+        deviceBefore += b.reps * sumG;
+    }
+    return best - deviceS;
+}
+
 Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackProfile& stack, const Scenario& s,
                        bool withOps) {
     Prediction p;
@@ -223,15 +278,19 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
     double layerTime = 0, headTime = 0, commTime = 0, gemmTime = 0;
     // Outside graphs, the framework's host-side dispatch (Python, module calls) can issue kernels slower than
     // the device runs them: each kernel then takes at least the stack's host overhead.
-    const double hostFloorS = launch == LaunchMode::Stream ? stack.hostOverheadS : 0.0;
+    // The platform scales the stack's cost for its own host CPU (fitted from the harness's host-floor run).
+    const double hostFloorS = launch == LaunchMode::Stream ? stack.hostOverheadS * pm.hostOverheadScale : 0.0;
+    const double collectiveFloorS =
+        launch == LaunchMode::Stream
+            ? (stack.collectiveHostOverheadS >= 0 ? stack.collectiveHostOverheadS : stack.hostOverheadS) *
+                  pm.hostOverheadScale
+            : 0.0;
     auto add = [&](OpResult r, double count, bool inLayer) {
         r.count = count;
         r.perLayer = inLayer;
-        if (hostFloorS > 0 && r.kernels > 0 && r.kernels * hostFloorS > r.timeS) {
-            r.overheadS += r.kernels * hostFloorS - r.timeS;
-            r.timeS = r.kernels * hostFloorS;
-            r.bound = Bound::Launch;
-        }
+        // The host's dispatch cost is not device time: the step's timeline (eagerStallS) decides how much of
+        // it the device waits for.
+        r.hostS = r.kernels * (r.cls == OpClass::Collective ? collectiveFloorS : hostFloorS);
         const double t = r.totalS();
         if (r.cls == OpClass::Collective)
             commTime += inLayer ? t : 0;
@@ -453,6 +512,22 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
     if (s.overlapComm)
         overlapSaving = std::min(commTime, gemmTime);
     p.latencyS = pp * (layerTime - overlapSaving) + headTime + p2p;
+    // Eager dispatch: the device waits for the host where the host issues kernels slower than they run.
+    if (hostFloorS > 0 || collectiveFloorS > 0) {
+        const double stallS = eagerStallS(ops);
+        if (stallS > 0) {
+            OpResult r;
+            r.name = "host_dispatch";
+            r.cls = OpClass::Other;
+            r.kernels = 0;
+            r.timeS = stallS;
+            r.overheadS = stallS;
+            r.bound = Bound::Launch;
+            r.count = pp; // each stage's host issues its own layers
+            p.latencyS += r.totalS();
+            ops.push_back(r);
+        }
+    }
     for (const auto& r : ops) {
         const double t = r.totalS();
         switch (r.bound) {

@@ -28,6 +28,7 @@ struct OpResult {
     std::array<double, kMemLevels> memoryS{}; ///< per-level memory time
     double commS = 0;
     double overheadS = 0;                     ///< fixed per-kernel device time and launch-bound excess
+    double hostS = 0;                         ///< host time to issue the op's kernels outside graphs (eager)
     double timeS = 0;                         ///< time per occurrence
     Bound bound = Bound::Compute;
     int64_t m = 0, n = 0, k = 0;              ///< GEMM shape (per device), for tables

@@ -55,6 +55,7 @@ PlatformModel PlatformModel::from(const Platform& p) {
     m.launchS = p.launchOverheadS.valueOr(0);
     m.kernelOverheadS = e.kernelOverheadS.valueOr(p.kind == DeviceKind::Gpu ? 2e-6 : 0.2e-6);
     m.graphLaunchS = e.graphLaunchS.valueOr(m.launchS * 0.25);
+    m.hostOverheadScale = e.hostOverheadScale.valueOr(1.0);
     m.attentionFraction = e.attentionPeakFraction.valueOr(EfficiencyDefaults::kAttentionFraction);
     m.attentionHalfSeq = e.attentionHalfSeq.valueOr(EfficiencyDefaults::kAttentionHalfSeq);
     m.vectorFraction = e.vectorFraction.valueOr(EfficiencyDefaults::kVectorFraction);

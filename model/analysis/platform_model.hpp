@@ -33,6 +33,7 @@ struct PlatformModel {
     double tileM = 128, tileN = 128, minKPerSplit = 512, smallMHalf = 0;
     double kernelOverheadS = 0;
     double launchS = 0, graphLaunchS = 0;
+    double hostOverheadScale = 1.0;                   ///< multiplies a stack's host dispatch cost on this host
     double attentionFraction = 0.6, attentionHalfSeq = 256;
     double vectorFraction = 0.5;
     double scaleUpBytesPerS = 0, scaleUpLatencyS = 0, scaleUpDomain = 1;

@@ -19,6 +19,9 @@ struct StackProfile {
     // Read+write passes over the tensor per occurrence (1 = one read and one write of the activation).
     double normPasses = 1, ropePasses = 1, activationPasses = 1, residualPasses = 1;
     double hostOverheadS = 0;  ///< host time to issue one kernel outside graphs (framework dispatch + launch)
+    /// Host time of one collective call outside graphs (process-group bookkeeping, waiting for the slowest
+    /// rank); negative = the same as hostOverheadS.
+    double collectiveHostOverheadS = -1;
     double workspaceBytes = 2.0e9; ///< runtime memory beyond weights, KV cache and activations (context, allocator)
     double activationMemoryFactor = 1.0;
 

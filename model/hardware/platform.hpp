@@ -112,6 +112,7 @@ struct Efficiency {
     Value collectiveBusFraction;       ///< achievable fraction of link bandwidth in collectives
     Value collectiveStepLatencyS;      ///< per-step latency of a collective (ring hop / tree level)
     Value graphLaunchS;                ///< per-kernel cost when replayed from a CUDA graph
+    Value hostOverheadScale;           ///< this host's eager dispatch cost relative to the stack profile's (1 = same)
 };
 
 struct Platform {

@@ -222,6 +222,7 @@ void readEfficiency(Platform& p, ValueReader& vr, MapReader& root) {
     e.collectiveBusFraction = vr.read(r, "collective_bus_fraction", Dimension::Count, false, 1e-3, 1.0);
     e.collectiveStepLatencyS = vr.read(r, "collective_step_latency", Dimension::Seconds, false, 0.0, 1e-2);
     e.graphLaunchS = vr.read(r, "graph_launch", Dimension::Seconds, false, 0.0, 1e-2);
+    e.hostOverheadScale = vr.read(r, "host_overhead_scale", Dimension::Count, false, 0.05, 20.0);
     r.finish();
 }
 
@@ -544,6 +545,7 @@ std::string platformToYaml(const Platform& p) {
     emit(eff, "  ", "collective_bus_fraction", e.collectiveBusFraction, Dimension::Count);
     emit(eff, "  ", "collective_step_latency", e.collectiveStepLatencyS, Dimension::Seconds);
     emit(eff, "  ", "graph_launch", e.graphLaunchS, Dimension::Seconds);
+    emit(eff, "  ", "host_overhead_scale", e.hostOverheadScale, Dimension::Count);
     if (!eff.str().empty())
         os << "efficiency:\n" << eff.str();
     return os.str();
@@ -586,7 +588,8 @@ std::vector<std::string> platformSchemaKeys() {
     for (const char* k : {"gemm_peak_fraction", "gemm_tile_m", "gemm_tile_n", "gemm_min_k_per_split",
                           "gemm_small_m_half", "dram_fraction", "gemm_dram_fraction", "sustained_compute_fraction", "l2_fraction", "l1_fraction", "kernel_overhead",
                           "attention_peak_fraction", "attention_half_seq", "attention_dram_fraction", "vector_fraction",
-                          "collective_bus_fraction", "collective_step_latency", "graph_launch"})
+                          "collective_bus_fraction", "collective_step_latency", "graph_launch",
+                          "host_overhead_scale"})
         keys.push_back(std::string("efficiency.") + k);
     return keys;
 }

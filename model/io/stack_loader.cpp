@@ -40,6 +40,14 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
             r.failAt(host, "host_overhead", q ? "must be a time between 0 and 10 ms" : err);
         s.hostOverheadS = q->value;
     }
+    const YAML::Node chost = r.optional("collective_host_overhead");
+    if (chost.IsDefined() && !chost.IsNull()) {
+        std::string err;
+        auto q = parseQuantity(scalarText(chost, file, "collective_host_overhead"), Dimension::Seconds, err);
+        if (!q || q->inCycles || q->value < 0 || q->value > 1e-2)
+            r.failAt(chost, "collective_host_overhead", q ? "must be a time between 0 and 10 ms" : err);
+        s.collectiveHostOverheadS = q->value;
+    }
     const YAML::Node kernels = r.optional("kernels");
     if (kernels.IsDefined() && !kernels.IsNull()) {
         MapReader k(kernels, file, "kernels", r.line());

@@ -288,3 +288,63 @@ TEST(Llm, RequestCombinesPrefillAndDecode) {
     // TPOT grows with context: the mean is at least the first step.
     EXPECT_GE(r.tpotS, r.decodeFirst.latencyS * (1 - 1e-9));
 }
+
+TEST(Llm, EagerHostDispatchTimeline) {
+    // Prefill of the tiny model runs far below the host's dispatch rate: the step takes the host's time to issue
+    // every kernel (per-kernel cost x the platform's host factor, collectives at the stack's collective cost),
+    // reported as a host_dispatch row; device times of the operators are left as they are.
+    PlatformModel pm = simplePlatform();
+    StackProfile st = StackProfile::defaultProfile();
+    st.prefillGraph = false;
+    st.hostOverheadS = 10e-6;
+    st.collectiveHostOverheadS = 40e-6;
+    Scenario s;
+    s.phase = Phase::Prefill;
+    s.batch = 1;
+    s.prompt = 4;
+    s.tp = 2;
+    auto hostSum = [](const Prediction& p) {
+        double h = 0;
+        for (const auto& r : p.ops)
+            h += r.hostS * r.count;
+        return h;
+    };
+    const Prediction base = predictStep(pm, tinyModel(), st, s);
+    ASSERT_TRUE(base.ok) << base.error;
+    const OpResult* norm = findOp(base, "input_norm");
+    const OpResult* ar = findOp(base, "all_reduce_mlp");
+    ASSERT_NE(norm, nullptr);
+    ASSERT_NE(ar, nullptr);
+    EXPECT_NEAR(norm->hostS, 10e-6 * norm->kernels, 1e-15);
+    EXPECT_NEAR(ar->hostS, 40e-6 * ar->kernels, 1e-15);
+    EXPECT_LT(norm->timeS, 1e-6); // device time, not the host's
+    const OpResult* stall = findOp(base, "host_dispatch");
+    ASSERT_NE(stall, nullptr);
+    EXPECT_EQ(stall->bound, Bound::Launch);
+    const double host = hostSum(base);
+    // Host-bound: the step ends one device kernel after the host has issued the last one.
+    EXPECT_GE(base.latencyS, host);
+    EXPECT_LT(base.latencyS, host * 1.02);
+
+    pm.hostOverheadScale = 1.5;
+    const Prediction slower = predictStep(pm, tinyModel(), st, s);
+    EXPECT_NEAR(hostSum(slower), 1.5 * host, 1e-12);
+    EXPECT_NEAR(slower.latencyS / base.latencyS, 1.5, 0.02);
+
+    // Without a collective cost of its own, a collective takes the per-kernel host time.
+    st.collectiveHostOverheadS = -1;
+    pm.hostOverheadScale = 1.0;
+    EXPECT_NEAR(findOp(predictStep(pm, tinyModel(), st, s), "all_reduce_mlp")->hostS, 10e-6 * ar->kernels, 1e-15);
+
+    // Device-bound: a long prompt keeps the device busier than the host; the host's cost hides behind it except
+    // for issuing the first kernel.
+    s.prompt = 200000;
+    s.tp = 1;
+    const Prediction big = predictStep(pm, tinyModel(), st, s);
+    ASSERT_TRUE(big.ok) << big.error;
+    double device = 0;
+    for (const auto& r : big.ops)
+        device += std::string_view(r.name) == "host_dispatch" ? 0.0 : r.totalS();
+    ASSERT_GT(device, 10 * hostSum(big));
+    EXPECT_NEAR(big.latencyS, device, 10e-6 * 1.0001);
+}

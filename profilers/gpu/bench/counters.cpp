@@ -63,7 +63,7 @@ void benchCounters(const Device& d, const Options& o) {
             m << "# rejected:";
             for (const auto& n : rp.rejected())
                 m << ' ' << n;
-            m << '\n';
+            m << '\n' << "# passes per kernel: " << rp.passes() << '\n';
             listed = true;
         }
         if (w.name.rfind("gemm", 0) == 0) { // fill before start: one fill + one GEMM would be two ranges

@@ -3,11 +3,14 @@
 /// Environment: ROOFLAB_TRACE_OUT (default rooflab_trace.csv); ROOFLAB_TRACE_WINDOW=profiler keeps only kernels
 /// that start between cudaProfilerStart and cudaProfilerStop (torch.cuda.profiler.start()/stop()).
 /// ROOFLAB_METRICS=roofline adds hardware counters per kernel through the CUPTI Range Profiler (auto range,
-/// kernel replay: kernels are serialized and replayed, so their times in such a trace are not representative);
+/// kernel replay: kernels are serialized, so their times in such a trace are not representative). The counters
+/// are limited to what one pass collects (ROOFLAB_MAX_PASSES, default 1; 0 = all, with replay): every extra
+/// pass makes CUPTI save and restore the context's device memory per kernel, hours for a PyTorch program;
 /// counters cover the profiler windows when ROOFLAB_TRACE_WINDOW=profiler, else the first context's lifetime up
 /// to ROOFLAB_MAX_KERNELS (default 2000) kernels.
 #include "activity.hpp"
 #include "range_profiler.hpp"
+#include "profilers/gpu/trace/kernel_class.hpp"
 
 #include <cupti.h>
 
@@ -31,10 +34,29 @@ bool g_written = false;
 std::string g_out = "rooflab_trace.csv";
 bool g_metrics = false;
 size_t g_maxKernels = 2000;
+size_t g_maxPasses = 1;
 std::unique_ptr<rooflab::cupti::RangeProfiler> g_rp;
 CUcontext g_rpCtx = nullptr;
 std::vector<std::vector<double>> g_values; // per profiled kernel, in launch order
 std::vector<std::string> g_metricNames;
+std::vector<std::string> g_rangeNames;  // per profiled kernel, in launch order (auto range: its index)
+std::vector<std::string> g_launchNames; // kernel names launched while the counters ran, in launch order
+
+bool isLaunch(CUpti_CallbackDomain domain, CUpti_CallbackId cbid) {
+    if (domain != CUPTI_CB_DOMAIN_DRIVER_API)
+        return false;
+    switch (cbid) {
+    case CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel:
+    case CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel_ptsz:
+    case CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx:
+    case CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx_ptsz:
+    case CUPTI_DRIVER_TRACE_CBID_cuLaunchCooperativeKernel:
+    case CUPTI_DRIVER_TRACE_CBID_cuLaunchCooperativeKernel_ptsz:
+        return true;
+    default:
+        return false;
+    }
+}
 
 void rpStart(CUcontext ctx) {
     if (!g_metrics || g_rp)
@@ -43,13 +65,20 @@ void rpStart(CUcontext ctx) {
     std::string why;
     CUdevice dev = 0;
     cuCtxGetDevice(&dev);
-    if (!g_rp->begin(ctx, static_cast<int>(dev), rooflab::cupti::rooflineMetrics(), g_maxKernels, why) ||
+    if (!g_rp->begin(ctx, static_cast<int>(dev), rooflab::cupti::rooflineMetrics(), g_maxKernels, why,
+                     g_maxPasses) ||
         !g_rp->start(why)) {
         std::fprintf(stderr, "rooflab-cupti: counters unavailable: %s\n", why.c_str());
         g_rp.reset();
         g_metrics = false;
         return;
     }
+    std::string left;
+    for (const auto& m : g_rp->deferred())
+        left += (left.empty() ? "" : ", ") + m;
+    std::fprintf(stderr, "rooflab-cupti: %zu counters in %zu pass(es)%s%s\n", g_rp->metrics().size(), g_rp->passes(),
+                 left.empty() ? "" : "; left out (need more passes, ROOFLAB_MAX_PASSES=0 takes them): ",
+                 left.c_str());
     g_rpCtx = ctx;
 }
 
@@ -59,7 +88,10 @@ void rpStop() {
     std::string why;
     if (g_rp->stop(why)) {
         auto v = g_rp->values(why);
+        auto names = g_rp->rangeNames(why);
+        names.resize(v.size());
         g_values.insert(g_values.end(), v.begin(), v.end());
+        g_rangeNames.insert(g_rangeNames.end(), names.begin(), names.end());
         g_metricNames = g_rp->metrics();
     }
     if (!why.empty())
@@ -83,6 +115,11 @@ void CUPTIAPI onCallback(void*, CUpti_CallbackDomain domain, CUpti_CallbackId cb
         return;
     }
     std::lock_guard<std::mutex> lock(g_mutex);
+    if (isLaunch(domain, cbid)) {
+        if (g_rp && info->callbackSite == CUPTI_API_ENTER)
+            g_launchNames.emplace_back(info->symbolName ? info->symbolName : "");
+        return;
+    }
     if (isStart && info->callbackSite == CUPTI_API_EXIT) {
         if (g_windows.empty() || g_windows.back().second != 0)
             g_windows.emplace_back(rooflab::cupti::ActivityTracer::timestampNs(), 0);
@@ -125,6 +162,43 @@ void writeTrace() {
         if (g_windowOnly && !g_windows.empty()) { // ranges start at the first kernel of the first window
             while (first < uniq.size() && uniq[first].startNs < g_windows.front().first)
                 ++first;
+        }
+        if (uniq.size() <= first) {
+            // No kernel activity records came with the counters (seen on Hopper with CUDA 13: kernel replay and
+            // the activity API together give ranges only): build the trace from the ranges. Kernels ran
+            // serialized, so each range's gpu__time_duration is its duration and starts follow each other.
+            uint64_t t = g_windows.empty() ? 0 : g_windows.front().first;
+            if (!g_launchNames.empty() && g_values.size() > g_launchNames.size()) {
+                std::fprintf(stderr, "rooflab-cupti: %zu counter ranges for %zu launches seen: kept the first %zu\n",
+                             g_values.size(), g_launchNames.size(), g_launchNames.size());
+                g_values.resize(g_launchNames.size());
+            }
+            const auto timeIt = std::find(g_metricNames.begin(), g_metricNames.end(), "gpu__time_duration.sum");
+            for (size_t i = 0; i < g_values.size(); ++i) {
+                rooflab::gpu::TraceKernel k;
+                k.idx = i;
+                // Auto ranges are named by index: the name is that of the i-th launch seen while counting.
+                k.name = i < g_launchNames.size() ? g_launchNames[i]
+                                                  : "range_" + (i < g_rangeNames.size() ? g_rangeNames[i]
+                                                                                        : std::to_string(i));
+                k.cls = rooflab::gpu::classifyKernel(k.name);
+                uint64_t dur = 0;
+                if (timeIt != g_metricNames.end()) {
+                    const auto m = static_cast<size_t>(timeIt - g_metricNames.begin());
+                    if (m < g_values[i].size())
+                        dur = static_cast<uint64_t>(g_values[i][m]);
+                }
+                k.startNs = t;
+                k.endNs = t + dur;
+                t = k.endNs;
+                for (size_t m = 0; m < g_metricNames.size() && m < g_values[i].size(); ++m)
+                    k.metrics[g_metricNames[m]] = g_values[i][m];
+                uniq.push_back(std::move(k));
+            }
+            std::fprintf(stderr, "rooflab-cupti: no kernel activity records with the counters: %zu kernels from "
+                                 "the profiler's ranges (grid/block unknown, times from gpu__time_duration)\n",
+                         uniq.size());
+            first = 0;
         }
         const size_t n = std::min(g_values.size(), uniq.size() - std::min(first, uniq.size()));
         for (size_t i = 0; i < n; ++i)
@@ -169,6 +243,8 @@ extern "C" __attribute__((visibility("default"))) int InitializeInjection(void) 
         g_windowOnly = std::string(w) == "profiler";
     if (const char* m = std::getenv("ROOFLAB_METRICS"))
         g_metrics = std::string(m) == "roofline";
+    if (const char* mp = std::getenv("ROOFLAB_MAX_PASSES"))
+        g_maxPasses = static_cast<size_t>(std::max(0L, std::atol(mp)));
     if (const char* mk = std::getenv("ROOFLAB_MAX_KERNELS"))
         g_maxKernels = static_cast<size_t>(std::max(1L, std::atol(mk)));
     std::string why;
@@ -185,6 +261,12 @@ extern "C" __attribute__((visibility("default"))) int InitializeInjection(void) 
             cuptiEnableCallback(1, sub, CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_cuProfilerStop);
             cuptiEnableCallback(1, sub, CUPTI_CB_DOMAIN_RESOURCE, CUPTI_CBID_RESOURCE_CONTEXT_CREATED);
             cuptiEnableCallback(1, sub, CUPTI_CB_DOMAIN_RESOURCE, CUPTI_CBID_RESOURCE_CONTEXT_DESTROY_STARTING);
+            if (g_metrics)
+                for (auto id : {CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel_ptsz,
+                                CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx, CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx_ptsz,
+                                CUPTI_DRIVER_TRACE_CBID_cuLaunchCooperativeKernel,
+                                CUPTI_DRIVER_TRACE_CBID_cuLaunchCooperativeKernel_ptsz})
+                    cuptiEnableCallback(1, sub, CUPTI_CB_DOMAIN_DRIVER_API, id);
         } else {
             std::fprintf(stderr, "rooflab-cupti: cannot subscribe to callbacks; recording every kernel\n");
             g_windowOnly = false;

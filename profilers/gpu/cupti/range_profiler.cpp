@@ -29,31 +29,33 @@ std::vector<const char*> cstrs(const std::vector<std::string>& v) {
 
 std::vector<std::string> rooflineMetrics() {
     // Names checked on an H200 (CUDA 13.0, driver 580.159): the host API lists the sm__ops_path_tensor_* bases.
+    // In priority order (a pass budget keeps a prefix of what fits): time and DRAM bytes first, then the work
+    // counts of each path, then L2/L1 bytes and the throughput ratios.
     return {"gpu__time_duration.sum",
             "dram__bytes_read.sum",
             "dram__bytes_write.sum",
-            "lts__t_bytes.sum",
-            "sm__throughput.avg.pct_of_peak_sustained_elapsed",
-            "dram__throughput.avg.pct_of_peak_sustained_elapsed",
+            "sm__ops_path_tensor_src_bf16_dst_fp32.sum",
+            "sm__ops_path_tensor_op_hgmma_src_bf16_dst_fp32.sum",
+            "sm__ops_path_tensor_src_fp16.sum",
+            "sm__ops_path_tensor_src_fp8.sum",
+            "sm__ops_path_tensor_op_hgmma_src_tf32_dst_fp32.sum",
+            "sm__ops_path_tensor_op_igmma_src_int8.sum",
             "smsp__sass_thread_inst_executed_op_ffma_pred_on.sum",
             "smsp__sass_thread_inst_executed_op_fadd_pred_on.sum",
             "smsp__sass_thread_inst_executed_op_fmul_pred_on.sum",
-            "smsp__sass_thread_inst_executed_op_dfma_pred_on.sum",
             "smsp__sass_thread_inst_executed_op_hfma_pred_on.sum",
+            "smsp__sass_thread_inst_executed_op_dfma_pred_on.sum",
+            "lts__t_bytes.sum",
             "sm__inst_executed_pipe_tensor_op_gmma.sum",
-            "sm__ops_path_tensor_src_bf16_dst_fp32.sum",
-            "sm__ops_path_tensor_op_hgmma_src_bf16_dst_fp32.sum",
-            "sm__ops_path_tensor_src_fp8.sum",
-            "sm__ops_path_tensor_src_fp16.sum",
-            "sm__ops_path_tensor_op_hgmma_src_tf32_dst_fp32.sum",
-            "sm__ops_path_tensor_op_igmma_src_int8.sum",
+            "sm__throughput.avg.pct_of_peak_sustained_elapsed",
+            "dram__throughput.avg.pct_of_peak_sustained_elapsed",
             "l1tex__t_bytes.sum"};
 }
 
 RangeProfiler::~RangeProfiler() { end(); }
 
 bool RangeProfiler::begin(CUcontext ctx, int deviceIndex, const std::vector<std::string>& metrics, size_t maxRanges,
-                          std::string& why) {
+                          std::string& why, size_t maxPasses) {
     CUpti_Profiler_Initialize_Params init{CUpti_Profiler_Initialize_Params_STRUCT_SIZE, nullptr};
     if (!ok(cuptiProfilerInitialize(&init), "cuptiProfilerInitialize", why))
         return false;
@@ -77,35 +79,63 @@ bool RangeProfiler::begin(CUcontext ctx, int deviceIndex, const std::vector<std:
         return false;
     m_obj = en.pRangeProfilerObject;
 
-    CUpti_Profiler_Host_Initialize_Params hi{CUpti_Profiler_Host_Initialize_Params_STRUCT_SIZE, nullptr,
-                                             CUPTI_PROFILER_TYPE_RANGE_PROFILER, m_chip.c_str(),
-                                             m_availability.data(), nullptr};
-    if (!ok(cuptiProfilerHostInitialize(&hi), "cuptiProfilerHostInitialize", why))
-        return false;
-    m_host = hi.pHostObject;
-
-    // Add metrics one at a time so that one unknown name does not lose the others.
-    for (const auto& m : metrics) {
-        const char* name = m.c_str();
+    // A config image for `list`: the host object is rebuilt per trial because metrics cannot be removed from it.
+    auto build = [&](const std::vector<std::string>& list, std::vector<uint8_t>& config, size_t& passes,
+                     std::string& err) -> bool {
+        if (m_host) {
+            CUpti_Profiler_Host_Deinitialize_Params p{CUpti_Profiler_Host_Deinitialize_Params_STRUCT_SIZE, nullptr,
+                                                      m_host};
+            cuptiProfilerHostDeinitialize(&p);
+            m_host = nullptr;
+        }
+        CUpti_Profiler_Host_Initialize_Params hi{CUpti_Profiler_Host_Initialize_Params_STRUCT_SIZE, nullptr,
+                                                 CUPTI_PROFILER_TYPE_RANGE_PROFILER, m_chip.c_str(),
+                                                 m_availability.data(), nullptr};
+        if (!ok(cuptiProfilerHostInitialize(&hi), "cuptiProfilerHostInitialize", err))
+            return false;
+        m_host = hi.pHostObject;
+        auto names = cstrs(list);
         CUpti_Profiler_Host_ConfigAddMetrics_Params add{CUpti_Profiler_Host_ConfigAddMetrics_Params_STRUCT_SIZE,
-                                                        nullptr, m_host, &name, 1};
-        if (cuptiProfilerHostConfigAddMetrics(&add) == CUPTI_SUCCESS)
-            m_metrics.push_back(m);
-        else
+                                                        nullptr, m_host, names.data(), names.size()};
+        if (!ok(cuptiProfilerHostConfigAddMetrics(&add), "cuptiProfilerHostConfigAddMetrics", err))
+            return false;
+        CUpti_Profiler_Host_GetConfigImageSize_Params cs{CUpti_Profiler_Host_GetConfigImageSize_Params_STRUCT_SIZE,
+                                                         nullptr, m_host, 0};
+        if (!ok(cuptiProfilerHostGetConfigImageSize(&cs), "cuptiProfilerHostGetConfigImageSize", err))
+            return false;
+        config.assign(cs.configImageSize, 0);
+        CUpti_Profiler_Host_GetConfigImage_Params ci{CUpti_Profiler_Host_GetConfigImage_Params_STRUCT_SIZE, nullptr,
+                                                     m_host, config.size(), config.data()};
+        if (!ok(cuptiProfilerHostGetConfigImage(&ci), "cuptiProfilerHostGetConfigImage", err))
+            return false;
+        CUpti_Profiler_Host_GetNumOfPasses_Params np{CUpti_Profiler_Host_GetNumOfPasses_Params_STRUCT_SIZE, nullptr,
+                                                     config.size(), config.data(), 0};
+        if (!ok(cuptiProfilerHostGetNumOfPasses(&np), "cuptiProfilerHostGetNumOfPasses", err))
+            return false;
+        passes = np.numOfPasses;
+        return true;
+    };
+
+    // Take metrics one at a time, in priority order: an unknown name is rejected without losing the others, and
+    // a metric that would need another replay pass (beyond maxPasses) is deferred.
+    for (const auto& m : metrics) {
+        std::vector<std::string> trial = m_metrics;
+        trial.push_back(m);
+        std::vector<uint8_t> config;
+        size_t passes = 0;
+        std::string err;
+        if (!build(trial, config, passes, err))
             m_rejected.push_back(m);
+        else if (maxPasses > 0 && passes > maxPasses)
+            m_deferred.push_back(m);
+        else
+            m_metrics = std::move(trial);
     }
     if (m_metrics.empty()) {
         why = "no requested metric is available on chip " + m_chip;
         return false;
     }
-    CUpti_Profiler_Host_GetConfigImageSize_Params cs{CUpti_Profiler_Host_GetConfigImageSize_Params_STRUCT_SIZE,
-                                                     nullptr, m_host, 0};
-    if (!ok(cuptiProfilerHostGetConfigImageSize(&cs), "cuptiProfilerHostGetConfigImageSize", why))
-        return false;
-    m_config.assign(cs.configImageSize, 0);
-    CUpti_Profiler_Host_GetConfigImage_Params ci{CUpti_Profiler_Host_GetConfigImage_Params_STRUCT_SIZE, nullptr,
-                                                 m_host, m_config.size(), m_config.data()};
-    if (!ok(cuptiProfilerHostGetConfigImage(&ci), "cuptiProfilerHostGetConfigImage", why))
+    if (!build(m_metrics, m_config, m_passes, why))
         return false;
 
     auto names = cstrs(m_metrics);
@@ -176,6 +206,23 @@ std::vector<std::vector<double>> RangeProfiler::values(std::string& why) const {
         if (!ok(cuptiProfilerHostEvaluateToGpuValues(&e), "cuptiProfilerHostEvaluateToGpuValues", why))
             return out;
         out.push_back(std::move(v));
+    }
+    return out;
+}
+
+std::vector<std::string> RangeProfiler::rangeNames(std::string& why) const {
+    std::vector<std::string> out;
+    CUpti_RangeProfiler_GetCounterDataInfo_Params info{CUpti_RangeProfiler_GetCounterDataInfo_Params_STRUCT_SIZE,
+                                                       nullptr, m_counterData.data(), m_counterData.size(), 0};
+    if (!ok(cuptiRangeProfilerGetCounterDataInfo(&info), "cuptiRangeProfilerGetCounterDataInfo", why))
+        return out;
+    for (size_t r = 0; r < info.numTotalRanges; ++r) {
+        CUpti_RangeProfiler_CounterData_GetRangeInfo_Params p{
+            CUpti_RangeProfiler_CounterData_GetRangeInfo_Params_STRUCT_SIZE, nullptr, m_counterData.data(),
+            m_counterData.size(), r, "/", nullptr};
+        if (!ok(cuptiRangeProfilerCounterDataGetRangeInfo(&p), "cuptiRangeProfilerCounterDataGetRangeInfo", why))
+            return out;
+        out.emplace_back(p.rangeName ? p.rangeName : "");
     }
     return out;
 }

@@ -124,7 +124,7 @@ class Llama(torch.nn.Module):
         x1, x2 = x.chunk(2, dim=-1)
         return torch.cat((-x2, x1), dim=-1)
 
-    def forward(self, tokens, pos0, kcache, vcache, prefill, group=None):
+    def forward(self, tokens, pos0, kcache, vcache, prefill, group=None, collectives=True):
         d = self.d
         b, s = tokens.shape
         hd = d.head_dim
@@ -149,7 +149,7 @@ class Llama(torch.nn.Module):
             o = F.scaled_dot_product_attention(q, kk, vv, is_causal=(prefill and s > 1), enable_gqa=True)
             o = o.transpose(1, 2).reshape(b, s, d.h_l * hd)
             x = F.linear(o, L["wo"])
-            if d.tp > 1:
+            if d.tp > 1 and collectives:
                 torch.distributed.all_reduce(x, group=group)
             x = r + x
             r = x
@@ -158,14 +158,14 @@ class Llama(torch.nn.Module):
             gate, up = gu.chunk(2, dim=-1)
             x = F.silu(gate) * up
             x = F.linear(x, L["wdown"])
-            if d.tp > 1:
+            if d.tp > 1 and collectives:
                 torch.distributed.all_reduce(x, group=group)
             x = r + x
         if prefill:
             x = x[:, -1:, :]
         x = F.rms_norm(x, (d.hidden,), self.norm, d.eps)
         logits = F.linear(x, self.lm_head)
-        if d.tp > 1:
+        if d.tp > 1 and collectives:
             parts = [torch.empty_like(logits) for _ in range(d.tp)]
             torch.distributed.all_gather(parts, logits, group=group)
             logits = torch.cat(parts, dim=-1)
@@ -338,12 +338,80 @@ def torch_profiler_trace(model, d, case, device, args, group, path):
     return len(ks)
 
 
+HOST_HEADER = ["what", "tp", "layers", "kernels", "collectives", "median_s", "p10_s", "p90_s", "runs",
+               "per_kernel_s", "card", "date"]
+
+
+def host_floor(args, device, group, world, rank, card):
+    """Host-side cost of the harness's own eager forward: the same Python code as the e2e prefill, with tiny
+    tensors (hidden 256, 16 tokens), so that the GPU finishes each kernel long before the host issues the next.
+    Timed like the e2e prefill (CUDA events around one forward, median of many); the kernel and collective counts
+    come from torch.profiler. With tp > 1 the forward runs with and without its all-reduces, so that the cost of
+    a collective call (including waiting for the slowest rank) can be separated from that of an ordinary kernel."""
+    from torch.profiler import ProfilerActivity, profile
+    cfg = dict(hidden_size=256, intermediate_size=512 * world, num_hidden_layers=args.layers or 8,
+               num_attention_heads=4 * world, num_key_value_heads=world, head_dim=64, vocab_size=1024 * world)
+    d = Dims(cfg, world)
+    model = Llama(d, device)
+    gen = torch.Generator(device=device)
+    gen.manual_seed(1)
+    tokens = torch.randint(0, d.vocab, (1, 16), device=device, generator=gen)
+    kc, vc = make_cache(model, d, 1, 16, device)
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    rows = []
+    variants = [("forward", True)] + ([("forward_no_collectives", False)] if world > 1 else [])
+    with torch.no_grad(), sdpa_context(args.sdpa):
+        for what, coll in variants:
+            def step():
+                return model(tokens, 0, kc, vc, True, group, coll)
+            for _ in range(20):
+                step()
+            torch.cuda.synchronize()
+            try:
+                with profile(activities=[ProfilerActivity.CUDA]) as prof:
+                    step()
+                    torch.cuda.synchronize()
+                names = [e.name for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA]
+            except Exception as ex:  # noqa: BLE001 - the timing is still useful; counts are then left empty
+                print(f"[host] kernel count failed: {type(ex).__name__}: {str(ex)[:160]}", flush=True)
+                names = []
+            kernels = len(names)
+            ncoll = sum(1 for n in names if "nccl" in n.lower())
+            a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            ts = []
+            for _ in range(args.host_floor_runs):
+                if world > 1:
+                    torch.distributed.barrier(group=group, device_ids=[device.index])
+                    torch.cuda.synchronize()
+                a.record()
+                step()
+                b.record()
+                b.synchronize()
+                ts.append(a.elapsed_time(b) * 1e-3)
+            med, p10, p90 = quantiles(ts)
+            rows.append([what, world, d.layers, kernels, ncoll, f"{med:.6e}", f"{p10:.6e}", f"{p90:.6e}", len(ts),
+                         f"{med / max(kernels, 1):.6e}", card_id(card), date])
+            if rank == 0:
+                print(f"[host] {what} tp={world}: {med * 1e3:.3f} ms per forward, {kernels} kernels "
+                      f"({ncoll} collectives), {med / max(kernels, 1) * 1e6:.2f} us per kernel", flush=True)
+    if rank == 0:
+        new = not os.path.exists(args.host_floor)
+        with open(args.host_floor, "a", newline="") as f:
+            w = csv.writer(f)
+            if new:
+                w.writerow(HOST_HEADER)
+            w.writerows(rows)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", required=True, help="preset id (resources/models) or YAML path")
+    p.add_argument("--model", help="preset id (resources/models) or YAML path")
     p.add_argument("--model-id", help="id written in e2e.csv (default: --model)")
     p.add_argument("--layers", type=int, help="override num_hidden_layers (a slice of the model)")
-    p.add_argument("--cases", required=True, help="e.g. 'prefill:1x128,4x2048;decode:1x128,64x2048'")
+    p.add_argument("--cases", help="e.g. 'prefill:1x128,4x2048;decode:1x128,64x2048'")
+    p.add_argument("--host-floor", metavar="CSV",
+                   help="measure the host cost per kernel of this harness's eager forward (tiny tensors) into CSV")
+    p.add_argument("--host-floor-runs", type=int, default=200)
     p.add_argument("--out", default="e2e.csv", help="CSV to append to (header written when new)")
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--min-runs", type=int, default=5)
@@ -366,6 +434,13 @@ def main():
     if world > 1:
         torch.distributed.init_process_group("nccl", device_id=device)
         group = torch.distributed.group.WORLD
+    if args.host_floor:
+        host_floor(args, device, group, world, rank, torch.cuda.get_device_name(device))
+        if world > 1:
+            torch.distributed.destroy_process_group()
+        return
+    if not args.model or not args.cases:
+        p.error("--model and --cases are required (or --host-floor)")
     cfg = load_config(args.model)
     if args.layers:
         cfg = dict(cfg)
@@ -394,11 +469,12 @@ def main():
                 print("[e2e] profiler window done", flush=True)
         return
 
-    new = not os.path.exists(args.out)
+    new = not os.path.exists(args.out) or os.path.getsize(args.out) == 0
     f = open(args.out, "a", newline="") if rank == 0 else None
     w = csv.writer(f) if f else None
     if w and new:
         w.writerow(E2E_HEADER)
+        f.flush()  # a run killed before its first row must still leave the header
     short = os.path.basename(model_id)
     for ext in (".yaml", ".yml", ".json"):
         if short.endswith(ext):

@@ -225,7 +225,7 @@ def rotate_half(x):
     return torch.cat((-x2, x1), dim=-1)
 
 
-def elementwise(out_dir, deadline):
+def elementwise(out_dir, deadline, strided_only=False):
     """bytes_moved = sum over the kernels PyTorch launches for the op as written of (bytes read + bytes written),
     each tensor counted once per kernel that touches it, bf16 = 2 B, N = rows*cols:
       rms_norm  F.rms_norm(x, (cols,), w): read x + w, write y            -> (2N + cols) * 2 (one fused kernel)
@@ -236,6 +236,10 @@ def elementwise(out_dir, deadline):
                                              add r 2N w N                   -> (10N + 2C) * 2
       copy      cache.index_copy_(0, idx, src), src [rows, cols], cache [2*rows, cols], idx int64 random slots:
                                              read src + idx, write rows of cache -> 2N * 2 + rows * 8
+    With --only strided (the eager stack's own views, as the e2e harness writes them; bytes as above):
+      silu_mul_chunked  gate, up = gu.chunk(2, -1) of gu [rows, 2*cols]; F.silu(gate) * up
+      rope_strided      q = qkv[..., :cols].view(1, rows, cols/128, 128).transpose(1, 2) of qkv [1, rows, 1.5*cols],
+                        cos/sin [1, 1, rows, 128]; q*cos + rotate_half(q)*sin
     """
     o = Out(os.path.join(out_dir, "elementwise.csv"),
             ["op", "rows", "cols", "bytes_moved", "median_s", "p10_s", "p90_s", "runs"])
@@ -247,6 +251,9 @@ def elementwise(out_dir, deadline):
                 cases.append((op, r, cols))
     for r in rows_list:
         cases.append(("silu_mul", r, 14336))
+    if strided_only:
+        cases = [(op, r, cols) for r in (512, 2048, 8192, 16384)
+                 for (op, cols) in (("silu_mul_chunked", 14336), ("rope_strided", 4096))]
 
     def build(op, r, cols):
         N = r * cols
@@ -263,6 +270,25 @@ def elementwise(out_dir, deadline):
             byts = 5 * N * ESZ
             return byts, lambda: (lambda a=torch.randn(r, cols, device="cuda", dtype=DT),
                                   b=torch.randn(r, cols, device="cuda", dtype=DT): F.silu(a) * b)
+        if op == "silu_mul_chunked":
+            byts = 5 * N * ESZ
+
+            def mk_act(gu=None):
+                gu = torch.randn(r, 2 * cols, device="cuda", dtype=DT)
+                gate, up = gu.chunk(2, dim=-1)
+                return lambda: F.silu(gate) * up
+            return byts, mk_act
+        if op == "rope_strided":
+            C = r * 128
+            byts = (10 * N + 2 * C) * ESZ
+
+            def mk_rope():
+                qkv = torch.randn(1, r, cols + cols // 2, device="cuda", dtype=DT)
+                q = qkv[..., :cols].view(1, r, cols // 128, 128).transpose(1, 2)
+                cos = torch.randn(1, 1, r, 128, device="cuda", dtype=DT)
+                sin = torch.randn(1, 1, r, 128, device="cuda", dtype=DT)
+                return lambda: q * cos + rotate_half(q) * sin
+            return byts, mk_rope
         if op == "rope":
             C = r * 128
             byts = (10 * N + 2 * C) * ESZ
@@ -285,6 +311,8 @@ def elementwise(out_dir, deadline):
         try:
             byts, factory = build(op, r, cols)
             foot = byts if op != "copy" else byts + 2 * r * cols * ESZ  # the copy's cache is twice src
+            if op.endswith("_chunked") or op.endswith("_strided"):
+                foot *= 2  # the views' parent tensors are larger than what the op touches
             n = nsets_for(byts)
             n = max(1, min(n, int(6e9 // foot)))
             calls = [factory() for _ in range(n)]
@@ -440,6 +468,8 @@ def main():
         attention(a.out, t0 + a.budget_s * 0.55)
     if "elementwise" in only:
         elementwise(a.out, t0 + a.budget_s)
+    if "strided" in only:
+        elementwise(a.out, t0 + a.budget_s, strided_only=True)
     print(f"[done] {time.time() - t0:.1f} s", flush=True)
 
 

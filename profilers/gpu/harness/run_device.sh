@@ -43,6 +43,67 @@ if [ "$PLAN" = h100b ]; then # second H100 pass: new bandwidth kernels (twice, f
   pack; step done; exit 0
 fi
 
+if [ "$PLAN" = metrics ]; then # counters through the injection library on a PyTorch prefill (1 pass)
+  export LD_LIBRARY_PATH=$BIN/lib:$LD_LIBRARY_PATH
+  step profile metrics prefill
+  timeout 150 "$BIN/rooflab" profile --metrics roofline --window --out "$R/trace_metrics_llama-3.2-1b-prefill-b1-p512-c0-tp1.csv" -- \
+    python3 profilers/gpu/harness/llama_bench.py --model llama-3.2-1b --cases prefill:1x512 --window 2>&1 | grep -v Warning | tail -16
+  step profile metrics prefill 8b
+  timeout 150 "$BIN/rooflab" profile --metrics roofline --window --out "$R/trace_metrics_llama-3.1-8b-prefill-b1-p1024-c0-tp1.csv" -- \
+    python3 profilers/gpu/harness/llama_bench.py --model llama-3.1-8b --cases prefill:1x1024 --window 2>&1 | grep -v Warning | tail -12
+  pack; step done; exit 0
+fi
+
+if [ "$PLAN" = s3 ]; then # one GPU: host floor, counters through the injection library on PyTorch, a long-prefill trace
+  export LD_LIBRARY_PATH=$BIN/lib:$LD_LIBRARY_PATH
+  step host floor tp1
+  timeout 90 python3 profilers/gpu/harness/llama_bench.py --host-floor "$R/host_floor.csv" 2>&1 | grep -E "^\[host\]|Error"
+  pack
+  step counters
+  timeout 90 "$BIN/rooflab-gpu-bench" --only counters --out "$R/bench" > "$R/bench_counters.log" 2>&1; echo "rc=$?"
+  grep -iE "counters|pass|FAILED" "$R/bench_counters.log" | tail -8; tail -3 "$R/bench/counters_metrics.txt" 2>/dev/null
+  pack
+  step profile metrics prefill
+  timeout 150 "$BIN/rooflab" profile --metrics roofline --window --out "$R/trace_metrics_llama-3.2-1b-prefill-b1-p512-c0-tp1.csv" -- \
+    python3 profilers/gpu/harness/llama_bench.py --model llama-3.2-1b --cases prefill:1x512 --window 2>&1 | grep -v Warning | tail -14
+  echo "rc=$?"; pack
+  step trace long prefill
+  timeout 60 python3 profilers/gpu/harness/llama_bench.py --model llama-3.1-8b --cases prefill:4x2048 \
+    --torch-trace "$R/trace_llama-3.1-8b-prefill-b4-p2048-c0-tp1.csv" 2>&1 | grep -v Warning | tail -2
+  pack; step done; exit 0
+fi
+
+if [ "$PLAN" = tp ]; then # host floor at TP 1/2/4, TP2 and TP4 e2e on one multi-GPU H100 host
+  NG=$(nvidia-smi -L | wc -l)
+  nvidia-smi topo -m > "$R/topo.txt" 2>&1
+  step host floor tp1
+  timeout 90 python3 profilers/gpu/harness/llama_bench.py --host-floor "$R/host_floor.csv" 2>&1 | grep -E "^\[host\]|Error"
+  for n in 2 4; do
+    [ $n -gt $NG ] && break
+    step host floor tp$n
+    timeout 120 python3 -m torch.distributed.run --nproc-per-node $n profilers/gpu/harness/llama_bench.py \
+      --host-floor "$R/host_floor.csv" 2>&1 | grep -E "^\[host\]|Error"
+  done
+  pack
+  for n in 2 4; do
+    [ $n -gt $NG ] && break
+    step e2e tp$n
+    RUN="python3 -m torch.distributed.run --nproc-per-node $n"
+    for spec in "llama-3.1-8b|decode:1x2048,16x4096,64x2048;prefill:1x128,1x1024,4x2048,1x8192" \
+                "datasets/hopper/models/llama-3.1-70b-8layers.yaml|decode:1x4096,64x512;prefill:1x2048,1x8192"; do
+      m=${spec%%|*}; c=${spec#*|}
+      t=$(( $(left) - ${RESERVE:-30} )); [ $t -lt 30 ] && break
+      [ $t -gt 150 ] && t=150
+      timeout $t $RUN profilers/gpu/harness/llama_bench.py --model "$m" --cases "$c" --out "$R/e2e.csv" --budget-s 0.3 2>&1 | grep "^\[e2e\]"
+      pack
+    done
+  done
+  step nccl tp2
+  t=$(( $(left) - 10 )); [ $t -gt 20 ] && timeout $t python3 -m torch.distributed.run --nproc-per-node 2 \
+    profilers/gpu/harness/nccl_bench.py --out "$R/nccl_tp2.csv" 2>&1 | grep -E "^\[nccl\]" | tail -4
+  pack; step done; exit 0
+fi
+
 case $PLAN in
   smoke) ONLY_FAST=launch; Q=--quick ;;
   x2) ONLY_FAST=bandwidth,counters; Q= ;;
