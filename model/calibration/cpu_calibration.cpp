@@ -590,10 +590,14 @@ double threadsPerCore(const CpuMeasurements& m, int maxThreads, std::vector<std:
     if (maxThreads < 4 || maxThreads % 2 != 0)
         return 1;
     double fmaOne = 0, fmaAll = 0;
-    for (const auto& f : m.flops)
-        if (engineKindForIsa(f.isa) == EngineKind::Vector && f.dtype == "fp32")
-            (f.threads == 1 ? fmaOne : f.threads == maxThreads ? fmaAll : fmaOne) =
-                std::max(f.threads == 1 ? fmaOne : f.threads == maxThreads ? fmaAll : fmaOne, f.flopPerS);
+    for (const auto& f : m.flops) {
+        if (engineKindForIsa(f.isa) != EngineKind::Vector || f.dtype != "fp32")
+            continue;
+        if (f.threads == 1)
+            fmaOne = std::max(fmaOne, f.flopPerS);
+        if (f.threads == maxThreads)
+            fmaAll = std::max(fmaAll, f.flopPerS);
+    }
     double readOne = 0, readAll = 0;
     for (const auto& s : m.bandwidth)
         if (s.kernel == "read") {
