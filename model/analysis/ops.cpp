@@ -1,6 +1,7 @@
 #include "analysis/ops.hpp"
 
 #include <algorithm>
+#include <span>
 #include <cmath>
 
 namespace rooflab {
@@ -119,12 +120,17 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
         double tm, tn, eff;
     };
     const double narrowM = std::max(16.0, std::exp2(std::ceil(std::log2(std::max(1.0, m)))));
+    // SIMT kernels (fp32/fp64 without a tensor path) also come with small tiles, which the tensor-core
+    // kernels' minimum shapes rule out.
+    const bool simt = computeType == DType::fp32 || computeType == DType::fp64;
     const TileChoice choices[] = {{pm.tileM, pm.tileN, 1.0},
                                   {pm.tileM, pm.tileN / 2, 0.95},
                                   {pm.tileM / 2, pm.tileN / 2, 0.85},
-                                  {std::min(pm.tileM, narrowM), pm.tileN, 1.0}};
+                                  {std::min(pm.tileM, narrowM), pm.tileN, 1.0},
+                                  {pm.tileM / 4, pm.tileN / 4, 0.7},
+                                  {std::min(pm.tileM / 4, narrowM), pm.tileN / 8, 0.6}};
     double best = 0, bestTilesM = 1, bestTilesN = 1;
-    for (const auto& c : choices) {
+    for (const auto& c : std::span(choices, simt ? 6 : 4)) {
         const double tM = ceilDiv(m, c.tm), tN = ceilDiv(n, c.tn);
         const double tiles = tM * tN * batch;
         double split = 1;
