@@ -32,22 +32,19 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
         s.decodeGraph = l.requiredChoice("decode", {"stream", "graph"}) == "graph";
         l.finish();
     }
-    const YAML::Node host = r.optional("host_overhead");
-    if (host.IsDefined() && !host.IsNull()) {
+    // Host times: "<number> <unit>", 0 .. 10 ms; absent keys keep their defaults.
+    auto hostTime = [&](const char* key, double& out) {
+        const YAML::Node node = r.optional(key);
+        if (!node.IsDefined() || node.IsNull())
+            return;
         std::string err;
-        auto q = parseQuantity(scalarText(host, file, "host_overhead"), Dimension::Seconds, err);
+        auto q = parseQuantity(scalarText(node, file, key), Dimension::Seconds, err);
         if (!q || q->inCycles || q->value < 0 || q->value > 1e-2)
-            r.failAt(host, "host_overhead", q ? "must be a time between 0 and 10 ms" : err);
-        s.hostOverheadS = q->value;
-    }
-    const YAML::Node chost = r.optional("collective_host_overhead");
-    if (chost.IsDefined() && !chost.IsNull()) {
-        std::string err;
-        auto q = parseQuantity(scalarText(chost, file, "collective_host_overhead"), Dimension::Seconds, err);
-        if (!q || q->inCycles || q->value < 0 || q->value > 1e-2)
-            r.failAt(chost, "collective_host_overhead", q ? "must be a time between 0 and 10 ms" : err);
-        s.collectiveHostOverheadS = q->value;
-    }
+            r.failAt(node, key, q ? "must be a time between 0 and 10 ms" : err);
+        out = q->value;
+    };
+    hostTime("host_overhead", s.hostOverheadS);
+    hostTime("collective_host_overhead", s.collectiveHostOverheadS);
     const YAML::Node kernels = r.optional("kernels");
     if (kernels.IsDefined() && !kernels.IsNull()) {
         MapReader k(kernels, file, "kernels", r.line());
