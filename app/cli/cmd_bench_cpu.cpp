@@ -56,7 +56,7 @@ void addBenchCpu(CLI::App& root, int& exitCode) {
         "cpu", "CPU bandwidth vs working set, latency per level, peak FLOP/s per ISA, softmax and reduction");
     auto args = std::make_shared<BenchCpuArgs>();
     cmd->add_option("--only", args->only,
-                    "Comma-separated subset of bandwidth,latency,flops,softmax,reduction (default: all)");
+                    "Comma-separated subset of bandwidth,latency,flops,softmax,reduction,smt (default: all)");
     cmd->add_flag("--quick", args->quick, "Fewer sizes, runs and shorter samples (about a minute on small machines)");
     cmd->add_option("--threads", args->threads, "Largest thread count (default: every hardware thread allowed)");
     cmd->add_option("--thread-counts", args->threadCounts,
@@ -64,7 +64,7 @@ void addBenchCpu(CLI::App& root, int& exitCode) {
                     "cores and all)")
         ->delimiter(',');
     cmd->add_option("--out", args->out,
-                    "Output directory for bandwidth.csv, latency.csv, flops.csv, softmax.csv, reduction.csv, *.json")
+                    "Output directory for bandwidth.csv, latency.csv, flops.csv, softmax.csv, reduction.csv, smt.csv, *.json")
         ->capture_default_str();
     cmd->callback([args, &exitCode] { runBenchCpu(*args, exitCode); });
 }

@@ -156,7 +156,8 @@ std::vector<LevelLatency> summarizeLatencyByLevel(const std::vector<LatencyPoint
 }
 
 CpuSuiteResult runCpuSuite(const CpuSuiteOptions& options) {
-    if (!options.bandwidth && !options.latency && !options.flops && !options.softmax && !options.reduction)
+    if (!options.bandwidth && !options.latency && !options.flops && !options.softmax && !options.reduction &&
+        !options.smt)
         throwInputError("only", "no benchmark selected");
     const auto started = std::chrono::steady_clock::now();
     CpuSuiteResult result;
@@ -177,7 +178,7 @@ CpuSuiteResult runCpuSuite(const CpuSuiteOptions& options) {
             throwInputError("threads", "thread count " + std::to_string(t) + " is outside 1.." +
                                                    std::to_string(allowed));
     const int stages = (options.bandwidth ? 1 : 0) + (options.latency ? 1 : 0) + (options.flops ? 1 : 0) +
-                       (options.softmax || options.reduction ? 1 : 0);
+                       (options.softmax || options.reduction ? 1 : 0) + (options.smt ? 1 : 0);
     int stageNumber = 0;
     auto nextStage = [&]() { return std::to_string(++stageNumber) + "/" + std::to_string(stages); };
     auto stage = [&](const std::string& name) -> ProgressCallback {
@@ -257,6 +258,13 @@ CpuSuiteResult runCpuSuite(const CpuSuiteOptions& options) {
         vk.maxPointSeconds = options.quick ? 0.25 : 1.0;
         vk.progress = stage(nextStage());
         result.vectorKernels = runVectorKernels(vk, result.topology);
+    }
+    if (options.smt && result.topology.pinOrder.size() >= 2) {
+        SmtProbeOptions so;
+        so.runs = options.quick ? 5 : 9;
+        so.sampleSeconds = options.quick ? 0.01 : 0.02;
+        so.progress = stage(nextStage());
+        result.smt = runSmtProbe(so, result.topology, result.cpu);
     }
     result.elapsedSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return result;
@@ -342,7 +350,21 @@ nlohmann::json toJson(const CpuSuiteResult& r) {
             {"bandwidth", bandwidth},
             {"latency", latency},
             {"flops", flops},
-            {"softmax_reduction", vector}};
+            {"softmax_reduction", vector},
+            {"smt", [&] {
+                 nlohmann::json points = nlohmann::json::array();
+                 for (const auto& p : r.smt.points)
+                     points.push_back({{"probe", p.probe}, {"detail", p.detail}, {"cpu_a", p.cpuA}, {"cpu_b", p.cpuB},
+                                       {"pair_rate", p.pairRate}, {"single_rate_a", p.singleRateA},
+                                       {"scaling", p.scaling}, {"ok", p.ok}});
+                 return nlohmann::json{{"points", points},
+                                       {"core_groups", r.smt.layout.coreGroups},
+                                       {"fixed", r.smt.layout.fixed},
+                                       {"threads_per_core", r.smt.layout.threadsPerCore},
+                                       {"sibling_stride", r.smt.layout.siblingStride},
+                                       {"verdict", r.smt.layout.verdict},
+                                       {"sibling_threshold", rooflab::kSmtSiblingScaling}};
+             }()}};
 }
 
 std::vector<std::filesystem::path> writeCpuDataset(const CpuSuiteResult& r, const CpuSuiteOptions& options,
@@ -394,6 +416,15 @@ std::vector<std::filesystem::path> writeCpuDataset(const CpuSuiteResult& r, cons
         writeText(directory / "softmax.csv", vectorCsv(true), written);
     if (options.reduction)
         writeText(directory / "reduction.csv", vectorCsv(false), written);
+    if (options.smt) {
+        // One row per (probe, pair); `scaling` = pair rate / (2 x one thread on cpu_a): ~1 two cores, ~0.5 siblings.
+        std::string csv = "probe,detail,cpu_a,cpu_b,pair_rate_per_s,single_rate_a_per_s,scaling,siblings,ok\n";
+        for (const auto& p : r.smt.points)
+            csv += p.probe + "," + p.detail + "," + std::to_string(p.cpuA) + "," + std::to_string(p.cpuB) + "," +
+                   fmt(p.pairRate) + "," + fmt(p.singleRateA) + "," + fmt(p.scaling) + "," +
+                   (p.ok && p.scaling < rooflab::kSmtSiblingScaling ? "1" : "0") + "," + (p.ok ? "1" : "0") + "\n";
+        writeText(directory / "smt.csv", csv, written);
+    }
     writeText(directory / "topology.json", topology::toJson(r.topology).dump(2) + "\n", written);
     const nlohmann::json provenance = {{"cpu", r.cpu.modelName},
                                        {"cores", r.topology.cores},
@@ -408,12 +439,13 @@ std::vector<std::filesystem::path> writeCpuDataset(const CpuSuiteResult& r, cons
                                        {"quick", options.quick},
                                        {"bandwidth_vector_isa", bandwidthVectorIsa()},
                                        {"softmax_reduction_isas", usableVectorIsas()},
+                                       {"smt_verdict", r.smt.layout.verdict},
                                        {"benchmarks", [&] {
                                             std::vector<std::string> b;
                                             for (const auto& [on, name] :
                                                  {std::pair{options.bandwidth, "bandwidth"}, {options.latency, "latency"},
                                                   {options.flops, "flops"}, {options.softmax, "softmax"},
-                                                  {options.reduction, "reduction"}})
+                                                  {options.reduction, "reduction"}, {options.smt, "smt"}})
                                                 if (on)
                                                     b.emplace_back(name);
                                             return b;
@@ -505,6 +537,8 @@ std::string formatSuiteSummary(const CpuSuiteResult& r) {
             out += line;
         }
     }
+    if (!r.smt.points.empty())
+        out += "\nSMT pairing (FMA and L1-read scaling of CPU pairs): " + r.smt.layout.verdict + "\n";
     return out;
 }
 
@@ -514,10 +548,10 @@ namespace rooflab::cpu {
 
 void applyOnlyList(CpuSuiteOptions& options, const std::string& list) {
     if (list.empty()) {
-        options.bandwidth = options.latency = options.flops = options.softmax = options.reduction = true;
+        options.bandwidth = options.latency = options.flops = options.softmax = options.reduction = options.smt = true;
         return;
     }
-    options.bandwidth = options.latency = options.flops = options.softmax = options.reduction = false;
+    options.bandwidth = options.latency = options.flops = options.softmax = options.reduction = options.smt = false;
     std::size_t start = 0;
     while (start <= list.size()) {
         const std::size_t comma = std::min(list.find(',', start), list.size());
@@ -532,10 +566,12 @@ void applyOnlyList(CpuSuiteOptions& options, const std::string& list) {
             options.softmax = true;
         else if (item == "reduction")
             options.reduction = true;
+        else if (item == "smt")
+            options.smt = true;
         else
             throwInputError("--only",
                              "unknown benchmark '" + item +
-                                 "' (expected a comma-separated subset of bandwidth,latency,flops,softmax,reduction)");
+                                 "' (expected a comma-separated subset of bandwidth,latency,flops,softmax,reduction,smt)");
         start = comma + 1;
     }
 }

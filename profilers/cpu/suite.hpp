@@ -7,6 +7,7 @@
 #include "profilers/cpu/flops.hpp"
 #include "profilers/cpu/latency.hpp"
 #include "profilers/cpu/pmu.hpp"
+#include "profilers/cpu/smt.hpp"
 #include "profilers/cpu/softmax.hpp"
 #include "profilers/topology/topology.hpp"
 
@@ -24,6 +25,7 @@ struct CpuSuiteOptions {
     bool flops = true;
     bool softmax = true;         ///< softmax-3pass and softmax-2pass (softmax.csv)
     bool reduction = true;       ///< sum (reduction.csv)
+    bool smt = true;             ///< SMT-pairing probe (smt.csv): which CPUs share a core
     bool quick = false;          ///< fewer sizes (2 per octave), fewer runs, shorter samples
     int maxThreads = 0;          ///< 0: all allowed hardware threads
     std::vector<int> threadCounts; ///< empty: 1, 2, 4, … up to maxThreads, plus the core count and maxThreads
@@ -62,6 +64,7 @@ struct CpuSuiteResult {
     std::vector<LatencyPoint> latency;
     std::vector<FlopsPoint> flops;
     std::vector<VectorKernelPoint> vectorKernels; ///< softmax and reduction points
+    SmtProbeResult smt;                           ///< SMT-pairing probe (empty when not run)
     std::vector<LevelBandwidth> levelBandwidth;
     std::vector<LevelLatency> levelLatency;
     std::string startedAtUtc;    ///< ISO 8601
@@ -101,7 +104,7 @@ std::string formatSuiteSummary(const CpuSuiteResult& result);
 } // namespace rooflab::cpu
 
 namespace rooflab::cpu {
-/// @brief Applies a comma-separated `--only` list ("bandwidth,latency,flops,softmax,reduction"; empty = all). Throws
+/// @brief Applies a comma-separated `--only` list ("bandwidth,latency,flops,softmax,reduction,smt"; empty = all). Throws
 /// rooflab::InputError naming the unknown entry.
 void applyOnlyList(CpuSuiteOptions& options, const std::string& commaSeparated);
 } // namespace rooflab::cpu

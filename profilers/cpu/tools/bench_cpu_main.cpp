@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
     int threads = 0;
     std::string out = "rooflab-cpu-bench";
     std::uint64_t maxFootprint = 0;
-    app.add_option("--only", only, "Comma-separated subset of bandwidth,latency,flops,softmax,reduction");
+    app.add_option("--only", only, "Comma-separated subset of bandwidth,latency,flops,softmax,reduction,smt");
     app.add_flag("--quick", quick, "Fewer sizes and runs");
     app.add_option("--threads", threads, "Largest thread count (default: all hardware threads)");
     std::vector<int> threadCounts;

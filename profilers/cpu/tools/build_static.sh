@@ -15,7 +15,7 @@ SRC="$ROOT/profilers/cpu"
 # shellcheck disable=SC2086
 g++ $FLAGS -Wall -Wextra -I"$ROOT" -DROOFLAB_PROFILERS_FLAGS="\"static: $FLAGS (no -march; run-time ISA dispatch)\"" \
     "$SRC/tools/bench_cpu_main.cpp" "$SRC/bandwidth.cpp" "$SRC/cpuinfo.cpp" "$SRC/flops.cpp" "$SRC/flops_kernels.cpp" \
-    "$SRC/latency.cpp" "$SRC/pmu.cpp" "$SRC/softmax.cpp" "$SRC/suite.cpp" "$SRC/thread_team.cpp" "$ROOT/profilers/topology/topology.cpp" \
+    "$SRC/latency.cpp" "$SRC/pmu.cpp" "$SRC/smt.cpp" "$SRC/softmax.cpp" "$SRC/suite.cpp" "$SRC/thread_team.cpp" "$ROOT/profilers/topology/topology.cpp" \
     $PFM -o "$OUT/rooflab-bench-cpu"
 cp "$SRC/reference/stream_triad.c" "$OUT/"
 echo "built $OUT/rooflab-bench-cpu"
