@@ -3,6 +3,7 @@
 #include "analysis/ops.hpp"
 #include "io/csv.hpp"
 #include "io/errors.hpp"
+#include "io/stack_loader.hpp"
 #include "io/yaml_util.hpp"
 
 #include <algorithm>
@@ -346,6 +347,35 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
         }
     } else {
         res.notes.push_back("sustained_gemm.csv missing: no power-limit derating");
+    }
+
+    // 4b. Eager host speed: the harness's own eager forward with tiny tensors (llama_bench.py --host-floor) gives
+    //     this host's dispatch cost per kernel; relative to the pytorch-eager profile's value (the stack the
+    //     harness is), it scales every stack's host costs on this platform.
+    if (has("host_floor.csv")) {
+        const io::CsvTable t = io::loadCsvFile(file("host_floor.csv"));
+        const int cW = t.requireColumn("what"), cTp = t.requireColumn("tp"), cK = t.requireColumn("per_kernel_s");
+        std::vector<double> perKernel;
+        for (std::size_t i = 0; i < t.rows.size(); ++i)
+            if (t.text(i, cW) == "forward" && t.number(i, cTp, 1, 4096) == 1)
+                perKernel.push_back(t.number(i, cK, 1e-9, 1e-2));
+        const StackProfile eager = io::loadStack("pytorch-eager");
+        if (!perKernel.empty() && eager.hostOverheadS > 0) {
+            std::sort(perKernel.begin(), perKernel.end());
+            const std::size_t n = perKernel.size();
+            const double med = n % 2 ? perKernel[n / 2] : 0.5 * (perKernel[n / 2 - 1] + perKernel[n / 2]);
+            double spread = 0;
+            for (double x : perKernel)
+                spread += std::fabs(x - med) / med;
+            spread = 100.0 * spread / static_cast<double>(n);
+            const double scale = med / eager.hostOverheadS;
+            const std::string src = addFitSource(
+                "host", spread,
+                "eager PyTorch dispatch per kernel on this host (llama_bench.py --host-floor, tp 1) over the "
+                "pytorch-eager profile's host_overhead");
+            p.efficiency.hostOverheadScale = fitted(scale, src);
+            res.fits.push_back({"efficiency.host_overhead_scale", scale, spread, n, src});
+        }
     }
 
     // 5. Collectives: achievable fraction of the scale-up link from the bus bandwidth of large messages (NCCL).
