@@ -5,6 +5,7 @@
 #include "io/errors.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
+#include "io/stack_loader.hpp"
 
 #include <gtest/gtest.h>
 
@@ -65,6 +66,29 @@ TEST(Calibration, RecoversKnownGemmFractionAndOverhead) {
     const std::string out = (tmp.dir / "cal.yaml").string();
     io::savePlatformFile(res.platform, out);
     EXPECT_EQ(io::loadPlatformFile(out).name, base.name);
+}
+
+TEST(Calibration, HostFloorGivesTheHostScaleAgainstThePytorchEagerProfile) {
+    const Platform base = io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb"));
+    const double stackHostS = io::loadStack("pytorch-eager").hostOverheadS;
+    ASSERT_GT(stackHostS, 0);
+    SyntheticDir tmp;
+    {
+        // Two TP-1 forwards on this host at 1.5x and 1.7x the profile's cost; TP-2 rows must not count.
+        std::ofstream h(tmp.dir / "host_floor.csv");
+        h << "what,tp,layers,kernels,collectives,median_s,p10_s,p90_s,runs,per_kernel_s,card,date\n";
+        h << "forward,1,8,187,0,0,0,0,200," << 1.5 * stackHostS << ",x,2026-11-27\n";
+        h << "forward,1,8,187,0,0,0,0,200," << 1.7 * stackHostS << ",x,2026-11-27\n";
+        h << "forward,2,8,207,17,0,0,0,200," << 9.0 * stackHostS << ",x,2026-11-27\n";
+        h << "forward_no_collectives,1,8,187,0,0,0,0,200," << 9.0 * stackHostS << ",x,2026-11-27\n";
+    }
+    const CalibrationResult res = calibrateGpu(base, {tmp.dir.string()}, "2026-11-27");
+    const Value& v = res.platform.efficiency.hostOverheadScale;
+    ASSERT_TRUE(v.present);
+    EXPECT_NEAR(v.si, 1.6, 1e-9);
+    EXPECT_EQ(res.platform.sources.at(v.source).kind, SourceKind::Fitted);
+    // The engine's platform model carries it (Llm.EagerHostDispatchTimeline checks what it does).
+    EXPECT_NEAR(PlatformModel::from(res.platform).hostOverheadScale, 1.6, 1e-9);
 }
 
 TEST(Calibration, RejectsMissingFolder) {
