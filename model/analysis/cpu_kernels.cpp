@@ -241,6 +241,7 @@ CpuMachine cpuMachineFrom(const Platform& p) {
     const CpuEfficiency& ce = p.efficiency.cpu;
     m.threadsPerCore = ce.threadsPerCore.valueOr(1.0);
     m.passOverheadS = ce.passOverheadS.valueOr(0.0);
+    m.siblingStride = ce.siblingStride.valueOr(0.0);
     for (auto& l : m.levels) {
         const auto k = static_cast<std::size_t>(l.kind);
         l.spillSteepness = ce.spillSteepness[k].valueOr(0.0);
@@ -280,6 +281,33 @@ std::string formatSingleThreadTokens(const CpuMachine& m) {
     return out;
 }
 
+double busyCores(const CpuMachine& m, double threads) {
+    const double cores = m.cores();
+    const double t = std::clamp(threads, 1.0, std::max(1.0, m.units));
+    const auto stride = static_cast<long>(std::lround(m.siblingStride));
+    const auto perCore = static_cast<long>(std::lround(std::max(1.0, m.threadsPerCore)));
+    if (stride <= 0 || perCore <= 1)
+        return std::min(t, cores);
+    // Hardware thread i sits on core (i / (stride x perCore)) x stride + i mod stride.
+    const auto n = static_cast<long>(std::ceil(t - 1e-9));
+    std::vector<char> seen(static_cast<std::size_t>(std::max(1.0, std::ceil(m.units))) + 1, 0);
+    long busy = 0;
+    for (long i = 0; i < n; ++i) {
+        const long core = (i / (stride * perCore)) * stride + i % stride;
+        if (core >= 0 && static_cast<std::size_t>(core) < seen.size() && !seen[static_cast<std::size_t>(core)]) {
+            seen[static_cast<std::size_t>(core)] = 1;
+            ++busy;
+        }
+    }
+    // Fractional thread counts (sweeps) interpolate between the integer placements.
+    const double frac = t - std::floor(t);
+    if (frac > 1e-9 && n > 1) {
+        const double below = busyCores(m, std::floor(t));
+        return below + frac * (static_cast<double>(busy) - below);
+    }
+    return std::min(static_cast<double>(busy), cores);
+}
+
 double threadScaledRate(const CpuMachine& m, double one, double all, bool privateResource, double threads) {
     if (all <= 0)
         return 0;
@@ -288,7 +316,7 @@ double threadScaledRate(const CpuMachine& m, double one, double all, bool privat
     const double t = std::clamp(threads, 1.0, std::max(1.0, m.units));
     const double cores = m.cores();
     if (privateResource) {
-        const double busy = std::min(t, cores), siblings = std::max(0.0, t - cores);
+        const double busy = busyCores(m, t), siblings = std::max(0.0, t - busy);
         const double gain = m.units > cores ? std::clamp(all / (cores * one) - 1.0, 0.0, 1.0) : 0.0;
         return std::min(one * (busy + gain * siblings), all);
     }
@@ -322,7 +350,7 @@ double levelCapacityForThreads(const CpuMachine& m, const CpuLevel& level, doubl
     if (!level.perUnit)
         return level.capacityBytes;
     // Private caches: one per busy core; SMT siblings share their core's.
-    return level.capacityBytes * std::min(std::max(1.0, threads), m.cores());
+    return level.capacityBytes * busyCores(m, threads);
 }
 
 std::vector<double> servedShares(const CpuMachine& m, double workingSetBytes, double threads) {

@@ -3,7 +3,8 @@
 /// or two passes over memory (Two-Pass Softmax paper), reductions and GEMM (SIMD FMA and AMX), with per-level
 /// bandwidth and thread scaling. Pure functions of (CpuMachine, kernel, options): no I/O, no globals.
 ///
-/// Threads are placed one per physical core first, then on SMT siblings (the profilers' pin order). With c cores
+/// Threads are placed one per physical core first, then on SMT siblings (the profilers' pin order; where a measured
+/// sibling layout says hardware threads i and i + s share a core, threads 0, 1, 2 … follow that layout). With c cores
 /// busy and d siblings added (c + d = threads), a private resource (L1, L2, a per-core L3 share, a compute engine)
 /// runs at min(single x (c + g d), all-core) where g = all-core / (cores x single) - 1 (clamped to 0..1) is what a
 /// second hardware thread adds to a core; a shared level (L3, DRAM) saturates smoothly, 1 / rate(t)^2 = a / t^2 + c
@@ -65,6 +66,8 @@ struct CpuMachine {
     double units = 1;                               ///< hardware threads (the platform's largest engine `units`)
     double threadsPerCore = 1;                      ///< SMT: units = cores x threadsPerCore
     double passOverheadS = 0;                       ///< fixed time of one pass in one thread (call, loop entry)
+    double siblingStride = 0;                       ///< 0: threads fill cores first; s > 0: thread i shares a core
+                                                    ///< with i +- s (efficiency.cpu.sibling_stride)
     std::vector<CpuLevel> levels;
     std::vector<CpuEngine> engines;
     std::array<double, kDTypeCount> gemmFraction{}; ///< achieved fraction of the engine peak in large GEMMs
@@ -86,6 +89,9 @@ CpuMachine cpuMachineFrom(const Platform& p);
 /// @brief Formats single-thread rates as note tokens for the `single-thread-rates` record.
 std::string formatSingleThreadTokens(const CpuMachine& m);
 
+/// @brief Physical cores busy with `threads` threads (1, 2 … in the pin order): min(threads, cores) when threads
+/// fill cores first, else the distinct cores among hardware threads 0 … threads-1 of the sibling layout.
+double busyCores(const CpuMachine& m, double threads);
 /// @brief Rate of a resource with single-thread rate `one` and all-thread rate `all` at `threads` threads (see the
 /// file comment): per core for private resources, smooth saturation for shared ones.
 double threadScaledRate(const CpuMachine& m, double one, double all, bool privateResource, double threads);

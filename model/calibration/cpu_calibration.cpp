@@ -140,6 +140,19 @@ CpuMeasurements loadCpuMeasurements(const std::string& dir) {
             m.vectorKernels.push_back(s);
         }
     }
+    for (const fs::path smt : {d / "smt.csv", d / "smt" / "smt.csv"}) {
+        if (!fs::exists(smt))
+            continue;
+        const io::CsvTable t = io::loadCsvFile(smt.string());
+        const int cp = t.requireColumn("probe"), ca = t.requireColumn("cpu_a"), cb = t.requireColumn("cpu_b"),
+                  cs = t.requireColumn("scaling"), co = t.requireColumn("ok");
+        for (std::size_t i = 0; i < t.rows.size(); ++i)
+            m.smtPairs.push_back({t.text(i, cp), static_cast<int>(t.number(i, ca, 0, 1e6)),
+                                  static_cast<int>(t.number(i, cb, 0, 1e6)), t.number(i, cs, 0, 100),
+                                  t.number(i, co, 0, 1) > 0.5});
+        m.smtFile = smt.string();
+        break;
+    }
     const fs::path topo = d / "topology.json";
     if (fs::exists(topo)) {
         try {
@@ -585,6 +598,12 @@ double bandwidthMape(const CpuMachine& mc, const std::vector<CpuBandwidthSample>
 /// is inferred when both the FMA rate and the peak (L1-resident) read bandwidth grow by only 0.35-0.7 x the
 /// thread count from 1 to all threads (two threads per core then share one core's FMA units and L1 ports).
 double threadsPerCore(const CpuMeasurements& m, int maxThreads, std::vector<std::string>& notes) {
+    if (!m.smtPairs.empty()) {
+        const SmtLayout layout = inferSmtLayout(m.smtPairs);
+        notes.push_back("SMT-pairing probe (" + m.smtFile + "): " + layout.verdict);
+        if (layout.fixed)
+            return layout.threadsPerCore;
+    }
     if (m.threadsPerCore > 1)
         return m.threadsPerCore;
     if (maxThreads < 4 || maxThreads % 2 != 0)
@@ -642,6 +661,11 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
     for (const auto& c : m.caches)
         caps.push_back(c.sizeBytes);
     const double tpc = threadsPerCore(m, maxThreads, res.notes);
+    // Placement of threads 0, 1, 2 … on cores: the probe's sibling stride where it found a fixed layout; threads
+    // fill cores first otherwise (the pin order where the OS shows SMT; a host that spreads busy vCPUs where the
+    // probe finds no fixed pairing).
+    const SmtLayout smtLayout = m.smtPairs.empty() ? SmtLayout{} : inferSmtLayout(m.smtPairs);
+    const double stride = smtLayout.fixed && tpc > 1 ? smtLayout.siblingStride : 0.0;
 
     // The fit works on the 1-thread and all-thread read/write/copy points only; triad, the other thread counts and
     // the softmax/reduction sets stay out of sample. Per cache level: a capacity factor (effective size: a VM's
@@ -660,6 +684,7 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
             c[i] *= factor[i];
         CpuMachine t = skeleton(m, c, std::max<double>(cores, maxThreads));
         t.threadsPerCore = tpc;
+        t.siblingStride = stride;
         t.kernelOverheadS = 0;
         t.passOverheadS = overhead;
         t.levels[llc].perUnit = llcPerUnit;
@@ -879,6 +904,22 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
     const std::string smtSource = tpc > 1 && m.threadsPerCore <= 1 ? capFit : topo;
     p.efficiency.cpu.threadsPerCore = val(tpc, smtSource);
     p.efficiency.cpu.passOverheadS = val(bestOverhead, capFit);
+    if (!m.smtPairs.empty()) {
+        const std::string smtId = "smt-probe";
+        p.efficiency.cpu.siblingStride = val(stride, smtId);
+        Source ss;
+        ss.id = smtId;
+        ss.kind = SourceKind::Measured;
+        ss.tool = "rooflab bench cpu --only smt (" + m.smtFile + ")";
+        ss.date = date;
+        ss.card = m.cpu;
+        ss.note = "SMT-pairing probe: FMA and L1-read throughput of two threads pinned to each CPU pair; " +
+                  smtLayout.verdict +
+                  (stride > 0 ? "" : " -> sibling_stride 0: threads fill cores first");
+        p.sources[smtId] = ss;
+    } else {
+        p.efficiency.cpu.siblingStride = Value{};
+    }
     for (std::size_t li = 0; li < caps.size(); ++li)
         p.efficiency.cpu.spillSteepness[static_cast<std::size_t>(mc.levels[li].kind)] = val(bestSteep[li], capFit);
     p.sources.erase(st); // older files carried the single-thread rates in this source's note

@@ -4,6 +4,7 @@
 /// (bandwidth.csv, latency.csv, flops.csv, topology.json, provenance.json), and compares the CPU model's
 /// predicted times with the measured ones (MAPE per kernel class). No I/O beyond reading the dataset files.
 #include "analysis/cpu_kernels.hpp"
+#include "calibration/cpu_smt.hpp"
 #include "hardware/platform.hpp"
 
 #include <string>
@@ -63,10 +64,12 @@ struct CpuMeasurements {
     std::vector<CpuFlopsSample> flops;
     std::vector<CpuVectorKernelSample> vectorKernels; ///< softmax.csv and reduction.csv, where present
     int threadsPerCore = 1;        ///< topology.json smt_per_core
+    std::vector<SmtPairScaling> smtPairs; ///< smt.csv (or smt/smt.csv): the SMT-pairing probe, where present
+    std::string smtFile;           ///< path of that file
 };
 
-/// @brief Loads whatever of the dataset files exist (bandwidth.csv is required; softmax.csv and reduction.csv are
-/// read where present). Throws InputError naming the
+/// @brief Loads whatever of the dataset files exist (bandwidth.csv is required; softmax.csv, reduction.csv and
+/// smt.csv (or smt/smt.csv) are read where present). Throws InputError naming the
 /// file, line and column for malformed content.
 CpuMeasurements loadCpuMeasurements(const std::string& dir);
 

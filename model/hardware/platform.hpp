@@ -88,6 +88,10 @@ struct Power {
 struct CpuEfficiency {
     Value threadsPerCore; ///< hardware threads per physical core (SMT siblings share private caches)
     Value passOverheadS;  ///< fixed time of one pass over memory in one thread (call, loop entry, reduction tail)
+    /// SMT layout of the hardware threads in the benchmarks' pin order (0, 1, 2 …): 0 or absent = threads fill
+    /// cores first (hwloc pin order, or a host that spreads busy vCPUs); s > 0 = hardware thread i shares its core
+    /// with i ± s (threads_per_core of them): 1 = siblings numbered adjacently, cores = siblings s apart.
+    Value siblingStride;
     std::array<std::array<Value, 3>, 4> singleThreadBytesPerS{};          ///< [MemoryKind][read, write, copy]
     std::array<std::array<Value, kDTypeCount>, 4> singleThreadFlopPerS{}; ///< [EngineKind][DType]
     std::array<Value, 4> spillSteepness{}; ///< [MemoryKind] s of the share served 1 / (1 + (W / capacity)^s)

@@ -140,7 +140,7 @@ void readLink(Platform& p, ValueReader& vr, MapReader& root, const std::string& 
     r.finish();
 }
 
-// efficiency.cpu: threads_per_core, pass_overhead, single_thread.<level kind>.<read|write|copy> (B/s) and
+// efficiency.cpu: threads_per_core, pass_overhead, sibling_stride, single_thread.<level kind>.<read|write|copy> (B/s) and
 // single_thread.<engine kind>.<dtype> (flop/s), spill_steepness.<level kind>.
 void readCpuEfficiency(CpuEfficiency& c, ValueReader& vr, MapReader& parent, const std::string& file) {
     const YAML::Node n = parent.optional("cpu");
@@ -149,6 +149,7 @@ void readCpuEfficiency(CpuEfficiency& c, ValueReader& vr, MapReader& parent, con
     MapReader r(n, file, "efficiency.cpu", parent.line());
     c.threadsPerCore = vr.read(r, "threads_per_core", Dimension::Count, false, 1, 8);
     c.passOverheadS = vr.read(r, "pass_overhead", Dimension::Seconds, false, 0.0, 1e-3);
+    c.siblingStride = vr.read(r, "sibling_stride", Dimension::Count, false, 0, 4096);
     const YAML::Node st = r.optional("single_thread");
     if (st.IsDefined() && !st.IsNull()) {
         MapReader sr(st, file, "efficiency.cpu.single_thread", r.line());
@@ -404,6 +405,7 @@ void emitCpuEfficiency(std::ostringstream& os, const CpuEfficiency& c) {
     std::ostringstream cpu, st, sp;
     emit(cpu, "    ", "threads_per_core", c.threadsPerCore, Dimension::Count);
     emit(cpu, "    ", "pass_overhead", c.passOverheadS, Dimension::Seconds);
+    emit(cpu, "    ", "sibling_stride", c.siblingStride, Dimension::Count);
     for (int k = 0; k < 4; ++k) {
         std::ostringstream one;
         const char* kinds[3] = {"read", "write", "copy"};

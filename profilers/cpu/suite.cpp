@@ -178,7 +178,7 @@ CpuSuiteResult runCpuSuite(const CpuSuiteOptions& options) {
             throwInputError("threads", "thread count " + std::to_string(t) + " is outside 1.." +
                                                    std::to_string(allowed));
     const int stages = (options.bandwidth ? 1 : 0) + (options.latency ? 1 : 0) + (options.flops ? 1 : 0) +
-                       (options.softmax || options.reduction ? 1 : 0) + (options.smt ? 1 : 0);
+                       (options.softmax || options.reduction ? 1 : 0) + (options.smt && maxThreads >= 2 ? 1 : 0);
     int stageNumber = 0;
     auto nextStage = [&]() { return std::to_string(++stageNumber) + "/" + std::to_string(stages); };
     auto stage = [&](const std::string& name) -> ProgressCallback {
@@ -259,7 +259,8 @@ CpuSuiteResult runCpuSuite(const CpuSuiteOptions& options) {
         vk.progress = stage(nextStage());
         result.vectorKernels = runVectorKernels(vk, result.topology);
     }
-    if (options.smt && result.topology.pinOrder.size() >= 2) {
+    // Pairs of threads: only where at least two threads are allowed (--threads 1 skips the probe).
+    if (options.smt && maxThreads >= 2 && result.topology.pinOrder.size() >= 2) {
         SmtProbeOptions so;
         so.runs = options.quick ? 5 : 9;
         so.sampleSeconds = options.quick ? 0.01 : 0.02;
@@ -416,7 +417,7 @@ std::vector<std::filesystem::path> writeCpuDataset(const CpuSuiteResult& r, cons
         writeText(directory / "softmax.csv", vectorCsv(true), written);
     if (options.reduction)
         writeText(directory / "reduction.csv", vectorCsv(false), written);
-    if (options.smt) {
+    if (options.smt && !r.smt.points.empty()) {
         // One row per (probe, pair); `scaling` = pair rate / (2 x one thread on cpu_a): ~1 two cores, ~0.5 siblings.
         std::string csv = "probe,detail,cpu_a,cpu_b,pair_rate_per_s,single_rate_a_per_s,scaling,siblings,ok\n";
         for (const auto& p : r.smt.points)

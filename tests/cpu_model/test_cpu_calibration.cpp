@@ -133,7 +133,8 @@ TEST(CpuCalibration, BadDatasetIsInputError) {
 // Accuracy regression: thresholds are the MAPEs measured when the platforms were recalibrated (2026-11-27, smooth
 // cache spill + SMT-aware thread scaling: bandwidth 11.6 % dev VM, 13.2 % Xeon, 20.1 % on the Xeon's repeat sweep
 // (out of sample); softmax/reduction 32.6 % and 26.8 %; FLOP/s 0.66 % and 0.29 %), plus a small margin. Above the
-// 10 % target: see datasets/cpu/VALIDATION.md.
+// 10 % target: see datasets/cpu/VALIDATION.md. Xeon softmax/reduction now includes the re-measured reduction.csv
+// (20.3 %), the third sweep (bandwidth-repeat-2, out of sample) 17.7 %.
 struct Threshold {
     const char* platform;
     const char* dataset;
@@ -143,8 +144,9 @@ struct Threshold {
 TEST(CpuCalibration, CommittedDatasetsValidate) {
     const Threshold th[] = {
         {"platforms/dev-vm-epyc-2vcpu.yaml", "datasets/cpu/dev-vm-epyc-2vcpu", 12.5, 2.0, 35.0},
-        {"platforms/xeon-amx-16vcpu.yaml", "datasets/cpu/xeon-amx-16vcpu", 14.0, 2.0, 29.0},
+        {"platforms/xeon-amx-16vcpu.yaml", "datasets/cpu/xeon-amx-16vcpu", 14.0, 2.0, 22.0},
         {"platforms/xeon-amx-16vcpu.yaml", "datasets/cpu/xeon-amx-16vcpu/bandwidth-repeat", 21.5, -1, -1},
+        {"platforms/xeon-amx-16vcpu.yaml", "datasets/cpu/xeon-amx-16vcpu/bandwidth-repeat-2", 19.0, -1, -1},
     };
     for (const auto& t : th) {
         const CpuMachine mc = cpuMachineFrom(io::loadPlatformFile(t.platform));
@@ -168,4 +170,19 @@ TEST(CpuCalibration, CommittedDatasetsValidate) {
         EXPECT_EQ(sawFl, t.flopsMape >= 0) << t.dataset;
         EXPECT_EQ(sawVec, t.vectorMape >= 0) << t.dataset;
     }
+}
+
+TEST(CpuCalibration, SmtProbeOfTheXeonGuestShowsNoFixedPairing) {
+    // datasets/cpu/xeon-amx-16vcpu/smt/smt.csv: 120 vCPU pairs, FMA and L1 read. Two threads on any two vCPUs reach
+    // ~2x one thread (a contended vCPU ~1.5x), so the calibration keeps threads filling cores first.
+    const CpuMeasurements m = loadCpuMeasurements("datasets/cpu/xeon-amx-16vcpu");
+    ASSERT_EQ(m.smtPairs.size(), 240u);
+    const SmtLayout layout = inferSmtLayout(m.smtPairs);
+    EXPECT_EQ(layout.pairsProbed, 120);
+    EXPECT_FALSE(layout.fixed);
+    EXPECT_LE(layout.siblingPairs, 2);
+    const Platform p = io::loadPlatformFile("platforms/xeon-amx-16vcpu.yaml");
+    ASSERT_TRUE(p.efficiency.cpu.siblingStride.present);
+    EXPECT_DOUBLE_EQ(p.efficiency.cpu.siblingStride.si, 0);
+    EXPECT_DOUBLE_EQ(p.efficiency.cpu.threadsPerCore.si, 2);
 }

@@ -127,6 +127,27 @@ TEST(CpuKernels, SmtSiblingsShareTheirCore) {
     EXPECT_DOUBLE_EQ(levelCapacityForThreads(m, m.levels[0], 3), 3 * 32 * 1024.0);
 }
 
+TEST(CpuKernels, MeasuredSiblingStridePlacesThreads) {
+    // 8 hardware threads on 4 cores. Stride 0: threads fill cores first. Stride 1 (siblings {0,1} {2,3} …): 4 threads
+    // keep 2 cores busy. Stride 4 ({0,4} {1,5} …): the same as filling cores first.
+    CpuMachine m = synth();
+    m.units = 8;
+    m.threadsPerCore = 2;
+    EXPECT_DOUBLE_EQ(busyCores(m, 4), 4);
+    m.siblingStride = 1;
+    EXPECT_DOUBLE_EQ(busyCores(m, 1), 1);
+    EXPECT_DOUBLE_EQ(busyCores(m, 2), 1);
+    EXPECT_DOUBLE_EQ(busyCores(m, 3), 2);
+    EXPECT_DOUBLE_EQ(busyCores(m, 4), 2);
+    EXPECT_DOUBLE_EQ(busyCores(m, 8), 4);
+    EXPECT_DOUBLE_EQ(busyCores(m, 3.5), 2);
+    EXPECT_DOUBLE_EQ(threadScaledRate(m, 10, 50, true, 4), 25); // 2 cores + 2 siblings at g = 0.25
+    EXPECT_DOUBLE_EQ(levelCapacityForThreads(m, m.levels[0], 4), 2 * 32 * 1024.0);
+    m.siblingStride = 4;
+    for (double t : {1.0, 2.0, 4.0, 6.0, 8.0})
+        EXPECT_DOUBLE_EQ(busyCores(m, t), std::min(t, 4.0));
+}
+
 TEST(CpuKernels, CacheLevelsSpillSmoothly) {
     CpuMachine m = synth();
     // Step transitions by default.
@@ -158,6 +179,7 @@ TEST(CpuKernels, CpuEfficiencyKeysRoundTrip) {
     text += R"(  cpu:
     threads_per_core: "2 @m"
     pass_overhead: "4 ns @m"
+    sibling_stride: "1 @m"
     single_thread:
       dram: {read: "12 GB/s @m", write: "6 GB/s @m", copy: "9 GB/s @m"}
       vector: {fp32: "40 GFLOP/s @m"}
@@ -169,6 +191,7 @@ TEST(CpuKernels, CpuEfficiencyKeysRoundTrip) {
         const CpuMachine m = cpuMachineFrom(*x);
         EXPECT_DOUBLE_EQ(m.threadsPerCore, 2);
         EXPECT_NEAR(m.passOverheadS, 4e-9, 1e-21);
+        EXPECT_DOUBLE_EQ(m.siblingStride, 1);
         EXPECT_DOUBLE_EQ(m.levels[3].oneThreadBytesPerS[0], 12e9); // the key wins over the source note
         EXPECT_DOUBLE_EQ(m.levels[3].oneThreadBytesPerS[1], 6e9);
         EXPECT_DOUBLE_EQ(m.levels[0].spillSteepness, 6);

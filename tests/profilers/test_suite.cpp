@@ -30,7 +30,7 @@ TEST(Suite, QuickRunWritesTheDatasetFormat) {
     EXPECT_FALSE(result.levelBandwidth.empty());
     const auto dir = std::filesystem::temp_directory_path() / ("rooflab_suite_test_" + std::to_string(getpid()));
     const auto files = writeCpuDataset(result, options, dir);
-    EXPECT_EQ(files.size(), 8u);
+    EXPECT_EQ(files.size(), 8u); // one thread: no smt.csv (the SMT probe needs two)
     EXPECT_FALSE(result.vectorKernels.empty());
     EXPECT_EQ(firstLine(dir / "softmax.csv"),
               "kernel,isa,threads,elements,footprint_bytes,bytes_moved,repetitions,median_s,p10_s,p90_s,runs,bytes_per_s,"
@@ -58,11 +58,15 @@ TEST(Suite, OnlyListSelectsAndRejects) {
     EXPECT_FALSE(options.reduction);
     applyOnlyList(options, "softmax,reduction");
     EXPECT_TRUE(options.softmax && options.reduction);
-    EXPECT_FALSE(options.bandwidth || options.latency || options.flops);
+    EXPECT_FALSE(options.bandwidth || options.latency || options.flops || options.smt);
+    applyOnlyList(options, "smt");
+    EXPECT_TRUE(options.smt);
+    EXPECT_FALSE(options.bandwidth || options.latency || options.flops || options.softmax || options.reduction);
     EXPECT_THROW(applyOnlyList(options, "latency,gpu"), rooflab::InputError);
     EXPECT_THROW(applyOnlyList(options, "bandwidth,"), rooflab::InputError);
     applyOnlyList(options, "");
-    EXPECT_TRUE(options.bandwidth && options.latency && options.flops && options.softmax && options.reduction);
+    EXPECT_TRUE(options.bandwidth && options.latency && options.flops && options.softmax && options.reduction &&
+                options.smt);
 }
 
 TEST(Suite, RejectsTooManyThreads) {
