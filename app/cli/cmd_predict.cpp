@@ -8,6 +8,7 @@
 #include "predict_cases.hpp"
 #include "registry.hpp"
 
+#include <cmath>
 #include <fstream>
 #include <iostream>
 
@@ -27,6 +28,7 @@ struct PredictOptions {
     int tp = 1, pp = 1, ep = 1, dp = 1, microbatches = 1;
     bool sp = false, overlap = false, noOps = false;
     int threads = 0;
+    int cpuThreads = 0; ///< predict llm on a CPU platform: hardware threads used (0 = all)
 };
 
 PredictOptions g_opt;
@@ -95,7 +97,14 @@ void printStep(const char* title, const Prediction& p, const Scenario& s, bool o
 void runLlm(const PredictOptions& o) {
     const Format fmt = parseFormat(o.format);
     const Platform plat = io::loadPlatformFile(io::findPlatformFile(o.platform));
-    const PlatformModel pm = PlatformModel::from(plat);
+    if (o.cpuThreads < 0 || (o.cpuThreads > 0 && plat.kind != DeviceKind::Cpu) ||
+        o.cpuThreads > static_cast<int>(std::lround(plat.units())))
+        throw InputError("", 0, "--threads",
+                         plat.kind != DeviceKind::Cpu
+                             ? "--threads applies to CPU platforms; " + plat.name + " is not one"
+                             : "--threads " + std::to_string(o.cpuThreads) + " is outside 1.." +
+                                   std::to_string(std::lround(plat.units())) + " (hardware threads of " + plat.name + ")");
+    const PlatformModel pm = withCpuThreads(plat, PlatformModel::from(plat), o.cpuThreads);
     const LlmArch arch = io::loadModel(o.model);
     const StackProfile stack = io::loadStack(o.stack);
     const Scenario s = scenarioFrom(o);
@@ -107,11 +116,16 @@ void runLlm(const PredictOptions& o) {
                              {"tokens_per_s", r.tokensPerS}, {"energy_per_token_j", r.energyPerTokenJ},
                              {"prefill", predictionJson(r.prefill, !o.noOps)},
                              {"decode_first", predictionJson(r.decodeFirst, !o.noOps)}};
+            if (o.cpuThreads > 0)
+                j["cpu_threads"] = o.cpuThreads;
             std::cout << j.dump(2) << "\n";
             return;
         }
         std::cout << arch.name << " on " << plat.name << " (" << stack.name << "), batch " << s.batch << ", prompt "
-                  << s.prompt << ", output " << s.outputTokens << " tokens\n";
+                  << s.prompt << ", output " << s.outputTokens << " tokens";
+        if (o.cpuThreads > 0)
+            std::cout << ", " << o.cpuThreads << " of " << std::lround(plat.units()) << " hardware threads";
+        std::cout << "\n";
         if (!r.prefill.ok) {
             std::cout << "infeasible: " << r.prefill.error << "\n";
             throw InputError("", 0, "", r.prefill.error);
@@ -132,6 +146,8 @@ void runLlm(const PredictOptions& o) {
         j["model"] = arch.name;
         j["stack"] = stack.name;
         j["phase"] = std::string(phaseName(s.phase));
+        if (o.cpuThreads > 0)
+            j["cpu_threads"] = o.cpuThreads;
         std::cout << j.dump(2) << "\n";
     } else if (fmt == Format::Csv) {
         printCsv(std::cout, opTableHeader(), opTableRows(p));
@@ -143,6 +159,9 @@ void runLlm(const PredictOptions& o) {
             title += ", tp " + std::to_string(s.tp) + " pp " + std::to_string(s.pp) + " ep " + std::to_string(s.ep) +
                      " dp " + std::to_string(s.dp);
         title += ", weights " + o.weights + " kv " + o.kv + " act " + o.act;
+        if (o.cpuThreads > 0)
+            title += ", " + std::to_string(o.cpuThreads) + " of " + std::to_string(std::lround(plat.units())) +
+                     " hardware threads";
         printStep(title.c_str(), p, s, !o.noOps);
     }
     if (!p.ok)
@@ -243,6 +262,9 @@ void addPredict(CLI::App& root, int& exitCode) {
     l->add_option("--stack", o.stack, "serving-stack profile (rooflab stacks list)")->capture_default_str();
     l->add_option("--format", o.format, "table, json or csv")->capture_default_str();
     l->add_flag("--no-ops", o.noOps, "omit the per-operator table");
+    l->add_option("--threads", o.cpuThreads,
+                  "CPU platforms: hardware threads the inference runs on (default: all); compute and bandwidth roofs "
+                  "scale as in the CPU kernel model");
     l->callback([]() { runLlm(g_opt); });
 }
 

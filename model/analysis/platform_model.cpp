@@ -1,5 +1,7 @@
 #include "analysis/platform_model.hpp"
 
+#include "analysis/cpu_kernels.hpp"
+
 #include <algorithm>
 
 namespace rooflab {
@@ -72,6 +74,38 @@ PlatformModel PlatformModel::from(const Platform& p) {
     m.idleW = p.power.idleW.valueOr(m.tdpW * 0.15);
     m.joulesPerDramByte = p.power.joulesPerByteDram.valueOr(0);
     m.joulesPerFlop = p.power.joulesPerFlop.valueOr(0);
+    return m;
+}
+
+PlatformModel withCpuThreads(const Platform& p, const PlatformModel& all, double threads) {
+    if (p.kind != DeviceKind::Cpu || threads <= 0 || threads >= all.units)
+        return all;
+    const CpuMachine mc = cpuMachineFrom(p);
+    const double units = std::max(1.0, mc.units);
+    const double t = std::clamp(threads, 1.0, units);
+    auto ratio = [](double part, double whole) { return whole > 0 && part > 0 ? std::min(1.0, part / whole) : 1.0; };
+    PlatformModel m = all;
+    for (std::size_t d = 0; d < kDTypeCount; ++d) {
+        const auto dt = static_cast<DType>(d);
+        m.tensorPeak[d] *= ratio(computeRate(mc, dt, t), computeRate(mc, dt, units));
+    }
+    m.vectorPeakFp32 *= ratio(computeRate(mc, DType::fp32, t), computeRate(mc, DType::fp32, units));
+    double dramRatio = 1.0;
+    for (const auto& level : mc.levels) {
+        const auto i = static_cast<std::size_t>(level.kind);
+        if (i >= m.bandwidth.size())
+            continue;
+        // Against the level's measured all-thread rate: where the model scales linearly (all >= units x one), one
+        // thread still gets exactly its measured one-thread rate.
+        const double r = ratio(levelBandwidth(mc, level, BwKind::Read, t), level.allCoreBytesPerS[0]);
+        m.bandwidth[i] *= r;
+        if (level.kind == MemoryKind::Dram)
+            dramRatio = r;
+        else if (level.perUnit)
+            m.capacityBytes[i] *= ratio(levelCapacityForThreads(mc, level, t), levelCapacityForThreads(mc, level, units));
+    }
+    m.gemmDramBytesPerS *= dramRatio;
+    m.attentionDramBytesPerS *= dramRatio;
     return m;
 }
 

@@ -50,6 +50,15 @@ struct PlatformModel {
     DType computeType(DType want, bool& fellBack) const;
 };
 
+/// @brief CPU platforms: `all` (PlatformModel::from(p)) restricted to `threads` hardware threads (1 … units; threads
+/// 0, 1, 2 … in the pin order). Compute peaks, the bandwidth of every memory level (and the GEMM / attention DRAM
+/// rates) and the capacity of private caches scale by what the CPU kernel model (cpu_kernels.hpp) gives at `threads`
+/// over the all-thread value (a level's measured all-thread bandwidth): per-core resources by busy cores and SMT gain, shared levels (L3,
+/// DRAM) by their measured one-thread to all-thread saturation; one thread reads DRAM at the single-thread rate.
+/// `units` (the tile-wave count) stays, so fewer threads never make an operator faster. Returns `all` unchanged for
+/// GPU platforms and for threads <= 0 or >= units.
+PlatformModel withCpuThreads(const Platform& p, const PlatformModel& all, double threads);
+
 /// @brief Default efficiency parameters (documented in platforms/SCHEMA.md) for a platform of this kind.
 struct EfficiencyDefaults {
     static double gemmFraction(DType t, DeviceKind k);

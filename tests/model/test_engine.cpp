@@ -1,3 +1,4 @@
+#include "analysis/cpu_kernels.hpp"
 #include "analysis/llm_engine.hpp"
 #include "io/data_paths.hpp"
 #include "io/model_loader.hpp"
@@ -6,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 #include <set>
 
@@ -347,4 +349,64 @@ TEST(Llm, EagerHostDispatchTimeline) {
         device += std::string_view(r.name) == "host_dispatch" ? 0.0 : r.totalS();
     ASSERT_GT(device, 10 * hostSum(big));
     EXPECT_NEAR(big.latencyS, device, 10e-6 * 1.0001);
+}
+
+TEST(Llm, CpuThreadsNeverFasterWithFewerAndOneThreadDecodeReadsAtTheSingleThreadDramRate) {
+    // CPU platforms: --threads scales the roofs through the CPU kernel model's thread scaling.
+    for (const char* name : {"xeon-amx-16vcpu", "dev-vm-epyc-2vcpu"}) {
+        SCOPED_TRACE(name);
+        const Platform plat = io::loadPlatformFile(io::findPlatformFile(name));
+        const PlatformModel all = PlatformModel::from(plat);
+        const LlmArch a = io::loadModel("llama-3.2-1b");
+        const StackProfile stack = StackProfile::defaultProfile();
+        const int units = static_cast<int>(std::lround(all.units));
+        ASSERT_GE(units, 2);
+        for (Phase ph : {Phase::Prefill, Phase::Decode}) {
+            Scenario s;
+            s.phase = ph;
+            s.batch = ph == Phase::Prefill ? 1 : 4;
+            s.prompt = 256;
+            s.context = 1024;
+            double previous = 0;
+            for (int t = units; t >= 1; --t) {
+                const Prediction p = predictStep(withCpuThreads(plat, all, t), a, stack, s, false);
+                ASSERT_TRUE(p.ok) << p.error;
+                if (t < units) {
+                    EXPECT_GE(p.latencyS, previous * (1 - 1e-12)) << phaseName(ph) << " at " << t << " threads";
+                }
+                previous = p.latencyS;
+            }
+            // All threads: the model is the one without --threads.
+            EXPECT_EQ(predictStep(withCpuThreads(plat, all, units), a, stack, s, false).latencyS,
+                      predictStep(all, a, stack, s, false).latencyS);
+        }
+        // One thread, decode of batch 1: the weights stream from DRAM at the measured one-thread rate.
+        const CpuMachine mc = cpuMachineFrom(plat);
+        const double oneThreadDram = mc.levels.back().oneThreadBytesPerS[0];
+        const double allDram = mc.levels.back().allCoreBytesPerS[0];
+        ASSERT_GT(oneThreadDram, 0);
+        ASSERT_LT(oneThreadDram, allDram);
+        const PlatformModel one = withCpuThreads(plat, all, 1);
+        EXPECT_NEAR(one.bandwidth[kDram] / all.bandwidth[kDram], oneThreadDram / allDram, 1e-9);
+        Scenario d;
+        d.phase = Phase::Decode;
+        d.batch = 1;
+        d.context = 256;
+        const Prediction p1 = predictStep(one, a, stack, d, false);
+        ASSERT_TRUE(p1.ok) << p1.error;
+        // No faster than the DRAM bytes at the one-thread read rate (the platform's DRAM fraction only slows it).
+        EXPECT_GE(p1.latencyS, p1.bytes / oneThreadDram);
+        // The Xeon runs bf16 weights on AMX: the step is bound by streaming them at the one-thread DRAM rate. (The dev
+        // VM has no bf16 path; its fp32 GEMMs pad M = 1 to 16 rows in the GEMM tile model and come out compute-bound.)
+        if (std::string(name) == "xeon-amx-16vcpu") {
+            EXPECT_EQ(p1.bound, Bound::Dram);
+            EXPECT_GT(p1.memoryLevelS[kDram], 0.5 * p1.latencyS);
+            EXPECT_LT(p1.latencyS, 2.0 * p1.bytes / one.bandwidth[kDram]);
+        }
+    }
+    // GPU platforms are left as they are.
+    const Platform gpu = io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb"));
+    const PlatformModel g = PlatformModel::from(gpu);
+    EXPECT_EQ(withCpuThreads(gpu, g, 1).tensorPeak, g.tensorPeak);
+    EXPECT_EQ(withCpuThreads(gpu, g, 1).bandwidth, g.bandwidth);
 }
