@@ -63,6 +63,24 @@ Value fitted(double v, const std::string& src) {
     return out;
 }
 
+/// Median of a set of fitted ratios and their mean absolute deviation from it (%), the fit error reported.
+struct Central {
+    double median = 0;
+    double spreadPct = 0;
+};
+Central medianAndSpread(std::vector<double> v) {
+    Central c;
+    if (v.empty())
+        return c;
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    c.median = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    for (double x : v)
+        c.spreadPct += std::fabs(x - c.median) / c.median;
+    c.spreadPct *= 100.0 / static_cast<double>(n);
+    return c;
+}
+
 std::string readProvenance(const std::string& dir, Source& measured) {
     const fs::path p = fs::path(dir) / "provenance.json";
     std::error_code ec;
@@ -335,15 +353,13 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
             if (!el.first.empty() && !el.second.empty())
                 ratios.push_back(median(el.second) / median(el.first));
         if (!ratios.empty()) {
-            const double r = std::min(1.0, median(ratios));
-            double spread = 0;
-            for (double x : ratios)
-                spread += std::fabs(x - r) / r;
-            const std::string src = addFitSource("sustained", 100.0 * spread / static_cast<double>(ratios.size()),
+            const Central c = medianAndSpread(ratios);
+            const double r = std::min(1.0, c.median);
+            const std::string src = addFitSource("sustained", c.spreadPct,
                                                  "large bf16 GEMMs back to back for seconds: second-half rate over "
                                                  "the first 50 ms (power limit lowers the SM clock)");
             p.efficiency.sustainedComputeFraction = fitted(r, src);
-            res.fits.push_back({"efficiency.sustained_compute_fraction", r, 0, ratios.size(), src});
+            res.fits.push_back({"efficiency.sustained_compute_fraction", r, c.spreadPct, ratios.size(), src});
         }
     } else {
         res.notes.push_back("sustained_gemm.csv missing: no power-limit derating");
@@ -361,20 +377,14 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
                 perKernel.push_back(t.number(i, cK, 1e-9, 1e-2));
         const StackProfile eager = io::loadStack("pytorch-eager");
         if (!perKernel.empty() && eager.hostOverheadS > 0) {
-            std::sort(perKernel.begin(), perKernel.end());
-            const std::size_t n = perKernel.size();
-            const double med = n % 2 ? perKernel[n / 2] : 0.5 * (perKernel[n / 2 - 1] + perKernel[n / 2]);
-            double spread = 0;
-            for (double x : perKernel)
-                spread += std::fabs(x - med) / med;
-            spread = 100.0 * spread / static_cast<double>(n);
-            const double scale = med / eager.hostOverheadS;
+            const Central c = medianAndSpread(perKernel);
+            const double scale = c.median / eager.hostOverheadS;
             const std::string src = addFitSource(
-                "host", spread,
+                "host", c.spreadPct,
                 "eager PyTorch dispatch per kernel on this host (llama_bench.py --host-floor, tp 1) over the "
                 "pytorch-eager profile's host_overhead");
             p.efficiency.hostOverheadScale = fitted(scale, src);
-            res.fits.push_back({"efficiency.host_overhead_scale", scale, spread, n, src});
+            res.fits.push_back({"efficiency.host_overhead_scale", scale, c.spreadPct, perKernel.size(), src});
         }
     }
 
@@ -395,16 +405,13 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
             if (op != "send_recv" && bb.second > 0)
                 fractions.push_back(std::min(1.0, bb.second / p.scaleUp.bytesPerS.si));
         if (!fractions.empty()) {
-            std::sort(fractions.begin(), fractions.end());
-            const double f = fractions[fractions.size() / 2];
-            double spread = 0;
-            for (double x : fractions)
-                spread += std::fabs(x - f) / f;
-            const std::string src = addFitSource("collectives", 100.0 * spread / static_cast<double>(fractions.size()),
+            const Central c = medianAndSpread(fractions);
+            const double f = c.median;
+            const std::string src = addFitSource("collectives", c.spreadPct,
                                                  "bus bandwidth of the largest NCCL messages (all-reduce, all-gather, "
                                                  "all-to-all) over the scale-up link bandwidth");
             p.efficiency.collectiveBusFraction = fitted(f, src);
-            res.fits.push_back({"efficiency.collective_bus_fraction", f, 0, fractions.size(), src});
+            res.fits.push_back({"efficiency.collective_bus_fraction", f, c.spreadPct, fractions.size(), src});
         }
     } else {
         res.notes.push_back("nccl.csv missing (single-GPU measurements): collectives keep their defaults");
