@@ -140,7 +140,7 @@ CpuMeasurements loadCpuMeasurements(const std::string& dir) {
             m.vectorKernels.push_back(s);
         }
     }
-    for (const fs::path smt : {d / "smt.csv", d / "smt" / "smt.csv"}) {
+    for (const fs::path& smt : {d / "smt.csv", d / "smt" / "smt.csv"}) {
         if (!fs::exists(smt))
             continue;
         const io::CsvTable t = io::loadCsvFile(smt.string());
