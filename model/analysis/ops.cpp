@@ -119,7 +119,10 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
     struct TileChoice {
         double tm, tn, eff;
     };
-    const double narrowM = std::max(16.0, std::exp2(std::ceil(std::log2(std::max(1.0, m)))));
+    // A single row on a CPU or a GPU's SIMT path is a matrix-vector product: nothing to pad (tensor-core
+    // kernels pad M to at least 16).
+    const bool gemv = m <= 1 && (pm.kind == DeviceKind::Cpu || computeType == DType::fp32 || computeType == DType::fp64);
+    const double narrowM = gemv ? 1.0 : std::max(16.0, std::exp2(std::ceil(std::log2(std::max(1.0, m)))));
     // SIMT kernels (fp32/fp64 without a tensor path) also come with small tiles, which the tensor-core
     // kernels' minimum shapes rule out.
     const bool simt = computeType == DType::fp32 || computeType == DType::fp64;
