@@ -282,7 +282,7 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
     const double hostFloorS = launch == LaunchMode::Stream ? stack.hostOverheadS * pm.hostOverheadScale : 0.0;
     const double collectiveFloorS =
         launch == LaunchMode::Stream
-            ? (stack.collectiveHostOverheadS >= 0 ? stack.collectiveHostOverheadS : stack.hostOverheadS) *
+            ? stack.collectiveHostS(tp) *
                   pm.hostOverheadScale
             : 0.0;
     auto add = [&](OpResult r, double count, bool inLayer) {

@@ -1,6 +1,7 @@
 #include "analysis/cpu_kernels.hpp"
 #include "analysis/llm_engine.hpp"
 #include "io/data_paths.hpp"
+#include "io/errors.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"
@@ -409,4 +410,28 @@ TEST(Llm, CpuThreadsNeverFasterWithFewerAndOneThreadDecodeReadsAtTheSingleThread
     const PlatformModel g = PlatformModel::from(gpu);
     EXPECT_EQ(withCpuThreads(gpu, g, 1).tensorPeak, g.tensorPeak);
     EXPECT_EQ(withCpuThreads(gpu, g, 1).bandwidth, g.bandwidth);
+}
+
+TEST(Stack, CollectiveHostCostPerTensorParallelDegree) {
+    StackProfile st;
+    st.hostOverheadS = 20e-6;
+    EXPECT_DOUBLE_EQ(st.collectiveHostS(4), 20e-6); // nothing set: a kernel's host cost
+    st.collectiveHostOverheadS = 50e-6;
+    EXPECT_DOUBLE_EQ(st.collectiveHostS(4), 50e-6);
+    st.collectiveHostOverheadByTp = {{2, 100e-6}, {4, 400e-6}};
+    EXPECT_DOUBLE_EQ(st.collectiveHostS(2), 100e-6);
+    EXPECT_DOUBLE_EQ(st.collectiveHostS(4), 400e-6);
+    EXPECT_NEAR(st.collectiveHostS(std::sqrt(8.0)), 250e-6, 1e-12); // halfway in log2(tp)
+    EXPECT_NEAR(st.collectiveHostS(8), 700e-6, 1e-12);               // along the last two entries
+    EXPECT_DOUBLE_EQ(st.collectiveHostS(1), 100e-6);                 // below the first: held
+
+    const StackProfile loaded = io::loadStackString(
+        "version: 1\nname: t\nkernels: {norm: 1}\nhost_overhead: 20 us\n"
+        "collective_host_overhead: {4: 400 us, 2: 100 us}\n",
+        "t.yaml");
+    ASSERT_EQ(loaded.collectiveHostOverheadByTp.size(), 2u);
+    EXPECT_NEAR(loaded.collectiveHostS(4), 400e-6, 1e-15);
+    EXPECT_THROW(io::loadStackString("version: 1\nname: t\nkernels: {norm: 1}\ncollective_host_overhead: {1: 5 us}\n",
+                                     "bad.yaml"),
+                 InputError);
 }
