@@ -157,13 +157,11 @@ static double eagerStallS(const std::vector<OpResult>& ops) {
         if (std::string_view(r.name) == "pp_send_recv")
             continue;
         deviceS += r.totalS();
-        const double reps = r.perLayer ? r.count : 1.0;
-        if (!blocks.empty() && r.perLayer && ops[blocks.back().end - 1].perLayer && blocks.back().reps == reps &&
+        // A head op is a block of its own, repeated `count` times; per-layer ops extend the current layer.
+        if (!blocks.empty() && r.perLayer && ops[blocks.back().end - 1].perLayer && blocks.back().reps == r.count &&
             blocks.back().end == i)
             blocks.back().end = i + 1;
-        else if (r.perLayer || r.count == 1)
-            blocks.push_back({i, i + 1, reps});
-        else // a head op that runs several times (count > 1): one block per occurrence, unrolled as repetitions
+        else
             blocks.push_back({i, i + 1, r.count});
     }
     double hostBefore = 0, deviceBefore = 0, best = deviceS;
@@ -276,15 +274,11 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
     std::vector<OpResult>& ops = p.ops;
     ops.reserve(40);
     double layerTime = 0, headTime = 0, commTime = 0, gemmTime = 0;
-    // Outside graphs, the framework's host-side dispatch (Python, module calls) can issue kernels slower than
-    // the device runs them: each kernel then takes at least the stack's host overhead.
-    // The platform scales the stack's cost for its own host CPU (fitted from the harness's host-floor run).
+    // Outside graphs, the framework's host-side dispatch (Python, module calls) costs host time per kernel;
+    // the platform scales the stack's cost for its own host CPU (fitted from the harness's host-floor run).
     const double hostFloorS = launch == LaunchMode::Stream ? stack.hostOverheadS * pm.hostOverheadScale : 0.0;
     const double collectiveFloorS =
-        launch == LaunchMode::Stream
-            ? stack.collectiveHostS(tp) *
-                  pm.hostOverheadScale
-            : 0.0;
+        launch == LaunchMode::Stream ? stack.collectiveHostS(tp) * pm.hostOverheadScale : 0.0;
     auto add = [&](OpResult r, double count, bool inLayer) {
         r.count = count;
         r.perLayer = inLayer;

@@ -22,14 +22,12 @@ struct StackProfile {
     double normPasses = 1, ropePasses = 1, activationPasses = 1, residualPasses = 1;
     double hostOverheadS = 0;  ///< host time to issue one kernel outside graphs (framework dispatch + launch)
     /// Host time of one collective call outside graphs (process-group bookkeeping, waiting for the slowest
-    /// rank); negative = the same as hostOverheadS. collectiveHostOverheadByTp, when not empty, gives it per
-    /// tensor-parallel degree instead ((tp, seconds), ascending tp): see collectiveHostS().
-    double collectiveHostOverheadS = -1;
+    /// rank) per tensor-parallel degree: (tp, seconds), ascending tp, distinct degrees. One entry holds for
+    /// every degree; empty = the same as hostOverheadS.
     std::vector<std::pair<double, double>> collectiveHostOverheadByTp;
 
-    /// Host time of one collective among `tp` ranks: the per-degree table interpolated linearly in log2(tp)
-    /// (held constant below its first entry, extended along its last two entries above the last), else
-    /// collectiveHostOverheadS, else hostOverheadS.
+    /// Host time of one collective among `tp` ranks: the table interpolated linearly in log2(tp) (held
+    /// constant below its first entry, extended along its last two entries above the last), else hostOverheadS.
     double collectiveHostS(double tp) const;
     double workspaceBytes = 2.0e9; ///< runtime memory beyond weights, KV cache and activations (context, allocator)
     double activationMemoryFactor = 1.0;

@@ -13,7 +13,7 @@ namespace rooflab {
 double StackProfile::collectiveHostS(double tp) const {
     const auto& t = collectiveHostOverheadByTp;
     if (t.empty())
-        return collectiveHostOverheadS >= 0 ? collectiveHostOverheadS : hostOverheadS;
+        return hostOverheadS;
     if (t.size() == 1 || tp <= t.front().first)
         return t.front().second;
     std::size_t i = 1;
@@ -51,37 +51,33 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
         s.decodeGraph = l.requiredChoice("decode", {"stream", "graph"}) == "graph";
         l.finish();
     }
-    // Host times: "<number> <unit>", 0 .. 10 ms; absent keys keep their defaults.
-    auto hostTime = [&](const char* key, double& out) {
-        const YAML::Node node = r.optional(key);
-        if (!node.IsDefined() || node.IsNull())
-            return;
+    // Host times: "<number> <unit>", 0 .. 10 ms.
+    auto hostTime = [&](const YAML::Node& node, const std::string& key) {
         std::string err;
         auto q = parseQuantity(scalarText(node, file, key), Dimension::Seconds, err);
         if (!q || q->inCycles || q->value < 0 || q->value > 1e-2)
             r.failAt(node, key, q ? "must be a time between 0 and 10 ms" : err);
-        out = q->value;
+        return q->value;
     };
-    hostTime("host_overhead", s.hostOverheadS);
-    // collective_host_overhead: one time, or a time per tensor-parallel degree ({2: 144 us, 4: 423 us}).
+    if (const YAML::Node host = r.optional("host_overhead"); host.IsDefined() && !host.IsNull())
+        s.hostOverheadS = hostTime(host, "host_overhead");
+    // collective_host_overhead: one time for every degree, or a time per tensor-parallel degree ({2: 144 us, ...}).
     const YAML::Node coll = r.optional("collective_host_overhead");
     if (coll.IsMap()) {
         for (const auto& kv : coll) {
-            const std::string key = kv.first.Scalar();
-            std::string err;
+            const std::string key = "collective_host_overhead." + kv.first.Scalar();
             char* end = nullptr;
-            const double tp = std::strtod(key.c_str(), &end);
-            if (key.empty() || *end != '\0' || !(tp >= 2) || tp > 65536 || tp != std::floor(tp))
-                r.failAt(kv.first, "collective_host_overhead." + key, "a key must be a tensor-parallel degree >= 2");
-            auto q = parseQuantity(scalarText(kv.second, file, "collective_host_overhead." + key), Dimension::Seconds,
-                                   err);
-            if (!q || q->inCycles || q->value < 0 || q->value > 1e-2)
-                r.failAt(kv.second, "collective_host_overhead." + key, q ? "must be a time between 0 and 10 ms" : err);
-            s.collectiveHostOverheadByTp.emplace_back(tp, q->value);
+            const double tp = std::strtod(kv.first.Scalar().c_str(), &end);
+            if (kv.first.Scalar().empty() || *end != '\0' || !(tp >= 2) || tp > 65536 || tp != std::floor(tp))
+                r.failAt(kv.first, key, "a key must be a tensor-parallel degree >= 2");
+            for (const auto& [seen, unused] : s.collectiveHostOverheadByTp)
+                if (seen == tp)
+                    r.failAt(kv.first, key, "this tensor-parallel degree is given twice");
+            s.collectiveHostOverheadByTp.emplace_back(tp, hostTime(kv.second, key));
         }
         std::sort(s.collectiveHostOverheadByTp.begin(), s.collectiveHostOverheadByTp.end());
-    } else {
-        hostTime("collective_host_overhead", s.collectiveHostOverheadS);
+    } else if (coll.IsDefined() && !coll.IsNull()) {
+        s.collectiveHostOverheadByTp = {{2.0, hostTime(coll, "collective_host_overhead")}};
     }
     const YAML::Node kernels = r.optional("kernels");
     if (kernels.IsDefined() && !kernels.IsNull()) {

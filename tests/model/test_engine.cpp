@@ -300,7 +300,7 @@ TEST(Llm, EagerHostDispatchTimeline) {
     StackProfile st = StackProfile::defaultProfile();
     st.prefillGraph = false;
     st.hostOverheadS = 10e-6;
-    st.collectiveHostOverheadS = 40e-6;
+    st.collectiveHostOverheadByTp = {{2, 40e-6}};
     Scenario s;
     s.phase = Phase::Prefill;
     s.batch = 1;
@@ -335,7 +335,7 @@ TEST(Llm, EagerHostDispatchTimeline) {
     EXPECT_NEAR(slower.latencyS / base.latencyS, 1.5, 0.02);
 
     // Without a collective cost of its own, a collective takes the per-kernel host time.
-    st.collectiveHostOverheadS = -1;
+    st.collectiveHostOverheadByTp.clear();
     pm.hostOverheadScale = 1.0;
     EXPECT_NEAR(findOp(predictStep(pm, tinyModel(), st, s), "all_reduce_mlp")->hostS, 10e-6 * ar->kernels, 1e-15);
 
@@ -416,7 +416,7 @@ TEST(Stack, CollectiveHostCostPerTensorParallelDegree) {
     StackProfile st;
     st.hostOverheadS = 20e-6;
     EXPECT_DOUBLE_EQ(st.collectiveHostS(4), 20e-6); // nothing set: a kernel's host cost
-    st.collectiveHostOverheadS = 50e-6;
+    st.collectiveHostOverheadByTp = {{2, 50e-6}}; // one time: every degree
     EXPECT_DOUBLE_EQ(st.collectiveHostS(4), 50e-6);
     st.collectiveHostOverheadByTp = {{2, 100e-6}, {4, 400e-6}};
     EXPECT_DOUBLE_EQ(st.collectiveHostS(2), 100e-6);
@@ -433,5 +433,9 @@ TEST(Stack, CollectiveHostCostPerTensorParallelDegree) {
     EXPECT_NEAR(loaded.collectiveHostS(4), 400e-6, 1e-15);
     EXPECT_THROW(io::loadStackString("version: 1\nname: t\nkernels: {norm: 1}\ncollective_host_overhead: {1: 5 us}\n",
                                      "bad.yaml"),
+                 InputError);
+    EXPECT_THROW(io::loadStackString("version: 1\nname: t\nkernels: {norm: 1}\n"
+                                     "collective_host_overhead: {2: 5 us, 2.0: 6 us}\n",
+                                     "dup.yaml"),
                  InputError);
 }

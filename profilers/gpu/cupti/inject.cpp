@@ -20,6 +20,7 @@
 #include <memory>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -39,23 +40,17 @@ std::unique_ptr<rooflab::cupti::RangeProfiler> g_rp;
 CUcontext g_rpCtx = nullptr;
 std::vector<std::vector<double>> g_values; // per profiled kernel, in launch order
 std::vector<std::string> g_metricNames;
-std::vector<std::string> g_rangeNames;  // per profiled kernel, in launch order (auto range: its index)
 std::vector<std::string> g_launchNames; // kernel names launched while the counters ran, in launch order
 
+// Driver launch calls whose callbacks name the kernels of counter ranges (auto ranges are named by index).
+constexpr CUpti_CallbackId kLaunchCallbacks[] = {
+    CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel,           CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel_ptsz,
+    CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx,         CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx_ptsz,
+    CUPTI_DRIVER_TRACE_CBID_cuLaunchCooperativeKernel, CUPTI_DRIVER_TRACE_CBID_cuLaunchCooperativeKernel_ptsz};
+
 bool isLaunch(CUpti_CallbackDomain domain, CUpti_CallbackId cbid) {
-    if (domain != CUPTI_CB_DOMAIN_DRIVER_API)
-        return false;
-    switch (cbid) {
-    case CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel:
-    case CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel_ptsz:
-    case CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx:
-    case CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx_ptsz:
-    case CUPTI_DRIVER_TRACE_CBID_cuLaunchCooperativeKernel:
-    case CUPTI_DRIVER_TRACE_CBID_cuLaunchCooperativeKernel_ptsz:
-        return true;
-    default:
-        return false;
-    }
+    return domain == CUPTI_CB_DOMAIN_DRIVER_API &&
+           std::find(std::begin(kLaunchCallbacks), std::end(kLaunchCallbacks), cbid) != std::end(kLaunchCallbacks);
 }
 
 void rpStart(CUcontext ctx) {
@@ -88,10 +83,7 @@ void rpStop() {
     std::string why;
     if (g_rp->stop(why)) {
         auto v = g_rp->values(why);
-        auto names = g_rp->rangeNames(why);
-        names.resize(v.size());
         g_values.insert(g_values.end(), v.begin(), v.end());
-        g_rangeNames.insert(g_rangeNames.end(), names.begin(), names.end());
         g_metricNames = g_rp->metrics();
     }
     if (!why.empty())
@@ -178,9 +170,7 @@ void writeTrace() {
                 rooflab::gpu::TraceKernel k;
                 k.idx = i;
                 // Auto ranges are named by index: the name is that of the i-th launch seen while counting.
-                k.name = i < g_launchNames.size() ? g_launchNames[i]
-                                                  : "range_" + (i < g_rangeNames.size() ? g_rangeNames[i]
-                                                                                        : std::to_string(i));
+                k.name = i < g_launchNames.size() ? g_launchNames[i] : "range_" + std::to_string(i);
                 k.cls = rooflab::gpu::classifyKernel(k.name);
                 uint64_t dur = 0;
                 if (timeIt != g_metricNames.end()) {
@@ -191,9 +181,7 @@ void writeTrace() {
                 k.startNs = t;
                 k.endNs = t + dur;
                 t = k.endNs;
-                for (size_t m = 0; m < g_metricNames.size() && m < g_values[i].size(); ++m)
-                    k.metrics[g_metricNames[m]] = g_values[i][m];
-                uniq.push_back(std::move(k));
+                uniq.push_back(std::move(k)); // its counters are attached below, like those of recorded kernels
             }
             std::fprintf(stderr, "rooflab-cupti: no kernel activity records with the counters: %zu kernels from "
                                  "the profiler's ranges (grid/block unknown, times from gpu__time_duration)\n",
@@ -262,10 +250,7 @@ extern "C" __attribute__((visibility("default"))) int InitializeInjection(void) 
             cuptiEnableCallback(1, sub, CUPTI_CB_DOMAIN_RESOURCE, CUPTI_CBID_RESOURCE_CONTEXT_CREATED);
             cuptiEnableCallback(1, sub, CUPTI_CB_DOMAIN_RESOURCE, CUPTI_CBID_RESOURCE_CONTEXT_DESTROY_STARTING);
             if (g_metrics)
-                for (auto id : {CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel_ptsz,
-                                CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx, CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx_ptsz,
-                                CUPTI_DRIVER_TRACE_CBID_cuLaunchCooperativeKernel,
-                                CUPTI_DRIVER_TRACE_CBID_cuLaunchCooperativeKernel_ptsz})
+                for (auto id : kLaunchCallbacks)
                     cuptiEnableCallback(1, sub, CUPTI_CB_DOMAIN_DRIVER_API, id);
         } else {
             std::fprintf(stderr, "rooflab-cupti: cannot subscribe to callbacks; recording every kernel\n");

@@ -210,23 +210,6 @@ std::vector<std::vector<double>> RangeProfiler::values(std::string& why) const {
     return out;
 }
 
-std::vector<std::string> RangeProfiler::rangeNames(std::string& why) const {
-    std::vector<std::string> out;
-    CUpti_RangeProfiler_GetCounterDataInfo_Params info{CUpti_RangeProfiler_GetCounterDataInfo_Params_STRUCT_SIZE,
-                                                       nullptr, m_counterData.data(), m_counterData.size(), 0};
-    if (!ok(cuptiRangeProfilerGetCounterDataInfo(&info), "cuptiRangeProfilerGetCounterDataInfo", why))
-        return out;
-    for (size_t r = 0; r < info.numTotalRanges; ++r) {
-        CUpti_RangeProfiler_CounterData_GetRangeInfo_Params p{
-            CUpti_RangeProfiler_CounterData_GetRangeInfo_Params_STRUCT_SIZE, nullptr, m_counterData.data(),
-            m_counterData.size(), r, "/", nullptr};
-        if (!ok(cuptiRangeProfilerCounterDataGetRangeInfo(&p), "cuptiRangeProfilerCounterDataGetRangeInfo", why))
-            return out;
-        out.emplace_back(p.rangeName ? p.rangeName : "");
-    }
-    return out;
-}
-
 std::vector<std::string> RangeProfiler::listBaseMetrics(const std::string& filter) const {
     std::vector<std::string> out;
     if (!m_host)

@@ -35,8 +35,6 @@ public:
     bool stop(std::string& why);
     /// One row per range (kernel, in launch order), one value per accepted metric.
     std::vector<std::vector<double>> values(std::string& why) const;
-    /// The name of each range (auto range: the kernel's name), in launch order.
-    std::vector<std::string> rangeNames(std::string& why) const;
     const std::vector<std::string>& metrics() const { return m_metrics; }
     const std::vector<std::string>& rejected() const { return m_rejected; }
     /// Metrics left out because they would have needed more than `maxPasses` replay passes.
