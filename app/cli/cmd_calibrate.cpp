@@ -1,5 +1,6 @@
 // rooflab calibrate gpu --measurements DIR --base PLATFORM --out FILE
-// rooflab validate --platform P --dataset D [--max-mape X] [--format table|json|csv]
+// rooflab validate --platform P --dataset D [--max-mape X] [--max-group-mape KEY=VALUE:X] [--max-error X]
+//                  [--format table|json|csv]
 #include "calibration/calibrate.hpp"
 #include "calibration/validation.hpp"
 #include "common.hpp"
@@ -49,8 +50,31 @@ struct ValidateOptions {
     std::string platform = "h100-sxm5-80gb", format = "table";
     std::vector<std::string> datasets;
     double maxMape = -1;
+    double maxErrorPct = -1;
+    std::vector<std::string> maxGroupMape; ///< "KEY=VALUE:X": the breakdown group's MAPE must not exceed X
     bool rows = false;
 };
+
+struct GroupLimit {
+    std::string key, value;
+    double maxPct = 0;
+};
+
+GroupLimit parseGroupLimit(const std::string& spec) {
+    const auto eq = spec.find('='), colon = spec.rfind(':');
+    if (eq == std::string::npos || colon == std::string::npos || colon < eq || eq == 0 || colon == eq + 1)
+        throw InputError("", 0, "--max-group-mape", "'" + spec + "' is not KEY=VALUE:X (e.g. dtype=fp32:10)");
+    GroupLimit g{spec.substr(0, eq), spec.substr(eq + 1, colon - eq - 1), 0};
+    try {
+        std::size_t used = 0;
+        g.maxPct = std::stod(spec.substr(colon + 1), &used);
+        if (used != spec.size() - colon - 1 || !(g.maxPct >= 0))
+            throw std::invalid_argument("x");
+    } catch (const std::logic_error&) {
+        throw InputError("", 0, "--max-group-mape", "'" + spec.substr(colon + 1) + "' is not a percentage");
+    }
+    return g;
+}
 ValidateOptions g_val;
 
 /// Resolves dataset model names: presets, or paths relative to the dataset, the working folder or the data dirs.
@@ -101,7 +125,10 @@ void runValidate(ValidateOptions& o, int& exitCode) {
     const PlatformModel pm = PlatformModel::from(plat);
     std::map<std::string, std::unique_ptr<StackProfile>> stacks;
     nlohmann::json all = nlohmann::json::array();
-    bool over = false;
+    std::vector<GroupLimit> groupLimits;
+    for (const auto& spec : o.maxGroupMape)
+        groupLimits.push_back(parseGroupLimit(spec));
+    std::vector<std::string> exceeded;
     for (const auto& ds : o.datasets) {
         const io::CsvTable table = io::loadCsvFile(ds);
         ModelCache models(std::filesystem::path(ds).parent_path().string());
@@ -114,7 +141,23 @@ void runValidate(ValidateOptions& o, int& exitCode) {
                 return *s;
             });
         if (o.maxMape >= 0 && rep.overall.mapePct > o.maxMape)
-            over = true;
+            exceeded.push_back(ds + ": MAPE " + fmtNum(rep.overall.mapePct, 3) + "% above --max-mape " +
+                               fmtNum(o.maxMape, 3) + "%");
+        if (o.maxErrorPct >= 0 && rep.overall.maxAbsPct > o.maxErrorPct)
+            exceeded.push_back(ds + ": a row is " + fmtNum(rep.overall.maxAbsPct, 3) + "% off, above --max-error " +
+                               fmtNum(o.maxErrorPct, 3) + "%");
+        for (const auto& g : groupLimits) {
+            const ErrorStats* group = nullptr;
+            if (const auto byKey = rep.breakdown.find(g.key); byKey != rep.breakdown.end())
+                if (const auto it = byKey->second.find(g.value); it != byKey->second.end())
+                    group = &it->second;
+            if (!group)
+                throw InputError(ds, 0, "--max-group-mape",
+                                 "no rows with " + g.key + " = " + g.value + " (a limit on an empty group checks nothing)");
+            if (group->mapePct > g.maxPct)
+                exceeded.push_back(ds + ": " + g.key + " = " + g.value + " MAPE " + fmtNum(group->mapePct, 3) +
+                                   "% above " + fmtNum(g.maxPct, 3) + "%");
+        }
         if (rep.failed > 0)
             exitCode = kBadInput;
         if (fmt == Format::Json) {
@@ -168,8 +211,9 @@ void runValidate(ValidateOptions& o, int& exitCode) {
     }
     if (fmt == Format::Json)
         std::cout << all.dump(2) << "\n";
-    if (over) {
-        std::cerr << "rooflab validate: MAPE above --max-mape " << o.maxMape << "%\n";
+    if (!exceeded.empty()) {
+        for (const auto& e : exceeded)
+            std::cerr << "rooflab validate: " << e << "\n";
         exitCode = kFailure;
     }
 }
@@ -189,6 +233,10 @@ void addCalibrate(CLI::App& root, int& exitCode) {
     v->add_option("--platform", g_val.platform, "platform name or file")->capture_default_str();
     v->add_option("--dataset", g_val.datasets, "measured dataset CSV (repeatable)")->required();
     v->add_option("--max-mape", g_val.maxMape, "exit 1 when a dataset's MAPE exceeds this (percent)");
+    v->add_option("--max-group-mape", g_val.maxGroupMape,
+                  "exit 1 when one breakdown group's MAPE exceeds X: KEY=VALUE:X, e.g. dtype=fp32:10 or phase=decode:5 "
+                  "(repeatable)");
+    v->add_option("--max-error", g_val.maxErrorPct, "exit 1 when any row's error exceeds this (percent)");
     v->add_option("--format", g_val.format, "table, json or csv")->capture_default_str();
     v->add_flag("--rows", g_val.rows, "print every row");
     v->callback([&exitCode]() { runValidate(g_val, exitCode); });

@@ -46,7 +46,7 @@ std::string_view collectiveName(Collective c) {
     return "?";
 }
 
-void finishOp(const PlatformModel& pm, OpResult& r, LaunchMode launch) {
+void finishOp(const PlatformModel& pm, OpResult& r, LaunchMode launch, double extraFixedPerKernelS) {
     double roof = r.computeS;
     Bound b = Bound::Compute;
     static constexpr Bound kLevelBound[kMemLevels] = {Bound::L1, Bound::L2, Bound::L3, Bound::Dram};
@@ -60,7 +60,7 @@ void finishOp(const PlatformModel& pm, OpResult& r, LaunchMode launch) {
         roof = r.commS;
         b = Bound::Communication;
     }
-    const double fixed = pm.kernelOverheadS * r.kernels;
+    const double fixed = (pm.kernelOverheadS + extraFixedPerKernelS) * r.kernels;
     double t = roof + fixed;
     if (fixed > roof)
         b = Bound::Overhead;
@@ -166,8 +166,19 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
         // Kernels for skinny GEMMs (few rows) do not reach the roof: ramp-up, too little work per unit.
         r.computeS *= 1.0 + pm.smallMHalf / m;
     }
+    // SIMT GEMMs of several rows (not a GEMV) stream the weights more slowly than tensor-core kernels, the more
+    // so the more rows each register tile holds, and carry a longer fixed time (calibrated per platform).
+    double simtFixedS = 0;
+    if (simt && !gemv && pm.kind == DeviceKind::Gpu) {
+        if (pm.simtGemmDramBytesPerS > 0) {
+            const double rate =
+                pm.simtGemmDramBytesPerS / (pm.simtGemmDramHalfM > 0 ? 1.0 + m / pm.simtGemmDramHalfM : 1.0);
+            r.memoryS[kDram] = std::max(r.memoryS[kDram], bBytes / rate);
+        }
+        simtFixedS = pm.simtGemmOverheadS;
+    }
     r.kernels = 1;
-    finishOp(pm, r, launch);
+    finishOp(pm, r, launch, simtFixedS);
     return r;
 }
 

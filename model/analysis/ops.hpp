@@ -42,8 +42,9 @@ struct OpResult {
 /// overhead or the stack's host overhead, whichever is larger; Graph: the per-node replay cost).
 enum class LaunchMode : unsigned char { Stream, Graph };
 
-/// @brief Shared final step: time = max(roofs) + fixed overhead, floored by the launch cost per kernel.
-void finishOp(const PlatformModel& pm, OpResult& r, LaunchMode launch);
+/// @brief Shared final step: time = max(roofs) + fixed overhead (the platform's per-kernel time plus
+/// `extraFixedPerKernelS`, a kernel family's own), floored by the launch cost per kernel.
+void finishOp(const PlatformModel& pm, OpResult& r, LaunchMode launch, double extraFixedPerKernelS = 0);
 
 /// @brief C[m,n] = A[m,k] B[k,n], `batch` independent products (batched/grouped GEMM).
 /// `aType` is the activation datatype, `bType` the weights' storage datatype, `computeType` the tensor path.

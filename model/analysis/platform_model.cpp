@@ -47,6 +47,9 @@ PlatformModel PlatformModel::from(const Platform& p) {
         m.latencyS[static_cast<std::size_t>(i)] = lvl.latencyS.si;
     }
     m.gemmDramBytesPerS = e.gemmDramFraction ? p.dram().readBytesPerS.si * e.gemmDramFraction.si : m.bandwidth[kDram];
+    m.simtGemmDramBytesPerS = e.simtGemmDramFraction ? p.dram().readBytesPerS.si * e.simtGemmDramFraction.si : 0.0;
+    m.simtGemmDramHalfM = e.simtGemmDramHalfM.valueOr(0);
+    m.simtGemmOverheadS = e.simtGemmOverheadS.valueOr(0);
     m.sustainedComputeFraction = e.sustainedComputeFraction.valueOr(1.0);
     m.attentionDramBytesPerS =
         e.attentionDramFraction ? p.dram().readBytesPerS.si * e.attentionDramFraction.si : m.bandwidth[kDram];

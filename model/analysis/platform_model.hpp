@@ -28,8 +28,11 @@ struct PlatformModel {
     std::array<double, kMemLevels> capacityBytes{};   ///< per device (per-unit levels multiplied out)
     std::array<double, kMemLevels> latencyS{};
     double sustainedComputeFraction = 1.0;            ///< tensor rate kept when compute-bound all the time
-    double gemmDramBytesPerS = 0;
-    double attentionDramBytesPerS = 0;                ///< DRAM bandwidth attention kernels reach on the KV cache                     ///< DRAM bandwidth that memory-bound GEMM kernels reach
+    double gemmDramBytesPerS = 0;                     ///< DRAM bandwidth that memory-bound GEMM kernels reach
+    double attentionDramBytesPerS = 0;                ///< DRAM bandwidth attention kernels reach on the KV cache
+    double simtGemmDramBytesPerS = 0;                 ///< weight-streaming rate of SIMT GEMMs with M > 1 (0 = not modelled)
+    double simtGemmDramHalfM = 0;                     ///< rows at which that rate halves (0 = independent of M)
+    double simtGemmOverheadS = 0;                     ///< extra fixed time per SIMT GEMM kernel with M > 1
     double tileM = 128, tileN = 128, minKPerSplit = 512, smallMHalf = 0;
     double kernelOverheadS = 0;
     double launchS = 0, graphLaunchS = 0;

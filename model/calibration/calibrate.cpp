@@ -251,11 +251,14 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
                            t.number(i, cT, 1e-12, 1e6)});
         }
         PlatformModel pm = PlatformModel::from(p);
+        auto isSimt = [](DType d) { return d == DType::fp32 || d == DType::fp64; };
+        constexpr int kSimtTypes = -2; // cost over the SIMT (fp32/fp64) GEMMs of more than one row
         auto cost = [&](const PlatformModel& m, int onlyType) {
             double s = 0;
             std::size_t n = 0;
             for (const auto& g : pts) {
-                if (onlyType >= 0 && static_cast<int>(g.dtype) != onlyType)
+                if (onlyType == kSimtTypes ? !(isSimt(g.dtype) && g.m > 1)
+                                           : onlyType >= 0 && static_cast<int>(g.dtype) != onlyType)
                     continue;
                 bool fell = false;
                 const DType ct = m.computeType(g.dtype, fell);
@@ -267,9 +270,15 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
             return n ? 100.0 * s / static_cast<double>(n) : 0.0;
         };
         std::vector<int> types;
-        for (const auto& g : pts)
+        std::size_t simtPoints = 0;
+        for (const auto& g : pts) {
             if (std::find(types.begin(), types.end(), static_cast<int>(g.dtype)) == types.end())
                 types.push_back(static_cast<int>(g.dtype));
+            simtPoints += isSimt(g.dtype) && g.m > 1 ? 1 : 0;
+        }
+        // SIMT kernels of several rows are a kernel family of their own (weight streaming rate, fixed time):
+        // fitted only where the sweep has them, on them alone.
+        const bool fitSimt = simtPoints >= 8 && p.kind == DeviceKind::Gpu;
         for (int round = 0; round < 3; ++round) {
             pm.kernelOverheadS = search1d(0, 10e-6, 40, [&](double x) {
                 PlatformModel m = pm;
@@ -300,6 +309,24 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
                     return cost(m, ty);
                 });
             }
+            if (fitSimt) {
+                pm.simtGemmOverheadS = search1d(0, 10e-6, 40, [&](double x) {
+                    PlatformModel m = pm;
+                    m.simtGemmOverheadS = x;
+                    return cost(m, kSimtTypes);
+                });
+                pm.simtGemmDramBytesPerS = dramPeak * search1d(0.1, 1.0, 90, [&](double x) {
+                    PlatformModel m = pm;
+                    m.simtGemmDramBytesPerS = dramPeak * x;
+                    return cost(m, kSimtTypes);
+                });
+                // The half-rate row count on a log scale (2 .. 16k rows; the top end means "independent of M").
+                pm.simtGemmDramHalfM = std::exp2(search1d(1, 14, 52, [&](double x) {
+                    PlatformModel m = pm;
+                    m.simtGemmDramHalfM = std::exp2(x);
+                    return cost(m, kSimtTypes);
+                }));
+            }
         }
         const double total = cost(pm, -1);
         const std::string src = addFitSource("gemm", total, "GEMM surface fitted on " + std::to_string(pts.size()) +
@@ -311,6 +338,20 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
                             pts.size(), src});
         res.fits.push_back({"efficiency.kernel_overhead", pm.kernelOverheadS, total, pts.size(), src});
         res.fits.push_back({"efficiency.gemm_small_m_half", pm.smallMHalf, total, pts.size(), src});
+        if (fitSimt) {
+            const double err = cost(pm, kSimtTypes);
+            const std::string s = addFitSource("gemm-simt", err,
+                                               "SIMT (fp32/fp64) GEMMs of more than one row: weight streaming rate, "
+                                               "its fall with rows, extra fixed time per kernel (" +
+                                                   std::to_string(simtPoints) + " shapes)");
+            p.efficiency.simtGemmDramFraction = fitted(pm.simtGemmDramBytesPerS / dram->readBytesPerS.si, s);
+            p.efficiency.simtGemmDramHalfM = fitted(pm.simtGemmDramHalfM, s);
+            p.efficiency.simtGemmOverheadS = fitted(pm.simtGemmOverheadS, s);
+            res.fits.push_back({"efficiency.simt_gemm_dram_fraction", pm.simtGemmDramBytesPerS / dram->readBytesPerS.si,
+                                err, simtPoints, s});
+            res.fits.push_back({"efficiency.simt_gemm_dram_half_m", pm.simtGemmDramHalfM, err, simtPoints, s});
+            res.fits.push_back({"efficiency.simt_gemm_overhead", pm.simtGemmOverheadS, err, simtPoints, s});
+        }
         for (int ty : types) {
             bool fell = false;
             pm.computeType(static_cast<DType>(ty), fell);

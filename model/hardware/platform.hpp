@@ -107,6 +107,12 @@ struct Efficiency {
     Value gemmSmallMHalf;              ///< M at which the achieved fraction of the GEMM's roof is halved by ramp-up
     Value dramFraction, l2Fraction, l1Fraction; ///< achievable fraction of each level's bandwidth
     Value gemmDramFraction;            ///< fraction of DRAM bandwidth that memory-bound GEMM kernels reach
+    /// SIMT GEMM kernels (fp32/fp64 without a tensor path) with more than one row: they stream the weight
+    /// operand at this fraction of DRAM bandwidth at few rows, falling as fraction / (1 + M / half_m) with more
+    /// rows (register tiles), and pay an extra fixed time per kernel (split-K reduction, longer prologue).
+    Value simtGemmDramFraction;
+    Value simtGemmDramHalfM;
+    Value simtGemmOverheadS;
     Value sustainedComputeFraction;    ///< tensor rate kept under the power limit when compute-bound all the time
     Value kernelOverheadS;             ///< fixed time per kernel on the device (ramp-up, tail)
     Value attentionPeakFraction;       ///< flash attention's fraction of tensor peak at long sequences

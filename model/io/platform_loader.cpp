@@ -206,24 +206,8 @@ void readEfficiency(Platform& p, ValueReader& vr, MapReader& root) {
         }
         gr.finish();
     }
-    e.gemmTileM = vr.read(r, "gemm_tile_m", Dimension::Count, false, 1, 4096);
-    e.gemmTileN = vr.read(r, "gemm_tile_n", Dimension::Count, false, 1, 4096);
-    e.gemmMinKPerSplit = vr.read(r, "gemm_min_k_per_split", Dimension::Count, false, 1, 1e6);
-    e.gemmSmallMHalf = vr.read(r, "gemm_small_m_half", Dimension::Count, false, 0, 1e6);
-    e.dramFraction = vr.read(r, "dram_fraction", Dimension::Count, false, 1e-3, 1.0);
-    e.l2Fraction = vr.read(r, "l2_fraction", Dimension::Count, false, 1e-3, 1.0);
-    e.gemmDramFraction = vr.read(r, "gemm_dram_fraction", Dimension::Count, false, 1e-3, 1.0);
-    e.sustainedComputeFraction = vr.read(r, "sustained_compute_fraction", Dimension::Count, false, 0.1, 1.0);
-    e.l1Fraction = vr.read(r, "l1_fraction", Dimension::Count, false, 1e-3, 1.0);
-    e.kernelOverheadS = vr.read(r, "kernel_overhead", Dimension::Seconds, false, 0.0, 1e-2);
-    e.attentionPeakFraction = vr.read(r, "attention_peak_fraction", Dimension::Count, false, 1e-3, 1.0);
-    e.attentionHalfSeq = vr.read(r, "attention_half_seq", Dimension::Count, false, 0.0, 1e7);
-    e.attentionDramFraction = vr.read(r, "attention_dram_fraction", Dimension::Count, false, 1e-3, 1.0);
-    e.vectorFraction = vr.read(r, "vector_fraction", Dimension::Count, false, 1e-3, 1.0);
-    e.collectiveBusFraction = vr.read(r, "collective_bus_fraction", Dimension::Count, false, 1e-3, 1.0);
-    e.collectiveStepLatencyS = vr.read(r, "collective_step_latency", Dimension::Seconds, false, 0.0, 1e-2);
-    e.graphLaunchS = vr.read(r, "graph_launch", Dimension::Seconds, false, 0.0, 1e-2);
-    e.hostOverheadScale = vr.read(r, "host_overhead_scale", Dimension::Count, false, 0.05, 20.0);
+    for (const EfficiencyKey& k : efficiencyKeys())
+        e.*k.member = vr.read(r, k.key, k.dimension, false, k.min, k.max);
     r.finish();
 }
 
@@ -530,24 +514,8 @@ std::string platformToYaml(const Platform& p) {
         for (std::size_t t = 0; t < kDTypeCount; ++t)
             emit(eff, "    ", std::string(dtypeName(static_cast<DType>(t))), e.gemmPeakFraction[t], Dimension::Count);
     }
-    emit(eff, "  ", "gemm_tile_m", e.gemmTileM, Dimension::Count);
-    emit(eff, "  ", "gemm_tile_n", e.gemmTileN, Dimension::Count);
-    emit(eff, "  ", "gemm_min_k_per_split", e.gemmMinKPerSplit, Dimension::Count);
-    emit(eff, "  ", "gemm_small_m_half", e.gemmSmallMHalf, Dimension::Count);
-    emit(eff, "  ", "dram_fraction", e.dramFraction, Dimension::Count);
-    emit(eff, "  ", "l2_fraction", e.l2Fraction, Dimension::Count);
-    emit(eff, "  ", "gemm_dram_fraction", e.gemmDramFraction, Dimension::Count);
-    emit(eff, "  ", "sustained_compute_fraction", e.sustainedComputeFraction, Dimension::Count);
-    emit(eff, "  ", "l1_fraction", e.l1Fraction, Dimension::Count);
-    emit(eff, "  ", "kernel_overhead", e.kernelOverheadS, Dimension::Seconds);
-    emit(eff, "  ", "attention_peak_fraction", e.attentionPeakFraction, Dimension::Count);
-    emit(eff, "  ", "attention_half_seq", e.attentionHalfSeq, Dimension::Count);
-    emit(eff, "  ", "attention_dram_fraction", e.attentionDramFraction, Dimension::Count);
-    emit(eff, "  ", "vector_fraction", e.vectorFraction, Dimension::Count);
-    emit(eff, "  ", "collective_bus_fraction", e.collectiveBusFraction, Dimension::Count);
-    emit(eff, "  ", "collective_step_latency", e.collectiveStepLatencyS, Dimension::Seconds);
-    emit(eff, "  ", "graph_launch", e.graphLaunchS, Dimension::Seconds);
-    emit(eff, "  ", "host_overhead_scale", e.hostOverheadScale, Dimension::Count);
+    for (const EfficiencyKey& k : efficiencyKeys())
+        emit(eff, "  ", k.key, e.*k.member, k.dimension);
     if (!eff.str().empty())
         os << "efficiency:\n" << eff.str();
     return os.str();
@@ -579,6 +547,33 @@ void savePlatformFile(const Platform& p, const std::string& path) {
     }
 }
 
+const std::vector<EfficiencyKey>& efficiencyKeys() {
+    static const std::vector<EfficiencyKey> keys = {
+        {"gemm_tile_m", &Efficiency::gemmTileM, Dimension::Count, 1, 4096},
+        {"gemm_tile_n", &Efficiency::gemmTileN, Dimension::Count, 1, 4096},
+        {"gemm_min_k_per_split", &Efficiency::gemmMinKPerSplit, Dimension::Count, 1, 1e6},
+        {"gemm_small_m_half", &Efficiency::gemmSmallMHalf, Dimension::Count, 0, 1e6},
+        {"dram_fraction", &Efficiency::dramFraction, Dimension::Count, 1e-3, 1.0},
+        {"l2_fraction", &Efficiency::l2Fraction, Dimension::Count, 1e-3, 1.0},
+        {"gemm_dram_fraction", &Efficiency::gemmDramFraction, Dimension::Count, 1e-3, 1.0},
+        {"simt_gemm_dram_fraction", &Efficiency::simtGemmDramFraction, Dimension::Count, 1e-3, 1.0},
+        {"simt_gemm_dram_half_m", &Efficiency::simtGemmDramHalfM, Dimension::Count, 1.0, 1e9},
+        {"simt_gemm_overhead", &Efficiency::simtGemmOverheadS, Dimension::Seconds, 0.0, 1e-2},
+        {"sustained_compute_fraction", &Efficiency::sustainedComputeFraction, Dimension::Count, 0.1, 1.0},
+        {"l1_fraction", &Efficiency::l1Fraction, Dimension::Count, 1e-3, 1.0},
+        {"kernel_overhead", &Efficiency::kernelOverheadS, Dimension::Seconds, 0.0, 1e-2},
+        {"attention_peak_fraction", &Efficiency::attentionPeakFraction, Dimension::Count, 1e-3, 1.0},
+        {"attention_half_seq", &Efficiency::attentionHalfSeq, Dimension::Count, 0.0, 1e7},
+        {"attention_dram_fraction", &Efficiency::attentionDramFraction, Dimension::Count, 1e-3, 1.0},
+        {"vector_fraction", &Efficiency::vectorFraction, Dimension::Count, 1e-3, 1.0},
+        {"collective_bus_fraction", &Efficiency::collectiveBusFraction, Dimension::Count, 1e-3, 1.0},
+        {"collective_step_latency", &Efficiency::collectiveStepLatencyS, Dimension::Seconds, 0.0, 1e-2},
+        {"graph_launch", &Efficiency::graphLaunchS, Dimension::Seconds, 0.0, 1e-2},
+        {"host_overhead_scale", &Efficiency::hostOverheadScale, Dimension::Count, 0.05, 20.0},
+    };
+    return keys;
+}
+
 std::vector<std::string> platformSchemaKeys() {
     std::vector<std::string> keys = {"version", "name", "vendor", "kind", "part_number", "description", "extends",
                                      "sources", "devices_per_node", "compute", "memory", "host_link", "scale_up",
@@ -587,12 +582,9 @@ std::vector<std::string> platformSchemaKeys() {
         keys.push_back(std::string("compute.") + k);
     for (const char* k : {"name", "kind", "per_unit", "capacity", "read", "write", "copy", "latency"})
         keys.push_back(std::string("memory.") + k);
-    for (const char* k : {"gemm_peak_fraction", "gemm_tile_m", "gemm_tile_n", "gemm_min_k_per_split",
-                          "gemm_small_m_half", "dram_fraction", "gemm_dram_fraction", "sustained_compute_fraction", "l2_fraction", "l1_fraction", "kernel_overhead",
-                          "attention_peak_fraction", "attention_half_seq", "attention_dram_fraction", "vector_fraction",
-                          "collective_bus_fraction", "collective_step_latency", "graph_launch",
-                          "host_overhead_scale"})
-        keys.push_back(std::string("efficiency.") + k);
+    keys.push_back("efficiency.gemm_peak_fraction");
+    for (const EfficiencyKey& k : efficiencyKeys())
+        keys.push_back(std::string("efficiency.") + k.key);
     return keys;
 }
 

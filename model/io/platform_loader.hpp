@@ -1,6 +1,7 @@
 #pragma once
 /// @brief Loads platform files (format v1, see platforms/SCHEMA.md) into hardware::Platform, and writes them back.
 #include "hardware/platform.hpp"
+#include "units/quantity.hpp"
 
 #include <string>
 #include <vector>
@@ -18,6 +19,17 @@ Platform loadPlatformString(const std::string& text, const std::string& name, co
 void savePlatformFile(const Platform& p, const std::string& path);
 /// The YAML text that savePlatformFile writes.
 std::string platformToYaml(const Platform& p);
+
+/// @brief One scalar key of a platform's `efficiency` section: where it lives in Efficiency, its dimension and
+/// accepted range. The one list that the reader, the writer, `platforms show` and the GUI's value table share
+/// (`gemm_peak_fraction.<dtype>` and the CPU sub-section are read separately).
+struct EfficiencyKey {
+    const char* key;
+    Value Efficiency::*member;
+    Dimension dimension;
+    double min, max;
+};
+const std::vector<EfficiencyKey>& efficiencyKeys();
 
 /// Every key the v1 format knows, as dotted paths (for SCHEMA.md checks and editors).
 std::vector<std::string> platformSchemaKeys();

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -66,6 +67,44 @@ TEST(Calibration, RecoversKnownGemmFractionAndOverhead) {
     const std::string out = (tmp.dir / "cal.yaml").string();
     io::savePlatformFile(res.platform, out);
     EXPECT_EQ(io::loadPlatformFile(out).name, base.name);
+}
+
+TEST(Calibration, RecoversTheSimtGemmFamilyFromFp32Rows) {
+    const Platform base = io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb"));
+    PlatformModel truth = PlatformModel::from(base);
+    const double dramPeak = base.dram().readBytesPerS.si;
+    truth.simtGemmDramBytesPerS = 0.5 * dramPeak;
+    truth.simtGemmDramHalfM = 64;
+    truth.simtGemmOverheadS = 2e-6;
+    SyntheticDir tmp;
+    {
+        std::ofstream g(tmp.dir / "gemm.csv");
+        g << "m,n,k,dtype,layout,median_s,p10_s,p90_s,runs,flop_per_s,algo\n";
+        for (const char* dt : {"fp32", "bf16"})
+            for (int m : {1, 2, 4, 8, 16, 32, 64, 128, 512, 4096})
+                for (int nk : {1024, 4096, 8192}) {
+                    const DType d = *parseDType(dt);
+                    const double outB = bytesPerElement(d);
+                    const OpResult r = evalGemm(truth, "g", m, nk, nk, d, d, d, LaunchMode::Graph, 1, outB);
+                    g << m << "," << nk << "," << nk << "," << dt << ",tn," << r.timeS << "," << r.timeS << ","
+                      << r.timeS << ",5,0,x\n";
+                }
+    }
+    const CalibrationResult res = calibrateGpu(base, {tmp.dir.string()}, "2026-12-02");
+    const Efficiency& e = res.platform.efficiency;
+    ASSERT_TRUE(e.simtGemmDramFraction.present);
+    EXPECT_NEAR(e.simtGemmDramFraction.si, 0.5, 0.05);
+    EXPECT_NEAR(std::log2(e.simtGemmDramHalfM.si), 6.0, 0.5);
+    EXPECT_NEAR(e.simtGemmOverheadS.si, 2e-6, 0.5e-6);
+    const Source& s = res.platform.sources.at(e.simtGemmOverheadS.source);
+    EXPECT_EQ(s.kind, SourceKind::Fitted);
+    EXPECT_LT(s.fitErrorPct, 3.0);
+    // Written and read back like any platform, the family's keys survive.
+    const std::string out = (tmp.dir / "cal.yaml").string();
+    io::savePlatformFile(res.platform, out);
+    const PlatformModel back = PlatformModel::from(io::loadPlatformFile(out));
+    EXPECT_NEAR(back.simtGemmDramBytesPerS, e.simtGemmDramFraction.si * dramPeak, 1e-5 * dramPeak);
+    EXPECT_NEAR(back.simtGemmOverheadS, e.simtGemmOverheadS.si, 1e-5 * e.simtGemmOverheadS.si);
 }
 
 TEST(Calibration, HostFloorGivesTheHostScaleAgainstThePytorchEagerProfile) {

@@ -106,6 +106,39 @@ TEST(Gemm, MoreBandwidthNeverSlower) {
     }
 }
 
+TEST(Gemm, SimtKernelsOfSeveralRowsStreamWeightsAtTheirOwnRate) {
+    PlatformModel pm = simplePlatform();
+    pm.kernelOverheadS = 1e-6;
+    const PlatformModel plain = pm;
+    pm.simtGemmDramBytesPerS = 0.5e12; // half the DRAM rate
+    pm.simtGemmDramHalfM = 16;
+    pm.simtGemmOverheadS = 2e-6;
+    const double n = 4096, k = 4096, weightBytes = n * k * 4;
+    // fp32 (SIMT), 8 rows: weights stream at 0.5 TB/s / (1 + 8/16), plus both fixed times.
+    const OpResult r = evalGemm(pm, "s", 8, n, k, DType::fp32, DType::fp32, DType::fp32, LaunchMode::Graph, 1, 4);
+    EXPECT_EQ(r.bound, Bound::Dram);
+    EXPECT_NEAR(r.memoryS[kDram], weightBytes / (0.5e12 / 1.5), 1e-12);
+    EXPECT_NEAR(r.timeS, weightBytes / (0.5e12 / 1.5) + 3e-6, 1e-12);
+    // More rows stream more slowly (never faster).
+    const OpResult r32 = evalGemm(pm, "s", 32, n, k, DType::fp32, DType::fp32, DType::fp32, LaunchMode::Graph, 1, 4);
+    EXPECT_NEAR(r32.memoryS[kDram], weightBytes / (0.5e12 / 3.0), 1e-12);
+    // A single row is a GEMV: the SIMT family's terms do not apply.
+    const OpResult v = evalGemm(pm, "v", 1, n, k, DType::fp32, DType::fp32, DType::fp32, LaunchMode::Graph, 1, 4);
+    const OpResult v0 = evalGemm(plain, "v", 1, n, k, DType::fp32, DType::fp32, DType::fp32, LaunchMode::Graph, 1, 4);
+    EXPECT_DOUBLE_EQ(v.timeS, v0.timeS);
+    // Tensor-core datatypes are untouched.
+    const OpResult b = evalGemm(pm, "b", 8, n, k, DType::bf16, DType::bf16, DType::bf16, LaunchMode::Graph);
+    const OpResult b0 = evalGemm(plain, "b", 8, n, k, DType::bf16, DType::bf16, DType::bf16, LaunchMode::Graph);
+    EXPECT_DOUBLE_EQ(b.timeS, b0.timeS);
+    // CPUs have no such kernel family.
+    PlatformModel cpu = pm;
+    cpu.kind = DeviceKind::Cpu;
+    PlatformModel cpu0 = plain;
+    cpu0.kind = DeviceKind::Cpu;
+    EXPECT_DOUBLE_EQ(evalGemm(cpu, "c", 8, n, k, DType::fp32, DType::fp32, DType::fp32, LaunchMode::Graph, 1, 4).timeS,
+                     evalGemm(cpu0, "c", 8, n, k, DType::fp32, DType::fp32, DType::fp32, LaunchMode::Graph, 1, 4).timeS);
+}
+
 TEST(Llm, TinyModelDecodeFlopsAndBytesByHand) {
     const PlatformModel pm = simplePlatform();
     const LlmArch a = tinyModel();

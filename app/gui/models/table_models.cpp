@@ -1,5 +1,7 @@
 #include "table_models.hpp"
 
+#include "io/platform_loader.hpp"
+
 #include <QSaveFile>
 #include <QStringList>
 
@@ -198,24 +200,11 @@ void PlatformValuesModel::setPlatform(const Platform& p) {
     for (std::size_t t = 0; t < kDTypeCount; ++t)
         add(QStringLiteral("efficiency.gemm_peak_fraction.") + str(std::string(dtypeName(DType(t)))),
             e.gemmPeakFraction[t], frac(e.gemmPeakFraction[t]));
-    const std::pair<const char*, const rooflab::Value*> effs[] = {
-        {"gemm_tile_m", &e.gemmTileM},
-        {"gemm_tile_n", &e.gemmTileN},
-        {"gemm_min_k_per_split", &e.gemmMinKPerSplit},
-        {"gemm_small_m_half", &e.gemmSmallMHalf},
-        {"dram_fraction", &e.dramFraction},
-        {"l2_fraction", &e.l2Fraction},
-        {"l1_fraction", &e.l1Fraction},
-        {"attention_peak_fraction", &e.attentionPeakFraction},
-        {"attention_half_seq", &e.attentionHalfSeq},
-        {"vector_fraction", &e.vectorFraction},
-        {"collective_bus_fraction", &e.collectiveBusFraction},
-    };
-    for (const auto& [name, v] : effs)
-        add(QStringLiteral("efficiency.") + QString::fromLatin1(name), *v, frac(*v));
-    add(QStringLiteral("efficiency.kernel_overhead"), e.kernelOverheadS, sec(e.kernelOverheadS));
-    add(QStringLiteral("efficiency.collective_step_latency"), e.collectiveStepLatencyS, sec(e.collectiveStepLatencyS));
-    add(QStringLiteral("efficiency.graph_launch"), e.graphLaunchS, sec(e.graphLaunchS));
+    for (const rooflab::io::EfficiencyKey& k : rooflab::io::efficiencyKeys()) {
+        const rooflab::Value& v = e.*k.member;
+        add(QStringLiteral("efficiency.") + QString::fromLatin1(k.key), v,
+            k.dimension == Dimension::Seconds ? sec(v) : frac(v));
+    }
 
     beginResetModel();
     m_rows = std::move(rows);
