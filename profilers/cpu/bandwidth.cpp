@@ -244,6 +244,7 @@ std::vector<BandwidthPoint> runBandwidth(const BandwidthOptions& options, const 
 
                 std::vector<double> sinks(tcount * 8, 0.0); // 64 B apart: no false sharing
                 std::vector<double> times;
+                SampleClock clock(static_cast<int>(tcount));
                 int reps = 1;
                 int samples = 1;
                 auto job = [&](int tid) {
@@ -260,9 +261,10 @@ std::vector<BandwidthPoint> runBandwidth(const BandwidthOptions& options, const 
                             case StreamKernel::Triad: k.triad(a.x, a.y, a.z, n, kTriadScalar); break;
                             }
                         }
+                        clock.set(tid, std::chrono::duration<double>(Clock::now() - t0).count());
                         team.barrier().wait();
                         if (tid == 0)
-                            times[static_cast<std::size_t>(s)] = std::chrono::duration<double>(Clock::now() - t0).count();
+                            times[static_cast<std::size_t>(s)] = clock.slowest();
                         sinks[static_cast<std::size_t>(tid) * 8] = sink / reps;
                     }
                 };

@@ -460,6 +460,7 @@ std::vector<VectorKernelPoint> runVectorKernels(const VectorKernelOptions& optio
 
                     std::vector<float> sinks(tcount * 16, 0.0f); // 64 B apart: no false sharing
                     std::vector<double> times;
+                    SampleClock clock(static_cast<int>(tcount));
                     int reps = 1;
                     int samples = 1;
                     auto job = [&](int tid) {
@@ -475,10 +476,10 @@ std::vector<VectorKernelPoint> runVectorKernels(const VectorKernelOptions& optio
                                 // The kernels only read x: keep the compiler from treating repeated calls as one.
                                 asm volatile("" ::: "memory");
                             }
+                            clock.set(tid, std::chrono::duration<double>(Clock::now() - t0).count());
                             team.barrier().wait();
                             if (tid == 0)
-                                times[static_cast<std::size_t>(s)] =
-                                    std::chrono::duration<double>(Clock::now() - t0).count();
+                                times[static_cast<std::size_t>(s)] = clock.slowest();
                             sinks[static_cast<std::size_t>(tid) * 16] = last;
                         }
                     };

@@ -26,6 +26,26 @@ private:
     alignas(64) std::atomic<std::uint64_t> m_generation;
 };
 
+/// @brief Per-thread elapsed times of one timed sample. A sample's time is its slowest thread's own kernel time,
+/// not the span between two barriers: in a VM, a vCPU that spins in the closing barrier can be descheduled by the
+/// hypervisor (KVM pause-loop exiting, ~0.5 ms), which would otherwise enter the sample. Each thread writes only
+/// its own slot (64 B apart); read `slowest()` after a barrier.
+class SampleClock {
+public:
+    explicit SampleClock(int threads) : m_slots(static_cast<std::size_t>(threads) * kStride, 0.0) {}
+    void set(int tid, double seconds) { m_slots[static_cast<std::size_t>(tid) * kStride] = seconds; }
+    double slowest() const {
+        double t = 0;
+        for (std::size_t i = 0; i < m_slots.size(); i += kStride)
+            t = m_slots[i] > t ? m_slots[i] : t;
+        return t;
+    }
+
+private:
+    static constexpr std::size_t kStride = 8;
+    std::vector<double> m_slots;
+};
+
 class ThreadTeam {
 public:
     /// @brief Starts `threads` workers pinned to `pinOrder` (OS CPU indices; empty = not pinned).

@@ -270,7 +270,7 @@ TEST(CpuKernels, BadSingleThreadRecordIsInputError) {
 
 TEST(CpuKernels, ShippedCpuPlatformsEvaluate) {
     for (const char* name : {"platforms/xeon-amx-16vcpu.yaml", "platforms/dev-vm-epyc-2vcpu.yaml",
-                             "platforms/xeon-8480p-2s.yaml"}) {
+                             "platforms/dev-vm-epyc-zen4-2vcpu.yaml", "platforms/xeon-8480p-2s.yaml"}) {
         const CpuMachine m = cpuMachineFrom(io::loadPlatformFile(name));
         for (int op = 0; op <= static_cast<int>(CpuOp::Reduction); ++op)
             EXPECT_GT(timeOf(m, static_cast<CpuOp>(op), 1e6, 0), 0) << name;

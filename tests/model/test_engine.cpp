@@ -387,7 +387,7 @@ TEST(Llm, EagerHostDispatchTimeline) {
 
 TEST(Llm, CpuThreadsNeverFasterWithFewerAndOneThreadDecodeReadsAtTheSingleThreadDramRate) {
     // CPU platforms: --threads scales the roofs through the CPU kernel model's thread scaling.
-    for (const char* name : {"xeon-amx-16vcpu", "dev-vm-epyc-2vcpu"}) {
+    for (const char* name : {"xeon-amx-16vcpu", "dev-vm-epyc-2vcpu", "dev-vm-epyc-zen4-2vcpu"}) {
         SCOPED_TRACE(name);
         const Platform plat = io::loadPlatformFile(io::findPlatformFile(name));
         const PlatformModel all = PlatformModel::from(plat);

@@ -1,9 +1,12 @@
 #include "model/io/errors.hpp"
 #include "profilers/cpu/bandwidth.hpp"
+#include "profilers/cpu/thread_team.hpp"
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
+#include <thread>
 
 using namespace rooflab::cpu;
 
@@ -67,4 +70,23 @@ TEST(Bandwidth, SweepIsGeometricAndCoversTheRange) {
         EXPECT_NEAR(static_cast<double>(sizes[i]) / static_cast<double>(sizes[i - 1]), std::sqrt(2.0), 0.01);
     }
     EXPECT_THROW(footprintSweep(0, 10, 1), rooflab::InputError);
+}
+
+TEST(Bandwidth, SampleTimeIsTheSlowestThreadsOwnKernelTime) {
+    // A sample's time excludes the closing barrier: a thread that sleeps after its kernel (a descheduled vCPU)
+    // must not lengthen it, while the slowest thread's kernel time must.
+    rooflab::cpu::ThreadTeam team(2, {});
+    rooflab::cpu::SampleClock clock(2);
+    team.run([&](int tid) {
+        team.barrier().wait();
+        const auto t0 = std::chrono::steady_clock::now();
+        if (tid == 1)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20)); // the slow kernel
+        clock.set(tid, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        if (tid == 0)
+            std::this_thread::sleep_for(std::chrono::milliseconds(60)); // late into the barrier: not timed
+        team.barrier().wait();
+    });
+    EXPECT_GE(clock.slowest(), 0.020);
+    EXPECT_LT(clock.slowest(), 0.055);
 }
