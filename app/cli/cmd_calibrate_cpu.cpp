@@ -1,5 +1,6 @@
-// rooflab calibrate cpu --out platforms/<name>.yaml [--base PLATFORM] [--measurements DIR] [--quick]
-// rooflab validate-cpu --platform P --dataset datasets/cpu/<machine> [--max-mape X] [--rows] [--format ...]
+// rooflab calibrate cpu --out platforms/<name>.yaml [--base PLATFORM] [--measurements DIR ...] [--quick]
+// rooflab validate-cpu --platform P --dataset datasets/cpu/<machine> [--dataset DIR ...] [--max-mape X] [--rows]
+//                      [--format ...]
 // Without --measurements, `calibrate cpu` measures this machine (runCpuSuite, the `rooflab bench cpu` suite),
 // keeps the raw measurements next to the platform (<out>.measurements/ unless --keep-measurements names a
 // folder), then fits.
@@ -23,7 +24,8 @@ namespace rooflab::cli {
 namespace {
 
 struct CalibrateCpuOptions {
-    std::string out, base, measurements, keep;
+    std::string out, base, keep;
+    std::vector<std::string> measurements; ///< repeated sweeps of one machine: per-point median
     bool quick = false;
     int threads = 0;
 };
@@ -31,8 +33,9 @@ struct CalibrateCpuOptions {
 void runCalibrateCpu(const CalibrateCpuOptions& o, int& exitCode) {
     if (o.out.empty())
         throw InputError("", 0, "--out", "name the platform file to write");
-    std::string dir = o.measurements;
-    if (dir.empty()) {
+    std::vector<std::string> dirs = o.measurements;
+    if (dirs.empty()) {
+        std::string dir;
         dir = o.keep.empty() ? o.out + ".measurements" : o.keep;
         cpu::CpuSuiteOptions options;
         options.quick = o.quick;
@@ -45,8 +48,12 @@ void runCalibrateCpu(const CalibrateCpuOptions& o, int& exitCode) {
         progress.finish();
         for (const auto& f : cpu::writeCpuDataset(result, options, dir))
             std::cout << "wrote " << f.string() << "\n";
+        dirs.push_back(dir);
     }
-    const CpuMeasurements m = loadCpuMeasurements(dir);
+    std::vector<CpuMeasurements> sweeps;
+    for (const auto& d : dirs)
+        sweeps.push_back(loadCpuMeasurements(d));
+    const CpuMeasurements m = medianOfSweeps(sweeps);
     Platform base;
     if (!o.base.empty()) {
         base = io::loadPlatformFile(io::findPlatformFile(o.base));
@@ -62,7 +69,7 @@ void runCalibrateCpu(const CalibrateCpuOptions& o, int& exitCode) {
     for (const auto& f : r.fits)
         rows.push_back({f.parameter, fmtNum(f.value, 4) + " " + f.unit, f.fitErrorPct > 0 ? fmtNum(f.fitErrorPct, 3) + "%" : "-",
                         f.source});
-    std::cout << "calibrated " << base.name << " from " << dir << "\n";
+    std::cout << "calibrated " << base.name << " from " << m.dir << "\n";
     printTable(std::cout, {"parameter", "value", "fit MAPE", "provenance"}, rows);
     for (const auto& n : r.notes)
         std::cout << "note: " << n << "\n";
@@ -73,29 +80,38 @@ void runCalibrateCpu(const CalibrateCpuOptions& o, int& exitCode) {
 }
 
 struct ValidateCpuOptions {
-    std::string platform, dataset, format = "table";
+    std::string platform, format = "table";
+    std::vector<std::string> datasets; ///< one dataset, or repeated sweeps (compared with their per-point median)
     double maxMape = -1;
     bool rows = false;
 };
 
 void runValidateCpu(const ValidateCpuOptions& o, int& exitCode) {
-    if (o.platform.empty() || o.dataset.empty())
+    if (o.platform.empty() || o.datasets.empty())
         throw InputError("", 0, "--platform/--dataset", "give --platform P and --dataset DIR (or DIR/bandwidth.csv)");
     namespace fs = std::filesystem;
-    std::string dir = o.dataset;
+    std::string dir = o.datasets.front();
     const Platform plat = io::loadPlatformFile(io::findPlatformFile(o.platform));
     const CpuMachine machine = cpuMachineFrom(plat);
     // A CSV other than bandwidth.csv is a public STREAM/MLC table (datasets/public/ncpp-spr/spr_stream_mlc.csv).
     const bool publicTable = fs::is_regular_file(dir) && fs::path(dir).filename() != "bandwidth.csv";
+    if (publicTable && o.datasets.size() > 1)
+        throw InputError(dir, 0, "--dataset", "a public STREAM/MLC table is validated alone");
     CpuValidationResult v;
     if (publicTable) {
         v.rows = validatePublicStreamMlc(machine, dir);
         v.byClass = summarizeCpuRows(v.rows, false);
         v.byLevel = summarizeCpuRows(v.rows, true);
     } else {
-        if (fs::is_regular_file(dir))
-            dir = fs::path(dir).parent_path().string();
-        v = validateCpu(machine, loadCpuMeasurements(dir));
+        std::vector<CpuMeasurements> sweeps;
+        for (std::string d : o.datasets) {
+            if (fs::is_regular_file(d))
+                d = fs::path(d).parent_path().string();
+            sweeps.push_back(loadCpuMeasurements(d));
+        }
+        const CpuMeasurements m = medianOfSweeps(sweeps);
+        dir = m.dir;
+        v = validateCpu(machine, m);
     }
     const Format fmt = parseFormat(o.format);
     auto summaryRows = [](const std::vector<CpuValidationSummary>& s) {
@@ -164,7 +180,9 @@ void addCalibrateCpu(CLI::App& root, int& exitCode) {
     CLI::App* c = cal.add_subcommand("cpu", "Measure this CPU (or read --measurements DIR) and write a calibrated platform");
     c->add_option("--out", o->out, "platform file to write (atomically)")->required();
     c->add_option("--base", o->base, "platform to start from (default: --out when it exists)");
-    c->add_option("--measurements", o->measurements, "existing `rooflab bench cpu` dataset folder (no measuring)");
+    c->add_option("--measurements", o->measurements,
+                  "existing `rooflab bench cpu` dataset folder (no measuring); repeatable: repeated sweeps of one "
+                  "machine are combined point by point (median)");
     c->add_option("--keep-measurements", o->keep, "folder for the raw measurements (default: <out>.measurements)");
     c->add_flag("--quick", o->quick, "quick measurement (fewer sizes and runs)");
     c->add_option("--threads", o->threads, "largest thread count to measure (default: all)");
@@ -173,7 +191,10 @@ void addCalibrateCpu(CLI::App& root, int& exitCode) {
     auto v = std::make_shared<ValidateCpuOptions>();
     CLI::App* vc = root.add_subcommand("validate-cpu", "Compare the CPU model with a CPU dataset (MAPE per kernel class)");
     vc->add_option("--platform", v->platform, "platform name or file")->required();
-    vc->add_option("--dataset", v->dataset, "dataset folder (or its bandwidth.csv)")->required();
+    vc->add_option("--dataset", v->datasets,
+                   "dataset folder (or its bandwidth.csv); repeatable: repeated sweeps are compared as their "
+                   "per-point median")
+        ->required();
     vc->add_option("--max-mape", v->maxMape, "exit 1 when the overall MAPE (%) is above this");
     vc->add_flag("--rows", v->rows, "print every compared point");
     vc->add_option("--format", v->format, "table, json or csv")->capture_default_str();

@@ -12,6 +12,8 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
+#include <utility>
 
 namespace rooflab {
 
@@ -54,6 +56,79 @@ EngineKind engineKindForIsa(const std::string& isa) {
     if (isa == "scalar")
         return EngineKind::Scalar;
     return EngineKind::Vector;
+}
+
+namespace {
+/// Per key, the median of `rate(sample)` over the sweeps; the first sweep's sample carries it (`apply`).
+template <class Sample, class Key, class Rate, class Apply>
+std::vector<Sample> medianPerPoint(const std::vector<const std::vector<Sample>*>& sweeps, Key key, Rate rate,
+                                   Apply apply) {
+    std::map<decltype(key(std::declval<const Sample&>())), std::vector<double>> rates;
+    for (const auto* sw : sweeps)
+        for (const Sample& x : *sw)
+            rates[key(x)].push_back(rate(x));
+    std::vector<Sample> out;
+    std::set<decltype(key(std::declval<const Sample&>()))> done;
+    for (const auto* sw : sweeps)
+        for (const Sample& x : *sw)
+            if (done.insert(key(x)).second) {
+                Sample y = x;
+                apply(y, median(rates[key(x)]));
+                out.push_back(y);
+            }
+    return out;
+}
+} // namespace
+
+CpuMeasurements medianOfSweeps(const std::vector<CpuMeasurements>& sweeps) {
+    if (sweeps.empty())
+        throw InputError("", 0, "--measurements", "no CPU dataset given");
+    if (sweeps.size() == 1)
+        return sweeps.front();
+    CpuMeasurements out = sweeps.front();
+    for (const auto& s : sweeps)
+        if (s.cpu != out.cpu || s.cores != out.cores || s.pus != out.pus)
+            throw InputError(s.dir, 0, "provenance.json",
+                             "a sweep of another machine (" + s.cpu + ", " + std::to_string(s.cores) + " cores) than " +
+                                 out.dir + " (" + out.cpu + ", " + std::to_string(out.cores) + " cores)");
+    std::vector<const std::vector<CpuBandwidthSample>*> bw;
+    std::vector<const std::vector<CpuLatencySample>*> lat;
+    std::vector<const std::vector<CpuFlopsSample>*> fl;
+    std::vector<const std::vector<CpuVectorKernelSample>*> vk;
+    out.dir.clear();
+    for (const auto& s : sweeps) {
+        bw.push_back(&s.bandwidth);
+        lat.push_back(&s.latency);
+        fl.push_back(&s.flops);
+        vk.push_back(&s.vectorKernels);
+        out.dir += (out.dir.empty() ? "" : " + ") + s.dir;
+    }
+    out.dir += " (per-point median of " + std::to_string(sweeps.size()) + " sweeps)";
+    out.bandwidth = medianPerPoint(
+        bw, [](const CpuBandwidthSample& x) { return std::make_tuple(x.kernel, x.threads, x.footprintBytes); },
+        [](const CpuBandwidthSample& x) { return x.bytesPerS; },
+        [](CpuBandwidthSample& y, double r) {
+            y.bytesPerS = r;
+            y.medianS = y.bytesMoved / r;
+        });
+    out.latency = medianPerPoint(
+        lat, [](const CpuLatencySample& x) { return x.footprintBytes; }, [](const CpuLatencySample& x) { return x.ns; },
+        [](CpuLatencySample& y, double r) { y.ns = r; });
+    out.flops = medianPerPoint(
+        fl, [](const CpuFlopsSample& x) { return std::make_tuple(x.isa, x.dtype, x.threads); },
+        [](const CpuFlopsSample& x) { return x.flopPerS; }, [](CpuFlopsSample& y, double r) { y.flopPerS = r; });
+    out.vectorKernels = medianPerPoint(
+        vk,
+        [](const CpuVectorKernelSample& x) { return std::make_tuple(x.kernel, x.isa, x.threads, x.elements); },
+        [](const CpuVectorKernelSample& x) { return x.medianS / std::max(1, x.repetitions); },
+        [](CpuVectorKernelSample& y, double perCall) { y.medianS = perCall * std::max(1, y.repetitions); });
+    // A point is verified only where every sweep that measured it verified it.
+    for (auto& y : out.vectorKernels)
+        for (const auto& s : sweeps)
+            for (const auto& x : s.vectorKernels)
+                if (x.kernel == y.kernel && x.isa == y.isa && x.threads == y.threads && x.elements == y.elements)
+                    y.verified = y.verified && x.verified;
+    return out;
 }
 
 CpuMeasurements loadCpuMeasurements(const std::string& dir) {

@@ -73,6 +73,14 @@ struct CpuMeasurements {
 /// file, line and column for malformed content.
 CpuMeasurements loadCpuMeasurements(const std::string& dir);
 
+/// @brief Repeated sweeps of one machine combined point by point: for every bandwidth point (kernel, threads,
+/// footprint), latency footprint, FLOP/s engine and softmax/reduction point, the median over the sweeps that
+/// have it of its rate (bytes/s, ns, flop/s, time per call). Shared VMs are slow in episodes that hit a whole
+/// kernel's sweep; the median of three or more sweeps removes such an episode. Topology, SMT probe and source
+/// lines come from the first sweep; `dir` names them all. One sweep is returned unchanged.
+/// Throws InputError when the sweeps are of different machines (CPU name or core count differ).
+CpuMeasurements medianOfSweeps(const std::vector<CpuMeasurements>& sweeps);
+
 /// @brief One fitted or measured parameter, for the calibration report.
 struct CpuFit {
     std::string parameter;

@@ -122,6 +122,62 @@ TEST(CpuCalibration, RecoversKnownParameters) {
     }
 }
 
+TEST(CpuCalibration, RepeatedSweepsCombineByPerPointMedian) {
+    auto sweep = [](const std::string& dir, double slowFactor) {
+        CpuMeasurements m;
+        m.dir = dir;
+        m.cpu = "Synthetic CPU";
+        m.cores = 2;
+        m.pus = 2;
+        for (double fp : {16384.0, 1048576.0}) {
+            CpuBandwidthSample b;
+            b.kernel = "read";
+            b.threads = 2;
+            b.footprintBytes = fp;
+            b.bytesMoved = fp * 1000;
+            // An episode of contention slows this sweep's large point only.
+            b.bytesPerS = fp > 1e6 ? 100e9 / slowFactor : 200e9;
+            b.medianS = b.bytesMoved / b.bytesPerS;
+            m.bandwidth.push_back(b);
+        }
+        m.latency.push_back({4096, 1.2 * slowFactor});
+        CpuFlopsSample f;
+        f.isa = "avx2_fma";
+        f.dtype = "fp64";
+        f.threads = 1;
+        f.flopPerS = 50e9 / slowFactor;
+        m.flops.push_back(f);
+        CpuVectorKernelSample v;
+        v.kernel = "softmax-3pass";
+        v.isa = "avx2";
+        v.elements = 4096;
+        v.repetitions = slowFactor > 1 ? 10 : 20; // repetition counts differ between sweeps: time per call counts
+        v.medianS = v.repetitions * 1e-6 * slowFactor;
+        m.vectorKernels.push_back(v);
+        return m;
+    };
+    std::vector<CpuMeasurements> three = {sweep("a", 1.0), sweep("b", 2.0), sweep("c", 1.1)};
+    // A point only one sweep measured is kept as measured.
+    CpuBandwidthSample extra = three[2].bandwidth[0];
+    extra.footprintBytes = 65536;
+    three[2].bandwidth.push_back(extra);
+    const CpuMeasurements m = medianOfSweeps(three);
+    ASSERT_EQ(m.bandwidth.size(), 3u);
+    EXPECT_DOUBLE_EQ(m.bandwidth[0].bytesPerS, 200e9);
+    EXPECT_DOUBLE_EQ(m.bandwidth[1].bytesPerS, 100e9 / 1.1); // the slow sweep's 50 GB/s is out
+    EXPECT_DOUBLE_EQ(m.bandwidth[1].medianS, m.bandwidth[1].bytesMoved / m.bandwidth[1].bytesPerS);
+    EXPECT_DOUBLE_EQ(m.bandwidth[2].footprintBytes, 65536);
+    EXPECT_DOUBLE_EQ(m.latency[0].ns, 1.2 * 1.1);
+    EXPECT_DOUBLE_EQ(m.flops[0].flopPerS, 50e9 / 1.1);
+    EXPECT_NEAR(m.vectorKernels[0].medianS / m.vectorKernels[0].repetitions, 1.1e-6, 1e-15);
+    EXPECT_NE(m.dir.find("median of 3 sweeps"), std::string::npos);
+    // One sweep is itself; sweeps of different machines do not mix.
+    EXPECT_EQ(medianOfSweeps({three[0]}).dir, "a");
+    CpuMeasurements other = sweep("d", 1.0);
+    other.cores = 16;
+    EXPECT_THROW(medianOfSweeps({three[0], other}), InputError);
+}
+
 TEST(CpuCalibration, BadDatasetIsInputError) {
     TempDir tmp("rooflab-cpu-calib-bad");
     std::ofstream(tmp.dir / "bandwidth.csv") << "kernel,threads,footprint_bytes,bytes_moved,median_s,bytes_per_s\n"
@@ -153,6 +209,9 @@ TEST(CpuCalibration, CommittedDatasetsValidate) {
         {"platforms/dev-vm-epyc-zen4-2vcpu.yaml", "datasets/cpu/dev-vm-epyc-zen4-2vcpu", 13.5, 1.0, 10.5},
         {"platforms/dev-vm-epyc-zen4-2vcpu.yaml", "datasets/cpu/dev-vm-epyc-zen4-2vcpu/repeat", 18.5, 3.5, 14.0},
         {"platforms/dev-vm-epyc-zen4-2vcpu.yaml", "datasets/cpu/dev-vm-epyc-zen4-2vcpu/repeat-2", 14.5, 2.0, 12.5},
+        {"platforms/dev-vm-epyc-zen4-2vcpu.yaml", "datasets/cpu/dev-vm-epyc-zen4-2vcpu/repeat-3", 17.5, 4.0, 14.0},
+        {"platforms/dev-vm-epyc-zen4-2vcpu.yaml", "datasets/cpu/dev-vm-epyc-zen4-2vcpu/repeat-4", 17.0, 4.0, 11.0},
+        {"platforms/dev-vm-epyc-zen4-2vcpu.yaml", "datasets/cpu/dev-vm-epyc-zen4-2vcpu/repeat-5", 19.0, 4.0, 15.0},
     };
     for (const auto& t : th) {
         const CpuMachine mc = cpuMachineFrom(io::loadPlatformFile(t.platform));
