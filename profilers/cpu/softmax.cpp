@@ -483,22 +483,17 @@ std::vector<VectorKernelPoint> runVectorKernels(const VectorKernelOptions& optio
                             sinks[static_cast<std::size_t>(tid) * 16] = last;
                         }
                     };
-                    // Warm-up and calibration: two single passes, then enough repetitions per sample.
-                    times.assign(2, 0.0);
-                    samples = 2;
-                    team.run(job);
-                    const double onePass = std::max(1e-9, std::min(times[0], times[1]));
-                    reps = static_cast<int>(std::clamp(std::ceil(options.minSampleSeconds / onePass), 1.0, 1e7));
-                    const double sampleSeconds = onePass * reps;
-                    int runs = options.runs;
-                    if (sampleSeconds * runs > options.maxPointSeconds)
-                        runs = std::max(3, static_cast<int>(options.maxPointSeconds / sampleSeconds));
-                    samples = runs + 1; // the first one warms up at the new repetition count
-                    times.assign(static_cast<std::size_t>(samples), 0.0);
-                    team.run(job);
-                    times.erase(times.begin());
-                    point.repetitions = reps;
-                    point.timing = summarizeTimings(times);
+                    const RepeatedTimes timed = timeRepeated(
+                        [&](int r, int count) {
+                            reps = r;
+                            samples = count;
+                            times.assign(static_cast<std::size_t>(count), 0.0);
+                            team.run(job);
+                            return times;
+                        },
+                        options.minSampleSeconds, options.maxPointSeconds, options.runs);
+                    point.repetitions = timed.repetitions;
+                    point.timing = summarizeTimings(timed.seconds);
                     point.bytesMoved = static_cast<std::uint64_t>(vectorKernelBytesPerElement(kernel)) * n * tcount *
                                        static_cast<std::uint64_t>(reps);
                     point.bytesPerSecond = static_cast<double>(point.bytesMoved) / point.timing.medianSeconds;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <functional>
 #include <vector>
 
 namespace rooflab::cpu {
@@ -37,6 +38,28 @@ inline TimingSummary summarizeTimings(std::vector<double> seconds) {
     s.minSeconds = seconds.front();
     s.runs = static_cast<int>(seconds.size());
     return s;
+}
+
+/// @brief Timed samples of a kernel repeated inside each sample, the calibration shared by the CPU benchmarks:
+/// two single passes (warm-up), then enough repetitions that a sample lasts `minSampleSeconds`, and `runs`
+/// samples (fewer, at least 3, where the point would take longer than `maxPointSeconds`) after one more warm-up
+/// sample at that repetition count. `runSamples(reps, samples)` runs them and returns each sample's seconds.
+struct RepeatedTimes {
+    int repetitions = 1;
+    std::vector<double> seconds; ///< the timed samples, warm-up dropped
+};
+inline RepeatedTimes timeRepeated(const std::function<std::vector<double>(int reps, int samples)>& runSamples,
+                                  double minSampleSeconds, double maxPointSeconds, int runs) {
+    const std::vector<double> warm = runSamples(1, 2);
+    const double onePass = std::max(1e-9, std::min(warm.at(0), warm.at(1)));
+    RepeatedTimes out;
+    out.repetitions = static_cast<int>(std::clamp(std::ceil(minSampleSeconds / onePass), 1.0, 1e7));
+    const double sampleSeconds = onePass * out.repetitions;
+    if (sampleSeconds * runs > maxPointSeconds)
+        runs = std::max(3, static_cast<int>(maxPointSeconds / sampleSeconds));
+    out.seconds = runSamples(out.repetitions, runs + 1);
+    out.seconds.erase(out.seconds.begin());
+    return out;
 }
 
 } // namespace rooflab::cpu
