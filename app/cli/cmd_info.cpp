@@ -7,6 +7,7 @@
 #include "registry.hpp"
 #include "units/quantity.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -106,7 +107,26 @@ void showPlatform(const Platform& p, Format fmt) {
     for (const io::EfficiencyKey& k : io::efficiencyKeys())
         if ((p.efficiency.*k.member).present)
             rows.push_back({std::string("efficiency.") + k.key, valueCell(p, p.efficiency.*k.member, k.dimension)});
-    printTable(std::cout, {"parameter", "value  [provenance]"}, rows);
+    // Three columns: the value right-aligned on its unit, the provenance left-aligned after it.
+    std::vector<std::vector<std::string>> table;
+    for (const auto& r : rows) {
+        const std::string& cell = r[1];
+        const auto cut = cell.find("  [");
+        table.push_back({r[0], cut == std::string::npos ? cell : cell.substr(0, cut),
+                         cut == std::string::npos ? "" : cell.substr(cut + 2)});
+    }
+    std::size_t w0 = std::string("parameter").size(), w1 = std::string("value").size();
+    for (const auto& r : table) {
+        w0 = std::max(w0, r[0].size());
+        w1 = std::max(w1, r[1].size());
+    }
+    auto line = [&](const std::string& a, const std::string& b, const std::string& c) {
+        std::cout << a << std::string(w0 - a.size() + 2 + (w1 - std::min(w1, b.size())), ' ') << b << "  " << c << "\n";
+    };
+    line("parameter", "value", "provenance");
+    std::cout << std::string(w0 + 2 + w1 + 2 + std::string("provenance").size(), '-') << "\n";
+    for (const auto& r : table)
+        line(r[0], r[1], r[2]);
     std::cout << "\nsources:\n";
     for (const auto& [id, s] : p.sources) {
         std::cout << "  " << id << " (" << sourceKindName(s.kind) << "): ";
