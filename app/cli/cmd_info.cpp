@@ -52,10 +52,11 @@ void showPlatform(const Platform& p, Format fmt) {
             j["memory"].push_back({{"name", m.name}, {"kind", std::string(memoryKindName(m.kind))},
                                    {"capacity_bytes", m.capacityBytes.si}, {"read_bytes_per_s", m.readBytesPerS.si},
                                    {"latency_s", m.latencyS.si}});
-        for (std::size_t t = 0; t < kDTypeCount; ++t)
-            if (const Value& v = p.efficiency.gemmPeakFraction[t]; v.present)
-                j["efficiency"]["gemm_peak_fraction"][std::string(dtypeName(static_cast<DType>(t)))] = {
-                    {"value_si", v.si}, {"source", v.source}};
+        for (const io::EfficiencyDTypeMapKey& k : io::efficiencyDTypeMapKeys())
+            for (std::size_t t = 0; t < kDTypeCount; ++t)
+                if (const Value& v = (p.efficiency.*k.member)[t]; v.present)
+                    j["efficiency"][k.key][std::string(dtypeName(static_cast<DType>(t)))] = {{"value_si", v.si},
+                                                                                          {"source", v.source}};
         for (const io::EfficiencyKey& k : io::efficiencyKeys())
             if (const Value& v = p.efficiency.*k.member; v.present)
                 j["efficiency"][k.key] = {{"value_si", v.si}, {"dimension", std::string(dimensionName(k.dimension))},
@@ -100,10 +101,11 @@ void showPlatform(const Platform& p, Format fmt) {
     rows.push_back({"launch overhead", valueCell(p, p.launchOverheadS, Dimension::Seconds)});
     rows.push_back({"TDP", valueCell(p, p.power.tdpW, Dimension::Watts)});
     // The efficiency section (what calibration fits); absent keys take the engine's defaults (SCHEMA.md).
-    for (std::size_t t = 0; t < kDTypeCount; ++t)
-        if (p.efficiency.gemmPeakFraction[t].present)
-            rows.push_back({"efficiency.gemm_peak_fraction." + std::string(dtypeName(static_cast<DType>(t))),
-                            valueCell(p, p.efficiency.gemmPeakFraction[t], Dimension::Count)});
+    for (const io::EfficiencyDTypeMapKey& k : io::efficiencyDTypeMapKeys())
+        for (std::size_t t = 0; t < kDTypeCount; ++t)
+            if (const Value& v = (p.efficiency.*k.member)[t]; v.present)
+                rows.push_back({std::string("efficiency.") + k.key + "." + std::string(dtypeName(static_cast<DType>(t))),
+                                valueCell(p, v, k.dimension)});
     for (const io::EfficiencyKey& k : io::efficiencyKeys())
         if ((p.efficiency.*k.member).present)
             rows.push_back({std::string("efficiency.") + k.key, valueCell(p, p.efficiency.*k.member, k.dimension)});

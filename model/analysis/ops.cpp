@@ -133,12 +133,13 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
                                   {pm.tileM / 4, pm.tileN / 4, 0.7},
                                   {std::min(pm.tileM / 4, narrowM), pm.tileN / 8, 0.6}};
     double best = 0, bestTilesM = 1, bestTilesN = 1;
+    const double minKPerSplit = pm.minKPerSplitByType[ct] > 0 ? pm.minKPerSplitByType[ct] : pm.minKPerSplit;
     for (const auto& c : std::span(choices, simt ? 6 : 4)) {
         const double tM = ceilDiv(m, c.tm), tN = ceilDiv(n, c.tn);
         const double tiles = tM * tN * batch;
         double split = 1;
         if (tiles < pm.units)
-            split = std::max(1.0, std::min(std::floor(pm.units / tiles), std::floor(k / pm.minKPerSplit)));
+            split = std::max(1.0, std::min(std::floor(pm.units / tiles), std::floor(k / minKPerSplit)));
         const double work = tiles * split;
         const double waves = ceilDiv(work, pm.units);
         const double waveUtil = work / (waves * pm.units);

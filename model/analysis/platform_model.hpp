@@ -34,6 +34,7 @@ struct PlatformModel {
     double simtGemmDramHalfM = 0;                     ///< rows at which that rate halves (0 = independent of M)
     double simtGemmOverheadS = 0;                     ///< extra fixed time per SIMT GEMM kernel with M > 1
     double tileM = 128, tileN = 128, minKPerSplit = 512, smallMHalf = 0;
+    std::array<double, kDTypeCount> minKPerSplitByType{}; ///< per compute datatype (minKPerSplit where not set)
     double kernelOverheadS = 0;
     double launchS = 0, graphLaunchS = 0;
     double hostOverheadScale = 1.0;                   ///< multiplies a stack's host dispatch cost on this host

@@ -303,6 +303,17 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
                 if (fell)
                     continue; // no tensor path: the fraction of another datatype would be fitted
                 (void)ct;
+                // Split-K granularity of this datatype's kernels (a discrete choice: K per split).
+                double bestK = pm.minKPerSplitByType[idx], bestCost = cost(pm, ty);
+                for (double kk : {32.0, 64.0, 128.0, 192.0, 256.0, 384.0, 512.0, 768.0, 1024.0, 2048.0}) {
+                    PlatformModel m = pm;
+                    m.minKPerSplitByType[idx] = kk;
+                    if (const double c = cost(m, ty); c < bestCost - 1e-9) {
+                        bestCost = c;
+                        bestK = kk;
+                    }
+                }
+                pm.minKPerSplitByType[idx] = bestK;
                 pm.gemmFraction[idx] = search1d(0.05, 1.0, 95, [&](double x) {
                     PlatformModel m = pm;
                     m.gemmFraction[idx] = x;
@@ -360,8 +371,12 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
             const auto idx = static_cast<std::size_t>(ty);
             const double err = cost(pm, ty);
             const std::string s = addFitSource("gemm-" + std::string(dtypeName(static_cast<DType>(ty))), err,
-                                               "large-GEMM fraction of the datasheet tensor peak");
+                                               "large-GEMM fraction of the datasheet tensor peak and the split-K "
+                                               "granularity (K per split) of this datatype's kernels");
             p.efficiency.gemmPeakFraction[idx] = fitted(pm.gemmFraction[idx], s);
+            p.efficiency.gemmMinKPerSplitByDType[idx] = fitted(pm.minKPerSplitByType[idx], s);
+            res.fits.push_back({"efficiency.gemm_min_k_per_split_by_dtype." + std::string(dtypeName(static_cast<DType>(ty))),
+                                pm.minKPerSplitByType[idx], err, 0, s});
             res.fits.push_back({"efficiency.gemm_peak_fraction." + std::string(dtypeName(static_cast<DType>(ty))),
                                 pm.gemmFraction[idx], err, 0, s});
         }

@@ -104,6 +104,7 @@ struct Efficiency {
     std::array<Value, kDTypeCount> gemmPeakFraction{}; ///< large-GEMM fraction of tensor peak, per datatype
     Value gemmTileM, gemmTileN;        ///< output tile of the GEMM kernels (wave/tile quantization)
     Value gemmMinKPerSplit;            ///< split-K keeps at least this many K per split
+    std::array<Value, kDTypeCount> gemmMinKPerSplitByDType{}; ///< that minimum for one datatype's kernels
     Value gemmSmallMHalf;              ///< M at which the achieved fraction of the GEMM's roof is halved by ramp-up
     Value dramFraction, l2Fraction, l1Fraction; ///< achievable fraction of each level's bandwidth
     Value gemmDramFraction;            ///< fraction of DRAM bandwidth that memory-bound GEMM kernels reach

@@ -197,13 +197,13 @@ void readEfficiency(Platform& p, ValueReader& vr, MapReader& root) {
     MapReader r(n, p.file, "efficiency", root.line());
     Efficiency& e = p.efficiency;
     readCpuEfficiency(e.cpu, vr, r, p.file);
-    const YAML::Node g = r.optional("gemm_peak_fraction");
-    if (g.IsDefined() && !g.IsNull()) {
-        MapReader gr(g, p.file, "efficiency.gemm_peak_fraction", r.line());
-        for (std::size_t i = 0; i < kDTypeCount; ++i) {
-            const auto t = static_cast<DType>(i);
-            e.gemmPeakFraction[i] = vr.read(gr, std::string(dtypeName(t)), Dimension::Count, false, 1e-3, 1.0);
-        }
+    for (const EfficiencyDTypeMapKey& k : efficiencyDTypeMapKeys()) {
+        const YAML::Node g = r.optional(k.key);
+        if (!g.IsDefined() || g.IsNull())
+            continue;
+        MapReader gr(g, p.file, std::string("efficiency.") + k.key, r.line());
+        for (std::size_t i = 0; i < kDTypeCount; ++i)
+            (e.*k.member)[i] = vr.read(gr, std::string(dtypeName(static_cast<DType>(i))), k.dimension, false, k.min, k.max);
         gr.finish();
     }
     for (const EfficiencyKey& k : efficiencyKeys())
@@ -506,13 +506,12 @@ std::string platformToYaml(const Platform& p) {
     const Efficiency& e = p.efficiency;
     std::ostringstream eff;
     emitCpuEfficiency(eff, e.cpu);
-    bool anyGemm = false;
-    for (const auto& v : e.gemmPeakFraction)
-        anyGemm = anyGemm || v.present;
-    if (anyGemm) {
-        eff << "  gemm_peak_fraction:\n";
+    for (const EfficiencyDTypeMapKey& k : efficiencyDTypeMapKeys()) {
+        std::ostringstream one;
         for (std::size_t t = 0; t < kDTypeCount; ++t)
-            emit(eff, "    ", std::string(dtypeName(static_cast<DType>(t))), e.gemmPeakFraction[t], Dimension::Count);
+            emit(one, "    ", std::string(dtypeName(static_cast<DType>(t))), (e.*k.member)[t], k.dimension);
+        if (!one.str().empty())
+            eff << "  " << k.key << ":\n" << one.str();
     }
     for (const EfficiencyKey& k : efficiencyKeys())
         emit(eff, "  ", k.key, e.*k.member, k.dimension);
@@ -574,6 +573,14 @@ const std::vector<EfficiencyKey>& efficiencyKeys() {
     return keys;
 }
 
+const std::vector<EfficiencyDTypeMapKey>& efficiencyDTypeMapKeys() {
+    static const std::vector<EfficiencyDTypeMapKey> keys = {
+        {"gemm_peak_fraction", &Efficiency::gemmPeakFraction, Dimension::Count, 1e-3, 1.0},
+        {"gemm_min_k_per_split_by_dtype", &Efficiency::gemmMinKPerSplitByDType, Dimension::Count, 1, 1e6},
+    };
+    return keys;
+}
+
 std::vector<std::string> platformSchemaKeys() {
     std::vector<std::string> keys = {"version", "name", "vendor", "kind", "part_number", "description", "extends",
                                      "sources", "devices_per_node", "compute", "memory", "host_link", "scale_up",
@@ -582,7 +589,8 @@ std::vector<std::string> platformSchemaKeys() {
         keys.push_back(std::string("compute.") + k);
     for (const char* k : {"name", "kind", "per_unit", "capacity", "read", "write", "copy", "latency"})
         keys.push_back(std::string("memory.") + k);
-    keys.push_back("efficiency.gemm_peak_fraction");
+    for (const EfficiencyDTypeMapKey& k : efficiencyDTypeMapKeys())
+        keys.push_back(std::string("efficiency.") + k.key);
     for (const EfficiencyKey& k : efficiencyKeys())
         keys.push_back(std::string("efficiency.") + k.key);
     return keys;

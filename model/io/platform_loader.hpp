@@ -31,6 +31,15 @@ struct EfficiencyKey {
 };
 const std::vector<EfficiencyKey>& efficiencyKeys();
 
+/// @brief One per-datatype map of the `efficiency` section (`gemm_peak_fraction: {bf16: ..., fp8_e4m3: ...}`).
+struct EfficiencyDTypeMapKey {
+    const char* key;
+    std::array<Value, kDTypeCount> Efficiency::*member;
+    Dimension dimension;
+    double min, max;
+};
+const std::vector<EfficiencyDTypeMapKey>& efficiencyDTypeMapKeys();
+
 /// Every key the v1 format knows, as dotted paths (for SCHEMA.md checks and editors).
 std::vector<std::string> platformSchemaKeys();
 

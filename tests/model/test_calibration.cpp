@@ -55,6 +55,9 @@ TEST(Calibration, RecoversKnownGemmFractionAndOverhead) {
     const PlatformModel fitted = PlatformModel::from(res.platform);
     EXPECT_NEAR(fitted.gemmFraction[static_cast<std::size_t>(DType::bf16)], 0.72, 0.02);
     EXPECT_NEAR(fitted.kernelOverheadS, 3.5e-6, 0.5e-6);
+    // The split-K granularity of the true machine (the base's bf16 value) is found again.
+    EXPECT_DOUBLE_EQ(fitted.minKPerSplitByType[static_cast<std::size_t>(DType::bf16)],
+                     pm.minKPerSplitByType[static_cast<std::size_t>(DType::bf16)]);
     // Every fitted value carries a fitted source with its error.
     const Value& v = res.platform.efficiency.gemmPeakFraction[static_cast<std::size_t>(DType::bf16)];
     ASSERT_TRUE(v.present);

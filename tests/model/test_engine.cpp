@@ -106,6 +106,23 @@ TEST(Gemm, MoreBandwidthNeverSlower) {
     }
 }
 
+TEST(Gemm, SplitKGranularityIsPerDatatype) {
+    PlatformModel pm = simplePlatform();
+    pm.tensorPeak[static_cast<std::size_t>(DType::fp16)] = 100e12;
+    pm.gemmFraction[static_cast<std::size_t>(DType::fp16)] = 1.0;
+    pm.minKPerSplit = 512;
+    pm.minKPerSplitByType.fill(512);
+    // 128 x 128 x 1024 on 100 units: the best choice is four 64 x 64 tiles (efficiency 0.85), split 2 ways at 512
+    // K per split (8 of 100 units busy) or 25 ways at 32 (all 100 busy): 12.5x faster.
+    const OpResult coarse = evalGemm(pm, "g", 128, 128, 1024, DType::bf16, DType::bf16, DType::bf16, LaunchMode::Graph);
+    pm.minKPerSplitByType[static_cast<std::size_t>(DType::bf16)] = 32;
+    const OpResult fine = evalGemm(pm, "g", 128, 128, 1024, DType::bf16, DType::bf16, DType::bf16, LaunchMode::Graph);
+    EXPECT_NEAR(coarse.computeS / fine.computeS, 100.0 / 8.0, 1e-9);
+    // Another datatype keeps its own granularity.
+    const OpResult other = evalGemm(pm, "g", 128, 128, 1024, DType::fp16, DType::fp16, DType::fp16, LaunchMode::Graph);
+    EXPECT_DOUBLE_EQ(other.computeS, coarse.computeS);
+}
+
 TEST(Gemm, SimtKernelsOfSeveralRowsStreamWeightsAtTheirOwnRate) {
     PlatformModel pm = simplePlatform();
     pm.kernelOverheadS = 1e-6;

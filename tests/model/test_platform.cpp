@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -65,6 +66,31 @@ TEST(Platform, MinimalLoads) {
     EXPECT_EQ(p.peakFlopPerS(DType::fp8_e4m3), 0.0);
     EXPECT_EQ(p.dram().readBytesPerS.source, "ds");
     EXPECT_EQ(p.dram().readBytesPerS.line, 23);
+}
+
+TEST(Platform, PerDatatypeSplitKGranularityReachesTheModel) {
+    const std::string text = kMinimal + "efficiency:\n  gemm_min_k_per_split: \"256 @ds\"\n"
+                                        "  gemm_min_k_per_split_by_dtype:\n    bf16: \"64 @ds\"\n";
+    const Platform p = io::loadPlatformString(text, "tiny.yaml");
+    const PlatformModel m = PlatformModel::from(p);
+    EXPECT_DOUBLE_EQ(m.minKPerSplitByType[static_cast<std::size_t>(DType::bf16)], 64);
+    // Datatypes the map leaves out take gemm_min_k_per_split.
+    EXPECT_DOUBLE_EQ(m.minKPerSplitByType[static_cast<std::size_t>(DType::fp8_e4m3)], 256);
+    // Written back as a map, and read back the same.
+    const std::string yaml = io::platformToYaml(p);
+    EXPECT_NE(yaml.find("gemm_min_k_per_split_by_dtype:\n    bf16: "), std::string::npos);
+    EXPECT_DOUBLE_EQ(PlatformModel::from(io::loadPlatformString(yaml, "back.yaml"))
+                         .minKPerSplitByType[static_cast<std::size_t>(DType::bf16)],
+                     64);
+    // A misspelt datatype in the map is named with its file line.
+    try {
+        io::loadPlatformString(replaceOnce(text, "    bf16: \"64", "    bf61: \"64"), "tiny.yaml");
+        FAIL() << "bf61 accepted";
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("bf61"), std::string::npos) << e.what();
+        const auto at = text.rfind("    bf16: ");
+        EXPECT_EQ(e.line(), 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+    }
 }
 
 TEST(Platform, BrokenInputsNameFileLineAndKey) {

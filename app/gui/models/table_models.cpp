@@ -197,9 +197,11 @@ void PlatformValuesModel::setPlatform(const Platform& p) {
     add(QStringLiteral("power.flop_energy"), p.power.joulesPerFlop,
         formatSi(p.power.joulesPerFlop.si, QStringLiteral("J/flop")));
     const Efficiency& e = p.efficiency;
-    for (std::size_t t = 0; t < kDTypeCount; ++t)
-        add(QStringLiteral("efficiency.gemm_peak_fraction.") + str(std::string(dtypeName(DType(t)))),
-            e.gemmPeakFraction[t], frac(e.gemmPeakFraction[t]));
+    for (const rooflab::io::EfficiencyDTypeMapKey& k : rooflab::io::efficiencyDTypeMapKeys())
+        for (std::size_t t = 0; t < kDTypeCount; ++t)
+            add(QStringLiteral("efficiency.") + QString::fromLatin1(k.key) + QLatin1Char('.') +
+                    str(std::string(dtypeName(DType(t)))),
+                (e.*k.member)[t], frac((e.*k.member)[t]));
     for (const rooflab::io::EfficiencyKey& k : rooflab::io::efficiencyKeys()) {
         const rooflab::Value& v = e.*k.member;
         add(QStringLiteral("efficiency.") + QString::fromLatin1(k.key), v,
