@@ -243,10 +243,11 @@ std::vector<BandwidthPoint> runBandwidth(const BandwidthOptions& options, const 
                 point.footprintBytes = n * sizeof(double) * arrays * tcount;
 
                 std::vector<double> sinks(tcount * 8, 0.0); // 64 B apart: no false sharing
-                std::vector<double> times;
-                SampleClock clock(static_cast<int>(tcount));
-                int reps = 1;
-                int samples = 1;
+                SampleLoop loop(static_cast<int>(tcount));
+                int& reps = loop.reps;
+                int& samples = loop.samples;
+                std::vector<double>& times = loop.times;
+                SampleClock& clock = loop.clock;
                 auto job = [&](int tid) {
                     const ThreadArrays a = carve(arenas[static_cast<std::size_t>(tid)], n);
                     for (int s = 0; s < samples; ++s) {
@@ -279,15 +280,8 @@ std::vector<BandwidthPoint> runBandwidth(const BandwidthOptions& options, const 
                             a.z[i] = 0.5;
                     }
                 });
-                const RepeatedTimes timed = timeRepeated(
-                    [&](int r, int count) {
-                        reps = r;
-                        samples = count;
-                        times.assign(static_cast<std::size_t>(count), 0.0);
-                        team.run(job);
-                        return times;
-                    },
-                    options.minSampleSeconds, options.maxPointSeconds, options.runs);
+                const RepeatedTimes timed =
+                    timeOnTeam(team, loop, job, options.minSampleSeconds, options.maxPointSeconds, options.runs);
                 point.repetitions = timed.repetitions;
                 point.timing = summarizeTimings(timed.seconds);
                 point.bytesMoved = point.footprintBytes * static_cast<std::uint64_t>(reps);

@@ -459,10 +459,11 @@ std::vector<VectorKernelPoint> runVectorKernels(const VectorKernelOptions& optio
                     point.footprintBytes = n * sizeof(float) * arrays * tcount;
 
                     std::vector<float> sinks(tcount * 16, 0.0f); // 64 B apart: no false sharing
-                    std::vector<double> times;
-                    SampleClock clock(static_cast<int>(tcount));
-                    int reps = 1;
-                    int samples = 1;
+                    SampleLoop loop(static_cast<int>(tcount));
+                    int& reps = loop.reps;
+                    int& samples = loop.samples;
+                    std::vector<double>& times = loop.times;
+                    SampleClock& clock = loop.clock;
                     auto job = [&](int tid) {
                         auto* base = arenas[static_cast<std::size_t>(tid)].as<unsigned char>();
                         const auto* x = reinterpret_cast<const float*>(base);
@@ -483,15 +484,8 @@ std::vector<VectorKernelPoint> runVectorKernels(const VectorKernelOptions& optio
                             sinks[static_cast<std::size_t>(tid) * 16] = last;
                         }
                     };
-                    const RepeatedTimes timed = timeRepeated(
-                        [&](int r, int count) {
-                            reps = r;
-                            samples = count;
-                            times.assign(static_cast<std::size_t>(count), 0.0);
-                            team.run(job);
-                            return times;
-                        },
-                        options.minSampleSeconds, options.maxPointSeconds, options.runs);
+                    const RepeatedTimes timed =
+                        timeOnTeam(team, loop, job, options.minSampleSeconds, options.maxPointSeconds, options.runs);
                     point.repetitions = timed.repetitions;
                     point.timing = summarizeTimings(timed.seconds);
                     point.bytesMoved = static_cast<std::uint64_t>(vectorKernelBytesPerElement(kernel)) * n * tcount *

@@ -1,6 +1,7 @@
 #pragma once
 /// @brief A team of persistent worker threads pinned to CPUs (through hwloc when available), with a spinning
 /// barrier for low-overhead timing. Thread i is pinned to topology.pinOrder[i].
+#include "profilers/cpu/stats.hpp"
 #include "profilers/topology/topology.hpp"
 
 #include <atomic>
@@ -81,5 +82,29 @@ private:
     bool m_stop = false;
     std::exception_ptr m_error;
 };
+
+/// @brief What a timed team job reads and writes: repetitions per sample, samples, each sample's time (written by
+/// thread 0 after the closing barrier) and the per-thread kernel times it is taken from.
+struct SampleLoop {
+    explicit SampleLoop(int threads) : clock(threads) {}
+    int reps = 1;
+    int samples = 1;
+    std::vector<double> times;
+    SampleClock clock;
+};
+
+/// @brief timeRepeated() of `job` on `team`: sets loop.reps and loop.samples, runs the job, takes loop.times.
+inline RepeatedTimes timeOnTeam(ThreadTeam& team, SampleLoop& loop, const std::function<void(int)>& job,
+                                double minSampleSeconds, double maxPointSeconds, int runs) {
+    return timeRepeated(
+        [&](int r, int count) {
+            loop.reps = r;
+            loop.samples = count;
+            loop.times.assign(static_cast<std::size_t>(count), 0.0);
+            team.run(job);
+            return loop.times;
+        },
+        minSampleSeconds, maxPointSeconds, runs);
+}
 
 } // namespace rooflab::cpu
