@@ -57,6 +57,9 @@ void showPlatform(const Platform& p, Format fmt) {
                 if (const Value& v = (p.efficiency.*k.member)[t]; v.present)
                     j["efficiency"][k.key][std::string(dtypeName(static_cast<DType>(t)))] = {{"value_si", v.si},
                                                                                           {"source", v.source}};
+        for (const auto& c : io::cpuEfficiencyEntries(p.efficiency.cpu))
+            j["efficiency"][c.key] = {{"value_si", c.value->si}, {"dimension", std::string(dimensionName(c.dimension))},
+                                      {"source", c.value->source}};
         for (const io::EfficiencyKey& k : io::efficiencyKeys())
             if (const Value& v = p.efficiency.*k.member; v.present)
                 j["efficiency"][k.key] = {{"value_si", v.si}, {"dimension", std::string(dimensionName(k.dimension))},
@@ -106,6 +109,8 @@ void showPlatform(const Platform& p, Format fmt) {
             if (const Value& v = (p.efficiency.*k.member)[t]; v.present)
                 rows.push_back({std::string("efficiency.") + k.key + "." + std::string(dtypeName(static_cast<DType>(t))),
                                 valueCell(p, v, k.dimension)});
+    for (const auto& c : io::cpuEfficiencyEntries(p.efficiency.cpu))
+        rows.push_back({"efficiency." + c.key, valueCell(p, *c.value, c.dimension)});
     for (const io::EfficiencyKey& k : io::efficiencyKeys())
         if ((p.efficiency.*k.member).present)
             rows.push_back({std::string("efficiency.") + k.key, valueCell(p, p.efficiency.*k.member, k.dimension)});

@@ -573,6 +573,31 @@ const std::vector<EfficiencyKey>& efficiencyKeys() {
     return keys;
 }
 
+std::vector<CpuEfficiencyEntry> cpuEfficiencyEntries(const CpuEfficiency& c) {
+    std::vector<CpuEfficiencyEntry> out;
+    auto add = [&](std::string key, const Value& v, Dimension d) {
+        if (v.present)
+            out.push_back({std::move(key), &v, d});
+    };
+    add("cpu.threads_per_core", c.threadsPerCore, Dimension::Count);
+    add("cpu.pass_overhead", c.passOverheadS, Dimension::Seconds);
+    add("cpu.sibling_stride", c.siblingStride, Dimension::Count);
+    const char* kinds[3] = {"read", "write", "copy"};
+    for (std::size_t k = 0; k < 4; ++k)
+        for (std::size_t b = 0; b < 3; ++b)
+            add("cpu.single_thread." + std::string(memoryKindName(static_cast<MemoryKind>(k))) + "." + kinds[b],
+                c.singleThreadBytesPerS[k][b], Dimension::BytesPerSecond);
+    for (std::size_t k = 0; k < 4; ++k)
+        for (std::size_t t = 0; t < kDTypeCount; ++t)
+            add("cpu.single_thread." + std::string(engineKindName(static_cast<EngineKind>(k))) + "." +
+                    std::string(dtypeName(static_cast<DType>(t))),
+                c.singleThreadFlopPerS[k][t], Dimension::FlopPerSecond);
+    for (std::size_t k = 0; k < 4; ++k)
+        add("cpu.spill_steepness." + std::string(memoryKindName(static_cast<MemoryKind>(k))), c.spillSteepness[k],
+            Dimension::Count);
+    return out;
+}
+
 const std::vector<EfficiencyDTypeMapKey>& efficiencyDTypeMapKeys() {
     static const std::vector<EfficiencyDTypeMapKey> keys = {
         {"gemm_peak_fraction", &Efficiency::gemmPeakFraction, Dimension::Count, 1e-3, 1.0},

@@ -40,6 +40,15 @@ struct EfficiencyDTypeMapKey {
 };
 const std::vector<EfficiencyDTypeMapKey>& efficiencyDTypeMapKeys();
 
+/// @brief Every present value of the CPU sub-section (`efficiency.cpu`), as its dotted key
+/// (`cpu.single_thread.l2.read`, `cpu.spill_steepness.l3` …), for listings (`platforms show`, the GUI).
+struct CpuEfficiencyEntry {
+    std::string key;
+    const Value* value;
+    Dimension dimension;
+};
+std::vector<CpuEfficiencyEntry> cpuEfficiencyEntries(const CpuEfficiency& c);
+
 /// Every key the v1 format knows, as dotted paths (for SCHEMA.md checks and editors).
 std::vector<std::string> platformSchemaKeys();
 

@@ -202,6 +202,12 @@ void PlatformValuesModel::setPlatform(const Platform& p) {
             add(QStringLiteral("efficiency.") + QString::fromLatin1(k.key) + QLatin1Char('.') +
                     str(std::string(dtypeName(DType(t)))),
                 (e.*k.member)[t], frac((e.*k.member)[t]));
+    for (const auto& c : rooflab::io::cpuEfficiencyEntries(e.cpu))
+        add(QStringLiteral("efficiency.") + str(c.key), *c.value,
+            c.dimension == Dimension::Seconds           ? sec(*c.value)
+            : c.dimension == Dimension::BytesPerSecond  ? bw(*c.value)
+            : c.dimension == Dimension::FlopPerSecond   ? rate(*c.value)
+                                                        : frac(*c.value));
     for (const rooflab::io::EfficiencyKey& k : rooflab::io::efficiencyKeys()) {
         const rooflab::Value& v = e.*k.member;
         add(QStringLiteral("efficiency.") + QString::fromLatin1(k.key), v,
