@@ -50,10 +50,7 @@ void runCalibrateCpu(const CalibrateCpuOptions& o, int& exitCode) {
             std::cout << "wrote " << f.string() << "\n";
         dirs.push_back(dir);
     }
-    std::vector<CpuMeasurements> sweeps;
-    for (const auto& d : dirs)
-        sweeps.push_back(loadCpuMeasurements(d));
-    const CpuMeasurements m = medianOfSweeps(sweeps);
+    const CpuMeasurements m = loadCpuSweeps(dirs);
     Platform base;
     if (!o.base.empty()) {
         base = io::loadPlatformFile(io::findPlatformFile(o.base));
@@ -103,13 +100,7 @@ void runValidateCpu(const ValidateCpuOptions& o, int& exitCode) {
         v.byClass = summarizeCpuRows(v.rows, false);
         v.byLevel = summarizeCpuRows(v.rows, true);
     } else {
-        std::vector<CpuMeasurements> sweeps;
-        for (std::string d : o.datasets) {
-            if (fs::is_regular_file(d))
-                d = fs::path(d).parent_path().string();
-            sweeps.push_back(loadCpuMeasurements(d));
-        }
-        const CpuMeasurements m = medianOfSweeps(sweeps);
+        const CpuMeasurements m = loadCpuSweeps(o.datasets);
         dir = m.dir;
         v = validateCpu(machine, m);
     }

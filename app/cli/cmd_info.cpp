@@ -52,18 +52,9 @@ void showPlatform(const Platform& p, Format fmt) {
             j["memory"].push_back({{"name", m.name}, {"kind", std::string(memoryKindName(m.kind))},
                                    {"capacity_bytes", m.capacityBytes.si}, {"read_bytes_per_s", m.readBytesPerS.si},
                                    {"latency_s", m.latencyS.si}});
-        for (const io::EfficiencyDTypeMapKey& k : io::efficiencyDTypeMapKeys())
-            for (std::size_t t = 0; t < kDTypeCount; ++t)
-                if (const Value& v = (p.efficiency.*k.member)[t]; v.present)
-                    j["efficiency"][k.key][std::string(dtypeName(static_cast<DType>(t)))] = {{"value_si", v.si},
-                                                                                          {"source", v.source}};
-        for (const auto& c : io::cpuEfficiencyEntries(p.efficiency.cpu))
+        for (const auto& c : io::efficiencyEntries(p.efficiency))
             j["efficiency"][c.key] = {{"value_si", c.value->si}, {"dimension", std::string(dimensionName(c.dimension))},
                                       {"source", c.value->source}};
-        for (const io::EfficiencyKey& k : io::efficiencyKeys())
-            if (const Value& v = p.efficiency.*k.member; v.present)
-                j["efficiency"][k.key] = {{"value_si", v.si}, {"dimension", std::string(dimensionName(k.dimension))},
-                                          {"source", v.source}};
         for (const auto& [id, s] : p.sources)
             j["sources"][id] = {{"kind", std::string(sourceKindName(s.kind))}, {"citation", s.citation},
                                 {"tool", s.tool}, {"date", s.date}, {"card", s.card}, {"note", s.note}};
@@ -104,16 +95,8 @@ void showPlatform(const Platform& p, Format fmt) {
     rows.push_back({"launch overhead", valueCell(p, p.launchOverheadS, Dimension::Seconds)});
     rows.push_back({"TDP", valueCell(p, p.power.tdpW, Dimension::Watts)});
     // The efficiency section (what calibration fits); absent keys take the engine's defaults (SCHEMA.md).
-    for (const io::EfficiencyDTypeMapKey& k : io::efficiencyDTypeMapKeys())
-        for (std::size_t t = 0; t < kDTypeCount; ++t)
-            if (const Value& v = (p.efficiency.*k.member)[t]; v.present)
-                rows.push_back({std::string("efficiency.") + k.key + "." + std::string(dtypeName(static_cast<DType>(t))),
-                                valueCell(p, v, k.dimension)});
-    for (const auto& c : io::cpuEfficiencyEntries(p.efficiency.cpu))
+    for (const auto& c : io::efficiencyEntries(p.efficiency))
         rows.push_back({"efficiency." + c.key, valueCell(p, *c.value, c.dimension)});
-    for (const io::EfficiencyKey& k : io::efficiencyKeys())
-        if ((p.efficiency.*k.member).present)
-            rows.push_back({std::string("efficiency.") + k.key, valueCell(p, p.efficiency.*k.member, k.dimension)});
     // Three columns: the value right-aligned on its unit, the provenance left-aligned after it.
     std::vector<std::vector<std::string>> table;
     for (const auto& r : rows) {

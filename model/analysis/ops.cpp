@@ -121,11 +121,11 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
     };
     // A single row on a CPU or a GPU's SIMT path is a matrix-vector product: nothing to pad (tensor-core
     // kernels pad M to at least 16).
-    const bool gemv = m <= 1 && (pm.kind == DeviceKind::Cpu || computeType == DType::fp32 || computeType == DType::fp64);
+    const bool simt = isSimtGemm(computeType);
+    const bool gemv = m <= 1 && (pm.kind == DeviceKind::Cpu || simt);
     const double narrowM = gemv ? 1.0 : std::max(16.0, std::exp2(std::ceil(std::log2(std::max(1.0, m)))));
     // SIMT kernels (fp32/fp64 without a tensor path) also come with small tiles, which the tensor-core
     // kernels' minimum shapes rule out.
-    const bool simt = computeType == DType::fp32 || computeType == DType::fp64;
     const TileChoice choices[] = {{pm.tileM, pm.tileN, 1.0},
                                   {pm.tileM, pm.tileN / 2, 0.95},
                                   {pm.tileM / 2, pm.tileN / 2, 0.85},
@@ -133,7 +133,7 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
                                   {pm.tileM / 4, pm.tileN / 4, 0.7},
                                   {std::min(pm.tileM / 4, narrowM), pm.tileN / 8, 0.6}};
     double best = 0, bestTilesM = 1, bestTilesN = 1;
-    const double minKPerSplit = pm.minKPerSplitByType[ct] > 0 ? pm.minKPerSplitByType[ct] : pm.minKPerSplit;
+    const double minKPerSplit = pm.minKPerSplitByType[ct];
     for (const auto& c : std::span(choices, simt ? 6 : 4)) {
         const double tM = ceilDiv(m, c.tm), tN = ceilDiv(n, c.tn);
         const double tiles = tM * tN * batch;

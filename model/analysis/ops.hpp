@@ -46,6 +46,9 @@ enum class LaunchMode : unsigned char { Stream, Graph };
 /// `extraFixedPerKernelS`, a kernel family's own), floored by the launch cost per kernel.
 void finishOp(const PlatformModel& pm, OpResult& r, LaunchMode launch, double extraFixedPerKernelS = 0);
 
+/// @brief Whether GEMMs of this compute datatype run SIMT kernels (no tensor path: fp32, fp64).
+constexpr bool isSimtGemm(DType computeType) { return computeType == DType::fp32 || computeType == DType::fp64; }
+
 /// @brief C[m,n] = A[m,k] B[k,n], `batch` independent products (batched/grouped GEMM).
 /// `aType` is the activation datatype, `bType` the weights' storage datatype, `computeType` the tensor path.
 OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n, double k, DType aType, DType bType,

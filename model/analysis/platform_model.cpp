@@ -55,9 +55,9 @@ PlatformModel PlatformModel::from(const Platform& p) {
         e.attentionDramFraction ? p.dram().readBytesPerS.si * e.attentionDramFraction.si : m.bandwidth[kDram];
     m.tileM = e.gemmTileM.valueOr(128);
     m.tileN = e.gemmTileN.valueOr(p.kind == DeviceKind::Gpu ? 256 : 64);
-    m.minKPerSplit = e.gemmMinKPerSplit.valueOr(512);
+    const double minKPerSplit = e.gemmMinKPerSplit.valueOr(512);
     for (std::size_t t = 0; t < kDTypeCount; ++t)
-        m.minKPerSplitByType[t] = e.gemmMinKPerSplitByDType[t].valueOr(m.minKPerSplit);
+        m.minKPerSplitByType[t] = e.gemmMinKPerSplitByDType[t].valueOr(minKPerSplit);
     m.smallMHalf = e.gemmSmallMHalf.valueOr(0);
     m.launchS = p.launchOverheadS.valueOr(0);
     m.kernelOverheadS = e.kernelOverheadS.valueOr(p.kind == DeviceKind::Gpu ? 2e-6 : 0.2e-6);

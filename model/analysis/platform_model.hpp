@@ -33,8 +33,13 @@ struct PlatformModel {
     double simtGemmDramBytesPerS = 0;                 ///< weight-streaming rate of SIMT GEMMs with M > 1 (0 = not modelled)
     double simtGemmDramHalfM = 0;                     ///< rows at which that rate halves (0 = independent of M)
     double simtGemmOverheadS = 0;                     ///< extra fixed time per SIMT GEMM kernel with M > 1
-    double tileM = 128, tileN = 128, minKPerSplit = 512, smallMHalf = 0;
-    std::array<double, kDTypeCount> minKPerSplitByType{}; ///< per compute datatype (minKPerSplit where not set)
+    double tileM = 128, tileN = 128, smallMHalf = 0;
+    /// split-K keeps at least this much K per split, per compute datatype (gemm_min_k_per_split where not set)
+    std::array<double, kDTypeCount> minKPerSplitByType = [] {
+        std::array<double, kDTypeCount> a{};
+        a.fill(512);
+        return a;
+    }();
     double kernelOverheadS = 0;
     double launchS = 0, graphLaunchS = 0;
     double hostOverheadScale = 1.0;                   ///< multiplies a stack's host dispatch cost on this host

@@ -251,13 +251,12 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
                            t.number(i, cT, 1e-12, 1e6)});
         }
         PlatformModel pm = PlatformModel::from(p);
-        auto isSimt = [](DType d) { return d == DType::fp32 || d == DType::fp64; };
         constexpr int kSimtTypes = -2; // cost over the SIMT (fp32/fp64) GEMMs of more than one row
         auto cost = [&](const PlatformModel& m, int onlyType) {
             double s = 0;
             std::size_t n = 0;
             for (const auto& g : pts) {
-                if (onlyType == kSimtTypes ? !(isSimt(g.dtype) && g.m > 1)
+                if (onlyType == kSimtTypes ? !(isSimtGemm(g.dtype) && g.m > 1)
                                            : onlyType >= 0 && static_cast<int>(g.dtype) != onlyType)
                     continue;
                 bool fell = false;
@@ -274,7 +273,7 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
         for (const auto& g : pts) {
             if (std::find(types.begin(), types.end(), static_cast<int>(g.dtype)) == types.end())
                 types.push_back(static_cast<int>(g.dtype));
-            simtPoints += isSimt(g.dtype) && g.m > 1 ? 1 : 0;
+            simtPoints += isSimtGemm(g.dtype) && g.m > 1 ? 1 : 0;
         }
         // SIMT kernels of several rows are a kernel family of their own (weight streaming rate, fixed time):
         // fitted only where the sweep has them, on them alone.

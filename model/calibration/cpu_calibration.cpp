@@ -59,23 +59,31 @@ EngineKind engineKindForIsa(const std::string& isa) {
 }
 
 namespace {
-/// Per key, the median of `rate(sample)` over the sweeps; the first sweep's sample carries it (`apply`).
+/// Per key, the median of `rate(sample)` over the sweeps; the first sweep's sample carries it
+/// (`apply(sample, median, every sample of the key)`), in first-seen order.
 template <class Sample, class Key, class Rate, class Apply>
 std::vector<Sample> medianPerPoint(const std::vector<const std::vector<Sample>*>& sweeps, Key key, Rate rate,
                                    Apply apply) {
-    std::map<decltype(key(std::declval<const Sample&>())), std::vector<double>> rates;
+    using K = decltype(key(std::declval<const Sample&>()));
+    std::map<K, std::vector<const Sample*>> byKey;
+    std::vector<K> order;
     for (const auto* sw : sweeps)
-        for (const Sample& x : *sw)
-            rates[key(x)].push_back(rate(x));
+        for (const Sample& x : *sw) {
+            auto& all = byKey[key(x)];
+            if (all.empty())
+                order.push_back(key(x));
+            all.push_back(&x);
+        }
     std::vector<Sample> out;
-    std::set<decltype(key(std::declval<const Sample&>()))> done;
-    for (const auto* sw : sweeps)
-        for (const Sample& x : *sw)
-            if (done.insert(key(x)).second) {
-                Sample y = x;
-                apply(y, median(rates[key(x)]));
-                out.push_back(y);
-            }
+    for (const K& k : order) {
+        const std::vector<const Sample*>& all = byKey[k];
+        std::vector<double> rates;
+        for (const Sample* x : all)
+            rates.push_back(rate(*x));
+        Sample y = *all.front();
+        apply(y, median(rates), all);
+        out.push_back(y);
+    }
     return out;
 }
 } // namespace
@@ -107,28 +115,35 @@ CpuMeasurements medianOfSweeps(const std::vector<CpuMeasurements>& sweeps) {
     out.bandwidth = medianPerPoint(
         bw, [](const CpuBandwidthSample& x) { return std::make_tuple(x.kernel, x.threads, x.footprintBytes); },
         [](const CpuBandwidthSample& x) { return x.bytesPerS; },
-        [](CpuBandwidthSample& y, double r) {
+        [](CpuBandwidthSample& y, double r, const auto&) {
             y.bytesPerS = r;
             y.medianS = y.bytesMoved / r;
         });
     out.latency = medianPerPoint(
         lat, [](const CpuLatencySample& x) { return x.footprintBytes; }, [](const CpuLatencySample& x) { return x.ns; },
-        [](CpuLatencySample& y, double r) { y.ns = r; });
+        [](CpuLatencySample& y, double r, const auto&) { y.ns = r; });
     out.flops = medianPerPoint(
         fl, [](const CpuFlopsSample& x) { return std::make_tuple(x.isa, x.dtype, x.threads); },
-        [](const CpuFlopsSample& x) { return x.flopPerS; }, [](CpuFlopsSample& y, double r) { y.flopPerS = r; });
+        [](const CpuFlopsSample& x) { return x.flopPerS; },
+        [](CpuFlopsSample& y, double r, const auto&) { y.flopPerS = r; });
     out.vectorKernels = medianPerPoint(
         vk,
         [](const CpuVectorKernelSample& x) { return std::make_tuple(x.kernel, x.isa, x.threads, x.elements); },
         [](const CpuVectorKernelSample& x) { return x.medianS / std::max(1, x.repetitions); },
-        [](CpuVectorKernelSample& y, double perCall) { y.medianS = perCall * std::max(1, y.repetitions); });
-    // A point is verified only where every sweep that measured it verified it.
-    for (auto& y : out.vectorKernels)
-        for (const auto& s : sweeps)
-            for (const auto& x : s.vectorKernels)
-                if (x.kernel == y.kernel && x.isa == y.isa && x.threads == y.threads && x.elements == y.elements)
-                    y.verified = y.verified && x.verified;
+        [](CpuVectorKernelSample& y, double perCall, const std::vector<const CpuVectorKernelSample*>& all) {
+            y.medianS = perCall * std::max(1, y.repetitions);
+            // Verified only where every sweep that measured the point verified it.
+            for (const auto* x : all)
+                y.verified = y.verified && x->verified;
+        });
     return out;
+}
+
+CpuMeasurements loadCpuSweeps(const std::vector<std::string>& dirs) {
+    std::vector<CpuMeasurements> sweeps;
+    for (const auto& d : dirs)
+        sweeps.push_back(loadCpuMeasurements(fs::is_regular_file(d) ? fs::path(d).parent_path().string() : d));
+    return medianOfSweeps(sweeps);
 }
 
 CpuMeasurements loadCpuMeasurements(const std::string& dir) {

@@ -81,6 +81,9 @@ CpuMeasurements loadCpuMeasurements(const std::string& dir);
 /// Throws InputError when the sweeps are of different machines (CPU name or core count differ).
 CpuMeasurements medianOfSweeps(const std::vector<CpuMeasurements>& sweeps);
 
+/// @brief loadCpuMeasurements() of each folder (or its bandwidth.csv), combined by medianOfSweeps().
+CpuMeasurements loadCpuSweeps(const std::vector<std::string>& dirs);
+
 /// @brief One fitted or measured parameter, for the calibration report.
 struct CpuFit {
     std::string parameter;

@@ -573,12 +573,13 @@ const std::vector<EfficiencyKey>& efficiencyKeys() {
     return keys;
 }
 
-std::vector<CpuEfficiencyEntry> cpuEfficiencyEntries(const CpuEfficiency& c) {
-    std::vector<CpuEfficiencyEntry> out;
+std::vector<EfficiencyEntry> efficiencyEntries(const Efficiency& e) {
+    std::vector<EfficiencyEntry> out;
     auto add = [&](std::string key, const Value& v, Dimension d) {
         if (v.present)
             out.push_back({std::move(key), &v, d});
     };
+    const CpuEfficiency& c = e.cpu;
     add("cpu.threads_per_core", c.threadsPerCore, Dimension::Count);
     add("cpu.pass_overhead", c.passOverheadS, Dimension::Seconds);
     add("cpu.sibling_stride", c.siblingStride, Dimension::Count);
@@ -595,6 +596,11 @@ std::vector<CpuEfficiencyEntry> cpuEfficiencyEntries(const CpuEfficiency& c) {
     for (std::size_t k = 0; k < 4; ++k)
         add("cpu.spill_steepness." + std::string(memoryKindName(static_cast<MemoryKind>(k))), c.spillSteepness[k],
             Dimension::Count);
+    for (const EfficiencyDTypeMapKey& k : efficiencyDTypeMapKeys())
+        for (std::size_t t = 0; t < kDTypeCount; ++t)
+            add(std::string(k.key) + "." + std::string(dtypeName(static_cast<DType>(t))), (e.*k.member)[t], k.dimension);
+    for (const EfficiencyKey& k : efficiencyKeys())
+        add(k.key, e.*k.member, k.dimension);
     return out;
 }
 

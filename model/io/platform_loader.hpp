@@ -21,8 +21,8 @@ void savePlatformFile(const Platform& p, const std::string& path);
 std::string platformToYaml(const Platform& p);
 
 /// @brief One scalar key of a platform's `efficiency` section: where it lives in Efficiency, its dimension and
-/// accepted range. The one list that the reader, the writer, `platforms show` and the GUI's value table share
-/// (`gemm_peak_fraction.<dtype>` and the CPU sub-section are read separately).
+/// accepted range. With the per-datatype maps below, the lists that the reader, the writer and efficiencyEntries()
+/// share (the CPU sub-section has its own nested reader and writer).
 struct EfficiencyKey {
     const char* key;
     Value Efficiency::*member;
@@ -40,14 +40,15 @@ struct EfficiencyDTypeMapKey {
 };
 const std::vector<EfficiencyDTypeMapKey>& efficiencyDTypeMapKeys();
 
-/// @brief Every present value of the CPU sub-section (`efficiency.cpu`), as its dotted key
-/// (`cpu.single_thread.l2.read`, `cpu.spill_steepness.l3` …), for listings (`platforms show`, the GUI).
-struct CpuEfficiencyEntry {
+/// @brief Every present value of the `efficiency` section as its dotted key, in file order: the CPU sub-section
+/// (`cpu.single_thread.l2.read` …), the per-datatype maps (`gemm_peak_fraction.bf16` …), then the scalar keys.
+/// For listings (`platforms show`, the GUI's platform values).
+struct EfficiencyEntry {
     std::string key;
     const Value* value;
     Dimension dimension;
 };
-std::vector<CpuEfficiencyEntry> cpuEfficiencyEntries(const CpuEfficiency& c);
+std::vector<EfficiencyEntry> efficiencyEntries(const Efficiency& e);
 
 /// Every key the v1 format knows, as dotted paths (for SCHEMA.md checks and editors).
 std::vector<std::string> platformSchemaKeys();

@@ -110,7 +110,6 @@ TEST(Gemm, SplitKGranularityIsPerDatatype) {
     PlatformModel pm = simplePlatform();
     pm.tensorPeak[static_cast<std::size_t>(DType::fp16)] = 100e12;
     pm.gemmFraction[static_cast<std::size_t>(DType::fp16)] = 1.0;
-    pm.minKPerSplit = 512;
     pm.minKPerSplitByType.fill(512);
     // 128 x 128 x 1024 on 100 units: the best choice is four 64 x 64 tiles (efficiency 0.85), split 2 ways at 512
     // K per split (8 of 100 units busy) or 25 ways at 32 (all 100 busy): 12.5x faster.

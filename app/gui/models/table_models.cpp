@@ -197,22 +197,12 @@ void PlatformValuesModel::setPlatform(const Platform& p) {
     add(QStringLiteral("power.flop_energy"), p.power.joulesPerFlop,
         formatSi(p.power.joulesPerFlop.si, QStringLiteral("J/flop")));
     const Efficiency& e = p.efficiency;
-    for (const rooflab::io::EfficiencyDTypeMapKey& k : rooflab::io::efficiencyDTypeMapKeys())
-        for (std::size_t t = 0; t < kDTypeCount; ++t)
-            add(QStringLiteral("efficiency.") + QString::fromLatin1(k.key) + QLatin1Char('.') +
-                    str(std::string(dtypeName(DType(t)))),
-                (e.*k.member)[t], frac((e.*k.member)[t]));
-    for (const auto& c : rooflab::io::cpuEfficiencyEntries(e.cpu))
+    for (const auto& c : rooflab::io::efficiencyEntries(e))
         add(QStringLiteral("efficiency.") + str(c.key), *c.value,
             c.dimension == Dimension::Seconds           ? sec(*c.value)
             : c.dimension == Dimension::BytesPerSecond  ? bw(*c.value)
             : c.dimension == Dimension::FlopPerSecond   ? rate(*c.value)
                                                         : frac(*c.value));
-    for (const rooflab::io::EfficiencyKey& k : rooflab::io::efficiencyKeys()) {
-        const rooflab::Value& v = e.*k.member;
-        add(QStringLiteral("efficiency.") + QString::fromLatin1(k.key), v,
-            k.dimension == Dimension::Seconds ? sec(v) : frac(v));
-    }
 
     beginResetModel();
     m_rows = std::move(rows);
