@@ -73,6 +73,30 @@ if [ "$PLAN" = s3 ]; then # one GPU: host floor, counters through the injection 
   pack; step done; exit 0
 fi
 
+if [ "$PLAN" = h200b ]; then # one H200, no binaries: host floor, single-op calibration, sustained clock, e2e set
+  { lscpu; free -g; nproc; } > "$R/host_cpu.txt" 2>&1; grep -E "Model name|^CPU\(s\)|Model:" "$R/host_cpu.txt"
+  for i in 1 2 3; do
+    step host floor tp1 run $i
+    timeout 60 python3 profilers/gpu/harness/llama_bench.py --host-floor "$R/host_floor.csv" 2>&1 | grep -E "^\[host\]|Error"
+  done
+  pack
+  step e2e
+  C1="prefill:1x128,1x512,1x2048,1x8192,4x512,4x2048,16x128,16x1024,8x8192;decode:1x128,1x2048,1x8192,8x1024,16x2048,64x128,64x2048,64x8192"
+  C8="prefill:1x128,1x1024,1x4096,1x8192,4x2048,8x1024,16x512;decode:1x128,1x2048,1x8192,8x2048,16x4096,32x1024,64x512,64x2048"
+  C70="prefill:1x128,1x2048,4x1024,1x8192;decode:1x128,1x4096,16x1024,64x512,32x2048"
+  for spec in "llama-3.2-1b|$C1" "llama-3.1-8b|$C8" "datasets/hopper/models/llama-3.1-70b-8layers.yaml|$C70"; do
+    m=${spec%%|*}; c=${spec#*|}
+    timeout 100 python3 profilers/gpu/harness/llama_bench.py --model "$m" --cases "$c" --out "$R/e2e.csv" --budget-s 0.4 2>&1 | grep "^\[e2e\]"
+    pack
+  done
+  step single-op microbenchmarks
+  (cd profilers/gpu/harness && timeout 150 python3 op_microbench.py --out "$R/ops" --sdpa flash --budget-s 110 > "$R/op_microbench.log" 2>&1; echo "rc=$?")
+  tail -4 "$R/op_microbench.log"; pack
+  step sustained gemm
+  (cd profilers/gpu/harness && timeout 60 python3 sustained_gemm.py --out "$R/sustained" --seconds 5 2>&1 | tail -3)
+  pack; step done; exit 0
+fi
+
 if [ "$PLAN" = tp ]; then # host floor at TP 1/2/4, TP2 and TP4 e2e on one multi-GPU H100 host
   NG=$(nvidia-smi -L | wc -l)
   nvidia-smi topo -m > "$R/topo.txt" 2>&1
