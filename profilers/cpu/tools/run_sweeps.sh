@@ -4,6 +4,8 @@
 # Each sweep k writes OUT_DIR/sweep-k/{a,b}: a = bandwidth, latency, flops (default thread counts: 1, 2, 4, ... all);
 # b = softmax and reduction at 1, half and all hardware threads. Sweep 1 also runs the SMT-pairing probe. First the
 # plain OpenMP STREAM triad (-O3 -march=native) on the same host, three times: the reference for the triad target.
+# Environment: ONLY_A (default bandwidth,latency,flops), THREADS_A (default: the benchmark's 1, 2, 4 … all) and
+# THREADS_B (default 1,half,all) change what a and b measure.
 set -u
 BIN=$1; OUT=$2; N=${3:-3}
 mkdir -p "$OUT"
@@ -23,9 +25,10 @@ fi
 for k in $(seq 1 "$N"); do
   echo "=== [$SECONDS s] sweep $k"
   d=$OUT/sweep-$k; mkdir -p "$d"
-  ONLY=bandwidth,latency,flops; [ "$k" = 1 ] && ONLY=$ONLY,smt
-  timeout 200 "$BIN/rooflab-bench-cpu" --quick --only $ONLY --out "$d/a" > "$d/a.log" 2>&1; echo "a rc=$?"
-  timeout 200 "$BIN/rooflab-bench-cpu" --quick --only softmax,reduction --thread-counts 1,$HALF,$ALL --out "$d/b" \
+  ONLY=${ONLY_A:-bandwidth,latency,flops}; [ "$k" = 1 ] && [ -z "${ONLY_A:-}" ] && ONLY=$ONLY,smt
+  TA=(); [ -n "${THREADS_A:-}" ] && TA=(--thread-counts "$THREADS_A")
+  timeout 200 "$BIN/rooflab-bench-cpu" --quick --only "$ONLY" "${TA[@]}" --out "$d/a" > "$d/a.log" 2>&1; echo "a rc=$?"
+  timeout 200 "$BIN/rooflab-bench-cpu" --quick --only softmax,reduction --thread-counts "${THREADS_B:-1,$HALF,$ALL}" --out "$d/b" \
     > "$d/b.log" 2>&1; echo "b rc=$?"
   tail -n 2 "$d/a.log" "$d/b.log"
 done

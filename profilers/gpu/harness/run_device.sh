@@ -73,27 +73,49 @@ if [ "$PLAN" = s3 ]; then # one GPU: host floor, counters through the injection 
   pack; step done; exit 0
 fi
 
-if [ "$PLAN" = h200b ]; then # one H200, no binaries: host floor, single-op calibration, sustained clock, e2e set
-  { lscpu; free -g; nproc; } > "$R/host_cpu.txt" 2>&1; grep -E "Model name|^CPU\(s\)|Model:" "$R/host_cpu.txt"
-  for i in 1 2 3; do
-    step host floor tp1 run $i
-    timeout 60 python3 profilers/gpu/harness/llama_bench.py --host-floor "$R/host_floor.csv" 2>&1 | grep -E "^\[host\]|Error"
-  done
-  pack
-  step e2e
+e2e_set() { # the H100 plan's e2e case set (1B, 8B, 70B 8-layer slice) into $1
   C1="prefill:1x128,1x512,1x2048,1x8192,4x512,4x2048,16x128,16x1024,8x8192;decode:1x128,1x2048,1x8192,8x1024,16x2048,64x128,64x2048,64x8192"
   C8="prefill:1x128,1x1024,1x4096,1x8192,4x2048,8x1024,16x512;decode:1x128,1x2048,1x8192,8x2048,16x4096,32x1024,64x512,64x2048"
   C70="prefill:1x128,1x2048,4x1024,1x8192;decode:1x128,1x4096,16x1024,64x512,32x2048"
   for spec in "llama-3.2-1b|$C1" "llama-3.1-8b|$C8" "datasets/hopper/models/llama-3.1-70b-8layers.yaml|$C70"; do
     m=${spec%%|*}; c=${spec#*|}
-    timeout 100 python3 profilers/gpu/harness/llama_bench.py --model "$m" --cases "$c" --out "$R/e2e.csv" --budget-s 0.4 2>&1 | grep "^\[e2e\]"
+    timeout 100 python3 profilers/gpu/harness/llama_bench.py --model "$m" --cases "$c" --out "$1" --budget-s 0.4 2>&1 | grep "^\[e2e\]"
     pack
   done
+}
+
+host_floor_runs() { # $1 runs of the tp1 host floor, each its own process
+  for i in $(seq 1 "$1"); do
+    step host floor tp1 run $i
+    timeout 60 python3 profilers/gpu/harness/llama_bench.py --host-floor "$R/host_floor.csv" 2>&1 | grep -E "^\[host\]|Error"
+  done
+  pack
+}
+
+if [ "$PLAN" = h200b ]; then # one H200, no binaries: host floor, single-op calibration, sustained clock, e2e set
+  { lscpu; free -g; nproc; } > "$R/host_cpu.txt" 2>&1; grep -E "Model name|^CPU\(s\)|Model:" "$R/host_cpu.txt"
+  host_floor_runs 3
+  step e2e; e2e_set "$R/e2e.csv"
   step single-op microbenchmarks
   (cd profilers/gpu/harness && timeout 150 python3 op_microbench.py --out "$R/ops" --sdpa flash --budget-s 110 > "$R/op_microbench.log" 2>&1; echo "rc=$?")
   tail -4 "$R/op_microbench.log"; pack
   step sustained gemm
   (cd profilers/gpu/harness && timeout 60 python3 sustained_gemm.py --out "$R/sustained" --seconds 5 2>&1 | tail -3)
+  pack; step done; exit 0
+fi
+
+if [ "$PLAN" = h200c ]; then # one H200: host floor timed before torch.profiler, a repeat of the e2e set, then
+  # CPU sweeps of the host with the static rooflab-bench-cpu (CPU_BIN) at more thread counts
+  { lscpu; free -g; nproc; } > "$R/host_cpu.txt" 2>&1; grep -E "Model name|^CPU\(s\)|Model:" "$R/host_cpu.txt"
+  host_floor_runs 2
+  step e2e; e2e_set "$R/e2e.csv"
+  host_floor_runs 1
+  if [ -n "${CPU_BIN:-}" ]; then
+    step cpu sweeps
+    N=$(nproc)
+    THREADS_A=1,2,3,4,6,8,12,$N THREADS_B=1,4,8,12,$N ONLY_A=bandwidth \
+      timeout $(( $(left) - 10 )) bash profilers/cpu/tools/run_sweeps.sh "$CPU_BIN" "$R/cpu" 2 2>&1 | tail -12
+  fi
   pack; step done; exit 0
 fi
 
