@@ -3,8 +3,8 @@
 
 Eager PyTorch modules: RMSNorm, fused QKV projection, RoPE, SDPA (flash) attention with GQA, fused gate-up
 projection + SiLU, down projection, residual adds, final norm, LM head (last token only for prefill). The KV
-cache is preallocated. Prefill is timed eagerly with CUDA events; a decode step is CUDA-graph-captured and timed
-by graph replay. Each case reports the median of many runs after warm-up.
+cache is preallocated. Prefill is timed eagerly with CUDA events (or, with --prefill-graph, by replaying it from a
+CUDA graph); a decode step is CUDA-graph-captured and timed by graph replay. Each case reports the median of many runs after warm-up.
 
 Tensor parallel: start one process per GPU (python3 -m torch.distributed.run --nproc-per-node N ...); QKV and
 gate-up are column-parallel, o and down row-parallel followed by an NCCL all-reduce, the LM head is split by
@@ -205,6 +205,46 @@ def make_cache(model, d, batch, length, device):
     return kc, vc
 
 
+def graph_timed(fn, args, window, min_runs, max_runs):
+    """Captures fn() into a CUDA graph (after warm-up on a side stream) and times its replays with CUDA events.
+    Returns (median, p10, p90, runs), or None after one profiler window of three replays."""
+    s = torch.cuda.Stream()
+    s.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(s):
+        for _ in range(3):
+            fn()
+    torch.cuda.current_stream().wait_stream(s)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        out = fn()  # noqa: F841
+    for _ in range(args.warmup + 2):
+        graph.replay()
+    torch.cuda.synchronize()
+    if window:
+        torch.cuda.profiler.start()
+        for _ in range(3):
+            graph.replay()
+        torch.cuda.synchronize()
+        torch.cuda.profiler.stop()
+        return None
+    a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    a.record()
+    graph.replay()
+    b.record()
+    b.synchronize()
+    est = a.elapsed_time(b) * 1e-3
+    runs = int(max(min_runs, min(max_runs, args.budget_s / max(est, 1e-6))))
+    ts = []
+    for _ in range(runs):
+        a.record()
+        graph.replay()
+        b.record()
+        b.synchronize()
+        ts.append(a.elapsed_time(b) * 1e-3)
+    del graph
+    return (*quantiles(ts), len(ts))
+
+
 def run_case(model, d, case, device, args, group=None, window=False):
     """Returns (median, p10, p90, runs) in seconds."""
     phase, batch, prompt, context = case["phase"], case["batch"], case["prompt"], case["context"]
@@ -217,6 +257,11 @@ def run_case(model, d, case, device, args, group=None, window=False):
         def step():
             return model(tokens, 0, kc, vc, True, group)
 
+        if args.prefill_graph:  # the whole forward replayed from one CUDA graph: no host cost per kernel
+            with torch.no_grad():
+                r = graph_timed(step, args, window, args.min_runs, args.max_runs_prefill)
+            del kc, vc
+            return r
         with torch.no_grad():
             for _ in range(args.warmup):
                 step()
@@ -247,41 +292,10 @@ def run_case(model, d, case, device, args, group=None, window=False):
     tokens = torch.randint(0, d.vocab, (batch, 1), device=device, generator=gen)
     kc, vc = make_cache(model, d, batch, context + 1, device)
     with torch.no_grad():
-        s = torch.cuda.Stream()
-        s.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(s):
-            for _ in range(3):
-                model(tokens, context, kc, vc, False, group)
-        torch.cuda.current_stream().wait_stream(s)
-        graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph):
-            out = model(tokens, context, kc, vc, False, group)  # noqa: F841
-        for _ in range(args.warmup + 2):
-            graph.replay()
-        torch.cuda.synchronize()
-        if window:
-            torch.cuda.profiler.start()
-            for _ in range(3):
-                graph.replay()
-            torch.cuda.synchronize()
-            torch.cuda.profiler.stop()
-            return None
-        a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        a.record()
-        graph.replay()
-        b.record()
-        b.synchronize()
-        est = a.elapsed_time(b) * 1e-3
-        runs = int(max(args.min_runs * 4, min(args.max_runs_decode, args.budget_s / max(est, 1e-6))))
-        ts = []
-        for _ in range(runs):
-            a.record()
-            graph.replay()
-            b.record()
-            b.synchronize()
-            ts.append(a.elapsed_time(b) * 1e-3)
-    del graph, kc, vc
-    return (*quantiles(ts), len(ts))
+        r = graph_timed(lambda: model(tokens, context, kc, vc, False, group), args, window, args.min_runs * 4,
+                        args.max_runs_decode)
+    del kc, vc
+    return r
 
 
 def parse_cases(spec):
@@ -427,6 +441,9 @@ def main():
     p.add_argument("--max-runs-decode", type=int, default=100)
     p.add_argument("--budget-s", type=float, default=1.0, help="timed seconds per case (approx.)")
     p.add_argument("--sdpa", choices=["flash", "any"], default="flash")
+    p.add_argument("--prefill-graph", action="store_true",
+                   help="replay each prefill from a CUDA graph (stack pytorch-graph, id suffix -graph) instead of "
+                        "launching it eagerly")
     p.add_argument("--window", action="store_true",
                    help="run the first case once inside cudaProfilerStart/Stop (for the CUPTI injection library)")
     p.add_argument("--torch-trace", help="write a trace CSV of the first case with torch.profiler")
@@ -493,6 +510,10 @@ def main():
         act = case["batch"] * max(case["prompt"], 1) * (2 * d.i_l + 4 * d.hidden) * 2 * 2
         free, _ = torch.cuda.mem_get_info(device)
         cid = f"{short}-{case['phase']}-b{case['batch']}-p{case['prompt']}-c{case['context']}-tp{world}"
+        graph_prefill = args.prefill_graph and case["phase"] == "prefill"
+        stack = "pytorch-graph" if graph_prefill else "pytorch-eager"
+        if graph_prefill:
+            cid += "-graph"
         if kv + act > free * args.mem_fraction:
             if rank == 0:
                 print(f"[e2e] {cid}: skipped, needs {(kv + act) / 2**30:.1f} GiB, {free / 2**30:.1f} free", flush=True)
@@ -509,7 +530,7 @@ def main():
         torch.cuda.empty_cache()
         if rank == 0:
             w.writerow([cid, model_id, case["phase"], case["batch"], case["prompt"], case["context"], world,
-                        "bf16", "bf16", "bf16", "pytorch-eager", f"{med:.6e}", f"{p10:.6e}", f"{p90:.6e}", runs,
+                        "bf16", "bf16", "bf16", stack, f"{med:.6e}", f"{p10:.6e}", f"{p90:.6e}", runs,
                         card_id(card), date])
             f.flush()
             print(f"[e2e] {cid}: {med * 1e3:.3f} ms (p10 {p10 * 1e3:.3f}, p90 {p90 * 1e3:.3f}, {runs} runs, "

@@ -73,13 +73,13 @@ if [ "$PLAN" = s3 ]; then # one GPU: host floor, counters through the injection 
   pack; step done; exit 0
 fi
 
-e2e_set() { # the H100 plan's e2e case set (1B, 8B, 70B 8-layer slice) into $1
+e2e_set() { # the H100 plan's e2e case set (1B, 8B, 70B 8-layer slice) into $1; $2: more llama_bench.py options
   C1="prefill:1x128,1x512,1x2048,1x8192,4x512,4x2048,16x128,16x1024,8x8192;decode:1x128,1x2048,1x8192,8x1024,16x2048,64x128,64x2048,64x8192"
   C8="prefill:1x128,1x1024,1x4096,1x8192,4x2048,8x1024,16x512;decode:1x128,1x2048,1x8192,8x2048,16x4096,32x1024,64x512,64x2048"
   C70="prefill:1x128,1x2048,4x1024,1x8192;decode:1x128,1x4096,16x1024,64x512,32x2048"
   for spec in "llama-3.2-1b|$C1" "llama-3.1-8b|$C8" "datasets/hopper/models/llama-3.1-70b-8layers.yaml|$C70"; do
     m=${spec%%|*}; c=${spec#*|}
-    timeout 100 python3 profilers/gpu/harness/llama_bench.py --model "$m" --cases "$c" --out "$1" --budget-s 0.4 2>&1 | grep "^\[e2e\]"
+    timeout 100 python3 profilers/gpu/harness/llama_bench.py --model "$m" --cases "$c" --out "$1" --budget-s 0.4 ${2:-} 2>&1 | grep "^\[e2e\]"
     pack
   done
 }
@@ -117,6 +117,11 @@ if [ "$PLAN" = h200c ]; then # one H200: host floor timed before torch.profiler,
       timeout $(( $(left) - 10 )) bash profilers/cpu/tools/run_sweeps.sh "$CPU_BIN" "$R/cpu" 2 2>&1 | tail -12
   fi
   pack; step done; exit 0
+fi
+
+if [ "$PLAN" = h200d ]; then # one H200: the e2e set's prefills replayed from CUDA graphs, twice
+  for i in 1 2; do step graph prefill pass $i; e2e_set "$R/e2e_graph.csv" --prefill-graph; done
+  step done; exit 0
 fi
 
 if [ "$PLAN" = tp ]; then # host floor at TP 1/2/4, TP2 and TP4 e2e on one multi-GPU H100 host
