@@ -35,7 +35,8 @@ TEST(HopperDatasets, EveryCsvMatchesItsSchemaAndHasRows) {
             const std::string stem = e.path().stem().string();
             if (e.path().extension() != ".csv")
                 continue;
-            const std::string kind = stem.rfind("trace_", 0) == 0 ? "trace" : stem;
+            // e2e_<session>.csv (more sessions of the e2e set) follow e2e.csv's schema.
+            const std::string kind = stem.rfind("trace_", 0) == 0 ? "trace" : stem.rfind("e2e_", 0) == 0 ? "e2e" : stem;
             if (!measurementSchemas().count(kind))
                 continue; // side files (torch_baseline.csv, counters.csv)
             const CsvTable t = readCsvFile(e.path().string());
@@ -87,17 +88,22 @@ TEST(HopperDatasets, TracesClassifyMostKernelTime) {
 TEST(HopperDatasets, E2eCasesNameTheirModelAndCard) {
     int rows = 0;
     for (const auto& dir : cardDirs()) {
-        const fs::path p = dir / "e2e.csv";
-        if (!fs::exists(p))
-            continue;
-        const CsvTable t = readCsvFile(p.string());
-        const size_t model = *t.column("model"), card = *t.column("card"), measured = *t.column("measured_s");
-        for (const auto& r : t.rows) {
-            const fs::path preset = fs::path(ROOFLAB_SOURCE_DIR) / "resources" / "models" / (r[model] + ".yaml");
-            EXPECT_TRUE(fs::exists(preset) || fs::exists(fs::path(ROOFLAB_SOURCE_DIR) / r[model])) << r[model];
-            EXPECT_TRUE(r[card] == "h100-sxm5-80gb" || r[card] == "h200-sxm-141gb") << r[card];
-            EXPECT_GT(std::stod(r[measured]), 0.0);
-            ++rows;
+        for (const auto& e : fs::directory_iterator(dir)) {
+            const std::string name = e.path().filename().string();
+            if (name.rfind("e2e", 0) != 0 || e.path().extension() != ".csv")
+                continue;
+            const CsvTable t = readCsvFile(e.path().string());
+            const size_t model = *t.column("model"), card = *t.column("card"), measured = *t.column("measured_s"),
+                         stack = *t.column("stack");
+            for (const auto& r : t.rows) {
+                const fs::path preset = fs::path(ROOFLAB_SOURCE_DIR) / "resources" / "models" / (r[model] + ".yaml");
+                EXPECT_TRUE(fs::exists(preset) || fs::exists(fs::path(ROOFLAB_SOURCE_DIR) / r[model])) << r[model];
+                EXPECT_TRUE(r[card] == "h100-sxm5-80gb" || r[card] == "h200-sxm-141gb") << r[card];
+                EXPECT_TRUE(fs::exists(fs::path(ROOFLAB_SOURCE_DIR) / "resources" / "stacks" / (r[stack] + ".yaml")))
+                    << e.path() << ": stack " << r[stack];
+                EXPECT_GT(std::stod(r[measured]), 0.0);
+                ++rows;
+            }
         }
     }
     if (rows == 0)
