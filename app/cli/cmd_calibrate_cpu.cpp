@@ -61,7 +61,13 @@ void runCalibrateCpu(const CalibrateCpuOptions& o, int& exitCode) {
     }
     if (base.kind != DeviceKind::Cpu)
         throw InputError(base.file, 0, "kind", "--base must be a cpu platform");
-    const CpuCalibrationResult r = calibrateCpu(base, m, isoDateUtc());
+    CpuCalibrationResult r = calibrateCpu(base, m, isoDateUtc());
+    // A new file for another machine of the same kind (--base names the one it starts from) is named after itself.
+    const std::string stem = std::filesystem::path(o.out).stem().string();
+    if (!stem.empty() && stem != base.name) {
+        r.platform.name = stem;
+        r.notes.push_back("platform named '" + stem + "' after --out (base: " + base.name + ")");
+    }
     std::vector<std::vector<std::string>> rows;
     for (const auto& f : r.fits)
         rows.push_back({f.parameter, fmtNum(f.value, 4) + " " + f.unit, f.fitErrorPct > 0 ? fmtNum(f.fitErrorPct, 3) + "%" : "-",

@@ -242,6 +242,9 @@ CpuMachine cpuMachineFrom(const Platform& p) {
     m.threadsPerCore = ce.threadsPerCore.valueOr(1.0);
     m.passOverheadS = ce.passOverheadS.valueOr(0.0);
     m.siblingStride = ce.siblingStride.valueOr(0.0);
+    for (const auto& [threads, v] : ce.threadScaling)
+        if (v.present && threads > 1 && threads < m.units)
+            m.threadScaling.emplace_back(static_cast<double>(threads), v.si);
     for (auto& l : m.levels) {
         const auto k = static_cast<std::size_t>(l.kind);
         l.spillSteepness = ce.spillSteepness[k].valueOr(0.0);
@@ -308,7 +311,24 @@ double busyCores(const CpuMachine& m, double threads) {
     return std::min(static_cast<double>(busy), cores);
 }
 
-double threadScaledRate(const CpuMachine& m, double one, double all, bool privateResource, double threads) {
+double threadScalingFactor(const CpuMachine& m, double threads) {
+    if (m.threadScaling.empty())
+        return 1.0;
+    const double units = std::max(1.0, m.units);
+    const double t = std::clamp(threads, 1.0, units);
+    double x0 = 1.0, y0 = 1.0;
+    for (const auto& [x1, y1] : m.threadScaling) {
+        if (t <= x1)
+            return x1 > x0 ? y0 + (y1 - y0) * (t - x0) / (x1 - x0) : y1;
+        x0 = x1;
+        y0 = y1;
+    }
+    return units > x0 ? y0 + (1.0 - y0) * (t - x0) / (units - x0) : 1.0;
+}
+
+namespace {
+/// threadScaledRate without the thread-scaling factor.
+double coreFillRate(const CpuMachine& m, double one, double all, bool privateResource, double threads) {
     if (all <= 0)
         return 0;
     if (one <= 0)
@@ -329,6 +349,11 @@ double threadScaledRate(const CpuMachine& m, double one, double all, bool privat
     const double a = (1.0 / (one * one) - 1.0 / (all * all)) / (1.0 - 1.0 / (units * units));
     const double c = std::max(0.0, 1.0 / (one * one) - a);
     return 1.0 / std::sqrt(a / (t * t) + c);
+}
+} // namespace
+
+double threadScaledRate(const CpuMachine& m, double one, double all, bool privateResource, double threads) {
+    return threadScalingFactor(m, threads) * coreFillRate(m, one, all, privateResource, threads);
 }
 
 double levelBandwidth(const CpuMachine& m, const CpuLevel& level, BwKind kind, double threads) {

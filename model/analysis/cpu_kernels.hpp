@@ -68,6 +68,9 @@ struct CpuMachine {
     double passOverheadS = 0;                       ///< fixed time of one pass in one thread (call, loop entry)
     double siblingStride = 0;                       ///< 0: threads fill cores first; s > 0: thread i shares a core
                                                     ///< with i +- s (efficiency.cpu.sibling_stride)
+    /// (threads, factor) sorted by threads: measured throughput relative to the core-fill model at thread counts
+    /// between one and all (efficiency.cpu.thread_scaling); empty = 1 everywhere.
+    std::vector<std::pair<double, double>> threadScaling;
     std::vector<CpuLevel> levels;
     std::vector<CpuEngine> engines;
     std::array<double, kDTypeCount> gemmFraction{}; ///< achieved fraction of the engine peak in large GEMMs
@@ -92,8 +95,12 @@ std::string formatSingleThreadTokens(const CpuMachine& m);
 /// @brief Physical cores busy with `threads` threads (1, 2 … in the pin order): min(threads, cores) when threads
 /// fill cores first, else the distinct cores among hardware threads 0 … threads-1 of the sibling layout.
 double busyCores(const CpuMachine& m, double threads);
+/// @brief The thread-scaling factor at `threads`: 1 at one thread and at all threads, the platform's measured
+/// factors at their thread counts, linear in between.
+double threadScalingFactor(const CpuMachine& m, double threads);
 /// @brief Rate of a resource with single-thread rate `one` and all-thread rate `all` at `threads` threads (see the
-/// file comment): per core for private resources, smooth saturation for shared ones.
+/// file comment): per core for private resources, smooth saturation for shared ones; times the thread-scaling
+/// factor.
 double threadScaledRate(const CpuMachine& m, double one, double all, bool privateResource, double threads);
 /// @brief Bandwidth of `level` for `kind` at `threads` threads.
 double levelBandwidth(const CpuMachine& m, const CpuLevel& level, BwKind kind, double threads);

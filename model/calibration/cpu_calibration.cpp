@@ -341,6 +341,24 @@ CpuMachine skeleton(const CpuMeasurements& m, const std::vector<double>& caps, d
     return mc;
 }
 
+/// The model's time of one timed bandwidth sample (STREAM convention: one pass moves the footprint; one fork/join
+/// around the sample's passes, so the per-kernel overhead is paid once); 0 where the model has no answer. `level`
+/// receives the level serving the first pass.
+double samplePredictedS(const CpuMachine& mc, const CpuBandwidthSample& s, std::size_t* level = nullptr) {
+    CpuKernelRequest r;
+    r.op = parseCpuOp(s.kernel);
+    r.dtype = DType::fp64;
+    r.elements = s.footprintBytes / (streamArrays(r.op) * 8.0);
+    r.threads = s.threads;
+    const CpuKernelResult p = evalCpuKernel(mc, r);
+    if (!p.ok || p.timeS <= 0)
+        return 0;
+    if (level)
+        *level = p.passes.front().level;
+    const double reps = s.bytesMoved / s.footprintBytes;
+    return reps * (p.timeS - mc.kernelOverheadS) + mc.kernelOverheadS;
+}
+
 int bwIndex(const std::string& kernel) {
     if (kernel == "read")
         return 0;
@@ -356,25 +374,17 @@ int bwIndex(const std::string& kernel) {
 CpuValidationResult validateCpu(const CpuMachine& machine, const CpuMeasurements& m) {
     CpuValidationResult res;
     for (const auto& s : m.bandwidth) {
-        const CpuOp op = parseCpuOp(s.kernel);
-        const double arrays = streamArrays(op);
-        CpuKernelRequest r;
-        r.op = op;
-        r.dtype = DType::fp64;
-        r.elements = s.footprintBytes / (arrays * 8.0);
-        r.threads = s.threads;
-        const CpuKernelResult p = evalCpuKernel(machine, r);
-        if (!p.ok || p.timeS <= 0)
+        std::size_t level = 0;
+        const double predictedS = samplePredictedS(machine, s, &level);
+        if (predictedS <= 0)
             continue;
-        const double reps = s.bytesMoved / s.footprintBytes; // STREAM convention: one pass moves the footprint
         CpuValidationRow row;
         row.kernelClass = s.kernel;
         row.threads = s.threads;
         row.footprintBytes = s.footprintBytes;
-        row.level = std::string(memoryKindName(machine.levels[p.passes.front().level].kind));
+        row.level = std::string(memoryKindName(machine.levels[level].kind));
         row.measuredS = s.medianS;
-        // A timed sample is one fork/join around `reps` passes: the per-kernel overhead is paid once.
-        row.predictedS = reps * (p.timeS - machine.kernelOverheadS) + machine.kernelOverheadS;
+        row.predictedS = predictedS;
         row.errorPct = (row.predictedS - row.measuredS) / row.measuredS * 100;
         row.line = s.line;
         res.rows.push_back(row);
@@ -669,16 +679,10 @@ double bandwidthMape(const CpuMachine& mc, const std::vector<CpuBandwidthSample>
     double sum = 0;
     int n = 0;
     for (const auto& s : pts) {
-        CpuKernelRequest r;
-        r.op = parseCpuOp(s.kernel);
-        r.dtype = DType::fp64;
-        r.elements = s.footprintBytes / (streamArrays(r.op) * 8.0);
-        r.threads = s.threads;
-        const CpuKernelResult p = evalCpuKernel(mc, r);
-        if (!p.ok || p.timeS <= 0)
+        const double predictedS = samplePredictedS(mc, s);
+        if (predictedS <= 0)
             return 1e300;
-        const double reps = s.bytesMoved / s.footprintBytes;
-        sum += std::abs(reps * (p.timeS - mc.kernelOverheadS) + mc.kernelOverheadS - s.medianS) / s.medianS;
+        sum += std::abs(predictedS - s.medianS) / s.medianS;
         ++n;
     }
     return n ? 100 * sum / n : 1e300;
@@ -1013,6 +1017,62 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
     for (std::size_t li = 0; li < caps.size(); ++li)
         p.efficiency.cpu.spillSteepness[static_cast<std::size_t>(mc.levels[li].kind)] = val(bestSteep[li], capFit);
     p.sources.erase(st); // older files carried the single-thread rates in this source's note
+
+    // Thread scaling: at the thread counts between one and all (outside the fit above) the measured read/write/copy
+    // samples against the core-fill model; per thread count the median of predicted over measured time is the
+    // throughput factor (two rounds: pass overheads do not scale). Triad and softmax/reduction stay out of sample.
+    p.efficiency.cpu.threadScaling.clear();
+    {
+        const std::string threadFit = "cpu-thread-fit";
+        std::map<int, double> factors;
+        CpuMachine mt = cpuMachineFrom(p);
+        for (int round = 0; round < 2; ++round) {
+            std::map<int, std::vector<double>> ratios;
+            for (const auto& s : m.bandwidth) {
+                if (s.threads <= 1 || s.threads >= maxThreads || bwIndex(s.kernel) < 0 || s.medianS <= 0)
+                    continue;
+                if (const double predictedS = samplePredictedS(mt, s); predictedS > 0)
+                    ratios[s.threads].push_back(predictedS / s.medianS);
+            }
+            for (const auto& [t, r] : ratios)
+                factors[t] = std::clamp(factors.count(t) ? factors[t] * median(r) : median(r), 0.05, 20.0);
+            mt.threadScaling.clear();
+            for (const auto& [t, f] : factors)
+                mt.threadScaling.emplace_back(static_cast<double>(t), f);
+        }
+        if (!factors.empty()) {
+            double sum = 0;
+            std::size_t n = 0;
+            for (const auto& s : m.bandwidth)
+                if (factors.count(s.threads) && bwIndex(s.kernel) >= 0 && s.medianS > 0)
+                    if (const double predictedS = samplePredictedS(mt, s); predictedS > 0) {
+                        sum += std::abs(predictedS - s.medianS) / s.medianS;
+                        ++n;
+                    }
+            const double err = n ? 100 * sum / static_cast<double>(n) : 0.0;
+            std::string list;
+            for (const auto& [t, f] : factors) {
+                p.efficiency.cpu.threadScaling[t] = val(f, threadFit);
+                list += (list.empty() ? "" : ", ") + std::to_string(t) + " threads x" + fmtG(f);
+                res.fits.push_back({std::to_string(t) + " threads: throughput factor", f, "", static_cast<int>(n), err,
+                                    threadFit});
+            }
+            Source sf;
+            sf.id = threadFit;
+            sf.kind = SourceKind::Fitted;
+            sf.tool = "rooflab calibrate cpu --measurements " + m.dir;
+            sf.date = date;
+            sf.card = m.cpu;
+            sf.note = "throughput at thread counts between 1 and " + std::to_string(maxThreads) +
+                      " relative to the core-fill model (threads fill cores, shared levels saturate): median of "
+                      "predicted over measured time of the read/write/copy samples of bandwidth.csv at each count; "
+                      "fit_error_pct = the MAPE of those samples after the fit";
+            sf.fitErrorPct = err;
+            p.sources[threadFit] = sf;
+            res.notes.push_back("thread scaling (" + std::to_string(n) + " samples, MAPE " + fmtG(err) +
+                                "% after): " + list);
+        }
+    }
 
     // Fit quality: the model on all bandwidth points of the set.
     const CpuMachine check = cpuMachineFrom(p);

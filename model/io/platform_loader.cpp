@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -178,6 +179,21 @@ void readCpuEfficiency(CpuEfficiency& c, ValueReader& vr, MapReader& parent, con
             er.finish();
         }
         sr.finish();
+    }
+    const YAML::Node ts = r.optional("thread_scaling");
+    if (ts.IsDefined() && !ts.IsNull()) {
+        if (!ts.IsMap())
+            r.failAt(ts, "thread_scaling", "expected a map of thread count -> factor ({2: 0.95, 8: 0.6})");
+        MapReader tr(ts, file, "efficiency.cpu.thread_scaling", r.line());
+        for (const auto& kv : ts) {
+            const std::string key = kv.first.Scalar();
+            char* end = nullptr;
+            const long t = std::strtol(key.c_str(), &end, 10);
+            if (key.empty() || *end != '\0' || t < 2 || t > 65536)
+                tr.failAt(kv.first, key, "a key must be a thread count >= 2");
+            c.threadScaling[static_cast<int>(t)] = vr.read(tr, key, Dimension::Count, true, 0.05, 20);
+        }
+        tr.finish();
     }
     const YAML::Node sp = r.optional("spill_steepness");
     if (sp.IsDefined() && !sp.IsNull()) {
@@ -414,6 +430,11 @@ void emitCpuEfficiency(std::ostringstream& os, const CpuEfficiency& c) {
         cpu << "    single_thread:\n" << st.str();
     if (!sp.str().empty())
         cpu << "    spill_steepness:\n" << sp.str();
+    std::ostringstream ts;
+    for (const auto& [threads, v] : c.threadScaling)
+        emit(ts, "      ", std::to_string(threads), v, Dimension::Count);
+    if (!ts.str().empty())
+        cpu << "    thread_scaling:\n" << ts.str();
     if (!cpu.str().empty())
         os << "  cpu:\n" << cpu.str();
 }
@@ -596,6 +617,8 @@ std::vector<EfficiencyEntry> efficiencyEntries(const Efficiency& e) {
     for (std::size_t k = 0; k < 4; ++k)
         add("cpu.spill_steepness." + std::string(memoryKindName(static_cast<MemoryKind>(k))), c.spillSteepness[k],
             Dimension::Count);
+    for (const auto& [threads, v] : c.threadScaling)
+        add("cpu.thread_scaling." + std::to_string(threads), v, Dimension::Count);
     for (const EfficiencyDTypeMapKey& k : efficiencyDTypeMapKeys())
         for (std::size_t t = 0; t < kDTypeCount; ++t)
             add(std::string(k.key) + "." + std::string(dtypeName(static_cast<DType>(t))), (e.*k.member)[t], k.dimension);
