@@ -792,6 +792,10 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
     double bestMape = 1e300, bestOverhead = 0;
     std::vector<double> bestFactor(caps.size(), 1.0), bestSteep(caps.size(), 8.0);
     bool bestPerUnit = m.caches[llc].instances > 1;
+    // The topology's layout of the last level (pu 0) is kept unless the other one fits the calibration points
+    // clearly better (by kLayoutSwitchPct points of MAPE): a near tie says nothing about the layout, and the wrong
+    // one extrapolates badly to working sets beyond the sweep (STREAM-sized arrays).
+    constexpr double kLayoutSwitchPct = 1.0;
     for (int pu = 0; pu < 2; ++pu) {
         const bool perUnit = pu == 0 ? m.caches[llc].instances > 1 : m.caches[llc].instances <= 1;
         std::vector<double> factor(caps.size(), 1.0), steep(caps.size(), 8.0);
@@ -824,7 +828,7 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
                 }
             }
         }
-        if (mape < bestMape) {
+        if (mape < bestMape - (pu == 0 ? 0.0 : kLayoutSwitchPct)) {
             bestMape = mape;
             bestFactor = factor;
             bestSteep = steep;
