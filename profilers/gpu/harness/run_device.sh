@@ -124,6 +124,14 @@ if [ "$PLAN" = h200d ]; then # one H200: the e2e set's prefills replayed from CU
   step done; exit 0
 fi
 
+if [ "$PLAN" = cpugemm ]; then # the host CPU: PyTorch GEMMs (oneDNN: AVX-512 fp32, AMX bf16), the CPU model's reference
+  { lscpu; free -g; nproc; } > "$R/host_cpu.txt" 2>&1
+  step cpu gemm
+  CUDA_VISIBLE_DEVICES= timeout $(( $(left) - 10 )) python3 profilers/cpu/reference/torch_cpu_gemm.py \
+    --out "$R/cpu_gemm.csv" 2>&1 | tail -60
+  pack; step done; exit 0
+fi
+
 if [ "$PLAN" = tp ]; then # host floor at TP 1/2/4, TP2 and TP4 e2e on one multi-GPU H100 host
   NG=$(nvidia-smi -L | wc -l)
   nvidia-smi topo -m > "$R/topo.txt" 2>&1
