@@ -26,6 +26,7 @@ namespace {
 struct CalibrateCpuOptions {
     std::string out, base, keep;
     std::vector<std::string> measurements; ///< repeated sweeps of one machine: per-point median
+    std::string gemm;                      ///< CPU GEMM reference CSV (GEMM efficiency), optional
     bool quick = false;
     int threads = 0;
 };
@@ -50,7 +51,11 @@ void runCalibrateCpu(const CalibrateCpuOptions& o, int& exitCode) {
             std::cout << "wrote " << f.string() << "\n";
         dirs.push_back(dir);
     }
-    const CpuMeasurements m = loadCpuSweeps(dirs);
+    CpuMeasurements m = loadCpuSweeps(dirs);
+    if (!o.gemm.empty()) {
+        m.gemm = loadCpuGemm(o.gemm);
+        m.gemmFile = o.gemm;
+    }
     Platform base;
     if (!o.base.empty()) {
         base = io::loadPlatformFile(io::findPlatformFile(o.base));
@@ -85,28 +90,39 @@ void runCalibrateCpu(const CalibrateCpuOptions& o, int& exitCode) {
 struct ValidateCpuOptions {
     std::string platform, format = "table";
     std::vector<std::string> datasets; ///< one dataset, or repeated sweeps (compared with their per-point median)
+    std::string gemm;                  ///< CPU GEMM reference CSV, optional (alone or with --dataset)
     double maxMape = -1;
     bool rows = false;
 };
 
 void runValidateCpu(const ValidateCpuOptions& o, int& exitCode) {
-    if (o.platform.empty() || o.datasets.empty())
-        throw InputError("", 0, "--platform/--dataset", "give --platform P and --dataset DIR (or DIR/bandwidth.csv)");
+    if (o.platform.empty() || (o.datasets.empty() && o.gemm.empty()))
+        throw InputError("", 0, "--platform/--dataset",
+                         "give --platform P and --dataset DIR (or DIR/bandwidth.csv) and/or --gemm FILE");
     namespace fs = std::filesystem;
-    std::string dir = o.datasets.front();
+    std::string dir = o.datasets.empty() ? o.gemm : o.datasets.front();
     const Platform plat = io::loadPlatformFile(io::findPlatformFile(o.platform));
     const CpuMachine machine = cpuMachineFrom(plat);
     // A CSV other than bandwidth.csv is a public STREAM/MLC table (datasets/public/ncpp-spr/spr_stream_mlc.csv).
-    const bool publicTable = fs::is_regular_file(dir) && fs::path(dir).filename() != "bandwidth.csv";
-    if (publicTable && o.datasets.size() > 1)
+    const bool publicTable =
+        !o.datasets.empty() && fs::is_regular_file(dir) && fs::path(dir).filename() != "bandwidth.csv";
+    if (publicTable && (o.datasets.size() > 1 || !o.gemm.empty()))
         throw InputError(dir, 0, "--dataset", "a public STREAM/MLC table is validated alone");
     CpuValidationResult v;
-    if (publicTable) {
+    if (o.datasets.empty()) {
+        CpuMeasurements m;
+        m.gemm = loadCpuGemm(o.gemm);
+        v = validateCpu(machine, m);
+    } else if (publicTable) {
         v.rows = validatePublicStreamMlc(machine, dir);
         v.byClass = summarizeCpuRows(v.rows, false);
         v.byLevel = summarizeCpuRows(v.rows, true);
     } else {
-        const CpuMeasurements m = loadCpuSweeps(o.datasets);
+        CpuMeasurements m = loadCpuSweeps(o.datasets);
+        if (!o.gemm.empty()) {
+            m.gemm = loadCpuGemm(o.gemm);
+            m.dir += " + " + o.gemm;
+        }
         dir = m.dir;
         v = validateCpu(machine, m);
     }
@@ -180,6 +196,8 @@ void addCalibrateCpu(CLI::App& root, int& exitCode) {
     c->add_option("--measurements", o->measurements,
                   "existing `rooflab bench cpu` dataset folder (no measuring); repeatable: repeated sweeps of one "
                   "machine are combined point by point (median)");
+    c->add_option("--gemm", o->gemm,
+                  "CPU GEMM reference CSV (profilers/cpu/reference/torch_cpu_gemm.py): fits the GEMM efficiency");
     c->add_option("--keep-measurements", o->keep, "folder for the raw measurements (default: <out>.measurements)");
     c->add_flag("--quick", o->quick, "quick measurement (fewer sizes and runs)");
     c->add_option("--threads", o->threads, "largest thread count to measure (default: all)");
@@ -191,7 +209,8 @@ void addCalibrateCpu(CLI::App& root, int& exitCode) {
     vc->add_option("--dataset", v->datasets,
                    "dataset folder (or its bandwidth.csv); repeatable: repeated sweeps are compared as their "
                    "per-point median")
-        ->required();
+        ;
+    vc->add_option("--gemm", v->gemm, "CPU GEMM reference CSV (cold weights), alone or with --dataset");
     vc->add_option("--max-mape", v->maxMape, "exit 1 when the overall MAPE (%) is above this");
     vc->add_flag("--rows", v->rows, "print every compared point");
     vc->add_option("--format", v->format, "table, json or csv")->capture_default_str();

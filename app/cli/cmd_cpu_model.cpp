@@ -22,6 +22,7 @@ struct CpuPredictOptions {
     std::string workload;
     double elements = 0;
     double m = 0, n = 0, k = 0;
+    bool coldWeights = false; ///< GEMM: weights streamed from memory
     double threads = 0;
     std::string dtype = "fp32";
     std::string format = "table";
@@ -100,6 +101,7 @@ void runPredictCpu(const CpuPredictOptions& o, int& exitCode) {
             r.m = o.m;
             r.n = o.n;
             r.k = o.k;
+            r.coldWeights = o.coldWeights;
         } else {
             if (o.elements <= 0)
                 throw InputError("", 0, "--elements", "must be > 0");
@@ -156,6 +158,8 @@ void addPredictCpu(CLI::App& root, int& exitCode) {
     c->add_option("--m", o->m, "GEMM rows of A and C");
     c->add_option("--n", o->n, "GEMM columns of B and C");
     c->add_option("--k", o->k, "GEMM inner dimension");
+    c->add_flag("--cold-weights", o->coldWeights,
+                "GEMM: B (the weights) streams from memory, as in LLM inference, instead of from the caches it fits");
     c->add_option("--threads", o->threads, "threads (0 = all cores)");
     c->add_option("--dtype", o->dtype, "element datatype")->capture_default_str();
     c->add_option("--format", o->format, "table, json or csv")->capture_default_str();

@@ -192,6 +192,7 @@ CpuMachine cpuMachineFrom(const Platform& p) {
     for (std::size_t t = 0; t < kDTypeCount; ++t)
         m.gemmFraction[t] =
             p.efficiency.gemmPeakFraction[t].valueOr(EfficiencyDefaults::gemmFraction(static_cast<DType>(t), p.kind));
+    m.gemmSmallMHalf = p.efficiency.gemmSmallMHalf.valueOr(0.0);
     m.vectorFraction = p.efficiency.vectorFraction.valueOr(EfficiencyDefaults::kVectorFraction);
     m.kernelOverheadS = p.efficiency.kernelOverheadS.valueOr(0.2e-6);
     // Older calibrated files: single-thread rates as tokens "<level|engine kind>.<read|write|copy|dtype>=<number>"
@@ -516,12 +517,13 @@ CpuKernelResult evalCpuKernel(const CpuMachine& m, const CpuKernelRequest& r) {
         CpuPass p;
         p.what = "gemm";
         p.flops = flops;
-        p.level = servingLevel(m, compulsory, t);
+        // Cold weights (B) come from memory once, whatever the caches could hold; A and C stay cached.
+        p.level = r.coldWeights ? m.levels.size() - 1 : servingLevel(m, compulsory, t);
         p.workingSetBytes = compulsory;
         // Out of cache, blocking keeps square tiles of A, B and C in the last cache level the threads share:
         // A and B are re-read once per tile of C, i.e. 2mnk / b elements for a tile edge b.
         double traffic = compulsory;
-        if (p.level + 1 == m.levels.size() && m.levels.size() >= 2) {
+        if (!r.coldWeights && p.level + 1 == m.levels.size() && m.levels.size() >= 2) {
             const CpuLevel& llc = m.levels[m.levels.size() - 2];
             const double cap = levelCapacityForThreads(m, llc, t);
             const double b = std::max(16.0, std::sqrt(cap / (3 * s)));
@@ -529,8 +531,14 @@ CpuKernelResult evalCpuKernel(const CpuMachine& m, const CpuKernelRequest& r) {
         }
         p.bytesRead = traffic - 4 * r.m * r.n;
         p.bytesWritten = 4 * r.m * r.n;
-        finishPass(m, p, mixedBandwidth(m, m.levels[p.level], p.bytesWritten / traffic, t),
-                   peak * m.gemmFraction[idx(r.dtype)]);
+        if (r.coldWeights) { // the weights from memory, activations and output from the caches
+            p.bytesRead = s * r.k * r.n;
+            p.bytesWritten = 0;
+        }
+        // Skinny GEMMs (few rows) reach less of the engine: packing, tile edges, ramp-up (efficiency.gemm_small_m_half).
+        const double ramp = m.gemmSmallMHalf > 0 ? r.m / (r.m + m.gemmSmallMHalf) : 1.0;
+        finishPass(m, p, mixedBandwidth(m, m.levels[p.level], p.bytesWritten / std::max(1.0, p.bytesRead + p.bytesWritten), t),
+                   peak * m.gemmFraction[idx(r.dtype)] * ramp);
         res.passes.push_back(p);
         res.engine = engine;
         break;

@@ -74,6 +74,7 @@ struct CpuMachine {
     std::vector<CpuLevel> levels;
     std::vector<CpuEngine> engines;
     std::array<double, kDTypeCount> gemmFraction{}; ///< achieved fraction of the engine peak in large GEMMs
+    double gemmSmallMHalf = 0;                      ///< M at which a GEMM reaches half that fraction (0 = no ramp)
     double vectorFraction = 0.5;                    ///< fraction of SIMD peak for exp-heavy element-wise work
     double kernelOverheadS = 0;                     ///< fixed cost per pass (fork/join, barrier)
     bool singleThreadFromFile = false;              ///< single-thread rates came from the platform's record
@@ -125,6 +126,7 @@ struct CpuKernelRequest {
     double m = 0, n = 0, k = 0;    ///< GEMM
     DType dtype = DType::fp32;
     double threads = 0;            ///< 0 = all cores
+    bool coldWeights = false;      ///< GEMM: B streams from memory (an LLM layer's weights; rotated benchmarks)
 };
 
 /// @brief One pass over memory (softmax has 2 or 3).

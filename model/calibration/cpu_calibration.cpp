@@ -146,6 +146,29 @@ CpuMeasurements loadCpuSweeps(const std::vector<std::string>& dirs) {
     return medianOfSweeps(sweeps);
 }
 
+std::vector<CpuGemmSample> loadCpuGemm(const std::string& path) {
+    const io::CsvTable t = io::loadCsvFile(path);
+    const int cm = t.requireColumn("m"), cn = t.requireColumn("n"), ck = t.requireColumn("k"),
+              cd = t.requireColumn("dtype"), ct = t.requireColumn("threads"), cs = t.requireColumn("median_s");
+    std::vector<CpuGemmSample> out;
+    for (std::size_t i = 0; i < t.rows.size(); ++i) {
+        CpuGemmSample g;
+        g.m = t.number(i, cm, 1, 1e7);
+        g.n = t.number(i, cn, 1, 1e7);
+        g.k = t.number(i, ck, 1, 1e7);
+        g.dtype = t.text(i, cd);
+        if (!parseDType(g.dtype))
+            throw InputError(t.file, t.rowLines[i], "dtype", "unknown datatype '" + g.dtype + "'");
+        g.threads = static_cast<int>(t.number(i, ct, 1, 1e5));
+        g.medianS = t.number(i, cs, 1e-9, 1e5);
+        g.line = t.rowLines[i];
+        out.push_back(g);
+    }
+    if (out.empty())
+        throw InputError(path, 0, "", "no GEMM rows");
+    return out;
+}
+
 CpuMeasurements loadCpuMeasurements(const std::string& dir) {
     CpuMeasurements m;
     m.dir = dir;
@@ -359,6 +382,38 @@ double samplePredictedS(const CpuMachine& mc, const CpuBandwidthSample& s, std::
     return reps * (p.timeS - mc.kernelOverheadS) + mc.kernelOverheadS;
 }
 
+/// The model's time of one cold-weight GEMM call; 0 where the model has no answer.
+double gemmPredictedS(const CpuMachine& mc, const CpuGemmSample& g, std::size_t* level = nullptr) {
+    CpuKernelRequest r;
+    r.op = CpuOp::Gemm;
+    r.m = g.m;
+    r.n = g.n;
+    r.k = g.k;
+    r.dtype = *parseDType(g.dtype);
+    r.threads = g.threads;
+    r.coldWeights = true;
+    const CpuKernelResult p = evalCpuKernel(mc, r);
+    if (!p.ok || p.timeS <= 0)
+        return 0;
+    if (level)
+        *level = p.passes.front().level;
+    return p.timeS;
+}
+
+/// A `fitted` source record of this calibration run.
+Source fittedSource(const std::string& id, const CpuMeasurements& m, const std::string& date, const std::string& note,
+                    double fitErrorPct) {
+    Source sf;
+    sf.id = id;
+    sf.kind = SourceKind::Fitted;
+    sf.tool = "rooflab calibrate cpu --measurements " + m.dir;
+    sf.date = date;
+    sf.card = m.cpu;
+    sf.note = note;
+    sf.fitErrorPct = fitErrorPct;
+    return sf;
+}
+
 int bwIndex(const std::string& kernel) {
     if (kernel == "read")
         return 0;
@@ -448,6 +503,22 @@ CpuValidationResult validateCpu(const CpuMachine& machine, const CpuMeasurements
         row.predictedS = 1.0 / rate;
         row.errorPct = (row.predictedS - row.measuredS) / row.measuredS * 100;
         row.line = s.line;
+        res.rows.push_back(row);
+    }
+    for (const auto& g : m.gemm) {
+        std::size_t level = 0;
+        const double predictedS = gemmPredictedS(machine, g, &level);
+        if (predictedS <= 0)
+            continue;
+        CpuValidationRow row;
+        row.kernelClass = "gemm:" + g.dtype;
+        row.threads = g.threads;
+        row.footprintBytes = g.n * g.k * bytesPerElement(*parseDType(g.dtype));
+        row.level = std::string(memoryKindName(machine.levels[level].kind));
+        row.measuredS = g.medianS;
+        row.predictedS = predictedS;
+        row.errorPct = (predictedS - g.medianS) / g.medianS * 100;
+        row.line = g.line;
         res.rows.push_back(row);
     }
     res.byClass = summarizeCpuRows(res.rows, false);
@@ -553,14 +624,19 @@ std::vector<CpuValidationSummary> summarizeCpuRows(const std::vector<CpuValidati
     std::map<std::string, std::vector<double>> groups;
     for (const auto& r : rows) {
         const bool isFlops = r.kernelClass.rfind("flops:", 0) == 0;
+        const bool isGemm = r.kernelClass.rfind("gemm:", 0) == 0;
         const bool isVector = r.kernelClass.rfind("softmax", 0) == 0 || r.kernelClass == "reduction";
         if (byLevel) {
-            if (!isFlops && !isVector)
+            if (!isFlops && !isVector && !isGemm)
                 groups[r.level].push_back(r.errorPct);
             continue;
         }
         groups[r.kernelClass].push_back(r.errorPct);
-        groups[isFlops ? "all flops" : isVector ? "all softmax/reduction" : "all bandwidth"].push_back(r.errorPct);
+        groups[isFlops    ? "all flops"
+               : isGemm   ? "all gemm"
+               : isVector ? "all softmax/reduction"
+                          : "all bandwidth"]
+            .push_back(r.errorPct);
     }
     std::vector<CpuValidationSummary> out;
     for (const auto& [k, errs] : groups) {
@@ -1061,21 +1137,90 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
                 res.fits.push_back({std::to_string(t) + " threads: throughput factor", f, "", static_cast<int>(n), err,
                                     threadFit});
             }
-            Source sf;
-            sf.id = threadFit;
-            sf.kind = SourceKind::Fitted;
-            sf.tool = "rooflab calibrate cpu --measurements " + m.dir;
-            sf.date = date;
-            sf.card = m.cpu;
-            sf.note = "throughput at thread counts between 1 and " + std::to_string(maxThreads) +
-                      " relative to the core-fill model (threads fill cores, shared levels saturate): median of "
-                      "predicted over measured time of the read/write/copy samples of bandwidth.csv at each count; "
-                      "fit_error_pct = the MAPE of those samples after the fit";
-            sf.fitErrorPct = err;
-            p.sources[threadFit] = sf;
+            p.sources[threadFit] = fittedSource(
+                threadFit, m, date,
+                "throughput at thread counts between 1 and " + std::to_string(maxThreads) +
+                    " relative to the core-fill model (threads fill cores, shared levels saturate): median of "
+                    "predicted over measured time of the read/write/copy samples of bandwidth.csv at each count; "
+                    "fit_error_pct = the MAPE of those samples after the fit",
+                err);
             res.notes.push_back("thread scaling (" + std::to_string(n) + " samples, MAPE " + fmtG(err) +
                                 "% after): " + list);
         }
+    }
+
+    // GEMM efficiency from a CPU GEMM reference (cold weights), where given: per datatype the achieved fraction of
+    // the engine peak, and one small-M half point for all datatypes, by grid search on the MAPE of the 1-thread and
+    // all-thread rows; the other thread counts stay out of sample.
+    if (!m.gemm.empty()) {
+        const std::string gemmFit = "cpu-gemm-fit";
+        std::vector<CpuGemmSample> fitRows;
+        std::set<std::string> dtypes;
+        for (const auto& g : m.gemm)
+            if (g.threads == 1 || g.threads == maxThreads) {
+                fitRows.push_back(g);
+                dtypes.insert(g.dtype);
+            }
+        CpuMachine mg = cpuMachineFrom(p);
+        const double halfGrid[] = {0, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256};
+        double bestErr = 1e300, bestHalf = 0;
+        std::map<std::string, double> bestFrac;
+        for (double h : halfGrid) {
+            mg.gemmSmallMHalf = h;
+            double sum = 0;
+            std::size_t n = 0;
+            std::map<std::string, double> frac;
+            for (const auto& dt : dtypes) {
+                const auto ti = static_cast<std::size_t>(*parseDType(dt));
+                double bestDt = 1e300;
+                for (int i = 10; i <= 100; ++i) {
+                    mg.gemmFraction[ti] = i / 100.0;
+                    double e = 0;
+                    std::size_t c = 0;
+                    for (const auto& g : fitRows)
+                        if (g.dtype == dt)
+                            if (const double ps = gemmPredictedS(mg, g); ps > 0) {
+                                e += std::abs(ps - g.medianS) / g.medianS;
+                                ++c;
+                            }
+                    if (c && e < bestDt) {
+                        bestDt = e;
+                        frac[dt] = i / 100.0;
+                    }
+                }
+                mg.gemmFraction[ti] = frac[dt];
+                for (const auto& g : fitRows)
+                    if (g.dtype == dt) {
+                        sum += std::abs(gemmPredictedS(mg, g) - g.medianS) / g.medianS;
+                        ++n;
+                    }
+            }
+            const double err = n ? 100 * sum / static_cast<double>(n) : 1e300;
+            if (err < bestErr) {
+                bestErr = err;
+                bestHalf = h;
+                bestFrac = frac;
+            }
+        }
+        p.efficiency.gemmSmallMHalf = val(bestHalf, gemmFit);
+        std::string list;
+        for (const auto& [dt, f] : bestFrac) {
+            p.efficiency.gemmPeakFraction[static_cast<std::size_t>(*parseDType(dt))] = val(f, gemmFit);
+            list += (list.empty() ? "" : ", ") + dt + " " + fmtG(f);
+            res.fits.push_back({"GEMM fraction of the engine peak, " + dt, f, "", static_cast<int>(fitRows.size()),
+                                bestErr, gemmFit});
+        }
+        res.fits.push_back({"GEMM small-M half point", bestHalf, "rows", static_cast<int>(fitRows.size()), bestErr,
+                            gemmFit});
+        p.sources[gemmFit] = fittedSource(
+            gemmFit, m, date,
+            "GEMM efficiency from the CPU GEMM reference " + m.gemmFile +
+                " (PyTorch linear, weights rotated beyond the LLC): per datatype the fraction of the engine peak, "
+                "and the M at which a GEMM reaches half of it, by grid search on the MAPE of the rows at 1 and " +
+                std::to_string(maxThreads) + " threads; fit_error_pct = that MAPE",
+            bestErr);
+        res.notes.push_back("GEMM (" + std::to_string(fitRows.size()) + " rows of " + m.gemmFile + "): fraction " +
+                            list + ", small-M half " + fmtG(bestHalf) + " rows, MAPE " + fmtG(bestErr) + "%");
     }
 
     // Fit quality: the model on all bandwidth points of the set.
@@ -1086,13 +1231,7 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
         if (s.kernelClass == "all bandwidth")
             bwMape = s.mapePct;
     {
-        Source sf;
-        sf.id = capFit;
-        sf.kind = SourceKind::Fitted;
-        sf.tool = "rooflab calibrate cpu --measurements " + m.dir;
-        sf.date = date;
-        sf.card = m.cpu;
-        sf.note = "effective cache capacities (and whether the last level acts as shared or as a per-core share), spill "
+        const std::string note = "effective cache capacities (and whether the last level acts as shared or as a per-core share), spill "
                   "steepness per cache level, pass overhead, vector fraction (one-thread softmax-3pass points in half "
                   "of L1, where it is compute-bound)" +
                   std::string(smtSource == capFit ? ", threads per core (SMT hidden by the hypervisor, inferred from "
@@ -1103,8 +1242,7 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
                   std::to_string(maxThreads) +
                   " threads (capacity factors 0.5-1.5, last level 0.02-1.5, of the reported size); fit_error_pct = "
                   "that MAPE";
-        sf.fitErrorPct = bestMape;
-        p.sources[capFit] = sf;
+        p.sources[capFit] = fittedSource(capFit, m, date, note, bestMape);
     }
     for (auto& f : res.fits)
         if (f.source == capFit)

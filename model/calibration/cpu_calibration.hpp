@@ -44,6 +44,15 @@ struct CpuVectorKernelSample {
     int line = 0;
     std::string file;
 };
+/// One row of a CPU GEMM reference (profilers/cpu/reference/torch_cpu_gemm.py): Y[m,n] = X[m,k] W[n,k]^T with the
+/// weights rotated beyond the last-level cache (cold).
+struct CpuGemmSample {
+    double m = 0, n = 0, k = 0;
+    std::string dtype;             ///< fp32, bf16
+    int threads = 1;
+    double medianS = 0;            ///< one call
+    int line = 0;
+};
 struct CpuCacheInfo {
     int level = 0;
     double sizeBytes = 0;          ///< one instance, as the OS reports it
@@ -66,7 +75,13 @@ struct CpuMeasurements {
     int threadsPerCore = 1;        ///< topology.json smt_per_core
     std::vector<SmtPairScaling> smtPairs; ///< smt.csv (or smt/smt.csv): the SMT-pairing probe, where present
     std::string smtFile;           ///< path of that file
+    std::vector<CpuGemmSample> gemm; ///< a CPU GEMM reference (loadCpuGemm), where given
+    std::string gemmFile;
 };
+
+/// @brief Reads a CPU GEMM reference CSV (m,n,k,dtype,threads,median_s, …). Throws InputError naming file, line and
+/// column for malformed content.
+std::vector<CpuGemmSample> loadCpuGemm(const std::string& path);
 
 /// @brief Loads whatever of the dataset files exist (bandwidth.csv is required; softmax.csv, reduction.csv and
 /// smt.csv (or smt/smt.csv) are read where present). Throws InputError naming the
