@@ -189,9 +189,11 @@ CpuMachine cpuMachineFrom(const Platform& p) {
         }
         m.engines.push_back(std::move(e));
     }
-    for (std::size_t t = 0; t < kDTypeCount; ++t)
+    for (std::size_t t = 0; t < kDTypeCount; ++t) {
         m.gemmFraction[t] =
             p.efficiency.gemmPeakFraction[t].valueOr(EfficiencyDefaults::gemmFraction(static_cast<DType>(t), p.kind));
+        m.gemmMemoryFraction[t] = p.efficiency.gemmMemoryFractionByDType[t].valueOr(1.0);
+    }
     m.gemmSmallMHalf = p.efficiency.gemmSmallMHalf.valueOr(0.0);
     m.vectorFraction = p.efficiency.vectorFraction.valueOr(EfficiencyDefaults::kVectorFraction);
     m.kernelOverheadS = p.efficiency.kernelOverheadS.valueOr(0.2e-6);
@@ -537,7 +539,9 @@ CpuKernelResult evalCpuKernel(const CpuMachine& m, const CpuKernelRequest& r) {
         }
         // Skinny GEMMs (few rows) reach less of the engine: packing, tile edges, ramp-up (efficiency.gemm_small_m_half).
         const double ramp = m.gemmSmallMHalf > 0 ? r.m / (r.m + m.gemmSmallMHalf) : 1.0;
-        finishPass(m, p, mixedBandwidth(m, m.levels[p.level], p.bytesWritten / std::max(1.0, p.bytesRead + p.bytesWritten), t),
+        finishPass(m, p,
+                   m.gemmMemoryFraction[idx(r.dtype)] *
+                       mixedBandwidth(m, m.levels[p.level], p.bytesWritten / std::max(1.0, p.bytesRead + p.bytesWritten), t),
                    peak * m.gemmFraction[idx(r.dtype)] * ramp);
         res.passes.push_back(p);
         res.engine = engine;

@@ -75,6 +75,7 @@ struct CpuMachine {
     std::vector<CpuEngine> engines;
     std::array<double, kDTypeCount> gemmFraction{}; ///< achieved fraction of the engine peak in large GEMMs
     double gemmSmallMHalf = 0;                      ///< M at which a GEMM reaches half that fraction (0 = no ramp)
+    std::array<double, kDTypeCount> gemmMemoryFraction{}; ///< memory-bound GEMMs: fraction of the level's bandwidth
     double vectorFraction = 0.5;                    ///< fraction of SIMD peak for exp-heavy element-wise work
     double kernelOverheadS = 0;                     ///< fixed cost per pass (fork/join, barrier)
     bool singleThreadFromFile = false;              ///< single-thread rates came from the platform's record

@@ -1162,6 +1162,27 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
                 dtypes.insert(g.dtype);
             }
         CpuMachine mg = cpuMachineFrom(p);
+        // Memory side first: the rows of the smallest M of each datatype (GEMVs, memory-bound) give the fraction of
+        // the bandwidth its kernels reach (median of predicted over measured time at fraction 1).
+        std::map<std::string, double> memFrac;
+        for (const auto& dt : dtypes) {
+            double mMin = 1e300;
+            for (const auto& g : fitRows)
+                if (g.dtype == dt)
+                    mMin = std::min(mMin, g.m);
+            const auto ti = static_cast<std::size_t>(*parseDType(dt));
+            mg.gemmMemoryFraction[ti] = 1.0;
+            mg.gemmFraction[ti] = 1.0;
+            std::vector<double> ratios;
+            for (const auto& g : fitRows)
+                if (g.dtype == dt && g.m == mMin && mMin <= 8)
+                    if (const double ps = gemmPredictedS(mg, g); ps > 0)
+                        ratios.push_back(ps / g.medianS);
+            if (!ratios.empty()) {
+                memFrac[dt] = std::clamp(median(ratios), 0.05, 2.0);
+                mg.gemmMemoryFraction[ti] = memFrac[dt];
+            }
+        }
         const double halfGrid[] = {0, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256};
         double bestErr = 1e300, bestHalf = 0;
         std::map<std::string, double> bestFrac;
@@ -1203,6 +1224,10 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
             }
         }
         p.efficiency.gemmSmallMHalf = val(bestHalf, gemmFit);
+        for (const auto& [dt, f] : memFrac) {
+            p.efficiency.gemmMemoryFractionByDType[static_cast<std::size_t>(*parseDType(dt))] = val(f, gemmFit);
+            res.fits.push_back({"GEMM memory fraction, " + dt, f, "", static_cast<int>(fitRows.size()), bestErr, gemmFit});
+        }
         std::string list;
         for (const auto& [dt, f] : bestFrac) {
             p.efficiency.gemmPeakFraction[static_cast<std::size_t>(*parseDType(dt))] = val(f, gemmFit);
@@ -1215,8 +1240,9 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
         p.sources[gemmFit] = fittedSource(
             gemmFit, m, date,
             "GEMM efficiency from the CPU GEMM reference " + m.gemmFile +
-                " (PyTorch linear, weights rotated beyond the LLC): per datatype the fraction of the engine peak, "
-                "and the M at which a GEMM reaches half of it, by grid search on the MAPE of the rows at 1 and " +
+                " (PyTorch linear, weights rotated beyond the LLC): per datatype the fraction of the bandwidth its "
+                "GEMVs reach (median over the smallest-M rows), the fraction of the engine peak, and the M at which "
+                "a GEMM reaches half of it, by grid search on the MAPE of the rows at 1 and " +
                 std::to_string(maxThreads) + " threads; fit_error_pct = that MAPE",
             bestErr);
         res.notes.push_back("GEMM (" + std::to_string(fitRows.size()) + " rows of " + m.gemmFile + "): fraction " +

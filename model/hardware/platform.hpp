@@ -110,6 +110,9 @@ struct Efficiency {
     Value gemmTileM, gemmTileN;        ///< output tile of the GEMM kernels (wave/tile quantization)
     Value gemmMinKPerSplit;            ///< split-K keeps at least this many K per split
     std::array<Value, kDTypeCount> gemmMinKPerSplitByDType{}; ///< that minimum for one datatype's kernels
+    /// CPU: fraction of the serving level's bandwidth that one datatype's memory-bound GEMM kernels reach (a GEMV
+    /// streaming cold weights; fitted by `calibrate cpu --gemm`; absent = 1)
+    std::array<Value, kDTypeCount> gemmMemoryFractionByDType{};
     Value gemmSmallMHalf;              ///< M at which the achieved fraction of the GEMM's roof is halved by ramp-up
     Value dramFraction, l2Fraction, l1Fraction; ///< achievable fraction of each level's bandwidth
     Value gemmDramFraction;            ///< fraction of DRAM bandwidth that memory-bound GEMM kernels reach

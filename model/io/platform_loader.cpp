@@ -631,6 +631,7 @@ const std::vector<EfficiencyDTypeMapKey>& efficiencyDTypeMapKeys() {
     static const std::vector<EfficiencyDTypeMapKey> keys = {
         {"gemm_peak_fraction", &Efficiency::gemmPeakFraction, Dimension::Count, 1e-3, 1.0},
         {"gemm_min_k_per_split_by_dtype", &Efficiency::gemmMinKPerSplitByDType, Dimension::Count, 1, 1e6},
+        {"gemm_memory_fraction_by_dtype", &Efficiency::gemmMemoryFractionByDType, Dimension::Count, 0.01, 2.0},
     };
     return keys;
 }

@@ -237,6 +237,51 @@ TEST(CpuCalibration, ThreadScalingKeysAreThreadCounts) {
     }
 }
 
+TEST(CpuCalibration, GemmReferenceFitsAndColdWeightsStreamFromMemory) {
+    // The committed PyTorch CPU GEMM reference of the H200 host (weights rotated beyond the LLC).
+    const std::string file = "datasets/cpu/xeon-amx-16vcpu-h200host/gemm/cpu_gemm.csv";
+    const std::vector<CpuGemmSample> g = loadCpuGemm(file);
+    ASSERT_EQ(g.size(), 48u);
+    const CpuMachine mc = cpuMachineFrom(io::loadPlatformFile("platforms/xeon-amx-16vcpu-h200host.yaml"));
+    // A 4096 x 4096 fp32 GEMV: 64 MiB of weights fit the 300 MiB LLC, but cold weights come from DRAM.
+    CpuKernelRequest r;
+    r.op = CpuOp::Gemm;
+    r.m = 1;
+    r.n = 4096;
+    r.k = 4096;
+    r.dtype = DType::fp32;
+    r.threads = 1;
+    const CpuKernelResult hot = evalCpuKernel(mc, r);
+    r.coldWeights = true;
+    const CpuKernelResult cold = evalCpuKernel(mc, r);
+    ASSERT_TRUE(hot.ok && cold.ok);
+    EXPECT_EQ(mc.levels[cold.passes.front().level].kind, MemoryKind::Dram);
+    EXPECT_NE(mc.levels[hot.passes.front().level].kind, MemoryKind::Dram);
+    EXPECT_GT(cold.passes.front().memoryS, 1.3 * hot.passes.front().memoryS);
+    // Measured 4.905 ms (1 thread); the calibrated model within 20 %.
+    EXPECT_NEAR(cold.timeS, 4.905e-3, 0.2 * 4.905e-3);
+    // Skinny GEMMs reach less of the engine than square ones (gemm_small_m_half).
+    EXPECT_GT(mc.gemmSmallMHalf, 0);
+    CpuMeasurements m;
+    m.gemm = g;
+    const CpuValidationResult v = validateCpu(mc, m);
+    bool saw = false;
+    for (const auto& s : v.byClass)
+        if (s.kernelClass == "all gemm") {
+            saw = true;
+            EXPECT_LT(s.mapePct, 20.0); // 18.1 % on 2026-12-02 (1/16 threads fitted, 4 threads out of sample)
+        }
+    EXPECT_TRUE(saw);
+    TempDir tmp("rooflab-cpu-gemm-bad");
+    std::ofstream(tmp.dir / "g.csv") << "m,n,k,dtype,threads,median_s\n1,4096,4096,fp33,1,0.001\n";
+    try {
+        loadCpuGemm((tmp.dir / "g.csv").string());
+        FAIL() << "accepted dtype fp33";
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("g.csv:2"), std::string::npos) << e.what();
+    }
+}
+
 TEST(CpuCalibration, BadDatasetIsInputError) {
     TempDir tmp("rooflab-cpu-calib-bad");
     std::ofstream(tmp.dir / "bandwidth.csv") << "kernel,threads,footprint_bytes,bytes_moved,median_s,bytes_per_s\n"
