@@ -124,6 +124,15 @@ if [ "$PLAN" = h200d ]; then # one H200: the e2e set's prefills replayed from CU
   step done; exit 0
 fi
 
+if [ "$PLAN" = h200e ]; then # one H200, another day's machine: a held-out GEMM sweep and the graph-captured e2e set
+  { lscpu; free -g; nproc; } > "$R/host_cpu.txt" 2>&1
+  step gemm sweep
+  timeout 150 "$BIN/rooflab-gpu-bench" --only gemm --out "$R/bench_gemm" > "$R/bench_gemm.log" 2>&1
+  echo "rc=$?"; grep -E "shapes|FAILED|done in" "$R/bench_gemm.log" | tail -8; pack
+  step graph prefill; e2e_set "$R/e2e_graph.csv" --prefill-graph
+  pack; step done; exit 0
+fi
+
 if [ "$PLAN" = cpugemm ]; then # the host CPU: PyTorch GEMMs (oneDNN: AVX-512 fp32, AMX bf16), the CPU model's reference
   { lscpu; free -g; nproc; } > "$R/host_cpu.txt" 2>&1
   step cpu gemm
