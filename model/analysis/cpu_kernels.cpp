@@ -248,6 +248,9 @@ CpuMachine cpuMachineFrom(const Platform& p) {
     for (const auto& [threads, v] : ce.threadScaling)
         if (v.present && threads > 1 && threads < m.units)
             m.threadScaling.emplace_back(static_cast<double>(threads), v.si);
+    for (const auto& [threads, v] : ce.sharedThreadScaling)
+        if (v.present && threads > 1 && threads < m.units)
+            m.sharedThreadScaling.emplace_back(static_cast<double>(threads), v.si);
     for (auto& l : m.levels) {
         const auto k = static_cast<std::size_t>(l.kind);
         l.spillSteepness = ce.spillSteepness[k].valueOr(0.0);
@@ -314,13 +317,14 @@ double busyCores(const CpuMachine& m, double threads) {
     return std::min(static_cast<double>(busy), cores);
 }
 
-double threadScalingFactor(const CpuMachine& m, double threads) {
-    if (m.threadScaling.empty())
+double threadScalingFactor(const CpuMachine& m, double threads, bool shared) {
+    const auto& curve = shared && !m.sharedThreadScaling.empty() ? m.sharedThreadScaling : m.threadScaling;
+    if (curve.empty())
         return 1.0;
     const double units = std::max(1.0, m.units);
     const double t = std::clamp(threads, 1.0, units);
     double x0 = 1.0, y0 = 1.0;
-    for (const auto& [x1, y1] : m.threadScaling) {
+    for (const auto& [x1, y1] : curve) {
         if (t <= x1)
             return x1 > x0 ? y0 + (y1 - y0) * (t - x0) / (x1 - x0) : y1;
         x0 = x1;
@@ -356,7 +360,7 @@ double coreFillRate(const CpuMachine& m, double one, double all, bool privateRes
 } // namespace
 
 double threadScaledRate(const CpuMachine& m, double one, double all, bool privateResource, double threads) {
-    return threadScalingFactor(m, threads) * coreFillRate(m, one, all, privateResource, threads);
+    return threadScalingFactor(m, threads, !privateResource) * coreFillRate(m, one, all, privateResource, threads);
 }
 
 double levelBandwidth(const CpuMachine& m, const CpuLevel& level, BwKind kind, double threads) {

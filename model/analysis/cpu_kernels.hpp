@@ -71,6 +71,8 @@ struct CpuMachine {
     /// (threads, factor) sorted by threads: measured throughput relative to the core-fill model at thread counts
     /// between one and all (efficiency.cpu.thread_scaling); empty = 1 everywhere.
     std::vector<std::pair<double, double>> threadScaling;
+    /// the same for shared levels (efficiency.cpu.shared_thread_scaling); empty = threadScaling
+    std::vector<std::pair<double, double>> sharedThreadScaling;
     std::vector<CpuLevel> levels;
     std::vector<CpuEngine> engines;
     std::array<double, kDTypeCount> gemmFraction{}; ///< achieved fraction of the engine peak in large GEMMs
@@ -97,9 +99,9 @@ std::string formatSingleThreadTokens(const CpuMachine& m);
 /// @brief Physical cores busy with `threads` threads (1, 2 … in the pin order): min(threads, cores) when threads
 /// fill cores first, else the distinct cores among hardware threads 0 … threads-1 of the sibling layout.
 double busyCores(const CpuMachine& m, double threads);
-/// @brief The thread-scaling factor at `threads`: 1 at one thread and at all threads, the platform's measured
-/// factors at their thread counts, linear in between.
-double threadScalingFactor(const CpuMachine& m, double threads);
+/// @brief The thread-scaling factor at `threads` of private resources (or of shared levels): 1 at one thread and at
+/// all threads, the platform's measured factors at their thread counts, linear in between.
+double threadScalingFactor(const CpuMachine& m, double threads, bool shared = false);
 /// @brief Rate of a resource with single-thread rate `one` and all-thread rate `all` at `threads` threads (see the
 /// file comment): per core for private resources, smooth saturation for shared ones; times the thread-scaling
 /// factor.

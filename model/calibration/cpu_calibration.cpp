@@ -1099,50 +1099,69 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
     p.sources.erase(st); // older files carried the single-thread rates in this source's note
 
     // Thread scaling: at the thread counts between one and all (outside the fit above) the measured read/write/copy
-    // samples against the core-fill model; per thread count the median of predicted over measured time is the
-    // throughput factor (two rounds: pass overheads do not scale). Triad and softmax/reduction stay out of sample.
+    // samples against the core-fill model; per thread count, separately for samples served by a private level (L1,
+    // L2: the cores' own resources) and by a shared one (last-level cache, DRAM), the median of predicted over
+    // measured time is the throughput factor (two rounds: pass overheads do not scale). Triad and softmax/reduction
+    // stay out of sample.
     p.efficiency.cpu.threadScaling.clear();
+    p.efficiency.cpu.sharedThreadScaling.clear();
     {
         const std::string threadFit = "cpu-thread-fit";
-        std::map<int, double> factors;
+        std::map<int, double> factors[2]; // [0] private, [1] shared
         CpuMachine mt = cpuMachineFrom(p);
+        auto sharedLevel = [&](std::size_t level) {
+            const CpuLevel& l = mt.levels[level];
+            return !(l.perUnit && l.kind != MemoryKind::Dram);
+        };
+        auto install = [&] {
+            mt.threadScaling.clear();
+            mt.sharedThreadScaling.clear();
+            for (const auto& [t, f] : factors[0])
+                mt.threadScaling.emplace_back(static_cast<double>(t), f);
+            for (const auto& [t, f] : factors[1])
+                mt.sharedThreadScaling.emplace_back(static_cast<double>(t), f);
+        };
         for (int round = 0; round < 2; ++round) {
-            std::map<int, std::vector<double>> ratios;
+            std::map<int, std::vector<double>> ratios[2];
             for (const auto& s : m.bandwidth) {
                 if (s.threads <= 1 || s.threads >= maxThreads || bwIndex(s.kernel) < 0 || s.medianS <= 0)
                     continue;
-                if (const double predictedS = samplePredictedS(mt, s); predictedS > 0)
-                    ratios[s.threads].push_back(predictedS / s.medianS);
+                std::size_t level = 0;
+                if (const double predictedS = samplePredictedS(mt, s, &level); predictedS > 0)
+                    ratios[sharedLevel(level) ? 1 : 0][s.threads].push_back(predictedS / s.medianS);
             }
-            for (const auto& [t, r] : ratios)
-                factors[t] = std::clamp(factors.count(t) ? factors[t] * median(r) : median(r), 0.05, 20.0);
-            mt.threadScaling.clear();
-            for (const auto& [t, f] : factors)
-                mt.threadScaling.emplace_back(static_cast<double>(t), f);
+            for (int k = 0; k < 2; ++k)
+                for (const auto& [t, r] : ratios[k])
+                    factors[k][t] = std::clamp(factors[k].count(t) ? factors[k][t] * median(r) : median(r), 0.05, 20.0);
+            install();
         }
-        if (!factors.empty()) {
+        if (!factors[0].empty() || !factors[1].empty()) {
             double sum = 0;
             std::size_t n = 0;
             for (const auto& s : m.bandwidth)
-                if (factors.count(s.threads) && bwIndex(s.kernel) >= 0 && s.medianS > 0)
+                if (s.threads > 1 && s.threads < maxThreads && bwIndex(s.kernel) >= 0 && s.medianS > 0)
                     if (const double predictedS = samplePredictedS(mt, s); predictedS > 0) {
                         sum += std::abs(predictedS - s.medianS) / s.medianS;
                         ++n;
                     }
             const double err = n ? 100 * sum / static_cast<double>(n) : 0.0;
             std::string list;
-            for (const auto& [t, f] : factors) {
-                p.efficiency.cpu.threadScaling[t] = val(f, threadFit);
-                list += (list.empty() ? "" : ", ") + std::to_string(t) + " threads x" + fmtG(f);
-                res.fits.push_back({std::to_string(t) + " threads: throughput factor", f, "", static_cast<int>(n), err,
-                                    threadFit});
-            }
+            for (int k = 0; k < 2; ++k)
+                for (const auto& [t, f] : factors[k]) {
+                    (k == 0 ? p.efficiency.cpu.threadScaling : p.efficiency.cpu.sharedThreadScaling)[t] =
+                        val(f, threadFit);
+                    const std::string what = std::string(k == 0 ? "private" : "shared") + " levels";
+                    list += (list.empty() ? "" : ", ") + what + " " + std::to_string(t) + " threads x" + fmtG(f);
+                    res.fits.push_back({std::to_string(t) + " threads: throughput factor, " + what, f, "",
+                                        static_cast<int>(n), err, threadFit});
+                }
             p.sources[threadFit] = fittedSource(
                 threadFit, m, date,
                 "throughput at thread counts between 1 and " + std::to_string(maxThreads) +
                     " relative to the core-fill model (threads fill cores, shared levels saturate): median of "
-                    "predicted over measured time of the read/write/copy samples of bandwidth.csv at each count; "
-                    "fit_error_pct = the MAPE of those samples after the fit",
+                    "predicted over measured time of the read/write/copy samples of bandwidth.csv at each count, "
+                    "separately for samples served by private levels (thread_scaling; also the compute engines) and "
+                    "by shared ones (shared_thread_scaling); fit_error_pct = the MAPE of those samples after the fit",
                 err);
             res.notes.push_back("thread scaling (" + std::to_string(n) + " samples, MAPE " + fmtG(err) +
                                 "% after): " + list);

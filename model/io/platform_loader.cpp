@@ -180,18 +180,21 @@ void readCpuEfficiency(CpuEfficiency& c, ValueReader& vr, MapReader& parent, con
         }
         sr.finish();
     }
-    const YAML::Node ts = r.optional("thread_scaling");
-    if (ts.IsDefined() && !ts.IsNull()) {
+    for (const auto& [key, target] : {std::pair<const char*, std::map<int, Value>*>{"thread_scaling", &c.threadScaling},
+                                      {"shared_thread_scaling", &c.sharedThreadScaling}}) {
+        const YAML::Node ts = r.optional(key);
+        if (!ts.IsDefined() || ts.IsNull())
+            continue;
         if (!ts.IsMap())
-            r.failAt(ts, "thread_scaling", "expected a map of thread count -> factor ({2: 0.95, 8: 0.6})");
-        MapReader tr(ts, file, "efficiency.cpu.thread_scaling", r.line());
+            r.failAt(ts, key, "expected a map of thread count -> factor ({2: 0.95, 8: 0.6})");
+        MapReader tr(ts, file, std::string("efficiency.cpu.") + key, r.line());
         for (const auto& kv : ts) {
-            const std::string key = kv.first.Scalar();
+            const std::string k = kv.first.Scalar();
             char* end = nullptr;
-            const long t = std::strtol(key.c_str(), &end, 10);
-            if (key.empty() || *end != '\0' || t < 2 || t > 65536)
-                tr.failAt(kv.first, key, "a key must be a thread count >= 2");
-            c.threadScaling[static_cast<int>(t)] = vr.read(tr, key, Dimension::Count, true, 0.05, 20);
+            const long t = std::strtol(k.c_str(), &end, 10);
+            if (k.empty() || *end != '\0' || t < 2 || t > 65536)
+                tr.failAt(kv.first, k, "a key must be a thread count >= 2");
+            (*target)[static_cast<int>(t)] = vr.read(tr, k, Dimension::Count, true, 0.05, 20);
         }
         tr.finish();
     }
@@ -430,11 +433,14 @@ void emitCpuEfficiency(std::ostringstream& os, const CpuEfficiency& c) {
         cpu << "    single_thread:\n" << st.str();
     if (!sp.str().empty())
         cpu << "    spill_steepness:\n" << sp.str();
-    std::ostringstream ts;
-    for (const auto& [threads, v] : c.threadScaling)
-        emit(ts, "      ", std::to_string(threads), v, Dimension::Count);
-    if (!ts.str().empty())
-        cpu << "    thread_scaling:\n" << ts.str();
+    for (const auto& [key, curve] : {std::pair<const char*, const std::map<int, Value>*>{"thread_scaling", &c.threadScaling},
+                                     {"shared_thread_scaling", &c.sharedThreadScaling}}) {
+        std::ostringstream ts;
+        for (const auto& [threads, v] : *curve)
+            emit(ts, "      ", std::to_string(threads), v, Dimension::Count);
+        if (!ts.str().empty())
+            cpu << "    " << key << ":\n" << ts.str();
+    }
     if (!cpu.str().empty())
         os << "  cpu:\n" << cpu.str();
 }
@@ -619,6 +625,8 @@ std::vector<EfficiencyEntry> efficiencyEntries(const Efficiency& e) {
             Dimension::Count);
     for (const auto& [threads, v] : c.threadScaling)
         add("cpu.thread_scaling." + std::to_string(threads), v, Dimension::Count);
+    for (const auto& [threads, v] : c.sharedThreadScaling)
+        add("cpu.shared_thread_scaling." + std::to_string(threads), v, Dimension::Count);
     for (const EfficiencyDTypeMapKey& k : efficiencyDTypeMapKeys())
         for (std::size_t t = 0; t < kDTypeCount; ++t)
             add(std::string(k.key) + "." + std::string(dtypeName(static_cast<DType>(t))), (e.*k.member)[t], k.dimension);
