@@ -208,8 +208,7 @@ void addCalibrateCpu(CLI::App& root, int& exitCode) {
     vc->add_option("--platform", v->platform, "platform name or file")->required();
     vc->add_option("--dataset", v->datasets,
                    "dataset folder (or its bandwidth.csv); repeatable: repeated sweeps are compared as their "
-                   "per-point median")
-        ;
+                   "per-point median");
     vc->add_option("--gemm", v->gemm, "CPU GEMM reference CSV (cold weights), alone or with --dataset");
     vc->add_option("--max-mape", v->maxMape, "exit 1 when the overall MAPE (%) is above this");
     vc->add_flag("--rows", v->rows, "print every compared point");

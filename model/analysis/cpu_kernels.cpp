@@ -245,12 +245,11 @@ CpuMachine cpuMachineFrom(const Platform& p) {
     m.threadsPerCore = ce.threadsPerCore.valueOr(1.0);
     m.passOverheadS = ce.passOverheadS.valueOr(0.0);
     m.siblingStride = ce.siblingStride.valueOr(0.0);
-    for (const auto& [threads, v] : ce.threadScaling)
-        if (v.present && threads > 1 && threads < m.units)
-            m.threadScaling.emplace_back(static_cast<double>(threads), v.si);
-    for (const auto& [threads, v] : ce.sharedThreadScaling)
-        if (v.present && threads > 1 && threads < m.units)
-            m.sharedThreadScaling.emplace_back(static_cast<double>(threads), v.si);
+    for (const auto& [from, to] : {std::pair{&ce.threadScaling, &m.threadScaling},
+                                   std::pair{&ce.sharedThreadScaling, &m.sharedThreadScaling}})
+        for (const auto& [threads, v] : *from)
+            if (v.present && threads > 1 && threads < m.units)
+                to->emplace_back(static_cast<double>(threads), v.si);
     for (auto& l : m.levels) {
         const auto k = static_cast<std::size_t>(l.kind);
         l.spillSteepness = ce.spillSteepness[k].valueOr(0.0);
@@ -535,12 +534,9 @@ CpuKernelResult evalCpuKernel(const CpuMachine& m, const CpuKernelRequest& r) {
             const double b = std::max(16.0, std::sqrt(cap / (3 * s)));
             traffic = std::max(compulsory, s * 2 * r.m * r.n * r.k / b + 4 * r.m * r.n);
         }
-        p.bytesRead = traffic - 4 * r.m * r.n;
-        p.bytesWritten = 4 * r.m * r.n;
-        if (r.coldWeights) { // the weights from memory, activations and output from the caches
-            p.bytesRead = s * r.k * r.n;
-            p.bytesWritten = 0;
-        }
+        // Cold weights: only the weights come from memory; activations and output stay in the caches.
+        p.bytesRead = r.coldWeights ? s * r.k * r.n : traffic - 4 * r.m * r.n;
+        p.bytesWritten = r.coldWeights ? 0 : 4 * r.m * r.n;
         // Skinny GEMMs (few rows) reach less of the engine: packing, tile edges, ramp-up (efficiency.gemm_small_m_half).
         const double ramp = m.gemmSmallMHalf > 0 ? r.m / (r.m + m.gemmSmallMHalf) : 1.0;
         finishPass(m, p,

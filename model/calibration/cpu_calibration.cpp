@@ -1121,11 +1121,13 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
             for (const auto& [t, f] : factors[1])
                 mt.sharedThreadScaling.emplace_back(static_cast<double>(t), f);
         };
+        std::vector<CpuBandwidthSample> midPts;
+        for (const auto& s : m.bandwidth)
+            if (s.threads > 1 && s.threads < maxThreads && bwIndex(s.kernel) >= 0 && s.medianS > 0)
+                midPts.push_back(s);
         for (int round = 0; round < 2; ++round) {
             std::map<int, std::vector<double>> ratios[2];
-            for (const auto& s : m.bandwidth) {
-                if (s.threads <= 1 || s.threads >= maxThreads || bwIndex(s.kernel) < 0 || s.medianS <= 0)
-                    continue;
+            for (const auto& s : midPts) {
                 std::size_t level = 0;
                 if (const double predictedS = samplePredictedS(mt, s, &level); predictedS > 0)
                     ratios[sharedLevel(level) ? 1 : 0][s.threads].push_back(predictedS / s.medianS);
@@ -1136,15 +1138,8 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
             install();
         }
         if (!factors[0].empty() || !factors[1].empty()) {
-            double sum = 0;
-            std::size_t n = 0;
-            for (const auto& s : m.bandwidth)
-                if (s.threads > 1 && s.threads < maxThreads && bwIndex(s.kernel) >= 0 && s.medianS > 0)
-                    if (const double predictedS = samplePredictedS(mt, s); predictedS > 0) {
-                        sum += std::abs(predictedS - s.medianS) / s.medianS;
-                        ++n;
-                    }
-            const double err = n ? 100 * sum / static_cast<double>(n) : 0.0;
+            const std::size_t n = midPts.size();
+            const double err = bandwidthMape(mt, midPts);
             std::string list;
             for (int k = 0; k < 2; ++k)
                 for (const auto& [t, f] : factors[k]) {
@@ -1213,6 +1208,7 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
             for (const auto& dt : dtypes) {
                 const auto ti = static_cast<std::size_t>(*parseDType(dt));
                 double bestDt = 1e300;
+                std::size_t bestCount = 0;
                 for (int i = 10; i <= 100; ++i) {
                     mg.gemmFraction[ti] = i / 100.0;
                     double e = 0;
@@ -1225,15 +1221,15 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
                             }
                     if (c && e < bestDt) {
                         bestDt = e;
+                        bestCount = c;
                         frac[dt] = i / 100.0;
                     }
                 }
                 mg.gemmFraction[ti] = frac[dt];
-                for (const auto& g : fitRows)
-                    if (g.dtype == dt) {
-                        sum += std::abs(gemmPredictedS(mg, g) - g.medianS) / g.medianS;
-                        ++n;
-                    }
+                if (bestCount) {
+                    sum += bestDt;
+                    n += bestCount;
+                }
             }
             const double err = n ? 100 * sum / static_cast<double>(n) : 1e300;
             if (err < bestErr) {

@@ -96,9 +96,9 @@ struct CpuEfficiency {
     std::array<std::array<Value, kDTypeCount>, 4> singleThreadFlopPerS{}; ///< [EngineKind][DType]
     std::array<Value, 4> spillSteepness{}; ///< [MemoryKind] s of the share served 1 / (1 + (W / capacity)^s)
     /// Measured throughput at a thread count between one and all threads of the private resources (L1, L2, compute
-    /// engines), relative to what the one-thread and all-thread rates give there (threads filling cores, shared levels saturating): below 1 where busy vCPUs of a
-    /// VM share host cores or wait for them. Keyed by thread count; 1 at one and at all threads by construction;
-    /// interpolated linearly in between.
+    /// engines), relative to what the one-thread and all-thread rates give there (threads filling cores, shared
+    /// levels saturating): below 1 where busy vCPUs of a VM share host cores or wait for them. Keyed by thread
+    /// count; 1 at one and at all threads by construction; interpolated linearly in between.
     std::map<int, Value> threadScaling;
     /// The same for the shared levels (last-level cache, DRAM), whose requests queue at one resource; absent = the
     /// private curve above.

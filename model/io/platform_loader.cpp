@@ -3,6 +3,7 @@
 #include "io/data_paths.hpp"
 #include "io/yaml_util.hpp"
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -141,6 +142,14 @@ void readLink(Platform& p, ValueReader& vr, MapReader& root, const std::string& 
     r.finish();
 }
 
+// efficiency.cpu's thread-scaling curves, by YAML key (reader, writer and efficiencyEntries share the list).
+template <class Cpu>
+auto threadScalingCurves(Cpu& c) {
+    using Curve = decltype(&c.threadScaling);
+    return std::array<std::pair<const char*, Curve>, 2>{{{"thread_scaling", &c.threadScaling},
+                                                         {"shared_thread_scaling", &c.sharedThreadScaling}}};
+}
+
 // efficiency.cpu: threads_per_core, pass_overhead, sibling_stride, single_thread.<level kind>.<read|write|copy> (B/s) and
 // single_thread.<engine kind>.<dtype> (flop/s), spill_steepness.<level kind>.
 void readCpuEfficiency(CpuEfficiency& c, ValueReader& vr, MapReader& parent, const std::string& file) {
@@ -180,8 +189,7 @@ void readCpuEfficiency(CpuEfficiency& c, ValueReader& vr, MapReader& parent, con
         }
         sr.finish();
     }
-    for (const auto& [key, target] : {std::pair<const char*, std::map<int, Value>*>{"thread_scaling", &c.threadScaling},
-                                      {"shared_thread_scaling", &c.sharedThreadScaling}}) {
+    for (const auto& [key, target] : threadScalingCurves(c)) {
         const YAML::Node ts = r.optional(key);
         if (!ts.IsDefined() || ts.IsNull())
             continue;
@@ -433,8 +441,7 @@ void emitCpuEfficiency(std::ostringstream& os, const CpuEfficiency& c) {
         cpu << "    single_thread:\n" << st.str();
     if (!sp.str().empty())
         cpu << "    spill_steepness:\n" << sp.str();
-    for (const auto& [key, curve] : {std::pair<const char*, const std::map<int, Value>*>{"thread_scaling", &c.threadScaling},
-                                     {"shared_thread_scaling", &c.sharedThreadScaling}}) {
+    for (const auto& [key, curve] : threadScalingCurves(c)) {
         std::ostringstream ts;
         for (const auto& [threads, v] : *curve)
             emit(ts, "      ", std::to_string(threads), v, Dimension::Count);
@@ -623,10 +630,9 @@ std::vector<EfficiencyEntry> efficiencyEntries(const Efficiency& e) {
     for (std::size_t k = 0; k < 4; ++k)
         add("cpu.spill_steepness." + std::string(memoryKindName(static_cast<MemoryKind>(k))), c.spillSteepness[k],
             Dimension::Count);
-    for (const auto& [threads, v] : c.threadScaling)
-        add("cpu.thread_scaling." + std::to_string(threads), v, Dimension::Count);
-    for (const auto& [threads, v] : c.sharedThreadScaling)
-        add("cpu.shared_thread_scaling." + std::to_string(threads), v, Dimension::Count);
+    for (const auto& [key, curve] : threadScalingCurves(c))
+        for (const auto& [threads, v] : *curve)
+            add("cpu." + std::string(key) + "." + std::to_string(threads), v, Dimension::Count);
     for (const EfficiencyDTypeMapKey& k : efficiencyDTypeMapKeys())
         for (std::size_t t = 0; t < kDTypeCount; ++t)
             add(std::string(k.key) + "." + std::string(dtypeName(static_cast<DType>(t))), (e.*k.member)[t], k.dimension);
