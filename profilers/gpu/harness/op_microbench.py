@@ -5,6 +5,8 @@ Writes under --out:
   attention.csv       batch,heads,kv_heads,seq_q,seq_k,head_dim,causal,dtype,median_s,p10_s,p90_s,runs
                       F.scaled_dot_product_attention, GQA (enable_gqa=True), [b, h, s, d] contiguous inputs.
                       Prefill: causal, seq_q = seq_k. Decode-like: seq_q = 1, not causal.
+  attention_decode.csv  (--only attention_decode) the same columns, a denser decode grid: head_dim 64 and 128,
+                      kv heads 8 and 4, batch 1..128, seq_k 256..16384
   elementwise.csv     op,rows,cols,bytes_moved,median_s,p10_s,p90_s,runs   (rms_norm, add, silu_mul, rope, copy)
   eager_overhead.csv  what,median_s,runs   host cost per op of eager PyTorch (tiny ops) and per node of a CUDA graph
   op_provenance.json  card, sm_count, driver, torch, cuda, date, command
@@ -165,23 +167,43 @@ def sdpa_ctx():
     return contextlib.nullcontext()
 
 
-def attention(out_dir, deadline):
-    name = "attention.csv" if SDPA_BACKEND == "flash" else f"attention_{SDPA_BACKEND}.csv"
-    o = Out(os.path.join(out_dir, name),
-            ["batch", "heads", "kv_heads", "seq_q", "seq_k", "head_dim", "causal", "dtype",
-             "median_s", "p10_s", "p90_s", "runs"])
-    d = 128
+def attention_cases():
+    """(batch, heads, kv_heads, seq_q, seq_k, causal, head_dim): Llama-3-8B (32/8) and 70B (64/8) heads."""
     cases = []
     for h, kvh in ((32, 8), (64, 8)):
         for b in (1, 4, 16):
             for s in (128, 256, 512, 1024, 2048, 4096, 8192):
                 if b * s <= 65536:
-                    cases.append((b, h, kvh, s, s, True))
+                    cases.append((b, h, kvh, s, s, True, 128))
         for sk in (128, 512, 2048, 8192):
             for b in (1, 8, 32, 64):
-                cases.append((b, h, kvh, 1, sk, False))
+                cases.append((b, h, kvh, 1, sk, False, 128))
+    return cases
+
+
+def attention_decode_cases():
+    """A denser decode grid (seq_q = 1): Llama-3.2-1B heads (32/8, head_dim 64), 8B (32/8, 128), 70B (64/8, 128),
+    a 4-kv-head layout (28/4, 128); batch 1..128 and seq_k 256..16384 (KV cache at most 8 GiB)."""
+    cases = []
+    for h, kvh, d in ((32, 8, 64), (32, 8, 128), (64, 8, 128), (28, 4, 128)):
+        for sk in (256, 1024, 4096, 16384):
+            for b in (1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128):
+                if 2 * b * kvh * sk * d * ESZ <= 8 * 2**30:
+                    cases.append((b, h, kvh, 1, sk, False, d))
+    return cases
+
+
+def attention(out_dir, deadline, decode_grid=False):
+    if decode_grid:
+        name = "attention_decode.csv"
+    else:
+        name = "attention.csv" if SDPA_BACKEND == "flash" else f"attention_{SDPA_BACKEND}.csv"
+    o = Out(os.path.join(out_dir, name),
+            ["batch", "heads", "kv_heads", "seq_q", "seq_k", "head_dim", "causal", "dtype",
+             "median_s", "p10_s", "p90_s", "runs"])
+    cases = attention_decode_cases() if decode_grid else attention_cases()
     printed = set()
-    for (b, h, kvh, sq, sk, causal) in cases:
+    for (b, h, kvh, sq, sk, causal, d) in cases:
         if time.time() > deadline:
             print(f"[attn] deadline: skipping b={b} h={h} sq={sq} sk={sk}", flush=True)
             continue
@@ -196,7 +218,7 @@ def attention(out_dir, deadline):
                      torch.randn(b, kvh, sk, d, device="cuda", dtype=DT)) for _ in range(n)]
             calls = [(lambda q=q, k=k, v=v: F.scaled_dot_product_attention(q, k, v, is_causal=causal, enable_gqa=True))
                      for (q, k, v) in sets]
-            key = (h, causal)
+            key = (h, d, causal)
             if key not in printed:
                 printed.add(key)
                 print(f"[attn] backend h={h} kv={kvh} {'prefill causal' if causal else 'decode'} "
@@ -209,7 +231,7 @@ def attention(out_dir, deadline):
             # FLOPs: QK^T and PV, 2*b*h*sq*sk*d each; causal (sq == sk) keeps (sk+1)/(2 sk) of the pairs
             frac = (sk + 1) / (2 * sk) if causal else 1.0
             flop = 4 * b * h * sq * sk * d * frac
-            print(f"[attn] b={b:2d} h={h} kv={kvh} sq={sq:5d} sk={sk:5d} causal={int(causal)}: "
+            print(f"[attn] b={b:3d} h={h} kv={kvh} d={d} sq={sq:5d} sk={sk:5d} causal={int(causal)}: "
                   f"{med * 1e6:10.1f} us  {flop / med / 1e12:7.1f} TFLOP/s  {set_bytes / med / 1e9:7.1f} GB/s  [{mode}]",
                   flush=True)
             del sets, calls
@@ -466,6 +488,8 @@ def main():
     # attention gets up to ~55% of the budget, elementwise the rest
     if "attention" in only:
         attention(a.out, t0 + a.budget_s * 0.55)
+    if "attention_decode" in only:
+        attention(a.out, t0 + a.budget_s, decode_grid=True)
     if "elementwise" in only:
         elementwise(a.out, t0 + a.budget_s)
     if "strided" in only:

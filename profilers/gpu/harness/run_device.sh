@@ -133,6 +133,30 @@ if [ "$PLAN" = h200e ]; then # one H200, another day's machine: a held-out GEMM 
   pack; step done; exit 0
 fi
 
+heldout2_set() { # shapes the e2e set does not have (odd batches, contexts between its grid points), graph-captured
+  C1="prefill:2x768,8x256,32x512,1x3072;decode:2x512,4x4096,12x1024,24x3072,48x1024,128x512,16x4096,32x8192"
+  C8="prefill:2x1536,1x6144,12x256,32x128;decode:2x4096,4x1024,12x6144,24x2048,48x1024,96x512,16x8192"
+  C70="prefill:2x512,1x4096,8x768;decode:2x2048,8x8192,24x1024,48x3072,128x256"
+  for spec in "llama-3.2-1b|$C1" "llama-3.1-8b|$C8" "datasets/hopper/models/llama-3.1-70b-8layers.yaml|$C70"; do
+    m=${spec%%|*}; c=${spec#*|}
+    timeout 120 python3 profilers/gpu/harness/llama_bench.py --model "$m" --cases "$c" --out "$1" --budget-s 0.4 \
+      --prefill-graph 2>&1 | grep "^\[e2e\]"
+    pack
+  done
+}
+
+if [ "$PLAN" = h200f ]; then # one H200: a dense decode-attention grid (calibration), then e2e shapes not measured
+  # before (validation) and the graph-captured e2e set once more
+  { lscpu; free -g; nproc; } > "$R/host_cpu.txt" 2>&1
+  step decode attention grid
+  (cd profilers/gpu/harness && timeout 200 python3 op_microbench.py --out "$R/ops" --sdpa flash --only attention_decode \
+    --budget-s 180 > "$R/op_microbench_decode.log" 2>&1; echo "rc=$?")
+  grep -c "^\[attn\] b=" "$R/op_microbench_decode.log"; tail -2 "$R/op_microbench_decode.log"; pack
+  step held-out shapes; heldout2_set "$R/e2e_heldout2.csv"
+  step graph prefill; e2e_set "$R/e2e_graph.csv" --prefill-graph
+  pack; step done; exit 0
+fi
+
 if [ "$PLAN" = cpugemm ]; then # the host CPU: PyTorch GEMMs (oneDNN: AVX-512 fp32, AMX bf16), the CPU model's reference
   { lscpu; free -g; nproc; } > "$R/host_cpu.txt" 2>&1
   step cpu gemm
