@@ -258,12 +258,15 @@ def elementwise(out_dir, deadline, strided_only=False):
                                              add r 2N w N                   -> (10N + 2C) * 2
       copy      cache.index_copy_(0, idx, src), src [rows, cols], cache [2*rows, cols], idx int64 random slots:
                                              read src + idx, write rows of cache -> 2N * 2 + rows * 8
-    With --only strided (the eager stack's own views, as the e2e harness writes them; bytes as above):
+    With --only strided (the eager stack's own views, as the e2e harness writes them; bytes as above), written to
+    elementwise_strided.csv:
       silu_mul_chunked  gate, up = gu.chunk(2, -1) of gu [rows, 2*cols]; F.silu(gate) * up
+      kv_copy_strided   cache[:, :, 5:6] = k, k [rows, cols/128, 1, 128] a transposed view of a fused QKV row per
+                        sequence (the decode KV append), cache [rows, cols/128, 64, 128]: read N, write N -> 2N * 2
       rope_strided      q = qkv[..., :cols].view(1, rows, cols/128, 128).transpose(1, 2) of qkv [1, rows, 1.5*cols],
                         cos/sin [1, 1, rows, 128]; q*cos + rotate_half(q)*sin
     """
-    o = Out(os.path.join(out_dir, "elementwise.csv"),
+    o = Out(os.path.join(out_dir, "elementwise_strided.csv" if strided_only else "elementwise.csv"),
             ["op", "rows", "cols", "bytes_moved", "median_s", "p10_s", "p90_s", "runs"])
     rows_list = (1, 8, 64, 512, 2048, 8192, 16384)
     cases = []
@@ -274,8 +277,9 @@ def elementwise(out_dir, deadline, strided_only=False):
     for r in rows_list:
         cases.append(("silu_mul", r, 14336))
     if strided_only:
-        cases = [(op, r, cols) for r in (512, 2048, 8192, 16384)
-                 for (op, cols) in (("silu_mul_chunked", 14336), ("rope_strided", 4096))]
+        cases = [(op, r, cols) for r in (1, 8, 64, 512, 2048, 8192, 16384)
+                 for (op, cols) in (("silu_mul_chunked", 14336), ("silu_mul_chunked", 8192), ("rope_strided", 4096),
+                                    ("rope_strided", 8192), ("kv_copy_strided", 1024))]
 
     def build(op, r, cols):
         N = r * cols
@@ -311,6 +315,21 @@ def elementwise(out_dir, deadline, strided_only=False):
                 sin = torch.randn(1, 1, r, 128, device="cuda", dtype=DT)
                 return lambda: q * cos + rotate_half(q) * sin
             return byts, mk_rope
+        if op == "kv_copy_strided":
+            # the harness's KV append in decode: K of one new token per sequence, a view of the fused QKV output
+            # [r, 1, (32 + 2*8) * 128] transposed to [r, 8, 1, 128], written into slot 5 of a [r, 8, 64, 128] cache
+            byts = 2 * N * ESZ
+            kvh = cols // 128
+
+            def mk_kv():
+                qkv = torch.randn(r, 1, (4 * kvh + 2 * kvh) * 128, device="cuda", dtype=DT)
+                k = qkv[..., 4 * kvh * 128:5 * kvh * 128].view(r, 1, kvh, 128).transpose(1, 2)
+                cache = torch.randn(r, kvh, 64, 128, device="cuda", dtype=DT)
+
+                def call():
+                    cache[:, :, 5:6] = k
+                return call
+            return byts, mk_kv
         if op == "rope":
             C = r * 128
             byts = (10 * N + 2 * C) * ESZ
@@ -333,7 +352,9 @@ def elementwise(out_dir, deadline, strided_only=False):
         try:
             byts, factory = build(op, r, cols)
             foot = byts if op != "copy" else byts + 2 * r * cols * ESZ  # the copy's cache is twice src
-            if op.endswith("_chunked") or op.endswith("_strided"):
+            if op == "kv_copy_strided":
+                foot = byts * 3 + r * cols * 64 * ESZ  # the fused QKV parent and the cache
+            elif op.endswith("_chunked") or op.endswith("_strided"):
                 foot *= 2  # the views' parent tensors are larger than what the op touches
             n = nsets_for(byts)
             n = max(1, min(n, int(6e9 // foot)))

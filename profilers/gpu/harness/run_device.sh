@@ -157,6 +157,22 @@ if [ "$PLAN" = h200f ]; then # one H200: a dense decode-attention grid (calibrat
   pack; step done; exit 0
 fi
 
+if [ "$PLAN" = h200g ]; then # one H200: the stacks' strided element-wise ops at small sizes (calibration), and
+  # per-kernel traces of two graph-replayed decode steps
+  step strided elementwise
+  (cd profilers/gpu/harness && timeout 150 python3 op_microbench.py --out "$R/ops" --sdpa flash --only strided \
+    --budget-s 120 > "$R/op_microbench_strided.log" 2>&1; echo "rc=$?")
+  grep -c "^\[elem\]" "$R/op_microbench_strided.log"; tail -3 "$R/op_microbench_strided.log"; pack
+  for tc in "llama-3.2-1b|decode:64x128|llama-3.2-1b-decode-b64-p0-c128-tp1" \
+            "llama-3.1-8b|decode:16x4096|llama-3.1-8b-decode-b16-p0-c4096-tp1"; do
+    IFS='|' read -r m c id <<< "$tc"
+    step trace $id
+    timeout 90 python3 profilers/gpu/harness/llama_bench.py --model $m --cases "$c" --torch-trace "$R/trace_$id.csv" 2>&1 | tail -2
+    pack
+  done
+  step done; exit 0
+fi
+
 if [ "$PLAN" = cpugemm ]; then # the host CPU: PyTorch GEMMs (oneDNN: AVX-512 fp32, AMX bf16), the CPU model's reference
   { lscpu; free -g; nproc; } > "$R/host_cpu.txt" 2>&1
   step cpu gemm
