@@ -298,12 +298,17 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
     auto norm = [&](const char* name, double tokens, double width, double count, double kernels) {
         const double base = tokens * width * actB;
         add(evalMemoryOp(pm, name, OpClass::Norm, base * stack.normPasses, base * stack.normPasses, 4.0 * tokens * width,
-                         kernels, launch),
+                         kernels, launch, width),
             count, true);
     };
-    auto elementwise = [&](const char* name, OpClass cls, double elems, double passes, double kernels, double count) {
+    // `strided`: RoPE and the activation, on views where the stack says so, run at the strided element-wise rate.
+    const double stridedBytesPerS = stack.stridedElementwise ? pm.stridedElementwiseBytesPerS : 0.0;
+    auto elementwise = [&](const char* name, OpClass cls, double elems, double passes, double kernels, double count,
+                           bool strided = false) {
         const double base = elems * actB;
-        add(evalMemoryOp(pm, name, cls, base * passes, base * passes, elems, kernels, launch), count, true);
+        add(evalMemoryOp(pm, name, cls, base * passes, base * passes, elems, kernels, launch, 0,
+                         strided ? stridedBytesPerS : 0.0),
+            count, true);
     };
     auto gemm = [&](const char* name, double m, double n, double k, double count, double batch = 1) {
         add(evalGemm(pm, name, m, n, k, actStore, s.weights, gemmType, launch, batch, actB), count, true);
@@ -343,7 +348,7 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
             gemm("kv_a_proj", T, double(a.kvLoraRank + a.qkRopeHeadDim), h, c);
             norm("kv_a_norm", T, double(a.kvLoraRank), c, stack.normKernels);
             elementwise("rope", OpClass::Rope, T * (L.headsDev + 1) * double(a.qkRopeHeadDim), stack.ropePasses,
-                        stack.ropeKernels, c);
+                        stack.ropeKernels, c, true);
             add(evalMemoryOp(pm, "kv_append", OpClass::KvAppend, T * double(a.kvLoraRank + a.qkRopeHeadDim) * actB,
                              T * double(a.kvLoraRank + a.qkRopeHeadDim) * kvB, 0, stack.kvAppendKernels, launch),
                 c, true);
@@ -357,7 +362,7 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
         if (!a.isMla()) {
             if (a.qkNorm)
                 norm("qk_norm", T, (L.headsDev + L.kvHeadsDev) * d, c, stack.qkNormKernels);
-            elementwise("rope", OpClass::Rope, T * (L.headsDev + L.kvHeadsDev) * d, stack.ropePasses, stack.ropeKernels, c);
+            elementwise("rope", OpClass::Rope, T * (L.headsDev + L.kvHeadsDev) * d, stack.ropePasses, stack.ropeKernels, c, true);
             const double kvElems = T * 2 * L.kvHeadsDev * d;
             add(evalMemoryOp(pm, "kv_append", OpClass::KvAppend, kvElems * actB, kvElems * kvB, 0, stack.kvAppendKernels,
                              launch),
@@ -395,7 +400,7 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
                 sh.vDim = d;
             }
             OpResult r = evalAttention(pm, name, sh, attnType, launch);
-            r.kernels = stack.attentionKernels;
+            r.kernels = std::max(r.kernels, stack.attentionKernels);
             add(r, c, true);
             if (a.isMla() && queries == 1)
                 gemm("v_absorb", batch, double(a.vHeadDim), double(a.kvLoraRank), c, L.headsDev);
@@ -424,7 +429,7 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
                 gemm(gname, T, width, h, c);
                 gemm(uname, T, width, h, c);
             }
-            elementwise(act, OpClass::Elementwise, T * width, stack.activationPasses, stack.activationKernels, c);
+            elementwise(act, OpClass::Elementwise, T * width, stack.activationPasses, stack.activationKernels, c, true);
             gemm(down, T, h, width, c);
         };
         if (!g.moe) {
@@ -444,7 +449,7 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
             }
             gemm("experts_gate_up", tokensPerExpert, 2 * width, h, c, distinctDev);
             elementwise("experts_activation", OpClass::Elementwise, T * k / ep * width, stack.activationPasses,
-                        stack.activationKernels, c);
+                        stack.activationKernels, c, true);
             gemm("experts_down", tokensPerExpert, h, width, c, distinctDev);
             if (ep > 1)
                 add(evalCollective(pm, "moe_combine", Collective::AllToAll, T * k / ep * h * actB, ep, launch), c, true);
@@ -462,7 +467,7 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
     {
         const double base = lmRows * h * actB;
         add(evalMemoryOp(pm, "final_norm", OpClass::Norm, base * stack.normPasses, base * stack.normPasses,
-                         4 * lmRows * h, stack.normKernels, launch),
+                         4 * lmRows * h, stack.normKernels, launch, h),
             1, false);
         add(evalGemm(pm, "lm_head", lmRows, double(a.vocabSize) / tp, h, actStore, s.weights, gemmType, launch, 1, 4.0),
             1, false);

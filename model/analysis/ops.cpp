@@ -47,6 +47,10 @@ std::string_view collectiveName(Collective c) {
 }
 
 void finishOp(const PlatformModel& pm, OpResult& r, LaunchMode launch, double extraFixedPerKernelS) {
+    finishOpFixed(pm, r, launch, pm.kernelOverheadS + extraFixedPerKernelS);
+}
+
+void finishOpFixed(const PlatformModel& pm, OpResult& r, LaunchMode launch, double fixedPerKernelS) {
     double roof = r.computeS;
     Bound b = Bound::Compute;
     static constexpr Bound kLevelBound[kMemLevels] = {Bound::L1, Bound::L2, Bound::L3, Bound::Dram};
@@ -60,7 +64,7 @@ void finishOp(const PlatformModel& pm, OpResult& r, LaunchMode launch, double ex
         roof = r.commS;
         b = Bound::Communication;
     }
-    const double fixed = (pm.kernelOverheadS + extraFixedPerKernelS) * r.kernels;
+    const double fixed = fixedPerKernelS * r.kernels;
     double t = roof + fixed;
     if (fixed > roof)
         b = Bound::Overhead;
@@ -184,7 +188,8 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
 }
 
 OpResult evalMemoryOp(const PlatformModel& pm, const char* name, OpClass cls, double bytesRead, double bytesWritten,
-                      double flops, double kernels, LaunchMode launch) {
+                      double flops, double kernels, LaunchMode launch, double rowElements,
+                      double kernelBytesPerS) {
     OpResult r;
     r.name = name;
     r.cls = cls;
@@ -211,8 +216,36 @@ OpResult evalMemoryOp(const PlatformModel& pm, const char* name, OpClass cls, do
         r.memoryS[kL2] = levelTime(pm, kL2, total);
     }
     r.computeS = pm.vectorPeakFp32 > 0 ? flops / (pm.vectorPeakFp32 * pm.vectorFraction) : 0.0;
-    finishOp(pm, r, launch);
+    // Strided kernels move their bytes no faster than their own rate, from whichever level serves them.
+    if (kernelBytesPerS > 0) {
+        double& served = r.memoryS[inL2 ? kL2 : kDram];
+        served = std::max(served, total / kernelBytesPerS);
+    }
+    // One CTA walks each row: its latency adds to every kernel's fixed time.
+    finishOpFixed(pm, r, launch, pm.elementwiseOverheadS + (rowElements > 0 ? rowElements * pm.normRowElementS : 0));
     return r;
+}
+
+int flashDecodeSplits(double units, double slots, double keyBlocks) {
+    if (units <= 0 || slots <= 0 || units >= 0.8 * slots)
+        return 1;
+    const int blocks = static_cast<int>(std::max(1.0, keyBlocks));
+    const int maxSplits = std::min({128, static_cast<int>(slots), blocks});
+    auto blocksPerSplit = [&](int s) { return (blocks + s - 1) / s; };
+    // A split count is only distinct when it changes the blocks per split (else it is the previous one).
+    auto eligible = [&](int s) { return s == 1 || blocksPerSplit(s) != blocksPerSplit(s - 1); };
+    auto efficiency = [&](int s) {
+        const double waves = units * s / slots;
+        return waves / std::ceil(waves);
+    };
+    double best = 0;
+    for (int s = 1; s <= maxSplits; ++s)
+        if (eligible(s))
+            best = std::max(best, efficiency(s));
+    for (int s = 1; s <= maxSplits; ++s)
+        if (eligible(s) && efficiency(s) >= 0.85 * best)
+            return s;
+    return 1;
 }
 
 OpResult evalAttention(const PlatformModel& pm, const char* name, const AttentionShape& s, DType computeType,
@@ -267,10 +300,25 @@ OpResult evalAttention(const PlatformModel& pm, const char* name, const Attentio
     const double units = s.batch * s.heads * std::ceil(s.queries / 128.0);
     const double fill = s.queries > 1 ? std::min(1.0, units / pm.units) : 1.0;
     r.computeS = r.flops / (peak * eff * std::max(fill, 1e-3));
-    r.memoryS[kDram] = pm.attentionDramBytesPerS > 0 ? r.bytes[kDram] / pm.attentionDramBytesPerS
-                                                     : levelTime(pm, kDram, r.bytes[kDram]);
+    double dramBytesPerS = pm.attentionDramBytesPerS;
+    double fixedS = pm.attentionOverheadS;
+    if (pm.kind == DeviceKind::Gpu && s.queries == 1) {
+        // Decode: the query heads of one KV head share a CTA; keys come in blocks of 256 / 128 / 64 by head size.
+        const double kvUnits = s.batch * (s.kvHeadsShareLatent > 0 ? 1.0 : s.kvHeads);
+        const double blockKeys = s.qkDim <= 64 ? 256 : (s.qkDim <= 128 ? 128 : 64);
+        const double slots = 2.0 * pm.units;
+        const int splits = flashDecodeSplits(kvUnits, slots, std::ceil(keysRead / blockKeys));
+        if (splits > 1) {
+            r.kernels = 2; // the split kernel and the combine kernel
+            dramBytesPerS = pm.attentionSplitDramBytesPerS;
+        } else {
+            // Unsplit: each wave of CTAs pays the kernel's latency again (64 sequences x 8 KV heads: 2 waves).
+            fixedS *= std::ceil(kvUnits / slots);
+        }
+    }
+    r.memoryS[kDram] = dramBytesPerS > 0 ? r.bytes[kDram] / dramBytesPerS : levelTime(pm, kDram, r.bytes[kDram]);
     r.memoryS[kL2] = levelTime(pm, kL2, r.bytes[kL2]);
-    finishOp(pm, r, launch);
+    finishOpFixed(pm, r, launch, fixedS);
     return r;
 }
 

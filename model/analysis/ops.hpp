@@ -45,6 +45,8 @@ enum class LaunchMode : unsigned char { Stream, Graph };
 /// @brief Shared final step: time = max(roofs) + fixed overhead (the platform's per-kernel time plus
 /// `extraFixedPerKernelS`, a kernel family's own), floored by the launch cost per kernel.
 void finishOp(const PlatformModel& pm, OpResult& r, LaunchMode launch, double extraFixedPerKernelS = 0);
+/// The same with a kernel family's own fixed time per kernel in place of the platform's kernel_overhead.
+void finishOpFixed(const PlatformModel& pm, OpResult& r, LaunchMode launch, double fixedPerKernelS);
 
 /// @brief Whether GEMMs of this compute datatype run SIMT kernels (no tensor path: fp32, fp64).
 constexpr bool isSimtGemm(DType computeType) { return computeType == DType::fp32 || computeType == DType::fp64; }
@@ -55,9 +57,13 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
                   DType computeType, LaunchMode launch, double batch = 1, double outBytesPerElement = 2);
 
 /// @brief A memory-bound kernel: `bytesRead` + `bytesWritten` over the activation, `flops` on the vector engine.
-/// Small footprints are served from L2 (they were just written by the previous kernel).
+/// Small footprints are served from L2 (they were just written by the previous kernel). Each kernel pays the
+/// platform's element-wise fixed time; `rowElements` > 0 (norms) adds to it the latency of reducing one row of
+/// that many elements in one CTA. `kernelBytesPerS` > 0 caps the traffic rate wherever the data sits (kernels on
+/// strided views are bound by their own address arithmetic, not by the memory level).
 OpResult evalMemoryOp(const PlatformModel& pm, const char* name, OpClass cls, double bytesRead, double bytesWritten,
-                      double flops, double kernels, LaunchMode launch);
+                      double flops, double kernels, LaunchMode launch, double rowElements = 0,
+                      double kernelBytesPerS = 0);
 
 /// @brief Flash-style attention for `batch` sequences: `queries` new tokens each, attending to `keys` cached +
 /// new tokens (causal over the new ones), `heads` query heads and `kvHeads` KV heads of this device.
@@ -70,8 +76,16 @@ struct AttentionShape {
     bool causal = true;
     double kvHeadsShareLatent = 0; ///< MLA: latent width shared by all heads (keys/values read once), else 0
 };
+/// Decode (one query per sequence) on a GPU follows FlashAttention's split-KV choice: with fewer (batch x KV
+/// head) work units than ~80 % of the CTA slots (two per SM) the keys are split over several CTAs and a combine
+/// kernel merges them; split kernels stream the KV cache at efficiency.attention_split_dram_fraction.
 OpResult evalAttention(const PlatformModel& pm, const char* name, const AttentionShape& s, DType computeType,
                        LaunchMode launch);
+
+/// @brief Key splits FlashAttention's decode kernels use for `units` (batch x KV heads) work units on `slots`
+/// CTA slots with `keyBlocks` blocks of keys: 1 when the units nearly fill the slots, else the fewest splits
+/// whose wave efficiency is within 85 % of the best (at most 128, never more than the key blocks).
+int flashDecodeSplits(double units, double slots, double keyBlocks);
 
 enum class Collective : unsigned char { AllReduce, AllGather, ReduceScatter, AllToAll, SendRecv };
 std::string_view collectiveName(Collective c);

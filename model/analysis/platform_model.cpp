@@ -53,6 +53,12 @@ PlatformModel PlatformModel::from(const Platform& p) {
     m.sustainedComputeFraction = e.sustainedComputeFraction.valueOr(1.0);
     m.attentionDramBytesPerS =
         e.attentionDramFraction ? p.dram().readBytesPerS.si * e.attentionDramFraction.si : m.bandwidth[kDram];
+    m.attentionSplitDramBytesPerS = e.attentionSplitDramFraction
+                                        ? p.dram().readBytesPerS.si * e.attentionSplitDramFraction.si
+                                        : m.attentionDramBytesPerS;
+    m.stridedElementwiseBytesPerS = e.stridedElementwiseFraction
+                                        ? p.dram().readBytesPerS.si * e.stridedElementwiseFraction.si
+                                        : m.bandwidth[kDram];
     m.tileM = e.gemmTileM.valueOr(128);
     m.tileN = e.gemmTileN.valueOr(p.kind == DeviceKind::Gpu ? 256 : 64);
     const double minKPerSplit = e.gemmMinKPerSplit.valueOr(512);
@@ -61,6 +67,9 @@ PlatformModel PlatformModel::from(const Platform& p) {
     m.smallMHalf = e.gemmSmallMHalf.valueOr(0);
     m.launchS = p.launchOverheadS.valueOr(0);
     m.kernelOverheadS = e.kernelOverheadS.valueOr(p.kind == DeviceKind::Gpu ? 2e-6 : 0.2e-6);
+    m.attentionOverheadS = e.attentionOverheadS.valueOr(m.kernelOverheadS);
+    m.elementwiseOverheadS = e.elementwiseOverheadS.valueOr(m.kernelOverheadS);
+    m.normRowElementS = e.normRowElementS.valueOr(0);
     m.graphLaunchS = e.graphLaunchS.valueOr(m.launchS * 0.25);
     m.hostOverheadScale = e.hostOverheadScale.valueOr(1.0);
     m.attentionFraction = e.attentionPeakFraction.valueOr(EfficiencyDefaults::kAttentionFraction);
@@ -111,6 +120,8 @@ PlatformModel withCpuThreads(const Platform& p, const PlatformModel& all, double
     }
     m.gemmDramBytesPerS *= dramRatio;
     m.attentionDramBytesPerS *= dramRatio;
+    m.attentionSplitDramBytesPerS *= dramRatio;
+    m.stridedElementwiseBytesPerS *= dramRatio;
     return m;
 }
 

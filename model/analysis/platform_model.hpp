@@ -30,6 +30,8 @@ struct PlatformModel {
     double sustainedComputeFraction = 1.0;            ///< tensor rate kept when compute-bound all the time
     double gemmDramBytesPerS = 0;                     ///< DRAM bandwidth that memory-bound GEMM kernels reach
     double attentionDramBytesPerS = 0;                ///< DRAM bandwidth attention kernels reach on the KV cache
+    double attentionSplitDramBytesPerS = 0;           ///< the same for split-KV (flash-decoding) decode kernels
+    double stridedElementwiseBytesPerS = 0;           ///< rate of a stack's strided element-wise passes
     double simtGemmDramBytesPerS = 0;                 ///< weight-streaming rate of SIMT GEMMs with M > 1 (0 = not modelled)
     double simtGemmDramHalfM = 0;                     ///< rows at which that rate halves (0 = independent of M)
     double simtGemmOverheadS = 0;                     ///< extra fixed time per SIMT GEMM kernel with M > 1
@@ -41,6 +43,9 @@ struct PlatformModel {
         return a;
     }();
     double kernelOverheadS = 0;
+    double attentionOverheadS = 0;                    ///< fixed time per attention kernel
+    double elementwiseOverheadS = 0;                  ///< fixed time per element-wise / norm / copy kernel
+    double normRowElementS = 0;                       ///< per-element time of one norm row (one CTA per row)
     double launchS = 0, graphLaunchS = 0;
     double hostOverheadScale = 1.0;                   ///< multiplies a stack's host dispatch cost on this host
     double attentionFraction = 0.6, attentionHalfSeq = 256;

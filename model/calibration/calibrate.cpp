@@ -95,6 +95,99 @@ std::string readProvenance(const std::string& dir, Source& measured) {
     return "";
 }
 
+/// Kernels PyTorch launches for each op of op_microbench.py's elementwise tables, as its docstring lists them
+/// (0: not used). The stacks' own kernels are the strided ones (`--only strided`): RoPE on q/k views of the
+/// fused QKV output, SiLU-multiply on the chunks of the fused gate-up output, the decode KV append from a view;
+/// where those were not measured at small sizes the contiguous ops stand in (on an H200, 2026-12-02, the two
+/// fits agree: 2.05 and 1.98 us per kernel). `copy` is an index_copy_ gather-scatter, not the stacks' KV append.
+double elementwiseKernels(const std::string& op) {
+    if (op == "rope_strided" || op == "rope")
+        return 5; // neg, cat (rotate_half), x*cos, rot*sin, add
+    if (op == "silu_mul_chunked" || op == "silu_mul")
+        return 2;
+    if (op == "kv_copy_strided" || op == "add" || op == "rms_norm")
+        return 1;
+    return 0;
+}
+
+struct ElementwisePoint {
+    bool norm;
+    double kernels, cols, bytes, measuredS;
+};
+
+/// The rows of an elementwise table that are small enough (<= 64 rows, a few MB) for the fixed time and the row
+/// latency to be the whole time. Larger rows are bandwidth, measured cold (rotating buffers) where the engine's
+/// activations are L2-hot.
+std::vector<ElementwisePoint> smallElementwiseRows(const io::CsvTable& t, bool norms) {
+    const int cOp = t.requireColumn("op"), cRows = t.requireColumn("rows"), cCols = t.requireColumn("cols"),
+              cBytes = t.requireColumn("bytes_moved"), cT = t.requireColumn("median_s");
+    std::vector<ElementwisePoint> pts;
+    for (std::size_t i = 0; i < t.rows.size(); ++i) {
+        const std::string op = t.text(i, cOp);
+        const double kernels = elementwiseKernels(op);
+        if (kernels <= 0 || (op == "rms_norm") != norms || t.number(i, cRows, 1, 1e9) > 64)
+            continue;
+        pts.push_back({norms, kernels, t.number(i, cCols, 1, 1e9), t.number(i, cBytes, 1, 1e15),
+                       t.number(i, cT, 1e-12, 1e3)});
+    }
+    return pts;
+}
+
+/// Fits efficiency.strided_elementwise_fraction: the rate at which the pytorch-eager stack's RoPE and activation
+/// passes (its pass counts, on q/k and gate/up views) reproduce the strided ops' large rows (>= 2048).
+void fitStridedRate(Platform& p, const io::CsvTable& t, CalibrationResult& res,
+                    const std::function<std::string(const std::string&, double, const std::string&)>& addFitSource) {
+    const StackProfile eager = io::loadStack("pytorch-eager");
+    const int cOp = t.requireColumn("op"), cRows = t.requireColumn("rows"), cCols = t.requireColumn("cols"),
+              cT = t.requireColumn("median_s");
+    struct Point {
+        double bytes, kernels, measuredS;
+    };
+    std::vector<Point> pts;
+    for (std::size_t i = 0; i < t.rows.size(); ++i) {
+        const std::string op = t.text(i, cOp);
+        const double rows = t.number(i, cRows, 1, 1e9), cols = t.number(i, cCols, 1, 1e9);
+        const double passes = op == "rope_strided" ? eager.ropePasses : op == "silu_mul_chunked" ? eager.activationPasses : 0;
+        if (passes <= 0 || rows < 2048)
+            continue;
+        pts.push_back({rows * cols * 2.0 * passes, elementwiseKernels(op), t.number(i, cT, 1e-12, 1e3)});
+    }
+    if (pts.empty()) {
+        res.notes.push_back("elementwise_strided.csv has no rows of >= 2048: strided element-wise passes run at the "
+                            "DRAM rate");
+        return;
+    }
+    const PlatformModel pm = PlatformModel::from(p);
+    const double dramPeak = p.dram().readBytesPerS.si;
+    auto cost = [&](double fraction) {
+        double s = 0;
+        for (const Point& a : pts) {
+            const double pr = evalMemoryOp(pm, "e", OpClass::Elementwise, a.bytes, a.bytes, 0, a.kernels,
+                                           LaunchMode::Graph, 0, dramPeak * fraction)
+                                  .timeS;
+            s += std::fabs(pr - a.measuredS) / a.measuredS;
+        }
+        return 100.0 * s / static_cast<double>(pts.size());
+    };
+    const double f = search1d(0.05, 1.0, 95, cost);
+    const std::string src =
+        addFitSource("strided-elementwise", cost(f), "RoPE / SiLU-multiply on strided views at the stacks' passes");
+    p.efficiency.stridedElementwiseFraction = fitted(f, src);
+    res.fits.push_back({"efficiency.strided_elementwise_fraction", f, cost(f), pts.size(), src});
+}
+
+/// MAPE of the engine's memory-op model on `pts` (graph-replayed kernels, as op_microbench.py times them).
+double elementwiseCost(const PlatformModel& m, const std::vector<ElementwisePoint>& pts) {
+    double s = 0;
+    for (const ElementwisePoint& a : pts) {
+        const double pr = evalMemoryOp(m, "e", a.norm ? OpClass::Norm : OpClass::Elementwise, a.bytes / 2,
+                                       a.bytes / 2, 0, a.kernels, LaunchMode::Graph, a.norm ? a.cols : 0)
+                              .timeS;
+        s += std::fabs(pr - a.measuredS) / a.measuredS;
+    }
+    return pts.empty() ? 0.0 : 100.0 * s / static_cast<double>(pts.size());
+}
+
 } // namespace
 
 CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::string>& dirs, const std::string& date) {
@@ -472,13 +565,14 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
         res.notes.push_back("nccl.csv missing (single-GPU measurements): collectives keep their defaults");
     }
 
-    // 6. Attention efficiency vs sequence length (flash attention microbenchmark).
-    if (has("attention.csv")) {
-        const io::CsvTable t = io::loadCsvFile(file("attention.csv"));
+    // 6. Attention efficiency vs sequence length (flash attention microbenchmark), with the denser decode grid
+    // (attention_decode.csv) where it was measured.
+    std::vector<AttentionPoint> pts;
+    auto readAttention = [&](const char* name) {
+        const io::CsvTable t = io::loadCsvFile(file(name));
         const int cB = t.requireColumn("batch"), cH = t.requireColumn("heads"), cKv = t.requireColumn("kv_heads"),
                   cQ = t.requireColumn("seq_q"), cK = t.requireColumn("seq_k"), cD = t.requireColumn("head_dim"),
                   cC = t.requireColumn("causal"), cT = t.requireColumn("median_s");
-        std::vector<AttentionPoint> pts;
         for (std::size_t i = 0; i < t.rows.size(); ++i) {
             AttentionPoint a;
             a.shape.batch = t.number(i, cB, 1, 1e9);
@@ -492,6 +586,12 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
             a.measuredS = t.number(i, cT, 1e-12, 1e6);
             pts.push_back(a);
         }
+    };
+    if (has("attention_decode.csv"))
+        readAttention("attention_decode.csv");
+    if (has("attention.csv"))
+        readAttention("attention.csv");
+    if (!pts.empty()) {
         PlatformModel pm = PlatformModel::from(p);
         auto cost = [&](const PlatformModel& m) {
             double s = 0;
@@ -501,6 +601,10 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
             }
             return pts.empty() ? 0.0 : 100.0 * s / static_cast<double>(pts.size());
         };
+        // Decode points that run the split-KV kernels (else their DRAM fraction cannot be fitted).
+        const bool anySplit = std::any_of(pts.begin(), pts.end(), [&](const AttentionPoint& a) {
+            return evalAttention(pm, "a", a.shape, DType::bf16, LaunchMode::Graph).kernels > 1;
+        });
         for (int round = 0; round < 3; ++round) {
             pm.attentionFraction = search1d(0.05, 1.0, 95, [&](double x) {
                 PlatformModel m = pm;
@@ -518,18 +622,91 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
                 m.attentionDramBytesPerS = dramPeak * x;
                 return cost(m);
             });
+            if (anySplit)
+                pm.attentionSplitDramBytesPerS = dramPeak * search1d(0.2, 1.0, 80, [&](double x) {
+                    PlatformModel m = pm;
+                    m.attentionSplitDramBytesPerS = dramPeak * x;
+                    return cost(m);
+                });
+            else
+                pm.attentionSplitDramBytesPerS = pm.attentionDramBytesPerS;
+            pm.attentionOverheadS = search1d(0, 20e-6, 80, [&](double x) {
+                PlatformModel m = pm;
+                m.attentionOverheadS = x;
+                return cost(m);
+            });
         }
         const double err = cost(pm);
+        const double dramPeakRead = dram->readBytesPerS.si;
         const std::string src = addFitSource("attention", err, "flash attention (SDPA) efficiency vs sequence length");
         p.efficiency.attentionPeakFraction = fitted(pm.attentionFraction, src);
         p.efficiency.attentionHalfSeq = fitted(pm.attentionHalfSeq, src);
-        p.efficiency.attentionDramFraction = fitted(pm.attentionDramBytesPerS / dram->readBytesPerS.si, src);
-        res.fits.push_back({"efficiency.attention_dram_fraction", pm.attentionDramBytesPerS / dram->readBytesPerS.si, err,
+        p.efficiency.attentionDramFraction = fitted(pm.attentionDramBytesPerS / dramPeakRead, src);
+        p.efficiency.attentionOverheadS = fitted(pm.attentionOverheadS, src);
+        res.fits.push_back({"efficiency.attention_dram_fraction", pm.attentionDramBytesPerS / dramPeakRead, err,
                             pts.size(), src});
+        if (anySplit) {
+            p.efficiency.attentionSplitDramFraction = fitted(pm.attentionSplitDramBytesPerS / dramPeakRead, src);
+            res.fits.push_back({"efficiency.attention_split_dram_fraction",
+                                pm.attentionSplitDramBytesPerS / dramPeakRead, err, pts.size(), src});
+        }
+        res.fits.push_back({"efficiency.attention_overhead", pm.attentionOverheadS, err, pts.size(), src});
         res.fits.push_back({"efficiency.attention_peak_fraction", pm.attentionFraction, err, pts.size(), src});
         res.fits.push_back({"efficiency.attention_half_seq", pm.attentionHalfSeq, err, pts.size(), src});
     } else {
         res.notes.push_back("attention.csv missing: attention efficiency keeps its default");
+    }
+
+    // 7. Element-wise and norm kernels at small sizes: the fixed time per kernel of the stacks' strided element-wise
+    // kernels, and the row latency of norms (one CTA reduces a row).
+    std::vector<ElementwisePoint> ew, norms;
+    if (has("elementwise_strided.csv")) {
+        const io::CsvTable strided = io::loadCsvFile(file("elementwise_strided.csv"));
+        ew = smallElementwiseRows(strided, false);
+        fitStridedRate(p, strided, res, addFitSource);
+    }
+    if (has("elementwise.csv")) {
+        const io::CsvTable contiguous = io::loadCsvFile(file("elementwise.csv"));
+        norms = smallElementwiseRows(contiguous, true);
+        if (ew.empty()) {
+            ew = smallElementwiseRows(contiguous, false);
+            res.notes.push_back("no strided element-wise rows of <= 64: the element-wise fixed time is fitted on the "
+                                "contiguous ops of elementwise.csv");
+        }
+    }
+    if (ew.empty())
+        res.notes.push_back("no element-wise rows of <= 64: element-wise kernels keep kernel_overhead");
+    if (norms.empty())
+        res.notes.push_back("elementwise.csv has no rms_norm rows of <= 64: norms get no row latency");
+    if (!ew.empty() || !norms.empty()) {
+        PlatformModel pm = PlatformModel::from(p);
+        if (!ew.empty())
+            pm.elementwiseOverheadS = search1d(0, 10e-6, 100, [&](double x) {
+                PlatformModel m = pm;
+                m.elementwiseOverheadS = x;
+                return elementwiseCost(m, ew);
+            });
+        // The norm's fixed time is the element-wise one (the same launch and tail); its row latency on top.
+        if (!norms.empty())
+            pm.normRowElementS = search1d(0, 5e-9, 100, [&](double x) {
+                PlatformModel m = pm;
+                m.normRowElementS = x;
+                return elementwiseCost(m, norms);
+            });
+        std::vector<ElementwisePoint> all = ew;
+        all.insert(all.end(), norms.begin(), norms.end());
+        const std::string src = addFitSource("elementwise", elementwiseCost(pm, all),
+                                             "element-wise and norm kernels at small sizes (fixed time, row latency)");
+        if (!ew.empty()) {
+            p.efficiency.elementwiseOverheadS = fitted(pm.elementwiseOverheadS, src);
+            res.fits.push_back(
+                {"efficiency.elementwise_overhead", pm.elementwiseOverheadS, elementwiseCost(pm, ew), ew.size(), src});
+        }
+        if (!norms.empty()) {
+            p.efficiency.normRowElementS = fitted(pm.normRowElementS, src);
+            res.fits.push_back({"efficiency.norm_row_element_time", pm.normRowElementS, elementwiseCost(pm, norms),
+                                norms.size(), src});
+        }
     }
     return res;
 }

@@ -130,6 +130,15 @@ struct Efficiency {
     Value attentionPeakFraction;       ///< flash attention's fraction of tensor peak at long sequences
     Value attentionHalfSeq;            ///< sequence length at which attention reaches half of that fraction
     Value attentionDramFraction;       ///< fraction of DRAM bandwidth attention kernels reach reading the KV cache
+    /// the same for decode kernels that split the keys over several CTAs (flash-decoding, when batch x KV heads
+    /// leaves the GPU's CTA slots unfilled); absent = attention_dram_fraction
+    Value attentionSplitDramFraction;
+    Value attentionOverheadS;          ///< fixed time per attention kernel (absent = kernel_overhead)
+    Value elementwiseOverheadS;        ///< fixed time per element-wise / norm / copy kernel (absent = kernel_overhead)
+    /// fraction of DRAM read bandwidth at which a stack's strided element-wise passes run (absent = dram_fraction)
+    Value stridedElementwiseFraction;
+    /// norm kernels reduce each row in one CTA: a row of W elements takes at least W x this (few rows: latency)
+    Value normRowElementS;
     Value vectorFraction;              ///< fraction of SIMT peak for norms, activations
     Value collectiveBusFraction;       ///< achievable fraction of link bandwidth in collectives
     Value collectiveStepLatencyS;      ///< per-step latency of a collective (ring hop / tree level)

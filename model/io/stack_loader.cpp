@@ -44,6 +44,7 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
     s.description = r.optionalString("description");
     s.fusedQkv = r.optionalBool("fused_qkv", true);
     s.fusedGateUp = r.optionalBool("fused_gate_up", true);
+    s.stridedElementwise = r.optionalBool("strided_elementwise", false);
     const YAML::Node launch = r.optional("launch");
     if (launch.IsDefined() && !launch.IsNull()) {
         MapReader l(launch, file, "launch", r.line());
