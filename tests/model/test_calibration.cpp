@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <tuple>
 
 using namespace rooflab;
 namespace fs = std::filesystem;
@@ -108,6 +109,86 @@ TEST(Calibration, RecoversTheSimtGemmFamilyFromFp32Rows) {
     const PlatformModel back = PlatformModel::from(io::loadPlatformFile(out));
     EXPECT_NEAR(back.simtGemmDramBytesPerS, e.simtGemmDramFraction.si * dramPeak, 1e-5 * dramPeak);
     EXPECT_NEAR(back.simtGemmOverheadS, e.simtGemmOverheadS.si, 1e-5 * e.simtGemmOverheadS.si);
+}
+
+TEST(Calibration, RecoversDecodeAttentionFractionsAndFixedTimes) {
+    const Platform base = io::loadPlatformFile(io::findPlatformFile("h200-sxm-141gb"));
+    PlatformModel truth = PlatformModel::from(base);
+    const double dramPeak = base.dram().readBytesPerS.si;
+    truth.attentionDramBytesPerS = 0.5 * dramPeak;      // unsplit decode kernels
+    truth.attentionSplitDramBytesPerS = 0.8 * dramPeak; // flash-decoding (split-KV) kernels
+    truth.attentionOverheadS = 5e-6;
+    SyntheticDir tmp;
+    {
+        std::ofstream a(tmp.dir / "attention_decode.csv");
+        a << "batch,heads,kv_heads,seq_q,seq_k,head_dim,causal,dtype,median_s,p10_s,p90_s,runs\n";
+        for (int b : {1, 4, 8, 16, 24, 32, 64, 128})
+            for (int sk : {256, 1024, 4096, 16384}) {
+                AttentionShape sh;
+                sh.batch = b;
+                sh.heads = 32;
+                sh.kvHeads = 8;
+                sh.queries = 1;
+                sh.keys = sk;
+                sh.causal = false;
+                const double t = evalAttention(truth, "a", sh, DType::bf16, LaunchMode::Graph).timeS;
+                a << b << ",32,8,1," << sk << ",128,0,bf16," << t << "," << t << "," << t << ",100\n";
+            }
+    }
+    const CalibrationResult res = calibrateGpu(base, {tmp.dir.string()}, "2026-12-02");
+    const Efficiency& e = res.platform.efficiency;
+    ASSERT_TRUE(e.attentionSplitDramFraction.present);
+    EXPECT_NEAR(e.attentionDramFraction.si, 0.5, 0.02);
+    EXPECT_NEAR(e.attentionSplitDramFraction.si, 0.8, 0.03);
+    EXPECT_NEAR(e.attentionOverheadS.si, 5e-6, 0.5e-6);
+    EXPECT_EQ(res.platform.sources.at(e.attentionOverheadS.source).kind, SourceKind::Fitted);
+}
+
+TEST(Calibration, ElementwiseFixedTimeRowLatencyAndStridedRate) {
+    const Platform base = io::loadPlatformFile(io::findPlatformFile("h200-sxm-141gb"));
+    const StackProfile eager = io::loadStack("pytorch-eager");
+    PlatformModel truth = PlatformModel::from(base);
+    truth.elementwiseOverheadS = 2.5e-6;
+    truth.normRowElementS = 0.7e-9;
+    const double dramPeak = base.dram().readBytesPerS.si;
+    const double stridedRate = 0.6 * dramPeak;
+    SyntheticDir tmp;
+    {
+        std::ofstream s(tmp.dir / "elementwise_strided.csv");
+        s << "op,rows,cols,bytes_moved,median_s,p10_s,p90_s,runs\n";
+        for (int r : {1, 8, 64, 2048, 8192, 16384})
+            for (const auto& [op, cols, kernels, passes] :
+                 {std::tuple{"rope_strided", 4096, 5.0, eager.ropePasses},
+                  std::tuple{"silu_mul_chunked", 14336, 2.0, eager.activationPasses}}) {
+                const double bytes = r * double(cols) * 2.0 * passes;
+                const double t = evalMemoryOp(truth, "e", OpClass::Elementwise, bytes, bytes, 0, kernels,
+                                              LaunchMode::Graph, 0, stridedRate)
+                                     .timeS;
+                s << op << "," << r << "," << cols << "," << 2 * bytes << "," << t << "," << t << "," << t << ",9\n";
+            }
+        std::ofstream n(tmp.dir / "elementwise.csv");
+        n << "op,rows,cols,bytes_moved,median_s,p10_s,p90_s,runs\n";
+        for (int r : {1, 8, 64})
+            for (int cols : {2048, 4096, 8192}) {
+                const double bytes = r * double(cols) * 2.0;
+                const double t = evalMemoryOp(truth, "n", OpClass::Norm, bytes, bytes, 0, 1, LaunchMode::Graph, cols).timeS;
+                n << "rms_norm," << r << "," << cols << "," << 2 * bytes << "," << t << "," << t << "," << t << ",9\n";
+            }
+    }
+    const CalibrationResult res = calibrateGpu(base, {tmp.dir.string()}, "2026-12-02");
+    const Efficiency& e = res.platform.efficiency;
+    ASSERT_TRUE(e.elementwiseOverheadS.present);
+    ASSERT_TRUE(e.normRowElementS.present);
+    ASSERT_TRUE(e.stridedElementwiseFraction.present);
+    EXPECT_NEAR(e.elementwiseOverheadS.si, 2.5e-6, 0.2e-6);
+    EXPECT_NEAR(e.normRowElementS.si, 0.7e-9, 0.1e-9);
+    EXPECT_NEAR(e.stridedElementwiseFraction.si, 0.6, 0.02);
+    // Written and read back, the keys load into the engine's model.
+    const std::string out = (tmp.dir / "cal.yaml").string();
+    io::savePlatformFile(res.platform, out);
+    const PlatformModel back = PlatformModel::from(io::loadPlatformFile(out));
+    EXPECT_NEAR(back.stridedElementwiseBytesPerS, e.stridedElementwiseFraction.si * dramPeak, 1e-5 * dramPeak);
+    EXPECT_NEAR(back.elementwiseOverheadS, e.elementwiseOverheadS.si, 1e-12);
 }
 
 TEST(Calibration, HostFloorGivesTheHostScaleAgainstThePytorchEagerProfile) {

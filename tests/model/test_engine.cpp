@@ -155,6 +155,76 @@ TEST(Gemm, SimtKernelsOfSeveralRowsStreamWeightsAtTheirOwnRate) {
                      evalGemm(cpu0, "c", 8, n, k, DType::fp32, DType::fp32, DType::fp32, LaunchMode::Graph, 1, 4).timeS);
 }
 
+TEST(Attention, FlashDecodeSplitsAsTheMeasuredKernels) {
+    // Grids of PyTorch's flash_fwd_splitkv_kernel in the H200 traces (132 SMs: 264 CTA slots), 128-key blocks.
+    EXPECT_EQ(flashDecodeSplits(8 * 8, 264, std::ceil(2049 / 128.0)), 4);   // 8B decode b8 c2048: grid (1, 4, 64)
+    EXPECT_EQ(flashDecodeSplits(16 * 8, 264, std::ceil(4097 / 128.0)), 2);  // 8B decode b16 c4096: grid (1, 2, 128)
+    EXPECT_EQ(flashDecodeSplits(64 * 8, 264, std::ceil(129 / 256.0)), 1);   // 1B decode b64 c128: unsplit
+    EXPECT_EQ(flashDecodeSplits(1 * 8, 264, 1), 1);                         // one key block: nothing to split
+    EXPECT_EQ(flashDecodeSplits(32 * 8, 264, 64), 1);                       // 256 units fill 80 % of the slots
+    // Never more splits than key blocks, never more than 128.
+    EXPECT_LE(flashDecodeSplits(1, 264, 3), 3);
+    EXPECT_LE(flashDecodeSplits(1, 1000, 4096), 128);
+}
+
+TEST(Attention, DecodeSplitAndUnsplitKernels) {
+    const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h200-sxm-141gb")));
+    ASSERT_GT(pm.attentionSplitDramBytesPerS, pm.attentionDramBytesPerS);
+    AttentionShape sh;
+    sh.heads = 32;
+    sh.kvHeads = 8;
+    sh.queries = 1;
+    sh.causal = false;
+    sh.batch = 16;
+    sh.keys = 4097;
+    const OpResult split = evalAttention(pm, "a", sh, DType::bf16, LaunchMode::Graph);
+    EXPECT_EQ(split.kernels, 2); // the split kernel and its combine kernel
+    EXPECT_NEAR(split.memoryS[kDram], split.bytes[kDram] / pm.attentionSplitDramBytesPerS, 1e-15);
+    sh.batch = 64;
+    sh.keys = 129;
+    const OpResult unsplit = evalAttention(pm, "a", sh, DType::bf16, LaunchMode::Graph);
+    EXPECT_EQ(unsplit.kernels, 1);
+    EXPECT_NEAR(unsplit.memoryS[kDram], unsplit.bytes[kDram] / pm.attentionDramBytesPerS, 1e-15);
+    // 512 work units on 264 slots: two waves, each paying the kernel's fixed time.
+    EXPECT_NEAR(unsplit.timeS, std::max(unsplit.computeS, unsplit.memoryS[kDram]) + 2 * pm.attentionOverheadS, 1e-12);
+    // Prefill is untouched by the decode path.
+    sh.queries = sh.keys = 2048;
+    sh.causal = true;
+    EXPECT_EQ(evalAttention(pm, "a", sh, DType::bf16, LaunchMode::Graph).kernels, 1);
+}
+
+TEST(Elementwise, StridedStackRateAndNormRowLatency) {
+    Platform p = io::loadPlatformFile(io::findPlatformFile("h200-sxm-141gb"));
+    const PlatformModel pm = PlatformModel::from(p);
+    ASSERT_LT(pm.stridedElementwiseBytesPerS, pm.bandwidth[kDram]);
+    const double bytes = 400e6;
+    const OpResult plain = evalMemoryOp(pm, "e", OpClass::Rope, bytes, bytes, 0, 10, LaunchMode::Graph);
+    const OpResult strided = evalMemoryOp(pm, "e", OpClass::Rope, bytes, bytes, 0, 10, LaunchMode::Graph, 0,
+                                          pm.stridedElementwiseBytesPerS);
+    EXPECT_NEAR(strided.memoryS[kDram], 2 * bytes / pm.stridedElementwiseBytesPerS, 1e-12);
+    EXPECT_GT(strided.timeS, plain.timeS);
+    // A norm row of 8192 elements pays its row latency on top of the element-wise fixed time.
+    const OpResult n1 = evalMemoryOp(pm, "n", OpClass::Norm, 16e3, 16e3, 0, 1, LaunchMode::Graph, 8192);
+    const OpResult n0 = evalMemoryOp(pm, "n", OpClass::Norm, 16e3, 16e3, 0, 1, LaunchMode::Graph, 0);
+    EXPECT_NEAR(n1.timeS - n0.timeS, 8192 * pm.normRowElementS, 1e-12);
+    // In the LLM engine only stacks that say so run RoPE at the strided rate.
+    const LlmArch m = io::loadModel("llama-3.1-8b");
+    Scenario s;
+    s.phase = Phase::Prefill;
+    s.batch = 1;
+    s.prompt = 4096;
+    const StackProfile strided8 = io::loadStack("pytorch-graph");
+    ASSERT_TRUE(strided8.stridedElementwise);
+    StackProfile contiguous = strided8;
+    contiguous.stridedElementwise = false;
+    auto ropeS = [&](const StackProfile& st) {
+        const Prediction pr = predictStep(pm, m, st, s);
+        const OpResult* r = findOp(pr, "rope");
+        return r ? r->timeS : 0.0;
+    };
+    EXPECT_GT(ropeS(strided8), 1.3 * ropeS(contiguous));
+}
+
 TEST(Llm, TinyModelDecodeFlopsAndBytesByHand) {
     const PlatformModel pm = simplePlatform();
     const LlmArch a = tinyModel();
