@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <string>
 #include <tuple>
 
 using namespace rooflab;
@@ -24,7 +25,10 @@ namespace {
 struct SyntheticDir {
     fs::path dir;
     SyntheticDir() {
-        dir = fs::temp_directory_path() / "rooflab-calib-test";
+        // One folder per test: ctest runs the tests of this binary in parallel processes.
+        const ::testing::TestInfo* t = ::testing::UnitTest::GetInstance()->current_test_info();
+        dir = fs::temp_directory_path() /
+              ("rooflab-calib-" + std::string(t ? t->test_suite_name() : "x") + "-" + (t ? t->name() : "y"));
         fs::remove_all(dir);
         fs::create_directories(dir);
     }
