@@ -181,6 +181,33 @@ if [ "$PLAN" = cpugemm ]; then # the host CPU: PyTorch GEMMs (oneDNN: AVX-512 fp
   pack; step done; exit 0
 fi
 
+if [ "$PLAN" = tpgraph ]; then # a multi-GPU host (2 or 4 GPUs): the TP e2e cases with prefill replayed from one CUDA
+  # graph per rank (NCCL all-reduces captured in it, as decode already is), so the host leaves the measurement;
+  # then the NCCL sweep. Issue 6's "TP 2/4, graph-captured" rows. Writes e2e_graph.csv.
+  NG=$(nvidia-smi -L | wc -l)
+  nvidia-smi topo -m > "$R/topo.txt" 2>&1
+  { lscpu; free -g; nproc; } > "$R/host_cpu.txt" 2>&1
+  for n in 2 4; do
+    [ $n -gt $NG ] && break
+    step e2e graph tp$n
+    RUN="python3 -m torch.distributed.run --nproc-per-node $n"
+    for spec in "llama-3.1-8b|prefill:1x128,1x1024,4x2048,1x8192,16x512;decode:1x2048,16x4096,64x2048,8x1024" \
+                "datasets/hopper/models/llama-3.1-70b-8layers.yaml|prefill:1x128,1x2048,1x8192,4x1024;decode:1x4096,64x512,32x2048" \
+                "llama-3.2-1b|prefill:1x512,4x2048;decode:1x128,64x2048"; do
+      m=${spec%%|*}; c=${spec#*|}
+      t=$(( $(left) - ${RESERVE:-60} )); [ $t -lt 30 ] && break
+      [ $t -gt 150 ] && t=150
+      timeout $t $RUN profilers/gpu/harness/llama_bench.py --model "$m" --cases "$c" --out "$R/e2e_graph.csv" \
+        --budget-s 0.3 --prefill-graph 2>&1 | grep "^\[e2e\]"
+      pack
+    done
+  done
+  step nccl tp$NG
+  t=$(( $(left) - 10 )); [ $t -gt 20 ] && timeout $t python3 -m torch.distributed.run --nproc-per-node $NG \
+    profilers/gpu/harness/nccl_bench.py --out "$R/nccl.csv" 2>&1 | grep -E "^\[nccl\]" | tail -4
+  pack; step done; exit 0
+fi
+
 if [ "$PLAN" = tp ]; then # host floor at TP 1/2/4, TP2 and TP4 e2e on one multi-GPU H100 host
   NG=$(nvidia-smi -L | wc -l)
   nvidia-smi topo -m > "$R/topo.txt" 2>&1
