@@ -302,12 +302,16 @@ OpResult evalAttention(const PlatformModel& pm, const char* name, const Attentio
     r.computeS = r.flops / (peak * eff * std::max(fill, 1e-3));
     double dramBytesPerS = pm.attentionDramBytesPerS;
     double fixedS = pm.attentionOverheadS;
+    double streamBytes = r.bytes[kDram];
     if (pm.kind == DeviceKind::Gpu && s.queries == 1) {
         // Decode: the query heads of one KV head share a CTA; keys come in blocks of 256 / 128 / 64 by head size.
         const double kvUnits = s.batch * (s.kvHeadsShareLatent > 0 ? 1.0 : s.kvHeads);
         const double blockKeys = s.qkDim <= 64 ? 256 : (s.qkDim <= 128 ? 128 : 64);
         const double slots = 2.0 * pm.units;
-        const int splits = flashDecodeSplits(kvUnits, slots, std::ceil(keysRead / blockKeys));
+        const double keyBlocks = std::ceil(keysRead / blockKeys);
+        const int splits = flashDecodeSplits(kvUnits, slots, keyBlocks);
+        // A partial block of keys costs a whole one (masked tile): 129 keys at head size 64 take as long as 256.
+        streamBytes = kvBytes * (keyBlocks * blockKeys / keysRead) + qoBytes;
         if (splits > 1) {
             r.kernels = 2; // the split kernel and the combine kernel
             dramBytesPerS = pm.attentionSplitDramBytesPerS;
@@ -316,7 +320,7 @@ OpResult evalAttention(const PlatformModel& pm, const char* name, const Attentio
             fixedS *= std::ceil(kvUnits / slots);
         }
     }
-    r.memoryS[kDram] = dramBytesPerS > 0 ? r.bytes[kDram] / dramBytesPerS : levelTime(pm, kDram, r.bytes[kDram]);
+    r.memoryS[kDram] = dramBytesPerS > 0 ? streamBytes / dramBytesPerS : levelTime(pm, kDram, streamBytes);
     r.memoryS[kL2] = levelTime(pm, kL2, r.bytes[kL2]);
     finishOpFixed(pm, r, launch, fixedS);
     return r;

@@ -112,68 +112,53 @@ double elementwiseKernels(const std::string& op) {
 
 struct ElementwisePoint {
     bool norm;
+    bool strided; ///< timed as the engine times the stack's op: its pass bytes at the strided rate
     double kernels, cols, bytes, measuredS;
 };
 
+/// The pytorch-eager stack's passes for a strided op of the tables (0: not one of the stack's strided ops).
+double stridedPasses(const StackProfile& eager, const std::string& op) {
+    return op == "rope_strided" ? eager.ropePasses : op == "silu_mul_chunked" ? eager.activationPasses : 0;
+}
+
 /// The rows of an elementwise table that are small enough (<= 64 rows, a few MB) for the fixed time and the row
 /// latency to be the whole time. Larger rows are bandwidth, measured cold (rotating buffers) where the engine's
-/// activations are L2-hot.
+/// activations are L2-hot. The stack's strided ops carry the bytes the engine gives them (its passes).
 std::vector<ElementwisePoint> smallElementwiseRows(const io::CsvTable& t, bool norms) {
+    const StackProfile eager = io::loadStack("pytorch-eager");
     const int cOp = t.requireColumn("op"), cRows = t.requireColumn("rows"), cCols = t.requireColumn("cols"),
               cBytes = t.requireColumn("bytes_moved"), cT = t.requireColumn("median_s");
     std::vector<ElementwisePoint> pts;
     for (std::size_t i = 0; i < t.rows.size(); ++i) {
         const std::string op = t.text(i, cOp);
         const double kernels = elementwiseKernels(op);
-        if (kernels <= 0 || (op == "rms_norm") != norms || t.number(i, cRows, 1, 1e9) > 64)
+        const double rows = t.number(i, cRows, 1, 1e9), cols = t.number(i, cCols, 1, 1e9);
+        if (kernels <= 0 || (op == "rms_norm") != norms || rows > 64)
             continue;
-        pts.push_back({norms, kernels, t.number(i, cCols, 1, 1e9), t.number(i, cBytes, 1, 1e15),
-                       t.number(i, cT, 1e-12, 1e3)});
+        const double passes = stridedPasses(eager, op);
+        const double bytes = passes > 0 ? 2.0 * rows * cols * 2.0 * passes : t.number(i, cBytes, 1, 1e15);
+        pts.push_back({norms, passes > 0, kernels, cols, bytes, t.number(i, cT, 1e-12, 1e3)});
     }
     return pts;
 }
 
-/// Fits efficiency.strided_elementwise_fraction: the rate at which the pytorch-eager stack's RoPE and activation
-/// passes (its pass counts, on q/k and gate/up views) reproduce the strided ops' large rows (>= 2048).
-void fitStridedRate(Platform& p, const io::CsvTable& t, CalibrationResult& res,
-                    const std::function<std::string(const std::string&, double, const std::string&)>& addFitSource) {
+/// The stack's strided ops of elementwise_strided.csv at >= 2048 rows, where their rate (not the fixed time) sets
+/// the time: the points of efficiency.strided_elementwise_fraction.
+std::vector<ElementwisePoint> largeStridedRows(const io::CsvTable& t) {
     const StackProfile eager = io::loadStack("pytorch-eager");
     const int cOp = t.requireColumn("op"), cRows = t.requireColumn("rows"), cCols = t.requireColumn("cols"),
               cT = t.requireColumn("median_s");
-    struct Point {
-        double bytes, kernels, measuredS;
-    };
-    std::vector<Point> pts;
+    std::vector<ElementwisePoint> pts;
     for (std::size_t i = 0; i < t.rows.size(); ++i) {
         const std::string op = t.text(i, cOp);
         const double rows = t.number(i, cRows, 1, 1e9), cols = t.number(i, cCols, 1, 1e9);
-        const double passes = op == "rope_strided" ? eager.ropePasses : op == "silu_mul_chunked" ? eager.activationPasses : 0;
+        const double passes = stridedPasses(eager, op);
         if (passes <= 0 || rows < 2048)
             continue;
-        pts.push_back({rows * cols * 2.0 * passes, elementwiseKernels(op), t.number(i, cT, 1e-12, 1e3)});
+        pts.push_back({false, true, elementwiseKernels(op), cols, 2.0 * rows * cols * 2.0 * passes,
+                       t.number(i, cT, 1e-12, 1e3)});
     }
-    if (pts.empty()) {
-        res.notes.push_back("elementwise_strided.csv has no rows of >= 2048: strided element-wise passes run at the "
-                            "DRAM rate");
-        return;
-    }
-    const PlatformModel pm = PlatformModel::from(p);
-    const double dramPeak = p.dram().readBytesPerS.si;
-    auto cost = [&](double fraction) {
-        double s = 0;
-        for (const Point& a : pts) {
-            const double pr = evalMemoryOp(pm, "e", OpClass::Elementwise, a.bytes, a.bytes, 0, a.kernels,
-                                           LaunchMode::Graph, 0, dramPeak * fraction)
-                                  .timeS;
-            s += std::fabs(pr - a.measuredS) / a.measuredS;
-        }
-        return 100.0 * s / static_cast<double>(pts.size());
-    };
-    const double f = search1d(0.05, 1.0, 95, cost);
-    const std::string src =
-        addFitSource("strided-elementwise", cost(f), "RoPE / SiLU-multiply on strided views at the stacks' passes");
-    p.efficiency.stridedElementwiseFraction = fitted(f, src);
-    res.fits.push_back({"efficiency.strided_elementwise_fraction", f, cost(f), pts.size(), src});
+    return pts;
 }
 
 /// MAPE of the engine's memory-op model on `pts` (graph-replayed kernels, as op_microbench.py times them).
@@ -181,7 +166,8 @@ double elementwiseCost(const PlatformModel& m, const std::vector<ElementwisePoin
     double s = 0;
     for (const ElementwisePoint& a : pts) {
         const double pr = evalMemoryOp(m, "e", a.norm ? OpClass::Norm : OpClass::Elementwise, a.bytes / 2,
-                                       a.bytes / 2, 0, a.kernels, LaunchMode::Graph, a.norm ? a.cols : 0)
+                                       a.bytes / 2, 0, a.kernels, LaunchMode::Graph, a.norm ? a.cols : 0,
+                                       a.strided ? m.stridedElementwiseBytesPerS : 0.0)
                               .timeS;
         s += std::fabs(pr - a.measuredS) / a.measuredS;
     }
@@ -657,55 +643,78 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
         res.notes.push_back("attention.csv missing: attention efficiency keeps its default");
     }
 
-    // 7. Element-wise and norm kernels at small sizes: the fixed time per kernel of the stacks' strided element-wise
-    // kernels, and the row latency of norms (one CTA reduces a row).
-    std::vector<ElementwisePoint> ew, norms;
+    // 7. Element-wise and norm kernels: the stacks' strided kernels' rate (large rows) and fixed time per kernel
+    // (small rows), and the row latency of norms (one CTA reduces a row); fitted together, as each enters the
+    // other's points.
+    std::vector<ElementwisePoint> big, ew, norms;
     if (has("elementwise_strided.csv")) {
         const io::CsvTable strided = io::loadCsvFile(file("elementwise_strided.csv"));
+        big = largeStridedRows(strided);
         ew = smallElementwiseRows(strided, false);
-        fitStridedRate(p, strided, res, addFitSource);
     }
+    if (big.empty())
+        res.notes.push_back("no strided element-wise rows of >= 2048: strided passes run at the DRAM rate");
     if (has("elementwise.csv")) {
         const io::CsvTable contiguous = io::loadCsvFile(file("elementwise.csv"));
         norms = smallElementwiseRows(contiguous, true);
         if (ew.empty()) {
             ew = smallElementwiseRows(contiguous, false);
-            res.notes.push_back("no strided element-wise rows of <= 64: the element-wise fixed time is fitted on the "
-                                "contiguous ops of elementwise.csv");
+            if (!ew.empty())
+                res.notes.push_back("no strided element-wise rows of <= 64: the element-wise fixed time is fitted on "
+                                    "the contiguous ops of elementwise.csv");
         }
     }
     if (ew.empty())
         res.notes.push_back("no element-wise rows of <= 64: element-wise kernels keep kernel_overhead");
     if (norms.empty())
         res.notes.push_back("elementwise.csv has no rms_norm rows of <= 64: norms get no row latency");
-    if (!ew.empty() || !norms.empty()) {
+    if (!big.empty() || !ew.empty() || !norms.empty()) {
         PlatformModel pm = PlatformModel::from(p);
-        if (!ew.empty())
-            pm.elementwiseOverheadS = search1d(0, 10e-6, 100, [&](double x) {
-                PlatformModel m = pm;
-                m.elementwiseOverheadS = x;
-                return elementwiseCost(m, ew);
-            });
-        // The norm's fixed time is the element-wise one (the same launch and tail); its row latency on top.
-        if (!norms.empty())
-            pm.normRowElementS = search1d(0, 5e-9, 100, [&](double x) {
-                PlatformModel m = pm;
-                m.normRowElementS = x;
-                return elementwiseCost(m, norms);
-            });
-        std::vector<ElementwisePoint> all = ew;
-        all.insert(all.end(), norms.begin(), norms.end());
-        const std::string src = addFitSource("elementwise", elementwiseCost(pm, all),
-                                             "element-wise and norm kernels at small sizes (fixed time, row latency)");
-        if (!ew.empty()) {
-            p.efficiency.elementwiseOverheadS = fitted(pm.elementwiseOverheadS, src);
-            res.fits.push_back(
-                {"efficiency.elementwise_overhead", pm.elementwiseOverheadS, elementwiseCost(pm, ew), ew.size(), src});
+        const double dramPeak = dram->readBytesPerS.si;
+        for (int round = 0; round < 3; ++round) {
+            if (!big.empty())
+                pm.stridedElementwiseBytesPerS = dramPeak * search1d(0.05, 1.0, 95, [&](double x) {
+                    PlatformModel m = pm;
+                    m.stridedElementwiseBytesPerS = dramPeak * x;
+                    return elementwiseCost(m, big);
+                });
+            if (!ew.empty())
+                pm.elementwiseOverheadS = search1d(0, 10e-6, 100, [&](double x) {
+                    PlatformModel m = pm;
+                    m.elementwiseOverheadS = x;
+                    return elementwiseCost(m, ew);
+                });
+            // The norm's fixed time is the element-wise one (the same launch and tail); its row latency on top.
+            if (!norms.empty())
+                pm.normRowElementS = search1d(0, 5e-9, 100, [&](double x) {
+                    PlatformModel m = pm;
+                    m.normRowElementS = x;
+                    return elementwiseCost(m, norms);
+                });
         }
-        if (!norms.empty()) {
-            p.efficiency.normRowElementS = fitted(pm.normRowElementS, src);
-            res.fits.push_back({"efficiency.norm_row_element_time", pm.normRowElementS, elementwiseCost(pm, norms),
-                                norms.size(), src});
+        if (!big.empty()) {
+            const double f = pm.stridedElementwiseBytesPerS / dramPeak;
+            const double err = elementwiseCost(pm, big);
+            const std::string src =
+                addFitSource("strided-elementwise", err, "RoPE / SiLU-multiply on strided views at the stacks' passes");
+            p.efficiency.stridedElementwiseFraction = fitted(f, src);
+            res.fits.push_back({"efficiency.strided_elementwise_fraction", f, err, big.size(), src});
+        }
+        std::vector<ElementwisePoint> small = ew;
+        small.insert(small.end(), norms.begin(), norms.end());
+        if (!small.empty()) {
+            const std::string src = addFitSource("elementwise", elementwiseCost(pm, small),
+                                                 "element-wise and norm kernels at small sizes (fixed time, row latency)");
+            if (!ew.empty()) {
+                p.efficiency.elementwiseOverheadS = fitted(pm.elementwiseOverheadS, src);
+                res.fits.push_back({"efficiency.elementwise_overhead", pm.elementwiseOverheadS, elementwiseCost(pm, ew),
+                                    ew.size(), src});
+            }
+            if (!norms.empty()) {
+                p.efficiency.normRowElementS = fitted(pm.normRowElementS, src);
+                res.fits.push_back({"efficiency.norm_row_element_time", pm.normRowElementS,
+                                    elementwiseCost(pm, norms), norms.size(), src});
+            }
         }
     }
     return res;

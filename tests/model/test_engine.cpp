@@ -176,17 +176,27 @@ TEST(Attention, DecodeSplitAndUnsplitKernels) {
     sh.queries = 1;
     sh.causal = false;
     sh.batch = 16;
-    sh.keys = 4097;
+    sh.keys = 4096; // whole 128-key blocks
     const OpResult split = evalAttention(pm, "a", sh, DType::bf16, LaunchMode::Graph);
     EXPECT_EQ(split.kernels, 2); // the split kernel and its combine kernel
     EXPECT_NEAR(split.memoryS[kDram], split.bytes[kDram] / pm.attentionSplitDramBytesPerS, 1e-15);
     sh.batch = 64;
-    sh.keys = 129;
+    sh.keys = 128;
     const OpResult unsplit = evalAttention(pm, "a", sh, DType::bf16, LaunchMode::Graph);
     EXPECT_EQ(unsplit.kernels, 1);
     EXPECT_NEAR(unsplit.memoryS[kDram], unsplit.bytes[kDram] / pm.attentionDramBytesPerS, 1e-15);
     // 512 work units on 264 slots: two waves, each paying the kernel's fixed time.
     EXPECT_NEAR(unsplit.timeS, std::max(unsplit.computeS, unsplit.memoryS[kDram]) + 2 * pm.attentionOverheadS, 1e-12);
+    // A partial block of keys streams as long as a whole one: 129 keys at head size 64 (256-key blocks) take the
+    // time of 256, though only 129 are read.
+    AttentionShape d64 = sh;
+    d64.qkDim = d64.vDim = 64;
+    d64.keys = 129;
+    const OpResult part = evalAttention(pm, "a", d64, DType::bf16, LaunchMode::Graph);
+    d64.keys = 256;
+    const OpResult whole = evalAttention(pm, "a", d64, DType::bf16, LaunchMode::Graph);
+    EXPECT_LT(part.bytes[kDram], 0.6 * whole.bytes[kDram]);
+    EXPECT_NEAR(part.memoryS[kDram], whole.memoryS[kDram], 1e-12);
     // Prefill is untouched by the decode path.
     sh.queries = sh.keys = 2048;
     sh.causal = true;
