@@ -145,6 +145,24 @@ heldout2_set() { # shapes the e2e set does not have (odd batches, contexts betwe
   done
 }
 
+heldout3_set() { # shapes measured after the model was frozen (2026-12-02 16:xx): other odd batches and contexts
+  C1="prefill:3x300,6x1000,1x5000,20x200;decode:3x1500,6x7000,10x300,20x5000,40x1500,80x300"
+  C8="prefill:3x1000,1x2500,6x600,10x300;decode:3x7000,6x1500,10x5000,20x1500,40x700,80x300"
+  C70="prefill:3x300,1x2500,2x1500;decode:3x5000,10x1500,20x700,40x300,80x1500"
+  for spec in "llama-3.2-1b|$C1" "llama-3.1-8b|$C8" "datasets/hopper/models/llama-3.1-70b-8layers.yaml|$C70"; do
+    m=${spec%%|*}; c=${spec#*|}
+    timeout 120 python3 profilers/gpu/harness/llama_bench.py --model "$m" --cases "$c" --out "$1" --budget-s 0.4 \
+      --prefill-graph 2>&1 | grep "^\[e2e\]"
+    pack
+  done
+}
+
+if [ "$PLAN" = h200h ]; then # one H200: e2e shapes measured after the model was frozen (validation only)
+  { lscpu; free -g; nproc; } > "$R/host_cpu.txt" 2>&1
+  step held-out shapes 3; heldout3_set "$R/e2e_heldout3.csv"
+  pack; step done; exit 0
+fi
+
 if [ "$PLAN" = h200f ]; then # one H200: a dense decode-attention grid (calibration), then e2e shapes not measured
   # before (validation) and the graph-captured e2e set once more
   { lscpu; free -g; nproc; } > "$R/host_cpu.txt" 2>&1
