@@ -46,19 +46,18 @@ PlatformModel PlatformModel::from(const Platform& p) {
         m.capacityBytes[static_cast<std::size_t>(i)] = lvl.capacityBytes.si * (lvl.perUnit ? m.units : 1.0);
         m.latencyS[static_cast<std::size_t>(i)] = lvl.latencyS.si;
     }
-    m.gemmDramBytesPerS = e.gemmDramFraction ? p.dram().readBytesPerS.si * e.gemmDramFraction.si : m.bandwidth[kDram];
-    m.simtGemmDramBytesPerS = e.simtGemmDramFraction ? p.dram().readBytesPerS.si * e.simtGemmDramFraction.si : 0.0;
+    // A kernel family's DRAM rate: its fraction of the DRAM read bandwidth, else `fallback`.
+    auto dramShare = [&](const Value& fraction, double fallback) {
+        return fraction ? p.dram().readBytesPerS.si * fraction.si : fallback;
+    };
+    m.gemmDramBytesPerS = dramShare(e.gemmDramFraction, m.bandwidth[kDram]);
+    m.simtGemmDramBytesPerS = dramShare(e.simtGemmDramFraction, 0.0);
     m.simtGemmDramHalfM = e.simtGemmDramHalfM.valueOr(0);
     m.simtGemmOverheadS = e.simtGemmOverheadS.valueOr(0);
     m.sustainedComputeFraction = e.sustainedComputeFraction.valueOr(1.0);
-    m.attentionDramBytesPerS =
-        e.attentionDramFraction ? p.dram().readBytesPerS.si * e.attentionDramFraction.si : m.bandwidth[kDram];
-    m.attentionSplitDramBytesPerS = e.attentionSplitDramFraction
-                                        ? p.dram().readBytesPerS.si * e.attentionSplitDramFraction.si
-                                        : m.attentionDramBytesPerS;
-    m.stridedElementwiseBytesPerS = e.stridedElementwiseFraction
-                                        ? p.dram().readBytesPerS.si * e.stridedElementwiseFraction.si
-                                        : m.bandwidth[kDram];
+    m.attentionDramBytesPerS = dramShare(e.attentionDramFraction, m.bandwidth[kDram]);
+    m.attentionSplitDramBytesPerS = dramShare(e.attentionSplitDramFraction, m.attentionDramBytesPerS);
+    m.stridedElementwiseBytesPerS = dramShare(e.stridedElementwiseFraction, m.bandwidth[kDram]);
     m.tileM = e.gemmTileM.valueOr(128);
     m.tileN = e.gemmTileN.valueOr(p.kind == DeviceKind::Gpu ? 256 : 64);
     const double minKPerSplit = e.gemmMinKPerSplit.valueOr(512);

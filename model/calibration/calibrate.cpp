@@ -121,44 +121,34 @@ double stridedPasses(const StackProfile& eager, const std::string& op) {
     return op == "rope_strided" ? eager.ropePasses : op == "silu_mul_chunked" ? eager.activationPasses : 0;
 }
 
-/// The rows of an elementwise table that are small enough (<= 64 rows, a few MB) for the fixed time and the row
-/// latency to be the whole time. Larger rows are bandwidth, measured cold (rotating buffers) where the engine's
-/// activations are L2-hot. The stack's strided ops carry the bytes the engine gives them (its passes).
-std::vector<ElementwisePoint> smallElementwiseRows(const io::CsvTable& t, bool norms) {
-    const StackProfile eager = io::loadStack("pytorch-eager");
+/// An elementwise table's points. Small rows (<= 64, a few MB) are where the fixed time and the row latency are the
+/// whole time: `small` (element-wise ops) and `norms` (rms_norm). Larger rows are bandwidth, measured cold (rotating
+/// buffers) where the engine's activations are L2-hot; only the stack's strided ops at >= 2048 rows are used there
+/// (`large`), for their rate. The stack's strided ops carry the bytes the engine gives them (its passes).
+struct ElementwiseRows {
+    std::vector<ElementwisePoint> small, norms, large;
+};
+ElementwiseRows elementwiseRows(const io::CsvTable& t, const StackProfile& eager) {
     const int cOp = t.requireColumn("op"), cRows = t.requireColumn("rows"), cCols = t.requireColumn("cols"),
               cBytes = t.requireColumn("bytes_moved"), cT = t.requireColumn("median_s");
-    std::vector<ElementwisePoint> pts;
+    ElementwiseRows out;
     for (std::size_t i = 0; i < t.rows.size(); ++i) {
         const std::string op = t.text(i, cOp);
         const double kernels = elementwiseKernels(op);
-        const double rows = t.number(i, cRows, 1, 1e9), cols = t.number(i, cCols, 1, 1e9);
-        if (kernels <= 0 || (op == "rms_norm") != norms || rows > 64)
+        if (kernels <= 0)
             continue;
-        const double passes = stridedPasses(eager, op);
-        const double bytes = passes > 0 ? 2.0 * rows * cols * 2.0 * passes : t.number(i, cBytes, 1, 1e15);
-        pts.push_back({norms, passes > 0, kernels, cols, bytes, t.number(i, cT, 1e-12, 1e3)});
-    }
-    return pts;
-}
-
-/// The stack's strided ops of elementwise_strided.csv at >= 2048 rows, where their rate (not the fixed time) sets
-/// the time: the points of efficiency.strided_elementwise_fraction.
-std::vector<ElementwisePoint> largeStridedRows(const io::CsvTable& t) {
-    const StackProfile eager = io::loadStack("pytorch-eager");
-    const int cOp = t.requireColumn("op"), cRows = t.requireColumn("rows"), cCols = t.requireColumn("cols"),
-              cT = t.requireColumn("median_s");
-    std::vector<ElementwisePoint> pts;
-    for (std::size_t i = 0; i < t.rows.size(); ++i) {
-        const std::string op = t.text(i, cOp);
         const double rows = t.number(i, cRows, 1, 1e9), cols = t.number(i, cCols, 1, 1e9);
+        const double measuredS = t.number(i, cT, 1e-12, 1e3);
         const double passes = stridedPasses(eager, op);
-        if (passes <= 0 || rows < 2048)
-            continue;
-        pts.push_back({false, true, elementwiseKernels(op), cols, 2.0 * rows * cols * 2.0 * passes,
-                       t.number(i, cT, 1e-12, 1e3)});
+        const bool norm = op == "rms_norm";
+        if (rows <= 64) {
+            const double bytes = passes > 0 ? 2.0 * rows * cols * 2.0 * passes : t.number(i, cBytes, 1, 1e15);
+            (norm ? out.norms : out.small).push_back({norm, passes > 0, kernels, cols, bytes, measuredS});
+        } else if (passes > 0 && rows >= 2048) {
+            out.large.push_back({false, true, kernels, cols, 2.0 * rows * cols * 2.0 * passes, measuredS});
+        }
     }
-    return pts;
+    return out;
 }
 
 /// MAPE of the engine's memory-op model on `pts` (graph-replayed kernels, as op_microbench.py times them).
@@ -591,6 +581,7 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
         const bool anySplit = std::any_of(pts.begin(), pts.end(), [&](const AttentionPoint& a) {
             return evalAttention(pm, "a", a.shape, DType::bf16, LaunchMode::Graph).kernels > 1;
         });
+        const double dramPeak = dram->readBytesPerS.si;
         for (int round = 0; round < 3; ++round) {
             pm.attentionFraction = search1d(0.05, 1.0, 95, [&](double x) {
                 PlatformModel m = pm;
@@ -602,7 +593,6 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
                 m.attentionHalfSeq = x;
                 return cost(m);
             });
-            const double dramPeak = dram->readBytesPerS.si;
             pm.attentionDramBytesPerS = dramPeak * search1d(0.2, 1.0, 80, [&](double x) {
                 PlatformModel m = pm;
                 m.attentionDramBytesPerS = dramPeak * x;
@@ -623,18 +613,17 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
             });
         }
         const double err = cost(pm);
-        const double dramPeakRead = dram->readBytesPerS.si;
         const std::string src = addFitSource("attention", err, "flash attention (SDPA) efficiency vs sequence length");
         p.efficiency.attentionPeakFraction = fitted(pm.attentionFraction, src);
         p.efficiency.attentionHalfSeq = fitted(pm.attentionHalfSeq, src);
-        p.efficiency.attentionDramFraction = fitted(pm.attentionDramBytesPerS / dramPeakRead, src);
+        p.efficiency.attentionDramFraction = fitted(pm.attentionDramBytesPerS / dramPeak, src);
         p.efficiency.attentionOverheadS = fitted(pm.attentionOverheadS, src);
-        res.fits.push_back({"efficiency.attention_dram_fraction", pm.attentionDramBytesPerS / dramPeakRead, err,
+        res.fits.push_back({"efficiency.attention_dram_fraction", pm.attentionDramBytesPerS / dramPeak, err,
                             pts.size(), src});
         if (anySplit) {
-            p.efficiency.attentionSplitDramFraction = fitted(pm.attentionSplitDramBytesPerS / dramPeakRead, src);
+            p.efficiency.attentionSplitDramFraction = fitted(pm.attentionSplitDramBytesPerS / dramPeak, src);
             res.fits.push_back({"efficiency.attention_split_dram_fraction",
-                                pm.attentionSplitDramBytesPerS / dramPeakRead, err, pts.size(), src});
+                                pm.attentionSplitDramBytesPerS / dramPeak, err, pts.size(), src});
         }
         res.fits.push_back({"efficiency.attention_overhead", pm.attentionOverheadS, err, pts.size(), src});
         res.fits.push_back({"efficiency.attention_peak_fraction", pm.attentionFraction, err, pts.size(), src});
@@ -647,18 +636,21 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
     // (small rows), and the row latency of norms (one CTA reduces a row); fitted together, as each enters the
     // other's points.
     std::vector<ElementwisePoint> big, ew, norms;
-    if (has("elementwise_strided.csv")) {
-        const io::CsvTable strided = io::loadCsvFile(file("elementwise_strided.csv"));
-        big = largeStridedRows(strided);
-        ew = smallElementwiseRows(strided, false);
+    const bool haveStrided = has("elementwise_strided.csv"), haveContiguous = has("elementwise.csv");
+    const StackProfile eager =
+        haveStrided || haveContiguous ? io::loadStack("pytorch-eager") : StackProfile::defaultProfile();
+    if (haveStrided) {
+        ElementwiseRows strided = elementwiseRows(io::loadCsvFile(file("elementwise_strided.csv")), eager);
+        big = std::move(strided.large);
+        ew = std::move(strided.small);
     }
     if (big.empty())
         res.notes.push_back("no strided element-wise rows of >= 2048: strided passes run at the DRAM rate");
-    if (has("elementwise.csv")) {
-        const io::CsvTable contiguous = io::loadCsvFile(file("elementwise.csv"));
-        norms = smallElementwiseRows(contiguous, true);
+    if (haveContiguous) {
+        ElementwiseRows contiguous = elementwiseRows(io::loadCsvFile(file("elementwise.csv")), eager);
+        norms = std::move(contiguous.norms);
         if (ew.empty()) {
-            ew = smallElementwiseRows(contiguous, false);
+            ew = std::move(contiguous.small);
             if (!ew.empty())
                 res.notes.push_back("no strided element-wise rows of <= 64: the element-wise fixed time is fitted on "
                                     "the contiguous ops of elementwise.csv");

@@ -73,15 +73,22 @@ if [ "$PLAN" = s3 ]; then # one GPU: host floor, counters through the injection 
   pack; step done; exit 0
 fi
 
-e2e_set() { # the H100 plan's e2e case set (1B, 8B, 70B 8-layer slice) into $1; $2: more llama_bench.py options
-  C1="prefill:1x128,1x512,1x2048,1x8192,4x512,4x2048,16x128,16x1024,8x8192;decode:1x128,1x2048,1x8192,8x1024,16x2048,64x128,64x2048,64x8192"
-  C8="prefill:1x128,1x1024,1x4096,1x8192,4x2048,8x1024,16x512;decode:1x128,1x2048,1x8192,8x2048,16x4096,32x1024,64x512,64x2048"
-  C70="prefill:1x128,1x2048,4x1024,1x8192;decode:1x128,1x4096,16x1024,64x512,32x2048"
-  for spec in "llama-3.2-1b|$C1" "llama-3.1-8b|$C8" "datasets/hopper/models/llama-3.1-70b-8layers.yaml|$C70"; do
+three_models() { # one TP-1 case set per model (1B, 8B, 70B 8-layer slice) into $1, each run limited to $2 s;
+  # $3 $4 $5: the 1B, 8B and 70B cases; $6: more llama_bench.py options
+  local out=$1 limit=$2 opts=${6:-} spec m c
+  for spec in "llama-3.2-1b|$3" "llama-3.1-8b|$4" "datasets/hopper/models/llama-3.1-70b-8layers.yaml|$5"; do
     m=${spec%%|*}; c=${spec#*|}
-    timeout 100 python3 profilers/gpu/harness/llama_bench.py --model "$m" --cases "$c" --out "$1" --budget-s 0.4 ${2:-} 2>&1 | grep "^\[e2e\]"
+    timeout "$limit" python3 profilers/gpu/harness/llama_bench.py --model "$m" --cases "$c" --out "$out" --budget-s 0.4 \
+      $opts 2>&1 | grep "^\[e2e\]"
     pack
   done
+}
+
+e2e_set() { # the H100 plan's e2e case set (1B, 8B, 70B 8-layer slice) into $1; $2: more llama_bench.py options
+  three_models "$1" 100 \
+    "prefill:1x128,1x512,1x2048,1x8192,4x512,4x2048,16x128,16x1024,8x8192;decode:1x128,1x2048,1x8192,8x1024,16x2048,64x128,64x2048,64x8192" \
+    "prefill:1x128,1x1024,1x4096,1x8192,4x2048,8x1024,16x512;decode:1x128,1x2048,1x8192,8x2048,16x4096,32x1024,64x512,64x2048" \
+    "prefill:1x128,1x2048,4x1024,1x8192;decode:1x128,1x4096,16x1024,64x512,32x2048" "${2:-}"
 }
 
 host_floor_runs() { # $1 runs of the tp1 host floor, each its own process
@@ -134,27 +141,17 @@ if [ "$PLAN" = h200e ]; then # one H200, another day's machine: a held-out GEMM 
 fi
 
 heldout2_set() { # shapes the e2e set does not have (odd batches, contexts between its grid points), graph-captured
-  C1="prefill:2x768,8x256,32x512,1x3072;decode:2x512,4x4096,12x1024,24x3072,48x1024,128x512,16x4096,32x8192"
-  C8="prefill:2x1536,1x6144,12x256,32x128;decode:2x4096,4x1024,12x6144,24x2048,48x1024,96x512,16x8192"
-  C70="prefill:2x512,1x4096,8x768;decode:2x2048,8x8192,24x1024,48x3072,128x256"
-  for spec in "llama-3.2-1b|$C1" "llama-3.1-8b|$C8" "datasets/hopper/models/llama-3.1-70b-8layers.yaml|$C70"; do
-    m=${spec%%|*}; c=${spec#*|}
-    timeout 120 python3 profilers/gpu/harness/llama_bench.py --model "$m" --cases "$c" --out "$1" --budget-s 0.4 \
-      --prefill-graph 2>&1 | grep "^\[e2e\]"
-    pack
-  done
+  three_models "$1" 120 \
+    "prefill:2x768,8x256,32x512,1x3072;decode:2x512,4x4096,12x1024,24x3072,48x1024,128x512,16x4096,32x8192" \
+    "prefill:2x1536,1x6144,12x256,32x128;decode:2x4096,4x1024,12x6144,24x2048,48x1024,96x512,16x8192" \
+    "prefill:2x512,1x4096,8x768;decode:2x2048,8x8192,24x1024,48x3072,128x256" --prefill-graph
 }
 
 heldout3_set() { # shapes measured after the model was frozen (2026-12-02 16:xx): other odd batches and contexts
-  C1="prefill:3x300,6x1000,1x5000,20x200;decode:3x1500,6x7000,10x300,20x5000,40x1500,80x300"
-  C8="prefill:3x1000,1x2500,6x600,10x300;decode:3x7000,6x1500,10x5000,20x1500,40x700,80x300"
-  C70="prefill:3x300,1x2500,2x1500;decode:3x5000,10x1500,20x700,40x300,80x1500"
-  for spec in "llama-3.2-1b|$C1" "llama-3.1-8b|$C8" "datasets/hopper/models/llama-3.1-70b-8layers.yaml|$C70"; do
-    m=${spec%%|*}; c=${spec#*|}
-    timeout 120 python3 profilers/gpu/harness/llama_bench.py --model "$m" --cases "$c" --out "$1" --budget-s 0.4 \
-      --prefill-graph 2>&1 | grep "^\[e2e\]"
-    pack
-  done
+  three_models "$1" 120 \
+    "prefill:3x300,6x1000,1x5000,20x200;decode:3x1500,6x7000,10x300,20x5000,40x1500,80x300" \
+    "prefill:3x1000,1x2500,6x600,10x300;decode:3x7000,6x1500,10x5000,20x1500,40x700,80x300" \
+    "prefill:3x300,1x2500,2x1500;decode:3x5000,10x1500,20x700,40x300,80x1500" --prefill-graph
 }
 
 if [ "$PLAN" = h200h ]; then # one H200: e2e shapes measured after the model was frozen (validation only)
