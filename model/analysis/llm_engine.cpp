@@ -8,15 +8,6 @@
 
 namespace rooflab {
 
-std::string_view phaseName(Phase p) {
-    switch (p) {
-    case Phase::Prefill: return "prefill";
-    case Phase::Decode: return "decode";
-    case Phase::Chunked: return "chunked";
-    }
-    return "?";
-}
-
 double expectedDistinctExperts(double experts, double topK, double tokens) {
     if (experts <= 0 || tokens <= 0)
         return 0.0;
