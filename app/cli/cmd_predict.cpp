@@ -5,7 +5,10 @@
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"
+#include "engine/predict.hpp"
+#include "io/catalog.hpp"
 #include "predict_cases.hpp"
+#include "spec/codec.hpp"
 #include "registry.hpp"
 
 #include <cmath>
@@ -33,47 +36,57 @@ struct PredictOptions {
 
 PredictOptions g_opt;
 
-Phase parsePhase(const std::string& s) {
-    if (s == "prefill")
-        return Phase::Prefill;
-    if (s == "decode")
-        return Phase::Decode;
-    if (s == "chunked")
-        return Phase::Chunked;
-    throw InputError("", 0, "--phase", "'" + s + "' is not one of prefill, decode, chunked, request");
+/// The options as a Request, through the codec: the same defaults, ranges and messages as a cases line
+/// (keys named as options: '--batch').
+Request llmRequestFrom(const PredictOptions& o) {
+    nlohmann::json j{{"kind", "llm"},
+                     {"platform", o.platform},
+                     {"model", o.model},
+                     {"stack", o.stack},
+                     {"phase", o.phase},
+                     {"batch", o.batch},
+                     {"prompt", o.prompt},
+                     {"context", o.context},
+                     {"chunk", o.chunk},
+                     {"chunk_offset", o.chunkOffset},
+                     {"output", o.output},
+                     {"tp", o.tp},
+                     {"pp", o.pp},
+                     {"ep", o.ep},
+                     {"dp", o.dp},
+                     {"microbatches", o.microbatches},
+                     {"sp", o.sp},
+                     {"overlap", o.overlap},
+                     {"weights", o.weights},
+                     {"kv", o.kv},
+                     {"act", o.act},
+                     {"threads", o.cpuThreads}};
+    spec::CodecSource src;
+    src.optionSpelling = true;
+    Request r = spec::decodeRequest(j, src);
+    r.withOps = true;
+    return r;
 }
 
-Scenario scenarioFrom(const PredictOptions& o) {
-    Scenario s;
-    s.phase = o.phase == "request" ? Phase::Prefill : parsePhase(o.phase);
-    s.batch = o.batch;
-    s.prompt = o.prompt;
-    s.context = o.context;
-    s.chunk = o.chunk;
-    s.chunkOffset = o.chunkOffset;
-    s.outputTokens = o.output;
-    s.tp = o.tp;
-    s.pp = o.pp;
-    s.ep = o.ep;
-    s.dp = o.dp;
-    s.microbatches = o.microbatches;
-    s.sequenceParallel = o.sp;
-    s.overlapComm = o.overlap;
-    s.weights = parseDTypeOption(o.weights, "--weights");
-    s.kv = parseDTypeOption(o.kv, "--kv");
-    s.act = parseDTypeOption(o.act, "--act");
-    return s;
+Request gemmRequestFrom(const PredictOptions& o) {
+    nlohmann::json j{{"kind", "gemm"}, {"platform", o.platform}, {"m", o.m}, {"n", o.n},
+                     {"k", o.k},       {"batch", o.gemmBatch},   {"dtype", o.dtype}};
+    if (!o.gemmWeights.empty())
+        j["weights"] = o.gemmWeights;
+    spec::CodecSource src;
+    src.optionSpelling = true;
+    return spec::decodeRequest(j, src);
 }
 
-void printStep(const char* title, const Prediction& p, const Scenario& s, bool ops) {
+void printStep(const char* title, const Prediction& p, Phase phase, bool ops) {
     std::cout << title << "\n";
     if (!p.ok) {
         std::cout << "  infeasible: " << p.error << "\n";
         return;
     }
-    std::cout << "  latency         " << fmtSeconds(p.latencyS) << (s.phase == Phase::Decode ? " per step" : "") << "\n";
+    std::cout << "  latency         " << fmtSeconds(p.latencyS) << (phase == Phase::Decode ? " per step" : "") << "\n";
     std::cout << "  throughput      " << fmtNum(p.tokensPerS, 5) << " tokens/s ("
-              << (s.phase == Phase::Decode ? "generated" : "processed") << ", " << p.devices << " device"
+              << (phase == Phase::Decode ? "generated" : "processed") << ", " << p.devices << " device"
               << (p.devices > 1 ? "s" : "") << ")\n";
     std::cout << "  bound           " << p.why << "\n";
     std::cout << "  time by bound   compute " << fmtSeconds(p.computeS) << ", memory " << fmtSeconds(p.memoryS)
@@ -96,20 +109,25 @@ void printStep(const char* title, const Prediction& p, const Scenario& s, bool o
 
 void runLlm(const PredictOptions& o) {
     const Format fmt = parseFormat(o.format);
-    const Platform plat = io::loadPlatformFile(io::findPlatformFile(o.platform));
-    if (o.cpuThreads < 0 || (o.cpuThreads > 0 && plat.kind != DeviceKind::Cpu) ||
-        o.cpuThreads > static_cast<int>(std::lround(plat.units())))
+    Request req = llmRequestFrom(o);
+    io::Catalog cat;
+    const PlatformTarget& target = cat.platform(req.platform);
+    const Platform& plat = target.hardware;
+    if (o.cpuThreads > 0 && (plat.kind != DeviceKind::Cpu || o.cpuThreads > static_cast<int>(std::lround(plat.units()))))
         throw InputError("", 0, "--threads",
                          plat.kind != DeviceKind::Cpu
                              ? "--threads applies to CPU platforms; " + plat.name + " is not one"
                              : "--threads " + std::to_string(o.cpuThreads) + " is outside 1.." +
                                    std::to_string(std::lround(plat.units())) + " (hardware threads of " + plat.name + ")");
-    const PlatformModel pm = withCpuThreads(plat, PlatformModel::from(plat), o.cpuThreads);
-    const LlmArch arch = io::loadModel(o.model);
-    const StackProfile stack = io::loadStack(o.stack);
-    const Scenario s = scenarioFrom(o);
+    cat.resolve(req);
+    const LlmArch& arch = *req.llm()->arch;
+    const StackProfile& stack = *req.llm()->stack;
+    const Scenario& s = req.scenario;
+    const Result res = predict(target, req);
+    if (!res.step() && !res.request())
+        throw InputError("", 0, "", res.error);
     if (o.phase == "request") {
-        const RequestPrediction r = predictRequest(pm, arch, stack, s);
+        const RequestPrediction& r = *res.request();
         if (fmt == Format::Json) {
             nlohmann::json j{{"platform", plat.name}, {"model", arch.name}, {"stack", stack.name},
                              {"ttft_s", r.ttftS}, {"tpot_s", r.tpotS}, {"e2e_s", r.e2eS},
@@ -133,13 +151,11 @@ void runLlm(const PredictOptions& o) {
         std::cout << "  TTFT " << fmtSeconds(r.ttftS) << ", TPOT " << fmtSeconds(r.tpotS) << ", end-to-end "
                   << fmtSeconds(r.e2eS) << ", " << fmtNum(r.tokensPerS, 5) << " generated tokens/s, "
                   << fmtNum(r.energyPerTokenJ, 4) << " J/token\n\n";
-        printStep("prefill", r.prefill, s, !o.noOps);
-        Scenario d = s;
-        d.phase = Phase::Decode;
-        printStep("first decode step", r.decodeFirst, d, !o.noOps);
+        printStep("prefill", r.prefill, Phase::Prefill, !o.noOps);
+        printStep("first decode step", r.decodeFirst, Phase::Decode, !o.noOps);
         return;
     }
-    const Prediction p = predictStep(pm, arch, stack, s, true);
+    const Prediction& p = *res.step();
     if (fmt == Format::Json) {
         nlohmann::json j = predictionJson(p, !o.noOps);
         j["platform"] = plat.name;
@@ -162,7 +178,7 @@ void runLlm(const PredictOptions& o) {
         if (o.cpuThreads > 0)
             title += ", " + std::to_string(o.cpuThreads) + " of " + std::to_string(std::lround(plat.units())) +
                      " hardware threads";
-        printStep(title.c_str(), p, s, !o.noOps);
+        printStep(title.c_str(), p, s.phase, !o.noOps);
     }
     if (!p.ok)
         throw InputError("", 0, "", p.error);
@@ -170,16 +186,19 @@ void runLlm(const PredictOptions& o) {
 
 void runGemm(const PredictOptions& o) {
     const Format fmt = parseFormat(o.format);
-    const Platform plat = io::loadPlatformFile(io::findPlatformFile(o.platform));
-    const PlatformModel pm = PlatformModel::from(plat);
-    const DType t = parseDTypeOption(o.dtype, "--dtype");
-    const DType w = o.gemmWeights.empty() ? t : parseDTypeOption(o.gemmWeights, "--weights");
-    if (o.m < 1 || o.n < 1 || o.k < 1 || o.gemmBatch < 1)
-        throw InputError("", 0, "--m/--n/--k", "GEMM dimensions must be at least 1");
-    bool fell = false;
-    const DType ct = pm.computeType(t, fell);
-    const OpResult r = evalGemm(pm, "gemm", double(o.m), double(o.n), double(o.k), t, w, ct, LaunchMode::Stream,
-                                double(o.gemmBatch), bytesPerElement(t == DType::fp8_e4m3 || t == DType::fp8_e5m2 || t == DType::int8 ? DType::bf16 : t));
+    const Request req = gemmRequestFrom(o);
+    io::Catalog cat;
+    const PlatformTarget& target = cat.platform(req.platform);
+    const Platform& plat = target.hardware;
+    const PlatformModel& pm = target.model;
+    const Result res = predict(target, req);
+    if (!res.ok)
+        throw InputError("", 0, "", res.error);
+    const GemmCase& g = std::get<GemmWork>(req.workload).gemm;
+    const DType t = g.dtype, w = g.weightType;
+    const bool fell = res.gemm()->fellBack;
+    const DType ct = res.gemm()->computeType;
+    const OpResult& r = res.gemm()->op;
     if (fmt == Format::Json) {
         nlohmann::json j = opJson(r);
         j["platform"] = plat.name;

@@ -28,8 +28,6 @@
 
 namespace rooflab {
 
-/// The CPU kernels the model times. Read/Write are the bandwidth benchmark's one-array kernels.
-enum class CpuOp : unsigned char { Read, Write, Copy, Scale, Add, Triad, Softmax3Pass, Softmax2Pass, Reduction, Gemm };
 std::string_view cpuOpName(CpuOp op);
 /// Parses "read", "write", "copy", "scale", "add", "triad", "softmax-3pass", "softmax-2pass", "reduction",
 /// "gemm"; throws InputError naming `key` otherwise.
@@ -121,16 +119,6 @@ double levelCapacityForThreads(const CpuMachine& m, const CpuLevel& level, doubl
 std::size_t servingLevel(const CpuMachine& m, double workingSetBytes, double threads);
 /// @brief Best peak of `t` over engines at `threads` threads (0 = no path); `engineOut` names the engine.
 double computeRate(const CpuMachine& m, DType t, double threads, std::string* engineOut = nullptr);
-
-/// @brief What to time.
-struct CpuKernelRequest {
-    CpuOp op = CpuOp::Triad;
-    double elements = 0;           ///< vector length (STREAM, softmax, reduction)
-    double m = 0, n = 0, k = 0;    ///< GEMM
-    DType dtype = DType::fp32;
-    double threads = 0;            ///< 0 = all cores
-    bool coldWeights = false;      ///< GEMM: B streams from memory (an LLM layer's weights; rotated benchmarks)
-};
 
 /// @brief One pass over memory (softmax has 2 or 3).
 struct CpuPass {

@@ -1,5 +1,7 @@
 #include "spec/scenario.hpp"
 
+#include "io/errors.hpp"
+
 namespace rooflab {
 
 std::string_view phaseName(Phase p) {
@@ -9,6 +11,46 @@ std::string_view phaseName(Phase p) {
     case Phase::Chunked: return "chunked";
     }
     return "?";
+}
+
+std::optional<Phase> parsePhase(std::string_view s) {
+    if (s == "prefill")
+        return Phase::Prefill;
+    if (s == "decode")
+        return Phase::Decode;
+    if (s == "chunked")
+        return Phase::Chunked;
+    return std::nullopt;
+}
+
+std::optional<FieldError> checkScenarioRanges(const Scenario& s) {
+    auto out = [](const char* key, int64_t v, int64_t lo, int64_t hi) -> std::optional<FieldError> {
+        if (v >= lo && v <= hi)
+            return std::nullopt;
+        return FieldError{key, "value " + std::to_string(v) + " is out of range [" + std::to_string(lo) + ", " +
+                                   std::to_string(hi) + "]"};
+    };
+    using L = ScenarioLimits;
+    for (auto e : {out("batch", s.batch, 1, L::kMaxBatch), out("prompt", s.prompt, 1, L::kMaxTokens),
+                   out("context", s.context, 0, L::kMaxTokens), out("chunk", s.chunk, 1, L::kMaxTokens),
+                   out("chunk_offset", s.chunkOffset, 0, L::kMaxTokens), out("output", s.outputTokens, 1, L::kMaxTokens),
+                   out("tp", s.tp, 1, L::kMaxParallel), out("pp", s.pp, 1, L::kMaxParallel),
+                   out("ep", s.ep, 1, L::kMaxParallel), out("dp", s.dp, 1, L::kMaxParallel),
+                   out("microbatches", s.microbatches, 1, L::kMaxMicrobatches)})
+        if (e)
+            return e;
+    return std::nullopt;
+}
+
+Scenario ScenarioBuilder::build(const std::string& keyPrefix) const {
+    if (auto e = checkScenarioRanges(m_s)) {
+        std::string key = e->key;
+        if (!keyPrefix.empty())
+            for (char& c : key)
+                c = c == '_' ? '-' : c;
+        throw InputError("", 0, keyPrefix + key, e->message);
+    }
+    return m_s;
 }
 
 } // namespace rooflab

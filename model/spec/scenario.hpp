@@ -1,22 +1,27 @@
 #pragma once
 /// @brief How an LLM step is run: phase, token counts, parallel layout and datatypes. Filled only by the Request
-/// codec and the spec helpers (model/spec): front ends describe what they want as a Request.
+/// codec and the ScenarioBuilder below (model/spec): front ends describe what they want, the spec layer owns the
+/// defaults and the valid ranges, so every front end agrees on both.
 #include "units/dtype.hpp"
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace rooflab {
 
 enum class Phase : unsigned char { Prefill, Decode, Chunked };
 std::string_view phaseName(Phase p);
+/// Parses prefill|decode|chunked.
+std::optional<Phase> parsePhase(std::string_view s);
 
 struct Scenario {
     Phase phase = Phase::Decode;
     int64_t batch = 1;          ///< sequences in the step (prefill: prompts; decode/chunked: decoding sequences)
     int64_t prompt = 512;       ///< prefill: prompt tokens per sequence
     int64_t context = 1024;     ///< decode/chunked: tokens already cached per decoding sequence
-    int64_t chunk = 0;          ///< chunked: prefill tokens in the step (from one prompt)
+    int64_t chunk = 512;        ///< chunked: prefill tokens in the step (from one prompt)
     int64_t chunkOffset = 0;    ///< chunked: tokens of that prompt already cached
     int64_t outputTokens = 128; ///< request: tokens generated (the first comes from prefill)
     int tp = 1, pp = 1, ep = 1, dp = 1;
@@ -26,6 +31,55 @@ struct Scenario {
     DType weights = DType::bf16;
     DType kv = DType::bf16;
     DType act = DType::bf16;
+};
+
+/// @brief The valid range of every integer field of a Scenario. Chosen so that no product the engine forms
+/// (batch x prompt tokens, tp x pp x dp devices, context + chunk) can overflow its integer type.
+struct ScenarioLimits {
+    static constexpr int64_t kMaxBatch = int64_t(1) << 24;     ///< 16.7 M sequences
+    static constexpr int64_t kMaxTokens = int64_t(1) << 31;    ///< prompt, context, chunk, offset, output
+    static constexpr int64_t kMaxParallel = 1024;               ///< tp, pp, ep, dp each (devices < 2^31)
+    static constexpr int64_t kMaxMicrobatches = int64_t(1) << 20;
+};
+
+/// @brief The first field of `s` outside its range: (key as the codec spells it, message); nullopt when valid.
+struct FieldError {
+    std::string key;
+    std::string message;
+};
+std::optional<FieldError> checkScenarioRanges(const Scenario& s);
+
+/// @brief Builds a Scenario from the defaults above, one field at a time; build() checks the ranges and throws
+/// InputError naming the field (with `keyPrefix`, e.g. "--" for command-line options).
+class ScenarioBuilder {
+public:
+    ScenarioBuilder() = default;
+    explicit ScenarioBuilder(const Scenario& base) : m_s(base) {}
+    ScenarioBuilder& phase(Phase v) { m_s.phase = v; return *this; }
+    ScenarioBuilder& batch(int64_t v) { m_s.batch = v; return *this; }
+    ScenarioBuilder& prompt(int64_t v) { m_s.prompt = v; return *this; }
+    ScenarioBuilder& context(int64_t v) { m_s.context = v; return *this; }
+    ScenarioBuilder& chunk(int64_t v) { m_s.chunk = v; return *this; }
+    ScenarioBuilder& chunkOffset(int64_t v) { m_s.chunkOffset = v; return *this; }
+    ScenarioBuilder& outputTokens(int64_t v) { m_s.outputTokens = v; return *this; }
+    ScenarioBuilder& tp(int v) { m_s.tp = v; return *this; }
+    ScenarioBuilder& pp(int v) { m_s.pp = v; return *this; }
+    ScenarioBuilder& ep(int v) { m_s.ep = v; return *this; }
+    ScenarioBuilder& dp(int v) { m_s.dp = v; return *this; }
+    ScenarioBuilder& microbatches(int v) { m_s.microbatches = v; return *this; }
+    ScenarioBuilder& sequenceParallel(bool v) { m_s.sequenceParallel = v; return *this; }
+    ScenarioBuilder& overlapComm(bool v) { m_s.overlapComm = v; return *this; }
+    ScenarioBuilder& weights(DType v) { m_s.weights = v; return *this; }
+    ScenarioBuilder& kv(DType v) { m_s.kv = v; return *this; }
+    ScenarioBuilder& act(DType v) { m_s.act = v; return *this; }
+
+    /// The scenario; throws InputError when a field is out of range.
+    Scenario build(const std::string& keyPrefix = "") const;
+    /// The scenario without the range check (hot loops over values already checked, e.g. sweep axes).
+    const Scenario& unchecked() const { return m_s; }
+
+private:
+    Scenario m_s;
 };
 
 } // namespace rooflab

@@ -28,6 +28,19 @@ struct CpuKernelCase {
     int threads = 0;       ///< 0 = all cores
 };
 
+/// The CPU kernels the model times. Read/Write are the bandwidth benchmark's one-array kernels.
+enum class CpuOp : unsigned char { Read, Write, Copy, Scale, Add, Triad, Softmax3Pass, Softmax2Pass, Reduction, Gemm };
+
+/// @brief What to time.
+struct CpuKernelRequest {
+    CpuOp op = CpuOp::Triad;
+    double elements = 0;           ///< vector length (STREAM, softmax, reduction)
+    double m = 0, n = 0, k = 0;    ///< GEMM
+    DType dtype = DType::fp32;
+    double threads = 0;            ///< 0 = all cores
+    bool coldWeights = false;      ///< GEMM: B streams from memory (an LLM layer's weights; rotated benchmarks)
+};
+
 struct Workload {
     std::string name;
     std::string file;
