@@ -1,6 +1,8 @@
 #include "calibration/validation.hpp"
 
+#include "engine/predict.hpp"
 #include "io/errors.hpp"
+#include "spec/codec.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -65,40 +67,43 @@ void validateE2e(ValidationReport& rep, const PlatformModel& pm, const io::CsvTa
         r.phase = t.text(i, cPhase);
         try {
             r.measuredS = t.number(i, cMeas, 1e-12, 1e6);
-            Scenario s;
             const std::string& phase = r.phase;
-            if (phase == "prefill")
-                s.phase = Phase::Prefill;
-            else if (phase == "decode")
-                s.phase = Phase::Decode;
-            else if (phase == "chunked")
-                s.phase = Phase::Chunked;
-            else
+            if (phase != "prefill" && phase != "decode" && phase != "chunked")
                 throw InputError(t.file, t.rowLines[i], "phase", "'" + phase + "' is not prefill, decode or chunked");
-            s.batch = static_cast<int64_t>(t.number(i, cBatch, 1, 1e9));
-            r.batch = s.batch;
+            // The row as a Request (the cases-line keys), so that validation reads what every front end reads.
+            nlohmann::json q{{"kind", "llm"}, {"model", r.model}, {"phase", phase}};
+            q["batch"] = static_cast<int64_t>(t.number(i, cBatch, 1, 1e9));
             if (given(i, cPrompt))
                 // Decode rows carry prompt 0 (no prefill in the step); the engine needs at least one token.
-                s.prompt = std::max<int64_t>(1, static_cast<int64_t>(t.number(i, cPrompt, 0, 1e9)));
-            r.prompt = s.prompt;
+                q["prompt"] = std::max<int64_t>(1, static_cast<int64_t>(t.number(i, cPrompt, 0, 1e9)));
             if (given(i, cContext))
-                s.context = static_cast<int64_t>(t.number(i, cContext, 0, 1e9));
-            r.context = s.context;
-            if (given(i, cChunk))
-                s.chunk = static_cast<int64_t>(t.number(i, cChunk, 0, 1e9));
+                q["context"] = static_cast<int64_t>(t.number(i, cContext, 0, 1e9));
+            // Rows of other phases may carry chunk 0 (not applicable); a chunked row needs one of at least 1.
+            if (given(i, cChunk) && (phase == "chunked" || t.number(i, cChunk, 0, 1e9) > 0))
+                q["chunk"] = static_cast<int64_t>(t.number(i, cChunk, 0, 1e9));
             if (given(i, cTp))
-                s.tp = static_cast<int>(t.number(i, cTp, 1, 65536));
-            r.tp = s.tp;
+                q["tp"] = static_cast<int64_t>(t.number(i, cTp, 1, 65536));
             if (given(i, cPp))
-                s.pp = static_cast<int>(t.number(i, cPp, 1, 65536));
-            s.weights = dtypeOr(cW >= 0 ? t.text(i, cW) : "", DType::bf16, t, i, "weights");
-            s.kv = dtypeOr(cKv >= 0 ? t.text(i, cKv) : "", DType::bf16, t, i, "kv");
-            s.act = dtypeOr(cAct >= 0 ? t.text(i, cAct) : "", DType::bf16, t, i, "act");
-            const std::string stackName = given(i, cStack) ? t.text(i, cStack) : "pytorch-eager";
+                q["pp"] = static_cast<int64_t>(t.number(i, cPp, 1, 65536));
+            for (const auto& [col, key] : {std::pair{cW, "weights"}, std::pair{cKv, "kv"}, std::pair{cAct, "act"}})
+                if (given(i, col))
+                    q[key] = t.text(i, col);
+            const std::string stackName = given(i, cStack) ? t.text(i, cStack) : kDefaultStackName;
+            q["stack"] = stackName;
+            Request req = spec::decodeRequest(q, spec::CodecSource{t.file, t.rowLines[i], {}, false});
+            req.withOps = false;
             const LlmArch& arch = models(r.model);
-            const Prediction p = predictStep(pm, arch, stacks(stackName), s, false);
-            if (!p.ok)
-                throw InputError(t.file, t.rowLines[i], "", p.error);
+            req.llm()->arch = &arch;
+            req.llm()->stack = &stacks(stackName);
+            const Scenario& s = req.scenario;
+            r.batch = s.batch;
+            r.prompt = s.prompt;
+            r.context = s.context;
+            r.tp = s.tp;
+            const Result res = predict(pm, req);
+            if (!res.ok)
+                throw InputError(t.file, t.rowLines[i], "", res.error);
+            const Prediction& p = *res.step();
             r.predictedS = p.latencyS;
             r.errorPct = (r.predictedS - r.measuredS) / r.measuredS * 100.0;
             r.keys = {{"phase", phase},
@@ -124,10 +129,17 @@ void validateGemm(ValidationReport& rep, const PlatformModel& pm, const io::CsvT
             const double m = t.number(i, cM, 1, 1e9), n = t.number(i, cN, 1, 1e9), k = t.number(i, cK, 1, 1e9);
             r.measuredS = t.number(i, cT, 1e-12, 1e6);
             const DType d = dtypeOr(t.text(i, cD), DType::bf16, t, i, "dtype");
-            bool fell = false;
-            const DType ct = pm.computeType(d, fell);
-            const double outB = isFloat8(d) || isInteger(d) ? 2.0 : bytesPerElement(d);
-            const OpResult o = evalGemm(pm, "gemm", m, n, k, d, d, ct, LaunchMode::Graph, 1, outB);
+            // The sweep replays each GEMM from a CUDA graph: no launch floor.
+            const nlohmann::json q{{"kind", "gemm"},
+                                   {"m", static_cast<int64_t>(m)},
+                                   {"n", static_cast<int64_t>(n)},
+                                   {"k", static_cast<int64_t>(k)},
+                                   {"dtype", std::string(dtypeName(d))},
+                                   {"launch", "graph"}};
+            const Result res = predict(pm, spec::decodeRequest(q, spec::CodecSource{t.file, t.rowLines[i], {}, false}));
+            if (!res.ok)
+                throw InputError(t.file, t.rowLines[i], "", res.error);
+            const OpResult& o = res.gemm()->op;
             r.id = t.text(i, cM) + "x" + t.text(i, cN) + "x" + t.text(i, cK) + " " + t.text(i, cD);
             r.predictedS = o.timeS;
             r.errorPct = (r.predictedS - r.measuredS) / r.measuredS * 100.0;
