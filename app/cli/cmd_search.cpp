@@ -2,6 +2,7 @@
 // device vs TPOT), platform requirements (--requirements), and prefill/decode phase splitting (--split).
 #include "analysis/search.hpp"
 #include "common.hpp"
+#include "engine/predict.hpp"
 #include "io/data_paths.hpp"
 #include "io/errors.hpp"
 #include "io/model_loader.hpp"
@@ -236,17 +237,21 @@ void runRequirements(const SearchOptions& o) {
     const PlatformModel pm = PlatformModel::from(plat);
     const LlmArch arch = io::loadModel(o.model);
     const StackProfile stack = io::loadStack(o.stack);
-    Scenario s;
-    s.batch = o.batchOne > 0 ? o.batchOne : parseIntList(o.batch, "--batch", 1, int64_t(1) << 20).front();
-    s.prompt = o.prompt;
-    s.context = o.prompt;
-    s.outputTokens = o.output;
-    s.tp = intsOf(o.tp, "--tp").front();
-    s.pp = intsOf(o.pp, "--pp").front();
-    s.weights = dtypes(o.weights, "--weights").front();
-    s.kv = dtypes(o.kv, "--kv").front();
+    const Scenario s = ScenarioBuilder()
+                           .batch(o.batchOne > 0 ? o.batchOne : parseIntList(o.batch, "--batch", 1, int64_t(1) << 20).front())
+                           .prompt(o.prompt)
+                           .context(o.prompt)
+                           .outputTokens(o.output)
+                           .tp(intsOf(o.tp, "--tp").front())
+                           .pp(intsOf(o.pp, "--pp").front())
+                           .weights(dtypes(o.weights, "--weights").front())
+                           .kv(dtypes(o.kv, "--kv").front())
+                           .build("--");
     const SloTargets slo{o.ttftMaxS, o.tpotMaxS};
-    const RequestPrediction r = predictRequest(pm, arch, stack, s);
+    const Result outcome = predict(pm, llmRequestOf(arch, stack, s, true));
+    if (!outcome.ok)
+        throw InputError("", 0, "", outcome.error);
+    const RequestPrediction& r = *outcome.request();
     const auto req = platformRequirements(pm, arch, stack, s, slo);
     auto unitFmt = [](double v, const std::string& unit) {
         if (unit == "flop/s")

@@ -50,6 +50,7 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& model, const Stac
 struct RequestPrediction {
     Prediction prefill;
     Prediction decodeFirst;           ///< the first decode step
+    MemoryUse endMemory;              ///< memory at the last decode step (context = prompt + output): the peak
     double ttftS = 0, tpotS = 0, e2eS = 0, tokensPerS = 0;
     double energyPerTokenJ = 0;
 };

@@ -1,5 +1,6 @@
 #include "analysis/search.hpp"
 
+#include "engine/predict.hpp"
 #include "io/errors.hpp"
 
 #include <algorithm>
@@ -9,6 +10,19 @@
 #include <thread>
 
 namespace rooflab {
+
+namespace {
+/// The request's prediction; where predict() refused it before evaluating, a prefill that carries the reason.
+RequestPrediction requestOrError(const Result& res) {
+    if (const RequestPrediction* r = res.request())
+        return *r;
+    RequestPrediction r;
+    r.prefill.ok = false;
+    r.prefill.error = res.error;
+    return r;
+}
+} // namespace
+
 namespace {
 
 std::string fmtMs(double s) {
@@ -99,28 +113,26 @@ SearchResult searchConfigurations(const SearchSpace& sp, const SloTargets& slo, 
                         }
     parallelFor(res.candidates.size(), threads, [&](std::size_t i) {
         SearchCandidate& c = res.candidates[i];
-        Scenario s;
-        s.batch = c.batch;
-        s.prompt = sp.prompt;
-        s.context = sp.prompt;
-        s.outputTokens = sp.output;
-        s.tp = c.tp;
-        s.pp = c.pp;
-        s.weights = c.weights;
-        s.kv = c.kv;
+        const Scenario s = ScenarioBuilder()
+                               .batch(c.batch)
+                               .prompt(sp.prompt)
+                               .context(sp.prompt)
+                               .outputTokens(sp.output)
+                               .tp(c.tp)
+                               .pp(c.pp)
+                               .weights(c.weights)
+                               .kv(c.kv)
+                               .unchecked();
         const PlatformModel& pm = sp.platforms[c.platform].value;
-        const RequestPrediction r = predictRequest(pm, sp.model, sp.stack, s);
-        if (!r.prefill.ok) {
-            c.why = r.prefill.error;
+        const Result outcome = predict(pm, llmRequestOf(sp.model, sp.stack, s, true));
+        if (!outcome.ok) {
+            c.why = outcome.error;
             return;
         }
+        const RequestPrediction& r = *outcome.request();
         c.ok = true;
         // Memory at the end of the request is what must fit (the KV cache is largest there).
-        Scenario last = s;
-        last.phase = Phase::Decode;
-        last.context = sp.prompt + sp.output;
-        const MemoryUse endMem = memoryUse(pm, sp.model, sp.stack, last);
-        c.fits = r.prefill.memory.fits && endMem.fits;
+        c.fits = r.prefill.memory.fits && r.endMemory.fits;
         c.ttftS = r.ttftS;
         c.tpotS = r.tpotS;
         c.e2eS = r.e2eS;
@@ -136,8 +148,8 @@ SearchResult searchConfigurations(const SearchSpace& sp, const SloTargets& slo, 
         c.energyPerRequestJ = r.energyPerTokenJ * double(sp.output);
         c.powerW = r.e2eS > 0 ? r.energyPerTokenJ * r.tokensPerS * c.dp : 0;
         if (!c.fits) {
-            c.why = "does not fit: needs " + std::to_string(std::max(r.prefill.memory.totalBytes, endMem.totalBytes) / 1e9) +
-                    " GB of " + std::to_string(endMem.capacityBytes / 1e9) + " GB per device";
+            c.why = "does not fit: needs " + std::to_string(std::max(r.prefill.memory.totalBytes, r.endMemory.totalBytes) / 1e9) +
+                    " GB of " + std::to_string(r.endMemory.capacityBytes / 1e9) + " GB per device";
             return;
         }
         c.meetsSlo = meets(slo, c.ttftS, c.tpotS, &c.why);
@@ -205,11 +217,11 @@ PlatformModel scaleResource(const PlatformModel& pm, Resource r, double factor) 
 
 std::vector<Requirement> platformRequirements(const PlatformModel& base, const LlmArch& model,
                                               const StackProfile& stack, const Scenario& s0, const SloTargets& slo) {
-    Scenario s = s0;
-    s.phase = Phase::Prefill;
-    const RequestPrediction r0 = predictRequest(base, model, stack, s);
-    if (!r0.prefill.ok)
-        throw InputError("", 0, "", r0.prefill.error);
+    const Scenario s = withPhase(s0, Phase::Prefill);
+    const Result res0 = predict(base, llmRequestOf(model, stack, s, true));
+    if (!res0.ok)
+        throw InputError("", 0, "", res0.error);
+    const RequestPrediction& r0 = *res0.request();
     std::vector<Requirement> out;
     bool fell = false;
     const DType ct = base.computeType(s.act, fell);
@@ -226,7 +238,7 @@ std::vector<Requirement> platformRequirements(const PlatformModel& base, const L
     auto bisect = [&](Resource res, int target) {
         const SloTargets t{target == 2 ? 0.0 : slo.ttftMaxS, target == 1 ? 0.0 : slo.tpotMaxS};
         auto good = [&](double f) {
-            const RequestPrediction r = predictRequest(scaleResource(base, res, f), model, stack, s);
+            const RequestPrediction r = requestOrError(predict(scaleResource(base, res, f), llmRequestOf(model, stack, s, true)));
             return r.prefill.ok && meets(t, r.ttftS, r.tpotS, nullptr);
         };
         if (!good(kHi))
@@ -277,11 +289,7 @@ std::vector<Requirement> platformRequirements(const PlatformModel& base, const L
     cap.resource = Resource::MemoryCapacity;
     cap.unit = "bytes";
     cap.baseValue = base.capacityBytes[kDram];
-    Scenario last = s;
-    last.phase = Phase::Decode;
-    last.context = s.prompt + s.outputTokens;
-    const double need = std::max(memoryUse(base, model, stack, s).totalBytes,
-                                 memoryUse(base, model, stack, last).totalBytes);
+    const double need = std::max(r0.prefill.memory.totalBytes, r0.endMemory.totalBytes);
     cap.requiredValue = need;
     cap.factor = cap.baseValue > 0 ? need / cap.baseValue : 0;
     cap.reachable = cap.ttftReachable = cap.tpotReachable = true;
@@ -296,15 +304,15 @@ std::vector<SplitDeployment> evaluateSplit(const SplitInputs& in) {
     std::vector<SplitDeployment> out;
     const double rate = std::max(in.requestsPerS, 1e-12);
     auto baseScenario = [&](int tp, int64_t batch) {
-        Scenario s;
-        s.batch = batch;
-        s.prompt = in.prompt;
-        s.context = in.prompt;
-        s.outputTokens = in.output;
-        s.tp = tp;
-        s.weights = in.weights;
-        s.kv = in.kv;
-        return s;
+        return ScenarioBuilder()
+            .batch(batch)
+            .prompt(in.prompt)
+            .context(in.prompt)
+            .outputTokens(in.output)
+            .tp(tp)
+            .weights(in.weights)
+            .kv(in.kv)
+            .unchecked();
     };
     auto finishCost = [&](SplitDeployment& d) {
         d.tokensPerS = rate * double(in.output);
@@ -316,15 +324,18 @@ std::vector<SplitDeployment> evaluateSplit(const SplitInputs& in) {
     {
         SplitDeployment d;
         d.label = "split: prefill on " + in.prefill.name + ", decode on " + in.decode.name;
-        Scenario ps = baseScenario(in.prefill.tp, in.prefill.batch);
-        ps.phase = Phase::Prefill;
-        const Prediction pre = predictStep(in.prefill.platform, in.model, in.stack, ps, false);
-        Scenario ds = baseScenario(in.decode.tp, in.decode.batch);
-        const RequestPrediction dec = predictRequest(in.decode.platform, in.model, in.stack, ds);
-        Scenario dl = ds;
-        dl.phase = Phase::Decode;
-        dl.context = in.prompt + in.output;
-        const MemoryUse decMem = memoryUse(in.decode.platform, in.model, in.stack, dl);
+        const Scenario ps = withPhase(baseScenario(in.prefill.tp, in.prefill.batch), Phase::Prefill);
+        const Result preRes = predict(in.prefill.platform, llmRequestOf(in.model, in.stack, ps, false));
+        Prediction pre;
+        if (preRes.step()) {
+            pre = *preRes.step();
+        } else {
+            pre.ok = false;
+            pre.error = preRes.error;
+        }
+        const Scenario ds = baseScenario(in.decode.tp, in.decode.batch);
+        const RequestPrediction dec = requestOrError(predict(in.decode.platform, llmRequestOf(in.model, in.stack, ds, true)));
+        const MemoryUse& decMem = dec.endMemory;
         if (!pre.ok || !dec.prefill.ok) {
             d.why = !pre.ok ? "prefill: " + pre.error : "decode: " + dec.prefill.error;
         } else if (!pre.memory.fits || !decMem.fits) {
@@ -381,14 +392,11 @@ std::vector<SplitDeployment> evaluateSplit(const SplitInputs& in) {
         SplitDeployment d;
         d.label = "colocated on " + side->name;
         const int tp = side->tp;
-        Scenario s = baseScenario(tp, in.decode.batch);
-        const RequestPrediction r = predictRequest(side->platform, in.model, in.stack, s);
-        Scenario last = s;
-        last.phase = Phase::Decode;
-        last.context = in.prompt + in.output;
+        const Scenario s = baseScenario(tp, in.decode.batch);
+        const RequestPrediction r = requestOrError(predict(side->platform, llmRequestOf(in.model, in.stack, s, true)));
         if (!r.prefill.ok) {
             d.why = r.prefill.error;
-        } else if (!r.prefill.memory.fits || !memoryUse(side->platform, in.model, in.stack, last).fits) {
+        } else if (!r.prefill.memory.fits || !r.endMemory.fits) {
             d.why = "does not fit in " + side->name + " memory at batch " + std::to_string(in.decode.batch);
         } else {
             d.ok = true;

@@ -1,5 +1,7 @@
 #include "analysis/sweep.hpp"
 
+#include "engine/predict.hpp"
+
 #include "io/data_paths.hpp"
 #include "io/errors.hpp"
 #include "io/model_loader.hpp"
@@ -170,59 +172,54 @@ SweepCoord decodeSweepIndex(const SweepSpace& sp, uint64_t index) {
 }
 
 Scenario sweepScenario(const SweepSpace& sp, const SweepCoord& c) {
-    Scenario s;
+    Phase phase = Phase::Decode;
     switch (sp.phases[c.phase]) {
     case SweepPhase::Prefill:
-    case SweepPhase::Request: s.phase = Phase::Prefill; break;
-    case SweepPhase::Decode: s.phase = Phase::Decode; break;
-    case SweepPhase::Chunked: s.phase = Phase::Chunked; break;
+    case SweepPhase::Request: phase = Phase::Prefill; break;
+    case SweepPhase::Decode: phase = Phase::Decode; break;
+    case SweepPhase::Chunked: phase = Phase::Chunked; break;
     }
-    s.batch = sp.batch[c.batch];
-    s.prompt = sp.prompt[c.prompt];
-    s.context = sp.context[c.context];
-    s.outputTokens = sp.output[c.output];
-    s.chunk = sp.chunk;
-    s.tp = sp.tp[c.tp];
-    s.pp = sp.pp[c.pp];
-    s.ep = sp.ep[c.ep];
-    s.weights = sp.weights[c.weights];
-    s.kv = sp.kv[c.kv];
-    s.act = sp.act[c.act];
-    return s;
+    // Axis values were range-checked when the space was built.
+    return ScenarioBuilder()
+        .phase(phase)
+        .batch(sp.batch[c.batch])
+        .prompt(sp.prompt[c.prompt])
+        .context(sp.context[c.context])
+        .outputTokens(sp.output[c.output])
+        .chunk(sp.chunk)
+        .tp(sp.tp[c.tp])
+        .pp(sp.pp[c.pp])
+        .ep(sp.ep[c.ep])
+        .weights(sp.weights[c.weights])
+        .kv(sp.kv[c.kv])
+        .act(sp.act[c.act])
+        .unchecked();
 }
 
 SweepResult evaluateSweepPoint(const SweepSpace& sp, const SweepCoord& c) {
     SweepResult r;
     const Scenario s = sweepScenario(sp, c);
     const PlatformModel& pm = sp.platforms[c.platform].value;
-    const LlmArch& arch = sp.models[c.model].value;
-    const StackProfile& stack = sp.stacks[c.stack].value;
-    if (sp.phases[c.phase] == SweepPhase::Request) {
-        const RequestPrediction q = predictRequest(pm, arch, stack, s);
-        if (!q.prefill.ok)
-            return r;
-        r.ok = true;
-        r.fits = q.prefill.memory.fits && q.decodeFirst.memory.fits;
-        r.bound = q.decodeFirst.bound;
-        r.devices = q.prefill.devices;
-        r.latencyS = q.e2eS;
-        r.tokensPerS = q.tokensPerS;
-        r.memoryBytes = std::max(q.prefill.memory.totalBytes, q.decodeFirst.memory.totalBytes);
-        r.energyPerTokenJ = q.energyPerTokenJ;
-        r.energyJ = q.energyPerTokenJ * double(s.batch) * double(s.outputTokens) * double(s.dp);
-        r.ttftS = q.ttftS;
-        r.tpotS = q.tpotS;
-        return r;
-    }
-    const Prediction p = predictStep(pm, arch, stack, s, false);
-    if (!p.ok)
+    const bool whole = sp.phases[c.phase] == SweepPhase::Request;
+    const Result res = predict(pm, llmRequestOf(sp.models[c.model].value, sp.stacks[c.stack].value, s, whole));
+    if (!res.ok)
         return r;
     r.ok = true;
-    r.fits = p.memory.fits;
-    r.bound = p.bound;
+    r.fits = res.fits;
+    r.bound = res.bound;
+    r.latencyS = res.latencyS;
+    r.tokensPerS = res.tokensPerS;
+    if (const RequestPrediction* q = res.request()) {
+        r.devices = q->prefill.devices;
+        r.memoryBytes = std::max(q->prefill.memory.totalBytes, q->decodeFirst.memory.totalBytes);
+        r.energyPerTokenJ = q->energyPerTokenJ;
+        r.energyJ = q->energyPerTokenJ * double(s.batch) * double(s.outputTokens) * double(s.dp);
+        r.ttftS = q->ttftS;
+        r.tpotS = q->tpotS;
+        return r;
+    }
+    const Prediction& p = *res.step();
     r.devices = p.devices;
-    r.latencyS = p.latencyS;
-    r.tokensPerS = p.tokensPerS;
     r.memoryBytes = p.memory.totalBytes;
     r.energyJ = p.energyJ;
     r.energyPerTokenJ = p.tokens > 0 ? p.energyJ / p.tokens : 0;
@@ -642,14 +639,15 @@ SweepSpace buildSweepSpace(const SweepGridText& g, uint64_t maxPoints) {
         if (sp.phases.empty())
             throw InputError(file, line, k, "empty list");
     }
-    constexpr int64_t kMaxTokens = int64_t(1) << 32;
-    ints("batch", g.batch, 1, kMaxTokens, sp.batch);
+    constexpr int64_t kMaxTokens = ScenarioLimits::kMaxTokens;
+    using L = ScenarioLimits; // the spec's ranges: points are built unchecked
+    ints("batch", g.batch, 1, L::kMaxBatch, sp.batch);
     ints("prompt", g.prompt, 1, kMaxTokens, sp.prompt);
     ints("context", g.context, 0, kMaxTokens, sp.context);
     ints("output", g.output, 1, kMaxTokens, sp.output);
-    ints("tp", g.tp, 1, 1 << 16, sp.tp);
-    ints("pp", g.pp, 1, 1 << 16, sp.pp);
-    ints("ep", g.ep, 1, 1 << 16, sp.ep);
+    ints("tp", g.tp, 1, L::kMaxParallel, sp.tp);
+    ints("pp", g.pp, 1, L::kMaxParallel, sp.pp);
+    ints("ep", g.ep, 1, L::kMaxParallel, sp.ep);
     dtypes("weights", g.weights, sp.weights);
     dtypes("kv", g.kv, sp.kv);
     dtypes("act", g.act, sp.act);

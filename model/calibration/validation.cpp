@@ -92,14 +92,14 @@ void validateE2e(ValidationReport& rep, const PlatformModel& pm, const io::CsvTa
             q["stack"] = stackName;
             Request req = spec::decodeRequest(q, spec::CodecSource{t.file, t.rowLines[i], {}, false});
             req.withOps = false;
-            const LlmArch& arch = models(r.model);
-            req.llm()->arch = &arch;
-            req.llm()->stack = &stacks(stackName);
             const Scenario& s = req.scenario;
             r.batch = s.batch;
             r.prompt = s.prompt;
             r.context = s.context;
             r.tp = s.tp;
+            const LlmArch& arch = models(r.model);
+            req.llm()->arch = &arch;
+            req.llm()->stack = &stacks(stackName);
             const Result res = predict(pm, req);
             if (!res.ok)
                 throw InputError(t.file, t.rowLines[i], "", res.error);

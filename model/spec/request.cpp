@@ -12,6 +12,18 @@ LlmTarget* Request::llm() {
 
 const LlmTarget* Request::llm() const { return const_cast<Request*>(this)->llm(); }
 
+Request llmRequestOf(const LlmArch& arch, const StackProfile& stack, const Scenario& s, bool whole, bool withOps) {
+    Request r;
+    LlmTarget t{arch.name, stack.name, &arch, &stack};
+    if (whole)
+        r.workload = LlmRequest{std::move(t)};
+    else
+        r.workload = LlmStep{std::move(t)};
+    r.scenario = s;
+    r.withOps = withOps;
+    return r;
+}
+
 std::string_view Request::kindName() const {
     switch (workload.index()) {
     case 0: return "llm";

@@ -69,6 +69,10 @@ struct Request {
     std::string_view kindName() const;
 };
 
+/// @brief A request on objects the caller already holds (sweeps, searches, the GUI): names are the objects' own.
+/// `whole`: an LlmRequest (prefill + decode of the output tokens), else one LlmStep.
+Request llmRequestOf(const LlmArch& arch, const StackProfile& stack, const Scenario& s, bool whole, bool withOps = false);
+
 /// @brief Output bytes per element of a GEMM with inputs of datatype `input`: quantized inputs (fp8, int8, int4)
 /// produce a 16-bit result; others their own type. The one rule every front end uses.
 constexpr double gemmOutputBytesPerElement(DType input) {

@@ -23,6 +23,18 @@ std::optional<Phase> parsePhase(std::string_view s) {
     return std::nullopt;
 }
 
+Scenario withPhase(const Scenario& s, Phase p) {
+    Scenario out = s;
+    out.phase = p;
+    return out;
+}
+
+Scenario requestEndScenario(const Scenario& s) {
+    Scenario out = withPhase(s, Phase::Decode);
+    out.context = s.prompt + s.outputTokens;
+    return out;
+}
+
 std::optional<FieldError> checkScenarioRanges(const Scenario& s) {
     auto out = [](const char* key, int64_t v, int64_t lo, int64_t hi) -> std::optional<FieldError> {
         if (v >= lo && v <= hi)

@@ -42,6 +42,11 @@ struct ScenarioLimits {
     static constexpr int64_t kMaxMicrobatches = int64_t(1) << 20;
 };
 
+/// @brief The same scenario in another phase (a request's prefill, its first decode step).
+Scenario withPhase(const Scenario& s, Phase p);
+/// @brief The last decode step of a request (context = prompt + output tokens): where its KV cache is largest.
+Scenario requestEndScenario(const Scenario& s);
+
 /// @brief The first field of `s` outside its range: (key as the codec spells it, message); nullopt when valid.
 struct FieldError {
     std::string key;
