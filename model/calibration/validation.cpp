@@ -72,7 +72,7 @@ void validateE2e(ValidationReport& rep, const PlatformModel& pm, const io::CsvTa
                 throw InputError(t.file, t.rowLines[i], "phase", "'" + phase + "' is not prefill, decode or chunked");
             // The row as a Request (the cases-line keys), so that validation reads what every front end reads.
             nlohmann::json q{{"kind", "llm"}, {"model", r.model}, {"phase", phase}};
-            q["batch"] = static_cast<int64_t>(t.number(i, cBatch, 1, 1e9));
+            q["batch"] = r.batch = static_cast<int64_t>(t.number(i, cBatch, 1, 1e9));
             if (given(i, cPrompt))
                 // Decode rows carry prompt 0 (no prefill in the step); the engine needs at least one token.
                 q["prompt"] = std::max<int64_t>(1, static_cast<int64_t>(t.number(i, cPrompt, 0, 1e9)));
