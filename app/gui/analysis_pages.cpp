@@ -127,12 +127,16 @@ void TracePage::recompute() {
     if (const auto id = parseTraceFileName(m_path)) {
         try {
             arch = std::make_shared<const LlmArch>(io::loadModel(id->model));
-            s.phase = id->phase;
-            s.batch = id->batch;
-            s.prompt = id->prompt;
-            s.context = id->context;
-            s.tp = id->tp;
-            s.pp = s.ep = s.dp = 1;
+            s = ScenarioBuilder(s)
+                    .phase(id->phase)
+                    .batch(id->batch)
+                    .prompt(id->prompt)
+                    .context(id->context)
+                    .tp(id->tp)
+                    .pp(1)
+                    .ep(1)
+                    .dp(1)
+                    .unchecked(); // decode traces name prompt 0: the engine checks what the phase uses
             from = tr("from the file name");
         } catch (const std::exception& e) {
             showMessage(tr("model '%1' of the file name: %2 — using the controls").arg(qs(id->model),

@@ -1,5 +1,6 @@
 #include "evaluation.hpp"
 
+#include "engine/predict.hpp"
 #include "io/errors.hpp"
 #include "io/model_loader.hpp"
 #include "io/stack_loader.hpp"
@@ -26,11 +27,14 @@ Phase enginePhase(GuiPhase p) {
 }
 
 Prediction gemmPrediction(const PlatformModel& pm, const GemmCase& g) {
-    bool fell = false;
-    const DType ct = pm.computeType(g.dtype, fell);
-    const double outBytes = isFloat8(g.dtype) || isInteger(g.dtype) ? 2.0 : bytesPerElement(g.dtype);
-    OpResult r = evalGemm(pm, "gemm", double(g.m), double(g.n), double(g.k), g.dtype, g.weightType, ct,
-                          LaunchMode::Stream, double(g.batch), outBytes);
+    Request q;
+    q.workload = GemmWork{g, KernelLaunch::Stream};
+    const Result res = predict(pm, q);
+    if (!res.ok)
+        throw InputError(res.error);
+    const OpResult& r = res.gemm()->op;
+    const bool fell = res.gemm()->fellBack;
+    const DType ct = res.gemm()->computeType;
     Prediction p;
     p.ops.push_back(r);
     p.latencyS = r.timeS;
@@ -51,7 +55,13 @@ Prediction gemmPrediction(const PlatformModel& pm, const GemmCase& g) {
 }
 
 Prediction llmStep(const PlatformModel& pm, const EvalInput& in, const Scenario& s, bool withOps) {
-    return predictStep(pm, *in.model, in.stack, s, withOps);
+    Result res = predict(pm, llmRequestOf(*in.model, in.stack, s, false, withOps));
+    if (Prediction* p = std::get_if<Prediction>(&res.detail))
+        return std::move(*p);
+    Prediction p;
+    p.ok = false;
+    p.error = res.error;
+    return p;
 }
 
 } // namespace
@@ -60,8 +70,7 @@ SweepSeries evaluateSweep(const PlatformModel& pm, const EvalInput& in, bool ove
     if (!in.model)
         throw InputError("no model selected");
     SweepSeries out;
-    Scenario base = in.scenario;
-    base.phase = in.phase == GuiPhase::Request ? Phase::Decode : enginePhase(in.phase);
+    const Scenario base = withPhase(in.scenario, in.phase == GuiPhase::Request ? Phase::Decode : enginePhase(in.phase));
     const bool prefill = base.phase == Phase::Prefill;
     out.xName = overBatch ? "batch" : (prefill ? "prompt" : "context");
     const double hiContext = in.model->maxPositions > 0 ? double(in.model->maxPositions) : 131072.0;
@@ -69,14 +78,14 @@ SweepSeries evaluateSweep(const PlatformModel& pm, const EvalInput& in, bool ove
         overBatch ? logSpacedIntegers(1, 4096, in.sweepPoints) : logSpacedIntegers(128, hiContext, in.sweepPoints);
     out.points.reserve(xs.size());
     for (double x : xs) {
-        Scenario s = base;
+        ScenarioBuilder s(base);
         if (overBatch)
-            s.batch = static_cast<int64_t>(x);
+            s.batch(static_cast<int64_t>(x));
         else if (prefill)
-            s.prompt = static_cast<int64_t>(x);
+            s.prompt(static_cast<int64_t>(x));
         else
-            s.context = static_cast<int64_t>(x);
-        const Prediction p = llmStep(pm, in, s, false);
+            s.context(static_cast<int64_t>(x));
+        const Prediction p = llmStep(pm, in, s.unchecked(), false);
         out.points.push_back({x, p.latencyS, p.tokensPerS, p.ok, p.ok && p.memory.fits});
     }
     const Prediction atBase = llmStep(pm, in, base, false);
@@ -89,10 +98,16 @@ namespace {
 Prediction primary(const PlatformModel& pm, const EvalInput& in, std::optional<RequestPrediction>* request) {
     if (in.kind == WorkloadKind::Gemm)
         return gemmPrediction(pm, in.gemm);
-    Scenario s = in.scenario;
-    s.phase = enginePhase(in.phase);
+    const Scenario s = withPhase(in.scenario, enginePhase(in.phase));
     if (in.phase == GuiPhase::Request) {
-        RequestPrediction r = predictRequest(pm, *in.model, in.stack, s);
+        Result res = predict(pm, llmRequestOf(*in.model, in.stack, s, true, true));
+        RequestPrediction r;
+        if (auto* q = std::get_if<RequestPrediction>(&res.detail))
+            r = std::move(*q);
+        else {
+            r.prefill.ok = false;
+            r.prefill.error = res.error;
+        }
         Prediction p = r.prefill;
         if (request)
             *request = std::move(r);

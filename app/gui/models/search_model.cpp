@@ -60,16 +60,16 @@ SearchOutcome runSearch(const SearchRequest& req) {
             r.best = best;
             r.c = out.result.candidates[i];
             r.platform = out.platformNames.value(qsizetype(r.c.platform));
-            Scenario s;
-            s.phase = Phase::Decode;
-            s.batch = r.c.batch;
-            s.prompt = sp.prompt;
-            s.context = sp.prompt + sp.output;
-            s.outputTokens = sp.output;
-            s.tp = r.c.tp;
-            s.pp = r.c.pp;
-            s.weights = r.c.weights;
-            s.kv = r.c.kv;
+            // Memory at the end of the request (the KV cache is largest there).
+            const Scenario s = requestEndScenario(ScenarioBuilder()
+                                                      .batch(r.c.batch)
+                                                      .prompt(sp.prompt)
+                                                      .outputTokens(sp.output)
+                                                      .tp(r.c.tp)
+                                                      .pp(r.c.pp)
+                                                      .weights(r.c.weights)
+                                                      .kv(r.c.kv)
+                                                      .unchecked());
             try {
                 const MemoryUse m = memoryUse(sp.platforms[r.c.platform].value, sp.model, sp.stack, s);
                 r.memoryBytes = m.totalBytes;
