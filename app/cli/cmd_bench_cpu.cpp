@@ -3,7 +3,7 @@
 // calibration reads).
 #include "registry.hpp"
 
-#include "model/io/errors.hpp"
+#include "model/units/errors.hpp"
 #include "profilers/cpu/progress_printer.hpp"
 #include "profilers/cpu/suite.hpp"
 

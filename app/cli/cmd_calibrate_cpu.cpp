@@ -7,7 +7,7 @@
 #include "calibration/cpu_calibration.hpp"
 #include "common.hpp"
 #include "io/data_paths.hpp"
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 #include "io/platform_loader.hpp"
 #include "registry.hpp"
 

@@ -1,7 +1,7 @@
 // rooflab check FILE...: validates platform, model (HF config / preset), stack, workload and dataset files.
 #include "common.hpp"
 #include "io/csv.hpp"
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"

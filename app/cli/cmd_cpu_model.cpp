@@ -5,7 +5,7 @@
 #include "analysis/cpu_kernels.hpp"
 #include "common.hpp"
 #include "io/data_paths.hpp"
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 #include "io/platform_loader.hpp"
 #include "io/workload_loader.hpp"
 #include "registry.hpp"

@@ -3,7 +3,7 @@
 // CLI neither links nor needs CUDA.
 #include "registry.hpp"
 
-#include "model/io/errors.hpp"
+#include "model/units/errors.hpp"
 #include "profilers/cpu/cpuinfo.hpp"
 #include "profilers/cpu/pmu.hpp"
 #include "profilers/topology/topology.hpp"

@@ -1,14 +1,14 @@
 // rooflab predict gemm | llm, and the batch interface: rooflab predict --platform P --cases FILE.jsonl
 #include "common.hpp"
 #include "io/data_paths.hpp"
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"
 #include "engine/predict.hpp"
-#include "io/catalog.hpp"
+#include "codec/catalog.hpp"
 #include "predict_cases.hpp"
-#include "spec/codec.hpp"
+#include "codec/request_codec.hpp"
 #include "registry.hpp"
 
 #include <cmath>

@@ -5,7 +5,7 @@
 // says why the plots are missing; the report never fails for that.
 #include "calibration/validation.hpp"
 #include "common.hpp"
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 #include "io/data_paths.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"

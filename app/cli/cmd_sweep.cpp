@@ -1,7 +1,8 @@
 // rooflab sweep: grids of platforms x models x stacks x phase x batch x prompt/context x TP/PP/EP x datatypes,
 // evaluated on all cores, to CSV or JSONL.
 #include "analysis/sweep.hpp"
-#include "io/errors.hpp"
+#include "codec/sweep_grid.hpp"
+#include "units/errors.hpp"
 #include "registry.hpp"
 
 #include <unistd.h>

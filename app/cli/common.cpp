@@ -1,6 +1,6 @@
 #include "common.hpp"
 
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 #include "units/quantity.hpp"
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 // rooflab: command-line front end. Thin: parses arguments, calls the engine, prints. No Qt.
 #include "io/data_paths.hpp"
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 #include "registry.hpp"
 
 #include <iostream>

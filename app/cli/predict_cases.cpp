@@ -1,9 +1,9 @@
 #include "predict_cases.hpp"
 
 #include "engine/predict.hpp"
-#include "io/catalog.hpp"
-#include "io/errors.hpp"
-#include "spec/codec.hpp"
+#include "codec/catalog.hpp"
+#include "units/errors.hpp"
+#include "codec/request_codec.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -2,7 +2,7 @@
 // (used by CI and for the README's screenshots). `--report DIR` renders the report plots (PNG) and a PDF offscreen
 // and exits (called by `rooflab report`).
 #include "io/data_paths.hpp"
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 #include "analysis_pages.hpp"
 #include "main_window.hpp"
 #include "report_render.hpp"

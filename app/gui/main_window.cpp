@@ -3,7 +3,7 @@
 #include "plots/analysis_plots.hpp"
 
 #include "io/data_paths.hpp"
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"

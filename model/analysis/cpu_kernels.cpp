@@ -1,7 +1,7 @@
 #include "analysis/cpu_kernels.hpp"
 
 #include "analysis/platform_model.hpp"
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -3,7 +3,7 @@
 /// device of a TP/PP/EP layout, evaluates every operator on the platform, and checks memory. Pure function of
 /// (platform, model, stack, scenario): no I/O, no globals, thread-safe.
 #include "analysis/ops.hpp"
-#include "analysis/stack.hpp"
+#include "workloads/stack.hpp"
 #include "spec/scenario.hpp"
 #include "workloads/llm.hpp"
 

@@ -1,7 +1,7 @@
 #include "analysis/search.hpp"
 
 #include "engine/predict.hpp"
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 
 #include <algorithm>
 #include <atomic>

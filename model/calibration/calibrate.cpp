@@ -2,7 +2,7 @@
 
 #include "analysis/ops.hpp"
 #include "io/csv.hpp"
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 #include "io/stack_loader.hpp"
 #include "io/yaml_util.hpp"
 

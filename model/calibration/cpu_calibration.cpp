@@ -1,7 +1,7 @@
 #include "calibration/cpu_calibration.hpp"
 
 #include "io/csv.hpp"
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 #include "io/platform_loader.hpp"
 
 #include <yaml-cpp/yaml.h>

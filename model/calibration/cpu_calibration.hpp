@@ -4,7 +4,7 @@
 /// (bandwidth.csv, latency.csv, flops.csv, topology.json, provenance.json), and compares the CPU model's
 /// predicted times with the measured ones (MAPE per kernel class). No I/O beyond reading the dataset files.
 #include "analysis/cpu_kernels.hpp"
-#include "calibration/cpu_smt.hpp"
+#include "hardware/cpu_smt.hpp"
 #include "hardware/platform.hpp"
 
 #include <string>

@@ -1,8 +1,8 @@
 #include "calibration/validation.hpp"
 
 #include "engine/predict.hpp"
-#include "io/errors.hpp"
-#include "spec/codec.hpp"
+#include "units/errors.hpp"
+#include "codec/request_codec.hpp"
 
 #include <algorithm>
 #include <cmath>

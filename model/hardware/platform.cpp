@@ -1,6 +1,6 @@
 #include "hardware/platform.hpp"
 
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 
 #include <algorithm>
 

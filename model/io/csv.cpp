@@ -1,6 +1,6 @@
 #include "io/csv.hpp"
 
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 
 #include <charconv>
 #include <cmath>

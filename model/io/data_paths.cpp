@@ -1,6 +1,6 @@
 #include "io/data_paths.hpp"
 
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 #include "io/yaml_util.hpp"
 
 #include <algorithm>

@@ -1,5 +1,5 @@
 #pragma once
-#include "analysis/stack.hpp"
+#include "workloads/stack.hpp"
 
 #include <string>
 

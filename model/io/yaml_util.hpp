@@ -1,6 +1,6 @@
 #pragma once
 /// @brief Strict reading of YAML (and JSON, which yaml-cpp also parses) with errors that name file, line and key.
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 #include "units/quantity.hpp"
 
 #include <yaml-cpp/yaml.h>

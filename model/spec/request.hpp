@@ -1,12 +1,12 @@
 #pragma once
 /// @brief One question to the engine: a workload (an LLM step, a whole LLM request, a GEMM, a CPU kernel) under a
 /// Scenario, on a platform. Every front end (CLI commands, `predict --cases` lines, sweeps, searches, validation
-/// rows, reports, the GUI) describes its question as a Request — through the codec (spec/codec.hpp) or the helpers
+/// rows, reports, the GUI) describes its question as a Request — through the codec (codec/request_codec.hpp) or the helpers
 /// here — and hands it to the one `predict()` (engine/predict.hpp).
 ///
 /// Names (model, stack, platform) are what the user wrote; the engine needs the resolved objects, which a resolver
-/// (io/catalog.hpp) or the caller sets in `arch` / `stack` (non-owning: the owner must outlive the request).
-#include "analysis/stack.hpp"
+/// (codec/catalog.hpp) or the caller sets in `arch` / `stack` (non-owning: the owner must outlive the request).
+#include "workloads/stack.hpp"
 #include "spec/scenario.hpp"
 #include "workloads/gemm.hpp"
 #include "workloads/llm.hpp"

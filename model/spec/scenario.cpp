@@ -1,6 +1,6 @@
 #include "spec/scenario.hpp"
 
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 
 namespace rooflab {
 

@@ -1,6 +1,6 @@
 #include "profilers/cpu/cpuinfo.hpp"
 
-#include "model/io/errors.hpp"
+#include "model/units/errors.hpp"
 #include "profilers/cpu/input_error.hpp"
 
 #include <cpuid.h>

@@ -3,7 +3,7 @@
 /// like a core to hwloc/sysfs) or number siblings in an order the guest cannot see. Two threads pinned to a pair
 /// of CPUs {a, b} run the FMA throughput kernel (registers only) and an L1-resident read; on two cores the pair
 /// reaches ~2x one thread, on two siblings of one core ~1x (they share the FMA ports and the L1 load ports).
-#include "model/calibration/cpu_smt.hpp"
+#include "model/hardware/cpu_smt.hpp"
 #include "profilers/cpu/cpuinfo.hpp"
 #include "profilers/cpu/progress.hpp"
 #include "profilers/topology/topology.hpp"

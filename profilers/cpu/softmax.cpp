@@ -1,6 +1,6 @@
 #include "profilers/cpu/softmax.hpp"
 
-#include "model/io/errors.hpp"
+#include "model/units/errors.hpp"
 #include "profilers/cpu/buffer.hpp"
 #include "profilers/cpu/cpuinfo.hpp"
 #include "profilers/cpu/input_error.hpp"

@@ -1,6 +1,6 @@
 #include "profilers/cpu/suite.hpp"
 
-#include "model/io/errors.hpp"
+#include "model/units/errors.hpp"
 #include "profilers/cpu/input_error.hpp"
 
 #include <unistd.h>

@@ -87,6 +87,7 @@ BENCHMARK_MAIN();
 // with std::to_chars into a per-thread buffer. Chunked like runSweep; items/s = points/s per thread. The issue's
 // target, 1,000,000 points in < 10 s on 2 cores, needs >= 50,000 points/s per thread.
 #include "analysis/sweep.hpp"
+#include "codec/sweep_grid.hpp"
 
 namespace {
 const SweepSpace& sweepSpace() {

@@ -1,7 +1,7 @@
 // CPU calibration recovers known parameters from synthetic measurements; the committed CPU datasets validate
 // against the committed calibrated platforms within the thresholds measured when they were calibrated.
 #include "calibration/cpu_calibration.hpp"
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 #include "io/platform_loader.hpp"
 
 #include <gtest/gtest.h>

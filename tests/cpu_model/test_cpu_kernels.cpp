@@ -1,7 +1,7 @@
 // CPU-kernel model: hand-computed STREAM bytes and times, level selection, thread scaling, softmax passes,
 // GEMM roofs, on a synthetic platform whose numbers are easy to check by hand.
 #include "analysis/cpu_kernels.hpp"
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 #include "io/platform_loader.hpp"
 
 #include <gtest/gtest.h>

@@ -2,7 +2,7 @@
 #include "calibration/calibrate.hpp"
 #include "calibration/validation.hpp"
 #include "io/data_paths.hpp"
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"

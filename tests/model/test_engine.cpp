@@ -1,7 +1,7 @@
 #include "analysis/cpu_kernels.hpp"
 #include "analysis/llm_engine.hpp"
 #include "io/data_paths.hpp"
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"

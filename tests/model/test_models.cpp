@@ -1,5 +1,5 @@
 #include "io/data_paths.hpp"
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 #include "io/model_loader.hpp"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 #include "analysis/platform_model.hpp"
 #include "io/data_paths.hpp"
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 #include "io/platform_loader.hpp"
 
 #include <gtest/gtest.h>

@@ -1,11 +1,12 @@
 // The Request redesign: one codec, one predict(), and every front end's path giving the same numbers.
 #include "analysis/sweep.hpp"
+#include "codec/sweep_grid.hpp"
 #include "calibration/validation.hpp"
 #include "engine/predict.hpp"
-#include "io/catalog.hpp"
+#include "codec/catalog.hpp"
 #include "io/csv.hpp"
-#include "io/errors.hpp"
-#include "spec/codec.hpp"
+#include "units/errors.hpp"
+#include "codec/request_codec.hpp"
 
 #include <gtest/gtest.h>
 

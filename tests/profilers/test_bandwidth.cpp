@@ -1,4 +1,4 @@
-#include "model/io/errors.hpp"
+#include "model/units/errors.hpp"
 #include "profilers/cpu/bandwidth.hpp"
 #include "profilers/cpu/thread_team.hpp"
 

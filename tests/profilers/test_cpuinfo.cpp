@@ -1,4 +1,4 @@
-#include "model/io/errors.hpp"
+#include "model/units/errors.hpp"
 #include "profilers/cpu/cpuinfo.hpp"
 
 #include <gtest/gtest.h>

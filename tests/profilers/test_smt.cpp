@@ -1,6 +1,6 @@
 #include "profilers/cpu/smt.hpp"
 
-#include "model/io/errors.hpp"
+#include "model/units/errors.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,8 +2,9 @@
 // grid-file errors with file/line/key, Pareto fronts, SLO search, requirements and phase splitting.
 #include "analysis/search.hpp"
 #include "analysis/sweep.hpp"
+#include "codec/sweep_grid.hpp"
 #include "io/data_paths.hpp"
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 
 #include <gtest/gtest.h>
 

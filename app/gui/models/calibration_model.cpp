@@ -1,6 +1,6 @@
 #include "models/calibration_model.hpp"
 
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,7 @@
 #include "evaluation.hpp"
 
 #include "engine/predict.hpp"
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 #include "io/model_loader.hpp"
 #include "io/stack_loader.hpp"
 

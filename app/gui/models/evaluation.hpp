@@ -3,7 +3,7 @@
 /// back. evaluate() only calls the engine (predictStep / predictRequest / evalGemm); it holds no model logic.
 #include "analysis/llm_engine.hpp"
 #include "analysis/platform_model.hpp"
-#include "analysis/stack.hpp"
+#include "workloads/stack.hpp"
 #include "calibration/validation.hpp"
 #include "io/csv.hpp"
 #include "workloads/gemm.hpp"

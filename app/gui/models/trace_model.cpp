@@ -1,7 +1,7 @@
 #include "models/trace_model.hpp"
 
 #include "io/csv.hpp"
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 
 #include <QFileInfo>
 #include <QRegularExpression>

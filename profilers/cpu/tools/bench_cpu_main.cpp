@@ -1,6 +1,6 @@
 // rooflab-bench-cpu: the CPU measurement suite as a small standalone binary (can be linked statically and
 // carried to hosts without rooflab's dependencies). Same options and output files as `rooflab bench cpu`.
-#include "model/io/errors.hpp"
+#include "model/units/errors.hpp"
 #include "profilers/cpu/progress_printer.hpp"
 #include "profilers/cpu/suite.hpp"
 

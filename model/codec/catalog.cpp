@@ -1,7 +1,7 @@
-#include "io/catalog.hpp"
+#include "codec/catalog.hpp"
 
 #include "io/data_paths.hpp"
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"

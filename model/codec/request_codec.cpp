@@ -1,6 +1,6 @@
-#include "spec/codec.hpp"
+#include "codec/request_codec.hpp"
 
-#include "io/errors.hpp"
+#include "units/errors.hpp"
 #include "io/yaml_util.hpp"
 
 #include <cmath>
