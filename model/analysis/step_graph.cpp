@@ -69,14 +69,7 @@ public:
 private:
     // ---- op constructors: one place per evaluator kind
     OpSpec& push(const char* name, OpClass cls, OpKind kind, double count, bool perLayer, double kernels) {
-        OpSpec& op = m_g.ops.emplace_back();
-        op.name = name;
-        op.cls = cls;
-        op.kind = kind;
-        op.count = count;
-        op.perLayer = perLayer;
-        op.kernels = kernels;
-        return op;
+        return m_g.ops.emplace_back(name, cls, kind, count, perLayer, kernels);
     }
     /// A memory-bound kernel; `elements` only labels the table, `flops` is what the vector engine does.
     void memoryOp(const char* name, OpClass cls, double elements, double bytesRead, double bytesWritten, double flops,

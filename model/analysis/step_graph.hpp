@@ -45,6 +45,12 @@ struct CollectiveSpec {
 /// @brief One logical operator of the step: platform-independent plain data. Only the shape that `kind` names is
 /// meaningful; the others keep their defaults.
 struct OpSpec {
+    OpSpec() = default;
+    /// Sets the members every op has; the shapes keep their defaults. User-provided so that a vector's emplace_back
+    /// initializes the members once instead of zero-filling all 264 bytes first (a third of the graph's build time).
+    OpSpec(const char* name_, OpClass cls_, OpKind kind_, double count_, bool perLayer_, double kernels_) noexcept
+        : name(name_), cls(cls_), kind(kind_), count(count_), perLayer(perLayer_), kernels(kernels_) {}
+
     const char* name = ""; ///< static string: no allocation per op
     OpClass cls = OpClass::Other;
     OpKind kind = OpKind::Memory;
