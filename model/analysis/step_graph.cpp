@@ -1,6 +1,7 @@
 #include "analysis/step_graph.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
 namespace rooflab {
@@ -17,6 +18,84 @@ std::string_view opKindName(OpKind k) {
         return "collective";
     }
     return "?";
+}
+
+namespace {
+/// Whole numbers (shapes, element counts) in full; fractions (expected tokens per expert) as "%.6g" would.
+void appendNum(std::string& out, double v) {
+    char b[64];
+    const bool whole = std::floor(v) == v && std::fabs(v) < 1e15;
+    const auto r = whole ? std::to_chars(b, b + sizeof b, static_cast<int64_t>(v))
+                         : std::to_chars(b, b + sizeof b, v, std::chars_format::general, 6);
+    out.append(b, r.ec == std::errc() ? r.ptr : b);
+}
+} // namespace
+
+std::string describeShape(const OpSpec& op) {
+    std::string s;
+    switch (op.kind) {
+    case OpKind::Gemm: {
+        const GemmSpec& g = op.gemm;
+        appendNum(s, g.m);
+        s += " x ";
+        appendNum(s, g.n);
+        s += " x ";
+        appendNum(s, g.k);
+        if (g.batch != 1) {
+            s += " x";
+            appendNum(s, g.batch);
+        }
+        s += ' ';
+        s += dtypeName(g.aType);
+        s += '.';
+        s += dtypeName(g.bType);
+        break;
+    }
+    case OpKind::Attention: {
+        const AttentionShape& a = op.attention;
+        s += "b ";
+        appendNum(s, a.batch);
+        s += " q ";
+        appendNum(s, a.queries);
+        s += " k ";
+        appendNum(s, a.keys);
+        s += " h ";
+        appendNum(s, a.heads);
+        s += '/';
+        appendNum(s, a.kvHeadsShareLatent > 0 ? 1.0 : a.kvHeads);
+        s += " d ";
+        appendNum(s, a.qkDim);
+        if (a.vDim != a.qkDim) {
+            s += '/';
+            appendNum(s, a.vDim);
+        }
+        if (a.window > 0) {
+            s += " w ";
+            appendNum(s, a.window);
+        }
+        if (a.kvHeadsShareLatent > 0)
+            s += " latent";
+        break;
+    }
+    case OpKind::Memory:
+        appendNum(s, op.memory.elements);
+        s += " el";
+        if (op.memory.rowElements > 0) {
+            s += " row ";
+            appendNum(s, op.memory.rowElements);
+        }
+        if (op.memory.strided)
+            s += " strided";
+        break;
+    case OpKind::Collective:
+        s += collectiveName(op.collective.kind);
+        s += ' ';
+        appendNum(s, op.collective.bytes);
+        s += " B / ";
+        appendNum(s, op.collective.ranks);
+        break;
+    }
+    return s;
 }
 
 std::vector<ScenarioStatus> checkScenario(const LlmArch& a, const Scenario& s) {

@@ -92,6 +92,10 @@ struct StepGraph {
     double hostOverheadS = 0, collectiveHostS = 0;
 };
 
+/// @brief The shape of `op` in words, for tables: "1 x 6144 x 4096 bf16.bf16" (GEMM m x n x k, "x8" batched),
+/// "b 1 q 1 k 1025 h 32/8 d 128" (attention), "4096 el" (memory ops), "all_reduce 8.19e3 B / 2" (collectives).
+std::string describeShape(const OpSpec& op);
+
 /// @brief The graph of one step for one device. The scenario must have passed checkScenario (no errors).
 StepGraph buildStepGraph(const LlmArch& arch, const StackProfile& stack, const Scenario& s);
 
