@@ -3,8 +3,8 @@
 #include "units/quantity.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 
 namespace rooflab {
 
@@ -49,10 +49,86 @@ double kvBytesPerTokenLayerDevice(const LlmArch& a, const Layout& L, DType kv) {
     return 2.0 * L.kvHeadsDev * static_cast<double>(a.headDim) * bytesPerElement(kv);
 }
 
-std::string fmtPct(double f) {
-    char b[16];
-    std::snprintf(b, sizeof b, "%.0f%%", f * 100.0);
-    return b;
+/// Appends `v` as printf's "%.<precision>f" would (std::to_chars is specified so); to_chars spares the step the
+/// cost of the printf machinery, a fifth of a step's time.
+void appendFixed(std::string& out, double v, int precision) {
+    char b[400]; // DBL_MAX in fixed notation has 309 digits
+    const auto r = std::to_chars(b, b + sizeof b, v, std::chars_format::fixed, precision);
+    out.append(b, r.ptr);
+}
+
+void appendPct(std::string& out, double f) {
+    appendFixed(out, f * 100.0, 0);
+    out += '%';
+}
+
+/// The "why" sentence: which roof binds the step and why. `frac` is the bound category's share of the time.
+std::string boundSentence(const PlatformModel& pm, const Prediction& p, Phase phase, int devices, DType gemmType,
+                          double frac) {
+    const std::size_t gi = static_cast<std::size_t>(gemmType);
+    const double ridge = pm.tensorPeak[gi] > 0 && pm.bandwidth[kDram] > 0 ? pm.tensorPeak[gi] / pm.bandwidth[kDram] : 0;
+    const double intensity = p.bytes > 0 ? p.flops / p.bytes : 0;
+    std::string w;
+    w.reserve(200);
+    switch (p.bound) {
+    case Bound::Compute:
+        w += "compute-bound: ";
+        appendPct(w, frac);
+        w += " of the time in operators at the ";
+        w += dtypeName(gemmType);
+        w += " tensor roof; arithmetic intensity ";
+        appendFixed(w, intensity, 0);
+        w += " flop/B is above the ridge point ";
+        appendFixed(w, ridge, 0);
+        w += " flop/B";
+        break;
+    case Bound::Dram: {
+        int lvl = kDram;
+        for (int i = 0; i < kMemLevels; ++i)
+            if (p.memoryLevelS[static_cast<std::size_t>(i)] > p.memoryLevelS[static_cast<std::size_t>(lvl)])
+                lvl = i;
+        if (lvl == kDram) {
+            w += "memory-bound: ";
+            appendPct(w, frac);
+            w += " of the time streams weights";
+            w += phase == Phase::Prefill ? " and activations" : " and KV cache";
+            w += " from DRAM at ";
+            w += formatQuantity(pm.bandwidth[kDram], Dimension::BytesPerSecond, 3);
+            w += "; arithmetic intensity ";
+            appendFixed(w, intensity, 1);
+            w += " flop/B is below the ridge point ";
+            appendFixed(w, ridge, 0);
+            w += " flop/B";
+        } else {
+            w += "cache-bound: ";
+            appendPct(w, frac);
+            w += " of the time in operators limited by ";
+            w += lvl == kL2 ? "L2" : lvl == kL1 ? "L1/shared" : "L3";
+            w += " bandwidth (";
+            w += formatQuantity(pm.bandwidth[static_cast<std::size_t>(lvl)], Dimension::BytesPerSecond, 3);
+            w += "): tiles re-read operands through the cache faster than the tensor cores consume them";
+        }
+        break;
+    }
+    case Bound::Communication:
+        w += "communication-bound: ";
+        appendPct(w, frac);
+        w += " of the time in collectives across ";
+        w += std::to_string(devices);
+        w += " devices";
+        break;
+    default:
+        w += "overhead-bound: ";
+        appendPct(w, frac);
+        w += " of the time is per-kernel fixed cost and launches (";
+        w += std::to_string(p.ops.size());
+        w += " kernel kinds); batch more work per kernel or fuse";
+        break;
+    }
+    // The sentence used to be printed into a 320-byte buffer: keep its cut for absurd magnitudes.
+    if (w.size() > 319)
+        w.resize(319);
+    return w;
 }
 
 } // namespace
@@ -135,17 +211,19 @@ MemoryUse memoryUse(const PlatformModel& pm, const LlmArch& a, const StackProfil
 /// which the host has issued i) + (device time from i to the end). For a run of identical layers that maximum
 /// lies in the first or the last layer, and within an op of several kernels at its first or last kernel, so
 /// only those are evaluated. Returns that step time minus the device time (0 when the device is the bottleneck).
-/// Ops are taken in execution order; consecutive per-layer ops with the same count form one repeated layer.
-static double eagerStallS(const std::vector<OpResult>& ops) {
+/// Ops are taken in execution order; consecutive per-layer ops with the same count form one repeated layer. The PP
+/// transfer between stages (`graph` marks it) is no part of a stage's timeline.
+static double eagerStallS(const std::vector<OpResult>& ops, const StepGraph& graph) {
     struct Block {
         std::size_t begin, end;
         double reps;
     };
     std::vector<Block> blocks;
+    blocks.reserve(ops.size());
     double deviceS = 0;
     for (std::size_t i = 0; i < ops.size(); ++i) {
         const OpResult& r = ops[i];
-        if (std::string_view(r.name) == "pp_send_recv")
+        if (graph.ops[i].betweenStages)
             continue;
         deviceS += r.totalS();
         // A head op is a block of its own, repeated `count` times; per-layer ops extend the current layer.
@@ -164,13 +242,13 @@ static double eagerStallS(const std::vector<OpResult>& ops) {
         }
         const double deviceAfter = deviceS - deviceBefore - b.reps * sumG;
         for (const double rep : {0.0, std::max(0.0, b.reps - 1.0)}) {
-            double issued = hostBefore + rep * sumH;              // host time before this op
+            double issued = hostBefore + rep * sumH;                             // host time before this op
             double remaining = deviceAfter + (b.reps - 1.0 - rep) * sumG + sumG; // device time from this op on
             for (std::size_t j = b.begin; j < b.end; ++j) {
                 const OpResult& r = ops[j];
                 const double k = std::max(1.0, r.kernels);
                 const double h = r.hostS / k, g = r.timeS / k;
-                best = std::max(best, issued + h + remaining);           // its first kernel
+                best = std::max(best, issued + h + remaining);                   // its first kernel
                 best = std::max(best, issued + k * h + remaining - (k - 1) * g); // its last kernel
                 issued += r.hostS;
                 remaining -= r.timeS;
@@ -182,296 +260,87 @@ static double eagerStallS(const std::vector<OpResult>& ops) {
     return best - deviceS;
 }
 
-Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackProfile& stack, const Scenario& s,
-                       bool withOps) {
-    Prediction p;
-    auto fail = [&](const std::string& why) {
-        p.ok = false;
-        p.error = why;
-        return p;
-    };
-    if (s.batch < 1 || s.tp < 1 || s.pp < 1 || s.ep < 1 || s.dp < 1 || s.microbatches < 1)
-        return fail("batch, tp, pp, ep, dp and micro-batches must be at least 1");
-    if (s.phase == Phase::Prefill && s.prompt < 1)
-        return fail("prefill needs a prompt of at least 1 token");
-    if (s.phase != Phase::Prefill && s.context < 0)
-        return fail("context must not be negative");
-    if (s.phase == Phase::Chunked && (s.chunk < 1 || s.chunkOffset < 0))
-        return fail("a chunked step needs --chunk >= 1 and --chunk-offset >= 0");
-    if (a.numHeads % s.tp != 0)
-        return fail("tp " + std::to_string(s.tp) + " does not divide the " + std::to_string(a.numHeads) + " attention heads");
-    if (a.numKvHeads >= s.tp && a.numKvHeads % s.tp != 0)
-        return fail("tp " + std::to_string(s.tp) + " does not divide the " + std::to_string(a.numKvHeads) + " KV heads");
-    if (s.pp > a.numLayers)
-        return fail("pp " + std::to_string(s.pp) + " exceeds the " + std::to_string(a.numLayers) + " layers");
-    if (s.ep > 1 && (!a.isMoe() || s.tp % s.ep != 0 || a.numExperts % s.ep != 0))
-        return fail(a.isMoe() ? "ep must divide tp and the number of experts (experts spread over the tensor-parallel group)"
-                              : "ep > 1 needs a mixture-of-experts model");
-    const int64_t maxTok = a.maxPositions;
-    const int64_t seqLen = s.phase == Phase::Prefill ? s.prompt : s.context + 1;
-    if (maxTok > 0 && seqLen > maxTok)
-        p.notes.push_back("sequence length " + std::to_string(seqLen) + " exceeds the model's max_position_embeddings " +
-                          std::to_string(maxTok));
+namespace {
 
-    const double tp = s.tp, pp = s.pp;
-    Layout L{tp, pp, double(s.ep), double(s.dp), a.numHeads / tp, std::max(1.0, a.numKvHeads / tp),
-             a.numKvHeads < s.tp ? tp / a.numKvHeads : 1.0, 1.0 / pp};
-    p.devices = s.tp * s.pp * s.dp;
-    if (p.devices > pm.devicesPerNode && pm.devicesPerNode >= 1 && s.tp * s.pp > pm.scaleUpDomain)
-        p.notes.push_back("tp x pp = " + std::to_string(s.tp * s.pp) + " devices exceed the scale-up domain of " +
-                          std::to_string(int(pm.scaleUpDomain)) + ": collectives use the scale-out network");
-
-    const LaunchMode launch = (s.phase == Phase::Decode ? stack.decodeGraph : stack.prefillGraph) ? LaunchMode::Graph
-                                                                                                : LaunchMode::Stream;
-    // Datatypes.
-    DType want = s.act;
-    if (isFloat8(s.weights) && isFloat8(s.act))
-        want = DType::fp8_e4m3;
-    else if (s.weights == DType::int8 && s.act == DType::int8)
-        want = DType::int8;
-    else if (s.act == DType::int8 || s.act == DType::int4)
-        want = DType::bf16;
-    bool fell = false;
-    const DType gemmType = pm.computeType(want, fell);
-    if (fell)
-        p.notes.push_back("platform has no " + std::string(dtypeName(want)) + " tensor path: GEMMs run in " +
-                          std::string(dtypeName(gemmType)));
-    bool fellAttn = false;
-    const DType attnType = pm.computeType(s.act == DType::fp32 ? DType::fp32 : (isFloat8(s.act) ? DType::bf16 : s.act), fellAttn);
-    const DType actStore = (s.act == DType::int8 || s.act == DType::int4) ? DType::bf16 : s.act;
-    const double actB = bytesPerElement(actStore);
-    const double kvB = bytesPerElement(s.kv);
-    const double h = double(a.hiddenSize);
-    const double d = double(a.headDim);
-
-    // Tokens in this step.
-    double T = 0, lmRows = 0;
-    switch (s.phase) {
-    case Phase::Prefill:
-        T = double(s.batch * s.prompt);
-        lmRows = double(s.batch);
-        break;
-    case Phase::Decode:
-        T = double(s.batch);
-        lmRows = double(s.batch);
-        break;
-    case Phase::Chunked:
-        T = double(s.batch + s.chunk);
-        lmRows = double(s.batch) + 1;
-        break;
+/// One operator through the evaluator its kind names, with the datatypes the platform resolved.
+OpResult evaluateOp(const PlatformModel& pm, const StepGraph& g, const OpSpec& op, DType gemmType, DType attnType) {
+    switch (op.kind) {
+    case OpKind::Gemm:
+        return evalGemm(pm, op.name, op.gemm.m, op.gemm.n, op.gemm.k, op.gemm.aType, op.gemm.bType, gemmType, g.launch,
+                        op.gemm.batch, op.gemm.outBytesPerElement);
+    case OpKind::Attention: {
+        OpResult r = evalAttention(pm, op.name, op.attention, attnType, g.launch);
+        // The stack may run attention as several kernels (e.g. a separate softmax); the split-KV choice may too.
+        r.kernels = std::max(r.kernels, op.kernels);
+        return r;
     }
-    const double Tn = s.sequenceParallel ? T / tp : T; // tokens per device in norms/residuals
+    case OpKind::Memory:
+        return evalMemoryOp(pm, op.name, op.cls, op.memory.bytesRead, op.memory.bytesWritten, op.flops, op.kernels,
+                            g.launch, op.memory.rowElements, op.memory.strided ? pm.stridedElementwiseBytesPerS : 0.0);
+    case OpKind::Collective:
+        return evalCollective(pm, op.name, op.collective.kind, op.collective.bytes, op.collective.ranks, g.launch);
+    }
+    return {};
+}
 
-    std::vector<OpResult>& ops = p.ops;
-    ops.reserve(40);
-    double layerTime = 0, headTime = 0, commTime = 0, gemmTime = 0;
+} // namespace
+
+GraphEvaluation evaluateGraph(const PlatformModel& pm, const StepGraph& g) {
+    GraphEvaluation ev;
+    const int devices = g.tp * g.pp * g.dp;
+    if (devices > pm.devicesPerNode && pm.devicesPerNode >= 1 && g.tp * g.pp > pm.scaleUpDomain)
+        ev.notes.push_back("tp x pp = " + std::to_string(g.tp * g.pp) + " devices exceed the scale-up domain of " +
+                           std::to_string(int(pm.scaleUpDomain)) + ": collectives use the scale-out network");
+    bool fell = false;
+    ev.gemmType = pm.computeType(g.gemmType, fell);
+    if (fell)
+        ev.notes.push_back("platform has no " + std::string(dtypeName(g.gemmType)) + " tensor path: GEMMs run in " +
+                           std::string(dtypeName(ev.gemmType)));
+    bool fellAttn = false;
+    ev.attentionType = pm.computeType(g.attentionType, fellAttn);
     // Outside graphs, the framework's host-side dispatch (Python, module calls) costs host time per kernel;
     // the platform scales the stack's cost for its own host CPU (fitted from the harness's host-floor run).
-    const double hostFloorS = launch == LaunchMode::Stream ? stack.hostOverheadS * pm.hostOverheadScale : 0.0;
-    const double collectiveFloorS =
-        launch == LaunchMode::Stream ? stack.collectiveHostS(tp) * pm.hostOverheadScale : 0.0;
-    auto add = [&](OpResult r, double count, bool inLayer) {
-        r.count = count;
-        r.perLayer = inLayer;
-        // The host's dispatch cost is not device time: the step's timeline (eagerStallS) decides how much of
-        // it the device waits for.
-        r.hostS = r.kernels * (r.cls == OpClass::Collective ? collectiveFloorS : hostFloorS);
+    const bool stream = g.launch == LaunchMode::Stream;
+    ev.hostFloorS = stream ? g.hostOverheadS * pm.hostOverheadScale : 0.0;
+    ev.collectiveFloorS = stream ? g.collectiveHostS * pm.hostOverheadScale : 0.0;
+
+    ev.ops.reserve(g.ops.size() + 1); // + the host_dispatch row summarizeStep may add
+    for (const OpSpec& op : g.ops) {
+        OpResult& r = ev.ops.emplace_back(evaluateOp(pm, g, op, ev.gemmType, ev.attentionType));
+        r.count = op.count;
+        r.perLayer = op.perLayer;
+        // The host's dispatch cost is not device time: the step's timeline (eagerStallS) decides how much of it
+        // the device waits for. The PP transfer is issued by the stages' own streams.
+        if (!op.betweenStages)
+            r.hostS = r.kernels * (r.cls == OpClass::Collective ? ev.collectiveFloorS : ev.hostFloorS);
+    }
+    return ev;
+}
+
+Prediction summarizeStep(const PlatformModel& pm, const LlmArch& a, const StackProfile& stack, const Scenario& s,
+                         const StepGraph& g, GraphEvaluation&& ev) {
+    Prediction p;
+    p.devices = s.tp * s.pp * s.dp;
+    p.notes = std::move(ev.notes);
+    p.ops = std::move(ev.ops);
+    std::vector<OpResult>& ops = p.ops;
+    const double pp = s.pp;
+    const DType gemmType = ev.gemmType;
+
+    // Stage time (layers, repeated on every stage), head time (embedding, LM head: once), the PP transfer.
+    double layerTime = 0, headTime = 0, commTime = 0, gemmTime = 0, p2p = 0;
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+        const OpResult& r = ops[i];
         const double t = r.totalS();
+        if (g.ops[i].betweenStages) {
+            p2p += t;
+            continue;
+        }
         if (r.cls == OpClass::Collective)
-            commTime += inLayer ? t : 0;
-        if (r.cls == OpClass::Gemm && inLayer)
-            gemmTime += t;
-        (inLayer ? layerTime : headTime) += t;
-        if (r.cls == OpClass::Collective && !inLayer)
             commTime += t;
-        ops.push_back(r);
-    };
-    auto norm = [&](const char* name, double tokens, double width, double count, double kernels) {
-        const double base = tokens * width * actB;
-        add(evalMemoryOp(pm, name, OpClass::Norm, base * stack.normPasses, base * stack.normPasses, 4.0 * tokens * width,
-                         kernels, launch, width),
-            count, true);
-    };
-    // `strided`: RoPE and the activation, on views where the stack says so, run at the strided element-wise rate.
-    const double stridedBytesPerS = stack.stridedElementwise ? pm.stridedElementwiseBytesPerS : 0.0;
-    auto elementwise = [&](const char* name, OpClass cls, double elems, double passes, double kernels, double count,
-                           bool strided = false) {
-        const double base = elems * actB;
-        add(evalMemoryOp(pm, name, cls, base * passes, base * passes, elems, kernels, launch, 0,
-                         strided ? stridedBytesPerS : 0.0),
-            count, true);
-    };
-    auto gemm = [&](const char* name, double m, double n, double k, double count, double batch = 1) {
-        add(evalGemm(pm, name, m, n, k, actStore, s.weights, gemmType, launch, batch, actB), count, true);
-    };
-    auto allReduce = [&](const char* name, double count) {
-        if (tp <= 1)
-            return;
-        const double bytes = T * h * actB;
-        if (s.sequenceParallel) {
-            add(evalCollective(pm, "reduce_scatter", Collective::ReduceScatter, bytes, tp, launch), count, true);
-            add(evalCollective(pm, "all_gather", Collective::AllGather, bytes, tp, launch), count, true);
-        } else {
-            add(evalCollective(pm, name, Collective::AllReduce, bytes, tp, launch), count, true);
-        }
-    };
-
-    // Embedding (gather rows of the table) on the first stage.
-    {
-        OpResult e = evalMemoryOp(pm, "embedding", OpClass::Embedding, T * h * actB, T * h * actB, 0,
-                                  stack.embeddingKernels, launch);
-        add(e, 1, false);
-    }
-
-    for (const auto& g : a.groups) {
-        const double c = g.count / pp;
-        norm("input_norm", Tn, h, c, stack.normKernels);
-        // Attention projections.
-        if (a.isMla()) {
-            const double qk = double(a.qkNopeHeadDim + a.qkRopeHeadDim);
-            if (a.qLoraRank > 0) {
-                gemm("q_a_proj", T, double(a.qLoraRank), h, c);
-                norm("q_a_norm", T, double(a.qLoraRank), c, stack.normKernels);
-                gemm("q_b_proj", T, L.headsDev * qk, double(a.qLoraRank), c);
-            } else {
-                gemm("q_proj", T, L.headsDev * qk, h, c);
-            }
-            gemm("kv_a_proj", T, double(a.kvLoraRank + a.qkRopeHeadDim), h, c);
-            norm("kv_a_norm", T, double(a.kvLoraRank), c, stack.normKernels);
-            elementwise("rope", OpClass::Rope, T * (L.headsDev + 1) * double(a.qkRopeHeadDim), stack.ropePasses,
-                        stack.ropeKernels, c, true);
-            add(evalMemoryOp(pm, "kv_append", OpClass::KvAppend, T * double(a.kvLoraRank + a.qkRopeHeadDim) * actB,
-                             T * double(a.kvLoraRank + a.qkRopeHeadDim) * kvB, 0, stack.kvAppendKernels, launch),
-                c, true);
-        } else if (stack.fusedQkv) {
-            gemm("qkv_proj", T, (L.headsDev + 2 * L.kvHeadsDev) * d, h, c);
-        } else {
-            gemm("q_proj", T, L.headsDev * d, h, c);
-            gemm("k_proj", T, L.kvHeadsDev * d, h, c);
-            gemm("v_proj", T, L.kvHeadsDev * d, h, c);
-        }
-        if (!a.isMla()) {
-            if (a.qkNorm)
-                norm("qk_norm", T, (L.headsDev + L.kvHeadsDev) * d, c, stack.qkNormKernels);
-            elementwise("rope", OpClass::Rope, T * (L.headsDev + L.kvHeadsDev) * d, stack.ropePasses, stack.ropeKernels, c, true);
-            const double kvElems = T * 2 * L.kvHeadsDev * d;
-            add(evalMemoryOp(pm, "kv_append", OpClass::KvAppend, kvElems * actB, kvElems * kvB, 0, stack.kvAppendKernels,
-                             launch),
-                c, true);
-        }
-        // Attention.
-        auto attention = [&](const char* name, double batch, double queries, double keys) {
-            AttentionShape sh;
-            sh.batch = batch;
-            sh.queries = queries;
-            sh.keys = keys;
-            sh.heads = L.headsDev;
-            sh.kvHeads = L.kvHeadsDev;
-            sh.window = g.windowTokens;
-            sh.kvBytesPerElement = kvB;
-            sh.actBytesPerElement = actB;
-            if (a.isMla()) {
-                if (queries > 1) {
-                    // Prefill: latent decompressed to per-head K/V (kv_b_proj), then ordinary attention.
-                    gemm("kv_b_proj", batch * keys, L.headsDev * double(a.qkNopeHeadDim + a.vHeadDim),
-                         double(a.kvLoraRank), c);
-                    sh.kvHeads = L.headsDev;
-                    sh.qkDim = double(a.qkNopeHeadDim + a.qkRopeHeadDim);
-                    sh.vDim = double(a.vHeadDim);
-                    sh.kvBytesPerElement = actB;
-                } else {
-                    // Decode: weights absorbed; attention runs over the shared latent (MQA-like).
-                    gemm("q_absorb", batch, double(a.kvLoraRank), double(a.qkNopeHeadDim), c, L.headsDev);
-                    sh.qkDim = double(a.kvLoraRank + a.qkRopeHeadDim);
-                    sh.vDim = double(a.kvLoraRank);
-                    sh.kvHeadsShareLatent = double(a.kvLoraRank + a.qkRopeHeadDim);
-                }
-            } else {
-                sh.qkDim = d;
-                sh.vDim = d;
-            }
-            OpResult r = evalAttention(pm, name, sh, attnType, launch);
-            r.kernels = std::max(r.kernels, stack.attentionKernels);
-            add(r, c, true);
-            if (a.isMla() && queries == 1)
-                gemm("v_absorb", batch, double(a.vHeadDim), double(a.kvLoraRank), c, L.headsDev);
-        };
-        switch (s.phase) {
-        case Phase::Prefill: attention("attention", double(s.batch), double(s.prompt), double(s.prompt)); break;
-        case Phase::Decode: attention("attention", double(s.batch), 1, double(s.context + 1)); break;
-        case Phase::Chunked:
-            attention("attention_prefill", 1, double(s.chunk), double(s.chunkOffset + s.chunk));
-            attention("attention_decode", double(s.batch), 1, double(s.context + 1));
-            break;
-        }
-        const double oIn = a.isMla() ? L.headsDev * double(a.vHeadDim) : L.headsDev * d;
-        gemm("o_proj", T, h, oIn, c);
-        allReduce("all_reduce_attn", c);
-        elementwise("residual_add", OpClass::Elementwise, Tn * h, stack.residualPasses, stack.residualKernels, c);
-        if (a.normsPerLayer == 4)
-            norm("post_attn_norm", Tn, h, c, stack.normKernels);
-        norm("pre_mlp_norm", Tn, h, c, stack.normKernels);
-
-        auto denseMlp = [&](double width, const char* gu, const char* gname, const char* uname, const char* act,
-                            const char* down) {
-            if (stack.fusedGateUp)
-                gemm(gu, T, 2 * width, h, c);
-            else {
-                gemm(gname, T, width, h, c);
-                gemm(uname, T, width, h, c);
-            }
-            elementwise(act, OpClass::Elementwise, T * width, stack.activationPasses, stack.activationKernels, c, true);
-            gemm(down, T, h, width, c);
-        };
-        if (!g.moe) {
-            denseMlp(double(a.intermediateSize) / tp, "gate_up_proj", "gate_proj", "up_proj", "activation", "down_proj");
-            allReduce("all_reduce_mlp", c);
-        } else {
-            const double E = a.numExperts, k = a.topK;
-            gemm("router", T, E, h, c);
-            elementwise("router_topk", OpClass::Other, T * E, 1, stack.routerKernels, c);
-            const double ep = s.ep;
-            const double width = double(a.moeIntermediateSize) * ep / tp;
-            const double pTouched = 1.0 - std::pow(1.0 - k / E, T);
-            const double distinctDev = E / ep * pTouched;
-            const double tokensPerExpert = (T * k / E) / std::max(pTouched, 1e-12);
-            if (ep > 1) {
-                add(evalCollective(pm, "moe_dispatch", Collective::AllToAll, T * k / ep * h * actB, ep, launch), c, true);
-            }
-            gemm("experts_gate_up", tokensPerExpert, 2 * width, h, c, distinctDev);
-            elementwise("experts_activation", OpClass::Elementwise, T * k / ep * width, stack.activationPasses,
-                        stack.activationKernels, c, true);
-            gemm("experts_down", tokensPerExpert, h, width, c, distinctDev);
-            if (ep > 1)
-                add(evalCollective(pm, "moe_combine", Collective::AllToAll, T * k / ep * h * actB, ep, launch), c, true);
-            const double shared = a.numSharedExperts * double(a.moeIntermediateSize) + double(a.sharedExpertIntermediate);
-            if (shared > 0)
-                denseMlp(shared / tp, "shared_gate_up", "shared_gate", "shared_up", "shared_activation", "shared_down");
-            if (ep < tp || shared > 0)
-                allReduce("all_reduce_moe", c);
-        }
-        elementwise("residual_add_mlp", OpClass::Elementwise, Tn * h, stack.residualPasses, stack.residualKernels, c);
-        if (a.normsPerLayer == 4)
-            norm("post_mlp_norm", Tn, h, c, stack.normKernels);
-    }
-    // Final norm and LM head (last token of each prompt only in prefill), on the last stage.
-    {
-        const double base = lmRows * h * actB;
-        add(evalMemoryOp(pm, "final_norm", OpClass::Norm, base * stack.normPasses, base * stack.normPasses,
-                         4 * lmRows * h, stack.normKernels, launch, h),
-            1, false);
-        add(evalGemm(pm, "lm_head", lmRows, double(a.vocabSize) / tp, h, actStore, s.weights, gemmType, launch, 1, 4.0),
-            1, false);
-        if (tp > 1)
-            add(evalCollective(pm, "logits_gather", Collective::AllGather, lmRows * double(a.vocabSize) * 4.0, tp, launch),
-                1, false);
-    }
-    double p2p = 0;
-    if (pp > 1) {
-        OpResult r = evalCollective(pm, "pp_send_recv", Collective::SendRecv, T * h * actB, 2, launch);
-        r.count = pp - 1;
-        p2p = r.totalS();
-        ops.push_back(r);
+        if (r.cls == OpClass::Gemm && r.perLayer)
+            gemmTime += t;
+        (r.perLayer ? layerTime : headTime) += t;
     }
 
     // Under a power limit, a step that keeps the tensor cores busy most of the time runs at lower clocks:
@@ -483,6 +352,8 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
             busy += r.bound == Bound::Compute ? r.totalS() : 0.0;
         }
         const double derate = 1.0 - (1.0 - pm.sustainedComputeFraction) * (total > 0 ? busy / total : 0.0);
+        // These totals differ from the ones above: the PP transfer counts as head time and head collectives
+        // (logits_gather) no longer count as communication. Kept as is: predictions are calibrated with it.
         layerTime = headTime = commTime = gemmTime = 0;
         for (auto& r : ops) {
             if (r.bound == Bound::Compute) {
@@ -503,8 +374,8 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
         overlapSaving = std::min(commTime, gemmTime);
     p.latencyS = pp * (layerTime - overlapSaving) + headTime + p2p;
     // Eager dispatch: the device waits for the host where the host issues kernels slower than they run.
-    if (hostFloorS > 0 || collectiveFloorS > 0) {
-        const double stallS = eagerStallS(ops);
+    if (ev.hostFloorS > 0 || ev.collectiveFloorS > 0) {
+        const double stallS = eagerStallS(ops, g);
         if (stallS > 0) {
             OpResult r;
             r.name = "host_dispatch";
@@ -545,55 +416,14 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
     const double totalShare = shares[0] + shares[1] + shares[2] + shares[3];
     const double frac = totalShare > 0 ? shares[best] / totalShare : 0;
 
-    p.tokens = T * s.dp;
+    p.tokens = g.tokens * s.dp;
     const double m = s.microbatches;
     p.pipelineBubble = pp > 1 ? (pp - 1) / (m + pp - 1) : 0.0;
     const double stageTime = p.latencyS / pp;
     const double pipelinedTime = pp > 1 ? stageTime * (m + pp - 1) / m : p.latencyS;
     p.tokensPerS = pipelinedTime > 0 ? p.tokens / pipelinedTime : 0;
 
-    const std::size_t gi = static_cast<std::size_t>(gemmType);
-    const double ridge = pm.tensorPeak[gi] > 0 && pm.bandwidth[kDram] > 0 ? pm.tensorPeak[gi] / pm.bandwidth[kDram] : 0;
-    const double intensity = p.bytes > 0 ? p.flops / p.bytes : 0;
-    char buf[320];
-    switch (p.bound) {
-    case Bound::Compute:
-        std::snprintf(buf, sizeof buf,
-                      "compute-bound: %s of the time in operators at the %s tensor roof; arithmetic intensity %.0f "
-                      "flop/B is above the ridge point %.0f flop/B",
-                      fmtPct(frac).c_str(), std::string(dtypeName(gemmType)).c_str(), intensity, ridge);
-        break;
-    case Bound::Dram: {
-        int lvl = kDram;
-        for (int i = 0; i < kMemLevels; ++i)
-            if (p.memoryLevelS[static_cast<std::size_t>(i)] > p.memoryLevelS[static_cast<std::size_t>(lvl)])
-                lvl = i;
-        if (lvl == kDram)
-            std::snprintf(buf, sizeof buf,
-                          "memory-bound: %s of the time streams weights%s from DRAM at %s; arithmetic intensity %.1f "
-                          "flop/B is below the ridge point %.0f flop/B",
-                          fmtPct(frac).c_str(), s.phase == Phase::Prefill ? " and activations" : " and KV cache",
-                          formatQuantity(pm.bandwidth[kDram], Dimension::BytesPerSecond, 3).c_str(), intensity, ridge);
-        else
-            std::snprintf(buf, sizeof buf,
-                          "cache-bound: %s of the time in operators limited by %s bandwidth (%s): tiles re-read "
-                          "operands through the cache faster than the tensor cores consume them",
-                          fmtPct(frac).c_str(), lvl == kL2 ? "L2" : lvl == kL1 ? "L1/shared" : "L3",
-                          formatQuantity(pm.bandwidth[static_cast<std::size_t>(lvl)], Dimension::BytesPerSecond, 3).c_str());
-        break;
-    }
-    case Bound::Communication:
-        std::snprintf(buf, sizeof buf, "communication-bound: %s of the time in collectives across %d devices",
-                      fmtPct(frac).c_str(), s.tp * s.pp);
-        break;
-    default:
-        std::snprintf(buf, sizeof buf,
-                      "overhead-bound: %s of the time is per-kernel fixed cost and launches (%zu kernel kinds); "
-                      "batch more work per kernel or fuse",
-                      fmtPct(frac).c_str(), ops.size());
-        break;
-    }
-    p.why = buf;
+    p.why = boundSentence(pm, p, s.phase, s.tp * s.pp, gemmType, frac);
 
     p.memory = memoryUse(pm, a, stack, s);
     if (!p.memory.fits)
@@ -610,6 +440,30 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
     else
         dyn = (pm.tdpW - pm.idleW) * t * std::min(1.0, (p.computeS + p.memoryS) / std::max(t, 1e-30));
     p.energyJ = (pm.idleW * t + std::min(dyn, (pm.tdpW - pm.idleW) * t)) * p.devices;
+    return p;
+}
+
+Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackProfile& stack, const Scenario& s,
+                       bool withOps) {
+    std::vector<ScenarioStatus> check = checkScenario(a, s);
+    if (!check.empty() && check.back().isError()) {
+        Prediction p;
+        p.ok = false;
+        p.error = std::move(check.back().message);
+        return p;
+    }
+    const StepGraph graph = buildStepGraph(a, stack, s);
+    Prediction p = summarizeStep(pm, a, stack, s, graph, evaluateGraph(pm, graph));
+    if (!check.empty()) {
+        // The check's notes (about the scenario) come before the platform's.
+        std::vector<std::string> notes;
+        notes.reserve(check.size() + p.notes.size());
+        for (ScenarioStatus& st : check)
+            notes.push_back(std::move(st.message));
+        for (std::string& n : p.notes)
+            notes.push_back(std::move(n));
+        p.notes = std::move(notes);
+    }
     if (!withOps)
         p.ops.clear();
     return p;

@@ -1,8 +1,10 @@
 #pragma once
-/// @brief LLM inference prediction: builds the operator graph of a prefill, decode or chunked step for one
-/// device of a TP/PP/EP layout, evaluates every operator on the platform, and checks memory. Pure function of
+/// @brief LLM inference prediction of a prefill, decode or chunked step for one device of a TP/PP/EP layout, in
+/// four steps: checkScenario -> buildStepGraph (step_graph.hpp, no platform) -> evaluateGraph (every operator on
+/// the platform) -> summarizeStep (power limit, eager timeline, PP, bound, memory, energy). Pure functions of
 /// (platform, model, stack, scenario): no I/O, no globals, thread-safe.
 #include "analysis/ops.hpp"
+#include "analysis/step_graph.hpp"
 #include "workloads/stack.hpp"
 #include "spec/scenario.hpp"
 #include "workloads/llm.hpp"
@@ -42,9 +44,30 @@ struct Prediction {
     double energyJ = 0;               ///< per step, all devices
 };
 
-/// @brief Per-step prediction. Invalid scenarios (tp not dividing heads, pp > layers...) give ok=false.
+/// @brief Per-step prediction: checkScenario, buildStepGraph, evaluateGraph, summarizeStep. Invalid scenarios
+/// (tp not dividing heads, pp > layers...) give ok=false with the check's error.
 Prediction predictStep(const PlatformModel& pm, const LlmArch& model, const StackProfile& stack, const Scenario& s,
                        bool withOps = true);
+
+/// @brief A step graph evaluated on a platform: one OpResult per OpSpec (same order, count and perLayer copied,
+/// host dispatch time set), and the datatypes the platform resolved.
+struct GraphEvaluation {
+    std::vector<OpResult> ops;
+    DType gemmType = DType::bf16;      ///< the tensor path GEMMs run on (after any fallback)
+    DType attentionType = DType::bf16;
+    double hostFloorS = 0;             ///< host time per kernel outside graphs on this platform (0 under graphs)
+    double collectiveFloorS = 0;       ///< host time per collective outside graphs
+    std::vector<std::string> notes;    ///< platform findings: datatype fallbacks, collectives leaving the node
+};
+
+/// @brief Times every operator of `graph` with ops.hpp's evaluators. No totals: see summarizeStep.
+GraphEvaluation evaluateGraph(const PlatformModel& pm, const StepGraph& graph);
+
+/// @brief Step totals from an evaluated graph: the power-limit derate of compute-bound operators, overlap of
+/// communication, PP stages and bubble, the eager dispatch timeline, the time split by bound, the bound sentence,
+/// memory use and energy. Takes the evaluation's ops and notes into the Prediction.
+Prediction summarizeStep(const PlatformModel& pm, const LlmArch& model, const StackProfile& stack, const Scenario& s,
+                         const StepGraph& graph, GraphEvaluation&& evaluation);
 
 /// @brief A whole request: TTFT (prefill), TPOT averaged over the generated tokens as the context grows.
 struct RequestPrediction {

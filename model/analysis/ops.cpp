@@ -91,6 +91,16 @@ inline double levelTime(const PlatformModel& pm, int i, double bytes) {
 }
 } // namespace
 
+GemmTraffic gemmTraffic(double m, double n, double k, DType aType, DType bType, double batch, double outBytes) {
+    GemmTraffic t;
+    t.aBytes = m * k * bytesPerElement(aType) * batch;
+    t.bBytes = k * n * bytesPerElement(bType) * batch;
+    if (bType == DType::int4)
+        t.bBytes += k * n / 128.0 * 2.0 * batch; // group-wise fp16 scales, group size 128
+    t.cBytes = m * n * outBytes * batch;
+    return t;
+}
+
 OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n, double k, DType aType, DType bType,
                   DType computeType, LaunchMode launch, double batch, double outBytes) {
     OpResult r;
@@ -106,11 +116,8 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
         r.kernels = 0;
         return r;
     }
-    const double aBytes = m * k * bytesPerElement(aType) * batch;
-    double bBytes = k * n * bytesPerElement(bType) * batch;
-    if (bType == DType::int4)
-        bBytes += k * n / 128.0 * 2.0 * batch; // group-wise fp16 scales, group size 128
-    const double cBytes = m * n * outBytes * batch;
+    const GemmTraffic traffic = gemmTraffic(m, n, k, aType, bType, batch, outBytes);
+    const double aBytes = traffic.aBytes, bBytes = traffic.bBytes, cBytes = traffic.cBytes;
 
     const std::size_t ct = static_cast<std::size_t>(computeType);
     const double peak = pm.tensorPeak[ct] > 0 ? pm.tensorPeak[ct] : pm.vectorPeakFp32;
@@ -127,7 +134,9 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
     // kernels pad M to at least 16).
     const bool simt = isSimtGemm(computeType);
     const bool gemv = m <= 1 && (pm.kind == DeviceKind::Cpu || simt);
-    const double narrowM = gemv ? 1.0 : std::max(16.0, std::exp2(std::ceil(std::log2(std::max(1.0, m)))));
+    // (m <= 16 pads to 16 whatever the power of 2 above it: skips log2 and exp2, a tenth of a decode step.)
+    const double narrowM =
+        gemv ? 1.0 : (m <= 16.0 ? 16.0 : std::max(16.0, std::exp2(std::ceil(std::log2(std::max(1.0, m))))));
     // SIMT kernels (fp32/fp64 without a tensor path) also come with small tiles, which the tensor-core
     // kernels' minimum shapes rule out.
     const TileChoice choices[] = {{pm.tileM, pm.tileN, 1.0},
@@ -248,13 +257,8 @@ int flashDecodeSplits(double units, double slots, double keyBlocks) {
     return 1;
 }
 
-OpResult evalAttention(const PlatformModel& pm, const char* name, const AttentionShape& s, DType computeType,
-                       LaunchMode launch) {
-    OpResult r;
-    r.name = name;
-    r.cls = OpClass::Attention;
-    r.computeType = computeType;
-    r.kernels = 1;
+AttentionTraffic attentionTraffic(const AttentionShape& s) {
+    AttentionTraffic t;
     // Key positions each query sees: causal over the new tokens, capped by the window.
     const double past = s.keys - s.queries;
     double pairs; // (query, key) pairs per sequence per head
@@ -281,12 +285,25 @@ OpResult evalAttention(const PlatformModel& pm, const char* name, const Attentio
     } else {
         pairs = s.queries * (s.window > 0 ? std::min(s.keys, s.window) : s.keys);
     }
-    r.flops = 2.0 * s.batch * s.heads * pairs * (s.qkDim + s.vDim);
-    const double keysRead = s.window > 0 ? std::min(s.keys, s.window + s.queries) : s.keys;
+    t.flops = 2.0 * s.batch * s.heads * pairs * (s.qkDim + s.vDim);
+    t.keysRead = s.window > 0 ? std::min(s.keys, s.window + s.queries) : s.keys;
     // K/V bytes: per KV head, or once for a shared MLA latent.
     const double kvWidth = s.kvHeadsShareLatent > 0 ? s.kvHeadsShareLatent : s.kvHeads * (s.qkDim + s.vDim);
-    const double kvBytes = s.batch * keysRead * kvWidth * s.kvBytesPerElement;
-    const double qoBytes = s.batch * s.queries * s.heads * (s.qkDim + s.vDim) * s.actBytesPerElement;
+    t.kvBytes = s.batch * t.keysRead * kvWidth * s.kvBytesPerElement;
+    t.qoBytes = s.batch * s.queries * s.heads * (s.qkDim + s.vDim) * s.actBytesPerElement;
+    return t;
+}
+
+OpResult evalAttention(const PlatformModel& pm, const char* name, const AttentionShape& s, DType computeType,
+                       LaunchMode launch) {
+    OpResult r;
+    r.name = name;
+    r.cls = OpClass::Attention;
+    r.computeType = computeType;
+    r.kernels = 1;
+    const AttentionTraffic traffic = attentionTraffic(s);
+    r.flops = traffic.flops;
+    const double keysRead = traffic.keysRead, kvBytes = traffic.kvBytes, qoBytes = traffic.qoBytes;
     r.bytes[kDram] = kvBytes + qoBytes;
     // Flash tiling re-reads K/V once per 128-query tile (half of them under a causal mask).
     const double qTiles = std::max(1.0, std::ceil(s.queries * (s.kvHeadsShareLatent > 0 ? 1.0 : s.heads / s.kvHeads) / 128.0));

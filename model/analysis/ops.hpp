@@ -51,6 +51,14 @@ void finishOpFixed(const PlatformModel& pm, OpResult& r, LaunchMode launch, doub
 /// @brief Whether GEMMs of this compute datatype run SIMT kernels (no tensor path: fp32, fp64).
 constexpr bool isSimtGemm(DType computeType) { return computeType == DType::fp32 || computeType == DType::fp64; }
 
+/// @brief Operand and result bytes of a GEMM: what it must move at least, and what evalGemm streams from DRAM.
+struct GemmTraffic {
+    double aBytes = 0, bBytes = 0, cBytes = 0; ///< bBytes includes int4 weights' group scales
+    double total() const { return aBytes + bBytes + cBytes; }
+};
+GemmTraffic gemmTraffic(double m, double n, double k, DType aType, DType bType, double batch,
+                        double outBytesPerElement);
+
 /// @brief C[m,n] = A[m,k] B[k,n], `batch` independent products (batched/grouped GEMM).
 /// `aType` is the activation datatype, `bType` the weights' storage datatype, `computeType` the tensor path.
 OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n, double k, DType aType, DType bType,
@@ -76,6 +84,15 @@ struct AttentionShape {
     bool causal = true;
     double kvHeadsShareLatent = 0; ///< MLA: latent width shared by all heads (keys/values read once), else 0
 };
+/// @brief Flops and compulsory bytes of an attention shape (causal pairs, window cap, MLA's shared latent).
+struct AttentionTraffic {
+    double flops = 0;    ///< 2 x pairs x heads x (qk + v) over the batch
+    double keysRead = 0; ///< keys each sequence reads (window + new tokens when windowed)
+    double kvBytes = 0;  ///< K/V (or latent) bytes read
+    double qoBytes = 0;  ///< Q read and O written
+};
+AttentionTraffic attentionTraffic(const AttentionShape& s);
+
 /// Decode (one query per sequence) on a GPU follows FlashAttention's split-KV choice: with fewer (batch x KV
 /// head) work units than ~80 % of the CTA slots (two per SM) the keys are split over several CTAs and a combine
 /// kernel merges them; split kernels stream the KV cache at efficiency.attention_split_dram_fraction.

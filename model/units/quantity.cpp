@@ -3,7 +3,6 @@
 #include <array>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <vector>
 
 namespace rooflab {
@@ -143,28 +142,33 @@ std::string formatQuantity(double v, Dimension d, int significant) {
     case Dimension::JoulesPerByte: base = "J/B"; break;
     case Dimension::JoulesPerFlop: base = "J/FLOP"; break;
     }
-    char buf[64];
+    // std::to_chars(general, precision) writes what printf's "%.*g" writes (the standard defines it so) without
+    // printf's machinery, which was most of an LLM step's formatting cost. The 63-character cut is the old
+    // snprintf buffer's.
+    auto number = [&](double x) {
+        char b[400];
+        const auto r = std::to_chars(b, b + sizeof b, x, std::chars_format::general, significant);
+        return std::string(b, r.ec == std::errc() ? r.ptr : b);
+    };
+    auto cut = [](std::string s) {
+        if (s.size() > 63)
+            s.resize(63);
+        return s;
+    };
     const double a = std::fabs(v);
     if (d == Dimension::Seconds) {
         for (const auto& p : kTime) {
-            if (a >= p.factor || p.factor == 1e-9) {
-                std::snprintf(buf, sizeof buf, "%.*g %ss", significant, v / p.factor, p.name);
-                return buf;
-            }
+            if (a >= p.factor || p.factor == 1e-9)
+                return cut(number(v / p.factor) + " " + p.name + "s");
         }
     }
-    if (d == Dimension::JoulesPerByte || d == Dimension::JoulesPerFlop) {
-        std::snprintf(buf, sizeof buf, "%.*g p%s", significant, v * 1e12, base);
-        return buf;
-    }
+    if (d == Dimension::JoulesPerByte || d == Dimension::JoulesPerFlop)
+        return cut(number(v * 1e12) + " p" + base);
     for (const auto& p : kSi) {
         if (a >= p.factor || p.factor == 1.0) {
-            if (d == Dimension::Bytes && p.factor == 1e3) {
-                std::snprintf(buf, sizeof buf, "%.*g KB", significant, v / p.factor);
-                return buf;
-            }
-            std::snprintf(buf, sizeof buf, "%.*g %s%s", significant, v / p.factor, p.name, base);
-            std::string s = buf;
+            if (d == Dimension::Bytes && p.factor == 1e3)
+                return cut(number(v / p.factor) + " KB");
+            std::string s = cut(number(v / p.factor) + " " + p.name + base);
             if (!s.empty() && s.back() == ' ')
                 s.pop_back();
             return s;

@@ -67,6 +67,27 @@ BENCHMARK(BM_LlmPrefillStep_Llama8B);
 BENCHMARK(BM_LlmDecodeStep_Mixtral);
 BENCHMARK(BM_LlmDecodeStep_DeepSeekV3);
 
+// The platform-free half of a step: the graph alone (buildStepGraph), so its share of a step shows.
+static void graphBench(benchmark::State& state, const LlmArch& a, Phase phase) {
+    const auto& f = fx();
+    Scenario s;
+    s.phase = phase;
+    s.prompt = 2048;
+    int64_t b = 1;
+    for (auto _ : state) {
+        s.batch = b;
+        s.context = 512 + b * 16;
+        const StepGraph g = buildStepGraph(a, f.stack, s);
+        benchmark::DoNotOptimize(g.ops.data());
+        b = b >= 256 ? 1 : b + 1;
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+static void BM_StepGraphDecode_Llama8B(benchmark::State& state) { graphBench(state, fx().llama8b, Phase::Decode); }
+static void BM_StepGraphDecode_DeepSeekV3(benchmark::State& state) { graphBench(state, fx().deepseek, Phase::Decode); }
+BENCHMARK(BM_StepGraphDecode_Llama8B);
+BENCHMARK(BM_StepGraphDecode_DeepSeekV3);
+
 static void BM_LlmStepWithOpsTable(benchmark::State& state) {
     const auto& f = fx();
     Scenario s;

@@ -1,0 +1,483 @@
+#include "analysis/step_graph.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+namespace rooflab {
+
+std::string_view opKindName(OpKind k) {
+    switch (k) {
+    case OpKind::Gemm:
+        return "gemm";
+    case OpKind::Attention:
+        return "attention";
+    case OpKind::Memory:
+        return "memory";
+    case OpKind::Collective:
+        return "collective";
+    }
+    return "?";
+}
+
+namespace {
+/// Whole numbers (shapes, element counts) in full; fractions (expected tokens per expert) as "%.6g" would.
+void appendNum(std::string& out, double v) {
+    char b[64];
+    const bool whole = std::floor(v) == v && std::fabs(v) < 1e15;
+    const auto r = whole ? std::to_chars(b, b + sizeof b, static_cast<int64_t>(v))
+                         : std::to_chars(b, b + sizeof b, v, std::chars_format::general, 6);
+    out.append(b, r.ec == std::errc() ? r.ptr : b);
+}
+} // namespace
+
+std::string describeShape(const OpSpec& op) {
+    std::string s;
+    switch (op.kind) {
+    case OpKind::Gemm: {
+        const GemmSpec& g = op.gemm;
+        appendNum(s, g.m);
+        s += " x ";
+        appendNum(s, g.n);
+        s += " x ";
+        appendNum(s, g.k);
+        if (g.batch != 1) {
+            s += " x";
+            appendNum(s, g.batch);
+        }
+        s += ' ';
+        s += dtypeName(g.aType);
+        s += '.';
+        s += dtypeName(g.bType);
+        break;
+    }
+    case OpKind::Attention: {
+        const AttentionShape& a = op.attention;
+        s += "b ";
+        appendNum(s, a.batch);
+        s += " q ";
+        appendNum(s, a.queries);
+        s += " k ";
+        appendNum(s, a.keys);
+        s += " h ";
+        appendNum(s, a.heads);
+        s += '/';
+        appendNum(s, a.kvHeadsShareLatent > 0 ? 1.0 : a.kvHeads);
+        s += " d ";
+        appendNum(s, a.qkDim);
+        if (a.vDim != a.qkDim) {
+            s += '/';
+            appendNum(s, a.vDim);
+        }
+        if (a.window > 0) {
+            s += " w ";
+            appendNum(s, a.window);
+        }
+        if (a.kvHeadsShareLatent > 0)
+            s += " latent";
+        break;
+    }
+    case OpKind::Memory:
+        appendNum(s, op.memory.elements);
+        s += " el";
+        if (op.memory.rowElements > 0) {
+            s += " row ";
+            appendNum(s, op.memory.rowElements);
+        }
+        if (op.memory.strided)
+            s += " strided";
+        break;
+    case OpKind::Collective:
+        s += collectiveName(op.collective.kind);
+        s += ' ';
+        appendNum(s, op.collective.bytes);
+        s += " B / ";
+        appendNum(s, op.collective.ranks);
+        break;
+    }
+    return s;
+}
+
+std::vector<ScenarioStatus> checkScenario(const LlmArch& a, const Scenario& s) {
+    std::vector<ScenarioStatus> out;
+    auto fail = [&](std::string why) {
+        out.push_back({ScenarioStatus::Severity::Error, std::move(why)});
+        return out;
+    };
+    if (s.batch < 1 || s.tp < 1 || s.pp < 1 || s.ep < 1 || s.dp < 1 || s.microbatches < 1)
+        return fail("batch, tp, pp, ep, dp and micro-batches must be at least 1");
+    if (s.phase == Phase::Prefill && s.prompt < 1)
+        return fail("prefill needs a prompt of at least 1 token");
+    if (s.phase != Phase::Prefill && s.context < 0)
+        return fail("context must not be negative");
+    if (s.phase == Phase::Chunked && (s.chunk < 1 || s.chunkOffset < 0))
+        return fail("a chunked step needs --chunk >= 1 and --chunk-offset >= 0");
+    if (a.numHeads % s.tp != 0)
+        return fail("tp " + std::to_string(s.tp) + " does not divide the " + std::to_string(a.numHeads) +
+                    " attention heads");
+    if (a.numKvHeads >= s.tp && a.numKvHeads % s.tp != 0)
+        return fail("tp " + std::to_string(s.tp) + " does not divide the " + std::to_string(a.numKvHeads) +
+                    " KV heads");
+    if (s.pp > a.numLayers)
+        return fail("pp " + std::to_string(s.pp) + " exceeds the " + std::to_string(a.numLayers) + " layers");
+    if (s.ep > 1 && (!a.isMoe() || s.tp % s.ep != 0 || a.numExperts % s.ep != 0))
+        return fail(a.isMoe()
+                        ? "ep must divide tp and the number of experts (experts spread over the tensor-parallel group)"
+                        : "ep > 1 needs a mixture-of-experts model");
+    const int64_t maxTok = a.maxPositions;
+    const int64_t seqLen = s.phase == Phase::Prefill ? s.prompt : s.context + 1;
+    if (maxTok > 0 && seqLen > maxTok)
+        out.push_back({ScenarioStatus::Severity::Note, "sequence length " + std::to_string(seqLen) +
+                                                           " exceeds the model's max_position_embeddings " +
+                                                           std::to_string(maxTok)});
+    return out;
+}
+
+namespace {
+
+/// What every block builder shares: the model, the stack, the scenario, the device's share of the heads, the
+/// datatypes, and the graph it appends to. Each block appends its ops in execution order.
+class GraphBuilder {
+public:
+    GraphBuilder(const LlmArch& a, const StackProfile& stack, const Scenario& s, StepGraph& g)
+        : m_a(a), m_stack(stack), m_s(s), m_g(g), m_tp(s.tp), m_pp(s.pp), m_h(double(a.hiddenSize)),
+          m_d(double(a.headDim)), m_headsDev(a.numHeads / m_tp), m_kvHeadsDev(std::max(1.0, a.numKvHeads / m_tp)) {}
+
+    void build();
+
+private:
+    // ---- op constructors: one place per evaluator kind
+    OpSpec& push(const char* name, OpClass cls, OpKind kind, double count, bool perLayer, double kernels) {
+        return m_g.ops.emplace_back(name, cls, kind, count, perLayer, kernels);
+    }
+    /// A memory-bound kernel; `elements` only labels the table, `flops` is what the vector engine does.
+    void memoryOp(const char* name, OpClass cls, double elements, double bytesRead, double bytesWritten, double flops,
+                  double kernels, double count, bool perLayer, double rowElements = 0, bool strided = false) {
+        OpSpec& op = push(name, cls, OpKind::Memory, count, perLayer, kernels);
+        op.memory = {bytesRead, bytesWritten, elements, rowElements, strided};
+        op.flops = flops;
+        op.bytes = bytesRead + bytesWritten;
+    }
+    void gemm(const char* name, double m, double n, double k, double count, double batch = 1, bool perLayer = true,
+              double outBytesPerElement = 0) {
+        OpSpec& op = push(name, OpClass::Gemm, OpKind::Gemm, count, perLayer, 1);
+        op.gemm = {
+            m, n, k, batch, m_g.activationType, m_g.weights, outBytesPerElement > 0 ? outBytesPerElement : m_actB};
+        op.flops = 2.0 * m * n * k * batch;
+        op.bytes = gemmTraffic(m, n, k, op.gemm.aType, op.gemm.bType, batch, op.gemm.outBytesPerElement).total();
+    }
+    void collective(const char* name, Collective kind, double bytes, double ranks, double count, bool perLayer) {
+        OpSpec& op = push(name, OpClass::Collective, OpKind::Collective, count, perLayer, ranks > 1 ? 1 : 0);
+        op.collective = {kind, bytes, ranks};
+        op.bytes = bytes;
+    }
+    void norm(const char* name, double tokens, double width, double count, double kernels) {
+        const double base = tokens * width * m_actB;
+        memoryOp(name, OpClass::Norm, tokens * width, base * m_stack.normPasses, base * m_stack.normPasses,
+                 4.0 * tokens * width, kernels, count, true, width);
+    }
+    /// `strided`: RoPE and the activation, on views where the stack says so, run at the strided element-wise rate.
+    void elementwise(const char* name, OpClass cls, double elems, double passes, double kernels, double count,
+                     bool strided = false) {
+        const double base = elems * m_actB;
+        memoryOp(name, cls, elems, base * passes, base * passes, elems, kernels, count, true, 0,
+                 strided && m_stack.stridedElementwise);
+    }
+    /// Tensor parallelism joins the partial sums of a row-parallel GEMM: one all-reduce, or under sequence
+    /// parallelism a reduce-scatter and an all-gather around the norms.
+    void tensorParallelReduce(const char* name, double count) {
+        if (m_tp <= 1)
+            return;
+        const double bytes = m_T * m_h * m_actB;
+        if (m_s.sequenceParallel) {
+            collective("reduce_scatter", Collective::ReduceScatter, bytes, m_tp, count, true);
+            collective("all_gather", Collective::AllGather, bytes, m_tp, count, true);
+        } else {
+            collective(name, Collective::AllReduce, bytes, m_tp, count, true);
+        }
+    }
+
+    // ---- blocks
+    void embedding();
+    void attentionBlock(const LayerGroup& grp, double c);
+    void gqaProjections(double c);
+    void mlaProjections(double c);
+    void attentionCore(const LayerGroup& grp, const char* name, double batch, double queries, double keys, double c);
+    void denseMlp(double width, const char* gu, const char* gname, const char* uname, const char* act, const char* down,
+                  double c);
+    void mlpBlock(const LayerGroup& grp, double c);
+    void moe(double c);
+    void lmHead();
+    void pipelineTransfer();
+
+    const LlmArch& m_a;
+    const StackProfile& m_stack;
+    const Scenario& m_s;
+    StepGraph& m_g;
+    double m_tp, m_pp, m_h, m_d;
+    double m_headsDev, m_kvHeadsDev; ///< query and KV heads on this device (KV heads replicated past tp)
+    double m_T = 0, m_Tn = 0, m_lmRows = 0;
+    double m_actB = 2, m_kvB = 2;
+};
+
+void GraphBuilder::embedding() {
+    // Gather rows of the table, on the first stage.
+    const double b = m_T * m_h * m_actB;
+    memoryOp("embedding", OpClass::Embedding, m_T * m_h, b, b, 0, m_stack.embeddingKernels, 1, false);
+}
+
+void GraphBuilder::gqaProjections(double c) {
+    if (m_stack.fusedQkv) {
+        gemm("qkv_proj", m_T, (m_headsDev + 2 * m_kvHeadsDev) * m_d, m_h, c);
+    } else {
+        gemm("q_proj", m_T, m_headsDev * m_d, m_h, c);
+        gemm("k_proj", m_T, m_kvHeadsDev * m_d, m_h, c);
+        gemm("v_proj", m_T, m_kvHeadsDev * m_d, m_h, c);
+    }
+    if (m_a.qkNorm)
+        norm("qk_norm", m_T, (m_headsDev + m_kvHeadsDev) * m_d, c, m_stack.qkNormKernels);
+    elementwise("rope", OpClass::Rope, m_T * (m_headsDev + m_kvHeadsDev) * m_d, m_stack.ropePasses, m_stack.ropeKernels,
+                c, true);
+    const double kvElems = m_T * 2 * m_kvHeadsDev * m_d;
+    memoryOp("kv_append", OpClass::KvAppend, kvElems, kvElems * m_actB, kvElems * m_kvB, 0, m_stack.kvAppendKernels, c,
+             true);
+}
+
+void GraphBuilder::mlaProjections(double c) {
+    const LlmArch& a = m_a;
+    const double qk = double(a.qkNopeHeadDim + a.qkRopeHeadDim);
+    if (a.qLoraRank > 0) {
+        gemm("q_a_proj", m_T, double(a.qLoraRank), m_h, c);
+        norm("q_a_norm", m_T, double(a.qLoraRank), c, m_stack.normKernels);
+        gemm("q_b_proj", m_T, m_headsDev * qk, double(a.qLoraRank), c);
+    } else {
+        gemm("q_proj", m_T, m_headsDev * qk, m_h, c);
+    }
+    gemm("kv_a_proj", m_T, double(a.kvLoraRank + a.qkRopeHeadDim), m_h, c);
+    norm("kv_a_norm", m_T, double(a.kvLoraRank), c, m_stack.normKernels);
+    elementwise("rope", OpClass::Rope, m_T * (m_headsDev + 1) * double(a.qkRopeHeadDim), m_stack.ropePasses,
+                m_stack.ropeKernels, c, true);
+    // The latent (and the shared rope key) is cached, replicated on every TP rank.
+    const double latent = double(a.kvLoraRank + a.qkRopeHeadDim);
+    memoryOp("kv_append", OpClass::KvAppend, m_T * latent, m_T * latent * m_actB, m_T * latent * m_kvB, 0,
+             m_stack.kvAppendKernels, c, true);
+}
+
+void GraphBuilder::attentionCore(const LayerGroup& grp, const char* name, double batch, double queries, double keys,
+                                 double c) {
+    const LlmArch& a = m_a;
+    AttentionShape sh;
+    sh.batch = batch;
+    sh.queries = queries;
+    sh.keys = keys;
+    sh.heads = m_headsDev;
+    sh.kvHeads = m_kvHeadsDev;
+    sh.window = grp.windowTokens;
+    sh.kvBytesPerElement = m_kvB;
+    sh.actBytesPerElement = m_actB;
+    const bool mlaDecode = a.isMla() && queries <= 1;
+    if (a.isMla()) {
+        if (!mlaDecode) {
+            // Prefill: latent decompressed to per-head K/V (kv_b_proj), then ordinary attention.
+            gemm("kv_b_proj", batch * keys, m_headsDev * double(a.qkNopeHeadDim + a.vHeadDim), double(a.kvLoraRank), c);
+            sh.kvHeads = m_headsDev;
+            sh.qkDim = double(a.qkNopeHeadDim + a.qkRopeHeadDim);
+            sh.vDim = double(a.vHeadDim);
+            sh.kvBytesPerElement = m_actB;
+        } else {
+            // Decode: weights absorbed; attention runs over the shared latent (MQA-like).
+            gemm("q_absorb", batch, double(a.kvLoraRank), double(a.qkNopeHeadDim), c, m_headsDev);
+            sh.qkDim = double(a.kvLoraRank + a.qkRopeHeadDim);
+            sh.vDim = double(a.kvLoraRank);
+            sh.kvHeadsShareLatent = double(a.kvLoraRank + a.qkRopeHeadDim);
+        }
+    } else {
+        sh.qkDim = m_d;
+        sh.vDim = m_d;
+    }
+    OpSpec& op = push(name, OpClass::Attention, OpKind::Attention, c, true, m_stack.attentionKernels);
+    op.attention = sh;
+    const AttentionTraffic t = attentionTraffic(sh);
+    op.flops = t.flops;
+    op.bytes = t.kvBytes + t.qoBytes;
+    if (mlaDecode)
+        gemm("v_absorb", batch, double(a.vHeadDim), double(a.kvLoraRank), c, m_headsDev);
+}
+
+void GraphBuilder::attentionBlock(const LayerGroup& grp, double c) {
+    const LlmArch& a = m_a;
+    norm("input_norm", m_Tn, m_h, c, m_stack.normKernels);
+    if (a.isMla())
+        mlaProjections(c);
+    else
+        gqaProjections(c);
+    switch (m_s.phase) {
+    case Phase::Prefill:
+        attentionCore(grp, "attention", double(m_s.batch), double(m_s.prompt), double(m_s.prompt), c);
+        break;
+    case Phase::Decode:
+        attentionCore(grp, "attention", double(m_s.batch), 1, double(m_s.context + 1), c);
+        break;
+    case Phase::Chunked:
+        // One prompt's chunk attends to its cached prefix; the decoding sequences attend to their contexts.
+        attentionCore(grp, "attention_prefill", 1, double(m_s.chunk), double(m_s.chunkOffset + m_s.chunk), c);
+        attentionCore(grp, "attention_decode", double(m_s.batch), 1, double(m_s.context + 1), c);
+        break;
+    }
+    const double oIn = a.isMla() ? m_headsDev * double(a.vHeadDim) : m_headsDev * m_d;
+    gemm("o_proj", m_T, m_h, oIn, c);
+    tensorParallelReduce("all_reduce_attn", c);
+    elementwise("residual_add", OpClass::Elementwise, m_Tn * m_h, m_stack.residualPasses, m_stack.residualKernels, c);
+    if (a.normsPerLayer == 4)
+        norm("post_attn_norm", m_Tn, m_h, c, m_stack.normKernels);
+}
+
+void GraphBuilder::denseMlp(double width, const char* gu, const char* gname, const char* uname, const char* act,
+                            const char* down, double c) {
+    if (m_stack.fusedGateUp) {
+        gemm(gu, m_T, 2 * width, m_h, c);
+    } else {
+        gemm(gname, m_T, width, m_h, c);
+        gemm(uname, m_T, width, m_h, c);
+    }
+    elementwise(act, OpClass::Elementwise, m_T * width, m_stack.activationPasses, m_stack.activationKernels, c, true);
+    gemm(down, m_T, m_h, width, c);
+}
+
+void GraphBuilder::moe(double c) {
+    const LlmArch& a = m_a;
+    const double T = m_T, h = m_h;
+    const double E = a.numExperts, k = a.topK;
+    gemm("router", T, E, h, c);
+    elementwise("router_topk", OpClass::Other, T * E, 1, m_stack.routerKernels, c);
+    const double ep = m_s.ep;
+    // Experts are spread over the EP ranks of the TP group; each expert's width is split over the remaining tp/ep.
+    const double width = double(a.moeIntermediateSize) * ep / m_tp;
+    // Of the E experts, the T tokens' top-k picks touch E (1 - (1 - k/E)^T) on average (uniform routing); the
+    // grouped GEMM runs one product per touched expert of this rank, each over the tokens routed to it.
+    const double pTouched = 1.0 - std::pow(1.0 - k / E, T);
+    const double distinctDev = E / ep * pTouched;
+    const double tokensPerExpert = (T * k / E) / std::max(pTouched, 1e-12);
+    if (ep > 1)
+        collective("moe_dispatch", Collective::AllToAll, T * k / ep * h * m_actB, ep, c, true);
+    gemm("experts_gate_up", tokensPerExpert, 2 * width, h, c, distinctDev);
+    elementwise("experts_activation", OpClass::Elementwise, T * k / ep * width, m_stack.activationPasses,
+                m_stack.activationKernels, c, true);
+    gemm("experts_down", tokensPerExpert, h, width, c, distinctDev);
+    if (ep > 1)
+        collective("moe_combine", Collective::AllToAll, T * k / ep * h * m_actB, ep, c, true);
+    const double shared = a.numSharedExperts * double(a.moeIntermediateSize) + double(a.sharedExpertIntermediate);
+    if (shared > 0)
+        denseMlp(shared / m_tp, "shared_gate_up", "shared_gate", "shared_up", "shared_activation", "shared_down", c);
+    // Experts split over tp/ep ranks, and shared experts split over tp, leave partial sums to reduce.
+    if (ep < m_tp || shared > 0)
+        tensorParallelReduce("all_reduce_moe", c);
+}
+
+void GraphBuilder::mlpBlock(const LayerGroup& grp, double c) {
+    norm("pre_mlp_norm", m_Tn, m_h, c, m_stack.normKernels);
+    if (!grp.moe) {
+        denseMlp(double(m_a.intermediateSize) / m_tp, "gate_up_proj", "gate_proj", "up_proj", "activation", "down_proj",
+                 c);
+        tensorParallelReduce("all_reduce_mlp", c);
+    } else {
+        moe(c);
+    }
+    elementwise("residual_add_mlp", OpClass::Elementwise, m_Tn * m_h, m_stack.residualPasses, m_stack.residualKernels,
+                c);
+    if (m_a.normsPerLayer == 4)
+        norm("post_mlp_norm", m_Tn, m_h, c, m_stack.normKernels);
+}
+
+void GraphBuilder::lmHead() {
+    // Final norm and LM head (the last token of each prompt only in prefill), on the last stage; fp32 logits.
+    const double rows = m_lmRows;
+    const double base = rows * m_h * m_actB;
+    memoryOp("final_norm", OpClass::Norm, rows * m_h, base * m_stack.normPasses, base * m_stack.normPasses,
+             4 * rows * m_h, m_stack.normKernels, 1, false, m_h);
+    gemm("lm_head", rows, double(m_a.vocabSize) / m_tp, m_h, 1, 1, false, 4.0);
+    if (m_tp > 1)
+        collective("logits_gather", Collective::AllGather, rows * double(m_a.vocabSize) * 4.0, m_tp, 1, false);
+}
+
+void GraphBuilder::pipelineTransfer() {
+    // Activations cross each of the pp - 1 stage boundaries once.
+    if (m_pp <= 1)
+        return;
+    collective("pp_send_recv", Collective::SendRecv, m_T * m_h * m_actB, 2, m_pp - 1, false);
+    m_g.ops.back().betweenStages = true;
+}
+
+void GraphBuilder::build() {
+    const Scenario& s = m_s;
+    StepGraph& g = m_g;
+    g.phase = s.phase;
+    g.launch = (s.phase == Phase::Decode ? m_stack.decodeGraph : m_stack.prefillGraph) ? LaunchMode::Graph
+                                                                                       : LaunchMode::Stream;
+    // Datatypes. GEMMs run fp8 or int8 only when both operands are; int activations are stored as bf16.
+    DType want = s.act;
+    if (isFloat8(s.weights) && isFloat8(s.act))
+        want = DType::fp8_e4m3;
+    else if (s.weights == DType::int8 && s.act == DType::int8)
+        want = DType::int8;
+    else if (s.act == DType::int8 || s.act == DType::int4)
+        want = DType::bf16;
+    g.gemmType = want;
+    g.attentionType = s.act == DType::fp32 ? DType::fp32 : (isFloat8(s.act) ? DType::bf16 : s.act);
+    g.activationType = (s.act == DType::int8 || s.act == DType::int4) ? DType::bf16 : s.act;
+    g.weights = s.weights;
+    g.kv = s.kv;
+    m_actB = bytesPerElement(g.activationType);
+    m_kvB = bytesPerElement(s.kv);
+
+    // Tokens in this step.
+    switch (s.phase) {
+    case Phase::Prefill:
+        m_T = double(s.batch * s.prompt);
+        m_lmRows = double(s.batch);
+        break;
+    case Phase::Decode:
+        m_T = double(s.batch);
+        m_lmRows = double(s.batch);
+        break;
+    case Phase::Chunked:
+        m_T = double(s.batch + s.chunk);
+        m_lmRows = double(s.batch) + 1;
+        break;
+    }
+    m_Tn = s.sequenceParallel ? m_T / m_tp : m_T;
+    g.tokens = m_T;
+    g.lmHeadRows = m_lmRows;
+    g.normTokens = m_Tn;
+    g.tp = s.tp;
+    g.pp = s.pp;
+    g.ep = s.ep;
+    g.dp = s.dp;
+    g.microbatches = s.microbatches;
+    g.overlapComm = s.overlapComm;
+    if (g.launch == LaunchMode::Stream) {
+        g.hostOverheadS = m_stack.hostOverheadS;
+        g.collectiveHostS = m_stack.collectiveHostS(m_tp);
+    }
+
+    // A dense layer has about 16 ops, an MoE layer about 20: reserve once for the whole step.
+    g.ops.reserve(8 + 24 * m_a.groups.size());
+    embedding();
+    for (const LayerGroup& grp : m_a.groups) {
+        const double c = grp.count / m_pp;
+        attentionBlock(grp, c);
+        mlpBlock(grp, c);
+    }
+    lmHead();
+    pipelineTransfer();
+}
+
+} // namespace
+
+StepGraph buildStepGraph(const LlmArch& arch, const StackProfile& stack, const Scenario& s) {
+    StepGraph g;
+    GraphBuilder(arch, stack, s, g).build();
+    return g;
+}
+
+} // namespace rooflab

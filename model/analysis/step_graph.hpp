@@ -1,0 +1,115 @@
+#pragma once
+/// @brief The operator graph of one LLM step as plain data: what one device of a TP/PP/EP layout runs in a
+/// prefill, decode or chunked step, with shapes, flops and bytes, and no platform. Built per block (embedding,
+/// attention or MLA, dense MLP or MoE, LM head, PP transfer) and composed per phase, as GenZ builds its
+/// language models; checked before evaluation and then evaluated (llm_engine.hpp), as Timeloop runs
+/// specs -> pre-evaluation check -> evaluate -> status.
+#include "analysis/ops.hpp"
+#include "workloads/stack.hpp"
+#include "spec/scenario.hpp"
+#include "workloads/llm.hpp"
+
+#include <string>
+#include <vector>
+
+namespace rooflab {
+
+/// @brief Which evaluator of ops.hpp times an operator.
+enum class OpKind : unsigned char { Gemm, Attention, Memory, Collective };
+std::string_view opKindName(OpKind k);
+
+/// @brief C[m,n] = A[m,k] B[k,n], `batch` independent products, per device. The tensor path (compute datatype)
+/// is the graph's `gemmType`, resolved against the platform at evaluation.
+struct GemmSpec {
+    double m = 0, n = 0, k = 0, batch = 1;
+    DType aType = DType::bf16;     ///< activations' storage datatype
+    DType bType = DType::bf16;     ///< weights' storage datatype
+    double outBytesPerElement = 2; ///< the result's storage (the LM head writes fp32 logits)
+};
+
+/// @brief A memory-bound kernel (norm, element-wise, RoPE, embedding gather, KV append).
+struct MemorySpec {
+    double bytesRead = 0, bytesWritten = 0; ///< per occurrence, all its kernels together
+    double elements = 0;                    ///< elements of the tensor it walks (for tables)
+    double rowElements = 0;                 ///< norms: elements of one row, reduced by one CTA
+    bool strided = false; ///< runs on a strided view at the platform's strided element-wise rate (stack says so)
+};
+
+/// @brief A collective among `ranks` devices, each contributing `bytes` (the whole tensor for an all-reduce).
+struct CollectiveSpec {
+    Collective kind = Collective::AllReduce;
+    double bytes = 0;
+    double ranks = 1;
+};
+
+/// @brief One logical operator of the step: platform-independent plain data. Only the shape that `kind` names is
+/// meaningful; the others keep their defaults.
+struct OpSpec {
+    OpSpec() = default;
+    /// Sets the members every op has; the shapes keep their defaults. User-provided so that a vector's emplace_back
+    /// initializes the members once instead of zero-filling all 264 bytes first (a third of the graph's build time).
+    OpSpec(const char* name_, OpClass cls_, OpKind kind_, double count_, bool perLayer_, double kernels_) noexcept
+        : name(name_), cls(cls_), kind(kind_), count(count_), perLayer(perLayer_), kernels(kernels_) {}
+
+    const char* name = ""; ///< static string: no allocation per op
+    OpClass cls = OpClass::Other;
+    OpKind kind = OpKind::Memory;
+    double count = 1;           ///< occurrences per step on one PP stage (layers of the group / pp)
+    bool perLayer = false;      ///< part of the decoder layers (repeated on every PP stage)
+    bool betweenStages = false; ///< the PP activation transfer: timed apart from the stages, not host-dispatched
+    double kernels = 1;         ///< kernel launches per occurrence (attention: at least this many)
+    GemmSpec gemm;
+    AttentionShape attention;
+    MemorySpec memory;
+    CollectiveSpec collective;
+    double flops = 0; ///< useful flops per occurrence
+    /// Logical bytes per occurrence: GEMM operands and result, attention K/V read plus Q and O, a memory op's
+    /// reads and writes, a collective's bytes per rank. What the operator must move at least, before caches.
+    double bytes = 0;
+
+    double totalFlops() const { return flops * count; }
+    double totalBytes() const { return bytes * count; }
+};
+
+/// @brief The step graph of one device plus what evaluation needs besides the platform.
+struct StepGraph {
+    std::vector<OpSpec> ops; ///< in execution order: embedding, layer groups, final norm, LM head, PP transfer
+    Phase phase = Phase::Decode;
+    LaunchMode launch = LaunchMode::Stream;
+    DType gemmType = DType::bf16;       ///< tensor path the GEMMs ask for (the platform may fall back)
+    DType attentionType = DType::bf16;  ///< datatype attention asks for
+    DType activationType = DType::bf16; ///< activations' storage (int activations are stored as bf16)
+    DType weights = DType::bf16;
+    DType kv = DType::bf16;
+    double tokens = 0;     ///< tokens through the layers per step and device (prefill: batch x prompt)
+    double lmHeadRows = 0; ///< rows through the LM head (prefill: the last token of each prompt)
+    double normTokens = 0; ///< tokens per device in norms and residuals (sequence parallel: tokens / tp)
+    int tp = 1, pp = 1, ep = 1, dp = 1;
+    int microbatches = 1;
+    bool overlapComm = false;
+    /// The stack's host time per kernel and per collective outside graphs, before the platform scales it for its
+    /// host CPU; 0 when kernels are replayed from a graph.
+    double hostOverheadS = 0, collectiveHostS = 0;
+};
+
+/// @brief The shape of `op` in words, for tables: "1 x 6144 x 4096 bf16.bf16" (GEMM m x n x k, "x8" batched),
+/// "b 1 q 1 k 1025 h 32/8 d 128" (attention), "4096 el" (memory ops), "all_reduce 8.19e3 B / 2" (collectives).
+std::string describeShape(const OpSpec& op);
+
+/// @brief The graph of one step for one device. The scenario must have passed checkScenario (no errors).
+StepGraph buildStepGraph(const LlmArch& arch, const StackProfile& stack, const Scenario& s);
+
+/// @brief A finding of the pre-evaluation check: errors make the scenario infeasible, notes only inform.
+struct ScenarioStatus {
+    enum class Severity : unsigned char { Error, Note };
+    Severity severity = Severity::Note;
+    std::string message;
+    bool isError() const { return severity == Severity::Error; }
+};
+
+/// @brief Checks a scenario against a model before any graph is built (layout divides heads and experts, token
+/// counts valid). Checking stops at the first error (later checks assume earlier ones held, e.g. tp >= 1), so
+/// the list holds at most one error, last. Empty when all is well.
+std::vector<ScenarioStatus> checkScenario(const LlmArch& arch, const Scenario& s);
+
+} // namespace rooflab

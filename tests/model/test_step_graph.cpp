@@ -1,0 +1,491 @@
+// Golden tests of the step graph per preset and phase, with no platform: op names and order, counts, shapes,
+// flops and bytes. The expected numbers are computed by hand from the presets' config values (written out in the
+// comments), not copied from the program's output.
+#include "analysis/llm_engine.hpp"
+#include "analysis/step_graph.hpp"
+#include "io/data_paths.hpp"
+#include "io/model_loader.hpp"
+#include "io/platform_loader.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <gtest/gtest.h>
+#include <string>
+#include <vector>
+
+using namespace rooflab;
+
+namespace {
+
+/// The struct's defaults: fused QKV and gate-up, one kernel and one pass per op, router 2 kernels, prefill
+/// launched on streams and decode replayed from a graph. Hand-checkable; the shipped stacks are data files.
+StackProfile plainStack() {
+    StackProfile s;
+    s.name = "plain";
+    return s;
+}
+
+Scenario decode(int64_t batch, int64_t context) {
+    Scenario s;
+    s.phase = Phase::Decode;
+    s.batch = batch;
+    s.context = context;
+    return s;
+}
+
+Scenario prefill(int64_t batch, int64_t prompt) {
+    Scenario s;
+    s.phase = Phase::Prefill;
+    s.batch = batch;
+    s.prompt = prompt;
+    return s;
+}
+
+std::vector<std::string> names(const StepGraph& g) {
+    std::vector<std::string> out;
+    for (const OpSpec& op : g.ops)
+        out.emplace_back(op.name);
+    return out;
+}
+
+/// The `nth` op called `name` (0-based); fails the test when absent.
+const OpSpec& op(const StepGraph& g, const char* name, int nth = 0) {
+    for (const OpSpec& o : g.ops)
+        if (std::strcmp(o.name, name) == 0 && nth-- == 0)
+            return o;
+    ADD_FAILURE() << "no op " << name;
+    static const OpSpec none;
+    return none;
+}
+
+int countOps(const StepGraph& g, const char* name) {
+    int n = 0;
+    for (const OpSpec& o : g.ops)
+        n += std::strcmp(o.name, name) == 0;
+    return n;
+}
+
+double sumFlops(const StepGraph& g, OpKind kind) {
+    double f = 0;
+    for (const OpSpec& o : g.ops)
+        f += o.kind == kind ? o.totalFlops() : 0.0;
+    return f;
+}
+
+void expectGemm(const OpSpec& o, double m, double n, double k, double batch = 1) {
+    EXPECT_EQ(o.kind, OpKind::Gemm) << o.name;
+    EXPECT_EQ(o.cls, OpClass::Gemm) << o.name;
+    EXPECT_DOUBLE_EQ(o.gemm.m, m) << o.name;
+    EXPECT_DOUBLE_EQ(o.gemm.n, n) << o.name;
+    EXPECT_DOUBLE_EQ(o.gemm.k, k) << o.name;
+    EXPECT_DOUBLE_EQ(o.gemm.batch, batch) << o.name;
+    EXPECT_DOUBLE_EQ(o.flops, 2.0 * m * n * k * batch) << o.name;
+}
+
+} // namespace
+
+// llama-3.1-8b: hidden 4096, 32 heads, 8 KV heads, head_dim 4096/32 = 128, MLP 14336, vocab 128256, 32 layers.
+TEST(StepGraph, Llama8BDecodeBatch1) {
+    const LlmArch a = io::loadModel("llama-3.1-8b");
+    const StepGraph g = buildStepGraph(a, plainStack(), decode(1, 1023));
+    const std::vector<std::string> expected = {"embedding",        "input_norm",   "qkv_proj",   "rope",
+                                               "kv_append",        "attention",    "o_proj",     "residual_add",
+                                               "pre_mlp_norm",     "gate_up_proj", "activation", "down_proj",
+                                               "residual_add_mlp", "final_norm",   "lm_head"};
+    EXPECT_EQ(names(g), expected);
+    EXPECT_EQ(g.launch, LaunchMode::Graph);
+    EXPECT_EQ(g.gemmType, DType::bf16);
+    EXPECT_DOUBLE_EQ(g.tokens, 1);
+    EXPECT_DOUBLE_EQ(g.lmHeadRows, 1);
+
+    // QKV: n = (32 + 2 x 8) x 128 = 6144; flops 2 x 4096 x 6144 = 50,331,648; bytes x (8 KiB) + W (48 MiB) + y.
+    const OpSpec& qkv = op(g, "qkv_proj");
+    expectGemm(qkv, 1, 6144, 4096);
+    EXPECT_EQ(qkv.flops, 50331648.0);
+    EXPECT_EQ(qkv.bytes, 4096.0 * 2 + 4096.0 * 6144 * 2 + 6144.0 * 2);
+    EXPECT_EQ(qkv.count, 32);
+    EXPECT_TRUE(qkv.perLayer);
+    expectGemm(op(g, "o_proj"), 1, 4096, 4096);
+    expectGemm(op(g, "gate_up_proj"), 1, 28672, 4096);
+    expectGemm(op(g, "down_proj"), 1, 4096, 14336);
+
+    // Decode attention over 1023 cached + 1 new key: 1024 (query, key) pairs per head, qk + v = 256.
+    const OpSpec& at = op(g, "attention");
+    EXPECT_EQ(at.kind, OpKind::Attention);
+    EXPECT_EQ(at.attention.queries, 1);
+    EXPECT_EQ(at.attention.keys, 1024);
+    EXPECT_EQ(at.attention.heads, 32);
+    EXPECT_EQ(at.attention.kvHeads, 8);
+    EXPECT_EQ(at.attention.qkDim, 128);
+    EXPECT_EQ(at.flops, 2.0 * 32 * 1024 * 256);
+    // K and V of 8 heads for 1024 keys in bf16, plus Q and O of 32 heads.
+    EXPECT_EQ(at.bytes, 1024.0 * 8 * 256 * 2 + 32.0 * 256 * 2);
+
+    // KV append: one token's K and V, 2 x 8 x 128 = 2048 elements, read bf16 and written bf16.
+    const OpSpec& kv = op(g, "kv_append");
+    EXPECT_EQ(kv.memory.elements, 2048);
+    EXPECT_EQ(kv.bytes, 2048.0 * 2 * 2);
+    EXPECT_EQ(op(g, "rope").memory.elements, (32.0 + 8) * 128);
+    const OpSpec& norm = op(g, "input_norm");
+    EXPECT_EQ(norm.memory.rowElements, 4096);
+    EXPECT_EQ(norm.flops, 4.0 * 4096);
+
+    // LM head once (not per layer), fp32 logits: 2 x 4096 x 128256 flops.
+    const OpSpec& lm = op(g, "lm_head");
+    expectGemm(lm, 1, 128256, 4096);
+    EXPECT_EQ(lm.count, 1);
+    EXPECT_FALSE(lm.perLayer);
+    EXPECT_EQ(lm.gemm.outBytesPerElement, 4);
+    EXPECT_EQ(op(g, "embedding").bytes, 4096.0 * 2 * 2);
+
+    // All GEMM flops of one token: 2 x the matrix parameters outside the embedding table.
+    const double layerParams = 4096.0 * 6144 + 4096.0 * 4096 + 3.0 * 4096 * 14336;
+    EXPECT_EQ(sumFlops(g, OpKind::Gemm), 2.0 * (32 * layerParams + 4096.0 * 128256));
+    EXPECT_EQ(describeShape(qkv), "1 x 6144 x 4096 bf16.bf16");
+}
+
+TEST(StepGraph, Llama8BPrefillIsCausalAndTheHeadSeesTheLastTokens) {
+    const LlmArch a = io::loadModel("llama-3.1-8b");
+    const StepGraph g = buildStepGraph(a, plainStack(), prefill(2, 512));
+    EXPECT_EQ(g.launch, LaunchMode::Stream);
+    EXPECT_DOUBLE_EQ(g.tokens, 1024);
+    expectGemm(op(g, "qkv_proj"), 1024, 6144, 4096);
+    // Causal: query i sees i + 1 keys, 512 x 513 / 2 = 131,328 pairs per sequence and head.
+    const OpSpec& at = op(g, "attention");
+    EXPECT_EQ(at.attention.batch, 2);
+    EXPECT_EQ(at.attention.queries, 512);
+    EXPECT_EQ(at.flops, 2.0 * 2 * 32 * 131328 * 256);
+    expectGemm(op(g, "lm_head"), 2, 128256, 4096);
+    EXPECT_EQ(op(g, "final_norm").memory.elements, 2.0 * 4096);
+}
+
+TEST(StepGraph, Llama8BChunkedHasTwoAttentions) {
+    const LlmArch a = io::loadModel("llama-3.1-8b");
+    Scenario s = decode(4, 1023);
+    s.phase = Phase::Chunked;
+    s.chunk = 256;
+    s.chunkOffset = 512;
+    const StepGraph g = buildStepGraph(a, plainStack(), s);
+    EXPECT_DOUBLE_EQ(g.tokens, 4 + 256);
+    EXPECT_DOUBLE_EQ(g.lmHeadRows, 5);
+    EXPECT_EQ(countOps(g, "attention"), 0);
+    const OpSpec& pre = op(g, "attention_prefill");
+    EXPECT_EQ(pre.attention.batch, 1);
+    EXPECT_EQ(pre.attention.queries, 256);
+    EXPECT_EQ(pre.attention.keys, 768);
+    // 256 queries after 512 cached keys: 256 x 512 + 256 x 257 / 2 = 131,072 + 32,896 = 163,968 pairs.
+    EXPECT_EQ(pre.flops, 2.0 * 32 * 163968 * 256);
+    const OpSpec& dec = op(g, "attention_decode");
+    EXPECT_EQ(dec.attention.batch, 4);
+    EXPECT_EQ(dec.attention.keys, 1024);
+    expectGemm(op(g, "qkv_proj"), 260, 6144, 4096);
+    expectGemm(op(g, "lm_head"), 5, 128256, 4096);
+}
+
+TEST(StepGraph, TensorSequenceAndPipelineParallelism) {
+    const LlmArch a = io::loadModel("llama-3.1-8b");
+    Scenario s = decode(8, 1023);
+    s.tp = 2;
+    StepGraph g = buildStepGraph(a, plainStack(), s);
+    // 16 query and 4 KV heads per device: n = (16 + 8) x 128 = 3072; o_proj k = 16 x 128.
+    expectGemm(op(g, "qkv_proj"), 8, 3072, 4096);
+    expectGemm(op(g, "o_proj"), 8, 4096, 2048);
+    expectGemm(op(g, "gate_up_proj"), 8, 14336, 4096);
+    const OpSpec& ar = op(g, "all_reduce_attn");
+    EXPECT_EQ(ar.kind, OpKind::Collective);
+    EXPECT_EQ(ar.collective.kind, Collective::AllReduce);
+    EXPECT_EQ(ar.collective.bytes, 8.0 * 4096 * 2);
+    EXPECT_EQ(ar.collective.ranks, 2);
+    EXPECT_EQ(ar.count, 32);
+    EXPECT_EQ(countOps(g, "all_reduce_mlp"), 1);
+    const OpSpec& lg = op(g, "logits_gather");
+    EXPECT_EQ(lg.collective.kind, Collective::AllGather);
+    EXPECT_EQ(lg.collective.bytes, 8.0 * 128256 * 4);
+    expectGemm(op(g, "lm_head"), 8, 64128, 4096);
+
+    // Sequence parallel: a reduce-scatter and an all-gather per all-reduce; norms see tokens / tp.
+    s.sequenceParallel = true;
+    g = buildStepGraph(a, plainStack(), s);
+    EXPECT_EQ(countOps(g, "all_reduce_attn") + countOps(g, "all_reduce_mlp"), 0);
+    EXPECT_EQ(countOps(g, "reduce_scatter"), 2);
+    EXPECT_EQ(countOps(g, "all_gather"), 2);
+    EXPECT_EQ(op(g, "input_norm").memory.elements, 4.0 * 4096);
+
+    // tp 16 > 8 KV heads: each device keeps one (replicated) KV head: n = (2 + 2) x 128.
+    s = decode(1, 1023);
+    s.tp = 16;
+    g = buildStepGraph(a, plainStack(), s);
+    expectGemm(op(g, "qkv_proj"), 1, 512, 4096);
+    EXPECT_EQ(op(g, "attention").attention.kvHeads, 1);
+
+    // Two pipeline stages: 16 layers each, one activation transfer between them.
+    s = decode(4, 1023);
+    s.pp = 2;
+    g = buildStepGraph(a, plainStack(), s);
+    EXPECT_EQ(op(g, "qkv_proj").count, 16);
+    const OpSpec& pp = g.ops.back();
+    EXPECT_STREQ(pp.name, "pp_send_recv");
+    EXPECT_TRUE(pp.betweenStages);
+    EXPECT_EQ(pp.count, 1);
+    EXPECT_EQ(pp.collective.kind, Collective::SendRecv);
+    EXPECT_EQ(pp.collective.bytes, 4.0 * 4096 * 2);
+}
+
+TEST(StepGraph, UnfusedStackAndDatatypes) {
+    const LlmArch a = io::loadModel("llama-3.1-8b");
+    StackProfile st = plainStack();
+    st.fusedQkv = false;
+    st.fusedGateUp = false;
+    st.activationKernels = 2;
+    st.stridedElementwise = true;
+    const StepGraph g = buildStepGraph(a, st, decode(1, 0));
+    expectGemm(op(g, "q_proj"), 1, 4096, 4096);
+    expectGemm(op(g, "k_proj"), 1, 1024, 4096);
+    expectGemm(op(g, "v_proj"), 1, 1024, 4096);
+    expectGemm(op(g, "gate_proj"), 1, 14336, 4096);
+    expectGemm(op(g, "up_proj"), 1, 14336, 4096);
+    EXPECT_EQ(countOps(g, "qkv_proj") + countOps(g, "gate_up_proj"), 0);
+    EXPECT_EQ(op(g, "activation").kernels, 2);
+    EXPECT_TRUE(op(g, "activation").memory.strided);
+    EXPECT_TRUE(op(g, "rope").memory.strided);
+    EXPECT_FALSE(op(g, "residual_add").memory.strided);
+
+    // fp8 weights and activations ask for the fp8 tensor path; attention stays bf16; fp8 KV halves its bytes.
+    Scenario s = decode(1, 1023);
+    s.weights = DType::fp8_e4m3;
+    s.act = DType::fp8_e4m3;
+    s.kv = DType::fp8_e4m3;
+    StepGraph f = buildStepGraph(a, plainStack(), s);
+    EXPECT_EQ(f.gemmType, DType::fp8_e4m3);
+    EXPECT_EQ(f.attentionType, DType::bf16);
+    EXPECT_EQ(op(f, "qkv_proj").bytes, 4096.0 + 4096.0 * 6144 + 6144.0);
+    EXPECT_EQ(op(f, "attention").attention.kvBytesPerElement, 1);
+    // int4 weights: half a byte per weight plus an fp16 scale per group of 128; int8 activations are stored bf16.
+    s.weights = DType::int4;
+    s.act = DType::int8;
+    s.kv = DType::bf16;
+    f = buildStepGraph(a, plainStack(), s);
+    EXPECT_EQ(f.gemmType, DType::bf16);
+    EXPECT_EQ(f.activationType, DType::bf16);
+    EXPECT_EQ(op(f, "qkv_proj").bytes, 4096.0 * 2 + 4096.0 * 6144 * 0.5 + 4096.0 * 6144 / 128 * 2 + 6144.0 * 2);
+}
+
+// qwen3-8b: hidden 4096, 32 heads, 8 KV heads, head_dim 128, MLP 12288, 36 layers, per-head q/k RMSNorm.
+TEST(StepGraph, Qwen3NormsQueriesAndKeys) {
+    const LlmArch a = io::loadModel("qwen3-8b");
+    const StepGraph g = buildStepGraph(a, plainStack(), decode(16, 2047));
+    const std::vector<std::string> head = names(g);
+    ASSERT_GE(head.size(), 5u);
+    EXPECT_EQ(std::vector<std::string>(head.begin(), head.begin() + 5),
+              (std::vector<std::string>{"embedding", "input_norm", "qkv_proj", "qk_norm", "rope"}));
+    const OpSpec& qk = op(g, "qk_norm");
+    EXPECT_EQ(qk.cls, OpClass::Norm);
+    EXPECT_EQ(qk.count, 36);
+    EXPECT_EQ(qk.memory.elements, 16.0 * (32 + 8) * 128);
+    EXPECT_EQ(qk.memory.rowElements, (32.0 + 8) * 128);
+    EXPECT_EQ(qk.bytes, 2.0 * 16 * 40 * 128 * 2);
+    expectGemm(op(g, "gate_up_proj"), 16, 24576, 4096);
+    const OpSpec& at = op(g, "attention");
+    EXPECT_EQ(at.flops, 2.0 * 16 * 32 * 2048 * 256);
+}
+
+// mixtral-8x7b: 8 experts, top 2, expert width 14336, hidden 4096, 32 layers, vocab 32000.
+TEST(StepGraph, MixtralExpertsAndExpertParallelism) {
+    const LlmArch a = io::loadModel("mixtral-8x7b");
+    StepGraph g = buildStepGraph(a, plainStack(), decode(1, 1023));
+    EXPECT_EQ(countOps(g, "gate_up_proj"), 0);
+    expectGemm(op(g, "router"), 1, 8, 4096);
+    EXPECT_EQ(op(g, "router_topk").kernels, 2);
+    // One token picks 2 of 8 experts: P(touched) = 1 - (6/8)^1 = 1/4, 8 x 1/4 = 2 experts of 1 token each.
+    expectGemm(op(g, "experts_gate_up"), 1, 28672, 4096, 2);
+    expectGemm(op(g, "experts_down"), 1, 4096, 14336, 2);
+    EXPECT_EQ(op(g, "experts_activation").memory.elements, 2.0 * 14336);
+    EXPECT_EQ(countOps(g, "all_reduce_moe") + countOps(g, "moe_dispatch"), 0);
+    // Expert flops of one token = 2 x top-2 experts' parameters (3 x 4096 x 14336 each).
+    EXPECT_EQ(op(g, "experts_gate_up").flops + op(g, "experts_down").flops, 2.0 * 2 * 3 * 4096 * 14336);
+
+    // 64 tokens touch all but (3/4)^64 of the experts: ~8, each with 64 x 2 / 8 = 16 tokens.
+    g = buildStepGraph(a, plainStack(), decode(64, 1023));
+    const OpSpec& gu = op(g, "experts_gate_up");
+    const double touched = 1.0 - std::pow(0.75, 64);
+    EXPECT_DOUBLE_EQ(gu.gemm.batch, 8 * touched);
+    EXPECT_DOUBLE_EQ(gu.gemm.m, 16 / touched);
+    EXPECT_DOUBLE_EQ(8 * touched, expectedDistinctExperts(8, 2, 64));
+
+    // tp 2 = ep 2: 4 whole experts per device, an all-to-all before and after them, no all-reduce of the MoE.
+    Scenario s = decode(1, 1023);
+    s.tp = 2;
+    s.ep = 2;
+    g = buildStepGraph(a, plainStack(), s);
+    const OpSpec& d = op(g, "moe_dispatch");
+    EXPECT_EQ(d.collective.kind, Collective::AllToAll);
+    EXPECT_EQ(d.collective.ranks, 2);
+    EXPECT_EQ(d.collective.bytes, 1.0 * 2 / 2 * 4096 * 2);
+    EXPECT_EQ(countOps(g, "moe_combine"), 1);
+    EXPECT_EQ(countOps(g, "all_reduce_moe"), 0);
+    expectGemm(op(g, "experts_gate_up"), 1, 28672, 4096, 1);
+    // tp 2 without EP: experts split in width, partial sums reduced.
+    s.ep = 1;
+    g = buildStepGraph(a, plainStack(), s);
+    expectGemm(op(g, "experts_gate_up"), 1, 14336, 4096, 2);
+    EXPECT_EQ(countOps(g, "all_reduce_moe"), 1);
+}
+
+// deepseek-v3: hidden 7168, 128 heads, q_lora 1536, kv_lora 512, qk nope 128 + rope 64, v 128, 256 experts of
+// 2048, top 8, one shared expert, first 3 layers dense (MLP 18432), 61 layers, vocab 129280.
+TEST(StepGraph, DeepSeekV3MlaDecodeAbsorbsAndPrefillDecompresses) {
+    const LlmArch a = io::loadModel("deepseek-v3");
+    const StepGraph g = buildStepGraph(a, plainStack(), decode(1, 4095));
+    EXPECT_EQ(countOps(g, "qkv_proj"), 0);
+    EXPECT_EQ(countOps(g, "attention"), 2); // dense group and MoE group
+    EXPECT_EQ(op(g, "q_a_proj", 0).count, 3);
+    EXPECT_EQ(op(g, "q_a_proj", 1).count, 58);
+    expectGemm(op(g, "q_a_proj"), 1, 1536, 7168);
+    EXPECT_EQ(op(g, "q_a_norm").memory.rowElements, 1536);
+    expectGemm(op(g, "q_b_proj"), 1, 128 * 192, 1536);
+    expectGemm(op(g, "kv_a_proj"), 1, 576, 7168);
+    EXPECT_EQ(op(g, "kv_a_norm").memory.rowElements, 512);
+    EXPECT_EQ(op(g, "rope").memory.elements, (128.0 + 1) * 64);
+    EXPECT_EQ(op(g, "kv_append").memory.elements, 576);
+    // Decode: W_UK absorbed into the query (128 heads x [1 x 128] x [128 x 512]), attention over the shared
+    // 576-wide latent (qk 512 + 64, v 512), W_UV applied after.
+    expectGemm(op(g, "q_absorb"), 1, 512, 128, 128);
+    expectGemm(op(g, "v_absorb"), 1, 128, 512, 128);
+    const OpSpec& at = op(g, "attention");
+    EXPECT_EQ(at.attention.kvHeadsShareLatent, 576);
+    EXPECT_EQ(at.attention.qkDim, 576);
+    EXPECT_EQ(at.attention.vDim, 512);
+    EXPECT_EQ(at.flops, 2.0 * 128 * 4096 * (576 + 512));
+    EXPECT_EQ(at.bytes, 4096.0 * 576 * 2 + 128.0 * 1088 * 2);
+    expectGemm(op(g, "o_proj"), 1, 7168, 128 * 128);
+    // The dense layers' MLP, then the MoE layers: 8 of 256 experts for one token, plus the shared expert.
+    expectGemm(op(g, "gate_up_proj"), 1, 2 * 18432, 7168);
+    EXPECT_EQ(op(g, "gate_up_proj").count, 3);
+    expectGemm(op(g, "router"), 1, 256, 7168);
+    expectGemm(op(g, "experts_gate_up"), 1, 4096, 7168, 8);
+    expectGemm(op(g, "shared_gate_up"), 1, 4096, 7168);
+    expectGemm(op(g, "shared_down"), 1, 7168, 2048);
+    EXPECT_EQ(op(g, "shared_down").count, 58);
+    EXPECT_EQ(describeShape(at), "b 1 q 1 k 4096 h 128/1 d 576/512 latent");
+
+    // Prefill: the latent is decompressed to per-head K and V (kv_b_proj) for ordinary attention.
+    const StepGraph p = buildStepGraph(a, plainStack(), prefill(1, 1024));
+    EXPECT_EQ(countOps(p, "q_absorb") + countOps(p, "v_absorb"), 0);
+    expectGemm(op(p, "kv_b_proj"), 1024, 128 * (128 + 128), 512);
+    const OpSpec& pa = op(p, "attention");
+    EXPECT_EQ(pa.attention.kvHeads, 128);
+    EXPECT_EQ(pa.attention.qkDim, 192);
+    EXPECT_EQ(pa.attention.vDim, 128);
+    EXPECT_EQ(pa.flops, 2.0 * 128 * (1024.0 * 1025 / 2) * 320);
+}
+
+// gemma-2-9b: hidden 3584, 16 heads, 8 KV heads, head_dim 256, sliding window 4096 on every other layer (21 + 21),
+// four norms per layer, tied embeddings, vocab 256000.
+TEST(StepGraph, GemmaSlidingWindowLayersAndFourNorms) {
+    const LlmArch a = io::loadModel("gemma-2-9b");
+    const StepGraph g = buildStepGraph(a, plainStack(), decode(1, 8191));
+    ASSERT_EQ(countOps(g, "attention"), 2);
+    const OpSpec& local = op(g, "attention", 0);
+    const OpSpec& global = op(g, "attention", 1);
+    EXPECT_EQ(local.attention.window, 4096);
+    EXPECT_EQ(global.attention.window, 0);
+    EXPECT_EQ(local.count, 21);
+    EXPECT_EQ(global.count, 21);
+    // One query over 8192 keys: the window lets it see 4096, and reads the last 4096 + 1.
+    EXPECT_EQ(local.flops, 2.0 * 16 * 4096 * 512);
+    EXPECT_EQ(global.flops, 2.0 * 16 * 8192 * 512);
+    EXPECT_EQ(local.bytes, 4097.0 * 8 * 512 * 2 + 16.0 * 512 * 2);
+    EXPECT_EQ(global.bytes, 8192.0 * 8 * 512 * 2 + 16.0 * 512 * 2);
+    EXPECT_EQ(countOps(g, "post_attn_norm"), 2);
+    EXPECT_EQ(countOps(g, "post_mlp_norm"), 2);
+    expectGemm(op(g, "qkv_proj"), 1, (16 + 16) * 256, 3584);
+    expectGemm(op(g, "o_proj"), 1, 3584, 4096);
+    expectGemm(op(g, "lm_head"), 1, 256000, 3584);
+
+    // Prefill of 8192 tokens under a 4096 window: the first 4096 queries see 1..4096 keys, the rest 4096 each.
+    const StepGraph p = buildStepGraph(a, plainStack(), prefill(1, 8192));
+    EXPECT_EQ(op(p, "attention", 0).flops, 2.0 * 16 * (4096.0 * 4097 / 2 + 4096.0 * 4096) * 512);
+    EXPECT_EQ(op(p, "attention", 1).flops, 2.0 * 16 * (8192.0 * 8193 / 2) * 512);
+}
+
+TEST(StepGraph, CheckScenarioErrorsAndNotes) {
+    const LlmArch llama = io::loadModel("llama-3.1-8b");
+    EXPECT_TRUE(checkScenario(llama, decode(1, 1023)).empty());
+    auto firstError = [&](const LlmArch& a, const Scenario& s) {
+        const auto st = checkScenario(a, s);
+        return !st.empty() && st.back().isError() ? st.back().message : std::string();
+    };
+    Scenario s = decode(1, 1023);
+    s.tp = 3;
+    EXPECT_EQ(firstError(llama, s), "tp 3 does not divide the 32 attention heads");
+    s.tp = 0;
+    EXPECT_EQ(firstError(llama, s), "batch, tp, pp, ep, dp and micro-batches must be at least 1");
+    s = decode(1, 1023);
+    s.pp = 33;
+    EXPECT_EQ(firstError(llama, s), "pp 33 exceeds the 32 layers");
+    s = decode(1, 1023);
+    s.ep = 2;
+    s.tp = 2;
+    EXPECT_EQ(firstError(llama, s), "ep > 1 needs a mixture-of-experts model");
+    s = decode(1, 1023);
+    s.phase = Phase::Chunked;
+    s.chunk = 0;
+    EXPECT_EQ(firstError(llama, s), "a chunked step needs --chunk >= 1 and --chunk-offset >= 0");
+    // Too long a sequence is a note, not an error.
+    s = decode(1, 200000);
+    const auto st = checkScenario(llama, s);
+    ASSERT_EQ(st.size(), 1u);
+    EXPECT_FALSE(st[0].isError());
+    EXPECT_NE(st[0].message.find("exceeds the model's max_position_embeddings"), std::string::npos);
+}
+
+TEST(StepGraph, EveryPresetEveryPhaseBuildsWithoutAPlatform) {
+    const auto models = io::listModelNames();
+    ASSERT_GE(models.size(), 20u);
+    for (const auto& mn : models) {
+        const LlmArch a = io::loadModel(mn);
+        for (Phase ph : {Phase::Prefill, Phase::Decode, Phase::Chunked}) {
+            Scenario s;
+            s.phase = ph;
+            s.batch = 4;
+            s.prompt = 512;
+            s.context = 1024;
+            s.chunk = 256;
+            ASSERT_TRUE(checkScenario(a, s).empty()) << mn;
+            const StepGraph g = buildStepGraph(a, plainStack(), s);
+            // Every layer has one input norm; the head ops run once.
+            double layers = 0;
+            for (const OpSpec& o : g.ops) {
+                layers += std::strcmp(o.name, "input_norm") == 0 ? o.count : 0.0;
+                EXPECT_TRUE(std::isfinite(o.flops) && o.flops >= 0) << mn << " " << o.name;
+                EXPECT_TRUE(std::isfinite(o.bytes) && o.bytes > 0) << mn << " " << o.name;
+                EXPECT_GT(o.count, 0) << mn << " " << o.name;
+            }
+            EXPECT_EQ(layers, a.numLayers) << mn;
+            EXPECT_STREQ(g.ops.front().name, "embedding");
+            EXPECT_STREQ(g.ops.back().name, "lm_head");
+        }
+    }
+}
+
+// The graph is what the engine evaluates: a prediction's flops are the graph's, summed in the same order.
+TEST(StepGraph, PredictionFlopsAreTheGraphs) {
+    const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
+    for (const char* mn : {"llama-3.1-8b", "mixtral-8x7b", "deepseek-v3", "gemma-2-9b"}) {
+        const LlmArch a = io::loadModel(mn);
+        for (const Scenario& s : {decode(8, 4095), prefill(2, 1024)}) {
+            const StepGraph g = buildStepGraph(a, plainStack(), s);
+            const GraphEvaluation ev = evaluateGraph(pm, g);
+            ASSERT_EQ(ev.ops.size(), g.ops.size());
+            double flops = 0;
+            for (std::size_t i = 0; i < g.ops.size(); ++i) {
+                EXPECT_STREQ(ev.ops[i].name, g.ops[i].name);
+                EXPECT_EQ(ev.ops[i].flops, g.ops[i].flops) << mn << " " << g.ops[i].name;
+                flops += g.ops[i].totalFlops();
+            }
+            const Prediction p = predictStep(pm, a, plainStack(), s);
+            ASSERT_TRUE(p.ok) << p.error;
+            EXPECT_EQ(p.flops, flops) << mn;
+        }
+    }
+}
