@@ -1,15 +1,19 @@
 // rooflab platforms list|show, models list|show, stacks list.
 #include "common.hpp"
 #include "io/data_paths.hpp"
+#include "units/errors.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
+#include "io/platform_schema.hpp"
 #include "io/stack_loader.hpp"
 #include "registry.hpp"
 #include "units/quantity.hpp"
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 namespace rooflab::cli {
 namespace {
@@ -130,6 +134,37 @@ void showPlatform(const Platform& p, Format fmt) {
     }
 }
 
+/// `platforms schema`: prints SCHEMA.md's generated efficiency table, or rewrites it in `path` (atomically).
+void platformSchema(const std::string& path) {
+    if (path.empty()) {
+        std::cout << io::kEfficiencySchemaBegin << "\n" << io::efficiencySchemaTable() << io::kEfficiencySchemaEnd << "\n";
+        return;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw InputError(path, 0, "--write", "cannot read (give the path of platforms/SCHEMA.md)");
+    std::ostringstream text;
+    text << in.rdbuf();
+    const std::string before = text.str();
+    const std::string after = io::withGeneratedEfficiencySection(before, path);
+    if (after == before) {
+        std::cout << path << ": efficiency table up to date\n";
+        return;
+    }
+    const std::filesystem::path tmp = path + ".tmp-rooflab";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << after;
+        if (!out.flush())
+            throw InputError(path, 0, "--write", "cannot write " + tmp.string());
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec)
+        throw InputError(path, 0, "--write", "cannot replace the file: " + ec.message());
+    std::cout << path << ": efficiency table regenerated\n";
+}
+
 void showModel(const LlmArch& a, Format fmt) {
     const double kvBf16 = a.kvElementsPerToken() * 2.0;
     nlohmann::json j;
@@ -213,6 +248,11 @@ void addInfo(CLI::App& root, int& exitCode) {
     ps->add_option("name", *name, "platform name or file")->required();
     ps->add_option("--format", *fmt, "table or json");
     ps->callback([=]() { showPlatform(io::loadPlatformFile(io::findPlatformFile(*name)), parseFormat(*fmt)); });
+    static std::string schemaPath;
+    CLI::App* sc = plat.add_subcommand("schema", "Print platforms/SCHEMA.md's efficiency table (generated from the "
+                                                 "engine's parameter table), or rewrite it with --write");
+    sc->add_option("--write", schemaPath, "SCHEMA.md whose generated efficiency section to rewrite in place");
+    sc->callback([]() { platformSchema(schemaPath); });
 
     CLI::App& mod = subcommandGroup(root, "models", "List or show model presets");
     CLI::App* ml = mod.add_subcommand("list", "List model presets");

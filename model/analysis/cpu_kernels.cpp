@@ -24,13 +24,12 @@ bool isAchieved(const Platform& p, const Value& v) {
     return k == SourceKind::Measured || k == SourceKind::Fitted || k == SourceKind::Published;
 }
 
-double derate(const Platform& p, MemoryKind kind) {
-    const Efficiency& e = p.efficiency;
+double derate(const EfficiencyValues& e, MemoryKind kind) {
     switch (kind) {
-    case MemoryKind::L1: return e.l1Fraction.valueOr(EfficiencyDefaults::kL1Fraction);
-    case MemoryKind::L2: return e.l2Fraction.valueOr(EfficiencyDefaults::kL2Fraction);
-    case MemoryKind::L3: return 0.9; // the engine's fixed L3 fraction (SCHEMA.md: no key yet)
-    case MemoryKind::Dram: return e.dramFraction.valueOr(EfficiencyDefaults::kDramFraction);
+    case MemoryKind::L1: return e.l1Fraction;
+    case MemoryKind::L2: return e.l2Fraction;
+    case MemoryKind::L3: return kL3Fraction;
+    case MemoryKind::Dram: return e.dramFraction;
     }
     return 1.0;
 }
@@ -159,6 +158,7 @@ CpuMachine cpuMachineFrom(const Platform& p) {
     CpuMachine m;
     m.name = p.name;
     m.units = std::max(1.0, p.units());
+    const EfficiencyValues eff = resolveEfficiency(p);
     for (const auto& lvl : p.memory) {
         CpuLevel l;
         l.kind = lvl.kind;
@@ -168,7 +168,7 @@ CpuMachine cpuMachineFrom(const Platform& p) {
         // SCHEMA.md: the l1 bandwidth is per unit, every other level's is a device total.
         const double scale = lvl.kind == MemoryKind::L1 ? m.units : 1.0;
         const double read =
-            lvl.readBytesPerS.si * scale * (isAchieved(p, lvl.readBytesPerS) ? 1.0 : derate(p, lvl.kind));
+            lvl.readBytesPerS.si * scale * (isAchieved(p, lvl.readBytesPerS) ? 1.0 : derate(eff, lvl.kind));
         // write/copy are recorded as achieved rates; absent ones fall back to the read rate.
         const double write = lvl.writeBytesPerS ? lvl.writeBytesPerS.si * scale : read;
         const double copy = lvl.copyBytesPerS ? lvl.copyBytesPerS.si * scale : read;
@@ -189,14 +189,13 @@ CpuMachine cpuMachineFrom(const Platform& p) {
         }
         m.engines.push_back(std::move(e));
     }
-    for (std::size_t t = 0; t < kDTypeCount; ++t) {
-        m.gemmFraction[t] =
-            p.efficiency.gemmPeakFraction[t].valueOr(EfficiencyDefaults::gemmFraction(static_cast<DType>(t), p.kind));
-        m.gemmMemoryFraction[t] = p.efficiency.gemmMemoryFractionByDType[t].valueOr(1.0);
-    }
-    m.gemmSmallMHalf = p.efficiency.gemmSmallMHalf.valueOr(0.0);
-    m.vectorFraction = p.efficiency.vectorFraction.valueOr(EfficiencyDefaults::kVectorFraction);
-    m.kernelOverheadS = p.efficiency.kernelOverheadS.valueOr(0.2e-6);
+    m.gemmFraction = eff.gemmPeakFraction;
+    m.gemmMemoryFraction = eff.gemmMemoryFractionByDType;
+    m.gemmSmallMHalf = eff.gemmSmallMHalf;
+    m.vectorFraction = eff.vectorFraction;
+    // The CPU model's kernel overhead takes the CPU default whatever the platform's kind.
+    m.kernelOverheadS = p.efficiency.kernelOverheadS.valueOr(
+        efficiencyParam(EffParam::kernelOverheadS).constantDefault(DeviceKind::Cpu));
     // Older calibrated files: single-thread rates as tokens "<level|engine kind>.<read|write|copy|dtype>=<number>"
     // in the note of the `single-thread-rates` source (efficiency.cpu.single_thread replaces it).
     const auto it = p.sources.find(std::string(kSingleThreadSourceId));

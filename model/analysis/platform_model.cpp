@@ -6,38 +6,25 @@
 
 namespace rooflab {
 
-double EfficiencyDefaults::gemmFraction(DType t, DeviceKind k) {
-    if (k == DeviceKind::Cpu)
-        return 0.7;
-    switch (t) {
-    case DType::fp8_e4m3:
-    case DType::fp8_e5m2: return 0.70;
-    case DType::int8: return 0.70;
-    case DType::fp32:
-    case DType::fp64: return 0.85;
-    default: return 0.80;
-    }
-}
-
 PlatformModel PlatformModel::from(const Platform& p) {
     PlatformModel m;
     m.name = p.name;
     m.kind = p.kind;
     m.units = std::max(1.0, p.units());
-    const Efficiency& e = p.efficiency;
-    for (std::size_t t = 0; t < kDTypeCount; ++t) {
+    // Every efficiency parameter, the file's value or its default from the table (hardware/efficiency_params.hpp).
+    m.efficiency = resolveEfficiency(p);
+    const EfficiencyValues& e = m.efficiency;
+    for (std::size_t t = 0; t < kDTypeCount; ++t)
         m.tensorPeak[t] = p.peakFlopPerS(static_cast<DType>(t));
-        m.gemmFraction[t] = e.gemmPeakFraction[t].valueOr(EfficiencyDefaults::gemmFraction(static_cast<DType>(t), p.kind));
-    }
+    m.gemmFraction = e.gemmPeakFraction;
     for (const auto& c : p.compute) {
         if (c.kind == EngineKind::Vector || c.kind == EngineKind::Scalar)
             m.vectorPeakFp32 = std::max(m.vectorPeakFp32, c.peakFlopPerS[static_cast<std::size_t>(DType::fp32)].si);
     }
     if (m.vectorPeakFp32 <= 0)
         m.vectorPeakFp32 = m.tensorPeak[static_cast<std::size_t>(DType::fp32)];
-    const double fractions[kMemLevels] = {e.l1Fraction.valueOr(EfficiencyDefaults::kL1Fraction),
-                                          e.l2Fraction.valueOr(EfficiencyDefaults::kL2Fraction), 0.9,
-                                          e.dramFraction.valueOr(EfficiencyDefaults::kDramFraction)};
+    const double fractions[kMemLevels] = {e.l1Fraction, e.l2Fraction, kL3Fraction, e.dramFraction};
+    double dramReadBytesPerS = 0;
     for (const auto& lvl : p.memory) {
         const int i = static_cast<int>(lvl.kind);
         // Calibrated copy bandwidth (read + write counted) is the best single figure when present.
@@ -45,42 +32,39 @@ PlatformModel PlatformModel::from(const Platform& p) {
         m.bandwidth[static_cast<std::size_t>(i)] = bw * fractions[i];
         m.capacityBytes[static_cast<std::size_t>(i)] = lvl.capacityBytes.si * (lvl.perUnit ? m.units : 1.0);
         m.latencyS[static_cast<std::size_t>(i)] = lvl.latencyS.si;
+        if (lvl.kind == MemoryKind::Dram)
+            dramReadBytesPerS = bw;
     }
-    // A kernel family's DRAM rate: its fraction of the DRAM read bandwidth, else `fallback`.
-    auto dramShare = [&](const Value& fraction, double fallback) {
-        return fraction ? p.dram().readBytesPerS.si * fraction.si : fallback;
-    };
-    m.gemmDramBytesPerS = dramShare(e.gemmDramFraction, m.bandwidth[kDram]);
-    m.simtGemmDramBytesPerS = dramShare(e.simtGemmDramFraction, 0.0);
-    m.simtGemmDramHalfM = e.simtGemmDramHalfM.valueOr(0);
-    m.simtGemmOverheadS = e.simtGemmOverheadS.valueOr(0);
-    m.sustainedComputeFraction = e.sustainedComputeFraction.valueOr(1.0);
-    m.attentionDramBytesPerS = dramShare(e.attentionDramFraction, m.bandwidth[kDram]);
-    m.attentionSplitDramBytesPerS = dramShare(e.attentionSplitDramFraction, m.attentionDramBytesPerS);
-    m.stridedElementwiseBytesPerS = dramShare(e.stridedElementwiseFraction, m.bandwidth[kDram]);
-    m.tileM = e.gemmTileM.valueOr(128);
-    m.tileN = e.gemmTileN.valueOr(p.kind == DeviceKind::Gpu ? 256 : 64);
-    const double minKPerSplit = e.gemmMinKPerSplit.valueOr(512);
-    for (std::size_t t = 0; t < kDTypeCount; ++t)
-        m.minKPerSplitByType[t] = e.gemmMinKPerSplitByDType[t].valueOr(minKPerSplit);
-    m.smallMHalf = e.gemmSmallMHalf.valueOr(0);
+    // The kernel families' DRAM rates: their fraction of the DRAM read bandwidth (SIMT GEMMs: 0 = not modelled).
+    m.gemmDramBytesPerS = dramReadBytesPerS * e.gemmDramFraction;
+    m.simtGemmDramBytesPerS = dramReadBytesPerS * e.simtGemmDramFraction;
+    m.simtGemmDramHalfM = e.simtGemmDramHalfM;
+    m.simtGemmOverheadS = e.simtGemmOverheadS;
+    m.sustainedComputeFraction = e.sustainedComputeFraction;
+    m.attentionDramBytesPerS = dramReadBytesPerS * e.attentionDramFraction;
+    m.attentionSplitDramBytesPerS = dramReadBytesPerS * e.attentionSplitDramFraction;
+    m.stridedElementwiseBytesPerS = dramReadBytesPerS * e.stridedElementwiseFraction;
+    m.tileM = e.gemmTileM;
+    m.tileN = e.gemmTileN;
+    m.minKPerSplitByType = e.gemmMinKPerSplitByDType;
+    m.smallMHalf = e.gemmSmallMHalf;
     m.launchS = p.launchOverheadS.valueOr(0);
-    m.kernelOverheadS = e.kernelOverheadS.valueOr(p.kind == DeviceKind::Gpu ? 2e-6 : 0.2e-6);
-    m.attentionOverheadS = e.attentionOverheadS.valueOr(m.kernelOverheadS);
-    m.elementwiseOverheadS = e.elementwiseOverheadS.valueOr(m.kernelOverheadS);
-    m.normRowElementS = e.normRowElementS.valueOr(0);
-    m.graphLaunchS = e.graphLaunchS.valueOr(m.launchS * 0.25);
-    m.hostOverheadScale = e.hostOverheadScale.valueOr(1.0);
-    m.attentionFraction = e.attentionPeakFraction.valueOr(EfficiencyDefaults::kAttentionFraction);
-    m.attentionHalfSeq = e.attentionHalfSeq.valueOr(EfficiencyDefaults::kAttentionHalfSeq);
-    m.vectorFraction = e.vectorFraction.valueOr(EfficiencyDefaults::kVectorFraction);
+    m.kernelOverheadS = e.kernelOverheadS;
+    m.attentionOverheadS = e.attentionOverheadS;
+    m.elementwiseOverheadS = e.elementwiseOverheadS;
+    m.normRowElementS = e.normRowElementS;
+    m.graphLaunchS = e.graphLaunchS;
+    m.hostOverheadScale = e.hostOverheadScale;
+    m.attentionFraction = e.attentionPeakFraction;
+    m.attentionHalfSeq = e.attentionHalfSeq;
+    m.vectorFraction = e.vectorFraction;
     m.scaleUpBytesPerS = p.scaleUp.bytesPerS.valueOr(0);
     m.scaleUpLatencyS = p.scaleUp.latencyS.valueOr(0);
     m.scaleUpDomain = p.scaleUp.devicesPerNode.valueOr(1);
     m.scaleOutBytesPerS = p.scaleOut.bytesPerS.valueOr(0);
     m.scaleOutLatencyS = p.scaleOut.latencyS.valueOr(0);
-    m.collectiveFraction = e.collectiveBusFraction.valueOr(EfficiencyDefaults::kCollectiveFraction);
-    m.collectiveStepS = e.collectiveStepLatencyS.valueOr(std::max(m.scaleUpLatencyS, 1e-6));
+    m.collectiveFraction = e.collectiveBusFraction;
+    m.collectiveStepS = e.collectiveStepLatencyS;
     m.hostLinkBytesPerS = p.hostLink.bytesPerS.valueOr(0);
     m.devicesPerNode = p.devicesPerNode.valueOr(1);
     m.tdpW = p.power.tdpW.valueOr(0);

@@ -11,11 +11,8 @@ namespace rooflab {
 /// Index of the memory levels in per-level arrays.
 enum MemIndex : int { kL1 = 0, kL2 = 1, kL3 = 2, kDram = 3, kMemLevels = 4 };
 
-/// Which provenance a resolved parameter has: from the file, or an engine default.
-struct ResolvedFrom {
-    bool fromFile = false;
-    std::string source; ///< source id when from the file
-};
+/// Achievable fraction of the L3 bandwidth: fixed, the platform format has no key for it yet (SCHEMA.md).
+inline constexpr double kL3Fraction = 0.9;
 
 struct PlatformModel {
     std::string name;
@@ -56,6 +53,10 @@ struct PlatformModel {
     double hostLinkBytesPerS = 0;
     double devicesPerNode = 1;
     double tdpW = 0, idleW = 0, joulesPerDramByte = 0, joulesPerFlop = 0;
+    /// Every efficiency parameter of the platform, resolved (hardware/efficiency_params.hpp): the file's value, else
+    /// the table's default. The named fields above are derived from it for the keys that predate the table (the
+    /// evaluator, the fits and the tests use them); a new key is read here, `efficiency.<member>`.
+    EfficiencyValues efficiency;
 
     /// Builds the model; datasheet-derived defaults fill parameters the platform's efficiency section leaves out.
     static PlatformModel from(const Platform& p);
@@ -72,17 +73,5 @@ struct PlatformModel {
 /// `units` (the tile-wave count) stays, so fewer threads never make an operator faster. Returns `all` unchanged for
 /// GPU platforms and for threads <= 0 or >= units.
 PlatformModel withCpuThreads(const Platform& p, const PlatformModel& all, double threads);
-
-/// @brief Default efficiency parameters (documented in platforms/SCHEMA.md) for a platform of this kind.
-struct EfficiencyDefaults {
-    static double gemmFraction(DType t, DeviceKind k);
-    static constexpr double kDramFraction = 0.90;
-    static constexpr double kL2Fraction = 0.80;
-    static constexpr double kL1Fraction = 0.80;
-    static constexpr double kAttentionFraction = 0.55;
-    static constexpr double kAttentionHalfSeq = 256;
-    static constexpr double kVectorFraction = 0.5;
-    static constexpr double kCollectiveFraction = 0.80;
-};
 
 } // namespace rooflab

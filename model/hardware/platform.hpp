@@ -1,6 +1,8 @@
 #pragma once
 /// @brief A platform (one device type, possibly several per node) as plain structs. Every value carries the id
 /// of its provenance record and the line it was read from. Built by io/platform_loader; evaluated by analysis/.
+#include "hardware/efficiency_params.hpp"
+#include "hardware/value.hpp"
 #include "units/dtype.hpp"
 
 #include <array>
@@ -28,19 +30,7 @@ struct Source {
     double fitErrorPct = 0.0; ///< fitted: mean absolute percentage error of the fit on its calibration set
 };
 
-/// @brief One numeric value in SI units, with its provenance and the line it was read from.
-struct Value {
-    double si = 0.0;
-    std::string source; ///< id into Platform::sources
-    int line = 0;       ///< 1-based line in the platform file, 0 when derived
-    bool present = false;
-
-    explicit operator bool() const { return present; }
-    double operator*() const { return si; }
-    double valueOr(double fallback) const { return present ? si : fallback; }
-};
-
-enum class DeviceKind : unsigned char { Gpu, Cpu };
+enum class DeviceKind : unsigned char { Gpu, Cpu }; // also declared in efficiency_params.hpp
 enum class EngineKind : unsigned char { Tensor, Vector, Matrix, Scalar };
 enum class MemoryKind : unsigned char { L1, L2, L3, Dram };
 
@@ -105,45 +95,15 @@ struct CpuEfficiency {
     std::map<int, Value> sharedThreadScaling;
 };
 
-/// @brief Calibrated (or default) parameters of what a pure roofline misses. Absent values take defaults
-/// derived from the datasheet (see SCHEMA.md); calibration writes them with provenance `fitted`.
+/// @brief Calibrated (or default) parameters of what a pure roofline misses, as read from the file's `efficiency`
+/// section: one member per row of the parameter table (hardware/efficiency_params.hpp, which documents each), a
+/// Value for a scalar key, one per DType for a per-datatype map. Absent values resolve to the table's defaults
+/// (resolveEfficiency); calibration writes them with provenance `fitted`.
 struct Efficiency {
-    CpuEfficiency cpu;                 ///< CPU platforms only
-    std::array<Value, kDTypeCount> gemmPeakFraction{}; ///< large-GEMM fraction of tensor peak, per datatype
-    Value gemmTileM, gemmTileN;        ///< output tile of the GEMM kernels (wave/tile quantization)
-    Value gemmMinKPerSplit;            ///< split-K keeps at least this many K per split
-    std::array<Value, kDTypeCount> gemmMinKPerSplitByDType{}; ///< that minimum for one datatype's kernels
-    /// CPU: fraction of the serving level's bandwidth that one datatype's memory-bound GEMM kernels reach (a GEMV
-    /// streaming cold weights; fitted by `calibrate cpu --gemm`; absent = 1)
-    std::array<Value, kDTypeCount> gemmMemoryFractionByDType{};
-    Value gemmSmallMHalf;              ///< M at which the achieved fraction of the GEMM's roof is halved by ramp-up
-    Value dramFraction, l2Fraction, l1Fraction; ///< achievable fraction of each level's bandwidth
-    Value gemmDramFraction;            ///< fraction of DRAM bandwidth that memory-bound GEMM kernels reach
-    /// SIMT GEMM kernels (fp32/fp64 without a tensor path) with more than one row: they stream the weight
-    /// operand at this fraction of DRAM bandwidth at few rows, falling as fraction / (1 + M / half_m) with more
-    /// rows (register tiles), and pay an extra fixed time per kernel (split-K reduction, longer prologue).
-    Value simtGemmDramFraction;
-    Value simtGemmDramHalfM;
-    Value simtGemmOverheadS;
-    Value sustainedComputeFraction;    ///< tensor rate kept under the power limit when compute-bound all the time
-    Value kernelOverheadS;             ///< fixed time per kernel on the device (ramp-up, tail)
-    Value attentionPeakFraction;       ///< flash attention's fraction of tensor peak at long sequences
-    Value attentionHalfSeq;            ///< sequence length at which attention reaches half of that fraction
-    Value attentionDramFraction;       ///< fraction of DRAM bandwidth attention kernels reach reading the KV cache
-    /// the same for decode kernels that split the keys over several CTAs (flash-decoding, when batch x KV heads
-    /// leaves the GPU's CTA slots unfilled); absent = attention_dram_fraction
-    Value attentionSplitDramFraction;
-    Value attentionOverheadS;          ///< fixed time per attention kernel (absent = kernel_overhead)
-    Value elementwiseOverheadS;        ///< fixed time per element-wise / norm / copy kernel (absent = kernel_overhead)
-    /// fraction of DRAM read bandwidth at which a stack's strided element-wise passes run (absent = dram_fraction)
-    Value stridedElementwiseFraction;
-    /// norm kernels reduce each row in one CTA: a row of W elements takes at least W x this (few rows: latency)
-    Value normRowElementS;
-    Value vectorFraction;              ///< fraction of SIMT peak for norms, activations
-    Value collectiveBusFraction;       ///< achievable fraction of link bandwidth in collectives
-    Value collectiveStepLatencyS;      ///< per-step latency of a collective (ring hop / tree level)
-    Value graphLaunchS;                ///< per-kernel cost when replayed from a CUDA graph
-    Value hostOverheadScale;           ///< this host's eager dispatch cost relative to the stack profile's (1 = same)
+    CpuEfficiency cpu; ///< CPU platforms only
+#define ROOFLAB_EFF_MEMBER(shape, member, ...) shape##Values member{};
+    ROOFLAB_EFFICIENCY_PARAMS(ROOFLAB_EFF_MEMBER)
+#undef ROOFLAB_EFF_MEMBER
 };
 
 struct Platform {

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <sstream>
 
 namespace rooflab::io {
@@ -224,17 +225,20 @@ void readEfficiency(Platform& p, ValueReader& vr, MapReader& root) {
     MapReader r(n, p.file, "efficiency", root.line());
     Efficiency& e = p.efficiency;
     readCpuEfficiency(e.cpu, vr, r, p.file);
-    for (const EfficiencyDTypeMapKey& k : efficiencyDTypeMapKeys()) {
+    for (const EfficiencyParam& k : efficiencyParams()) {
+        const std::span<Value> slots = k.values(e);
+        if (k.shape == ParamShape::Scalar) {
+            slots[0] = vr.read(r, k.key, k.dimension, false, k.min, k.max);
+            continue;
+        }
         const YAML::Node g = r.optional(k.key);
         if (!g.IsDefined() || g.IsNull())
             continue;
         MapReader gr(g, p.file, std::string("efficiency.") + k.key, r.line());
-        for (std::size_t i = 0; i < kDTypeCount; ++i)
-            (e.*k.member)[i] = vr.read(gr, std::string(dtypeName(static_cast<DType>(i))), k.dimension, false, k.min, k.max);
+        for (std::size_t i = 0; i < slots.size(); ++i)
+            slots[i] = vr.read(gr, std::string(k.slotKey(i)), k.dimension, false, k.min, k.max);
         gr.finish();
     }
-    for (const EfficiencyKey& k : efficiencyKeys())
-        e.*k.member = vr.read(r, k.key, k.dimension, false, k.min, k.max);
     r.finish();
 }
 
@@ -540,15 +544,18 @@ std::string platformToYaml(const Platform& p) {
     const Efficiency& e = p.efficiency;
     std::ostringstream eff;
     emitCpuEfficiency(eff, e.cpu);
-    for (const EfficiencyDTypeMapKey& k : efficiencyDTypeMapKeys()) {
+    for (const EfficiencyParam& k : efficiencyParams()) {
+        const std::span<const Value> slots = k.values(e);
+        if (k.shape == ParamShape::Scalar) {
+            emit(eff, "  ", k.key, slots[0], k.dimension);
+            continue;
+        }
         std::ostringstream one;
-        for (std::size_t t = 0; t < kDTypeCount; ++t)
-            emit(one, "    ", std::string(dtypeName(static_cast<DType>(t))), (e.*k.member)[t], k.dimension);
+        for (std::size_t i = 0; i < slots.size(); ++i)
+            emit(one, "    ", std::string(k.slotKey(i)), slots[i], k.dimension);
         if (!one.str().empty())
             eff << "  " << k.key << ":\n" << one.str();
     }
-    for (const EfficiencyKey& k : efficiencyKeys())
-        emit(eff, "  ", k.key, e.*k.member, k.dimension);
     if (!eff.str().empty())
         os << "efficiency:\n" << eff.str();
     return os.str();
@@ -580,38 +587,6 @@ void savePlatformFile(const Platform& p, const std::string& path) {
     }
 }
 
-const std::vector<EfficiencyKey>& efficiencyKeys() {
-    static const std::vector<EfficiencyKey> keys = {
-        {"gemm_tile_m", &Efficiency::gemmTileM, Dimension::Count, 1, 4096},
-        {"gemm_tile_n", &Efficiency::gemmTileN, Dimension::Count, 1, 4096},
-        {"gemm_min_k_per_split", &Efficiency::gemmMinKPerSplit, Dimension::Count, 1, 1e6},
-        {"gemm_small_m_half", &Efficiency::gemmSmallMHalf, Dimension::Count, 0, 1e6},
-        {"dram_fraction", &Efficiency::dramFraction, Dimension::Count, 1e-3, 1.0},
-        {"l2_fraction", &Efficiency::l2Fraction, Dimension::Count, 1e-3, 1.0},
-        {"gemm_dram_fraction", &Efficiency::gemmDramFraction, Dimension::Count, 1e-3, 1.0},
-        {"simt_gemm_dram_fraction", &Efficiency::simtGemmDramFraction, Dimension::Count, 1e-3, 1.0},
-        {"simt_gemm_dram_half_m", &Efficiency::simtGemmDramHalfM, Dimension::Count, 1.0, 1e9},
-        {"simt_gemm_overhead", &Efficiency::simtGemmOverheadS, Dimension::Seconds, 0.0, 1e-2},
-        {"sustained_compute_fraction", &Efficiency::sustainedComputeFraction, Dimension::Count, 0.1, 1.0},
-        {"l1_fraction", &Efficiency::l1Fraction, Dimension::Count, 1e-3, 1.0},
-        {"kernel_overhead", &Efficiency::kernelOverheadS, Dimension::Seconds, 0.0, 1e-2},
-        {"attention_peak_fraction", &Efficiency::attentionPeakFraction, Dimension::Count, 1e-3, 1.0},
-        {"attention_half_seq", &Efficiency::attentionHalfSeq, Dimension::Count, 0.0, 1e7},
-        {"attention_dram_fraction", &Efficiency::attentionDramFraction, Dimension::Count, 1e-3, 1.0},
-        {"attention_split_dram_fraction", &Efficiency::attentionSplitDramFraction, Dimension::Count, 1e-3, 1.0},
-        {"attention_overhead", &Efficiency::attentionOverheadS, Dimension::Seconds, 0.0, 1e-2},
-        {"elementwise_overhead", &Efficiency::elementwiseOverheadS, Dimension::Seconds, 0.0, 1e-2},
-        {"strided_elementwise_fraction", &Efficiency::stridedElementwiseFraction, Dimension::Count, 1e-3, 1.0},
-        {"norm_row_element_time", &Efficiency::normRowElementS, Dimension::Seconds, 0.0, 1e-6},
-        {"vector_fraction", &Efficiency::vectorFraction, Dimension::Count, 1e-3, 1.0},
-        {"collective_bus_fraction", &Efficiency::collectiveBusFraction, Dimension::Count, 1e-3, 1.0},
-        {"collective_step_latency", &Efficiency::collectiveStepLatencyS, Dimension::Seconds, 0.0, 1e-2},
-        {"graph_launch", &Efficiency::graphLaunchS, Dimension::Seconds, 0.0, 1e-2},
-        {"host_overhead_scale", &Efficiency::hostOverheadScale, Dimension::Count, 0.05, 20.0},
-    };
-    return keys;
-}
-
 std::vector<EfficiencyEntry> efficiencyEntries(const Efficiency& e) {
     std::vector<EfficiencyEntry> out;
     auto add = [&](std::string key, const Value& v, Dimension d) {
@@ -638,21 +613,13 @@ std::vector<EfficiencyEntry> efficiencyEntries(const Efficiency& e) {
     for (const auto& [key, curve] : threadScalingCurves(c))
         for (const auto& [threads, v] : *curve)
             add("cpu." + std::string(key) + "." + std::to_string(threads), v, Dimension::Count);
-    for (const EfficiencyDTypeMapKey& k : efficiencyDTypeMapKeys())
-        for (std::size_t t = 0; t < kDTypeCount; ++t)
-            add(std::string(k.key) + "." + std::string(dtypeName(static_cast<DType>(t))), (e.*k.member)[t], k.dimension);
-    for (const EfficiencyKey& k : efficiencyKeys())
-        add(k.key, e.*k.member, k.dimension);
+    for (const EfficiencyParam& k : efficiencyParams()) {
+        const std::span<const Value> slots = k.values(e);
+        for (std::size_t i = 0; i < slots.size(); ++i)
+            add(k.shape == ParamShape::Scalar ? std::string(k.key) : std::string(k.key) + "." + std::string(k.slotKey(i)),
+                slots[i], k.dimension);
+    }
     return out;
-}
-
-const std::vector<EfficiencyDTypeMapKey>& efficiencyDTypeMapKeys() {
-    static const std::vector<EfficiencyDTypeMapKey> keys = {
-        {"gemm_peak_fraction", &Efficiency::gemmPeakFraction, Dimension::Count, 1e-3, 1.0},
-        {"gemm_min_k_per_split_by_dtype", &Efficiency::gemmMinKPerSplitByDType, Dimension::Count, 1, 1e6},
-        {"gemm_memory_fraction_by_dtype", &Efficiency::gemmMemoryFractionByDType, Dimension::Count, 0.01, 2.0},
-    };
-    return keys;
 }
 
 std::vector<std::string> platformSchemaKeys() {
@@ -663,9 +630,7 @@ std::vector<std::string> platformSchemaKeys() {
         keys.push_back(std::string("compute.") + k);
     for (const char* k : {"name", "kind", "per_unit", "capacity", "read", "write", "copy", "latency"})
         keys.push_back(std::string("memory.") + k);
-    for (const EfficiencyDTypeMapKey& k : efficiencyDTypeMapKeys())
-        keys.push_back(std::string("efficiency.") + k.key);
-    for (const EfficiencyKey& k : efficiencyKeys())
+    for (const EfficiencyParam& k : efficiencyParams())
         keys.push_back(std::string("efficiency.") + k.key);
     return keys;
 }

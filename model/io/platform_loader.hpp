@@ -20,29 +20,9 @@ void savePlatformFile(const Platform& p, const std::string& path);
 /// The YAML text that savePlatformFile writes.
 std::string platformToYaml(const Platform& p);
 
-/// @brief One scalar key of a platform's `efficiency` section: where it lives in Efficiency, its dimension and
-/// accepted range. With the per-datatype maps below, the lists that the reader, the writer and efficiencyEntries()
-/// share (the CPU sub-section has its own nested reader and writer).
-struct EfficiencyKey {
-    const char* key;
-    Value Efficiency::*member;
-    Dimension dimension;
-    double min, max;
-};
-const std::vector<EfficiencyKey>& efficiencyKeys();
-
-/// @brief One per-datatype map of the `efficiency` section (`gemm_peak_fraction: {bf16: ..., fp8_e4m3: ...}`).
-struct EfficiencyDTypeMapKey {
-    const char* key;
-    std::array<Value, kDTypeCount> Efficiency::*member;
-    Dimension dimension;
-    double min, max;
-};
-const std::vector<EfficiencyDTypeMapKey>& efficiencyDTypeMapKeys();
-
 /// @brief Every present value of the `efficiency` section as its dotted key, in file order: the CPU sub-section
-/// (`cpu.single_thread.l2.read` …), the per-datatype maps (`gemm_peak_fraction.bf16` …), then the scalar keys.
-/// For listings (`platforms show`, the GUI's platform values).
+/// (`cpu.single_thread.l2.read` …), then the parameter table's keys (efficiency_params.hpp; per-datatype maps as
+/// `gemm_peak_fraction.bf16` …). For listings (`platforms show`, the GUI's platform values).
 struct EfficiencyEntry {
     std::string key;
     const Value* value;

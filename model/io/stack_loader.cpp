@@ -10,28 +10,6 @@
 
 namespace rooflab {
 
-double StackProfile::collectiveHostS(double tp) const {
-    const auto& t = collectiveHostOverheadByTp;
-    if (t.empty())
-        return hostOverheadS;
-    if (t.size() == 1 || tp <= t.front().first)
-        return t.front().second;
-    std::size_t i = 1;
-    while (i + 1 < t.size() && tp > t[i].first)
-        ++i;
-    const auto& [x0, y0] = t[i - 1];
-    const auto& [x1, y1] = t[i];
-    const double f = (std::log2(tp) - std::log2(x0)) / (std::log2(x1) - std::log2(x0));
-    return std::max(0.0, y0 + f * (y1 - y0));
-}
-
-StackProfile StackProfile::defaultProfile() {
-    StackProfile s;
-    s.name = "pytorch-eager";
-    s.description = "built-in default: eager PyTorch, one kernel per operator, graph-captured decode";
-    return s;
-}
-
 namespace io {
 
 namespace {

@@ -35,8 +35,12 @@ struct StackProfile {
     double workspaceBytes = 2.0e9; ///< runtime memory beyond weights, KV cache and activations (context, allocator)
     double activationMemoryFactor = 1.0;
 
-    /// The built-in profile used when none is named: `pytorch-eager`.
+    /// @brief The profile used when none is named: `pytorch-eager`, equal to resources/stacks/pytorch-eager.yaml
+    /// (the data file is the source of truth; front ends that can read files load it with io::loadStack, and a test
+    /// checks that this copy, for code that reads none, matches it).
     static StackProfile defaultProfile();
+
+    bool operator==(const StackProfile&) const = default;
 };
 
 } // namespace rooflab

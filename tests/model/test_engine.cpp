@@ -568,3 +568,20 @@ TEST(Stack, CollectiveHostCostPerTensorParallelDegree) {
                                      "dup.yaml"),
                  InputError);
 }
+
+TEST(Stack, DefaultProfileIsThePytorchEagerFile) {
+    // One default stack: the data file. The engine's copy (for code that reads no files) must equal it field for
+    // field; edit resources/stacks/pytorch-eager.yaml and StackProfile::defaultProfile() together.
+    StackProfile file = io::loadStack("pytorch-eager");
+    file.file.clear();
+    const StackProfile builtIn = StackProfile::defaultProfile();
+    EXPECT_EQ(builtIn.name, file.name);
+    EXPECT_EQ(builtIn.description, file.description);
+    EXPECT_EQ(builtIn.ropeKernels, file.ropeKernels);
+    EXPECT_EQ(builtIn.ropePasses, file.ropePasses);
+    EXPECT_EQ(builtIn.hostOverheadS, file.hostOverheadS);
+    EXPECT_EQ(builtIn.collectiveHostOverheadByTp, file.collectiveHostOverheadByTp);
+    EXPECT_EQ(builtIn.workspaceBytes, file.workspaceBytes);
+    // Every field, including ones added later (defaulted operator==).
+    EXPECT_TRUE(builtIn == file) << "StackProfile::defaultProfile() differs from resources/stacks/pytorch-eager.yaml";
+}

@@ -2,13 +2,17 @@
 #include "io/data_paths.hpp"
 #include "units/errors.hpp"
 #include "io/platform_loader.hpp"
+#include "io/platform_schema.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
+#include <sstream>
 
 using namespace rooflab;
 
@@ -214,4 +218,139 @@ TEST(Platform, ExtendsMergesOverTheBase) {
     std::ofstream(dir / "loop-b.yaml") << "extends: loop-a\n";
     EXPECT_THROW(io::loadPlatformFile((dir / "loop-a.yaml").string()), InputError);
     fs::remove_all(dir);
+}
+
+// ---- The efficiency parameter table (hardware/efficiency_params.hpp) ----
+
+TEST(EfficiencyTable, KeysAreUniqueAndDefaultsWellFormed) {
+    std::set<std::string> keys;
+    for (const EfficiencyParam& k : efficiencyParams()) {
+        SCOPED_TRACE(k.key);
+        EXPECT_TRUE(keys.insert(k.key).second) << "key declared twice";
+        EXPECT_EQ(&efficiencyParam(k.id), &k);
+        EXPECT_EQ(findEfficiencyParam(k.key), &k);
+        EXPECT_LE(k.min, k.max);
+        EXPECT_NE(std::string(k.doc), "");
+        EXPECT_NE(std::string(k.why), "");
+        const std::vector<std::string> schema = io::platformSchemaKeys();
+        EXPECT_NE(std::find(schema.begin(), schema.end(), "efficiency." + std::string(k.key)), schema.end());
+        switch (k.dflt.kind) {
+        case ParamDefault::Kind::Constant:
+            // A constant default is a value the file could hold.
+            for (DeviceKind kind : {DeviceKind::Gpu, DeviceKind::Cpu})
+                for (std::size_t i = 0; i < (k.shape == ParamShape::Scalar ? 1 : kDTypeCount); ++i) {
+                    EXPECT_GE(k.constantDefault(kind, i), k.min);
+                    EXPECT_LE(k.constantDefault(kind, i), k.max);
+                }
+            break;
+        case ParamDefault::Kind::Unset: EXPECT_NE(k.dflt.text, nullptr) << "say what 'absent' means"; break;
+        case ParamDefault::Kind::SameAs: {
+            // Names another key, and following the chain ends (no cycle).
+            const EfficiencyParam* p = &k;
+            for (int depth = 0; p && p->dflt.kind == ParamDefault::Kind::SameAs; ++depth) {
+                ASSERT_LT(depth, static_cast<int>(kEfficiencyParamCount)) << "SameAs cycle";
+                p = findEfficiencyParam(p->dflt.sameAs);
+                ASSERT_NE(p, nullptr) << "SameAs names an unknown key";
+                EXPECT_NE(p, &k);
+                EXPECT_EQ(p->dimension, k.dimension);
+            }
+            break;
+        }
+        case ParamDefault::Kind::Derived:
+            EXPECT_NE(k.dflt.derive, nullptr);
+            EXPECT_NE(k.dflt.text, nullptr) << "state the rule for SCHEMA.md";
+            break;
+        }
+    }
+}
+
+TEST(EfficiencyTable, SchemaMdSectionIsGenerated) {
+    const std::string path = std::string(ROOFLAB_SOURCE_DIR) + "/platforms/SCHEMA.md";
+    std::ifstream in(path, std::ios::binary);
+    ASSERT_TRUE(in) << path;
+    std::ostringstream text;
+    text << in.rdbuf();
+    const std::string checkedIn = io::generatedEfficiencySection(text.str(), path);
+    const std::string generated = io::efficiencySchemaTable();
+    EXPECT_EQ(checkedIn, generated)
+        << "platforms/SCHEMA.md's efficiency table differs from the parameter table "
+           "(model/hardware/efficiency_params.hpp). Regenerate it from the source folder with:\n"
+           "    build/ci/app/cli/rooflab platforms schema --write platforms/SCHEMA.md";
+    // The rewrite is idempotent and leaves the rest of the document alone.
+    EXPECT_EQ(io::withGeneratedEfficiencySection(text.str(), path),
+              io::withGeneratedEfficiencySection(io::withGeneratedEfficiencySection(text.str(), path), path));
+    EXPECT_THROW(io::generatedEfficiencySection("no markers here", "x.md"), InputError);
+}
+
+TEST(EfficiencyTable, EveryKeyReadsWritesAndListsThroughTheTable) {
+    // Every key of the table at a value inside its range (scalars; per-datatype maps with one datatype): the reader,
+    // the writer and the listing see them all without per-key code.
+    std::string eff = "efficiency:\n";
+    std::size_t expected = 0;
+    for (const EfficiencyParam& k : efficiencyParams()) {
+        const double si = k.min + 0.25 * (std::min(k.max, k.min + 1.0) - k.min);
+        const std::string text = k.dimension == Dimension::Seconds ? std::to_string(si * 1e9) + " ns" : std::to_string(si);
+        if (k.shape == ParamShape::Scalar)
+            eff += "  " + std::string(k.key) + ": \"" + text + " @ds\"\n";
+        else
+            eff += "  " + std::string(k.key) + ":\n    fp16: \"" + text + " @ds\"\n";
+        ++expected;
+    }
+    const Platform p = io::loadPlatformString(kMinimal + eff, "all-keys.yaml");
+    const std::vector<io::EfficiencyEntry> entries = io::efficiencyEntries(p.efficiency);
+    EXPECT_EQ(entries.size(), expected);
+    const Platform again = io::loadPlatformString(io::platformToYaml(p), "all-keys (round trip)");
+    EXPECT_EQ(io::platformToYaml(again), io::platformToYaml(p));
+    for (const EfficiencyParam& k : efficiencyParams()) {
+        SCOPED_TRACE(k.key);
+        const std::size_t slot = k.shape == ParamShape::Scalar ? 0 : static_cast<std::size_t>(DType::fp16);
+        const Value& v = k.values(again.efficiency)[slot];
+        ASSERT_TRUE(v.present);
+        EXPECT_EQ(v.source, "ds");
+        EXPECT_GT(v.line, 0);
+        EXPECT_NEAR(v.si, k.values(p.efficiency)[slot].si, 1e-6 * std::fabs(v.si) + 1e-15);
+        // The file's value wins over the default.
+        EXPECT_EQ(k.resolved(resolveEfficiency(again))[slot], v.si);
+    }
+    // Out of range: the message names file, line, key and the limits.
+    try {
+        (void)io::loadPlatformString(kMinimal + "efficiency:\n  norm_row_element_time: \"2 us @ds\"\n", "range.yaml");
+        FAIL() << "expected an InputError";
+    } catch (const InputError& e) {
+        EXPECT_EQ(e.file(), "range.yaml");
+        EXPECT_GT(e.line(), 0);
+        EXPECT_EQ(e.key(), "efficiency.norm_row_element_time");
+        EXPECT_NE(e.message().find("out of range"), std::string::npos) << e.message();
+    }
+}
+
+TEST(EfficiencyTable, DefaultsResolveFromTheTable) {
+    Platform p = io::loadPlatformString(kMinimal + "efficiency:\n  dram_fraction: \"0.7 @ds\"\n  kernel_overhead: "
+                                                   "\"3 us @ds\"\n",
+                                        "defaults.yaml");
+    const EfficiencyValues r = resolveEfficiency(p);
+    EXPECT_DOUBLE_EQ(r.dramFraction, 0.7);
+    EXPECT_DOUBLE_EQ(r.gemmDramFraction, 0.7);            // SameAs dram_fraction
+    EXPECT_DOUBLE_EQ(r.attentionSplitDramFraction, 0.7);  // SameAs attention_dram_fraction, SameAs dram_fraction
+    EXPECT_DOUBLE_EQ(r.elementwiseOverheadS, 3e-6);       // SameAs kernel_overhead
+    EXPECT_DOUBLE_EQ(r.graphLaunchS, 1e-6);               // 0.25 x launch_overhead (4 us)
+    EXPECT_DOUBLE_EQ(r.collectiveStepLatencyS, 1e-6);     // no scale_up: max(0, 1 us)
+    EXPECT_DOUBLE_EQ(r.gemmTileN, 256);
+    EXPECT_DOUBLE_EQ(r.gemmPeakFraction[static_cast<std::size_t>(DType::fp8_e4m3)], 0.70);
+    EXPECT_DOUBLE_EQ(r.gemmPeakFraction[static_cast<std::size_t>(DType::fp32)], 0.85);
+    EXPECT_DOUBLE_EQ(r.gemmMinKPerSplitByDType[static_cast<std::size_t>(DType::bf16)], 512); // SameAs a scalar
+    EXPECT_DOUBLE_EQ(r.simtGemmDramFraction, 0.0);        // unset: not modelled
+    p.kind = DeviceKind::Cpu;
+    const EfficiencyValues c = resolveEfficiency(p);
+    EXPECT_DOUBLE_EQ(c.gemmTileN, 64);
+    EXPECT_DOUBLE_EQ(c.gemmPeakFraction[static_cast<std::size_t>(DType::fp32)], 0.70);
+    // PlatformModel takes them as they resolve.
+    const PlatformModel pm = PlatformModel::from(p);
+    EXPECT_DOUBLE_EQ(pm.efficiency.dramFraction, 0.7);
+    EXPECT_DOUBLE_EQ(pm.gemmDramBytesPerS, 0.7e12);
+    EXPECT_DOUBLE_EQ(pm.elementwiseOverheadS, 3e-6);
+    // A hand-built model starts from the table's GPU constants.
+    const EfficiencyValues fresh;
+    EXPECT_DOUBLE_EQ(fresh.dramFraction, 0.90);
+    EXPECT_DOUBLE_EQ(fresh.gemmPeakFraction[static_cast<std::size_t>(DType::bf16)], 0.80);
 }
