@@ -1,0 +1,1030 @@
+#include "report/report.hpp"
+
+#include "io/csv.hpp"
+#include "io/data_paths.hpp"
+#include "io/errors.hpp"
+#include "io/model_loader.hpp"
+#include "io/platform_loader.hpp"
+#include "io/stack_loader.hpp"
+#include "report/format.hpp"
+#include "units/quantity.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#ifndef ROOFLAB_VERSION
+#define ROOFLAB_VERSION "unknown"
+#endif
+
+namespace rooflab::report {
+namespace fs = std::filesystem;
+
+namespace {
+
+void step(const ReportProgress& progress, int done, int total, const std::string& stage) {
+    if (progress && !progress(done, total, stage))
+        throw ReportCancelled();
+}
+
+DType dtypeOption(const std::string& value, const char* option) {
+    const auto t = parseDType(value);
+    if (!t)
+        throw InputError("", 0, option, "unknown datatype '" + value + "' (known: " + dtypeNameList() + ")");
+    return *t;
+}
+
+/// `n` distinct integers log-spaced in [lo, hi] (the sweep points of the plots).
+std::vector<double> logSpacedIntegers(double lo, double hi, int n) {
+    std::vector<double> xs;
+    lo = std::max(1.0, std::round(lo));
+    hi = std::max(lo, std::round(hi));
+    n = std::max(n, 2);
+    const double stepFactor = std::log(hi / lo) / (n - 1);
+    for (int i = 0; i < n; ++i) {
+        const double x = std::round(lo * std::exp(stepFactor * i));
+        if (xs.empty() || x > xs.back())
+            xs.push_back(std::min(x, hi));
+    }
+    return xs;
+}
+
+/// The path under the data folder it was found in ("platforms/h100-sxm5-80gb.yaml"), else as given: keeps the
+/// report identical wherever the data lives.
+std::string displayPath(const std::string& file) {
+    std::error_code ec;
+    const fs::path abs = fs::weakly_canonical(fs::path(file), ec);
+    for (const auto& d : io::dataDirs()) {
+        const fs::path base = fs::weakly_canonical(fs::path(d), ec);
+        const fs::path rel = abs.lexically_relative(base);
+        if (!rel.empty() && *rel.begin() != "..")
+            return rel.generic_string();
+    }
+    return file;
+}
+
+ValidationReport validate(const PlatformModel& pm, const std::string& csv, const std::string& defaultStack) {
+    const io::CsvTable table = io::loadCsvFile(csv);
+    const fs::path dsDir = fs::path(csv).parent_path();
+    std::map<std::string, std::unique_ptr<LlmArch>> models;
+    std::map<std::string, std::unique_ptr<StackProfile>> stacks;
+    return validateDataset(
+        pm, table,
+        [&](const std::string& n) -> const LlmArch& {
+            auto& m = models[n];
+            if (!m) {
+                std::string path;
+                for (const fs::path& c : {dsDir / "models" / (n + ".yaml"), dsDir / n}) {
+                    std::error_code ec;
+                    if (fs::is_regular_file(c, ec)) {
+                        path = c.string();
+                        break;
+                    }
+                }
+                m = std::make_unique<LlmArch>(path.empty() ? io::loadModel(n) : io::loadModelFile(path));
+            }
+            return *m;
+        },
+        [&](const std::string& n) -> const StackProfile& {
+            auto& st = stacks[n];
+            if (!st)
+                st = std::make_unique<StackProfile>(io::loadStack(n.empty() ? defaultStack : n));
+            return *st;
+        });
+}
+
+SweepCurve curve(const PlatformModel& pm, const LlmArch& arch, const StackProfile& stack, const Scenario& base,
+                 bool overBatch) {
+    SweepCurve c;
+    c.xName = overBatch ? "batch" : "context";
+    const double hiContext = arch.maxPositions > 0 ? double(arch.maxPositions) : 131072.0;
+    constexpr int kPoints = 48;
+    for (double x : overBatch ? logSpacedIntegers(1, 4096, kPoints) : logSpacedIntegers(128, hiContext, kPoints)) {
+        Scenario s = base;
+        (overBatch ? s.batch : s.context) = static_cast<int64_t>(x);
+        const Prediction p = predictStep(pm, arch, stack, s, false);
+        c.x.push_back(x);
+        c.latencyS.push_back(p.ok ? p.latencyS : std::numeric_limits<double>::quiet_NaN());
+        c.tokensPerS.push_back(p.ok ? p.tokensPerS : std::numeric_limits<double>::quiet_NaN());
+        c.fits.push_back(p.ok && p.memory.fits);
+    }
+    const Prediction atBase = predictStep(pm, arch, stack, base, false);
+    c.limit = double(overBatch ? atBase.memory.maxBatch : atBase.memory.maxContext);
+    c.current = double(overBatch ? base.batch : base.context);
+    return c;
+}
+
+} // namespace
+
+ReportData computeReport(const ReportInput& in, const ReportProgress& progress) {
+    constexpr int kSteps = 5;
+    step(progress, 0, kSteps, "loading inputs");
+    if (in.phase != "request" && in.phase != "prefill" && in.phase != "decode" && in.phase != "chunked")
+        throw InputError("", 0, "--phase", "'" + in.phase + "' is not one of request, prefill, decode, chunked");
+    const auto positive = [](int64_t v, const char* option, int64_t lo) {
+        if (v < lo)
+            throw InputError("", 0, option, "value " + std::to_string(v) + " is out of range (at least " +
+                                                std::to_string(lo) + ")");
+    };
+    positive(in.batch, "--batch", 1);
+    positive(in.prompt, "--prompt", 1);
+    positive(in.context, "--context", 0);
+    positive(in.output, "--output", 1);
+    positive(in.chunk, "--chunk", 0);
+    positive(in.tp, "--tp", 1);
+    positive(in.pp, "--pp", 1);
+    positive(in.ep, "--ep", 1);
+    positive(in.dp, "--dp", 1);
+    ReportData d;
+    d.input = in;
+    d.platform = in.platformData ? *in.platformData : io::loadPlatformFile(io::findPlatformFile(in.platform));
+    d.arch = io::loadModel(in.model);
+    d.stack = io::loadStack(in.stack);
+    d.platformModel = PlatformModel::from(d.platform);
+    const PlatformModel& pm = d.platformModel;
+    Scenario& s = d.scenario;
+    s.batch = in.batch;
+    s.prompt = in.prompt;
+    s.context = in.context > 0 ? in.context : in.prompt;
+    s.outputTokens = in.output;
+    s.tp = in.tp;
+    s.pp = in.pp;
+    s.ep = in.ep;
+    s.dp = in.dp;
+    s.weights = dtypeOption(in.weights, "--weights");
+    s.kv = dtypeOption(in.kv, "--kv");
+    s.act = dtypeOption(in.act, "--act");
+
+    step(progress, 1, kSteps, "predicting the request");
+    d.request = predictRequest(pm, d.arch, d.stack, s);
+    if (!d.request.prefill.ok)
+        throw InputError("", 0, "", d.request.prefill.error);
+    d.decodeScenario = s;
+    d.decodeScenario.phase = Phase::Decode;
+    d.decode = predictStep(pm, d.arch, d.stack, d.decodeScenario);
+    if (in.phase == "chunked") {
+        Scenario c = s;
+        c.phase = Phase::Chunked;
+        c.chunk = in.chunk > 0 ? in.chunk : 512;
+        d.chunked = predictStep(pm, d.arch, d.stack, c);
+    }
+    d.energyPerRequestJ = d.request.energyPerTokenJ * double(s.outputTokens);
+    d.decodeJPerToken = d.decode.tokens > 0 ? d.decode.energyJ / d.decode.tokens : 0;
+    d.prefillJPerToken = d.request.prefill.tokens > 0 ? d.request.prefill.energyJ / d.request.prefill.tokens : 0;
+
+    // Sweeps: batch at fixed context, context at fixed batch.
+    step(progress, 2, kSteps, "sweeping batch and context");
+    d.batchSweep.header = {"batch", "decode_step_s", "decode_tokens_per_s", "prefill_s", "prefill_tokens_per_s",
+                           "decode_memory_bytes", "fits", "decode_bound", "decode_energy_per_token_j"};
+    d.contextSweep.header = {"context", "decode_step_s", "decode_tokens_per_s", "memory_bytes", "fits", "bound",
+                             "energy_per_token_j"};
+    for (int64_t b = 1; b <= 1024; b *= 2) {
+        Scenario x = d.decodeScenario;
+        x.batch = b;
+        const Prediction p = predictStep(pm, d.arch, d.stack, x, false);
+        Scenario y = s;
+        y.phase = Phase::Prefill;
+        y.batch = b;
+        const Prediction q = predictStep(pm, d.arch, d.stack, y, false);
+        d.batchSweep.rows.push_back({std::to_string(b), fmtNum(p.latencyS, 6), fmtNum(p.tokensPerS, 6),
+                                     fmtNum(q.latencyS, 6), fmtNum(q.tokensPerS, 6), fmtNum(p.memory.totalBytes, 6),
+                                     p.memory.fits ? "true" : "false", std::string(boundName(p.bound)),
+                                     fmtNum(p.tokens > 0 ? p.energyJ / p.tokens : 0, 4)});
+    }
+    for (int64_t c = 256; c <= 131072; c *= 2) {
+        Scenario x = d.decodeScenario;
+        x.context = c;
+        const Prediction p = predictStep(pm, d.arch, d.stack, x, false);
+        d.contextSweep.rows.push_back({std::to_string(c), fmtNum(p.latencyS, 6), fmtNum(p.tokensPerS, 6),
+                                       fmtNum(p.memory.totalBytes, 6), p.memory.fits ? "true" : "false",
+                                       std::string(boundName(p.bound)),
+                                       fmtNum(p.tokens > 0 ? p.energyJ / p.tokens : 0, 4)});
+    }
+    step(progress, 3, kSteps, "sweeping for the plots");
+    d.batchCurve = curve(pm, d.arch, d.stack, d.decodeScenario, true);
+    d.contextCurve = curve(pm, d.arch, d.stack, d.decodeScenario, false);
+
+    step(progress, 4, kSteps, "predicting the measurements");
+    if (!in.measurements.empty())
+        d.validation = validate(pm, in.measurements, in.stack);
+    step(progress, kSteps, kSteps, "predicted");
+    return d;
+}
+
+std::string consoleSummary(const ReportData& d) {
+    const Scenario& s = d.scenario;
+    const RequestPrediction& req = d.request;
+    std::ostringstream os;
+    os << "rooflab: " << d.arch.name << " on " << d.platform.name << " (" << d.stack.name << ", tp " << s.tp
+       << ", weights " << d.input.weights << ")\n";
+    os << "  request: batch " << s.batch << ", prompt " << s.prompt << ", " << s.outputTokens << " output tokens\n";
+    os << "  prefill  " << fmtSeconds(req.ttftS) << " (TTFT)   " << fmtNum(req.prefill.tokensPerS, 5) << " tokens/s   "
+       << req.prefill.why << "\n";
+    os << "  decode   " << fmtSeconds(d.decode.latencyS) << " per step at context " << d.decodeScenario.context << "   "
+       << fmtNum(d.decode.tokensPerS, 5) << " tokens/s   " << d.decode.why << "\n";
+    os << "  request  TPOT " << fmtSeconds(req.tpotS) << ", end-to-end " << fmtSeconds(req.e2eS) << ", "
+       << fmtNum(req.tokensPerS, 5) << " generated tokens/s, " << fmtNum(req.energyPerTokenJ, 3) << " J/token, "
+       << fmtNum(d.energyPerRequestJ, 4) << " J/request\n";
+    os << "  memory   " << fmtBytes(d.decode.memory.totalBytes) << " of " << fmtBytes(d.decode.memory.capacityBytes)
+       << " per device (" << (d.decode.memory.fits ? "fits" : "does not fit") << "; max batch "
+       << d.decode.memory.maxBatch << ")\n";
+    if (d.validation)
+        os << "  measured " << d.validation->overall.n << " rows: MAPE " << fmtNum(d.validation->overall.mapePct, 3)
+           << "%, bias " << fmtNum(d.validation->overall.biasPct, 3) << "%, max "
+           << fmtNum(d.validation->overall.maxAbsPct, 3) << "%\n";
+    return os.str();
+}
+
+// ---------------------------------------------------------------- plots
+
+namespace {
+
+constexpr Rgb kCompute{31, 119, 180}, kMemory{214, 39, 40}, kComm{44, 160, 44}, kOverhead{127, 127, 127},
+    kAccent{255, 127, 14};
+
+PlotAxis axis(std::string label, bool log = false) {
+    PlotAxis a;
+    a.label = std::move(label);
+    a.log = log;
+    return a;
+}
+
+PlotSeries series(std::string name, SeriesKind kind, Rgb color, double widthPx = 2, LineStyle line = LineStyle::Solid,
+                  std::vector<double> x = {}, std::vector<double> y = {}) {
+    PlotSeries s;
+    s.name = std::move(name);
+    s.kind = kind;
+    s.color = color;
+    s.widthPx = widthPx;
+    s.line = line;
+    s.x = std::move(x);
+    s.y = std::move(y);
+    return s;
+}
+
+std::string siText(double v, const std::string& unit, int digits = 4) {
+    static const std::pair<double, const char*> kPrefixes[] = {{1e15, "P"}, {1e12, "T"}, {1e9, "G"}, {1e6, "M"},
+                                                              {1e3, "k"},  {1, ""},     {1e-3, "m"}, {1e-6, "µ"}};
+    for (const auto& [f, p] : kPrefixes)
+        if (std::fabs(v) >= f)
+            return fmtNum(v / f, digits) + " " + p + unit;
+    return fmtNum(v, digits) + " " + unit;
+}
+
+PlotSpec rooflineSpec(const ReportData& d, const Prediction& p, const std::string& name, const std::string& what) {
+    const PlatformModel& pm = d.platformModel;
+    PlotSpec spec;
+    spec.name = name;
+    spec.x = axis("arithmetic intensity (flop / DRAM byte)", true);
+    spec.y = axis("achieved (TFLOP/s)", true);
+    spec.legend = LegendCorner::BottomRight;
+    double xMin = 0.1, xMax = 1e4;
+    PlotSeries groups[4] = {series("compute-bound ops", SeriesKind::Scatter, kCompute, 9),
+                            series("memory-bound ops", SeriesKind::Scatter, kMemory, 9),
+                            series("communication-bound ops", SeriesKind::Scatter, kComm, 9),
+                            series("overhead-bound ops", SeriesKind::Scatter, kOverhead, 9)};
+    int skipped = 0, shown = 0;
+    double yMin = 1e300;
+    for (const OpResult& op : p.ops) {
+        if (op.flops <= 0 || op.bytes[kDram] <= 0 || op.timeS <= 0) {
+            ++skipped;
+            continue;
+        }
+        const double ix = op.flops / op.bytes[kDram];
+        const double iy = op.flops / op.timeS / 1e12;
+        int g = 0;
+        switch (op.bound) {
+        case Bound::Compute: g = 0; break;
+        case Bound::L1:
+        case Bound::L2:
+        case Bound::L3:
+        case Bound::Dram: g = 1; break;
+        case Bound::Communication: g = 2; break;
+        case Bound::Overhead:
+        case Bound::Launch: g = 3; break;
+        }
+        groups[g].x.push_back(ix);
+        groups[g].y.push_back(iy);
+        xMin = std::min(xMin, ix / 3);
+        xMax = std::max(xMax, ix * 3);
+        yMin = std::min(yMin, iy / 3);
+        ++shown;
+    }
+    // Datatype ceilings (dense peaks), de-duplicated by value: "bf16/fp16 989 TFLOP/s".
+    std::map<double, std::string, std::greater<>> peaks;
+    for (std::size_t t = 0; t < kDTypeCount; ++t)
+        if (pm.tensorPeak[t] > 0) {
+            auto& n = peaks[pm.tensorPeak[t]];
+            n += (n.empty() ? "" : "/") + std::string(dtypeName(DType(t)));
+        }
+    double yMax = 1;
+    for (const auto& pk : peaks)
+        yMax = std::max(yMax, pk.first / 1e12 * 3);
+    const double dramBw = pm.bandwidth[kDram];
+    const Rgb ceilingColors[] = {{40, 40, 40}, {90, 60, 150}, {150, 90, 40}, {60, 120, 130}, {130, 130, 60}};
+    int ci = 0;
+    for (const auto& [peak, names] : peaks) {
+        const double py = peak / 1e12;
+        const double ridge = dramBw > 0 ? peak / dramBw : xMin;
+        const Rgb c = ceilingColors[ci++ % 5];
+        spec.series.push_back(
+            series("peak " + names, SeriesKind::Line, c, 1.6, LineStyle::Solid, {std::max(ridge, xMin), xMax * 10}, {py, py}));
+        spec.texts.push_back({xMax / 1.5, py * 1.05, names + " " + siText(peak, "FLOP/s"), c, true});
+    }
+    if (pm.vectorPeakFp32 > 0) {
+        const double py = pm.vectorPeakFp32 / 1e12;
+        spec.series.push_back(series("peak fp32 (vector)", SeriesKind::Line, {120, 120, 120}, 1.2, LineStyle::Dash,
+                                     {dramBw > 0 ? std::max(pm.vectorPeakFp32 / dramBw, xMin) : xMin, xMax * 10},
+                                     {py, py}));
+    }
+    // Memory ceilings: bandwidth x intensity up to the highest peak.
+    const double topPeak = peaks.empty() ? 1e15 : peaks.begin()->first;
+    const struct {
+        int level;
+        const char* name;
+        Rgb color;
+    } levels[] = {{kDram, "DRAM", kMemory}, {kL3, "L3", {230, 140, 40}}, {kL2, "L2", {190, 80, 170}}};
+    for (const auto& lv : levels) {
+        const double bw = pm.bandwidth[std::size_t(lv.level)];
+        if (bw <= 0)
+            continue;
+        const double x0 = xMin / 10;
+        spec.series.push_back(series(std::string(lv.name) + " " + siText(bw, "B/s"), SeriesKind::Line, lv.color, 1.6,
+                                     lv.level == kDram ? LineStyle::Solid : LineStyle::Dash, {x0, topPeak / bw},
+                                     {bw * x0 / 1e12, topPeak / 1e12}));
+        yMin = std::min(yMin, bw * xMin / 1e12);
+    }
+    // Points above the lines.
+    for (auto& g : groups)
+        if (!g.x.empty())
+            spec.series.push_back(std::move(g));
+    spec.x.min = xMin;
+    spec.x.max = xMax;
+    spec.y.min = yMin < 1e299 ? std::max(yMin, 1e-6) : 1e-3;
+    spec.y.max = yMax;
+    spec.title = "Roofline — " + d.platform.name + " — " + what + ": " + std::to_string(shown) + " operators, latency " +
+                 fmtSeconds(p.latencyS) + ", " + std::string(boundName(p.bound)) + "-bound";
+    if (skipped > 0)
+        spec.title += " (" + std::to_string(skipped) + " without flops or DRAM bytes not shown)";
+    return spec;
+}
+
+PlotSpec sweepSpec(const SweepCurve& c, const std::string& name, const std::string& title) {
+    PlotSpec spec;
+    spec.name = name;
+    spec.title = title;
+    spec.x = axis(c.xName == "batch" ? "batch (sequences)" : c.xName + " (tokens)", true);
+    spec.y = axis("latency per step (ms)", true);
+    spec.y2 = axis("throughput (tokens/s)", true);
+    spec.y2.labelColor = kAccent;
+    spec.hasY2 = true;
+    spec.legend = LegendCorner::TopLeft;
+    constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+    PlotSeries lat = series("latency", SeriesKind::Line, kCompute, 2, LineStyle::Solid, c.x);
+    PlotSeries latNo = series("latency (does not fit)", SeriesKind::Line, {170, 170, 170}, 2, LineStyle::Dot, c.x);
+    PlotSeries thr = series("throughput", SeriesKind::Line, kAccent, 2, LineStyle::Solid, c.x);
+    PlotSeries thrNo = series("throughput (does not fit)", SeriesKind::Line, {200, 170, 140}, 2, LineStyle::Dot, c.x);
+    thr.rightAxis = thrNo.rightAxis = true;
+    for (std::size_t i = 0; i < c.x.size(); ++i) {
+        const bool shown = std::isfinite(c.latencyS[i]) && c.latencyS[i] > 0;
+        lat.y.push_back(shown && c.fits[i] ? c.latencyS[i] * 1e3 : kNaN);
+        latNo.y.push_back(shown && !c.fits[i] ? c.latencyS[i] * 1e3 : kNaN);
+        thr.y.push_back(shown && c.fits[i] ? c.tokensPerS[i] : kNaN);
+        thrNo.y.push_back(shown && !c.fits[i] ? c.tokensPerS[i] : kNaN);
+    }
+    spec.series = {lat, latNo, thr, thrNo};
+    if (!c.x.empty()) {
+        spec.x.min = c.x.front();
+        spec.x.max = std::max(c.x.back(), c.x.front() * 2);
+    }
+    if (c.limit > 0 && !c.x.empty() && c.limit <= c.x.back() * 4)
+        spec.markers.push_back({c.limit, "memory limit: " + c.xName + " ≤ " + fmtNum(c.limit, 8), kMemory,
+                                LineStyle::Dash, 0.08});
+    if (c.current > 0)
+        spec.markers.push_back({c.current, "current " + fmtNum(c.current, 8), {60, 60, 60}, LineStyle::Dot, 0.16});
+    return spec;
+}
+
+PlotSpec breakdownSpec(const Prediction& p, const std::string& name, const std::string& what) {
+    PlotSpec spec;
+    spec.name = name;
+    spec.x.tickLabelAngleDeg = 50;
+    spec.y = axis("time per step (ms, operator × count)");
+    spec.barWidth = 0.7;
+    PlotSeries bars[4] = {series("compute", SeriesKind::Bars, kCompute), series("memory", SeriesKind::Bars, kMemory),
+                          series("communication", SeriesKind::Bars, kComm),
+                          series("overhead", SeriesKind::Bars, kOverhead)};
+    double sum[4] = {0, 0, 0, 0}, maxMs = 0;
+    for (std::size_t i = 0; i < p.ops.size(); ++i) {
+        const OpResult& op = p.ops[i];
+        const double key = double(i + 1);
+        const double total = op.totalS();
+        const double overhead = std::min(total, op.overheadS * op.count);
+        double part[4] = {0, 0, 0, 0};
+        switch (op.bound) {
+        case Bound::Compute: part[0] = total - overhead; part[3] = overhead; break;
+        case Bound::L1:
+        case Bound::L2:
+        case Bound::L3:
+        case Bound::Dram: part[1] = total - overhead; part[3] = overhead; break;
+        case Bound::Communication: part[2] = total - overhead; part[3] = overhead; break;
+        case Bound::Overhead:
+        case Bound::Launch: part[3] = total; break;
+        }
+        for (int k = 0; k < 4; ++k) {
+            bars[k].x.push_back(key);
+            bars[k].y.push_back(part[k] * 1e3);
+            sum[k] += part[k];
+        }
+        spec.x.categories.push_back({key, op.name});
+        maxMs = std::max(maxMs, total * 1e3);
+    }
+    spec.series.assign(std::begin(bars), std::end(bars));
+    spec.x.min = 0.3;
+    spec.x.max = double(p.ops.size()) + 0.7;
+    spec.y.min = 0;
+    spec.y.max = std::max(maxMs * 1.1, 1e-6);
+    const double total = sum[0] + sum[1] + sum[2] + sum[3];
+    auto pct = [&](double v) { return fmtNum(total > 0 ? std::round(v / total * 100) : 0, 3); };
+    spec.title = "Per-operator breakdown (" + what + ") — step " + fmtSeconds(p.latencyS) + ": compute " + pct(sum[0]) +
+                 "%, memory " + pct(sum[1]) + "%, communication " + pct(sum[2]) + "%, overhead " + pct(sum[3]) + "%";
+    return spec;
+}
+
+PlotSpec validationSpec(const ValidationReport& r, const std::string& platformName) {
+    PlotSpec spec;
+    spec.name = "predicted_vs_measured";
+    spec.x = axis("measured (ms)", true);
+    spec.y = axis("predicted (ms)", true);
+    spec.legend = LegendCorner::TopLeft;
+    spec.widthPx = spec.heightPx = 900;
+    double lo = 1e300, hi = 0;
+    PlotSeries pts = series("rows", SeriesKind::Scatter, kCompute, 8);
+    for (const auto& row : r.rows)
+        if (row.error.empty()) {
+            lo = std::min({lo, row.measuredS * 1e3, row.predictedS * 1e3});
+            hi = std::max({hi, row.measuredS * 1e3, row.predictedS * 1e3});
+            pts.x.push_back(row.measuredS * 1e3);
+            pts.y.push_back(row.predictedS * 1e3);
+        }
+    if (hi <= 0) {
+        lo = 0.1;
+        hi = 100;
+    }
+    lo /= 2;
+    hi *= 2;
+    const Rgb grey{150, 150, 150};
+    spec.series.push_back(series("±10%", SeriesKind::Line, grey, 1, LineStyle::Dash, {lo, hi}, {lo * 1.1, hi * 1.1}));
+    spec.series.push_back(series("-10%", SeriesKind::Line, grey, 1, LineStyle::Dash, {lo, hi}, {lo * 0.9, hi * 0.9}));
+    spec.series.back().inLegend = false;
+    spec.series.push_back(series("y = x", SeriesKind::Line, {40, 40, 40}, 1.2, LineStyle::Solid, {lo, hi}, {lo, hi}));
+    spec.series.push_back(std::move(pts));
+    spec.x.min = spec.y.min = lo;
+    spec.x.max = spec.y.max = hi;
+    spec.title = "Predicted vs measured on " + platformName + " — " + std::to_string(r.overall.n) + " rows, MAPE " +
+                 fmtNum(r.overall.mapePct, 3) + "%, max |error| " + fmtNum(r.overall.maxAbsPct, 3) + "%";
+    if (r.failed > 0)
+        spec.title += " (" + std::to_string(r.failed) + " rows not evaluated)";
+    return spec;
+}
+
+} // namespace
+
+std::vector<PlotSpec> reportPlots(const ReportData& d) {
+    std::vector<PlotSpec> out;
+    const std::string ctx = std::to_string(d.decodeScenario.context);
+    out.push_back(rooflineSpec(d, d.decode, "roofline", "decode step"));
+    out.back().caption = "Decode step on the roofline (context " + ctx + ")";
+    out.push_back(rooflineSpec(d, d.request.prefill, "roofline_prefill", "prefill"));
+    out.back().caption = "Prefill on the roofline (prompt " + std::to_string(d.scenario.prompt) + ")";
+    const std::string lim = d.batchCurve.limit > 0 ? " (batch ≤ " + fmtNum(d.batchCurve.limit, 8) + " fits)"
+                                                   : " (batch 1 does not fit)";
+    out.push_back(sweepSpec(d.batchCurve, "latency_vs_batch",
+                            "Decode latency and throughput vs batch — context " + ctx + lim));
+    out.back().caption = "Decode latency and throughput vs batch";
+    out.push_back(sweepSpec(d.contextCurve, "latency_vs_context",
+                            "Decode latency and throughput vs context — batch " + std::to_string(d.scenario.batch)));
+    out.back().caption = "Decode latency and throughput vs context";
+    out.push_back(breakdownSpec(d.decode, "breakdown", "decode"));
+    out.back().caption = "Decode step: per-operator breakdown";
+    out.push_back(breakdownSpec(d.request.prefill, "breakdown_prefill", "prefill"));
+    out.back().caption = "Prefill: per-operator breakdown";
+    if (d.validation) {
+        out.push_back(validationSpec(*d.validation, d.platform.name));
+        out.back().caption = "Predicted vs measured";
+    }
+    return out;
+}
+
+std::vector<RenderedPlot> renderPlots(PlotRenderer& renderer, const std::vector<PlotSpec>& specs,
+                                      const ReportProgress& progress) {
+    const std::vector<PlotFormat> formats = renderer.imageFormats();
+    if (formats.empty())
+        throw std::runtime_error("the plot renderer makes no image format");
+    std::vector<RenderedPlot> out;
+    const int total = int(specs.size());
+    for (int i = 0; i < total; ++i) {
+        step(progress, i, total, "drawing " + specs[std::size_t(i)].name);
+        const PlotSpec& s = specs[std::size_t(i)];
+        out.push_back({s.name, s.caption, formats.front(), renderer.render(s, formats.front())});
+    }
+    step(progress, total, total, "plots drawn");
+    return out;
+}
+
+PlotDocument reportDocument(const ReportData& d, const std::vector<PlotSpec>& specs,
+                            const std::vector<RenderedPlot>& rendered) {
+    PlotDocument doc;
+    doc.title = "rooflab report: " + d.arch.name + " on " + d.platform.name;
+    const Scenario& s = d.scenario;
+    const Prediction& pf = d.request.prefill;
+    const Prediction& dc = d.decode;
+    doc.lines = {
+        "Stack " + d.stack.name + ", TP " + std::to_string(s.tp) + ", PP " + std::to_string(s.pp) + ", EP " +
+            std::to_string(s.ep) + ", weights " + d.input.weights + ", KV " + d.input.kv + ", activations " +
+            d.input.act + "; batch " + std::to_string(s.batch) + ", prompt " + std::to_string(s.prompt) +
+            ", decode context " + std::to_string(d.decodeScenario.context) + ", output " +
+            std::to_string(s.outputTokens) + ".",
+        "Request: TTFT " + fmtSeconds(d.request.ttftS) + ", TPOT " + fmtSeconds(d.request.tpotS) + ", end-to-end " +
+            fmtSeconds(d.request.e2eS) + ".",
+        "Prefill: " + fmtSeconds(pf.latencyS) + " (" + fmtNum(pf.tokensPerS, 5) + " tokens/s). " + pf.why,
+        "Decode step: " + fmtSeconds(dc.latencyS) + " (" + fmtNum(dc.tokensPerS, 5) + " tokens/s). " + dc.why,
+        "Energy: " + fmtNum(d.request.energyPerTokenJ, 4) + " J per generated token, " +
+            fmtNum(d.energyPerRequestJ, 4) + " J per request.",
+        "Memory per device: " + fmtBytes(dc.memory.totalBytes) + " of " + fmtBytes(dc.memory.capacityBytes) + " (" +
+            (dc.memory.fits ? "fits" : "does not fit") + ").",
+        "Tables: report.md, prediction.json, *.csv; page: report.html.",
+    };
+    doc.plots = specs;
+    for (const auto& r : rendered) {
+        doc.renderedPlots.push_back(r.bytes);
+        doc.renderedFormat = r.format;
+    }
+    return doc;
+}
+
+// ---------------------------------------------------------------- files
+
+namespace {
+
+std::string tableOf(const std::vector<std::string>& h, const std::vector<std::vector<std::string>>& rows) {
+    std::ostringstream os;
+    os << "|";
+    for (const auto& c : h)
+        os << " " << c << " |";
+    os << "\n|";
+    for (std::size_t i = 0; i < h.size(); ++i)
+        os << (i == 0 ? "---|" : "---:|");
+    os << "\n";
+    for (const auto& r : rows) {
+        os << "|";
+        for (const auto& c : r)
+            os << " " << c << " |";
+        os << "\n";
+    }
+    return os.str();
+}
+
+std::string htmlEscape(const std::string& s) {
+    std::string o;
+    o.reserve(s.size());
+    for (char c : s) {
+        switch (c) {
+        case '&': o += "&amp;"; break;
+        case '<': o += "&lt;"; break;
+        case '>': o += "&gt;"; break;
+        case '"': o += "&quot;"; break;
+        default: o += c;
+        }
+    }
+    return o;
+}
+
+std::string htmlTable(const std::vector<std::string>& h, const std::vector<std::vector<std::string>>& rows) {
+    std::ostringstream os;
+    os << "<table>\n<tr>";
+    for (const auto& c : h)
+        os << "<th>" << htmlEscape(c) << "</th>";
+    os << "</tr>\n";
+    for (const auto& r : rows) {
+        os << "<tr>";
+        for (const auto& c : r)
+            os << "<td>" << htmlEscape(c) << "</td>";
+        os << "</tr>\n";
+    }
+    os << "</table>\n";
+    return os.str();
+}
+
+std::string base64(const std::string& in) {
+    static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((in.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    auto byte = [&](std::size_t k) { return unsigned(static_cast<unsigned char>(in[k])); };
+    for (; i + 2 < in.size(); i += 3) {
+        const unsigned v = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
+        out += t[(v >> 18) & 63];
+        out += t[(v >> 12) & 63];
+        out += t[(v >> 6) & 63];
+        out += t[v & 63];
+    }
+    if (i < in.size()) {
+        unsigned v = byte(i) << 16;
+        if (i + 1 < in.size())
+            v |= byte(i + 1) << 8;
+        out += t[(v >> 18) & 63];
+        out += t[(v >> 12) & 63];
+        out += i + 1 < in.size() ? t[(v >> 6) & 63] : '=';
+        out += '=';
+    }
+    return out;
+}
+
+/// The parallel layout and activation type beyond what reports always showed; empty at the defaults so reports
+/// of the default layout stay byte-identical to earlier versions.
+std::string layoutExtras(const ReportData& d) {
+    const Scenario& s = d.scenario;
+    std::string x;
+    if (s.pp != 1)
+        x += ", PP " + std::to_string(s.pp);
+    if (s.ep != 1)
+        x += ", EP " + std::to_string(s.ep);
+    if (s.dp != 1)
+        x += ", DP " + std::to_string(s.dp);
+    if (s.act != DType::bf16)
+        x += ", activations " + d.input.act;
+    if (d.input.phase != "request")
+        x += ", phase " + d.input.phase;
+    return x;
+}
+
+/// All files of the report, relative path -> bytes, in writing order.
+std::vector<std::pair<std::string, std::string>> reportFiles(const ReportData& d, const ReportFigures& fig) {
+    const Platform& plat = d.platform;
+    const PlatformModel& pm = d.platformModel;
+    const LlmArch& arch = d.arch;
+    const StackProfile& stack = d.stack;
+    const Scenario& s = d.scenario;
+    const Scenario& dec = d.decodeScenario;
+    const RequestPrediction& req = d.request;
+    const Prediction& decode = d.decode;
+    const ReportInput& o = d.input;
+    const auto& val = d.validation;
+    std::vector<std::pair<std::string, std::string>> files;
+
+    // Platform summary: the roofs the engine uses, each with the provenance of the file value.
+    auto sourceOf = [&](const Value& v) -> std::string {
+        if (!v.present)
+            return "engine default";
+        auto it = plat.sources.find(v.source);
+        return it == plat.sources.end() ? v.source : v.source + " (" + std::string(sourceKindName(it->second.kind)) + ")";
+    };
+    const MemoryLevel* dram = nullptr;
+    for (const auto& m : plat.memory)
+        if (m.kind == MemoryKind::Dram)
+            dram = &m;
+    std::vector<std::vector<std::string>> platRows;
+    for (const auto& e : plat.compute)
+        for (std::size_t t = 0; t < kDTypeCount; ++t)
+            if (e.peakFlopPerS[t].present && (DType(t) == DType::bf16 || DType(t) == DType::fp8_e4m3 ||
+                                              DType(t) == DType::fp32 || DType(t) == DType::int8))
+                platRows.push_back({e.name + " peak " + std::string(dtypeName(DType(t))),
+                                    formatQuantity(*e.peakFlopPerS[t], Dimension::FlopPerSecond, 4),
+                                    sourceOf(e.peakFlopPerS[t])});
+    if (dram) {
+        platRows.push_back({"DRAM capacity", fmtBytes(*dram->capacityBytes), sourceOf(dram->capacityBytes)});
+        platRows.push_back({"DRAM read bandwidth", formatQuantity(*dram->readBytesPerS, Dimension::BytesPerSecond, 4),
+                            sourceOf(dram->readBytesPerS)});
+    }
+    if (plat.scaleUp.bytesPerS)
+        platRows.push_back({"scale-up link", formatQuantity(*plat.scaleUp.bytesPerS, Dimension::BytesPerSecond, 4),
+                            sourceOf(plat.scaleUp.bytesPerS)});
+    if (plat.scaleOut.bytesPerS)
+        platRows.push_back({"scale-out link", formatQuantity(*plat.scaleOut.bytesPerS, Dimension::BytesPerSecond, 4),
+                            sourceOf(plat.scaleOut.bytesPerS)});
+    platRows.push_back({"TDP / idle power", fmtNum(pm.tdpW, 4) + " W / " + fmtNum(pm.idleW, 4) + " W",
+                        sourceOf(plat.power.tdpW)});
+    std::vector<std::vector<std::string>> srcRows;
+    for (const auto& [id, so] : plat.sources)
+        srcRows.push_back(
+            {id, std::string(sourceKindName(so.kind)), so.citation.empty() ? so.tool + " " + so.date : so.citation});
+    const std::string extras = layoutExtras(d);
+    const std::vector<std::vector<std::string>> workRows = {
+        {"model", arch.name + (arch.source.empty() ? "" : " (" + arch.source + ")")},
+        {"type", arch.modelType},
+        {"parameters (total / active per token)",
+         fmtNum(arch.totalParams() / 1e9, 4) + " B / " + fmtNum(arch.activeParams() / 1e9, 4) + " B"},
+        {"layers, hidden, heads / KV heads", std::to_string(arch.numLayers) + ", " + std::to_string(arch.hiddenSize) +
+                                                 ", " + std::to_string(arch.numHeads) + " / " +
+                                                 std::to_string(arch.numKvHeads)},
+        {"weights at " + o.weights, fmtBytes(weightBytes(arch.totalParams(), s.weights))},
+        {"KV cache per token at " + o.kv, fmtBytes(arch.kvElementsPerToken() * bytesPerElement(s.kv))},
+        {"stack", stack.name},
+        {"scenario", "batch " + std::to_string(s.batch) + ", prompt " + std::to_string(s.prompt) + ", decode context " +
+                         std::to_string(dec.context) + ", output " + std::to_string(s.outputTokens) + ", TP " +
+                         std::to_string(s.tp) + extras}};
+    const std::vector<std::vector<std::string>> reqRows = {
+        {"TTFT", fmtSeconds(req.ttftS)},
+        {"TPOT (mean over generated tokens)", fmtSeconds(req.tpotS)},
+        {"end-to-end", fmtSeconds(req.e2eS)},
+        {"generated tokens/s", fmtNum(req.tokensPerS, 5)},
+        {"energy per generated token (request)", fmtNum(req.energyPerTokenJ, 4) + " J"},
+        {"energy per request", fmtNum(d.energyPerRequestJ, 4) + " J"},
+        {"prefill energy per prompt token", fmtNum(d.prefillJPerToken, 4) + " J"},
+        {"decode energy per token (step at context " + std::to_string(dec.context) + ")",
+         fmtNum(d.decodeJPerToken, 4) + " J"}};
+    const MemoryUse& mem = decode.memory;
+    const std::vector<std::vector<std::string>> memRows = {
+        {"weights", fmtBytes(mem.weightsBytes)},
+        {"KV cache", fmtBytes(mem.kvCacheBytes)},
+        {"activations", fmtBytes(mem.activationBytes)},
+        {"workspace", fmtBytes(mem.workspaceBytes)},
+        {"total", fmtBytes(mem.totalBytes)},
+        {"capacity", fmtBytes(mem.capacityBytes)},
+        {"used", fmtNum(mem.capacityBytes > 0 ? 100.0 * mem.totalBytes / mem.capacityBytes : 0, 3) + "%" +
+                     (mem.fits ? " (fits)" : " (does not fit)")},
+        {"largest batch at this context", std::to_string(mem.maxBatch)},
+        {"largest context at this batch", std::to_string(mem.maxContext)}};
+    const std::vector<std::string> valHeader = {"group", "value", "rows", "MAPE", "bias", "max |error|", "within 10%"};
+    std::vector<std::vector<std::string>> valRows, valDetail;
+    if (val) {
+        auto statRow = [](const std::string& g, const std::string& v, const ErrorStats& st) {
+            return std::vector<std::string>{g, v, std::to_string(st.n), fmtNum(st.mapePct, 3) + "%",
+                                            fmtNum(st.biasPct, 3) + "%", fmtNum(st.maxAbsPct, 3) + "%",
+                                            fmtNum(st.within10Pct, 3) + "%"};
+        };
+        valRows.push_back(statRow("all", "", val->overall));
+        for (const auto& [k, byV] : val->breakdown)
+            for (const auto& [v, st] : byV)
+                valRows.push_back(statRow(k, v, st));
+        for (const auto& r : val->rows)
+            valDetail.push_back({r.id, fmtNum(r.measuredS, 6), fmtNum(r.predictedS, 6), fmtNum(r.errorPct, 4), r.error});
+    }
+    const std::vector<std::string> valDetailHeader = {"id", "measured_s", "predicted_s", "error_pct", "error"};
+
+    nlohmann::json scenarioJson{{"batch", s.batch}, {"prompt", s.prompt}, {"context", dec.context},
+                                {"output", s.outputTokens}, {"tp", s.tp}, {"weights", o.weights}, {"kv", o.kv}};
+    // Keys beyond the original set only when they differ from the defaults (see layoutExtras).
+    if (s.pp != 1)
+        scenarioJson["pp"] = s.pp;
+    if (s.ep != 1)
+        scenarioJson["ep"] = s.ep;
+    if (s.dp != 1)
+        scenarioJson["dp"] = s.dp;
+    if (s.act != DType::bf16)
+        scenarioJson["act"] = o.act;
+    if (o.phase != "request")
+        scenarioJson["phase"] = o.phase;
+    if (d.chunked)
+        scenarioJson["chunk"] = o.chunk > 0 ? o.chunk : 512;
+    nlohmann::json j{{"rooflab_version", ROOFLAB_VERSION},
+                     {"platform", plat.name},
+                     {"platform_file", displayPath(plat.file)},
+                     {"model", arch.name},
+                     {"stack", stack.name},
+                     {"scenario", scenarioJson},
+                     {"request", {{"ttft_s", req.ttftS}, {"tpot_s", req.tpotS}, {"e2e_s", req.e2eS},
+                                  {"tokens_per_s", req.tokensPerS}, {"energy_per_token_j", req.energyPerTokenJ},
+                                  {"energy_per_request_j", d.energyPerRequestJ}}},
+                     {"prefill", predictionJson(req.prefill, true)},
+                     {"decode", predictionJson(decode, true)}};
+    j["prefill"]["energy_per_token_j"] = d.prefillJPerToken;
+    j["decode"]["energy_per_token_j"] = d.decodeJPerToken;
+    if (d.chunked)
+        j["chunked"] = predictionJson(*d.chunked, true);
+    if (val) {
+        const auto& st = val->overall;
+        j["measurements"] = {{"dataset", displayPath(o.measurements)}, {"kind", val->kind}, {"rows", st.n},
+                             {"failed", val->failed}, {"mape_pct", st.mapePct}, {"bias_pct", st.biasPct},
+                             {"max_abs_pct", st.maxAbsPct}, {"within_10_pct", st.within10Pct},
+                             {"within_25_pct", st.within25Pct}};
+    }
+    files.emplace_back("prediction.json", j.dump(2) + "\n");
+    files.emplace_back("prefill_operators.csv", csvText(opTableHeader(), opTableRows(req.prefill)));
+    files.emplace_back("decode_operators.csv", csvText(opTableHeader(), opTableRows(decode)));
+    if (d.chunked)
+        files.emplace_back("chunked_operators.csv", csvText(opTableHeader(), opTableRows(*d.chunked)));
+    files.emplace_back("batch_sweep.csv", csvText(d.batchSweep.header, d.batchSweep.rows));
+    files.emplace_back("context_sweep.csv", csvText(d.contextSweep.header, d.contextSweep.rows));
+    if (val)
+        files.emplace_back("measurements.csv", csvText(valDetailHeader, valDetail));
+
+    const std::string title = "rooflab report: " + arch.name + " on " + plat.name;
+    const std::string chunkHeading =
+        d.chunked ? "Chunked step (chunk " + std::to_string(o.chunk > 0 ? o.chunk : 512) + ", context " +
+                        std::to_string(s.context) + ")"
+                  : std::string();
+    std::ostringstream md;
+    md << "# " << title << "\n\n";
+    md << "Stack `" << stack.name << "`, TP " << s.tp << extras << ", weights " << o.weights << ", KV " << o.kv
+       << ". Platform file `" << displayPath(plat.file) << "`.\n\n";
+    md << "## Platform\n\n" << tableOf({"value", "", "provenance"}, platRows);
+    md << "\n## Workload\n\n" << tableOf({"", ""}, workRows);
+    md << "\n## Request (batch " << s.batch << ", prompt " << s.prompt << ", " << s.outputTokens << " output tokens)\n\n";
+    md << tableOf({"metric", "value"}, reqRows);
+    md << "\n## Prefill\n\n" << req.prefill.why << "\n\n" << tableOf(opTableHeader(), opTableRows(req.prefill));
+    md << "\n## Decode step (context " << dec.context << ")\n\n" << decode.why << "\n\n"
+       << tableOf(opTableHeader(), opTableRows(decode));
+    if (d.chunked)
+        md << "\n## " << chunkHeading << "\n\n" << d.chunked->why << "\n\n"
+           << tableOf(opTableHeader(), opTableRows(*d.chunked));
+    md << "\n## Memory per device\n\n" << tableOf({"part", "bytes"}, memRows);
+    md << "\n## Latency and throughput vs batch\n\n" << tableOf(d.batchSweep.header, d.batchSweep.rows);
+    md << "\n## Decode vs context (batch " << s.batch << ")\n\n" << tableOf(d.contextSweep.header, d.contextSweep.rows);
+    if (val)
+        md << "\n## Predicted vs measured (`" << displayPath(o.measurements) << "`)\n\n" << tableOf(valHeader, valRows);
+    md << "\n## Platform provenance\n\n" << tableOf({"source", "kind", "what"}, srcRows);
+    files.emplace_back("report.md", md.str());
+
+    for (const auto& p : fig.plots)
+        files.emplace_back("plots/" + p.name + "." + std::string(plotFormatSuffix(p.format)), p.bytes);
+    if (fig.pdf)
+        files.emplace_back("report.pdf", *fig.pdf);
+
+    // The self-contained page: SVG plots inline, raster plots as data URIs.
+    std::ostringstream h;
+    auto img = [&](const std::string& name) {
+        const auto it = std::find_if(fig.plots.begin(), fig.plots.end(), [&](const auto& p) { return p.name == name; });
+        if (it == fig.plots.end())
+            return;
+        h << "<figure>";
+        if (it->format == PlotFormat::Svg) {
+            h << "\n" << it->bytes;
+        } else {
+            h << "<img alt=\"" << htmlEscape(it->caption) << "\" src=\"data:image/"
+              << (it->format == PlotFormat::Png ? "png" : "octet-stream") << ";base64," << base64(it->bytes) << "\">";
+        }
+        h << "<figcaption>" << htmlEscape(it->caption) << "</figcaption></figure>\n";
+    };
+    h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" << htmlEscape(title)
+      << "</title>\n<style>body{font-family:sans-serif;max-width:1250px;margin:2em auto;color:#222}"
+         "table{border-collapse:collapse;margin:.5em 0;font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px;"
+         "text-align:right}td:first-child,th:first-child{text-align:left}th{background:#f0f0f0}"
+         "img,figure svg{max-width:100%;height:auto;border:1px solid #ddd}figure{margin:1em 0}.note{background:#fff4e0;"
+         "padding:.5em;border-left:4px solid #e90}</style></head><body>\n";
+    h << "<h1>" << htmlEscape(title) << "</h1>\n<p>Stack <code>" << htmlEscape(stack.name) << "</code>, TP " << s.tp
+      << htmlEscape(extras) << ", weights " << htmlEscape(o.weights) << ", KV " << htmlEscape(o.kv)
+      << ". Platform file <code>" << htmlEscape(displayPath(plat.file)) << "</code>. rooflab " << ROOFLAB_VERSION
+      << ".</p>\n";
+    if (fig.plots.empty())
+        h << "<p class=\"note\">Plots are unavailable: " << htmlEscape(fig.note) << "</p>\n";
+    h << "<h2>Platform</h2>\n" << htmlTable({"value", "", "provenance"}, platRows);
+    h << "<h2>Workload</h2>\n" << htmlTable({"", ""}, workRows);
+    h << "<h2>Request</h2>\n" << htmlTable({"metric", "value"}, reqRows);
+    h << "<h2>Roofline</h2>\n";
+    img("roofline");
+    img("roofline_prefill");
+    h << "<h2>Latency and throughput vs batch and context</h2>\n";
+    img("latency_vs_batch");
+    img("latency_vs_context");
+    h << htmlTable(d.batchSweep.header, d.batchSweep.rows) << htmlTable(d.contextSweep.header, d.contextSweep.rows);
+    h << "<h2>Prefill</h2>\n<p>" << htmlEscape(req.prefill.why) << "</p>\n";
+    img("breakdown_prefill");
+    h << htmlTable(opTableHeader(), opTableRows(req.prefill));
+    h << "<h2>Decode step</h2>\n<p>" << htmlEscape(decode.why) << "</p>\n";
+    img("breakdown");
+    h << htmlTable(opTableHeader(), opTableRows(decode));
+    if (d.chunked)
+        h << "<h2>" << htmlEscape(chunkHeading) << "</h2>\n<p>" << htmlEscape(d.chunked->why) << "</p>\n"
+          << htmlTable(opTableHeader(), opTableRows(*d.chunked));
+    h << "<h2>Memory per device</h2>\n" << htmlTable({"part", "bytes"}, memRows);
+    if (val) {
+        h << "<h2>Predicted vs measured</h2>\n<p>Dataset <code>" << htmlEscape(displayPath(o.measurements))
+          << "</code>.</p>\n";
+        img("predicted_vs_measured");
+        h << htmlTable(valHeader, valRows);
+    }
+    h << "<h2>Platform provenance</h2>\n" << htmlTable({"source", "kind", "what"}, srcRows);
+    h << "</body></html>\n";
+    files.emplace_back("report.html", h.str());
+    return files;
+}
+
+void writeBytes(const fs::path& p, const std::string& bytes) {
+    std::ofstream out(p, std::ios::binary | std::ios::trunc);
+    if (!out)
+        throw InputError(p.string(), 0, "", "cannot write report file");
+    out << bytes;
+    if (!out.flush())
+        throw InputError(p.string(), 0, "", "write failed");
+}
+
+/// A name no other run picks: time, thread and a counter.
+std::string uniqueSuffix() {
+    static std::atomic<unsigned> counter{0};
+    const auto t = std::chrono::steady_clock::now().time_since_epoch().count();
+    const auto th = std::hash<std::thread::id>{}(std::this_thread::get_id());
+    std::ostringstream os;
+    os << std::hex << (static_cast<unsigned long long>(t) ^ th) << "-" << counter++;
+    return os.str();
+}
+
+} // namespace
+
+std::vector<std::string> writeReport(const ReportData& d, const ReportFigures& figures, const std::string& outDir,
+                                     const ReportProgress& progress) {
+    if (outDir.empty())
+        throw InputError("", 0, "--out", "no report folder given");
+    const auto files = reportFiles(d, figures);
+    const fs::path out = fs::path(outDir).lexically_normal();
+    std::error_code ec;
+    const bool existed = fs::exists(out, ec);
+    if (existed && !fs::is_directory(out, ec))
+        throw InputError(outDir, 0, "--out", "exists and is not a folder");
+    fs::path parent = out.has_parent_path() ? out.parent_path() : fs::path(".");
+    if (out.filename().empty() || out.filename() == "." || out.filename() == "..")
+        parent = out; // "dir/" or ".": stage inside (the folder exists then)
+    // Ancestors this run creates, removed again if it fails.
+    fs::path firstCreated;
+    for (fs::path p = parent; !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+        firstCreated = p;
+        if (p == p.parent_path())
+            break;
+    }
+    const fs::path staging = existed ? out / (".rooflab-staging-" + uniqueSuffix())
+                                     : parent / ("." + out.filename().string() + ".staging-" + uniqueSuffix());
+    auto cleanUp = [&]() {
+        std::error_code e;
+        fs::remove_all(staging, e);
+        if (!firstCreated.empty())
+            fs::remove_all(firstCreated, e);
+    };
+    std::vector<std::string> written;
+    try {
+        fs::create_directories(staging, ec);
+        if (ec)
+            throw InputError(outDir, 0, "--out", "cannot create report folder: " + ec.message());
+        const int total = int(files.size());
+        int i = 0;
+        for (const auto& [rel, bytes] : files) {
+            step(progress, i++, total + 1, "writing " + rel);
+            const fs::path p = staging / rel;
+            if (p.has_parent_path())
+                fs::create_directories(p.parent_path());
+            writeBytes(p, bytes);
+            written.push_back(rel);
+        }
+        step(progress, total, total + 1, "moving the report into place");
+        if (!existed) {
+            fs::rename(staging, out);
+        } else {
+            for (const auto& rel : written) {
+                const fs::path dest = out / rel;
+                if (dest.has_parent_path())
+                    fs::create_directories(dest.parent_path());
+                fs::rename(staging / rel, dest);
+            }
+            // Outputs of an earlier run that this one did not make would read as part of it.
+            for (const char* stale : {"report.pdf", "measurements.csv", "chunked_operators.csv"})
+                if (std::find(written.begin(), written.end(), stale) == written.end())
+                    fs::remove(out / stale, ec);
+            for (const char* name : {"roofline", "roofline_prefill", "latency_vs_batch", "latency_vs_context",
+                                     "breakdown", "breakdown_prefill", "predicted_vs_measured"})
+                for (const char* ext : {".svg", ".png", ".pdf"}) {
+                    const std::string rel = std::string("plots/") + name + ext;
+                    if (std::find(written.begin(), written.end(), rel) == written.end())
+                        fs::remove(out / rel, ec);
+                }
+            fs::remove_all(staging, ec);
+        }
+    } catch (const fs::filesystem_error& e) {
+        cleanUp();
+        throw InputError(outDir, 0, "--out", std::string("cannot write the report: ") + e.code().message());
+    } catch (...) {
+        cleanUp();
+        throw;
+    }
+    step(progress, int(files.size()) + 1, int(files.size()) + 1, "written");
+    return written;
+}
+
+ReportResult runReport(const ReportData& d, const std::string& outDir, const RunOptions& opt) {
+    ReportFigures fig;
+    if (opt.renderer) {
+        const std::vector<PlotSpec> specs = reportPlots(d);
+        fig.plots = renderPlots(*opt.renderer, specs, opt.progress);
+        if (opt.renderer->canRenderDocument())
+            fig.pdf = opt.renderer->renderDocument(reportDocument(d, specs, fig.plots));
+    } else {
+        fig.note = opt.noPlotsReason;
+    }
+    ReportResult r;
+    r.files = writeReport(d, fig, outDir, opt.progress);
+    r.plotsNote = fig.note;
+    r.pdf = fig.pdf.has_value();
+    return r;
+}
+
+} // namespace rooflab::report
