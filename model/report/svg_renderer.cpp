@@ -150,6 +150,34 @@ double textWidth(const std::string& s, double fontPx) {
     return double(chars) * fontPx * 0.56;
 }
 
+/// Liang-Barsky: clips the segment (ax,ay)-(bx,by) to the rectangle; false when nothing of it is inside.
+bool clipSegment(double x0, double y0, double x1, double y1, double& ax, double& ay, double& bx, double& by) {
+    const double dx = bx - ax, dy = by - ay;
+    double t0 = 0, t1 = 1;
+    const double p[4] = {-dx, dx, -dy, dy};
+    const double q[4] = {ax - x0, x1 - ax, ay - y0, y1 - ay};
+    for (int i = 0; i < 4; ++i) {
+        if (p[i] == 0) {
+            if (q[i] < 0)
+                return false;
+            continue;
+        }
+        const double r = q[i] / p[i];
+        if (p[i] < 0)
+            t0 = std::max(t0, r);
+        else
+            t1 = std::min(t1, r);
+        if (t0 > t1)
+            return false;
+    }
+    const double sx = ax, sy = ay;
+    ax = sx + t0 * dx;
+    ay = sy + t0 * dy;
+    bx = sx + t1 * dx;
+    by = sy + t1 * dy;
+    return true;
+}
+
 /// One axis mapped onto pixels.
 struct Scale {
     bool log = false;
@@ -274,6 +302,8 @@ std::string SvgPlotRenderer::render(const PlotSpec& spec, PlotFormat format) {
                v <= (sx.log ? sx.hi * (1 + 1e-9) : sx.hi + xSlack);
     };
 
+    auto inside = [&](double x, double y) { return x >= px0 - 0.5 && x <= px1 + 0.5 && y >= py0 - 0.5 && y <= py1 + 0.5; };
+
     std::ostringstream o;
     const std::string clip = "clip-" + (spec.name.empty() ? std::string("plot") : spec.name);
     o << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << W << "\" height=\"" << H << "\" viewBox=\"0 0 " << W
@@ -371,6 +401,7 @@ std::string SvgPlotRenderer::render(const PlotSpec& spec, PlotFormat format) {
         const std::size_t n = std::min(s.x.size(), s.y.size());
         switch (s.kind) {
         case SeriesKind::Line: {
+            // Clipped here as well as by the clip path: not every SVG viewer honours clip paths.
             std::string pts;
             auto flush = [&]() {
                 if (pts.find(' ') != std::string::npos)
@@ -378,21 +409,46 @@ std::string SvgPlotRenderer::render(const PlotSpec& spec, PlotFormat format) {
                       << "\"" << dash(s.line) << " points=\"" << pts << "\"/>\n";
                 pts.clear();
             };
+            auto add = [&](double x, double y) {
+                if (!pts.empty())
+                    pts += ' ';
+                pts += num(x) + "," + num(y);
+            };
+            bool havePrev = false;
+            double qx = 0, qy = 0;
             for (std::size_t i = 0; i < n; ++i) {
                 if (!sx.valid(s.x[i]) || !ys2.valid(s.y[i])) {
                     flush();
+                    havePrev = false;
                     continue;
                 }
-                if (!pts.empty())
-                    pts += ' ';
-                pts += num(sx(s.x[i])) + "," + num(ys2(s.y[i]));
+                const double cx = sx(s.x[i]), cy = ys2(s.y[i]);
+                if (havePrev) {
+                    double ax = qx, ay = qy, bx = cx, by = cy;
+                    if (clipSegment(px0, py0, px1, py1, ax, ay, bx, by)) {
+                        if (pts.empty() || ax != qx || ay != qy) {
+                            flush();
+                            add(ax, ay);
+                        }
+                        add(bx, by);
+                        if (bx != cx || by != cy)
+                            flush();
+                    } else {
+                        flush();
+                    }
+                } else if (n == 1 && cx >= px0 && cx <= px1 && cy >= py0 && cy <= py1) {
+                    add(cx, cy);
+                }
+                qx = cx;
+                qy = cy;
+                havePrev = true;
             }
             flush();
             break;
         }
         case SeriesKind::Scatter:
             for (std::size_t i = 0; i < n; ++i)
-                if (sx.valid(s.x[i]) && ys2.valid(s.y[i]))
+                if (sx.valid(s.x[i]) && ys2.valid(s.y[i]) && inside(sx(s.x[i]), ys2(s.y[i])))
                     o << "<circle cx=\"" << num(sx(s.x[i])) << "\" cy=\"" << num(ys2(s.y[i])) << "\" r=\""
                       << num(s.widthPx / 2) << "\" fill=\"" << color(s.color) << "\" fill-opacity=\"0.8\" stroke=\""
                       << color(s.color) << "\"/>\n";
@@ -409,7 +465,7 @@ std::string SvgPlotRenderer::render(const PlotSpec& spec, PlotFormat format) {
                 const double base = it->second, topV = base + s.y[i];
                 it->second = topV;
                 const double xa = sx(s.x[i] - spec.barWidth / 2), xb = sx(s.x[i] + spec.barWidth / 2);
-                const double ya = sy(topV), yb = sy(base);
+                const double ya = std::max(py0, sy(topV)), yb = std::min(py1, sy(base));
                 o << "<rect x=\"" << num(xa) << "\" y=\"" << num(ya) << "\" width=\"" << num(std::max(0.0, xb - xa))
                   << "\" height=\"" << num(std::max(0.0, yb - ya)) << "\" fill=\"" << color(s.color) << "\"/>\n";
             }
@@ -427,7 +483,7 @@ std::string SvgPlotRenderer::render(const PlotSpec& spec, PlotFormat format) {
               << color(m.color) << "\" font-size=\"" << kSmall << "\">" << esc(m.text) << "</text>\n";
     }
     for (const auto& t : spec.texts)
-        if (sx.valid(t.x) && sy.valid(t.y))
+        if (sx.valid(t.x) && sy.valid(t.y) && inside(sx(t.x), sy(t.y)))
             o << "<text x=\"" << num(sx(t.x)) << "\" y=\"" << num(sy(t.y) - 4) << "\" text-anchor=\""
               << (t.alignRight ? "end" : "start") << "\" fill=\"" << color(t.color) << "\" font-size=\"" << kSmall
               << "\">" << esc(t.text) << "</text>\n";
