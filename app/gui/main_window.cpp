@@ -582,6 +582,15 @@ void MainWindow::setBatch(int batch) { m_batch->setValue(batch); }
 void MainWindow::setPrompt(int tokens) { m_prompt->setValue(tokens); }
 void MainWindow::setContext(int tokens) { m_context->setValue(tokens); }
 void MainWindow::setTensorParallel(int tp) { m_tp->setValue(tp); }
+void MainWindow::setPipelineParallel(int pp) { m_pp->setValue(pp); }
+void MainWindow::setExpertParallel(int ep) { m_ep->setValue(ep); }
+
+bool MainWindow::setActivationType(const QString& dtype) {
+    const int i = m_act->findText(dtype);
+    if (i >= 0)
+        m_act->setCurrentIndex(i);
+    return i >= 0;
+}
 
 void MainWindow::setSweepPoints(int perSweep) {
     perSweep = std::clamp(perSweep, 2, 100000);

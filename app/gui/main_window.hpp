@@ -59,6 +59,10 @@ public:
     void setPrompt(int tokens);
     void setContext(int tokens);
     void setTensorParallel(int tp);
+    void setPipelineParallel(int pp);
+    void setExpertParallel(int ep);
+    /// Activation datatype by name (bf16, fp16, fp8_e4m3, ...). False when there is no such type.
+    bool setActivationType(const QString& dtype);
     void setGemmWorkload(int m, int n, int k);
     /// Points per sweep (batch and context) on the sweep page; 400 by default.
     void setSweepPoints(int perSweep);
