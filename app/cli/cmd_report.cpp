@@ -30,7 +30,8 @@ CLI::App* g_repApp = nullptr;
 void applyScenarioFile(ReportOptions& o, const CLI::App& app) {
     const YAML::Node root = io::loadYamlFile(o.scenario);
     if (!root.IsMap())
-        throw InputError(o.scenario, io::lineOf(root), "", "a scenario file is a mapping (batch: 8, prompt: 2048, ...)");
+        throw InputError(o.scenario, io::lineOf(root), "",
+                         "a scenario file is a mapping (batch: 8, prompt: 2048, ...)");
     io::MapReader r(root, o.scenario, "");
     auto given = [&](const char* opt) { return app.count(opt) > 0; };
     auto text = [&](const char* key, std::string& dest) {
@@ -101,8 +102,9 @@ void addReport(CLI::App& root, int&) {
     r->add_option("--platform", in.platform, "platform name or file")->capture_default_str();
     r->add_option("--model", in.model, "preset name or config path")->capture_default_str();
     r->add_option("--stack", in.stack, "serving-stack profile")->capture_default_str();
-    r->add_option("--phase", in.phase, "step the scenario describes: request, prefill, decode or chunked (chunked "
-                                       "adds that step; the report always covers prefill, decode and the request)")
+    r->add_option("--phase", in.phase,
+                  "step the scenario describes: request, prefill, decode or chunked (chunked "
+                  "adds that step; the report always covers prefill, decode and the request)")
         ->capture_default_str();
     r->add_option("--batch", in.batch, "sequences")->capture_default_str();
     r->add_option("--prompt", in.prompt, "prompt tokens")->capture_default_str();

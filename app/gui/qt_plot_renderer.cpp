@@ -8,7 +8,6 @@
 #include <QPageSize>
 #include <QPainter>
 #include <QPdfWriter>
-
 #include <stdexcept>
 
 namespace rooflab::gui {
@@ -26,9 +25,15 @@ std::string QtPlotRenderer::render(const report::PlotSpec& spec, report::PlotFor
     m_plot->setSpec(spec);
     QByteArray bytes;
     switch (format) {
-    case report::PlotFormat::Png: bytes = m_plot->pngBytes(spec.widthPx, spec.heightPx); break;
-    case report::PlotFormat::Pdf: bytes = m_plot->pdfBytes(spec.widthPx, spec.heightPx); break;
-    case report::PlotFormat::Svg: bytes = m_plot->svgBytes(spec.widthPx, spec.heightPx); break;
+    case report::PlotFormat::Png:
+        bytes = m_plot->pngBytes(spec.widthPx, spec.heightPx);
+        break;
+    case report::PlotFormat::Pdf:
+        bytes = m_plot->pdfBytes(spec.widthPx, spec.heightPx);
+        break;
+    case report::PlotFormat::Svg:
+        bytes = m_plot->svgBytes(spec.widthPx, spec.heightPx);
+        break;
     }
     if (bytes.isEmpty())
         throw std::runtime_error("could not draw plot " + spec.name + " as " +
@@ -36,7 +41,9 @@ std::string QtPlotRenderer::render(const report::PlotSpec& spec, report::PlotFor
     return bytes.toStdString();
 }
 
-std::string QtPlotRenderer::renderDocument(const report::PlotDocument& doc) { return renderReportPdf(doc); }
+std::string QtPlotRenderer::renderDocument(const report::PlotDocument& doc) {
+    return renderReportPdf(doc);
+}
 
 std::string renderReportPdf(const report::PlotDocument& doc) {
     QByteArray bytes;

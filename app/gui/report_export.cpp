@@ -89,7 +89,9 @@ void ReportExporter::cancel() {
         m_cancel->store(true);
 }
 
-void ReportExporter::pollWorker() { setProgress(m_workerPercent->load(), QString()); }
+void ReportExporter::pollWorker() {
+    setProgress(m_workerPercent->load(), QString());
+}
 
 void ReportExporter::setProgress(int percent, const QString& stage) {
     m_percent = std::clamp(percent, 0, 100);
@@ -123,8 +125,8 @@ void ReportExporter::renderNext() {
         try {
             if (!m_renderer)
                 m_renderer = std::make_unique<QtPlotRenderer>();
-            m_rendered.push_back({spec.name, spec.caption, report::PlotFormat::Png,
-                                  m_renderer->render(spec, report::PlotFormat::Png)});
+            m_rendered.push_back(
+                {spec.name, spec.caption, report::PlotFormat::Png, m_renderer->render(spec, report::PlotFormat::Png)});
         } catch (const std::exception& e) {
             return finish(false, QString::fromUtf8(e.what()));
         }

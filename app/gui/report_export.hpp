@@ -10,7 +10,6 @@
 #include <QPointer>
 #include <QString>
 #include <QTimer>
-
 #include <atomic>
 #include <memory>
 #include <vector>

@@ -12,8 +12,12 @@ std::string fmtNum(double v, int significant) {
     std::snprintf(b, sizeof b, "%.*g", significant, v);
     return b;
 }
-std::string fmtSeconds(double s) { return formatQuantity(s, Dimension::Seconds, 4); }
-std::string fmtBytes(double b) { return formatQuantity(b, Dimension::Bytes, 4); }
+std::string fmtSeconds(double s) {
+    return formatQuantity(s, Dimension::Seconds, 4);
+}
+std::string fmtBytes(double b) {
+    return formatQuantity(b, Dimension::Bytes, 4);
+}
 std::string fmtFlops(double f) {
     std::string s = formatQuantity(f, Dimension::FlopPerSecond, 4);
     if (s.size() > 2 && s.ends_with("/s"))
@@ -38,7 +42,8 @@ nlohmann::json opJson(const OpResult& r) {
     j["bytes"] = {{"l1", r.bytes[kL1]}, {"l2", r.bytes[kL2]}, {"l3", r.bytes[kL3]}, {"dram", r.bytes[kDram]}};
     j["comm_bytes"] = r.commBytes;
     j["compute_s"] = r.computeS;
-    j["memory_s"] = {{"l1", r.memoryS[kL1]}, {"l2", r.memoryS[kL2]}, {"l3", r.memoryS[kL3]}, {"dram", r.memoryS[kDram]}};
+    j["memory_s"] = {
+        {"l1", r.memoryS[kL1]}, {"l2", r.memoryS[kL2]}, {"l3", r.memoryS[kL3]}, {"dram", r.memoryS[kDram]}};
     j["comm_s"] = r.commS;
     j["overhead_s"] = r.overheadS;
     j["time_s"] = r.timeS;
@@ -62,15 +67,19 @@ nlohmann::json predictionJson(const Prediction& p, bool withOps) {
     j["flops"] = p.flops;
     j["bytes"] = p.bytes;
     j["devices"] = p.devices;
-    j["time_by_bound_s"] = {{"compute", p.computeS}, {"memory", p.memoryS}, {"communication", p.commS},
-                            {"overhead", p.overheadS}};
+    j["time_by_bound_s"] = {
+        {"compute", p.computeS}, {"memory", p.memoryS}, {"communication", p.commS}, {"overhead", p.overheadS}};
     j["pipeline_bubble"] = p.pipelineBubble;
     j["energy_j"] = p.energyJ;
     const MemoryUse& m = p.memory;
-    j["memory"] = {{"weights_bytes", m.weightsBytes},     {"kv_cache_bytes", m.kvCacheBytes},
-                   {"activation_bytes", m.activationBytes}, {"workspace_bytes", m.workspaceBytes},
-                   {"total_bytes", m.totalBytes},         {"capacity_bytes", m.capacityBytes},
-                   {"fits", m.fits},                      {"max_batch", m.maxBatch},
+    j["memory"] = {{"weights_bytes", m.weightsBytes},
+                   {"kv_cache_bytes", m.kvCacheBytes},
+                   {"activation_bytes", m.activationBytes},
+                   {"workspace_bytes", m.workspaceBytes},
+                   {"total_bytes", m.totalBytes},
+                   {"capacity_bytes", m.capacityBytes},
+                   {"fits", m.fits},
+                   {"max_batch", m.maxBatch},
                    {"max_context", m.maxContext}};
     j["fits"] = m.fits;
     j["notes"] = p.notes;
@@ -83,7 +92,8 @@ nlohmann::json predictionJson(const Prediction& p, bool withOps) {
     return j;
 }
 
-void printCsv(std::ostream& os, const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+void printCsv(std::ostream& os, const std::vector<std::string>& header,
+              const std::vector<std::vector<std::string>>& rows) {
     auto cell = [&](const std::string& s) {
         if (s.find_first_of(",\"\n") == std::string::npos)
             return s;
@@ -112,8 +122,8 @@ std::string csvText(const std::vector<std::string>& header, const std::vector<st
 }
 
 std::vector<std::string> opTableHeader() {
-    return {"operator", "class", "count", "shape (m x n x k)", "flops", "DRAM bytes", "L2 bytes", "time", "total",
-            "share", "bound"};
+    return {"operator", "class", "count", "shape (m x n x k)", "flops", "DRAM bytes", "L2 bytes", "time",
+            "total",    "share", "bound"};
 }
 
 std::vector<std::vector<std::string>> opTableRows(const Prediction& p) {

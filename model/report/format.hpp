@@ -4,7 +4,6 @@
 #include "analysis/llm_engine.hpp"
 
 #include <nlohmann/json.hpp>
-
 #include <ostream>
 #include <string>
 #include <vector>
@@ -26,7 +25,8 @@ nlohmann::json opJson(const OpResult& r);
 nlohmann::json predictionJson(const Prediction& p, bool withOps);
 
 /// @brief Writes CSV with RFC 4180 quoting.
-void printCsv(std::ostream& os, const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
+void printCsv(std::ostream& os, const std::vector<std::string>& header,
+              const std::vector<std::vector<std::string>>& rows);
 /// @brief The CSV text of a table.
 std::string csvText(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
 

@@ -26,16 +26,16 @@ struct PlotSeries {
     SeriesKind kind = SeriesKind::Line;
     std::vector<double> x, y; ///< same length; a non-finite y (or <= 0 on a log axis) breaks a line
     Rgb color;
-    double widthPx = 2;       ///< line width; marker diameter for Scatter
+    double widthPx = 2; ///< line width; marker diameter for Scatter
     LineStyle line = LineStyle::Solid;
-    bool rightAxis = false;   ///< plotted against PlotSpec::y2
+    bool rightAxis = false; ///< plotted against PlotSpec::y2
     bool inLegend = true;
 };
 
 struct PlotAxis {
     std::string label;
     bool log = false;
-    double min = 0, max = 0;  ///< used when min < max; otherwise the range follows the data
+    double min = 0, max = 0; ///< used when min < max; otherwise the range follows the data
     /// Text ticks instead of numbers (bar charts: category index -> name).
     std::vector<std::pair<double, std::string>> categories;
     double tickLabelAngleDeg = 0; ///< rotation of category tick labels
@@ -62,13 +62,13 @@ struct PlotMarker {
 enum class LegendCorner : unsigned char { TopLeft, TopRight, BottomLeft, BottomRight };
 
 struct PlotSpec {
-    std::string name;         ///< file stem: "roofline"
-    std::string title;        ///< drawn above the plot
-    std::string caption;      ///< for the page that embeds it
+    std::string name;    ///< file stem: "roofline"
+    std::string title;   ///< drawn above the plot
+    std::string caption; ///< for the page that embeds it
     PlotAxis x, y, y2;
     bool hasY2 = false;
     std::vector<PlotSeries> series; ///< drawn in order; Bars series stack on each other in this order
-    double barWidth = 0.7;    ///< in x data units
+    double barWidth = 0.7;          ///< in x data units
     std::vector<PlotText> texts;
     std::vector<PlotMarker> markers;
     LegendCorner legend = LegendCorner::TopRight;

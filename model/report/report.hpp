@@ -30,18 +30,18 @@ struct ReportInput {
     std::string platform = "h100-sxm5-80gb"; ///< shipped name or platform file
     /// Used instead of loading `platform` (the GUI's platform, possibly edited and unsaved).
     std::optional<Platform> platformData;
-    std::string model = "llama-3.1-8b";      ///< preset name or config path
+    std::string model = "llama-3.1-8b"; ///< preset name or config path
     std::string stack = "pytorch-eager";
     /// The step the user looked at: request (default), prefill, decode or chunked. The report always predicts
     /// prefill, decode and the request; chunked adds that step.
     std::string phase = "request";
     int64_t batch = 8, prompt = 2048;
-    int64_t context = 0;                     ///< decode context (tokens); 0: the prompt length
-    int64_t output = 256;                    ///< generated tokens per request
-    int64_t chunk = 0;                       ///< chunked phase: prefill tokens in the step (0: 512)
+    int64_t context = 0;  ///< decode context (tokens); 0: the prompt length
+    int64_t output = 256; ///< generated tokens per request
+    int64_t chunk = 0;    ///< chunked phase: prefill tokens in the step (0: 512)
     int tp = 1, pp = 1, ep = 1, dp = 1;
     std::string weights = "bf16", kv = "bf16", act = "bf16";
-    std::string measurements;                ///< end-to-end dataset CSV: predicted vs measured (optional)
+    std::string measurements; ///< end-to-end dataset CSV: predicted vs measured (optional)
 };
 
 /// @brief Thrown when a progress callback asks to stop.
@@ -61,11 +61,11 @@ struct Table {
 
 /// @brief A dense sweep for the plots: log-spaced x with latency and throughput, and where memory runs out.
 struct SweepCurve {
-    std::string xName;            ///< "batch" or "context"
+    std::string xName; ///< "batch" or "context"
     std::vector<double> x, latencyS, tokensPerS;
     std::vector<bool> fits;
-    double limit = 0;             ///< largest x that fits (0: none)
-    double current = 0;           ///< the scenario's value
+    double limit = 0;   ///< largest x that fits (0: none)
+    double current = 0; ///< the scenario's value
 };
 
 /// @brief Every number and table of a report, computed once. Plain data.
@@ -75,13 +75,13 @@ struct ReportData {
     PlatformModel platformModel;
     LlmArch arch;
     StackProfile stack;
-    Scenario scenario;            ///< the request scenario (context resolved)
+    Scenario scenario; ///< the request scenario (context resolved)
     Scenario decodeScenario;
     RequestPrediction request;
     Prediction decode;
     std::optional<Prediction> chunked; ///< phase chunked only
     double energyPerRequestJ = 0, prefillJPerToken = 0, decodeJPerToken = 0;
-    Table batchSweep, contextSweep;  ///< the CSV sweeps (powers of two)
+    Table batchSweep, contextSweep;      ///< the CSV sweeps (powers of two)
     SweepCurve batchCurve, contextCurve; ///< the plotted sweeps (dense)
     std::optional<ValidationReport> validation;
 };
@@ -96,7 +96,7 @@ std::vector<PlotSpec> reportPlots(const ReportData& d);
 
 /// @brief A plot rendered for the report.
 struct RenderedPlot {
-    std::string name;             ///< file stem
+    std::string name; ///< file stem
     std::string caption;
     PlotFormat format = PlotFormat::Svg;
     std::string bytes;

@@ -12,9 +12,12 @@ namespace rooflab::report {
 
 std::string_view plotFormatSuffix(PlotFormat f) {
     switch (f) {
-    case PlotFormat::Svg: return "svg";
-    case PlotFormat::Png: return "png";
-    case PlotFormat::Pdf: return "pdf";
+    case PlotFormat::Svg:
+        return "svg";
+    case PlotFormat::Png:
+        return "png";
+    case PlotFormat::Pdf:
+        return "pdf";
     }
     return "?";
 }
@@ -108,11 +111,20 @@ std::string esc(const std::string& s) {
     o.reserve(s.size());
     for (char c : s) {
         switch (c) {
-        case '&': o += "&amp;"; break;
-        case '<': o += "&lt;"; break;
-        case '>': o += "&gt;"; break;
-        case '"': o += "&quot;"; break;
-        default: o += c;
+        case '&':
+            o += "&amp;";
+            break;
+        case '<':
+            o += "&lt;";
+            break;
+        case '>':
+            o += "&gt;";
+            break;
+        case '"':
+            o += "&quot;";
+            break;
+        default:
+            o += c;
         }
     }
     return o;
@@ -135,9 +147,12 @@ std::string color(const Rgb& c) {
 
 std::string dash(LineStyle l) {
     switch (l) {
-    case LineStyle::Solid: return "";
-    case LineStyle::Dash: return " stroke-dasharray=\"7,4\"";
-    case LineStyle::Dot: return " stroke-dasharray=\"2,3\"";
+    case LineStyle::Solid:
+        return "";
+    case LineStyle::Dash:
+        return " stroke-dasharray=\"7,4\"";
+    case LineStyle::Dot:
+        return " stroke-dasharray=\"2,3\"";
     }
     return "";
 }
@@ -184,7 +199,8 @@ struct Scale {
     double lo = 0, hi = 1, p0 = 0, p1 = 1; ///< data range onto pixels p0 (at lo) .. p1 (at hi)
     bool valid(double v) const { return std::isfinite(v) && (!log || v > 0); }
     double operator()(double v) const {
-        const double t = log ? (std::log10(v) - std::log10(lo)) / (std::log10(hi) - std::log10(lo)) : (v - lo) / (hi - lo);
+        const double t =
+            log ? (std::log10(v) - std::log10(lo)) / (std::log10(hi) - std::log10(lo)) : (v - lo) / (hi - lo);
         return p0 + t * (p1 - p0);
     }
 };
@@ -302,7 +318,9 @@ std::string SvgPlotRenderer::render(const PlotSpec& spec, PlotFormat format) {
                v <= (sx.log ? sx.hi * (1 + 1e-9) : sx.hi + xSlack);
     };
 
-    auto inside = [&](double x, double y) { return x >= px0 - 0.5 && x <= px1 + 0.5 && y >= py0 - 0.5 && y <= py1 + 0.5; };
+    auto inside = [&](double x, double y) {
+        return x >= px0 - 0.5 && x <= px1 + 0.5 && y >= py0 - 0.5 && y <= py1 + 0.5;
+    };
 
     std::ostringstream o;
     const std::string clip = "clip-" + (spec.name.empty() ? std::string("plot") : spec.name);
@@ -340,8 +358,8 @@ std::string SvgPlotRenderer::render(const PlotSpec& spec, PlotFormat format) {
             o << "<line x1=\"" << num(x) << "\" y1=\"" << num(py1) << "\" x2=\"" << num(x) << "\" y2=\""
               << num(py1 + (t.label.empty() ? 3 : 6)) << "\" stroke=\"#333333\"/>\n";
             if (!t.label.empty())
-                o << "<text x=\"" << num(x) << "\" y=\"" << num(py1 + 19) << "\" text-anchor=\"middle\">" << esc(t.label)
-                  << "</text>\n";
+                o << "<text x=\"" << num(x) << "\" y=\"" << num(py1 + 19) << "\" text-anchor=\"middle\">"
+                  << esc(t.label) << "</text>\n";
         }
     } else {
         for (const auto& [v, name] : spec.x.categories) {
@@ -351,9 +369,9 @@ std::string SvgPlotRenderer::render(const PlotSpec& spec, PlotFormat format) {
             o << "<line x1=\"" << num(x) << "\" y1=\"" << num(py1) << "\" x2=\"" << num(x) << "\" y2=\"" << num(py1 + 5)
               << "\" stroke=\"#333333\"/>\n";
             if (spec.x.tickLabelAngleDeg != 0)
-                o << "<text x=\"" << num(x) << "\" y=\"" << num(py1 + 10) << "\" text-anchor=\"end\" transform=\"rotate("
-                  << num(-spec.x.tickLabelAngleDeg) << " " << num(x) << " " << num(py1 + 10) << ")\" dy=\"0.35em\">"
-                  << esc(name) << "</text>\n";
+                o << "<text x=\"" << num(x) << "\" y=\"" << num(py1 + 10)
+                  << "\" text-anchor=\"end\" transform=\"rotate(" << num(-spec.x.tickLabelAngleDeg) << " " << num(x)
+                  << " " << num(py1 + 10) << ")\" dy=\"0.35em\">" << esc(name) << "</text>\n";
             else
                 o << "<text x=\"" << num(x) << "\" y=\"" << num(py1 + 19) << "\" text-anchor=\"middle\">" << esc(name)
                   << "</text>\n";
@@ -364,8 +382,8 @@ std::string SvgPlotRenderer::render(const PlotSpec& spec, PlotFormat format) {
         const double dir = rightSide ? 1 : -1;
         for (const auto& t : ticksOf(a, s)) {
             const double y = s(t.value);
-            o << "<line x1=\"" << num(x0) << "\" y1=\"" << num(y) << "\" x2=\"" << num(x0 + dir * (t.label.empty() ? 3 : 6))
-              << "\" y2=\"" << num(y) << "\" stroke=\"#333333\"/>\n";
+            o << "<line x1=\"" << num(x0) << "\" y1=\"" << num(y) << "\" x2=\""
+              << num(x0 + dir * (t.label.empty() ? 3 : 6)) << "\" y2=\"" << num(y) << "\" stroke=\"#333333\"/>\n";
             if (!t.label.empty())
                 o << "<text x=\"" << num(x0 + dir * 9) << "\" y=\"" << num(y) << "\" dy=\"0.35em\" text-anchor=\""
                   << (rightSide ? "start" : "end") << "\">" << esc(t.label) << "</text>\n";
@@ -479,8 +497,9 @@ std::string SvgPlotRenderer::render(const PlotSpec& spec, PlotFormat format) {
         o << "<line x1=\"" << num(x) << "\" y1=\"" << num(py0) << "\" x2=\"" << num(x) << "\" y2=\"" << num(py1)
           << "\" stroke=\"" << color(m.color) << "\" stroke-width=\"1.5\"" << dash(m.line) << "/>\n";
         if (!m.text.empty())
-            o << "<text x=\"" << num(x + 4) << "\" y=\"" << num(py0 + m.labelAt * (py1 - py0)) << "\" dy=\"0.35em\" fill=\""
-              << color(m.color) << "\" font-size=\"" << kSmall << "\">" << esc(m.text) << "</text>\n";
+            o << "<text x=\"" << num(x + 4) << "\" y=\"" << num(py0 + m.labelAt * (py1 - py0))
+              << "\" dy=\"0.35em\" fill=\"" << color(m.color) << "\" font-size=\"" << kSmall << "\">" << esc(m.text)
+              << "</text>\n";
     }
     for (const auto& t : spec.texts)
         if (sx.valid(t.x) && sy.valid(t.y) && inside(sx(t.x), sy(t.y)))
@@ -505,7 +524,8 @@ std::string SvgPlotRenderer::render(const PlotSpec& spec, PlotFormat format) {
         const double lx = rightSide ? px1 - lw - 8 : px0 + 8;
         const double ly = topSide ? py0 + 8 : py1 - lhTotal - 8;
         o << "<g font-size=\"" << kSmall << "\">\n<rect x=\"" << num(lx) << "\" y=\"" << num(ly) << "\" width=\""
-          << num(lw) << "\" height=\"" << num(lhTotal) << "\" fill=\"#ffffff\" fill-opacity=\"0.9\" stroke=\"#999999\"/>\n";
+          << num(lw) << "\" height=\"" << num(lhTotal)
+          << "\" fill=\"#ffffff\" fill-opacity=\"0.9\" stroke=\"#999999\"/>\n";
         for (std::size_t i = 0; i < shown.size(); ++i) {
             const PlotSeries& s = *shown[i];
             const double cy = ly + 4 + lh * (double(i) + 0.5);
@@ -524,7 +544,8 @@ std::string SvgPlotRenderer::render(const PlotSpec& spec, PlotFormat format) {
                   << color(s.color) << "\"/>\n";
                 break;
             }
-            o << "<text x=\"" << num(lx + 36) << "\" y=\"" << num(cy) << "\" dy=\"0.35em\">" << esc(s.name) << "</text>\n";
+            o << "<text x=\"" << num(lx + 36) << "\" y=\"" << num(cy) << "\" dy=\"0.35em\">" << esc(s.name)
+              << "</text>\n";
         }
         o << "</g>\n";
     }

@@ -5,10 +5,9 @@
 #include "report/plot_spec.hpp"
 #include "report/report.hpp"
 
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <set>
 #include <sstream>
 
@@ -187,8 +186,8 @@ TEST(ComputeReport, CarriesTheWholeScenario) {
     const fs::path dir = freshDir("scenario");
     writeReport(d, {}, dir.string());
     const std::string json = readText(dir / "prediction.json");
-    for (const char* key : {"\"pp\": 2", "\"ep\": 2", "\"act\": \"fp16\"", "\"phase\": \"chunked\"", "\"chunk\": 256",
-                            "\"chunked\": {"})
+    for (const char* key :
+         {"\"pp\": 2", "\"ep\": 2", "\"act\": \"fp16\"", "\"phase\": \"chunked\"", "\"chunk\": 256", "\"chunked\": {"})
         EXPECT_NE(json.find(key), std::string::npos) << key;
     EXPECT_NE(readText(dir / "report.md").find("TP 2, PP 2, EP 2, activations fp16, phase chunked"), std::string::npos);
     fs::remove_all(dir);

@@ -64,9 +64,11 @@ endif()
 if(DEFINED EXPECT_OUT AND NOT out MATCHES "${EXPECT_OUT}")
     message(FATAL_ERROR "stdout does not match '${EXPECT_OUT}':\n${out}")
 endif()
-# Written atomically: no staging folder is left behind, next to the folder or in it.
+# Written atomically: no staging folder of this run is left behind, next to the folder or in it (other tests
+# write next to it at the same time).
 get_filename_component(parent "${OUT}" DIRECTORY)
-file(GLOB leftovers "${parent}/.*staging*" "${OUT}/.rooflab-staging-*")
+get_filename_component(name "${OUT}" NAME)
+file(GLOB leftovers "${parent}/.${name}.staging-*" "${OUT}/.rooflab-staging-*")
 if(leftovers)
     message(FATAL_ERROR "staging folders left behind: ${leftovers}")
 endif()

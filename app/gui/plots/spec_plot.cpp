@@ -16,14 +16,21 @@
 namespace rooflab::gui {
 namespace {
 
-QColor qcolor(const report::Rgb& c) { return QColor(c.r, c.g, c.b); }
-QString qs(const std::string& s) { return QString::fromStdString(s); }
+QColor qcolor(const report::Rgb& c) {
+    return QColor(c.r, c.g, c.b);
+}
+QString qs(const std::string& s) {
+    return QString::fromStdString(s);
+}
 
 Qt::PenStyle penStyle(report::LineStyle l) {
     switch (l) {
-    case report::LineStyle::Solid: return Qt::SolidLine;
-    case report::LineStyle::Dash: return Qt::DashLine;
-    case report::LineStyle::Dot: return Qt::DotLine;
+    case report::LineStyle::Solid:
+        return Qt::SolidLine;
+    case report::LineStyle::Dash:
+        return Qt::DashLine;
+    case report::LineStyle::Dot:
+        return Qt::DotLine;
     }
     return Qt::SolidLine;
 }
@@ -99,8 +106,8 @@ void SpecPlot::setSpec(const report::PlotSpec& spec) {
         QCPAbstractPlottable* p = nullptr;
         switch (s.kind) {
         case report::SeriesKind::Line: {
-            QCPGraph* g = style::lineGraph(m_plot, x, va, qs(s.name),
-                                           QPen(qcolor(s.color), s.widthPx, penStyle(s.line)));
+            QCPGraph* g =
+                style::lineGraph(m_plot, x, va, qs(s.name), QPen(qcolor(s.color), s.widthPx, penStyle(s.line)));
             g->setData(kx, vy);
             p = g;
             break;
@@ -166,10 +173,18 @@ void SpecPlot::setSpec(const report::PlotSpec& spec) {
     m_plot->legend->setFont(QFont(font().family(), 8));
     Qt::Alignment where = Qt::AlignTop | Qt::AlignRight;
     switch (spec.legend) {
-    case report::LegendCorner::TopLeft: where = Qt::AlignTop | Qt::AlignLeft; break;
-    case report::LegendCorner::TopRight: where = Qt::AlignTop | Qt::AlignRight; break;
-    case report::LegendCorner::BottomLeft: where = Qt::AlignBottom | Qt::AlignLeft; break;
-    case report::LegendCorner::BottomRight: where = Qt::AlignBottom | Qt::AlignRight; break;
+    case report::LegendCorner::TopLeft:
+        where = Qt::AlignTop | Qt::AlignLeft;
+        break;
+    case report::LegendCorner::TopRight:
+        where = Qt::AlignTop | Qt::AlignRight;
+        break;
+    case report::LegendCorner::BottomLeft:
+        where = Qt::AlignBottom | Qt::AlignLeft;
+        break;
+    case report::LegendCorner::BottomRight:
+        where = Qt::AlignBottom | Qt::AlignRight;
+        break;
     }
     m_plot->axisRect()->insetLayout()->setInsetAlignment(0, where);
     setTitle(qs(spec.title));
