@@ -1,11 +1,12 @@
 // rooflab-gui: the workbench. `--screenshot FILE.png` renders the window offscreen at a fixed size and exits
-// (used by CI and for the README's screenshots). `--report DIR` renders the report plots (PNG) and a PDF offscreen
-// and exits (called by `rooflab report`).
+// (used by CI and for the README's screenshots). `--report DIR` writes the report folder offscreen and exits: the
+// same report library as `rooflab report`, with the QCustomPlot renderer (PNG plots in the page, and report.pdf).
 #include "io/data_paths.hpp"
 #include "units/errors.hpp"
 #include "analysis_pages.hpp"
 #include "main_window.hpp"
-#include "report_render.hpp"
+#include "qt_plot_renderer.hpp"
+#include "report/report.hpp"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -32,50 +33,57 @@ bool positiveInt(const QCommandLineParser& p, const QString& name, int& out) {
     return ok && out >= 0;
 }
 
-/// `--report DIR`: the report plots and PDF, no window.
+/// `--report DIR`: the report folder with PNG plots and report.pdf, no window.
 int runReportMode(const QCommandLineParser& parser) {
-    rooflab::gui::ReportRenderOptions o;
-    o.outDir = parser.value(QStringLiteral("report"));
-    auto text = [&](const char* name, QString& out) {
+    rooflab::report::ReportInput in;
+    const QString outDir = parser.value(QStringLiteral("report"));
+    auto text = [&](const char* name, std::string& out) {
         if (parser.isSet(QString::fromLatin1(name)))
-            out = parser.value(QString::fromLatin1(name));
+            out = parser.value(QString::fromLatin1(name)).toStdString();
     };
-    text("platform", o.platform);
-    text("model", o.model);
-    text("stack", o.stack);
-    text("measurements", o.measurements);
-    text("weights", o.weights);
-    text("kv", o.kv);
-    const std::pair<const char*, int64_t*> ints[] = {
-        {"batch", &o.batch}, {"prompt", &o.prompt}, {"context", &o.context}, {"output", &o.output}};
-    for (const auto& [name, dest] : ints) {
+    text("platform", in.platform);
+    text("model", in.model);
+    text("stack", in.stack);
+    text("phase", in.phase);
+    text("measurements", in.measurements);
+    text("weights", in.weights);
+    text("kv", in.kv);
+    text("act", in.act);
+    const std::pair<const char*, int64_t*> longs[] = {{"batch", &in.batch},   {"prompt", &in.prompt},
+                                                      {"context", &in.context}, {"output", &in.output},
+                                                      {"chunk", &in.chunk}};
+    for (const auto& [name, dest] : longs) {
         const QString n = QString::fromLatin1(name);
         if (!parser.isSet(n))
             continue;
         bool ok = false;
         const qlonglong v = parser.value(n).toLongLong(&ok);
-        if (!ok || v < (std::strcmp(name, "context") == 0 ? 0 : 1) || v > (qlonglong(1) << 32))
+        const bool zeroOk = std::strcmp(name, "context") == 0 || std::strcmp(name, "chunk") == 0;
+        if (!ok || v < (zeroOk ? 0 : 1) || v > (qlonglong(1) << 32))
             return fail(2, QStringLiteral("--%1: '%2' is not a whole number in range").arg(n, parser.value(n)));
         *dest = v;
     }
-    int tp = 1;
-    if (!positiveInt(parser, QStringLiteral("tp"), tp) || tp < 1)
-        return fail(2, QStringLiteral("--tp: '%1' is not a positive whole number").arg(parser.value(QStringLiteral("tp"))));
-    o.tp = tp;
-    rooflab::gui::ReportRenderResult r;
-    QString error;
+    const std::pair<const char*, int*> ints[] = {{"tp", &in.tp}, {"pp", &in.pp}, {"ep", &in.ep}, {"dp", &in.dp}};
+    for (const auto& [name, dest] : ints) {
+        const QString n = QString::fromLatin1(name);
+        int v = 1;
+        if (!positiveInt(parser, n, v) || v < 1)
+            return fail(2, QStringLiteral("--%1: '%2' is not a positive whole number").arg(n, parser.value(n)));
+        *dest = v;
+    }
     try {
-        if (!rooflab::gui::renderReport(o, r, &error))
-            return fail(1, error);
+        const rooflab::report::ReportData data = rooflab::report::computeReport(in);
+        rooflab::gui::QtPlotRenderer renderer;
+        rooflab::report::RunOptions run;
+        run.renderer = &renderer;
+        const rooflab::report::ReportResult r = rooflab::report::runReport(data, outDir.toStdString(), run);
+        for (const std::string& f : r.files)
+            std::printf("%s\n", QDir(outDir).filePath(QString::fromStdString(f)).toLocal8Bit().constData());
     } catch (const rooflab::InputError& e) {
         return fail(2, QString::fromUtf8(e.what()));
     } catch (const std::exception& e) {
         return fail(1, QString::fromUtf8(e.what()));
     }
-    for (const QString& f : r.files)
-        std::printf("%s\n", QDir(o.outDir).filePath(f).toLocal8Bit().constData());
-    for (const QString& n : r.notes)
-        std::fprintf(stderr, "rooflab-gui: note: %s\n", n.toLocal8Bit().constData());
     return 0;
 }
 
@@ -129,14 +137,21 @@ int main(int argc, char** argv) {
          QStringLiteral("FILE")},
         {QStringLiteral("trace"), QStringLiteral("CUPTI kernel trace CSV for the trace page."), QStringLiteral("FILE")},
         {QStringLiteral("size"), QStringLiteral("Screenshot size WxH (default 1400x900)."), QStringLiteral("WxH")},
-        {QStringLiteral("report"), QStringLiteral("Render the report plots (PNG) and report.pdf into DIR offscreen "
-                                                  "and exit."),
+        {QStringLiteral("report"), QStringLiteral("Write the report folder (HTML with PNG plots, report.pdf, Markdown, "
+                                                  "JSON, CSV) into DIR offscreen and exit; the options of "
+                                                  "`rooflab report` describe the scenario."),
          QStringLiteral("DIR")},
         {QStringLiteral("measurements"), QStringLiteral("Report: end-to-end dataset CSV for predicted vs measured."),
          QStringLiteral("FILE")},
         {QStringLiteral("output"), QStringLiteral("Report: generated tokens per request."), QStringLiteral("N")},
         {QStringLiteral("weights"), QStringLiteral("Report: weight datatype."), QStringLiteral("T")},
         {QStringLiteral("kv"), QStringLiteral("Report: KV-cache datatype."), QStringLiteral("T")},
+        {QStringLiteral("act"), QStringLiteral("Report: activation datatype."), QStringLiteral("T")},
+        {QStringLiteral("chunk"), QStringLiteral("Report: chunked phase, prefill tokens in the step."),
+         QStringLiteral("N")},
+        {QStringLiteral("pp"), QStringLiteral("Report: pipeline-parallel degree."), QStringLiteral("N")},
+        {QStringLiteral("ep"), QStringLiteral("Report: expert-parallel degree."), QStringLiteral("N")},
+        {QStringLiteral("dp"), QStringLiteral("Report: data-parallel degree."), QStringLiteral("N")},
     };
     parser.addOptions(options);
     parser.process(args);

@@ -11,6 +11,8 @@
 #include "plots/charts.hpp"
 #include "plots/roofline_plot.hpp"
 #include "plots/search_plot.hpp"
+#include "report/report.hpp"
+#include "report_export.hpp"
 #include "search_page.hpp"
 
 #include <QAction>
@@ -20,6 +22,7 @@
 #include <QComboBox>
 #include <QDockWidget>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -31,13 +34,11 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPlainTextEdit>
-#include <QProcess>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
-#include <QStandardPaths>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -94,6 +95,18 @@ MainWindow::MainWindow(bool persistSession, QWidget* parent) : QMainWindow(paren
             m_pending = false;
             startEvaluation();
         }
+    });
+    m_reportExporter = new ReportExporter(this, this);
+    connect(m_reportExporter, &ReportExporter::finished, this, [this](bool ok, const QString& message) {
+        if (ok)
+            m_statusLabel->setText(tr("Report written to %1/report.html").arg(message));
+        else
+            showError(tr("Export report: %1").arg(message));
+        emit reportExportFinished(ok, message);
+    });
+    connect(m_reportExporter, &ReportExporter::progressChanged, this, [this](int percent, const QString& stage) {
+        if (!stage.isEmpty())
+            m_statusLabel->setText(tr("Exporting report: %1 (%2%)").arg(stage).arg(percent));
     });
     buildUi();
     buildMenus();
@@ -569,6 +582,15 @@ void MainWindow::setBatch(int batch) { m_batch->setValue(batch); }
 void MainWindow::setPrompt(int tokens) { m_prompt->setValue(tokens); }
 void MainWindow::setContext(int tokens) { m_context->setValue(tokens); }
 void MainWindow::setTensorParallel(int tp) { m_tp->setValue(tp); }
+void MainWindow::setPipelineParallel(int pp) { m_pp->setValue(pp); }
+void MainWindow::setExpertParallel(int ep) { m_ep->setValue(ep); }
+
+bool MainWindow::setActivationType(const QString& dtype) {
+    const int i = m_act->findText(dtype);
+    if (i >= 0)
+        m_act->setCurrentIndex(i);
+    return i >= 0;
+}
 
 void MainWindow::setSweepPoints(int perSweep) {
     perSweep = std::clamp(perSweep, 2, 100000);
@@ -662,14 +684,14 @@ void MainWindow::syncAnalysisPages() {
     QString error;
     if (!buildInput(in, error) || in.kind != WorkloadKind::Llm)
         return;
-    Scenario s = in.scenario;
+    Phase phase = Phase::Prefill;
     switch (in.phase) {
     case GuiPhase::Prefill:
-    case GuiPhase::Request: s.phase = Phase::Prefill; break;
-    case GuiPhase::Decode: s.phase = Phase::Decode; break;
-    case GuiPhase::Chunked: s.phase = Phase::Chunked; break;
+    case GuiPhase::Request: phase = Phase::Prefill; break;
+    case GuiPhase::Decode: phase = Phase::Decode; break;
+    case GuiPhase::Chunked: phase = Phase::Chunked; break;
     }
-    m_tracePage->setContext(m_platformModel, in.model, in.stack, s);
+    m_tracePage->setContext(m_platformModel, in.model, in.stack, withPhase(in.scenario, phase));
 }
 
 std::shared_ptr<const PlatformModel> MainWindow::platformModelFor(const QString& name, QString& error) {
@@ -730,18 +752,24 @@ bool MainWindow::buildInput(EvalInput& in, QString& error) {
     }
     in.phase = GuiPhase(static_cast<unsigned char>(m_phaseCombo->currentIndex()));
     in.sweepPoints = m_sweepPoints;
-    Scenario& s = in.scenario;
-    s.batch = m_batch->value();
-    s.prompt = m_prompt->value();
-    s.context = m_context->value();
-    s.chunk = m_chunk->value();
-    s.outputTokens = m_outputTokens->value();
-    s.tp = m_tp->value();
-    s.pp = m_pp->value();
-    s.ep = m_ep->value();
-    s.weights = dtypeOf(m_weights);
-    s.kv = dtypeOf(m_kv);
-    s.act = dtypeOf(m_act);
+    try {
+        in.scenario = ScenarioBuilder()
+                          .batch(m_batch->value())
+                          .prompt(m_prompt->value())
+                          .context(m_context->value())
+                          .chunk(m_chunk->value())
+                          .outputTokens(m_outputTokens->value())
+                          .tp(m_tp->value())
+                          .pp(m_pp->value())
+                          .ep(m_ep->value())
+                          .weights(dtypeOf(m_weights))
+                          .kv(dtypeOf(m_kv))
+                          .act(dtypeOf(m_act))
+                          .build();
+    } catch (const std::exception& e) {
+        error = QString::fromUtf8(e.what());
+        return false;
+    }
     return true;
 }
 
@@ -946,61 +974,78 @@ void MainWindow::chooseExportTable() {
         showError(tr("Export: %1").arg(error));
 }
 
-bool MainWindow::exportReport(const QString& dir, QString* error) {
-    auto fail = [&](const QString& m) {
+bool MainWindow::reportInput(report::ReportInput& in, QString* error) const {
+    if (m_kindCombo->currentIndex() == 1) {
         if (error)
-            *error = m;
+            *error = tr("Reports cover LLM workloads; switch the workload to an LLM");
         return false;
-    };
-    if (m_kindCombo->currentIndex() == 1)
-        return fail(tr("Reports cover LLM workloads; switch the workload to an LLM"));
-    // $ROOFLAB_CLI, else next to this executable (build tree: ../cli/rooflab), else PATH.
-    const QString appDir = QCoreApplication::applicationDirPath();
-    QString cli = qEnvironmentVariable("ROOFLAB_CLI");
-    for (const QString& c : {appDir + QStringLiteral("/rooflab"), appDir + QStringLiteral("/../cli/rooflab")})
-        if (cli.isEmpty() && QFileInfo(c).isExecutable())
-            cli = QFileInfo(c).canonicalFilePath();
-    if (cli.isEmpty())
-        cli = QStandardPaths::findExecutable(QStringLiteral("rooflab"));
-    if (cli.isEmpty())
-        return fail(tr("the rooflab command-line tool was not found next to rooflab-gui or on PATH (or $ROOFLAB_CLI)"));
-    const QString platform = m_platform.file.empty() ? QString::fromStdString(m_platform.name)
-                                                     : QString::fromStdString(m_platform.file);
-    QStringList args = {QStringLiteral("report"), QStringLiteral("--quiet"), QStringLiteral("--out"), dir,
-                        QStringLiteral("--platform"), platform, QStringLiteral("--model"),
-                        m_modelCombo->currentData().toString(), QStringLiteral("--batch"),
-                        QString::number(m_batch->value()), QStringLiteral("--prompt"), QString::number(m_prompt->value()),
-                        QStringLiteral("--context"), QString::number(m_context->value()), QStringLiteral("--output"),
-                        QString::number(m_outputTokens->value()), QStringLiteral("--tp"), QString::number(m_tp->value()),
-                        QStringLiteral("--weights"), QString::fromUtf8(dtypeName(dtypeOf(m_weights)).data()),
-                        QStringLiteral("--kv"), QString::fromUtf8(dtypeName(dtypeOf(m_kv)).data())};
-    // This executable renders the plots when it is rooflab-gui (not when a test drives the window).
-    if (QFileInfo(QCoreApplication::applicationFilePath()).fileName() == QStringLiteral("rooflab-gui"))
-        args << QStringLiteral("--gui") << QCoreApplication::applicationFilePath();
+    }
+    if (m_platform.name.empty()) {
+        if (error)
+            *error = tr("No platform loaded");
+        return false;
+    }
+    in = report::ReportInput{};
+    in.platform = m_platform.file.empty() ? m_platform.name : m_platform.file;
+    in.platformData = m_platform; // the platform as shown, unsaved edits included
+    in.model = m_modelCombo->currentData().toString().toStdString();
     if (!m_stackCombo->currentText().isEmpty())
-        args << QStringLiteral("--stack") << m_stackCombo->currentText();
-    if (!m_datasetPath.isEmpty())
-        args << QStringLiteral("--measurements") << m_datasetPath;
-    QProcess proc;
-    proc.setProcessChannelMode(QProcess::MergedChannels);
-    QApplication::setOverrideCursor(Qt::WaitCursor);
-    proc.start(cli, args);
-    const bool finished = proc.waitForFinished(300000);
-    QApplication::restoreOverrideCursor();
-    if (!finished || proc.exitStatus() != QProcess::NormalExit || proc.exitCode() != 0)
-        return fail(tr("rooflab report failed: %1").arg(QString::fromLocal8Bit(proc.readAll()).trimmed()));
+        in.stack = m_stackCombo->currentText().toStdString();
+    in.phase = m_phaseCombo->currentText().toStdString();
+    in.batch = m_batch->value();
+    in.prompt = m_prompt->value();
+    in.context = m_context->value();
+    in.chunk = m_chunk->value();
+    in.output = m_outputTokens->value();
+    in.tp = m_tp->value();
+    in.pp = m_pp->value();
+    in.ep = m_ep->value();
+    in.weights = std::string(dtypeName(dtypeOf(m_weights)));
+    in.kv = std::string(dtypeName(dtypeOf(m_kv)));
+    in.act = std::string(dtypeName(dtypeOf(m_act)));
+    in.measurements = m_datasetPath.toStdString();
     return true;
+}
+
+bool MainWindow::startReportExport(const QString& dir, QString* error) {
+    report::ReportInput in;
+    if (!reportInput(in, error))
+        return false;
+    return m_reportExporter->start(in, dir, error);
+}
+
+bool MainWindow::exportReport(const QString& dir, QString* error, int timeoutMs) {
+    bool done = false, ok = false;
+    QString message;
+    QEventLoop loop;
+    const auto c = connect(this, &MainWindow::reportExportFinished, &loop, [&](bool success, const QString& m) {
+        done = true;
+        ok = success;
+        message = m;
+        loop.quit();
+    });
+    if (!startReportExport(dir, error)) {
+        disconnect(c);
+        return false;
+    }
+    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+    if (!done)
+        loop.exec();
+    disconnect(c);
+    if (!done) {
+        m_reportExporter->cancel();
+        message = tr("the export did not finish within %1 s").arg(timeoutMs / 1000);
+    }
+    if (!ok && error)
+        *error = message;
+    return ok;
 }
 
 void MainWindow::chooseExportReport() {
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Export report into folder"));
     QString error;
-    if (dir.isEmpty())
-        return;
-    if (!exportReport(dir, &error))
+    if (!dir.isEmpty() && !startReportExport(dir, &error))
         showError(tr("Export report: %1").arg(error));
-    else
-        m_statusLabel->setText(tr("Report written to %1/report.html").arg(dir));
 }
 
 void MainWindow::chooseSavePlatform() {

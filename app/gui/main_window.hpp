@@ -20,6 +20,10 @@ class QTabWidget;
 class QTableView;
 class QAbstractItemModel;
 
+namespace rooflab::report {
+struct ReportInput;
+}
+
 namespace rooflab::gui {
 
 class BreakdownPlot;
@@ -27,6 +31,7 @@ class ComparePlot;
 class OperatorTableModel;
 class PlatformValuesModel;
 class PlotView;
+class ReportExporter;
 class RooflinePlot;
 class SearchPage;
 class TracePage;
@@ -54,6 +59,10 @@ public:
     void setPrompt(int tokens);
     void setContext(int tokens);
     void setTensorParallel(int tp);
+    void setPipelineParallel(int pp);
+    void setExpertParallel(int ep);
+    /// Activation datatype by name (bf16, fp16, fp8_e4m3, ...). False when there is no such type.
+    bool setActivationType(const QString& dtype);
     void setGemmWorkload(int m, int n, int k);
     /// Points per sweep (batch and context) on the sweep page; 400 by default.
     void setSweepPoints(int perSweep);
@@ -101,14 +110,23 @@ public:
     bool exportPlot(PlotView* plot, const QString& path, QString* error);
     bool exportTable(const QAbstractItemModel* model, const QString& path, QString* error);
     bool savePlatformAs(const QString& path, QString* error);
-    /// @brief Writes the full report of the current LLM scenario (report.html with the plots, Markdown, JSON, CSV,
-    /// PDF) into `dir` by running the same `rooflab report` as the command line (found next to rooflab-gui, in the
-    /// build tree at ../cli/rooflab, or on PATH), with this executable rendering the plots.
-    bool exportReport(const QString& dir, QString* error);
+    /// @brief The report input of the current LLM scenario: the platform as shown (edits included), model,
+    /// stack, dataset and every scenario control (phase, batch, prompt, context, chunk, output, TP, PP, EP,
+    /// datatypes). False with `error` for a GEMM workload or broken input.
+    bool reportInput(report::ReportInput& in, QString* error) const;
+    /// @brief Starts writing the full report of the current LLM scenario (report.html with PNG plots, Markdown,
+    /// JSON, CSV, report.pdf) into `dir` through the report library, off the UI thread with a progress dialog;
+    /// returns at once. reportExportFinished() tells the outcome.
+    bool startReportExport(const QString& dir, QString* error);
+    /// @brief startReportExport() and wait for it, running the event loop meanwhile (scripts and tests).
+    bool exportReport(const QString& dir, QString* error, int timeoutMs = 300000);
+    ReportExporter* reportExporter() const { return m_reportExporter; }
 
 signals:
     /// A new evaluation result is on every page.
     void evaluated();
+    /// A report export ended: `ok` with the folder, or the error.
+    void reportExportFinished(bool ok, const QString& message);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -164,6 +182,7 @@ private:
     io::CsvTable m_dataset;
 
     QFutureWatcher<Outcome> m_watcher;
+    ReportExporter* m_reportExporter = nullptr;
     QTimer m_debounce;
     QTimer m_editTimer;
 

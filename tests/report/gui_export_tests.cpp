@@ -1,19 +1,19 @@
-// File > Export report… of the workbench: the window runs the same `rooflab report` as the command line, which
-// renders its plots with rooflab-gui --report (offscreen). Runs offscreen.
+// File > Export report… of the workbench: the report library in-process with the QCustomPlot renderer (PNG plots
+// in the page, report.pdf). Runs offscreen.
 #include "io/data_paths.hpp"
 #include "main_window.hpp"
+#include "report_export.hpp"
 
 #include <QApplication>
+#include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
-
 #include <gtest/gtest.h>
 
 using namespace rooflab;
 using namespace rooflab::gui;
 
 TEST(GuiExportReport, WritesTheHtmlWithPlotsAndThePdf) {
-    qputenv("ROOFLAB_CLI", ROOFLAB_CLI_EXE);
     MainWindow w(false);
     w.resize(1200, 800);
     w.show();
@@ -23,21 +23,41 @@ TEST(GuiExportReport, WritesTheHtmlWithPlotsAndThePdf) {
     ASSERT_TRUE(w.waitForEvaluation(10000));
     QTemporaryDir dir;
     ASSERT_TRUE(dir.isValid());
+    const QString out = dir.filePath(QStringLiteral("report"));
     QString error;
-    ASSERT_TRUE(w.exportReport(dir.path(), &error)) << error.toStdString();
-    QFile html(dir.filePath(QStringLiteral("report.html")));
+    ASSERT_TRUE(w.exportReport(out, &error)) << error.toStdString();
+    QFile html(QDir(out).filePath(QStringLiteral("report.html")));
     ASSERT_TRUE(html.open(QIODevice::ReadOnly));
     const QByteArray text = html.readAll();
     EXPECT_GE(text.count("src=\"data:image/png;base64,iVBORw0KGgo"), 6) << "plots embedded";
     EXPECT_TRUE(text.contains("llama-3.2-1b on h100-sxm5-80gb"));
     EXPECT_TRUE(text.contains("batch 4,"));
-    EXPECT_TRUE(QFile::exists(dir.filePath(QStringLiteral("report.pdf"))));
-    EXPECT_TRUE(QFile::exists(dir.filePath(QStringLiteral("report.md"))));
+    QFile pdf(QDir(out).filePath(QStringLiteral("report.pdf")));
+    ASSERT_TRUE(pdf.open(QIODevice::ReadOnly));
+    EXPECT_TRUE(pdf.read(4) == "%PDF");
+    EXPECT_TRUE(QFile::exists(QDir(out).filePath(QStringLiteral("report.md"))));
+    EXPECT_TRUE(QFile::exists(QDir(out).filePath(QStringLiteral("plots/roofline.png"))));
+    EXPECT_TRUE(w.statusText().contains(QStringLiteral("Report written to"))) << w.statusText().toStdString();
+}
 
-    qputenv("ROOFLAB_CLI", "/nonexistent/rooflab");
-    EXPECT_FALSE(w.exportReport(dir.path(), &error));
-    EXPECT_FALSE(error.isEmpty());
-    qunsetenv("ROOFLAB_CLI");
+TEST(GuiExportReport, AFailedExportSaysWhyAndLeavesNothing) {
+    MainWindow w(false);
+    ASSERT_TRUE(w.selectPlatform(QStringLiteral("h100-sxm5-80gb")));
+    ASSERT_TRUE(w.selectModel(QStringLiteral("llama-3.2-1b")));
+    ASSERT_TRUE(w.waitForEvaluation(10000));
+    QTemporaryDir dir;
+    ASSERT_TRUE(dir.isValid());
+    // A file where the folder should go.
+    const QString blocked = dir.filePath(QStringLiteral("taken"));
+    QFile f(blocked);
+    ASSERT_TRUE(f.open(QIODevice::WriteOnly));
+    f.close();
+    QString error;
+    EXPECT_FALSE(w.exportReport(blocked, &error));
+    EXPECT_TRUE(error.contains(QStringLiteral("not a folder"))) << error.toStdString();
+    EXPECT_EQ(QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden),
+              QStringList{QStringLiteral("taken")});
+    EXPECT_FALSE(w.reportExporter()->isRunning());
 }
 
 int main(int argc, char** argv) {

@@ -1,0 +1,38 @@
+#pragma once
+/// @brief Text, CSV and JSON forms of engine results shared by the report writer and the CLI commands: number and
+/// unit formatting, the per-operator table, and the JSON of a step prediction. No I/O.
+#include "analysis/llm_engine.hpp"
+
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace rooflab::report {
+
+/// @brief `v` with `significant` significant digits (printf %g).
+std::string fmtNum(double v, int significant = 4);
+/// @brief Seconds with an SI prefix ("8.309 ms").
+std::string fmtSeconds(double s);
+/// @brief Bytes with an SI prefix ("16.06 GB").
+std::string fmtBytes(double b);
+/// @brief Floating-point operations with an SI prefix, no rate ("128.7 GFLOP").
+std::string fmtFlops(double f);
+
+/// @brief JSON of one operator row.
+nlohmann::json opJson(const OpResult& r);
+/// @brief JSON of a step prediction (totals, memory, notes; ops when `withOps`).
+nlohmann::json predictionJson(const Prediction& p, bool withOps);
+
+/// @brief Writes CSV with RFC 4180 quoting.
+void printCsv(std::ostream& os, const std::vector<std::string>& header,
+              const std::vector<std::vector<std::string>>& rows);
+/// @brief The CSV text of a table.
+std::string csvText(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
+
+/// @brief Per-operator table columns: name, class, count, shape, flops, bytes per level, time, share, bound.
+std::vector<std::string> opTableHeader();
+/// @brief Per-operator table rows of `p`, all cells formatted.
+std::vector<std::vector<std::string>> opTableRows(const Prediction& p);
+
+} // namespace rooflab::report

@@ -1,0 +1,214 @@
+// The report library on its own (no Qt): log-axis ticks of the SVG renderer, deterministic SVG, atomic report
+// folders (a cancelled or failed run leaves nothing), and the whole scenario in the outputs.
+#include "io/data_paths.hpp"
+#include "units/errors.hpp"
+#include "report/plot_spec.hpp"
+#include "report/report.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <set>
+#include <sstream>
+
+using namespace rooflab;
+using namespace rooflab::report;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string readText(const fs::path& p) {
+    std::ifstream f(p, std::ios::binary);
+    std::ostringstream os;
+    os << f.rdbuf();
+    return os.str();
+}
+
+fs::path freshDir(const std::string& name) {
+    const fs::path d = fs::temp_directory_path() / ("rooflab-report-lib-" + name);
+    fs::remove_all(d);
+    return d;
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size()))
+        ++n;
+    return n;
+}
+
+/// Report data of a small model, computed once (the predictions are the expensive part).
+const ReportData& smallReport() {
+    static const ReportData d = [] {
+        ReportInput in;
+        in.model = "llama-3.2-1b";
+        in.batch = 4;
+        in.prompt = 512;
+        return computeReport(in);
+    }();
+    return d;
+}
+
+} // namespace
+
+TEST(LogTicks, ShortRangesLabelOneTwoFiveAndNeverRepeat) {
+    const auto ticks = logTicks(0.8, 60);
+    std::set<std::string> labels;
+    std::vector<double> labelled;
+    for (const auto& t : ticks)
+        if (!t.label.empty()) {
+            EXPECT_TRUE(labels.insert(t.label).second) << "repeated label " << t.label;
+            labelled.push_back(t.value);
+        }
+    EXPECT_EQ(labelled, (std::vector<double>{1, 2, 5, 10, 20, 50}));
+    EXPECT_TRUE(labels.count("1") && labels.count("50"));
+    // Unlabelled sub-ticks at 3, 4, 6 ... within the range.
+    EXPECT_GT(ticks.size(), labelled.size());
+}
+
+TEST(LogTicks, LongRangesLabelDecadesOnlyAndThinThemOut) {
+    std::set<std::string> labels;
+    for (const auto& t : logTicks(1e-3, 1e4)) {
+        if (!t.label.empty()) {
+            EXPECT_TRUE(labels.insert(t.label).second) << t.label;
+        }
+    }
+    EXPECT_EQ(labels, (std::set<std::string>{"0.001", "0.01", "0.1", "1", "10", "100", "1000", "10000"}));
+    std::size_t n = 0;
+    for (const auto& t : logTicks(1e-12, 1e12))
+        n += !t.label.empty();
+    EXPECT_LE(n, 13u) << "24 decades: every other one labelled";
+    // Very small and large values read as 1e-9, 2e+07 style without repeats.
+    for (const auto& t : logTicks(1e-9, 3e-9)) {
+        if (!t.label.empty()) {
+            EXPECT_NE(t.label.find('e'), std::string::npos) << t.label;
+        }
+    }
+}
+
+TEST(LogTicks, UnderOneDecadeStillHasSeveralLabels) {
+    std::size_t n = 0;
+    for (const auto& t : logTicks(300, 900))
+        n += !t.label.empty();
+    EXPECT_GE(n, 3u);
+}
+
+TEST(LinearTicks, NiceStepsWithEnoughDigits) {
+    std::vector<std::string> labels;
+    for (const auto& t : linearTicks(0, 0.25))
+        labels.push_back(t.label);
+    EXPECT_EQ(labels, (std::vector<std::string>{"0.00", "0.05", "0.10", "0.15", "0.20", "0.25"}));
+}
+
+TEST(SvgRenderer, DrawsEveryPlotDeterministically) {
+    const auto specs = reportPlots(smallReport());
+    ASSERT_EQ(specs.size(), 6u);
+    SvgPlotRenderer svg;
+    for (const auto& s : specs) {
+        const std::string a = svg.render(s, PlotFormat::Svg);
+        EXPECT_EQ(a, svg.render(s, PlotFormat::Svg)) << s.name;
+        EXPECT_EQ(a.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u) << s.name;
+        EXPECT_NE(a.find("</svg>"), std::string::npos);
+        EXPECT_EQ(a.find("nan"), std::string::npos) << s.name << ": NaN coordinates";
+        EXPECT_EQ(a.find("inf"), std::string::npos) << s.name << ": infinite coordinates";
+    }
+    EXPECT_THROW(svg.render(specs.front(), PlotFormat::Png), std::runtime_error);
+}
+
+TEST(WriteReport, WritesTheFolderWithInlineSvg) {
+    const fs::path dir = freshDir("svg");
+    SvgPlotRenderer svg;
+    RunOptions run;
+    run.renderer = &svg;
+    const ReportResult r = runReport(smallReport(), dir.string(), run);
+    EXPECT_TRUE(r.plotsNote.empty());
+    EXPECT_FALSE(r.pdf);
+    for (const char* f : {"report.md", "report.html", "prediction.json", "batch_sweep.csv", "context_sweep.csv",
+                          "prefill_operators.csv", "decode_operators.csv", "plots/roofline.svg"})
+        EXPECT_TRUE(fs::is_regular_file(dir / f)) << f;
+    const std::string html = readText(dir / "report.html");
+    EXPECT_EQ(count(html, "<figure>\n<svg xmlns="), 6u);
+    for (const auto& e : fs::directory_iterator(dir.parent_path())) {
+        EXPECT_EQ(e.path().filename().string().find(".rooflab-report-lib-svg.staging"), std::string::npos);
+    }
+    fs::remove_all(dir);
+}
+
+TEST(WriteReport, ACancelledRunLeavesNoFolder) {
+    const fs::path dir = freshDir("cancel") / "nested" / "out";
+    // Stop at the last moment: every file is written to the staging folder, none moved into place.
+    const ReportProgress stopBeforeCommit = [](int, int, const std::string& stage) {
+        return stage != "moving the report into place";
+    };
+    EXPECT_THROW(writeReport(smallReport(), {}, dir.string(), stopBeforeCommit), ReportCancelled);
+    EXPECT_FALSE(fs::exists(dir));
+    EXPECT_FALSE(fs::exists(dir.parent_path().parent_path())) << "created parent folders are removed too";
+}
+
+TEST(WriteReport, ACancelledRunLeavesAnExistingFolderAsItWas) {
+    const fs::path dir = freshDir("existing");
+    fs::create_directories(dir);
+    std::ofstream(dir / "report.md") << "old";
+    const ReportProgress stopMidway = [](int done, int, const std::string&) { return done < 3; };
+    EXPECT_THROW(writeReport(smallReport(), {}, dir.string(), stopMidway), ReportCancelled);
+    EXPECT_EQ(readText(dir / "report.md"), "old");
+    std::size_t entries = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir))
+        ++entries;
+    EXPECT_EQ(entries, 1u) << "no staging folder or new file left behind";
+    // A later successful run replaces the files.
+    writeReport(smallReport(), {}, dir.string());
+    EXPECT_NE(readText(dir / "report.md"), "old");
+    fs::remove_all(dir);
+}
+
+TEST(WriteReport, AFileInTheWayIsInputError) {
+    const fs::path dir = freshDir("file");
+    std::ofstream(dir) << "x";
+    EXPECT_THROW(writeReport(smallReport(), {}, dir.string()), InputError);
+    fs::remove(dir);
+}
+
+TEST(ComputeReport, CarriesTheWholeScenario) {
+    ReportInput in;
+    in.model = "mixtral-8x7b";
+    in.tp = 2;
+    in.pp = 2;
+    in.ep = 2;
+    in.act = "fp16";
+    in.phase = "chunked";
+    in.chunk = 256;
+    const ReportData d = computeReport(in);
+    EXPECT_EQ(d.scenario.pp, 2);
+    EXPECT_EQ(d.scenario.ep, 2);
+    EXPECT_EQ(d.scenario.act, DType::fp16);
+    ASSERT_TRUE(d.chunked.has_value());
+    const fs::path dir = freshDir("scenario");
+    writeReport(d, {}, dir.string());
+    const std::string json = readText(dir / "prediction.json");
+    for (const char* key :
+         {"\"pp\": 2", "\"ep\": 2", "\"act\": \"fp16\"", "\"phase\": \"chunked\"", "\"chunk\": 256", "\"chunked\": {"})
+        EXPECT_NE(json.find(key), std::string::npos) << key;
+    EXPECT_NE(readText(dir / "report.md").find("TP 2, PP 2, EP 2, activations fp16, phase chunked"), std::string::npos);
+    fs::remove_all(dir);
+}
+
+TEST(ComputeReport, BrokenInputIsInputError) {
+    ReportInput in;
+    in.phase = "prefil";
+    EXPECT_THROW(computeReport(in), InputError);
+    in = ReportInput{};
+    in.act = "bf17";
+    EXPECT_THROW(computeReport(in), InputError);
+    in = ReportInput{};
+    in.pp = 0;
+    EXPECT_THROW(computeReport(in), InputError);
+}
+
+TEST(ComputeReport, ProgressCanCancel) {
+    ReportInput in;
+    in.model = "llama-3.2-1b";
+    int calls = 0;
+    EXPECT_THROW(computeReport(in, [&](int, int, const std::string&) { return ++calls < 2; }), ReportCancelled);
+    EXPECT_EQ(calls, 2);
+}
