@@ -1,6 +1,9 @@
 # Runs one rooflab CLI invocation for ctest and checks it.
-#   -DEXE=... -DARGS="a;b;c" -DEXPECT_RC=N [-DGOLDEN=file] [-DSTDIN=file] [-DERR_REGEX=regex] [-DOUT_REGEX=regex]
-#   [-DUPDATE=1 rewrites the golden file]
+#   -DEXE=... -DARGS="a;b;c" -DEXPECT_RC=N [-DSTDIN=file] [-DERR_REGEX=regex] [-DOUT_REGEX=regex]
+#   [-DEXPECT=file.expect]  stdout is checked line by line against a format expectation (tests/cli/expect.cmake)
+#   [-DGOLDEN=file]         stdout must equal the file byte for byte (only where the numbers are the contract)
+#   [-DUPDATE=1]            rewrites a failing GOLDEN or EXPECT file from the output instead of failing
+include(${CMAKE_CURRENT_LIST_DIR}/expect.cmake)
 separate_arguments(ARGS_LIST UNIX_COMMAND "${ARGS}")
 set(_input "")
 if(DEFINED STDIN)
@@ -16,6 +19,19 @@ if(DEFINED ERR_REGEX AND NOT err MATCHES "${ERR_REGEX}")
 endif()
 if(DEFINED OUT_REGEX AND NOT out MATCHES "${OUT_REGEX}")
     message(FATAL_ERROR "stdout does not match '${OUT_REGEX}':\n${out}")
+endif()
+if(DEFINED EXPECT)
+    rooflab_expect_check("${out}" "${EXPECT}" problem)
+    if(NOT problem STREQUAL "")
+        if(UPDATE)
+            rooflab_expect_update("${out}" "${EXPECT}")
+            message(STATUS "rewrote ${EXPECT}: review it with git diff")
+        else()
+            file(WRITE "${EXPECT}.actual" "${out}")
+            message(FATAL_ERROR "${problem}\n(whole output written to ${EXPECT}.actual; -DROOFLAB_UPDATE_GOLDENS=ON "
+                                "rewrites the .expect file)")
+        endif()
+    endif()
 endif()
 if(DEFINED GOLDEN)
     if(UPDATE)

@@ -1,8 +1,10 @@
 # Runs `rooflab report` into OUT and checks the folder.
-#   -DEXE -DARGS -DOUT [-DGOLDEN_DIR (compare report.md and prediction.json)] [-DUPDATE=1]
+#   -DEXE -DARGS -DOUT [-DGOLDEN_DIR (format-check report.md and prediction.json against report.expect and
+#   prediction.expect there)] [-DUPDATE=1 rewrites a failing .expect file]
 #   [-DEXPECT_IMAGES=N: report.html shows at least N plots (inline SVG or PNG data URIs)] [-DEXPECT_PDF=1]
 #   [-DEXPECT_NO_PLOTS=1: the page says why there are no plots] [-DEXPECT_OUT=regex on stdout]
 #   [-DEXPECT_JSON=regex on prediction.json]
+include(${CMAKE_CURRENT_LIST_DIR}/../cli/expect.cmake)
 separate_arguments(ARGS_LIST UNIX_COMMAND "${ARGS}")
 file(REMOVE_RECURSE "${OUT}")
 execute_process(COMMAND ${EXE} ${ARGS_LIST} --out ${OUT} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 240)
@@ -17,12 +19,15 @@ endforeach()
 if(DEFINED GOLDEN_DIR)
     foreach(f report.md prediction.json)
         file(READ "${OUT}/${f}" actual)
-        if(UPDATE)
-            file(WRITE "${GOLDEN_DIR}/${f}" "${actual}")
-        else()
-            file(READ "${GOLDEN_DIR}/${f}" expected)
-            if(NOT actual STREQUAL expected)
-                message(FATAL_ERROR "${OUT}/${f} differs from ${GOLDEN_DIR}/${f}")
+        get_filename_component(stem "${f}" NAME_WE)
+        set(expect "${GOLDEN_DIR}/${stem}.expect")
+        rooflab_expect_check("${actual}" "${expect}" problem)
+        if(NOT problem STREQUAL "")
+            if(UPDATE)
+                rooflab_expect_update("${actual}" "${expect}")
+                message(STATUS "rewrote ${expect}: review it with git diff")
+            else()
+                message(FATAL_ERROR "${OUT}/${f}: ${problem}\n(-DROOFLAB_UPDATE_GOLDENS=ON rewrites the .expect file)")
             endif()
         endif()
     endforeach()
