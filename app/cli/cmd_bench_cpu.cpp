@@ -1,11 +1,10 @@
 // `rooflab bench cpu`: bandwidth vs working set, pointer-chase latency, peak FLOP/s per ISA, softmax (3-/2-pass)
 // and reduction of this machine, written as CSV + JSON into --out (the files datasets/cpu/<machine>/ holds and
 // calibration reads).
-#include "registry.hpp"
-
 #include "model/units/errors.hpp"
 #include "profilers/cpu/progress_printer.hpp"
 #include "profilers/cpu/suite.hpp"
+#include "registry.hpp"
 
 #include <iostream>
 #include <memory>
@@ -63,8 +62,9 @@ void addBenchCpu(CLI::App& root, int& exitCode) {
                     "Comma-separated thread counts to measure (default: 1, 2, 4, ... and all; softmax/reduction: 1, "
                     "cores and all)")
         ->delimiter(',');
-    cmd->add_option("--out", args->out,
-                    "Output directory for bandwidth.csv, latency.csv, flops.csv, softmax.csv, reduction.csv, smt.csv, *.json")
+    cmd->add_option(
+           "--out", args->out,
+           "Output directory for bandwidth.csv, latency.csv, flops.csv, softmax.csv, reduction.csv, smt.csv, *.json")
         ->capture_default_str();
     cmd->callback([args, &exitCode] { runBenchCpu(*args, exitCode); });
 }

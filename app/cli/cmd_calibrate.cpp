@@ -6,11 +6,11 @@
 #include "common.hpp"
 #include "io/csv.hpp"
 #include "io/data_paths.hpp"
-#include "units/errors.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"
 #include "registry.hpp"
+#include "units/errors.hpp"
 
 #include <chrono>
 #include <ctime>
@@ -99,8 +99,9 @@ public:
                 }
             }
             if (path.empty())
-                throw InputError(name, 0, "model", "model file not found (relative to the dataset, the working "
-                                                   "folder or the rooflab data folders)");
+                throw InputError(name, 0, "model",
+                                 "model file not found (relative to the dataset, the working "
+                                 "folder or the rooflab data folders)");
         } else {
             path = io::findModelFile(name);
         }
@@ -153,7 +154,8 @@ void runValidate(ValidateOptions& o, int& exitCode) {
                     group = &it->second;
             if (!group)
                 throw InputError(ds, 0, "--max-group-mape",
-                                 "no rows with " + g.key + " = " + g.value + " (a limit on an empty group checks nothing)");
+                                 "no rows with " + g.key + " = " + g.value +
+                                     " (a limit on an empty group checks nothing)");
             if (group->mapePct > g.maxPct)
                 exceeded.push_back(ds + ": " + g.key + " = " + g.value + " MAPE " + fmtNum(group->mapePct, 3) +
                                    "% above " + fmtNum(g.maxPct, 3) + "%");
@@ -161,15 +163,24 @@ void runValidate(ValidateOptions& o, int& exitCode) {
         if (rep.failed > 0)
             exitCode = kBadInput;
         if (fmt == Format::Json) {
-            nlohmann::json j{{"dataset", ds}, {"platform", plat.name}, {"kind", rep.kind},
-                             {"n", rep.overall.n}, {"failed", rep.failed}, {"mape_pct", rep.overall.mapePct},
-                             {"max_abs_pct", rep.overall.maxAbsPct}, {"bias_pct", rep.overall.biasPct},
-                             {"within_10_pct", rep.overall.within10Pct}, {"within_25_pct", rep.overall.within25Pct}};
+            nlohmann::json j{{"dataset", ds},
+                             {"platform", plat.name},
+                             {"kind", rep.kind},
+                             {"n", rep.overall.n},
+                             {"failed", rep.failed},
+                             {"mape_pct", rep.overall.mapePct},
+                             {"max_abs_pct", rep.overall.maxAbsPct},
+                             {"bias_pct", rep.overall.biasPct},
+                             {"within_10_pct", rep.overall.within10Pct},
+                             {"within_25_pct", rep.overall.within25Pct}};
             for (const auto& [k, byV] : rep.breakdown)
                 for (const auto& [v, s] : byV)
-                    j["breakdown"][k][v] = {{"n", s.n}, {"mape_pct", s.mapePct}, {"bias_pct", s.biasPct}, {"max_abs_pct", s.maxAbsPct}};
+                    j["breakdown"][k][v] = {
+                        {"n", s.n}, {"mape_pct", s.mapePct}, {"bias_pct", s.biasPct}, {"max_abs_pct", s.maxAbsPct}};
             for (const auto& r : rep.rows) {
-                nlohmann::json jr{{"id", r.id}, {"measured_s", r.measuredS}, {"predicted_s", r.predictedS},
+                nlohmann::json jr{{"id", r.id},
+                                  {"measured_s", r.measuredS},
+                                  {"predicted_s", r.predictedS},
                                   {"error_pct", r.errorPct}};
                 if (!r.error.empty())
                     jr["error"] = r.error;
@@ -181,19 +192,22 @@ void runValidate(ValidateOptions& o, int& exitCode) {
         if (fmt == Format::Csv) {
             std::vector<std::vector<std::string>> rows;
             for (const auto& r : rep.rows)
-                rows.push_back({ds, r.id, fmtNum(r.measuredS, 6), fmtNum(r.predictedS, 6), fmtNum(r.errorPct, 4), r.error});
+                rows.push_back(
+                    {ds, r.id, fmtNum(r.measuredS, 6), fmtNum(r.predictedS, 6), fmtNum(r.errorPct, 4), r.error});
             printCsv(std::cout, {"dataset", "id", "measured_s", "predicted_s", "error_pct", "error"}, rows);
             continue;
         }
         std::cout << ds << " on " << plat.name << " (" << rep.kind << ", " << rep.overall.n << " rows"
                   << (rep.failed ? ", " + std::to_string(rep.failed) + " failed" : "") << ")\n";
         std::cout << "  MAPE " << fmtNum(rep.overall.mapePct, 3) << "%, max " << fmtNum(rep.overall.maxAbsPct, 3)
-                  << "%, bias " << fmtNum(rep.overall.biasPct, 3) << "%, within 10%: " << fmtNum(rep.overall.within10Pct, 3)
+                  << "%, bias " << fmtNum(rep.overall.biasPct, 3)
+                  << "%, within 10%: " << fmtNum(rep.overall.within10Pct, 3)
                   << "% of rows, within 25%: " << fmtNum(rep.overall.within25Pct, 3) << "%\n";
         std::vector<std::vector<std::string>> rows;
         for (const auto& [k, byV] : rep.breakdown)
             for (const auto& [v, s] : byV)
-                rows.push_back({k, v, std::to_string(s.n), statCells(s), fmtNum(s.biasPct, 3) + "%", fmtNum(s.maxAbsPct, 3) + "%"});
+                rows.push_back({k, v, std::to_string(s.n), statCells(s), fmtNum(s.biasPct, 3) + "%",
+                                fmtNum(s.maxAbsPct, 3) + "%"});
         printTable(std::cout, {"by", "value", "n", "MAPE", "bias", "max"}, rows);
         if (o.rows) {
             std::vector<std::vector<std::string>> rr;

@@ -7,12 +7,11 @@
 #include "calibration/cpu_calibration.hpp"
 #include "common.hpp"
 #include "io/data_paths.hpp"
-#include "units/errors.hpp"
 #include "io/platform_loader.hpp"
-#include "registry.hpp"
-
 #include "profilers/cpu/progress_printer.hpp"
 #include "profilers/cpu/suite.hpp"
+#include "registry.hpp"
+#include "units/errors.hpp"
 
 #include <chrono>
 #include <ctime>
@@ -75,8 +74,8 @@ void runCalibrateCpu(const CalibrateCpuOptions& o, int& exitCode) {
     }
     std::vector<std::vector<std::string>> rows;
     for (const auto& f : r.fits)
-        rows.push_back({f.parameter, fmtNum(f.value, 4) + " " + f.unit, f.fitErrorPct > 0 ? fmtNum(f.fitErrorPct, 3) + "%" : "-",
-                        f.source});
+        rows.push_back({f.parameter, fmtNum(f.value, 4) + " " + f.unit,
+                        f.fitErrorPct > 0 ? fmtNum(f.fitErrorPct, 3) + "%" : "-", f.source});
     std::cout << "calibrated " << base.name << " from " << m.dir << "\n";
     printTable(std::cout, {"parameter", "value", "fit MAPE", "provenance"}, rows);
     for (const auto& n : r.notes)
@@ -147,24 +146,35 @@ void runValidateCpu(const ValidateCpuOptions& o, int& exitCode) {
         j["dataset"] = dir;
         j["mape_pct"] = overall;
         for (const auto& x : v.byClass)
-            j["by_class"][x.kernelClass] = {{"points", x.points}, {"mape_pct", x.mapePct}, {"bias_pct", x.biasPct},
-                                            {"max_abs_pct", x.maxAbsPct}, {"within_10_pct", x.within10Pct}};
+            j["by_class"][x.kernelClass] = {{"points", x.points},
+                                            {"mape_pct", x.mapePct},
+                                            {"bias_pct", x.biasPct},
+                                            {"max_abs_pct", x.maxAbsPct},
+                                            {"within_10_pct", x.within10Pct}};
         for (const auto& x : v.byLevel)
             j["by_level"][x.kernelClass] = {{"points", x.points}, {"mape_pct", x.mapePct}, {"bias_pct", x.biasPct}};
         if (o.rows)
             for (const auto& r : v.rows)
-                j["rows"].push_back({{"class", r.kernelClass}, {"threads", r.threads}, {"footprint_bytes", r.footprintBytes},
-                                     {"level", r.level}, {"measured_s", r.measuredS}, {"predicted_s", r.predictedS},
-                                     {"error_pct", r.errorPct}, {"line", r.line}});
+                j["rows"].push_back({{"class", r.kernelClass},
+                                     {"threads", r.threads},
+                                     {"footprint_bytes", r.footprintBytes},
+                                     {"level", r.level},
+                                     {"measured_s", r.measuredS},
+                                     {"predicted_s", r.predictedS},
+                                     {"error_pct", r.errorPct},
+                                     {"line", r.line}});
         std::cout << j.dump(2) << "\n";
     } else {
-        const std::vector<std::string> h = {"class", "points", "MAPE %", "bias %", "max |err| %", "within 10 % (share)"};
+        const std::vector<std::string> h = {"class",  "points",      "MAPE %",
+                                            "bias %", "max |err| %", "within 10 % (share)"};
         if (o.rows) {
             std::vector<std::vector<std::string>> rr;
             for (const auto& r : v.rows)
                 rr.push_back({r.kernelClass, std::to_string(r.threads), fmtBytes(r.footprintBytes), r.level,
-                              fmtSeconds(r.measuredS), fmtSeconds(r.predictedS), fmtNum(r.errorPct, 3), std::to_string(r.line)});
-            const std::vector<std::string> rh = {"class", "threads", "footprint", "level", "measured", "predicted", "error %", "line"};
+                              fmtSeconds(r.measuredS), fmtSeconds(r.predictedS), fmtNum(r.errorPct, 3),
+                              std::to_string(r.line)});
+            const std::vector<std::string> rh = {"class",    "threads",   "footprint", "level",
+                                                 "measured", "predicted", "error %",   "line"};
             if (fmt == Format::Csv)
                 printCsv(std::cout, rh, rr);
             else
@@ -190,7 +200,8 @@ void runValidateCpu(const ValidateCpuOptions& o, int& exitCode) {
 void addCalibrateCpu(CLI::App& root, int& exitCode) {
     CLI::App& cal = subcommandGroup(root, "calibrate", "Fit platform parameters on measurements");
     auto o = std::make_shared<CalibrateCpuOptions>();
-    CLI::App* c = cal.add_subcommand("cpu", "Measure this CPU (or read --measurements DIR) and write a calibrated platform");
+    CLI::App* c =
+        cal.add_subcommand("cpu", "Measure this CPU (or read --measurements DIR) and write a calibrated platform");
     c->add_option("--out", o->out, "platform file to write (atomically)")->required();
     c->add_option("--base", o->base, "platform to start from (default: --out when it exists)");
     c->add_option("--measurements", o->measurements,
@@ -204,7 +215,8 @@ void addCalibrateCpu(CLI::App& root, int& exitCode) {
     c->callback([o, &exitCode]() { runCalibrateCpu(*o, exitCode); });
 
     auto v = std::make_shared<ValidateCpuOptions>();
-    CLI::App* vc = root.add_subcommand("validate-cpu", "Compare the CPU model with a CPU dataset (MAPE per kernel class)");
+    CLI::App* vc =
+        root.add_subcommand("validate-cpu", "Compare the CPU model with a CPU dataset (MAPE per kernel class)");
     vc->add_option("--platform", v->platform, "platform name or file")->required();
     vc->add_option("--dataset", v->datasets,
                    "dataset folder (or its bandwidth.csv); repeatable: repeated sweeps are compared as their "

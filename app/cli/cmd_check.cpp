@@ -1,13 +1,13 @@
 // rooflab check FILE...: validates platform, model (HF config / preset), stack, workload and dataset files.
 #include "common.hpp"
 #include "io/csv.hpp"
-#include "units/errors.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"
 #include "io/workload_loader.hpp"
 #include "io/yaml_util.hpp"
 #include "registry.hpp"
+#include "units/errors.hpp"
 
 #include <filesystem>
 #include <iostream>
@@ -27,7 +27,9 @@ const std::vector<DatasetSchema>& datasetSchemas() {
         {"end-to-end LLM measurements", {"model", "phase", "batch", "measured_s"}, {"batch", "measured_s"}},
         {"GEMM measurements", {"m", "n", "k", "dtype", "median_s"}, {"m", "n", "k", "median_s"}},
         {"bandwidth measurements", {"op", "bytes_moved", "median_s"}, {"bytes_moved", "median_s"}},
-        {"CPU bandwidth measurements", {"kernel", "threads", "bytes_moved", "median_s"}, {"threads", "bytes_moved", "median_s"}},
+        {"CPU bandwidth measurements",
+         {"kernel", "threads", "bytes_moved", "median_s"},
+         {"threads", "bytes_moved", "median_s"}},
         {"latency measurements", {"footprint_bytes", "ns"}, {"footprint_bytes", "ns"}},
         {"FLOP-rate measurements", {"dtype", "flop_per_s"}, {"flop_per_s"}},
         {"launch measurements", {"mode", "median_s"}, {"median_s"}},
@@ -92,12 +94,14 @@ std::string checkFile(const std::string& path) {
     const YAML::Node kind = root["kind"];
     if (kind.IsDefined() && kind.IsScalar() && (kind.Scalar() == "gemm" || kind.Scalar() == "cpu-kernel")) {
         const Workload w = io::loadWorkloadFile(path);
-        return "workload " + w.name + " (" + w.kind + ", " + std::to_string(w.gemms.size() + w.cpuKernels.size()) + " cases)";
+        return "workload " + w.name + " (" + w.kind + ", " + std::to_string(w.gemms.size() + w.cpuKernels.size()) +
+               " cases)";
     }
     if (kind.IsDefined() && kind.IsScalar() && (kind.Scalar() == "gpu" || kind.Scalar() == "cpu"))
         return "platform " + io::loadPlatformFile(path).name;
-    throw InputError(path, 1, "", "cannot tell what this file is: expected a platform (compute, memory), a model "
-                                  "(model_type), a workload (kind: gemm | cpu-kernel), a stack (kernels) or a CSV dataset");
+    throw InputError(path, 1, "",
+                     "cannot tell what this file is: expected a platform (compute, memory), a model "
+                     "(model_type), a workload (kind: gemm | cpu-kernel), a stack (kernels) or a CSV dataset");
 }
 
 void addCheck(CLI::App& root, int& exitCode) {

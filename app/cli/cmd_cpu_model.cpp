@@ -5,10 +5,10 @@
 #include "analysis/cpu_kernels.hpp"
 #include "common.hpp"
 #include "io/data_paths.hpp"
-#include "units/errors.hpp"
 #include "io/platform_loader.hpp"
 #include "io/workload_loader.hpp"
 #include "registry.hpp"
+#include "units/errors.hpp"
 
 #include <iostream>
 #include <memory>
@@ -131,8 +131,8 @@ void runPredictCpu(const CpuPredictOptions& o, int& exitCode) {
                          .dump(2)
                   << "\n";
     } else {
-        const std::vector<std::string> header = {"case", "kernel", "dtype", "threads", "working set", "level",
-                                                 "passes", "bytes", "time", "GB/s", "GFLOP/s", "bound"};
+        const std::vector<std::string> header = {"case",   "kernel", "dtype", "threads", "working set", "level",
+                                                 "passes", "bytes",  "time",  "GB/s",    "GFLOP/s",     "bound"};
         if (fmt == Format::Csv) {
             printCsv(std::cout, header, rows);
         } else {
@@ -149,7 +149,8 @@ void addPredictCpu(CLI::App& root, int& exitCode) {
     // `predict` is created by cmd_predict.cpp (sort key "predict" runs before "predict-cpu").
     CLI::App* pr = &subcommandGroup(root, "predict", "Predict time, throughput, memory and the binding roof");
     auto o = std::make_shared<CpuPredictOptions>();
-    CLI::App* c = pr->add_subcommand("cpu", "Predict a CPU kernel (STREAM, softmax, reduction, GEMM) on a CPU platform");
+    CLI::App* c =
+        pr->add_subcommand("cpu", "Predict a CPU kernel (STREAM, softmax, reduction, GEMM) on a CPU platform");
     c->add_option("--platform", o->platform, "platform name or file")->capture_default_str();
     c->add_option("--kernel", o->kernel,
                   "read, write, copy, scale, add, triad, softmax-3pass, softmax-2pass, reduction, gemm");

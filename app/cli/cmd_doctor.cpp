@@ -1,20 +1,17 @@
 // `rooflab doctor`: what this machine can measure — CPU model and ISA (AMX and the kernel's permission), hwloc
 // topology, PMU counters (and why not), CUDA driver, CUPTI and GPUs. CUDA is probed with dlopen only, so the
 // CLI neither links nor needs CUDA.
-#include "registry.hpp"
-
 #include "model/units/errors.hpp"
 #include "profilers/cpu/cpuinfo.hpp"
 #include "profilers/cpu/pmu.hpp"
 #include "profilers/topology/topology.hpp"
-
-#include <dlfcn.h>
-
-#include <nlohmann/json.hpp>
+#include "registry.hpp"
 
 #include <cstdint>
+#include <dlfcn.h>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace {
@@ -27,8 +24,7 @@ using CuDeviceGetName = int (*)(char*, int, int);
 using CuDeviceTotalMem = int (*)(std::size_t*, int);
 using CuptiGetVersion = int (*)(std::uint32_t*);
 
-template <typename Fn>
-Fn symbol(void* library, const char* name) {
+template <typename Fn> Fn symbol(void* library, const char* name) {
     return reinterpret_cast<Fn>(dlsym(library, name));
 }
 
@@ -56,7 +52,9 @@ nlohmann::json probeCuda() {
             gpu["driver_reason"] = "libcuda.so.1 lacks cuInit/cuDeviceGetCount/cuDeviceGet/cuDeviceGetName";
         } else if (const int rc = init(0); rc != 0) {
             gpu["driver_reason"] = "cuInit failed with CUresult " + std::to_string(rc) +
-                                   (rc == 100 ? " (CUDA_ERROR_NO_DEVICE)" : rc == 35 ? " (driver/runtime mismatch)" : "");
+                                   (rc == 100  ? " (CUDA_ERROR_NO_DEVICE)"
+                                    : rc == 35 ? " (driver/runtime mismatch)"
+                                               : "");
         } else {
             int version = 0;
             if (driverVersion != nullptr && driverVersion(&version) == 0)
@@ -89,7 +87,8 @@ nlohmann::json probeCuda() {
         cupti["found"] = true;
         cupti["path"] = path;
         std::uint32_t version = 0;
-        if (const auto getVersion = symbol<CuptiGetVersion>(lib, "cuptiGetVersion"); getVersion && getVersion(&version) == 0)
+        if (const auto getVersion = symbol<CuptiGetVersion>(lib, "cuptiGetVersion");
+            getVersion && getVersion(&version) == 0)
             cupti["api_version"] = version;
         break;
     }
@@ -125,8 +124,8 @@ std::string renderText(const nlohmann::json& j) {
     std::snprintf(clock, sizeof(clock), "%.2f GHz", cpu["measured_frequency_hz"].get<double>() * 1e-9);
     out << "  clock         ~" << clock << " measured (dependent-multiply chain)\n";
     out << "  ISA           ";
-    for (const char* f : {"sse2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni",
-                          "avx512_bf16", "avx512_fp16", "amx_tile", "amx_bf16", "amx_int8"})
+    for (const char* f : {"sse2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16",
+                          "avx512_fp16", "amx_tile", "amx_bf16", "amx_int8"})
         if (isa[f].get<bool>())
             out << f << " ";
     out << "\n";
@@ -182,7 +181,8 @@ std::string renderText(const nlohmann::json& j) {
 }
 
 void addDoctor(CLI::App& root, int& exitCode) {
-    CLI::App* cmd = root.add_subcommand("doctor", "Report what this machine can measure (CPU ISA, topology, PMU, GPUs)");
+    CLI::App* cmd =
+        root.add_subcommand("doctor", "Report what this machine can measure (CPU ISA, topology, PMU, GPUs)");
     auto format = std::make_shared<std::string>("text");
     cmd->add_option("--format", *format, "Output format: text or json")
         ->check(CLI::IsMember({"text", "json"}))

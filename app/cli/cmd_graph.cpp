@@ -3,10 +3,10 @@
 #include "codec/catalog.hpp"
 #include "codec/request_codec.hpp"
 #include "common.hpp"
-#include "units/errors.hpp"
 #include "io/model_loader.hpp"
 #include "io/stack_loader.hpp"
 #include "registry.hpp"
+#include "units/errors.hpp"
 
 #include <iostream>
 
@@ -30,10 +30,12 @@ GraphOptions g_graph;
 Request graphRequest(const GraphOptions& o) {
     if (o.phase == "request")
         throw InputError("", 0, "--phase", "'request' is not one of prefill, decode, chunked (a graph is one step)");
-    const nlohmann::json j{{"kind", "llm"},      {"model", o.model},   {"stack", o.stack},   {"phase", o.phase},
-                           {"batch", o.batch},   {"prompt", o.prompt}, {"context", o.context}, {"chunk", o.chunk},
-                           {"chunk_offset", o.chunkOffset}, {"tp", o.tp}, {"pp", o.pp},   {"ep", o.ep},
-                           {"sp", o.sp},         {"weights", o.weights}, {"kv", o.kv},    {"act", o.act}};
+    const nlohmann::json j{{"kind", "llm"},        {"model", o.model},     {"stack", o.stack},
+                           {"phase", o.phase},     {"batch", o.batch},     {"prompt", o.prompt},
+                           {"context", o.context}, {"chunk", o.chunk},     {"chunk_offset", o.chunkOffset},
+                           {"tp", o.tp},           {"pp", o.pp},           {"ep", o.ep},
+                           {"sp", o.sp},           {"weights", o.weights}, {"kv", o.kv},
+                           {"act", o.act}};
     spec::CodecSource src;
     src.optionSpelling = true;
     return spec::decodeRequest(j, src);

@@ -1,12 +1,12 @@
 // rooflab platforms list|show, models list|show, stacks list.
 #include "common.hpp"
 #include "io/data_paths.hpp"
-#include "units/errors.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/platform_schema.hpp"
 #include "io/stack_loader.hpp"
 #include "registry.hpp"
+#include "units/errors.hpp"
 #include "units/quantity.hpp"
 
 #include <algorithm>
@@ -45,7 +45,9 @@ void showPlatform(const Platform& p, Format fmt) {
         j["file"] = p.file;
         j["description"] = p.description;
         for (const auto& e : p.compute) {
-            nlohmann::json je{{"name", e.name}, {"kind", std::string(engineKindName(e.kind))}, {"units", e.units.si},
+            nlohmann::json je{{"name", e.name},
+                              {"kind", std::string(engineKindName(e.kind))},
+                              {"units", e.units.si},
                               {"clock_hz", e.clockHz.si}};
             for (std::size_t t = 0; t < kDTypeCount; ++t)
                 if (e.peakFlopPerS[t].present)
@@ -53,21 +55,29 @@ void showPlatform(const Platform& p, Format fmt) {
             j["compute"].push_back(je);
         }
         for (const auto& m : p.memory)
-            j["memory"].push_back({{"name", m.name}, {"kind", std::string(memoryKindName(m.kind))},
-                                   {"capacity_bytes", m.capacityBytes.si}, {"read_bytes_per_s", m.readBytesPerS.si},
+            j["memory"].push_back({{"name", m.name},
+                                   {"kind", std::string(memoryKindName(m.kind))},
+                                   {"capacity_bytes", m.capacityBytes.si},
+                                   {"read_bytes_per_s", m.readBytesPerS.si},
                                    {"latency_s", m.latencyS.si}});
         for (const auto& c : io::efficiencyEntries(p.efficiency))
-            j["efficiency"][c.key] = {{"value_si", c.value->si}, {"dimension", std::string(dimensionName(c.dimension))},
+            j["efficiency"][c.key] = {{"value_si", c.value->si},
+                                      {"dimension", std::string(dimensionName(c.dimension))},
                                       {"source", c.value->source}};
         for (const auto& [id, s] : p.sources)
-            j["sources"][id] = {{"kind", std::string(sourceKindName(s.kind))}, {"citation", s.citation},
-                                {"tool", s.tool}, {"date", s.date}, {"card", s.card}, {"note", s.note}};
+            j["sources"][id] = {{"kind", std::string(sourceKindName(s.kind))},
+                                {"citation", s.citation},
+                                {"tool", s.tool},
+                                {"date", s.date},
+                                {"card", s.card},
+                                {"note", s.note}};
         std::cout << j.dump(2) << "\n";
         return;
     }
-    std::cout << p.name << " — " << p.description << "\n" << "vendor " << p.vendor << ", "
-              << (p.kind == DeviceKind::Gpu ? "GPU" : "CPU") << ", " << p.partNumber << "\nfile " << displayPath(p.file)
-              << (p.extends.empty() ? "" : " (extends " + p.extends + ")") << "\n\n";
+    std::cout << p.name << " — " << p.description << "\n"
+              << "vendor " << p.vendor << ", " << (p.kind == DeviceKind::Gpu ? "GPU" : "CPU") << ", " << p.partNumber
+              << "\nfile " << displayPath(p.file) << (p.extends.empty() ? "" : " (extends " + p.extends + ")")
+              << "\n\n";
     std::vector<std::vector<std::string>> rows;
     for (const auto& e : p.compute) {
         rows.push_back({e.name + " units", valueCell(p, e.units, Dimension::Count)});
@@ -78,7 +88,8 @@ void showPlatform(const Platform& p, Format fmt) {
                                 valueCell(p, e.peakFlopPerS[t], Dimension::FlopPerSecond)});
     }
     for (const auto& m : p.memory) {
-        rows.push_back({m.name + " capacity" + (m.perUnit ? " (per unit)" : ""), valueCell(p, m.capacityBytes, Dimension::Bytes)});
+        rows.push_back(
+            {m.name + " capacity" + (m.perUnit ? " (per unit)" : ""), valueCell(p, m.capacityBytes, Dimension::Bytes)});
         rows.push_back({m.name + " read", valueCell(p, m.readBytesPerS, Dimension::BytesPerSecond)});
         if (m.copyBytesPerS)
             rows.push_back({m.name + " copy", valueCell(p, m.copyBytesPerS, Dimension::BytesPerSecond)});
@@ -127,7 +138,8 @@ void showPlatform(const Platform& p, Format fmt) {
         if (!s.citation.empty())
             std::cout << s.citation;
         if (!s.tool.empty())
-            std::cout << s.tool << ", " << s.date << (s.card.empty() ? "" : ", " + s.card) << (s.driver.empty() ? "" : ", driver " + s.driver);
+            std::cout << s.tool << ", " << s.date << (s.card.empty() ? "" : ", " + s.card)
+                      << (s.driver.empty() ? "" : ", driver " + s.driver);
         if (!s.note.empty())
             std::cout << (s.citation.empty() && s.tool.empty() ? "" : " — ") << s.note;
         std::cout << "\n";
@@ -137,7 +149,8 @@ void showPlatform(const Platform& p, Format fmt) {
 /// `platforms schema`: prints SCHEMA.md's generated efficiency table, or rewrites it in `path` (atomically).
 void platformSchema(const std::string& path) {
     if (path.empty()) {
-        std::cout << io::kEfficiencySchemaBegin << "\n" << io::efficiencySchemaTable() << io::kEfficiencySchemaEnd << "\n";
+        std::cout << io::kEfficiencySchemaBegin << "\n"
+                  << io::efficiencySchemaTable() << io::kEfficiencySchemaEnd << "\n";
         return;
     }
     std::ifstream in(path, std::ios::binary);
@@ -184,11 +197,17 @@ void showModel(const LlmArch& a, Format fmt) {
     j["weight_bytes_bf16"] = a.totalParams() * 2.0;
     j["kv_bytes_per_token_bf16"] = kvBf16;
     if (a.isMoe())
-        j["moe"] = {{"experts", a.numExperts}, {"top_k", a.topK}, {"expert_width", a.moeIntermediateSize},
-                    {"shared_experts", a.numSharedExperts}, {"shared_expert_width", a.sharedExpertIntermediate}};
+        j["moe"] = {{"experts", a.numExperts},
+                    {"top_k", a.topK},
+                    {"expert_width", a.moeIntermediateSize},
+                    {"shared_experts", a.numSharedExperts},
+                    {"shared_expert_width", a.sharedExpertIntermediate}};
     if (a.isMla())
-        j["mla"] = {{"q_lora_rank", a.qLoraRank}, {"kv_lora_rank", a.kvLoraRank}, {"qk_nope_head_dim", a.qkNopeHeadDim},
-                    {"qk_rope_head_dim", a.qkRopeHeadDim}, {"v_head_dim", a.vHeadDim}};
+        j["mla"] = {{"q_lora_rank", a.qLoraRank},
+                    {"kv_lora_rank", a.kvLoraRank},
+                    {"qk_nope_head_dim", a.qkNopeHeadDim},
+                    {"qk_rope_head_dim", a.qkRopeHeadDim},
+                    {"v_head_dim", a.vHeadDim}};
     for (const auto& g : a.groups)
         j["layer_groups"].push_back({{"count", g.count}, {"moe", g.moe}, {"window", g.windowTokens}});
     if (fmt == Format::Json) {
@@ -200,7 +219,8 @@ void showModel(const LlmArch& a, Format fmt) {
         {"source", a.source},
         {"layers", std::to_string(a.numLayers)},
         {"hidden size", std::to_string(a.hiddenSize)},
-        {"heads / KV heads / head dim", std::to_string(a.numHeads) + " / " + std::to_string(a.numKvHeads) + " / " + std::to_string(a.headDim)},
+        {"heads / KV heads / head dim",
+         std::to_string(a.numHeads) + " / " + std::to_string(a.numKvHeads) + " / " + std::to_string(a.headDim)},
         {"MLP width", std::to_string(a.intermediateSize)},
         {"vocabulary", std::to_string(a.vocabSize)},
         {"parameters", fmtNum(a.totalParams() / 1e9, 5) + " B"},
@@ -209,10 +229,12 @@ void showModel(const LlmArch& a, Format fmt) {
         {"KV bytes per token (bf16)", fmtNum(kvBf16, 8) + " B (" + fmtBytes(kvBf16) + ")"},
     };
     if (a.isMoe())
-        rows.push_back({"experts", std::to_string(a.numExperts) + " routed (top-" + std::to_string(a.topK) + "), width " +
-                                       std::to_string(a.moeIntermediateSize) + ", shared " + std::to_string(a.numSharedExperts)});
+        rows.push_back({"experts", std::to_string(a.numExperts) + " routed (top-" + std::to_string(a.topK) +
+                                       "), width " + std::to_string(a.moeIntermediateSize) + ", shared " +
+                                       std::to_string(a.numSharedExperts)});
     if (a.isMla())
-        rows.push_back({"MLA", "kv_lora_rank " + std::to_string(a.kvLoraRank) + ", q_lora_rank " + std::to_string(a.qLoraRank)});
+        rows.push_back(
+            {"MLA", "kv_lora_rank " + std::to_string(a.kvLoraRank) + ", q_lora_rank " + std::to_string(a.qLoraRank)});
     std::string groups;
     for (const auto& g : a.groups)
         groups += (groups.empty() ? "" : ", ") + std::to_string(g.count) + "x " + (g.moe ? "MoE" : "dense") +
@@ -236,7 +258,8 @@ void addInfo(CLI::App& root, int& exitCode) {
                 const Platform p = io::loadPlatformFile(io::findPlatformFile(n));
                 rows.push_back({p.name, p.kind == DeviceKind::Gpu ? "gpu" : "cpu", p.vendor,
                                 fmtFlops(p.peakFlopPerS(DType::bf16)) + "/s", fmtBytes(p.dram().capacityBytes.si),
-                                formatQuantity(p.dram().readBytesPerS.si, Dimension::BytesPerSecond, 3), p.description});
+                                formatQuantity(p.dram().readBytesPerS.si, Dimension::BytesPerSecond, 3),
+                                p.description});
             } catch (const std::exception& e) {
                 rows.push_back({n, "ERROR", e.what()});
                 exitCode = kBadInput;

@@ -1,15 +1,15 @@
 // rooflab predict gemm | llm, and the batch interface: rooflab predict --platform P --cases FILE.jsonl
+#include "codec/catalog.hpp"
+#include "codec/request_codec.hpp"
 #include "common.hpp"
+#include "engine/predict.hpp"
 #include "io/data_paths.hpp"
-#include "units/errors.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"
-#include "engine/predict.hpp"
-#include "codec/catalog.hpp"
 #include "predict_cases.hpp"
-#include "codec/request_codec.hpp"
 #include "registry.hpp"
+#include "units/errors.hpp"
 
 #include <cmath>
 #include <fstream>
@@ -39,28 +39,17 @@ PredictOptions g_opt;
 /// The options as a Request, through the codec: the same defaults, ranges and messages as a cases line
 /// (keys named as options: '--batch').
 Request llmRequestFrom(const PredictOptions& o) {
-    nlohmann::json j{{"kind", "llm"},
-                     {"platform", o.platform},
-                     {"model", o.model},
-                     {"stack", o.stack},
-                     {"phase", o.phase},
-                     {"batch", o.batch},
-                     {"prompt", o.prompt},
-                     {"context", o.context},
-                     {"chunk", o.chunk},
-                     {"chunk_offset", o.chunkOffset},
-                     {"output", o.output},
-                     {"tp", o.tp},
-                     {"pp", o.pp},
-                     {"ep", o.ep},
-                     {"dp", o.dp},
-                     {"microbatches", o.microbatches},
-                     {"sp", o.sp},
-                     {"overlap", o.overlap},
-                     {"weights", o.weights},
-                     {"kv", o.kv},
-                     {"act", o.act},
-                     {"threads", o.cpuThreads}};
+    nlohmann::json j{{"kind", "llm"},        {"platform", o.platform},
+                     {"model", o.model},     {"stack", o.stack},
+                     {"phase", o.phase},     {"batch", o.batch},
+                     {"prompt", o.prompt},   {"context", o.context},
+                     {"chunk", o.chunk},     {"chunk_offset", o.chunkOffset},
+                     {"output", o.output},   {"tp", o.tp},
+                     {"pp", o.pp},           {"ep", o.ep},
+                     {"dp", o.dp},           {"microbatches", o.microbatches},
+                     {"sp", o.sp},           {"overlap", o.overlap},
+                     {"weights", o.weights}, {"kv", o.kv},
+                     {"act", o.act},         {"threads", o.cpuThreads}};
     spec::CodecSource src;
     src.optionSpelling = true;
     Request r = spec::decodeRequest(j, src);
@@ -69,7 +58,7 @@ Request llmRequestFrom(const PredictOptions& o) {
 }
 
 Request gemmRequestFrom(const PredictOptions& o) {
-    nlohmann::json j{{"kind", "gemm"}, {"platform", o.platform}, {"m", o.m}, {"n", o.n},
+    nlohmann::json j{{"kind", "gemm"}, {"platform", o.platform}, {"m", o.m},        {"n", o.n},
                      {"k", o.k},       {"batch", o.gemmBatch},   {"dtype", o.dtype}};
     if (!o.gemmWeights.empty())
         j["weights"] = o.gemmWeights;
@@ -113,12 +102,14 @@ void runLlm(const PredictOptions& o) {
     io::Catalog cat;
     const PlatformTarget& target = cat.platform(req.platform);
     const Platform& plat = target.hardware;
-    if (o.cpuThreads > 0 && (plat.kind != DeviceKind::Cpu || o.cpuThreads > static_cast<int>(std::lround(plat.units()))))
+    if (o.cpuThreads > 0 &&
+        (plat.kind != DeviceKind::Cpu || o.cpuThreads > static_cast<int>(std::lround(plat.units()))))
         throw InputError("", 0, "--threads",
                          plat.kind != DeviceKind::Cpu
                              ? "--threads applies to CPU platforms; " + plat.name + " is not one"
                              : "--threads " + std::to_string(o.cpuThreads) + " is outside 1.." +
-                                   std::to_string(std::lround(plat.units())) + " (hardware threads of " + plat.name + ")");
+                                   std::to_string(std::lround(plat.units())) + " (hardware threads of " + plat.name +
+                                   ")");
     cat.resolve(req);
     const LlmArch& arch = *req.llm()->arch;
     const StackProfile& stack = *req.llm()->stack;
@@ -129,9 +120,14 @@ void runLlm(const PredictOptions& o) {
     if (o.phase == "request") {
         const RequestPrediction& r = *res.request();
         if (fmt == Format::Json) {
-            nlohmann::json j{{"platform", plat.name}, {"model", arch.name}, {"stack", stack.name},
-                             {"ttft_s", r.ttftS}, {"tpot_s", r.tpotS}, {"e2e_s", r.e2eS},
-                             {"tokens_per_s", r.tokensPerS}, {"energy_per_token_j", r.energyPerTokenJ},
+            nlohmann::json j{{"platform", plat.name},
+                             {"model", arch.name},
+                             {"stack", stack.name},
+                             {"ttft_s", r.ttftS},
+                             {"tpot_s", r.tpotS},
+                             {"e2e_s", r.e2eS},
+                             {"tokens_per_s", r.tokensPerS},
+                             {"energy_per_token_j", r.energyPerTokenJ},
                              {"prefill", predictionJson(r.prefill, !o.noOps)},
                              {"decode_first", predictionJson(r.decodeFirst, !o.noOps)}};
             if (o.cpuThreads > 0)
@@ -168,9 +164,10 @@ void runLlm(const PredictOptions& o) {
     } else if (fmt == Format::Csv) {
         printCsv(std::cout, opTableHeader(), opTableRows(p));
     } else {
-        std::string title = arch.name + " on " + plat.name + " (" + stack.name + "): " + std::string(phaseName(s.phase)) +
-                            ", batch " + std::to_string(s.batch);
-        title += s.phase == Phase::Prefill ? ", prompt " + std::to_string(s.prompt) : ", context " + std::to_string(s.context);
+        std::string title = arch.name + " on " + plat.name + " (" + stack.name +
+                            "): " + std::string(phaseName(s.phase)) + ", batch " + std::to_string(s.batch);
+        title += s.phase == Phase::Prefill ? ", prompt " + std::to_string(s.prompt)
+                                           : ", context " + std::to_string(s.context);
         if (s.tp * s.pp * s.ep * s.dp > 1)
             title += ", tp " + std::to_string(s.tp) + " pp " + std::to_string(s.pp) + " ep " + std::to_string(s.ep) +
                      " dp " + std::to_string(s.dp);
@@ -218,7 +215,8 @@ void runGemm(const PredictOptions& o) {
     std::cout << "GEMM " << o.m << " x " << o.n << " x " << o.k << " (" << dtypeName(t)
               << (w != t ? ", weights " + std::string(dtypeName(w)) : "") << ") on " << plat.name << "\n";
     if (fell)
-        std::cout << "  note: no " << dtypeName(t) << " tensor path on this platform; runs in " << dtypeName(ct) << "\n";
+        std::cout << "  note: no " << dtypeName(t) << " tensor path on this platform; runs in " << dtypeName(ct)
+                  << "\n";
     std::cout << "  time         " << fmtSeconds(r.timeS) << "  (" << fmtFlops(r.timeS > 0 ? r.flops / r.timeS : 0)
               << "/s achieved)\n";
     std::cout << "  flops        " << fmtFlops(r.flops) << "\n";
@@ -264,7 +262,8 @@ void addPredict(CLI::App& root, int& exitCode) {
     l->add_option("--phase", o.phase, "prefill, decode, chunked or request")->capture_default_str();
     l->add_option("--batch", o.batch, "sequences in the step")->capture_default_str();
     l->add_option("--prompt", o.prompt, "prompt tokens per sequence (prefill, request)")->capture_default_str();
-    l->add_option("--context", o.context, "tokens already cached per sequence (decode, chunked)")->capture_default_str();
+    l->add_option("--context", o.context, "tokens already cached per sequence (decode, chunked)")
+        ->capture_default_str();
     l->add_option("--chunk", o.chunk, "prefill tokens in a chunked step")->capture_default_str();
     l->add_option("--chunk-offset", o.chunkOffset, "tokens of the chunked prompt already cached");
     l->add_option("--output", o.output, "generated tokens (request)")->capture_default_str();

@@ -4,10 +4,10 @@
 // and starts no other program. The PDF needs a raster/document renderer: `rooflab-gui --report DIR` writes the
 // same folder with PNG plots and report.pdf.
 #include "common.hpp"
-#include "units/errors.hpp"
 #include "io/yaml_util.hpp"
 #include "registry.hpp"
 #include "report/report.hpp"
+#include "units/errors.hpp"
 
 #include <iostream>
 

@@ -4,11 +4,11 @@
 #include "common.hpp"
 #include "engine/predict.hpp"
 #include "io/data_paths.hpp"
-#include "units/errors.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"
 #include "registry.hpp"
+#include "units/errors.hpp"
 #include "units/quantity.hpp"
 
 #include <charconv>
@@ -25,17 +25,17 @@ struct SearchOptions {
     std::string batch = "1:256:x2", tp = "1,2,4,8", pp = "1", weights = "bf16", kv = "bf16";
     int64_t prompt = 1024, output = 256;
     double ttftMaxS = 0, tpotMaxS = 0, rateTokensPerS = 0;
-    std::string costPerHour;     // "P=USD,..."
-    std::string objective;       // devices | cost
-    std::string paretoCsv, out;  // CSV of the Pareto front / all candidates
+    std::string costPerHour;    // "P=USD,..."
+    std::string objective;      // devices | cost
+    std::string paretoCsv, out; // CSV of the Pareto front / all candidates
     std::string format = "table";
     bool requirements = false;
-    std::string split;           // "prefill=P1,decode=P2"
+    std::string split; // "prefill=P1,decode=P2"
     int splitPrefillTp = 1, splitDecodeTp = 1;
     int64_t splitPrefillBatch = 1, splitDecodeBatch = 64;
     double requestsPerS = 1, linkBytesPerS = 0;
     int threads = 0;
-    int64_t batchOne = 0;        // requirements: the batch (first of --batch when 0)
+    int64_t batchOne = 0; // requirements: the batch (first of --batch when 0)
 };
 SearchOptions g_search;
 
@@ -91,7 +91,9 @@ void writeText(const std::string& path, const std::string& text) {
         throw InputError(path, 0, "", "cannot write file");
 }
 
-std::string ms(double s) { return fmtNum(s * 1e3, 4); }
+std::string ms(double s) {
+    return fmtNum(s * 1e3, 4);
+}
 
 // ---------------------------------------------------------------- (a) configuration search
 
@@ -130,19 +132,45 @@ void runConfigSearch(const SearchOptions& o) {
     const SloTargets slo{o.ttftMaxS, o.tpotMaxS};
     const SearchResult res = searchConfigurations(sp, slo, obj, static_cast<unsigned>(std::max(0, o.threads)));
 
-    const std::vector<std::string> header = {"platform", "tp", "pp", "dp", "batch", "weights", "kv", "devices",
-                                             "ttft_s", "tpot_s", "e2e_s", "replica_tokens_per_s",
-                                             "tokens_per_s_per_device", "cost_per_hour_usd", "energy_per_token_j",
-                                             "energy_per_request_j", "power_w", "meets_slo", "why_not"};
+    const std::vector<std::string> header = {"platform",
+                                             "tp",
+                                             "pp",
+                                             "dp",
+                                             "batch",
+                                             "weights",
+                                             "kv",
+                                             "devices",
+                                             "ttft_s",
+                                             "tpot_s",
+                                             "e2e_s",
+                                             "replica_tokens_per_s",
+                                             "tokens_per_s_per_device",
+                                             "cost_per_hour_usd",
+                                             "energy_per_token_j",
+                                             "energy_per_request_j",
+                                             "power_w",
+                                             "meets_slo",
+                                             "why_not"};
     auto row = [&](const SearchCandidate& c) {
-        return std::vector<std::string>{sp.platforms[c.platform].name, std::to_string(c.tp), std::to_string(c.pp),
-                                        std::to_string(c.dp), std::to_string(c.batch),
-                                        std::string(dtypeName(c.weights)), std::string(dtypeName(c.kv)),
-                                        std::to_string(c.devices), fmtNum(c.ttftS, 6), fmtNum(c.tpotS, 6),
-                                        fmtNum(c.e2eS, 6), fmtNum(c.replicaTokensPerS, 6),
-                                        fmtNum(c.tokensPerSPerDevice, 6), fmtNum(c.costPerHour, 6),
-                                        fmtNum(c.energyPerTokenJ, 6), fmtNum(c.energyPerRequestJ, 6),
-                                        fmtNum(c.powerW, 6), c.meetsSlo ? "true" : "false", c.why};
+        return std::vector<std::string>{sp.platforms[c.platform].name,
+                                        std::to_string(c.tp),
+                                        std::to_string(c.pp),
+                                        std::to_string(c.dp),
+                                        std::to_string(c.batch),
+                                        std::string(dtypeName(c.weights)),
+                                        std::string(dtypeName(c.kv)),
+                                        std::to_string(c.devices),
+                                        fmtNum(c.ttftS, 6),
+                                        fmtNum(c.tpotS, 6),
+                                        fmtNum(c.e2eS, 6),
+                                        fmtNum(c.replicaTokensPerS, 6),
+                                        fmtNum(c.tokensPerSPerDevice, 6),
+                                        fmtNum(c.costPerHour, 6),
+                                        fmtNum(c.energyPerTokenJ, 6),
+                                        fmtNum(c.energyPerRequestJ, 6),
+                                        fmtNum(c.powerW, 6),
+                                        c.meetsSlo ? "true" : "false",
+                                        c.why};
     };
     std::vector<std::vector<std::string>> front;
     for (std::size_t i : res.pareto)
@@ -165,13 +193,25 @@ void runConfigSearch(const SearchOptions& o) {
         meeting += c.meetsSlo ? 1 : 0;
     if (o.format == "json") {
         auto cj = [&](const SearchCandidate& c) {
-            nlohmann::json j{{"platform", sp.platforms[c.platform].name}, {"tp", c.tp}, {"pp", c.pp}, {"dp", c.dp},
-                             {"batch", c.batch}, {"weights", std::string(dtypeName(c.weights))},
-                             {"kv", std::string(dtypeName(c.kv))}, {"devices", c.devices}, {"ttft_s", c.ttftS},
-                             {"tpot_s", c.tpotS}, {"e2e_s", c.e2eS}, {"replica_tokens_per_s", c.replicaTokensPerS},
-                             {"tokens_per_s_per_device", c.tokensPerSPerDevice}, {"cost_per_hour_usd", c.costPerHour},
-                             {"energy_per_token_j", c.energyPerTokenJ}, {"energy_per_request_j", c.energyPerRequestJ},
-                             {"power_w", c.powerW}, {"meets_slo", c.meetsSlo}, {"fits", c.fits}};
+            nlohmann::json j{{"platform", sp.platforms[c.platform].name},
+                             {"tp", c.tp},
+                             {"pp", c.pp},
+                             {"dp", c.dp},
+                             {"batch", c.batch},
+                             {"weights", std::string(dtypeName(c.weights))},
+                             {"kv", std::string(dtypeName(c.kv))},
+                             {"devices", c.devices},
+                             {"ttft_s", c.ttftS},
+                             {"tpot_s", c.tpotS},
+                             {"e2e_s", c.e2eS},
+                             {"replica_tokens_per_s", c.replicaTokensPerS},
+                             {"tokens_per_s_per_device", c.tokensPerSPerDevice},
+                             {"cost_per_hour_usd", c.costPerHour},
+                             {"energy_per_token_j", c.energyPerTokenJ},
+                             {"energy_per_request_j", c.energyPerRequestJ},
+                             {"power_w", c.powerW},
+                             {"meets_slo", c.meetsSlo},
+                             {"fits", c.fits}};
             if (!c.why.empty())
                 j["why_not"] = c.why;
             return j;
@@ -195,8 +235,8 @@ void runConfigSearch(const SearchOptions& o) {
         std::cout << "\n";
         if (res.best) {
             const SearchCandidate& b = res.candidates[*res.best];
-            std::cout << "best (" << (obj == SearchObjective::Cost ? "lowest cost" : "fewest devices") << "): "
-                      << sp.platforms[b.platform].name << " TP " << b.tp << " PP " << b.pp << " DP " << b.dp
+            std::cout << "best (" << (obj == SearchObjective::Cost ? "lowest cost" : "fewest devices")
+                      << "): " << sp.platforms[b.platform].name << " TP " << b.tp << " PP " << b.pp << " DP " << b.dp
                       << ", batch " << b.batch << ", weights " << dtypeName(b.weights) << ", KV " << dtypeName(b.kv)
                       << " -> " << b.devices << " device" << (b.devices > 1 ? "s" : "") << ", TTFT " << ms(b.ttftS)
                       << " ms, TPOT " << ms(b.tpotS) << " ms, " << fmtNum(b.tokensPerSPerDevice, 5)
@@ -217,8 +257,8 @@ void runConfigSearch(const SearchOptions& o) {
                             fmtNum(c.tokensPerSPerDevice, 5), fmtNum(c.energyPerTokenJ, 3),
                             c.meetsSlo ? "yes" : c.why});
         }
-        printTable(std::cout, {"platform", "tp", "batch", "weights", "TPOT ms", "TTFT ms", "tok/s/device", "J/token",
-                               "meets SLO"},
+        printTable(std::cout,
+                   {"platform", "tp", "batch", "weights", "TPOT ms", "TTFT ms", "tok/s/device", "J/token", "meets SLO"},
                    rows);
         if (!o.paretoCsv.empty())
             std::cout << "\nPareto front written to " << o.paretoCsv << "\n";
@@ -237,16 +277,17 @@ void runRequirements(const SearchOptions& o) {
     const PlatformModel pm = PlatformModel::from(plat);
     const LlmArch arch = io::loadModel(o.model);
     const StackProfile stack = io::loadStack(o.stack);
-    const Scenario s = ScenarioBuilder()
-                           .batch(o.batchOne > 0 ? o.batchOne : parseIntList(o.batch, "--batch", 1, int64_t(1) << 20).front())
-                           .prompt(o.prompt)
-                           .context(o.prompt)
-                           .outputTokens(o.output)
-                           .tp(intsOf(o.tp, "--tp").front())
-                           .pp(intsOf(o.pp, "--pp").front())
-                           .weights(dtypes(o.weights, "--weights").front())
-                           .kv(dtypes(o.kv, "--kv").front())
-                           .build("--");
+    const Scenario s =
+        ScenarioBuilder()
+            .batch(o.batchOne > 0 ? o.batchOne : parseIntList(o.batch, "--batch", 1, int64_t(1) << 20).front())
+            .prompt(o.prompt)
+            .context(o.prompt)
+            .outputTokens(o.output)
+            .tp(intsOf(o.tp, "--tp").front())
+            .pp(intsOf(o.pp, "--pp").front())
+            .weights(dtypes(o.weights, "--weights").front())
+            .kv(dtypes(o.kv, "--kv").front())
+            .build("--");
     const SloTargets slo{o.ttftMaxS, o.tpotMaxS};
     const Result outcome = predict(pm, llmRequestOf(arch, stack, s, true));
     if (!outcome.ok)
@@ -261,16 +302,22 @@ void runRequirements(const SearchOptions& o) {
         return formatQuantity(v, Dimension::Bytes, 4);
     };
     if (o.format == "json") {
-        nlohmann::json j{{"platform", plat.name}, {"model", arch.name}, {"batch", s.batch}, {"prompt", s.prompt},
-                         {"output", s.outputTokens}, {"tp", s.tp}, {"ttft_max_s", slo.ttftMaxS},
-                         {"tpot_max_s", slo.tpotMaxS}, {"base_ttft_s", r.ttftS}, {"base_tpot_s", r.tpotS}};
+        nlohmann::json j{{"platform", plat.name},      {"model", arch.name},         {"batch", s.batch},
+                         {"prompt", s.prompt},         {"output", s.outputTokens},   {"tp", s.tp},
+                         {"ttft_max_s", slo.ttftMaxS}, {"tpot_max_s", slo.tpotMaxS}, {"base_ttft_s", r.ttftS},
+                         {"base_tpot_s", r.tpotS}};
         j["requirements"] = nlohmann::json::array();
         for (const auto& q : req)
-            j["requirements"].push_back({{"resource", std::string(resourceName(q.resource))}, {"unit", q.unit},
-                                         {"platform_value", q.baseValue}, {"required_value", q.requiredValue},
-                                         {"factor", q.factor}, {"reachable", q.reachable},
-                                         {"ttft_factor", q.ttftFactor}, {"ttft_reachable", q.ttftReachable},
-                                         {"tpot_factor", q.tpotFactor}, {"tpot_reachable", q.tpotReachable},
+            j["requirements"].push_back({{"resource", std::string(resourceName(q.resource))},
+                                         {"unit", q.unit},
+                                         {"platform_value", q.baseValue},
+                                         {"required_value", q.requiredValue},
+                                         {"factor", q.factor},
+                                         {"reachable", q.reachable},
+                                         {"ttft_factor", q.ttftFactor},
+                                         {"ttft_reachable", q.ttftReachable},
+                                         {"tpot_factor", q.tpotFactor},
+                                         {"tpot_reachable", q.tpotReachable},
                                          {"note", q.note}});
         std::cout << j.dump(2) << "\n";
         return;
@@ -358,14 +405,25 @@ void runSplit(const SearchOptions& o) {
         for (const auto& d : deps) {
             std::string why;
             const bool m = d.ok && meets(slo, d, why);
-            j.push_back({{"deployment", d.label}, {"ok", d.ok}, {"why", d.ok ? why : d.why}, {"meets_slo", m},
-                         {"ttft_s", d.ttftS}, {"prefill_s", d.prefillS}, {"kv_transfer_s", d.transferS},
-                         {"kv_bytes_per_request", d.kvBytesPerRequest}, {"tpot_s", d.tpotS},
-                         {"prefill_instances", d.prefillInstances}, {"decode_instances", d.decodeInstances},
-                         {"devices", d.devices}, {"capacity_requests_per_s", d.requestsPerSCapacity},
-                         {"tokens_per_s", d.tokensPerS}, {"cost_per_hour_usd", d.costPerHour},
-                         {"cost_per_million_tokens_usd", d.costPerMillionTokens}, {"power_w", d.powerW},
-                         {"energy_per_request_j", d.energyPerRequestJ}, {"energy_per_token_j", d.energyPerTokenJ}});
+            j.push_back({{"deployment", d.label},
+                         {"ok", d.ok},
+                         {"why", d.ok ? why : d.why},
+                         {"meets_slo", m},
+                         {"ttft_s", d.ttftS},
+                         {"prefill_s", d.prefillS},
+                         {"kv_transfer_s", d.transferS},
+                         {"kv_bytes_per_request", d.kvBytesPerRequest},
+                         {"tpot_s", d.tpotS},
+                         {"prefill_instances", d.prefillInstances},
+                         {"decode_instances", d.decodeInstances},
+                         {"devices", d.devices},
+                         {"capacity_requests_per_s", d.requestsPerSCapacity},
+                         {"tokens_per_s", d.tokensPerS},
+                         {"cost_per_hour_usd", d.costPerHour},
+                         {"cost_per_million_tokens_usd", d.costPerMillionTokens},
+                         {"power_w", d.powerW},
+                         {"energy_per_request_j", d.energyPerRequestJ},
+                         {"energy_per_token_j", d.energyPerTokenJ}});
         }
         std::cout << j.dump(2) << "\n";
         return;
@@ -381,17 +439,18 @@ void runSplit(const SearchOptions& o) {
         }
         std::string why;
         const bool m = meets(slo, d, why);
-        const std::string inst = d.prefillInstances > 0 ? std::to_string(d.prefillInstances) + "+" +
-                                                              std::to_string(d.decodeInstances)
-                                                        : std::to_string(d.decodeInstances);
+        const std::string inst = d.prefillInstances > 0
+                                     ? std::to_string(d.prefillInstances) + "+" + std::to_string(d.decodeInstances)
+                                     : std::to_string(d.decodeInstances);
         rows.push_back({d.label, ms(d.ttftS), d.transferS > 0 ? ms(d.transferS) : "-", ms(d.tpotS), inst,
                         std::to_string(d.devices), fmtNum(d.tokensPerS, 5),
                         d.costPerHour > 0 ? fmtNum(d.costPerHour, 5) : "-",
                         d.costPerMillionTokens > 0 ? fmtNum(d.costPerMillionTokens, 4) : "-", fmtNum(d.powerW / 1e3, 4),
                         fmtNum(d.energyPerRequestJ, 4), m ? "yes" : why});
     }
-    printTable(std::cout, {"deployment", "TTFT ms", "KV xfer ms", "TPOT ms", "instances", "devices", "tokens/s",
-                           "USD/h", "USD/Mtok", "kW", "J/request", "meets SLO"},
+    printTable(std::cout,
+               {"deployment", "TTFT ms", "KV xfer ms", "TPOT ms", "instances", "devices", "tokens/s", "USD/h",
+                "USD/Mtok", "kW", "J/request", "meets SLO"},
                rows);
     if (!deps.empty() && deps.front().ok)
         std::cout << "\nKV cache per request: " << fmtBytes(deps.front().kvBytesPerRequest)
@@ -416,7 +475,8 @@ void addSearch(CLI::App& root, int&) {
     CLI::App* c = root.add_subcommand(
         "search", "Best configuration under TTFT/TPOT targets (and the Pareto front), platform requirements "
                   "(--requirements), or prefill/decode phase splitting (--split)");
-    c->add_option("--platform", o.platform, "candidate platforms (requirements: the base platform)")->capture_default_str();
+    c->add_option("--platform", o.platform, "candidate platforms (requirements: the base platform)")
+        ->capture_default_str();
     c->add_option("--model", o.model, "model preset or config")->capture_default_str();
     c->add_option("--stack", o.stack, "serving-stack profile")->capture_default_str();
     c->add_option("--batch", o.batch, "candidate batch sizes (list or range)")->capture_default_str();
@@ -424,11 +484,16 @@ void addSearch(CLI::App& root, int&) {
     c->add_option("--pp", o.pp, "candidate pipeline degrees")->capture_default_str();
     c->add_option("--weights", o.weights, "candidate weight datatypes")->capture_default_str();
     c->add_option("--kv", o.kv, "candidate KV-cache datatypes")->capture_default_str();
-    c->add_option("--prompt", o.prompt, "prompt tokens per request")->capture_default_str()->check(CLI::Range(int64_t(1), int64_t(1) << 24));
-    c->add_option("--output", o.output, "generated tokens per request")->capture_default_str()->check(CLI::Range(int64_t(1), int64_t(1) << 24));
+    c->add_option("--prompt", o.prompt, "prompt tokens per request")
+        ->capture_default_str()
+        ->check(CLI::Range(int64_t(1), int64_t(1) << 24));
+    c->add_option("--output", o.output, "generated tokens per request")
+        ->capture_default_str()
+        ->check(CLI::Range(int64_t(1), int64_t(1) << 24));
     c->add_option("--ttft-max", o.ttftMaxS, "TTFT target (seconds)")->check(CLI::Range(0.0, 1e6));
     c->add_option("--tpot-max", o.tpotMaxS, "TPOT target (seconds)")->check(CLI::Range(0.0, 1e6));
-    c->add_option("--throughput", o.rateTokensPerS, "generated tokens/s to sustain (sizes DP replicas)")->check(CLI::Range(0.0, 1e12));
+    c->add_option("--throughput", o.rateTokensPerS, "generated tokens/s to sustain (sizes DP replicas)")
+        ->check(CLI::Range(0.0, 1e12));
     c->add_option("--cost-per-hour", o.costPerHour, "PLATFORM=USD per device-hour, comma-separated");
     c->add_option("--minimize", o.objective, "devices or cost (default: cost when prices are given)");
     c->add_option("--pareto-csv", o.paretoCsv, "write the Pareto front as CSV");
@@ -438,12 +503,22 @@ void addSearch(CLI::App& root, int&) {
     c->add_flag("--requirements", o.requirements,
                 "platform requirements: compute, DRAM bandwidth, capacity, interconnect needed for the targets");
     c->add_option("--split", o.split, "phase splitting: prefill=PLATFORM,decode=PLATFORM");
-    c->add_option("--prefill-tp", o.splitPrefillTp, "split: TP of a prefill instance")->capture_default_str()->check(CLI::Range(1, 1 << 16));
-    c->add_option("--decode-tp", o.splitDecodeTp, "split: TP of a decode instance")->capture_default_str()->check(CLI::Range(1, 1 << 16));
-    c->add_option("--prefill-batch", o.splitPrefillBatch, "split: prompts per prefill step")->capture_default_str()->check(CLI::Range(int64_t(1), int64_t(1) << 20));
-    c->add_option("--decode-batch", o.splitDecodeBatch, "split: sequences per decode step (also the colocated batch)")->capture_default_str()->check(CLI::Range(int64_t(1), int64_t(1) << 20));
+    c->add_option("--prefill-tp", o.splitPrefillTp, "split: TP of a prefill instance")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1 << 16));
+    c->add_option("--decode-tp", o.splitDecodeTp, "split: TP of a decode instance")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1 << 16));
+    c->add_option("--prefill-batch", o.splitPrefillBatch, "split: prompts per prefill step")
+        ->capture_default_str()
+        ->check(CLI::Range(int64_t(1), int64_t(1) << 20));
+    c->add_option("--decode-batch", o.splitDecodeBatch, "split: sequences per decode step (also the colocated batch)")
+        ->capture_default_str()
+        ->check(CLI::Range(int64_t(1), int64_t(1) << 20));
     c->add_option("--rate", o.requestsPerS, "split: arrival rate (requests/s)")->capture_default_str();
-    c->add_option("--link-bandwidth", o.linkBytesPerS, "split: KV-transfer bandwidth per device (bytes/s; default: scale-out)")->check(CLI::Range(0.0, 1e15));
+    c->add_option("--link-bandwidth", o.linkBytesPerS,
+                  "split: KV-transfer bandwidth per device (bytes/s; default: scale-out)")
+        ->check(CLI::Range(0.0, 1e15));
     c->callback([]() { runSearch(g_search); });
 }
 

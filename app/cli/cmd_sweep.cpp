@@ -2,15 +2,14 @@
 // evaluated on all cores, to CSV or JSONL.
 #include "analysis/sweep.hpp"
 #include "codec/sweep_grid.hpp"
-#include "units/errors.hpp"
 #include "registry.hpp"
-
-#include <unistd.h>
+#include "units/errors.hpp"
 
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <unistd.h>
 
 namespace rooflab::cli {
 namespace {

@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <iomanip>
 
 namespace rooflab::cli {
@@ -37,7 +37,8 @@ std::string isoDateUtc() {
     return buf;
 }
 
-void printTable(std::ostream& os, const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+void printTable(std::ostream& os, const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows) {
     std::vector<std::size_t> w(header.size(), 0);
     for (std::size_t i = 0; i < header.size(); ++i)
         w[i] = header[i].size();

@@ -5,7 +5,6 @@
 #include "report/format.hpp"
 
 #include <nlohmann/json.hpp>
-
 #include <ostream>
 #include <string>
 #include <vector>
@@ -21,13 +20,14 @@ DType parseDTypeOption(const std::string& value, const std::string& option);
 
 // Result formatting lives in the report library (model/report/format.hpp), shared with the report writer.
 using report::opJson;
-using report::predictionJson;
-using report::printCsv;
 using report::opTableHeader;
 using report::opTableRows;
+using report::predictionJson;
+using report::printCsv;
 
 /// Prints a fixed-width table: `header` then `rows` (all cells already formatted).
-void printTable(std::ostream& os, const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
+void printTable(std::ostream& os, const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows);
 
 /// Today's date in UTC as YYYY-MM-DD (written into fitted provenance).
 std::string isoDateUtc();

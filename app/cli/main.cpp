@@ -1,7 +1,7 @@
 // rooflab: command-line front end. Thin: parses arguments, calls the engine, prints. No Qt.
 #include "io/data_paths.hpp"
-#include "units/errors.hpp"
 #include "registry.hpp"
+#include "units/errors.hpp"
 
 #include <iostream>
 

@@ -1,15 +1,14 @@
 #include "predict_cases.hpp"
 
-#include "engine/predict.hpp"
 #include "codec/catalog.hpp"
-#include "units/errors.hpp"
 #include "codec/request_codec.hpp"
-
-#include <nlohmann/json.hpp>
+#include "engine/predict.hpp"
+#include "units/errors.hpp"
 
 #include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 namespace rooflab::cli {

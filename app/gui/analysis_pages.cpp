@@ -14,17 +14,18 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QSplitter>
-#include <QTableView>
 #include <QTabWidget>
+#include <QTableView>
 #include <QVBoxLayout>
-
 #include <cmath>
 #include <set>
 
 namespace rooflab::gui {
 namespace {
 
-QString qs(const std::string& s) { return QString::fromStdString(s); }
+QString qs(const std::string& s) {
+    return QString::fromStdString(s);
+}
 
 QString mapeText(double v) {
     return std::isfinite(v) ? QString::number(v, 'f', 1) + QStringLiteral(" %") : QStringLiteral("—");
@@ -92,7 +93,9 @@ void TracePage::setContext(std::shared_ptr<const PlatformModel> pm, std::shared_
         recompute();
 }
 
-void TracePage::setTraceSteps(int steps) { m_steps->setValue(steps); }
+void TracePage::setTraceSteps(int steps) {
+    m_steps->setValue(steps);
+}
 
 bool TracePage::loadTrace(const QString& path) {
     m_pathEdit->setText(path);
@@ -139,8 +142,8 @@ void TracePage::recompute() {
                     .unchecked(); // decode traces name prompt 0: the engine checks what the phase uses
             from = tr("from the file name");
         } catch (const std::exception& e) {
-            showMessage(tr("model '%1' of the file name: %2 — using the controls").arg(qs(id->model),
-                                                                                       QString::fromUtf8(e.what())),
+            showMessage(tr("model '%1' of the file name: %2 — using the controls")
+                            .arg(qs(id->model), QString::fromUtf8(e.what())),
                         true);
             arch = m_arch;
         }
@@ -193,8 +196,12 @@ void TracePage::showMessage(const QString& text, bool error) {
     m_message->setStyleSheet(error ? QStringLiteral("color: #b00020;") : QString());
 }
 
-QString TracePage::scenarioText() const { return m_scenarioLabel->text(); }
-QString TracePage::messageText() const { return m_message->text(); }
+QString TracePage::scenarioText() const {
+    return m_scenarioLabel->text();
+}
+QString TracePage::messageText() const {
+    return m_message->text();
+}
 
 // ------------------------------------------------------------------------------------------ Calibration page
 
@@ -364,12 +371,13 @@ void CalibrationPage::redrawGemm() {
     try {
         const CalCurve c = gemmCurve(m_gemm, *m_pm, combo);
         m_gemmMape = c.mapePct;
-        m_gemmPlot->setData(tr("GEMM %1×%2 %3 on %4 — MAPE %5")
-                                .arg(combo.n)
-                                .arg(combo.k)
-                                .arg(qs(combo.dtype), m_platformName, mapeText(c.mapePct)),
-                            tr("M"), tr("TFLOP/s"), true, true,
-                            {{tr("measured"), c.x, c.measured, false, 0}, {tr("model (evalGemm)"), c.x, c.model, true, 1}});
+        m_gemmPlot->setData(
+            tr("GEMM %1×%2 %3 on %4 — MAPE %5")
+                .arg(combo.n)
+                .arg(combo.k)
+                .arg(qs(combo.dtype), m_platformName, mapeText(c.mapePct)),
+            tr("M"), tr("TFLOP/s"), true, true,
+            {{tr("measured"), c.x, c.measured, false, 0}, {tr("model (evalGemm)"), c.x, c.model, true, 1}});
     } catch (const std::exception& e) {
         m_gemmPlot->setData(QString::fromUtf8(e.what()), QString(), QString(), false, false, {});
     }
@@ -404,8 +412,16 @@ void CalibrationPage::redraw() {
             bw.push_back({tr("measured hbm read"), hbm.x, toGB(hbm.measured), false, 0});
             bw.push_back({tr("measured l2 read"), l2.x, toGB(l2.measured), false, 2});
             if (hi > 0) {
-                bw.push_back({tr("model hbm"), {lo, hi}, {levelBandwidth(*m_pm, "hbm") / 1e9, levelBandwidth(*m_pm, "hbm") / 1e9}, true, 1});
-                bw.push_back({tr("model l2"), {lo, hi}, {levelBandwidth(*m_pm, "l2") / 1e9, levelBandwidth(*m_pm, "l2") / 1e9}, true, 3});
+                bw.push_back({tr("model hbm"),
+                              {lo, hi},
+                              {levelBandwidth(*m_pm, "hbm") / 1e9, levelBandwidth(*m_pm, "hbm") / 1e9},
+                              true,
+                              1});
+                bw.push_back({tr("model l2"),
+                              {lo, hi},
+                              {levelBandwidth(*m_pm, "l2") / 1e9, levelBandwidth(*m_pm, "l2") / 1e9},
+                              true,
+                              3});
             }
             bwTitle = tr("Read bandwidth on %1 — MAPE hbm %2 (footprints above L2), l2 %3")
                           .arg(m_platformName, mapeText(hbm.mapePct), mapeText(l2.mapePct));
@@ -432,6 +448,8 @@ void CalibrationPage::redraw() {
                            .arg(m_folder, mapeText(m_gemmMape), mapeText(m_bwMape), mapeText(m_attnMape)));
 }
 
-QString CalibrationPage::messageText() const { return m_message->text(); }
+QString CalibrationPage::messageText() const {
+    return m_message->text();
+}
 
 } // namespace rooflab::gui

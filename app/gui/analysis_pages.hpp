@@ -3,13 +3,12 @@
 /// class) and the Calibration page (microbenchmarks of a measurement folder against the platform's fitted model).
 #include "analysis/llm_engine.hpp"
 #include "analysis/platform_model.hpp"
-#include "workloads/stack.hpp"
 #include "models/calibration_model.hpp"
 #include "models/trace_model.hpp"
 #include "workloads/llm.hpp"
+#include "workloads/stack.hpp"
 
 #include <QWidget>
-
 #include <memory>
 
 class QComboBox;

@@ -1,19 +1,18 @@
 // rooflab-gui: the workbench. `--screenshot FILE.png` renders the window offscreen at a fixed size and exits
 // (used by CI and for the README's screenshots). `--report DIR` writes the report folder offscreen and exits: the
 // same report library as `rooflab report`, with the QCustomPlot renderer (PNG plots in the page, and report.pdf).
-#include "io/data_paths.hpp"
-#include "units/errors.hpp"
 #include "analysis_pages.hpp"
+#include "io/data_paths.hpp"
 #include "main_window.hpp"
 #include "qt_plot_renderer.hpp"
 #include "report/report.hpp"
+#include "units/errors.hpp"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QPixmap>
 #include <QRegularExpression>
-
 #include <cstdio>
 #include <cstring>
 #include <vector>
@@ -49,8 +48,10 @@ int runReportMode(const QCommandLineParser& parser) {
     text("weights", in.weights);
     text("kv", in.kv);
     text("act", in.act);
-    const std::pair<const char*, int64_t*> longs[] = {{"batch", &in.batch},   {"prompt", &in.prompt},
-                                                      {"context", &in.context}, {"output", &in.output},
+    const std::pair<const char*, int64_t*> longs[] = {{"batch", &in.batch},
+                                                      {"prompt", &in.prompt},
+                                                      {"context", &in.context},
+                                                      {"output", &in.output},
                                                       {"chunk", &in.chunk}};
     for (const auto& [name, dest] : longs) {
         const QString n = QString::fromLatin1(name);
@@ -120,8 +121,9 @@ int main(int argc, char** argv) {
     const QList<QCommandLineOption> options = {
         {QStringLiteral("screenshot"), QStringLiteral("Render the window offscreen to FILE (PNG) and exit."),
          QStringLiteral("FILE")},
-        {QStringLiteral("page"), QStringLiteral("Page to show: roofline, breakdown, sweep, compare, validation, "
-                                                "operators, platform, search, trace, calibration."),
+        {QStringLiteral("page"),
+         QStringLiteral("Page to show: roofline, breakdown, sweep, compare, validation, "
+                        "operators, platform, search, trace, calibration."),
          QStringLiteral("NAME")},
         {QStringLiteral("platform"), QStringLiteral("Platform name or file."), QStringLiteral("P")},
         {QStringLiteral("model"), QStringLiteral("Model preset or config.json path."), QStringLiteral("M")},
@@ -137,9 +139,10 @@ int main(int argc, char** argv) {
          QStringLiteral("FILE")},
         {QStringLiteral("trace"), QStringLiteral("CUPTI kernel trace CSV for the trace page."), QStringLiteral("FILE")},
         {QStringLiteral("size"), QStringLiteral("Screenshot size WxH (default 1400x900)."), QStringLiteral("WxH")},
-        {QStringLiteral("report"), QStringLiteral("Write the report folder (HTML with PNG plots, report.pdf, Markdown, "
-                                                  "JSON, CSV) into DIR offscreen and exit; the options of "
-                                                  "`rooflab report` describe the scenario."),
+        {QStringLiteral("report"),
+         QStringLiteral("Write the report folder (HTML with PNG plots, report.pdf, Markdown, "
+                        "JSON, CSV) into DIR offscreen and exit; the options of "
+                        "`rooflab report` describe the scenario."),
          QStringLiteral("DIR")},
         {QStringLiteral("measurements"), QStringLiteral("Report: end-to-end dataset CSV for predicted vs measured."),
          QStringLiteral("FILE")},
@@ -196,9 +199,9 @@ int main(int argc, char** argv) {
         if (parser.isSet(QStringLiteral("trace")))
             check(window.tracePage()->loadTrace(parser.value(QStringLiteral("trace"))), QStringLiteral("--trace"));
         if (parser.isSet(QStringLiteral("page")) && !window.showPage(parser.value(QStringLiteral("page"))))
-            return fail(2, QStringLiteral("--page: unknown page '%1' (known: %2)")
-                               .arg(parser.value(QStringLiteral("page")),
-                                    window.pageNames().join(QStringLiteral(", "))));
+            return fail(2,
+                        QStringLiteral("--page: unknown page '%1' (known: %2)")
+                            .arg(parser.value(QStringLiteral("page")), window.pageNames().join(QStringLiteral(", "))));
     } catch (const std::exception& e) {
         return fail(2, QString::fromUtf8(e.what()));
     }
@@ -211,7 +214,8 @@ int main(int argc, char** argv) {
 
     QSize size(1400, 900);
     if (parser.isSet(QStringLiteral("size"))) {
-        const auto m = QRegularExpression(QStringLiteral("^(\\d+)x(\\d+)$")).match(parser.value(QStringLiteral("size")));
+        const auto m =
+            QRegularExpression(QStringLiteral("^(\\d+)x(\\d+)$")).match(parser.value(QStringLiteral("size")));
         if (!m.hasMatch() || m.captured(1).toInt() < 200 || m.captured(2).toInt() < 150 ||
             m.captured(1).toInt() > 8000 || m.captured(2).toInt() > 8000)
             return fail(2, QStringLiteral("--size: expected WxH between 200x150 and 8000x8000"));

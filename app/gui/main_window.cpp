@@ -1,19 +1,19 @@
 #include "main_window.hpp"
-#include "analysis_pages.hpp"
-#include "plots/analysis_plots.hpp"
 
+#include "analysis_pages.hpp"
 #include "io/data_paths.hpp"
-#include "units/errors.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"
 #include "models/table_models.hpp"
+#include "plots/analysis_plots.hpp"
 #include "plots/charts.hpp"
 #include "plots/roofline_plot.hpp"
 #include "plots/search_plot.hpp"
 #include "report/report.hpp"
 #include "report_export.hpp"
 #include "search_page.hpp"
+#include "units/errors.hpp"
 
 #include <QAction>
 #include <QApplication>
@@ -46,14 +46,17 @@
 #include <QTextBlock>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
-
 #include <filesystem>
 
 namespace rooflab::gui {
 namespace {
 
-QString qs(const std::string& s) { return QString::fromStdString(s); }
-QString qs(std::string_view s) { return QString::fromUtf8(s.data(), qsizetype(s.size())); }
+QString qs(const std::string& s) {
+    return QString::fromStdString(s);
+}
+QString qs(std::string_view s) {
+    return QString::fromUtf8(s.data(), qsizetype(s.size()));
+}
 
 QSpinBox* spin(int lo, int hi, int value) {
     auto* s = new QSpinBox;
@@ -72,9 +75,12 @@ QComboBox* dtypeCombo(DType value) {
     return c;
 }
 
-DType dtypeOf(const QComboBox* c) { return DType(static_cast<unsigned char>(std::max(0, c->currentIndex()))); }
+DType dtypeOf(const QComboBox* c) {
+    return DType(static_cast<unsigned char>(std::max(0, c->currentIndex())));
+}
 
-const char* const kPages[] = {"roofline", "breakdown", "sweep", "compare", "validation", "operators", "platform", "search", "trace", "calibration"};
+const char* const kPages[] = {"roofline",  "breakdown", "sweep",  "compare", "validation",
+                              "operators", "platform",  "search", "trace",   "calibration"};
 const char* const kNone = "(none)";
 
 } // namespace
@@ -345,8 +351,8 @@ QWidget* MainWindow::buildControls() {
     form->addRow(tr("S&tack"), m_stackCombo);
 
     m_phaseCombo = new QComboBox;
-    m_phaseCombo->addItems({QStringLiteral("prefill"), QStringLiteral("decode"), QStringLiteral("chunked"),
-                            QStringLiteral("request")});
+    m_phaseCombo->addItems(
+        {QStringLiteral("prefill"), QStringLiteral("decode"), QStringLiteral("chunked"), QStringLiteral("request")});
     m_phaseCombo->setCurrentIndex(1);
     connect(m_phaseCombo, &QComboBox::currentIndexChanged, this, changed);
     form->addRow(tr("P&hase"), m_phaseCombo);
@@ -363,11 +369,17 @@ QWidget* MainWindow::buildControls() {
     m_weights = dtypeCombo(DType::bf16);
     m_kv = dtypeCombo(DType::bf16);
     m_act = dtypeCombo(DType::bf16);
-    const std::pair<QString, QWidget*> rows[] = {
-        {tr("&Batch"), m_batch},       {tr("Prom&pt tokens"), m_prompt}, {tr("&Context tokens"), m_context},
-        {tr("Chun&k tokens"), m_chunk}, {tr("O&utput tokens"), m_outputTokens}, {tr("TP"), m_tp},
-        {tr("PP"), m_pp},              {tr("EP"), m_ep},                {tr("Weights dtype"), m_weights},
-        {tr("KV dtype"), m_kv},        {tr("Activation dtype"), m_act}};
+    const std::pair<QString, QWidget*> rows[] = {{tr("&Batch"), m_batch},
+                                                 {tr("Prom&pt tokens"), m_prompt},
+                                                 {tr("&Context tokens"), m_context},
+                                                 {tr("Chun&k tokens"), m_chunk},
+                                                 {tr("O&utput tokens"), m_outputTokens},
+                                                 {tr("TP"), m_tp},
+                                                 {tr("PP"), m_pp},
+                                                 {tr("EP"), m_ep},
+                                                 {tr("Weights dtype"), m_weights},
+                                                 {tr("KV dtype"), m_kv},
+                                                 {tr("Activation dtype"), m_act}};
     for (const auto& [label, field] : rows) {
         form->addRow(label, field);
         m_llmOnly << field;
@@ -470,8 +482,8 @@ bool MainWindow::selectPlatform(const QString& nameOrPath) {
         m_editorStatus->setText(tr("✓ %1 — valid, %2").arg(qs(path)).arg(tr("as shipped")));
         setPlatform(p, false);
         const QString name = qs(p.name);
-        const QList<QListWidgetItem*> items = m_platformList->findItems(QFileInfo(qs(path)).completeBaseName(),
-                                                                        Qt::MatchExactly);
+        const QList<QListWidgetItem*> items =
+            m_platformList->findItems(QFileInfo(qs(path)).completeBaseName(), Qt::MatchExactly);
         m_platformList->blockSignals(true);
         if (!items.isEmpty())
             m_platformList->setCurrentItem(items.front());
@@ -504,8 +516,8 @@ void MainWindow::onPlatformListChanged(int row) {
 }
 
 void MainWindow::validateEditor() {
-    const std::string base = m_platform.file.empty() ? std::string()
-                                                     : std::filesystem::path(m_platform.file).parent_path().string();
+    const std::string base =
+        m_platform.file.empty() ? std::string() : std::filesystem::path(m_platform.file).parent_path().string();
     const std::string name = m_platform.file.empty() ? std::string("edited platform") : m_platform.file;
     try {
         Platform p = io::loadPlatformString(m_editor->toPlainText().toStdString(), name, base);
@@ -578,12 +590,24 @@ bool MainWindow::setPhase(const QString& phase) {
     return true;
 }
 
-void MainWindow::setBatch(int batch) { m_batch->setValue(batch); }
-void MainWindow::setPrompt(int tokens) { m_prompt->setValue(tokens); }
-void MainWindow::setContext(int tokens) { m_context->setValue(tokens); }
-void MainWindow::setTensorParallel(int tp) { m_tp->setValue(tp); }
-void MainWindow::setPipelineParallel(int pp) { m_pp->setValue(pp); }
-void MainWindow::setExpertParallel(int ep) { m_ep->setValue(ep); }
+void MainWindow::setBatch(int batch) {
+    m_batch->setValue(batch);
+}
+void MainWindow::setPrompt(int tokens) {
+    m_prompt->setValue(tokens);
+}
+void MainWindow::setContext(int tokens) {
+    m_context->setValue(tokens);
+}
+void MainWindow::setTensorParallel(int tp) {
+    m_tp->setValue(tp);
+}
+void MainWindow::setPipelineParallel(int pp) {
+    m_pp->setValue(pp);
+}
+void MainWindow::setExpertParallel(int ep) {
+    m_ep->setValue(ep);
+}
 
 bool MainWindow::setActivationType(const QString& dtype) {
     const int i = m_act->findText(dtype);
@@ -620,7 +644,9 @@ bool MainWindow::setComparePlatforms(const QStringList& names) {
     return true;
 }
 
-QStringList MainWindow::pageNames() const { return m_pageNames; }
+QStringList MainWindow::pageNames() const {
+    return m_pageNames;
+}
 
 bool MainWindow::showPage(const QString& name) {
     const int i = static_cast<int>(m_pageNames.indexOf(name.toLower()));
@@ -630,30 +656,47 @@ bool MainWindow::showPage(const QString& name) {
     return true;
 }
 
-QString MainWindow::currentPageName() const { return m_pageNames.value(m_tabs->currentIndex()); }
+QString MainWindow::currentPageName() const {
+    return m_pageNames.value(m_tabs->currentIndex());
+}
 
 PlotView* MainWindow::currentPlot() const {
     switch (m_tabs->currentIndex()) {
-    case 0: return m_roofline;
-    case 1: return m_breakdown;
-    case 2: return m_sweep;
-    case 3: return m_compare;
-    case 4: return m_validation;
-    case 7: return m_searchPage->plot();
-    case 8: return m_tracePage->plot();
-    case 9: return m_calibrationPage->gemmPlot();
-    default: return nullptr;
+    case 0:
+        return m_roofline;
+    case 1:
+        return m_breakdown;
+    case 2:
+        return m_sweep;
+    case 3:
+        return m_compare;
+    case 4:
+        return m_validation;
+    case 7:
+        return m_searchPage->plot();
+    case 8:
+        return m_tracePage->plot();
+    case 9:
+        return m_calibrationPage->gemmPlot();
+    default:
+        return nullptr;
     }
 }
 
 QAbstractItemModel* MainWindow::currentTable() const {
     switch (m_tabs->currentIndex()) {
-    case 2: return m_sweepModel;
-    case 4: return m_validationModel;
-    case 6: return m_valuesModel;
-    case 7: return m_searchPage->model();
-    case 8: return m_tracePage->model();
-    default: return m_opModel;
+    case 2:
+        return m_sweepModel;
+    case 4:
+        return m_validationModel;
+    case 6:
+        return m_valuesModel;
+    case 7:
+        return m_searchPage->model();
+    case 8:
+        return m_tracePage->model();
+    default:
+        return m_opModel;
     }
 }
 
@@ -687,9 +730,15 @@ void MainWindow::syncAnalysisPages() {
     Phase phase = Phase::Prefill;
     switch (in.phase) {
     case GuiPhase::Prefill:
-    case GuiPhase::Request: phase = Phase::Prefill; break;
-    case GuiPhase::Decode: phase = Phase::Decode; break;
-    case GuiPhase::Chunked: phase = Phase::Chunked; break;
+    case GuiPhase::Request:
+        phase = Phase::Prefill;
+        break;
+    case GuiPhase::Decode:
+        phase = Phase::Decode;
+        break;
+    case GuiPhase::Chunked:
+        phase = Phase::Chunked;
+        break;
     }
     m_tracePage->setContext(m_platformModel, in.model, in.stack, withPhase(in.scenario, phase));
 }
@@ -742,8 +791,9 @@ bool MainWindow::buildInput(EvalInput& in, QString& error) {
         const QString stack = m_stackCombo->currentText();
         auto sit = m_stackCache.find(stack);
         if (sit == m_stackCache.end())
-            sit = m_stackCache.emplace(stack, stack.isEmpty() ? StackProfile::defaultProfile()
-                                                              : io::loadStack(stack.toStdString()))
+            sit = m_stackCache
+                      .emplace(stack,
+                               stack.isEmpty() ? StackProfile::defaultProfile() : io::loadStack(stack.toStdString()))
                       .first;
         in.stack = sit->second;
     } catch (const std::exception& e) {
@@ -867,11 +917,11 @@ void MainWindow::applyOutcome(const Outcome& o) {
     m_statusLabel->setToolTip(qs(p.why) + (p.notes.empty() ? QString() : QStringLiteral("\n")));
     syncAnalysisPages();
     m_redrawMs = double(redraw.nsecsElapsed()) * 1e-6;
-    m_timingLabel->setText(tr("evaluated %1 predictions in %2 ms, pages updated in %3 ms")
-                               .arg(m_output.batchSweep.points.size() + m_output.contextSweep.points.size() +
-                                    m_output.compare.size())
-                               .arg(m_output.evalMs, 0, 'f', 1)
-                               .arg(m_redrawMs, 0, 'f', 1));
+    m_timingLabel->setText(
+        tr("evaluated %1 predictions in %2 ms, pages updated in %3 ms")
+            .arg(m_output.batchSweep.points.size() + m_output.contextSweep.points.size() + m_output.compare.size())
+            .arg(m_output.evalMs, 0, 'f', 1)
+            .arg(m_redrawMs, 0, 'f', 1));
     emit evaluated();
 }
 
@@ -944,8 +994,8 @@ void MainWindow::chooseConfigFile() {
 }
 
 void MainWindow::chooseDataset() {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Load end-to-end dataset"), QString(),
-                                                      tr("CSV (*.csv);;All files (*)"));
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Load end-to-end dataset"), QString(), tr("CSV (*.csv);;All files (*)"));
     if (!path.isEmpty() && loadDataset(path))
         showPage(QStringLiteral("validation"));
 }
@@ -959,16 +1009,16 @@ void MainWindow::chooseExportPlot() {
     QStringList filters;
     for (const QString& s : PlotView::exportSuffixes())
         filters << tr("%1 (*.%2)").arg(s.toUpper(), s);
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export plot"), currentPageName() + QStringLiteral(".png"),
-                                                      filters.join(QStringLiteral(";;")));
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Export plot"), currentPageName() + QStringLiteral(".png"), filters.join(QStringLiteral(";;")));
     QString error;
     if (!path.isEmpty() && !exportPlot(plot, path, &error))
         showError(tr("Export: %1").arg(error));
 }
 
 void MainWindow::chooseExportTable() {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export table"), currentPageName() + QStringLiteral(".csv"),
-                                                      tr("CSV (*.csv)"));
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export table"),
+                                                      currentPageName() + QStringLiteral(".csv"), tr("CSV (*.csv)"));
     QString error;
     if (!path.isEmpty() && !exportTable(currentTable(), path, &error))
         showError(tr("Export: %1").arg(error));
@@ -1049,8 +1099,9 @@ void MainWindow::chooseExportReport() {
 }
 
 void MainWindow::chooseSavePlatform() {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save platform as"), qs(m_platform.name) + QStringLiteral(".yaml"),
-                                                      tr("Platform files (*.yaml *.yml)"));
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Save platform as"), qs(m_platform.name) + QStringLiteral(".yaml"),
+                                     tr("Platform files (*.yaml *.yml)"));
     QString error;
     if (!path.isEmpty() && !savePlatformAs(path, &error))
         showError(tr("Save platform: %1").arg(error));
@@ -1058,9 +1109,15 @@ void MainWindow::chooseSavePlatform() {
 
 // ---------------------------------------------------------------- session
 
-QString MainWindow::statusText() const { return m_statusLabel->text(); }
-QString MainWindow::errorText() const { return m_errorLabel->isVisible() || !m_errorLabel->text().isEmpty() ? m_errorLabel->text() : QString(); }
-QString MainWindow::editorStatus() const { return m_editorStatus->text(); }
+QString MainWindow::statusText() const {
+    return m_statusLabel->text();
+}
+QString MainWindow::errorText() const {
+    return m_errorLabel->isVisible() || !m_errorLabel->text().isEmpty() ? m_errorLabel->text() : QString();
+}
+QString MainWindow::editorStatus() const {
+    return m_editorStatus->text();
+}
 
 void MainWindow::restoreSession() {
     QSettings s;
@@ -1074,15 +1131,16 @@ void MainWindow::restoreSession() {
         selectModel(model);
     selectStack(s.value(QStringLiteral("session/stack"), QStringLiteral("pytorch-eager")).toString());
     setPhase(s.value(QStringLiteral("session/phase"), QStringLiteral("decode")).toString());
-    const std::pair<const char*, QSpinBox*> spins[] = {{"batch", m_batch}, {"prompt", m_prompt}, {"context", m_context},
-                                                        {"chunk", m_chunk}, {"output", m_outputTokens}, {"tp", m_tp},
-                                                        {"pp", m_pp},       {"ep", m_ep}};
+    const std::pair<const char*, QSpinBox*> spins[] = {
+        {"batch", m_batch},         {"prompt", m_prompt}, {"context", m_context}, {"chunk", m_chunk},
+        {"output", m_outputTokens}, {"tp", m_tp},         {"pp", m_pp},           {"ep", m_ep}};
     for (const auto& [key, box] : spins)
         box->setValue(s.value(QStringLiteral("session/") + QString::fromLatin1(key), box->value()).toInt());
-    const std::pair<const char*, QComboBox*> combos[] = {{"weights", m_weights}, {"kv", m_kv}, {"act", m_act},
-                                                          {"kind", m_kindCombo}};
+    const std::pair<const char*, QComboBox*> combos[] = {
+        {"weights", m_weights}, {"kv", m_kv}, {"act", m_act}, {"kind", m_kindCombo}};
     for (const auto& [key, box] : combos)
-        box->setCurrentIndex(s.value(QStringLiteral("session/") + QString::fromLatin1(key), box->currentIndex()).toInt());
+        box->setCurrentIndex(
+            s.value(QStringLiteral("session/") + QString::fromLatin1(key), box->currentIndex()).toInt());
     setComparePlatforms(s.value(QStringLiteral("session/compare")).toStringList());
     showError(QString());
     m_tabs->setCurrentIndex(s.value(QStringLiteral("session/page"), 0).toInt());
@@ -1099,13 +1157,13 @@ void MainWindow::saveSession() const {
     s.setValue(QStringLiteral("session/model"), m_modelCombo->currentData().toString());
     s.setValue(QStringLiteral("session/stack"), m_stackCombo->currentText());
     s.setValue(QStringLiteral("session/phase"), m_phaseCombo->currentText());
-    const std::pair<const char*, QSpinBox*> spins[] = {{"batch", m_batch}, {"prompt", m_prompt}, {"context", m_context},
-                                                        {"chunk", m_chunk}, {"output", m_outputTokens}, {"tp", m_tp},
-                                                        {"pp", m_pp},       {"ep", m_ep}};
+    const std::pair<const char*, QSpinBox*> spins[] = {
+        {"batch", m_batch},         {"prompt", m_prompt}, {"context", m_context}, {"chunk", m_chunk},
+        {"output", m_outputTokens}, {"tp", m_tp},         {"pp", m_pp},           {"ep", m_ep}};
     for (const auto& [key, box] : spins)
         s.setValue(QStringLiteral("session/") + QString::fromLatin1(key), box->value());
-    const std::pair<const char*, QComboBox*> combos[] = {{"weights", m_weights}, {"kv", m_kv}, {"act", m_act},
-                                                          {"kind", m_kindCombo}};
+    const std::pair<const char*, QComboBox*> combos[] = {
+        {"weights", m_weights}, {"kv", m_kv}, {"act", m_act}, {"kind", m_kindCombo}};
     for (const auto& [key, box] : combos)
         s.setValue(QStringLiteral("session/") + QString::fromLatin1(key), box->currentIndex());
     QStringList compare;

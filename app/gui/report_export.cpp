@@ -1,7 +1,7 @@
 #include "report_export.hpp"
 
-#include "units/errors.hpp"
 #include "qt_plot_renderer.hpp"
+#include "units/errors.hpp"
 
 #include <QDir>
 #include <QProgressDialog>

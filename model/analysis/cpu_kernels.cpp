@@ -13,8 +13,12 @@ namespace rooflab {
 
 namespace {
 
-constexpr std::size_t idx(DType t) { return static_cast<std::size_t>(t); }
-constexpr std::size_t idx(BwKind k) { return static_cast<std::size_t>(k); }
+constexpr std::size_t idx(DType t) {
+    return static_cast<std::size_t>(t);
+}
+constexpr std::size_t idx(BwKind k) {
+    return static_cast<std::size_t>(k);
+}
 
 bool isAchieved(const Platform& p, const Value& v) {
     const auto it = p.sources.find(v.source);
@@ -26,10 +30,14 @@ bool isAchieved(const Platform& p, const Value& v) {
 
 double derate(const EfficiencyValues& e, MemoryKind kind) {
     switch (kind) {
-    case MemoryKind::L1: return e.l1Fraction;
-    case MemoryKind::L2: return e.l2Fraction;
-    case MemoryKind::L3: return kL3Fraction;
-    case MemoryKind::Dram: return e.dramFraction;
+    case MemoryKind::L1:
+        return e.l1Fraction;
+    case MemoryKind::L2:
+        return e.l2Fraction;
+    case MemoryKind::L3:
+        return kL3Fraction;
+    case MemoryKind::Dram:
+        return e.dramFraction;
     }
     return 1.0;
 }
@@ -89,16 +97,26 @@ double streamSecondsPerByte(const CpuMachine& m, double workingSet, double share
 
 std::string_view cpuOpName(CpuOp op) {
     switch (op) {
-    case CpuOp::Read: return "read";
-    case CpuOp::Write: return "write";
-    case CpuOp::Copy: return "copy";
-    case CpuOp::Scale: return "scale";
-    case CpuOp::Add: return "add";
-    case CpuOp::Triad: return "triad";
-    case CpuOp::Softmax3Pass: return "softmax-3pass";
-    case CpuOp::Softmax2Pass: return "softmax-2pass";
-    case CpuOp::Reduction: return "reduction";
-    case CpuOp::Gemm: return "gemm";
+    case CpuOp::Read:
+        return "read";
+    case CpuOp::Write:
+        return "write";
+    case CpuOp::Copy:
+        return "copy";
+    case CpuOp::Scale:
+        return "scale";
+    case CpuOp::Add:
+        return "add";
+    case CpuOp::Triad:
+        return "triad";
+    case CpuOp::Softmax3Pass:
+        return "softmax-3pass";
+    case CpuOp::Softmax2Pass:
+        return "softmax-2pass";
+    case CpuOp::Reduction:
+        return "reduction";
+    case CpuOp::Gemm:
+        return "gemm";
     }
     return "?";
 }
@@ -118,14 +136,22 @@ CpuOp parseCpuOp(std::string_view name, const std::string& key) {
 
 CpuOp cpuOpFromKernel(CpuKernel k) {
     switch (k) {
-    case CpuKernel::Copy: return CpuOp::Copy;
-    case CpuKernel::Scale: return CpuOp::Scale;
-    case CpuKernel::Add: return CpuOp::Add;
-    case CpuKernel::Triad: return CpuOp::Triad;
-    case CpuKernel::Softmax3Pass: return CpuOp::Softmax3Pass;
-    case CpuKernel::Softmax2Pass: return CpuOp::Softmax2Pass;
-    case CpuKernel::Reduction: return CpuOp::Reduction;
-    case CpuKernel::Gemm: return CpuOp::Gemm;
+    case CpuKernel::Copy:
+        return CpuOp::Copy;
+    case CpuKernel::Scale:
+        return CpuOp::Scale;
+    case CpuKernel::Add:
+        return CpuOp::Add;
+    case CpuKernel::Triad:
+        return CpuOp::Triad;
+    case CpuKernel::Softmax3Pass:
+        return CpuOp::Softmax3Pass;
+    case CpuKernel::Softmax2Pass:
+        return CpuOp::Softmax2Pass;
+    case CpuKernel::Reduction:
+        return CpuOp::Reduction;
+    case CpuKernel::Gemm:
+        return CpuOp::Gemm;
     }
     return CpuOp::Triad;
 }
@@ -134,23 +160,31 @@ int streamArrays(CpuOp op) {
     switch (op) {
     case CpuOp::Read:
     case CpuOp::Write:
-    case CpuOp::Reduction: return 1;
+    case CpuOp::Reduction:
+        return 1;
     case CpuOp::Copy:
-    case CpuOp::Scale: return 2;
+    case CpuOp::Scale:
+        return 2;
     case CpuOp::Add:
-    case CpuOp::Triad: return 3;
-    default: return 0;
+    case CpuOp::Triad:
+        return 3;
+    default:
+        return 0;
     }
 }
 
 double streamWriteShare(CpuOp op) {
     switch (op) {
-    case CpuOp::Write: return 1.0;
+    case CpuOp::Write:
+        return 1.0;
     case CpuOp::Copy:
-    case CpuOp::Scale: return 0.5;
+    case CpuOp::Scale:
+        return 0.5;
     case CpuOp::Add:
-    case CpuOp::Triad: return 1.0 / 3.0;
-    default: return 0.0;
+    case CpuOp::Triad:
+        return 1.0 / 3.0;
+    default:
+        return 0.0;
     }
 }
 
@@ -244,8 +278,8 @@ CpuMachine cpuMachineFrom(const Platform& p) {
     m.threadsPerCore = ce.threadsPerCore.valueOr(1.0);
     m.passOverheadS = ce.passOverheadS.valueOr(0.0);
     m.siblingStride = ce.siblingStride.valueOr(0.0);
-    for (const auto& [from, to] : {std::pair{&ce.threadScaling, &m.threadScaling},
-                                   std::pair{&ce.sharedThreadScaling, &m.sharedThreadScaling}})
+    for (const auto& [from, to] :
+         {std::pair{&ce.threadScaling, &m.threadScaling}, std::pair{&ce.sharedThreadScaling, &m.sharedThreadScaling}})
         for (const auto& [threads, v] : *from)
             if (v.present && threads > 1 && threads < m.units)
                 to->emplace_back(static_cast<double>(threads), v.si);
@@ -470,9 +504,9 @@ CpuKernelResult evalCpuKernel(const CpuMachine& m, const CpuKernelRequest& r) {
         const double arrays = streamArrays(r.op);
         const double bytes = arrays * n * s;
         const double share = streamWriteShare(r.op);
-        const double flops = r.op == CpuOp::Triad ? 2 * n
+        const double flops = r.op == CpuOp::Triad                                                       ? 2 * n
                              : (r.op == CpuOp::Scale || r.op == CpuOp::Add || r.op == CpuOp::Reduction) ? n
-                                                                                                         : 0;
+                                                                                                        : 0;
         res.workingSetBytes = bytes;
         stream(std::string(cpuOpName(r.op)), bytes * (1 - share), bytes * share, flops, bytes,
                vectorRate(m, t) * m.vectorFraction * 2); // simple streaming arithmetic runs near the FMA peak
@@ -536,12 +570,14 @@ CpuKernelResult evalCpuKernel(const CpuMachine& m, const CpuKernelRequest& r) {
         // Cold weights: only the weights come from memory; activations and output stay in the caches.
         p.bytesRead = r.coldWeights ? s * r.k * r.n : traffic - 4 * r.m * r.n;
         p.bytesWritten = r.coldWeights ? 0 : 4 * r.m * r.n;
-        // Skinny GEMMs (few rows) reach less of the engine: packing, tile edges, ramp-up (efficiency.gemm_small_m_half).
+        // Skinny GEMMs (few rows) reach less of the engine: packing, tile edges, ramp-up
+        // (efficiency.gemm_small_m_half).
         const double ramp = m.gemmSmallMHalf > 0 ? r.m / (r.m + m.gemmSmallMHalf) : 1.0;
-        finishPass(m, p,
-                   m.gemmMemoryFraction[idx(r.dtype)] *
-                       mixedBandwidth(m, m.levels[p.level], p.bytesWritten / std::max(1.0, p.bytesRead + p.bytesWritten), t),
-                   peak * m.gemmFraction[idx(r.dtype)] * ramp);
+        finishPass(
+            m, p,
+            m.gemmMemoryFraction[idx(r.dtype)] *
+                mixedBandwidth(m, m.levels[p.level], p.bytesWritten / std::max(1.0, p.bytesRead + p.bytesWritten), t),
+            peak * m.gemmFraction[idx(r.dtype)] * ramp);
         res.passes.push_back(p);
         res.engine = engine;
         break;

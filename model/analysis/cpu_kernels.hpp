@@ -41,11 +41,11 @@ enum class BwKind : unsigned char { Read = 0, Write = 1, Copy = 2 };
 struct CpuLevel {
     MemoryKind kind = MemoryKind::Dram;
     std::string name;
-    bool perUnit = false;           ///< private per core: capacity grows with the threads using it
-    double capacityBytes = 0;       ///< per core when perUnit, else the whole (shared) level
-    double spillSteepness = 0;      ///< s of the served share 1 / (1 + (W / C)^s); 0 = a step at C
-    std::array<double, 3> allCoreBytesPerS{};  ///< read, write, copy (copy counts read + write bytes)
-    std::array<double, 3> oneThreadBytesPerS{};///< same, one thread
+    bool perUnit = false;                       ///< private per core: capacity grows with the threads using it
+    double capacityBytes = 0;                   ///< per core when perUnit, else the whole (shared) level
+    double spillSteepness = 0;                  ///< s of the served share 1 / (1 + (W / C)^s); 0 = a step at C
+    std::array<double, 3> allCoreBytesPerS{};   ///< read, write, copy (copy counts read + write bytes)
+    std::array<double, 3> oneThreadBytesPerS{}; ///< same, one thread
     double latencyS = 0;
 };
 
@@ -61,11 +61,11 @@ struct CpuEngine {
 /// @brief The resolved CPU machine: levels nearest first (DRAM last), engines, efficiencies.
 struct CpuMachine {
     std::string name;
-    double units = 1;                               ///< hardware threads (the platform's largest engine `units`)
-    double threadsPerCore = 1;                      ///< SMT: units = cores x threadsPerCore
-    double passOverheadS = 0;                       ///< fixed time of one pass in one thread (call, loop entry)
-    double siblingStride = 0;                       ///< 0: threads fill cores first; s > 0: thread i shares a core
-                                                    ///< with i +- s (efficiency.cpu.sibling_stride)
+    double units = 1;          ///< hardware threads (the platform's largest engine `units`)
+    double threadsPerCore = 1; ///< SMT: units = cores x threadsPerCore
+    double passOverheadS = 0;  ///< fixed time of one pass in one thread (call, loop entry)
+    double siblingStride = 0;  ///< 0: threads fill cores first; s > 0: thread i shares a core
+                               ///< with i +- s (efficiency.cpu.sibling_stride)
     /// (threads, factor) sorted by threads: measured throughput relative to the core-fill model at thread counts
     /// between one and all (efficiency.cpu.thread_scaling); empty = 1 everywhere.
     std::vector<std::pair<double, double>> threadScaling;
@@ -76,9 +76,9 @@ struct CpuMachine {
     std::array<double, kDTypeCount> gemmFraction{}; ///< achieved fraction of the engine peak in large GEMMs
     double gemmSmallMHalf = 0;                      ///< M at which a GEMM reaches half that fraction (0 = no ramp)
     std::array<double, kDTypeCount> gemmMemoryFraction{}; ///< memory-bound GEMMs: fraction of the level's bandwidth
-    double vectorFraction = 0.5;                    ///< fraction of SIMD peak for exp-heavy element-wise work
-    double kernelOverheadS = 0;                     ///< fixed cost per pass (fork/join, barrier)
-    bool singleThreadFromFile = false;              ///< single-thread rates came from the platform's record
+    double vectorFraction = 0.5;                          ///< fraction of SIMD peak for exp-heavy element-wise work
+    double kernelOverheadS = 0;                           ///< fixed cost per pass (fork/join, barrier)
+    bool singleThreadFromFile = false;                    ///< single-thread rates came from the platform's record
     double cores() const { return std::max(1.0, units / std::max(1.0, threadsPerCore)); }
 };
 
@@ -125,8 +125,8 @@ struct CpuPass {
     std::string what;
     double bytesRead = 0, bytesWritten = 0;
     double flops = 0;
-    std::size_t level = 0;         ///< index into CpuMachine::levels (the one serving the largest share)
-    double workingSetBytes = 0;    ///< reuse distance of the pass's bytes (what must stay cached between uses)
+    std::size_t level = 0;      ///< index into CpuMachine::levels (the one serving the largest share)
+    double workingSetBytes = 0; ///< reuse distance of the pass's bytes (what must stay cached between uses)
     double memoryS = 0, computeS = 0, timeS = 0;
 };
 
@@ -137,11 +137,11 @@ struct CpuKernelResult {
     CpuOp op = CpuOp::Triad;
     double threads = 1;
     double workingSetBytes = 0;
-    double bytes = 0;              ///< STREAM convention: every byte read or written once
+    double bytes = 0; ///< STREAM convention: every byte read or written once
     double flops = 0;
     double timeS = 0;
-    std::string levelName;         ///< level serving the (first) pass
-    std::string bound;             ///< "compute (AMX tiles)", "L2 bandwidth", ...
+    std::string levelName; ///< level serving the (first) pass
+    std::string bound;     ///< "compute (AMX tiles)", "L2 bandwidth", ...
     std::string engine;
     std::vector<CpuPass> passes;
     double bytesPerS() const { return timeS > 0 ? bytes / timeS : 0; }

@@ -136,12 +136,12 @@ std::string boundSentence(const PlatformModel& pm, const Prediction& p, Phase ph
 MemoryUse memoryUse(const PlatformModel& pm, const LlmArch& a, const StackProfile& stack, const Scenario& s) {
     MemoryUse m;
     const double tp = s.tp, pp = s.pp;
-    Layout L{tp, pp, double(s.ep), double(s.dp), a.numHeads / tp, std::max(1.0, a.numKvHeads / tp),
-             1.0, 1.0 / pp};
+    Layout L{tp, pp, double(s.ep), double(s.dp), a.numHeads / tp, std::max(1.0, a.numKvHeads / tp), 1.0, 1.0 / pp};
     double params = 0;
     for (const auto& g : a.groups)
         params += g.count / pp * layerParamsDevice(a, g, L);
-    const double heads = pp > 1 ? std::max(a.embeddingParams(), a.lmHeadParams()) : a.embeddingParams() + a.lmHeadParams();
+    const double heads =
+        pp > 1 ? std::max(a.embeddingParams(), a.lmHeadParams()) : a.embeddingParams() + a.lmHeadParams();
     params += heads / tp;
     m.weightsBytes = weightBytes(params, s.weights);
 
@@ -178,7 +178,8 @@ MemoryUse memoryUse(const PlatformModel& pm, const LlmArch& a, const StackProfil
     const double h = double(a.hiddenSize);
     const double inter = std::max<double>(double(a.intermediateSize), double(a.moeIntermediateSize) * a.topK) / tp;
     const double actPerToken = (4.0 * h + 2.0 * inter) * bytesPerElement(s.act) * stack.activationMemoryFactor;
-    const double logitsRows = s.phase == Phase::Decode ? double(s.batch) : double(s.batch) + (s.phase == Phase::Chunked ? 1 : 0);
+    const double logitsRows =
+        s.phase == Phase::Decode ? double(s.batch) : double(s.batch) + (s.phase == Phase::Chunked ? 1 : 0);
     const double logits = logitsRows * double(a.vocabSize) / tp * 4.0;
     m.activationBytes = tokensStep * actPerToken + logits;
     m.workspaceBytes = stack.workspaceBytes;
@@ -187,8 +188,8 @@ MemoryUse memoryUse(const PlatformModel& pm, const LlmArch& a, const StackProfil
     m.fits = m.capacityBytes <= 0 || m.totalBytes <= m.capacityBytes;
 
     // Largest batch at this context, and largest context at this batch.
-    const double perSeqAct = (s.phase == Phase::Prefill ? double(s.prompt) : 1.0) * actPerToken +
-                             double(a.vocabSize) / tp * 4.0;
+    const double perSeqAct =
+        (s.phase == Phase::Prefill ? double(s.prompt) : 1.0) * actPerToken + double(a.vocabSize) / tp * 4.0;
     const double fixed = m.weightsBytes + m.workspaceBytes + chunkKv;
     const double free = m.capacityBytes - fixed;
     m.maxBatch = free > 0 ? static_cast<int64_t>(std::floor(free / std::max(1.0, perSeqKv + perSeqAct))) : 0;
@@ -392,14 +393,32 @@ Prediction summarizeStep(const PlatformModel& pm, const LlmArch& a, const StackP
     for (const auto& r : ops) {
         const double t = r.totalS();
         switch (r.bound) {
-        case Bound::Compute: p.computeS += t; break;
-        case Bound::L1: p.memoryS += t; p.memoryLevelS[kL1] += t; break;
-        case Bound::L2: p.memoryS += t; p.memoryLevelS[kL2] += t; break;
-        case Bound::L3: p.memoryS += t; p.memoryLevelS[kL3] += t; break;
-        case Bound::Dram: p.memoryS += t; p.memoryLevelS[kDram] += t; break;
-        case Bound::Communication: p.commS += t; break;
+        case Bound::Compute:
+            p.computeS += t;
+            break;
+        case Bound::L1:
+            p.memoryS += t;
+            p.memoryLevelS[kL1] += t;
+            break;
+        case Bound::L2:
+            p.memoryS += t;
+            p.memoryLevelS[kL2] += t;
+            break;
+        case Bound::L3:
+            p.memoryS += t;
+            p.memoryLevelS[kL3] += t;
+            break;
+        case Bound::Dram:
+            p.memoryS += t;
+            p.memoryLevelS[kDram] += t;
+            break;
+        case Bound::Communication:
+            p.commS += t;
+            break;
         case Bound::Overhead:
-        case Bound::Launch: p.overheadS += t; break;
+        case Bound::Launch:
+            p.overheadS += t;
+            break;
         }
         p.flops += r.flops * r.count;
         p.bytes += r.bytes[kDram] * r.count;

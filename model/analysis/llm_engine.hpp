@@ -5,9 +5,9 @@
 /// (platform, model, stack, scenario): no I/O, no globals, thread-safe.
 #include "analysis/ops.hpp"
 #include "analysis/step_graph.hpp"
-#include "workloads/stack.hpp"
 #include "spec/scenario.hpp"
 #include "workloads/llm.hpp"
+#include "workloads/stack.hpp"
 
 #include <string>
 #include <vector>
@@ -26,22 +26,22 @@ struct MemoryUse {
 
 struct Prediction {
     bool ok = true;
-    std::string error;                ///< set when !ok (infeasible configuration)
-    std::vector<OpResult> ops;        ///< per-operator table of one device (layers folded into count)
-    double latencyS = 0;              ///< step latency (prefill: TTFT of the batch; decode: time per step)
+    std::string error;         ///< set when !ok (infeasible configuration)
+    std::vector<OpResult> ops; ///< per-operator table of one device (layers folded into count)
+    double latencyS = 0;       ///< step latency (prefill: TTFT of the batch; decode: time per step)
     double computeS = 0, memoryS = 0, commS = 0, overheadS = 0; ///< time by what binds each operator
-    std::array<double, kMemLevels> memoryLevelS{}; ///< memoryS split by the level that binds
-    double flops = 0;                 ///< per device per step
-    double bytes = 0;                 ///< DRAM bytes per device per step
-    double tokens = 0;                ///< tokens processed (prefill) or generated (decode) per step, all replicas
-    double tokensPerS = 0;            ///< throughput of the whole deployment (DP replicas, PP in flight)
-    double pipelineBubble = 0;        ///< fraction of PP time idle
+    std::array<double, kMemLevels> memoryLevelS{};              ///< memoryS split by the level that binds
+    double flops = 0;                                           ///< per device per step
+    double bytes = 0;                                           ///< DRAM bytes per device per step
+    double tokens = 0;         ///< tokens processed (prefill) or generated (decode) per step, all replicas
+    double tokensPerS = 0;     ///< throughput of the whole deployment (DP replicas, PP in flight)
+    double pipelineBubble = 0; ///< fraction of PP time idle
     int devices = 1;
-    Bound bound = Bound::Compute;     ///< what binds the step (largest share of time)
-    std::string why;                  ///< one sentence: which roof binds and why
+    Bound bound = Bound::Compute; ///< what binds the step (largest share of time)
+    std::string why;              ///< one sentence: which roof binds and why
     MemoryUse memory;
-    std::vector<std::string> notes;   ///< datatype fallbacks, node spans, assumptions
-    double energyJ = 0;               ///< per step, all devices
+    std::vector<std::string> notes; ///< datatype fallbacks, node spans, assumptions
+    double energyJ = 0;             ///< per step, all devices
 };
 
 /// @brief Per-step prediction: checkScenario, buildStepGraph, evaluateGraph, summarizeStep. Invalid scenarios
@@ -53,11 +53,11 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& model, const Stac
 /// host dispatch time set), and the datatypes the platform resolved.
 struct GraphEvaluation {
     std::vector<OpResult> ops;
-    DType gemmType = DType::bf16;      ///< the tensor path GEMMs run on (after any fallback)
+    DType gemmType = DType::bf16; ///< the tensor path GEMMs run on (after any fallback)
     DType attentionType = DType::bf16;
-    double hostFloorS = 0;             ///< host time per kernel outside graphs on this platform (0 under graphs)
-    double collectiveFloorS = 0;       ///< host time per collective outside graphs
-    std::vector<std::string> notes;    ///< platform findings: datatype fallbacks, collectives leaving the node
+    double hostFloorS = 0;          ///< host time per kernel outside graphs on this platform (0 under graphs)
+    double collectiveFloorS = 0;    ///< host time per collective outside graphs
+    std::vector<std::string> notes; ///< platform findings: datatype fallbacks, collectives leaving the node
 };
 
 /// @brief Times every operator of `graph` with ops.hpp's evaluators. No totals: see summarizeStep.
@@ -72,8 +72,8 @@ Prediction summarizeStep(const PlatformModel& pm, const LlmArch& model, const St
 /// @brief A whole request: TTFT (prefill), TPOT averaged over the generated tokens as the context grows.
 struct RequestPrediction {
     Prediction prefill;
-    Prediction decodeFirst;           ///< the first decode step
-    MemoryUse endMemory;              ///< memory at the last decode step (context = prompt + output): the peak
+    Prediction decodeFirst; ///< the first decode step
+    MemoryUse endMemory;    ///< memory at the last decode step (context = prompt + output): the peak
     double ttftS = 0, tpotS = 0, e2eS = 0, tokensPerS = 0;
     double energyPerTokenJ = 0;
 };

@@ -1,47 +1,69 @@
 #include "analysis/ops.hpp"
 
 #include <algorithm>
-#include <span>
 #include <cmath>
+#include <span>
 
 namespace rooflab {
 
 std::string_view opClassName(OpClass c) {
     switch (c) {
-    case OpClass::Gemm: return "gemm";
-    case OpClass::Attention: return "attention";
-    case OpClass::Norm: return "norm";
-    case OpClass::Elementwise: return "elementwise";
-    case OpClass::Rope: return "rope";
-    case OpClass::Embedding: return "embedding";
-    case OpClass::KvAppend: return "kv_append";
-    case OpClass::Collective: return "collective";
-    case OpClass::Other: return "other";
+    case OpClass::Gemm:
+        return "gemm";
+    case OpClass::Attention:
+        return "attention";
+    case OpClass::Norm:
+        return "norm";
+    case OpClass::Elementwise:
+        return "elementwise";
+    case OpClass::Rope:
+        return "rope";
+    case OpClass::Embedding:
+        return "embedding";
+    case OpClass::KvAppend:
+        return "kv_append";
+    case OpClass::Collective:
+        return "collective";
+    case OpClass::Other:
+        return "other";
     }
     return "?";
 }
 
 std::string_view boundName(Bound b) {
     switch (b) {
-    case Bound::Compute: return "compute";
-    case Bound::L1: return "l1";
-    case Bound::L2: return "l2";
-    case Bound::L3: return "l3";
-    case Bound::Dram: return "dram";
-    case Bound::Communication: return "communication";
-    case Bound::Overhead: return "overhead";
-    case Bound::Launch: return "launch";
+    case Bound::Compute:
+        return "compute";
+    case Bound::L1:
+        return "l1";
+    case Bound::L2:
+        return "l2";
+    case Bound::L3:
+        return "l3";
+    case Bound::Dram:
+        return "dram";
+    case Bound::Communication:
+        return "communication";
+    case Bound::Overhead:
+        return "overhead";
+    case Bound::Launch:
+        return "launch";
     }
     return "?";
 }
 
 std::string_view collectiveName(Collective c) {
     switch (c) {
-    case Collective::AllReduce: return "all_reduce";
-    case Collective::AllGather: return "all_gather";
-    case Collective::ReduceScatter: return "reduce_scatter";
-    case Collective::AllToAll: return "all_to_all";
-    case Collective::SendRecv: return "send_recv";
+    case Collective::AllReduce:
+        return "all_reduce";
+    case Collective::AllGather:
+        return "all_gather";
+    case Collective::ReduceScatter:
+        return "reduce_scatter";
+    case Collective::AllToAll:
+        return "all_to_all";
+    case Collective::SendRecv:
+        return "send_recv";
     }
     return "?";
 }
@@ -82,7 +104,9 @@ void finishOpFixed(const PlatformModel& pm, OpResult& r, LaunchMode launch, doub
 }
 
 namespace {
-inline double ceilDiv(double a, double b) { return std::ceil(a / b); }
+inline double ceilDiv(double a, double b) {
+    return std::ceil(a / b);
+}
 
 /// Memory time of `bytes` at level i, served by the nearest level that holds `footprint` when it is small.
 inline double levelTime(const PlatformModel& pm, int i, double bytes) {
@@ -139,12 +163,10 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
         gemv ? 1.0 : (m <= 16.0 ? 16.0 : std::max(16.0, std::exp2(std::ceil(std::log2(std::max(1.0, m))))));
     // SIMT kernels (fp32/fp64 without a tensor path) also come with small tiles, which the tensor-core
     // kernels' minimum shapes rule out.
-    const TileChoice choices[] = {{pm.tileM, pm.tileN, 1.0},
-                                  {pm.tileM, pm.tileN / 2, 0.95},
-                                  {pm.tileM / 2, pm.tileN / 2, 0.85},
-                                  {std::min(pm.tileM, narrowM), pm.tileN, 1.0},
-                                  {pm.tileM / 4, pm.tileN / 4, 0.7},
-                                  {std::min(pm.tileM / 4, narrowM), pm.tileN / 8, 0.6}};
+    const TileChoice choices[] = {
+        {pm.tileM, pm.tileN, 1.0},          {pm.tileM, pm.tileN / 2, 0.95},
+        {pm.tileM / 2, pm.tileN / 2, 0.85}, {std::min(pm.tileM, narrowM), pm.tileN, 1.0},
+        {pm.tileM / 4, pm.tileN / 4, 0.7},  {std::min(pm.tileM / 4, narrowM), pm.tileN / 8, 0.6}};
     double best = 0, bestTilesM = 1, bestTilesN = 1;
     const double minKPerSplit = pm.minKPerSplitByType[ct];
     for (const auto& c : std::span(choices, simt ? 6 : 4)) {
@@ -173,7 +195,8 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
     const double bReuse = pm.kind == DeviceKind::Gpu ? std::max(1.0, std::ceil(tilesM / 2.0)) : tilesM;
     r.bytes[kL2] = aBytes * tilesN + bBytes * bReuse + cBytes;
     r.bytes[kL1] = r.bytes[kL2];
-    r.memoryS[kDram] = pm.gemmDramBytesPerS > 0 ? r.bytes[kDram] / pm.gemmDramBytesPerS : levelTime(pm, kDram, r.bytes[kDram]);
+    r.memoryS[kDram] =
+        pm.gemmDramBytesPerS > 0 ? r.bytes[kDram] / pm.gemmDramBytesPerS : levelTime(pm, kDram, r.bytes[kDram]);
     r.memoryS[kL2] = levelTime(pm, kL2, r.bytes[kL2]);
     r.memoryS[kL1] = pm.bandwidth[kL1] > 0 ? r.bytes[kL1] / (pm.bandwidth[kL1] * pm.units) : 0.0;
     if (pm.smallMHalf > 0) {
@@ -197,8 +220,7 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
 }
 
 OpResult evalMemoryOp(const PlatformModel& pm, const char* name, OpClass cls, double bytesRead, double bytesWritten,
-                      double flops, double kernels, LaunchMode launch, double rowElements,
-                      double kernelBytesPerS) {
+                      double flops, double kernels, LaunchMode launch, double rowElements, double kernelBytesPerS) {
     OpResult r;
     r.name = name;
     r.cls = cls;
@@ -306,7 +328,8 @@ OpResult evalAttention(const PlatformModel& pm, const char* name, const Attentio
     const double keysRead = traffic.keysRead, kvBytes = traffic.kvBytes, qoBytes = traffic.qoBytes;
     r.bytes[kDram] = kvBytes + qoBytes;
     // Flash tiling re-reads K/V once per 128-query tile (half of them under a causal mask).
-    const double qTiles = std::max(1.0, std::ceil(s.queries * (s.kvHeadsShareLatent > 0 ? 1.0 : s.heads / s.kvHeads) / 128.0));
+    const double qTiles =
+        std::max(1.0, std::ceil(s.queries * (s.kvHeadsShareLatent > 0 ? 1.0 : s.heads / s.kvHeads) / 128.0));
     r.bytes[kL2] = kvBytes * std::max(1.0, qTiles * (s.causal && s.queries > 1 ? 0.5 : 1.0)) + qoBytes;
     r.bytes[kL1] = r.bytes[kL2];
     const std::size_t ct = static_cast<std::size_t>(computeType);
@@ -347,9 +370,9 @@ double collectiveSeconds(const PlatformModel& pm, Collective c, double bytes, do
     if (devices <= 1 || bytes <= 0)
         return 0.0;
     const bool inNode = devices <= pm.scaleUpDomain && pm.scaleUpBytesPerS > 0;
-    const double bw = (inNode ? pm.scaleUpBytesPerS : (pm.scaleOutBytesPerS > 0 ? pm.scaleOutBytesPerS
-                                                                                   : pm.hostLinkBytesPerS)) *
-                      pm.collectiveFraction;
+    const double bw =
+        (inNode ? pm.scaleUpBytesPerS : (pm.scaleOutBytesPerS > 0 ? pm.scaleOutBytesPerS : pm.hostLinkBytesPerS)) *
+        pm.collectiveFraction;
     const double lat = std::max(pm.collectiveStepS, inNode ? pm.scaleUpLatencyS : pm.scaleOutLatencyS);
     if (bw <= 0)
         return 0.0;
@@ -361,9 +384,12 @@ double collectiveSeconds(const PlatformModel& pm, Collective c, double bytes, do
         return std::min(ring, tree);
     }
     case Collective::AllGather:
-    case Collective::ReduceScatter: return (n - 1) / n * bytes / bw + (n - 1) * lat;
-    case Collective::AllToAll: return (n - 1) / n * bytes / bw + (n - 1) * lat;
-    case Collective::SendRecv: return bytes / bw + lat;
+    case Collective::ReduceScatter:
+        return (n - 1) / n * bytes / bw + (n - 1) * lat;
+    case Collective::AllToAll:
+        return (n - 1) / n * bytes / bw + (n - 1) * lat;
+    case Collective::SendRecv:
+        return bytes / bw + lat;
     }
     return 0.0;
 }

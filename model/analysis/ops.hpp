@@ -18,8 +18,8 @@ std::string_view boundName(Bound b);
 struct OpResult {
     const char* name = "";
     OpClass cls = OpClass::Other;
-    double count = 1;                         ///< occurrences per step (e.g. layers)
-    double kernels = 1;                       ///< kernel launches per occurrence
+    double count = 1;   ///< occurrences per step (e.g. layers)
+    double kernels = 1; ///< kernel launches per occurrence
     DType computeType = DType::bf16;
     double flops = 0;                         ///< useful flops per occurrence
     std::array<double, kMemLevels> bytes{};   ///< bytes moved per memory level per occurrence
@@ -27,13 +27,13 @@ struct OpResult {
     double computeS = 0;                      ///< compute-roof time (quantization and efficiency included)
     std::array<double, kMemLevels> memoryS{}; ///< per-level memory time
     double commS = 0;
-    double overheadS = 0;                     ///< fixed per-kernel device time and launch-bound excess
-    double hostS = 0;                         ///< host time to issue the op's kernels outside graphs (eager)
-    double timeS = 0;                         ///< time per occurrence
+    double overheadS = 0; ///< fixed per-kernel device time and launch-bound excess
+    double hostS = 0;     ///< host time to issue the op's kernels outside graphs (eager)
+    double timeS = 0;     ///< time per occurrence
     Bound bound = Bound::Compute;
-    int64_t m = 0, n = 0, k = 0;              ///< GEMM shape (per device), for tables
+    int64_t m = 0, n = 0, k = 0; ///< GEMM shape (per device), for tables
     double batchCount = 1;
-    bool perLayer = false;                    ///< part of the decoder layers (repeated on every PP stage)
+    bool perLayer = false; ///< part of the decoder layers (repeated on every PP stage)
 
     double totalS() const { return timeS * count; }
 };
@@ -49,7 +49,9 @@ void finishOp(const PlatformModel& pm, OpResult& r, LaunchMode launch, double ex
 void finishOpFixed(const PlatformModel& pm, OpResult& r, LaunchMode launch, double fixedPerKernelS);
 
 /// @brief Whether GEMMs of this compute datatype run SIMT kernels (no tensor path: fp32, fp64).
-constexpr bool isSimtGemm(DType computeType) { return computeType == DType::fp32 || computeType == DType::fp64; }
+constexpr bool isSimtGemm(DType computeType) {
+    return computeType == DType::fp32 || computeType == DType::fp64;
+}
 
 /// @brief Operand and result bytes of a GEMM: what it must move at least, and what evalGemm streams from DRAM.
 struct GemmTraffic {

@@ -99,7 +99,8 @@ PlatformModel withCpuThreads(const Platform& p, const PlatformModel& all, double
         if (level.kind == MemoryKind::Dram)
             dramRatio = r;
         else if (level.perUnit)
-            m.capacityBytes[i] *= ratio(levelCapacityForThreads(mc, level, t), levelCapacityForThreads(mc, level, units));
+            m.capacityBytes[i] *=
+                ratio(levelCapacityForThreads(mc, level, t), levelCapacityForThreads(mc, level, units));
     }
     m.gemmDramBytesPerS *= dramRatio;
     m.attentionDramBytesPerS *= dramRatio;

@@ -17,21 +17,21 @@ inline constexpr double kL3Fraction = 0.9;
 struct PlatformModel {
     std::string name;
     DeviceKind kind = DeviceKind::Gpu;
-    double units = 1;                                 ///< SMs / cores
-    std::array<double, kDTypeCount> tensorPeak{};     ///< best dense peak per datatype (flop/s), 0 = no path
-    std::array<double, kDTypeCount> gemmFraction{};   ///< achievable fraction of that peak in large GEMMs
-    double vectorPeakFp32 = 0;                        ///< SIMT / SIMD fp32 peak (flop/s)
-    std::array<double, kMemLevels> bandwidth{};       ///< achievable read bandwidth per level (bytes/s), 0 = absent
-    std::array<double, kMemLevels> capacityBytes{};   ///< per device (per-unit levels multiplied out)
+    double units = 1;                               ///< SMs / cores
+    std::array<double, kDTypeCount> tensorPeak{};   ///< best dense peak per datatype (flop/s), 0 = no path
+    std::array<double, kDTypeCount> gemmFraction{}; ///< achievable fraction of that peak in large GEMMs
+    double vectorPeakFp32 = 0;                      ///< SIMT / SIMD fp32 peak (flop/s)
+    std::array<double, kMemLevels> bandwidth{};     ///< achievable read bandwidth per level (bytes/s), 0 = absent
+    std::array<double, kMemLevels> capacityBytes{}; ///< per device (per-unit levels multiplied out)
     std::array<double, kMemLevels> latencyS{};
-    double sustainedComputeFraction = 1.0;            ///< tensor rate kept when compute-bound all the time
-    double gemmDramBytesPerS = 0;                     ///< DRAM bandwidth that memory-bound GEMM kernels reach
-    double attentionDramBytesPerS = 0;                ///< DRAM bandwidth attention kernels reach on the KV cache
-    double attentionSplitDramBytesPerS = 0;           ///< the same for split-KV (flash-decoding) decode kernels
-    double stridedElementwiseBytesPerS = 0;           ///< rate of a stack's strided element-wise passes
-    double simtGemmDramBytesPerS = 0;                 ///< weight-streaming rate of SIMT GEMMs with M > 1 (0 = not modelled)
-    double simtGemmDramHalfM = 0;                     ///< rows at which that rate halves (0 = independent of M)
-    double simtGemmOverheadS = 0;                     ///< extra fixed time per SIMT GEMM kernel with M > 1
+    double sustainedComputeFraction = 1.0;  ///< tensor rate kept when compute-bound all the time
+    double gemmDramBytesPerS = 0;           ///< DRAM bandwidth that memory-bound GEMM kernels reach
+    double attentionDramBytesPerS = 0;      ///< DRAM bandwidth attention kernels reach on the KV cache
+    double attentionSplitDramBytesPerS = 0; ///< the same for split-KV (flash-decoding) decode kernels
+    double stridedElementwiseBytesPerS = 0; ///< rate of a stack's strided element-wise passes
+    double simtGemmDramBytesPerS = 0;       ///< weight-streaming rate of SIMT GEMMs with M > 1 (0 = not modelled)
+    double simtGemmDramHalfM = 0;           ///< rows at which that rate halves (0 = independent of M)
+    double simtGemmOverheadS = 0;           ///< extra fixed time per SIMT GEMM kernel with M > 1
     double tileM = 128, tileN = 128, smallMHalf = 0;
     /// split-K keeps at least this much K per split, per compute datatype (gemm_min_k_per_split where not set)
     std::array<double, kDTypeCount> minKPerSplitByType = [] {
@@ -40,11 +40,11 @@ struct PlatformModel {
         return a;
     }();
     double kernelOverheadS = 0;
-    double attentionOverheadS = 0;                    ///< fixed time per attention kernel
-    double elementwiseOverheadS = 0;                  ///< fixed time per element-wise / norm / copy kernel
-    double normRowElementS = 0;                       ///< per-element time of one norm row (one CTA per row)
+    double attentionOverheadS = 0;   ///< fixed time per attention kernel
+    double elementwiseOverheadS = 0; ///< fixed time per element-wise / norm / copy kernel
+    double normRowElementS = 0;      ///< per-element time of one norm row (one CTA per row)
     double launchS = 0, graphLaunchS = 0;
-    double hostOverheadScale = 1.0;                   ///< multiplies a stack's host dispatch cost on this host
+    double hostOverheadScale = 1.0; ///< multiplies a stack's host dispatch cost on this host
     double attentionFraction = 0.6, attentionHalfSeq = 256;
     double vectorFraction = 0.5;
     double scaleUpBytesPerS = 0, scaleUpLatencyS = 0, scaleUpDomain = 1;
@@ -68,10 +68,10 @@ struct PlatformModel {
 /// @brief CPU platforms: `all` (PlatformModel::from(p)) restricted to `threads` hardware threads (1 … units; threads
 /// 0, 1, 2 … in the pin order). Compute peaks, the bandwidth of every memory level (and the GEMM / attention DRAM
 /// rates) and the capacity of private caches scale by what the CPU kernel model (cpu_kernels.hpp) gives at `threads`
-/// over the all-thread value (a level's measured all-thread bandwidth): per-core resources by busy cores and SMT gain, shared levels (L3,
-/// DRAM) by their measured one-thread to all-thread saturation; one thread reads DRAM at the single-thread rate.
-/// `units` (the tile-wave count) stays, so fewer threads never make an operator faster. Returns `all` unchanged for
-/// GPU platforms and for threads <= 0 or >= units.
+/// over the all-thread value (a level's measured all-thread bandwidth): per-core resources by busy cores and SMT gain,
+/// shared levels (L3, DRAM) by their measured one-thread to all-thread saturation; one thread reads DRAM at the
+/// single-thread rate. `units` (the tile-wave count) stays, so fewer threads never make an operator faster. Returns
+/// `all` unchanged for GPU platforms and for threads <= 0 or >= units.
 PlatformModel withCpuThreads(const Platform& p, const PlatformModel& all, double threads);
 
 } // namespace rooflab

@@ -148,8 +148,9 @@ SearchResult searchConfigurations(const SearchSpace& sp, const SloTargets& slo, 
         c.energyPerRequestJ = r.energyPerTokenJ * double(sp.output);
         c.powerW = r.e2eS > 0 ? r.energyPerTokenJ * r.tokensPerS * c.dp : 0;
         if (!c.fits) {
-            c.why = "does not fit: needs " + std::to_string(std::max(r.prefill.memory.totalBytes, r.endMemory.totalBytes) / 1e9) +
-                    " GB of " + std::to_string(r.endMemory.capacityBytes / 1e9) + " GB per device";
+            c.why = "does not fit: needs " +
+                    std::to_string(std::max(r.prefill.memory.totalBytes, r.endMemory.totalBytes) / 1e9) + " GB of " +
+                    std::to_string(r.endMemory.capacityBytes / 1e9) + " GB per device";
             return;
         }
         c.meetsSlo = meets(slo, c.ttftS, c.tpotS, &c.why);
@@ -184,10 +185,14 @@ SearchResult searchConfigurations(const SearchSpace& sp, const SloTargets& slo, 
 
 std::string_view resourceName(Resource r) {
     switch (r) {
-    case Resource::Compute: return "compute";
-    case Resource::MemoryBandwidth: return "memory bandwidth";
-    case Resource::MemoryCapacity: return "memory capacity";
-    case Resource::Interconnect: return "interconnect bandwidth";
+    case Resource::Compute:
+        return "compute";
+    case Resource::MemoryBandwidth:
+        return "memory bandwidth";
+    case Resource::MemoryCapacity:
+        return "memory capacity";
+    case Resource::Interconnect:
+        return "interconnect bandwidth";
     }
     return "?";
 }
@@ -229,16 +234,18 @@ std::vector<Requirement> platformRequirements(const PlatformModel& base, const L
         Resource r;
         const char* unit;
         double value;
-    } scaled[] = {{Resource::Compute, "flop/s", base.tensorPeak[static_cast<std::size_t>(ct)]},
-                  {Resource::MemoryBandwidth, "bytes/s", base.bandwidth[kDram]},
-                  {Resource::Interconnect, "bytes/s",
-                   s.tp * s.pp > 1 && s.tp * s.pp > base.scaleUpDomain ? base.scaleOutBytesPerS : base.scaleUpBytesPerS}};
+    } scaled[] = {
+        {Resource::Compute, "flop/s", base.tensorPeak[static_cast<std::size_t>(ct)]},
+        {Resource::MemoryBandwidth, "bytes/s", base.bandwidth[kDram]},
+        {Resource::Interconnect, "bytes/s",
+         s.tp * s.pp > 1 && s.tp * s.pp > base.scaleUpDomain ? base.scaleOutBytesPerS : base.scaleUpBytesPerS}};
     constexpr double kLo = 1.0 / 4096, kHi = 4096;
     // Minimal factor meeting `target` (0: both); -1 when even kHi does not.
     auto bisect = [&](Resource res, int target) {
         const SloTargets t{target == 2 ? 0.0 : slo.ttftMaxS, target == 1 ? 0.0 : slo.tpotMaxS};
         auto good = [&](double f) {
-            const RequestPrediction r = requestOrError(predict(scaleResource(base, res, f), llmRequestOf(model, stack, s, true)));
+            const RequestPrediction r =
+                requestOrError(predict(scaleResource(base, res, f), llmRequestOf(model, stack, s, true)));
             return r.prefill.ok && meets(t, r.ttftS, r.tpotS, nullptr);
         };
         if (!good(kHi))
@@ -279,7 +286,8 @@ std::vector<Requirement> platformRequirements(const PlatformModel& base, const L
         q.factor = std::max(both, 0.0);
         q.requiredValue = q.factor * x.value;
         if (!q.reachable)
-            q.note = "both targets are not reachable by this resource alone (x4096 is not enough; another resource binds)";
+            q.note =
+                "both targets are not reachable by this resource alone (x4096 is not enough; another resource binds)";
         else if (q.factor <= kLo)
             q.note = "does not bind: 1/4096 of the platform's value meets the targets";
         out.push_back(q);
@@ -317,7 +325,8 @@ std::vector<SplitDeployment> evaluateSplit(const SplitInputs& in) {
     auto finishCost = [&](SplitDeployment& d) {
         d.tokensPerS = rate * double(in.output);
         d.energyPerTokenJ = in.output > 0 ? d.energyPerRequestJ / double(in.output) : 0;
-        d.costPerMillionTokens = d.tokensPerS > 0 && d.costPerHour > 0 ? d.costPerHour / 3600.0 / d.tokensPerS * 1e6 : 0;
+        d.costPerMillionTokens =
+            d.tokensPerS > 0 && d.costPerHour > 0 ? d.costPerHour / 3600.0 / d.tokensPerS * 1e6 : 0;
     };
 
     // Split: prefill instances on one platform, decode instances on the other.
@@ -334,7 +343,8 @@ std::vector<SplitDeployment> evaluateSplit(const SplitInputs& in) {
             pre.error = preRes.error;
         }
         const Scenario ds = baseScenario(in.decode.tp, in.decode.batch);
-        const RequestPrediction dec = requestOrError(predict(in.decode.platform, llmRequestOf(in.model, in.stack, ds, true)));
+        const RequestPrediction dec =
+            requestOrError(predict(in.decode.platform, llmRequestOf(in.model, in.stack, ds, true)));
         const MemoryUse& decMem = dec.endMemory;
         if (!pre.ok || !dec.prefill.ok) {
             d.why = !pre.ok ? "prefill: " + pre.error : "decode: " + dec.prefill.error;
@@ -361,14 +371,15 @@ std::vector<SplitDeployment> evaluateSplit(const SplitInputs& in) {
                 d.prefillS = pre.latencyS;
                 d.ttftS = pre.latencyS + d.transferS;
                 d.tpotS = dec.tpotS;
-                const double prefillCapacity = double(in.prefill.batch) / pre.latencyS;  // requests/s per instance
+                const double prefillCapacity = double(in.prefill.batch) / pre.latencyS; // requests/s per instance
                 const double decodeCapacity = double(in.decode.batch) / (double(in.output) * dec.tpotS);
                 d.prefillInstances = static_cast<int>(std::ceil(rate / prefillCapacity - 1e-9));
                 d.decodeInstances = static_cast<int>(std::ceil(rate / decodeCapacity - 1e-9));
                 d.prefillInstances = std::max(1, d.prefillInstances);
                 d.decodeInstances = std::max(1, d.decodeInstances);
                 d.devices = d.prefillInstances * in.prefill.tp + d.decodeInstances * in.decode.tp;
-                d.requestsPerSCapacity = std::min(prefillCapacity * d.prefillInstances, decodeCapacity * d.decodeInstances);
+                d.requestsPerSCapacity =
+                    std::min(prefillCapacity * d.prefillInstances, decodeCapacity * d.decodeInstances);
                 d.costPerHour = d.prefillInstances * in.prefill.tp * in.prefill.pricePerDeviceHour +
                                 d.decodeInstances * in.decode.tp * in.decode.pricePerDeviceHour;
                 const double prefillJ = pre.energyJ / double(in.prefill.batch);

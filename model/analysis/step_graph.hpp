@@ -5,9 +5,9 @@
 /// language models; checked before evaluation and then evaluated (llm_engine.hpp), as Timeloop runs
 /// specs -> pre-evaluation check -> evaluate -> status.
 #include "analysis/ops.hpp"
-#include "workloads/stack.hpp"
 #include "spec/scenario.hpp"
 #include "workloads/llm.hpp"
+#include "workloads/stack.hpp"
 
 #include <string>
 #include <vector>

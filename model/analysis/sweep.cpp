@@ -1,7 +1,6 @@
 #include "analysis/sweep.hpp"
 
 #include "engine/predict.hpp"
-
 #include "units/errors.hpp"
 
 #include <algorithm>
@@ -21,10 +20,14 @@ namespace rooflab {
 
 std::string_view sweepPhaseName(SweepPhase p) {
     switch (p) {
-    case SweepPhase::Prefill: return "prefill";
-    case SweepPhase::Decode: return "decode";
-    case SweepPhase::Chunked: return "chunked";
-    case SweepPhase::Request: return "request";
+    case SweepPhase::Prefill:
+        return "prefill";
+    case SweepPhase::Decode:
+        return "decode";
+    case SweepPhase::Chunked:
+        return "chunked";
+    case SweepPhase::Request:
+        return "request";
     }
     return "?";
 }
@@ -73,8 +76,8 @@ std::vector<int64_t> parseIntList(std::string_view text, const std::string& key,
     std::size_t pos = 0;
     while (pos <= text.size()) {
         const std::size_t comma = text.find(',', pos);
-        const std::string_view item = trim(text.substr(pos, comma == std::string_view::npos ? std::string_view::npos
-                                                                                          : comma - pos));
+        const std::string_view item =
+            trim(text.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos));
         pos = comma == std::string_view::npos ? text.size() + 1 : comma + 1;
         if (item.empty())
             fail("empty item in '" + std::string(text) + "'");
@@ -82,13 +85,15 @@ std::vector<int64_t> parseIntList(std::string_view text, const std::string& key,
         if (c1 == std::string_view::npos) {
             int64_t v = 0;
             if (!parseInt(item, v))
-                fail("'" + std::string(item) + "' is not a whole number (lists: 1,2,4; ranges: 1:256:x2 or 128:1024:+128)");
+                fail("'" + std::string(item) +
+                     "' is not a whole number (lists: 1,2,4; ranges: 1:256:x2 or 128:1024:+128)");
             check(v, item);
             out.push_back(v);
         } else {
             const std::size_t c2 = item.find(':', c1 + 1);
             int64_t lo = 0, hi = 0;
-            const std::string_view stepText = c2 == std::string_view::npos ? std::string_view("+1") : trim(item.substr(c2 + 1));
+            const std::string_view stepText =
+                c2 == std::string_view::npos ? std::string_view("+1") : trim(item.substr(c2 + 1));
             if (!parseInt(item.substr(0, c1), lo) ||
                 !parseInt(item.substr(c1 + 1, c2 == std::string_view::npos ? std::string_view::npos : c2 - c1 - 1), hi))
                 fail("'" + std::string(item) + "': a range is LO:HI:STEP with whole numbers (1:256:x2, 128:1024:+128)");
@@ -128,9 +133,9 @@ std::vector<int64_t> parseIntList(std::string_view text, const std::string& key,
 }
 
 uint64_t SweepSpace::size() const {
-    const std::size_t dims[] = {platforms.size(), models.size(), stacks.size(), phases.size(), batch.size(),
-                                prompt.size(), context.size(), output.size(), tp.size(), pp.size(), ep.size(),
-                                weights.size(), kv.size(), act.size()};
+    const std::size_t dims[] = {platforms.size(), models.size(),  stacks.size(), phases.size(), batch.size(),
+                                prompt.size(),    context.size(), output.size(), tp.size(),     pp.size(),
+                                ep.size(),        weights.size(), kv.size(),     act.size()};
     uint64_t n = 1;
     for (std::size_t d : dims) {
         if (d == 0)
@@ -170,9 +175,15 @@ Scenario sweepScenario(const SweepSpace& sp, const SweepCoord& c) {
     Phase phase = Phase::Decode;
     switch (sp.phases[c.phase]) {
     case SweepPhase::Prefill:
-    case SweepPhase::Request: phase = Phase::Prefill; break;
-    case SweepPhase::Decode: phase = Phase::Decode; break;
-    case SweepPhase::Chunked: phase = Phase::Chunked; break;
+    case SweepPhase::Request:
+        phase = Phase::Prefill;
+        break;
+    case SweepPhase::Decode:
+        phase = Phase::Decode;
+        break;
+    case SweepPhase::Chunked:
+        phase = Phase::Chunked;
+        break;
     }
     // Axis values were range-checked when the space was built.
     return ScenarioBuilder()
@@ -228,7 +239,9 @@ std::string sweepCsvHeader() {
 
 namespace {
 
-inline void put(std::string& out, std::string_view s) { out.append(s.data(), s.size()); }
+inline void put(std::string& out, std::string_view s) {
+    out.append(s.data(), s.size());
+}
 
 inline void putInt(std::string& out, int64_t v) {
     char b[24];
@@ -292,8 +305,9 @@ void appendSweepRecord(std::string& out, SweepFormat f, const SweepSpace& sp, co
         putCsvText(out, sp.stacks[c.stack].name);
         out += ',';
         put(out, phase);
-        const int64_t ints[] = {sp.batch[c.batch], sp.prompt[c.prompt], sp.context[c.context], sp.output[c.output],
-                                sp.tp[c.tp],       sp.pp[c.pp],         sp.ep[c.ep]};
+        const int64_t ints[] = {sp.batch[c.batch],   sp.prompt[c.prompt], sp.context[c.context],
+                                sp.output[c.output], sp.tp[c.tp],         sp.pp[c.pp],
+                                sp.ep[c.ep]};
         for (int64_t v : ints) {
             out += ',';
             putInt(out, v);
@@ -335,10 +349,13 @@ void appendSweepRecord(std::string& out, SweepFormat f, const SweepSpace& sp, co
     out += ",\"phase\":\"";
     put(out, phase);
     out += '"';
-    const std::pair<const char*, int64_t> ints[] = {
-        {",\"batch\":", sp.batch[c.batch]}, {",\"prompt\":", sp.prompt[c.prompt]},
-        {",\"context\":", sp.context[c.context]}, {",\"output\":", sp.output[c.output]},
-        {",\"tp\":", sp.tp[c.tp]}, {",\"pp\":", sp.pp[c.pp]}, {",\"ep\":", sp.ep[c.ep]}};
+    const std::pair<const char*, int64_t> ints[] = {{",\"batch\":", sp.batch[c.batch]},
+                                                    {",\"prompt\":", sp.prompt[c.prompt]},
+                                                    {",\"context\":", sp.context[c.context]},
+                                                    {",\"output\":", sp.output[c.output]},
+                                                    {",\"tp\":", sp.tp[c.tp]},
+                                                    {",\"pp\":", sp.pp[c.pp]},
+                                                    {",\"ep\":", sp.ep[c.ep]}};
     for (const auto& [k, v] : ints) {
         out += k;
         putInt(out, v);
@@ -407,7 +424,7 @@ SweepStats runSweep(const SweepSpace& sp, const SweepRunOptions& opt, const std:
     std::mutex mu;
     std::condition_variable cv;
     uint64_t nextToWrite = 0;
-    std::map<uint64_t, std::string> pending;  // finished chunks waiting for their turn
+    std::map<uint64_t, std::string> pending; // finished chunks waiting for their turn
     std::exception_ptr error;
     bool stop = false;
     // A worker may run at most this many chunks ahead of the writer, which bounds memory.

@@ -40,7 +40,7 @@ struct SweepSpace {
     std::vector<int64_t> batch{1}, prompt{512}, context{1024}, output{128};
     std::vector<int> tp{1}, pp{1}, ep{1};
     std::vector<DType> weights{DType::bf16}, kv{DType::bf16}, act{DType::bf16};
-    int64_t chunk = 512;      ///< chunked phase: prefill tokens per step
+    int64_t chunk = 512; ///< chunked phase: prefill tokens per step
 
     /// Number of points (product of the axis sizes); 0 when an axis is empty. Saturates at UINT64_MAX.
     uint64_t size() const;
@@ -48,8 +48,8 @@ struct SweepSpace {
 
 /// Axis positions of one point.
 struct SweepCoord {
-    std::size_t platform = 0, model = 0, stack = 0, phase = 0, batch = 0, prompt = 0, context = 0, output = 0,
-                tp = 0, pp = 0, ep = 0, weights = 0, kv = 0, act = 0;
+    std::size_t platform = 0, model = 0, stack = 0, phase = 0, batch = 0, prompt = 0, context = 0, output = 0, tp = 0,
+                pp = 0, ep = 0, weights = 0, kv = 0, act = 0;
 };
 /// Point `index` (< size()) -> axis positions. The last axis (act) varies fastest; platform slowest.
 SweepCoord decodeSweepIndex(const SweepSpace& sp, uint64_t index);
@@ -59,16 +59,16 @@ Scenario sweepScenario(const SweepSpace& sp, const SweepCoord& c);
 /// @brief Result of one sweep point. Energies are for all devices; per token divides by the tokens of the step
 /// (request: by the generated tokens).
 struct SweepResult {
-    bool ok = false;               ///< the engine accepted the configuration (tp divides heads, ...)
-    bool fits = false;             ///< fits in device memory
+    bool ok = false;   ///< the engine accepted the configuration (tp divides heads, ...)
+    bool fits = false; ///< fits in device memory
     Bound bound = Bound::Compute;
     int devices = 1;
-    double latencyS = 0;           ///< step latency (request: end-to-end)
+    double latencyS = 0; ///< step latency (request: end-to-end)
     double tokensPerS = 0;
-    double memoryBytes = 0;        ///< per device
-    double energyJ = 0;            ///< per step (request: per request batch)
+    double memoryBytes = 0; ///< per device
+    double energyJ = 0;     ///< per step (request: per request batch)
     double energyPerTokenJ = 0;
-    double ttftS = 0, tpotS = 0;   ///< request phase only (else 0)
+    double ttftS = 0, tpotS = 0; ///< request phase only (else 0)
 };
 
 /// @brief Evaluates one point. Pure, thread-safe.
@@ -85,9 +85,9 @@ void appendSweepRecord(std::string& out, SweepFormat f, const SweepSpace& sp, co
 
 struct SweepRunOptions {
     SweepFormat format = SweepFormat::Csv;
-    unsigned threads = 0;          ///< 0: std::thread::hardware_concurrency()
-    uint64_t chunkPoints = 4096;   ///< points per work item
-    bool header = true;            ///< CSV: emit the header line first
+    unsigned threads = 0;        ///< 0: std::thread::hardware_concurrency()
+    uint64_t chunkPoints = 4096; ///< points per work item
+    bool header = true;          ///< CSV: emit the header line first
 };
 
 struct SweepStats {
@@ -106,4 +106,3 @@ SweepStats runSweep(const SweepSpace& sp, const SweepRunOptions& opt, const std:
 uint64_t evaluateSweepChunk(const SweepSpace& sp, SweepFormat f, uint64_t begin, uint64_t end, std::string& out);
 
 } // namespace rooflab
-

@@ -2,9 +2,9 @@
 
 #include "analysis/ops.hpp"
 #include "io/csv.hpp"
-#include "units/errors.hpp"
 #include "io/stack_loader.hpp"
 #include "io/yaml_util.hpp"
+#include "units/errors.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -155,10 +155,10 @@ ElementwiseRows elementwiseRows(const io::CsvTable& t, const StackProfile& eager
 double elementwiseCost(const PlatformModel& m, const std::vector<ElementwisePoint>& pts) {
     double s = 0;
     for (const ElementwisePoint& a : pts) {
-        const double pr = evalMemoryOp(m, "e", a.norm ? OpClass::Norm : OpClass::Elementwise, a.bytes / 2,
-                                       a.bytes / 2, 0, a.kernels, LaunchMode::Graph, a.norm ? a.cols : 0,
-                                       a.strided ? m.stridedElementwiseBytesPerS : 0.0)
-                              .timeS;
+        const double pr =
+            evalMemoryOp(m, "e", a.norm ? OpClass::Norm : OpClass::Elementwise, a.bytes / 2, a.bytes / 2, 0, a.kernels,
+                         LaunchMode::Graph, a.norm ? a.cols : 0, a.strided ? m.stridedElementwiseBytesPerS : 0.0)
+                .timeS;
         s += std::fabs(pr - a.measuredS) / a.measuredS;
     }
     return pts.empty() ? 0.0 : 100.0 * s / static_cast<double>(pts.size());
@@ -256,8 +256,9 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
     // 2. Bandwidth per level: the best sustained rate over footprints well beyond the level below.
     if (has("bandwidth.csv")) {
         const io::CsvTable t = io::loadCsvFile(file("bandwidth.csv"));
-        const int cOp = t.requireColumn("op"), cLevel = t.requireColumn("level"), cFoot = t.requireColumn("bytes_footprint"),
-                  cMoved = t.requireColumn("bytes_moved"), cT = t.requireColumn("median_s");
+        const int cOp = t.requireColumn("op"), cLevel = t.requireColumn("level"),
+                  cFoot = t.requireColumn("bytes_footprint"), cMoved = t.requireColumn("bytes_moved"),
+                  cT = t.requireColumn("median_s");
         const double l2Bytes = l2 ? l2->capacityBytes.si : 50e6;
         double bestRead = 0, bestCopy = 0, bestL2 = 0;
         std::vector<std::pair<double, double>> dramPts; // (bytes, seconds) of large read/copy kernels
@@ -285,8 +286,9 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
                 meas.push_back(s);
             }
             const double err = mape(pred, meas);
-            const std::string src = addFitSource("dram", err, "achievable DRAM bandwidth: best sustained read or copy "
-                                                               "over footprints beyond 4x L2");
+            const std::string src = addFitSource("dram", err,
+                                                 "achievable DRAM bandwidth: best sustained read or copy "
+                                                 "over footprints beyond 4x L2");
             const double frac = std::min(1.0, best / dram->readBytesPerS.si);
             p.efficiency.dramFraction = fitted(frac, src);
             if (bestCopy > 0)
@@ -331,7 +333,8 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
                 bool fell = false;
                 const DType ct = m.computeType(g.dtype, fell);
                 const double outB = isFloat8(g.dtype) || isInteger(g.dtype) ? 2.0 : bytesPerElement(g.dtype);
-                const double pr = evalGemm(m, "g", g.m, g.n, g.k, g.dtype, g.dtype, ct, LaunchMode::Graph, 1, outB).timeS;
+                const double pr =
+                    evalGemm(m, "g", g.m, g.n, g.k, g.dtype, g.dtype, ct, LaunchMode::Graph, 1, outB).timeS;
                 s += std::fabs(pr - g.measuredS) / g.measuredS;
                 ++n;
             }
@@ -355,10 +358,10 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
             });
             const double dramPeak = dram->readBytesPerS.si;
             pm.gemmDramBytesPerS = dramPeak * search1d(0.3, 1.0, 70, [&](double x) {
-                PlatformModel m = pm;
-                m.gemmDramBytesPerS = dramPeak * x;
-                return cost(m, -1);
-            });
+                                       PlatformModel m = pm;
+                                       m.gemmDramBytesPerS = dramPeak * x;
+                                       return cost(m, -1);
+                                   });
             pm.smallMHalf = search1d(0, 32, 64, [&](double x) {
                 PlatformModel m = pm;
                 m.smallMHalf = x;
@@ -395,10 +398,10 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
                     return cost(m, kSimtTypes);
                 });
                 pm.simtGemmDramBytesPerS = dramPeak * search1d(0.1, 1.0, 90, [&](double x) {
-                    PlatformModel m = pm;
-                    m.simtGemmDramBytesPerS = dramPeak * x;
-                    return cost(m, kSimtTypes);
-                });
+                                               PlatformModel m = pm;
+                                               m.simtGemmDramBytesPerS = dramPeak * x;
+                                               return cost(m, kSimtTypes);
+                                           });
                 // The half-rate row count on a log scale (2 .. 16k rows; the top end means "independent of M").
                 pm.simtGemmDramHalfM = std::exp2(search1d(1, 14, 52, [&](double x) {
                     PlatformModel m = pm;
@@ -408,13 +411,14 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
             }
         }
         const double total = cost(pm, -1);
-        const std::string src = addFitSource("gemm", total, "GEMM surface fitted on " + std::to_string(pts.size()) +
-                                                                " cuBLASLt shapes (M 1..16k, LLM-shaped N x K and squares)");
+        const std::string src = addFitSource("gemm", total,
+                                             "GEMM surface fitted on " + std::to_string(pts.size()) +
+                                                 " cuBLASLt shapes (M 1..16k, LLM-shaped N x K and squares)");
         p.efficiency.kernelOverheadS = fitted(pm.kernelOverheadS, src);
         p.efficiency.gemmSmallMHalf = fitted(pm.smallMHalf, src);
         p.efficiency.gemmDramFraction = fitted(pm.gemmDramBytesPerS / dram->readBytesPerS.si, src);
-        res.fits.push_back({"efficiency.gemm_dram_fraction", pm.gemmDramBytesPerS / dram->readBytesPerS.si, total,
-                            pts.size(), src});
+        res.fits.push_back(
+            {"efficiency.gemm_dram_fraction", pm.gemmDramBytesPerS / dram->readBytesPerS.si, total, pts.size(), src});
         res.fits.push_back({"efficiency.kernel_overhead", pm.kernelOverheadS, total, pts.size(), src});
         res.fits.push_back({"efficiency.gemm_small_m_half", pm.smallMHalf, total, pts.size(), src});
         if (fitSimt) {
@@ -443,8 +447,9 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
                                                "granularity (K per split) of this datatype's kernels");
             p.efficiency.gemmPeakFraction[idx] = fitted(pm.gemmFraction[idx], s);
             p.efficiency.gemmMinKPerSplitByDType[idx] = fitted(pm.minKPerSplitByType[idx], s);
-            res.fits.push_back({"efficiency.gemm_min_k_per_split_by_dtype." + std::string(dtypeName(static_cast<DType>(ty))),
-                                pm.minKPerSplitByType[idx], err, 0, s});
+            res.fits.push_back(
+                {"efficiency.gemm_min_k_per_split_by_dtype." + std::string(dtypeName(static_cast<DType>(ty))),
+                 pm.minKPerSplitByType[idx], err, 0, s});
             res.fits.push_back({"efficiency.gemm_peak_fraction." + std::string(dtypeName(static_cast<DType>(ty))),
                                 pm.gemmFraction[idx], err, 0, s});
         }
@@ -516,7 +521,8 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
     //    Small messages measured through torch.distributed include its host-side cost, so no latency is fitted.
     if (has("nccl.csv") && p.scaleUp.bytesPerS) {
         const io::CsvTable t = io::loadCsvFile(file("nccl.csv"));
-        const int cOp = t.requireColumn("op"), cB = t.requireColumn("bytes"), cBus = t.requireColumn("busbw_bytes_per_s");
+        const int cOp = t.requireColumn("op"), cB = t.requireColumn("bytes"),
+                  cBus = t.requireColumn("busbw_bytes_per_s");
         std::map<std::string, std::pair<double, double>> largest; // op -> (bytes, busbw)
         for (std::size_t i = 0; i < t.rows.size(); ++i) {
             const double b = t.number(i, cB, 0, 1e15), bus = t.number(i, cBus, 0, 1e15);
@@ -594,16 +600,16 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
                 return cost(m);
             });
             pm.attentionDramBytesPerS = dramPeak * search1d(0.2, 1.0, 80, [&](double x) {
-                PlatformModel m = pm;
-                m.attentionDramBytesPerS = dramPeak * x;
-                return cost(m);
-            });
+                                            PlatformModel m = pm;
+                                            m.attentionDramBytesPerS = dramPeak * x;
+                                            return cost(m);
+                                        });
             if (anySplit)
                 pm.attentionSplitDramBytesPerS = dramPeak * search1d(0.2, 1.0, 80, [&](double x) {
-                    PlatformModel m = pm;
-                    m.attentionSplitDramBytesPerS = dramPeak * x;
-                    return cost(m);
-                });
+                                                     PlatformModel m = pm;
+                                                     m.attentionSplitDramBytesPerS = dramPeak * x;
+                                                     return cost(m);
+                                                 });
             else
                 pm.attentionSplitDramBytesPerS = pm.attentionDramBytesPerS;
             pm.attentionOverheadS = search1d(0, 20e-6, 80, [&](double x) {
@@ -618,12 +624,12 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
         p.efficiency.attentionHalfSeq = fitted(pm.attentionHalfSeq, src);
         p.efficiency.attentionDramFraction = fitted(pm.attentionDramBytesPerS / dramPeak, src);
         p.efficiency.attentionOverheadS = fitted(pm.attentionOverheadS, src);
-        res.fits.push_back({"efficiency.attention_dram_fraction", pm.attentionDramBytesPerS / dramPeak, err,
-                            pts.size(), src});
+        res.fits.push_back(
+            {"efficiency.attention_dram_fraction", pm.attentionDramBytesPerS / dramPeak, err, pts.size(), src});
         if (anySplit) {
             p.efficiency.attentionSplitDramFraction = fitted(pm.attentionSplitDramBytesPerS / dramPeak, src);
-            res.fits.push_back({"efficiency.attention_split_dram_fraction",
-                                pm.attentionSplitDramBytesPerS / dramPeak, err, pts.size(), src});
+            res.fits.push_back({"efficiency.attention_split_dram_fraction", pm.attentionSplitDramBytesPerS / dramPeak,
+                                err, pts.size(), src});
         }
         res.fits.push_back({"efficiency.attention_overhead", pm.attentionOverheadS, err, pts.size(), src});
         res.fits.push_back({"efficiency.attention_peak_fraction", pm.attentionFraction, err, pts.size(), src});
@@ -666,10 +672,10 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
         for (int round = 0; round < 3; ++round) {
             if (!big.empty())
                 pm.stridedElementwiseBytesPerS = dramPeak * search1d(0.05, 1.0, 95, [&](double x) {
-                    PlatformModel m = pm;
-                    m.stridedElementwiseBytesPerS = dramPeak * x;
-                    return elementwiseCost(m, big);
-                });
+                                                     PlatformModel m = pm;
+                                                     m.stridedElementwiseBytesPerS = dramPeak * x;
+                                                     return elementwiseCost(m, big);
+                                                 });
             if (!ew.empty())
                 pm.elementwiseOverheadS = search1d(0, 10e-6, 100, [&](double x) {
                     PlatformModel m = pm;
@@ -695,8 +701,9 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
         std::vector<ElementwisePoint> small = ew;
         small.insert(small.end(), norms.begin(), norms.end());
         if (!small.empty()) {
-            const std::string src = addFitSource("elementwise", elementwiseCost(pm, small),
-                                                 "element-wise and norm kernels at small sizes (fixed time, row latency)");
+            const std::string src =
+                addFitSource("elementwise", elementwiseCost(pm, small),
+                             "element-wise and norm kernels at small sizes (fixed time, row latency)");
             if (!ew.empty()) {
                 p.efficiency.elementwiseOverheadS = fitted(pm.elementwiseOverheadS, src);
                 res.fits.push_back({"efficiency.elementwise_overhead", pm.elementwiseOverheadS, elementwiseCost(pm, ew),
@@ -704,8 +711,8 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
             }
             if (!norms.empty()) {
                 p.efficiency.normRowElementS = fitted(pm.normRowElementS, src);
-                res.fits.push_back({"efficiency.norm_row_element_time", pm.normRowElementS,
-                                    elementwiseCost(pm, norms), norms.size(), src});
+                res.fits.push_back({"efficiency.norm_row_element_time", pm.normRowElementS, elementwiseCost(pm, norms),
+                                    norms.size(), src});
             }
         }
     }

@@ -1,10 +1,8 @@
 #include "calibration/cpu_calibration.hpp"
 
 #include "io/csv.hpp"
-#include "units/errors.hpp"
 #include "io/platform_loader.hpp"
-
-#include <yaml-cpp/yaml.h>
+#include "units/errors.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -14,6 +12,7 @@
 #include <sstream>
 #include <tuple>
 #include <utility>
+#include <yaml-cpp/yaml.h>
 
 namespace rooflab {
 
@@ -127,8 +126,7 @@ CpuMeasurements medianOfSweeps(const std::vector<CpuMeasurements>& sweeps) {
         [](const CpuFlopsSample& x) { return x.flopPerS; },
         [](CpuFlopsSample& y, double r, const auto&) { y.flopPerS = r; });
     out.vectorKernels = medianPerPoint(
-        vk,
-        [](const CpuVectorKernelSample& x) { return std::make_tuple(x.kernel, x.isa, x.threads, x.elements); },
+        vk, [](const CpuVectorKernelSample& x) { return std::make_tuple(x.kernel, x.isa, x.threads, x.elements); },
         [](const CpuVectorKernelSample& x) { return x.medianS / std::max(1, x.repetitions); },
         [](CpuVectorKernelSample& y, double perCall, const std::vector<const CpuVectorKernelSample*>& all) {
             y.medianS = perCall * std::max(1, y.repetitions);
@@ -174,7 +172,8 @@ CpuMeasurements loadCpuMeasurements(const std::string& dir) {
     m.dir = dir;
     const fs::path d(dir);
     if (!fs::is_directory(d))
-        throw InputError(dir, 0, "", "not a dataset folder (expected bandwidth.csv, latency.csv, flops.csv, topology.json)");
+        throw InputError(dir, 0, "",
+                         "not a dataset folder (expected bandwidth.csv, latency.csv, flops.csv, topology.json)");
     {
         const io::CsvTable t = io::loadCsvFile((d / "bandwidth.csv").string());
         const int ck = t.requireColumn("kernel"), ct = t.requireColumn("threads"),
@@ -227,7 +226,8 @@ CpuMeasurements loadCpuMeasurements(const std::string& dir) {
         const io::CsvTable t = io::loadCsvFile((d / name).string());
         const int ck = t.requireColumn("kernel"), ci = t.requireColumn("isa"), ct = t.requireColumn("threads"),
                   ce = t.requireColumn("elements"), cf = t.requireColumn("footprint_bytes"),
-                  cr = t.requireColumn("repetitions"), cm = t.requireColumn("median_s"), cv = t.requireColumn("verified");
+                  cr = t.requireColumn("repetitions"), cm = t.requireColumn("median_s"),
+                  cv = t.requireColumn("verified");
         for (std::size_t i = 0; i < t.rows.size(); ++i) {
             CpuVectorKernelSample s;
             s.kernel = t.text(i, ck);
@@ -336,8 +336,9 @@ std::vector<double> effectiveCacheBytes(const CpuMeasurements& m, std::vector<st
     if (bestScore > std::log(1.5) && boundary < 0.7 * reported) {
         out[k] = boundary;
         if (notes)
-            notes->push_back("L" + std::to_string(m.caches[k].level) + ": effective capacity " + fmtG(boundary / 1048576) +
-                             " MiB from the latency curve (reported " + fmtG(reported / 1048576) + " MiB)");
+            notes->push_back("L" + std::to_string(m.caches[k].level) + ": effective capacity " +
+                             fmtG(boundary / 1048576) + " MiB from the latency curve (reported " +
+                             fmtG(reported / 1048576) + " MiB)");
     }
     return out;
 }
@@ -480,7 +481,8 @@ CpuValidationResult validateCpu(const CpuMachine& machine, const CpuMeasurements
         // Only the fastest ISA of an engine kind and datatype is what the platform's engine represents.
         bool dominated = false;
         for (const auto& o : m.flops)
-            if (o.threads == s.threads && o.dtype == s.dtype && engineKindForIsa(o.isa) == ek && o.flopPerS > s.flopPerS)
+            if (o.threads == s.threads && o.dtype == s.dtype && engineKindForIsa(o.isa) == ek &&
+                o.flopPerS > s.flopPerS)
                 dominated = true;
         if (dominated)
             continue;
@@ -490,8 +492,8 @@ CpuValidationResult validateCpu(const CpuMachine& machine, const CpuMeasurements
                 continue;
             const auto ti = static_cast<std::size_t>(t);
             if (e.allCoreFlopPerS[ti] > 0)
-                rate = std::max(rate, threadScaledRate(machine, e.oneThreadFlopPerS[ti], e.allCoreFlopPerS[ti], true,
-                                                       s.threads));
+                rate = std::max(
+                    rate, threadScaledRate(machine, e.oneThreadFlopPerS[ti], e.allCoreFlopPerS[ti], true, s.threads));
         }
         if (rate <= 0)
             continue;
@@ -587,7 +589,8 @@ std::vector<CpuValidationRow> validatePublicStreamMlc(const CpuMachine& machine,
                         predicted = levelBandwidth(machine, l, BwKind::Read, all);
                     }
             }
-        } else if (wl.find("atency") != std::string::npos && test.find("Local socket local cluster") != std::string::npos) {
+        } else if (wl.find("atency") != std::string::npos &&
+                   test.find("Local socket local cluster") != std::string::npos) {
             isLatency = true;
             measured = v * 1e-9;
             const MemoryKind k = test.find("L1 hit") != std::string::npos   ? MemoryKind::L1
@@ -915,19 +918,18 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
     const CpuMachine mc = machineFor(bestFactor, bestSteep, bestOverhead, bestPerUnit);
     for (std::size_t i = 0; i < caps.size(); ++i)
         caps[i] *= bestFactor[i];
-    res.notes.push_back("L" + std::to_string(m.caches[llc].level) + ": effective capacity " + fmtG(caps[llc] / 1048576) +
-                        " MiB" + (bestPerUnit ? " per core" : " shared") + " fitted on the bandwidth curves (reported " +
-                        fmtG(m.caches[llc].sizeBytes / 1048576) + " MiB " +
-                        (m.caches[llc].instances > 1 ? "per instance" : "shared") + "; latency curve: " +
-                        fmtG(latencyCaps[llc] / 1048576) + " MiB)");
+    res.notes.push_back("L" + std::to_string(m.caches[llc].level) + ": effective capacity " +
+                        fmtG(caps[llc] / 1048576) + " MiB" + (bestPerUnit ? " per core" : " shared") +
+                        " fitted on the bandwidth curves (reported " + fmtG(m.caches[llc].sizeBytes / 1048576) +
+                        " MiB " + (m.caches[llc].instances > 1 ? "per instance" : "shared") +
+                        "; latency curve: " + fmtG(latencyCaps[llc] / 1048576) + " MiB)");
     std::string steepNote;
     for (std::size_t i = 0; i < caps.size(); ++i)
         steepNote += (i ? ", L" : "L") + std::to_string(m.caches[i].level) + " " + fmtG(bestSteep[i]) + " at " +
                      fmtG(caps[i] / 1024) + " KiB (x" + fmtG(bestFactor[i]) + ")";
-    res.notes.push_back("spill steepness and capacity: " + steepNote + "; pass overhead " +
-                        fmtG(bestOverhead * 1e9) + " ns; calibration-point MAPE " + fmtG(bestMape) + " % over " +
-                        std::to_string(calPts.size()) + " points (1 and " + std::to_string(maxThreads) +
-                        " threads, read/write/copy)");
+    res.notes.push_back("spill steepness and capacity: " + steepNote + "; pass overhead " + fmtG(bestOverhead * 1e9) +
+                        " ns; calibration-point MAPE " + fmtG(bestMape) + " % over " + std::to_string(calPts.size()) +
+                        " points (1 and " + std::to_string(maxThreads) + " threads, read/write/copy)");
     for (const auto& l : mc.levels)
         if (l.allCoreBytesPerS[0] <= 0)
             res.notes.push_back(l.name + ": no bandwidth points; values kept from the base platform");
@@ -953,13 +955,14 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
     sb.tool = m.tool;
     sb.date = m.date.empty() ? date : m.date;
     sb.card = m.cpu;
-    sb.note = "rooflab calibrate cpu on " + m.dir +
-              ": per-level bandwidths (all threads here, one thread in efficiency.cpu.single_thread) are least-squares "
-              "fits of the read/write/copy points of bandwidth.csv at 1 and " +
-              std::to_string(maxThreads) +
-              " threads (relative time error; STREAM byte counting), given the fitted capacities, spill steepness and "
-              "pass overhead (cpu-cache-fit); peaks are the fastest ISA of flops.csv per engine and datatype at 1 and " +
-              std::to_string(maxThreads) + " threads; latencies are medians of latency.csv per level";
+    sb.note =
+        "rooflab calibrate cpu on " + m.dir +
+        ": per-level bandwidths (all threads here, one thread in efficiency.cpu.single_thread) are least-squares "
+        "fits of the read/write/copy points of bandwidth.csv at 1 and " +
+        std::to_string(maxThreads) +
+        " threads (relative time error; STREAM byte counting), given the fitted capacities, spill steepness and "
+        "pass overhead (cpu-cache-fit); peaks are the fastest ISA of flops.csv per engine and datatype at 1 and " +
+        std::to_string(maxThreads) + " threads; latencies are medians of latency.csv per level";
     Source stp = sb;
     stp.id = topo;
     stp.tool = "topology.json of " + m.dir + " (hwloc or sysfs, as recorded)";
@@ -1032,8 +1035,9 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
                 continue;
             }
             e.peakFlopPerS[t] = val(all, bench);
-            res.fits.push_back({e.name + " " + std::string(dtypeName(static_cast<DType>(t))) + " (" + isa + "), all threads",
-                                all, "flop/s", 0, 0, bench});
+            res.fits.push_back(
+                {e.name + " " + std::string(dtypeName(static_cast<DType>(t))) + " (" + isa + "), all threads", all,
+                 "flop/s", 0, 0, bench});
         }
     }
     // Engines that are in the data but not in the base (e.g. a scalar path) are not added: the platform's
@@ -1044,7 +1048,8 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
         for (std::size_t t = 0; t < kDTypeCount; ++t) {
             double one = 0;
             for (const auto& f : m.flops)
-                if (f.threads == 1 && engineKindForIsa(f.isa) == e.kind && *parseDType(f.dtype) == static_cast<DType>(t))
+                if (f.threads == 1 && engineKindForIsa(f.isa) == e.kind &&
+                    *parseDType(f.dtype) == static_cast<DType>(t))
                     one = std::max(one, f.flopPerS);
             if (one > 0 && e.peakFlopPerS[t].present)
                 p.efficiency.cpu.singleThreadFlopPerS[static_cast<std::size_t>(e.kind)][t] = val(one, bench);
@@ -1088,8 +1093,7 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
         ss.date = date;
         ss.card = m.cpu;
         ss.note = "SMT-pairing probe: FMA and L1-read throughput of two threads pinned to each CPU pair; " +
-                  smtLayout.verdict +
-                  (stride > 0 ? "" : " -> sibling_stride 0: threads fill cores first");
+                  smtLayout.verdict + (stride > 0 ? "" : " -> sibling_stride 0: threads fill cores first");
         p.sources[smtId] = ss;
     } else {
         p.efficiency.cpu.siblingStride = Value{};
@@ -1241,17 +1245,18 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
         p.efficiency.gemmSmallMHalf = val(bestHalf, gemmFit);
         for (const auto& [dt, f] : memFrac) {
             p.efficiency.gemmMemoryFractionByDType[static_cast<std::size_t>(*parseDType(dt))] = val(f, gemmFit);
-            res.fits.push_back({"GEMM memory fraction, " + dt, f, "", static_cast<int>(fitRows.size()), bestErr, gemmFit});
+            res.fits.push_back(
+                {"GEMM memory fraction, " + dt, f, "", static_cast<int>(fitRows.size()), bestErr, gemmFit});
         }
         std::string list;
         for (const auto& [dt, f] : bestFrac) {
             p.efficiency.gemmPeakFraction[static_cast<std::size_t>(*parseDType(dt))] = val(f, gemmFit);
             list += (list.empty() ? "" : ", ") + dt + " " + fmtG(f);
-            res.fits.push_back({"GEMM fraction of the engine peak, " + dt, f, "", static_cast<int>(fitRows.size()),
-                                bestErr, gemmFit});
+            res.fits.push_back(
+                {"GEMM fraction of the engine peak, " + dt, f, "", static_cast<int>(fitRows.size()), bestErr, gemmFit});
         }
-        res.fits.push_back({"GEMM small-M half point", bestHalf, "rows", static_cast<int>(fitRows.size()), bestErr,
-                            gemmFit});
+        res.fits.push_back(
+            {"GEMM small-M half point", bestHalf, "rows", static_cast<int>(fitRows.size()), bestErr, gemmFit});
         p.sources[gemmFit] = fittedSource(
             gemmFit, m, date,
             "GEMM efficiency from the CPU GEMM reference " + m.gemmFile +
@@ -1272,17 +1277,18 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
         if (s.kernelClass == "all bandwidth")
             bwMape = s.mapePct;
     {
-        const std::string note = "effective cache capacities (and whether the last level acts as shared or as a per-core share), spill "
-                  "steepness per cache level, pass overhead, vector fraction (one-thread softmax-3pass points in half "
-                  "of L1, where it is compute-bound)" +
-                  std::string(smtSource == capFit ? ", threads per core (SMT hidden by the hypervisor, inferred from "
-                                                    "FMA and L1 read scaling)"
-                                                  : "") +
-                  ": coordinate descent minimising the CPU model's MAPE on the read/write/copy points of bandwidth.csv "
-                  "at 1 and " +
-                  std::to_string(maxThreads) +
-                  " threads (capacity factors 0.5-1.5, last level 0.02-1.5, of the reported size); fit_error_pct = "
-                  "that MAPE";
+        const std::string note =
+            "effective cache capacities (and whether the last level acts as shared or as a per-core share), spill "
+            "steepness per cache level, pass overhead, vector fraction (one-thread softmax-3pass points in half "
+            "of L1, where it is compute-bound)" +
+            std::string(smtSource == capFit ? ", threads per core (SMT hidden by the hypervisor, inferred from "
+                                              "FMA and L1 read scaling)"
+                                            : "") +
+            ": coordinate descent minimising the CPU model's MAPE on the read/write/copy points of bandwidth.csv "
+            "at 1 and " +
+            std::to_string(maxThreads) +
+            " threads (capacity factors 0.5-1.5, last level 0.02-1.5, of the reported size); fit_error_pct = "
+            "that MAPE";
         p.sources[capFit] = fittedSource(capFit, m, date, note, bestMape);
     }
     for (auto& f : res.fits)
@@ -1295,7 +1301,8 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
     const std::string yaml = io::platformToYaml(p);
     for (auto it = p.sources.begin(); it != p.sources.end();) {
         if (yaml.find("@" + it->first + "\"") == std::string::npos &&
-            yaml.find("@" + it->first + " ") == std::string::npos && yaml.find("@" + it->first + "\n") == std::string::npos)
+            yaml.find("@" + it->first + " ") == std::string::npos &&
+            yaml.find("@" + it->first + "\n") == std::string::npos)
             it = p.sources.erase(it);
         else
             ++it;

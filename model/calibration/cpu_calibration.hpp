@@ -13,11 +13,11 @@
 namespace rooflab {
 
 struct CpuBandwidthSample {
-    std::string kernel;            ///< read, write, copy, triad
+    std::string kernel; ///< read, write, copy, triad
     int threads = 1;
-    double footprintBytes = 0;     ///< all arrays of all threads
-    double bytesMoved = 0;         ///< in one timed sample (all repetitions)
-    double medianS = 0;            ///< one timed sample
+    double footprintBytes = 0; ///< all arrays of all threads
+    double bytesMoved = 0;     ///< in one timed sample (all repetitions)
+    double medianS = 0;        ///< one timed sample
     double bytesPerS = 0;
     int line = 0;
 };
@@ -26,20 +26,20 @@ struct CpuLatencySample {
     double ns = 0;
 };
 struct CpuFlopsSample {
-    std::string isa, dtype;        ///< e.g. avx512_fma, fp32
+    std::string isa, dtype; ///< e.g. avx512_fma, fp32
     int threads = 1;
     double flopPerS = 0;
     int line = 0;
 };
 /// One row of softmax.csv or reduction.csv (fp32; t threads each own one row of elements / t).
 struct CpuVectorKernelSample {
-    std::string kernel;            ///< softmax-3pass, softmax-2pass, reduction
-    std::string isa;               ///< avx512, avx2, sse2
+    std::string kernel; ///< softmax-3pass, softmax-2pass, reduction
+    std::string isa;    ///< avx512, avx2, sse2
     int threads = 1;
-    double elements = 0;           ///< over all threads
-    double footprintBytes = 0;     ///< arrays of all threads (x and y for softmax)
-    int repetitions = 1;           ///< kernel calls per timed sample
-    double medianS = 0;            ///< one timed sample
+    double elements = 0;       ///< over all threads
+    double footprintBytes = 0; ///< arrays of all threads (x and y for softmax)
+    int repetitions = 1;       ///< kernel calls per timed sample
+    double medianS = 0;        ///< one timed sample
     bool verified = true;
     int line = 0;
     std::string file;
@@ -48,23 +48,23 @@ struct CpuVectorKernelSample {
 /// weights rotated beyond the last-level cache (cold).
 struct CpuGemmSample {
     double m = 0, n = 0, k = 0;
-    std::string dtype;             ///< fp32, bf16
+    std::string dtype; ///< fp32, bf16
     int threads = 1;
-    double medianS = 0;            ///< one call
+    double medianS = 0; ///< one call
     int line = 0;
 };
 struct CpuCacheInfo {
     int level = 0;
-    double sizeBytes = 0;          ///< one instance, as the OS reports it
+    double sizeBytes = 0; ///< one instance, as the OS reports it
     int instances = 1;
 };
 
 /// @brief A dataset folder of `rooflab bench cpu`.
 struct CpuMeasurements {
     std::string dir;
-    std::string cpu;               ///< provenance.json "cpu"
-    std::string date;              ///< provenance.json "date" (ISO)
-    std::string tool;              ///< provenance.json "tool" + "command"
+    std::string cpu;  ///< provenance.json "cpu"
+    std::string date; ///< provenance.json "date" (ISO)
+    std::string tool; ///< provenance.json "tool" + "command"
     int cores = 0, pus = 0;
     double memoryBytes = 0;
     std::vector<CpuCacheInfo> caches;
@@ -72,10 +72,10 @@ struct CpuMeasurements {
     std::vector<CpuLatencySample> latency;
     std::vector<CpuFlopsSample> flops;
     std::vector<CpuVectorKernelSample> vectorKernels; ///< softmax.csv and reduction.csv, where present
-    int threadsPerCore = 1;        ///< topology.json smt_per_core
+    int threadsPerCore = 1;                           ///< topology.json smt_per_core
     std::vector<SmtPairScaling> smtPairs; ///< smt.csv (or smt/smt.csv): the SMT-pairing probe, where present
-    std::string smtFile;           ///< path of that file
-    std::vector<CpuGemmSample> gemm; ///< a CPU GEMM reference (loadCpuGemm), where given
+    std::string smtFile;                  ///< path of that file
+    std::vector<CpuGemmSample> gemm;      ///< a CPU GEMM reference (loadCpuGemm), where given
     std::string gemmFile;
 };
 
@@ -105,7 +105,7 @@ struct CpuFit {
     double value = 0;
     std::string unit;
     int points = 0;
-    double fitErrorPct = 0;        ///< MAPE of the model on the points this parameter serves (0 = direct reading)
+    double fitErrorPct = 0; ///< MAPE of the model on the points this parameter serves (0 = direct reading)
     std::string source;
 };
 
@@ -127,25 +127,25 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
 
 /// @brief One compared point.
 struct CpuValidationRow {
-    std::string kernelClass;       ///< "read", "write", "copy", "triad", "softmax-3pass", "softmax-2pass",
-                                   ///< "reduction", "flops:<isa>-<dtype>"
+    std::string kernelClass; ///< "read", "write", "copy", "triad", "softmax-3pass", "softmax-2pass",
+                             ///< "reduction", "flops:<isa>-<dtype>"
     int threads = 1;
     double footprintBytes = 0;
-    std::string level;             ///< level the model picked
+    std::string level; ///< level the model picked
     double measuredS = 0, predictedS = 0;
-    double errorPct = 0;           ///< (predicted - measured) / measured x 100
+    double errorPct = 0; ///< (predicted - measured) / measured x 100
     int line = 0;
 };
 struct CpuValidationSummary {
     std::string kernelClass;
     int points = 0;
     double mapePct = 0, biasPct = 0, maxAbsPct = 0;
-    double within10Pct = 0;        ///< share of points within +-10 %
+    double within10Pct = 0; ///< share of points within +-10 %
 };
 struct CpuValidationResult {
     std::vector<CpuValidationRow> rows;
-    std::vector<CpuValidationSummary> byClass;   ///< plus "all bandwidth", "all softmax/reduction", "all flops"
-    std::vector<CpuValidationSummary> byLevel;   ///< bandwidth points by serving level
+    std::vector<CpuValidationSummary> byClass; ///< plus "all bandwidth", "all softmax/reduction", "all flops"
+    std::vector<CpuValidationSummary> byLevel; ///< bandwidth points by serving level
 };
 
 /// @brief Predicts every bandwidth sample (time of one timed sample = repetitions x one pass), every verified

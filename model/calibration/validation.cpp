@@ -1,8 +1,8 @@
 #include "calibration/validation.hpp"
 
+#include "codec/request_codec.hpp"
 #include "engine/predict.hpp"
 #include "units/errors.hpp"
-#include "codec/request_codec.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -143,7 +143,8 @@ void validateGemm(ValidationReport& rep, const PlatformModel& pm, const io::CsvT
             r.id = t.text(i, cM) + "x" + t.text(i, cN) + "x" + t.text(i, cK) + " " + t.text(i, cD);
             r.predictedS = o.timeS;
             r.errorPct = (r.predictedS - r.measuredS) / r.measuredS * 100.0;
-            r.keys = {{"dtype", std::string(dtypeName(d))}, {"m", bucket(m)}, {"bound", std::string(boundName(o.bound))}};
+            r.keys = {
+                {"dtype", std::string(dtypeName(d))}, {"m", bucket(m)}, {"bound", std::string(boundName(o.bound))}};
         } catch (const InputError& e) {
             r.error = e.what();
             ++rep.failed;
@@ -165,8 +166,9 @@ ValidationReport validateDataset(const PlatformModel& pm, const io::CsvTable& ta
         rep.kind = "gemm";
         validateGemm(rep, pm, table);
     } else {
-        throw InputError(table.file, 1, "", "not a validation dataset: expected e2e columns (model, phase, batch, "
-                                            "measured_s) or GEMM columns (m, n, k, dtype, median_s)");
+        throw InputError(table.file, 1, "",
+                         "not a validation dataset: expected e2e columns (model, phase, batch, "
+                         "measured_s) or GEMM columns (m, n, k, dtype, median_s)");
     }
     std::vector<double> all;
     std::map<std::string, std::map<std::string, std::vector<double>>> groups;

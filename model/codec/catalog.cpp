@@ -1,10 +1,10 @@
 #include "codec/catalog.hpp"
 
 #include "io/data_paths.hpp"
-#include "units/errors.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"
+#include "units/errors.hpp"
 
 namespace rooflab::io {
 
@@ -40,7 +40,9 @@ const PlatformTarget& Catalog::platform(const std::string& name) {
                [](const std::string& n) { return PlatformTarget::from(loadPlatformFile(findPlatformFile(n))); });
 }
 
-const LlmArch& Catalog::model(const std::string& name) { return get(m_models, "model", name, m_loadModel); }
+const LlmArch& Catalog::model(const std::string& name) {
+    return get(m_models, "model", name, m_loadModel);
+}
 
 const StackProfile& Catalog::stack(const std::string& name) {
     return get(m_stacks, "stack", name, [](const std::string& n) { return loadStack(n); });

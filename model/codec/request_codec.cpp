@@ -1,7 +1,7 @@
 #include "codec/request_codec.hpp"
 
-#include "units/errors.hpp"
 #include "io/yaml_util.hpp"
+#include "units/errors.hpp"
 
 #include <cmath>
 #include <fstream>
@@ -19,10 +19,9 @@ const std::vector<std::string>& commonKeys() {
     return k;
 }
 const std::vector<std::string>& llmKeys() {
-    static const std::vector<std::string> k{"model",  "stack", "phase", "batch",   "prompt", "context",
-                                            "chunk",  "chunk_offset", "output", "tp", "pp", "ep",
-                                            "dp",     "microbatches", "sp", "overlap", "weights", "kv",
-                                            "act",    "threads"};
+    static const std::vector<std::string> k{
+        "model", "stack", "phase", "batch",        "prompt", "context", "chunk",   "chunk_offset", "output", "tp",
+        "pp",    "ep",    "dp",    "microbatches", "sp",     "overlap", "weights", "kv",           "act",    "threads"};
     return k;
 }
 const std::vector<std::string>& gemmKeys() {
@@ -30,8 +29,8 @@ const std::vector<std::string>& gemmKeys() {
     return k;
 }
 const std::vector<std::string>& cpuKeys() {
-    static const std::vector<std::string> k{"kernel", "elements", "m", "n", "k", "dtype", "threads", "cold_weights",
-                                            "name"};
+    static const std::vector<std::string> k{"kernel",  "elements",     "m",   "n", "k", "dtype",
+                                            "threads", "cold_weights", "name"};
     return k;
 }
 
@@ -79,10 +78,12 @@ public:
                    v->get<double>() == std::floor(v->get<double>())) {
             d = v->get<double>();
         } else {
-            fail(key, "expected a whole number, found " + v->dump(-1, ' ', true, nlohmann::json::error_handler_t::replace));
+            fail(key,
+                 "expected a whole number, found " + v->dump(-1, ' ', true, nlohmann::json::error_handler_t::replace));
         }
         if (!(d >= double(lo) && d <= double(hi)))
-            fail(key, "value " + v->dump() + " is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+            fail(key,
+                 "value " + v->dump() + " is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
         return static_cast<int64_t>(d);
     }
     double number(const char* key, double fallback, double lo, double hi) const {

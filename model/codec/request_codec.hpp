@@ -13,9 +13,8 @@
 #include "engine/predict.hpp"
 #include "spec/request.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace rooflab::spec {

@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <string_view>
 
-
 // ---------------------------------------------------------------- grids from text
 
 namespace rooflab {
@@ -28,13 +27,20 @@ struct AxisRef {
     const char* key;
     std::string SweepGridText::*field;
 };
-const AxisRef kAxes[] = {{"platform", &SweepGridText::platform}, {"model", &SweepGridText::model},
-                         {"stack", &SweepGridText::stack},       {"phase", &SweepGridText::phase},
-                         {"batch", &SweepGridText::batch},       {"prompt", &SweepGridText::prompt},
-                         {"context", &SweepGridText::context},   {"output", &SweepGridText::output},
-                         {"tp", &SweepGridText::tp},             {"pp", &SweepGridText::pp},
-                         {"ep", &SweepGridText::ep},             {"weights", &SweepGridText::weights},
-                         {"kv", &SweepGridText::kv},             {"act", &SweepGridText::act},
+const AxisRef kAxes[] = {{"platform", &SweepGridText::platform},
+                         {"model", &SweepGridText::model},
+                         {"stack", &SweepGridText::stack},
+                         {"phase", &SweepGridText::phase},
+                         {"batch", &SweepGridText::batch},
+                         {"prompt", &SweepGridText::prompt},
+                         {"context", &SweepGridText::context},
+                         {"output", &SweepGridText::output},
+                         {"tp", &SweepGridText::tp},
+                         {"pp", &SweepGridText::pp},
+                         {"ep", &SweepGridText::ep},
+                         {"weights", &SweepGridText::weights},
+                         {"kv", &SweepGridText::kv},
+                         {"act", &SweepGridText::act},
                          {"chunk", &SweepGridText::chunk}};
 
 std::vector<std::string> splitNames(const std::string& text) {
@@ -42,7 +48,8 @@ std::vector<std::string> splitNames(const std::string& text) {
     std::size_t pos = 0;
     while (pos <= text.size()) {
         const std::size_t c = text.find(',', pos);
-        const std::string item(trim(std::string_view(text).substr(pos, c == std::string::npos ? std::string::npos : c - pos)));
+        const std::string item(
+            trim(std::string_view(text).substr(pos, c == std::string::npos ? std::string::npos : c - pos)));
         if (!item.empty() && std::find(out.begin(), out.end(), item) == out.end())
             out.push_back(item);
         pos = c == std::string::npos ? text.size() + 1 : c + 1;
@@ -58,8 +65,8 @@ SweepGridText loadSweepGridFile(const std::string& path) {
         throw InputError(path, io::lineOf(root), "", "a grid file is a mapping of axis -> values");
     io::MapReader r(root, path, "");
     // Every axis is a known key, so a misspelt one gets a did-you-mean.
-    r.ignore({"platform", "model", "stack", "phase", "batch", "prompt", "context", "output", "tp", "pp", "ep", "weights",
-              "kv", "act", "chunk"});
+    r.ignore({"platform", "model", "stack", "phase", "batch", "prompt", "context", "output", "tp", "pp", "ep",
+              "weights", "kv", "act", "chunk"});
     SweepGridText g;
     for (const AxisRef& a : kAxes) {
         if (!r.has(a.key))
@@ -149,11 +156,14 @@ SweepSpace buildSweepSpace(const SweepGridText& g, uint64_t maxPoints) {
         if (dest.empty())
             throw InputError(file, line, k, "empty list");
     };
-    names("platform", g.platform, "h100-sxm5-80gb",
-          [](const std::string& n) { return PlatformModel::from(io::loadPlatformFile(io::findPlatformFile(n))); },
-          sp.platforms);
-    names("model", g.model, "llama-3.1-8b", [](const std::string& n) { return io::loadModel(n); }, sp.models);
-    names("stack", g.stack, "pytorch-eager", [](const std::string& n) { return io::loadStack(n); }, sp.stacks);
+    names(
+        "platform", g.platform, "h100-sxm5-80gb",
+        [](const std::string& n) { return PlatformModel::from(io::loadPlatformFile(io::findPlatformFile(n))); },
+        sp.platforms);
+    names(
+        "model", g.model, "llama-3.1-8b", [](const std::string& n) { return io::loadModel(n); }, sp.models);
+    names(
+        "stack", g.stack, "pytorch-eager", [](const std::string& n) { return io::loadStack(n); }, sp.stacks);
     if (!g.phase.empty()) {
         std::string file;
         int line = 0;
@@ -193,9 +203,10 @@ SweepSpace buildSweepSpace(const SweepGridText& g, uint64_t maxPoints) {
     }
     const uint64_t n = sp.size();
     if (n > maxPoints)
-        throw InputError("", 0, "", "the grid has " + (n == std::numeric_limits<uint64_t>::max() ? std::string("too many")
-                                                                                              : std::to_string(n)) +
-                                        " points; the limit is " + std::to_string(maxPoints));
+        throw InputError("", 0, "",
+                         "the grid has " +
+                             (n == std::numeric_limits<uint64_t>::max() ? std::string("too many") : std::to_string(n)) +
+                             " points; the limit is " + std::to_string(maxPoints));
     return sp;
 }
 

@@ -17,7 +17,7 @@ namespace rooflab {
 inline constexpr double kSmtSiblingScaling = 0.65;
 
 struct SmtPairScaling {
-    std::string probe;             ///< "fma", "l1_read"
+    std::string probe; ///< "fma", "l1_read"
     int cpuA = 0, cpuB = 0;
     double scaling = 0;
     bool ok = false;
@@ -27,9 +27,9 @@ struct SmtPairScaling {
 struct SmtLayout {
     std::vector<std::vector<int>> coreGroups; ///< transitive closure of sibling pairs (singletons included)
     int pairsProbed = 0, siblingPairs = 0;
-    bool fixed = false;            ///< groups form a uniform partition (every group the same size >= 2)
-    int threadsPerCore = 1;        ///< group size when fixed, else 1
-    int siblingStride = 0;         ///< when fixed and CPU i's siblings are i + stride, i + 2 stride …: stride; else 0
+    bool fixed = false;     ///< groups form a uniform partition (every group the same size >= 2)
+    int threadsPerCore = 1; ///< group size when fixed, else 1
+    int siblingStride = 0;  ///< when fixed and CPU i's siblings are i + stride, i + 2 stride …: stride; else 0
     std::string verdict;
 };
 
@@ -96,14 +96,13 @@ inline SmtLayout inferSmtLayout(const std::vector<SmtPairScaling>& points) {
             groupsText += (i ? "," : "") + std::to_string(g[i]);
         groupsText += "}";
     }
-    out.verdict = out.fixed ? std::to_string(out.coreGroups.size()) + " cores x " + std::to_string(size) +
-                                  " hardware threads, sibling stride " + std::to_string(out.siblingStride) + ":" +
-                                  groupsText
-                            : "no fixed SMT pairing: " + std::to_string(out.siblingPairs) + " of " +
-                                  std::to_string(out.pairsProbed) + " CPU pairs scale below " +
-                                  std::to_string(kSmtSiblingScaling).substr(0, 4) +
-                                  (groupsText.empty() ? "" : " (" + groupsText.substr(1) + ")") +
-                                  "; two busy threads run on two cores";
+    out.verdict =
+        out.fixed
+            ? std::to_string(out.coreGroups.size()) + " cores x " + std::to_string(size) +
+                  " hardware threads, sibling stride " + std::to_string(out.siblingStride) + ":" + groupsText
+            : "no fixed SMT pairing: " + std::to_string(out.siblingPairs) + " of " + std::to_string(out.pairsProbed) +
+                  " CPU pairs scale below " + std::to_string(kSmtSiblingScaling).substr(0, 4) +
+                  (groupsText.empty() ? "" : " (" + groupsText.substr(1) + ")") + "; two busy threads run on two cores";
     return out;
 }
 

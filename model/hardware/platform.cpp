@@ -8,31 +8,44 @@ namespace rooflab {
 
 std::string_view sourceKindName(SourceKind k) {
     switch (k) {
-    case SourceKind::Datasheet: return "datasheet";
-    case SourceKind::Published: return "published";
-    case SourceKind::Measured: return "measured";
-    case SourceKind::Fitted: return "fitted";
-    case SourceKind::Assumed: return "assumed";
+    case SourceKind::Datasheet:
+        return "datasheet";
+    case SourceKind::Published:
+        return "published";
+    case SourceKind::Measured:
+        return "measured";
+    case SourceKind::Fitted:
+        return "fitted";
+    case SourceKind::Assumed:
+        return "assumed";
     }
     return "?";
 }
 
 std::string_view engineKindName(EngineKind k) {
     switch (k) {
-    case EngineKind::Tensor: return "tensor";
-    case EngineKind::Vector: return "vector";
-    case EngineKind::Matrix: return "matrix";
-    case EngineKind::Scalar: return "scalar";
+    case EngineKind::Tensor:
+        return "tensor";
+    case EngineKind::Vector:
+        return "vector";
+    case EngineKind::Matrix:
+        return "matrix";
+    case EngineKind::Scalar:
+        return "scalar";
     }
     return "?";
 }
 
 std::string_view memoryKindName(MemoryKind k) {
     switch (k) {
-    case MemoryKind::L1: return "l1";
-    case MemoryKind::L2: return "l2";
-    case MemoryKind::L3: return "l3";
-    case MemoryKind::Dram: return "dram";
+    case MemoryKind::L1:
+        return "l1";
+    case MemoryKind::L2:
+        return "l2";
+    case MemoryKind::L3:
+        return "l3";
+    case MemoryKind::Dram:
+        return "dram";
     }
     return "?";
 }

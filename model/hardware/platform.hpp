@@ -21,12 +21,12 @@ std::string_view sourceKindName(SourceKind k);
 struct Source {
     std::string id;
     SourceKind kind = SourceKind::Datasheet;
-    std::string citation; ///< datasheet / published: document, paper, URL
-    std::string tool;     ///< measured / fitted: tool and command
-    std::string date;     ///< measured / fitted: ISO date
-    std::string card;     ///< measured: device name as the driver reports it
-    std::string driver;   ///< measured: driver version
-    std::string note;     ///< assumed: why this value; fitted: what it was fitted on
+    std::string citation;     ///< datasheet / published: document, paper, URL
+    std::string tool;         ///< measured / fitted: tool and command
+    std::string date;         ///< measured / fitted: ISO date
+    std::string card;         ///< measured: device name as the driver reports it
+    std::string driver;       ///< measured: driver version
+    std::string note;         ///< assumed: why this value; fitted: what it was fitted on
     double fitErrorPct = 0.0; ///< fitted: mean absolute percentage error of the fit on its calibration set
 };
 
@@ -41,8 +41,8 @@ std::string_view memoryKindName(MemoryKind k);
 struct ComputeEngine {
     std::string name;
     EngineKind kind = EngineKind::Vector;
-    Value units;    ///< SMs or cores carrying this engine
-    Value clockHz;  ///< clock at which the peaks are quoted
+    Value units;                                   ///< SMs or cores carrying this engine
+    Value clockHz;                                 ///< clock at which the peaks are quoted
     std::array<Value, kDTypeCount> peakFlopPerS{}; ///< dense peak per input datatype; absent = no path
 };
 
@@ -50,19 +50,19 @@ struct ComputeEngine {
 struct MemoryLevel {
     std::string name;
     MemoryKind kind = MemoryKind::Dram;
-    bool perUnit = false;      ///< capacity is per SM/core (L1/shared) rather than per device
+    bool perUnit = false; ///< capacity is per SM/core (L1/shared) rather than per device
     Value capacityBytes;
     Value readBytesPerS;
     Value writeBytesPerS;
-    Value copyBytesPerS;       ///< read + write bytes counted
+    Value copyBytesPerS; ///< read + write bytes counted
     Value latencyS;
 };
 
 struct Link {
     std::string name;
-    Value bytesPerS;           ///< per device, per direction
+    Value bytesPerS; ///< per device, per direction
     Value latencyS;
-    Value devicesPerNode;      ///< scale-up domain size (scale_up only)
+    Value devicesPerNode; ///< scale-up domain size (scale_up only)
 };
 
 struct Power {
@@ -113,16 +113,16 @@ struct Platform {
     DeviceKind kind = DeviceKind::Gpu;
     std::string partNumber;
     std::string description;
-    std::string file;        ///< where it was loaded from
-    std::string extends;     ///< base platform this one overrides, if any
-    Value devicesPerNode;    ///< devices in one node (1 for a single card)
+    std::string file;     ///< where it was loaded from
+    std::string extends;  ///< base platform this one overrides, if any
+    Value devicesPerNode; ///< devices in one node (1 for a single card)
     std::map<std::string, Source> sources;
     std::vector<ComputeEngine> compute;
     std::vector<MemoryLevel> memory; ///< ordered from nearest (L1) to farthest (DRAM)
     Link hostLink;
     Link scaleUp;
     Link scaleOut;
-    Value launchOverheadS;   ///< host-side cost of one kernel launch
+    Value launchOverheadS; ///< host-side cost of one kernel launch
     Power power;
     Efficiency efficiency;
 

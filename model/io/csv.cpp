@@ -65,8 +65,9 @@ CsvTable parseCsv(const std::string& text, const std::string& name) {
                 t.header = fields;
             else {
                 if (fields.size() != t.header.size())
-                    throw InputError(name, rowStart, "", "row has " + std::to_string(fields.size()) + " fields, header has " +
-                                                             std::to_string(t.header.size()));
+                    throw InputError(name, rowStart, "",
+                                     "row has " + std::to_string(fields.size()) + " fields, header has " +
+                                         std::to_string(t.header.size()));
                 t.rows.push_back(fields);
                 t.rowLines.push_back(rowStart);
             }
@@ -90,15 +91,24 @@ CsvTable parseCsv(const std::string& text, const std::string& name) {
             continue;
         }
         switch (c) {
-        case '"': inQuotes = true; any = true; break;
-        case ',': fields.push_back(field); field.clear(); any = true; break;
-        case '\r': break;
+        case '"':
+            inQuotes = true;
+            any = true;
+            break;
+        case ',':
+            fields.push_back(field);
+            field.clear();
+            any = true;
+            break;
+        case '\r':
+            break;
         case '\n':
             endRow();
             ++line;
             rowStart = line;
             break;
-        default: field += c;
+        default:
+            field += c;
         }
     }
     if (inQuotes)

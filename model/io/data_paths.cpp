@@ -1,7 +1,7 @@
 #include "io/data_paths.hpp"
 
-#include "units/errors.hpp"
 #include "io/yaml_util.hpp"
+#include "units/errors.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -84,11 +84,23 @@ std::vector<std::string> dataDirs() {
     return dirs;
 }
 
-std::string findPlatformFile(const std::string& n) { return findIn(n, "platforms", "platform"); }
-std::string findModelFile(const std::string& n) { return findIn(n, "resources/models", "model"); }
-std::string findStackFile(const std::string& n) { return findIn(n, "resources/stacks", "stack"); }
-std::vector<std::string> listPlatformNames() { return namesIn("platforms"); }
-std::vector<std::string> listModelNames() { return namesIn("resources/models"); }
-std::vector<std::string> listStackNames() { return namesIn("resources/stacks"); }
+std::string findPlatformFile(const std::string& n) {
+    return findIn(n, "platforms", "platform");
+}
+std::string findModelFile(const std::string& n) {
+    return findIn(n, "resources/models", "model");
+}
+std::string findStackFile(const std::string& n) {
+    return findIn(n, "resources/stacks", "stack");
+}
+std::vector<std::string> listPlatformNames() {
+    return namesIn("platforms");
+}
+std::vector<std::string> listModelNames() {
+    return namesIn("resources/models");
+}
+std::vector<std::string> listStackNames() {
+    return namesIn("resources/stacks");
+}
 
 } // namespace rooflab::io

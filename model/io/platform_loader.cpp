@@ -44,8 +44,9 @@ public:
             for (const auto& [id, s] : m_platform.sources)
                 ids.push_back(id);
             const std::string near = closestMatch(src, ids);
-            r.failAt(n, key, "source '" + src + "' is not defined under 'sources'" +
-                                 (near.empty() ? "" : " (did you mean '" + near + "'?)"));
+            r.failAt(n, key,
+                     "source '" + src + "' is not defined under 'sources'" +
+                         (near.empty() ? "" : " (did you mean '" + near + "'?)"));
         }
         std::string err;
         auto q = parseQuantity(text.substr(0, at), d, err);
@@ -59,8 +60,8 @@ public:
         }
         if (!(si >= minSi && si <= maxSi)) {
             std::ostringstream os;
-            os << "value " << text.substr(0, at) << "is out of range (must be between "
-               << formatQuantity(minSi, d) << " and " << formatQuantity(maxSi, d) << ")";
+            os << "value " << text.substr(0, at) << "is out of range (must be between " << formatQuantity(minSi, d)
+               << " and " << formatQuantity(maxSi, d) << ")";
             r.failAt(n, key, os.str());
         }
         Value v;
@@ -144,15 +145,14 @@ void readLink(Platform& p, ValueReader& vr, MapReader& root, const std::string& 
 }
 
 // efficiency.cpu's thread-scaling curves, by YAML key (reader, writer and efficiencyEntries share the list).
-template <class Cpu>
-auto threadScalingCurves(Cpu& c) {
+template <class Cpu> auto threadScalingCurves(Cpu& c) {
     using Curve = decltype(&c.threadScaling);
-    return std::array<std::pair<const char*, Curve>, 2>{{{"thread_scaling", &c.threadScaling},
-                                                         {"shared_thread_scaling", &c.sharedThreadScaling}}};
+    return std::array<std::pair<const char*, Curve>, 2>{
+        {{"thread_scaling", &c.threadScaling}, {"shared_thread_scaling", &c.sharedThreadScaling}}};
 }
 
-// efficiency.cpu: threads_per_core, pass_overhead, sibling_stride, single_thread.<level kind>.<read|write|copy> (B/s) and
-// single_thread.<engine kind>.<dtype> (flop/s), spill_steepness.<level kind>.
+// efficiency.cpu: threads_per_core, pass_overhead, sibling_stride, single_thread.<level kind>.<read|write|copy> (B/s)
+// and single_thread.<engine kind>.<dtype> (flop/s), spill_steepness.<level kind>.
 void readCpuEfficiency(CpuEfficiency& c, ValueReader& vr, MapReader& parent, const std::string& file) {
     const YAML::Node n = parent.optional("cpu");
     if (!n.IsDefined() || n.IsNull())
@@ -183,9 +183,8 @@ void readCpuEfficiency(CpuEfficiency& c, ValueReader& vr, MapReader& parent, con
                 continue;
             MapReader er(en, file, "efficiency.cpu.single_thread." + engine, sr.line());
             for (std::size_t t = 0; t < kDTypeCount; ++t)
-                c.singleThreadFlopPerS[static_cast<std::size_t>(k)][t] =
-                    vr.read(er, std::string(dtypeName(static_cast<DType>(t))), Dimension::FlopPerSecond, false, 1e3,
-                            1e18);
+                c.singleThreadFlopPerS[static_cast<std::size_t>(k)][t] = vr.read(
+                    er, std::string(dtypeName(static_cast<DType>(t))), Dimension::FlopPerSecond, false, 1e3, 1e18);
             er.finish();
         }
         sr.finish();
@@ -211,8 +210,8 @@ void readCpuEfficiency(CpuEfficiency& c, ValueReader& vr, MapReader& parent, con
     if (sp.IsDefined() && !sp.IsNull()) {
         MapReader pr(sp, file, "efficiency.cpu.spill_steepness", r.line());
         for (int k = 0; k < 4; ++k)
-            c.spillSteepness[static_cast<std::size_t>(k)] =
-                vr.read(pr, std::string(memoryKindName(static_cast<MemoryKind>(k))), Dimension::Count, false, 0.25, 100);
+            c.spillSteepness[static_cast<std::size_t>(k)] = vr.read(
+                pr, std::string(memoryKindName(static_cast<MemoryKind>(k))), Dimension::Count, false, 0.25, 100);
         pr.finish();
     }
     r.finish();
@@ -266,15 +265,17 @@ Platform parseRoot(const YAML::Node& rootNode, const std::string& file) {
         ComputeEngine e;
         e.name = r.requiredString("name");
         const std::string kind = r.requiredChoice("kind", {"tensor", "vector", "matrix", "scalar"});
-        e.kind = kind == "tensor" ? EngineKind::Tensor : kind == "vector" ? EngineKind::Vector
-                 : kind == "matrix" ? EngineKind::Matrix : EngineKind::Scalar;
+        e.kind = kind == "tensor"   ? EngineKind::Tensor
+                 : kind == "vector" ? EngineKind::Vector
+                 : kind == "matrix" ? EngineKind::Matrix
+                                    : EngineKind::Scalar;
         e.units = vr.read(r, "units", Dimension::Count, true, 1.0, 1e6);
         e.clockHz = vr.read(r, "clock", Dimension::Hertz, true, 1e6, 1e11);
         MapReader pr(r.required("peak"), file, path + ".peak", r.line());
         bool any = false;
         for (std::size_t t = 0; t < kDTypeCount; ++t) {
-            e.peakFlopPerS[t] = vr.read(pr, std::string(dtypeName(static_cast<DType>(t))), Dimension::FlopPerSecond,
-                                        false, 1e6, 1e19);
+            e.peakFlopPerS[t] =
+                vr.read(pr, std::string(dtypeName(static_cast<DType>(t))), Dimension::FlopPerSecond, false, 1e6, 1e19);
             any = any || e.peakFlopPerS[t].present;
         }
         pr.finish();
@@ -295,8 +296,10 @@ Platform parseRoot(const YAML::Node& rootNode, const std::string& file) {
         MemoryLevel m;
         m.name = r.requiredString("name");
         const std::string kind = r.requiredChoice("kind", {"l1", "l2", "l3", "dram"});
-        m.kind = kind == "l1" ? MemoryKind::L1 : kind == "l2" ? MemoryKind::L2 : kind == "l3" ? MemoryKind::L3
-                                                                                             : MemoryKind::Dram;
+        m.kind = kind == "l1"   ? MemoryKind::L1
+                 : kind == "l2" ? MemoryKind::L2
+                 : kind == "l3" ? MemoryKind::L3
+                                : MemoryKind::Dram;
         const int rank = static_cast<int>(m.kind);
         if (rank <= lastRank)
             r.fail("kind", "memory levels must be listed nearest first, each kind once (l1, l2, l3, dram)");
@@ -353,8 +356,8 @@ YAML::Node resolveExtends(const YAML::Node& node, const std::string& file, const
     else
         basePath = findPlatformFile(base); // throws with the list of known platforms
     std::string unused;
-    YAML::Node baseNode = resolveExtends(loadYamlFile(basePath), basePath, fs::path(basePath).parent_path().string(),
-                                         depth + 1, unused);
+    YAML::Node baseNode =
+        resolveExtends(loadYamlFile(basePath), basePath, fs::path(basePath).parent_path().string(), depth + 1, unused);
     // The base must be a valid platform on its own, so that its errors name its own file.
     (void)parseRoot(baseNode, basePath);
     YAML::Node merged = mergeNodes(baseNode, node);
@@ -374,8 +377,9 @@ std::string q(const std::string& s) {
 
 /// Identifiers (names, vendors) stay plain YAML scalars when they can; anything else is quoted.
 std::string plain(const std::string& s) {
-    const bool simple = !s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                         "0123456789._-") == std::string::npos &&
+    const bool simple = !s.empty() &&
+                        s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789._-") == std::string::npos &&
                         s.front() != '-' && s != "true" && s != "false" && s != "null";
     return simple ? s : q(s);
 }
@@ -390,15 +394,39 @@ std::string valueText(const Value& v, Dimension d) {
     std::string unit;
     double scaled = v.si;
     switch (d) {
-    case Dimension::Count: break;
-    case Dimension::Bytes: scaled = v.si; unit = " B"; break;
-    case Dimension::Seconds: scaled = v.si * 1e9; unit = " ns"; break;
-    case Dimension::Hertz: scaled = v.si / 1e6; unit = " MHz"; break;
-    case Dimension::FlopPerSecond: scaled = v.si / 1e12; unit = " TFLOP/s"; break;
-    case Dimension::BytesPerSecond: scaled = v.si / 1e9; unit = " GB/s"; break;
-    case Dimension::Watts: unit = " W"; break;
-    case Dimension::JoulesPerByte: scaled = v.si * 1e12; unit = " pJ/B"; break;
-    case Dimension::JoulesPerFlop: scaled = v.si * 1e12; unit = " pJ/FLOP"; break;
+    case Dimension::Count:
+        break;
+    case Dimension::Bytes:
+        scaled = v.si;
+        unit = " B";
+        break;
+    case Dimension::Seconds:
+        scaled = v.si * 1e9;
+        unit = " ns";
+        break;
+    case Dimension::Hertz:
+        scaled = v.si / 1e6;
+        unit = " MHz";
+        break;
+    case Dimension::FlopPerSecond:
+        scaled = v.si / 1e12;
+        unit = " TFLOP/s";
+        break;
+    case Dimension::BytesPerSecond:
+        scaled = v.si / 1e9;
+        unit = " GB/s";
+        break;
+    case Dimension::Watts:
+        unit = " W";
+        break;
+    case Dimension::JoulesPerByte:
+        scaled = v.si * 1e12;
+        unit = " pJ/B";
+        break;
+    case Dimension::JoulesPerFlop:
+        scaled = v.si * 1e12;
+        unit = " pJ/FLOP";
+        break;
     }
     if (d == Dimension::Bytes) {
         // Keep byte counts exact and readable.
@@ -480,8 +508,8 @@ Platform loadPlatformFile(const std::string& path) {
 std::string platformToYaml(const Platform& p) {
     std::ostringstream os;
     os << "# rooflab platform file, format v1 (see platforms/SCHEMA.md)\n";
-    os << "version: 1\nname: " << plain(p.name) << "\nvendor: " << plain(p.vendor) << "\nkind: "
-       << (p.kind == DeviceKind::Gpu ? "gpu" : "cpu") << "\n";
+    os << "version: 1\nname: " << plain(p.name) << "\nvendor: " << plain(p.vendor)
+       << "\nkind: " << (p.kind == DeviceKind::Gpu ? "gpu" : "cpu") << "\n";
     if (!p.partNumber.empty())
         os << "part_number: " << q(p.partNumber) << "\n";
     if (!p.description.empty())
@@ -510,7 +538,8 @@ std::string platformToYaml(const Platform& p) {
         emit(os, "    ", "clock", e.clockHz, Dimension::Hertz);
         os << "    peak:\n";
         for (std::size_t t = 0; t < kDTypeCount; ++t)
-            emit(os, "      ", std::string(dtypeName(static_cast<DType>(t))), e.peakFlopPerS[t], Dimension::FlopPerSecond);
+            emit(os, "      ", std::string(dtypeName(static_cast<DType>(t))), e.peakFlopPerS[t],
+                 Dimension::FlopPerSecond);
     }
     os << "memory:\n";
     for (const auto& m : p.memory) {
@@ -616,16 +645,18 @@ std::vector<EfficiencyEntry> efficiencyEntries(const Efficiency& e) {
     for (const EfficiencyParam& k : efficiencyParams()) {
         const std::span<const Value> slots = k.values(e);
         for (std::size_t i = 0; i < slots.size(); ++i)
-            add(k.shape == ParamShape::Scalar ? std::string(k.key) : std::string(k.key) + "." + std::string(k.slotKey(i)),
+            add(k.shape == ParamShape::Scalar ? std::string(k.key)
+                                              : std::string(k.key) + "." + std::string(k.slotKey(i)),
                 slots[i], k.dimension);
     }
     return out;
 }
 
 std::vector<std::string> platformSchemaKeys() {
-    std::vector<std::string> keys = {"version", "name", "vendor", "kind", "part_number", "description", "extends",
-                                     "sources", "devices_per_node", "compute", "memory", "host_link", "scale_up",
-                                     "scale_out", "launch_overhead", "power", "efficiency"};
+    std::vector<std::string> keys = {
+        "version",  "name",      "vendor",           "kind",    "part_number", "description",
+        "extends",  "sources",   "devices_per_node", "compute", "memory",      "host_link",
+        "scale_up", "scale_out", "launch_overhead",  "power",   "efficiency"};
     for (const char* k : {"name", "kind", "units", "clock", "peak"})
         keys.push_back(std::string("compute.") + k);
     for (const char* k : {"name", "kind", "per_unit", "capacity", "read", "write", "copy", "latency"})

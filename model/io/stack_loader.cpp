@@ -103,8 +103,12 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
 StackProfile loadStackString(const std::string& text, const std::string& name) {
     return parseStack(loadYamlString(text, name), name);
 }
-StackProfile loadStackFile(const std::string& path) { return parseStack(loadYamlFile(path), path); }
-StackProfile loadStack(const std::string& nameOrPath) { return loadStackFile(findStackFile(nameOrPath)); }
+StackProfile loadStackFile(const std::string& path) {
+    return parseStack(loadYamlFile(path), path);
+}
+StackProfile loadStack(const std::string& nameOrPath) {
+    return loadStackFile(findStackFile(nameOrPath));
+}
 
 } // namespace io
 } // namespace rooflab

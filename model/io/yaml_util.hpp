@@ -3,13 +3,12 @@
 #include "units/errors.hpp"
 #include "units/quantity.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <initializer_list>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
+#include <yaml-cpp/yaml.h>
 
 namespace rooflab::io {
 

@@ -2,14 +2,13 @@
 
 #include "codec/request_codec.hpp"
 #include "engine/predict.hpp"
-
 #include "io/csv.hpp"
 #include "io/data_paths.hpp"
-#include "units/errors.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"
 #include "report/format.hpp"
+#include "units/errors.hpp"
 #include "units/quantity.hpp"
 
 #include <algorithm>
@@ -39,7 +38,6 @@ void step(const ReportProgress& progress, int done, int total, const std::string
     if (progress && !progress(done, total, stage))
         throw ReportCancelled();
 }
-
 
 /// `n` distinct integers log-spaced in [lo, hi] (the sweep points of the plots).
 std::vector<double> logSpacedIntegers(double lo, double hi, int n) {
@@ -194,7 +192,8 @@ ReportData computeReport(const ReportInput& in, const ReportProgress& progress) 
     d.contextSweep.header = {"context", "decode_step_s", "decode_tokens_per_s", "memory_bytes",
                              "fits",    "bound",         "energy_per_token_j"};
     for (int64_t b = 1; b <= 1024; b *= 2) {
-        const Prediction p = predictOne(pm, d.arch, d.stack, ScenarioBuilder(d.decodeScenario).batch(b).unchecked(), false);
+        const Prediction p =
+            predictOne(pm, d.arch, d.stack, ScenarioBuilder(d.decodeScenario).batch(b).unchecked(), false);
         const Prediction pre =
             predictOne(pm, d.arch, d.stack, ScenarioBuilder(s).phase(Phase::Prefill).batch(b).unchecked(), false);
         d.batchSweep.rows.push_back({std::to_string(b), fmtNum(p.latencyS, 6), fmtNum(p.tokensPerS, 6),

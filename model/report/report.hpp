@@ -9,11 +9,11 @@
 /// any thread). runReport() chains them for a command line.
 #include "analysis/llm_engine.hpp"
 #include "analysis/platform_model.hpp"
-#include "workloads/stack.hpp"
 #include "calibration/validation.hpp"
 #include "hardware/platform.hpp"
 #include "report/plot_spec.hpp"
 #include "workloads/llm.hpp"
+#include "workloads/stack.hpp"
 
 #include <atomic>
 #include <cstdint>

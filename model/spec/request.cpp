@@ -10,7 +10,9 @@ LlmTarget* Request::llm() {
     return nullptr;
 }
 
-const LlmTarget* Request::llm() const { return const_cast<Request*>(this)->llm(); }
+const LlmTarget* Request::llm() const {
+    return const_cast<Request*>(this)->llm();
+}
 
 Request llmRequestOf(const LlmArch& arch, const StackProfile& stack, const Scenario& s, bool whole, bool withOps) {
     Request r;
@@ -26,10 +28,14 @@ Request llmRequestOf(const LlmArch& arch, const StackProfile& stack, const Scena
 
 std::string_view Request::kindName() const {
     switch (workload.index()) {
-    case 0: return "llm";
-    case 1: return "request";
-    case 2: return "gemm";
-    default: return "cpu";
+    case 0:
+        return "llm";
+    case 1:
+        return "request";
+    case 2:
+        return "gemm";
+    default:
+        return "cpu";
     }
 }
 

@@ -6,9 +6,12 @@ namespace rooflab {
 
 std::string_view phaseName(Phase p) {
     switch (p) {
-    case Phase::Prefill: return "prefill";
-    case Phase::Decode: return "decode";
-    case Phase::Chunked: return "chunked";
+    case Phase::Prefill:
+        return "prefill";
+    case Phase::Decode:
+        return "decode";
+    case Phase::Chunked:
+        return "chunked";
     }
     return "?";
 }
@@ -43,12 +46,12 @@ std::optional<FieldError> checkScenarioRanges(const Scenario& s) {
                                    std::to_string(hi) + "]"};
     };
     using L = ScenarioLimits;
-    for (auto e : {out("batch", s.batch, 1, L::kMaxBatch), out("prompt", s.prompt, 1, L::kMaxTokens),
-                   out("context", s.context, 0, L::kMaxTokens), out("chunk", s.chunk, 1, L::kMaxTokens),
-                   out("chunk_offset", s.chunkOffset, 0, L::kMaxTokens), out("output", s.outputTokens, 1, L::kMaxTokens),
-                   out("tp", s.tp, 1, L::kMaxParallel), out("pp", s.pp, 1, L::kMaxParallel),
-                   out("ep", s.ep, 1, L::kMaxParallel), out("dp", s.dp, 1, L::kMaxParallel),
-                   out("microbatches", s.microbatches, 1, L::kMaxMicrobatches)})
+    for (auto e :
+         {out("batch", s.batch, 1, L::kMaxBatch), out("prompt", s.prompt, 1, L::kMaxTokens),
+          out("context", s.context, 0, L::kMaxTokens), out("chunk", s.chunk, 1, L::kMaxTokens),
+          out("chunk_offset", s.chunkOffset, 0, L::kMaxTokens), out("output", s.outputTokens, 1, L::kMaxTokens),
+          out("tp", s.tp, 1, L::kMaxParallel), out("pp", s.pp, 1, L::kMaxParallel), out("ep", s.ep, 1, L::kMaxParallel),
+          out("dp", s.dp, 1, L::kMaxParallel), out("microbatches", s.microbatches, 1, L::kMaxMicrobatches)})
         if (e)
             return e;
     return std::nullopt;

@@ -36,9 +36,9 @@ struct Scenario {
 /// @brief The valid range of every integer field of a Scenario. Chosen so that no product the engine forms
 /// (batch x prompt tokens, tp x pp x dp devices, context + chunk) can overflow its integer type.
 struct ScenarioLimits {
-    static constexpr int64_t kMaxBatch = int64_t(1) << 24;     ///< 16.7 M sequences
-    static constexpr int64_t kMaxTokens = int64_t(1) << 31;    ///< prompt, context, chunk, offset, output
-    static constexpr int64_t kMaxParallel = 1024;               ///< tp, pp, ep, dp each (devices < 2^31)
+    static constexpr int64_t kMaxBatch = int64_t(1) << 24;  ///< 16.7 M sequences
+    static constexpr int64_t kMaxTokens = int64_t(1) << 31; ///< prompt, context, chunk, offset, output
+    static constexpr int64_t kMaxParallel = 1024;           ///< tp, pp, ep, dp each (devices < 2^31)
     static constexpr int64_t kMaxMicrobatches = int64_t(1) << 20;
 };
 
@@ -60,23 +60,74 @@ class ScenarioBuilder {
 public:
     ScenarioBuilder() = default;
     explicit ScenarioBuilder(const Scenario& base) : m_s(base) {}
-    ScenarioBuilder& phase(Phase v) { m_s.phase = v; return *this; }
-    ScenarioBuilder& batch(int64_t v) { m_s.batch = v; return *this; }
-    ScenarioBuilder& prompt(int64_t v) { m_s.prompt = v; return *this; }
-    ScenarioBuilder& context(int64_t v) { m_s.context = v; return *this; }
-    ScenarioBuilder& chunk(int64_t v) { m_s.chunk = v; return *this; }
-    ScenarioBuilder& chunkOffset(int64_t v) { m_s.chunkOffset = v; return *this; }
-    ScenarioBuilder& outputTokens(int64_t v) { m_s.outputTokens = v; return *this; }
-    ScenarioBuilder& tp(int v) { m_s.tp = v; return *this; }
-    ScenarioBuilder& pp(int v) { m_s.pp = v; return *this; }
-    ScenarioBuilder& ep(int v) { m_s.ep = v; return *this; }
-    ScenarioBuilder& dp(int v) { m_s.dp = v; return *this; }
-    ScenarioBuilder& microbatches(int v) { m_s.microbatches = v; return *this; }
-    ScenarioBuilder& sequenceParallel(bool v) { m_s.sequenceParallel = v; return *this; }
-    ScenarioBuilder& overlapComm(bool v) { m_s.overlapComm = v; return *this; }
-    ScenarioBuilder& weights(DType v) { m_s.weights = v; return *this; }
-    ScenarioBuilder& kv(DType v) { m_s.kv = v; return *this; }
-    ScenarioBuilder& act(DType v) { m_s.act = v; return *this; }
+    ScenarioBuilder& phase(Phase v) {
+        m_s.phase = v;
+        return *this;
+    }
+    ScenarioBuilder& batch(int64_t v) {
+        m_s.batch = v;
+        return *this;
+    }
+    ScenarioBuilder& prompt(int64_t v) {
+        m_s.prompt = v;
+        return *this;
+    }
+    ScenarioBuilder& context(int64_t v) {
+        m_s.context = v;
+        return *this;
+    }
+    ScenarioBuilder& chunk(int64_t v) {
+        m_s.chunk = v;
+        return *this;
+    }
+    ScenarioBuilder& chunkOffset(int64_t v) {
+        m_s.chunkOffset = v;
+        return *this;
+    }
+    ScenarioBuilder& outputTokens(int64_t v) {
+        m_s.outputTokens = v;
+        return *this;
+    }
+    ScenarioBuilder& tp(int v) {
+        m_s.tp = v;
+        return *this;
+    }
+    ScenarioBuilder& pp(int v) {
+        m_s.pp = v;
+        return *this;
+    }
+    ScenarioBuilder& ep(int v) {
+        m_s.ep = v;
+        return *this;
+    }
+    ScenarioBuilder& dp(int v) {
+        m_s.dp = v;
+        return *this;
+    }
+    ScenarioBuilder& microbatches(int v) {
+        m_s.microbatches = v;
+        return *this;
+    }
+    ScenarioBuilder& sequenceParallel(bool v) {
+        m_s.sequenceParallel = v;
+        return *this;
+    }
+    ScenarioBuilder& overlapComm(bool v) {
+        m_s.overlapComm = v;
+        return *this;
+    }
+    ScenarioBuilder& weights(DType v) {
+        m_s.weights = v;
+        return *this;
+    }
+    ScenarioBuilder& kv(DType v) {
+        m_s.kv = v;
+        return *this;
+    }
+    ScenarioBuilder& act(DType v) {
+        m_s.act = v;
+        return *this;
+    }
 
     /// The scenario; throws InputError when a field is out of range.
     Scenario build(const std::string& keyPrefix = "") const;

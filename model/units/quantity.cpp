@@ -16,31 +16,40 @@ struct UnitDef {
 
 const std::vector<UnitDef>& unitsFor(Dimension d) {
     static const std::vector<UnitDef> kCount = {{"", 1.0}, {"%", 0.01}};
-    static const std::vector<UnitDef> kBytes = {{"B", 1.0},         {"KB", 1e3},         {"MB", 1e6},
-                                                {"GB", 1e9},        {"TB", 1e12},        {"KiB", 1024.0},
+    static const std::vector<UnitDef> kBytes = {{"B", 1.0},         {"KB", 1e3},           {"MB", 1e6},
+                                                {"GB", 1e9},        {"TB", 1e12},          {"KiB", 1024.0},
                                                 {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"TiB", 1099511627776.0}};
-    static const std::vector<UnitDef> kSeconds = {{"s", 1.0},    {"ms", 1e-3},  {"us", 1e-6},
-                                                  {"ns", 1e-9},  {"ps", 1e-12}, {"cycles", 1.0}};
+    static const std::vector<UnitDef> kSeconds = {{"s", 1.0},   {"ms", 1e-3},  {"us", 1e-6},
+                                                  {"ns", 1e-9}, {"ps", 1e-12}, {"cycles", 1.0}};
     static const std::vector<UnitDef> kHertz = {{"Hz", 1.0}, {"kHz", 1e3}, {"MHz", 1e6}, {"GHz", 1e9}};
     static const std::vector<UnitDef> kFlops = {{"FLOP/s", 1.0},   {"GFLOP/s", 1e9}, {"TFLOP/s", 1e12},
                                                 {"PFLOP/s", 1e15}, {"OP/s", 1.0},    {"GOP/s", 1e9},
                                                 {"TOP/s", 1e12},   {"TOPS", 1e12},   {"POP/s", 1e15}};
-    static const std::vector<UnitDef> kBw = {{"B/s", 1.0},        {"KB/s", 1e3},         {"MB/s", 1e6},
-                                             {"GB/s", 1e9},       {"TB/s", 1e12},        {"KiB/s", 1024.0},
+    static const std::vector<UnitDef> kBw = {{"B/s", 1.0},         {"KB/s", 1e3},           {"MB/s", 1e6},
+                                             {"GB/s", 1e9},        {"TB/s", 1e12},          {"KiB/s", 1024.0},
                                              {"MiB/s", 1048576.0}, {"GiB/s", 1073741824.0}, {"TiB/s", 1099511627776.0}};
     static const std::vector<UnitDef> kWatts = {{"W", 1.0}, {"kW", 1e3}};
     static const std::vector<UnitDef> kJpB = {{"J/B", 1.0}, {"nJ/B", 1e-9}, {"pJ/B", 1e-12}};
     static const std::vector<UnitDef> kJpF = {{"J/FLOP", 1.0}, {"nJ/FLOP", 1e-9}, {"pJ/FLOP", 1e-12}};
     switch (d) {
-    case Dimension::Count: return kCount;
-    case Dimension::Bytes: return kBytes;
-    case Dimension::Seconds: return kSeconds;
-    case Dimension::Hertz: return kHertz;
-    case Dimension::FlopPerSecond: return kFlops;
-    case Dimension::BytesPerSecond: return kBw;
-    case Dimension::Watts: return kWatts;
-    case Dimension::JoulesPerByte: return kJpB;
-    case Dimension::JoulesPerFlop: return kJpF;
+    case Dimension::Count:
+        return kCount;
+    case Dimension::Bytes:
+        return kBytes;
+    case Dimension::Seconds:
+        return kSeconds;
+    case Dimension::Hertz:
+        return kHertz;
+    case Dimension::FlopPerSecond:
+        return kFlops;
+    case Dimension::BytesPerSecond:
+        return kBw;
+    case Dimension::Watts:
+        return kWatts;
+    case Dimension::JoulesPerByte:
+        return kJpB;
+    case Dimension::JoulesPerFlop:
+        return kJpF;
     }
     return kCount;
 }
@@ -56,23 +65,32 @@ std::string_view trim(std::string_view s) {
 } // namespace
 
 std::string_view dimensionName(Dimension d) {
-    static constexpr std::array<std::string_view, 9> kNames = {
-        "count", "bytes", "time", "frequency", "compute rate", "bandwidth", "power", "energy per byte",
-        "energy per flop"};
+    static constexpr std::array<std::string_view, 9> kNames = {"count",     "bytes",           "time",
+                                                               "frequency", "compute rate",    "bandwidth",
+                                                               "power",     "energy per byte", "energy per flop"};
     return kNames[static_cast<std::size_t>(d)];
 }
 
 std::string_view dimensionUnits(Dimension d) {
     switch (d) {
-    case Dimension::Count: return "a plain number";
-    case Dimension::Bytes: return "B, KB, MB, GB, KiB, MiB, GiB";
-    case Dimension::Seconds: return "s, ms, us, ns, cycles";
-    case Dimension::Hertz: return "Hz, kHz, MHz, GHz";
-    case Dimension::FlopPerSecond: return "FLOP/s, GFLOP/s, TFLOP/s, PFLOP/s, TOP/s";
-    case Dimension::BytesPerSecond: return "B/s, MB/s, GB/s, TB/s, GiB/s";
-    case Dimension::Watts: return "W, kW";
-    case Dimension::JoulesPerByte: return "pJ/B, nJ/B";
-    case Dimension::JoulesPerFlop: return "pJ/FLOP, nJ/FLOP";
+    case Dimension::Count:
+        return "a plain number";
+    case Dimension::Bytes:
+        return "B, KB, MB, GB, KiB, MiB, GiB";
+    case Dimension::Seconds:
+        return "s, ms, us, ns, cycles";
+    case Dimension::Hertz:
+        return "Hz, kHz, MHz, GHz";
+    case Dimension::FlopPerSecond:
+        return "FLOP/s, GFLOP/s, TFLOP/s, PFLOP/s, TOP/s";
+    case Dimension::BytesPerSecond:
+        return "B/s, MB/s, GB/s, TB/s, GiB/s";
+    case Dimension::Watts:
+        return "W, kW";
+    case Dimension::JoulesPerByte:
+        return "pJ/B, nJ/B";
+    case Dimension::JoulesPerFlop:
+        return "pJ/FLOP, nJ/FLOP";
     }
     return "";
 }
@@ -132,15 +150,33 @@ std::string formatQuantity(double v, Dimension d, int significant) {
     static constexpr Prefix kTime[] = {{1.0, ""}, {1e-3, "m"}, {1e-6, "u"}, {1e-9, "n"}};
     const char* base = "";
     switch (d) {
-    case Dimension::Count: base = ""; break;
-    case Dimension::Bytes: base = "B"; break;
-    case Dimension::Seconds: base = "s"; break;
-    case Dimension::Hertz: base = "Hz"; break;
-    case Dimension::FlopPerSecond: base = "FLOP/s"; break;
-    case Dimension::BytesPerSecond: base = "B/s"; break;
-    case Dimension::Watts: base = "W"; break;
-    case Dimension::JoulesPerByte: base = "J/B"; break;
-    case Dimension::JoulesPerFlop: base = "J/FLOP"; break;
+    case Dimension::Count:
+        base = "";
+        break;
+    case Dimension::Bytes:
+        base = "B";
+        break;
+    case Dimension::Seconds:
+        base = "s";
+        break;
+    case Dimension::Hertz:
+        base = "Hz";
+        break;
+    case Dimension::FlopPerSecond:
+        base = "FLOP/s";
+        break;
+    case Dimension::BytesPerSecond:
+        base = "B/s";
+        break;
+    case Dimension::Watts:
+        base = "W";
+        break;
+    case Dimension::JoulesPerByte:
+        base = "J/B";
+        break;
+    case Dimension::JoulesPerFlop:
+        base = "J/FLOP";
+        break;
     }
     // std::to_chars(general, precision) writes what printf's "%.*g" writes (the standard defines it so) without
     // printf's machinery, which was most of an LLM step's formatting cost. The 63-character cut is the old

@@ -12,8 +12,8 @@ struct GemmCase {
     std::string name;
     int64_t m = 0, n = 0, k = 0;
     int64_t batch = 1;
-    DType dtype = DType::bf16;       ///< input datatype (A and B)
-    DType weightType = DType::bf16;  ///< B's storage type (weight-only quantization when it differs)
+    DType dtype = DType::bf16;      ///< input datatype (A and B)
+    DType weightType = DType::bf16; ///< B's storage type (weight-only quantization when it differs)
 };
 
 /// CPU kernels the engine models (STREAM, softmax, reductions, GEMM).
@@ -22,10 +22,10 @@ enum class CpuKernel : unsigned char { Copy, Scale, Add, Triad, Softmax3Pass, So
 struct CpuKernelCase {
     std::string name;
     CpuKernel kernel = CpuKernel::Triad;
-    int64_t elements = 0;  ///< vector length (STREAM, softmax, reduction)
+    int64_t elements = 0;        ///< vector length (STREAM, softmax, reduction)
     int64_t m = 0, n = 0, k = 0; ///< GEMM
     DType dtype = DType::fp32;
-    int threads = 0;       ///< 0 = all cores
+    int threads = 0; ///< 0 = all cores
 };
 
 /// The CPU kernels the model times. Read/Write are the bandwidth benchmark's one-array kernels.
@@ -34,11 +34,11 @@ enum class CpuOp : unsigned char { Read, Write, Copy, Scale, Add, Triad, Softmax
 /// @brief What to time.
 struct CpuKernelRequest {
     CpuOp op = CpuOp::Triad;
-    double elements = 0;           ///< vector length (STREAM, softmax, reduction)
-    double m = 0, n = 0, k = 0;    ///< GEMM
+    double elements = 0;        ///< vector length (STREAM, softmax, reduction)
+    double m = 0, n = 0, k = 0; ///< GEMM
     DType dtype = DType::fp32;
-    double threads = 0;            ///< 0 = all cores
-    bool coldWeights = false;      ///< GEMM: B streams from memory (an LLM layer's weights; rotated benchmarks)
+    double threads = 0;       ///< 0 = all cores
+    bool coldWeights = false; ///< GEMM: B streams from memory (an LLM layer's weights; rotated benchmarks)
 };
 
 struct Workload {

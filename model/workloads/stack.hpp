@@ -23,7 +23,7 @@ struct StackProfile {
     /// RoPE and the activation run on strided views (q/k out of the fused QKV output, gate/up chunks): their passes
     /// go at the platform's strided element-wise rate (efficiency.strided_elementwise_fraction), not its DRAM rate
     bool stridedElementwise = false;
-    double hostOverheadS = 0;  ///< host time to issue one kernel outside graphs (framework dispatch + launch)
+    double hostOverheadS = 0; ///< host time to issue one kernel outside graphs (framework dispatch + launch)
     /// Host time of one collective call outside graphs (process-group bookkeeping, waiting for the slowest
     /// rank) per tensor-parallel degree: (tp, seconds), ascending tp, distinct degrees. One entry holds for
     /// every degree; empty = the same as hostOverheadS.

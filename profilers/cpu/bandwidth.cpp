@@ -1,9 +1,9 @@
 #include "profilers/cpu/bandwidth.hpp"
 
 #include "model/units/errors.hpp"
-#include "profilers/cpu/input_error.hpp"
 #include "profilers/cpu/buffer.hpp"
 #include "profilers/cpu/cpuinfo.hpp"
+#include "profilers/cpu/input_error.hpp"
 #include "profilers/cpu/thread_team.hpp"
 
 #include <algorithm>
@@ -32,73 +32,73 @@ struct StreamKernels {
 // The same loop bodies are stamped out per vector width; each copy is compiled for its ISA only and chosen at
 // run time, so the binary runs on any x86-64. GCC vector extensions keep the code short; memcpy keeps the loads
 // and stores free of aliasing/alignment assumptions and compiles to plain vector moves.
-#define ROOFLAB_STREAM_KERNELS(SUFFIX, ATTR, LANES)                                                                 \
-    ATTR double streamRead##SUFFIX(const double* a, std::size_t n) {                                               \
-        typedef double V __attribute__((vector_size((LANES) * 8)));                                                \
-        V s0 = {}, s1 = {}, s2 = {}, s3 = {}, s4 = {}, s5 = {}, s6 = {}, s7 = {};                                  \
-        for (std::size_t i = 0; i < n; i += 8 * (LANES)) {                                                          \
-            V x0, x1, x2, x3, x4, x5, x6, x7;                                                                       \
-            std::memcpy(&x0, a + i + 0 * (LANES), sizeof(V));                                                       \
-            std::memcpy(&x1, a + i + 1 * (LANES), sizeof(V));                                                       \
-            std::memcpy(&x2, a + i + 2 * (LANES), sizeof(V));                                                       \
-            std::memcpy(&x3, a + i + 3 * (LANES), sizeof(V));                                                       \
-            std::memcpy(&x4, a + i + 4 * (LANES), sizeof(V));                                                       \
-            std::memcpy(&x5, a + i + 5 * (LANES), sizeof(V));                                                       \
-            std::memcpy(&x6, a + i + 6 * (LANES), sizeof(V));                                                       \
-            std::memcpy(&x7, a + i + 7 * (LANES), sizeof(V));                                                       \
-            s0 += x0;                                                                                               \
-            s1 += x1;                                                                                               \
-            s2 += x2;                                                                                               \
-            s3 += x3;                                                                                               \
-            s4 += x4;                                                                                               \
-            s5 += x5;                                                                                               \
-            s6 += x6;                                                                                               \
-            s7 += x7;                                                                                               \
-        }                                                                                                           \
-        const V t = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));                                             \
-        double sum = 0;                                                                                             \
-        for (int k = 0; k < (LANES); ++k)                                                                           \
-            sum += t[k];                                                                                            \
-        return sum;                                                                                                 \
-    }                                                                                                               \
-    ATTR void streamWrite##SUFFIX(double* a, std::size_t n, double value) {                                        \
-        typedef double V __attribute__((vector_size((LANES) * 8)));                                                \
-        const V v = V{} + value;                                                                                    \
-        for (std::size_t i = 0; i < n; i += 4 * (LANES)) {                                                          \
-            std::memcpy(a + i + 0 * (LANES), &v, sizeof(V));                                                       \
-            std::memcpy(a + i + 1 * (LANES), &v, sizeof(V));                                                       \
-            std::memcpy(a + i + 2 * (LANES), &v, sizeof(V));                                                       \
-            std::memcpy(a + i + 3 * (LANES), &v, sizeof(V));                                                       \
-        }                                                                                                           \
-    }                                                                                                               \
-    ATTR void streamCopy##SUFFIX(double* c, const double* a, std::size_t n) {                                      \
-        typedef double V __attribute__((vector_size((LANES) * 8)));                                                \
-        for (std::size_t i = 0; i < n; i += 4 * (LANES)) {                                                          \
-            V x0, x1, x2, x3;                                                                                       \
-            std::memcpy(&x0, a + i + 0 * (LANES), sizeof(V));                                                       \
-            std::memcpy(&x1, a + i + 1 * (LANES), sizeof(V));                                                       \
-            std::memcpy(&x2, a + i + 2 * (LANES), sizeof(V));                                                       \
-            std::memcpy(&x3, a + i + 3 * (LANES), sizeof(V));                                                       \
-            std::memcpy(c + i + 0 * (LANES), &x0, sizeof(V));                                                       \
-            std::memcpy(c + i + 1 * (LANES), &x1, sizeof(V));                                                       \
-            std::memcpy(c + i + 2 * (LANES), &x2, sizeof(V));                                                       \
-            std::memcpy(c + i + 3 * (LANES), &x3, sizeof(V));                                                       \
-        }                                                                                                           \
-    }                                                                                                               \
-    ATTR void streamTriad##SUFFIX(double* a, const double* b, const double* c, std::size_t n, double scalar) {     \
-        typedef double V __attribute__((vector_size((LANES) * 8)));                                                \
-        const V s = V{} + scalar;                                                                                   \
-        for (std::size_t i = 0; i < n; i += 2 * (LANES)) {                                                          \
-            V b0, b1, c0, c1;                                                                                       \
-            std::memcpy(&b0, b + i, sizeof(V));                                                                     \
-            std::memcpy(&b1, b + i + (LANES), sizeof(V));                                                           \
-            std::memcpy(&c0, c + i, sizeof(V));                                                                     \
-            std::memcpy(&c1, c + i + (LANES), sizeof(V));                                                           \
-            const V r0 = b0 + s * c0;                                                                               \
-            const V r1 = b1 + s * c1;                                                                               \
-            std::memcpy(a + i, &r0, sizeof(V));                                                                     \
-            std::memcpy(a + i + (LANES), &r1, sizeof(V));                                                           \
-        }                                                                                                           \
+#define ROOFLAB_STREAM_KERNELS(SUFFIX, ATTR, LANES)                                                                    \
+    ATTR double streamRead##SUFFIX(const double* a, std::size_t n) {                                                   \
+        typedef double V __attribute__((vector_size((LANES)*8)));                                                      \
+        V s0 = {}, s1 = {}, s2 = {}, s3 = {}, s4 = {}, s5 = {}, s6 = {}, s7 = {};                                      \
+        for (std::size_t i = 0; i < n; i += 8 * (LANES)) {                                                             \
+            V x0, x1, x2, x3, x4, x5, x6, x7;                                                                          \
+            std::memcpy(&x0, a + i + 0 * (LANES), sizeof(V));                                                          \
+            std::memcpy(&x1, a + i + 1 * (LANES), sizeof(V));                                                          \
+            std::memcpy(&x2, a + i + 2 * (LANES), sizeof(V));                                                          \
+            std::memcpy(&x3, a + i + 3 * (LANES), sizeof(V));                                                          \
+            std::memcpy(&x4, a + i + 4 * (LANES), sizeof(V));                                                          \
+            std::memcpy(&x5, a + i + 5 * (LANES), sizeof(V));                                                          \
+            std::memcpy(&x6, a + i + 6 * (LANES), sizeof(V));                                                          \
+            std::memcpy(&x7, a + i + 7 * (LANES), sizeof(V));                                                          \
+            s0 += x0;                                                                                                  \
+            s1 += x1;                                                                                                  \
+            s2 += x2;                                                                                                  \
+            s3 += x3;                                                                                                  \
+            s4 += x4;                                                                                                  \
+            s5 += x5;                                                                                                  \
+            s6 += x6;                                                                                                  \
+            s7 += x7;                                                                                                  \
+        }                                                                                                              \
+        const V t = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));                                                 \
+        double sum = 0;                                                                                                \
+        for (int k = 0; k < (LANES); ++k)                                                                              \
+            sum += t[k];                                                                                               \
+        return sum;                                                                                                    \
+    }                                                                                                                  \
+    ATTR void streamWrite##SUFFIX(double* a, std::size_t n, double value) {                                            \
+        typedef double V __attribute__((vector_size((LANES)*8)));                                                      \
+        const V v = V{} + value;                                                                                       \
+        for (std::size_t i = 0; i < n; i += 4 * (LANES)) {                                                             \
+            std::memcpy(a + i + 0 * (LANES), &v, sizeof(V));                                                           \
+            std::memcpy(a + i + 1 * (LANES), &v, sizeof(V));                                                           \
+            std::memcpy(a + i + 2 * (LANES), &v, sizeof(V));                                                           \
+            std::memcpy(a + i + 3 * (LANES), &v, sizeof(V));                                                           \
+        }                                                                                                              \
+    }                                                                                                                  \
+    ATTR void streamCopy##SUFFIX(double* c, const double* a, std::size_t n) {                                          \
+        typedef double V __attribute__((vector_size((LANES)*8)));                                                      \
+        for (std::size_t i = 0; i < n; i += 4 * (LANES)) {                                                             \
+            V x0, x1, x2, x3;                                                                                          \
+            std::memcpy(&x0, a + i + 0 * (LANES), sizeof(V));                                                          \
+            std::memcpy(&x1, a + i + 1 * (LANES), sizeof(V));                                                          \
+            std::memcpy(&x2, a + i + 2 * (LANES), sizeof(V));                                                          \
+            std::memcpy(&x3, a + i + 3 * (LANES), sizeof(V));                                                          \
+            std::memcpy(c + i + 0 * (LANES), &x0, sizeof(V));                                                          \
+            std::memcpy(c + i + 1 * (LANES), &x1, sizeof(V));                                                          \
+            std::memcpy(c + i + 2 * (LANES), &x2, sizeof(V));                                                          \
+            std::memcpy(c + i + 3 * (LANES), &x3, sizeof(V));                                                          \
+        }                                                                                                              \
+    }                                                                                                                  \
+    ATTR void streamTriad##SUFFIX(double* a, const double* b, const double* c, std::size_t n, double scalar) {         \
+        typedef double V __attribute__((vector_size((LANES)*8)));                                                      \
+        const V s = V{} + scalar;                                                                                      \
+        for (std::size_t i = 0; i < n; i += 2 * (LANES)) {                                                             \
+            V b0, b1, c0, c1;                                                                                          \
+            std::memcpy(&b0, b + i, sizeof(V));                                                                        \
+            std::memcpy(&b1, b + i + (LANES), sizeof(V));                                                              \
+            std::memcpy(&c0, c + i, sizeof(V));                                                                        \
+            std::memcpy(&c1, c + i + (LANES), sizeof(V));                                                              \
+            const V r0 = b0 + s * c0;                                                                                  \
+            const V r1 = b1 + s * c1;                                                                                  \
+            std::memcpy(a + i, &r0, sizeof(V));                                                                        \
+            std::memcpy(a + i + (LANES), &r1, sizeof(V));                                                              \
+        }                                                                                                              \
     }
 
 ROOFLAB_STREAM_KERNELS(Sse2, __attribute__((noinline)), 2)
@@ -148,10 +148,14 @@ double sumOf(const double* a, std::size_t n) {
 
 const char* streamKernelName(StreamKernel kernel) {
     switch (kernel) {
-    case StreamKernel::Read: return "read";
-    case StreamKernel::Write: return "write";
-    case StreamKernel::Copy: return "copy";
-    case StreamKernel::Triad: return "triad";
+    case StreamKernel::Read:
+        return "read";
+    case StreamKernel::Write:
+        return "write";
+    case StreamKernel::Copy:
+        return "copy";
+    case StreamKernel::Triad:
+        return "triad";
     }
     return "unknown";
 }
@@ -166,14 +170,19 @@ StreamKernel parseStreamKernel(const std::string& name) {
 int streamKernelArrays(StreamKernel kernel) {
     switch (kernel) {
     case StreamKernel::Read:
-    case StreamKernel::Write: return 1;
-    case StreamKernel::Copy: return 2;
-    case StreamKernel::Triad: return 3;
+    case StreamKernel::Write:
+        return 1;
+    case StreamKernel::Copy:
+        return 2;
+    case StreamKernel::Triad:
+        return 3;
     }
     return 1;
 }
 
-std::string bandwidthVectorIsa() { return kernels().isa; }
+std::string bandwidthVectorIsa() {
+    return kernels().isa;
+}
 
 std::vector<std::uint64_t> footprintSweep(std::uint64_t minBytes, std::uint64_t maxBytes, int pointsPerOctave) {
     if (minBytes == 0 || maxBytes < minBytes || pointsPerOctave < 1)
@@ -206,8 +215,8 @@ std::vector<BandwidthPoint> runBandwidth(const BandwidthOptions& options, const 
     const StreamKernels& k = kernels();
     const std::uint64_t maxFootprint =
         *std::max_element(options.footprintsBytes.begin(), options.footprintsBytes.end());
-    const double totalSteps = static_cast<double>(options.threadCounts.size() * options.kernels.size() *
-                                                  options.footprintsBytes.size());
+    const double totalSteps =
+        static_cast<double>(options.threadCounts.size() * options.kernels.size() * options.footprintsBytes.size());
     double step = 0;
 
     for (int threads : options.threadCounts) {
@@ -256,10 +265,18 @@ std::vector<BandwidthPoint> runBandwidth(const BandwidthOptions& options, const 
                         double sink = 0;
                         for (int r = 0; r < reps; ++r) {
                             switch (kernel) {
-                            case StreamKernel::Read: sink += k.read(a.x, n); break;
-                            case StreamKernel::Write: k.write(a.x, n, kWriteValue); break;
-                            case StreamKernel::Copy: k.copy(a.y, a.x, n); break;
-                            case StreamKernel::Triad: k.triad(a.x, a.y, a.z, n, kTriadScalar); break;
+                            case StreamKernel::Read:
+                                sink += k.read(a.x, n);
+                                break;
+                            case StreamKernel::Write:
+                                k.write(a.x, n, kWriteValue);
+                                break;
+                            case StreamKernel::Copy:
+                                k.copy(a.y, a.x, n);
+                                break;
+                            case StreamKernel::Triad:
+                                k.triad(a.x, a.y, a.z, n, kTriadScalar);
+                                break;
                             }
                         }
                         clock.set(tid, std::chrono::duration<double>(Clock::now() - t0).count());
@@ -293,10 +310,18 @@ std::vector<BandwidthPoint> runBandwidth(const BandwidthOptions& options, const 
                     const ThreadArrays a = carve(arenas[static_cast<std::size_t>(tid)], n);
                     double s = 0;
                     switch (kernel) {
-                    case StreamKernel::Read: s = sinks[static_cast<std::size_t>(tid) * 8]; break;
-                    case StreamKernel::Write: s = sumOf(a.x, n); break;
-                    case StreamKernel::Copy: s = sumOf(a.y, n); break;
-                    case StreamKernel::Triad: s = sumOf(a.x, n); break;
+                    case StreamKernel::Read:
+                        s = sinks[static_cast<std::size_t>(tid) * 8];
+                        break;
+                    case StreamKernel::Write:
+                        s = sumOf(a.x, n);
+                        break;
+                    case StreamKernel::Copy:
+                        s = sumOf(a.y, n);
+                        break;
+                    case StreamKernel::Triad:
+                        s = sumOf(a.x, n);
+                        break;
                     }
                     partial[static_cast<std::size_t>(tid)] = s;
                 });

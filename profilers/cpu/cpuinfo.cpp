@@ -3,17 +3,16 @@
 #include "model/units/errors.hpp"
 #include "profilers/cpu/input_error.hpp"
 
-#include <cpuid.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cpuid.h>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <sys/syscall.h>
 #include <thread>
+#include <unistd.h>
 
 namespace rooflab::cpu {
 namespace {
@@ -22,7 +21,9 @@ constexpr int kArchGetXcompPerm = 0x1022;
 constexpr int kArchReqXcompPerm = 0x1023;
 constexpr int kXfeatureXtileData = 18;
 
-bool bit(unsigned value, int index) { return ((value >> index) & 1u) != 0; }
+bool bit(unsigned value, int index) {
+    return ((value >> index) & 1u) != 0;
+}
 
 unsigned long long readXcr0() {
     unsigned eax = 0, edx = 0;
@@ -38,16 +39,24 @@ std::string trim(const std::string& s) {
 
 } // namespace
 
-void throwInputError(const std::string& key, const std::string& message) { throw InputError("", 0, key, message); }
+void throwInputError(const std::string& key, const std::string& message) {
+    throw InputError("", 0, key, message);
+}
 
 const char* isaName(Isa isa) {
     switch (isa) {
-    case Isa::Scalar: return "scalar";
-    case Isa::Avx2Fma: return "avx2_fma";
-    case Isa::Avx512Fma: return "avx512_fma";
-    case Isa::Avx512Bf16: return "avx512_bf16";
-    case Isa::AmxBf16: return "amx_bf16";
-    case Isa::AmxInt8: return "amx_int8";
+    case Isa::Scalar:
+        return "scalar";
+    case Isa::Avx2Fma:
+        return "avx2_fma";
+    case Isa::Avx512Fma:
+        return "avx512_fma";
+    case Isa::Avx512Bf16:
+        return "avx512_bf16";
+    case Isa::AmxBf16:
+        return "amx_bf16";
+    case Isa::AmxInt8:
+        return "amx_int8";
     }
     return "unknown";
 }
@@ -60,8 +69,9 @@ Isa parseIsa(const std::string& name) {
     for (Isa isa : allIsas())
         if (name == isaName(isa))
             return isa;
-    throwInputError("isa", "unknown ISA '" + name + "' (expected scalar, avx2_fma, avx512_fma, avx512_bf16, "
-                                   "amx_bf16 or amx_int8)");
+    throwInputError("isa", "unknown ISA '" + name +
+                               "' (expected scalar, avx2_fma, avx512_fma, avx512_bf16, "
+                               "amx_bf16 or amx_int8)");
 }
 
 bool requestAmxPermission(std::string* reason) {
@@ -70,8 +80,9 @@ bool requestAmxPermission(std::string* reason) {
         return true;
     if (syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtileData) != 0) {
         if (reason != nullptr)
-            *reason = std::string("kernel refused AMX permission: arch_prctl(ARCH_REQ_XCOMP_PERM, XTILEDATA) failed: ") +
-                      std::strerror(errno) + (errno == EINVAL ? " (kernel older than 5.16 or AMX disabled)" : "");
+            *reason =
+                std::string("kernel refused AMX permission: arch_prctl(ARCH_REQ_XCOMP_PERM, XTILEDATA) failed: ") +
+                std::strerror(errno) + (errno == EINVAL ? " (kernel older than 5.16 or AMX disabled)" : "");
         return false;
     }
     return true;
@@ -94,7 +105,7 @@ CpuInfo detectCpuInfo() {
         const unsigned baseModel = (eax >> 4) & 0xf;
         info.family = static_cast<int>(baseFamily == 0xf ? baseFamily + ((eax >> 20) & 0xff) : baseFamily);
         info.model = static_cast<int>((baseFamily == 0x6 || baseFamily == 0xf) ? (((eax >> 16) & 0xf) << 4) | baseModel
-                                                                                : baseModel);
+                                                                               : baseModel);
         info.stepping = static_cast<int>(eax & 0xf);
         f.sse2 = bit(edx, 26);
         f.fma = bit(ecx, 12);
@@ -177,7 +188,9 @@ CpuInfo detectCpuInfo() {
     return info;
 }
 
-bool isaUsable(const IsaFeatures& f, Isa isa) { return isaUnusableReason(f, isa).empty(); }
+bool isaUsable(const IsaFeatures& f, Isa isa) {
+    return isaUnusableReason(f, isa).empty();
+}
 
 std::string isaUnusableReason(const IsaFeatures& f, Isa isa) {
     switch (isa) {
@@ -236,13 +249,26 @@ double measureCoreFrequencyHz(double seconds) {
 
 nlohmann::json toJson(const CpuInfo& info) {
     const IsaFeatures& f = info.isa;
-    nlohmann::json isa = {{"sse2", f.sse2},         {"avx", f.avx},         {"avx2", f.avx2},
-                          {"fma", f.fma},           {"avx512f", f.avx512f}, {"avx512dq", f.avx512dq},
-                          {"avx512bw", f.avx512bw}, {"avx512vl", f.avx512vl}, {"avx512_vnni", f.avx512vnni},
-                          {"avx512_bf16", f.avx512bf16}, {"avx512_fp16", f.avx512fp16}, {"amx_tile", f.amxTile},
-                          {"amx_bf16", f.amxBf16},  {"amx_int8", f.amxInt8}, {"xcr0", f.xcr0},
-                          {"os_avx", f.osAvx},      {"os_avx512", f.osAvx512}, {"os_amx", f.osAmx},
-                          {"amx_permission", f.amxPermission}, {"amx_permission_reason", f.amxPermissionReason}};
+    nlohmann::json isa = {{"sse2", f.sse2},
+                          {"avx", f.avx},
+                          {"avx2", f.avx2},
+                          {"fma", f.fma},
+                          {"avx512f", f.avx512f},
+                          {"avx512dq", f.avx512dq},
+                          {"avx512bw", f.avx512bw},
+                          {"avx512vl", f.avx512vl},
+                          {"avx512_vnni", f.avx512vnni},
+                          {"avx512_bf16", f.avx512bf16},
+                          {"avx512_fp16", f.avx512fp16},
+                          {"amx_tile", f.amxTile},
+                          {"amx_bf16", f.amxBf16},
+                          {"amx_int8", f.amxInt8},
+                          {"xcr0", f.xcr0},
+                          {"os_avx", f.osAvx},
+                          {"os_avx512", f.osAvx512},
+                          {"os_amx", f.osAmx},
+                          {"amx_permission", f.amxPermission},
+                          {"amx_permission_reason", f.amxPermissionReason}};
     nlohmann::json usable = nlohmann::json::object();
     for (Isa i : allIsas()) {
         const std::string reason = isaUnusableReason(f, i);

@@ -1,8 +1,8 @@
 #include "profilers/cpu/flops.hpp"
 
 #include "model/units/errors.hpp"
-#include "profilers/cpu/input_error.hpp"
 #include "profilers/cpu/flops_kernels.hpp"
+#include "profilers/cpu/input_error.hpp"
 #include "profilers/cpu/thread_team.hpp"
 
 #include <algorithm>
@@ -35,30 +35,46 @@ double expectedBf16(std::uint64_t iterations, int lanes) {
     const double starts = detail::kAccumulators * (detail::kAccumulators - 1) / 2.0; // 0 + 1 + … + 11
     return (starts + 0.5 * static_cast<double>(iterations) * detail::kAccumulators) * lanes;
 }
-double expectedAmxBf16(std::uint64_t iterations, int) { return 4.0 * 256.0 * 32.0 * static_cast<double>(iterations); }
-double expectedAmxInt8(std::uint64_t iterations, int) { return 4.0 * 256.0 * 64.0 * static_cast<double>(iterations); }
+double expectedAmxBf16(std::uint64_t iterations, int) {
+    return 4.0 * 256.0 * 32.0 * static_cast<double>(iterations);
+}
+double expectedAmxInt8(std::uint64_t iterations, int) {
+    return 4.0 * 256.0 * 64.0 * static_cast<double>(iterations);
+}
 
 constexpr std::uint64_t kUnbounded = ~std::uint64_t{0};
 
 std::vector<KernelEntry> kernelTable(const IsaFeatures& f) {
     std::vector<KernelEntry> table;
     if (f.fma && f.osAvx)
-        table.push_back({{Isa::Scalar, "fp64", "vfmadd231sd", 2.0}, detail::scalarFmaF64, kUnbounded, 1, expectedChains});
+        table.push_back(
+            {{Isa::Scalar, "fp64", "vfmadd231sd", 2.0}, detail::scalarFmaF64, kUnbounded, 1, expectedChains});
     else
-        table.push_back({{Isa::Scalar, "fp64", "mulsd+addsd", 2.0}, detail::scalarMulAddF64, kUnbounded, 1,
-                         expectedChains});
-    table.push_back({{Isa::Avx2Fma, "fp64", "vfmadd231pd ymm", 8.0}, detail::avx2FmaF64, kUnbounded, 4, expectedChains});
-    table.push_back({{Isa::Avx2Fma, "fp32", "vfmadd231ps ymm", 16.0}, detail::avx2FmaF32, kUnbounded, 8, expectedChains});
-    table.push_back({{Isa::Avx512Fma, "fp64", "vfmadd231pd zmm", 16.0}, detail::avx512FmaF64, kUnbounded, 8,
-                     expectedChains});
-    table.push_back({{Isa::Avx512Fma, "fp32", "vfmadd231ps zmm", 32.0}, detail::avx512FmaF32, kUnbounded, 16,
-                     expectedChains});
-    table.push_back({{Isa::Avx512Bf16, "bf16", "vdpbf16ps zmm", 64.0}, detail::avx512DpBf16, std::uint64_t{1} << 22,
-                     16, expectedBf16});
-    table.push_back({{Isa::AmxBf16, "bf16", "tdpbf16ps", 2.0 * 16 * 16 * 32}, detail::amxBf16,
-                     std::uint64_t{1} << 18, 1, expectedAmxBf16});
-    table.push_back({{Isa::AmxInt8, "int8", "tdpbssd", 2.0 * 16 * 16 * 64}, detail::amxInt8, std::uint64_t{1} << 18,
-                     1, expectedAmxInt8});
+        table.push_back(
+            {{Isa::Scalar, "fp64", "mulsd+addsd", 2.0}, detail::scalarMulAddF64, kUnbounded, 1, expectedChains});
+    table.push_back(
+        {{Isa::Avx2Fma, "fp64", "vfmadd231pd ymm", 8.0}, detail::avx2FmaF64, kUnbounded, 4, expectedChains});
+    table.push_back(
+        {{Isa::Avx2Fma, "fp32", "vfmadd231ps ymm", 16.0}, detail::avx2FmaF32, kUnbounded, 8, expectedChains});
+    table.push_back(
+        {{Isa::Avx512Fma, "fp64", "vfmadd231pd zmm", 16.0}, detail::avx512FmaF64, kUnbounded, 8, expectedChains});
+    table.push_back(
+        {{Isa::Avx512Fma, "fp32", "vfmadd231ps zmm", 32.0}, detail::avx512FmaF32, kUnbounded, 16, expectedChains});
+    table.push_back({{Isa::Avx512Bf16, "bf16", "vdpbf16ps zmm", 64.0},
+                     detail::avx512DpBf16,
+                     std::uint64_t{1} << 22,
+                     16,
+                     expectedBf16});
+    table.push_back({{Isa::AmxBf16, "bf16", "tdpbf16ps", 2.0 * 16 * 16 * 32},
+                     detail::amxBf16,
+                     std::uint64_t{1} << 18,
+                     1,
+                     expectedAmxBf16});
+    table.push_back({{Isa::AmxInt8, "int8", "tdpbssd", 2.0 * 16 * 16 * 64},
+                     detail::amxInt8,
+                     std::uint64_t{1} << 18,
+                     1,
+                     expectedAmxInt8});
     return table;
 }
 
@@ -88,8 +104,7 @@ std::vector<FlopsKernelInfo> flopsKernels() {
     return out;
 }
 
-std::vector<FlopsPoint> runFlops(const FlopsOptions& options, const topology::Topology& topology,
-                                 const CpuInfo& cpu) {
+std::vector<FlopsPoint> runFlops(const FlopsOptions& options, const topology::Topology& topology, const CpuInfo& cpu) {
     for (int t : options.threadCounts)
         if (t < 1)
             throwInputError("threads", "thread count must be >= 1, got " + std::to_string(t));
@@ -149,8 +164,9 @@ std::vector<FlopsPoint> runFlops(const FlopsOptions& options, const topology::To
                 const double scale = std::clamp(options.sampleSeconds / std::max(times[0], 1e-7), 2.0, 100.0);
                 iterations = static_cast<std::uint64_t>(static_cast<double>(iterations) * scale);
             }
-            iterations = static_cast<std::uint64_t>(static_cast<double>(iterations) *
-                                                    std::clamp(options.sampleSeconds / std::max(times[0], 1e-7), 0.1, 10.0));
+            iterations =
+                static_cast<std::uint64_t>(static_cast<double>(iterations) *
+                                           std::clamp(options.sampleSeconds / std::max(times[0], 1e-7), 0.1, 10.0));
             iterations = std::max<std::uint64_t>(iterations, 100);
             samples = options.runs;
             times.assign(static_cast<std::size_t>(samples), 0.0);

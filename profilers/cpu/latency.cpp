@@ -1,8 +1,8 @@
 #include "profilers/cpu/latency.hpp"
 
 #include "model/units/errors.hpp"
-#include "profilers/cpu/input_error.hpp"
 #include "profilers/cpu/buffer.hpp"
+#include "profilers/cpu/input_error.hpp"
 #include "profilers/cpu/thread_team.hpp"
 
 #include <algorithm>

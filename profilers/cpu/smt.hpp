@@ -25,18 +25,18 @@ struct SmtProbeOptions {
 };
 
 struct SmtProbePoint {
-    std::string probe;           ///< "fma" or "l1_read"
-    std::string detail;          ///< "avx512_fma fp64", "read 16 KiB/thread avx512"
+    std::string probe;  ///< "fma" or "l1_read"
+    std::string detail; ///< "avx512_fma fp64", "read 16 KiB/thread avx512"
     int cpuA = 0, cpuB = 0;
-    double pairRate = 0;         ///< FLOP/s or B/s of both threads together
-    double singleRateA = 0;      ///< one thread on cpuA alone
-    double scaling = 0;          ///< pairRate / (2 x singleRateA): ~1 separate cores, ~0.5 SMT siblings
-    bool ok = false;             ///< verified (checksums) and both rates > 0
+    double pairRate = 0;    ///< FLOP/s or B/s of both threads together
+    double singleRateA = 0; ///< one thread on cpuA alone
+    double scaling = 0;     ///< pairRate / (2 x singleRateA): ~1 separate cores, ~0.5 SMT siblings
+    bool ok = false;        ///< verified (checksums) and both rates > 0
 };
 
 struct SmtProbeResult {
     std::vector<SmtProbePoint> points;
-    SmtLayout layout;            ///< inferSmtLayout() of the points (model/calibration/cpu_smt.hpp)
+    SmtLayout layout; ///< inferSmtLayout() of the points (model/calibration/cpu_smt.hpp)
 };
 
 /// @brief The layout the points imply (pairs whose every probe scales below rooflab::kSmtSiblingScaling).

@@ -3,8 +3,6 @@
 #include "model/units/errors.hpp"
 #include "profilers/cpu/input_error.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -12,6 +10,7 @@
 #include <ctime>
 #include <fstream>
 #include <stdexcept>
+#include <unistd.h>
 
 #ifndef ROOFLAB_PROFILERS_FLAGS
 #define ROOFLAB_PROFILERS_FLAGS "unknown"
@@ -96,7 +95,9 @@ std::string buildCompiler() {
 #endif
 }
 
-std::string buildFlags() { return ROOFLAB_PROFILERS_FLAGS; }
+std::string buildFlags() {
+    return ROOFLAB_PROFILERS_FLAGS;
+}
 
 std::vector<int> defaultThreadCounts(const topology::Topology& topology, int maxThreads) {
     std::vector<int> counts;
@@ -167,16 +168,15 @@ CpuSuiteResult runCpuSuite(const CpuSuiteOptions& options) {
     result.pmu = probePmu();
     const int allowed = std::max(1, result.topology.pus);
     if (options.maxThreads < 0 || options.maxThreads > allowed)
-        throwInputError("threads",
-                         "--threads " + std::to_string(options.maxThreads) + " is outside 1.." + std::to_string(allowed) +
-                             " (hardware threads this process may use)");
+        throwInputError("threads", "--threads " + std::to_string(options.maxThreads) + " is outside 1.." +
+                                       std::to_string(allowed) + " (hardware threads this process may use)");
     const int maxThreads = options.maxThreads == 0 ? allowed : options.maxThreads;
-    result.threadCounts = options.threadCounts.empty() ? defaultThreadCounts(result.topology, maxThreads)
-                                                       : options.threadCounts;
+    result.threadCounts =
+        options.threadCounts.empty() ? defaultThreadCounts(result.topology, maxThreads) : options.threadCounts;
     for (int t : result.threadCounts)
         if (t < 1 || t > allowed)
-            throwInputError("threads", "thread count " + std::to_string(t) + " is outside 1.." +
-                                                   std::to_string(allowed));
+            throwInputError("threads",
+                            "thread count " + std::to_string(t) + " is outside 1.." + std::to_string(allowed));
     const int stages = (options.bandwidth ? 1 : 0) + (options.latency ? 1 : 0) + (options.flops ? 1 : 0) +
                        (options.softmax || options.reduction ? 1 : 0) + (options.smt && maxThreads >= 2 ? 1 : 0);
     int stageNumber = 0;
@@ -251,8 +251,8 @@ CpuSuiteResult runCpuSuite(const CpuSuiteOptions& options) {
         vk.isas = usableVectorIsas();
         if (vk.isas.size() > 1)
             vk.isas.pop_back();
-        vk.footprintsBytes = footprintSweep(std::max<std::uint64_t>(options.minFootprintBytes, 16384), maxFootprint,
-                                            perOctave);
+        vk.footprintsBytes =
+            footprintSweep(std::max<std::uint64_t>(options.minFootprintBytes, 16384), maxFootprint, perOctave);
         vk.runs = options.quick ? 7 : 11;
         vk.minSampleSeconds = options.quick ? 1e-3 : 2e-3;
         vk.maxPointSeconds = options.quick ? 0.25 : 1.0;
@@ -315,8 +315,11 @@ nlohmann::json toJson(const CpuSuiteResult& r) {
                          {"verified", p.verified}});
     nlohmann::json levelBw = nlohmann::json::array();
     for (const auto& l : r.levelBandwidth)
-        levelBw.push_back({{"kernel", l.kernel}, {"threads", l.threads}, {"level", l.level},
-                           {"bytes_per_s", l.bytesPerSecond}, {"points", l.points}});
+        levelBw.push_back({{"kernel", l.kernel},
+                           {"threads", l.threads},
+                           {"level", l.level},
+                           {"bytes_per_s", l.bytesPerSecond},
+                           {"points", l.points}});
     nlohmann::json levelLat = nlohmann::json::array();
     for (const auto& l : r.levelLatency)
         levelLat.push_back({{"level", l.level}, {"ns", l.ns}, {"cycles", l.cycles}, {"points", l.points}});
@@ -355,9 +358,14 @@ nlohmann::json toJson(const CpuSuiteResult& r) {
             {"smt", [&] {
                  nlohmann::json points = nlohmann::json::array();
                  for (const auto& p : r.smt.points)
-                     points.push_back({{"probe", p.probe}, {"detail", p.detail}, {"cpu_a", p.cpuA}, {"cpu_b", p.cpuB},
-                                       {"pair_rate", p.pairRate}, {"single_rate_a", p.singleRateA},
-                                       {"scaling", p.scaling}, {"ok", p.ok}});
+                     points.push_back({{"probe", p.probe},
+                                       {"detail", p.detail},
+                                       {"cpu_a", p.cpuA},
+                                       {"cpu_b", p.cpuB},
+                                       {"pair_rate", p.pairRate},
+                                       {"single_rate_a", p.singleRateA},
+                                       {"scaling", p.scaling},
+                                       {"ok", p.ok}});
                  return nlohmann::json{{"points", points},
                                        {"core_groups", r.smt.layout.coreGroups},
                                        {"fixed", r.smt.layout.fixed},
@@ -380,8 +388,8 @@ std::vector<std::filesystem::path> writeCpuDataset(const CpuSuiteResult& r, cons
         for (const auto& p : r.bandwidth)
             csv += std::string(streamKernelName(p.kernel)) + "," + std::to_string(p.threads) + "," +
                    std::to_string(p.footprintBytes) + "," + std::to_string(p.bytesMoved) + "," +
-                   fmt(p.timing.medianSeconds) + "," + fmt(p.timing.p10Seconds) + "," + fmt(p.timing.p90Seconds) +
-                   "," + std::to_string(p.timing.runs) + "," + fmt(p.bytesPerSecond) + "\n";
+                   fmt(p.timing.medianSeconds) + "," + fmt(p.timing.p10Seconds) + "," + fmt(p.timing.p90Seconds) + "," +
+                   std::to_string(p.timing.runs) + "," + fmt(p.bytesPerSecond) + "\n";
         writeText(directory / "bandwidth.csv", csv, written);
     }
     if (options.latency) {
@@ -441,12 +449,15 @@ std::vector<std::filesystem::path> writeCpuDataset(const CpuSuiteResult& r, cons
                                        {"bandwidth_vector_isa", bandwidthVectorIsa()},
                                        {"softmax_reduction_isas", usableVectorIsas()},
                                        {"smt_verdict", r.smt.layout.verdict},
-                                       {"benchmarks", [&] {
+                                       {"benchmarks",
+                                        [&] {
                                             std::vector<std::string> b;
-                                            for (const auto& [on, name] :
-                                                 {std::pair{options.bandwidth, "bandwidth"}, {options.latency, "latency"},
-                                                  {options.flops, "flops"}, {options.softmax, "softmax"},
-                                                  {options.reduction, "reduction"}, {options.smt, "smt"}})
+                                            for (const auto& [on, name] : {std::pair{options.bandwidth, "bandwidth"},
+                                                                           {options.latency, "latency"},
+                                                                           {options.flops, "flops"},
+                                                                           {options.softmax, "softmax"},
+                                                                           {options.reduction, "reduction"},
+                                                                           {options.smt, "smt"}})
                                                 if (on)
                                                     b.emplace_back(name);
                                             return b;
@@ -570,9 +581,9 @@ void applyOnlyList(CpuSuiteOptions& options, const std::string& list) {
         else if (item == "smt")
             options.smt = true;
         else
-            throwInputError("--only",
-                             "unknown benchmark '" + item +
-                                 "' (expected a comma-separated subset of bandwidth,latency,flops,softmax,reduction,smt)");
+            throwInputError(
+                "--only", "unknown benchmark '" + item +
+                              "' (expected a comma-separated subset of bandwidth,latency,flops,softmax,reduction,smt)");
         start = comma + 1;
     }
 }

@@ -34,7 +34,8 @@ static void BM_GemmPredict(benchmark::State& state) {
     const auto& f = fx();
     double m = 1;
     for (auto _ : state) {
-        const OpResult r = evalGemm(f.pm, "gemm", m, 4096, 4096, DType::bf16, DType::bf16, DType::bf16, LaunchMode::Stream);
+        const OpResult r =
+            evalGemm(f.pm, "gemm", m, 4096, 4096, DType::bf16, DType::bf16, DType::bf16, LaunchMode::Stream);
         benchmark::DoNotOptimize(r.timeS);
         m = m >= 16384 ? 1 : m + 7;
     }
@@ -58,10 +59,18 @@ static void stepBench(benchmark::State& state, const LlmArch& a, Phase phase) {
     state.SetItemsProcessed(state.iterations());
 }
 
-static void BM_LlmDecodeStep_Llama8B(benchmark::State& state) { stepBench(state, fx().llama8b, Phase::Decode); }
-static void BM_LlmPrefillStep_Llama8B(benchmark::State& state) { stepBench(state, fx().llama8b, Phase::Prefill); }
-static void BM_LlmDecodeStep_Mixtral(benchmark::State& state) { stepBench(state, fx().mixtral, Phase::Decode); }
-static void BM_LlmDecodeStep_DeepSeekV3(benchmark::State& state) { stepBench(state, fx().deepseek, Phase::Decode); }
+static void BM_LlmDecodeStep_Llama8B(benchmark::State& state) {
+    stepBench(state, fx().llama8b, Phase::Decode);
+}
+static void BM_LlmPrefillStep_Llama8B(benchmark::State& state) {
+    stepBench(state, fx().llama8b, Phase::Prefill);
+}
+static void BM_LlmDecodeStep_Mixtral(benchmark::State& state) {
+    stepBench(state, fx().mixtral, Phase::Decode);
+}
+static void BM_LlmDecodeStep_DeepSeekV3(benchmark::State& state) {
+    stepBench(state, fx().deepseek, Phase::Decode);
+}
 BENCHMARK(BM_LlmDecodeStep_Llama8B);
 BENCHMARK(BM_LlmPrefillStep_Llama8B);
 BENCHMARK(BM_LlmDecodeStep_Mixtral);
@@ -83,8 +92,12 @@ static void graphBench(benchmark::State& state, const LlmArch& a, Phase phase) {
     }
     state.SetItemsProcessed(state.iterations());
 }
-static void BM_StepGraphDecode_Llama8B(benchmark::State& state) { graphBench(state, fx().llama8b, Phase::Decode); }
-static void BM_StepGraphDecode_DeepSeekV3(benchmark::State& state) { graphBench(state, fx().deepseek, Phase::Decode); }
+static void BM_StepGraphDecode_Llama8B(benchmark::State& state) {
+    graphBench(state, fx().llama8b, Phase::Decode);
+}
+static void BM_StepGraphDecode_DeepSeekV3(benchmark::State& state) {
+    graphBench(state, fx().deepseek, Phase::Decode);
+}
 BENCHMARK(BM_StepGraphDecode_Llama8B);
 BENCHMARK(BM_StepGraphDecode_DeepSeekV3);
 

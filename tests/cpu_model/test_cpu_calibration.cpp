@@ -1,14 +1,13 @@
 // CPU calibration recovers known parameters from synthetic measurements; the committed CPU datasets validate
 // against the committed calibrated platforms within the thresholds measured when they were calibrated.
 #include "calibration/cpu_calibration.hpp"
-#include "units/errors.hpp"
 #include "io/platform_loader.hpp"
-
-#include <gtest/gtest.h>
+#include "units/errors.hpp"
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -60,8 +59,8 @@ void writeDataset(const fs::path& d, const Truth& t, int cores = 2, const std::m
                     lvl = 1;
                 else if (fp <= t.capacity[2])
                     lvl = 2;
-                const double rate = std::min(threads * t.one[lvl][k], t.all[lvl][k]) *
-                                     (slow.count(threads) ? slow.at(threads) : 1.0);
+                const double rate =
+                    std::min(threads * t.one[lvl][k], t.all[lvl][k]) * (slow.count(threads) ? slow.at(threads) : 1.0);
                 const double moved = fp * 1e4; // a timed sample of many passes, like the benchmark (>= 2 ms)
                 bw << kernels[k] << "," << threads << "," << fp << "," << moved << "," << moved / rate << ",0,0,5,"
                    << rate << "\n";
@@ -79,13 +78,16 @@ void writeDataset(const fs::path& d, const Truth& t, int cores = 2, const std::m
        << "avx2_fma,fp64,1,0.01,1,48e9\navx2_fma,fp64,2,0.01,1,48e9\nscalar,fp64,1,0.01,1,12e9\n";
     std::ofstream topo(d / "topology.json");
     topo << "{\"cores\": " << cores << ", \"pus\": " << cores << R"(, "memory_bytes": 25000000000, "caches": [
-      {"level": 1, "size_bytes": 32768, "instances": )" << cores << R"(}, {"level": 2, "size_bytes": 524288, "instances": )"
-         << cores << R"(}, {"level": 3, "size_bytes": 33554432, "instances": 1}]})";
+      {"level": 1, "size_bytes": 32768, "instances": )"
+         << cores << R"(}, {"level": 2, "size_bytes": 524288, "instances": )" << cores
+         << R"(}, {"level": 3, "size_bytes": 33554432, "instances": 1}]})";
     std::ofstream prov(d / "provenance.json");
     prov << R"({"cpu": "Synthetic CPU", "date": "2026-11-27T10:00:00Z", "tool": "synthetic"})";
 }
 
-double rel(double a, double b) { return std::abs(a - b) / b; }
+double rel(double a, double b) {
+    return std::abs(a - b) / b;
+}
 
 } // namespace
 
@@ -196,7 +198,8 @@ TEST(CpuCalibration, FitsThreadScalingBetweenOneAndAllThreads) {
     const Truth t;
     writeDataset(tmp.dir, t, 8, {{2, 0.6}, {4, 0.8}});
     const CpuMeasurements m = loadCpuMeasurements(tmp.dir.string());
-    const CpuCalibrationResult r = calibrateCpu(io::loadPlatformFile("platforms/dev-vm-epyc-2vcpu.yaml"), m, "2026-12-02");
+    const CpuCalibrationResult r =
+        calibrateCpu(io::loadPlatformFile("platforms/dev-vm-epyc-2vcpu.yaml"), m, "2026-12-02");
     const Platform p = io::loadPlatformString(io::platformToYaml(r.platform), "calibrated.yaml");
     const auto& ts = p.efficiency.cpu.threadScaling;
     ASSERT_EQ(ts.size(), 2u); // 2 and 4 threads; not 1 or 8
@@ -323,11 +326,16 @@ TEST(CpuCalibration, CommittedDatasetsValidate) {
         {"platforms/xeon-amx-16vcpu.yaml", "datasets/cpu/xeon-amx-16vcpu", 14.5, 2.0, 21.0},
         {"platforms/xeon-amx-16vcpu.yaml", "datasets/cpu/xeon-amx-16vcpu/bandwidth-repeat", 20.0, -1, -1},
         {"platforms/xeon-amx-16vcpu.yaml", "datasets/cpu/xeon-amx-16vcpu/bandwidth-repeat-2", 17.5, -1, -1},
-        {"platforms/xeon-amx-16vcpu-h200host.yaml", "datasets/cpu/xeon-amx-16vcpu-h200host/session2/sweep-1", 16.0, 7.5, 16.5},
-        {"platforms/xeon-amx-16vcpu-h200host.yaml", "datasets/cpu/xeon-amx-16vcpu-h200host/session2/sweep-2", 27.0, 7.5, 18.0},
-        {"platforms/xeon-amx-16vcpu-h200host.yaml", "datasets/cpu/xeon-amx-16vcpu-h200host/session2/sweep-3", 16.0, 2.0, 26.5},
-        {"platforms/xeon-amx-16vcpu-h200host.yaml", "datasets/cpu/xeon-amx-16vcpu-h200host/session3/sweep-1", 25.5, -1, 18.5},
-        {"platforms/xeon-amx-16vcpu-h200host.yaml", "datasets/cpu/xeon-amx-16vcpu-h200host/session3/sweep-2", 28.0, -1, 23.5},
+        {"platforms/xeon-amx-16vcpu-h200host.yaml", "datasets/cpu/xeon-amx-16vcpu-h200host/session2/sweep-1", 16.0, 7.5,
+         16.5},
+        {"platforms/xeon-amx-16vcpu-h200host.yaml", "datasets/cpu/xeon-amx-16vcpu-h200host/session2/sweep-2", 27.0, 7.5,
+         18.0},
+        {"platforms/xeon-amx-16vcpu-h200host.yaml", "datasets/cpu/xeon-amx-16vcpu-h200host/session2/sweep-3", 16.0, 2.0,
+         26.5},
+        {"platforms/xeon-amx-16vcpu-h200host.yaml", "datasets/cpu/xeon-amx-16vcpu-h200host/session3/sweep-1", 25.5, -1,
+         18.5},
+        {"platforms/xeon-amx-16vcpu-h200host.yaml", "datasets/cpu/xeon-amx-16vcpu-h200host/session3/sweep-2", 28.0, -1,
+         23.5},
         {"platforms/dev-vm-epyc-zen4-2vcpu.yaml", "datasets/cpu/dev-vm-epyc-zen4-2vcpu", 13.5, 1.0, 10.5},
         {"platforms/dev-vm-epyc-zen4-2vcpu.yaml", "datasets/cpu/dev-vm-epyc-zen4-2vcpu/repeat", 18.5, 3.5, 14.0},
         {"platforms/dev-vm-epyc-zen4-2vcpu.yaml", "datasets/cpu/dev-vm-epyc-zen4-2vcpu/repeat-2", 14.5, 2.0, 12.5},
@@ -383,7 +391,8 @@ TEST(CpuCalibration, XeonTriadMatchesThePlainStreamReference) {
         const CpuKernelResult p = evalCpuKernel(mc, r);
         ASSERT_TRUE(p.ok);
         const double predicted = std::stod(c[2]) / p.timeS, measured = std::stod(c[6]);
-        EXPECT_LT(std::abs(predicted / measured - 1), 0.12) << r.threads << " threads: " << predicted << " vs " << measured;
+        EXPECT_LT(std::abs(predicted / measured - 1), 0.12)
+            << r.threads << " threads: " << predicted << " vs " << measured;
         ++rows;
     }
     EXPECT_EQ(rows, 5);

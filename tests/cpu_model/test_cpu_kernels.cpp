@@ -1,12 +1,11 @@
 // CPU-kernel model: hand-computed STREAM bytes and times, level selection, thread scaling, softmax passes,
 // GEMM roofs, on a synthetic platform whose numbers are easy to check by hand.
 #include "analysis/cpu_kernels.hpp"
-#include "units/errors.hpp"
 #include "io/platform_loader.hpp"
-
-#include <gtest/gtest.h>
+#include "units/errors.hpp"
 
 #include <cmath>
+#include <gtest/gtest.h>
 
 using namespace rooflab;
 
@@ -46,7 +45,9 @@ efficiency:
   kernel_overhead: "0 s @m"
 )";
 
-CpuMachine synth() { return cpuMachineFrom(io::loadPlatformString(kSynthetic, "synth.yaml")); }
+CpuMachine synth() {
+    return cpuMachineFrom(io::loadPlatformString(kSynthetic, "synth.yaml"));
+}
 
 double timeOf(const CpuMachine& m, CpuOp op, double n, double threads, DType t = DType::fp32) {
     CpuKernelRequest r;
@@ -103,7 +104,7 @@ TEST(CpuKernels, ThreadScalingSaturates) {
         const double c = 1 / (one * one) - a;
         return 1 / std::sqrt(a / (t * t) + c);
     };
-    EXPECT_NEAR(timeOf(m, CpuOp::Read, n, 1), 4 * n / 10e9, 1e-12); // one thread: 10 GB/s
+    EXPECT_NEAR(timeOf(m, CpuOp::Read, n, 1), 4 * n / 10e9, 1e-12);                  // one thread: 10 GB/s
     EXPECT_NEAR(timeOf(m, CpuOp::Read, n, 2), 4 * n / shared(10e9, 20e9, 2), 1e-12); // 15.8 GB/s, not 20
     EXPECT_NEAR(timeOf(m, CpuOp::Read, n, 4), 4 * n / 20e9, 1e-12);                  // all threads: the roof
     EXPECT_LT(4 * n / timeOf(m, CpuOp::Read, n, 2), 20e9);
@@ -224,11 +225,13 @@ TEST(CpuKernels, TwoPassSoftmaxFasterOutOfCacheNotInCache) {
     const CpuMachine m = synth();
     for (double threads : {1.0, 4.0}) {
         const double big = 200e6, small = 2048; // 800 MB vs 8 KiB
-        const double t3 = timeOf(m, CpuOp::Softmax3Pass, big, threads), t2 = timeOf(m, CpuOp::Softmax2Pass, big, threads);
+        const double t3 = timeOf(m, CpuOp::Softmax3Pass, big, threads),
+                     t2 = timeOf(m, CpuOp::Softmax2Pass, big, threads);
         EXPECT_LT(t2, t3) << threads;
         // Out of cache the passes decide: 4 vs 3 array traffics (3 reads + 1 write vs 2 reads + 1 write)
         EXPECT_GT(t3 / t2, 1.1) << threads;
-        const double s3 = timeOf(m, CpuOp::Softmax3Pass, small, threads), s2 = timeOf(m, CpuOp::Softmax2Pass, small, threads);
+        const double s3 = timeOf(m, CpuOp::Softmax3Pass, small, threads),
+                     s2 = timeOf(m, CpuOp::Softmax2Pass, small, threads);
         EXPECT_GE(s2, s3) << threads; // in cache it is exp-bound and the 2-pass version does more arithmetic
     }
 }

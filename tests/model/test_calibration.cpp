@@ -2,16 +2,15 @@
 #include "calibration/calibrate.hpp"
 #include "calibration/validation.hpp"
 #include "io/data_paths.hpp"
-#include "units/errors.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"
-
-#include <gtest/gtest.h>
+#include "units/errors.hpp"
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <random>
 #include <string>
 #include <tuple>
@@ -52,7 +51,8 @@ TEST(Calibration, RecoversKnownGemmFractionAndOverhead) {
         std::mt19937 rng(3);
         for (int m : {1, 8, 64, 256, 1024, 4096, 8192})
             for (int nk : {1024, 4096, 8192}) {
-                const OpResult r = evalGemm(pm, "g", m, nk, 4096, DType::bf16, DType::bf16, DType::bf16, LaunchMode::Graph);
+                const OpResult r =
+                    evalGemm(pm, "g", m, nk, 4096, DType::bf16, DType::bf16, DType::bf16, LaunchMode::Graph);
                 g << m << "," << nk << ",4096,bf16,tn," << r.timeS << "," << r.timeS << "," << r.timeS << ",5,0,x\n";
             }
     }
@@ -175,7 +175,8 @@ TEST(Calibration, ElementwiseFixedTimeRowLatencyAndStridedRate) {
         for (int r : {1, 8, 64})
             for (int cols : {2048, 4096, 8192}) {
                 const double bytes = r * double(cols) * 2.0;
-                const double t = evalMemoryOp(truth, "n", OpClass::Norm, bytes, bytes, 0, 1, LaunchMode::Graph, cols).timeS;
+                const double t =
+                    evalMemoryOp(truth, "n", OpClass::Norm, bytes, bytes, 0, 1, LaunchMode::Graph, cols).timeS;
                 n << "rms_norm," << r << "," << cols << "," << 2 * bytes << "," << t << "," << t << "," << t << ",9\n";
             }
     }

@@ -1,14 +1,13 @@
 #include "analysis/cpu_kernels.hpp"
 #include "analysis/llm_engine.hpp"
 #include "io/data_paths.hpp"
-#include "units/errors.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"
-
-#include <gtest/gtest.h>
+#include "units/errors.hpp"
 
 #include <cmath>
+#include <gtest/gtest.h>
 #include <random>
 #include <set>
 
@@ -87,7 +86,8 @@ TEST(Gemm, WaveQuantization) {
     const PlatformModel pm = simplePlatform();
     // 101 x 100 tiles of 128 x 128 need two waves; smaller tiles help only partly.
     const OpResult a = evalGemm(pm, "a", 1280, 1280, 8192, DType::bf16, DType::bf16, DType::bf16, LaunchMode::Stream);
-    const OpResult b = evalGemm(pm, "b", 1280 + 1, 1280, 8192, DType::bf16, DType::bf16, DType::bf16, LaunchMode::Stream);
+    const OpResult b =
+        evalGemm(pm, "b", 1280 + 1, 1280, 8192, DType::bf16, DType::bf16, DType::bf16, LaunchMode::Stream);
     EXPECT_GT(b.computeS, 1.4 * a.computeS); // even with the best of the smaller tiles
 }
 
@@ -101,7 +101,8 @@ TEST(Gemm, MoreBandwidthNeverSlower) {
         faster.bandwidth[kDram] *= 1.5;
         faster.bandwidth[kL2] *= 1.5;
         const double t0 = evalGemm(pm, "g", m, n, k, DType::bf16, DType::bf16, DType::bf16, LaunchMode::Stream).timeS;
-        const double t1 = evalGemm(faster, "g", m, n, k, DType::bf16, DType::bf16, DType::bf16, LaunchMode::Stream).timeS;
+        const double t1 =
+            evalGemm(faster, "g", m, n, k, DType::bf16, DType::bf16, DType::bf16, LaunchMode::Stream).timeS;
         EXPECT_LE(t1, t0 * (1 + 1e-12)) << m << "x" << n << "x" << k;
     }
 }
@@ -151,17 +152,18 @@ TEST(Gemm, SimtKernelsOfSeveralRowsStreamWeightsAtTheirOwnRate) {
     cpu.kind = DeviceKind::Cpu;
     PlatformModel cpu0 = plain;
     cpu0.kind = DeviceKind::Cpu;
-    EXPECT_DOUBLE_EQ(evalGemm(cpu, "c", 8, n, k, DType::fp32, DType::fp32, DType::fp32, LaunchMode::Graph, 1, 4).timeS,
-                     evalGemm(cpu0, "c", 8, n, k, DType::fp32, DType::fp32, DType::fp32, LaunchMode::Graph, 1, 4).timeS);
+    EXPECT_DOUBLE_EQ(
+        evalGemm(cpu, "c", 8, n, k, DType::fp32, DType::fp32, DType::fp32, LaunchMode::Graph, 1, 4).timeS,
+        evalGemm(cpu0, "c", 8, n, k, DType::fp32, DType::fp32, DType::fp32, LaunchMode::Graph, 1, 4).timeS);
 }
 
 TEST(Attention, FlashDecodeSplitsAsTheMeasuredKernels) {
     // Grids of PyTorch's flash_fwd_splitkv_kernel in the H200 traces (132 SMs: 264 CTA slots), 128-key blocks.
-    EXPECT_EQ(flashDecodeSplits(8 * 8, 264, std::ceil(2049 / 128.0)), 4);   // 8B decode b8 c2048: grid (1, 4, 64)
-    EXPECT_EQ(flashDecodeSplits(16 * 8, 264, std::ceil(4097 / 128.0)), 2);  // 8B decode b16 c4096: grid (1, 2, 128)
-    EXPECT_EQ(flashDecodeSplits(64 * 8, 264, std::ceil(129 / 256.0)), 1);   // 1B decode b64 c128: unsplit
-    EXPECT_EQ(flashDecodeSplits(1 * 8, 264, 1), 1);                         // one key block: nothing to split
-    EXPECT_EQ(flashDecodeSplits(32 * 8, 264, 64), 1);                       // 256 units fill 80 % of the slots
+    EXPECT_EQ(flashDecodeSplits(8 * 8, 264, std::ceil(2049 / 128.0)), 4);  // 8B decode b8 c2048: grid (1, 4, 64)
+    EXPECT_EQ(flashDecodeSplits(16 * 8, 264, std::ceil(4097 / 128.0)), 2); // 8B decode b16 c4096: grid (1, 2, 128)
+    EXPECT_EQ(flashDecodeSplits(64 * 8, 264, std::ceil(129 / 256.0)), 1);  // 1B decode b64 c128: unsplit
+    EXPECT_EQ(flashDecodeSplits(1 * 8, 264, 1), 1);                        // one key block: nothing to split
+    EXPECT_EQ(flashDecodeSplits(32 * 8, 264, 64), 1);                      // 256 units fill 80 % of the slots
     // Never more splits than key blocks, never more than 128.
     EXPECT_LE(flashDecodeSplits(1, 264, 3), 3);
     EXPECT_LE(flashDecodeSplits(1, 1000, 4096), 128);
@@ -209,8 +211,8 @@ TEST(Elementwise, StridedStackRateAndNormRowLatency) {
     ASSERT_LT(pm.stridedElementwiseBytesPerS, pm.bandwidth[kDram]);
     const double bytes = 400e6;
     const OpResult plain = evalMemoryOp(pm, "e", OpClass::Rope, bytes, bytes, 0, 10, LaunchMode::Graph);
-    const OpResult strided = evalMemoryOp(pm, "e", OpClass::Rope, bytes, bytes, 0, 10, LaunchMode::Graph, 0,
-                                          pm.stridedElementwiseBytesPerS);
+    const OpResult strided =
+        evalMemoryOp(pm, "e", OpClass::Rope, bytes, bytes, 0, 10, LaunchMode::Graph, 0, pm.stridedElementwiseBytesPerS);
     EXPECT_NEAR(strided.memoryS[kDram], 2 * bytes / pm.stridedElementwiseBytesPerS, 1e-12);
     EXPECT_GT(strided.timeS, plain.timeS);
     // A norm row of 8192 elements pays its row latency on top of the element-wise fixed time.
@@ -545,19 +547,18 @@ TEST(Stack, CollectiveHostCostPerTensorParallelDegree) {
     StackProfile st;
     st.hostOverheadS = 20e-6;
     EXPECT_DOUBLE_EQ(st.collectiveHostS(4), 20e-6); // nothing set: a kernel's host cost
-    st.collectiveHostOverheadByTp = {{2, 50e-6}}; // one time: every degree
+    st.collectiveHostOverheadByTp = {{2, 50e-6}};   // one time: every degree
     EXPECT_DOUBLE_EQ(st.collectiveHostS(4), 50e-6);
     st.collectiveHostOverheadByTp = {{2, 100e-6}, {4, 400e-6}};
     EXPECT_DOUBLE_EQ(st.collectiveHostS(2), 100e-6);
     EXPECT_DOUBLE_EQ(st.collectiveHostS(4), 400e-6);
     EXPECT_NEAR(st.collectiveHostS(std::sqrt(8.0)), 250e-6, 1e-12); // halfway in log2(tp)
-    EXPECT_NEAR(st.collectiveHostS(8), 700e-6, 1e-12);               // along the last two entries
-    EXPECT_DOUBLE_EQ(st.collectiveHostS(1), 100e-6);                 // below the first: held
+    EXPECT_NEAR(st.collectiveHostS(8), 700e-6, 1e-12);              // along the last two entries
+    EXPECT_DOUBLE_EQ(st.collectiveHostS(1), 100e-6);                // below the first: held
 
-    const StackProfile loaded = io::loadStackString(
-        "version: 1\nname: t\nkernels: {norm: 1}\nhost_overhead: 20 us\n"
-        "collective_host_overhead: {4: 400 us, 2: 100 us}\n",
-        "t.yaml");
+    const StackProfile loaded = io::loadStackString("version: 1\nname: t\nkernels: {norm: 1}\nhost_overhead: 20 us\n"
+                                                    "collective_host_overhead: {4: 400 us, 2: 100 us}\n",
+                                                    "t.yaml");
     ASSERT_EQ(loaded.collectiveHostOverheadByTp.size(), 2u);
     EXPECT_NEAR(loaded.collectiveHostS(4), 400e-6, 1e-15);
     EXPECT_THROW(io::loadStackString("version: 1\nname: t\nkernels: {norm: 1}\ncollective_host_overhead: {1: 5 us}\n",

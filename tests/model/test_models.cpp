@@ -1,13 +1,15 @@
 #include "io/data_paths.hpp"
-#include "units/errors.hpp"
 #include "io/model_loader.hpp"
+#include "units/errors.hpp"
 
 #include <gtest/gtest.h>
 
 using namespace rooflab;
 
 namespace {
-std::string fixture(const std::string& name) { return std::string(ROOFLAB_SOURCE_DIR) + "/tests/fixtures/hf/" + name; }
+std::string fixture(const std::string& name) {
+    return std::string(ROOFLAB_SOURCE_DIR) + "/tests/fixtures/hf/" + name;
+}
 } // namespace
 
 TEST(Models, Llama31_8BMatchesPublishedFacts) {
@@ -55,7 +57,7 @@ TEST(Models, SlidingWindowPatterns) {
     int global = 0;
     for (const auto& g : g3.groups)
         global += g.windowTokens == 0 ? g.count : 0;
-    EXPECT_EQ(global, g3.numLayers / 6); // 5 local : 1 global
+    EXPECT_EQ(global, g3.numLayers / 6);           // 5 local : 1 global
     const LlmArch q = io::loadModel("qwen2.5-7b"); // sliding_window set but use_sliding_window false
     for (const auto& g : q.groups)
         EXPECT_EQ(g.windowTokens, 0);

@@ -1,15 +1,14 @@
 #include "analysis/platform_model.hpp"
 #include "io/data_paths.hpp"
-#include "units/errors.hpp"
 #include "io/platform_loader.hpp"
 #include "io/platform_schema.hpp"
-
-#include <gtest/gtest.h>
+#include "units/errors.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -57,8 +56,8 @@ std::string replaceOnce(std::string s, const std::string& from, const std::strin
 struct Broken {
     const char* what;
     std::string text;
-    int line;          // expected line, 0 = any
-    const char* key;   // expected key substring, "" = none
+    int line;        // expected line, 0 = any
+    const char* key; // expected key substring, "" = none
 };
 
 } // namespace
@@ -109,14 +108,23 @@ TEST(Platform, BrokenInputsNameFileLineAndKey) {
         {"wrong version", replaceOnce(kMinimal, "version: 1", "version: 7"), 1, "version"},
         {"wrong unit", replaceOnce(kMinimal, "read: \"4 TB/s @ds\"", "read: \"4 TB @ds\""), 19, "memory[0].read"},
         {"no provenance", replaceOnce(kMinimal, "clock: \"1 GHz @ds\"", "clock: \"1 GHz\""), 12, "compute[0].clock"},
-        {"unknown source", replaceOnce(kMinimal, "bf16: \"100 TFLOP/s @ds\"", "bf16: \"100 TFLOP/s @dz\""), 14, "peak.bf16"},
+        {"unknown source", replaceOnce(kMinimal, "bf16: \"100 TFLOP/s @ds\"", "bf16: \"100 TFLOP/s @dz\""), 14,
+         "peak.bf16"},
         {"bad kind", replaceOnce(kMinimal, "kind: gpu", "kind: gpuu"), 4, "kind"},
-        {"levels out of order", replaceOnce(replaceOnce(kMinimal, "kind: l2", "kind: dram"), "kind: dram\n    capacity: \"16 GB", "kind: l2\n    capacity: \"16 GB"), 0, "kind"},
+        {"levels out of order",
+         replaceOnce(replaceOnce(kMinimal, "kind: l2", "kind: dram"), "kind: dram\n    capacity: \"16 GB",
+                     "kind: l2\n    capacity: \"16 GB"),
+         0, "kind"},
         {"unknown dtype", replaceOnce(kMinimal, "bf16: \"100", "bf17: \"100"), 14, "bf17"},
         {"empty", "", 0, ""},
-        {"binary", std::string("\x7f" "ELF\x02\x01\x01\0\0\0", 10), 0, ""},
+        {"binary",
+         std::string("\x7f"
+                     "ELF\x02\x01\x01\0\0\0",
+                     10),
+         0, ""},
         {"not a mapping", "- 1\n- 2\n", 1, ""},
-        {"idle above tdp", replaceOnce(kMinimal, "tdp: \"300 W @ds\"", "tdp: \"300 W @ds\"\n  idle: \"400 W @ds\""), 0, "idle"},
+        {"idle above tdp", replaceOnce(kMinimal, "tdp: \"300 W @ds\"", "tdp: \"300 W @ds\"\n  idle: \"400 W @ds\""), 0,
+         "idle"},
     };
     for (const auto& c : cases) {
         try {
@@ -144,7 +152,8 @@ TEST(Platform, UnknownKeySuggestsTheKnownOne) {
 
 TEST(Platform, CyclesConvertWithTheClock) {
     const Platform p = io::loadPlatformString(
-        replaceOnce(kMinimal, "read: \"1 TB/s @ds\"", "read: \"1 TB/s @ds\"\n    latency: \"500 cycles @ds\""), "t.yaml");
+        replaceOnce(kMinimal, "read: \"1 TB/s @ds\"", "read: \"1 TB/s @ds\"\n    latency: \"500 cycles @ds\""),
+        "t.yaml");
     EXPECT_NEAR(p.dram().latencyS.si, 500e-9, 1e-15);
 }
 
@@ -169,7 +178,8 @@ TEST(Platform, EveryShippedPlatformLoadsAndRoundTrips) {
         }
         const Platform again = io::loadPlatformString(io::platformToYaml(p), n + " (round trip)");
         EXPECT_EQ(again.name, p.name);
-        EXPECT_NEAR(again.peakFlopPerS(DType::bf16), p.peakFlopPerS(DType::bf16), 1e-6 * p.peakFlopPerS(DType::bf16) + 1);
+        EXPECT_NEAR(again.peakFlopPerS(DType::bf16), p.peakFlopPerS(DType::bf16),
+                    1e-6 * p.peakFlopPerS(DType::bf16) + 1);
         EXPECT_NEAR(again.dram().readBytesPerS.si, p.dram().readBytesPerS.si, 1e-5 * p.dram().readBytesPerS.si);
         EXPECT_EQ(again.sources.size(), p.sources.size());
     }
@@ -243,7 +253,9 @@ TEST(EfficiencyTable, KeysAreUniqueAndDefaultsWellFormed) {
                     EXPECT_LE(k.constantDefault(kind, i), k.max);
                 }
             break;
-        case ParamDefault::Kind::Unset: EXPECT_NE(k.dflt.text, nullptr) << "say what 'absent' means"; break;
+        case ParamDefault::Kind::Unset:
+            EXPECT_NE(k.dflt.text, nullptr) << "say what 'absent' means";
+            break;
         case ParamDefault::Kind::SameAs: {
             // Names another key, and following the chain ends (no cycle).
             const EfficiencyParam* p = &k;
@@ -289,7 +301,8 @@ TEST(EfficiencyTable, EveryKeyReadsWritesAndListsThroughTheTable) {
     std::size_t expected = 0;
     for (const EfficiencyParam& k : efficiencyParams()) {
         const double si = k.min + 0.25 * (std::min(k.max, k.min + 1.0) - k.min);
-        const std::string text = k.dimension == Dimension::Seconds ? std::to_string(si * 1e9) + " ns" : std::to_string(si);
+        const std::string text =
+            k.dimension == Dimension::Seconds ? std::to_string(si * 1e9) + " ns" : std::to_string(si);
         if (k.shape == ParamShape::Scalar)
             eff += "  " + std::string(k.key) + ": \"" + text + " @ds\"\n";
         else
@@ -330,16 +343,16 @@ TEST(EfficiencyTable, DefaultsResolveFromTheTable) {
                                         "defaults.yaml");
     const EfficiencyValues r = resolveEfficiency(p);
     EXPECT_DOUBLE_EQ(r.dramFraction, 0.7);
-    EXPECT_DOUBLE_EQ(r.gemmDramFraction, 0.7);            // SameAs dram_fraction
-    EXPECT_DOUBLE_EQ(r.attentionSplitDramFraction, 0.7);  // SameAs attention_dram_fraction, SameAs dram_fraction
-    EXPECT_DOUBLE_EQ(r.elementwiseOverheadS, 3e-6);       // SameAs kernel_overhead
-    EXPECT_DOUBLE_EQ(r.graphLaunchS, 1e-6);               // 0.25 x launch_overhead (4 us)
-    EXPECT_DOUBLE_EQ(r.collectiveStepLatencyS, 1e-6);     // no scale_up: max(0, 1 us)
+    EXPECT_DOUBLE_EQ(r.gemmDramFraction, 0.7);           // SameAs dram_fraction
+    EXPECT_DOUBLE_EQ(r.attentionSplitDramFraction, 0.7); // SameAs attention_dram_fraction, SameAs dram_fraction
+    EXPECT_DOUBLE_EQ(r.elementwiseOverheadS, 3e-6);      // SameAs kernel_overhead
+    EXPECT_DOUBLE_EQ(r.graphLaunchS, 1e-6);              // 0.25 x launch_overhead (4 us)
+    EXPECT_DOUBLE_EQ(r.collectiveStepLatencyS, 1e-6);    // no scale_up: max(0, 1 us)
     EXPECT_DOUBLE_EQ(r.gemmTileN, 256);
     EXPECT_DOUBLE_EQ(r.gemmPeakFraction[static_cast<std::size_t>(DType::fp8_e4m3)], 0.70);
     EXPECT_DOUBLE_EQ(r.gemmPeakFraction[static_cast<std::size_t>(DType::fp32)], 0.85);
     EXPECT_DOUBLE_EQ(r.gemmMinKPerSplitByDType[static_cast<std::size_t>(DType::bf16)], 512); // SameAs a scalar
-    EXPECT_DOUBLE_EQ(r.simtGemmDramFraction, 0.0);        // unset: not modelled
+    EXPECT_DOUBLE_EQ(r.simtGemmDramFraction, 0.0);                                           // unset: not modelled
     p.kind = DeviceKind::Cpu;
     const EfficiencyValues c = resolveEfficiency(p);
     EXPECT_DOUBLE_EQ(c.gemmTileN, 64);

@@ -1,17 +1,16 @@
 // The Request redesign: one codec, one predict(), and every front end's path giving the same numbers.
 #include "analysis/sweep.hpp"
-#include "codec/sweep_grid.hpp"
 #include "calibration/validation.hpp"
-#include "engine/predict.hpp"
 #include "codec/catalog.hpp"
+#include "codec/request_codec.hpp"
+#include "codec/sweep_grid.hpp"
+#include "engine/predict.hpp"
 #include "io/csv.hpp"
 #include "units/errors.hpp"
-#include "codec/request_codec.hpp"
-
-#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <gtest/gtest.h>
 
 using namespace rooflab;
 
@@ -26,12 +25,13 @@ Result viaCases(io::Catalog& cat, const std::string& line) {
 } // namespace
 
 TEST(Request, CodecRoundTripsEveryWorkload) {
-    for (const char* line :
-         {R"({"kind":"llm","model":"llama-3.1-8b","phase":"chunked","batch":3,"context":700,"chunk":256,"chunk_offset":64,"tp":2,"pp":2,"weights":"fp8","kv":"fp8","sp":true,"id":"x"})",
-          R"({"kind":"llm","model":"mixtral-8x7b","phase":"request","prompt":100,"output":7,"tp":2,"ep":2,"stack":"vllm"})",
-          R"({"kind":"gemm","m":5,"n":6,"k":7,"batch":3,"dtype":"fp8","weights":"int4","launch":"graph","id":7})",
-          R"({"kind":"cpu","kernel":"gemm","m":64,"n":64,"k":64,"dtype":"bf16","threads":4,"cold_weights":true})",
-          R"({"kind":"cpu","kernel":"triad","elements":1000000})"}) {
+    for (
+        const char* line :
+        {R"({"kind":"llm","model":"llama-3.1-8b","phase":"chunked","batch":3,"context":700,"chunk":256,"chunk_offset":64,"tp":2,"pp":2,"weights":"fp8","kv":"fp8","sp":true,"id":"x"})",
+         R"({"kind":"llm","model":"mixtral-8x7b","phase":"request","prompt":100,"output":7,"tp":2,"ep":2,"stack":"vllm"})",
+         R"({"kind":"gemm","m":5,"n":6,"k":7,"batch":3,"dtype":"fp8","weights":"int4","launch":"graph","id":7})",
+         R"({"kind":"cpu","kernel":"gemm","m":64,"n":64,"k":64,"dtype":"bf16","threads":4,"cold_weights":true})",
+         R"({"kind":"cpu","kernel":"triad","elements":1000000})"}) {
         const Request a = spec::decodeRequestText(line);
         const nlohmann::json once = spec::encodeRequest(a);
         const Request b = spec::decodeRequest(once);
@@ -47,7 +47,8 @@ TEST(Request, CodecRoundTripsEveryWorkload) {
     EXPECT_EQ(r.scenario.chunkOffset, 64);
     EXPECT_EQ(r.scenario.tp, 2);
     EXPECT_EQ(r.scenario.weights, DType::fp8_e4m3);
-    EXPECT_TRUE(std::holds_alternative<LlmRequest>(spec::decodeRequestText(R"({"model":"m","phase":"request"})").workload));
+    EXPECT_TRUE(
+        std::holds_alternative<LlmRequest>(spec::decodeRequestText(R"({"model":"m","phase":"request"})").workload));
 }
 
 TEST(Request, CodecRejectsWhatNoFrontEndShouldAccept) {
@@ -129,7 +130,8 @@ TEST(Request, Int4GemmCostsTheSameBytesOnEveryPath) {
         [&](const std::string& n) -> const StackProfile& { return cat.stack(n); });
     ASSERT_EQ(rep.rows.size(), 1u);
     ASSERT_TRUE(rep.rows[0].error.empty()) << rep.rows[0].error;
-    Request graph = spec::decodeRequestText(R"({"kind":"gemm","m":4096,"n":4096,"k":4096,"dtype":"int4","launch":"graph"})");
+    Request graph =
+        spec::decodeRequestText(R"({"kind":"gemm","m":4096,"n":4096,"k":4096,"dtype":"int4","launch":"graph"})");
     const Result g = predict(pm, graph);
     EXPECT_DOUBLE_EQ(g.dramBytes, cases.dramBytes);
     EXPECT_DOUBLE_EQ(rep.rows[0].predictedS, g.latencyS);
@@ -166,7 +168,8 @@ TEST(Request, LlmStepAgreesAcrossCasesValidationAndSweep) {
     EXPECT_DOUBLE_EQ(s.latencyS, cases.latencyS);
 
     // A whole request: the cases path and a request-phase sweep point agree too.
-    const Result req = viaCases(cat, R"({"model":"llama-3.1-8b","phase":"request","batch":4,"prompt":512,"output":16})");
+    const Result req =
+        viaCases(cat, R"({"model":"llama-3.1-8b","phase":"request","batch":4,"prompt":512,"output":16})");
     ASSERT_TRUE(req.ok) << req.error;
     g.phase = "request";
     g.batch = "4";
@@ -193,7 +196,8 @@ TEST(Request, UnresolvedOrMisplacedWorkloadsFailWithAReason) {
     Request threads = spec::decodeRequestText(R"({"model":"llama-3.1-8b","threads":4})");
     cat.resolve(threads);
     EXPECT_FALSE(predict(gpu, threads).ok);
-    const Result cpu = viaCases(cat, R"({"kind":"cpu","kernel":"triad","elements":10000000,"platform":"xeon-amx-16vcpu"})");
+    const Result cpu =
+        viaCases(cat, R"({"kind":"cpu","kernel":"triad","elements":10000000,"platform":"xeon-amx-16vcpu"})");
     ASSERT_TRUE(cpu.ok) << cpu.error;
     EXPECT_GT(cpu.latencyS, 0);
     EXPECT_DOUBLE_EQ(cpu.dramBytes, 3 * 4 * 1e7); // STREAM triad: three fp32 arrays

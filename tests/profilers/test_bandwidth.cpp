@@ -2,10 +2,9 @@
 #include "profilers/cpu/bandwidth.hpp"
 #include "profilers/cpu/thread_team.hpp"
 
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <cmath>
+#include <gtest/gtest.h>
 #include <thread>
 
 using namespace rooflab::cpu;

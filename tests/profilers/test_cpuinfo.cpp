@@ -1,10 +1,9 @@
 #include "model/units/errors.hpp"
 #include "profilers/cpu/cpuinfo.hpp"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <sstream>
 
 using namespace rooflab::cpu;

@@ -1,10 +1,8 @@
+#include "model/units/errors.hpp"
 #include "profilers/cpu/smt.hpp"
 
-#include "model/units/errors.hpp"
-
-#include <gtest/gtest.h>
-
 #include <cmath>
+#include <gtest/gtest.h>
 
 using namespace rooflab::cpu;
 using rooflab::SmtPairScaling;

@@ -1,9 +1,8 @@
 #include "model/units/errors.hpp"
 #include "profilers/cpu/suite.hpp"
 
-#include <gtest/gtest.h>
-
 #include <fstream>
+#include <gtest/gtest.h>
 
 using namespace rooflab::cpu;
 
@@ -32,9 +31,10 @@ TEST(Suite, QuickRunWritesTheDatasetFormat) {
     const auto files = writeCpuDataset(result, options, dir);
     EXPECT_EQ(files.size(), 8u); // one thread: no smt.csv (the SMT probe needs two)
     EXPECT_FALSE(result.vectorKernels.empty());
-    EXPECT_EQ(firstLine(dir / "softmax.csv"),
-              "kernel,isa,threads,elements,footprint_bytes,bytes_moved,repetitions,median_s,p10_s,p90_s,runs,bytes_per_s,"
-              "elements_per_s,max_rel_error,sum_rel_error,verified");
+    EXPECT_EQ(
+        firstLine(dir / "softmax.csv"),
+        "kernel,isa,threads,elements,footprint_bytes,bytes_moved,repetitions,median_s,p10_s,p90_s,runs,bytes_per_s,"
+        "elements_per_s,max_rel_error,sum_rel_error,verified");
     EXPECT_EQ(firstLine(dir / "reduction.csv"), firstLine(dir / "softmax.csv"));
     EXPECT_EQ(firstLine(dir / "bandwidth.csv"),
               "kernel,threads,footprint_bytes,bytes_moved,median_s,p10_s,p90_s,runs,bytes_per_s");

@@ -1,9 +1,9 @@
 // The report library on its own (no Qt): log-axis ticks of the SVG renderer, deterministic SVG, atomic report
 // folders (a cancelled or failed run leaves nothing), and the whole scenario in the outputs.
 #include "io/data_paths.hpp"
-#include "units/errors.hpp"
 #include "report/plot_spec.hpp"
 #include "report/report.hpp"
+#include "units/errors.hpp"
 
 #include <filesystem>
 #include <fstream>

@@ -6,9 +6,8 @@
 #include "io/data_paths.hpp"
 #include "units/errors.hpp"
 
-#include <gtest/gtest.h>
-
 #include <fstream>
+#include <gtest/gtest.h>
 #include <string>
 
 using namespace rooflab;
@@ -103,14 +102,14 @@ TEST(Sweep, PointsMatchTheEngine) {
         const SweepResult r = evaluateSweepPoint(sp, c);
         const Scenario s = sweepScenario(sp, c);
         if (sp.phases[c.phase] == SweepPhase::Request) {
-            const RequestPrediction q = predictRequest(sp.platforms[c.platform].value, sp.models[c.model].value,
-                                                       sp.stacks[c.stack].value, s);
+            const RequestPrediction q =
+                predictRequest(sp.platforms[c.platform].value, sp.models[c.model].value, sp.stacks[c.stack].value, s);
             EXPECT_DOUBLE_EQ(r.latencyS, q.e2eS);
             EXPECT_DOUBLE_EQ(r.energyPerTokenJ, q.energyPerTokenJ);
             continue;
         }
-        const Prediction p = predictStep(sp.platforms[c.platform].value, sp.models[c.model].value,
-                                         sp.stacks[c.stack].value, s, false);
+        const Prediction p =
+            predictStep(sp.platforms[c.platform].value, sp.models[c.model].value, sp.stacks[c.stack].value, s, false);
         ASSERT_EQ(r.ok, p.ok);
         EXPECT_DOUBLE_EQ(r.latencyS, p.latencyS);
         EXPECT_DOUBLE_EQ(r.energyJ, p.energyJ);
@@ -257,7 +256,8 @@ TEST(Search, RequirementsMeetTheTargetsAtTheRequiredValue) {
             // At the required value TTFT is met; 2% less and it is not.
             const auto at = predictRequest(scaleResource(pm, q.resource, q.ttftFactor), sp.model, sp.stack, s);
             EXPECT_LE(at.ttftS, slo.ttftMaxS);
-            const auto below = predictRequest(scaleResource(pm, q.resource, q.ttftFactor * 0.98), sp.model, sp.stack, s);
+            const auto below =
+                predictRequest(scaleResource(pm, q.resource, q.ttftFactor * 0.98), sp.model, sp.stack, s);
             EXPECT_GT(below.ttftS, slo.ttftMaxS);
         }
         if (q.resource == Resource::MemoryBandwidth) {

@@ -14,7 +14,8 @@ namespace {
 DType dtypeCell(const io::CsvTable& t, std::size_t row, int col) {
     const auto d = parseDType(t.text(row, col));
     if (!d)
-        throw InputError(t.file, t.rowLines[row], t.header[std::size_t(col)], "unknown datatype '" + t.text(row, col) + "'");
+        throw InputError(t.file, t.rowLines[row], t.header[std::size_t(col)],
+                         "unknown datatype '" + t.text(row, col) + "'");
     return *d;
 }
 

@@ -1,9 +1,9 @@
 #include "evaluation.hpp"
 
 #include "engine/predict.hpp"
-#include "units/errors.hpp"
 #include "io/model_loader.hpp"
 #include "io/stack_loader.hpp"
+#include "units/errors.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -18,10 +18,14 @@ namespace {
 
 Phase enginePhase(GuiPhase p) {
     switch (p) {
-    case GuiPhase::Prefill: return Phase::Prefill;
-    case GuiPhase::Decode: return Phase::Decode;
-    case GuiPhase::Chunked: return Phase::Chunked;
-    case GuiPhase::Request: return Phase::Prefill;
+    case GuiPhase::Prefill:
+        return Phase::Prefill;
+    case GuiPhase::Decode:
+        return Phase::Decode;
+    case GuiPhase::Chunked:
+        return Phase::Chunked;
+    case GuiPhase::Request:
+        return Phase::Prefill;
     }
     return Phase::Decode;
 }
@@ -163,14 +167,25 @@ TimeSplit splitTime(const OpResult& op) {
     const double overhead = std::min(total, op.overheadS * op.count);
     const double rest = total - overhead;
     switch (op.bound) {
-    case Bound::Compute: t.computeS = rest; t.overheadS = overhead; break;
+    case Bound::Compute:
+        t.computeS = rest;
+        t.overheadS = overhead;
+        break;
     case Bound::L1:
     case Bound::L2:
     case Bound::L3:
-    case Bound::Dram: t.memoryS = rest; t.overheadS = overhead; break;
-    case Bound::Communication: t.commS = rest; t.overheadS = overhead; break;
+    case Bound::Dram:
+        t.memoryS = rest;
+        t.overheadS = overhead;
+        break;
+    case Bound::Communication:
+        t.commS = rest;
+        t.overheadS = overhead;
+        break;
     case Bound::Overhead:
-    case Bound::Launch: t.overheadS = total; break;
+    case Bound::Launch:
+        t.overheadS = total;
+        break;
     }
     return t;
 }

@@ -3,11 +3,11 @@
 /// back. evaluate() only calls the engine (predictStep / predictRequest / evalGemm); it holds no model logic.
 #include "analysis/llm_engine.hpp"
 #include "analysis/platform_model.hpp"
-#include "workloads/stack.hpp"
 #include "calibration/validation.hpp"
 #include "io/csv.hpp"
 #include "workloads/gemm.hpp"
 #include "workloads/llm.hpp"
+#include "workloads/stack.hpp"
 
 #include <memory>
 #include <optional>
@@ -38,17 +38,17 @@ struct EvalInput {
 };
 
 struct SweepPoint {
-    double x = 0;          ///< batch, or context (prompt for prefill) tokens
+    double x = 0; ///< batch, or context (prompt for prefill) tokens
     double latencyS = 0;
     double tokensPerS = 0;
-    bool ok = false;       ///< the engine accepted the configuration
-    bool fits = false;     ///< fits in device memory
+    bool ok = false;   ///< the engine accepted the configuration
+    bool fits = false; ///< fits in device memory
 };
 
 struct SweepSeries {
-    std::string xName;     ///< "batch" or "context"
+    std::string xName; ///< "batch" or "context"
     std::vector<SweepPoint> points;
-    double limit = 0;      ///< largest x that fits in memory at the other settings (0: none)
+    double limit = 0; ///< largest x that fits in memory at the other settings (0: none)
 };
 
 struct ComparedPlatform {
@@ -57,11 +57,11 @@ struct ComparedPlatform {
 };
 
 struct EvalOutput {
-    Prediction prediction;                   ///< the step shown (request: the prefill step)
+    Prediction prediction; ///< the step shown (request: the prefill step)
     std::optional<RequestPrediction> request;
     SweepSeries batchSweep, contextSweep;
-    std::vector<ComparedPlatform> compare;   ///< the primary platform first
-    double evalMs = 0;                       ///< wall time of the evaluation (ms)
+    std::vector<ComparedPlatform> compare; ///< the primary platform first
+    double evalMs = 0;                     ///< wall time of the evaluation (ms)
 };
 
 /// @brief Evaluates everything the pages show. Pure: safe on any thread. Throws InputError on broken input.

@@ -11,7 +11,9 @@
 namespace rooflab::gui {
 namespace {
 
-QString str(std::string_view s) { return QString::fromUtf8(s.data(), qsizetype(s.size())); }
+QString str(std::string_view s) {
+    return QString::fromUtf8(s.data(), qsizetype(s.size()));
+}
 
 QVariant num(double v, int role, int precision = 4) {
     if (role == kSortRole)
@@ -93,10 +95,20 @@ SearchOutcome runSearch(const SearchRequest& req) {
 // ---------------------------------------------------------------- table
 
 const QVector<ResultTableModel::Column>& SearchResultModel::columns() const {
-    static const QVector<Column> kCols = {
-        {"Row", ""},     {"Platform", ""}, {"TP", ""},       {"PP", ""},        {"DP", ""},
-        {"Batch", ""},   {"Weights", ""},  {"KV", ""},       {"Devices", ""},   {"TTFT", "ms"},
-        {"TPOT", "ms"},  {"Throughput per device", "tokens/s"}, {"Memory per device", ""}, {"Meets SLO", ""}};
+    static const QVector<Column> kCols = {{"Row", ""},
+                                          {"Platform", ""},
+                                          {"TP", ""},
+                                          {"PP", ""},
+                                          {"DP", ""},
+                                          {"Batch", ""},
+                                          {"Weights", ""},
+                                          {"KV", ""},
+                                          {"Devices", ""},
+                                          {"TTFT", "ms"},
+                                          {"TPOT", "ms"},
+                                          {"Throughput per device", "tokens/s"},
+                                          {"Memory per device", ""},
+                                          {"Meets SLO", ""}};
     return kCols;
 }
 
@@ -121,17 +133,28 @@ QVariant SearchResultModel::data(const QModelIndex& index, int role) const {
         if (role == kSortRole)
             return r.best ? 0 : 1;
         return r.best ? QStringLiteral("best") : QStringLiteral("Pareto");
-    case Platform: return r.platform;
-    case Tp: return role == kSortRole ? QVariant(double(c.tp)) : QVariant(QString::number(c.tp));
-    case Pp: return role == kSortRole ? QVariant(double(c.pp)) : QVariant(QString::number(c.pp));
-    case Dp: return role == kSortRole ? QVariant(double(c.dp)) : QVariant(QString::number(c.dp));
-    case Batch: return role == kSortRole ? QVariant(double(c.batch)) : QVariant(QString::number(c.batch));
-    case Weights: return str(dtypeName(c.weights));
-    case Kv: return str(dtypeName(c.kv));
-    case Devices: return role == kSortRole ? QVariant(double(c.devices)) : QVariant(QString::number(c.devices));
-    case TtftMs: return num(c.ttftS * 1e3, role);
-    case TpotMs: return num(c.tpotS * 1e3, role);
-    case TokensPerSPerDevice: return num(c.tokensPerSPerDevice, role);
+    case Platform:
+        return r.platform;
+    case Tp:
+        return role == kSortRole ? QVariant(double(c.tp)) : QVariant(QString::number(c.tp));
+    case Pp:
+        return role == kSortRole ? QVariant(double(c.pp)) : QVariant(QString::number(c.pp));
+    case Dp:
+        return role == kSortRole ? QVariant(double(c.dp)) : QVariant(QString::number(c.dp));
+    case Batch:
+        return role == kSortRole ? QVariant(double(c.batch)) : QVariant(QString::number(c.batch));
+    case Weights:
+        return str(dtypeName(c.weights));
+    case Kv:
+        return str(dtypeName(c.kv));
+    case Devices:
+        return role == kSortRole ? QVariant(double(c.devices)) : QVariant(QString::number(c.devices));
+    case TtftMs:
+        return num(c.ttftS * 1e3, role);
+    case TpotMs:
+        return num(c.tpotS * 1e3, role);
+    case TokensPerSPerDevice:
+        return num(c.tokensPerSPerDevice, role);
     case Memory:
         if (role == kSortRole)
             return r.memoryBytes;
@@ -143,7 +166,8 @@ QVariant SearchResultModel::data(const QModelIndex& index, int role) const {
         if (role == kSortRole)
             return c.meetsSlo ? 1 : 0;
         return c.meetsSlo ? QStringLiteral("yes") : QString::fromStdString(c.why.empty() ? std::string("no") : c.why);
-    default: return {};
+    default:
+        return {};
     }
 }
 

@@ -5,7 +5,6 @@
 
 #include <QFileInfo>
 #include <QRegularExpression>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -13,8 +12,8 @@
 
 namespace rooflab::gui {
 
-const std::array<const char*, kTraceClassCount> kTraceClasses = {
-    "gemm", "attention", "norm", "elementwise", "rope", "copy", "collective", "other"};
+const std::array<const char*, kTraceClassCount> kTraceClasses = {"gemm", "attention", "norm",       "elementwise",
+                                                                 "rope", "copy",      "collective", "other"};
 
 int traceClassIndex(const std::string& name) {
     for (int i = 0; i < kTraceClassCount; ++i)
@@ -25,15 +24,22 @@ int traceClassIndex(const std::string& name) {
 
 int traceClassOf(OpClass c) {
     switch (c) {
-    case OpClass::Gemm: return 0;
-    case OpClass::Attention: return 1;
-    case OpClass::Norm: return 2;
+    case OpClass::Gemm:
+        return 0;
+    case OpClass::Attention:
+        return 1;
+    case OpClass::Norm:
+        return 2;
     case OpClass::Elementwise:
-    case OpClass::Other: return 3;
-    case OpClass::Rope: return 4;
+    case OpClass::Other:
+        return 3;
+    case OpClass::Rope:
+        return 4;
     case OpClass::KvAppend:
-    case OpClass::Embedding: return 5;
-    case OpClass::Collective: return 6;
+    case OpClass::Embedding:
+        return 5;
+    case OpClass::Collective:
+        return 6;
     }
     return 3;
 }
@@ -78,8 +84,8 @@ KernelTrace loadKernelTrace(const std::string& path) {
 }
 
 std::optional<TraceScenarioId> parseTraceFileName(const QString& path) {
-    static const QRegularExpression re(QStringLiteral(
-        "^trace_(.+)-(prefill|decode)-b(\\d+)-p(\\d+)-c(\\d+)-tp(\\d+)\\.csv$"));
+    static const QRegularExpression re(
+        QStringLiteral("^trace_(.+)-(prefill|decode)-b(\\d+)-p(\\d+)-c(\\d+)-tp(\\d+)\\.csv$"));
     const auto m = re.match(QFileInfo(path).fileName());
     if (!m.hasMatch())
         return std::nullopt;
@@ -160,9 +166,13 @@ double TraceCompareModel::predictedS(int row) const {
     return m_pred[std::size_t(row)];
 }
 
-int TraceCompareModel::rowCount(const QModelIndex& parent) const { return parent.isValid() || !m_has ? 0 : RowCount; }
+int TraceCompareModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() || !m_has ? 0 : RowCount;
+}
 
-int TraceCompareModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
+int TraceCompareModel::columnCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : ColumnCount;
+}
 
 QVariant TraceCompareModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid() || index.row() >= rowCount() || index.column() >= ColumnCount)
@@ -175,12 +185,18 @@ QVariant TraceCompareModel::data(const QModelIndex& index, int role) const {
                                        : QVariant(int(Qt::AlignRight | Qt::AlignVCenter));
     if (role == Qt::UserRole) {
         switch (index.column()) {
-        case Class: return r < kTraceClassCount ? QString::fromLatin1(kTraceClasses[std::size_t(r)]) : QString();
-        case Kernels: return r < kTraceClassCount ? m_trace.kernels[std::size_t(r)] : m_trace.kernelCount;
-        case MeasuredMs: return meas * 1e3;
-        case PredictedMs: return pred * 1e3;
-        case ErrorPct: return err;
-        default: return {};
+        case Class:
+            return r < kTraceClassCount ? QString::fromLatin1(kTraceClasses[std::size_t(r)]) : QString();
+        case Kernels:
+            return r < kTraceClassCount ? m_trace.kernels[std::size_t(r)] : m_trace.kernelCount;
+        case MeasuredMs:
+            return meas * 1e3;
+        case PredictedMs:
+            return pred * 1e3;
+        case ErrorPct:
+            return err;
+        default:
+            return {};
         }
     }
     if (role != Qt::DisplayRole)
@@ -192,11 +208,16 @@ QVariant TraceCompareModel::data(const QModelIndex& index, int role) const {
         if (r == SpanRow)
             return tr("span (end − start) vs step latency");
         return QString::fromLatin1(kTraceClasses[std::size_t(r)]);
-    case Kernels: return r < kTraceClassCount ? m_trace.kernels[std::size_t(r)] : m_trace.kernelCount;
-    case MeasuredMs: return QString::number(meas * 1e3, 'f', 4);
-    case PredictedMs: return QString::number(pred * 1e3, 'f', 4);
-    case ErrorPct: return std::isfinite(err) ? QString::number(err, 'f', 1) : QStringLiteral("—");
-    default: return {};
+    case Kernels:
+        return r < kTraceClassCount ? m_trace.kernels[std::size_t(r)] : m_trace.kernelCount;
+    case MeasuredMs:
+        return QString::number(meas * 1e3, 'f', 4);
+    case PredictedMs:
+        return QString::number(pred * 1e3, 'f', 4);
+    case ErrorPct:
+        return std::isfinite(err) ? QString::number(err, 'f', 1) : QStringLiteral("—");
+    default:
+        return {};
     }
 }
 
@@ -204,12 +225,18 @@ QVariant TraceCompareModel::headerData(int section, Qt::Orientation o, int role)
     if (o != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, o, role);
     switch (section) {
-    case Class: return tr("Class");
-    case Kernels: return tr("Kernels");
-    case MeasuredMs: return tr("Measured per step (ms)");
-    case PredictedMs: return tr("Predicted (ms)");
-    case ErrorPct: return tr("Error (%)");
-    default: return {};
+    case Class:
+        return tr("Class");
+    case Kernels:
+        return tr("Kernels");
+    case MeasuredMs:
+        return tr("Measured per step (ms)");
+    case PredictedMs:
+        return tr("Predicted (ms)");
+    case ErrorPct:
+        return tr("Error (%)");
+    default:
+        return {};
     }
 }
 

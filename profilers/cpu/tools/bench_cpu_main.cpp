@@ -5,7 +5,6 @@
 #include "profilers/cpu/suite.hpp"
 
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <iostream>
 
