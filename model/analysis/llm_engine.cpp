@@ -491,9 +491,7 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
 RequestPrediction predictRequest(const PlatformModel& pm, const LlmArch& a, const StackProfile& stack,
                                  const Scenario& s) {
     RequestPrediction r;
-    Scenario pre = s;
-    pre.phase = Phase::Prefill;
-    r.prefill = predictStep(pm, a, stack, pre);
+    r.prefill = predictStep(pm, a, stack, withPhase(s, Phase::Prefill));
     if (!r.prefill.ok)
         return r;
     r.ttftS = r.prefill.latencyS;
@@ -501,26 +499,25 @@ RequestPrediction predictRequest(const PlatformModel& pm, const LlmArch& a, cons
     double energy = r.prefill.energyJ;
     if (steps > 0) {
         // Decode time is piecewise linear in context: sample up to 9 points and integrate (trapezoid).
-        Scenario dec = s;
-        dec.phase = Phase::Decode;
+        ScenarioBuilder dec(withPhase(s, Phase::Decode));
         const int samples = static_cast<int>(std::min<int64_t>(steps, 9));
         double sum = 0, esum = 0;
         double prevT = 0, prevE = 0;
         int64_t prevCtx = 0;
         for (int i = 0; i < samples; ++i) {
             const int64_t step = samples == 1 ? 0 : (steps - 1) * i / (samples - 1);
-            dec.context = s.prompt + step;
-            const Prediction d = predictStep(pm, a, stack, dec, i == 0);
+            const int64_t context = s.prompt + step;
+            const Prediction d = predictStep(pm, a, stack, dec.context(context).unchecked(), i == 0);
             if (i == 0)
                 r.decodeFirst = d;
             if (i > 0) {
-                const double span = double(dec.context - prevCtx);
+                const double span = double(context - prevCtx);
                 sum += (prevT + d.latencyS) / 2.0 * span;
                 esum += (prevE + d.energyJ) / 2.0 * span;
             }
             prevT = d.latencyS;
             prevE = d.energyJ;
-            prevCtx = dec.context;
+            prevCtx = context;
         }
         r.tpotS = samples == 1 ? prevT : sum / double(steps - 1);
         energy += samples == 1 ? prevE * double(steps) : esum / double(steps - 1) * double(steps);
@@ -533,6 +530,7 @@ RequestPrediction predictRequest(const PlatformModel& pm, const LlmArch& a, cons
     const double generated = double(s.batch) * double(s.outputTokens) * s.dp;
     r.tokensPerS = r.e2eS > 0 ? generated / r.e2eS : 0;
     r.energyPerTokenJ = generated > 0 ? energy / generated : 0;
+    r.endMemory = memoryUse(pm, a, stack, requestEndScenario(s));
     return r;
 }
 

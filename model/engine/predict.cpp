@@ -41,7 +41,6 @@ Result llmRequest(const PlatformModel& pm, const LlmTarget& t, const Request& q)
     r.ok = p.prefill.ok;
     r.error = p.prefill.error;
     if (r.ok) {
-        p.endMemory = memoryUse(pm, *t.arch, *t.stack, requestEndScenario(q.scenario));
         r.latencyS = p.e2eS;
         r.flops = p.prefill.flops;
         r.dramBytes = p.prefill.bytes;
