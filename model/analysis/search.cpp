@@ -12,18 +12,6 @@
 namespace rooflab {
 
 namespace {
-/// The request's prediction; where predict() refused it before evaluating, a prefill that carries the reason.
-RequestPrediction requestOrError(const Result& res) {
-    if (const RequestPrediction* r = res.request())
-        return *r;
-    RequestPrediction r;
-    r.prefill.ok = false;
-    r.prefill.error = res.error;
-    return r;
-}
-} // namespace
-
-namespace {
 
 std::string fmtMs(double s) {
     char b[32];
@@ -334,14 +322,7 @@ std::vector<SplitDeployment> evaluateSplit(const SplitInputs& in) {
         SplitDeployment d;
         d.label = "split: prefill on " + in.prefill.name + ", decode on " + in.decode.name;
         const Scenario ps = withPhase(baseScenario(in.prefill.tp, in.prefill.batch), Phase::Prefill);
-        const Result preRes = predict(in.prefill.platform, llmRequestOf(in.model, in.stack, ps, false));
-        Prediction pre;
-        if (preRes.step()) {
-            pre = *preRes.step();
-        } else {
-            pre.ok = false;
-            pre.error = preRes.error;
-        }
+        const Prediction pre = stepOrError(predict(in.prefill.platform, llmRequestOf(in.model, in.stack, ps, false)));
         const Scenario ds = baseScenario(in.decode.tp, in.decode.batch);
         const RequestPrediction dec =
             requestOrError(predict(in.decode.platform, llmRequestOf(in.model, in.stack, ds, true)));

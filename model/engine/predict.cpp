@@ -127,4 +127,22 @@ Result predict(const PlatformTarget& platform, const Request& q) {
     return predict(platform.model, q);
 }
 
+Prediction stepOrError(Result&& r) {
+    if (auto* p = std::get_if<Prediction>(&r.detail))
+        return std::move(*p);
+    Prediction p;
+    p.ok = false;
+    p.error = std::move(r.error);
+    return p;
+}
+
+RequestPrediction requestOrError(Result&& r) {
+    if (auto* q = std::get_if<RequestPrediction>(&r.detail))
+        return std::move(*q);
+    RequestPrediction q;
+    q.prefill.ok = false;
+    q.prefill.error = std::move(r.error);
+    return q;
+}
+
 } // namespace rooflab

@@ -52,6 +52,12 @@ struct Result {
     const CpuKernelResult* cpuKernel() const { return std::get_if<CpuKernelResult>(&detail); }
 };
 
+/// @brief The step prediction of an LLM step's result; where predict() refused the request before evaluating, a
+/// prediction with ok = false that carries the reason (callers that tabulate infeasible points keep one type).
+Prediction stepOrError(Result&& r);
+/// @brief The same for an LLM request's result (the reason lands in its prefill).
+RequestPrediction requestOrError(Result&& r);
+
 /// @brief Evaluates `r` on `platform`. LLM workloads need `r.llm()->arch` and `->stack` resolved.
 Result predict(const PlatformTarget& platform, const Request& r);
 /// @brief The same on a resolved model alone (GPU and LLM/GEMM workloads; CPU kernels and CPU thread counts need

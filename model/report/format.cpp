@@ -145,4 +145,28 @@ std::vector<std::vector<std::string>> opTableRows(const Prediction& p) {
     return rows;
 }
 
+std::string markupEscape(const std::string& s) {
+    std::string o;
+    o.reserve(s.size());
+    for (char c : s) {
+        switch (c) {
+        case '&':
+            o += "&amp;";
+            break;
+        case '<':
+            o += "&lt;";
+            break;
+        case '>':
+            o += "&gt;";
+            break;
+        case '"':
+            o += "&quot;";
+            break;
+        default:
+            o += c;
+        }
+    }
+    return o;
+}
+
 } // namespace rooflab::report

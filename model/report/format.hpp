@@ -12,6 +12,8 @@ namespace rooflab::report {
 
 /// @brief `v` with `significant` significant digits (printf %g).
 std::string fmtNum(double v, int significant = 4);
+/// Escapes &, <, > and " for HTML and SVG text and attribute values.
+std::string markupEscape(const std::string& s);
 /// @brief Seconds with an SI prefix ("8.309 ms").
 std::string fmtSeconds(double s);
 /// @brief Bytes with an SI prefix ("16.06 GB").

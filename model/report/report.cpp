@@ -101,13 +101,7 @@ ValidationReport validate(const PlatformModel& pm, const std::string& csv, const
 /// One step through the engine's one entry point (an infeasible step comes back with ok = false and its reason).
 Prediction predictOne(const PlatformModel& pm, const LlmArch& arch, const StackProfile& stack, const Scenario& s,
                       bool withOps = true) {
-    Result res = predict(pm, llmRequestOf(arch, stack, s, false, withOps));
-    if (Prediction* p = std::get_if<Prediction>(&res.detail))
-        return std::move(*p);
-    Prediction p;
-    p.ok = false;
-    p.error = res.error;
-    return p;
+    return stepOrError(predict(pm, llmRequestOf(arch, stack, s, false, withOps)));
 }
 
 SweepCurve curve(const PlatformModel& pm, const LlmArch& arch, const StackProfile& stack, const Scenario& base,
@@ -266,40 +260,16 @@ std::string tableOf(const std::vector<std::string>& h, const std::vector<std::ve
     return os.str();
 }
 
-std::string htmlEscape(const std::string& s) {
-    std::string o;
-    o.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-        case '&':
-            o += "&amp;";
-            break;
-        case '<':
-            o += "&lt;";
-            break;
-        case '>':
-            o += "&gt;";
-            break;
-        case '"':
-            o += "&quot;";
-            break;
-        default:
-            o += c;
-        }
-    }
-    return o;
-}
-
 std::string htmlTable(const std::vector<std::string>& h, const std::vector<std::vector<std::string>>& rows) {
     std::ostringstream os;
     os << "<table>\n<tr>";
     for (const auto& c : h)
-        os << "<th>" << htmlEscape(c) << "</th>";
+        os << "<th>" << markupEscape(c) << "</th>";
     os << "</tr>\n";
     for (const auto& r : rows) {
         os << "<tr>";
         for (const auto& c : r)
-            os << "<td>" << htmlEscape(c) << "</td>";
+            os << "<td>" << markupEscape(c) << "</td>";
         os << "</tr>\n";
     }
     os << "</table>\n";
@@ -564,23 +534,23 @@ std::vector<std::pair<std::string, std::string>> reportFiles(const ReportData& d
         if (it->format == PlotFormat::Svg) {
             h << "\n" << it->bytes;
         } else {
-            h << "<img alt=\"" << htmlEscape(it->caption) << "\" src=\"data:image/"
+            h << "<img alt=\"" << markupEscape(it->caption) << "\" src=\"data:image/"
               << (it->format == PlotFormat::Png ? "png" : "octet-stream") << ";base64," << base64(it->bytes) << "\">";
         }
-        h << "<figcaption>" << htmlEscape(it->caption) << "</figcaption></figure>\n";
+        h << "<figcaption>" << markupEscape(it->caption) << "</figcaption></figure>\n";
     };
-    h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" << htmlEscape(title)
+    h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" << markupEscape(title)
       << "</title>\n<style>body{font-family:sans-serif;max-width:1250px;margin:2em auto;color:#222}"
          "table{border-collapse:collapse;margin:.5em 0;font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px;"
          "text-align:right}td:first-child,th:first-child{text-align:left}th{background:#f0f0f0}"
          "img,figure svg{max-width:100%;height:auto;border:1px solid #ddd}figure{margin:1em 0}.note{background:#fff4e0;"
          "padding:.5em;border-left:4px solid #e90}</style></head><body>\n";
-    h << "<h1>" << htmlEscape(title) << "</h1>\n<p>Stack <code>" << htmlEscape(stack.name) << "</code>, TP " << s.tp
-      << htmlEscape(extras) << ", weights " << htmlEscape(o.weights) << ", KV " << htmlEscape(o.kv)
-      << ". Platform file <code>" << htmlEscape(displayPath(plat.file)) << "</code>. rooflab " << ROOFLAB_VERSION
+    h << "<h1>" << markupEscape(title) << "</h1>\n<p>Stack <code>" << markupEscape(stack.name) << "</code>, TP " << s.tp
+      << markupEscape(extras) << ", weights " << markupEscape(o.weights) << ", KV " << markupEscape(o.kv)
+      << ". Platform file <code>" << markupEscape(displayPath(plat.file)) << "</code>. rooflab " << ROOFLAB_VERSION
       << ".</p>\n";
     if (fig.plots.empty())
-        h << "<p class=\"note\">Plots are unavailable: " << htmlEscape(fig.note) << "</p>\n";
+        h << "<p class=\"note\">Plots are unavailable: " << markupEscape(fig.note) << "</p>\n";
     h << "<h2>Platform</h2>\n" << htmlTable({"value", "", "provenance"}, platRows);
     h << "<h2>Workload</h2>\n" << htmlTable({"", ""}, workRows);
     h << "<h2>Request</h2>\n" << htmlTable({"metric", "value"}, reqRows);
@@ -591,18 +561,18 @@ std::vector<std::pair<std::string, std::string>> reportFiles(const ReportData& d
     img("latency_vs_batch");
     img("latency_vs_context");
     h << htmlTable(d.batchSweep.header, d.batchSweep.rows) << htmlTable(d.contextSweep.header, d.contextSweep.rows);
-    h << "<h2>Prefill</h2>\n<p>" << htmlEscape(req.prefill.why) << "</p>\n";
+    h << "<h2>Prefill</h2>\n<p>" << markupEscape(req.prefill.why) << "</p>\n";
     img("breakdown_prefill");
     h << htmlTable(opTableHeader(), opTableRows(req.prefill));
-    h << "<h2>Decode step</h2>\n<p>" << htmlEscape(decode.why) << "</p>\n";
+    h << "<h2>Decode step</h2>\n<p>" << markupEscape(decode.why) << "</p>\n";
     img("breakdown");
     h << htmlTable(opTableHeader(), opTableRows(decode));
     if (d.chunked)
-        h << "<h2>" << htmlEscape(chunkHeading) << "</h2>\n<p>" << htmlEscape(d.chunked->why) << "</p>\n"
+        h << "<h2>" << markupEscape(chunkHeading) << "</h2>\n<p>" << markupEscape(d.chunked->why) << "</p>\n"
           << htmlTable(opTableHeader(), opTableRows(*d.chunked));
     h << "<h2>Memory per device</h2>\n" << htmlTable({"part", "bytes"}, memRows);
     if (val) {
-        h << "<h2>Predicted vs measured</h2>\n<p>Dataset <code>" << htmlEscape(displayPath(o.measurements))
+        h << "<h2>Predicted vs measured</h2>\n<p>Dataset <code>" << markupEscape(displayPath(o.measurements))
           << "</code>.</p>\n";
         img("predicted_vs_measured");
         h << htmlTable(valHeader, valRows);

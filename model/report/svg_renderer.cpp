@@ -1,3 +1,4 @@
+#include "report/format.hpp"
 #include "report/plot_spec.hpp"
 
 #include <algorithm>
@@ -105,30 +106,6 @@ std::vector<AxisTick> linearTicks(double lo, double hi, int target) {
 }
 
 namespace {
-
-std::string esc(const std::string& s) {
-    std::string o;
-    o.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-        case '&':
-            o += "&amp;";
-            break;
-        case '<':
-            o += "&lt;";
-            break;
-        case '>':
-            o += "&gt;";
-            break;
-        case '"':
-            o += "&quot;";
-            break;
-        default:
-            o += c;
-        }
-    }
-    return o;
-}
 
 std::string num(double v) {
     char b[32];
@@ -326,12 +303,12 @@ std::string SvgPlotRenderer::render(const PlotSpec& spec, PlotFormat format) {
     const std::string clip = "clip-" + (spec.name.empty() ? std::string("plot") : spec.name);
     o << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << W << "\" height=\"" << H << "\" viewBox=\"0 0 " << W
       << " " << H << "\" font-family=\"Helvetica,Arial,sans-serif\" font-size=\"" << kFont << "\">\n";
-    o << "<title>" << esc(spec.title) << "</title>\n";
+    o << "<title>" << markupEscape(spec.title) << "</title>\n";
     o << "<rect width=\"" << W << "\" height=\"" << H << "\" fill=\"#ffffff\"/>\n";
-    o << "<defs><clipPath id=\"" << esc(clip) << "\"><rect x=\"" << num(px0) << "\" y=\"" << num(py0) << "\" width=\""
-      << num(px1 - px0) << "\" height=\"" << num(py1 - py0) << "\"/></clipPath></defs>\n";
+    o << "<defs><clipPath id=\"" << markupEscape(clip) << "\"><rect x=\"" << num(px0) << "\" y=\"" << num(py0)
+      << "\" width=\"" << num(px1 - px0) << "\" height=\"" << num(py1 - py0) << "\"/></clipPath></defs>\n";
     o << "<text x=\"" << num(W / 2) << "\" y=\"26\" text-anchor=\"middle\" font-weight=\"bold\" font-size=\"14\">"
-      << esc(spec.title) << "</text>\n";
+      << markupEscape(spec.title) << "</text>\n";
 
     // Grid and ticks.
     auto ticksOf = [&](const PlotAxis& a, const Scale& s) {
@@ -359,7 +336,7 @@ std::string SvgPlotRenderer::render(const PlotSpec& spec, PlotFormat format) {
               << num(py1 + (t.label.empty() ? 3 : 6)) << "\" stroke=\"#333333\"/>\n";
             if (!t.label.empty())
                 o << "<text x=\"" << num(x) << "\" y=\"" << num(py1 + 19) << "\" text-anchor=\"middle\">"
-                  << esc(t.label) << "</text>\n";
+                  << markupEscape(t.label) << "</text>\n";
         }
     } else {
         for (const auto& [v, name] : spec.x.categories) {
@@ -371,10 +348,10 @@ std::string SvgPlotRenderer::render(const PlotSpec& spec, PlotFormat format) {
             if (spec.x.tickLabelAngleDeg != 0)
                 o << "<text x=\"" << num(x) << "\" y=\"" << num(py1 + 10)
                   << "\" text-anchor=\"end\" transform=\"rotate(" << num(-spec.x.tickLabelAngleDeg) << " " << num(x)
-                  << " " << num(py1 + 10) << ")\" dy=\"0.35em\">" << esc(name) << "</text>\n";
+                  << " " << num(py1 + 10) << ")\" dy=\"0.35em\">" << markupEscape(name) << "</text>\n";
             else
-                o << "<text x=\"" << num(x) << "\" y=\"" << num(py1 + 19) << "\" text-anchor=\"middle\">" << esc(name)
-                  << "</text>\n";
+                o << "<text x=\"" << num(x) << "\" y=\"" << num(py1 + 19) << "\" text-anchor=\"middle\">"
+                  << markupEscape(name) << "</text>\n";
         }
     }
     auto yTicks = [&](const PlotAxis& a, const Scale& s, bool rightSide) {
@@ -386,7 +363,7 @@ std::string SvgPlotRenderer::render(const PlotSpec& spec, PlotFormat format) {
               << num(x0 + dir * (t.label.empty() ? 3 : 6)) << "\" y2=\"" << num(y) << "\" stroke=\"#333333\"/>\n";
             if (!t.label.empty())
                 o << "<text x=\"" << num(x0 + dir * 9) << "\" y=\"" << num(y) << "\" dy=\"0.35em\" text-anchor=\""
-                  << (rightSide ? "start" : "end") << "\">" << esc(t.label) << "</text>\n";
+                  << (rightSide ? "start" : "end") << "\">" << markupEscape(t.label) << "</text>\n";
         }
     };
     yTicks(spec.y, sy, false);
@@ -404,7 +381,7 @@ std::string SvgPlotRenderer::render(const PlotSpec& spec, PlotFormat format) {
             o << " transform=\"rotate(" << num(rotate) << " " << num(x) << " " << num(y) << ")\"";
         if (a.labelColor)
             o << " fill=\"" << color(*a.labelColor) << "\"";
-        o << ">" << esc(a.label) << "</text>\n";
+        o << ">" << markupEscape(a.label) << "</text>\n";
     };
     axisTitle(spec.x, (px0 + px1) / 2, H - 10, 0);
     axisTitle(spec.y, 18, (py0 + py1) / 2, -90);
@@ -412,7 +389,7 @@ std::string SvgPlotRenderer::render(const PlotSpec& spec, PlotFormat format) {
         axisTitle(spec.y2, W - 14, (py0 + py1) / 2, 90);
 
     // Data, clipped to the plot area.
-    o << "<g clip-path=\"url(#" << esc(clip) << ")\">\n";
+    o << "<g clip-path=\"url(#" << markupEscape(clip) << ")\">\n";
     std::vector<std::pair<double, double>> stack; // x -> top of the bar stack so far
     for (const auto& s : spec.series) {
         const Scale& ys2 = s.rightAxis ? sy2 : sy;
@@ -498,14 +475,14 @@ std::string SvgPlotRenderer::render(const PlotSpec& spec, PlotFormat format) {
           << "\" stroke=\"" << color(m.color) << "\" stroke-width=\"1.5\"" << dash(m.line) << "/>\n";
         if (!m.text.empty())
             o << "<text x=\"" << num(x + 4) << "\" y=\"" << num(py0 + m.labelAt * (py1 - py0))
-              << "\" dy=\"0.35em\" fill=\"" << color(m.color) << "\" font-size=\"" << kSmall << "\">" << esc(m.text)
-              << "</text>\n";
+              << "\" dy=\"0.35em\" fill=\"" << color(m.color) << "\" font-size=\"" << kSmall << "\">"
+              << markupEscape(m.text) << "</text>\n";
     }
     for (const auto& t : spec.texts)
         if (sx.valid(t.x) && sy.valid(t.y) && inside(sx(t.x), sy(t.y)))
             o << "<text x=\"" << num(sx(t.x)) << "\" y=\"" << num(sy(t.y) - 4) << "\" text-anchor=\""
               << (t.alignRight ? "end" : "start") << "\" fill=\"" << color(t.color) << "\" font-size=\"" << kSmall
-              << "\">" << esc(t.text) << "</text>\n";
+              << "\">" << markupEscape(t.text) << "</text>\n";
     o << "</g>\n";
 
     // Legend.
@@ -544,7 +521,7 @@ std::string SvgPlotRenderer::render(const PlotSpec& spec, PlotFormat format) {
                   << color(s.color) << "\"/>\n";
                 break;
             }
-            o << "<text x=\"" << num(lx + 36) << "\" y=\"" << num(cy) << "\" dy=\"0.35em\">" << esc(s.name)
+            o << "<text x=\"" << num(lx + 36) << "\" y=\"" << num(cy) << "\" dy=\"0.35em\">" << markupEscape(s.name)
               << "</text>\n";
         }
         o << "</g>\n";
