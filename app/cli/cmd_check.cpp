@@ -120,6 +120,10 @@ void addCheck(CLI::App& root, int& exitCode) {
             } catch (const InputError& e) {
                 ++bad;
                 std::cerr << "error  " << e.what() << "\n";
+            } catch (const std::exception& e) {
+                // Whatever one file does (a file-system error while resolving it, say), the others are checked.
+                ++bad;
+                std::cerr << "error  " << f << ": " << e.what() << "\n";
             }
         }
         if (!quiet)

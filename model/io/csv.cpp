@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -120,6 +121,18 @@ CsvTable parseCsv(const std::string& text, const std::string& name) {
 }
 
 CsvTable loadCsvFile(const std::string& path) {
+    // Only regular files, and no larger than the cap: /dev/zero or a FIFO must not be read until memory runs out.
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (ec || !std::filesystem::exists(status))
+        throw InputError(path, 0, "", "cannot open file" + (ec ? ": " + ec.message() : std::string()));
+    if (!std::filesystem::is_regular_file(status))
+        throw InputError(path, 0, "", "not a regular file (a device, FIFO or folder cannot be a dataset)");
+    const auto size = std::filesystem::file_size(path, ec);
+    if (!ec && size > kMaxCsvBytes)
+        throw InputError(path, 0, "",
+                         "file of " + std::to_string(size) + " bytes is larger than the " +
+                             std::to_string(kMaxCsvBytes >> 20) + " MiB a dataset may have");
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw InputError(path, 0, "", "cannot open file");

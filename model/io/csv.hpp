@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 /// @brief A small RFC 4180 CSV reader for measurement datasets (quoted fields, '#' comment lines skipped).
 #include <map>
 #include <string>
@@ -21,6 +22,9 @@ struct CsvTable {
     const std::string& text(std::size_t row, int col) const;
 };
 
+/// Largest dataset file loadCsvFile reads: 64 MiB (the largest shipped or public dataset is a few MiB).
+inline constexpr std::uintmax_t kMaxCsvBytes = std::uintmax_t(64) << 20;
+/// @brief Reads a CSV dataset file; refuses non-regular files and files over kMaxCsvBytes.
 CsvTable loadCsvFile(const std::string& path);
 CsvTable parseCsv(const std::string& text, const std::string& name);
 

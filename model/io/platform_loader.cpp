@@ -349,9 +349,18 @@ YAML::Node resolveExtends(const YAML::Node& node, const std::string& file, const
     if (depth >= kMaxExtendsDepth)
         throw InputError(file, lineOf(ext), "extends", "platforms extend each other too deeply (a cycle?)");
     std::string basePath;
-    if (!baseDir.empty() && fs::exists(fs::path(baseDir) / (base + ".yaml")))
+    // A name the file system cannot even look up (too long, bad characters) is bad input of this key, not a
+    // failure of the program.
+    auto exists = [&](const fs::path& p) {
+        std::error_code ec;
+        const bool found = fs::exists(p, ec);
+        if (ec && ec != std::errc::no_such_file_or_directory)
+            throw InputError(file, lineOf(ext), "extends", "cannot look up '" + p.string() + "': " + ec.message());
+        return found;
+    };
+    if (!baseDir.empty() && exists(fs::path(baseDir) / (base + ".yaml")))
         basePath = (fs::path(baseDir) / (base + ".yaml")).string();
-    else if (fs::exists(base))
+    else if (exists(base))
         basePath = base;
     else
         basePath = findPlatformFile(base); // throws with the list of known platforms

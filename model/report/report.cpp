@@ -208,8 +208,16 @@ ReportData computeReport(const ReportInput& in, const ReportProgress& progress) 
     d.contextCurve = curve(pm, d.arch, d.stack, d.decodeScenario, false);
 
     step(progress, 4, kSteps, "predicting the measurements");
-    if (!in.measurements.empty())
+    if (!in.measurements.empty()) {
         d.validation = validate(pm, in.measurements, in.stack);
+        // A row that cannot be read or predicted is bad input, as in `rooflab validate`: a report that quietly
+        // dropped it would show an error statistic over the wrong rows (or "MAPE 0 %" over none).
+        for (const auto& row : d.validation->rows)
+            if (!row.error.empty())
+                throw InputError(std::to_string(d.validation->failed) + " of " +
+                                 std::to_string(d.validation->rows.size()) +
+                                 " measurement rows cannot be used; first: " + row.error);
+    }
     step(progress, kSteps, kSteps, "predicted");
     return d;
 }
