@@ -27,6 +27,10 @@ struct ServeOptions {
     int64_t isl = 1024, osl = 128, requests = 0, warmup = -1;
     uint64_t seed = 1;
     double grid = 64;
+    // Overrides of the stack profile's scheduler (a deployment's own launch flags).
+    int64_t tokenBudget = 0, maxSeqs = -1;
+    std::string chunkedPrefill;
+    double prefixHit = -1;
 };
 
 ServeOptions g_serve;
@@ -55,7 +59,22 @@ void runServe(const ServeOptions& o) {
     const PlatformTarget& target = cat.platform(req.platform);
     cat.resolve(req);
     const LlmArch& arch = *req.llm()->arch;
-    const StackProfile& stack = *req.llm()->stack;
+    StackProfile stack = *req.llm()->stack;
+    SchedulerProfile& over = stack.scheduler;
+    if (o.tokenBudget > 0)
+        over.tokenBudget = o.tokenBudget;
+    if (o.maxSeqs >= 0)
+        over.maxSeqs = o.maxSeqs;
+    if (!o.chunkedPrefill.empty()) {
+        if (o.chunkedPrefill != "on" && o.chunkedPrefill != "off")
+            throw InputError("", 0, "--chunked-prefill", "must be on or off");
+        over.chunkedPrefill = o.chunkedPrefill == "on";
+    }
+    if (o.prefixHit >= 0) {
+        if (o.prefixHit > 1)
+            throw InputError("", 0, "--prefix-hit", "must be a fraction in [0, 1]");
+        over.prefixCacheHitRate = o.prefixHit;
+    }
 
     serving::Workload load;
     load.inputTokens = o.isl;
@@ -218,6 +237,12 @@ void addServe(CLI::App& root, int& exitCode) {
     s->add_option("--seed", o.seed, "Poisson arrivals' seed")->capture_default_str();
     s->add_option("--context-grid", o.grid, "tokens between interpolated step-time points")->capture_default_str();
     s->add_option("--iterations", o.iterationsCsv, "write the per-iteration table to this CSV file");
+    s->add_option("--token-budget", o.tokenBudget,
+                  "override the scheduler's tokens per iteration (max_num_batched_tokens, chunked_prefill_size, "
+                  "max_num_tokens)");
+    s->add_option("--max-seqs", o.maxSeqs, "override the scheduler's running-sequence limit (0: none)");
+    s->add_option("--chunked-prefill", o.chunkedPrefill, "override: on or off");
+    s->add_option("--prefix-hit", o.prefixHit, "override: fraction of each prompt found in the prefix cache");
     s->add_option("--format", o.format, "table or json (csv: one JSON line)")->capture_default_str();
     s->callback([]() { runServe(g_serve); });
 }
