@@ -170,7 +170,7 @@ MemoryUse memoryUse(const PlatformModel& pm, const LlmArch& a, const StackProfil
     case Phase::Chunked:
         seqTokens = double(s.context + 1);
         tokensStep = double(s.batch + s.chunk);
-        chunkKv = kvForTokens(double(s.chunkOffset + s.chunk));
+        chunkKv = double(s.chunkSeqs) * kvForTokens(double(s.chunkOffset) + double(s.chunk) / double(s.chunkSeqs));
         break;
     }
     perSeqKv = kvForTokens(seqTokens);
@@ -178,8 +178,7 @@ MemoryUse memoryUse(const PlatformModel& pm, const LlmArch& a, const StackProfil
     const double h = double(a.hiddenSize);
     const double inter = std::max<double>(double(a.intermediateSize), double(a.moeIntermediateSize) * a.topK) / tp;
     const double actPerToken = (4.0 * h + 2.0 * inter) * bytesPerElement(s.act) * stack.activationMemoryFactor;
-    const double logitsRows =
-        s.phase == Phase::Decode ? double(s.batch) : double(s.batch) + (s.phase == Phase::Chunked ? 1 : 0);
+    const double logitsRows = s.phase == Phase::Chunked ? double(s.batch + s.chunkSeqs) : double(s.batch);
     const double logits = logitsRows * double(a.vocabSize) / tp * 4.0;
     m.activationBytes = tokensStep * actPerToken + logits;
     m.workspaceBytes = stack.workspaceBytes;

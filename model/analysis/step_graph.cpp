@@ -104,7 +104,9 @@ std::vector<ScenarioStatus> checkScenario(const LlmArch& a, const Scenario& s) {
         out.push_back({ScenarioStatus::Severity::Error, std::move(why)});
         return out;
     };
-    if (s.batch < 1 || s.tp < 1 || s.pp < 1 || s.ep < 1 || s.dp < 1 || s.microbatches < 1)
+    // A chunked step may carry prefill chunks only (no decoding sequence).
+    if (s.batch < (s.phase == Phase::Chunked ? 0 : 1) || s.tp < 1 || s.pp < 1 || s.ep < 1 || s.dp < 1 ||
+        s.microbatches < 1)
         return fail("batch, tp, pp, ep, dp and micro-batches must be at least 1");
     if (s.phase == Phase::Prefill && s.prompt < 1)
         return fail("prefill needs a prompt of at least 1 token");
@@ -112,6 +114,8 @@ std::vector<ScenarioStatus> checkScenario(const LlmArch& a, const Scenario& s) {
         return fail("context must not be negative");
     if (s.phase == Phase::Chunked && (s.chunk < 1 || s.chunkOffset < 0))
         return fail("a chunked step needs --chunk >= 1 and --chunk-offset >= 0");
+    if (s.phase == Phase::Chunked && (s.chunkSeqs < 1 || s.chunkSeqs > s.chunk))
+        return fail("a chunked step's prefill tokens come from 1 .. chunk prompts");
     if (a.numHeads % s.tp != 0)
         return fail("tp " + std::to_string(s.tp) + " does not divide the " + std::to_string(a.numHeads) +
                     " attention heads");
@@ -319,9 +323,14 @@ void GraphBuilder::attentionBlock(const LayerGroup& grp, double c) {
         attentionCore(grp, "attention", double(m_s.batch), 1, double(m_s.context + 1), c);
         break;
     case Phase::Chunked:
-        // One prompt's chunk attends to its cached prefix; the decoding sequences attend to their contexts.
-        attentionCore(grp, "attention_prefill", 1, double(m_s.chunk), double(m_s.chunkOffset + m_s.chunk), c);
-        attentionCore(grp, "attention_decode", double(m_s.batch), 1, double(m_s.context + 1), c);
+        // Each prompt's chunk attends to its cached prefix and itself; the decoding sequences attend to their
+        // contexts. Several prompts' chunks are summarized by their mean size (chunk / chunkSeqs) and mean offset.
+        {
+            const double seqs = double(m_s.chunkSeqs), per = double(m_s.chunk) / seqs;
+            attentionCore(grp, "attention_prefill", seqs, per, double(m_s.chunkOffset) + per, c);
+        }
+        if (m_s.batch > 0)
+            attentionCore(grp, "attention_decode", double(m_s.batch), 1, double(m_s.context + 1), c);
         break;
     }
     const double oIn = a.isMla() ? m_headsDev * double(a.vHeadDim) : m_headsDev * m_d;
@@ -442,7 +451,7 @@ void GraphBuilder::build() {
         break;
     case Phase::Chunked:
         m_T = double(s.batch + s.chunk);
-        m_lmRows = double(s.batch) + 1;
+        m_lmRows = double(s.batch + s.chunkSeqs); // the last token of each chunked prompt
         break;
     }
     m_Tn = s.sequenceParallel ? m_T / m_tp : m_T;

@@ -95,6 +95,36 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
         s.activationMemoryFactor = m.optionalNumber("activation_factor", 1.0, 0.0, 100.0);
         m.finish();
     }
+    const YAML::Node sched = r.optional("scheduler");
+    if (sched.IsDefined() && !sched.IsNull()) {
+        MapReader q(sched, file, "scheduler", r.line());
+        SchedulerProfile& p = s.scheduler;
+        p.framework = q.requiredChoice("framework", {"vllm", "sglang", "tensorrt-llm"});
+        if (q.has("batching"))
+            p.batching = q.requiredChoice("batching", {"mixed", "prefill_first"}) == "mixed"
+                             ? SchedulerProfile::Batching::Mixed
+                             : SchedulerProfile::Batching::PrefillFirst;
+        p.tokenBudget = q.optionalInt("token_budget", p.tokenBudget, 1, int64_t(1) << 24);
+        p.maxSeqs = q.optionalInt("max_seqs", p.maxSeqs, 0, int64_t(1) << 24);
+        p.chunkedPrefill = q.optionalBool("chunked_prefill", p.chunkedPrefill);
+        p.blockSize = q.optionalInt("block_size", p.blockSize, 1, 4096);
+        p.admissionReserve = q.optionalNumber("admission_reserve", p.admissionReserve, 0.0, 1.0);
+        p.prefixCacheHitRate = q.optionalNumber("prefix_cache_hit_rate", p.prefixCacheHitRate, 0.0, 1.0);
+        const YAML::Node kvm = q.optional("kv_memory");
+        if (kvm.IsDefined() && !kvm.IsNull()) {
+            MapReader k(kvm, file, "scheduler.kv_memory", q.line());
+            p.kvMemoryFraction = k.requiredNumber("fraction", 0.01, 1.0);
+            const std::string of = k.requiredChoice("of", {"total", "static", "free"});
+            p.kvBudget = of == "total"    ? SchedulerProfile::KvBudget::Total
+                         : of == "static" ? SchedulerProfile::KvBudget::Static
+                                          : SchedulerProfile::KvBudget::Free;
+            k.finish();
+        }
+        if (const YAML::Node it = q.optional("iteration_overhead"); it.IsDefined() && !it.IsNull())
+            p.iterationOverheadS = hostTime(it, "scheduler.iteration_overhead");
+        p.overlapScheduler = q.optionalBool("overlap_scheduler", p.overlapScheduler);
+        q.finish();
+    }
     r.finish();
     return s;
 }

@@ -18,11 +18,16 @@ std::optional<Phase> parsePhase(std::string_view s);
 
 struct Scenario {
     Phase phase = Phase::Decode;
-    int64_t batch = 1;          ///< sequences in the step (prefill: prompts; decode/chunked: decoding sequences)
-    int64_t prompt = 512;       ///< prefill: prompt tokens per sequence
-    int64_t context = 1024;     ///< decode/chunked: tokens already cached per decoding sequence
-    int64_t chunk = 512;        ///< chunked: prefill tokens in the step (from one prompt)
-    int64_t chunkOffset = 0;    ///< chunked: tokens of that prompt already cached
+    /// sequences in the step (prefill: prompts; decode/chunked: decoding sequences; chunked may have 0: a step of
+    /// prefill chunks only, as a serving engine runs when no sequence is decoding)
+    int64_t batch = 1;
+    int64_t prompt = 512;    ///< prefill: prompt tokens per sequence
+    int64_t context = 1024;  ///< decode/chunked: tokens already cached per decoding sequence
+    int64_t chunk = 512;     ///< chunked: prefill tokens in the step, all prompts' chunks together
+    int64_t chunkOffset = 0; ///< chunked: tokens of each chunked prompt already cached (their mean)
+    /// chunked: prompts the step's prefill tokens come from, each with chunk / chunkSeqs tokens at chunkOffset (a
+    /// serving iteration's several prefill chunks, summarized by their mean size and mean offset). 1: one prompt.
+    int64_t chunkSeqs = 1;
     int64_t outputTokens = 128; ///< request: tokens generated (the first comes from prefill)
     int tp = 1, pp = 1, ep = 1, dp = 1;
     int microbatches = 1; ///< pipeline micro-batches (PP)
@@ -82,6 +87,10 @@ public:
     }
     ScenarioBuilder& chunkOffset(int64_t v) {
         m_s.chunkOffset = v;
+        return *this;
+    }
+    ScenarioBuilder& chunkSeqs(int64_t v) {
+        m_s.chunkSeqs = v;
         return *this;
     }
     ScenarioBuilder& outputTokens(int64_t v) {

@@ -1,11 +1,48 @@
 #pragma once
 /// @brief A serving-stack profile: which logical operators run as their own kernels, how many passes over
 /// memory they make, and how kernels are launched. Profiles are data files (resources/stacks/*.yaml).
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace rooflab {
+
+/// @brief How a serving framework schedules its engine iterations: the limits and policies of its scheduler, as
+/// data (the stack profile's `scheduler:` section). The serving simulator (model/serving) runs one iteration per
+/// forward step under these rules. Defaults: vLLM v1's published defaults for 70+ GiB GPUs (the framework a stack
+/// profile without a `scheduler:` section is assumed to run under).
+struct SchedulerProfile {
+    /// What an iteration may hold. Mixed: decode tokens of the running sequences and prefill chunks together (vLLM
+    /// v1, TensorRT-LLM in-flight batching). PrefillFirst: an iteration of prefill chunks only whenever a prefill
+    /// can be scheduled, else a decode iteration of all running sequences (SGLang without --enable-mixed-chunk).
+    enum class Batching : unsigned char { Mixed, PrefillFirst };
+    /// What the KV-cache memory fraction is a fraction of. Total: of device memory, less weights, peak activations
+    /// and the runtime workspace (vLLM gpu_memory_utilization). Static: of device memory, less weights only
+    /// (SGLang mem_fraction_static). Free: of the memory left after weights, activations and workspace
+    /// (TensorRT-LLM free_gpu_memory_fraction).
+    enum class KvBudget : unsigned char { Total, Static, Free };
+
+    std::string framework = "vllm"; ///< vllm | sglang | tensorrt-llm: for tables
+    Batching batching = Batching::Mixed;
+    int64_t tokenBudget =
+        8192;               ///< tokens per iteration (max_num_batched_tokens / chunked_prefill_size / max_num_tokens)
+    int64_t maxSeqs = 1024; ///< running sequences (max_num_seqs / max_running_requests / max_batch_size); 0: no limit
+    bool chunkedPrefill = true; ///< a prompt may be split over iterations (else it waits for a budget it fits in)
+    int64_t blockSize = 16;     ///< tokens per KV-cache block (page)
+    /// Admission control: a new request needs KV room for its prompt plus this fraction of its output, and the
+    /// running requests' remaining outputs at this fraction stay reserved. 0: blocks on demand, preemption when
+    /// they run out (vLLM); 1: room for the whole request reserved up front, never preempted (TensorRT-LLM
+    /// GUARANTEED_NO_EVICT); between: SGLang's new-token ratio.
+    double admissionReserve = 0.0;
+    double prefixCacheHitRate = 0.0; ///< fraction of each prompt found in the prefix (radix) cache, not recomputed
+    double kvMemoryFraction = 0.9;   ///< see KvBudget
+    KvBudget kvBudget = KvBudget::Total;
+    double iterationOverheadS = 0.0; ///< host time per iteration (scheduling, input preparation, sampling)
+    bool overlapScheduler = false;   ///< host work for the next iteration hides behind this one's forward step
+
+    bool operator==(const SchedulerProfile&) const = default;
+};
 
 struct StackProfile {
     std::string name;
@@ -34,6 +71,7 @@ struct StackProfile {
     double collectiveHostS(double tp) const;
     double workspaceBytes = 2.0e9; ///< runtime memory beyond weights, KV cache and activations (context, allocator)
     double activationMemoryFactor = 1.0;
+    SchedulerProfile scheduler; ///< how the serving framework batches iterations (the `scheduler:` section)
 
     /// @brief The profile used when none is named: `pytorch-eager`, equal to resources/stacks/pytorch-eager.yaml
     /// (the data file is the source of truth; front ends that can read files load it with io::loadStack, and a test

@@ -1,0 +1,252 @@
+// rooflab serve: the serving simulator (model/serving) on one deployment and one load.
+#include "codec/catalog.hpp"
+#include "codec/request_codec.hpp"
+#include "common.hpp"
+#include "registry.hpp"
+#include "serving/serving.hpp"
+#include "units/errors.hpp"
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace rooflab::cli {
+namespace {
+
+struct ServeOptions {
+    std::string platform = "h100-sxm5-80gb";
+    std::string model = "llama-3.1-8b";
+    std::string stack = "vllm";
+    std::string format = "table";
+    std::string weights = "bf16", kv = "bf16", act = "bf16";
+    std::string trace, iterationsCsv;
+    int tp = 1, pp = 1, ep = 1;
+    int concurrency = 0;
+    double rate = 0;
+    int64_t isl = 1024, osl = 128, requests = 0, warmup = -1;
+    uint64_t seed = 1;
+    double grid = 64;
+    // Overrides of the stack profile's scheduler (a deployment's own launch flags).
+    int64_t tokenBudget = 0, maxSeqs = -1;
+    std::string chunkedPrefill;
+    double prefixHit = -1;
+};
+
+ServeOptions g_serve;
+
+nlohmann::json distJson(const serving::Distribution& d) {
+    return {{"mean", d.mean}, {"p50", d.p50}, {"p90", d.p90},    {"p99", d.p99},
+            {"min", d.min},   {"max", d.max}, {"count", d.count}};
+}
+
+void runServe(const ServeOptions& o) {
+    const Format fmt = parseFormat(o.format);
+    const int modes = (o.concurrency > 0 ? 1 : 0) + (o.rate > 0 ? 1 : 0) + (o.trace.empty() ? 0 : 1);
+    if (modes != 1)
+        throw InputError("", 0, "--concurrency", "give exactly one of --concurrency, --rate or --trace");
+    // The deployment as an LLM step request, through the codec: the same names, datatypes and ranges as predict.
+    nlohmann::json j{{"kind", "llm"},        {"platform", o.platform},
+                     {"model", o.model},     {"stack", o.stack},
+                     {"phase", "decode"},    {"tp", o.tp},
+                     {"pp", o.pp},           {"ep", o.ep},
+                     {"weights", o.weights}, {"kv", o.kv},
+                     {"act", o.act}};
+    spec::CodecSource src;
+    src.optionSpelling = true;
+    Request req = spec::decodeRequest(j, src);
+    io::Catalog cat;
+    const PlatformTarget& target = cat.platform(req.platform);
+    cat.resolve(req);
+    const LlmArch& arch = *req.llm()->arch;
+    StackProfile stack = *req.llm()->stack;
+    SchedulerProfile& over = stack.scheduler;
+    if (o.tokenBudget > 0)
+        over.tokenBudget = o.tokenBudget;
+    if (o.maxSeqs >= 0)
+        over.maxSeqs = o.maxSeqs;
+    if (!o.chunkedPrefill.empty()) {
+        if (o.chunkedPrefill != "on" && o.chunkedPrefill != "off")
+            throw InputError("", 0, "--chunked-prefill", "must be on or off");
+        over.chunkedPrefill = o.chunkedPrefill == "on";
+    }
+    if (o.prefixHit >= 0) {
+        if (o.prefixHit > 1)
+            throw InputError("", 0, "--prefix-hit", "must be a fraction in [0, 1]");
+        over.prefixCacheHitRate = o.prefixHit;
+    }
+
+    serving::Workload load;
+    load.inputTokens = o.isl;
+    load.outputTokens = o.osl;
+    load.requests = o.requests;
+    load.warmup = o.warmup;
+    load.seed = o.seed;
+    if (o.isl < 1 || o.osl < 1)
+        throw InputError("", 0, o.isl < 1 ? "--isl" : "--osl", "must be at least 1");
+    if (o.concurrency > 0) {
+        load.arrival = serving::Arrival::ClosedLoop;
+        load.concurrency = o.concurrency;
+    } else if (o.rate > 0) {
+        load.arrival = serving::Arrival::Poisson;
+        load.ratePerS = o.rate;
+    } else {
+        std::ifstream f(o.trace, std::ios::binary);
+        if (!f)
+            throw InputError(o.trace, 0, "--trace", "cannot read the trace file");
+        std::stringstream ss;
+        ss << f.rdbuf();
+        load.arrival = serving::Arrival::Trace;
+        load.trace = serving::parseTraceCsv(ss.str(), o.trace);
+    }
+    serving::Options opt;
+    opt.contextGrid = o.grid;
+    opt.keepIterations = !o.iterationsCsv.empty();
+    const auto t0 = std::chrono::steady_clock::now();
+    const serving::ServingResult r = serving::simulate(target.model, arch, stack, req.scenario, load, opt);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!r.ok)
+        throw InputError("", 0, "", "cannot simulate: " + r.error);
+    if (!o.iterationsCsv.empty()) {
+        std::ofstream f(o.iterationsCsv);
+        if (!f)
+            throw InputError(o.iterationsCsv, 0, "--iterations", "cannot write the file");
+        f << "start_s,duration_s,step_s,decode_seqs,prefill_seqs,prefill_tokens,running,waiting,preempted,"
+             "kv_blocks_used\n";
+        for (const serving::IterationStat& it : r.iterations)
+            f << fmtNum(it.startS, 9) << ',' << fmtNum(it.durationS, 6) << ',' << fmtNum(it.stepS, 6) << ','
+              << it.decodeSeqs << ',' << it.prefillSeqs << ',' << it.prefillTokens << ',' << it.running << ','
+              << it.waiting << ',' << it.preempted << ',' << it.kvBlocksUsed << '\n';
+    }
+    const SchedulerProfile& sp = stack.scheduler;
+    if (fmt == Format::Json || fmt == Format::Csv) {
+        nlohmann::json out{{"platform", target.hardware.name},
+                           {"model", arch.name},
+                           {"stack", stack.name},
+                           {"framework", sp.framework},
+                           {"tp", req.scenario.tp},
+                           {"pp", req.scenario.pp},
+                           {"ep", req.scenario.ep},
+                           {"gpus", r.gpus},
+                           {"isl", o.isl},
+                           {"osl", o.osl},
+                           {"ttft_s", r.ttftS.mean},
+                           {"tpot_s", r.tpotS.mean},
+                           {"itl_s", r.itlS.mean},
+                           {"e2e_s", r.e2eS.mean},
+                           {"ttft", distJson(r.ttftS)},
+                           {"tpot", distJson(r.tpotS)},
+                           {"itl", distJson(r.itlS)},
+                           {"e2e", distJson(r.e2eS)},
+                           {"queue", distJson(r.queueS)},
+                           {"output_tokens_per_s", r.outputTokensPerS},
+                           {"total_tokens_per_s", r.totalTokensPerS},
+                           {"output_tokens_per_s_per_gpu", r.outputTokensPerSPerGpu},
+                           {"total_tokens_per_s_per_gpu", r.totalTokensPerSPerGpu},
+                           {"output_tokens_per_s_per_user", r.outputTokensPerSPerUser},
+                           {"requests_per_s", r.requestsPerS},
+                           {"mean_concurrency", r.meanConcurrency},
+                           {"measured_requests", r.measured},
+                           {"preemptions", r.preemptions},
+                           {"mean_decode_batch", r.meanDecodeBatch},
+                           {"mean_prefill_tokens", r.meanPrefillTokens},
+                           {"kv_tokens", r.kv.tokens},
+                           {"kv_utilization_peak", r.peakKvUtilization},
+                           {"kv_utilization_mean", r.meanKvUtilization},
+                           {"iterations", r.iterationCount},
+                           {"step_evaluations", r.stepEvaluations},
+                           {"simulated_s", r.simulatedS},
+                           {"wall_s", wall},
+                           {"notes", r.notes}};
+        if (o.concurrency > 0)
+            out["concurrency"] = o.concurrency;
+        if (o.rate > 0)
+            out["rate"] = o.rate;
+        std::cout << (fmt == Format::Json ? out.dump(2) : out.dump()) << "\n";
+        return;
+    }
+    std::cout << arch.name << " on " << target.hardware.name << " x" << r.gpus << " (" << stack.name << ", "
+              << sp.framework << " scheduler), tp " << req.scenario.tp << " pp " << req.scenario.pp << ", weights "
+              << o.weights << " kv " << o.kv << "\n";
+    std::cout << "  load          ";
+    if (o.concurrency > 0)
+        std::cout << "closed loop, " << o.concurrency << " clients";
+    else if (o.rate > 0)
+        std::cout << "Poisson, " << fmtNum(o.rate, 4) << " requests/s (seed " << o.seed << ")";
+    else
+        std::cout << "trace " << o.trace << " (" << load.trace.size() << " requests)";
+    if (o.trace.empty())
+        std::cout << ", " << o.isl << " in / " << o.osl << " out tokens";
+    std::cout << "; " << r.measured << " requests measured\n";
+    std::cout << "  scheduler     token budget " << sp.tokenBudget << ", max seqs "
+              << (sp.maxSeqs > 0 ? std::to_string(sp.maxSeqs) : std::string("-")) << ", "
+              << (sp.chunkedPrefill ? "chunked prefill" : "whole prompts") << ", "
+              << (sp.batching == SchedulerProfile::Batching::Mixed ? "mixed batches" : "prefill-first") << "\n";
+    std::cout << "  KV cache      " << r.kv.tokens << " tokens (" << fmtBytes(r.kv.kvBytes) << " per GPU; weights "
+              << fmtBytes(r.kv.weightsBytes) << "), utilization mean " << fmtNum(100 * r.meanKvUtilization, 3)
+              << " %, peak " << fmtNum(100 * r.peakKvUtilization, 3) << " %, " << r.preemptions << " preemptions\n\n";
+    std::vector<std::vector<std::string>> rows;
+    auto row = [&](const char* name, const serving::Distribution& d) {
+        rows.push_back({name, fmtSeconds(d.mean), fmtSeconds(d.p50), fmtSeconds(d.p90), fmtSeconds(d.p99)});
+    };
+    row("TTFT", r.ttftS);
+    row("TPOT", r.tpotS);
+    row("ITL", r.itlS);
+    row("end-to-end", r.e2eS);
+    row("queueing", r.queueS);
+    printTable(std::cout, {"latency", "mean", "p50", "p90", "p99"}, rows);
+    std::cout << "\n  throughput    " << fmtNum(r.outputTokensPerS, 5) << " output tokens/s ("
+              << fmtNum(r.outputTokensPerSPerGpu, 5) << " per GPU, " << fmtNum(r.outputTokensPerSPerUser, 4)
+              << " per user), " << fmtNum(r.totalTokensPerS, 5) << " tokens/s in + out ("
+              << fmtNum(r.totalTokensPerSPerGpu, 5) << " per GPU), " << fmtNum(r.requestsPerS, 4) << " requests/s\n";
+    std::cout << "  batches       " << fmtNum(r.meanDecodeBatch, 4) << " decoding sequences and "
+              << fmtNum(r.meanPrefillTokens, 4) << " prefill tokens per iteration; mean concurrency "
+              << fmtNum(r.meanConcurrency, 4) << "\n";
+    std::cout << "  simulation    " << r.iterationCount << " iterations, " << fmtSeconds(r.simulatedS)
+              << " simulated in " << fmtSeconds(wall) << " (" << r.stepEvaluations << " distinct steps predicted)\n";
+    for (const std::string& n : r.notes)
+        std::cout << "  note: " << n << "\n";
+}
+
+void addServe(CLI::App& root, int& exitCode) {
+    (void)exitCode;
+    ServeOptions& o = g_serve;
+    CLI::App* s = root.add_subcommand(
+        "serve", "Simulate serving: continuous batching under a closed-loop, Poisson or trace load (TTFT, TPOT, "
+                 "throughput)");
+    s->add_option("--platform", o.platform, "platform name or file")->capture_default_str();
+    s->add_option("--model", o.model, "preset name or path to config.json / YAML")->capture_default_str();
+    s->add_option("--stack", o.stack, "stack profile with a scheduler: vllm, sglang, tensorrt-llm")
+        ->capture_default_str();
+    s->add_option("--tp", o.tp, "tensor parallelism")->capture_default_str();
+    s->add_option("--pp", o.pp, "pipeline stages");
+    s->add_option("--ep", o.ep, "expert parallelism (divides tp)");
+    s->add_option("--weights", o.weights, "weight datatype")->capture_default_str();
+    s->add_option("--kv", o.kv, "KV-cache datatype")->capture_default_str();
+    s->add_option("--act", o.act, "activation datatype")->capture_default_str();
+    s->add_option("--concurrency", o.concurrency, "closed loop: clients, each with one request in flight");
+    s->add_option("--rate", o.rate, "open loop: Poisson arrivals per second");
+    s->add_option("--trace", o.trace, "open loop: trace CSV (Splitwise or Azure LLM inference layout)");
+    s->add_option("--isl", o.isl, "input tokens per request (closed loop, Poisson)")->capture_default_str();
+    s->add_option("--osl", o.osl, "output tokens per request (closed loop, Poisson)")->capture_default_str();
+    s->add_option("--requests", o.requests,
+                  "measured requests (default: 20 x concurrency, 1000 for Poisson, the whole trace)");
+    s->add_option("--warmup", o.warmup,
+                  "requests left out of the statistics (default: closed loop the first "
+                  "wave of `concurrency`, open loop 0)");
+    s->add_option("--seed", o.seed, "Poisson arrivals' seed")->capture_default_str();
+    s->add_option("--context-grid", o.grid, "tokens between interpolated step-time points")->capture_default_str();
+    s->add_option("--iterations", o.iterationsCsv, "write the per-iteration table to this CSV file");
+    s->add_option("--token-budget", o.tokenBudget,
+                  "override the scheduler's tokens per iteration (max_num_batched_tokens, chunked_prefill_size, "
+                  "max_num_tokens)");
+    s->add_option("--max-seqs", o.maxSeqs, "override the scheduler's running-sequence limit (0: none)");
+    s->add_option("--chunked-prefill", o.chunkedPrefill, "override: on or off");
+    s->add_option("--prefix-hit", o.prefixHit, "override: fraction of each prompt found in the prefix cache");
+    s->add_option("--format", o.format, "table or json (csv: one JSON line)")->capture_default_str();
+    s->callback([]() { runServe(g_serve); });
+}
+
+} // namespace
+ROOFLAB_REGISTER_COMMAND("serve", addServe);
+} // namespace rooflab::cli
