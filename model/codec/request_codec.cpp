@@ -19,9 +19,10 @@ const std::vector<std::string>& commonKeys() {
     return k;
 }
 const std::vector<std::string>& llmKeys() {
-    static const std::vector<std::string> k{
-        "model", "stack", "phase", "batch",        "prompt", "context", "chunk",   "chunk_offset", "output", "tp",
-        "pp",    "ep",    "dp",    "microbatches", "sp",     "overlap", "weights", "kv",           "act",    "threads"};
+    static const std::vector<std::string> k{"model", "stack",        "phase",        "batch",  "prompt",  "context",
+                                            "chunk", "chunk_offset", "chunk_seqs",   "output", "tp",      "pp",
+                                            "ep",    "dp",           "microbatches", "sp",     "overlap", "weights",
+                                            "kv",    "act",          "threads"};
     return k;
 }
 const std::vector<std::string>& gemmKeys() {
@@ -160,6 +161,7 @@ void decodeLlm(const Fields& f, Request& r) {
         .context(f.integer("context", 1024, 0, L::kMaxTokens))
         .chunk(f.integer("chunk", 512, 1, L::kMaxTokens))
         .chunkOffset(f.integer("chunk_offset", 0, 0, L::kMaxTokens))
+        .chunkSeqs(f.integer("chunk_seqs", 1, 1, L::kMaxBatch))
         .outputTokens(f.integer("output", 128, 1, L::kMaxTokens))
         .tp(static_cast<int>(f.integer("tp", 1, 1, L::kMaxParallel)))
         .pp(static_cast<int>(f.integer("pp", 1, 1, L::kMaxParallel)))
@@ -171,7 +173,11 @@ void decodeLlm(const Fields& f, Request& r) {
         .weights(f.dtype("weights", DType::bf16))
         .kv(f.dtype("kv", DType::bf16))
         .act(f.dtype("act", DType::bf16));
-    r.scenario = b.build(); // every field was range-checked above, naming its key
+    try {
+        r.scenario = b.build(); // fields were range-checked above; cross-field limits (chunk_seqs <= chunk) here
+    } catch (const InputError& e) {
+        f.fail(e.key(), e.message());
+    }
     r.cpuThreads = static_cast<int>(f.integer("threads", 0, 0, kMaxCpuThreads));
     if (phase == "request")
         r.workload = LlmRequest{std::move(t)};
@@ -329,6 +335,7 @@ nlohmann::json encodeRequest(const Request& r) {
         j["context"] = s.context;
         j["chunk"] = s.chunk;
         j["chunk_offset"] = s.chunkOffset;
+        j["chunk_seqs"] = s.chunkSeqs;
         j["output"] = s.outputTokens;
         j["tp"] = s.tp;
         j["pp"] = s.pp;
