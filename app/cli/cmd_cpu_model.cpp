@@ -3,6 +3,7 @@
 // The CPU-kernel model (model/analysis/cpu_kernels.hpp): cache-aware roofline with per-level bandwidth and
 // saturating thread scaling, STREAM, softmax 3-pass vs 2-pass, reductions, GEMM (SIMD / AMX).
 #include "analysis/cpu_kernels.hpp"
+#include "codec/request_codec.hpp"
 #include "common.hpp"
 #include "io/data_paths.hpp"
 #include "io/platform_loader.hpp"
@@ -10,6 +11,7 @@
 #include "registry.hpp"
 #include "units/errors.hpp"
 
+#include <cmath>
 #include <iostream>
 #include <memory>
 
@@ -91,22 +93,28 @@ void runPredictCpu(const CpuPredictOptions& o, int& exitCode) {
     } else {
         if (o.kernel.empty())
             throw InputError("", 0, "--kernel", "give --kernel (triad, copy, ...) or --workload FILE");
-        CpuKernelRequest r;
-        r.op = parseCpuOp(o.kernel, "--kernel");
-        r.dtype = parseDTypeOption(o.dtype, "--dtype");
-        r.threads = o.threads;
-        if (r.op == CpuOp::Gemm) {
-            if (o.m <= 0 || o.n <= 0 || o.k <= 0)
-                throw InputError("", 0, "--m/--n/--k", "gemm needs --m, --n and --k > 0");
-            r.m = o.m;
-            r.n = o.n;
-            r.k = o.k;
-            r.coldWeights = o.coldWeights;
-        } else {
-            if (o.elements <= 0)
-                throw InputError("", 0, "--elements", "must be > 0");
-            r.elements = o.elements;
+        // Through the Request codec: the same checks (finite, in range, required per kernel) as a cases line.
+        nlohmann::json j{{"kind", "cpu"}, {"kernel", o.kernel}, {"dtype", o.dtype}};
+        if (o.threads != 0)
+            j["threads"] = o.threads == std::floor(o.threads) ? nlohmann::json(static_cast<int64_t>(o.threads))
+                                                              : nlohmann::json(o.threads);
+        if (o.kernel == "gemm") {
+            for (const auto& [key, v] : {std::pair{"m", o.m}, std::pair{"n", o.n}, std::pair{"k", o.k}})
+                if (v != 0)
+                    j[key] = v == std::floor(v) && std::isfinite(v) ? nlohmann::json(static_cast<int64_t>(v))
+                                                                    : nlohmann::json(v);
+            j["cold_weights"] = o.coldWeights;
+        } else if (o.elements != 0) {
+            j["elements"] = o.elements;
         }
+        spec::CodecSource src;
+        src.optionSpelling = true;
+        const Request req = spec::decodeRequest(j, src);
+        CpuKernelRequest r = std::get<CpuKernelWork>(req.workload).kernel;
+        if (r.threads > machine.units)
+            throw InputError("", 0, "--threads",
+                             fmtNum(r.threads) + " exceeds the " + fmtNum(machine.units) + " hardware threads of " +
+                                 plat.name);
         cases.emplace_back(o.kernel, r);
     }
 
