@@ -172,3 +172,32 @@ static void BM_SweepParallel(benchmark::State& state) {
     benchmark::DoNotOptimize(bytes);
 }
 BENCHMARK(BM_SweepParallel)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// ---------------------------------------------------------------- serving simulator
+
+#include "serving/serving.hpp"
+
+namespace {
+
+/// aiperf-like closed loop: 20 x concurrency requests, 1k in / 1k out, vLLM on an H100, Llama-3.1-8B.
+void BM_ServingClosedLoop(benchmark::State& state) {
+    const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
+    const LlmArch arch = io::loadModel("llama-3.1-8b");
+    const StackProfile stack = io::loadStack("vllm");
+    serving::Workload w;
+    w.arrival = serving::Arrival::ClosedLoop;
+    w.concurrency = static_cast<int>(state.range(0));
+    w.inputTokens = 1024;
+    w.outputTokens = 1024;
+    int64_t requests = 0;
+    for (auto _ : state) {
+        const serving::ServingResult r = serving::simulate(pm, arch, stack, ScenarioBuilder().build(), w);
+        benchmark::DoNotOptimize(r.ok);
+        requests += r.completed;
+    }
+    state.counters["requests_per_s"] = benchmark::Counter(double(requests), benchmark::Counter::kIsRate);
+}
+
+} // namespace
+
+BENCHMARK(BM_ServingClosedLoop)->Arg(16)->Arg(64)->Arg(128)->Unit(benchmark::kMillisecond);

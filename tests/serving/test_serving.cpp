@@ -298,14 +298,13 @@ TEST(Serving, StepCacheIsNearlyExact) {
     EXPECT_LT(worst, 0.15);
 }
 
-TEST(Serving, ThousandsOfRequestsInWellUnderASecond) {
+// Speed is measured by the benchmark (tests/bench: BM_ServingClosedLoop); what makes it fast is checked here: the
+// simulator predicts each distinct step shape once, not once per iteration.
+TEST(Serving, ThousandsOfRequestsReuseFewStepPredictions) {
     // aiperf-like: 20 x concurrency requests, 1k in / 1k out, concurrency 128.
-    const auto t0 = std::chrono::steady_clock::now();
     const ServingResult r = simulate(fx().pm, fx().llama, fx().vllm, bf16Tp1(), closedLoop(128, 1024, 1024));
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     ASSERT_TRUE(r.ok) << r.error;
     EXPECT_EQ(r.measured, 2560);
-    std::cout << "[ speed    ] " << r.measured << " requests, " << r.iterationCount << " iterations, "
-              << r.stepEvaluations << " steps predicted, " << wall * 1e3 << " ms\n";
-    EXPECT_LT(wall, 1.0);
+    EXPECT_GT(r.iterationCount, 10 * r.stepEvaluations)
+        << r.iterationCount << " iterations, " << r.stepEvaluations << " steps predicted";
 }
