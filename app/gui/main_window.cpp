@@ -293,22 +293,9 @@ void MainWindow::applyOutcome(const EvalOutcome& o) {
     m_sweep->setData(m_output.batchSweep, m_output.contextSweep, double(m_scenario->value(ScenarioPanel::Field::Batch)),
                      double(m_scenario->value(prefill ? ScenarioPanel::Field::Prompt : ScenarioPanel::Field::Context)));
     m_comparePage->setData(m_output.compare);
-    QString status;
-    if (!p.ok) {
-        status = tr("⚠ infeasible: %1").arg(qs(p.error));
+    if (!p.ok)
         showError(qs(p.error));
-    } else {
-        status = p.why.empty() ? tr("%1-bound").arg(qs(std::string(boundName(p.bound)))) : qs(p.why);
-        if (m_output.request)
-            status = tr("TTFT %1, TPOT %2, end-to-end %3 — prefill %4")
-                         .arg(formatSeconds(m_output.request->ttftS), formatSeconds(m_output.request->tpotS),
-                              formatSeconds(m_output.request->e2eS), status);
-        if (m_scenario->kind() == WorkloadKind::Llm && !p.memory.fits)
-            status += tr(" — does NOT fit in memory (%1 of %2; max batch %3)")
-                          .arg(formatBytes(p.memory.totalBytes), formatBytes(p.memory.capacityBytes))
-                          .arg(p.memory.maxBatch);
-    }
-    m_statusLabel->setText(status);
+    m_statusLabel->setText(outcomeStatus(m_output, m_scenario->kind() == WorkloadKind::Llm));
     m_statusLabel->setToolTip(qs(p.why) + (p.notes.empty() ? QString() : QStringLiteral("\n")));
     syncAnalysisPages();
     m_redrawMs = double(redraw.nsecsElapsed()) * 1e-6;
@@ -415,12 +402,6 @@ QString MainWindow::statusText() const {
 QString MainWindow::errorText() const {
     return m_scenario->errorText();
 }
-QString MainWindow::editorStatus() const {
-    return m_platformPage->editorStatus();
-}
-QPlainTextEdit* MainWindow::platformEditor() const {
-    return m_platformPage->editor();
-}
 const Platform& MainWindow::platform() const {
     return m_platformPage->platform();
 }
@@ -439,15 +420,6 @@ ValidationModel* MainWindow::validationModel() const {
 
 // ---------------------------------------------------------------- export: delegates
 
-bool MainWindow::exportPlot(PlotView* plot, const QString& path, QString* error) {
-    return ExportActions::exportPlot(plot, path, error);
-}
-bool MainWindow::exportTable(const QAbstractItemModel* model, const QString& path, QString* error) {
-    return ExportActions::exportTable(model, path, error);
-}
-bool MainWindow::savePlatformAs(const QString& path, QString* error) {
-    return m_export->savePlatformAs(path, error);
-}
 bool MainWindow::startReportExport(const QString& dir, QString* error) {
     return m_export->startReportExport(dir, error);
 }
@@ -459,19 +431,7 @@ ReportExporter* MainWindow::reportExporter() const {
 }
 
 bool MainWindow::reportInput(report::ReportInput& in, QString* error) const {
-    report::ReportInput r;
-    if (!m_scenario->fillReportInput(r, error)) // a GEMM workload is the first thing to tell
-        return false;
-    if (platform().name.empty()) {
-        if (error)
-            *error = tr("No platform loaded");
-        return false;
-    }
-    r.platform = platform().file.empty() ? platform().name : platform().file;
-    r.platformData = platform(); // the platform as shown, unsaved edits included
-    r.measurements = m_validationPage->datasetPath().toStdString();
-    in = std::move(r);
-    return true;
+    return m_scenario->fillReportInput(in, platform(), m_validationPage->datasetPath(), error);
 }
 
 // ---------------------------------------------------------------- session

@@ -10,7 +10,6 @@
 #include <QStringList>
 
 class QLabel;
-class QPlainTextEdit;
 class QTabWidget;
 class QAbstractItemModel;
 
@@ -87,8 +86,6 @@ public:
     double lastRedrawMs() const { return m_redrawMs; }
     QString statusText() const;
     QString errorText() const;
-    QString editorStatus() const;
-    QPlainTextEdit* platformEditor() const;
     const Platform& platform() const;
     RooflinePlot* rooflinePlot() const { return m_roofline; }
     SweepPlot* sweepPlot() const { return m_sweep; }
@@ -111,10 +108,7 @@ public:
     /// The table of the current page (operators, platform values, sweep or validation).
     QAbstractItemModel* currentTable() const;
 
-    // --- export (ExportActions) ----------------------------------------------------------------------------
-    bool exportPlot(PlotView* plot, const QString& path, QString* error);
-    bool exportTable(const QAbstractItemModel* model, const QString& path, QString* error);
-    bool savePlatformAs(const QString& path, QString* error);
+    // --- report export (ExportActions; plots, tables and the platform: exportActions()) -------------------
     /// @brief The report input of the current LLM scenario: the platform as shown (edits included), model,
     /// stack, dataset and every scenario control (phase, batch, prompt, context, chunk, output, TP, PP, EP,
     /// datatypes). False with `error` for a GEMM workload or broken input.

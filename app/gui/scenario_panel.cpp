@@ -380,12 +380,22 @@ bool ScenarioPanel::buildInput(EvalInput& in, QString& error) {
     return true;
 }
 
-bool ScenarioPanel::fillReportInput(report::ReportInput& in, QString* error) const {
+bool ScenarioPanel::fillReportInput(report::ReportInput& in, const Platform& platform, const QString& datasetPath,
+                                    QString* error) const {
     if (kind() == WorkloadKind::Gemm) {
         if (error)
             *error = tr("Reports cover LLM workloads; switch the workload to an LLM");
         return false;
     }
+    if (platform.name.empty()) {
+        if (error)
+            *error = tr("No platform loaded");
+        return false;
+    }
+    in = report::ReportInput{};
+    in.platform = platform.file.empty() ? platform.name : platform.file;
+    in.platformData = platform;
+    in.measurements = datasetPath.toStdString();
     in.model = modelKey().toStdString();
     if (!stackName().isEmpty())
         in.stack = stackName().toStdString();

@@ -63,9 +63,10 @@ public:
     /// @brief Fills the workload part of `in` (kind, model, stack, phase, scenario, GEMM, sweep points) from the
     /// controls. False with `error` when the model or stack does not load or a value is out of range.
     bool buildInput(EvalInput& in, QString& error);
-    /// @brief The scenario fields of a report (model, stack, phase, tokens, TP/PP/EP, datatypes). False with
-    /// `error` for a GEMM workload.
-    bool fillReportInput(report::ReportInput& in, QString* error) const;
+    /// @brief The report of the scenario the panel shows, on `platform` as shown (unsaved edits included), with
+    /// the dataset at `datasetPath` (may be empty). False with `error` for a GEMM workload or no platform.
+    bool fillReportInput(report::ReportInput& in, const Platform& platform, const QString& datasetPath,
+                         QString* error) const;
     /// The engine phase of a GUI phase (a request is shown by its prefill step).
     static Phase stepPhase(GuiPhase phase);
 
