@@ -63,6 +63,7 @@ void EvaluationController::start() {
     ++m_started;
     m_inFlight = true;
     m_watcher.setFuture(QtConcurrent::run([in = std::move(in)]() { return evaluateCaught(in); }));
+    emit started();
 }
 
 void EvaluationController::evaluateNow() {

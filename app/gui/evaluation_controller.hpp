@@ -46,6 +46,8 @@ public:
     int startedCount() const { return m_started; }
 
 signals:
+    /// An evaluation started on a worker (changes from now on wait as one pending re-evaluation).
+    void started();
     /// An evaluation ended: the result, or the engine's error.
     void finished(const rooflab::gui::EvalOutcome& outcome);
     /// The provider refused the input; no evaluation ran.
