@@ -73,7 +73,7 @@ MainWindow::MainWindow(bool persistSession, QWidget* parent) : QMainWindow(paren
 }
 
 MainWindow::~MainWindow() {
-    // The controller's worker reads platform and model caches of the pages: stop it before they go.
+    // Wait for a running evaluation before any page goes, so no result can reach a half-destroyed window.
     delete m_evaluator;
     m_evaluator = nullptr;
 }

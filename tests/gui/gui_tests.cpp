@@ -18,6 +18,7 @@
 #include "plots/charts.hpp"
 #include "plots/roofline_plot.hpp"
 #include "plots/search_plot.hpp"
+#include "report/report.hpp"
 #include "search_page.hpp"
 
 #include <QAbstractItemModelTester>
@@ -28,6 +29,7 @@
 #include <QImage>
 #include <QPlainTextEdit>
 #include <QProcess>
+#include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QTemporaryDir>
 #include <QTest>
@@ -534,6 +536,41 @@ TEST_F(GuiWindow, SearchPageImpossibleTargetIsInlineMessage) {
     ASSERT_TRUE(page->waitForSearch(60000));
     EXPECT_TRUE(page->outcome().hasBest()) << page->messageText().toStdString();
     EXPECT_TRUE(page->messageText().contains(QStringLiteral("/h"))) << page->messageText().toStdString();
+}
+
+TEST(GuiSession, TheNextWindowRestoresPlatformScenarioComparePageAndDataset) {
+    QTemporaryDir dir;
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, dir.path());
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir.path());
+    {
+        MainWindow w(true);
+        ASSERT_TRUE(w.selectPlatform(QStringLiteral("h200-sxm-141gb")));
+        ASSERT_TRUE(w.selectModel(QStringLiteral("llama-3.1-70b")));
+        ASSERT_TRUE(w.setPhase(QStringLiteral("prefill")));
+        w.setBatch(12);
+        w.setTensorParallel(4);
+        ASSERT_TRUE(w.setComparePlatforms({QStringLiteral("l40s")}));
+        ASSERT_TRUE(w.loadDataset(kFixtures + QStringLiteral("/e2e_sample.csv")));
+        ASSERT_TRUE(w.showPage(QStringLiteral("sweep")));
+        ASSERT_TRUE(w.waitForEvaluation(10000));
+        w.close(); // saves the session
+    }
+    MainWindow restored(true);
+    ASSERT_TRUE(restored.waitForEvaluation(10000));
+    EXPECT_EQ(restored.platform().name, "h200-sxm-141gb");
+    EXPECT_EQ(restored.currentPageName(), QStringLiteral("sweep"));
+    const EvalOutput& out = restored.lastOutput();
+    ASSERT_EQ(out.compare.size(), 2u);
+    EXPECT_EQ(out.compare[1].name, "l40s");
+    EXPECT_EQ(restored.validationModel()->rowCount(), 4);
+    EXPECT_TRUE(restored.errorText().isEmpty()) << restored.errorText().toStdString();
+    report::ReportInput in;
+    QString error;
+    ASSERT_TRUE(restored.reportInput(in, &error)) << error.toStdString();
+    EXPECT_EQ(in.model, "llama-3.1-70b");
+    EXPECT_EQ(in.phase, "prefill");
+    EXPECT_EQ(in.batch, 12);
+    EXPECT_EQ(in.tp, 4);
 }
 
 // ---------------------------------------------------------------- command line
