@@ -1,22 +1,16 @@
 #pragma once
-/// @brief The workbench window: platform browser and editor, workload and scenario controls, plot pages and
-/// tables. Every change re-evaluates off the UI thread (QtConcurrent); errors show inline, never a crash.
+/// @brief The workbench window. It owns the pages, the scenario panel, the evaluation controller and the export
+/// actions, routes pages and menus, and wires their signals; the work is in those classes (KDAB hotspot's
+/// mainwindow.cpp). Every change re-evaluates off the UI thread; errors show inline, never a crash. The public
+/// methods below drive and read the window from the command line and the tests.
 #include "hardware/platform.hpp"
 #include "models/evaluation.hpp"
 
-#include <QFutureWatcher>
 #include <QMainWindow>
-#include <QTimer>
-#include <map>
-#include <memory>
+#include <QStringList>
 
-class QComboBox;
 class QLabel;
-class QListWidget;
-class QPlainTextEdit;
-class QSpinBox;
 class QTabWidget;
-class QTableView;
 class QAbstractItemModel;
 
 namespace rooflab::report {
@@ -26,19 +20,26 @@ struct ReportInput;
 namespace rooflab::gui {
 
 class BreakdownPlot;
+class CalibrationPage;
+class ComparePage;
 class ComparePlot;
+class EvaluationController;
+class ExportActions;
 class OperatorTableModel;
+class PlatformPage;
 class PlatformValuesModel;
 class PlotView;
 class ReportExporter;
 class RooflinePlot;
+class ScenarioPanel;
 class SearchPage;
-class TracePage;
-class CalibrationPage;
 class SweepModel;
 class SweepPlot;
+class TracePage;
 class ValidationModel;
+class ValidationPage;
 class ValidationPlot;
+struct EvalOutcome;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -65,7 +66,7 @@ public:
     void setGemmWorkload(int m, int n, int k);
     /// Points per sweep (batch and context) on the sweep page; 400 by default.
     void setSweepPoints(int perSweep);
-    int sweepPoints() const { return m_sweepPoints; }
+    int sweepPoints() const;
     /// Platforms shown beside the selected one on the compare page (up to 3).
     bool setComparePlatforms(const QStringList& names);
     bool loadDataset(const QString& path);
@@ -80,35 +81,34 @@ public:
 
     // --- reading it back -----------------------------------------------------------------------------------
     const EvalOutput& lastOutput() const { return m_output; }
-    int evaluationCount() const { return m_evaluations; }
+    int evaluationCount() const;
     /// Wall time (ms) the UI thread spent putting the last result on the pages (tables, plots drawn).
     double lastRedrawMs() const { return m_redrawMs; }
     QString statusText() const;
     QString errorText() const;
-    QString editorStatus() const;
-    QPlainTextEdit* platformEditor() const { return m_editor; }
-    const Platform& platform() const { return m_platform; }
+    const Platform& platform() const;
     RooflinePlot* rooflinePlot() const { return m_roofline; }
     SweepPlot* sweepPlot() const { return m_sweep; }
     BreakdownPlot* breakdownPlot() const { return m_breakdown; }
-    ComparePlot* comparePlot() const { return m_compare; }
-    ValidationPlot* validationPlot() const { return m_validation; }
+    ComparePlot* comparePlot() const;
+    ValidationPlot* validationPlot() const;
     OperatorTableModel* operatorModel() const { return m_opModel; }
-    PlatformValuesModel* platformValuesModel() const { return m_valuesModel; }
+    PlatformValuesModel* platformValuesModel() const;
     SweepModel* sweepModel() const { return m_sweepModel; }
-    ValidationModel* validationModel() const { return m_validationModel; }
+    ValidationModel* validationModel() const;
     SearchPage* searchPage() const { return m_searchPage; }
     TracePage* tracePage() const { return m_tracePage; }
     CalibrationPage* calibrationPage() const { return m_calibrationPage; }
+    ScenarioPanel* scenarioPanel() const { return m_scenario; }
+    PlatformPage* platformPage() const { return m_platformPage; }
+    EvaluationController* evaluationController() const { return m_evaluator; }
+    ExportActions* exportActions() const { return m_export; }
     /// The plot of the current page (nullptr on table pages).
     PlotView* currentPlot() const;
     /// The table of the current page (operators, platform values, sweep or validation).
     QAbstractItemModel* currentTable() const;
 
-    // --- export --------------------------------------------------------------------------------------------
-    bool exportPlot(PlotView* plot, const QString& path, QString* error);
-    bool exportTable(const QAbstractItemModel* model, const QString& path, QString* error);
-    bool savePlatformAs(const QString& path, QString* error);
+    // --- report export (ExportActions; plots, tables and the platform: exportActions()) -------------------
     /// @brief The report input of the current LLM scenario: the platform as shown (edits included), model,
     /// stack, dataset and every scenario control (phase, batch, prompt, context, chunk, output, TP, PP, EP,
     /// datatypes). False with `error` for a GEMM workload or broken input.
@@ -119,7 +119,7 @@ public:
     bool startReportExport(const QString& dir, QString* error);
     /// @brief startReportExport() and wait for it, running the event loop meanwhile (scripts and tests).
     bool exportReport(const QString& dir, QString* error, int timeoutMs = 300000);
-    ReportExporter* reportExporter() const { return m_reportExporter; }
+    ReportExporter* reportExporter() const;
 
 signals:
     /// A new evaluation result is on every page.
@@ -131,106 +131,46 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
-    struct Outcome {
-        EvalOutput output;
-        QString error;
-    };
-    void buildUi();
+    void buildPages();
     void buildMenus();
-    QWidget* buildControls();
-    QWidget* buildPlatformPage();
-    void scheduleEvaluation();
-    void syncSearchPage();
-    /// Hands the current platform, model and scenario to the Trace and Calibration pages.
-    void syncAnalysisPages();
-    void startEvaluation();
+    void wireSignals();
+    /// The whole evaluation input: platform and compare platforms from the pages, the workload from the panel.
     bool buildInput(EvalInput& in, QString& error);
-    void applyOutcome(const Outcome& o);
-    void onPlatformListChanged(int row);
-    void validateEditor();
-    void setPlatform(const Platform& p, bool fromEditor);
+    void scheduleEvaluation();
+    void applyOutcome(const EvalOutcome& o);
+    void onPlatformChanged(bool edited);
+    /// Hands the current platform and workload to the Search, Trace and Calibration pages.
+    void syncSearchPage();
+    void syncAnalysisPages();
     void showError(const QString& message);
-    void updateControlsForKind();
     void restoreSession();
     void saveSession() const;
-    void chooseConfigFile();
-    void chooseDataset();
-    void chooseExportPlot();
-    void chooseExportTable();
-    void chooseSavePlatform();
-    void chooseExportReport();
-    void refreshValidation();
-    std::shared_ptr<const PlatformModel> platformModelFor(const QString& name, QString& error);
-    QTableView* makeTable(QAbstractItemModel* model);
 
     bool m_persist = true;
-    bool m_loadingEditor = false;
-    bool m_pending = false;
-    int m_evaluations = 0;
-    int m_sweepPoints = 400;
     double m_redrawMs = 0;
-
-    // Engine inputs.
-    Platform m_platform;
-    std::shared_ptr<const PlatformModel> m_platformModel;
-    std::map<QString, std::shared_ptr<const LlmArch>> m_archCache;
-    std::map<QString, std::shared_ptr<const PlatformModel>> m_compareCache;
-    std::map<QString, StackProfile> m_stackCache;
     EvalOutput m_output;
-    QString m_datasetPath;
-    io::CsvTable m_dataset;
 
-    QFutureWatcher<Outcome> m_watcher;
-    ReportExporter* m_reportExporter = nullptr;
-    QTimer m_debounce;
-    QTimer m_editTimer;
+    ScenarioPanel* m_scenario = nullptr;
+    EvaluationController* m_evaluator = nullptr;
+    ExportActions* m_export = nullptr;
 
-    // Controls.
-    QComboBox* m_platformCombo = nullptr;
-    QComboBox* m_kindCombo = nullptr;
-    QComboBox* m_modelCombo = nullptr;
-    QComboBox* m_stackCombo = nullptr;
-    QComboBox* m_phaseCombo = nullptr;
-    QSpinBox* m_batch = nullptr;
-    QSpinBox* m_prompt = nullptr;
-    QSpinBox* m_context = nullptr;
-    QSpinBox* m_chunk = nullptr;
-    QSpinBox* m_outputTokens = nullptr;
-    QSpinBox* m_tp = nullptr;
-    QSpinBox* m_pp = nullptr;
-    QSpinBox* m_ep = nullptr;
-    QComboBox* m_weights = nullptr;
-    QComboBox* m_kv = nullptr;
-    QComboBox* m_act = nullptr;
-    QSpinBox* m_gemmM = nullptr;
-    QSpinBox* m_gemmN = nullptr;
-    QSpinBox* m_gemmK = nullptr;
-    QComboBox* m_gemmType = nullptr;
-    QList<QWidget*> m_llmOnly, m_gemmOnly;
-    QComboBox* m_compareCombos[3] = {nullptr, nullptr, nullptr};
-    QLabel* m_errorLabel = nullptr;
-    QLabel* m_statusLabel = nullptr;
-    QLabel* m_timingLabel = nullptr;
-    QLabel* m_datasetLabel = nullptr;
-
-    // Pages.
+    // Pages, in tab order (kPages in main_window.cpp names them).
     QTabWidget* m_tabs = nullptr;
     QStringList m_pageNames;
     RooflinePlot* m_roofline = nullptr;
     BreakdownPlot* m_breakdown = nullptr;
     SweepPlot* m_sweep = nullptr;
-    ComparePlot* m_compare = nullptr;
-    ValidationPlot* m_validation = nullptr;
-    OperatorTableModel* m_opModel = nullptr;
-    PlatformValuesModel* m_valuesModel = nullptr;
     SweepModel* m_sweepModel = nullptr;
-    ValidationModel* m_validationModel = nullptr;
+    ComparePage* m_comparePage = nullptr;
+    ValidationPage* m_validationPage = nullptr;
+    OperatorTableModel* m_opModel = nullptr;
+    PlatformPage* m_platformPage = nullptr;
     SearchPage* m_searchPage = nullptr;
     TracePage* m_tracePage = nullptr;
     CalibrationPage* m_calibrationPage = nullptr;
-    QListWidget* m_platformList = nullptr;
-    QPlainTextEdit* m_editor = nullptr;
-    QLabel* m_editorStatus = nullptr;
+
+    QLabel* m_statusLabel = nullptr;
+    QLabel* m_timingLabel = nullptr;
 };
 
 } // namespace rooflab::gui

@@ -1,39 +1,41 @@
 // GUI tests, offscreen: item models under QAbstractItemModelTester, pages, re-evaluation on scenario changes,
 // inline errors, export (PNG/PDF/CSV, platform Save As) and `rooflab-gui --screenshot`.
 #include "analysis/llm_engine.hpp"
+#include "analysis_pages.hpp"
+#include "export_actions.hpp"
+#include "io/csv.hpp"
 #include "io/data_paths.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"
-#include "analysis_pages.hpp"
-#include "io/csv.hpp"
 #include "main_window.hpp"
 #include "models/calibration_model.hpp"
-#include "models/trace_model.hpp"
-#include "plots/analysis_plots.hpp"
 #include "models/search_model.hpp"
 #include "models/table_models.hpp"
+#include "models/trace_model.hpp"
+#include "platform_page.hpp"
+#include "plots/analysis_plots.hpp"
 #include "plots/charts.hpp"
 #include "plots/roofline_plot.hpp"
 #include "plots/search_plot.hpp"
+#include "report/report.hpp"
 #include "search_page.hpp"
 
 #include <QAbstractItemModelTester>
-#include <QFileInfo>
-#include <QTest>
 #include <QApplication>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QImage>
 #include <QPlainTextEdit>
 #include <QProcess>
+#include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QTemporaryDir>
-
-#include <gtest/gtest.h>
-
+#include <QTest>
 #include <algorithm>
 #include <cmath>
+#include <gtest/gtest.h>
 #include <map>
 
 using namespace rooflab;
@@ -142,8 +144,8 @@ TEST(GuiModels, ValidationOfDatasetGivesRowsStatsAndRowErrors) {
 
 TEST(GuiModels, EvaluateSweepsHaveMemoryLimit) {
     EvalInput in;
-    in.platform = {"h100", std::make_shared<const PlatformModel>(PlatformModel::from(
-                                      io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb"))))};
+    in.platform = {"h100", std::make_shared<const PlatformModel>(
+                               PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb"))))};
     in.model = std::make_shared<const LlmArch>(io::loadModel("llama-3.1-70b"));
     in.stack = StackProfile::defaultProfile();
     in.scenario.tp = 4;
@@ -241,19 +243,22 @@ TEST_F(GuiWindow, BadInputIsShownInlineNotACrash) {
 }
 
 TEST_F(GuiWindow, EditorValidatesAsYouTypeWithLine) {
-    QPlainTextEdit* ed = w->platformEditor();
+    QPlainTextEdit* ed = w->platformPage()->editor();
     const QString good = ed->toPlainText();
     ASSERT_FALSE(good.isEmpty());
     ed->setPlainText(good + QStringLiteral("\nbogus_key: 1\n"));
     QTest::qWait(400);
-    EXPECT_TRUE(w->editorStatus().contains(QStringLiteral("✗"))) << w->editorStatus().toStdString();
-    EXPECT_TRUE(w->editorStatus().contains(QStringLiteral("line"))) << w->editorStatus().toStdString();
+    EXPECT_TRUE(w->platformPage()->editorStatus().contains(QStringLiteral("✗")))
+        << w->platformPage()->editorStatus().toStdString();
+    EXPECT_TRUE(w->platformPage()->editorStatus().contains(QStringLiteral("line")))
+        << w->platformPage()->editorStatus().toStdString();
     QString edited = good;
     edited.replace(QStringLiteral("name: h100-sxm5-80gb"), QStringLiteral("name: h100-edited"));
     ed->setPlainText(edited);
     QTest::qWait(400);
     ASSERT_TRUE(w->waitForEvaluation(10000));
-    EXPECT_TRUE(w->editorStatus().contains(QStringLiteral("✓"))) << w->editorStatus().toStdString();
+    EXPECT_TRUE(w->platformPage()->editorStatus().contains(QStringLiteral("✓")))
+        << w->platformPage()->editorStatus().toStdString();
     EXPECT_EQ(w->platform().name, "h100-edited");
 }
 
@@ -263,27 +268,27 @@ TEST_F(GuiWindow, ExportsPngPdfCsvAndPlatform) {
     for (PlotView* plot : {static_cast<PlotView*>(w->rooflinePlot()), static_cast<PlotView*>(w->sweepPlot()),
                            static_cast<PlotView*>(w->breakdownPlot())}) {
         const QString png = dir.filePath(QStringLiteral("p.png"));
-        ASSERT_TRUE(w->exportPlot(plot, png, &err)) << err.toStdString();
+        ASSERT_TRUE(ExportActions::exportPlot(plot, png, &err)) << err.toStdString();
         EXPECT_EQ(head(png, 8), QByteArray("\x89PNG\r\n\x1a\n", 8));
         EXPECT_FALSE(QImage(png).isNull());
         const QString pdf = dir.filePath(QStringLiteral("p.pdf"));
-        ASSERT_TRUE(w->exportPlot(plot, pdf, &err)) << err.toStdString();
+        ASSERT_TRUE(ExportActions::exportPlot(plot, pdf, &err)) << err.toStdString();
         EXPECT_EQ(head(pdf, 5), QByteArray("%PDF-"));
     }
     if (!PlotView::exportSuffixes().contains(QStringLiteral("svg"))) {
-        EXPECT_FALSE(w->exportPlot(w->rooflinePlot(), dir.filePath(QStringLiteral("p.svg")), &err));
+        EXPECT_FALSE(ExportActions::exportPlot(w->rooflinePlot(), dir.filePath(QStringLiteral("p.svg")), &err));
         EXPECT_TRUE(err.contains(QStringLiteral("SVG")));
     }
 #ifdef ROOFLAB_HAVE_SVG
     EXPECT_TRUE(PlotView::exportSuffixes().contains(QStringLiteral("svg")));
 #endif
     const QString csv = dir.filePath(QStringLiteral("ops.csv"));
-    ASSERT_TRUE(w->exportTable(w->operatorModel(), csv, &err)) << err.toStdString();
+    ASSERT_TRUE(ExportActions::exportTable(w->operatorModel(), csv, &err)) << err.toStdString();
     EXPECT_TRUE(head(csv, 8).startsWith("Operator"));
     const QString yaml = dir.filePath(QStringLiteral("saved.yaml"));
-    ASSERT_TRUE(w->savePlatformAs(yaml, &err)) << err.toStdString();
+    ASSERT_TRUE(w->exportActions()->savePlatformAs(yaml, &err)) << err.toStdString();
     EXPECT_EQ(io::loadPlatformFile(yaml.toStdString()).name, w->platform().name);
-    EXPECT_FALSE(w->savePlatformAs(QStringLiteral("/nonexistent-dir/x.yaml"), &err));
+    EXPECT_FALSE(w->exportActions()->savePlatformAs(QStringLiteral("/nonexistent-dir/x.yaml"), &err));
 }
 
 TEST_F(GuiWindow, ExportsSvgWhenBuiltWithQtSvg) {
@@ -291,13 +296,13 @@ TEST_F(GuiWindow, ExportsSvgWhenBuiltWithQtSvg) {
     QString err;
     const QString svg = dir.filePath(QStringLiteral("p.svg"));
     if (!PlotView::exportSuffixes().contains(QStringLiteral("svg"))) {
-        EXPECT_FALSE(w->exportPlot(w->rooflinePlot(), svg, &err));
+        EXPECT_FALSE(ExportActions::exportPlot(w->rooflinePlot(), svg, &err));
         EXPECT_TRUE(err.contains(QStringLiteral("SVG")));
         GTEST_SKIP() << "built without Qt SVG";
     }
     for (PlotView* plot : {static_cast<PlotView*>(w->rooflinePlot()), static_cast<PlotView*>(w->sweepPlot()),
                            static_cast<PlotView*>(w->breakdownPlot())}) {
-        ASSERT_TRUE(w->exportPlot(plot, svg, &err)) << err.toStdString();
+        ASSERT_TRUE(ExportActions::exportPlot(plot, svg, &err)) << err.toStdString();
         EXPECT_GT(QFileInfo(svg).size(), 0);
         const QByteArray h = head(svg, 256).trimmed();
         EXPECT_TRUE(h.startsWith("<?xml") || h.startsWith("<svg")) << h.toStdString();
@@ -331,7 +336,8 @@ TEST_F(GuiWindow, ValidationPageUsesTheEngineOnH100Runs) {
     EXPECT_DOUBLE_EQ(r.overall.mapePct, direct.overall.mapePct);
     EXPECT_EQ(w->validationModel()->rowCount(), 41);
     EXPECT_EQ(w->validationPlot()->seriesData(QStringLiteral("rows")).size(), 41);
-    EXPECT_TRUE(w->validationPlot()->title().contains(QStringLiteral("41 rows"))) << w->validationPlot()->title().toStdString();
+    EXPECT_TRUE(w->validationPlot()->title().contains(QStringLiteral("41 rows")))
+        << w->validationPlot()->title().toStdString();
     ValidationModel* m = w->validationModel();
     for (int i = 0; i < m->rowCount(); ++i) {
         const ValidationRow& row = r.rows[std::size_t(i)];
@@ -491,15 +497,15 @@ TEST_F(GuiWindow, SearchPageFindsBestConfigurationAndParetoFront) {
     ASSERT_TRUE(page->outcome().error.isEmpty()) << page->outcome().error.toStdString();
     ASSERT_TRUE(page->outcome().hasBest()) << page->messageText().toStdString();
     EXPECT_GT(page->model()->rowCount(), 0);
-    EXPECT_EQ(page->model()->data(page->model()->index(0, SearchResultModel::Role)).toString(),
-              QStringLiteral("best"));
-    EXPECT_TRUE(page->messageText().startsWith(QStringLiteral("Best: h100-sxm5-80gb"))) << page->messageText().toStdString();
+    EXPECT_EQ(page->model()->data(page->model()->index(0, SearchResultModel::Role)).toString(), QStringLiteral("best"));
+    EXPECT_TRUE(page->messageText().startsWith(QStringLiteral("Best: h100-sxm5-80gb")))
+        << page->messageText().toStdString();
     EXPECT_FALSE(page->plot()->seriesData(QStringLiteral("pareto front")).isEmpty());
     EXPECT_EQ(page->plot()->seriesData(QStringLiteral("best")).size(), 1);
     QTemporaryDir dir;
     QString err;
     const QString png = dir.filePath(QStringLiteral("search.png"));
-    ASSERT_TRUE(w->exportPlot(w->currentPlot(), png, &err)) << err.toStdString();
+    ASSERT_TRUE(ExportActions::exportPlot(w->currentPlot(), png, &err)) << err.toStdString();
     EXPECT_FALSE(QImage(png).isNull());
 }
 
@@ -532,6 +538,41 @@ TEST_F(GuiWindow, SearchPageImpossibleTargetIsInlineMessage) {
     EXPECT_TRUE(page->messageText().contains(QStringLiteral("/h"))) << page->messageText().toStdString();
 }
 
+TEST(GuiSession, TheNextWindowRestoresPlatformScenarioComparePageAndDataset) {
+    QTemporaryDir dir;
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, dir.path());
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir.path());
+    {
+        MainWindow w(true);
+        ASSERT_TRUE(w.selectPlatform(QStringLiteral("h200-sxm-141gb")));
+        ASSERT_TRUE(w.selectModel(QStringLiteral("llama-3.1-70b")));
+        ASSERT_TRUE(w.setPhase(QStringLiteral("prefill")));
+        w.setBatch(12);
+        w.setTensorParallel(4);
+        ASSERT_TRUE(w.setComparePlatforms({QStringLiteral("l40s")}));
+        ASSERT_TRUE(w.loadDataset(kFixtures + QStringLiteral("/e2e_sample.csv")));
+        ASSERT_TRUE(w.showPage(QStringLiteral("sweep")));
+        ASSERT_TRUE(w.waitForEvaluation(10000));
+        w.close(); // saves the session
+    }
+    MainWindow restored(true);
+    ASSERT_TRUE(restored.waitForEvaluation(10000));
+    EXPECT_EQ(restored.platform().name, "h200-sxm-141gb");
+    EXPECT_EQ(restored.currentPageName(), QStringLiteral("sweep"));
+    const EvalOutput& out = restored.lastOutput();
+    ASSERT_EQ(out.compare.size(), 2u);
+    EXPECT_EQ(out.compare[1].name, "l40s");
+    EXPECT_EQ(restored.validationModel()->rowCount(), 4);
+    EXPECT_TRUE(restored.errorText().isEmpty()) << restored.errorText().toStdString();
+    report::ReportInput in;
+    QString error;
+    ASSERT_TRUE(restored.reportInput(in, &error)) << error.toStdString();
+    EXPECT_EQ(in.model, "llama-3.1-70b");
+    EXPECT_EQ(in.phase, "prefill");
+    EXPECT_EQ(in.batch, 12);
+    EXPECT_EQ(in.tp, 4);
+}
+
 // ---------------------------------------------------------------- command line
 
 TEST(GuiScreenshot, WritesPngOfRequestedSize) {
@@ -552,9 +593,9 @@ TEST(GuiScreenshot, WritesPngOfRequestedSize) {
 
     const QString searchShot = dir.filePath(QStringLiteral("search.png"));
     QProcess s;
-    s.start(QStringLiteral(ROOFLAB_GUI_EXE), {QStringLiteral("--screenshot"), searchShot, QStringLiteral("--page"),
-                                              QStringLiteral("search"), QStringLiteral("--size"),
-                                              QStringLiteral("800x500")});
+    s.start(QStringLiteral(ROOFLAB_GUI_EXE),
+            {QStringLiteral("--screenshot"), searchShot, QStringLiteral("--page"), QStringLiteral("search"),
+             QStringLiteral("--size"), QStringLiteral("800x500")});
     ASSERT_TRUE(s.waitForFinished(60000));
     EXPECT_EQ(s.exitCode(), 0) << s.readAllStandardError().toStdString();
     EXPECT_EQ(QImage(searchShot).size(), QSize(800, 500));
@@ -681,7 +722,7 @@ TEST_F(GuiWindow, TracePageComparesCommittedTrace) {
     ASSERT_TRUE(w->waitForEvaluation(10000));
     EXPECT_TRUE(page->scenarioText().contains(QStringLiteral("batch 16"))) << page->scenarioText().toStdString();
     QString err;
-    ASSERT_TRUE(w->exportTable(m, dir.filePath(QStringLiteral("trace.csv")), &err)) << err.toStdString();
+    ASSERT_TRUE(ExportActions::exportTable(m, dir.filePath(QStringLiteral("trace.csv")), &err)) << err.toStdString();
     // A broken file: inline error, no crash, empty table.
     EXPECT_FALSE(page->loadTrace(kFixtures + QStringLiteral("/no-such-trace.csv")));
     EXPECT_FALSE(page->messageText().isEmpty());
@@ -715,7 +756,8 @@ TEST_F(GuiWindow, CalibrationPageShowsMeasurementsAgainstModel) {
     EXPECT_TRUE(page->messageText().contains(QStringLiteral("MAPE")));
     QTemporaryDir dir;
     QString err;
-    ASSERT_TRUE(w->exportPlot(page->bandwidthPlot(), dir.filePath(QStringLiteral("bw.png")), &err)) << err.toStdString();
+    ASSERT_TRUE(ExportActions::exportPlot(page->bandwidthPlot(), dir.filePath(QStringLiteral("bw.png")), &err))
+        << err.toStdString();
     // A folder without measurements: false, an inline message, empty plots.
     EXPECT_FALSE(page->loadFolder(dir.path()));
     EXPECT_TRUE(page->gemmPlot()->seriesData(QStringLiteral("measured")).isEmpty());

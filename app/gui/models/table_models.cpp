@@ -4,7 +4,6 @@
 
 #include <QSaveFile>
 #include <QStringList>
-
 #include <cmath>
 
 namespace rooflab::gui {
@@ -17,15 +16,14 @@ QString formatSi(double v, const QString& unit, int precision) {
     static const struct {
         double scale;
         const char* prefix;
-    } kPrefixes[] = {{1e15, "P"}, {1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "k"}, {1, ""},
-                     {1e-3, "m"}, {1e-6, "µ"}, {1e-9, "n"}, {1e-12, "p"}};
+    } kPrefixes[] = {{1e15, "P"}, {1e12, "T"}, {1e9, "G"},  {1e6, "M"},  {1e3, "k"},
+                     {1, ""},     {1e-3, "m"}, {1e-6, "µ"}, {1e-9, "n"}, {1e-12, "p"}};
     const double a = std::abs(v);
     if (a == 0)
         return QStringLiteral("0 ") + unit;
     for (const auto& p : kPrefixes)
         if (a >= p.scale * 0.9999)
-            return QString::number(v / p.scale, 'g', precision) + QLatin1Char(' ') + QString::fromUtf8(p.prefix) +
-                   unit;
+            return QString::number(v / p.scale, 'g', precision) + QLatin1Char(' ') + QString::fromUtf8(p.prefix) + unit;
     return QString::number(v, 'g', precision) + QLatin1Char(' ') + unit;
 }
 
@@ -40,7 +38,27 @@ QString formatBytes(double bytes) {
     return QString::number(v, 'g', 4) + QLatin1Char(' ') + QString::fromLatin1(kUnits[i]);
 }
 
-QString formatSeconds(double s) { return formatSi(s, QStringLiteral("s")); }
+QString formatSeconds(double s) {
+    return formatSi(s, QStringLiteral("s"));
+}
+
+QString outcomeStatus(const EvalOutput& out, bool llm) {
+    const Prediction& p = out.prediction;
+    if (!p.ok)
+        return QObject::tr("⚠ infeasible: %1").arg(QString::fromStdString(p.error));
+    QString status = p.why.empty()
+                         ? QObject::tr("%1-bound").arg(QString::fromStdString(std::string(boundName(p.bound))))
+                         : QString::fromStdString(p.why);
+    if (out.request)
+        status = QObject::tr("TTFT %1, TPOT %2, end-to-end %3 — prefill %4")
+                     .arg(formatSeconds(out.request->ttftS), formatSeconds(out.request->tpotS),
+                          formatSeconds(out.request->e2eS), status);
+    if (llm && !p.memory.fits)
+        status += QObject::tr(" — does NOT fit in memory (%1 of %2; max batch %3)")
+                      .arg(formatBytes(p.memory.totalBytes), formatBytes(p.memory.capacityBytes))
+                      .arg(p.memory.maxBatch);
+    return status;
+}
 
 // ---------------------------------------------------------------- base
 
@@ -67,16 +85,18 @@ QVariant num(double v, int role, int precision = 4) {
         return v;
     return QString::number(v, 'g', precision);
 }
-QString str(const std::string& s) { return QString::fromStdString(s); }
+QString str(const std::string& s) {
+    return QString::fromStdString(s);
+}
 } // namespace
 
 // ---------------------------------------------------------------- operators
 
 const QVector<ResultTableModel::Column>& OperatorTableModel::columns() const {
-    static const QVector<Column> kCols = {{"Operator", ""},   {"Class", ""},     {"Count", ""},
-                                          {"Shape M×N×K", ""}, {"Flops", "GFLOP"}, {"DRAM bytes", "MB"},
+    static const QVector<Column> kCols = {{"Operator", ""},    {"Class", ""},           {"Count", ""},
+                                          {"Shape M×N×K", ""}, {"Flops", "GFLOP"},      {"DRAM bytes", "MB"},
                                           {"L2 bytes", "MB"},  {"Intensity", "flop/B"}, {"Time", "µs"},
-                                          {"Total", "µs"},     {"Share", "%"},     {"Bound", ""}};
+                                          {"Total", "µs"},     {"Share", "%"},          {"Bound", ""}};
     return kCols;
 }
 
@@ -91,8 +111,8 @@ int OperatorTableModel::rowCount(const QModelIndex& parent) const {
 }
 
 QVariant OperatorTableModel::data(const QModelIndex& index, int role) const {
-    if (!validCell(*this, index) || (role != Qt::DisplayRole && role != kSortRole && role != Qt::ToolTipRole &&
-                                     role != Qt::TextAlignmentRole))
+    if (!validCell(*this, index) ||
+        (role != Qt::DisplayRole && role != kSortRole && role != Qt::ToolTipRole && role != Qt::TextAlignmentRole))
         return {};
     const OpResult& op = m_prediction.ops[std::size_t(index.row())];
     if (role == Qt::TextAlignmentRole)
@@ -106,29 +126,41 @@ QVariant OperatorTableModel::data(const QModelIndex& index, int role) const {
     for (const auto& o : m_prediction.ops)
         total += o.totalS();
     switch (index.column()) {
-    case Name: return QString::fromUtf8(op.name);
-    case Class: return str(std::string(opClassName(op.cls)));
-    case Count: return num(op.count, role);
+    case Name:
+        return QString::fromUtf8(op.name);
+    case Class:
+        return str(std::string(opClassName(op.cls)));
+    case Count:
+        return num(op.count, role);
     case Shape:
         if (role == kSortRole)
             return double(op.m) * double(op.n) * double(op.k);
         return op.m > 0 ? QStringLiteral("%1×%2×%3").arg(op.m).arg(op.n).arg(op.k) : QString();
-    case Flops: return num(op.flops / 1e9, role);
-    case DramBytes: return num(op.bytes[kDram] / 1e6, role);
-    case L2Bytes: return num(op.bytes[kL2] / 1e6, role);
-    case Intensity: return num(op.bytes[kDram] > 0 ? op.flops / op.bytes[kDram] : 0.0, role);
-    case TimeUs: return num(op.timeS * 1e6, role);
-    case TotalUs: return num(op.totalS() * 1e6, role);
-    case SharePct: return num(total > 0 ? op.totalS() / total * 100.0 : 0.0, role, 3);
-    case Bound: return str(std::string(boundName(op.bound)));
-    default: return {};
+    case Flops:
+        return num(op.flops / 1e9, role);
+    case DramBytes:
+        return num(op.bytes[kDram] / 1e6, role);
+    case L2Bytes:
+        return num(op.bytes[kL2] / 1e6, role);
+    case Intensity:
+        return num(op.bytes[kDram] > 0 ? op.flops / op.bytes[kDram] : 0.0, role);
+    case TimeUs:
+        return num(op.timeS * 1e6, role);
+    case TotalUs:
+        return num(op.totalS() * 1e6, role);
+    case SharePct:
+        return num(total > 0 ? op.totalS() / total * 100.0 : 0.0, role, 3);
+    case Bound:
+        return str(std::string(boundName(op.bound)));
+    default:
+        return {};
     }
 }
 
 // ---------------------------------------------------------------- platform values
 
 const QVector<ResultTableModel::Column>& PlatformValuesModel::columns() const {
-    static const QVector<Column> kCols = {{"Key", ""},  {"Value", ""},    {"Source", ""},
+    static const QVector<Column> kCols = {{"Key", ""},  {"Value", ""},           {"Source", ""},
                                           {"Kind", ""}, {"Citation / tool", ""}, {"Line", ""}};
     return kCols;
 }
@@ -199,10 +231,10 @@ void PlatformValuesModel::setPlatform(const Platform& p) {
     const Efficiency& e = p.efficiency;
     for (const auto& c : rooflab::io::efficiencyEntries(e))
         add(QStringLiteral("efficiency.") + str(c.key), *c.value,
-            c.dimension == Dimension::Seconds           ? sec(*c.value)
-            : c.dimension == Dimension::BytesPerSecond  ? bw(*c.value)
-            : c.dimension == Dimension::FlopPerSecond   ? rate(*c.value)
-                                                        : frac(*c.value));
+            c.dimension == Dimension::Seconds          ? sec(*c.value)
+            : c.dimension == Dimension::BytesPerSecond ? bw(*c.value)
+            : c.dimension == Dimension::FlopPerSecond  ? rate(*c.value)
+                                                       : frac(*c.value));
 
     beginResetModel();
     m_rows = std::move(rows);
@@ -222,13 +254,20 @@ QVariant PlatformValuesModel::data(const QModelIndex& index, int role) const {
     if (role != Qt::DisplayRole && role != kSortRole)
         return {};
     switch (index.column()) {
-    case Key: return r.key;
-    case Value: return role == kSortRole ? QVariant(r.si) : QVariant(r.value);
-    case Source: return r.source;
-    case Kind: return r.kind;
-    case Citation: return r.citation;
-    case Line: return role == kSortRole ? QVariant(r.line) : QVariant(r.line > 0 ? QString::number(r.line) : QString());
-    default: return {};
+    case Key:
+        return r.key;
+    case Value:
+        return role == kSortRole ? QVariant(r.si) : QVariant(r.value);
+    case Source:
+        return r.source;
+    case Kind:
+        return r.kind;
+    case Citation:
+        return r.citation;
+    case Line:
+        return role == kSortRole ? QVariant(r.line) : QVariant(r.line > 0 ? QString::number(r.line) : QString());
+    default:
+        return {};
     }
 }
 
@@ -260,23 +299,27 @@ QVariant SweepModel::data(const QModelIndex& index, int role) const {
         return {};
     const SweepPoint& p = m_series.points[std::size_t(index.row())];
     switch (index.column()) {
-    case X: return num(p.x, role, 10);
-    case LatencyMs: return p.ok ? num(p.latencyS * 1e3, role) : QVariant();
-    case TokensPerS: return p.ok ? num(p.tokensPerS, role) : QVariant();
+    case X:
+        return num(p.x, role, 10);
+    case LatencyMs:
+        return p.ok ? num(p.latencyS * 1e3, role) : QVariant();
+    case TokensPerS:
+        return p.ok ? num(p.tokensPerS, role) : QVariant();
     case Fits:
         if (role == kSortRole)
             return p.fits ? 1 : 0;
         return !p.ok ? QStringLiteral("invalid") : p.fits ? QStringLiteral("yes") : QStringLiteral("no");
-    default: return {};
+    default:
+        return {};
     }
 }
 
 // ---------------------------------------------------------------- validation
 
 const QVector<ResultTableModel::Column>& ValidationModel::columns() const {
-    static const QVector<Column> kCols = {{"Id", ""},      {"Model", ""},     {"Phase", ""},      {"Batch", ""},
-                                          {"Prompt", ""},  {"Context", ""},   {"TP", ""},         {"Measured", "ms"},
-                                          {"Predicted", "ms"}, {"Error", "%"}, {"Problem", ""}};
+    static const QVector<Column> kCols = {{"Id", ""},          {"Model", ""},   {"Phase", ""},  {"Batch", ""},
+                                          {"Prompt", ""},      {"Context", ""}, {"TP", ""},     {"Measured", "ms"},
+                                          {"Predicted", "ms"}, {"Error", "%"},  {"Problem", ""}};
     return kCols;
 }
 
@@ -296,18 +339,30 @@ QVariant ValidationModel::data(const QModelIndex& index, int role) const {
     const ValidationRow& r = m_result.rows[std::size_t(index.row())];
     const bool ok = r.error.empty();
     switch (index.column()) {
-    case Id: return str(r.id);
-    case Model: return str(r.model);
-    case Phase: return str(r.phase);
-    case Batch: return num(double(r.batch), role, 10);
-    case Prompt: return num(double(r.prompt), role, 10);
-    case Context: return num(double(r.context), role, 10);
-    case Tp: return num(r.tp, role);
-    case MeasuredMs: return num(r.measuredS * 1e3, role);
-    case PredictedMs: return ok ? num(r.predictedS * 1e3, role) : QVariant();
-    case ErrorPct: return ok ? num(r.errorPct, role, 3) : QVariant();
-    case Error: return str(r.error);
-    default: return {};
+    case Id:
+        return str(r.id);
+    case Model:
+        return str(r.model);
+    case Phase:
+        return str(r.phase);
+    case Batch:
+        return num(double(r.batch), role, 10);
+    case Prompt:
+        return num(double(r.prompt), role, 10);
+    case Context:
+        return num(double(r.context), role, 10);
+    case Tp:
+        return num(r.tp, role);
+    case MeasuredMs:
+        return num(r.measuredS * 1e3, role);
+    case PredictedMs:
+        return ok ? num(r.predictedS * 1e3, role) : QVariant();
+    case ErrorPct:
+        return ok ? num(r.errorPct, role, 3) : QVariant();
+    case Error:
+        return str(r.error);
+    default:
+        return {};
     }
 }
 

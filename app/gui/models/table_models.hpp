@@ -53,8 +53,8 @@ class PlatformValuesModel : public ResultTableModel {
 public:
     enum Col { Key, Value, Source, Kind, Citation, Line };
     struct Row {
-        QString key;      ///< dotted path, e.g. memory.L2.read
-        QString value;    ///< formatted with unit
+        QString key;   ///< dotted path, e.g. memory.L2.read
+        QString value; ///< formatted with unit
         double si = 0;
         QString source, kind, citation;
         int line = 0;
@@ -113,6 +113,9 @@ private:
 QString formatSi(double v, const QString& unit, int precision = 4);
 QString formatBytes(double bytes);
 QString formatSeconds(double s);
+/// @brief The status line of an evaluation: "infeasible: why", else the bound sentence, a request's TTFT/TPOT/
+/// end-to-end and, for an LLM (`llm`), whether the step fits in memory.
+QString outcomeStatus(const EvalOutput& out, bool llm);
 
 /// @brief The model's visible table (headers + display text) as RFC 4180 CSV.
 QString tableToCsv(const QAbstractItemModel& model);
