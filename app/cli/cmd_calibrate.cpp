@@ -1,6 +1,7 @@
 // rooflab calibrate gpu --measurements DIR --base PLATFORM --out FILE
 // rooflab validate --platform P --dataset D [--max-mape X] [--max-group-mape KEY=VALUE:X] [--max-error X]
 //                  [--format table|json|csv]
+#include "calibration/aic_import.hpp"
 #include "calibration/calibrate.hpp"
 #include "calibration/validation.hpp"
 #include "common.hpp"
@@ -53,6 +54,7 @@ struct ValidateOptions {
     double maxErrorPct = -1;
     std::vector<std::string> maxGroupMape; ///< "KEY=VALUE:X": the breakdown group's MAPE must not exceed X
     bool rows = false;
+    bool platformGiven = false; ///< --platform on the command line (else aiconfigurator datasets pick their own)
 };
 
 struct GroupLimit {
@@ -122,8 +124,9 @@ std::string statCells(const ErrorStats& s) {
 
 void runValidate(ValidateOptions& o, int& exitCode) {
     const Format fmt = parseFormat(o.format);
-    const Platform plat = io::loadPlatformFile(io::findPlatformFile(o.platform));
-    const PlatformModel pm = PlatformModel::from(plat);
+    const Platform defaultPlat = io::loadPlatformFile(io::findPlatformFile(o.platform));
+    const PlatformModel defaultPm = PlatformModel::from(defaultPlat);
+    std::map<std::string, std::pair<Platform, PlatformModel>> aicPlatforms;
     std::map<std::string, std::unique_ptr<StackProfile>> stacks;
     nlohmann::json all = nlohmann::json::array();
     std::vector<GroupLimit> groupLimits;
@@ -132,6 +135,25 @@ void runValidate(ValidateOptions& o, int& exitCode) {
     std::vector<std::string> exceeded;
     for (const auto& ds : o.datasets) {
         const io::CsvTable table = io::loadCsvFile(ds);
+        // An imported aiconfigurator dataset names its GPU (system column): without --platform it is validated there.
+        const Platform* platP = &defaultPlat;
+        const PlatformModel* pmP = &defaultPm;
+        if (const int cSys = table.column("system");
+            !o.platformGiven && cSys >= 0 && table.column("kernel_source") >= 0 && !table.rows.empty()) {
+            const std::string name = aic::platformForSystem(table.text(0, cSys));
+            if (!name.empty()) {
+                auto it = aicPlatforms.find(name);
+                if (it == aicPlatforms.end()) {
+                    Platform p = io::loadPlatformFile(io::findPlatformFile(name));
+                    PlatformModel m = PlatformModel::from(p);
+                    it = aicPlatforms.emplace(name, std::pair{std::move(p), std::move(m)}).first;
+                }
+                platP = &it->second.first;
+                pmP = &it->second.second;
+            }
+        }
+        const Platform& plat = *platP;
+        const PlatformModel& pm = *pmP;
         ModelCache models(std::filesystem::path(ds).parent_path().string());
         const ValidationReport rep = validateDataset(
             pm, table, [&](const std::string& n) -> const LlmArch& { return models.get(n); },
@@ -243,8 +265,11 @@ void addCalibrate(CLI::App& root, int& exitCode) {
     g->add_option("--out", g_cal.out, "calibrated platform file to write (atomic)")->required();
     g->callback([]() { runCalibrateGpu(g_cal); });
 
-    CLI::App* v = root.add_subcommand("validate", "Compare predictions with measured datasets (e2e.csv, gemm.csv)");
-    v->add_option("--platform", g_val.platform, "platform name or file")->capture_default_str();
+    CLI::App* v = root.add_subcommand(
+        "validate", "Compare predictions with measured datasets (e2e.csv, gemm.csv, imported aiconfigurator tables)");
+    v->add_option("--platform", g_val.platform,
+                  "platform name or file (imported aiconfigurator datasets: default from their system column)")
+        ->capture_default_str();
     v->add_option("--dataset", g_val.datasets, "measured dataset CSV (repeatable)")->required();
     v->add_option("--max-mape", g_val.maxMape, "exit 1 when a dataset's MAPE exceeds this (percent)");
     v->add_option("--max-group-mape", g_val.maxGroupMape,
@@ -253,7 +278,10 @@ void addCalibrate(CLI::App& root, int& exitCode) {
     v->add_option("--max-error", g_val.maxErrorPct, "exit 1 when any row's error exceeds this (percent)");
     v->add_option("--format", g_val.format, "table, json or csv")->capture_default_str();
     v->add_flag("--rows", g_val.rows, "print every row");
-    v->callback([&exitCode]() { runValidate(g_val, exitCode); });
+    v->callback([&exitCode, v]() {
+        g_val.platformGiven = v->count("--platform") > 0;
+        runValidate(g_val, exitCode);
+    });
 }
 
 } // namespace

@@ -1,5 +1,6 @@
 #include "calibration/validation.hpp"
 
+#include "calibration/aic_import.hpp"
 #include "codec/request_codec.hpp"
 #include "engine/predict.hpp"
 #include "units/errors.hpp"
@@ -159,7 +160,15 @@ ValidationReport validateDataset(const PlatformModel& pm, const io::CsvTable& ta
                                  const StackResolver& stacks) {
     ValidationReport rep;
     rep.dataset = table.file;
-    if (table.column("measured_s") >= 0 && table.column("model") >= 0) {
+    const bool aic =
+        table.column("framework") >= 0 && table.column("kernel_source") >= 0 && table.column("measured_s") >= 0;
+    if (aic && table.column("m") >= 0) {
+        rep.kind = "aic-gemm";
+        aic::validateGemmRows(rep, pm, table);
+    } else if (aic && table.column("isl") >= 0) {
+        rep.kind = "aic-attention";
+        aic::validateAttentionRows(rep, pm, table);
+    } else if (table.column("measured_s") >= 0 && table.column("model") >= 0) {
         rep.kind = "e2e";
         validateE2e(rep, pm, table, models, stacks);
     } else if (table.column("median_s") >= 0 && table.column("m") >= 0) {
@@ -168,7 +177,8 @@ ValidationReport validateDataset(const PlatformModel& pm, const io::CsvTable& ta
     } else {
         throw InputError(table.file, 1, "",
                          "not a validation dataset: expected e2e columns (model, phase, batch, "
-                         "measured_s) or GEMM columns (m, n, k, dtype, median_s)");
+                         "measured_s), GEMM columns (m, n, k, dtype, median_s) or an imported aiconfigurator table "
+                         "(rooflab import aiconfigurator)");
     }
     std::vector<double> all;
     std::map<std::string, std::map<std::string, std::vector<double>>> groups;

@@ -1,6 +1,7 @@
 #pragma once
 /// @brief Predictions against measurements, row by row, with error statistics broken down by operator class,
-/// phase, batch, TP and model. Datasets: end-to-end LLM runs (e2e.csv) and GEMM sweeps (gemm.csv).
+/// phase, batch, TP and model. Datasets: end-to-end LLM runs (e2e.csv), GEMM sweeps (gemm.csv) and imported
+/// aiconfigurator per-operator tables (calibration/aic_import.hpp).
 #include "analysis/llm_engine.hpp"
 #include "io/csv.hpp"
 
@@ -36,7 +37,7 @@ struct ErrorStats {
 
 struct ValidationReport {
     std::string dataset;
-    std::string kind; ///< "e2e" or "gemm"
+    std::string kind; ///< "e2e", "gemm", "aic-gemm" or "aic-attention"
     std::vector<ValidationRow> rows;
     ErrorStats overall;
     std::map<std::string, std::map<std::string, ErrorStats>> breakdown; ///< key -> value -> stats

@@ -1,0 +1,219 @@
+// Importer of aiconfigurator per-operator tables and the validation of what it writes.
+#include "analysis/platform_model.hpp"
+#include "calibration/aic_import.hpp"
+#include "calibration/validation.hpp"
+#include "io/csv.hpp"
+#include "io/data_paths.hpp"
+#include "io/platform_loader.hpp"
+#include "units/errors.hpp"
+
+#include <filesystem>
+#include <gtest/gtest.h>
+#include <string>
+
+using namespace rooflab;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kFixtures = std::string(ROOFLAB_SOURCE_DIR) + "/tests/aic/fixtures/";
+
+io::CsvTable fixture(const std::string& rel) {
+    return io::loadCsvFile(kFixtures + rel);
+}
+
+const aic::ImportedDataset* find(const aic::ImportResult& r, const std::string& name) {
+    for (const auto& d : r.datasets)
+        if (d.fileName() == name)
+            return &d;
+    return nullptr;
+}
+
+/// The message of the InputError `f` throws ("" when none).
+template <class F> std::string inputErrorOf(F f) {
+    try {
+        f();
+    } catch (const InputError& e) {
+        return e.what();
+    }
+    return {};
+}
+
+const PlatformModel& h100() {
+    static const PlatformModel pm =
+        PlatformModel::from(io::loadPlatformFile(io::findPlatformFile(aic::platformForSystem("h100_sxm"))));
+    return pm;
+}
+
+} // namespace
+
+TEST(AicImport, NamesAndSystems) {
+    EXPECT_EQ(aic::canonicalFramework("VLLM"), "vllm");
+    EXPECT_EQ(aic::canonicalFramework("vLLM"), "vllm");
+    EXPECT_EQ(aic::canonicalFramework("SGLang"), "sglang");
+    EXPECT_EQ(aic::canonicalFramework("TRTLLM"), "trtllm");
+    EXPECT_EQ(aic::canonicalFramework("tensorrt-llm"), "trtllm");
+    EXPECT_EQ(aic::canonicalFramework("onnx"), "");
+    EXPECT_EQ(aic::platformForSystem("h200_sxm"), "h200-sxm-141gb");
+    EXPECT_EQ(aic::platformForSystem("b200_sxm"), "");
+    EXPECT_EQ(aic::systemForDevice("NVIDIA H100 80GB HBM3"), "h100_sxm");
+    EXPECT_EQ(aic::systemForDevice("NVIDIA H200"), "h200_sxm");
+    EXPECT_EQ(aic::systemForDevice("NVIDIA L40S"), "l40s");
+}
+
+TEST(AicImport, GemmRowsKeepProvenanceAndConvertUnits) {
+    aic::Importer imp({});
+    imp.add(fixture("good/h100_sxm__gemm__vllm__0.24.0.csv"));
+    const aic::ImportResult r = imp.finish();
+    ASSERT_EQ(r.datasets.size(), 1u);
+    const aic::ImportedDataset& d = r.datasets[0];
+    EXPECT_EQ(d.fileName(), "h100_sxm__gemm__vllm.csv");
+    EXPECT_EQ(d.header, aic::gemmColumns());
+    ASSERT_EQ(d.rows.size(), 4u); // the int4_wo row is left out and reported
+    const auto& row = d.rows[0];
+    EXPECT_EQ(row[0], "h100_sxm");
+    EXPECT_EQ(row[1], "vllm");
+    EXPECT_EQ(row[2], "0.24.0");
+    EXPECT_EQ(row[3], "torch.nn.functional.linear");
+    EXPECT_EQ(row[4], "gemm");
+    EXPECT_EQ(row[5], "bfloat16");
+    EXPECT_EQ(row[9], "graph");
+    EXPECT_EQ(row[10], "0.0001521"); // 0.1521 ms
+    EXPECT_EQ(d.rows[2][5], "fp8_block");
+    EXPECT_EQ(d.rows[2][9], "stream"); // vLLM times its fp8_block GEMM eagerly
+    EXPECT_EQ(d.kernelSources.at("DeepGemmFp8BlockScaledMMKernel"), 1u);
+    EXPECT_EQ(d.devices.count("NVIDIA H100 80GB HBM3"), 1u);
+    ASSERT_EQ(d.sources.size(), 1u);
+    EXPECT_EQ(d.sources[0].rowsRead, 5u);
+    EXPECT_EQ(d.sources[0].rowsKept, 4u);
+    ASSERT_EQ(r.skipped.size(), 1u);
+    EXPECT_NE(r.skipped[0].reason.find("int4_wo"), std::string::npos);
+
+    // The text round-trips through the CSV reader and validates through predict().
+    const io::CsvTable back = io::parseCsv(aic::datasetCsv(d), "x.csv");
+    EXPECT_EQ(back.rows.size(), 4u);
+    const ValidationReport rep = validateDataset(
+        h100(), back, [](const std::string&) -> const LlmArch& { throw InputError("no models"); },
+        [](const std::string&) -> const StackProfile& { throw InputError("no stacks"); });
+    EXPECT_EQ(rep.kind, "aic-gemm");
+    EXPECT_EQ(rep.failed, 0u);
+    EXPECT_EQ(rep.overall.n, 4u);
+    EXPECT_EQ(rep.breakdown.at("dtype").size(), 3u);
+    EXPECT_EQ(rep.breakdown.at("framework").at("vllm").n, 4u);
+    for (const auto& row2 : rep.rows)
+        EXPECT_GT(row2.predictedS, 0);
+}
+
+TEST(AicImport, AttentionFromUpstreamLayoutAndOtherColumnOrder) {
+    aic::Importer imp({});
+    imp.add(fixture("good/h100_sxm__generation_attention__sglang__0.5.14.csv"));
+    // No system column: the system comes from the hint (the upstream folder), here also from the device.
+    imp.add(fixture("good/h100_sxm/attention/trtllm/1.3.0rc20/context_attention_perf.csv"), "h100_sxm");
+    const aic::ImportResult r = imp.finish();
+    ASSERT_EQ(r.datasets.size(), 2u);
+    const auto* gen = find(r, "h100_sxm__generation_attention__sglang.csv");
+    const auto* ctx = find(r, "h100_sxm__context_attention__trtllm.csv");
+    ASSERT_TRUE(gen && ctx);
+    EXPECT_EQ(gen->header, aic::attentionColumns());
+    // batch, isl, step, heads, kv_heads, head_dim, window, attn_dtype, kv_dtype, measured_s
+    EXPECT_EQ(gen->rows[1][5], "64");
+    EXPECT_EQ(gen->rows[1][7], "4095");
+    EXPECT_EQ(gen->rows[1][13], "fp8");
+    EXPECT_EQ(ctx->rows[0][0], "h100_sxm");
+    EXPECT_EQ(ctx->rows[0][1], "trtllm");
+    EXPECT_EQ(ctx->rows[0][6], "4096");
+    EXPECT_EQ(ctx->rows[0][14], "0.001234");
+
+    const io::CsvTable back = io::parseCsv(aic::datasetCsv(*gen), "g.csv");
+    const ValidationReport rep = validateDataset(
+        h100(), back, [](const std::string&) -> const LlmArch& { throw InputError("no models"); },
+        [](const std::string&) -> const StackProfile& { throw InputError("no stacks"); });
+    EXPECT_EQ(rep.kind, "aic-attention");
+    EXPECT_EQ(rep.failed, 0u);
+    ASSERT_EQ(rep.rows.size(), 2u);
+    // An fp8 KV cache halves the bytes decode streams: predicted faster, as measured.
+    EXPECT_LT(rep.rows[1].predictedS, rep.rows[0].predictedS);
+}
+
+TEST(AicImport, OtherFamiliesAreSkippedNotFailed) {
+    aic::Importer imp({});
+    imp.add(fixture("good/h100_sxm__moe__vllm__0.24.0.csv"));
+    const aic::ImportResult r = imp.finish();
+    EXPECT_TRUE(r.datasets.empty());
+    ASSERT_EQ(r.skipped.size(), 1u);
+    EXPECT_NE(r.skipped[0].reason.find("not imported"), std::string::npos);
+}
+
+TEST(AicImport, BadCellNamesFileLineAndColumn) {
+    aic::Importer imp({});
+    const std::string msg = inputErrorOf([&] { imp.add(fixture("bad/gemm_bad_m.csv")); });
+    EXPECT_NE(msg.find("gemm_bad_m.csv:4:"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("'m'"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("column 8"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("'12x' is not a finite number"), std::string::npos) << msg;
+
+    const std::string lat = inputErrorOf([&] { imp.add(fixture("bad/attention_bad_latency.csv")); });
+    EXPECT_NE(lat.find("attention_bad_latency.csv:2:"), std::string::npos) << lat;
+    EXPECT_NE(lat.find("'latency'"), std::string::npos) << lat;
+    EXPECT_NE(lat.find("column 16"), std::string::npos) << lat;
+}
+
+TEST(AicImport, BadRowsInTextTables) {
+    auto err = [](const std::string& text) {
+        return inputErrorOf([&] {
+            aic::Importer imp({});
+            imp.add(io::parseCsv(text, "t.csv"));
+        });
+    };
+    const std::string head = "system,framework,version,device,op_name,kernel_source,gemm_dtype,m,n,k,latency\n";
+    EXPECT_NE(err(head + "h100_sxm,ONNX,1,NVIDIA H100 80GB HBM3,gemm,x,bfloat16,1,2,3,0.1\n").find("'framework'"),
+              std::string::npos);
+    EXPECT_NE(err(head + "h100_sxm,VLLM,1,NVIDIA H100 80GB HBM3,gemm,x,bfloat16,1.5,2,3,0.1\n").find("whole number"),
+              std::string::npos);
+    EXPECT_NE(err(head + "h100_sxm,VLLM,1,NVIDIA H100 80GB HBM3,moe,x,bfloat16,1,2,3,0.1\n").find("'op_name'"),
+              std::string::npos);
+    EXPECT_NE(err("framework,version,device,op_name,kernel_source,gemm_dtype,m,n,k,latency\n"
+                  "VLLM,1,NVIDIA B200,gemm,x,bfloat16,1,2,3,0.1\n")
+                  .find("pass --system"),
+              std::string::npos);
+    const std::string att = "system,framework,version,device,op_name,kernel_source,batch_size,isl,num_heads,"
+                            "num_key_value_heads,head_dim,attn_dtype,kv_cache_dtype,step,latency\n";
+    EXPECT_NE(
+        err(att + "h100_sxm,VLLM,1,d,generation_attention,x,1,7,32,8,128,bfloat16,bfloat16,3,0.1\n").find("isl 1"),
+        std::string::npos);
+    EXPECT_NE(err(att + "h100_sxm,VLLM,1,d,context_attention,x,1,7,32,5,128,bfloat16,bfloat16,0,0.1\n")
+                  .find("does not divide"),
+              std::string::npos);
+    // A missing column names the file.
+    EXPECT_NE(err("system,framework,version,device,op_name,gemm_dtype,m,n,k,latency\n"
+                  "h100_sxm,VLLM,1,d,gemm,bfloat16,1,2,3,0.1\n")
+                  .find("'kernel_source': missing required column"),
+              std::string::npos);
+}
+
+TEST(AicImport, SampleIsDeterministicAndSharedAcrossFrameworks) {
+    std::string a = "system,framework,version,device,op_name,kernel_source,gemm_dtype,m,n,k,latency\n";
+    std::string b = a;
+    for (int m = 1; m <= 200; ++m) {
+        a += "h100_sxm,VLLM,1,d,gemm,x,bfloat16," + std::to_string(m) + ",4096,4096,0.1\n";
+        b += "h200_sxm,TRTLLM,2,d,gemm,y,bfloat16," + std::to_string(m) + ",4096,4096,0.2\n";
+    }
+    aic::ImportOptions o;
+    o.sampleEvery = 8;
+    aic::Importer imp(o);
+    imp.add(io::parseCsv(a, "a.csv"));
+    imp.add(io::parseCsv(b, "b.csv"));
+    const aic::ImportResult r = imp.finish();
+    ASSERT_EQ(r.datasets.size(), 2u);
+    const auto& x = r.datasets[0].rows;
+    const auto& y = r.datasets[1].rows;
+    EXPECT_GT(x.size(), 10u);
+    EXPECT_LT(x.size(), 45u);
+    ASSERT_EQ(x.size(), y.size());
+    for (std::size_t i = 0; i < x.size(); ++i)
+        EXPECT_EQ(x[i][6], y[i][6]); // the same m values kept for both
+    const std::string prov = aic::provenanceMarkdown(r, o, "rooflab import aiconfigurator a.csv b.csv");
+    EXPECT_NE(prov.find("0 mod 8"), std::string::npos);
+    EXPECT_NE(prov.find("`h200_sxm__gemm__trtllm.csv`"), std::string::npos);
+    EXPECT_NE(prov.find("Apache License 2.0"), std::string::npos);
+}
