@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <sstream>
 
 namespace rooflab::io {
@@ -46,12 +47,40 @@ void checkText(const std::string& text, const std::string& name) {
 }
 } // namespace
 
+/// yaml-cpp keeps the first of two equal keys and drops the second silently (whose value, and whose cited source,
+/// would then never be checked): a repeated key in any mapping is an error naming both lines. Iterative, so a
+/// deeply nested document cannot overflow the stack here.
+static void rejectDuplicateKeys(const YAML::Node& root, const std::string& name) {
+    std::vector<YAML::Node> todo{root};
+    while (!todo.empty()) {
+        const YAML::Node n = todo.back();
+        todo.pop_back();
+        if (n.IsMap()) {
+            std::map<std::string, int> seen;
+            for (const auto& kv : n) {
+                if (kv.first.IsScalar()) {
+                    const int line = lineOf(kv.first);
+                    auto [it, fresh] = seen.emplace(kv.first.Scalar(), line);
+                    if (!fresh)
+                        throw InputError(name, line, kv.first.Scalar(),
+                                         "duplicate key (first at line " + std::to_string(it->second) + ")");
+                }
+                todo.push_back(kv.second);
+            }
+        } else if (n.IsSequence()) {
+            for (const auto& e : n)
+                todo.push_back(e);
+        }
+    }
+}
+
 YAML::Node loadYamlString(const std::string& text, const std::string& name) {
     checkText(text, name);
     try {
         YAML::Node root = YAML::Load(text);
         if (!root.IsDefined() || root.IsNull())
             throw InputError(name, 0, "", "file holds no document");
+        rejectDuplicateKeys(root, name);
         return root;
     } catch (const YAML::Exception& e) {
         throw InputError(name, e.mark.line >= 0 ? e.mark.line + 1 : 0, "", "syntax error: " + e.msg);
@@ -120,7 +149,9 @@ std::string closestMatch(std::string_view key, const std::vector<std::string>& c
 std::string scalarText(const YAML::Node& n, const std::string& file, const std::string& key) {
     if (!n.IsScalar())
         throw InputError(file, lineOf(n), key,
-                         std::string("expected a single value, found a ") + (n.IsMap() ? "mapping" : n.IsSequence() ? "list" : "null"));
+                         std::string("expected a single value, found a ") + (n.IsMap()        ? "mapping"
+                                                                             : n.IsSequence() ? "list"
+                                                                                              : "null"));
     return n.Scalar();
 }
 
@@ -133,7 +164,8 @@ MapReader::MapReader(const YAML::Node& node, std::string file, std::string path,
         throw InputError(m_file, m_line, m_path, "section is empty; expected a mapping of keys");
     if (!node.IsMap())
         throw InputError(m_file, m_line, m_path,
-                         std::string("expected a mapping of keys, found a ") + (node.IsSequence() ? "list" : "single value"));
+                         std::string("expected a mapping of keys, found a ") +
+                             (node.IsSequence() ? "list" : "single value"));
 }
 
 bool MapReader::has(const std::string& key) const {
@@ -205,8 +237,9 @@ long long MapReader::requiredInt(const std::string& key, long long minValue, lon
     if (v != std::floor(v))
         failAt(n, key, "expected a whole number, found " + n.Scalar());
     if (v < static_cast<double>(minValue) || v > static_cast<double>(maxValue))
-        failAt(n, key, "value " + n.Scalar() + " is out of range [" + std::to_string(minValue) + ", " +
-                           std::to_string(maxValue) + "]");
+        failAt(n, key,
+               "value " + n.Scalar() + " is out of range [" + std::to_string(minValue) + ", " +
+                   std::to_string(maxValue) + "]");
     return static_cast<long long>(v);
 }
 
@@ -269,7 +302,8 @@ void MapReader::requireVersion1(const char* what) {
     const YAML::Node ver = required("version");
     if (scalarText(ver, m_file, keyPath("version")) != "1")
         failAt(ver, "version",
-               std::string("unsupported ") + what + " format version '" + ver.Scalar() + "' (this rooflab reads version 1)");
+               std::string("unsupported ") + what + " format version '" + ver.Scalar() +
+                   "' (this rooflab reads version 1)");
 }
 
 void MapReader::ignore(std::initializer_list<const char*> keys) {
