@@ -96,6 +96,14 @@ int main(int argc, char** argv) {
         if ((std::strcmp(argv[i], "--screenshot") == 0 || std::strcmp(argv[i], "--report") == 0) &&
             qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
             qputenv("QT_QPA_PLATFORM", "offscreen");
+    // --help and --version only print: without a display they must not abort in the xcb plugin.
+    const bool noDisplay = qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
+    for (int i = 1; i < argc; ++i)
+        if ((std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0 ||
+             std::strcmp(argv[i], "--help-all") == 0 || std::strcmp(argv[i], "--version") == 0 ||
+             std::strcmp(argv[i], "-v") == 0) &&
+            noDisplay && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
     // Qt itself takes `--platform` (the QPA plugin); ours names the hardware platform. Keep the original arguments
     // for our parser and hide that option from QApplication (pass -platform with one dash to pick a QPA plugin).
     QStringList args;
