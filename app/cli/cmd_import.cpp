@@ -2,6 +2,7 @@
 #include "calibration/aic_import.hpp"
 #include "common.hpp"
 #include "io/csv.hpp"
+#include "io/files.hpp"
 #include "registry.hpp"
 #include "units/errors.hpp"
 
@@ -38,29 +39,6 @@ std::string systemFromPath(const fs::path& p) {
         if (!aic::platformForSystem(part.string()).empty())
             return part.string();
     return {};
-}
-
-/// Writes `text` to `dest` through a temporary file in the same folder, renamed into place.
-void writeAtomic(const fs::path& dest, const std::string& text) {
-    const fs::path tmp = dest.parent_path() / ("." + dest.filename().string() + ".tmp" + std::to_string(::getpid()));
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f)
-            throw InputError(tmp.string(), 0, "--out", "cannot create the file");
-        f << text;
-        f.flush();
-        if (!f) {
-            std::error_code ec;
-            fs::remove(tmp, ec);
-            throw InputError(tmp.string(), 0, "--out", "write failed");
-        }
-    }
-    std::error_code ec;
-    fs::rename(tmp, dest, ec);
-    if (ec) {
-        fs::remove(tmp, ec);
-        throw InputError(dest.string(), 0, "--out", "cannot rename the finished file into place");
-    }
 }
 
 void runImportAic(const ImportAicOptions& o, int& exitCode) {
@@ -137,7 +115,7 @@ void runImportAic(const ImportAicOptions& o, int& exitCode) {
 
     std::vector<std::vector<std::string>> rows;
     for (const auto& d : r.datasets) {
-        writeAtomic(outDir / d.fileName(), aic::datasetCsv(d));
+        io::writeFileAtomic((outDir / d.fileName()).string(), aic::datasetCsv(d), "--out");
         std::size_t read = 0;
         for (const auto& s : d.sources)
             read += s.rowsRead;
@@ -147,11 +125,11 @@ void runImportAic(const ImportAicOptions& o, int& exitCode) {
         rows.push_back({d.fileName(), std::to_string(read), std::to_string(d.rows.size()), versions,
                         std::to_string(d.kernelSources.size())});
     }
-    writeAtomic(outDir / "PROVENANCE.md", aic::provenanceMarkdown(r, opt, command));
+    io::writeFileAtomic((outDir / "PROVENANCE.md").string(), aic::provenanceMarkdown(r, opt, command), "--out");
     for (const auto& l : licences) {
         std::ifstream f(l, std::ios::binary);
         const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-        writeAtomic(outDir / l.filename(), text);
+        io::writeFileAtomic((outDir / l.filename()).string(), text, "--out");
     }
     printTable(std::cout, {"dataset", "rows read", "rows kept", "versions", "kernels"}, rows);
     for (const auto& s : r.skipped)

@@ -1,6 +1,7 @@
 // rooflab platforms list|show, models list|show, stacks list.
 #include "common.hpp"
 #include "io/data_paths.hpp"
+#include "io/files.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/platform_schema.hpp"
@@ -164,17 +165,7 @@ void platformSchema(const std::string& path) {
         std::cout << path << ": efficiency table up to date\n";
         return;
     }
-    const std::filesystem::path tmp = path + ".tmp-rooflab";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << after;
-        if (!out.flush())
-            throw InputError(path, 0, "--write", "cannot write " + tmp.string());
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec)
-        throw InputError(path, 0, "--write", "cannot replace the file: " + ec.message());
+    io::writeFileAtomic(path, after, "--write");
     std::cout << path << ": efficiency table regenerated\n";
 }
 

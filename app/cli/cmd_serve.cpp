@@ -2,6 +2,8 @@
 #include "codec/catalog.hpp"
 #include "codec/request_codec.hpp"
 #include "common.hpp"
+#include "io/csv.hpp"
+#include "io/files.hpp"
 #include "registry.hpp"
 #include "serving/serving.hpp"
 #include "units/errors.hpp"
@@ -91,13 +93,8 @@ void runServe(const ServeOptions& o) {
         load.arrival = serving::Arrival::Poisson;
         load.ratePerS = o.rate;
     } else {
-        std::ifstream f(o.trace, std::ios::binary);
-        if (!f)
-            throw InputError(o.trace, 0, "--trace", "cannot read the trace file");
-        std::stringstream ss;
-        ss << f.rdbuf();
         load.arrival = serving::Arrival::Trace;
-        load.trace = serving::parseTraceCsv(ss.str(), o.trace);
+        load.trace = serving::parseTraceCsv(io::readInputFile(o.trace, io::kMaxCsvBytes, "--trace"), o.trace);
     }
     serving::Options opt;
     opt.contextGrid = o.grid;
@@ -108,15 +105,14 @@ void runServe(const ServeOptions& o) {
     if (!r.ok)
         throw InputError("", 0, "", "cannot simulate: " + r.error);
     if (!o.iterationsCsv.empty()) {
-        std::ofstream f(o.iterationsCsv);
-        if (!f)
-            throw InputError(o.iterationsCsv, 0, "--iterations", "cannot write the file");
+        std::ostringstream f;
         f << "start_s,duration_s,step_s,decode_seqs,prefill_seqs,prefill_tokens,running,waiting,preempted,"
              "kv_blocks_used\n";
         for (const serving::IterationStat& it : r.iterations)
             f << fmtNum(it.startS, 9) << ',' << fmtNum(it.durationS, 6) << ',' << fmtNum(it.stepS, 6) << ','
               << it.decodeSeqs << ',' << it.prefillSeqs << ',' << it.prefillTokens << ',' << it.running << ','
               << it.waiting << ',' << it.preempted << ',' << it.kvBlocksUsed << '\n';
+        io::writeFileAtomic(o.iterationsCsv, f.str(), "--iterations");
     }
     const SchedulerProfile& sp = stack.scheduler;
     if (fmt == Format::Json || fmt == Format::Csv) {

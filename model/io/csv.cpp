@@ -1,5 +1,6 @@
 #include "io/csv.hpp"
 
+#include "io/files.hpp"
 #include "units/errors.hpp"
 
 #include <charconv>
@@ -122,23 +123,7 @@ CsvTable parseCsv(const std::string& text, const std::string& name) {
 
 CsvTable loadCsvFile(const std::string& path) {
     // Only regular files, and no larger than the cap: /dev/zero or a FIFO must not be read until memory runs out.
-    std::error_code ec;
-    const auto status = std::filesystem::status(path, ec);
-    if (ec || !std::filesystem::exists(status))
-        throw InputError(path, 0, "", "cannot open file" + (ec ? ": " + ec.message() : std::string()));
-    if (!std::filesystem::is_regular_file(status))
-        throw InputError(path, 0, "", "not a regular file (a device, FIFO or folder cannot be a dataset)");
-    const auto size = std::filesystem::file_size(path, ec);
-    if (!ec && size > kMaxCsvBytes)
-        throw InputError(path, 0, "",
-                         "file of " + std::to_string(size) + " bytes is larger than the " +
-                             std::to_string(kMaxCsvBytes >> 20) + " MiB a dataset may have");
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw InputError(path, 0, "", "cannot open file");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return parseCsv(ss.str(), path);
+    return parseCsv(readInputFile(path, kMaxCsvBytes), path);
 }
 
 } // namespace rooflab::io

@@ -1,6 +1,7 @@
 #include "io/platform_loader.hpp"
 
 #include "io/data_paths.hpp"
+#include "io/files.hpp"
 #include "io/yaml_util.hpp"
 
 #include <array>
@@ -603,26 +604,7 @@ void savePlatformFile(const Platform& p, const std::string& path) {
     const std::string text = platformToYaml(p);
     // Round-trip check before touching the destination: never write a file we cannot read back.
     (void)loadPlatformString(text, path);
-    const fs::path dest(path);
-    const fs::path tmp = dest.parent_path() / (dest.filename().string() + ".tmp-rooflab");
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out)
-            throw InputError(path, 0, "", "cannot write (is the folder there and writable?)");
-        out << text;
-        out.flush();
-        if (!out) {
-            std::error_code ec;
-            fs::remove(tmp, ec);
-            throw InputError(path, 0, "", "write failed (disk full?)");
-        }
-    }
-    std::error_code ec;
-    fs::rename(tmp, dest, ec);
-    if (ec) {
-        fs::remove(tmp, ec);
-        throw InputError(path, 0, "", "cannot replace file: " + ec.message());
-    }
+    writeFileAtomic(path, text);
 }
 
 std::vector<EfficiencyEntry> efficiencyEntries(const Efficiency& e) {

@@ -1,0 +1,17 @@
+#pragma once
+/// @brief Whole-file input and output with the project's guarantees: inputs are regular files of bounded size
+/// (a device or FIFO is refused, never read until memory runs out); outputs are written atomically (a temporary
+/// file in the same folder, renamed into place; removed on failure), so a failed run leaves no partial file.
+#include <cstdint>
+#include <string>
+
+namespace rooflab::io {
+
+/// @brief The text of a regular file of at most `maxBytes`. Throws InputError naming `path` (and `key`, e.g. the
+/// option that named the file) otherwise.
+std::string readInputFile(const std::string& path, std::uintmax_t maxBytes, const std::string& key = "");
+
+/// @brief Writes `text` to `path` atomically. Throws InputError naming `path` and `key` when it cannot.
+void writeFileAtomic(const std::string& path, const std::string& text, const std::string& key = "");
+
+} // namespace rooflab::io
