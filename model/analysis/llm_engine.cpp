@@ -156,29 +156,18 @@ MemoryUse memoryUse(const PlatformModel& pm, const LlmArch& a, const StackProfil
         return b;
     };
     double perSeqKv = 0, chunkKv = 0;
-    double tokensStep = 0;
-    double seqTokens = 0;
-    switch (s.phase) {
-    case Phase::Prefill:
-        seqTokens = double(s.prompt);
-        tokensStep = double(s.batch * s.prompt);
-        break;
-    case Phase::Decode:
-        seqTokens = double(s.context + 1);
-        tokensStep = double(s.batch);
-        break;
-    case Phase::Chunked:
-        seqTokens = double(s.context + 1);
-        tokensStep = double(s.batch + s.chunk);
+    const StepTokens tok = stepTokens(s);
+    const double tokensStep = tok.tokens;
+    // KV held per sequence at the end of the step.
+    const double seqTokens = s.phase == Phase::Prefill ? double(s.prompt) : double(s.context + 1);
+    if (s.phase == Phase::Chunked)
         chunkKv = double(s.chunkSeqs) * kvForTokens(double(s.chunkOffset) + double(s.chunk) / double(s.chunkSeqs));
-        break;
-    }
     perSeqKv = kvForTokens(seqTokens);
     m.kvCacheBytes = perSeqKv * double(s.batch) + chunkKv;
     const double h = double(a.hiddenSize);
     const double inter = std::max<double>(double(a.intermediateSize), double(a.moeIntermediateSize) * a.topK) / tp;
     const double actPerToken = (4.0 * h + 2.0 * inter) * bytesPerElement(s.act) * stack.activationMemoryFactor;
-    const double logitsRows = s.phase == Phase::Chunked ? double(s.batch + s.chunkSeqs) : double(s.batch);
+    const double logitsRows = tok.lmHeadRows;
     const double logits = logitsRows * double(a.vocabSize) / tp * 4.0;
     m.activationBytes = tokensStep * actPerToken + logits;
     m.workspaceBytes = stack.workspaceBytes;

@@ -439,21 +439,9 @@ void GraphBuilder::build() {
     m_actB = bytesPerElement(g.activationType);
     m_kvB = bytesPerElement(s.kv);
 
-    // Tokens in this step.
-    switch (s.phase) {
-    case Phase::Prefill:
-        m_T = double(s.batch * s.prompt);
-        m_lmRows = double(s.batch);
-        break;
-    case Phase::Decode:
-        m_T = double(s.batch);
-        m_lmRows = double(s.batch);
-        break;
-    case Phase::Chunked:
-        m_T = double(s.batch + s.chunk);
-        m_lmRows = double(s.batch + s.chunkSeqs); // the last token of each chunked prompt
-        break;
-    }
+    const StepTokens tok = stepTokens(s);
+    m_T = tok.tokens;
+    m_lmRows = tok.lmHeadRows;
     m_Tn = s.sequenceParallel ? m_T / m_tp : m_T;
     g.tokens = m_T;
     g.lmHeadRows = m_lmRows;
@@ -482,6 +470,18 @@ void GraphBuilder::build() {
 }
 
 } // namespace
+
+StepTokens stepTokens(const Scenario& s) {
+    switch (s.phase) {
+    case Phase::Prefill:
+        return {double(s.batch * s.prompt), double(s.batch)};
+    case Phase::Decode:
+        return {double(s.batch), double(s.batch)};
+    case Phase::Chunked:
+        return {double(s.batch + s.chunk), double(s.batch + s.chunkSeqs)}; // the last token of each chunked prompt
+    }
+    return {};
+}
 
 StepGraph buildStepGraph(const LlmArch& arch, const StackProfile& stack, const Scenario& s) {
     StepGraph g;

@@ -96,6 +96,15 @@ struct StepGraph {
 /// "b 1 q 1 k 1025 h 32/8 d 128" (attention), "4096 el" (memory ops), "all_reduce 8.19e3 B / 2" (collectives).
 std::string describeShape(const OpSpec& op);
 
+/// @brief Tokens one step processes (prefill: every prompt token; decode: one per sequence; chunked: the decoding
+/// sequences plus the chunk) and rows of the LM head (the last token of each prompt or sequence). One rule for the
+/// graph and the memory model.
+struct StepTokens {
+    double tokens = 0;
+    double lmHeadRows = 0;
+};
+StepTokens stepTokens(const Scenario& s);
+
 /// @brief The graph of one step for one device. The scenario must have passed checkScenario (no errors).
 StepGraph buildStepGraph(const LlmArch& arch, const StackProfile& stack, const Scenario& s);
 
