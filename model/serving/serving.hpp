@@ -153,4 +153,34 @@ struct ServingResult {
 ServingResult simulate(const PlatformModel& pm, const LlmArch& arch, const StackProfile& stack, const Scenario& base,
                        const Workload& load, const Options& options = {});
 
+/// @brief One pool of identical engine instances (aiconfigurator's layout columns): `workers` replicas, each of
+/// tp x pp x attentionDp GPUs. Attention runs tp-way within each of attentionDp data-parallel ranks; the MoE experts
+/// are split moeTp x ep over the same tp x attentionDp GPUs (moeTp x ep = tp x attentionDp).
+struct PoolLayout {
+    int workers = 1;
+    int batch = 0; ///< per-worker cap on running sequences (the engine's max_batch_size / max_num_seqs); 0: stack default
+    int tp = 1, pp = 1, ep = 1, moeTp = 1, attentionDp = 1;
+    int gpus() const { return workers * tp * pp * attentionDp; }
+};
+
+enum class DeploymentMode : unsigned char { Aggregated, Disaggregated };
+
+/// @brief How a model is deployed: one aggregated pool, or a prefill pool and a decode pool with the KV cache
+/// transferred between them.
+struct Deployment {
+    DeploymentMode mode = DeploymentMode::Aggregated;
+    PoolLayout aggregated;      ///< mode Aggregated
+    PoolLayout prefill, decode; ///< mode Disaggregated
+    int gpus() const {
+        return mode == DeploymentMode::Aggregated ? aggregated.gpus() : prefill.gpus() + decode.gpus();
+    }
+};
+
+/// @brief Simulates `deployment` of `arch` with `stack` on `pm` (the node; larger deployments span nodes over its
+/// scale-out network) with the datatypes of `datatypes` (weights, kv, act; its layout and token fields are
+/// ignored). The load is the whole deployment's: closed-loop clients and arrivals are spread over the workers.
+ServingResult simulateDeployment(const PlatformModel& pm, const LlmArch& arch, const StackProfile& stack,
+                                 const Scenario& datatypes, const Deployment& deployment, const Workload& load,
+                                 const Options& options = {});
+
 } // namespace rooflab::serving
