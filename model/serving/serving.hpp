@@ -78,6 +78,9 @@ struct Distribution {
 };
 Distribution distributionOf(std::vector<double> values);
 
+/// Which pool an engine belongs to.
+enum class PoolRole : unsigned char { Aggregated, Prefill, Decode };
+
 /// @brief One engine iteration.
 struct IterationStat {
     double startS = 0, durationS = 0; ///< durationS: the step plus host time not hidden
@@ -89,6 +92,8 @@ struct IterationStat {
     int32_t waiting = 0;              ///< requests queued after scheduling
     int32_t preempted = 0;            ///< sequences preempted while scheduling this iteration
     int64_t kvBlocksUsed = 0;         ///< KV blocks held after the step
+    int32_t worker = 0;               ///< the engine instance within its pool
+    PoolRole pool = PoolRole::Aggregated;
 };
 
 /// @brief The KV cache a deployment gets, per device, from the memory model and the scheduler's memory fraction.
@@ -99,8 +104,8 @@ struct KvCapacity {
     double workspaceBytes = 0;  ///< the stack's runtime workspace
     double kvBytes = 0;         ///< what the KV cache gets
     double bytesPerToken = 0;   ///< KV bytes per token on this device
-    int64_t tokens = 0;         ///< KV tokens that fit (whole blocks)
-    int64_t blocks = 0;         ///< KV blocks of SchedulerProfile::blockSize tokens
+    int64_t tokens = 0;         ///< KV tokens that fit (whole blocks), of every attention-DP rank together
+    int64_t blocks = 0;         ///< KV blocks of SchedulerProfile::blockSize tokens, every attention-DP rank
 };
 /// @brief The KV capacity of `base`'s layout (tp, pp, datatypes) under `stack`'s scheduler on `pm`.
 KvCapacity kvCapacity(const PlatformModel& pm, const LlmArch& arch, const StackProfile& stack, const Scenario& base);
@@ -139,12 +144,16 @@ struct ServingResult {
     double peakKvUtilization = 0; ///< largest share of KV blocks held
     double meanKvUtilization = 0; ///< time-averaged share of KV blocks held in the window
     double simulatedS = 0;        ///< simulated time
-    KvCapacity kv;
+    KvCapacity kv;                ///< per device of the aggregated pool, or of the decode pool when disaggregated
+    KvCapacity prefillKv;         ///< disaggregated: per device of the prefill pool
+    int workers = 1;              ///< engine instances (both pools when disaggregated)
+    double kvTransferS = 0;       ///< disaggregated: mean KV-cache transfer time of the measured requests
+    double kvTransferBytes = 0;   ///< disaggregated: mean KV-cache bytes moved per measured request
 
     int64_t iterationCount = 0;
     int64_t stepEvaluations = 0; ///< distinct steps predicted (cache misses)
     int64_t stepLookups = 0;     ///< step times asked for (two grid points per interpolated step)
-    std::vector<IterationStat> iterations;
+    std::vector<IterationStat> iterations; ///< every engine's iterations, by engine then time
 };
 
 /// @brief Simulates serving `arch` with `stack` (its kernels and its scheduler) on `pm` in the layout and datatypes
@@ -178,7 +187,23 @@ struct Deployment {
 
 /// @brief Simulates `deployment` of `arch` with `stack` on `pm` (the node; larger deployments span nodes over its
 /// scale-out network) with the datatypes of `datatypes` (weights, kv, act; its layout and token fields are
-/// ignored). The load is the whole deployment's: closed-loop clients and arrivals are spread over the workers.
+/// ignored). The load is the whole deployment's:
+/// - aggregated replicas, closed loop: the clients split as evenly as possible (c or c + 1 per worker, as a load
+///   balancer keeps them); each distinct worker is simulated once and the results merged — throughput adds, latency
+///   distributions merge with each request weighted by its worker's completion rate. Open loop: arrivals go to the
+///   workers round-robin, all workers in one event loop.
+/// - disaggregated: requests prefill in the prefill pool (round-robin; prefill-only iterations under its scheduler,
+///   its batch limiting prompts in flight); TTFT ends with the prefill's first token (as aiconfigurator and Dynamo
+///   count it). The prompt's KV cache (prompt tokens x the model's KV bytes per token) then moves to a decode worker
+///   (round-robin) over NVLink when the whole deployment fits the scale-up domain (one node), else over the
+///   scale-out network, every GPU of the smaller worker one link, at the platform's collective fraction; not
+///   overlapped with the prefill. Decoding resumes there under its batch and KV capacity; TPOT includes the transfer.
+/// - attention DP: the step graph runs attention per rank (the busiest rank's share of the sequences) and the FFN /
+///   experts over tp x attention_dp GPUs with the DP all-gather / reduce-scatter or the EP all-to-all
+///   (step_graph.cpp); a worker's KV cache is all its ranks' together.
+/// - moe_tp x ep must equal tp x attention_dp for MoE models; dense models ignore moe_tp and ep.
+/// The stack's scheduler frontend_latency delays each request's arrival at the engine (front end, tokenization):
+/// it counts in TTFT and end-to-end latency.
 ServingResult simulateDeployment(const PlatformModel& pm, const LlmArch& arch, const StackProfile& stack,
                                  const Scenario& datatypes, const Deployment& deployment, const Workload& load,
                                  const Options& options = {});
