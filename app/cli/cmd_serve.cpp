@@ -34,6 +34,8 @@ struct ServeOptions {
     std::string chunkedPrefill;
     double prefixHit = -1;
     double frontendLatency = -1; ///< seconds; < 0: the stack profile's
+    int specTokens = 0;
+    double specAcceptance = 0;
     // The deployment: one aggregated pool, or prefill and decode pools.
     std::string mode = "agg";
     int workers = 1, attentionDp = 1, moeTp = 0, batch = 0;
@@ -111,6 +113,12 @@ void runServe(const ServeOptions& o) {
     serving::Options opt;
     opt.contextGrid = o.grid;
     opt.keepIterations = !o.iterationsCsv.empty();
+    if (o.specTokens < 0 || o.specTokens > 64)
+        throw InputError("", 0, "--spec-tokens", "must be between 0 and 64");
+    if (!(o.specAcceptance >= 0 && o.specAcceptance <= 1))
+        throw InputError("", 0, "--spec-acceptance", "must be a probability in [0, 1]");
+    opt.speculativeTokens = o.specTokens;
+    opt.acceptanceRate = o.specAcceptance;
     // moe_tp 0: what tp x attention_dp / ep leaves.
     auto layout = [&](int workers, int tp, int pp, int ep, int moeTp, int adp, int batch, const std::string& pre) {
         serving::PoolLayout p;
@@ -171,6 +179,8 @@ void runServe(const ServeOptions& o) {
                            {"gpus", r.gpus},
                            {"mode", o.mode},
                            {"workers", r.workers},
+                           {"spec_tokens", o.specTokens},
+                           {"spec_acceptance", o.specAcceptance},
                            {"isl", o.isl},
                            {"osl", o.osl},
                            {"ttft_s", r.ttftS.mean},
@@ -296,7 +306,7 @@ void addServe(CLI::App& root, int& exitCode) {
         ->capture_default_str();
     s->add_option("--tp", o.tp, "tensor parallelism")->capture_default_str();
     s->add_option("--pp", o.pp, "pipeline stages");
-    s->add_option("--ep", o.ep, "expert parallelism (divides tp)");
+    s->add_option("--ep", o.ep, "expert parallelism (divides tp x attention-dp)");
     s->add_option("--weights", o.weights, "weight datatype")->capture_default_str();
     s->add_option("--kv", o.kv, "KV-cache datatype")->capture_default_str();
     s->add_option("--act", o.act, "activation datatype")->capture_default_str();
@@ -321,6 +331,10 @@ void addServe(CLI::App& root, int& exitCode) {
     s->add_option("--prefix-hit", o.prefixHit, "override: fraction of each prompt found in the prefix cache");
     s->add_option("--frontend-latency", o.frontendLatency,
                   "override: seconds of front end (HTTP, tokenization) per request, in TTFT and end-to-end");
+    s->add_option("--spec-tokens", o.specTokens,
+                  "speculative decoding (MTP / draft): draft tokens per decoding sequence and iteration");
+    s->add_option("--spec-acceptance", o.specAcceptance,
+                  "speculative decoding: probability each draft token is accepted (geometric)");
     s->add_option("--mode", o.mode, "agg (one pool) or disagg (prefill and decode pools)")->capture_default_str();
     s->add_option("--workers", o.workers, "agg: identical engine instances (replicas)")->capture_default_str();
     s->add_option("--attention-dp", o.attentionDp, "agg: attention data-parallel ranks per worker (tp GPUs each)");

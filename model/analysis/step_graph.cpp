@@ -487,16 +487,23 @@ void GraphBuilder::build() {
     g.launch = (s.phase == Phase::Decode ? m_stack.decodeGraph : m_stack.prefillGraph) ? LaunchMode::Graph
                                                                                        : LaunchMode::Stream;
     // Datatypes. GEMMs run fp8 or int8 only when both operands are; int activations are stored as bf16.
+    // Block-scaled fp8 computes on the fp8 path. 4-bit float weights (nvfp4, mxfp4) are dequantized in the GEMM to
+    // the activations' type — bf16 (weight-only, as int4 is) or fp8 (W4A8) — and run natively only with fp4
+    // activations on a platform that declares that fp4 peak (else evaluateGraph falls back and says so). The
+    // weights stream at their own bytes (scales included) either way.
     DType want = s.act;
-    if (isFloat8(s.weights) && isFloat8(s.act))
+    const bool lowWeights = isFloat8(s.weights) || isFloat4(s.weights);
+    if (isFloat4(s.weights) && s.act == s.weights)
+        want = s.weights;
+    else if (lowWeights && (isFloat8(s.act) || isFloat4(s.act)))
         want = DType::fp8_e4m3;
     else if (s.weights == DType::int8 && s.act == DType::int8)
         want = DType::int8;
-    else if (s.act == DType::int8 || s.act == DType::int4)
+    else if (s.act == DType::int8 || s.act == DType::int4 || isFloat4(s.act))
         want = DType::bf16;
     g.gemmType = want;
-    g.attentionType = s.act == DType::fp32 ? DType::fp32 : (isFloat8(s.act) ? DType::bf16 : s.act);
-    g.activationType = (s.act == DType::int8 || s.act == DType::int4) ? DType::bf16 : s.act;
+    g.attentionType = s.act == DType::fp32 ? DType::fp32 : (isFloat8(s.act) || isFloat4(s.act) ? DType::bf16 : s.act);
+    g.activationType = (isInteger(s.act) || isFloat4(s.act)) ? DType::bf16 : s.act;
     g.weights = s.weights;
     g.kv = s.kv;
     m_actB = bytesPerElement(g.activationType);

@@ -69,6 +69,15 @@ struct Options {
     double contextGrid = 64;            ///< tokens between the context points step times are interpolated between
     bool keepIterations = true;         ///< keep the per-iteration table (ServingResult::iterations)
     int64_t maxIterations = 50'000'000; ///< a guard: stop with an error past this many iterations
+    /// Speculative decoding (MTP or a draft model; aggregated and decode engines): draft tokens proposed per decoding
+    /// sequence and iteration. 0: off. Each iteration then verifies k + 1 query tokens per decoding sequence (the
+    /// step model sees them as a chunk of k + 1 tokens at the sequence's context, and the scheduler's token budget
+    /// and KV blocks count them) and emits 1 + sum_{i=1..k} a^i tokens per sequence on average (geometric
+    /// acceptance: the expected accepted prefix plus the verifier's own token), accumulated per sequence so the
+    /// emitted counts are whole tokens. The draft costs k passes of one decoder layer at the same batch (the
+    /// decode step's time / layers each: MTP's one-layer module; its LM head is not counted).
+    int speculativeTokens = 0;
+    double acceptanceRate = 0.0; ///< probability that a draft token is accepted given the previous ones were
 };
 
 /// @brief Mean, percentiles (linear between order statistics, as numpy's default) and extremes of a sample.

@@ -177,6 +177,7 @@ struct Seq {
     int64_t blocks = 0;
     double scheduled = -1, firstToken = -1, lastToken = -1, finish = -1;
     double transferS = 0, transferBytes = 0;
+    double specCredit = 0; ///< speculative decoding: tokens earned but not yet emitted (fraction of one)
     bool measured = false;
     bool prefixApplied = false;
     bool decoding() const { return generated >= 1 && tokens - computed == 1; }
@@ -197,7 +198,9 @@ double uniform01(std::mt19937_64& g) {
 /// What the engines of a simulation share: the requests and what they record.
 struct Book {
     std::vector<Seq> seqs;
-    std::vector<double> itl;
+    /// Inter-token gaps as (gap, how many): the sequences that decoded in consecutive iterations share one entry
+    /// per iteration (a run of 2,560 requests x 1k tokens has 2.6 M gaps but ~20 k distinct entries).
+    std::vector<std::pair<double, int64_t>> itl;
     std::vector<IterRecord> records;
     std::vector<IterationStat> iterations;
     bool keepIterations = false;
@@ -209,9 +212,20 @@ struct Book {
 /// their first token, a decode engine receives them with the prompt's KV cache in place.
 class Engine {
 public:
-    Engine(const SchedulerProfile& sp, PoolRole role, int worker, const KvCapacity& kv, StepTimer& timer, Book& book)
+    Engine(const SchedulerProfile& sp, PoolRole role, int worker, const KvCapacity& kv, StepTimer& timer, Book& book,
+           const Options& opt, double layers)
         : m_sp(sp), m_role(role), m_worker(worker), m_kv(kv), m_timer(timer), m_book(book),
-          m_freeBlocks(kv.blocks) {}
+          m_freeBlocks(kv.blocks) {
+        if (role != PoolRole::Prefill && opt.speculativeTokens > 0) {
+            m_specK = opt.speculativeTokens;
+            double p = 1;
+            for (int i = 1; i <= m_specK; ++i) {
+                p *= std::clamp(opt.acceptanceRate, 0.0, 1.0);
+                m_specExtra += p;
+            }
+            m_layers = std::max(1.0, layers);
+        }
+    }
 
     void deliver(int idx) { m_pending.emplace(m_book.seqs[static_cast<std::size_t>(idx)].readyAt, idx); }
     /// When this engine's next iteration starts; infinity when it has nothing to do.
@@ -253,6 +267,9 @@ private:
     int64_t m_freeBlocks = 0;
     int m_preemptedNow = 0;
     double m_now = 0;
+    int m_specK = 0;         ///< speculative decoding: draft tokens per decoding sequence (0: off)
+    double m_specExtra = 0;  ///< expected accepted draft tokens per iteration, sum_{i=1..k} a^i
+    double m_layers = 1;     ///< decoder layers (a draft pass costs one layer's share of the decode step)
 };
 
 int64_t Engine::reservedBlocks() const {
@@ -281,6 +298,11 @@ void Engine::preempt(int idx) {
 bool Engine::tryRunning(int idx, int64_t& budget) {
     Seq& s = seq(idx);
     int64_t n = s.tokens - s.computed;
+    if (m_specK > 0 && s.decoding()) {
+        n = 1 + m_specK; // the pending token and the drafts, verified together
+        if (n > budget)
+            return true;
+    }
     if (!m_sp.chunkedPrefill && n > budget && !(budget == m_sp.tokenBudget && m_batch.empty()))
         return true; // a whole prompt waits for a budget it fits in (alone, it runs even past the budget)
     if (m_sp.chunkedPrefill)
@@ -316,6 +338,11 @@ void Engine::admitWaiting(int64_t& budget) {
                     m_sp.blockSize);
         }
         int64_t n = s.tokens - (s.computed + cached);
+        if (m_specK > 0 && s.decoding()) {
+            n = 1 + m_specK; // a decode pool's arrival verifies drafts from its first iteration
+            if (n > budget)
+                break;
+        }
         if (!m_sp.chunkedPrefill && n > budget && !(budget == m_sp.tokenBudget && m_batch.empty()))
             break;
         if (m_sp.chunkedPrefill)
@@ -405,8 +432,17 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
             offSum += double(s.computed);
         }
     }
-    const double step = m_timer.time(decode, decode > 0 ? ctxSum / double(decode) : 0.0, pseqs, ptoks,
-                                     pseqs > 0 ? offSum / double(pseqs) : 0.0);
+    double step = 0;
+    if (m_specK > 0 && decode > 0) {
+        // Verification: every decoding sequence a chunk of k + 1 tokens at its context, with the prefill chunks;
+        // the draft: k one-layer passes at the decode batch.
+        const int64_t k1 = 1 + m_specK;
+        step = m_timer.time(0, 0, pseqs + decode, ptoks + decode * k1, (offSum + ctxSum) / double(pseqs + decode));
+        step += double(m_specK) * m_timer.time(decode, ctxSum / double(decode), 0, 0, 0) / m_layers;
+    } else {
+        step = m_timer.time(decode, decode > 0 ? ctxSum / double(decode) : 0.0, pseqs, ptoks,
+                            pseqs > 0 ? offSum / double(pseqs) : 0.0);
+    }
     if (!m_timer.error().empty()) {
         error = m_timer.error();
         return false;
@@ -414,12 +450,41 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
     const double host = m_sp.iterationOverheadS;
     const double dur = m_sp.overlapScheduler ? std::max(step, host) : step + host;
     const double start = m_now, end = m_now + dur;
-    int64_t generated = 0;
+    int64_t generated = 0, sameGap = 0;
     bool leaving = false;
     for (const auto& [idx, n] : m_batch) {
         Seq& s = seq(idx);
         if (s.scheduled < 0)
             s.scheduled = start;
+        if (m_specK > 0 && s.decoding()) {
+            // The pending token and the accepted drafts keep their KV; the verifier adds its own token.
+            s.specCredit += 1.0 + m_specExtra;
+            auto e = static_cast<int64_t>(std::floor(s.specCredit + 1e-9));
+            s.specCredit -= double(e);
+            e = std::clamp<int64_t>(e, 1, s.output - s.generated);
+            s.computed += e;
+            s.tokens += e;
+            s.generated += e;
+            generated += e;
+            if (s.measured) {
+                if (s.lastToken == start && e == 1)
+                    ++sameGap;
+                else
+                    m_book.itl.emplace_back((end - s.lastToken) / double(e), e);
+            }
+            s.lastToken = end;
+            const int64_t keep = blocksFor(double(s.computed));
+            m_freeBlocks += s.blocks - keep; // the rejected drafts' slots
+            s.blocks = keep;
+            if (s.generated < s.output)
+                continue;
+            s.finish = end;
+            m_freeBlocks += s.blocks;
+            s.blocks = 0;
+            finished.push_back(idx);
+            leaving = true;
+            continue;
+        }
         s.computed += n;
         if (s.computed < s.tokens)
             continue; // a partial prefill chunk
@@ -428,8 +493,10 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
         ++generated;
         if (s.generated == 1)
             s.firstToken = end;
+        else if (s.measured && s.lastToken == start)
+            ++sameGap; // decoded in the previous iteration too: the gap is this iteration
         else if (s.measured)
-            m_book.itl.push_back(end - s.lastToken);
+            m_book.itl.emplace_back(end - s.lastToken, 1);
         s.lastToken = end;
         if (s.generated < s.output) {
             if (m_role != PoolRole::Prefill)
@@ -447,6 +514,8 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
         finished.push_back(idx);
         leaving = true;
     }
+    if (sameGap > 0)
+        m_book.itl.emplace_back(end - start, sameGap);
     if (leaving)
         std::erase_if(m_running, [&](int i) {
             const Seq& s = seq(i);
@@ -486,8 +555,43 @@ struct Pool {
 
 /// Raw samples of a simulation (for merging replicas' distributions).
 struct Samples {
-    std::vector<double> ttft, tpot, itl, e2e, queue, perUser;
+    std::vector<double> ttft, tpot, e2e, queue, perUser;
+    std::vector<std::pair<double, int64_t>> itl; ///< (gap, count)
 };
+
+/// The distribution of counted samples (value, how many), exactly as distributionOf of the expanded sample.
+Distribution countedDistribution(std::vector<std::pair<double, int64_t>> v) {
+    Distribution d;
+    std::sort(v.begin(), v.end());
+    std::vector<int64_t> ends(v.size()); // one past the last expanded index of each entry
+    int64_t n = 0;
+    double sum = 0;
+    for (std::size_t j = 0; j < v.size(); ++j) {
+        n += v[j].second;
+        sum += v[j].first * double(v[j].second);
+        ends[j] = n;
+    }
+    d.count = n;
+    if (n == 0)
+        return d;
+    d.mean = sum / double(n);
+    d.min = v.front().first;
+    d.max = v.back().first;
+    auto at = [&](int64_t i) {
+        return v[static_cast<std::size_t>(std::upper_bound(ends.begin(), ends.end(), i) - ends.begin())].first;
+    };
+    auto pct = [&](double p) {
+        const double rank = p * double(n - 1);
+        const auto lo = static_cast<int64_t>(std::floor(rank));
+        const int64_t hi = std::min(lo + 1, n - 1);
+        const double a = at(lo);
+        return a + (at(hi) - a) * (rank - double(lo));
+    };
+    d.p50 = pct(0.50);
+    d.p90 = pct(0.90);
+    d.p99 = pct(0.99);
+    return d;
+}
 
 struct Run {
     ServingResult result;
@@ -577,11 +681,13 @@ bool Driver::setUp() {
     m_frontendS = first.stack.scheduler.frontendLatencyS;
     for (int i = 0; i < first.workers; ++i)
         m_first.push_back(
-            std::make_unique<Engine>(first.stack.scheduler, first.role, i, first.kv, *first.timer, m_book));
+            std::make_unique<Engine>(first.stack.scheduler, first.role, i, first.kv, *first.timer, m_book, m_opt,
+                                     double(m_arch.numLayers)));
     if (m_pools.size() > 1) {
         const Pool& d = *m_pools[1];
         for (int i = 0; i < d.workers; ++i)
-            m_decode.push_back(std::make_unique<Engine>(d.stack.scheduler, d.role, i, d.kv, *d.timer, m_book));
+            m_decode.push_back(std::make_unique<Engine>(d.stack.scheduler, d.role, i, d.kv, *d.timer, m_book, m_opt,
+                                                        double(m_arch.numLayers)));
         // The KV bytes of one token over the whole model (every layer, every KV head once; sliding windows
         // averaged over 4096 tokens as the capacity is): what a prefill worker sends for each prompt token.
         Scenario one = d.base;
@@ -770,7 +876,7 @@ void Driver::finishStats(Samples& out) {
     r.tpotS = distributionOf(out.tpot);
     r.e2eS = distributionOf(out.e2e);
     r.queueS = distributionOf(out.queue);
-    r.itlS = distributionOf(out.itl);
+    r.itlS = countedDistribution(out.itl);
     if (!out.perUser.empty()) {
         double sum = 0;
         for (const double x : out.perUser)
@@ -867,9 +973,9 @@ std::unique_ptr<Pool> makePool(const PlatformModel& pm, const LlmArch& arch, con
 
 /// Weighted percentile, linear between weighted order statistics: sample j (sorted) sits at rank
 /// (S_j - w_j) / (S - w_last) with S_j the cumulative weight through j; equal weights give numpy's default.
-Distribution weightedDistribution(std::vector<std::pair<double, double>> v) {
+Distribution weightedDistribution(std::vector<std::pair<double, double>> v, int64_t count = -1) {
     Distribution d;
-    d.count = static_cast<int64_t>(v.size());
+    d.count = count >= 0 ? count : static_cast<int64_t>(v.size());
     if (v.empty())
         return d;
     std::sort(v.begin(), v.end());
@@ -913,6 +1019,7 @@ ServingResult combineReplicas(const std::vector<std::pair<Run*, int>>& parts, in
     std::vector<std::pair<double, double>> ttft, tpot, itl, e2e, queue;
     double rate = 0, perUser = 0, decodeBatch = 0, prefillTokens = 0, kvMean = 0, transfer = 0, transferBytes = 0;
     int workers = 0;
+    int64_t itlCount = 0;
     int64_t measured = 0, completed = 0, outputs = 0, preemptions = 0, iterations = 0, evals = 0, lookups = 0;
     double reqs = 0, out = 0, in = 0, tot = 0, conc = 0, peak = 0, window = 0, simulated = 0;
     for (const auto& [run, m] : parts) {
@@ -925,7 +1032,11 @@ ServingResult combineReplicas(const std::vector<std::pair<Run*, int>>& parts, in
         };
         add(ttft, run->samples.ttft);
         add(tpot, run->samples.tpot);
-        add(itl, run->samples.itl);
+        for (int k = 0; k < m; ++k)
+            for (const auto& [v, c] : run->samples.itl) {
+                itl.emplace_back(v, w * double(c));
+                itlCount += c;
+            }
         add(e2e, run->samples.e2e);
         add(queue, run->samples.queue);
         rate += m * x.requestsPerS;
@@ -954,7 +1065,7 @@ ServingResult combineReplicas(const std::vector<std::pair<Run*, int>>& parts, in
     }
     r.ttftS = weightedDistribution(std::move(ttft));
     r.tpotS = weightedDistribution(std::move(tpot));
-    r.itlS = weightedDistribution(std::move(itl));
+    r.itlS = weightedDistribution(std::move(itl), itlCount);
     r.e2eS = weightedDistribution(std::move(e2e));
     r.queueS = weightedDistribution(std::move(queue));
     r.gpus = gpus;

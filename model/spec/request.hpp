@@ -77,7 +77,7 @@ Request llmRequestOf(const LlmArch& arch, const StackProfile& stack, const Scena
 /// @brief Output bytes per element of a GEMM with inputs of datatype `input`: quantized inputs (fp8, int8, int4)
 /// produce a 16-bit result; others their own type. The one rule every front end uses.
 constexpr double gemmOutputBytesPerElement(DType input) {
-    return isFloat8(input) || isInteger(input) ? 2.0 : bytesPerElement(input);
+    return isFloat8(input) || isFloat4(input) || isInteger(input) ? 2.0 : bytesPerElement(input);
 }
 
 } // namespace rooflab

@@ -367,3 +367,122 @@ TEST(AttentionDp, ServingWorkerHoldsEveryRanksKv) {
     EXPECT_LT(r.tpotS.mean, one.tpotS.mean);
     EXPECT_GT(r.outputTokensPerS, one.outputTokensPerS);
 }
+
+TEST(SpeculativeDecoding, AllAcceptedEmitsKPlusOneTokensPerIteration) {
+    const Scenario base = ScenarioBuilder().build();
+    Options opt;
+    opt.speculativeTokens = 3;
+    opt.acceptanceRate = 1.0;
+    const ServingResult r = simulate(fx().pm, fx().llama, fx().vllm, base, closedLoop(1, 1024, 129, 4), opt);
+    ASSERT_TRUE(r.ok) << r.error;
+    EXPECT_EQ(r.outputTokens, 4 * 129);
+    // One prefill and 128 / 4 verification iterations per request (5 requests with the warm-up one).
+    EXPECT_EQ(r.iterationCount, 5 * (1 + 32));
+    // TPOT: the verification step (a chunk of 4 tokens at the context) plus 3 one-layer draft passes, per 4 tokens.
+    const double host = fx().vllm.scheduler.iterationOverheadS;
+    const int64_t ctx = 1024 + 64;
+    const double verify = stepTime(
+        fx().pm, fx().llama, fx().vllm,
+        ScenarioBuilder(base).phase(Phase::Chunked).batch(0).chunk(4).chunkSeqs(1).chunkOffset(ctx).build());
+    const double decode =
+        stepTime(fx().pm, fx().llama, fx().vllm, ScenarioBuilder(base).phase(Phase::Decode).batch(1).context(ctx).build());
+    EXPECT_NEAR(r.tpotS.mean / ((verify + 3 * decode / 32 + host) / 4), 1.0, 0.02);
+    // TTFT is untouched (the prefill is the same).
+    const ServingResult plain = simulate(fx().pm, fx().llama, fx().vllm, base, closedLoop(1, 1024, 129, 4));
+    EXPECT_NEAR(r.ttftS.mean, plain.ttftS.mean, 1e-12);
+    EXPECT_LT(r.tpotS.mean, 0.5 * plain.tpotS.mean);
+}
+
+TEST(SpeculativeDecoding, GeometricAcceptanceSetsTokensPerIteration) {
+    const Scenario base = ScenarioBuilder().build();
+    const serving::Workload w = closedLoop(16, 512, 400);
+    const ServingResult plain = simulate(fx().pm, fx().llama, fx().vllm, base, w);
+    Options off;
+    off.speculativeTokens = 0;
+    off.acceptanceRate = 0.9;
+    const ServingResult same = simulate(fx().pm, fx().llama, fx().vllm, base, w, off);
+    ASSERT_TRUE(plain.ok && same.ok);
+    EXPECT_EQ(same.tpotS.mean, plain.tpotS.mean); // k = 0 is off whatever the rate
+    Options spec;
+    spec.speculativeTokens = 2;
+    spec.acceptanceRate = 0.7;
+    spec.keepIterations = true;
+    const ServingResult r = simulate(fx().pm, fx().llama, fx().vllm, base, w, spec);
+    ASSERT_TRUE(r.ok) << r.error;
+    EXPECT_EQ(r.outputTokens, plain.outputTokens);
+    // Tokens per decoding sequence and iteration: 1 + 0.7 + 0.49.
+    double seqIters = 0, decoded = 0;
+    for (const IterationStat& it : r.iterations)
+        seqIters += it.decodeSeqs;
+    decoded = double(r.completed) * 399; // every finished request decoded 399 tokens after its first
+    EXPECT_NEAR(decoded / seqIters, 2.19, 0.05);
+    EXPECT_LT(r.tpotS.mean, plain.tpotS.mean);
+    // Nothing accepted: one token per iteration at a higher cost than plain decoding.
+    spec.acceptanceRate = 0;
+    const ServingResult none = simulate(fx().pm, fx().llama, fx().vllm, base, w, spec);
+    ASSERT_TRUE(none.ok) << none.error;
+    EXPECT_GT(none.tpotS.mean, plain.tpotS.mean);
+    EXPECT_NEAR(none.requestsPerS * none.e2eS.mean / 16.0, 1.0, 0.02); // Little's law
+}
+
+TEST(SpeculativeDecoding, DecodePoolOfADisaggregatedDeployment) {
+    const Scenario base = ScenarioBuilder().build();
+    Options spec;
+    spec.speculativeTokens = 1;
+    spec.acceptanceRate = 1.0;
+    const ServingResult plain =
+        simulateDeployment(fx().pm, fx().llama, fx().vllm, base, disagg(1, 1, 1, 1), closedLoop(4, 512, 65, 16));
+    const ServingResult r = simulateDeployment(fx().pm, fx().llama, fx().vllm, base, disagg(1, 1, 1, 1),
+                                               closedLoop(4, 512, 65, 16), spec);
+    ASSERT_TRUE(r.ok && plain.ok) << r.error;
+    EXPECT_EQ(r.outputTokens, 16 * 65);
+    EXPECT_LT(r.tpotS.mean, 0.7 * plain.tpotS.mean);
+}
+
+TEST(WeightFormats, Fp4WeightsDequantizeOnHopperRunNativeWhereDeclared) {
+    const Scenario bf = ScenarioBuilder().phase(Phase::Decode).batch(8).context(1024).build();
+    auto graphOf = [&](DType w, DType act) {
+        Scenario s = bf;
+        s.weights = w;
+        s.act = act;
+        return buildStepGraph(fx().llama, fx().vllm, s);
+    };
+    // Weight-only nvfp4 / mxfp4 (bf16 activations): bf16 GEMMs streaming 4.5 / 4.25-bit weights.
+    const StepGraph nv = graphOf(DType::nvfp4, DType::bf16);
+    EXPECT_EQ(nv.gemmType, DType::bf16);
+    EXPECT_EQ(findOp(nv, "gate_up_proj")->gemm.bType, DType::nvfp4);
+    const StepGraph bfg = graphOf(DType::bf16, DType::bf16);
+    const double wBf = findOp(bfg, "gate_up_proj")->bytes, wNv = findOp(nv, "gate_up_proj")->bytes;
+    EXPECT_LT(wNv, 0.3 * wBf);
+    EXPECT_GT(wNv, 0.28 * wBf);
+    // W4A8: fp8 GEMMs. W4A4 nvfp4: native nvfp4, which an H100 lacks — it falls back and says so.
+    EXPECT_EQ(graphOf(DType::mxfp4, DType::fp8_e4m3).gemmType, DType::fp8_e4m3);
+    const StepGraph w4a4 = graphOf(DType::nvfp4, DType::nvfp4);
+    EXPECT_EQ(w4a4.gemmType, DType::nvfp4);
+    const GraphEvaluation hopper = evaluateGraph(fx().pm, w4a4);
+    EXPECT_NE(hopper.gemmType, DType::nvfp4);
+    bool said = false;
+    for (const std::string& n : hopper.notes)
+        said = said || n.find("no nvfp4 tensor path") != std::string::npos;
+    EXPECT_TRUE(said);
+    // A platform that declares an nvfp4 peak runs it natively.
+    PlatformModel fp4 = fx().pm;
+    fp4.tensorPeak[static_cast<std::size_t>(DType::nvfp4)] = 2 * fp4.tensorPeak[static_cast<std::size_t>(DType::fp8_e4m3)];
+    fp4.gemmFraction[static_cast<std::size_t>(DType::nvfp4)] = fp4.gemmFraction[static_cast<std::size_t>(DType::fp8_e4m3)];
+    EXPECT_EQ(evaluateGraph(fp4, w4a4).gemmType, DType::nvfp4);
+    // fp8_block: the fp8 path, a few more weight bytes than per-tensor fp8.
+    const StepGraph blk = graphOf(DType::fp8_block, DType::fp8_e4m3);
+    const StepGraph f8 = graphOf(DType::fp8_e4m3, DType::fp8_e4m3);
+    EXPECT_EQ(blk.gemmType, DType::fp8_e4m3);
+    EXPECT_GT(findOp(blk, "gate_up_proj")->bytes, findOp(f8, "gate_up_proj")->bytes);
+    EXPECT_LT(findOp(blk, "gate_up_proj")->bytes, 1.001 * findOp(f8, "gate_up_proj")->bytes);
+    // The memory model: nvfp4 weights take 4.5 / 16 of bf16's (norms and embeddings aside).
+    Scenario s = bf;
+    s.weights = DType::nvfp4;
+    const double ratio = memoryUse(fx().pm, fx().llama, fx().vllm, s).weightsBytes /
+                         memoryUse(fx().pm, fx().llama, fx().vllm, bf).weightsBytes;
+    EXPECT_NEAR(ratio, 4.5 / 16, 1e-9);
+    // The whole step runs and serves.
+    const ServingResult r = simulate(fx().pm, fx().llama, fx().vllm, s, closedLoop(4, 512, 32, 8));
+    ASSERT_TRUE(r.ok) << r.error;
+}
