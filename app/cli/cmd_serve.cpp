@@ -129,15 +129,19 @@ void runServe(const ServeOptions& o) {
         p.attentionDp = adp;
         p.batch = batch;
         if (workers < 1 || adp < 1 || batch < 0 || moeTp < 0 || ep < 1)
-            throw InputError("", 0, "--" + pre + (workers < 1 ? "workers" : adp < 1 ? "attention-dp" : "batch"),
+            throw InputError("", 0,
+                             "--" + pre +
+                                 (workers < 1 ? "workers"
+                                  : adp < 1   ? "attention-dp"
+                                              : "batch"),
                              "must be at least 1 (batch at least 0)");
         p.moeTp = moeTp > 0 ? moeTp : std::max(1, tp * adp / ep);
         return p;
     };
     serving::Deployment dep;
     if (o.mode == "agg") {
-        dep.aggregated = layout(o.workers, req.scenario.tp, req.scenario.pp, req.scenario.ep, o.moeTp, o.attentionDp,
-                                o.batch, "");
+        dep.aggregated =
+            layout(o.workers, req.scenario.tp, req.scenario.pp, req.scenario.ep, o.moeTp, o.attentionDp, o.batch, "");
     } else if (o.mode == "disagg") {
         dep.mode = serving::DeploymentMode::Disaggregated;
         const auto& p = o.prefill;
@@ -213,8 +217,8 @@ void runServe(const ServeOptions& o) {
                            {"notes", r.notes}};
         if (dep.mode == serving::DeploymentMode::Disaggregated) {
             auto pj = [](const serving::PoolLayout& p) {
-                return nlohmann::json{{"workers", p.workers}, {"tp", p.tp},         {"pp", p.pp},
-                                      {"ep", p.ep},           {"moe_tp", p.moeTp},  {"attention_dp", p.attentionDp},
+                return nlohmann::json{{"workers", p.workers}, {"tp", p.tp},        {"pp", p.pp},
+                                      {"ep", p.ep},           {"moe_tp", p.moeTp}, {"attention_dp", p.attentionDp},
                                       {"batch", p.batch},     {"gpus", p.gpus()}};
             };
             out["prefill"] = pj(dep.prefill);
@@ -268,8 +272,8 @@ void runServe(const ServeOptions& o) {
               << fmtBytes(r.kv.weightsBytes) << "), utilization mean " << fmtNum(100 * r.meanKvUtilization, 3)
               << " %, peak " << fmtNum(100 * r.peakKvUtilization, 3) << " %, " << r.preemptions << " preemptions\n";
     if (dep.mode == serving::DeploymentMode::Disaggregated)
-        std::cout << "  KV transfer   " << fmtBytes(r.kvTransferBytes) << " per request in " << fmtSeconds(r.kvTransferS)
-                  << " (prefill pool KV cache " << r.prefillKv.tokens << " tokens)\n";
+        std::cout << "  KV transfer   " << fmtBytes(r.kvTransferBytes) << " per request in "
+                  << fmtSeconds(r.kvTransferS) << " (prefill pool KV cache " << r.prefillKv.tokens << " tokens)\n";
     std::cout << "\n";
     std::vector<std::vector<std::string>> rows;
     auto row = [&](const char* name, const serving::Distribution& d) {
@@ -340,7 +344,8 @@ void addServe(CLI::App& root, int& exitCode) {
     s->add_option("--attention-dp", o.attentionDp, "agg: attention data-parallel ranks per worker (tp GPUs each)");
     s->add_option("--moe-tp", o.moeTp, "agg: tensor parallelism inside each expert (default tp x attention-dp / ep)");
     s->add_option("--batch", o.batch, "agg: running sequences per worker (max_batch_size; 0: the stack's)");
-    for (auto [pool, name] : {std::pair{&o.prefill, std::string("prefill")}, std::pair{&o.decode, std::string("decode")}}) {
+    for (auto [pool, name] :
+         {std::pair{&o.prefill, std::string("prefill")}, std::pair{&o.decode, std::string("decode")}}) {
         s->add_option("--" + name + "-workers", pool->workers, "disagg: " + name + " workers");
         s->add_option("--" + name + "-tp", pool->tp, "disagg: " + name + " tensor parallelism");
         s->add_option("--" + name + "-pp", pool->pp, "disagg: " + name + " pipeline stages");

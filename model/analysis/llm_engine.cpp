@@ -140,7 +140,7 @@ MemoryUse memoryUse(const PlatformModel& pm, const LlmArch& a, const StackProfil
     // Attention DP: attention weights tp-way on every rank, the FFN over all tp x attentionDp GPUs; each rank holds
     // the KV cache of its own sequences (the busiest rank's share counts).
     const double adp = std::max(1, s.attentionDp);
-    Layout L{tp,  pp, double(s.ep), double(s.dp), tp * adp, a.numHeads / tp, std::max(1.0, a.numKvHeads / tp),
+    Layout L{tp,  pp,      double(s.ep), double(s.dp), tp * adp, a.numHeads / tp, std::max(1.0, a.numKvHeads / tp),
              1.0, 1.0 / pp};
     auto perRank = [&](double n) { return std::ceil(n / adp); };
     double params = 0;

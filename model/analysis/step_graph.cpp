@@ -237,7 +237,8 @@ private:
     double m_headsDev, m_kvHeadsDev; ///< query and KV heads on this device (KV heads replicated past tp)
     double m_T = 0, m_Tn = 0, m_lmRows = 0;
     double m_Tall = 0, m_Trank = 0;
-    double m_groupCount = 1; ///< layers of the group being built, on this stage ///< tokens of the whole step, and of the busiest attention-DP rank
+    double m_groupCount = 1; ///< layers of the group being built, on this stage ///< tokens of the whole step, and of
+                             ///< the busiest attention-DP rank
     double m_actB = 2, m_kvB = 2;
 };
 

@@ -16,7 +16,9 @@
 /// contexts (and several prompts' chunks) are summarized by their mean, which is exact for the KV bytes decode
 /// attention reads and for the tokens through the GEMMs, not for per-sequence effects (split-KV choice per length,
 /// causal-chunk flops of unequal chunks). Step times are memoized on that key, so a simulation of thousands of requests
-/// evaluates a few hundred distinct steps.
+/// evaluates a few hundred distinct steps. Runs of pure-decode iterations with an unchanged batch (no arrival, no
+/// finish, KV blocks free) advance in one pass over the sequences (Options::skipDecodes), and inter-token gaps are
+/// kept as (gap, count) per iteration, so the cost grows with batch changes, not with tokens generated.
 #include "analysis/platform_model.hpp"
 #include "spec/scenario.hpp"
 #include "workloads/llm.hpp"
@@ -69,6 +71,10 @@ struct Options {
     double contextGrid = 64;            ///< tokens between the context points step times are interpolated between
     bool keepIterations = true;         ///< keep the per-iteration table (ServingResult::iterations)
     int64_t maxIterations = 50'000'000; ///< a guard: stop with an error past this many iterations
+    /// Event skipping: runs of pure-decode iterations with an unchanged batch (no arrival, no finish, KV blocks
+    /// free) advance in one pass over the sequences instead of one per iteration. Same results (tests/serving);
+    /// off only to check that.
+    bool skipDecodes = true;
     /// Speculative decoding (MTP or a draft model; aggregated and decode engines): draft tokens proposed per decoding
     /// sequence and iteration. 0: off. Each iteration then verifies k + 1 query tokens per decoding sequence (the
     /// step model sees them as a chunk of k + 1 tokens at the sequence's context, and the scheduler's token budget
@@ -160,8 +166,8 @@ struct ServingResult {
     double kvTransferBytes = 0;   ///< disaggregated: mean KV-cache bytes moved per measured request
 
     int64_t iterationCount = 0;
-    int64_t stepEvaluations = 0; ///< distinct steps predicted (cache misses)
-    int64_t stepLookups = 0;     ///< step times asked for (two grid points per interpolated step)
+    int64_t stepEvaluations = 0;           ///< distinct steps predicted (cache misses)
+    int64_t stepLookups = 0;               ///< step times asked for (two grid points per interpolated step)
     std::vector<IterationStat> iterations; ///< every engine's iterations, by engine then time
 };
 
@@ -176,7 +182,8 @@ ServingResult simulate(const PlatformModel& pm, const LlmArch& arch, const Stack
 /// are split moeTp x ep over the same tp x attentionDp GPUs (moeTp x ep = tp x attentionDp).
 struct PoolLayout {
     int workers = 1;
-    int batch = 0; ///< per-worker cap on running sequences (the engine's max_batch_size / max_num_seqs); 0: stack default
+    int batch =
+        0; ///< per-worker cap on running sequences (the engine's max_batch_size / max_num_seqs); 0: stack default
     int tp = 1, pp = 1, ep = 1, moeTp = 1, attentionDp = 1;
     int gpus() const { return workers * tp * pp * attentionDp; }
 };
@@ -189,9 +196,7 @@ struct Deployment {
     DeploymentMode mode = DeploymentMode::Aggregated;
     PoolLayout aggregated;      ///< mode Aggregated
     PoolLayout prefill, decode; ///< mode Disaggregated
-    int gpus() const {
-        return mode == DeploymentMode::Aggregated ? aggregated.gpus() : prefill.gpus() + decode.gpus();
-    }
+    int gpus() const { return mode == DeploymentMode::Aggregated ? aggregated.gpus() : prefill.gpus() + decode.gpus(); }
 };
 
 /// @brief Simulates `deployment` of `arch` with `stack` on `pm` (the node; larger deployments span nodes over its

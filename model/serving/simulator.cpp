@@ -9,8 +9,8 @@
 #include <limits>
 #include <memory>
 #include <queue>
-#include <tuple>
 #include <random>
+#include <tuple>
 #include <unordered_map>
 
 namespace rooflab::serving {
@@ -214,8 +214,7 @@ class Engine {
 public:
     Engine(const SchedulerProfile& sp, PoolRole role, int worker, const KvCapacity& kv, StepTimer& timer, Book& book,
            const Options& opt, double layers)
-        : m_sp(sp), m_role(role), m_worker(worker), m_kv(kv), m_timer(timer), m_book(book),
-          m_freeBlocks(kv.blocks) {
+        : m_sp(sp), m_role(role), m_worker(worker), m_kv(kv), m_timer(timer), m_book(book), m_freeBlocks(kv.blocks) {
         if (role != PoolRole::Prefill && opt.speculativeTokens > 0) {
             m_specK = opt.speculativeTokens;
             double p = 1;
@@ -239,6 +238,12 @@ public:
     /// Runs one iteration at nextStart(): appends sequences whose prefill ended here to `handover` (prefill
     /// engines) and finished ones to `finished`. False (with `error`) when nothing could be scheduled.
     bool iterate(std::vector<int>& handover, std::vector<int>& finished, std::string& error);
+    /// Event skipping: when every running sequence decodes, nothing waits and no arrival is due, the iterations up
+    /// to the next finish repeat the same batch with every context one token longer. Runs them in one pass (per
+    /// iteration only the step time, from the memo, and the records; the sequences are updated once at the end) as
+    /// long as their start times stay at or before `horizon` (when another engine could hand something over).
+    /// Returns the iterations run (0: the next iteration is not such a one).
+    int64_t skipDecodes(double horizon, int64_t maxIterations);
     int64_t blocksFor(double tokens) const {
         return static_cast<int64_t>(std::ceil(tokens / double(m_sp.blockSize) - 1e-9));
     }
@@ -267,9 +272,10 @@ private:
     int64_t m_freeBlocks = 0;
     int m_preemptedNow = 0;
     double m_now = 0;
-    int m_specK = 0;         ///< speculative decoding: draft tokens per decoding sequence (0: off)
-    double m_specExtra = 0;  ///< expected accepted draft tokens per iteration, sum_{i=1..k} a^i
-    double m_layers = 1;     ///< decoder layers (a draft pass costs one layer's share of the decode step)
+    std::vector<int64_t> m_boundary; ///< skipDecodes: sequences per (computed mod block size)
+    int m_specK = 0;                 ///< speculative decoding: draft tokens per decoding sequence (0: off)
+    double m_specExtra = 0;          ///< expected accepted draft tokens per iteration, sum_{i=1..k} a^i
+    double m_layers = 1;             ///< decoder layers (a draft pass costs one layer's share of the decode step)
 };
 
 int64_t Engine::reservedBlocks() const {
@@ -542,6 +548,83 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
     return true;
 }
 
+int64_t Engine::skipDecodes(double horizon, int64_t maxIterations) {
+    constexpr int64_t kMinSpan = 4;
+    if (m_specK > 0 || m_running.empty() || !m_waiting.empty() || maxIterations < kMinSpan)
+        return 0;
+    const auto d = static_cast<int64_t>(m_running.size());
+    if (d > m_sp.tokenBudget)
+        return 0;
+    // Iterations that start before the next pending arrival (it would join the queue) and before the horizon.
+    const double limit = m_pending.empty() ? horizon : std::min(horizon, std::nextafter(m_pending.top().first, -1.0));
+    if (m_now > limit)
+        return 0;
+    // Every running sequence decoding with exactly its cached tokens' blocks; the span ends before the first finish.
+    int64_t span = maxIterations;
+    double ctxSum = 0;
+    const int64_t bs = m_sp.blockSize;
+    m_boundary.assign(static_cast<std::size_t>(bs), 0);
+    int64_t measuredPrev = 0, measuredAll = 0;
+    for (const int i : m_running) {
+        const Seq& s = seq(i);
+        if (!s.decoding() || s.blocks != blocksFor(double(s.computed)))
+            return 0;
+        span = std::min(span, s.output - s.generated - 1);
+        ctxSum += double(s.computed);
+        ++m_boundary[static_cast<std::size_t>(s.computed % bs)];
+        if (s.measured) {
+            ++measuredAll;
+            measuredPrev += s.lastToken == m_now ? 1 : 0;
+        }
+    }
+    if (span < kMinSpan || measuredPrev != measuredAll) // a first decode after a hand-over: its gap is its own
+        return 0;
+    // KV blocks for the whole span must be free (else the step-by-step path preempts where it has to).
+    int64_t need = 0;
+    for (const int i : m_running) {
+        const Seq& s = seq(i);
+        need += blocksFor(double(s.computed + span)) - s.blocks;
+    }
+    if (need > m_freeBlocks)
+        return 0;
+    const double host = m_sp.iterationOverheadS;
+    int64_t n = 0, used = m_kv.blocks - m_freeBlocks;
+    double t = m_now;
+    while (n < span && t <= limit) {
+        const double step = m_timer.time(d, (ctxSum + double(d) * double(n)) / double(d), 0, 0, 0.0);
+        if (!m_timer.error().empty())
+            break; // the step-by-step path reports it
+        const double dur = m_sp.overlapScheduler ? std::max(step, host) : step + host;
+        // Sequences whose cached tokens reach a multiple of the block size take a new block in this iteration.
+        used += m_boundary[static_cast<std::size_t>((bs - n % bs) % bs)];
+        m_book.records.push_back({t, t + dur, d, 0, d, used, m_kv.blocks, m_role});
+        if (measuredAll > 0)
+            m_book.itl.emplace_back(dur, measuredAll);
+        if (m_book.keepIterations) {
+            IterationStat it{t, dur, step, static_cast<int32_t>(d), 0, 0, static_cast<int32_t>(d), 0, 0, used};
+            it.worker = m_worker;
+            it.pool = m_role;
+            m_book.iterations.push_back(it);
+        }
+        t += dur;
+        ++n;
+    }
+    if (n == 0)
+        return 0;
+    for (const int i : m_running) {
+        Seq& s = seq(i);
+        s.computed += n;
+        s.tokens += n;
+        s.generated += n;
+        const int64_t b = blocksFor(double(s.computed));
+        m_freeBlocks -= b - s.blocks;
+        s.blocks = b;
+        s.lastToken = t;
+    }
+    m_now = t;
+    return n;
+}
+
 /// One pool of identical engines: its scheduler, layout, KV capacity and the step timer its workers share.
 struct Pool {
     PoolRole role = PoolRole::Aggregated;
@@ -663,8 +746,8 @@ double Driver::kvTransferS(double bytes) const {
     const Pool& d = *m_pools[1];
     const double gpus = double(p.workers * p.gpusPerWorker + d.workers * d.gpusPerWorker);
     const bool inNode = gpus <= m_pm.scaleUpDomain && m_pm.scaleUpBytesPerS > 0;
-    const double link = inNode ? m_pm.scaleUpBytesPerS
-                               : (m_pm.scaleOutBytesPerS > 0 ? m_pm.scaleOutBytesPerS : m_pm.hostLinkBytesPerS);
+    const double link =
+        inNode ? m_pm.scaleUpBytesPerS : (m_pm.scaleOutBytesPerS > 0 ? m_pm.scaleOutBytesPerS : m_pm.hostLinkBytesPerS);
     const double bw = link * m_pm.collectiveFraction * double(std::min(p.gpusPerWorker, d.gpusPerWorker));
     const double lat = inNode ? m_pm.scaleUpLatencyS : m_pm.scaleOutLatencyS;
     return bw > 0 ? bytes / bw + lat : 0.0;
@@ -680,9 +763,8 @@ bool Driver::setUp() {
                         std::to_string(p->stack.scheduler.kvMemoryFraction) + " memory fraction");
     m_frontendS = first.stack.scheduler.frontendLatencyS;
     for (int i = 0; i < first.workers; ++i)
-        m_first.push_back(
-            std::make_unique<Engine>(first.stack.scheduler, first.role, i, first.kv, *first.timer, m_book, m_opt,
-                                     double(m_arch.numLayers)));
+        m_first.push_back(std::make_unique<Engine>(first.stack.scheduler, first.role, i, first.kv, *first.timer, m_book,
+                                                   m_opt, double(m_arch.numLayers)));
     if (m_pools.size() > 1) {
         const Pool& d = *m_pools[1];
         for (int i = 0; i < d.workers; ++i)
@@ -782,13 +864,18 @@ Run Driver::run() {
     std::string error;
     while (m_measuredDone < m_measuredTarget) {
         Engine* next = nullptr;
-        double at = std::numeric_limits<double>::infinity();
+        double at = std::numeric_limits<double>::infinity(), second = at;
         for (auto* list : {&m_first, &m_decode})
-            for (const auto& e : *list)
-                if (const double t = e->nextStart(); t < at) {
+            for (const auto& e : *list) {
+                const double t = e->nextStart();
+                if (t < at) {
+                    second = at;
                     at = t;
                     next = e.get();
+                } else if (t < second) {
+                    second = t;
                 }
+            }
         if (next == nullptr) {
             fail("no request left to run before all measured requests finished");
             break;
@@ -796,6 +883,13 @@ Run Driver::run() {
         if (++iterations > m_opt.maxIterations) {
             fail("more than " + std::to_string(m_opt.maxIterations) + " iterations");
             break;
+        }
+        if (m_opt.skipDecodes) {
+            // Other engines hand over only at their iterations' ends, after their next start (`second`).
+            if (const int64_t n = next->skipDecodes(second, m_opt.maxIterations - iterations); n > 0) {
+                iterations += n - 1;
+                continue;
+            }
         }
         handover.clear();
         finished.clear();
@@ -1132,8 +1226,8 @@ ServingResult simulateDeployment(const PlatformModel& pm, const LlmArch& arch, c
     };
     const int gpus = deployment.gpus();
     if (deployment.mode == DeploymentMode::Disaggregated) {
-        for (const auto& [p, name] : {std::pair{&deployment.prefill, "prefill pool: "},
-                                      std::pair{&deployment.decode, "decode pool: "}})
+        for (const auto& [p, name] :
+             {std::pair{&deployment.prefill, "prefill pool: "}, std::pair{&deployment.decode, "decode pool: "}})
             if (std::string why = checkLayout(*p, name); !why.empty())
                 return failed(why);
         auto pre = makePool(pm, arch, stack, datatypes, deployment.prefill, PoolRole::Prefill, options);
@@ -1182,11 +1276,11 @@ ServingResult simulateDeployment(const PlatformModel& pm, const LlmArch& arch, c
     for (std::size_t i = 0; i < shapes.size(); ++i)
         parts.emplace_back(&runs[i], shapes[i].second);
     ServingResult r = combineReplicas(parts, gpus);
-    r.notes.push_back(std::to_string(W) + " workers, " + std::to_string(C) + " clients: " +
-                      (extra > 0 ? std::to_string(extra) + " with " + std::to_string(lo + 1) + " clients" : "") +
-                      (extra > 0 && lo > 0 ? ", " : "") +
-                      (lo > 0 ? std::to_string(W - extra) + " with " + std::to_string(lo) : "") +
-                      (W > C ? " (" + std::to_string(W - C) + " idle)" : ""));
+    r.notes.push_back(
+        std::to_string(W) + " workers, " + std::to_string(C) +
+        " clients: " + (extra > 0 ? std::to_string(extra) + " with " + std::to_string(lo + 1) + " clients" : "") +
+        (extra > 0 && lo > 0 ? ", " : "") + (lo > 0 ? std::to_string(W - extra) + " with " + std::to_string(lo) : "") +
+        (W > C ? " (" + std::to_string(W - C) + " idle)" : ""));
     return r;
 }
 

@@ -189,8 +189,8 @@ TEST(Deployment, KvTransferCrossesNodesOverTheScaleOutNetwork) {
         simulateDeployment(pm, fx().llama, fx().vllm, base, disagg(1, 8, 1, 8), closedLoop(2, 4096, 16, 8));
     ASSERT_TRUE(in.ok && out.ok) << in.error << out.error;
     const double bytes = 4096.0 * 2 * 8 * 128 * 32 * 2;
-    EXPECT_NEAR(in.kvTransferS / (bytes / (4 * pm.scaleUpBytesPerS * pm.collectiveFraction) + pm.scaleUpLatencyS),
-                1.0, 1e-9);
+    EXPECT_NEAR(in.kvTransferS / (bytes / (4 * pm.scaleUpBytesPerS * pm.collectiveFraction) + pm.scaleUpLatencyS), 1.0,
+                1e-9);
     EXPECT_NEAR(out.kvTransferS / (bytes / (8 * pm.scaleOutBytesPerS * pm.collectiveFraction) + pm.scaleOutLatencyS),
                 1.0, 1e-9);
     EXPECT_GT(out.kvTransferS, in.kvTransferS);
@@ -290,14 +290,14 @@ TEST(AttentionDp, DenseModelSplitsAttentionSharesTheFfn) {
     const OpSpec* qkv = findOp(g, "qkv_proj");
     const OpSpec* gu = findOp(g, "gate_up_proj");
     ASSERT_TRUE(attn && qkv && gu);
-    EXPECT_EQ(attn->attention.batch, 32);                    // each rank its own 32 sequences
-    EXPECT_EQ(attn->attention.heads, 32);                    // all heads (tp 1 per rank)
-    EXPECT_EQ(qkv->gemm.m, 32);                              // projections over the rank's tokens
-    EXPECT_EQ(gu->gemm.m, 64);                               // the FFN over every rank's tokens ...
-    EXPECT_EQ(gu->gemm.n, 2.0 * 14336 / 2);                  // ... split over both GPUs
-    ASSERT_NE(findOp(g, "dp_all_gather"), nullptr);          // tokens gathered before the FFN
-    ASSERT_NE(findOp(g, "dp_reduce_scatter"), nullptr);      // partial sums scattered back
-    EXPECT_EQ(findOp(g, "all_reduce_attn"), nullptr);        // no TP inside a rank
+    EXPECT_EQ(attn->attention.batch, 32);               // each rank its own 32 sequences
+    EXPECT_EQ(attn->attention.heads, 32);               // all heads (tp 1 per rank)
+    EXPECT_EQ(qkv->gemm.m, 32);                         // projections over the rank's tokens
+    EXPECT_EQ(gu->gemm.m, 64);                          // the FFN over every rank's tokens ...
+    EXPECT_EQ(gu->gemm.n, 2.0 * 14336 / 2);             // ... split over both GPUs
+    ASSERT_NE(findOp(g, "dp_all_gather"), nullptr);     // tokens gathered before the FFN
+    ASSERT_NE(findOp(g, "dp_reduce_scatter"), nullptr); // partial sums scattered back
+    EXPECT_EQ(findOp(g, "all_reduce_attn"), nullptr);   // no TP inside a rank
     EXPECT_EQ(findOp(g, "dp_all_gather")->collective.ranks, 2);
     EXPECT_EQ(findOp(g, "dp_all_gather")->collective.bytes, 64.0 * 4096 * 2);
     EXPECT_EQ(g.tokens, 64);
@@ -358,8 +358,7 @@ TEST(AttentionDp, ServingWorkerHoldsEveryRanksKv) {
     Deployment d = aggregated(1, 1);
     d.aggregated.attentionDp = 2;
     d.aggregated.moeTp = 2;
-    const ServingResult r =
-        simulateDeployment(fx().pm, fx().llama, fx().vllm, base, d, closedLoop(32, 1024, 256));
+    const ServingResult r = simulateDeployment(fx().pm, fx().llama, fx().vllm, base, d, closedLoop(32, 1024, 256));
     const ServingResult one = simulate(fx().pm, fx().llama, fx().vllm, base, closedLoop(32, 1024, 256));
     ASSERT_TRUE(r.ok && one.ok) << r.error;
     EXPECT_EQ(r.gpus, 2);
@@ -381,11 +380,11 @@ TEST(SpeculativeDecoding, AllAcceptedEmitsKPlusOneTokensPerIteration) {
     // TPOT: the verification step (a chunk of 4 tokens at the context) plus 3 one-layer draft passes, per 4 tokens.
     const double host = fx().vllm.scheduler.iterationOverheadS;
     const int64_t ctx = 1024 + 64;
-    const double verify = stepTime(
-        fx().pm, fx().llama, fx().vllm,
-        ScenarioBuilder(base).phase(Phase::Chunked).batch(0).chunk(4).chunkSeqs(1).chunkOffset(ctx).build());
-    const double decode =
-        stepTime(fx().pm, fx().llama, fx().vllm, ScenarioBuilder(base).phase(Phase::Decode).batch(1).context(ctx).build());
+    const double verify =
+        stepTime(fx().pm, fx().llama, fx().vllm,
+                 ScenarioBuilder(base).phase(Phase::Chunked).batch(0).chunk(4).chunkSeqs(1).chunkOffset(ctx).build());
+    const double decode = stepTime(fx().pm, fx().llama, fx().vllm,
+                                   ScenarioBuilder(base).phase(Phase::Decode).batch(1).context(ctx).build());
     EXPECT_NEAR(r.tpotS.mean / ((verify + 3 * decode / 32 + host) / 4), 1.0, 0.02);
     // TTFT is untouched (the prefill is the same).
     const ServingResult plain = simulate(fx().pm, fx().llama, fx().vllm, base, closedLoop(1, 1024, 129, 4));
@@ -432,8 +431,8 @@ TEST(SpeculativeDecoding, DecodePoolOfADisaggregatedDeployment) {
     spec.acceptanceRate = 1.0;
     const ServingResult plain =
         simulateDeployment(fx().pm, fx().llama, fx().vllm, base, disagg(1, 1, 1, 1), closedLoop(4, 512, 65, 16));
-    const ServingResult r = simulateDeployment(fx().pm, fx().llama, fx().vllm, base, disagg(1, 1, 1, 1),
-                                               closedLoop(4, 512, 65, 16), spec);
+    const ServingResult r =
+        simulateDeployment(fx().pm, fx().llama, fx().vllm, base, disagg(1, 1, 1, 1), closedLoop(4, 512, 65, 16), spec);
     ASSERT_TRUE(r.ok && plain.ok) << r.error;
     EXPECT_EQ(r.outputTokens, 16 * 65);
     EXPECT_LT(r.tpotS.mean, 0.7 * plain.tpotS.mean);
@@ -467,8 +466,10 @@ TEST(WeightFormats, Fp4WeightsDequantizeOnHopperRunNativeWhereDeclared) {
     EXPECT_TRUE(said);
     // A platform that declares an nvfp4 peak runs it natively.
     PlatformModel fp4 = fx().pm;
-    fp4.tensorPeak[static_cast<std::size_t>(DType::nvfp4)] = 2 * fp4.tensorPeak[static_cast<std::size_t>(DType::fp8_e4m3)];
-    fp4.gemmFraction[static_cast<std::size_t>(DType::nvfp4)] = fp4.gemmFraction[static_cast<std::size_t>(DType::fp8_e4m3)];
+    fp4.tensorPeak[static_cast<std::size_t>(DType::nvfp4)] =
+        2 * fp4.tensorPeak[static_cast<std::size_t>(DType::fp8_e4m3)];
+    fp4.gemmFraction[static_cast<std::size_t>(DType::nvfp4)] =
+        fp4.gemmFraction[static_cast<std::size_t>(DType::fp8_e4m3)];
     EXPECT_EQ(evaluateGraph(fp4, w4a4).gemmType, DType::nvfp4);
     // fp8_block: the fp8 path, a few more weight bytes than per-tensor fp8.
     const StepGraph blk = graphOf(DType::fp8_block, DType::fp8_e4m3);
@@ -485,4 +486,62 @@ TEST(WeightFormats, Fp4WeightsDequantizeOnHopperRunNativeWhereDeclared) {
     // The whole step runs and serves.
     const ServingResult r = simulate(fx().pm, fx().llama, fx().vllm, s, closedLoop(4, 512, 32, 8));
     ASSERT_TRUE(r.ok) << r.error;
+}
+
+TEST(EventSkipping, SameResultsAsIterationByIteration) {
+    const Scenario base = ScenarioBuilder().build();
+    serving::Workload poisson;
+    poisson.arrival = Arrival::Poisson;
+    poisson.ratePerS = 12;
+    poisson.inputTokens = 800;
+    poisson.outputTokens = 300;
+    poisson.requests = 200;
+    struct Case {
+        const StackProfile* stack;
+        Deployment dep;
+        serving::Workload load;
+    };
+    const std::vector<Case> cases{
+        {&fx().vllm, aggregated(1), closedLoop(64, 1024, 512)},
+        {&fx().sglang, aggregated(1), closedLoop(24, 2000, 300)},
+        {&fx().trt, aggregated(2), closedLoop(33, 700, 400)},
+        {&fx().vllm, aggregated(1), poisson},
+        {&fx().vllm, disagg(1, 1, 2, 1), closedLoop(16, 1500, 200)},
+        {&fx().sglang, disagg(2, 1, 1, 2), poisson},
+    };
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+        const Case& c = cases[i];
+        Options on, off;
+        off.skipDecodes = false;
+        const ServingResult a = simulateDeployment(fx().pm, fx().llama, *c.stack, base, c.dep, c.load, on);
+        const ServingResult b = simulateDeployment(fx().pm, fx().llama, *c.stack, base, c.dep, c.load, off);
+        ASSERT_TRUE(a.ok && b.ok) << i << ": " << a.error << b.error;
+        EXPECT_EQ(a.iterationCount, b.iterationCount) << i;
+        EXPECT_EQ(a.outputTokens, b.outputTokens) << i;
+        EXPECT_EQ(a.preemptions, b.preemptions) << i;
+        for (const auto& [x, y] : {std::pair{a.ttftS, b.ttftS}, std::pair{a.tpotS, b.tpotS}, std::pair{a.itlS, b.itlS},
+                                   std::pair{a.e2eS, b.e2eS}}) {
+            EXPECT_EQ(x.count, y.count) << i;
+            EXPECT_NEAR(x.mean / y.mean, 1.0, 1e-9) << i;
+            EXPECT_NEAR(x.p50 / y.p50, 1.0, 1e-9) << i;
+            EXPECT_NEAR(x.p99 / y.p99, 1.0, 1e-9) << i;
+        }
+        EXPECT_NEAR(a.outputTokensPerS / b.outputTokensPerS, 1.0, 1e-9) << i;
+        EXPECT_NEAR(a.meanKvUtilization / b.meanKvUtilization, 1.0, 1e-9) << i;
+        EXPECT_EQ(a.peakKvUtilization, b.peakKvUtilization) << i;
+        EXPECT_NEAR(a.meanDecodeBatch / b.meanDecodeBatch, 1.0, 1e-9) << i;
+    }
+    // Under KV pressure (preemption) the spans stop where blocks run out.
+    StackProfile tight = fx().vllm;
+    tight.scheduler.kvMemoryFraction = 0.35;
+    Options off;
+    off.skipDecodes = false;
+    const serving::Workload w = closedLoop(200, 1024, 800, 400);
+    const ServingResult a = simulate(fx().pm, fx().llama, tight, base, w);
+    const ServingResult b = simulate(fx().pm, fx().llama, tight, base, w, off);
+    ASSERT_TRUE(a.ok && b.ok) << a.error << b.error;
+    EXPECT_GT(b.preemptions, 0);
+    EXPECT_EQ(a.preemptions, b.preemptions);
+    EXPECT_EQ(a.iterationCount, b.iterationCount);
+    EXPECT_NEAR(a.tpotS.mean / b.tpotS.mean, 1.0, 1e-9);
 }
