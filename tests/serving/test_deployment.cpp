@@ -545,3 +545,39 @@ TEST(EventSkipping, SameResultsAsIterationByIteration) {
     EXPECT_EQ(a.iterationCount, b.iterationCount);
     EXPECT_NEAR(a.tpotS.mean / b.tpotS.mean, 1.0, 1e-9);
 }
+
+TEST(Deployment, WorkersBeyondOneNodeUseTheScaleOutNetwork) {
+    // Llama-3.1-405B at TP 16 on 8-GPU HGX nodes: the all-reduces cross nodes over the scale-out network; at TP 8
+    // they stay on NVLink.
+    const PlatformModel& pm = fx().hgx;
+    const LlmArch& big = fx().cat.model("llama-3.1-405b");
+    for (const int tp : {8, 16}) {
+        const Scenario s =
+            ScenarioBuilder().phase(Phase::Decode).batch(32).context(2048).tp(tp).weights(DType::fp8_e4m3).build();
+        const StepGraph g = buildStepGraph(big, fx().vllm, s);
+        const GraphEvaluation ev = evaluateGraph(pm, g);
+        const OpSpec* ar = findOp(g, "all_reduce_attn");
+        ASSERT_NE(ar, nullptr);
+        double commS = 0;
+        for (const OpResult& r : ev.ops)
+            if (std::strcmp(r.name, "all_reduce_attn") == 0)
+                commS = r.commS;
+        EXPECT_NEAR(commS, collectiveSeconds(pm, Collective::AllReduce, ar->collective.bytes, tp), 1e-15);
+        const bool outOfNode = tp > pm.scaleUpDomain;
+        EXPECT_EQ(outOfNode, tp == 16);
+        bool noted = false;
+        for (const std::string& n : ev.notes)
+            noted = noted || n.find("scale-out") != std::string::npos;
+        EXPECT_EQ(noted, outOfNode) << tp;
+    }
+    // A disaggregated deployment of two TP-16 workers spans four nodes and reports 32 GPUs.
+    Deployment d = disagg(1, 16, 1, 16);
+    const ServingResult r = simulateDeployment(pm, big, fx().vllm, ScenarioBuilder().weights(DType::fp8_e4m3).build(),
+                                               d, closedLoop(4, 2048, 32, 8));
+    ASSERT_TRUE(r.ok) << r.error;
+    EXPECT_EQ(r.gpus, 32);
+    // bf16 KV: 2 x 8 KV heads x 128 x 126 layers x 2 bytes per token, 16 NICs in parallel.
+    const double bytes = 2048.0 * 2 * 8 * 128 * 126 * 2;
+    EXPECT_NEAR(r.kvTransferS / (bytes / (16 * pm.scaleOutBytesPerS * pm.collectiveFraction) + pm.scaleOutLatencyS),
+                1.0, 1e-9);
+}
