@@ -244,6 +244,8 @@ public:
     /// long as their start times stay at or before `horizon` (when another engine could hand something over).
     /// Returns the iterations run (0: the next iteration is not such a one).
     int64_t skipDecodes(double horizon, int64_t maxIterations);
+    /// Whether the request at the front of the queue cannot be admitted now (skipDecodes: nor during the span).
+    bool admissionBlocked(int64_t budget) const;
     int64_t blocksFor(double tokens) const {
         return static_cast<int64_t>(std::ceil(tokens / double(m_sp.blockSize) - 1e-9));
     }
@@ -548,12 +550,42 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
     return true;
 }
 
+bool Engine::admissionBlocked(int64_t budget) const {
+    // admitWaiting's test for the queue's front (FIFO: nothing behind it is admitted either), with the blocks free
+    // before this iteration's decodes take theirs. While only decodes run, it stays blocked: the free blocks only
+    // shrink, and the reserve of the running sequences shrinks no faster than the blocks they take.
+    if (m_sp.maxSeqs > 0 && static_cast<int64_t>(m_running.size()) >= m_sp.maxSeqs)
+        return true;
+    if (budget <= 0)
+        return true;
+    const Seq& s = seq(m_waiting.front());
+    int64_t cached = 0;
+    if (!s.prefixApplied && m_sp.prefixCacheHitRate > 0)
+        cached = std::min<int64_t>(
+            s.input - 1,
+            static_cast<int64_t>(std::floor(m_sp.prefixCacheHitRate * double(s.input) / double(m_sp.blockSize))) *
+                m_sp.blockSize);
+    int64_t n = s.tokens - (s.computed + cached);
+    if (!m_sp.chunkedPrefill && n > budget)
+        return true; // a whole prompt waits for a budget it fits in (the decodes are in the batch)
+    if (m_sp.chunkedPrefill)
+        n = std::min(n, budget);
+    const int64_t need = blocksFor(double(s.computed + cached + n)) - s.blocks;
+    int64_t admitNeed = need;
+    if (m_sp.admissionReserve > 0) {
+        const double out = m_role == PoolRole::Prefill ? 1.0 : double(s.output - s.generated);
+        admitNeed =
+            std::max(need, blocksFor(double(s.tokens) + m_sp.admissionReserve * out) - s.blocks) + reservedBlocks();
+    }
+    return admitNeed > m_freeBlocks;
+}
+
 int64_t Engine::skipDecodes(double horizon, int64_t maxIterations) {
     constexpr int64_t kMinSpan = 4;
-    if (m_specK > 0 || m_running.empty() || !m_waiting.empty() || maxIterations < kMinSpan)
+    if (m_specK > 0 || m_running.empty() || maxIterations < kMinSpan)
         return 0;
     const auto d = static_cast<int64_t>(m_running.size());
-    if (d > m_sp.tokenBudget)
+    if (d > m_sp.tokenBudget || (!m_waiting.empty() && !admissionBlocked(m_sp.tokenBudget - d)))
         return 0;
     // Iterations that start before the next pending arrival (it would join the queue) and before the horizon.
     const double limit = m_pending.empty() ? horizon : std::min(horizon, std::nextafter(m_pending.top().first, -1.0));
@@ -579,14 +611,26 @@ int64_t Engine::skipDecodes(double horizon, int64_t maxIterations) {
     }
     if (span < kMinSpan || measuredPrev != measuredAll) // a first decode after a hand-over: its gap is its own
         return 0;
-    // KV blocks for the whole span must be free (else the step-by-step path preempts where it has to).
-    int64_t need = 0;
-    for (const int i : m_running) {
-        const Seq& s = seq(i);
-        need += blocksFor(double(s.computed + span)) - s.blocks;
+    // KV blocks for the whole span must be free: the span ends where they would run out (the step-by-step path
+    // then preempts where it has to).
+    auto need = [&](int64_t n) {
+        int64_t sum = 0;
+        for (const int i : m_running) {
+            const Seq& s = seq(i);
+            sum += blocksFor(double(s.computed + n)) - s.blocks;
+        }
+        return sum;
+    };
+    if (need(span) > m_freeBlocks) {
+        int64_t lo = 0, hi = span; // need(lo) fits, need(hi) does not
+        while (hi - lo > 1) {
+            const int64_t mid = lo + (hi - lo) / 2;
+            (need(mid) <= m_freeBlocks ? lo : hi) = mid;
+        }
+        span = lo;
+        if (span < kMinSpan)
+            return 0;
     }
-    if (need > m_freeBlocks)
-        return 0;
     const double host = m_sp.iterationOverheadS;
     int64_t n = 0, used = m_kv.blocks - m_freeBlocks;
     double t = m_now;
@@ -601,7 +645,16 @@ int64_t Engine::skipDecodes(double horizon, int64_t maxIterations) {
         if (measuredAll > 0)
             m_book.itl.emplace_back(dur, measuredAll);
         if (m_book.keepIterations) {
-            IterationStat it{t, dur, step, static_cast<int32_t>(d), 0, 0, static_cast<int32_t>(d), 0, 0, used};
+            IterationStat it{t,
+                             dur,
+                             step,
+                             static_cast<int32_t>(d),
+                             0,
+                             0,
+                             static_cast<int32_t>(d),
+                             static_cast<int32_t>(m_waiting.size()),
+                             0,
+                             used};
             it.worker = m_worker;
             it.pool = m_role;
             m_book.iterations.push_back(it);
