@@ -48,9 +48,14 @@ std::vector<const serving::ServingValidationRow*> weakest(const serving::Serving
 }
 
 nlohmann::json rowJson(const serving::ServingValidationRow& r) {
-    nlohmann::json j{{"id", r.id},       {"line", r.line},   {"gpu", r.gpu},
-                     {"backend", r.backend}, {"mode", r.mode}, {"model", r.model},
-                     {"measured_ttft_s", r.measuredTtftS}, {"measured_tpot_s", r.measuredTpotS}};
+    nlohmann::json j{{"id", r.id},
+                     {"line", r.line},
+                     {"gpu", r.gpu},
+                     {"backend", r.backend},
+                     {"mode", r.mode},
+                     {"model", r.model},
+                     {"measured_ttft_s", r.measuredTtftS},
+                     {"measured_tpot_s", r.measuredTpotS}};
     if (r.predicted) {
         j["gpus"] = r.gpus;
         j["predicted_ttft_s"] = r.predictedTtftS;
@@ -92,8 +97,10 @@ ServingGates parseServingGates(const std::string& text) {
     while (std::getline(ss, item, ',')) {
         const auto eq = item.find('=');
         if (eq == std::string::npos)
-            throw InputError("", 0, "--max-mape", "'" + item + "' is not KEY=X (keys: ttft, tpot, ttft_median, "
-                                                               "tpot_median)");
+            throw InputError("", 0, "--max-mape",
+                             "'" + item +
+                                 "' is not KEY=X (keys: ttft, tpot, ttft_median, "
+                                 "tpot_median)");
         const std::string key = item.substr(0, eq);
         const double v = number(item.substr(eq + 1));
         if (key == "ttft")
@@ -165,8 +172,8 @@ bool runServingValidation(const io::CsvTable& table, const ServingValidateOption
             << fmtNum(rep.wallS, 3) << " s on " << rep.threads << " threads\n";
         const auto& s = rep.overall;
         out << "  TTFT MAPE " << pct(s.ttftMapePct) << " (median " << pct(s.ttftMedianPct) << ", bias "
-            << signedPct(s.ttftBiasPct) << "), TPOT MAPE " << pct(s.tpotMapePct) << " (median "
-            << pct(s.tpotMedianPct) << ", bias " << signedPct(s.tpotBiasPct) << ")\n\n";
+            << signedPct(s.ttftBiasPct) << "), TPOT MAPE " << pct(s.tpotMapePct) << " (median " << pct(s.tpotMedianPct)
+            << ", bias " << signedPct(s.tpotBiasPct) << ")\n\n";
         std::vector<std::vector<std::string>> rows;
         for (const auto& [g, n] : rep.rowsPerGroup) {
             const auto it = rep.groups.find(g);
@@ -181,9 +188,10 @@ bool runServingValidation(const io::CsvTable& table, const ServingValidateOption
             rows.push_back({gpu, backend, mode, model, std::to_string(gs.n) + "/" + std::to_string(n),
                             pct(gs.ttftMapePct), pct(gs.ttftMedianPct), pct(gs.tpotMapePct), pct(gs.tpotMedianPct)});
         }
-        printTable(out, {"gpu", "backend", "mode", "model", "predicted", "TTFT MAPE", "TTFT median", "TPOT MAPE",
-                         "TPOT median"},
-                   rows);
+        printTable(
+            out,
+            {"gpu", "backend", "mode", "model", "predicted", "TTFT MAPE", "TTFT median", "TPOT MAPE", "TPOT median"},
+            rows);
         if (!skipped.empty()) {
             out << "\nnot predicted (" << total - rep.predicted << " rows):\n";
             std::size_t shown = 0;
@@ -230,8 +238,8 @@ bool runServingValidation(const io::CsvTable& table, const ServingValidateOption
         if (rep.predicted == 0)
             exceeded.push_back(name + ": no row predicted, so " + what + " cannot be checked");
         else if (value > limit)
-            exceeded.push_back(name + ": " + what + " " + fmtNum(value, 3) + "% above --max-mape " +
-                               fmtNum(limit, 3) + "%");
+            exceeded.push_back(name + ": " + what + " " + fmtNum(value, 3) + "% above --max-mape " + fmtNum(limit, 3) +
+                               "%");
     };
     gate(o.gates.ttftMape, s.ttftMapePct, "TTFT MAPE");
     gate(o.gates.tpotMape, s.tpotMapePct, "TPOT MAPE");

@@ -41,9 +41,9 @@ const std::vector<std::string>& poolKeys() {
 }
 const std::vector<std::string>& servingKeys() {
     static const std::vector<std::string> k = [] {
-        std::vector<std::string> v{"model",   "backend", "stack",       "mode",    "isl", "osl",
-                                   "concurrency", "requests", "warmup", "weights", "moe_weights", "kv",
-                                   "act",     "prefill", "decode"};
+        std::vector<std::string> v{"model",       "backend",     "stack",    "mode",    "isl",
+                                   "osl",         "concurrency", "requests", "warmup",  "weights",
+                                   "moe_weights", "kv",          "act",      "prefill", "decode"};
         v.insert(v.end(), poolKeys().begin(), poolKeys().end());
         return v;
     }();
@@ -318,7 +318,7 @@ void decodeServing(const Fields& f, Request& r) {
             const nlohmann::json* sub = f.find(pool);
             if (!sub)
                 f.fail(pool, "missing required key: a disaggregated case needs 'prefill' and 'decode' layouts "
-                             "({\"workers\":1,\"tp\":8,...})");
+                             "(objects of workers, batch, tp, pp, ep, moe_tp, attention_dp)");
             if (!sub->is_object())
                 f.fail(pool, "expected an object of layout keys (workers, batch, tp, pp, ep, moe_tp, attention_dp)");
             const Fields pf(*sub, f.source(), pool);
@@ -359,8 +359,12 @@ void decodeServing(const Fields& f, Request& r) {
 }
 
 nlohmann::json poolJson(const ServingPool& p) {
-    return {{"workers", p.workers}, {"batch", p.batch},     {"tp", p.tp},
-            {"pp", p.pp},           {"ep", p.ep},           {"moe_tp", p.moeTp},
+    return {{"workers", p.workers},
+            {"batch", p.batch},
+            {"tp", p.tp},
+            {"pp", p.pp},
+            {"ep", p.ep},
+            {"moe_tp", p.moeTp},
             {"attention_dp", p.attentionDp}};
 }
 
@@ -546,7 +550,7 @@ std::string encodeRequestYaml(const Request& r) {
     std::string out = "# rooflab scenario (the keys of a `rooflab predict --cases` line)\n";
     // Keys in a fixed, readable order: identity first, then the workload's fields.
     std::vector<std::string> order = commonKeys();
-    const auto& extra = r.llm()                                         ? llmKeys()
+    const auto& extra = r.llm()                                           ? llmKeys()
                         : std::holds_alternative<GemmWork>(r.workload)    ? gemmKeys()
                         : std::holds_alternative<ServingWork>(r.workload) ? servingKeys()
                                                                           : cpuKeys();

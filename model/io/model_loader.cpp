@@ -12,7 +12,7 @@ namespace rooflab::io {
 
 namespace {
 
-constexpr long long kMaxDim = 1LL << 24;  // 16M: no real hidden size or vocabulary exceeds this
+constexpr long long kMaxDim = 1LL << 24; // 16M: no real hidden size or vocabulary exceeds this
 constexpr long long kMaxLayers = 100000;
 
 std::string stem(const std::string& path) {
@@ -105,8 +105,8 @@ LlmArch parseArch(const YAML::Node& rootIn, const std::string& file) {
     // Sliding windows.
     std::vector<int> window(static_cast<std::size_t>(a.numLayers), 0);
     const int slide = readWindow(r, "sliding_window");
-    const bool useSliding = r.optionalBool("use_sliding_window", t != "qwen2" && t != "qwen2_moe" &&
-                                                                     t != "qwen3" && t != "qwen3_moe");
+    const bool useSliding =
+        r.optionalBool("use_sliding_window", t != "qwen2" && t != "qwen2_moe" && t != "qwen3" && t != "qwen3_moe");
     if (slide > 0 && useSliding) {
         const YAML::Node layerTypes = r.optional("layer_types");
         if (layerTypes.IsDefined() && layerTypes.IsSequence()) {
@@ -195,10 +195,9 @@ LlmArch parseArch(const YAML::Node& rootIn, const std::string& file) {
 } // namespace
 
 const std::vector<std::string>& supportedModelTypes() {
-    static const std::vector<std::string> kTypes = {"llama",     "mistral",   "mixtral",    "qwen2",
-                                                    "qwen2_moe", "qwen3",     "qwen3_moe",  "gemma",
-                                                    "gemma2",    "gemma3",    "gemma3_text", "phi3",
-                                                    "deepseek_v2", "deepseek_v3"};
+    static const std::vector<std::string> kTypes = {
+        "llama", "mistral", "mixtral", "qwen2",       "qwen2_moe", "qwen3",       "qwen3_moe",
+        "gemma", "gemma2",  "gemma3",  "gemma3_text", "phi3",      "deepseek_v2", "deepseek_v3"};
     return kTypes;
 }
 
@@ -206,7 +205,9 @@ LlmArch loadModelString(const std::string& text, const std::string& name) {
     return parseArch(loadYamlString(text, name), name);
 }
 
-LlmArch loadModelFile(const std::string& path) { return parseArch(loadYamlFile(path), path); }
+LlmArch loadModelFile(const std::string& path) {
+    return parseArch(loadYamlFile(path), path);
+}
 
 bool looksLikeHubId(const std::string& name) {
     if (name.empty() || name.front() == '/' || name.front() == '.' || std::count(name.begin(), name.end(), '/') != 1)
@@ -277,10 +278,9 @@ LlmArch loadModel(const std::string& nameOrPath) {
         for (const auto& [id, p] : hubIds())
             known.push_back(id);
         const std::string near = closestMatch(nameOrPath, known);
-        throw InputError("unknown model '" + nameOrPath +
-                         "': no such file, and no preset names it as its source or an alias" +
-                         (near.empty() ? std::string("; try 'rooflab models list'")
-                                       : " (did you mean '" + near + "'?)"));
+        throw InputError(
+            "unknown model '" + nameOrPath + "': no such file, and no preset names it as its source or an alias" +
+            (near.empty() ? std::string("; try 'rooflab models list'") : " (did you mean '" + near + "'?)"));
     }
     return loadModelFile(findModelFile(nameOrPath));
 }

@@ -13,11 +13,25 @@
 namespace rooflab::serving {
 namespace {
 
-const char* const kRequiredColumns[] = {"id",           "gpu",         "backend",      "model_path",
-                                        "mode",         "isl",         "osl",          "concurrency",
-                                        "batch_size",   "tp_size",     "pp_size",      "attention_dp_size",
-                                        "moe_tp_size",  "moe_ep_size", "ttft_ms",      "tpot_ms",
-                                        "precision",    "gemm_quant_mode", "moe_quant_mode"};
+const char* const kRequiredColumns[] = {"id",
+                                        "gpu",
+                                        "backend",
+                                        "model_path",
+                                        "mode",
+                                        "isl",
+                                        "osl",
+                                        "concurrency",
+                                        "batch_size",
+                                        "tp_size",
+                                        "pp_size",
+                                        "attention_dp_size",
+                                        "moe_tp_size",
+                                        "moe_ep_size",
+                                        "ttft_ms",
+                                        "tpot_ms",
+                                        "precision",
+                                        "gemm_quant_mode",
+                                        "moe_quant_mode"};
 
 /// A cell as a whole number; nullopt when empty or not a number.
 std::optional<int64_t> intCell(const io::CsvTable& t, std::size_t row, const std::string& col) {
@@ -233,7 +247,8 @@ ServingValidationReport validateServingBenchmark(const io::CsvTable& table, io::
     };
 
     const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-    rep.threads = std::max(1u, std::min<unsigned>(threads > 0 ? threads : hw, static_cast<unsigned>(std::max<std::size_t>(1, n))));
+    rep.threads = std::max(
+        1u, std::min<unsigned>(threads > 0 ? threads : hw, static_cast<unsigned>(std::max<std::size_t>(1, n))));
     std::atomic<std::size_t> next{0};
     auto work = [&]() {
         for (std::size_t i = next++; i < n; i = next++)

@@ -57,10 +57,10 @@ struct ServingValidationReport {
     std::vector<ServingValidationRow> rows; ///< in file order
     std::size_t predicted = 0;
     ServingErrorStats overall;
-    std::map<std::string, ServingErrorStats> groups;        ///< gpu backend mode model -> stats
-    std::map<std::string, std::size_t> skipped;             ///< reason category -> rows
-    std::map<std::string, std::size_t> rowsPerGroup;        ///< every row, predicted or not
-    double wallS = 0;                                       ///< validation time
+    std::map<std::string, ServingErrorStats> groups; ///< gpu backend mode model -> stats
+    std::map<std::string, std::size_t> skipped;      ///< reason category -> rows
+    std::map<std::string, std::size_t> rowsPerGroup; ///< every row, predicted or not
+    double wallS = 0;                                ///< validation time
     unsigned threads = 1;
 };
 

@@ -70,24 +70,22 @@ enum class ServingMode : unsigned char { Aggregated, Disaggregated };
 /// osl output tokens. Datatypes are the Request's Scenario (weights, kv, act); its other fields are unused.
 /// Simulated by the serving layer (serving::simulateRequest), not by predict().
 struct ServingWork {
-    LlmTarget target; ///< model; stackName: the backend's stack profile
+    LlmTarget target;             ///< model; stackName: the backend's stack profile
     std::string backend = "vllm"; ///< tensorrt-llm, vllm or sglang, as written
     ServingMode mode = ServingMode::Aggregated;
-    ServingPool aggregated;     ///< mode Aggregated
-    ServingPool prefill, decode; ///< mode Disaggregated
-    int64_t isl = 1024;  ///< input tokens per request
-    int64_t osl = 128;   ///< output tokens per request
-    int concurrency = 1; ///< closed-loop clients
-    int64_t requests = 0; ///< measured requests; 0: the simulator's default (20 x concurrency)
-    int64_t warmup = -1;  ///< requests left out first; -1: the first wave of `concurrency`
+    ServingPool aggregated;             ///< mode Aggregated
+    ServingPool prefill, decode;        ///< mode Disaggregated
+    int64_t isl = 1024;                 ///< input tokens per request
+    int64_t osl = 128;                  ///< output tokens per request
+    int concurrency = 1;                ///< closed-loop clients
+    int64_t requests = 0;               ///< measured requests; 0: the simulator's default (20 x concurrency)
+    int64_t warmup = -1;                ///< requests left out first; -1: the first wave of `concurrency`
     std::string weightsFormat = "bf16"; ///< as written: bf16, fp8, fp8_block, nvfp4, mxfp4, int4_wo, ...
     std::string moeWeightsFormat;       ///< as written; empty: same as weightsFormat
     /// The MoE experts' weight datatype when it differs from Scenario::weights (the step model has one weight
     /// datatype: the serving layer uses this one for MoE models, whose weight bytes are mostly experts').
     std::optional<DType> moeWeights;
-    int gpus() const {
-        return mode == ServingMode::Aggregated ? aggregated.gpus() : prefill.gpus() + decode.gpus();
-    }
+    int gpus() const { return mode == ServingMode::Aggregated ? aggregated.gpus() : prefill.gpus() + decode.gpus(); }
 };
 
 using WorkloadSpec = std::variant<LlmStep, LlmRequest, GemmWork, CpuKernelWork, ServingWork>;

@@ -80,25 +80,33 @@ TEST(ServingCase, DecodesTheIssueForm) {
 TEST(ServingCase, DecodeErrorsNameTheKey) {
     const std::string base = R"("kind":"serving","model":"llama-3.2-1b","isl":64,"osl":8,"concurrency":2)";
     auto line = [&](const std::string& extra) { return "{" + base + "," + extra + "}"; };
-    EXPECT_NE(decodeError(line(R"("backend":"vllm","concurency":4)")).find("'concurency': unknown key; did you mean 'concurrency'?"),
+    EXPECT_NE(decodeError(line(R"("backend":"vllm","concurency":4)"))
+                  .find("'concurency': unknown key; did you mean 'concurrency'?"),
               std::string::npos);
-    EXPECT_NE(decodeError(line(R"("backend":"vlm")")).find("cases.jsonl:3: 'backend': 'vlm' is not one of tensorrt-llm, vllm, sglang (did you mean 'vllm'?)"),
-              std::string::npos);
+    EXPECT_NE(
+        decodeError(line(R"("backend":"vlm")"))
+            .find("cases.jsonl:3: 'backend': 'vlm' is not one of tensorrt-llm, vllm, sglang (did you mean 'vllm'?)"),
+        std::string::npos);
     EXPECT_NE(decodeError("{" + base + "}").find("'backend': missing required key"), std::string::npos);
-    EXPECT_NE(decodeError(line(R"("backend":"vllm","mode":"colocated")")).find("'mode': 'colocated' is not one of agg, disagg"),
+    EXPECT_NE(decodeError(line(R"("backend":"vllm","mode":"colocated")"))
+                  .find("'mode': 'colocated' is not one of agg, disagg"),
               std::string::npos);
-    EXPECT_NE(decodeError(line(R"("backend":"vllm","mode":"disagg","decode":{"tp":1})")).find("'prefill': missing required key"),
+    EXPECT_NE(decodeError(line(R"("backend":"vllm","mode":"disagg","decode":{"tp":1})"))
+                  .find("'prefill': missing required key"),
               std::string::npos);
-    EXPECT_NE(decodeError(line(R"("backend":"vllm","mode":"disagg","tp":2,"prefill":{},"decode":{})")).find("'tp': a disaggregated case"),
+    EXPECT_NE(decodeError(line(R"("backend":"vllm","mode":"disagg","tp":2,"prefill":{},"decode":{})"))
+                  .find("'tp': a disaggregated case"),
               std::string::npos);
-    EXPECT_NE(decodeError(line(R"("backend":"vllm","mode":"disagg","prefill":{"tpp":2},"decode":{})")).find("'prefill.tpp': unknown key; did you mean 'tp'?"),
+    EXPECT_NE(decodeError(line(R"("backend":"vllm","mode":"disagg","prefill":{"tpp":2},"decode":{})"))
+                  .find("'prefill.tpp': unknown key; did you mean 'tp'?"),
               std::string::npos);
     EXPECT_NE(decodeError(line(R"("backend":"vllm","prefill":{"tp":2})")).find("'prefill': only a disaggregated case"),
               std::string::npos);
     EXPECT_NE(decodeError(line(R"("backend":"vllm","weights":"fp6")")).find("'weights': unknown weight format 'fp6'"),
               std::string::npos);
     EXPECT_NE(decodeError(line(R"("backend":"vllm","tp":0)")).find("'tp': value 0 is out of range"), std::string::npos);
-    EXPECT_NE(decodeError(R"({"kind":"serving","model":"m","backend":"vllm","isl":64,"osl":8})").find("'concurrency': missing required key"),
+    EXPECT_NE(decodeError(R"({"kind":"serving","model":"m","backend":"vllm","isl":64,"osl":8})")
+                  .find("'concurrency': missing required key"),
               std::string::npos);
     // FP4 formats: accepted once the engine has the datatype, until then a clear error naming the value.
     for (const char* fp4 : {"nvfp4", "mxfp4"}) {
@@ -142,9 +150,11 @@ TEST(ServingCase, SimulatesEndToEndAndPassesErrorsThrough) {
     EXPECT_GT(ok.outputTokensPerS, 0);
     EXPECT_EQ(ok.gpus, 1);
     EXPECT_EQ(ok.measured, 8);
-    Request r0 = spec::decodeRequestText(R"({"id":"a","kind":"serving","model":"llama-3.2-1b","backend":"sglang","isl":256,"osl":16,"concurrency":4,"requests":8})");
+    Request r0 = spec::decodeRequestText(
+        R"({"id":"a","kind":"serving","model":"llama-3.2-1b","backend":"sglang","isl":256,"osl":16,"concurrency":4,"requests":8})");
     cat.resolve(r0);
-    const nlohmann::json line = serving::encodeServingResult(r0, serving::simulateRequest(cat.platform("hgx-h100-8gpu").model, r0));
+    const nlohmann::json line =
+        serving::encodeServingResult(r0, serving::simulateRequest(cat.platform("hgx-h100-8gpu").model, r0));
     for (const char* k : {"id", "ttft_s", "tpot_s", "output_tokens_per_s", "gpus", "output_tokens_per_s_per_gpu",
                           "output_tokens_per_s_per_user", "ttft_p99_s", "tpot_p50_s"})
         EXPECT_TRUE(line.contains(k)) << k << " " << line.dump();
@@ -156,7 +166,8 @@ TEST(ServingCase, SimulatesEndToEndAndPassesErrorsThrough) {
     else
         EXPECT_EQ(dis.gpus, 2);
     // predict() refuses a serving case with a reason instead of running a step.
-    Request s = spec::decodeRequestText(R"({"kind":"serving","model":"llama-3.2-1b","backend":"vllm","isl":8,"osl":8,"concurrency":1})");
+    Request s = spec::decodeRequestText(
+        R"({"kind":"serving","model":"llama-3.2-1b","backend":"vllm","isl":8,"osl":8,"concurrency":1})");
     cat.resolve(s);
     const Result p = predict(cat.platform("hgx-h100-8gpu"), s);
     EXPECT_FALSE(p.ok);
