@@ -169,7 +169,7 @@ bool runServingValidation(const io::CsvTable& table, const ServingValidateOption
     } else {
         out << table.file << " (serving benchmark): predicted " << rep.predicted << " of " << total << " rows ("
             << fmtNum(total ? 100.0 * double(rep.predicted) / double(total) : 0.0, 3) << "%) in "
-            << fmtNum(rep.wallS, 3) << " s on " << rep.threads << " threads\n";
+            << fmtNum(rep.wallS, 3) << " s on " << rep.threads << (rep.threads == 1 ? " thread\n" : " threads\n");
         const auto& s = rep.overall;
         out << "  TTFT MAPE " << pct(s.ttftMapePct) << " (median " << pct(s.ttftMedianPct) << ", bias "
             << signedPct(s.ttftBiasPct) << "), TPOT MAPE " << pct(s.tpotMapePct) << " (median " << pct(s.tpotMedianPct)
