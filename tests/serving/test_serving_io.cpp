@@ -8,6 +8,7 @@
 #include "serving/serving_validation.hpp"
 #include "units/errors.hpp"
 
+#include <fstream>
 #include <gtest/gtest.h>
 
 using namespace rooflab;
@@ -66,8 +67,12 @@ TEST(ServingCase, DecodesTheIssueForm) {
         const Request a = spec::decodeRequestText(line);
         const nlohmann::json once = spec::encodeRequest(a);
         EXPECT_EQ(spec::encodeRequest(spec::decodeRequest(once)), once) << line;
-        // The YAML scenario form reads back the same.
-        EXPECT_NE(spec::encodeRequestYaml(a).find("kind: \"serving\""), std::string::npos);
+        // The YAML scenario form (nested pools as flow mappings) reads back the same.
+        const std::string yaml = spec::encodeRequestYaml(a);
+        EXPECT_NE(yaml.find("kind: \"serving\""), std::string::npos);
+        const std::string path = ::testing::TempDir() + "/serving-case.yaml";
+        std::ofstream(path) << yaml;
+        EXPECT_EQ(spec::encodeRequest(spec::loadRequestFile(path)), once) << yaml;
     }
     // int4 weight-only: int4 weights, 16-bit activations; trtllm is the CSV's spelling of tensorrt-llm.
     const Request q = spec::decodeRequestText(
