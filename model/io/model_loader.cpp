@@ -3,13 +3,16 @@
 #include "io/data_paths.hpp"
 #include "io/yaml_util.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
+#include <mutex>
 
 namespace rooflab::io {
 
 namespace {
 
-constexpr long long kMaxDim = 1LL << 24;  // 16M: no real hidden size or vocabulary exceeds this
+constexpr long long kMaxDim = 1LL << 24; // 16M: no real hidden size or vocabulary exceeds this
 constexpr long long kMaxLayers = 100000;
 
 std::string stem(const std::string& path) {
@@ -102,8 +105,8 @@ LlmArch parseArch(const YAML::Node& rootIn, const std::string& file) {
     // Sliding windows.
     std::vector<int> window(static_cast<std::size_t>(a.numLayers), 0);
     const int slide = readWindow(r, "sliding_window");
-    const bool useSliding = r.optionalBool("use_sliding_window", t != "qwen2" && t != "qwen2_moe" &&
-                                                                     t != "qwen3" && t != "qwen3_moe");
+    const bool useSliding =
+        r.optionalBool("use_sliding_window", t != "qwen2" && t != "qwen2_moe" && t != "qwen3" && t != "qwen3_moe");
     if (slide > 0 && useSliding) {
         const YAML::Node layerTypes = r.optional("layer_types");
         if (layerTypes.IsDefined() && layerTypes.IsSequence()) {
@@ -192,10 +195,9 @@ LlmArch parseArch(const YAML::Node& rootIn, const std::string& file) {
 } // namespace
 
 const std::vector<std::string>& supportedModelTypes() {
-    static const std::vector<std::string> kTypes = {"llama",     "mistral",   "mixtral",    "qwen2",
-                                                    "qwen2_moe", "qwen3",     "qwen3_moe",  "gemma",
-                                                    "gemma2",    "gemma3",    "gemma3_text", "phi3",
-                                                    "deepseek_v2", "deepseek_v3"};
+    static const std::vector<std::string> kTypes = {
+        "llama", "mistral", "mixtral", "qwen2",       "qwen2_moe", "qwen3",       "qwen3_moe",
+        "gemma", "gemma2",  "gemma3",  "gemma3_text", "phi3",      "deepseek_v2", "deepseek_v3"};
     return kTypes;
 }
 
@@ -203,8 +205,84 @@ LlmArch loadModelString(const std::string& text, const std::string& name) {
     return parseArch(loadYamlString(text, name), name);
 }
 
-LlmArch loadModelFile(const std::string& path) { return parseArch(loadYamlFile(path), path); }
+LlmArch loadModelFile(const std::string& path) {
+    return parseArch(loadYamlFile(path), path);
+}
 
-LlmArch loadModel(const std::string& nameOrPath) { return loadModelFile(findModelFile(nameOrPath)); }
+bool looksLikeHubId(const std::string& name) {
+    if (name.empty() || name.front() == '/' || name.front() == '.' || std::count(name.begin(), name.end(), '/') != 1)
+        return false;
+    for (const char* ext : {".json", ".yaml", ".yml"})
+        if (name.ends_with(ext))
+            return false;
+    return name.back() != '/';
+}
+
+namespace {
+
+std::string lower(std::string s) {
+    for (char& c : s)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+/// Every preset's Hugging Face ids (its `source` and `aliases`), read once per set of data folders.
+const std::vector<std::pair<std::string, std::string>>& hubIds() {
+    static std::mutex mutex;
+    static std::string key;
+    static std::vector<std::pair<std::string, std::string>> ids; // (id, preset path)
+    std::lock_guard<std::mutex> lock(mutex);
+    std::string dirs;
+    for (const auto& d : dataDirs())
+        dirs += d + "\n";
+    if (dirs == key && !ids.empty())
+        return ids;
+    key = dirs;
+    ids.clear();
+    for (const auto& name : listModelNames()) {
+        const std::string path = findModelFile(name);
+        try {
+            const YAML::Node root = loadYamlFile(path);
+            if (!root.IsMap())
+                continue;
+            if (const YAML::Node s = root["source"]; s.IsScalar())
+                ids.emplace_back(s.Scalar(), path);
+            if (const YAML::Node a = root["aliases"]; a.IsSequence())
+                for (const auto& e : a)
+                    if (e.IsScalar())
+                        ids.emplace_back(e.Scalar(), path);
+        } catch (const std::exception&) {
+            // a broken preset is reported when it is loaded by name
+        }
+    }
+    return ids;
+}
+
+} // namespace
+
+std::string findPresetBySource(const std::string& hubId) {
+    const std::string want = lower(hubId);
+    for (const auto& [id, path] : hubIds())
+        if (lower(id) == want)
+            return path;
+    return {};
+}
+
+LlmArch loadModel(const std::string& nameOrPath) {
+    std::error_code ec;
+    if (looksLikeHubId(nameOrPath) && !std::filesystem::exists(nameOrPath, ec)) {
+        const std::string path = findPresetBySource(nameOrPath);
+        if (!path.empty())
+            return loadModelFile(path);
+        std::vector<std::string> known;
+        for (const auto& [id, p] : hubIds())
+            known.push_back(id);
+        const std::string near = closestMatch(nameOrPath, known);
+        throw InputError(
+            "unknown model '" + nameOrPath + "': no such file, and no preset names it as its source or an alias" +
+            (near.empty() ? std::string("; try 'rooflab models list'") : " (did you mean '" + near + "'?)"));
+    }
+    return loadModelFile(findModelFile(nameOrPath));
+}
 
 } // namespace rooflab::io
