@@ -239,3 +239,31 @@ BENCHMARK(BM_ServingClosedLoop)
     ->Args({256, 2048})
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ServingDisaggregated)->Arg(64)->Unit(benchmark::kMillisecond);
+
+#include "serving/deployment_search.hpp"
+
+namespace {
+
+/// The deployment search: Llama-3.1-70B in fp8 with vLLM on HGX H200 nodes, isl 8192 / osl 1024, a budget
+/// of state.range(0) GPUs, aggregated and disaggregated layouts, batch limits 1..256; all cores.
+void BM_DeploymentSearch70B(benchmark::State& state) {
+    const PlatformModel node = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("hgx-h200-8gpu")));
+    serving::DeploymentSearchSpace sp;
+    sp.arch = io::loadModel("llama-3.1-70b");
+    sp.stack = io::loadStack("vllm");
+    sp.datatypes = ScenarioBuilder().weights(DType::fp8_e4m3).kv(DType::fp8_e4m3).act(DType::fp8_e4m3).build();
+    sp.gpuBudget = static_cast<int>(state.range(0));
+    sp.inputTokens = 8192;
+    sp.outputTokens = 1024;
+    int64_t sims = 0;
+    for (auto _ : state) {
+        const serving::DeploymentSearchResult r = serving::searchDeployments(node, sp, {});
+        benchmark::DoNotOptimize(r.best);
+        sims += r.simulations;
+    }
+    state.counters["simulations_per_s"] = benchmark::Counter(double(sims), benchmark::Counter::kIsRate);
+}
+
+} // namespace
+
+BENCHMARK(BM_DeploymentSearch70B)->Arg(8)->Arg(64)->Unit(benchmark::kMillisecond)->UseRealTime();
