@@ -54,6 +54,7 @@ struct CalibrateAicOptions {
     std::string stack, data, out;
     bool write = false;
     int every = 5;
+    double smoothing = 1.0;
 };
 CalibrateAicOptions g_aic;
 
@@ -103,6 +104,7 @@ void runCalibrateAic(const CalibrateAicOptions& o) {
         fo.system = system;
         fo.date = date;
         fo.every = o.every;
+        fo.smoothing = o.smoothing;
         const aic::FitResult fit = aic::fitKernelEfficiency(pm, ptrs, fo);
         for (const auto& f : fit.fits)
             rows.push_back({system, effFamilyName(f.family), f.dtype, f.headDim ? std::to_string(f.headDim) : "-",
@@ -402,6 +404,9 @@ void addCalibrate(CLI::App& root, int& exitCode) {
     a->add_option("--held-out-every", g_aic.every, "hold out every n-th distinct value along each shape axis")
         ->capture_default_str()
         ->check(CLI::Range(2, 100));
+    a->add_option("--smoothing", g_aic.smoothing, "curvature penalty of the fit, relative to the rows per knot")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 1e3));
     a->callback([]() { runCalibrateAic(g_aic); });
 
     CLI::App* v = root.add_subcommand(

@@ -294,10 +294,10 @@ double attentionScale(const StackKernels& sk, const AttentionShape& a, DType att
     const int headDim = static_cast<int>(a.qkDim);
     if (a.queries > 1) {
         const double span = a.window > 0 ? std::min(a.keys, a.window) : a.keys;
-        return sk.eff->contextScale(dtype, headDim, a.batch, a.queries, a.heads, std::min(span, a.queries));
+        return sk.eff->contextScale(dtype, headDim, a.batch, a.queries, a.heads, a.kvHeads, std::min(span, a.queries));
     }
-    const double keys = a.window > 0 ? std::min(a.keys, a.window) : a.keys;
-    return sk.eff->generationScale(dtype, headDim, a.batch, keys, a.heads, a.kvHeads);
+    const double keysRead = a.window > 0 ? std::min(a.keys, a.window) : a.keys;
+    return sk.eff->generationScale(dtype, headDim, a.batch, a.keys, a.heads, a.kvHeads, keysRead);
 }
 
 /// One operator through the evaluator its kind names, with the datatypes the platform resolved.

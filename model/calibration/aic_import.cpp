@@ -471,11 +471,11 @@ AicRow readRow(const io::CsvTable& t, std::size_t i) {
     const double span = s.window > 0 ? std::min(s.keys, s.window) : s.keys;
     if (context) {
         r.family = EffFamily::ContextAttention;
-        contextFeatures(s.batch, s.queries, s.heads, std::min(span, s.queries), r.x);
+        contextFeatures(s.batch, s.queries, s.heads, s.kvHeads, std::min(span, s.queries), r.x);
         r.axes = {{"batch", batch}, {"isl", isl}, {"heads", heads}};
     } else {
         r.family = EffFamily::GenerationAttention;
-        generationFeatures(s.batch, span, s.heads, s.kvHeads, r.x);
+        generationFeatures(s.batch, s.keys, s.heads, s.kvHeads, span, r.x);
         r.axes = {{"batch", batch}, {"step", step}, {"heads", heads}};
     }
     r.id = fw + " " + op + " b" + t.text(i, cB) + " isl" + t.text(i, cIsl) + " step" + t.text(i, cStep) + " h" +

@@ -109,26 +109,30 @@ void gemmFeatures(double m, double n, double k, double* x) {
     x[2] = std::log2(std::max(1.0, k));
 }
 
-void contextFeatures(double batch, double isl, double heads, double keysPerQuery, double* x) {
+void contextFeatures(double batch, double isl, double heads, double kvHeads, double keysPerQuery, double* x) {
     x[0] = std::log2(std::max(1.0, isl));
     x[1] = std::log2(std::max(1.0, batch * heads));
     x[2] = std::log2(std::max(1.0, isl / std::max(1.0, keysPerQuery)));
+    x[3] = std::log2(std::max(1.0, heads / std::max(1.0, kvHeads)));
 }
 
-void generationFeatures(double batch, double keys, double heads, double kvHeads, double* x) {
-    x[0] = std::log2(std::max(1.0, keys));
+void generationFeatures(double batch, double keys, double heads, double kvHeads, double keysRead, double* x) {
+    x[0] = std::log2(std::max(1.0, keysRead));
     x[1] = std::log2(std::max(1.0, batch * kvHeads));
     x[2] = std::log2(std::max(1.0, heads / std::max(1.0, kvHeads)));
+    x[3] = std::log2(std::max(1.0, keys / std::max(1.0, keysRead)));
 }
 
 std::vector<EffGrid::Axis> defaultAxes(EffFamily f) {
     switch (f) {
     case EffFamily::Gemm: // M 1 .. 32768, N and K 32 .. 65536, every octave
         return {{0, 1, 16}, {5, 1, 12}, {5, 1, 12}};
-    case EffFamily::ContextAttention: // ISL 1 .. 16384; batch x heads 1 .. 16384 (two octaves); window 1 .. 256x
-        return {{0, 1, 15}, {0, 2, 8}, {0, 2, 5}};
-    case EffFamily::GenerationAttention: // keys 1 .. 131072; batch x KV heads 1 .. 65536 (two octaves); GQA 1 .. 64
-        return {{0, 1, 18}, {0, 2, 9}, {0, 2, 4}};
+    case EffFamily::ContextAttention: // ISL 1 .. 16384; batch x heads 1 .. 16384 (two octaves); window 1 .. 256x;
+                                      // GQA group 1 .. 64 (two octaves)
+        return {{0, 1, 15}, {0, 2, 8}, {0, 2, 5}, {0, 2, 4}};
+    case EffFamily::GenerationAttention: // keys read 1 .. 131072; batch x KV heads 1 .. 65536 (two octaves); GQA 1 ..
+                                         // 64 (two octaves); context beyond a window 1 .. 512x (three octaves)
+        return {{0, 1, 18}, {0, 2, 9}, {0, 2, 4}, {0, 3, 4}};
     }
     return {};
 }
@@ -143,22 +147,22 @@ double KernelEfficiency::gemmScale(const std::string& dtype, double m, double n,
 }
 
 double KernelEfficiency::contextScale(const std::string& dtype, int headDim, double batch, double isl, double heads,
-                                      double keysPerQuery) const {
+                                      double kvHeads, double keysPerQuery) const {
     const EffSurface* s = nearestAttention(EffFamily::ContextAttention, dtype, headDim);
     if (!s)
         return 1.0;
-    double x[3];
-    contextFeatures(batch, isl, heads, keysPerQuery, x);
+    double x[4];
+    contextFeatures(batch, isl, heads, kvHeads, keysPerQuery, x);
     return std::exp2(s->log2Scale.eval(x));
 }
 
 double KernelEfficiency::generationScale(const std::string& dtype, int headDim, double batch, double keys,
-                                         double heads, double kvHeads) const {
+                                         double heads, double kvHeads, double keysRead) const {
     const EffSurface* s = nearestAttention(EffFamily::GenerationAttention, dtype, headDim);
     if (!s)
         return 1.0;
-    double x[3];
-    generationFeatures(batch, keys, heads, kvHeads, x);
+    double x[4];
+    generationFeatures(batch, keys, heads, kvHeads, keysRead, x);
     return std::exp2(s->log2Scale.eval(x));
 }
 

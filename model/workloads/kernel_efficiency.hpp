@@ -9,8 +9,10 @@
 /// roofline-relevant features, in log2 units:
 ///
 ///   GEMM (per dtype bf16 / fp8 / fp8_block):        (log2 M, log2 N, log2 K), knots every octave
-///   context attention (per head size, attn/KV dtype): (log2 ISL, log2 batch x heads, log2 ISL / window span)
-///   generation attention (per head size, attn/KV dtype): (log2 keys read, log2 batch x KV heads, log2 GQA group)
+///   context attention (per head size, attn/KV dtype): (log2 ISL, log2 batch x heads, log2 ISL / window span,
+///                                                     log2 GQA group)
+///   generation attention (per head size, attn/KV dtype): (log2 keys read, log2 batch x KV heads, log2 GQA group,
+///                                                        log2 keys / window span)
 ///
 /// Outside the knots the surface is held at its edge value, so the roofline alone extrapolates. Why not interpolate
 /// the measured tables themselves: the tables are 30–100 k rows per framework and GPU (117 MB for the dense ops of
@@ -89,15 +91,15 @@ struct KernelEfficiency {
     /// @brief Correction factors (multiply the roofline device time); 1 where no surface applies.
     double gemmScale(const std::string& dtype, double m, double n, double k) const;
     double contextScale(const std::string& dtype, int headDim, double batch, double isl, double heads,
-                        double keysPerQuery) const;
+                        double kvHeads, double keysPerQuery) const;
     double generationScale(const std::string& dtype, int headDim, double batch, double keys, double heads,
-                           double kvHeads) const;
+                           double kvHeads, double keysRead) const;
 };
 
 /// @brief Feature vectors of each family (log2 units), one definition for the fitter and the engine.
 void gemmFeatures(double m, double n, double k, double* x);
-void contextFeatures(double batch, double isl, double heads, double keysPerQuery, double* x);
-void generationFeatures(double batch, double keys, double heads, double kvHeads, double* x);
+void contextFeatures(double batch, double isl, double heads, double kvHeads, double keysPerQuery, double* x);
+void generationFeatures(double batch, double keys, double heads, double kvHeads, double keysRead, double* x);
 /// @brief The knot layout each family's surfaces are fitted on.
 std::vector<EffGrid::Axis> defaultAxes(EffFamily f);
 
