@@ -131,8 +131,8 @@ std::vector<EffGrid::Axis> defaultAxes(EffFamily f) {
                                       // GQA group 1 .. 64 (two octaves)
         return {{0, 1, 15}, {0, 2, 8}, {0, 2, 5}, {0, 2, 4}};
     case EffFamily::GenerationAttention: // keys read 1 .. 131072; batch x KV heads 1 .. 65536 (two octaves); GQA 1 ..
-                                         // 64 (two octaves); context beyond a window 1 .. 512x (three octaves)
-        return {{0, 1, 18}, {0, 2, 9}, {0, 2, 4}, {0, 3, 4}};
+                                         // 64 (every octave); context beyond a window 1 .. 512x (three octaves)
+        return {{0, 1, 18}, {0, 2, 9}, {0, 1, 7}, {0, 3, 4}};
     }
     return {};
 }
