@@ -119,10 +119,10 @@ void runCalibrateAic(const CalibrateAicOptions& o) {
             stack.kernelEfficiency.push_back(fit.efficiency);
     }
     std::cout << "calibrated stack " << stack.name << " (" << fw << ") from " << o.data << "\n";
-    printTable(std::cout,
-               {"system", "op", "dtype", "head", "cal rows", "held-out rows", "fit MAPE", "held-out before",
-                "held-out after"},
-               rows);
+    printTable(
+        std::cout,
+        {"system", "op", "dtype", "head", "cal rows", "held-out rows", "fit MAPE", "held-out before", "held-out after"},
+        rows);
     if (!o.write && o.out.empty()) {
         std::cout << "(dry run: --write updates " << stackPath << ")\n";
         return;
@@ -274,8 +274,8 @@ void runValidate(ValidateOptions& o, int& exitCode) {
                 aicVal.heldOut = stackOf(own).efficiencyFor(pm.name);
                 if (!aicVal.heldOut)
                     throw InputError(ds, 0, "--split",
-                                     "--split " + o.split + " needs the stack " + own +
-                                         " fitted on " + pm.name + " (rooflab calibrate aic --stack " + own + ")");
+                                     "--split " + o.split + " needs the stack " + own + " fitted on " + pm.name +
+                                         " (rooflab calibrate aic --stack " + own + ")");
             }
             if (!aicVal.efficiency)
                 stackUsed.clear();

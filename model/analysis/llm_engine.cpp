@@ -308,7 +308,8 @@ OpResult evaluateOp(const PlatformModel& pm, const StepGraph& g, const OpSpec& o
         return evalGemm(pm, op.name, op.gemm.m, op.gemm.n, op.gemm.k, op.gemm.aType, op.gemm.bType, gemmType, g.launch,
                         op.gemm.batch, op.gemm.outBytesPerElement, gemmScale(sk, op, gemmType));
     case OpKind::Attention: {
-        OpResult r = evalAttention(pm, op.name, op.attention, attnType, g.launch, attentionScale(sk, op.attention, attnType));
+        OpResult r =
+            evalAttention(pm, op.name, op.attention, attnType, g.launch, attentionScale(sk, op.attention, attnType));
         // The stack may run attention as several kernels (e.g. a separate softmax); the split-KV choice may too.
         r.kernels = std::max(r.kernels, op.kernels);
         return r;

@@ -270,8 +270,7 @@ std::string efficiencySectionYaml(const StackProfile& st) {
             os << "          provenance: {method: " << s.method << ", sources: [";
             for (std::size_t i = 0; i < s.sources.size(); ++i)
                 os << (i ? ", " : "") << s.sources[i];
-            os << "], rows: " << s.rows << ", fit_mape: " << num(s.fitMapePct, "%.2f") << ", date: " << s.date
-               << "}\n";
+            os << "], rows: " << s.rows << ", fit_mape: " << num(s.fitMapePct, "%.2f") << ", date: " << s.date << "}\n";
             os << "          log2_scale: >-\n";
             const std::size_t perLine = s.log2Scale.axes.empty() ? 16 : std::size_t(s.log2Scale.axes.back().count);
             for (std::size_t i = 0; i < s.log2Scale.values.size(); i += perLine) {

@@ -22,11 +22,11 @@
 namespace rooflab::aic {
 
 struct FitOptions {
-    std::string platform; ///< rooflab platform the tables were measured on
-    std::string system;   ///< aiconfigurator system
-    std::string date;     ///< ISO date written into the provenance
-    int every = 5;        ///< hold out every n-th distinct value along each axis ...
-    int phase = 2;        ///< ... starting at this index
+    std::string platform;   ///< rooflab platform the tables were measured on
+    std::string system;     ///< aiconfigurator system
+    std::string date;       ///< ISO date written into the provenance
+    int every = 5;          ///< hold out every n-th distinct value along each axis ...
+    int phase = 2;          ///< ... starting at this index
     double smoothing = 1.0; ///< curvature penalty, relative to the rows per knot
 };
 
@@ -36,9 +36,9 @@ struct SurfaceFit {
     std::string dtype;
     int headDim = 0;
     std::size_t calibrationRows = 0, heldOutRows = 0;
-    double fitMapePct = 0;        ///< calibration rows, fitted
-    double heldOutBeforePct = 0;  ///< held-out rows, platform efficiencies
-    double heldOutAfterPct = 0;   ///< held-out rows, fitted
+    double fitMapePct = 0;       ///< calibration rows, fitted
+    double heldOutBeforePct = 0; ///< held-out rows, platform efficiencies
+    double heldOutAfterPct = 0;  ///< held-out rows, fitted
 };
 
 struct FitResult {

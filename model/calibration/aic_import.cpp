@@ -495,7 +495,7 @@ double rowScale(const KernelEfficiency* eff, const AicRow& r) {
     if (!eff)
         return 1.0;
     const EffSurface* s = r.family == EffFamily::Gemm ? eff->find(r.family, r.dtype)
-                                                     : eff->nearestAttention(r.family, r.dtype, r.headDim);
+                                                      : eff->nearestAttention(r.family, r.dtype, r.headDim);
     return s ? std::exp2(s->log2Scale.eval(r.x)) : 1.0;
 }
 

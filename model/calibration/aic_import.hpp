@@ -122,7 +122,7 @@ struct AicRow {
     EffFamily family = EffFamily::Gemm;
     std::string dtype; ///< surface key: GEMM dtype, attention "<attn>/<kv>"
     int headDim = 0;
-    double x[4] = {};  ///< surface features (kernel_efficiency.hpp)
+    double x[4] = {}; ///< surface features (kernel_efficiency.hpp)
     double measuredS = 0;
     int64_t m = 0, n = 0, k = 0;
     AttentionShape shape;

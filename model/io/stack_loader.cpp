@@ -55,7 +55,8 @@ void parseEfficiency(const YAML::Node& node, const std::string& file, MapReader&
                             char* end = nullptr;
                             const long long x = std::strtoll(t.c_str(), &end, 10);
                             if (t.empty() || *end != '\0')
-                                h.failAt(v, std::string(fam) + "." + col.first.Scalar(), "'" + t + "' is not an integer");
+                                h.failAt(v, std::string(fam) + "." + col.first.Scalar(),
+                                         "'" + t + "' is not an integer");
                             vals.push_back(x);
                         }
                         std::sort(vals.begin(), vals.end());
@@ -72,7 +73,8 @@ void parseEfficiency(const YAML::Node& node, const std::string& file, MapReader&
                 for (const auto& sn : surf) {
                     MapReader r(sn, file, path + ".surfaces", lineOf(sn));
                     EffSurface es;
-                    es.family = familyOf(r.requiredChoice("family", {"gemm", "context_attention", "generation_attention"}));
+                    es.family =
+                        familyOf(r.requiredChoice("family", {"gemm", "context_attention", "generation_attention"}));
                     es.dtype = r.requiredString("dtype");
                     es.headDim = static_cast<int>(r.optionalInt("head_dim", 0, 0, 4096));
                     const YAML::Node axes = r.required("axes");
@@ -100,8 +102,9 @@ void parseEfficiency(const YAML::Node& node, const std::string& file, MapReader&
                         char* end = nullptr;
                         const double v = std::strtod(c, &end);
                         if (end == c || !std::isfinite(v) || std::fabs(v) > 20)
-                            r.failAt(vals, "log2_scale", "value " + std::to_string(es.log2Scale.values.size() + 1) +
-                                                            " is not a number between -20 and 20");
+                            r.failAt(vals, "log2_scale",
+                                     "value " + std::to_string(es.log2Scale.values.size() + 1) +
+                                         " is not a number between -20 and 20");
                         es.log2Scale.values.push_back(v);
                         c = end;
                     }

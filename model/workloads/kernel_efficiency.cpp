@@ -156,8 +156,8 @@ double KernelEfficiency::contextScale(const std::string& dtype, int headDim, dou
     return std::exp2(s->log2Scale.eval(x));
 }
 
-double KernelEfficiency::generationScale(const std::string& dtype, int headDim, double batch, double keys,
-                                         double heads, double kvHeads, double keysRead) const {
+double KernelEfficiency::generationScale(const std::string& dtype, int headDim, double batch, double keys, double heads,
+                                         double kvHeads, double keysRead) const {
     const EffSurface* s = nearestAttention(EffFamily::GenerationAttention, dtype, headDim);
     if (!s)
         return 1.0;

@@ -37,7 +37,7 @@ struct EffGrid {
         int count = 1;
         bool operator==(const Axis&) const = default;
     };
-    std::vector<Axis> axes;    ///< at most 4
+    std::vector<Axis> axes;     ///< at most 4
     std::vector<double> values; ///< row-major, last axis fastest
 
     std::size_t size() const;
@@ -90,8 +90,8 @@ struct KernelEfficiency {
 
     /// @brief Correction factors (multiply the roofline device time); 1 where no surface applies.
     double gemmScale(const std::string& dtype, double m, double n, double k) const;
-    double contextScale(const std::string& dtype, int headDim, double batch, double isl, double heads,
-                        double kvHeads, double keysPerQuery) const;
+    double contextScale(const std::string& dtype, int headDim, double batch, double isl, double heads, double kvHeads,
+                        double keysPerQuery) const;
     double generationScale(const std::string& dtype, int headDim, double batch, double keys, double heads,
                            double kvHeads, double keysRead) const;
 };

@@ -253,7 +253,7 @@ io::CsvTable syntheticGemm(double (*truth)(double, double, double)) {
 TEST(KernelEfficiency, GridIsMultilinearAndClamped) {
     EffGrid g;
     g.axes = {{0, 1, 3}, {0, 2, 2}};
-    g.values = {0, 1, 2, 3, 4, 5}; // v(i, j) = 2 i + j
+    g.values = {0, 1, 2, 3, 4, 5};  // v(i, j) = 2 i + j
     const double a[2] = {0.5, 1.0}; // i = 0.5, j = 0.5
     EXPECT_NEAR(g.eval(a), 1.5, 1e-12);
     const double below[2] = {-5, -5};
