@@ -54,7 +54,7 @@ struct CalibrateAicOptions {
     std::string stack, data, out;
     bool write = false;
     int every = 5;
-    double smoothing = 1.0;
+    double smoothing = 0.1; ///< held-out: 1.0 was 0.3-1.5 points worse, 0.01 within 0.3 points
 };
 CalibrateAicOptions g_aic;
 

@@ -27,7 +27,7 @@ struct FitOptions {
     std::string date;       ///< ISO date written into the provenance
     int every = 5;          ///< hold out every n-th distinct value along each axis ...
     int phase = 2;          ///< ... starting at this index
-    double smoothing = 1.0; ///< curvature penalty, relative to the rows per knot
+    double smoothing = 0.1; ///< curvature penalty, relative to the rows per knot
 };
 
 /// One fitted surface's numbers, for the command's table.
