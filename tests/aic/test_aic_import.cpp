@@ -1,10 +1,12 @@
 // Importer of aiconfigurator per-operator tables and the validation of what it writes.
+#include "analysis/llm_engine.hpp"
 #include "analysis/platform_model.hpp"
 #include "calibration/aic_fit.hpp"
 #include "calibration/aic_import.hpp"
 #include "calibration/validation.hpp"
 #include "io/csv.hpp"
 #include "io/data_paths.hpp"
+#include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"
 #include "units/errors.hpp"
@@ -333,5 +335,25 @@ TEST(KernelEfficiency, PytorchStacksHaveNoSurfacesAndFrameworkStacksCoverH100And
             EXPECT_NE(k->nearestAttention(EffFamily::ContextAttention, "bfloat16/bfloat16", 128), nullptr);
             EXPECT_NE(k->nearestAttention(EffFamily::GenerationAttention, "bfloat16/bfloat16", 128), nullptr);
         }
+    }
+}
+
+TEST(KernelEfficiency, EngineUsesAStacksSurfacesOnlyWhereItHasThem) {
+    const LlmArch m = io::loadModel("llama-3.1-8b");
+    const StackProfile vllm = io::loadStack("vllm");
+    StackProfile plain = vllm; // the same stack without its fitted section
+    plain.kernelEfficiency.clear();
+    Scenario s;
+    s.batch = 8;
+    s.context = 2048;
+    for (Phase ph : {Phase::Prefill, Phase::Decode}) {
+        s.phase = ph;
+        // H100: surfaces fitted there change GEMM and attention times.
+        const Prediction a = predictStep(h100(), m, vllm, s), b = predictStep(h100(), m, plain, s);
+        ASSERT_TRUE(a.ok && b.ok);
+        EXPECT_NE(a.latencyS, b.latencyS);
+        // L40S: none fitted, the platform's own efficiencies.
+        const PlatformModel l40s = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("l40s")));
+        EXPECT_EQ(predictStep(l40s, m, vllm, s).latencyS, predictStep(l40s, m, plain, s).latencyS);
     }
 }
