@@ -1,13 +1,16 @@
 // rooflab calibrate gpu --measurements DIR --base PLATFORM --out FILE
+// rooflab calibrate aic --stack S --data DIR [--write] [--out FILE]
 // rooflab validate --platform P --dataset D [--max-mape X] [--max-group-mape KEY=VALUE:X] [--max-error X]
 //                  [--format table|json|csv]
 // rooflab validate --dataset aic-silicon.csv [--max-mape ttft=X,tpot=Y] [--threads N] [--out FILE]  (serving)
+#include "calibration/aic_fit.hpp"
 #include "calibration/aic_import.hpp"
 #include "calibration/calibrate.hpp"
 #include "calibration/validation.hpp"
 #include "common.hpp"
 #include "io/csv.hpp"
 #include "io/data_paths.hpp"
+#include "io/files.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"
@@ -50,6 +53,94 @@ void runCalibrateGpu(const CalibrateOptions& o) {
     std::cout << "wrote " << o.out << "\n";
 }
 
+struct CalibrateAicOptions {
+    std::string stack, data, out;
+    bool write = false;
+    int every = 5;
+    double smoothing = 0.1; ///< held-out: 1.0 was 0.3-1.5 points worse, 0.01 within 0.3 points
+};
+CalibrateAicOptions g_aic;
+
+/// aiconfigurator's framework name of a stack (the imported datasets' file names).
+std::string aicFramework(const StackProfile& s) {
+    if (s.name == "tensorrt-llm" || s.scheduler.framework == "tensorrt-llm")
+        return "trtllm";
+    return s.name == "sglang" ? "sglang" : (s.name == "vllm" ? "vllm" : s.scheduler.framework);
+}
+
+void runCalibrateAic(const CalibrateAicOptions& o) {
+    namespace fs = std::filesystem;
+    const std::string stackPath = io::findStackFile(o.stack);
+    StackProfile stack = io::loadStackFile(stackPath);
+    const std::string fw = aicFramework(stack);
+    // <system>__<op>__<framework>.csv, as `rooflab import aiconfigurator` names them.
+    std::map<std::string, std::vector<std::string>> bySystem;
+    std::error_code ec;
+    if (!fs::is_directory(o.data, ec))
+        throw InputError(o.data, 0, "--data", "not a folder (imported datasets: rooflab import aiconfigurator)");
+    for (const auto& e : fs::directory_iterator(o.data)) {
+        const std::string f = e.path().filename().string();
+        for (const char* op : {aic::kOpGemm, aic::kOpContextAttention, aic::kOpGenerationAttention}) {
+            const std::string tail = std::string("__") + op + "__" + fw + ".csv";
+            if (f.size() > tail.size() && f.ends_with(tail))
+                bySystem[f.substr(0, f.size() - tail.size())].push_back(e.path().string());
+        }
+    }
+    if (bySystem.empty())
+        throw InputError(o.data, 0, "--data", "no imported GEMM or attention dataset of framework '" + fw + "' here");
+    const std::string date = isoDateUtc();
+    std::vector<std::vector<std::string>> rows;
+    for (auto& [system, files] : bySystem) {
+        std::sort(files.begin(), files.end());
+        const std::string platName = aic::platformForSystem(system);
+        if (platName.empty())
+            throw InputError(files.front(), 0, "system", "no rooflab platform for system '" + system + "'");
+        const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile(platName)));
+        std::vector<io::CsvTable> tables;
+        for (const auto& f : files)
+            tables.push_back(io::loadCsvFile(f));
+        std::vector<const io::CsvTable*> ptrs;
+        for (const auto& t : tables)
+            ptrs.push_back(&t);
+        aic::FitOptions fo;
+        fo.platform = pm.name;
+        fo.system = system;
+        fo.date = date;
+        fo.every = o.every;
+        fo.smoothing = o.smoothing;
+        const aic::FitResult fit = aic::fitKernelEfficiency(pm, ptrs, fo);
+        for (const auto& f : fit.fits)
+            rows.push_back({system, effFamilyName(f.family), f.dtype, f.headDim ? std::to_string(f.headDim) : "-",
+                            std::to_string(f.calibrationRows), std::to_string(f.heldOutRows),
+                            fmtNum(f.fitMapePct, 3) + "%", fmtNum(f.heldOutBeforePct, 3) + "%",
+                            fmtNum(f.heldOutAfterPct, 3) + "%"});
+        auto it = std::find_if(stack.kernelEfficiency.begin(), stack.kernelEfficiency.end(),
+                               [&](const KernelEfficiency& k) { return k.platform == pm.name; });
+        if (it != stack.kernelEfficiency.end())
+            *it = fit.efficiency;
+        else
+            stack.kernelEfficiency.push_back(fit.efficiency);
+    }
+    std::cout << "calibrated stack " << stack.name << " (" << fw << ") from " << o.data << "\n";
+    printTable(
+        std::cout,
+        {"system", "op", "dtype", "head", "cal rows", "held-out rows", "fit MAPE", "held-out before", "held-out after"},
+        rows);
+    if (!o.write && o.out.empty()) {
+        std::cout << "(dry run: --write updates " << stackPath << ")\n";
+        return;
+    }
+    const std::string target = o.out.empty() ? stackPath : o.out;
+    const std::string text = io::readInputFile(stackPath, 64u << 20);
+    const std::string updated = aic::replaceEfficiencySection(text, aic::efficiencySectionYaml(stack));
+    // The written file must load as the stack it describes.
+    const StackProfile check = io::loadStackString(updated, target);
+    if (!(check.kernelEfficiency.size() == stack.kernelEfficiency.size()))
+        throw InputError(target, 0, "efficiency", "written section does not read back");
+    io::writeFileAtomic(target, updated);
+    std::cout << "wrote " << target << "\n";
+}
+
 struct ValidateOptions {
     std::string platform = "h100-sxm5-80gb", format = "table";
     std::vector<std::string> datasets;
@@ -61,6 +152,8 @@ struct ValidateOptions {
     std::vector<std::string> maxGroupMape; ///< "KEY=VALUE:X": the breakdown group's MAPE must not exceed X
     bool rows = false;
     bool platformGiven = false; ///< --platform on the command line (else aiconfigurator datasets pick their own)
+    std::string stack = "auto"; ///< aiconfigurator datasets: auto (the framework's stack), none, or a stack
+    std::string split = "all";  ///< aiconfigurator datasets: all, calibration or heldout
 };
 
 struct GroupLimit {
@@ -192,6 +285,38 @@ void runValidate(ValidateOptions& o, int& exitCode) {
         const Platform& plat = *platP;
         const PlatformModel& pm = *pmP;
         ModelCache models(std::filesystem::path(ds).parent_path().string());
+        // Imported aiconfigurator tables: the framework's stack's fitted efficiency on this platform (--stack auto),
+        // and its held-out record for --split.
+        aic::AicValidation aicVal;
+        std::string stackUsed;
+        if (table.column("kernel_source") >= 0 && table.column("framework") >= 0 && !table.rows.empty()) {
+            const std::string fw = aic::canonicalFramework(table.text(0, table.column("framework")));
+            const std::string own = fw == "trtllm" ? "tensorrt-llm" : fw;
+            auto stackOf = [&](const std::string& name) -> const StackProfile& {
+                auto& sp = stacks[name];
+                if (!sp)
+                    sp = std::make_unique<StackProfile>(io::loadStack(name));
+                return *sp;
+            };
+            const std::string name = o.stack == "auto" ? own : o.stack;
+            if (name != "none" && !name.empty()) {
+                aicVal.efficiency = stackOf(name).efficiencyFor(pm.name);
+                stackUsed = name;
+            }
+            aicVal.split = o.split == "heldout"       ? aic::AicSplit::HeldOut
+                           : o.split == "calibration" ? aic::AicSplit::Calibration
+                                                      : aic::AicSplit::All;
+            // The split is the one the framework's own stack was fitted with (whatever --stack predicts with).
+            if (aicVal.split != aic::AicSplit::All && !own.empty()) {
+                aicVal.heldOut = stackOf(own).efficiencyFor(pm.name);
+                if (!aicVal.heldOut)
+                    throw InputError(ds, 0, "--split",
+                                     "--split " + o.split + " needs the stack " + own + " fitted on " + pm.name +
+                                         " (rooflab calibrate aic --stack " + own + ")");
+            }
+            if (!aicVal.efficiency)
+                stackUsed.clear();
+        }
         const ValidationReport rep = validateDataset(
             pm, table, [&](const std::string& n) -> const LlmArch& { return models.get(n); },
             [&](const std::string& n) -> const StackProfile& {
@@ -199,7 +324,8 @@ void runValidate(ValidateOptions& o, int& exitCode) {
                 if (!s)
                     s = std::make_unique<StackProfile>(io::loadStack(n));
                 return *s;
-            });
+            },
+            &aicVal);
         if (o.maxMape >= 0 && rep.overall.mapePct > o.maxMape)
             exceeded.push_back(ds + ": MAPE " + fmtNum(rep.overall.mapePct, 3) + "% above --max-mape " +
                                fmtNum(o.maxMape, 3) + "%");
@@ -256,7 +382,9 @@ void runValidate(ValidateOptions& o, int& exitCode) {
             printCsv(std::cout, {"dataset", "id", "measured_s", "predicted_s", "error_pct", "error"}, rows);
             continue;
         }
-        std::cout << ds << " on " << plat.name << " (" << rep.kind << ", " << rep.overall.n << " rows"
+        std::cout << ds << " on " << plat.name
+                  << (stackUsed.empty() ? std::string() : " with stack " + stackUsed + " (" + o.split + " rows)")
+                  << " (" << rep.kind << ", " << rep.overall.n << " rows"
                   << (rep.failed ? ", " + std::to_string(rep.failed) + " failed" : "") << ")\n";
         std::cout << "  MAPE " << fmtNum(rep.overall.mapePct, 3) << "%, max " << fmtNum(rep.overall.maxAbsPct, 3)
                   << "%, bias " << fmtNum(rep.overall.biasPct, 3)
@@ -302,6 +430,22 @@ void addCalibrate(CLI::App& root, int& exitCode) {
     g->add_option("--out", g_cal.out, "calibrated platform file to write (atomic)")->required();
     g->callback([]() { runCalibrateGpu(g_cal); });
 
+    CLI::App* a = cal.add_subcommand(
+        "aic", "Fit a serving stack's kernel efficiency (GEMM, attention) from imported aiconfigurator tables");
+    a->add_option("--stack", g_aic.stack, "stack profile: vllm, sglang, tensorrt-llm (name or file)")->required();
+    a->add_option("--data", g_aic.data,
+                  "folder of imported datasets (rooflab import aiconfigurator; <system>__<op>__<framework>.csv)")
+        ->required();
+    a->add_flag("--write", g_aic.write, "write the fitted `efficiency:` section into the stack file (atomic)");
+    a->add_option("--out", g_aic.out, "write the updated stack profile here instead");
+    a->add_option("--held-out-every", g_aic.every, "hold out every n-th distinct value along each shape axis")
+        ->capture_default_str()
+        ->check(CLI::Range(2, 100));
+    a->add_option("--smoothing", g_aic.smoothing, "curvature penalty of the fit, relative to the rows per knot")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 1e3));
+    a->callback([]() { runCalibrateAic(g_aic); });
+
     CLI::App* v = root.add_subcommand(
         "validate", "Compare predictions with measured datasets (e2e.csv, gemm.csv, imported aiconfigurator tables)");
     v->add_option("--platform", g_val.platform,
@@ -319,6 +463,14 @@ void addCalibrate(CLI::App& root, int& exitCode) {
     v->add_flag("--rows", g_val.rows, "print every row");
     v->add_option("--out", g_val.out, "serving benchmarks: also write the output (--format) to this file (atomic)");
     v->add_option("--threads", g_val.threads, "serving benchmarks: threads simulating rows (0 = all cores)");
+    v->add_option("--stack", g_val.stack,
+                  "imported aiconfigurator tables: the stack whose fitted kernel efficiency to use (auto: the table's "
+                  "framework's; none: the platform's own)")
+        ->capture_default_str();
+    v->add_option("--split", g_val.split,
+                  "imported aiconfigurator tables: all rows, or the calibration / heldout part of the stack's fit")
+        ->check(CLI::IsMember({"all", "calibration", "heldout"}))
+        ->capture_default_str();
     v->callback([&exitCode, v]() {
         g_val.platformGiven = v->count("--platform") > 0;
         runValidate(g_val, exitCode);

@@ -259,14 +259,69 @@ static double eagerStallS(const std::vector<OpResult>& ops, const StepGraph& gra
 
 namespace {
 
+/// A stack's fitted kernel efficiency on this platform, resolved once per graph (workloads/kernel_efficiency.hpp).
+struct StackKernels {
+    const KernelEfficiency* eff = nullptr;
+    bool fp8Block = false;
+};
+
+const char* surfaceDtype(DType t) {
+    switch (t) {
+    case DType::bf16:
+    case DType::fp16:
+        return "bfloat16";
+    case DType::fp8_e4m3:
+    case DType::fp8_e5m2:
+        return "fp8";
+    case DType::fp8_block:
+        return "fp8_block";
+    default:
+        return nullptr;
+    }
+}
+
+/// The correction of one GEMM (single products only: grouped MoE GEMMs and MLA's batched products have their own
+/// kernels) and of one attention kernel (MLA excluded), 1 where the stack has no surface.
+double gemmScale(const StackKernels& sk, const OpSpec& op, DType gemmType) {
+    if (!sk.eff || op.gemm.batch != 1)
+        return 1.0;
+    const char* d = surfaceDtype(gemmType);
+    if (!d)
+        return 1.0;
+    // Block-scaled FP8 weights (DType::fp8_block) take the block-scaled kernels' surface; plain FP8 takes the
+    // stack's default FP8 GEMM (per-tensor, or block-scaled where the stack says so).
+    const std::string dtype = gemmType == DType::fp8_e4m3 || gemmType == DType::fp8_e5m2
+                                  ? (sk.fp8Block ? "fp8_block" : "fp8")
+                                  : std::string(d);
+    return sk.eff->gemmScale(dtype, op.gemm.m, op.gemm.n, op.gemm.k);
+}
+
+double attentionScale(const StackKernels& sk, const AttentionShape& a, DType attnType) {
+    if (!sk.eff || a.kvHeadsShareLatent > 0)
+        return 1.0;
+    const char* d = attnType == DType::fp8_block ? "fp8" : surfaceDtype(attnType); // attention has no block scales
+    if (!d)
+        return 1.0;
+    const std::string dtype = std::string(d) + (a.kvBytesPerElement <= 1 ? "/fp8" : "/bfloat16");
+    const int headDim = static_cast<int>(a.qkDim);
+    if (a.queries > 1) {
+        const double span = a.window > 0 ? std::min(a.keys, a.window) : a.keys;
+        return sk.eff->contextScale(dtype, headDim, a.batch, a.queries, a.heads, a.kvHeads, std::min(span, a.queries));
+    }
+    const double keysRead = a.window > 0 ? std::min(a.keys, a.window) : a.keys;
+    return sk.eff->generationScale(dtype, headDim, a.batch, a.keys, a.heads, a.kvHeads, keysRead);
+}
+
 /// One operator through the evaluator its kind names, with the datatypes the platform resolved.
-OpResult evaluateOp(const PlatformModel& pm, const StepGraph& g, const OpSpec& op, DType gemmType, DType attnType) {
+OpResult evaluateOp(const PlatformModel& pm, const StepGraph& g, const OpSpec& op, DType gemmType, DType attnType,
+                    const StackKernels& sk) {
     switch (op.kind) {
     case OpKind::Gemm:
         return evalGemm(pm, op.name, op.gemm.m, op.gemm.n, op.gemm.k, op.gemm.aType, op.gemm.bType, gemmType, g.launch,
-                        op.gemm.batch, op.gemm.outBytesPerElement);
+                        op.gemm.batch, op.gemm.outBytesPerElement, gemmScale(sk, op, gemmType));
     case OpKind::Attention: {
-        OpResult r = evalAttention(pm, op.name, op.attention, attnType, g.launch);
+        OpResult r =
+            evalAttention(pm, op.name, op.attention, attnType, g.launch, attentionScale(sk, op.attention, attnType));
         // The stack may run attention as several kernels (e.g. a separate softmax); the split-KV choice may too.
         r.kernels = std::max(r.kernels, op.kernels);
         return r;
@@ -282,8 +337,13 @@ OpResult evaluateOp(const PlatformModel& pm, const StepGraph& g, const OpSpec& o
 
 } // namespace
 
-GraphEvaluation evaluateGraph(const PlatformModel& pm, const StepGraph& g) {
+GraphEvaluation evaluateGraph(const PlatformModel& pm, const StepGraph& g, const StackProfile* stack) {
     GraphEvaluation ev;
+    StackKernels sk;
+    if (stack && !stack->kernelEfficiency.empty() && pm.kind == DeviceKind::Gpu) {
+        sk.eff = stack->efficiencyFor(pm.name);
+        sk.fp8Block = stack->fp8BlockGemm;
+    }
     const int devices = g.tp * g.pp * g.dp * g.attentionDp;
     if (devices > pm.devicesPerNode && pm.devicesPerNode >= 1 && g.tp * g.pp > pm.scaleUpDomain)
         ev.notes.push_back("tp x pp = " + std::to_string(g.tp * g.pp) + " devices exceed the scale-up domain of " +
@@ -303,7 +363,7 @@ GraphEvaluation evaluateGraph(const PlatformModel& pm, const StepGraph& g) {
 
     ev.ops.reserve(g.ops.size() + 1); // + the host_dispatch row summarizeStep may add
     for (const OpSpec& op : g.ops) {
-        OpResult& r = ev.ops.emplace_back(evaluateOp(pm, g, op, ev.gemmType, ev.attentionType));
+        OpResult& r = ev.ops.emplace_back(evaluateOp(pm, g, op, ev.gemmType, ev.attentionType, sk));
         r.count = op.count;
         r.perLayer = op.perLayer;
         // The host's dispatch cost is not device time: the step's timeline (eagerStallS) decides how much of it
@@ -468,7 +528,7 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
         return p;
     }
     const StepGraph graph = buildStepGraph(a, stack, s);
-    Prediction p = summarizeStep(pm, a, stack, s, graph, evaluateGraph(pm, graph));
+    Prediction p = summarizeStep(pm, a, stack, s, graph, evaluateGraph(pm, graph, &stack));
     if (!check.empty()) {
         // The check's notes (about the scenario) come before the platform's.
         std::vector<std::string> notes;

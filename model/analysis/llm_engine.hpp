@@ -60,8 +60,10 @@ struct GraphEvaluation {
     std::vector<std::string> notes; ///< platform findings: datatype fallbacks, collectives leaving the node
 };
 
-/// @brief Times every operator of `graph` with ops.hpp's evaluators. No totals: see summarizeStep.
-GraphEvaluation evaluateGraph(const PlatformModel& pm, const StepGraph& graph);
+/// @brief Times every operator of `graph` with ops.hpp's evaluators. No totals: see summarizeStep. `stack`: its
+/// fitted kernel efficiency on this platform (StackProfile::efficiencyFor(pm.name)) scales the GEMMs and attention
+/// kernels it has surfaces for; nullptr or no surfaces: the platform's efficiencies.
+GraphEvaluation evaluateGraph(const PlatformModel& pm, const StepGraph& graph, const StackProfile* stack = nullptr);
 
 /// @brief Step totals from an evaluated graph: the power-limit derate of compute-bound operators, overlap of
 /// communication, PP stages and bubble, the eager dispatch timeline, the time split by bound, the bound sentence,

@@ -125,8 +125,18 @@ GemmTraffic gemmTraffic(double m, double n, double k, DType aType, DType bType, 
     return t;
 }
 
+namespace {
+/// A fitted efficiency applied to the device time: every roof and the fixed time scale, the launch floor does not.
+void scaleRoofs(OpResult& r, double timeScale) {
+    r.computeS *= timeScale;
+    for (double& t : r.memoryS)
+        t *= timeScale;
+    r.commS *= timeScale;
+}
+} // namespace
+
 OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n, double k, DType aType, DType bType,
-                  DType computeType, LaunchMode launch, double batch, double outBytes) {
+                  DType computeType, LaunchMode launch, double batch, double outBytes, double timeScale) {
     OpResult r;
     r.name = name;
     r.cls = OpClass::Gemm;
@@ -215,6 +225,11 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
         simtFixedS = pm.simtGemmOverheadS;
     }
     r.kernels = 1;
+    if (timeScale != 1.0) {
+        scaleRoofs(r, timeScale);
+        finishOpFixed(pm, r, launch, (pm.kernelOverheadS + simtFixedS) * timeScale);
+        return r;
+    }
     finishOp(pm, r, launch, simtFixedS);
     return r;
 }
@@ -317,7 +332,7 @@ AttentionTraffic attentionTraffic(const AttentionShape& s) {
 }
 
 OpResult evalAttention(const PlatformModel& pm, const char* name, const AttentionShape& s, DType computeType,
-                       LaunchMode launch) {
+                       LaunchMode launch, double timeScale) {
     OpResult r;
     r.name = name;
     r.cls = OpClass::Attention;
@@ -330,7 +345,13 @@ OpResult evalAttention(const PlatformModel& pm, const char* name, const Attentio
     // Flash tiling re-reads K/V once per 128-query tile (half of them under a causal mask).
     const double qTiles =
         std::max(1.0, std::ceil(s.queries * (s.kvHeadsShareLatent > 0 ? 1.0 : s.heads / s.kvHeads) / 128.0));
-    r.bytes[kL2] = kvBytes * std::max(1.0, qTiles * (s.causal && s.queries > 1 ? 0.5 : 1.0)) + qoBytes;
+    // Under a sliding window a query tile reads only the window before it and its own keys, not every earlier key:
+    // the re-reads grow with the tiles, not with their square (issue 17: 128-key windows at 8k-16k tokens were
+    // predicted 7-10x slow from the full-causal re-read count).
+    double kvRereads = std::max(1.0, qTiles * (s.causal && s.queries > 1 ? 0.5 : 1.0));
+    if (s.window > 0 && s.queries > 1 && keysRead > 0)
+        kvRereads = std::max(1.0, std::min(kvRereads, qTiles * std::min(keysRead, s.window + 128.0) / keysRead));
+    r.bytes[kL2] = kvBytes * kvRereads + qoBytes;
     r.bytes[kL1] = r.bytes[kL2];
     const std::size_t ct = static_cast<std::size_t>(computeType);
     const double peak = pm.tensorPeak[ct] > 0 ? pm.tensorPeak[ct] : pm.vectorPeakFp32;
@@ -362,6 +383,10 @@ OpResult evalAttention(const PlatformModel& pm, const char* name, const Attentio
     }
     r.memoryS[kDram] = dramBytesPerS > 0 ? streamBytes / dramBytesPerS : levelTime(pm, kDram, streamBytes);
     r.memoryS[kL2] = levelTime(pm, kL2, r.bytes[kL2]);
+    if (timeScale != 1.0) {
+        scaleRoofs(r, timeScale);
+        fixedS *= timeScale;
+    }
     finishOpFixed(pm, r, launch, fixedS);
     return r;
 }

@@ -63,8 +63,11 @@ GemmTraffic gemmTraffic(double m, double n, double k, DType aType, DType bType, 
 
 /// @brief C[m,n] = A[m,k] B[k,n], `batch` independent products (batched/grouped GEMM).
 /// `aType` is the activation datatype, `bType` the weights' storage datatype, `computeType` the tensor path.
+/// `timeScale` multiplies the device time (every roof and the fixed time; not the launch floor): a serving stack's
+/// fitted kernel efficiency (workloads/kernel_efficiency.hpp), 1 for the platform's own.
 OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n, double k, DType aType, DType bType,
-                  DType computeType, LaunchMode launch, double batch = 1, double outBytesPerElement = 2);
+                  DType computeType, LaunchMode launch, double batch = 1, double outBytesPerElement = 2,
+                  double timeScale = 1);
 
 /// @brief A memory-bound kernel: `bytesRead` + `bytesWritten` over the activation, `flops` on the vector engine.
 /// Small footprints are served from L2 (they were just written by the previous kernel). Each kernel pays the
@@ -98,8 +101,9 @@ AttentionTraffic attentionTraffic(const AttentionShape& s);
 /// Decode (one query per sequence) on a GPU follows FlashAttention's split-KV choice: with fewer (batch x KV
 /// head) work units than ~80 % of the CTA slots (two per SM) the keys are split over several CTAs and a combine
 /// kernel merges them; split kernels stream the KV cache at efficiency.attention_split_dram_fraction.
+/// `timeScale` as for evalGemm.
 OpResult evalAttention(const PlatformModel& pm, const char* name, const AttentionShape& s, DType computeType,
-                       LaunchMode launch);
+                       LaunchMode launch, double timeScale = 1);
 
 /// @brief Key splits FlashAttention's decode kernels use for `units` (batch x KV heads) work units on `slots`
 /// CTA slots with `keyBlocks` blocks of keys: 1 when the units nearly fill the slots, else the fewest splits

@@ -403,100 +403,154 @@ Common commonColumns(const io::CsvTable& t) {
 
 } // namespace
 
-void validateGemmRows(ValidationReport& rep, const PlatformModel& pm, const io::CsvTable& t) {
-    const Common c = commonColumns(t);
-    const int cD = t.requireColumn("dtype"), cM = t.requireColumn("m"), cN = t.requireColumn("n"),
-              cK = t.requireColumn("k"), cL = t.requireColumn("launch");
-    for (std::size_t i = 0; i < t.rows.size(); ++i) {
-        ValidationRow r;
-        r.line = t.rowLines[i];
-        try {
-            const RowReader rr(t, i);
-            const std::string dtype = rr.nonEmpty(cD), fw = rr.nonEmpty(c.framework), op = rr.nonEmpty(c.op);
-            if (!gemmDtypes().contains(dtype))
-                rr.fail(cD, "'" + dtype + "' is not bfloat16, float16, fp8 or fp8_block");
-            const int64_t m = rr.integer(cM, 1, int64_t(1) << 40), n = rr.integer(cN, 1, int64_t(1) << 40),
-                          k = rr.integer(cK, 1, int64_t(1) << 40);
-            r.measuredS = rr.number(c.measured, 1e-12, 1e6);
-            const nlohmann::json q{{"kind", "gemm"},
-                                   {"m", m},
-                                   {"n", n},
-                                   {"k", k},
-                                   {"dtype", std::string(dtypeName(computeDtype(dtype)))},
-                                   {"launch", rr.nonEmpty(cL)}};
-            const Result res = predict(pm, spec::decodeRequest(q, spec::CodecSource{t.file, t.rowLines[i], {}, false}));
-            if (!res.ok)
-                throw InputError(t.file, t.rowLines[i], "", res.error);
-            r.id = fw + " " + dtype + " " + t.text(i, cM) + "x" + t.text(i, cN) + "x" + t.text(i, cK) + " " +
-                   t.text(i, c.kernel);
-            r.predictedS = res.gemm()->op.timeS;
-            r.errorPct = (r.predictedS - r.measuredS) / r.measuredS * 100.0;
-            r.keys = {{"framework", fw},
-                      {"op", op},
-                      {"dtype", dtype},
-                      {"kernel", t.text(i, c.kernel)},
-                      {"m", pow2Bucket(double(m))}};
-        } catch (const InputError& e) {
-            r.error = e.what();
-            ++rep.failed;
-        }
-        rep.rows.push_back(std::move(r));
+AicRow readRow(const io::CsvTable& t, std::size_t i) {
+    const RowReader rr(t, i);
+    const int cFw = t.requireColumn("framework"), cKernel = t.requireColumn("kernel_source"),
+              cOp = t.requireColumn("op"), cMeas = t.requireColumn("measured_s");
+    AicRow r;
+    r.line = t.rowLines[i];
+    const std::string fw = rr.nonEmpty(cFw), op = rr.nonEmpty(cOp);
+    r.measuredS = rr.number(cMeas, 1e-12, 1e6);
+    if (t.column("m") >= 0) {
+        const int cD = t.requireColumn("dtype"), cM = t.requireColumn("m"), cN = t.requireColumn("n"),
+                  cK = t.requireColumn("k"), cL = t.requireColumn("launch");
+        r.family = EffFamily::Gemm;
+        r.dtype = rr.nonEmpty(cD);
+        if (!gemmDtypes().contains(r.dtype))
+            rr.fail(cD, "'" + r.dtype + "' is not bfloat16, float16, fp8 or fp8_block");
+        r.m = rr.integer(cM, 1, int64_t(1) << 40);
+        r.n = rr.integer(cN, 1, int64_t(1) << 40);
+        r.k = rr.integer(cK, 1, int64_t(1) << 40);
+        const std::string launch = rr.nonEmpty(cL);
+        if (launch != "graph" && launch != "stream")
+            rr.fail(cL, "'" + launch + "' is not graph or stream");
+        r.launch = launch == "graph" ? LaunchMode::Graph : LaunchMode::Stream;
+        r.computeType = computeDtype(r.dtype);
+        gemmFeatures(double(r.m), double(r.n), double(r.k), r.x);
+        r.axes = {{"m", r.m}, {"n", r.n}, {"k", r.k}};
+        r.id = fw + " " + r.dtype + " " + t.text(i, cM) + "x" + t.text(i, cN) + "x" + t.text(i, cK) + " " +
+               t.text(i, cKernel);
+        r.keys = {{"framework", fw},
+                  {"op", op},
+                  {"dtype", r.dtype},
+                  {"kernel", t.text(i, cKernel)},
+                  {"m", pow2Bucket(double(r.m))}};
+        return r;
     }
-}
-
-void validateAttentionRows(ValidationReport& rep, const PlatformModel& pm, const io::CsvTable& t) {
-    const Common c = commonColumns(t);
     const int cB = t.requireColumn("batch"), cIsl = t.requireColumn("isl"), cStep = t.requireColumn("step"),
               cH = t.requireColumn("heads"), cKv = t.requireColumn("kv_heads"), cHd = t.requireColumn("head_dim"),
               cW = t.requireColumn("window"), cA = t.requireColumn("attn_dtype"), cKd = t.requireColumn("kv_dtype");
+    const bool context = op == kOpContextAttention;
+    if (!context && op != kOpGenerationAttention)
+        rr.fail(cOp, "'" + op + "' is not context_attention or generation_attention");
+    const std::string attnDtype = rr.nonEmpty(cA), kvDtype = rr.nonEmpty(cKd);
+    for (int col : {cA, cKd})
+        if (!attentionDtypes().contains(t.text(i, col)))
+            rr.fail(col, "'" + t.text(i, col) + "' is not bfloat16, float16 or fp8");
+    AttentionShape& s = r.shape;
+    const int64_t batch = rr.integer(cB, 1, int64_t(1) << 30);
+    const int64_t isl = rr.integer(cIsl, 1, int64_t(1) << 30);
+    const int64_t step = rr.integer(cStep, 0, int64_t(1) << 30);
+    const int64_t heads = rr.integer(cH, 1, 1 << 20);
+    s.batch = double(batch);
+    // Context: isl new tokens attend causally to themselves. Generation: one query over the step cached
+    // tokens and itself.
+    s.queries = context ? double(isl) : 1;
+    s.keys = context ? double(isl) : double(step) + 1;
+    s.heads = double(heads);
+    s.kvHeads = double(rr.integer(cKv, 1, 1 << 20));
+    s.qkDim = s.vDim = double(rr.integer(cHd, 1, 1 << 16));
+    s.window = double(rr.integer(cW, 0, int64_t(1) << 30));
+    s.kvBytesPerElement = kvDtype == "fp8" ? 1 : 2;
+    s.actBytesPerElement = attnDtype == "fp8" ? 1 : 2;
+    s.causal = true;
+    r.computeType = computeDtype(attnDtype);
+    r.launch = LaunchMode::Graph;
+    r.dtype = attnDtype + "/" + kvDtype;
+    r.headDim = static_cast<int>(s.qkDim);
+    const double span = s.window > 0 ? std::min(s.keys, s.window) : s.keys;
+    if (context) {
+        r.family = EffFamily::ContextAttention;
+        contextFeatures(s.batch, s.queries, s.heads, s.kvHeads, std::min(span, s.queries), r.x);
+        r.axes = {{"batch", batch}, {"isl", isl}, {"heads", heads}};
+    } else {
+        r.family = EffFamily::GenerationAttention;
+        generationFeatures(s.batch, s.keys, s.heads, s.kvHeads, span, r.x);
+        r.axes = {{"batch", batch}, {"step", step}, {"heads", heads}};
+    }
+    r.id = fw + " " + op + " b" + t.text(i, cB) + " isl" + t.text(i, cIsl) + " step" + t.text(i, cStep) + " h" +
+           t.text(i, cH) + "/" + t.text(i, cKv) + " d" + t.text(i, cHd) + " w" + t.text(i, cW) + " " + r.dtype + " " +
+           t.text(i, cKernel);
+    r.keys = {{"framework", fw},
+              {"op", op},
+              {"dtype", r.dtype},
+              {"kernel", t.text(i, cKernel)},
+              {"head_dim", t.text(i, cHd)},
+              {"window", t.text(i, cW) == "0" ? "none" : t.text(i, cW)},
+              {"batch", pow2Bucket(s.batch)}};
+    return r;
+}
+
+double rowScale(const KernelEfficiency* eff, const AicRow& r) {
+    if (!eff)
+        return 1.0;
+    const EffSurface* s = r.family == EffFamily::Gemm ? eff->find(r.family, r.dtype)
+                                                      : eff->nearestAttention(r.family, r.dtype, r.headDim);
+    return s ? std::exp2(s->log2Scale.eval(r.x)) : 1.0;
+}
+
+double rowPredictS(const PlatformModel& pm, const AicRow& r, double scale) {
+    if (r.family == EffFamily::Gemm)
+        return evalGemm(pm, "gemm", double(r.m), double(r.n), double(r.k), r.computeType, r.computeType, r.computeType,
+                        r.launch, 1, 2, scale)
+            .timeS;
+    return evalAttention(pm, "attention", r.shape, r.computeType, LaunchMode::Graph, scale).timeS;
+}
+
+bool rowHeldOut(const EffHeldOut& h, const AicRow& r) {
+    for (const auto& [col, v] : r.axes)
+        if (h.contains(col, v))
+            return true;
+    return false;
+}
+
+void validateRows(ValidationReport& rep, const PlatformModel& pm, const io::CsvTable& t, const AicValidation& v) {
     for (std::size_t i = 0; i < t.rows.size(); ++i) {
-        ValidationRow r;
-        r.line = t.rowLines[i];
+        ValidationRow out;
+        out.line = t.rowLines[i];
         try {
-            const RowReader rr(t, i);
-            const std::string fw = rr.nonEmpty(c.framework), op = rr.nonEmpty(c.op);
-            const bool context = op == kOpContextAttention;
-            if (!context && op != kOpGenerationAttention)
-                rr.fail(c.op, "'" + op + "' is not context_attention or generation_attention");
-            const std::string attnDtype = rr.nonEmpty(cA), kvDtype = rr.nonEmpty(cKd);
-            for (int col : {cA, cKd})
-                if (!attentionDtypes().contains(t.text(i, col)))
-                    rr.fail(col, "'" + t.text(i, col) + "' is not bfloat16, float16 or fp8");
-            AttentionShape s;
-            s.batch = double(rr.integer(cB, 1, int64_t(1) << 30));
-            const double isl = double(rr.integer(cIsl, 1, int64_t(1) << 30));
-            const double step = double(rr.integer(cStep, 0, int64_t(1) << 30));
-            // Context: isl new tokens attend causally to themselves. Generation: one query over the step cached
-            // tokens and itself.
-            s.queries = context ? isl : 1;
-            s.keys = context ? isl : step + 1;
-            s.heads = double(rr.integer(cH, 1, 1 << 20));
-            s.kvHeads = double(rr.integer(cKv, 1, 1 << 20));
-            s.qkDim = s.vDim = double(rr.integer(cHd, 1, 1 << 16));
-            s.window = double(rr.integer(cW, 0, int64_t(1) << 30));
-            s.kvBytesPerElement = kvDtype == "fp8" ? 1 : 2;
-            s.actBytesPerElement = attnDtype == "fp8" ? 1 : 2;
-            s.causal = true;
-            r.measuredS = rr.number(c.measured, 1e-12, 1e6);
-            const OpResult o = evalAttention(pm, "attention", s, computeDtype(attnDtype), LaunchMode::Graph);
-            r.id = fw + " " + op + " b" + t.text(i, cB) + " isl" + t.text(i, cIsl) + " step" + t.text(i, cStep) + " h" +
-                   t.text(i, cH) + "/" + t.text(i, cKv) + " d" + t.text(i, cHd) + " w" + t.text(i, cW) + " " +
-                   attnDtype + "/" + kvDtype + " " + t.text(i, c.kernel);
-            r.predictedS = o.timeS;
-            r.errorPct = (r.predictedS - r.measuredS) / r.measuredS * 100.0;
-            const std::string dtype = attnDtype + "/" + kvDtype;
-            r.keys = {{"framework", fw},
-                      {"op", op},
-                      {"dtype", dtype},
-                      {"kernel", t.text(i, c.kernel)},
-                      {"head_dim", t.text(i, cHd)},
-                      {"batch", pow2Bucket(s.batch)}};
+            const AicRow r = readRow(t, i);
+            if (v.split != AicSplit::All) {
+                const EffHeldOut* h = v.heldOut ? v.heldOut->heldOutOf(r.family) : nullptr;
+                if (!h)
+                    throw InputError(t.file, t.rowLines[i], "",
+                                     std::string("no held-out record for ") + effFamilyName(r.family) +
+                                         " on this system in the stack (run `rooflab calibrate aic` first)");
+                if (rowHeldOut(*h, r) != (v.split == AicSplit::HeldOut))
+                    continue;
+            }
+            out.id = r.id;
+            out.keys = r.keys;
+            out.measuredS = r.measuredS;
+            out.predictedS = rowPredictS(pm, r, rowScale(v.efficiency, r));
+            out.errorPct = (out.predictedS - out.measuredS) / out.measuredS * 100.0;
         } catch (const InputError& e) {
-            r.error = e.what();
+            out.error = e.what();
             ++rep.failed;
         }
-        rep.rows.push_back(std::move(r));
+        rep.rows.push_back(std::move(out));
     }
+}
+
+void validateGemmRows(ValidationReport& rep, const PlatformModel& pm, const io::CsvTable& t, const AicValidation& v) {
+    commonColumns(t);
+    validateRows(rep, pm, t, v);
+}
+
+void validateAttentionRows(ValidationReport& rep, const PlatformModel& pm, const io::CsvTable& t,
+                           const AicValidation& v) {
+    commonColumns(t);
+    validateRows(rep, pm, t, v);
 }
 
 } // namespace rooflab::aic

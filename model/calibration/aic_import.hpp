@@ -7,9 +7,11 @@
 /// frameworks' different column orders read alike. Output: one dataset per (system, framework, op), rows in a fixed
 /// column order with latency in seconds and the provenance of every row (system, framework, version, device,
 /// kernel source, op). No file access here: the caller reads the tables (io::loadCsvFile) and writes the text.
+#include "analysis/ops.hpp"
 #include "analysis/platform_model.hpp"
 #include "calibration/validation.hpp"
 #include "io/csv.hpp"
+#include "workloads/kernel_efficiency.hpp"
 
 #include <cstdint>
 #include <map>
@@ -100,15 +102,55 @@ std::string datasetCsv(const ImportedDataset& d);
 /// sources, versions, devices, kernel sources and dtypes. `command` is echoed as the command that made it.
 std::string provenanceMarkdown(const ImportResult& r, const ImportOptions& o, const std::string& command);
 
-/// @brief Validates an imported GEMM dataset ("aic-gemm"): each row as a GemmWork Request through predict(), with
-/// the row's launch (graph: CUDA-graph replay; stream: vLLM's eager fp8_block). Breakdown keys: framework, op,
-/// dtype, kernel, m (a dataset holds one system, framework and op: its dtype groups are framework x op x dtype).
-void validateGemmRows(ValidationReport& rep, const PlatformModel& pm, const io::CsvTable& t);
+/// Which rows of an imported table a validation reads: all, the part a fit was calibrated on, or the part it held
+/// out (every fifth distinct value along each shape axis, recorded in the stack profile by `rooflab calibrate aic`).
+enum class AicSplit : unsigned char { All, Calibration, HeldOut };
+
+/// @brief How an imported table is validated: with a stack's fitted efficiency on the table's platform (nullptr:
+/// the platform file's own), on which split (the held-out record of `heldOut`).
+struct AicValidation {
+    const KernelEfficiency* efficiency = nullptr;
+    const KernelEfficiency* heldOut = nullptr;
+    AicSplit split = AicSplit::All;
+};
+
+/// @brief One row of an imported table as the engine sees it: op family, surface key, features, shape.
+struct AicRow {
+    int line = 0;
+    std::string id;
+    std::map<std::string, std::string> keys; ///< breakdown keys
+    EffFamily family = EffFamily::Gemm;
+    std::string dtype; ///< surface key: GEMM dtype, attention "<attn>/<kv>"
+    int headDim = 0;
+    double x[4] = {}; ///< surface features (kernel_efficiency.hpp)
+    double measuredS = 0;
+    int64_t m = 0, n = 0, k = 0;
+    AttentionShape shape;
+    DType computeType = DType::bf16;
+    LaunchMode launch = LaunchMode::Graph;
+    std::vector<std::pair<std::string, int64_t>> axes; ///< the shape axes the held-out split runs along
+};
+
+/// @brief Reads row `i` of an imported table; throws InputError naming file, line and column of a bad cell.
+AicRow readRow(const io::CsvTable& t, std::size_t i);
+/// @brief The fitted correction of a row's kernel (1 without efficiency or surface).
+double rowScale(const KernelEfficiency* eff, const AicRow& r);
+/// @brief The engine's time of a row's operator with correction `scale` (its own launch mode).
+double rowPredictS(const PlatformModel& pm, const AicRow& r, double scale);
+/// @brief Whether a row is in the held-out part of a split.
+bool rowHeldOut(const EffHeldOut& h, const AicRow& r);
+
+/// @brief Validates an imported GEMM dataset ("aic-gemm"): each row through evalGemm with the row's launch (graph:
+/// CUDA-graph replay; stream: vLLM's eager fp8_block). Breakdown keys: framework, op, dtype, kernel, m (a dataset
+/// holds one system, framework and op: its dtype groups are framework x op x dtype).
+void validateGemmRows(ValidationReport& rep, const PlatformModel& pm, const io::CsvTable& t,
+                      const AicValidation& v = {});
 
 /// @brief Validates an imported attention dataset ("aic-attention"): each row through evalAttention with the op's
 /// shape (context: batch x isl new tokens, causal, no prefix; generation: one query over step + 1 keys), compute
 /// dtype (attn_dtype) and KV-cache bytes (kv_dtype), graph launch. Breakdown keys: framework, op, dtype (attn/kv),
-/// kernel, head_dim, batch.
-void validateAttentionRows(ValidationReport& rep, const PlatformModel& pm, const io::CsvTable& t);
+/// kernel, head_dim, window, batch.
+void validateAttentionRows(ValidationReport& rep, const PlatformModel& pm, const io::CsvTable& t,
+                           const AicValidation& v = {});
 
 } // namespace rooflab::aic

@@ -157,17 +157,18 @@ void validateGemm(ValidationReport& rep, const PlatformModel& pm, const io::CsvT
 } // namespace
 
 ValidationReport validateDataset(const PlatformModel& pm, const io::CsvTable& table, const ModelResolver& models,
-                                 const StackResolver& stacks) {
+                                 const StackResolver& stacks, const aic::AicValidation* aicOpts) {
+    const aic::AicValidation aicValidation = aicOpts ? *aicOpts : aic::AicValidation{};
     ValidationReport rep;
     rep.dataset = table.file;
     const bool aic =
         table.column("framework") >= 0 && table.column("kernel_source") >= 0 && table.column("measured_s") >= 0;
     if (aic && table.column("m") >= 0) {
         rep.kind = "aic-gemm";
-        aic::validateGemmRows(rep, pm, table);
+        aic::validateGemmRows(rep, pm, table, aicValidation);
     } else if (aic && table.column("isl") >= 0) {
         rep.kind = "aic-attention";
-        aic::validateAttentionRows(rep, pm, table);
+        aic::validateAttentionRows(rep, pm, table, aicValidation);
     } else if (table.column("measured_s") >= 0 && table.column("model") >= 0) {
         rep.kind = "e2e";
         validateE2e(rep, pm, table, models, stacks);

@@ -13,6 +13,10 @@
 
 namespace rooflab {
 
+namespace aic {
+struct AicValidation;
+}
+
 struct ValidationRow {
     std::string id;
     int line = 0;                            ///< 1-based line of the row in the dataset file
@@ -53,7 +57,9 @@ using StackResolver = std::function<const StackProfile&(const std::string&)>;
 /// @brief Validates `table` (kind detected from its columns) on platform `pm`. Rows that cannot be predicted
 /// (an InputError while reading or predicting them) carry their error and count in `failed`. End-to-end optional
 /// columns (prompt, context, chunk, tp, pp, weights, kv, act, stack) may be left empty for their defaults.
+/// `aic`: for imported aiconfigurator tables, the stack efficiency and split to validate with (nullptr: the
+/// platform's own efficiencies, every row).
 ValidationReport validateDataset(const PlatformModel& pm, const io::CsvTable& table, const ModelResolver& models,
-                                 const StackResolver& stacks);
+                                 const StackResolver& stacks, const aic::AicValidation* aic = nullptr);
 
 } // namespace rooflab

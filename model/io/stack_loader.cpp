@@ -13,6 +13,129 @@ namespace rooflab {
 namespace io {
 
 namespace {
+
+EffFamily familyOf(const std::string& s) {
+    return s == "gemm" ? EffFamily::Gemm
+                       : (s == "context_attention" ? EffFamily::ContextAttention : EffFamily::GenerationAttention);
+}
+
+/// The `efficiency:` section (workloads/kernel_efficiency.hpp): per platform, fitted surfaces and the held-out
+/// values of their fit.
+void parseEfficiency(const YAML::Node& node, const std::string& file, MapReader& parent, StackProfile& s) {
+    MapReader e(node, file, "efficiency", parent.line());
+    if (e.has("fp8_gemm"))
+        s.fp8BlockGemm = e.requiredChoice("fp8_gemm", {"tensor", "block"}) == "block";
+    const YAML::Node plats = e.optional("platforms");
+    if (plats.IsDefined() && !plats.IsNull()) {
+        if (!plats.IsMap())
+            e.failAt(plats, "platforms", "must be a map of platform name -> surfaces");
+        for (const auto& kv : plats) {
+            KernelEfficiency k;
+            k.platform = kv.first.Scalar();
+            const std::string path = "efficiency.platforms." + k.platform;
+            MapReader p(kv.second, file, path, lineOf(kv.first));
+            k.system = p.optionalString("system");
+            const YAML::Node held = p.optional("held_out");
+            if (held.IsDefined() && !held.IsNull()) {
+                MapReader h(held, file, path + ".held_out", p.line());
+                for (const char* fam : {"gemm", "context_attention", "generation_attention"}) {
+                    const YAML::Node f = h.optional(fam);
+                    if (!f.IsDefined() || f.IsNull())
+                        continue;
+                    if (!f.IsMap())
+                        h.failAt(f, fam, "must be a map of column -> held-out values");
+                    EffHeldOut ho;
+                    ho.family = familyOf(fam);
+                    for (const auto& col : f) {
+                        std::vector<int64_t> vals;
+                        if (!col.second.IsSequence())
+                            h.failAt(col.second, std::string(fam) + "." + col.first.Scalar(), "must be a list");
+                        for (const auto& v : col.second) {
+                            const std::string t = scalarText(v, file, path + ".held_out");
+                            char* end = nullptr;
+                            const long long x = std::strtoll(t.c_str(), &end, 10);
+                            if (t.empty() || *end != '\0')
+                                h.failAt(v, std::string(fam) + "." + col.first.Scalar(),
+                                         "'" + t + "' is not an integer");
+                            vals.push_back(x);
+                        }
+                        std::sort(vals.begin(), vals.end());
+                        ho.axes.emplace_back(col.first.Scalar(), std::move(vals));
+                    }
+                    k.heldOut.push_back(std::move(ho));
+                }
+                h.finish();
+            }
+            const YAML::Node surf = p.optional("surfaces");
+            if (surf.IsDefined() && !surf.IsNull()) {
+                if (!surf.IsSequence())
+                    p.failAt(surf, "surfaces", "must be a list");
+                for (const auto& sn : surf) {
+                    MapReader r(sn, file, path + ".surfaces", lineOf(sn));
+                    EffSurface es;
+                    es.family =
+                        familyOf(r.requiredChoice("family", {"gemm", "context_attention", "generation_attention"}));
+                    es.dtype = r.requiredString("dtype");
+                    es.headDim = static_cast<int>(r.optionalInt("head_dim", 0, 0, 4096));
+                    const YAML::Node axes = r.required("axes");
+                    if (!axes.IsSequence() || axes.size() < 1 || axes.size() > 4)
+                        r.failAt(axes, "axes", "must be a list of 1 to 4 [first, step, count] knots");
+                    for (const auto& a : axes) {
+                        if (!a.IsSequence() || a.size() != 3)
+                            r.failAt(a, "axes", "each axis is [first, step, count]");
+                        EffGrid::Axis ax;
+                        ax.lo = std::strtod(scalarText(a[0], file, "axes").c_str(), nullptr);
+                        ax.step = std::strtod(scalarText(a[1], file, "axes").c_str(), nullptr);
+                        ax.count = std::atoi(scalarText(a[2], file, "axes").c_str());
+                        if (!(ax.step > 0) || ax.count < 1 || ax.count > 64 || !std::isfinite(ax.lo))
+                            r.failAt(a, "axes", "an axis needs a step > 0 and 1 to 64 knots");
+                        es.log2Scale.axes.push_back(ax);
+                    }
+                    const YAML::Node vals = r.required("log2_scale");
+                    const std::string text = scalarText(vals, file, "log2_scale");
+                    const char* c = text.c_str();
+                    while (true) {
+                        while (*c == ' ' || *c == '\n' || *c == '\t')
+                            ++c;
+                        if (*c == '\0')
+                            break;
+                        char* end = nullptr;
+                        const double v = std::strtod(c, &end);
+                        if (end == c || !std::isfinite(v) || std::fabs(v) > 20)
+                            r.failAt(vals, "log2_scale",
+                                     "value " + std::to_string(es.log2Scale.values.size() + 1) +
+                                         " is not a number between -20 and 20");
+                        es.log2Scale.values.push_back(v);
+                        c = end;
+                    }
+                    if (es.log2Scale.values.size() != es.log2Scale.size())
+                        r.failAt(vals, "log2_scale",
+                                 std::to_string(es.log2Scale.values.size()) + " values for " +
+                                     std::to_string(es.log2Scale.size()) + " knots");
+                    const YAML::Node prov = r.optional("provenance");
+                    if (prov.IsDefined() && !prov.IsNull()) {
+                        MapReader pr(prov, file, path + ".surfaces.provenance", r.line());
+                        es.method = pr.optionalString("method", "fitted");
+                        const YAML::Node src = pr.optional("sources");
+                        if (src.IsSequence())
+                            for (const auto& f : src)
+                                es.sources.push_back(scalarText(f, file, "sources"));
+                        es.rows = pr.optionalInt("rows", 0, 0, int64_t(1) << 40);
+                        es.fitMapePct = pr.optionalNumber("fit_mape", 0, 0, 1e6);
+                        es.date = pr.optionalString("date");
+                        pr.finish();
+                    }
+                    r.finish();
+                    k.surfaces.push_back(std::move(es));
+                }
+            }
+            p.finish();
+            s.kernelEfficiency.push_back(std::move(k));
+        }
+    }
+    e.finish();
+}
+
 StackProfile parseStack(const YAML::Node& root, const std::string& file) {
     MapReader r(root, file, "");
     r.requireVersion1("stack");
@@ -133,6 +256,8 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
         }
         q.finish();
     }
+    if (const YAML::Node eff = r.optional("efficiency"); eff.IsDefined() && !eff.IsNull())
+        parseEfficiency(eff, file, r, s);
     r.finish();
     return s;
 }

@@ -20,6 +20,13 @@ double StackProfile::collectiveHostS(double tp) const {
     return std::max(0.0, y0 + f * (y1 - y0));
 }
 
+const KernelEfficiency* StackProfile::efficiencyFor(const std::string& platformName) const {
+    for (const KernelEfficiency& e : kernelEfficiency)
+        if (e.platform == platformName)
+            return &e;
+    return nullptr;
+}
+
 StackProfile StackProfile::defaultProfile() {
     // resources/stacks/pytorch-eager.yaml, value for value (the engine reads no files); a test loads the file and
     // checks that the two are equal, so edit both together. Times are written as the loader computes them from

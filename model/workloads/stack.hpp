@@ -1,6 +1,8 @@
 #pragma once
 /// @brief A serving-stack profile: which logical operators run as their own kernels, how many passes over
 /// memory they make, and how kernels are launched. Profiles are data files (resources/stacks/*.yaml).
+#include "workloads/kernel_efficiency.hpp"
+
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -75,6 +77,14 @@ struct StackProfile {
     double workspaceBytes = 2.0e9; ///< runtime memory beyond weights, KV cache and activations (context, allocator)
     double activationMemoryFactor = 1.0;
     SchedulerProfile scheduler; ///< how the serving framework batches iterations (the `scheduler:` section)
+    /// FP8 GEMMs of this stack scale per tensor (`tensor`, CUTLASS scaled_mm) or per 1x128 / 128x128 block
+    /// (`block`, DeepGEMM): picks the fp8 or fp8_block efficiency surface (the `efficiency:` section's `fp8_gemm`).
+    bool fp8BlockGemm = false;
+    /// Fitted kernel efficiency per platform (the `efficiency:` section; workloads/kernel_efficiency.hpp). Empty:
+    /// the platform file's efficiencies for every operator.
+    std::vector<KernelEfficiency> kernelEfficiency;
+    /// @brief The surfaces fitted on platform `platformName`, or nullptr.
+    const KernelEfficiency* efficiencyFor(const std::string& platformName) const;
 
     /// @brief The profile used when none is named: `pytorch-eager`, equal to resources/stacks/pytorch-eager.yaml
     /// (the data file is the source of truth; front ends that can read files load it with io::loadStack, and a test

@@ -1,14 +1,21 @@
 // Importer of aiconfigurator per-operator tables and the validation of what it writes.
+#include "analysis/llm_engine.hpp"
 #include "analysis/platform_model.hpp"
+#include "calibration/aic_fit.hpp"
 #include "calibration/aic_import.hpp"
 #include "calibration/validation.hpp"
 #include "io/csv.hpp"
 #include "io/data_paths.hpp"
+#include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
+#include "io/stack_loader.hpp"
 #include "units/errors.hpp"
 
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <gtest/gtest.h>
+#include <sstream>
 #include <string>
 
 using namespace rooflab;
@@ -216,4 +223,137 @@ TEST(AicImport, SampleIsDeterministicAndSharedAcrossFrameworks) {
     EXPECT_NE(prov.find("0 mod 8"), std::string::npos);
     EXPECT_NE(prov.find("`h200_sxm__gemm__trtllm.csv`"), std::string::npos);
     EXPECT_NE(prov.find("Apache License 2.0"), std::string::npos);
+}
+
+// --- Per-stack kernel efficiency (calibration/aic_fit.hpp, workloads/kernel_efficiency.hpp) ---
+
+namespace {
+
+/// A synthetic imported GEMM table: measured = roofline x 2^truth(m, n, k) on a grid of shapes.
+io::CsvTable syntheticGemm(double (*truth)(double, double, double)) {
+    std::ostringstream os;
+    os << "system,framework,version,kernel_source,op,dtype,m,n,k,launch,measured_s\n";
+    for (int m : {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192})
+        for (int n : {256, 512, 1024, 2048, 4096, 8192, 16384})
+            for (int k : {256, 512, 1024, 2048, 4096, 8192, 16384}) {
+                aic::AicRow r;
+                r.family = EffFamily::Gemm;
+                r.m = m;
+                r.n = n;
+                r.k = k;
+                const double base = aic::rowPredictS(h100(), r, 1.0);
+                char buf[64];
+                std::snprintf(buf, sizeof buf, "%.9g", base * std::exp2(truth(m, n, k)));
+                os << "h100_sxm,vllm,0.24.0,cutlass,gemm,bfloat16," << m << "," << n << "," << k << ",graph," << buf
+                   << "\n";
+            }
+    return io::parseCsv(os.str(), "synthetic_gemm.csv");
+}
+
+} // namespace
+
+TEST(KernelEfficiency, GridIsMultilinearAndClamped) {
+    EffGrid g;
+    g.axes = {{0, 1, 3}, {0, 2, 2}};
+    g.values = {0, 1, 2, 3, 4, 5};  // v(i, j) = 2 i + j
+    const double a[2] = {0.5, 1.0}; // i = 0.5, j = 0.5
+    EXPECT_NEAR(g.eval(a), 1.5, 1e-12);
+    const double below[2] = {-5, -5};
+    EXPECT_NEAR(g.eval(below), 0.0, 1e-12);
+    const double above[2] = {9, 9};
+    EXPECT_NEAR(g.eval(above), 5.0, 1e-12);
+}
+
+TEST(KernelEfficiency, FitRecoversASmoothCorrectionOnHeldOutShapes) {
+    // A correction that the roofline lacks: small-M kernels 40 % slower, a K-dependent 15 % on top.
+    auto truth = [](double m, double, double k) { return 0.5 / (1.0 + std::log2(m)) + 0.2 * std::log2(k) / 14.0; };
+    const io::CsvTable t = syntheticGemm(truth);
+    aic::FitOptions o;
+    o.platform = h100().name;
+    o.system = "h100_sxm";
+    o.date = "2026-12-06";
+    const aic::FitResult r = aic::fitKernelEfficiency(h100(), {&t}, o);
+    ASSERT_EQ(r.fits.size(), 1u);
+    EXPECT_GT(r.fits[0].heldOutRows, 0u);
+    EXPECT_GT(r.fits[0].heldOutBeforePct, 10.0);
+    EXPECT_LT(r.fits[0].heldOutAfterPct, 2.0);
+    EXPECT_LT(r.fits[0].fitMapePct, 2.0);
+    // Every fifth distinct value along each axis, from the third: m's values 1, 2, 4, 8, 16, ... -> 4, 128, 4096.
+    const EffHeldOut* h = r.efficiency.heldOutOf(EffFamily::Gemm);
+    ASSERT_NE(h, nullptr);
+    EXPECT_TRUE(h->contains("m", 4));
+    EXPECT_TRUE(h->contains("m", 128));
+    EXPECT_FALSE(h->contains("m", 8));
+}
+
+TEST(KernelEfficiency, StackSectionRoundTripsAndKeepsTheRestOfTheFile) {
+    const io::CsvTable t = syntheticGemm([](double m, double, double) { return 0.3 / (1.0 + std::log2(m)); });
+    aic::FitOptions o;
+    o.platform = h100().name;
+    o.system = "h100_sxm";
+    o.date = "2026-12-06";
+    StackProfile s = io::loadStackString("version: 1\nname: demo\n# a comment to keep\nfused_qkv: true\n", "demo");
+    s.kernelEfficiency.push_back(aic::fitKernelEfficiency(h100(), {&t}, o).efficiency);
+    s.fp8BlockGemm = true;
+    const std::string text = aic::replaceEfficiencySection(
+        "version: 1\nname: demo\n# a comment to keep\nfused_qkv: true\n", aic::efficiencySectionYaml(s));
+    EXPECT_NE(text.find("# a comment to keep"), std::string::npos);
+    const StackProfile back = io::loadStackString(text, "demo.yaml");
+    EXPECT_EQ(back.kernelEfficiency, s.kernelEfficiency);
+    EXPECT_TRUE(back.fp8BlockGemm);
+    ASSERT_NE(back.efficiencyFor(h100().name), nullptr);
+    EXPECT_EQ(back.efficiencyFor("l40s"), nullptr);
+    // Replacing again leaves one section, not two.
+    const std::string twice = aic::replaceEfficiencySection(text, aic::efficiencySectionYaml(back));
+    EXPECT_EQ(twice, text);
+}
+
+TEST(KernelEfficiency, MalformedSectionsAndTablesAreRejectedWithTheirPlace) {
+    const std::string bad = "version: 1\nname: demo\nefficiency:\n  platforms:\n    h100-sxm5-80gb:\n      surfaces:\n"
+                            "        - family: gemm\n          dtype: bfloat16\n          axes: [[0, 1, 2]]\n"
+                            "          log2_scale: 0.1 0.2 0.3\n";
+    EXPECT_NE(inputErrorOf([&] { io::loadStackString(bad, "demo.yaml"); }).find("3 values for 2 knots"),
+              std::string::npos);
+    const io::CsvTable t = io::loadCsvFile(kFixtures + "calib/h100_sxm__gemm__vllm.csv");
+    aic::FitOptions o;
+    o.platform = h100().name;
+    const std::string err = inputErrorOf([&] { aic::fitKernelEfficiency(h100(), {&t}, o); });
+    EXPECT_NE(err.find("h100_sxm__gemm__vllm.csv:5"), std::string::npos) << err;
+    EXPECT_NE(err.find("(column 9)"), std::string::npos) << err;
+}
+
+TEST(KernelEfficiency, PytorchStacksHaveNoSurfacesAndFrameworkStacksCoverH100AndH200) {
+    for (const char* name : {"pytorch-eager", "pytorch-graph"})
+        EXPECT_TRUE(io::loadStack(name).kernelEfficiency.empty()) << name;
+    for (const char* name : {"vllm", "sglang", "tensorrt-llm"}) {
+        const StackProfile s = io::loadStack(name);
+        for (const char* plat : {"h100-sxm5-80gb", "h200-sxm-141gb"}) {
+            const KernelEfficiency* k = s.efficiencyFor(plat);
+            ASSERT_NE(k, nullptr) << name << " " << plat;
+            for (const char* d : {"bfloat16", "fp8", "fp8_block"})
+                EXPECT_NE(k->find(EffFamily::Gemm, d), nullptr) << name << " " << plat << " " << d;
+            EXPECT_NE(k->nearestAttention(EffFamily::ContextAttention, "bfloat16/bfloat16", 128), nullptr);
+            EXPECT_NE(k->nearestAttention(EffFamily::GenerationAttention, "bfloat16/bfloat16", 128), nullptr);
+        }
+    }
+}
+
+TEST(KernelEfficiency, EngineUsesAStacksSurfacesOnlyWhereItHasThem) {
+    const LlmArch m = io::loadModel("llama-3.1-8b");
+    const StackProfile vllm = io::loadStack("vllm");
+    StackProfile plain = vllm; // the same stack without its fitted section
+    plain.kernelEfficiency.clear();
+    Scenario s;
+    s.batch = 8;
+    s.context = 2048;
+    for (Phase ph : {Phase::Prefill, Phase::Decode}) {
+        s.phase = ph;
+        // H100: surfaces fitted there change GEMM and attention times.
+        const Prediction a = predictStep(h100(), m, vllm, s), b = predictStep(h100(), m, plain, s);
+        ASSERT_TRUE(a.ok && b.ok);
+        EXPECT_NE(a.latencyS, b.latencyS);
+        // L40S: none fitted, the platform's own efficiencies.
+        const PlatformModel l40s = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("l40s")));
+        EXPECT_EQ(predictStep(l40s, m, vllm, s).latencyS, predictStep(l40s, m, plain, s).latencyS);
+    }
 }

@@ -14,7 +14,7 @@ namespace {
 struct Fixture {
     PlatformModel pm;
     LlmArch llama8b, mixtral, deepseek;
-    StackProfile stack;
+    StackProfile stack, vllm;
     Fixture() {
         io::setBuiltinDataDir(ROOFLAB_SOURCE_DIR);
         pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
@@ -22,6 +22,7 @@ struct Fixture {
         mixtral = io::loadModel("mixtral-8x7b");
         deepseek = io::loadModel("deepseek-v3");
         stack = io::loadStack("pytorch-eager");
+        vllm = io::loadStack("vllm"); // fitted kernel efficiency surfaces on H100 (issue 17)
     }
 };
 const Fixture& fx() {
@@ -43,7 +44,7 @@ static void BM_GemmPredict(benchmark::State& state) {
 }
 BENCHMARK(BM_GemmPredict);
 
-static void stepBench(benchmark::State& state, const LlmArch& a, Phase phase) {
+static void stepBench(benchmark::State& state, const LlmArch& a, Phase phase, const StackProfile* stack = nullptr) {
     const auto& f = fx();
     Scenario s;
     s.phase = phase;
@@ -52,7 +53,7 @@ static void stepBench(benchmark::State& state, const LlmArch& a, Phase phase) {
     for (auto _ : state) {
         s.batch = b;
         s.context = 512 + b * 16;
-        const Prediction p = predictStep(f.pm, a, f.stack, s, false);
+        const Prediction p = predictStep(f.pm, a, stack ? *stack : f.stack, s, false);
         benchmark::DoNotOptimize(p.latencyS);
         b = b >= 256 ? 1 : b + 1;
     }
@@ -71,8 +72,16 @@ static void BM_LlmDecodeStep_Mixtral(benchmark::State& state) {
 static void BM_LlmDecodeStep_DeepSeekV3(benchmark::State& state) {
     stepBench(state, fx().deepseek, Phase::Decode);
 }
+static void BM_LlmDecodeStep_Llama8B_vllm(benchmark::State& state) {
+    stepBench(state, fx().llama8b, Phase::Decode, &fx().vllm);
+}
+static void BM_LlmPrefillStep_Llama8B_vllm(benchmark::State& state) {
+    stepBench(state, fx().llama8b, Phase::Prefill, &fx().vllm);
+}
 BENCHMARK(BM_LlmDecodeStep_Llama8B);
 BENCHMARK(BM_LlmPrefillStep_Llama8B);
+BENCHMARK(BM_LlmDecodeStep_Llama8B_vllm);
+BENCHMARK(BM_LlmPrefillStep_Llama8B_vllm);
 BENCHMARK(BM_LlmDecodeStep_Mixtral);
 BENCHMARK(BM_LlmDecodeStep_DeepSeekV3);
 

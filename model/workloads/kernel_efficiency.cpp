@@ -1,0 +1,169 @@
+#include "workloads/kernel_efficiency.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace rooflab {
+
+std::size_t EffGrid::size() const {
+    std::size_t n = 1;
+    for (const Axis& a : axes)
+        n *= static_cast<std::size_t>(std::max(1, a.count));
+    return n;
+}
+
+int EffGrid::stencil(const double* x, std::size_t* index, double* weight) const {
+    // Per axis: the knot below and the fraction towards the next one (clamped at the edges).
+    const std::size_t dims = axes.size();
+    std::size_t lo[4] = {};
+    double frac[4] = {};
+    for (std::size_t d = 0; d < dims; ++d) {
+        const Axis& a = axes[d];
+        double t = (x[d] - a.lo) / a.step;
+        t = std::clamp(t, 0.0, double(a.count - 1));
+        std::size_t i = static_cast<std::size_t>(t);
+        if (i + 1 >= static_cast<std::size_t>(a.count))
+            i = static_cast<std::size_t>(std::max(0, a.count - 2));
+        lo[d] = a.count > 1 ? i : 0;
+        frac[d] = a.count > 1 ? t - double(i) : 0.0;
+    }
+    const int corners = 1 << dims;
+    for (int c = 0; c < corners; ++c) {
+        std::size_t idx = 0;
+        double w = 1;
+        for (std::size_t d = 0; d < dims; ++d) {
+            const bool up = (c >> d) & 1;
+            const std::size_t i = lo[d] + (up && axes[d].count > 1 ? 1 : 0);
+            idx = idx * static_cast<std::size_t>(axes[d].count) + i;
+            w *= up ? frac[d] : 1.0 - frac[d];
+        }
+        index[c] = idx;
+        weight[c] = w;
+    }
+    return corners;
+}
+
+double EffGrid::eval(const double* x) const {
+    if (values.empty() || values.size() != size())
+        return 0.0;
+    std::size_t idx[16];
+    double w[16];
+    const int n = stencil(x, idx, w);
+    double v = 0;
+    for (int c = 0; c < n; ++c)
+        v += w[c] * values[idx[c]];
+    return v;
+}
+
+const char* effFamilyName(EffFamily f) {
+    switch (f) {
+    case EffFamily::Gemm:
+        return "gemm";
+    case EffFamily::ContextAttention:
+        return "context_attention";
+    case EffFamily::GenerationAttention:
+        return "generation_attention";
+    }
+    return "?";
+}
+
+bool EffHeldOut::contains(const std::string& column, int64_t value) const {
+    for (const auto& [name, vals] : axes)
+        if (name == column)
+            return std::binary_search(vals.begin(), vals.end(), value);
+    return false;
+}
+
+const EffSurface* KernelEfficiency::find(EffFamily f, const std::string& dtype, int headDim) const {
+    for (const EffSurface& s : surfaces)
+        if (s.family == f && s.headDim == headDim && s.dtype == dtype)
+            return &s;
+    return nullptr;
+}
+
+const EffSurface* KernelEfficiency::nearestAttention(EffFamily f, const std::string& dtype, int headDim) const {
+    const EffSurface* best = nullptr;
+    double bestD = 0;
+    for (const EffSurface& s : surfaces) {
+        if (s.family != f || s.dtype != dtype || s.headDim <= 0)
+            continue;
+        const double d = std::fabs(std::log2(double(s.headDim)) - std::log2(std::max(1.0, double(headDim))));
+        if (!best || d < bestD) {
+            best = &s;
+            bestD = d;
+        }
+    }
+    return best;
+}
+
+const EffHeldOut* KernelEfficiency::heldOutOf(EffFamily f) const {
+    for (const EffHeldOut& h : heldOut)
+        if (h.family == f)
+            return &h;
+    return nullptr;
+}
+
+void gemmFeatures(double m, double n, double k, double* x) {
+    x[0] = std::log2(std::max(1.0, m));
+    x[1] = std::log2(std::max(1.0, n));
+    x[2] = std::log2(std::max(1.0, k));
+}
+
+void contextFeatures(double batch, double isl, double heads, double kvHeads, double keysPerQuery, double* x) {
+    x[0] = std::log2(std::max(1.0, isl));
+    x[1] = std::log2(std::max(1.0, batch * heads));
+    x[2] = std::log2(std::max(1.0, isl / std::max(1.0, keysPerQuery)));
+    x[3] = std::log2(std::max(1.0, heads / std::max(1.0, kvHeads)));
+}
+
+void generationFeatures(double batch, double keys, double heads, double kvHeads, double keysRead, double* x) {
+    x[0] = std::log2(std::max(1.0, keysRead));
+    x[1] = std::log2(std::max(1.0, batch * kvHeads));
+    x[2] = std::log2(std::max(1.0, heads / std::max(1.0, kvHeads)));
+    x[3] = std::log2(std::max(1.0, keys / std::max(1.0, keysRead)));
+}
+
+std::vector<EffGrid::Axis> defaultAxes(EffFamily f) {
+    switch (f) {
+    case EffFamily::Gemm: // M 1 .. 32768, N and K 32 .. 65536, every octave
+        return {{0, 1, 16}, {5, 1, 12}, {5, 1, 12}};
+    case EffFamily::ContextAttention: // ISL 1 .. 16384; batch x heads 1 .. 16384 (two octaves); window 1 .. 256x;
+                                      // GQA group 1 .. 64 (two octaves)
+        return {{0, 1, 15}, {0, 2, 8}, {0, 2, 5}, {0, 2, 4}};
+    case EffFamily::GenerationAttention: // keys read 1 .. 131072; batch x KV heads 1 .. 65536 (two octaves); GQA 1 ..
+                                         // 64 (every octave); context beyond a window 1 .. 512x (three octaves)
+        return {{0, 1, 18}, {0, 2, 9}, {0, 1, 7}, {0, 3, 4}};
+    }
+    return {};
+}
+
+double KernelEfficiency::gemmScale(const std::string& dtype, double m, double n, double k) const {
+    const EffSurface* s = find(EffFamily::Gemm, dtype);
+    if (!s)
+        return 1.0;
+    double x[3];
+    gemmFeatures(m, n, k, x);
+    return std::exp2(s->log2Scale.eval(x));
+}
+
+double KernelEfficiency::contextScale(const std::string& dtype, int headDim, double batch, double isl, double heads,
+                                      double kvHeads, double keysPerQuery) const {
+    const EffSurface* s = nearestAttention(EffFamily::ContextAttention, dtype, headDim);
+    if (!s)
+        return 1.0;
+    double x[4];
+    contextFeatures(batch, isl, heads, kvHeads, keysPerQuery, x);
+    return std::exp2(s->log2Scale.eval(x));
+}
+
+double KernelEfficiency::generationScale(const std::string& dtype, int headDim, double batch, double keys, double heads,
+                                         double kvHeads, double keysRead) const {
+    const EffSurface* s = nearestAttention(EffFamily::GenerationAttention, dtype, headDim);
+    if (!s)
+        return 1.0;
+    double x[4];
+    generationFeatures(batch, keys, heads, kvHeads, keysRead, x);
+    return std::exp2(s->log2Scale.eval(x));
+}
+
+} // namespace rooflab

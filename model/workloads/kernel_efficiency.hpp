@@ -1,0 +1,106 @@
+#pragma once
+/// @brief Per-framework kernel efficiency: the `efficiency:` section of a stack profile (resources/stacks/*.yaml).
+///
+/// Design (issue 17). A serving framework's GEMM and attention kernels differ from the platform file's generic
+/// ones (FP8 GEMMs that quantize their activations first, FA3 vs TensorRT-LLM's own attention, ...). The engine
+/// keeps its analytic roofline (ops.cpp: tile and wave quantization, split-K, flash-decoding splits, causal and
+/// windowed pair counts, per-kernel fixed time) and multiplies the device time of each GEMM / attention kernel by a
+/// fitted correction 2^s(x): `s` is a surface that is piecewise-linear (multilinear between knots) in the
+/// roofline-relevant features, in log2 units:
+///
+///   GEMM (per dtype bf16 / fp8 / fp8_block):        (log2 M, log2 N, log2 K), knots every octave
+///   context attention (per head size, attn/KV dtype): (log2 ISL, log2 batch x heads, log2 ISL / window span,
+///                                                     log2 GQA group)
+///   generation attention (per head size, attn/KV dtype): (log2 keys read, log2 batch x KV heads, log2 GQA group,
+///                                                        log2 keys / window span)
+///
+/// Outside the knots the surface is held at its edge value, so the roofline alone extrapolates. Why not interpolate
+/// the measured tables themselves: the tables are 30–100 k rows per framework and GPU (117 MB for the dense ops of
+/// two GPUs), too large for a profile and for the engine's 200 k steps/s; a surface over the roofline is a few
+/// hundred to two thousand numbers, one multilinear lookup per operator, smooth between measured shapes and
+/// anchored by the roofline beyond them (it learns only what the roofline misses: quantization kernels, tile
+/// choices, launch-bound small shapes). Held-out MAPE of both is in datasets/aic/README.md.
+///
+/// Surfaces are keyed by the rooflab platform they were measured on (`h100-sxm5-80gb`, ...): a platform without an
+/// entry, or an operator without a surface (MLA, other head sizes beyond the nearest one, CPU), keeps the
+/// platform file's efficiencies. Fitted by `rooflab calibrate aic` (calibration/aic_fit.hpp).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace rooflab {
+
+/// @brief A function on a regular grid of knots, multilinear between them, clamped outside.
+struct EffGrid {
+    struct Axis {
+        double lo = 0, step = 1; ///< knot i at lo + i x step (log2 units)
+        int count = 1;
+        bool operator==(const Axis&) const = default;
+    };
+    std::vector<Axis> axes;     ///< at most 4
+    std::vector<double> values; ///< row-major, last axis fastest
+
+    std::size_t size() const;
+    /// @brief The interpolated value at `x` (one coordinate per axis).
+    double eval(const double* x) const;
+    /// @brief The knots and weights that eval() combines (at most 16), for the fitter.
+    int stencil(const double* x, std::size_t* index, double* weight) const;
+    bool operator==(const EffGrid&) const = default;
+};
+
+enum class EffFamily : unsigned char { Gemm, ContextAttention, GenerationAttention };
+const char* effFamilyName(EffFamily f); ///< "gemm", "context_attention", "generation_attention"
+
+/// @brief One fitted surface with its provenance.
+struct EffSurface {
+    EffFamily family = EffFamily::Gemm;
+    std::string dtype; ///< GEMM: bfloat16 | fp8 | fp8_block; attention: "<attn>/<kv>" (e.g. bfloat16/fp8)
+    int headDim = 0;   ///< attention: head size (0 for GEMM)
+    EffGrid log2Scale; ///< log2 of measured / roofline device time
+    // Provenance (every value of the surface is `fitted` from these rows).
+    std::string method = "fitted";
+    std::vector<std::string> sources; ///< dataset files
+    int64_t rows = 0;                 ///< calibration rows the surface was fitted on
+    double fitMapePct = 0;            ///< MAPE on those rows
+    std::string date;                 ///< ISO date of the fit
+    bool operator==(const EffSurface&) const = default;
+};
+
+/// @brief The values held out of a fit, per op family and axis, so that validation can select the other part.
+struct EffHeldOut {
+    EffFamily family = EffFamily::Gemm;
+    std::vector<std::pair<std::string, std::vector<int64_t>>> axes; ///< column name -> held-out values (sorted)
+    bool operator==(const EffHeldOut&) const = default;
+    /// @brief Whether a row with these column values lies in the held-out part (any axis value held out).
+    bool contains(const std::string& column, int64_t value) const;
+};
+
+/// @brief A stack's surfaces on one platform.
+struct KernelEfficiency {
+    std::string platform; ///< rooflab platform name the surfaces apply to
+    std::string system;   ///< aiconfigurator system directory (h100_sxm, ...)
+    std::vector<EffSurface> surfaces;
+    std::vector<EffHeldOut> heldOut;
+    bool operator==(const KernelEfficiency&) const = default;
+
+    const EffSurface* find(EffFamily f, const std::string& dtype, int headDim = 0) const;
+    /// @brief The attention surface of this dtype with the head size nearest to `headDim` (in log2), or nullptr.
+    const EffSurface* nearestAttention(EffFamily f, const std::string& dtype, int headDim) const;
+    const EffHeldOut* heldOutOf(EffFamily f) const;
+
+    /// @brief Correction factors (multiply the roofline device time); 1 where no surface applies.
+    double gemmScale(const std::string& dtype, double m, double n, double k) const;
+    double contextScale(const std::string& dtype, int headDim, double batch, double isl, double heads, double kvHeads,
+                        double keysPerQuery) const;
+    double generationScale(const std::string& dtype, int headDim, double batch, double keys, double heads,
+                           double kvHeads, double keysRead) const;
+};
+
+/// @brief Feature vectors of each family (log2 units), one definition for the fitter and the engine.
+void gemmFeatures(double m, double n, double k, double* x);
+void contextFeatures(double batch, double isl, double heads, double kvHeads, double keysPerQuery, double* x);
+void generationFeatures(double batch, double keys, double heads, double kvHeads, double keysRead, double* x);
+/// @brief The knot layout each family's surfaces are fitted on.
+std::vector<EffGrid::Axis> defaultAxes(EffFamily f);
+
+} // namespace rooflab
