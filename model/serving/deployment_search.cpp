@@ -38,7 +38,7 @@ std::vector<WorkerShape> workerShapes(const DeploymentSearchSpace& sp, int budge
                     out.push_back({tp, pp, 1, tp, 1});
                     continue;
                 }
-                out.push_back({tp, pp, width, 1, adp});      // experts split by EP
+                out.push_back({tp, pp, width, 1, adp}); // experts split by EP
                 if (width > 1 && adp == 1)
                     out.push_back({tp, pp, 1, width, adp}); // experts tensor-parallel
             }
@@ -76,11 +76,8 @@ double stepSeconds(const PlatformModel& pm, const DeploymentSearchSpace& sp, con
 /// one prefill step and one decode step at the mean context. Returns {0, 0} when nothing fits.
 std::pair<int, int> matchRates(const PlatformModel& pm, const DeploymentSearchSpace& sp, const WorkerShape& pw,
                                const WorkerShape& dw, int batch, int budget) {
-    const Scenario pre = ScenarioBuilder(sp.datatypes)
-                             .phase(Phase::Prefill)
-                             .batch(sp.prefillBatch)
-                             .prompt(sp.inputTokens)
-                             .unchecked();
+    const Scenario pre =
+        ScenarioBuilder(sp.datatypes).phase(Phase::Prefill).batch(sp.prefillBatch).prompt(sp.inputTokens).unchecked();
     const Scenario dec = ScenarioBuilder(sp.datatypes)
                              .phase(Phase::Decode)
                              .batch(batch)
@@ -89,8 +86,9 @@ std::pair<int, int> matchRates(const PlatformModel& pm, const DeploymentSearchSp
     const double tPre = stepSeconds(pm, sp, pw, pre), tDec = stepSeconds(pm, sp, dw, dec);
     if (tPre <= 0 || tDec <= 0)
         return {0, 0};
-    const double prefillRequestsPerS = double(sp.prefillBatch) / tPre;                          // per worker
-    const double decodeRequestsPerS = double(batch) / (tDec * double(std::max<int64_t>(1, sp.outputTokens))); // per worker
+    const double prefillRequestsPerS = double(sp.prefillBatch) / tPre; // per worker
+    const double decodeRequestsPerS =
+        double(batch) / (tDec * double(std::max<int64_t>(1, sp.outputTokens))); // per worker
     std::pair<int, int> best{0, 0};
     double bestPerGpu = 0;
     for (int y = 1; y * dw.gpus() + pw.gpus() <= budget; ++y)

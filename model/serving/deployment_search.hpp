@@ -17,8 +17,8 @@ namespace rooflab::serving {
 struct DeploymentSearchSpace {
     LlmArch arch;
     StackProfile stack;
-    Scenario datatypes;       ///< weights, kv, act (layout and token fields ignored)
-    int gpuBudget = 8;        ///< GPUs one deployment may use
+    Scenario datatypes; ///< weights, kv, act (layout and token fields ignored)
+    int gpuBudget = 8;  ///< GPUs one deployment may use
     int64_t inputTokens = 1024;
     int64_t outputTokens = 256;
     std::vector<int> tp{1, 2, 4, 8}, pp{1};
@@ -44,24 +44,24 @@ struct DeploymentSlo {
 /// @brief One simulated configuration.
 struct DeploymentCandidate {
     Deployment deployment;
-    int concurrency = 0;     ///< closed-loop clients of the simulation
-    bool ok = false;         ///< simulated (the model fits, the layout is valid)
+    int concurrency = 0; ///< closed-loop clients of the simulation
+    bool ok = false;     ///< simulated (the model fits, the layout is valid)
     bool meetsSlo = false;
-    std::string why;         ///< why not (simulation error or the missed target)
-    double ttftS = 0, tpotS = 0, e2eS = 0;       ///< means
+    std::string why;                       ///< why not (simulation error or the missed target)
+    double ttftS = 0, tpotS = 0, e2eS = 0; ///< means
     double ttftP90S = 0, tpotP90S = 0;
-    double outputTokensPerS = 0;                 ///< whole deployment
+    double outputTokensPerS = 0; ///< whole deployment
     double outputTokensPerSPerGpu = 0;
     double outputTokensPerSPerUser = 0;
-    int gpus = 0;                                ///< of one deployment
-    int replicas = 1;                            ///< deployments needed for DeploymentSlo::outputTokensPerS
-    int totalGpus = 0;                           ///< gpus x replicas
+    int gpus = 0;      ///< of one deployment
+    int replicas = 1;  ///< deployments needed for DeploymentSlo::outputTokensPerS
+    int totalGpus = 0; ///< gpus x replicas
 };
 
 struct DeploymentSearchResult {
     std::vector<DeploymentCandidate> candidates;
-    std::vector<std::size_t> pareto;  ///< ok candidates not dominated in (tokens/s/user, tokens/s/GPU), by tokens/s/user
-    std::optional<std::size_t> best;  ///< meets the targets: most tokens/s per GPU (fewest total GPUs with a rate)
+    std::vector<std::size_t> pareto; ///< ok candidates not dominated in (tokens/s/user, tokens/s/GPU), by tokens/s/user
+    std::optional<std::size_t> best; ///< meets the targets: most tokens/s per GPU (fewest total GPUs with a rate)
     int simulations = 0;
 };
 
