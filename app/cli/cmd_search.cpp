@@ -4,6 +4,7 @@
 #include "common.hpp"
 #include "engine/predict.hpp"
 #include "io/data_paths.hpp"
+#include "io/files.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"
@@ -85,10 +86,9 @@ std::vector<int> intsOf(const std::string& text, const std::string& key) {
     return out;
 }
 
-void writeText(const std::string& path, const std::string& text) {
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    if (!f || !(f << text) || !f.flush())
-        throw InputError(path, 0, "", "cannot write file");
+/// Written via a temporary and a rename (io::writeFileAtomic): a failed or killed search leaves the old file whole.
+void writeText(const std::string& path, const std::string& text, const std::string& option) {
+    io::writeFileAtomic(path, text, option);
 }
 
 std::string ms(double s) {
@@ -178,7 +178,7 @@ void runConfigSearch(const SearchOptions& o) {
     if (!o.paretoCsv.empty()) {
         std::ostringstream os;
         printCsv(os, header, front);
-        writeText(o.paretoCsv, os.str());
+        writeText(o.paretoCsv, os.str(), "--pareto-csv");
     }
     if (!o.out.empty()) {
         std::vector<std::vector<std::string>> all;
@@ -186,7 +186,7 @@ void runConfigSearch(const SearchOptions& o) {
             all.push_back(row(c));
         std::ostringstream os;
         printCsv(os, header, all);
-        writeText(o.out, os.str());
+        writeText(o.out, os.str(), "--out");
     }
     std::size_t meeting = 0;
     for (const auto& c : res.candidates)
@@ -484,16 +484,14 @@ void addSearch(CLI::App& root, int&) {
     c->add_option("--pp", o.pp, "candidate pipeline degrees")->capture_default_str();
     c->add_option("--weights", o.weights, "candidate weight datatypes")->capture_default_str();
     c->add_option("--kv", o.kv, "candidate KV-cache datatypes")->capture_default_str();
-    c->add_option("--prompt", o.prompt, "prompt tokens per request")
-        ->capture_default_str()
-        ->check(CLI::Range(int64_t(1), int64_t(1) << 24));
-    c->add_option("--output", o.output, "generated tokens per request")
-        ->capture_default_str()
-        ->check(CLI::Range(int64_t(1), int64_t(1) << 24));
-    c->add_option("--ttft-max", o.ttftMaxS, "TTFT target (seconds)")->check(CLI::Range(0.0, 1e6));
-    c->add_option("--tpot-max", o.tpotMaxS, "TPOT target (seconds)")->check(CLI::Range(0.0, 1e6));
-    c->add_option("--throughput", o.rateTokensPerS, "generated tokens/s to sustain (sizes DP replicas)")
-        ->check(CLI::Range(0.0, 1e12));
+    ranged(c->add_option("--prompt", o.prompt, "prompt tokens per request")->capture_default_str(), int64_t(1),
+           int64_t(1) << 24);
+    ranged(c->add_option("--output", o.output, "generated tokens per request")->capture_default_str(), int64_t(1),
+           int64_t(1) << 24);
+    ranged(c->add_option("--ttft-max", o.ttftMaxS, "TTFT target (seconds)"), 0.0, 1e6);
+    ranged(c->add_option("--tpot-max", o.tpotMaxS, "TPOT target (seconds)"), 0.0, 1e6);
+    ranged(c->add_option("--throughput", o.rateTokensPerS, "generated tokens/s to sustain (sizes DP replicas)"), 0.0,
+           1e12);
     c->add_option("--cost-per-hour", o.costPerHour, "PLATFORM=USD per device-hour, comma-separated");
     c->add_option("--minimize", o.objective, "devices or cost (default: cost when prices are given)");
     c->add_option("--pareto-csv", o.paretoCsv, "write the Pareto front as CSV");
@@ -503,22 +501,21 @@ void addSearch(CLI::App& root, int&) {
     c->add_flag("--requirements", o.requirements,
                 "platform requirements: compute, DRAM bandwidth, capacity, interconnect needed for the targets");
     c->add_option("--split", o.split, "phase splitting: prefill=PLATFORM,decode=PLATFORM");
-    c->add_option("--prefill-tp", o.splitPrefillTp, "split: TP of a prefill instance")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 1 << 16));
-    c->add_option("--decode-tp", o.splitDecodeTp, "split: TP of a decode instance")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 1 << 16));
-    c->add_option("--prefill-batch", o.splitPrefillBatch, "split: prompts per prefill step")
-        ->capture_default_str()
-        ->check(CLI::Range(int64_t(1), int64_t(1) << 20));
-    c->add_option("--decode-batch", o.splitDecodeBatch, "split: sequences per decode step (also the colocated batch)")
-        ->capture_default_str()
-        ->check(CLI::Range(int64_t(1), int64_t(1) << 20));
+    ranged(c->add_option("--prefill-tp", o.splitPrefillTp, "split: TP of a prefill instance")->capture_default_str(), 1,
+           1 << 16);
+    ranged(c->add_option("--decode-tp", o.splitDecodeTp, "split: TP of a decode instance")->capture_default_str(), 1,
+           1 << 16);
+    ranged(
+        c->add_option("--prefill-batch", o.splitPrefillBatch, "split: prompts per prefill step")->capture_default_str(),
+        int64_t(1), int64_t(1) << 20);
+    ranged(c->add_option("--decode-batch", o.splitDecodeBatch,
+                         "split: sequences per decode step (also the colocated batch)")
+               ->capture_default_str(),
+           int64_t(1), int64_t(1) << 20);
     c->add_option("--rate", o.requestsPerS, "split: arrival rate (requests/s)")->capture_default_str();
-    c->add_option("--link-bandwidth", o.linkBytesPerS,
-                  "split: KV-transfer bandwidth per device (bytes/s; default: scale-out)")
-        ->check(CLI::Range(0.0, 1e15));
+    ranged(c->add_option("--link-bandwidth", o.linkBytesPerS,
+                         "split: KV-transfer bandwidth per device (bytes/s; default: scale-out)"),
+           0.0, 1e15);
     c->callback([]() { runSearch(g_search); });
 }
 
