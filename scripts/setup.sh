@@ -2,6 +2,8 @@
 # rooflab set-up. On a fresh Debian 12 machine:
 #   scripts/setup.sh run    install packages, build (release), run the main job, write ./rooflab-report/
 #   scripts/setup.sh test   install packages, build (CI preset + ASan/UBSan engine build), run every test (ctest)
+#   scripts/setup.sh fuzz   also install clang, build the libFuzzer targets (preset fuzz), fuzz each parser for
+#                           ROOFLAB_FUZZ_SECONDS (default 60) s; findings land in build/fuzz/artifacts/
 # Idempotent and non-interactive: packages already present are not reinstalled.
 set -euo pipefail
 mode="${1:-run}"
@@ -62,13 +64,33 @@ case "$mode" in
     cmake --preset ci >/dev/null
     cmake --build --preset ci -j "$jobs"
     QT_QPA_PLATFORM=offscreen ctest --preset ci -j "$jobs"
-    # The engine, CLI and profilers again under AddressSanitizer + UndefinedBehaviorSanitizer.
+    # The engine, CLI and profilers again under AddressSanitizer + UndefinedBehaviorSanitizer. This run includes the
+    # bounded fuzzing of every parser (ctest label fuzz, tests/fuzz: 12 s of seeded mutations per target, after
+    # replaying its corpus of seeds and regression inputs).
     cmake --preset asan >/dev/null
     cmake --build --preset asan -j "$jobs"
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --preset asan -j "$jobs"
     ;;
+  fuzz)
+    # Coverage-guided fuzzing with clang's libFuzzer (Debian 12: clang 14 and its runtime), ASan + UBSan. The suite's
+    # own mutation fuzzer (scripts/setup.sh test) needs no clang; this is for long runs.
+    packages+=(clang libclang-rt-14-dev)
+    install_packages
+    seconds="${ROOFLAB_FUZZ_SECONDS:-60}"
+    fuzz_targets=(platform model hf_config stack workload request_json request_yaml sweep_grid dataset_csv cases_line
+                  trace_csv kernel_trace)
+    cmake --preset fuzz >/dev/null
+    cmake --build --preset fuzz -j "$jobs" --target "${fuzz_targets[@]/#/rooflab_fuzz_}"
+    mkdir -p build/fuzz/artifacts
+    for t in "${fuzz_targets[@]}"; do
+      mkdir -p "build/fuzz/new-$t"
+      ROOFLAB_DATA_DIR="$root_dir" "build/fuzz/tests/fuzz/rooflab_fuzz_$t" -max_total_time="$seconds" -timeout=10 \
+        -rss_limit_mb=4096 -artifact_prefix="build/fuzz/artifacts/$t-" -print_final_stats=1 \
+        "build/fuzz/new-$t" "tests/fuzz/corpus/$t"
+    done
+    ;;
   *)
-    echo "usage: scripts/setup.sh run|test" >&2
+    echo "usage: scripts/setup.sh run|test|fuzz" >&2
     exit 2
     ;;
 esac

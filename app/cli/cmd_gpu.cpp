@@ -2,12 +2,9 @@
 // `rooflab profile -- <program>` traces every kernel of an unmodified CUDA program (PyTorch included) through the
 // CUPTI injection library librooflab_cupti_inject.so. The CLI itself links no CUDA: both tools are found next to
 // the rooflab executable, in the build tree (../../profilers/gpu from app/cli), or on PATH.
-#include "registry.hpp"
-
+#include "common.hpp"
 #include "profilers/gpu/trace/formats.hpp"
-
-#include <sys/wait.h>
-#include <unistd.h>
+#include "registry.hpp"
 
 #include <cerrno>
 #include <cstdlib>
@@ -18,6 +15,8 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -134,8 +133,8 @@ void printTraceSummary(const std::string& path) {
     uint64_t total = 0;
     for (const auto& k : kernels)
         total += k.durationNs();
-    std::cout << kernels.size() << " kernels, " << std::fixed << std::setprecision(3) << static_cast<double>(total) * 1e-6
-              << " ms of kernel time, written to " << path << "\n";
+    std::cout << kernels.size() << " kernels, " << std::fixed << std::setprecision(3)
+              << static_cast<double>(total) * 1e-6 << " ms of kernel time, written to " << path << "\n";
     for (const auto& [cls, ns] : rooflab::gpu::timeByClass(kernels))
         std::cout << "  " << std::left << std::setw(12) << rooflab::gpu::toString(cls) << std::right << std::setw(12)
                   << static_cast<double>(ns) * 1e-6 << " ms  " << std::setw(5) << std::setprecision(1)
@@ -158,10 +157,19 @@ void runProfile(const ProfileArgs& args, int& exitCode) {
         return;
     }
     std::error_code ec;
-    fs::remove(args.out, ec);
-    std::vector<std::pair<std::string, std::string>> env = {{"CUDA_INJECTION64_PATH", lib->string()},
-                                                            {"ROOFLAB_TRACE_OUT", fs::absolute(args.out).string()},
-                                                            {"NCCL_NVLS_ENABLE", "0"}};
+    if (fs::is_directory(args.out, ec)) {
+        std::cerr << "rooflab profile: '--out': " << args.out << " is a folder; give the trace CSV's file name\n";
+        exitCode = rooflab::cli::kBadInput;
+        return;
+    }
+    // The trace goes to a hidden temporary next to --out and replaces it only when the program wrote one: an
+    // existing trace survives a program that fails to start or never creates a CUDA context (issue 20: it was
+    // deleted before the program even started).
+    const fs::path dest = fs::absolute(args.out);
+    const fs::path tmp = dest.parent_path() / ("." + dest.filename().string() + ".tmp" + std::to_string(::getpid()));
+    fs::remove(tmp, ec);
+    std::vector<std::pair<std::string, std::string>> env = {
+        {"CUDA_INJECTION64_PATH", lib->string()}, {"ROOFLAB_TRACE_OUT", tmp.string()}, {"NCCL_NVLS_ENABLE", "0"}};
     if (!args.metrics.empty()) {
         env.emplace_back("ROOFLAB_METRICS", args.metrics);
         env.emplace_back("ROOFLAB_MAX_PASSES", std::to_string(args.maxPasses));
@@ -175,9 +183,18 @@ void runProfile(const ProfileArgs& args, int& exitCode) {
     const int rc = runProgram(args.command, env);
     if (rc != 0)
         std::cerr << "rooflab profile: " << args.command[0] << " exited with status " << rc << "\n";
-    if (!fs::is_regular_file(args.out, ec)) {
+    if (!fs::is_regular_file(tmp, ec)) {
+        fs::remove(tmp, ec);
         std::cerr << "rooflab profile: no trace was written (the program used no CUDA context, or CUPTI could not "
-                     "attach: see its messages above)\n";
+                     "attach: see its messages above)"
+                  << (fs::exists(dest, ec) ? "; " + args.out + " is left as it was" : std::string()) << "\n";
+        exitCode = rooflab::cli::kFailure;
+        return;
+    }
+    fs::rename(tmp, dest, ec);
+    if (ec) {
+        fs::remove(tmp, ec);
+        std::cerr << "rooflab profile: cannot replace " << args.out << ": " << ec.message() << "\n";
         exitCode = rooflab::cli::kFailure;
         return;
     }
@@ -193,7 +210,8 @@ void addGpuCommands(CLI::App& root, int& exitCode) {
     gpu->add_option("--only", bargs->only,
                     "Comma-separated subset of bandwidth,latency,flops,gemm,launch,hostlink,counters");
     gpu->add_flag("--quick", bargs->quick, "Fewer sizes and shapes, shorter samples");
-    gpu->add_option("--out", bargs->out, "Output directory for the CSV files and provenance.json")->capture_default_str();
+    gpu->add_option("--out", bargs->out, "Output directory for the CSV files and provenance.json")
+        ->capture_default_str();
     gpu->add_option("--device", bargs->device, "CUDA device index")->capture_default_str();
     gpu->callback([bargs, &exitCode] { runBenchGpu(*bargs, exitCode); });
 
@@ -204,10 +222,11 @@ void addGpuCommands(CLI::App& root, int& exitCode) {
     prof->add_option("--metrics", pargs->metrics,
                      "Hardware counters per kernel: 'roofline' (time, DRAM bytes, tensor and SIMT FLOP work, L2 "
                      "bytes, throughputs, in that priority, as many as --max-passes allows; kernels are serialized)");
-    prof->add_option("--max-passes", pargs->maxPasses,
-                     "Counter passes per kernel (0 = all requested counters). 1 needs no kernel replay")
-        ->check(CLI::Range(0, 64))
-        ->capture_default_str();
+    rooflab::cli::ranged(
+        prof->add_option("--max-passes", pargs->maxPasses,
+                         "Counter passes per kernel (0 = all requested counters). 1 needs no kernel replay")
+            ->capture_default_str(),
+        0, 64);
     prof->add_option("--out", pargs->out, "Trace CSV to write")->capture_default_str();
     prof->add_flag("--window", pargs->window,
                    "Keep only kernels between cudaProfilerStart and cudaProfilerStop (torch.cuda.profiler)");

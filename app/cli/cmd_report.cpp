@@ -7,6 +7,8 @@
 #include "io/yaml_util.hpp"
 #include "registry.hpp"
 #include "report/report.hpp"
+#include "spec/scenario.hpp"
+#include "units/dtype.hpp"
 #include "units/errors.hpp"
 
 #include <iostream>
@@ -46,14 +48,25 @@ void applyScenarioFile(ReportOptions& o, const CLI::App& app) {
         else
             r.ignore({key});
     };
+    // Values the file sets are checked here, so that a bad one is blamed on its file, line and key rather than on a
+    // command-line option that was never given (issue 20).
+    auto datatype = [&](const char* key, std::string& dest) {
+        const bool fromFile = r.has(key) && !given(("--" + std::string(key)).c_str());
+        text(key, dest);
+        if (fromFile && !parseDType(dest))
+            r.fail(key, "unknown datatype '" + dest + "' (known: " + dtypeNameList() + ")");
+    };
     report::ReportInput& in = o.in;
     text("platform", in.platform);
     text("model", in.model);
     text("stack", in.stack);
+    const bool phaseFromFile = r.has("phase") && !given("--phase");
     text("phase", in.phase);
-    text("weights", in.weights);
-    text("kv", in.kv);
-    text("act", in.act);
+    if (phaseFromFile && in.phase != "request" && !parsePhase(in.phase))
+        r.fail("phase", "'" + in.phase + "' is not one of request, prefill, decode, chunked");
+    datatype("weights", in.weights);
+    datatype("kv", in.kv);
+    datatype("act", in.act);
     constexpr long long kMax = 1LL << 32;
     integer("batch", in.batch, 1, kMax);
     integer("prompt", in.prompt, 1, kMax);

@@ -91,10 +91,9 @@ std::vector<int> intsOf(const std::string& text, const std::string& key) {
     return out;
 }
 
-void writeText(const std::string& path, const std::string& text) {
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    if (!f || !(f << text) || !f.flush())
-        throw InputError(path, 0, "", "cannot write file");
+/// Written via a temporary and a rename (io::writeFileAtomic): a failed or killed search leaves the old file whole.
+void writeText(const std::string& path, const std::string& text, const std::string& option) {
+    io::writeFileAtomic(path, text, option);
 }
 
 std::string ms(double s) {
@@ -184,7 +183,7 @@ void runConfigSearch(const SearchOptions& o) {
     if (!o.paretoCsv.empty()) {
         std::ostringstream os;
         printCsv(os, header, front);
-        writeText(o.paretoCsv, os.str());
+        writeText(o.paretoCsv, os.str(), "--pareto-csv");
     }
     if (!o.out.empty()) {
         std::vector<std::vector<std::string>> all;
@@ -192,7 +191,7 @@ void runConfigSearch(const SearchOptions& o) {
             all.push_back(row(c));
         std::ostringstream os;
         printCsv(os, header, all);
-        writeText(o.out, os.str());
+        writeText(o.out, os.str(), "--out");
     }
     std::size_t meeting = 0;
     for (const auto& c : res.candidates)
@@ -680,16 +679,14 @@ void addSearch(CLI::App& root, int&) {
     c->add_option("--pp", o.pp, "candidate pipeline degrees")->capture_default_str();
     c->add_option("--weights", o.weights, "candidate weight datatypes")->capture_default_str();
     c->add_option("--kv", o.kv, "candidate KV-cache datatypes")->capture_default_str();
-    c->add_option("--prompt", o.prompt, "prompt tokens per request")
-        ->capture_default_str()
-        ->check(CLI::Range(int64_t(1), int64_t(1) << 24));
-    c->add_option("--output", o.output, "generated tokens per request")
-        ->capture_default_str()
-        ->check(CLI::Range(int64_t(1), int64_t(1) << 24));
-    c->add_option("--ttft-max", o.ttftMaxS, "TTFT target (seconds)")->check(CLI::Range(0.0, 1e6));
-    c->add_option("--tpot-max", o.tpotMaxS, "TPOT target (seconds)")->check(CLI::Range(0.0, 1e6));
-    c->add_option("--throughput", o.rateTokensPerS, "generated tokens/s to sustain (sizes DP replicas)")
-        ->check(CLI::Range(0.0, 1e12));
+    ranged(c->add_option("--prompt", o.prompt, "prompt tokens per request")->capture_default_str(), int64_t(1),
+           int64_t(1) << 24);
+    ranged(c->add_option("--output", o.output, "generated tokens per request")->capture_default_str(), int64_t(1),
+           int64_t(1) << 24);
+    ranged(c->add_option("--ttft-max", o.ttftMaxS, "TTFT target (seconds)"), 0.0, 1e6);
+    ranged(c->add_option("--tpot-max", o.tpotMaxS, "TPOT target (seconds)"), 0.0, 1e6);
+    ranged(c->add_option("--throughput", o.rateTokensPerS, "generated tokens/s to sustain (sizes DP replicas)"), 0.0,
+           1e12);
     c->add_option("--cost-per-hour", o.costPerHour, "PLATFORM=USD per device-hour, comma-separated");
     c->add_option("--minimize", o.objective, "devices or cost (default: cost when prices are given)");
     c->add_option("--pareto-csv", o.paretoCsv, "write the Pareto front as CSV");
@@ -699,37 +696,38 @@ void addSearch(CLI::App& root, int&) {
     c->add_flag("--requirements", o.requirements,
                 "platform requirements: compute, DRAM bandwidth, capacity, interconnect needed for the targets");
     c->add_option("--split", o.split, "phase splitting: prefill=PLATFORM,decode=PLATFORM");
-    c->add_option("--prefill-tp", o.splitPrefillTp, "split: TP of a prefill instance")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 1 << 16));
-    c->add_option("--decode-tp", o.splitDecodeTp, "split: TP of a decode instance")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 1 << 16));
-    c->add_option("--prefill-batch", o.splitPrefillBatch, "split: prompts per prefill step")
-        ->capture_default_str()
-        ->check(CLI::Range(int64_t(1), int64_t(1) << 20));
-    c->add_option("--decode-batch", o.splitDecodeBatch, "split: sequences per decode step (also the colocated batch)")
-        ->capture_default_str()
-        ->check(CLI::Range(int64_t(1), int64_t(1) << 20));
+    ranged(c->add_option("--prefill-tp", o.splitPrefillTp, "split: TP of a prefill instance")->capture_default_str(), 1,
+           1 << 16);
+    ranged(c->add_option("--decode-tp", o.splitDecodeTp, "split: TP of a decode instance")->capture_default_str(), 1,
+           1 << 16);
+    ranged(
+        c->add_option("--prefill-batch", o.splitPrefillBatch, "split: prompts per prefill step")->capture_default_str(),
+        int64_t(1), int64_t(1) << 20);
+    ranged(c->add_option("--decode-batch", o.splitDecodeBatch,
+                         "split: sequences per decode step (also the colocated batch)")
+               ->capture_default_str(),
+           int64_t(1), int64_t(1) << 20);
     c->add_option("--rate", o.requestsPerS, "split: arrival rate (requests/s)")->capture_default_str();
-    c->add_option("--link-bandwidth", o.linkBytesPerS,
-                  "split: KV-transfer bandwidth per device (bytes/s; default: scale-out)")
-        ->check(CLI::Range(0.0, 1e15));
-    c->add_option("--gpus", o.gpus,
-                  "deployment search on the serving simulator: GPUs one deployment may use (aggregated replicas, "
-                  "disaggregated prefill + decode pools; --platform names the node, --stack the framework, default "
-                  "vllm; --prompt/--output are the request's isl/osl)")
-        ->check(CLI::Range(1, 1 << 16));
+    ranged(c->add_option("--link-bandwidth", o.linkBytesPerS,
+                         "split: KV-transfer bandwidth per device (bytes/s; default: scale-out)"),
+           0.0, 1e15);
+    ranged(
+        c->add_option("--gpus", o.gpus,
+                      "deployment search on the serving simulator: GPUs one deployment may use (aggregated replicas, "
+                      "disaggregated prefill + decode pools; --platform names the node, --stack the framework, default "
+                      "vllm; --prompt/--output are the request's isl/osl)"),
+        1, 1 << 16);
     c->add_option("--mode", o.mode, "deployment search: agg, disagg or both")->capture_default_str();
     c->add_option("--attention-dp", o.attentionDp, "deployment search: attention data-parallel degrees (MoE models)")
         ->capture_default_str();
-    c->add_option("--prefill-max-batch", o.prefillBatch, "deployment search: prompts per prefill iteration (disagg)")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 1 << 16));
-    c->add_option("--requests-per-client", o.requestsPerClient,
-                  "deployment search: measured requests per closed-loop client in each simulation")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 1000));
+    ranged(c->add_option("--prefill-max-batch", o.prefillBatch,
+                         "deployment search: prompts per prefill iteration (disagg)")
+               ->capture_default_str(),
+           1, 1 << 16);
+    ranged(c->add_option("--requests-per-client", o.requestsPerClient,
+                         "deployment search: measured requests per closed-loop client in each simulation")
+               ->capture_default_str(),
+           1, 1000);
     c->callback([c]() { runSearch(g_search, c->count("--stack") > 0, c->count("--batch") > 0); });
 }
 

@@ -4,6 +4,7 @@
 #include "units/quantity.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -62,6 +63,52 @@ void printTable(std::ostream& os, const std::vector<std::string>& header,
     os << std::string(total > 2 ? total - 2 : 0, '-') << "\n";
     for (const auto& r : rows)
         line(r);
+}
+
+namespace {
+
+/// The value as the user typed it, shortened for messages.
+std::string shown(const std::string& v) {
+    return v.size() <= 40 ? v : v.substr(0, 40) + "...";
+}
+
+/// Fails where the text is an integer literal outside the 64-bit range (other malformed text is CLI11's to reject).
+CLI::Validator integerFits(bool isUnsigned) {
+    return CLI::Validator(
+        [isUnsigned](std::string& value) -> std::string {
+            std::string_view v = value;
+            while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
+                v.remove_prefix(1);
+            if (!v.empty() && v.front() == '+')
+                v.remove_prefix(1);
+            std::errc ec{};
+            if (isUnsigned && !(v.starts_with("-"))) {
+                unsigned long long u = 0;
+                ec = std::from_chars(v.data(), v.data() + v.size(), u).ec;
+            } else {
+                long long s = 0;
+                ec = std::from_chars(v.data(), v.data() + v.size(), s).ec;
+            }
+            if (ec == std::errc::result_out_of_range)
+                return "value " + shown(value) + " is out of range (a 64-bit integer: at most " +
+                       (isUnsigned ? std::string("18446744073709551615") : std::string("9223372036854775807")) + ")";
+            return {};
+        },
+        "", "integer-fits");
+}
+
+} // namespace
+
+void rejectIntegerOverflow(CLI::App& app) {
+    for (CLI::Option* o : app.get_options()) {
+        const std::string type = o->get_type_name();
+        if (type.rfind("INT", 0) == 0)
+            o->check(integerFits(false));
+        else if (type.rfind("UINT", 0) == 0)
+            o->check(integerFits(true));
+    }
+    for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+        rejectIntegerOverflow(*sub);
 }
 
 } // namespace rooflab::cli

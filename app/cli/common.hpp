@@ -4,8 +4,10 @@
 #include "hardware/platform.hpp"
 #include "report/format.hpp"
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,20 @@ using report::opTableHeader;
 using report::opTableRows;
 using report::predictionJson;
 using report::printCsv;
+
+/// @brief Restricts a numeric option to [lo, hi]. Help shows "INT in [1, 16777216]" once, where CLI11's Range alone
+/// prints "INT:INT in [1 - 16777216]"; an out-of-range value is an error naming the option.
+template <class T> CLI::Option* ranged(CLI::Option* o, T lo, T hi) {
+    std::ostringstream text;
+    text << o->get_type_name() << " in [" << lo << ", " << hi << "]";
+    o->check(CLI::Range(lo, hi).description(""));
+    o->type_name(text.str());
+    return o;
+}
+
+/// @brief Adds to every integer option under `app` (subcommands included) a check that its value fits a 64-bit
+/// integer: CLI11 saturated `--batch 99999999999999999999` to 9223372036854775807 silently (issue 20).
+void rejectIntegerOverflow(CLI::App& app);
 
 /// Prints a fixed-width table: `header` then `rows` (all cells already formatted).
 void printTable(std::ostream& os, const std::vector<std::string>& header,

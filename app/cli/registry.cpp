@@ -1,5 +1,7 @@
 #include "registry.hpp"
 
+#include "common.hpp"
+
 #include <algorithm>
 #include <utility>
 #include <vector>
@@ -31,6 +33,7 @@ void addRegisteredCommands(CLI::App& root, int& exitCode) {
     std::sort(commands.begin(), commands.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (const auto& [key, factory] : commands)
         factory(root, exitCode);
+    rejectIntegerOverflow(root);
 }
 
 } // namespace rooflab::cli

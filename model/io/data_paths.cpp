@@ -49,7 +49,9 @@ std::string findIn(const std::string& nameOrPath, const std::string& sub, const 
         return nameOrPath;
     const auto names = namesIn(sub);
     const std::string near = closestMatch(nameOrPath, names);
-    std::string msg = std::string("unknown ") + what + " '" + nameOrPath + "'";
+    // The name shortened: a value of megabytes must not become a message of megabytes (issue 20).
+    const std::string shown = nameOrPath.size() <= 80 ? nameOrPath : nameOrPath.substr(0, 80) + "...";
+    std::string msg = std::string("unknown ") + what + " '" + shown + "'";
     if (!near.empty())
         msg += " (did you mean '" + near + "'?)";
     else if (!names.empty())

@@ -33,6 +33,9 @@ std::string readInputFile(const std::string& path, std::uintmax_t maxBytes, cons
 
 void writeFileAtomic(const std::string& path, const std::string& text, const std::string& key) {
     const fs::path dest(path);
+    std::error_code dirEc;
+    if (fs::is_directory(dest, dirEc))
+        throw InputError(path, 0, key, "is a folder; give a file name (nothing was written)");
     // Hidden, per process: two runs writing the same file never share a temporary.
     const fs::path tmp = dest.parent_path() / ("." + dest.filename().string() + ".tmp" + std::to_string(::getpid()));
     {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <filesystem>
 #include <mutex>
 
@@ -24,6 +25,35 @@ std::string stem(const std::string& path) {
         }
     }
     return s;
+}
+
+/// transformers' attribute_map of a model_type: the attribute `key` we read is stored in config.json as `alias` by
+/// other transformers versions (transformers 5 writes the MoE expert count of Mixtral, Qwen2/3-MoE and gpt-oss as
+/// num_local_experts, the Hub's older files num_experts; DeepSeek's attribute num_local_experts is stored as
+/// n_routed_experts). Either spelling is accepted; both with different values is an error.
+struct KeyAlias {
+    const char* modelType;
+    const char* key;
+    const char* alias;
+};
+constexpr KeyAlias kKeyAliases[] = {
+    {"mixtral", "num_local_experts", "num_experts"},          {"gpt_oss", "num_local_experts", "num_experts"},
+    {"qwen2_moe", "num_experts", "num_local_experts"},        {"qwen3_moe", "num_experts", "num_local_experts"},
+    {"deepseek_v2", "n_routed_experts", "num_local_experts"}, {"deepseek_v3", "n_routed_experts", "num_local_experts"},
+};
+
+/// The key under which this file spells `key` (its alias where only that is present), for reading and messages.
+std::string spelling(MapReader& r, const YAML::Node& root, const std::string& type, const std::string& key) {
+    for (const auto& a : kKeyAliases) {
+        if (type != a.modelType || key != a.key || !r.has(a.alias))
+            continue;
+        if (!r.has(key))
+            return a.alias;
+        const YAML::Node k = root[key], v = root[a.alias];
+        if (!k.IsScalar() || !v.IsScalar() || k.Scalar() != v.Scalar())
+            r.fail(a.alias, "conflicts with '" + key + "' (transformers reads both as one attribute)");
+    }
+    return key;
 }
 
 /// Reads a sliding-window length: null or absent = none.
@@ -47,6 +77,10 @@ LlmArch parseArch(const YAML::Node& rootIn, const std::string& file) {
             if (root[k].IsDefined())
                 merged[k] = root[k];
         }
+        // A text_config without its own model_type takes the wrapper's (transformers fills it from the sub-config
+        // class; the file may leave it out).
+        if (!merged["model_type"].IsDefined() && root["model_type"].IsDefined())
+            merged["model_type"] = root["model_type"];
         root = merged;
     }
 
@@ -97,7 +131,7 @@ LlmArch parseArch(const YAML::Node& rootIn, const std::string& file) {
     const std::string act = r.optionalString("hidden_act", r.optionalString("hidden_activation", "silu"));
     a.gatedMlp = true; // every supported family uses a gated MLP (SwiGLU / GeGLU)
     (void)act;
-    a.qkvBias = t == "qwen2" || t == "qwen2_moe" || r.optionalBool("attention_bias", false) ||
+    a.qkvBias = t == "qwen2" || t == "qwen2_moe" || r.optionalBool("attention_bias", t == "gpt_oss") ||
                 r.optionalBool("qkv_bias", false);
     a.qkNorm = t == "qwen3" || t == "qwen3_moe" || t == "gemma3" || t == "gemma3_text";
     a.normsPerLayer = (t == "gemma2" || t == "gemma3" || t == "gemma3_text") ? 4 : 2;
@@ -107,15 +141,36 @@ LlmArch parseArch(const YAML::Node& rootIn, const std::string& file) {
     const int slide = readWindow(r, "sliding_window");
     const bool useSliding =
         r.optionalBool("use_sliding_window", t != "qwen2" && t != "qwen2_moe" && t != "qwen3" && t != "qwen3_moe");
+    // transformers 5 writes the pattern as layer_types (one entry per layer); older files leave it to the
+    // model_type's rule, which transformers applies when layer_types is absent (the branches below).
+    const YAML::Node layerTypes = r.optional("layer_types");
+    if (layerTypes.IsDefined() && !layerTypes.IsNull()) {
+        if (!layerTypes.IsSequence())
+            r.failAt(layerTypes, "layer_types", "expected a list of 'full_attention' / 'sliding_attention'");
+        if (layerTypes.size() != static_cast<std::size_t>(a.numLayers))
+            r.failAt(layerTypes, "layer_types",
+                     "has " + std::to_string(layerTypes.size()) + " entries for " + std::to_string(a.numLayers) +
+                         " layers");
+        for (const auto& lt : layerTypes) {
+            if (!lt.IsScalar() || (lt.Scalar() != "full_attention" && lt.Scalar() != "sliding_attention"))
+                r.failAt(lt, "layer_types", "unsupported layer type (supported: full_attention, sliding_attention)");
+        }
+    }
     if (slide > 0 && useSliding) {
-        const YAML::Node layerTypes = r.optional("layer_types");
         if (layerTypes.IsDefined() && layerTypes.IsSequence()) {
-            if (layerTypes.size() != static_cast<std::size_t>(a.numLayers))
-                r.fail("layer_types", "has " + std::to_string(layerTypes.size()) + " entries for " +
-                                          std::to_string(a.numLayers) + " layers");
             for (std::size_t i = 0; i < layerTypes.size(); ++i)
                 window[i] = layerTypes[i].Scalar() == "sliding_attention" ? slide : 0;
-        } else if (t == "gemma2") {
+        } else if (t == "qwen2" || t == "qwen3") {
+            // Qwen2Config / Qwen3Config: layers from max_window_layers on slide.
+            const int from = static_cast<int>(r.optionalInt("max_window_layers", 28, 0, kMaxLayers));
+            for (int i = from; i < a.numLayers; ++i)
+                window[static_cast<std::size_t>(i)] = slide;
+        } else if (t == "qwen2_moe") {
+            // Qwen2MoeConfig: every other layer below max_window_layers slides.
+            const int below = static_cast<int>(r.optionalInt("max_window_layers", 28, 0, kMaxLayers));
+            for (int i = 0; i < std::min(below, a.numLayers); ++i)
+                window[static_cast<std::size_t>(i)] = (i + 1) % 2 != 0 ? slide : 0;
+        } else if (t == "gemma2" || t == "gpt_oss") {
             for (int i = 0; i < a.numLayers; ++i)
                 window[static_cast<std::size_t>(i)] = (i % 2 == 0) ? slide : 0;
         } else if (t == "gemma3" || t == "gemma3_text") {
@@ -130,13 +185,25 @@ LlmArch parseArch(const YAML::Node& rootIn, const std::string& file) {
 
     // Mixture of experts.
     std::vector<bool> moe(static_cast<std::size_t>(a.numLayers), false);
-    if (t == "mixtral") {
-        a.numExperts = static_cast<int>(r.requiredInt("num_local_experts", 1, 1 << 20));
+    auto expertCount = [&](const std::string& key) {
+        const std::string k = spelling(r, root, t, key);
+        if (!r.has(k)) {
+            std::string also;
+            for (const auto& al : kKeyAliases)
+                also += t == al.modelType && key == al.key ? std::string(" (or '") + al.alias + "')" : "";
+            r.fail(key, "missing required key" + also);
+        }
+        return static_cast<int>(r.requiredInt(k, 1, 1 << 20));
+    };
+    if (t == "mixtral" || t == "gpt_oss") {
+        // gpt-oss: experts as Mixtral's (intermediate_size is the expert width); its attention sinks and expert
+        // biases are not modelled (a few elements per head and per expert row).
+        a.numExperts = expertCount("num_local_experts");
         a.topK = static_cast<int>(r.requiredInt("num_experts_per_tok", 1, a.numExperts));
         a.moeIntermediateSize = a.intermediateSize;
         std::fill(moe.begin(), moe.end(), true);
     } else if (t == "qwen2_moe" || t == "qwen3_moe") {
-        a.numExperts = static_cast<int>(r.requiredInt("num_experts", 1, 1 << 20));
+        a.numExperts = expertCount("num_experts");
         a.topK = static_cast<int>(r.requiredInt("num_experts_per_tok", 1, a.numExperts));
         a.moeIntermediateSize = r.requiredInt("moe_intermediate_size", 1, kMaxDim);
         a.sharedExpertIntermediate = r.optionalInt("shared_expert_intermediate_size", 0, 0, kMaxDim);
@@ -144,8 +211,19 @@ LlmArch parseArch(const YAML::Node& rootIn, const std::string& file) {
         std::vector<long long> mlpOnly;
         const YAML::Node only = r.optional("mlp_only_layers");
         if (only.IsDefined() && only.IsSequence()) {
-            for (const auto& n : only)
-                mlpOnly.push_back(n.as<long long>());
+            for (const auto& n : only) {
+                long long v = -1;
+                if (n.IsScalar()) {
+                    const std::string& txt = n.Scalar();
+                    const auto [end, ec] = std::from_chars(txt.data(), txt.data() + txt.size(), v);
+                    if (ec != std::errc() || end != txt.data() + txt.size())
+                        v = -1;
+                }
+                if (v < 0 || v >= a.numLayers)
+                    r.failAt(n, "mlp_only_layers",
+                             "expected layer indices from 0 to " + std::to_string(a.numLayers - 1));
+                mlpOnly.push_back(v);
+            }
         }
         for (int i = 0; i < a.numLayers; ++i) {
             bool isMoe = (i + 1) % step == 0;
@@ -154,7 +232,7 @@ LlmArch parseArch(const YAML::Node& rootIn, const std::string& file) {
             moe[static_cast<std::size_t>(i)] = isMoe;
         }
     } else if (t == "deepseek_v2" || t == "deepseek_v3") {
-        a.numExperts = static_cast<int>(r.requiredInt("n_routed_experts", 1, 1 << 20));
+        a.numExperts = expertCount("n_routed_experts");
         a.topK = static_cast<int>(r.requiredInt("num_experts_per_tok", 1, a.numExperts));
         a.moeIntermediateSize = r.requiredInt("moe_intermediate_size", 1, kMaxDim);
         a.numSharedExperts = static_cast<int>(r.optionalInt("n_shared_experts", 0, 0, 1 << 20));
@@ -196,8 +274,8 @@ LlmArch parseArch(const YAML::Node& rootIn, const std::string& file) {
 
 const std::vector<std::string>& supportedModelTypes() {
     static const std::vector<std::string> kTypes = {
-        "llama", "mistral", "mixtral", "qwen2",       "qwen2_moe", "qwen3",       "qwen3_moe",
-        "gemma", "gemma2",  "gemma3",  "gemma3_text", "phi3",      "deepseek_v2", "deepseek_v3"};
+        "llama",  "mistral", "mixtral",     "qwen2", "qwen2_moe",   "qwen3",       "qwen3_moe", "gemma",
+        "gemma2", "gemma3",  "gemma3_text", "phi3",  "deepseek_v2", "deepseek_v3", "gpt_oss"};
     return kTypes;
 }
 

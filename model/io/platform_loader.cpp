@@ -359,12 +359,31 @@ YAML::Node resolveExtends(const YAML::Node& node, const std::string& file, const
             throw InputError(file, lineOf(ext), "extends", "cannot look up '" + p.string() + "': " + ec.message());
         return found;
     };
+    // Messages show the name as written, shortened: a value of megabytes must not become a message of megabytes.
+    const std::string shown = base.size() <= 80 ? base : base.substr(0, 80) + "...";
+    auto regular = [&](const fs::path& p) {
+        std::error_code ec;
+        if (!fs::is_regular_file(p, ec))
+            throw InputError(
+                file, lineOf(ext), "extends",
+                "'" + shown + "' is " +
+                    (fs::is_directory(p, ec) ? std::string("a folder") : std::string("not a regular file")) +
+                    ", not a platform file");
+        return p.string();
+    };
     if (!baseDir.empty() && exists(fs::path(baseDir) / (base + ".yaml")))
-        basePath = (fs::path(baseDir) / (base + ".yaml")).string();
+        basePath = regular(fs::path(baseDir) / (base + ".yaml"));
     else if (exists(base))
-        basePath = base;
-    else
-        basePath = findPlatformFile(base); // throws with the list of known platforms
+        basePath = regular(base);
+    else {
+        try {
+            basePath = findPlatformFile(base); // throws with the list of known platforms
+        } catch (const InputError& e) {
+            // The lookup knows the name only: say where it was written.
+            throw InputError(file, lineOf(ext), "extends",
+                             e.file().empty() ? e.message() : "'" + shown + "': " + e.message());
+        }
+    }
     std::string unused;
     YAML::Node baseNode =
         resolveExtends(loadYamlFile(basePath), basePath, fs::path(basePath).parent_path().string(), depth + 1, unused);

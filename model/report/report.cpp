@@ -656,6 +656,16 @@ std::vector<std::string> writeReport(const ReportData& d, const ReportFigures& f
             written.push_back(rel);
         }
         step(progress, total, total + 1, "moving the report into place");
+        // A destination that is a folder would stop the moves halfway and leave old and
+        // new files mixed: refuse before moving any (issue 20: report.md a folder).
+        if (existed) {
+            for (const auto& rel : written) {
+                const fs::path dest = out / rel;
+                if (fs::is_directory(fs::symlink_status(dest, ec)))
+                    throw InputError(dest.string(), 0, "--out",
+                                     "is a folder where the report writes a file of that name; nothing was replaced");
+            }
+        }
         if (!existed) {
             fs::rename(staging, out);
         } else {

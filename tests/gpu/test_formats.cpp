@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-
 #include <sstream>
 
 using namespace rooflab::gpu;
@@ -42,7 +41,7 @@ TEST(GpuCsv, WriteThenParseRoundTrips) {
 TEST(GpuSchemas, ExactHeadersForEveryMeasurementFile) {
     const auto& s = measurementSchemas();
     EXPECT_EQ(s.at("bandwidth"), (std::vector<std::string>{"op", "level", "bytes_footprint", "bytes_moved", "median_s",
-                                                            "p10_s", "p90_s", "runs", "bytes_per_s"}));
+                                                           "p10_s", "p90_s", "runs", "bytes_per_s"}));
     EXPECT_EQ(s.at("gemm").front(), "m");
     EXPECT_EQ(s.at("gemm").back(), "algo");
     EXPECT_EQ(s.at("e2e").size(), 17u);
@@ -108,6 +107,27 @@ TEST(GpuTrace, EmptyClassIsFilledInByName) {
     ASSERT_EQ(k.size(), 1u);
     EXPECT_EQ(k[0].cls, KernelClass::Attention);
     EXPECT_EQ(k[0].endNs, 60u) << "end_ns derived from start + duration when absent";
+}
+
+TEST(GpuTrace, FieldsThatAreNotNumbersAreABrokenTrace) {
+    // Found by fuzzing: std::stoull / stoi / stod let std::invalid_argument and std::out_of_range escape (exit 1 with
+    // "stoull"); a broken trace is a runtime_error naming its row and column.
+    const std::string header = "idx,name,class,grid_x,grid_y,grid_z,block_x,block_y,block_z,registers,shared_bytes,"
+                               "start_ns,end_ns,duration_ns";
+    for (const char* row :
+         {"0,k,gemm,abc,1,1,1,1,1,1,0,0,10,10", "0,k,gemm,1,1,1,1,1,1,1,0,99999999999999999999999,10,10",
+          "x,k,gemm,1,1,1,1,1,1,1,0,0,10,10"}) {
+        SCOPED_TRACE(row);
+        std::istringstream in(header + "\n" + row + "\n");
+        try {
+            (void)readTrace(in);
+            FAIL() << "accepted";
+        } catch (const std::runtime_error& e) {
+            EXPECT_NE(std::string(e.what()).find("trace row 1, column '"), std::string::npos) << e.what();
+        }
+    }
+    std::istringstream metric(header + ",tensor_flop\n0,k,,1,1,1,1,1,1,1,0,0,10,10,nan\n");
+    EXPECT_THROW(readTrace(metric), std::runtime_error);
 }
 
 TEST(GpuProvenance, JsonRoundTripAndPlatformIds) {

@@ -2,30 +2,35 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <istream>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <set>
 #include <sstream>
 #include <stdexcept>
 
-#include <nlohmann/json.hpp>
-
 namespace rooflab::gpu {
 
 const std::map<std::string, std::vector<std::string>>& measurementSchemas() {
     static const std::map<std::string, std::vector<std::string>> schemas = {
-        {"bandwidth", {"op", "level", "bytes_footprint", "bytes_moved", "median_s", "p10_s", "p90_s", "runs", "bytes_per_s"}},
+        {"bandwidth",
+         {"op", "level", "bytes_footprint", "bytes_moved", "median_s", "p10_s", "p90_s", "runs", "bytes_per_s"}},
         {"latency", {"footprint_bytes", "stride_bytes", "cycles", "ns", "level"}},
         {"flops", {"engine", "dtype", "median_s", "flop", "flop_per_s", "method"}},
         {"gemm", {"m", "n", "k", "dtype", "layout", "median_s", "p10_s", "p90_s", "runs", "flop_per_s", "algo"}},
         {"launch", {"mode", "median_s", "p10_s", "p90_s", "runs"}},
         {"hostlink", {"direction", "bytes", "pinned", "median_s", "bytes_per_s"}},
         {"nccl", {"op", "gpus", "bytes", "median_s", "algbw_bytes_per_s", "busbw_bytes_per_s"}},
-        {"e2e", {"id", "model", "phase", "batch", "prompt", "context", "tp", "weights", "kv", "act", "stack",
-                 "measured_s", "p10_s", "p90_s", "runs", "card", "date"}},
-        {"trace", {"idx", "name", "class", "grid_x", "grid_y", "grid_z", "block_x", "block_y", "block_z", "registers",
-                   "shared_bytes", "start_ns", "end_ns", "duration_ns"}},
+        {"e2e",
+         {"id", "model", "phase", "batch", "prompt", "context", "tp", "weights", "kv", "act", "stack", "measured_s",
+          "p10_s", "p90_s", "runs", "card", "date"}},
+        {"trace",
+         {"idx", "name", "class", "grid_x", "grid_y", "grid_z", "block_x", "block_y", "block_z", "registers",
+          "shared_bytes", "start_ns", "end_ns", "duration_ns"}},
     };
     return schemas;
 }
@@ -140,7 +145,8 @@ std::string validateSchema(const std::string& kind, const CsvTable& t) {
         return "unknown measurement kind '" + kind + "'";
     const auto& want = it->second;
     if (t.header.size() < want.size() || (kind != "trace" && t.header.size() != want.size()))
-        return kind + ": expected " + std::to_string(want.size()) + " columns, found " + std::to_string(t.header.size());
+        return kind + ": expected " + std::to_string(want.size()) + " columns, found " +
+               std::to_string(t.header.size());
     for (size_t i = 0; i < want.size(); ++i)
         if (t.header[i] != want[i])
             return kind + ": column " + std::to_string(i + 1) + " is '" + t.header[i] + "', expected '" + want[i] + "'";
@@ -165,13 +171,13 @@ void writeTrace(std::ostream& out, const std::vector<TraceKernel>& kernels) {
     t.header = measurementSchemas().at("trace");
     t.header.insert(t.header.end(), metricNames.begin(), metricNames.end());
     for (const auto& k : kernels) {
-        std::vector<std::string> r = {std::to_string(k.idx),       k.name,
-                                      std::string(toString(k.cls)), std::to_string(k.gridX),
-                                      std::to_string(k.gridY),      std::to_string(k.gridZ),
-                                      std::to_string(k.blockX),     std::to_string(k.blockY),
-                                      std::to_string(k.blockZ),     std::to_string(k.registers),
+        std::vector<std::string> r = {std::to_string(k.idx),         k.name,
+                                      std::string(toString(k.cls)),  std::to_string(k.gridX),
+                                      std::to_string(k.gridY),       std::to_string(k.gridZ),
+                                      std::to_string(k.blockX),      std::to_string(k.blockY),
+                                      std::to_string(k.blockZ),      std::to_string(k.registers),
                                       std::to_string(k.sharedBytes), std::to_string(k.startNs),
-                                      std::to_string(k.endNs),      std::to_string(k.durationNs())};
+                                      std::to_string(k.endNs),       std::to_string(k.durationNs())};
         for (const auto& m : metricNames) {
             auto it = k.metrics.find(m);
             r.push_back(it == k.metrics.end() ? "" : fmtDouble(it->second));
@@ -188,27 +194,52 @@ std::vector<TraceKernel> readTrace(std::istream& in) {
     const size_t base = measurementSchemas().at("trace").size();
     std::vector<TraceKernel> out;
     out.reserve(t.rows.size());
-    auto toU64 = [](const std::string& s) -> uint64_t { return s.empty() ? 0 : std::stoull(s); };
-    auto toI = [](const std::string& s) -> int { return s.empty() ? 0 : std::stoi(s); };
+    // Every field is checked: a trace that is not numbers where numbers belong is a broken trace (runtime_error with
+    // its row and column), never a std::invalid_argument or out_of_range from the conversion (found by fuzzing).
+    std::size_t row = 0;
+    auto bad = [&](std::size_t col, const std::string& s, const char* what) -> std::runtime_error {
+        const std::string shown = s.size() <= 40 ? s : s.substr(0, 40) + "...";
+        return std::runtime_error("trace row " + std::to_string(row) + ", column '" + t.header[col] + "': '" + shown +
+                                  "' is not " + what);
+    };
+    auto integer = [&]<class T>(std::size_t col, T fallback) -> T {
+        const std::string& s = t.rows[row - 1][col];
+        if (s.empty())
+            return fallback;
+        T v{};
+        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (ec != std::errc() || end != s.data() + s.size())
+            throw bad(col, s, "an integer in range");
+        return v;
+    };
+    auto toU64 = [&](std::size_t col) { return integer.template operator()<uint64_t>(col, 0); };
+    auto toI = [&](std::size_t col) { return integer.template operator()<int>(col, 0); };
     for (const auto& r : t.rows) {
+        ++row;
         TraceKernel k;
-        k.idx = toU64(r[0]);
+        k.idx = toU64(0);
         k.name = r[1];
-        k.gridX = toI(r[3]);
-        k.gridY = toI(r[4]);
-        k.gridZ = toI(r[5]);
-        k.blockX = toI(r[6]);
-        k.blockY = toI(r[7]);
-        k.blockZ = toI(r[8]);
-        k.registers = toI(r[9]);
-        k.sharedBytes = r[10].empty() ? 0 : std::stoll(r[10]);
-        k.startNs = toU64(r[11]);
-        k.endNs = toU64(r[12]);
+        k.gridX = toI(3);
+        k.gridY = toI(4);
+        k.gridZ = toI(5);
+        k.blockX = toI(6);
+        k.blockY = toI(7);
+        k.blockZ = toI(8);
+        k.registers = toI(9);
+        k.sharedBytes = integer.template operator()<long long>(10, 0);
+        k.startNs = toU64(11);
+        k.endNs = toU64(12);
         if (k.endNs == 0 && !r[13].empty())
-            k.endNs = k.startNs + toU64(r[13]);
-        for (size_t c = base; c < r.size(); ++c)
-            if (!r[c].empty())
-                k.metrics[t.header[c]] = std::stod(r[c]);
+            k.endNs = k.startNs + toU64(13);
+        for (size_t c = base; c < r.size(); ++c) {
+            if (r[c].empty())
+                continue;
+            char* end = nullptr;
+            const double v = std::strtod(r[c].c_str(), &end);
+            if (end != r[c].c_str() + r[c].size() || !std::isfinite(v))
+                throw bad(c, r[c], "a finite number");
+            k.metrics[t.header[c]] = v;
+        }
         auto cls = kernelClassFromString(r[2]);
         if (cls) {
             k.cls = *cls;
@@ -244,16 +275,25 @@ std::map<KernelClass, uint64_t> timeByClass(const std::vector<TraceKernel>& kern
 }
 
 void to_json(nlohmann::json& j, const Provenance& p) {
-    j = nlohmann::json{{"card", p.card},         {"sm_count", p.smCount}, {"sm_clock_mhz_max", p.smClockMhzMax},
-                       {"mem_clock_mhz", p.memClockMhz}, {"l2_bytes", p.l2Bytes}, {"driver", p.driver},
-                       {"cuda_runtime", p.cudaRuntime}, {"date", p.date}, {"host", p.host},
-                       {"tool", p.tool},         {"command", p.command}};
+    j = nlohmann::json{{"card", p.card},
+                       {"sm_count", p.smCount},
+                       {"sm_clock_mhz_max", p.smClockMhzMax},
+                       {"mem_clock_mhz", p.memClockMhz},
+                       {"l2_bytes", p.l2Bytes},
+                       {"driver", p.driver},
+                       {"cuda_runtime", p.cudaRuntime},
+                       {"date", p.date},
+                       {"host", p.host},
+                       {"tool", p.tool},
+                       {"command", p.command}};
     if (!p.torch.empty())
         j["torch"] = p.torch;
 }
 
 void from_json(const nlohmann::json& j, Provenance& p) {
-    auto str = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
+    auto str = [&](const char* k) {
+        return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string();
+    };
     auto num = [&](const char* k) -> int64_t { return j.contains(k) && j[k].is_number() ? j[k].get<int64_t>() : 0; };
     p.card = str("card");
     p.smCount = static_cast<int>(num("sm_count"));
