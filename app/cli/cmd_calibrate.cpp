@@ -162,7 +162,8 @@ void runValidate(ValidateOptions& o, int& exitCode) {
                 if (!s)
                     s = std::make_unique<StackProfile>(io::loadStack(n));
                 return *s;
-            });
+            },
+            &plat);
         if (o.maxMape >= 0 && rep.overall.mapePct > o.maxMape)
             exceeded.push_back(ds + ": MAPE " + fmtNum(rep.overall.mapePct, 3) + "% above --max-mape " +
                                fmtNum(o.maxMape, 3) + "%");

@@ -199,8 +199,9 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
         pm.gemmDramBytesPerS > 0 ? r.bytes[kDram] / pm.gemmDramBytesPerS : levelTime(pm, kDram, r.bytes[kDram]);
     r.memoryS[kL2] = levelTime(pm, kL2, r.bytes[kL2]);
     r.memoryS[kL1] = pm.bandwidth[kL1] > 0 ? r.bytes[kL1] / (pm.bandwidth[kL1] * pm.units) : 0.0;
-    if (pm.smallMHalf > 0) {
-        // Kernels for skinny GEMMs (few rows) do not reach the roof: ramp-up, too little work per unit.
+    if (pm.smallMHalf > 0 && !(gemv && pm.kind == DeviceKind::Cpu)) {
+        // Kernels for skinny GEMMs (few rows) do not reach the roof: ramp-up, too little work per unit. (A CPU's
+        // one-row product is a GEMV kernel that streams the weights: no ramp.)
         r.computeS *= 1.0 + pm.smallMHalf / m;
     }
     // SIMT GEMMs of several rows (not a GEMV) stream the weights more slowly than tensor-core kernels, the more

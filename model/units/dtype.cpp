@@ -6,8 +6,8 @@
 namespace rooflab {
 
 namespace {
-constexpr std::array<std::string_view, kDTypeCount> kNames = {"fp64", "fp32", "tf32",     "bf16", "fp16",
-                                                              "fp8_e4m3", "fp8_e5m2", "int8", "int4"};
+constexpr std::array<std::string_view, kDTypeCount> kNames = {
+    "fp64", "fp32", "tf32", "bf16", "fp16", "fp8_e4m3", "fp8_e5m2", "int8", "int4", "q4_k", "q5_k", "q6_k", "q8_0"};
 }
 
 std::string_view dtypeName(DType t) {
@@ -31,7 +31,8 @@ std::optional<DType> parseDType(std::string_view name) {
         {"float64", DType::fp64}, {"double", DType::fp64},   {"float32", DType::fp32},   {"float", DType::fp32},
         {"bfloat16", DType::bf16}, {"float16", DType::fp16}, {"half", DType::fp16},      {"fp8", DType::fp8_e4m3},
         {"e4m3", DType::fp8_e4m3}, {"e5m2", DType::fp8_e5m2}, {"float8_e4m3fn", DType::fp8_e4m3},
-        {"float8_e5m2", DType::fp8_e5m2}, {"i8", DType::int8}, {"i4", DType::int4}, {"int4_awq", DType::int4}};
+        {"float8_e5m2", DType::fp8_e5m2}, {"i8", DType::int8}, {"i4", DType::int4}, {"int4_awq", DType::int4},
+        {"q4_k_m", DType::q4_k}, {"q4_k_s", DType::q4_k}, {"q5_k_m", DType::q5_k}, {"q5_k_s", DType::q5_k}};
     for (const auto& a : kAliases) {
         if (s == a.name)
             return a.type;

@@ -7,7 +7,26 @@
 
 namespace rooflab {
 
-enum class DType : unsigned char { fp64, fp32, tf32, bf16, fp16, fp8_e4m3, fp8_e5m2, int8, int4, count_ };
+/// q4_k ... q8_0: llama.cpp's GGUF block-quantized weight formats (storage only: GEMMs dequantize them to the
+/// activation type). Bits per weight include the blocks' scales and minimums: q4_k 4.5 (super-block of 256: 8 x 32
+/// 4-bit weights, 6-bit scales and mins, fp16 d and dmin: 144 B), q5_k 5.5 (176 B), q6_k 6.5625 (210 B), q8_0 8.5
+/// (32 int8 weights and one fp16 scale: 34 B).
+enum class DType : unsigned char {
+    fp64,
+    fp32,
+    tf32,
+    bf16,
+    fp16,
+    fp8_e4m3,
+    fp8_e5m2,
+    int8,
+    int4,
+    q4_k,
+    q5_k,
+    q6_k,
+    q8_0,
+    count_
+};
 
 inline constexpr std::size_t kDTypeCount = static_cast<std::size_t>(DType::count_);
 
@@ -23,6 +42,10 @@ constexpr double bytesPerElement(DType t) {
     case DType::fp8_e5m2: return 1.0;
     case DType::int8: return 1.0;
     case DType::int4: return 0.5;
+    case DType::q4_k: return 144.0 / 256.0;
+    case DType::q5_k: return 176.0 / 256.0;
+    case DType::q6_k: return 210.0 / 256.0;
+    case DType::q8_0: return 34.0 / 32.0;
     case DType::count_: break;
     }
     return 0.0;
@@ -37,5 +60,9 @@ std::string dtypeNameList();
 
 constexpr bool isFloat8(DType t) { return t == DType::fp8_e4m3 || t == DType::fp8_e5m2; }
 constexpr bool isInteger(DType t) { return t == DType::int8 || t == DType::int4; }
+/// llama.cpp GGUF block-quantized weight formats (q4_k, q5_k, q6_k, q8_0).
+constexpr bool isGgufBlock(DType t) {
+    return t == DType::q4_k || t == DType::q5_k || t == DType::q6_k || t == DType::q8_0;
+}
 
 } // namespace rooflab
