@@ -591,6 +591,71 @@ def run_ops(args, out, budget):
         log("ops: sdpa", dname, "done")
 
 
+def run_cold(args, out):
+    """Host floor with cold caches: the tiny models again, each decoder layer preceded (forward pre-hook) by a GEMV
+    that streams 32 MiB of weights, as a real model's projections do between its small ops. The hook's own time,
+    timed alone, is subtracted: what is left is the framework's dispatch after its working set was evicted."""
+    w = Writer(os.path.join(out, "ops_cold.csv"), OPS_FIELDS)
+    date = now_utc()
+    rep = args.repeats
+    tiny = dict(model_type="llama", hidden_size=64, intermediate_size=128, num_attention_heads=4,
+                num_key_value_heads=2, head_dim=16, vocab_size=256, rms_norm_eps=1e-5, rope_theta=10000.0,
+                max_position_embeddings=4096, tie_word_embeddings=True)
+    ws = [torch.empty(8192, 2048, dtype=torch.bfloat16) for _ in range(8)]
+    for x in ws:
+        fill_random(x)
+    xa = torch.rand(1, 2048).to(torch.bfloat16)
+    idx = [0]
+
+    def evict():
+        idx[0] = (idx[0] + 1) % len(ws)
+        F.linear(xa, ws[idx[0]])
+
+    thr_list = [int(t) for t in args.op_threads.split(",")]
+    for layers in (2, 16):
+        model, config = build_model(dict(tiny, num_hidden_layers=layers), torch.bfloat16)
+        for thr in thr_list:
+            torch.set_num_threads(thr)
+            with torch.inference_mode():
+                te, inner = time_runs(evict, rep, target_s=0.1)
+                ev = statistics.median(te)
+                w.row(op="evict_gemv", dtype="bf16", threads=thr, m=1, n=8192, k=2048, inner=inner,
+                      note="the hook alone: F.linear 1x8192x2048 bf16 over 8 rotating weight copies", date=date,
+                      **stats(te))
+                hooks = [layer.register_forward_pre_hook(lambda m, a: evict()) for layer in model.model.layers]
+                try:
+                    ids = torch.randint(0, 256, (1, 16))
+                    step = decode_step_fn(model, config, 1, 16, torch.bfloat16)
+                    mask = torch.ones_like(ids)
+                    cases = [
+                        ("tiny_model_prefill_cold", 16, lambda: forward_prefill(model, ids), 1),
+                        ("tiny_model_decode_cold", 1, step, 1),
+                        ("tiny_model_generate1_cold", 16, lambda: model.generate(
+                            input_ids=ids, attention_mask=mask, max_new_tokens=1, min_new_tokens=1, do_sample=False,
+                            pad_token_id=0), 1),
+                        ("tiny_model_generate17_cold", 16, lambda: model.generate(
+                            input_ids=ids, attention_mask=mask, max_new_tokens=17, min_new_tokens=17,
+                            do_sample=False, pad_token_id=0), 17)]
+                    res = {}
+                    for name, m, fn, steps in cases:
+                        ts, inner = time_runs(fn, rep, target_s=0.2 if steps == 1 else 0.0)
+                        ts = [t - steps * layers * ev for t in ts]
+                        res[name] = ts
+                        w.row(op=name, dtype="bf16", threads=thr, m=m, k=layers, inner=inner, date=date,
+                              note=f"tiny llama, {layers} layers (k), each layer after an evicting GEMV; "
+                                   f"{steps * layers} x the GEMV's time subtracted", **stats(ts))
+                    g1 = statistics.median(res["tiny_model_generate1_cold"])
+                    per = [(t - g1) / 16 for t in res["tiny_model_generate17_cold"]]
+                    w.row(op="tiny_model_generate_per_token_cold", dtype="bf16", threads=thr, m=1, k=layers, inner=1,
+                          date=date, note="(generate 17 - generate 1) / 16, cold", **stats(per))
+                    log(f"cold {layers} layers t{thr}: decode {statistics.median(res['tiny_model_decode_cold'])*1e3:.2f}"
+                        f" ms, evict {ev*1e6:.1f} us")
+                finally:
+                    for h in hooks:
+                        h.remove()
+        model = None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True)
@@ -616,6 +681,11 @@ def main():
     if "ops" in secs:
         try:
             run_ops(args, args.out, Budget(min(args.ops_budget_s, budget.left())))
+        except Exception:  # noqa: BLE001
+            traceback.print_exc()
+    if "cold" in secs:
+        try:
+            run_cold(args, args.out)
         except Exception:  # noqa: BLE001
             traceback.print_exc()
     if "e2e" in secs:

@@ -220,6 +220,10 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
     return r;
 }
 
+/// Bytes per kernel from which ATen runs an element-wise op on all threads (its GRAIN_SIZE, 32768 elements, of
+/// 2-byte elements read and written).
+constexpr double kCpuParallelGrainBytes = 32768.0 * 2 * 2;
+
 OpResult evalMemoryOp(const PlatformModel& pm, const char* name, OpClass cls, double bytesRead, double bytesWritten,
                       double flops, double kernels, LaunchMode launch, double rowElements, double kernelBytesPerS) {
     OpResult r;
@@ -253,8 +257,11 @@ OpResult evalMemoryOp(const PlatformModel& pm, const char* name, OpClass cls, do
         double& served = r.memoryS[inL2 ? kL2 : kDram];
         served = std::max(served, total / kernelBytesPerS);
     }
-    // One CTA walks each row: its latency adds to every kernel's fixed time.
-    finishOpFixed(pm, r, launch, pm.elementwiseOverheadS + (rowElements > 0 ? rowElements * pm.normRowElementS : 0));
+    // One CTA walks each row: its latency adds to every kernel's fixed time. On a CPU the fixed time is an OpenMP
+    // parallel region, which ATen opens only for tensors of at least its grain (32768 elements, ~64 KiB).
+    const double fixedS = pm.kind == DeviceKind::Cpu && footprint < kCpuParallelGrainBytes ? 0.0
+                                                                                            : pm.elementwiseOverheadS;
+    finishOpFixed(pm, r, launch, fixedS + (rowElements > 0 ? rowElements * pm.normRowElementS : 0));
     return r;
 }
 

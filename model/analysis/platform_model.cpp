@@ -133,6 +133,10 @@ PlatformModel withCpuStack(const PlatformModel& pm, const CpuStackProfile& c, DT
         m.gemmFraction[g] = threadCurveAt(*f, threads, m.gemmFraction[g]);
     if (const ThreadCurve* f = curve(c.gemmHalfM, gemmType))
         m.smallMHalf = threadCurveAt(*f, threads, m.smallMHalf);
+    // Only GEMMs pay kernelOverheadS (finishOp); element-wise ops pay elementwiseOverheadS where they run on all
+    // threads (evalMemoryOp).
+    m.kernelOverheadS = threadCurveAt(c.gemmOverheadS, threads, m.kernelOverheadS);
+    m.elementwiseOverheadS = threadCurveAt(c.parallelOpOverheadS, threads, m.elementwiseOverheadS);
     if (const ThreadCurve* f = curve(c.attentionKvFraction, attentionType); f && dram > 0)
         m.attentionDramBytesPerS = threadCurveAt(*f, threads, 1.0) * dram;
     if (const ThreadCurve* f = curve(c.attentionPeakFraction, attentionType))

@@ -1466,7 +1466,8 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
         if (!type)
             continue;
         const PlatformModel pmT = withCpuThreads(platform, all, t);
-        std::vector<double> gemvRatio;
+        // One-row products: time = fixed + weight bytes / (fraction x DRAM bandwidth), least squares.
+        std::vector<double> xs, ys;
         std::vector<const OpRow*> many;
         for (const auto& r : rows) {
             if (r.op != "linear" || r.dtype != dt || r.threads != t)
@@ -1475,19 +1476,47 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
                 const PlatformModel pm1 = withCpuStack(pmT, single(t, dt, 1.0, 0, -1, 0, 0), *type, *type);
                 const OpResult o =
                     evalGemm(pm1, "gemv", 1, r.n, r.k, *type, *type, *type, LaunchMode::Stream, 1, bytesPerElement(*type));
-                gemvRatio.push_back(o.memoryS[kDram] / kernelOnly(r, 1));
+                xs.push_back(o.memoryS[kDram]);
+                ys.push_back(kernelOnly(r, 1));
             } else {
                 many.push_back(&r);
             }
         }
-        const double gemv = std::clamp(medianOf(gemvRatio), 0.01, 10.0);
+        double gemv = 1.0, fixedS = 0.0;
+        if (xs.size() >= 2) {
+            // Weighted by 1 / y^2: relative errors, so that the LM head's 0.5 GB does not outweigh the projections.
+            double sw = 0, mx = 0, my = 0;
+            for (std::size_t i = 0; i < xs.size(); ++i) {
+                const double w = 1.0 / (ys[i] * ys[i]);
+                sw += w;
+                mx += w * xs[i];
+                my += w * ys[i];
+            }
+            mx /= sw;
+            my /= sw;
+            double sxy = 0, sxx = 0;
+            for (std::size_t i = 0; i < xs.size(); ++i) {
+                const double w = 1.0 / (ys[i] * ys[i]);
+                sxy += w * (xs[i] - mx) * (ys[i] - my);
+                sxx += w * (xs[i] - mx) * (xs[i] - mx);
+            }
+            const double slope = sxx > 0 ? sxy / sxx : 0;
+            if (slope > 0) {
+                gemv = 1.0 / slope;
+                fixedS = std::max(0.0, my - slope * mx);
+            }
+        }
+        gemv = std::clamp(gemv, 0.01, 10.0);
         fit.cpu.gemvDramFraction[dt].emplace_back(t, gemv);
+        fit.cpu.gemmOverheadS.emplace_back(t, fixedS); // one curve: the datatypes' values at t are averaged below
         double bestF = 0.5, bestH = 0, bestErr = 1e300;
         if (!many.empty()) {
             for (double h : {0.0, 1.0, 2.0, 4.0, 8.0, 12.0, 16.0, 24.0, 32.0, 48.0, 64.0, 96.0, 128.0, 192.0, 256.0,
                              384.0, 512.0, 768.0, 1024.0}) {
                 for (double f = 0.02; f <= 4.0; f *= 1.03) {
-                    const PlatformModel pmC = withCpuStack(pmT, single(t, dt, gemv, f, h, 0, 0), *type, *type);
+                    CpuStackProfile cand = single(t, dt, gemv, f, h, 0, 0);
+                    cand.gemmOverheadS = {{t, fixedS}};
+                    const PlatformModel pmC = withCpuStack(pmT, cand, *type, *type);
                     std::vector<std::pair<double, double>> pm;
                     for (const OpRow* r : many) {
                         const OpResult o = evalGemm(pmC, "gemm", r->m, r->n, r->k, *type, *type, *type,
@@ -1505,10 +1534,20 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
         }
         fit.cpu.gemmPeakFraction[dt].emplace_back(t, bestF);
         fit.cpu.gemmHalfM[dt].emplace_back(t, bestH);
-        fit.notes.push_back("gemm " + dt + " @" + fmt(t) + " threads: gemv_dram_fraction " + fmt(gemv) + " (median of " +
-                            std::to_string(gemvRatio.size()) + " one-row shapes), gemm_peak_fraction " + fmt(bestF) +
+        fit.notes.push_back("gemm " + dt + " @" + fmt(t) + " threads: gemv_dram_fraction " + fmt(gemv) + ", fixed " +
+                            fmt(fixedS * 1e6, 3) + " us (least squares over " + std::to_string(xs.size()) +
+                            " one-row shapes), gemm_peak_fraction " + fmt(bestF) +
                             ", gemm_half_m " + fmt(bestH) + " (" + std::to_string(many.size()) +
                             " shapes, MAPE " + fmt(many.empty() ? 0 : bestErr, 3) + "%)");
+    }
+
+    {
+        std::map<double, std::vector<double>> byT;
+        for (const auto& [t, v] : fit.cpu.gemmOverheadS)
+            byT[t].push_back(v);
+        fit.cpu.gemmOverheadS.clear();
+        for (const auto& [t, v] : byT)
+            fit.cpu.gemmOverheadS.emplace_back(t, medianOf(v));
     }
 
     // 3. Attention (SDPA with enable_gqa, as transformers calls it): 32/8 heads, head size 64.
@@ -1584,12 +1623,21 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
                           {"silu_mul", base.activationKernels, &fit.activationPasses, OpClass::Elementwise, false,
                            "activation"},
                           {"add", base.residualKernels, &fit.residualPasses, OpClass::Elementwise, false, "residual"}};
+    // The fixed cost of an op ATen runs on all threads: `add` of 16 tokens (32768 elements, just at the grain; its
+    // bytes take well under a microsecond), less the op's host time.
+    for (const double t : threadSet)
+        for (const auto& r : rows)
+            if (r.op == "add" && r.dtype == "bf16" && r.threads == t && r.m == 16)
+                fit.cpu.parallelOpOverheadS.emplace_back(t, std::max(0.0, r.medianS - hostAt(t)));
+    fit.notes.push_back("parallel_op_overhead: add of 16 x 2048 bf16 (ATen's grain: one OpenMP region) less the op's "
+                        "host time");
     for (const Elem& e : elems) {
         std::vector<double> found;
         for (const auto& r : rows) {
             if (r.op != e.op || r.dtype != "bf16" || r.m < 512 || (r.threads != 4 && r.threads != 16))
                 continue;
-            const PlatformModel pmT = withCpuThreads(platform, all, r.threads);
+            PlatformModel pmT = withCpuThreads(platform, all, r.threads);
+            pmT.elementwiseOverheadS = threadCurveAt(fit.cpu.parallelOpOverheadS, r.threads, 0.0);
             const double baseBytes = r.elements * 2.0;
             const double want = kernelOnly(r, e.kernels);
             auto timeAt = [&](double passes) {
@@ -1659,6 +1707,16 @@ std::string writeCpuStackYaml(const std::string& text, const CpuStackFit& fit, c
     out << "}\n";
     out << "  step_overhead: {prefill: " << us(fit.cpu.prefillStepS) << ", decode: " << us(fit.cpu.decodeStepS)
         << "}\n";
+    auto timeCurve = [&](const char* key, const ThreadCurve& c) {
+        if (c.empty())
+            return;
+        out << "  " << key << ": {";
+        for (std::size_t i = 0; i < c.size(); ++i)
+            out << (i ? ", " : "") << fmt(c[i].first) << ": " << us(c[i].second);
+        out << "}\n";
+    };
+    timeCurve("gemm_overhead", fit.cpu.gemmOverheadS);
+    timeCurve("parallel_op_overhead", fit.cpu.parallelOpOverheadS);
     auto byType = [&](const char* key, const CpuStackProfile::ByType& by) {
         if (by.empty())
             return;

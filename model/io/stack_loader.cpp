@@ -120,6 +120,10 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
         };
         if (const YAML::Node h = c.optional("host_overhead"); h.IsDefined() && !h.IsNull())
             s.cpu.hostOverheadS = curve(h, "cpu.host_overhead", true, 0, 0);
+        if (const YAML::Node h = c.optional("gemm_overhead"); h.IsDefined() && !h.IsNull())
+            s.cpu.gemmOverheadS = curve(h, "cpu.gemm_overhead", true, 0, 0);
+        if (const YAML::Node h = c.optional("parallel_op_overhead"); h.IsDefined() && !h.IsNull())
+            s.cpu.parallelOpOverheadS = curve(h, "cpu.parallel_op_overhead", true, 0, 0);
         if (const YAML::Node st = c.optional("step_overhead"); st.IsDefined() && !st.IsNull()) {
             MapReader so(st, file, "cpu.step_overhead", c.line());
             if (const YAML::Node n = so.optional("prefill"); n.IsDefined() && !n.IsNull())
