@@ -47,8 +47,7 @@ void runCalibrateCpuStack(const CalibrateCpuOptions& o, int& exitCode) {
         fitCpuStack(plat, base, ops, o.step == "generate" ? CpuStepSource::Generate : CpuStepSource::Forward);
     for (const auto& n : fit.notes)
         std::cout << n << "\n";
-    const std::string out =
-        writeCpuStackYaml(text, fit, o.ops + " on " + plat.name + ", step rows: " + o.step);
+    const std::string out = writeCpuStackYaml(text, fit, o.ops + " on " + plat.name + ", step rows: " + o.step);
     io::loadStackString(out, o.out); // what we write must load
     io::writeFileAtomic(o.out, out, "--out");
     std::cout << "wrote " << o.out << "\n";

@@ -259,8 +259,8 @@ OpResult evalMemoryOp(const PlatformModel& pm, const char* name, OpClass cls, do
     }
     // One CTA walks each row: its latency adds to every kernel's fixed time. On a CPU the fixed time is an OpenMP
     // parallel region, which ATen opens only for tensors of at least its grain (32768 elements, ~64 KiB).
-    const double fixedS = pm.kind == DeviceKind::Cpu && footprint < kCpuParallelGrainBytes ? 0.0
-                                                                                            : pm.elementwiseOverheadS;
+    const double fixedS =
+        pm.kind == DeviceKind::Cpu && footprint < kCpuParallelGrainBytes ? 0.0 : pm.elementwiseOverheadS;
     finishOpFixed(pm, r, launch, fixedS + (rowElements > 0 ? rowElements * pm.normRowElementS : 0));
     return r;
 }

@@ -1474,8 +1474,8 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
                 continue;
             if (r.m <= 1) {
                 const PlatformModel pm1 = withCpuStack(pmT, single(t, dt, 1.0, 0, -1, 0, 0), *type, *type);
-                const OpResult o =
-                    evalGemm(pm1, "gemv", 1, r.n, r.k, *type, *type, *type, LaunchMode::Stream, 1, bytesPerElement(*type));
+                const OpResult o = evalGemm(pm1, "gemv", 1, r.n, r.k, *type, *type, *type, LaunchMode::Stream, 1,
+                                            bytesPerElement(*type));
                 xs.push_back(o.memoryS[kDram]);
                 ys.push_back(kernelOnly(r, 1));
             } else {
@@ -1536,9 +1536,9 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
         fit.cpu.gemmHalfM[dt].emplace_back(t, bestH);
         fit.notes.push_back("gemm " + dt + " @" + fmt(t) + " threads: gemv_dram_fraction " + fmt(gemv) + ", fixed " +
                             fmt(fixedS * 1e6, 3) + " us (least squares over " + std::to_string(xs.size()) +
-                            " one-row shapes), gemm_peak_fraction " + fmt(bestF) +
-                            ", gemm_half_m " + fmt(bestH) + " (" + std::to_string(many.size()) +
-                            " shapes, MAPE " + fmt(many.empty() ? 0 : bestErr, 3) + "%)");
+                            " one-row shapes), gemm_peak_fraction " + fmt(bestF) + ", gemm_half_m " + fmt(bestH) +
+                            " (" + std::to_string(many.size()) + " shapes, MAPE " + fmt(many.empty() ? 0 : bestErr, 3) +
+                            "%)");
     }
 
     {
@@ -1603,10 +1603,10 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
         fit.cpu.attentionKvFraction[dt].emplace_back(t, kv);
         if (!pre.empty())
             fit.cpu.attentionPeakFraction[dt].emplace_back(t, bestF);
-        fit.notes.push_back("attention " + dt + " @" + fmt(t) + " threads: attention_kv_fraction " + fmt(kv) +
-                            " (median of " + std::to_string(kvRatio.size()) + " decode shapes), attention_peak_fraction " +
-                            fmt(bestF) + " (" + std::to_string(pre.size()) + " prefill shapes, MAPE " +
-                            fmt(pre.empty() ? 0 : bestErr, 3) + "%)");
+        fit.notes.push_back(
+            "attention " + dt + " @" + fmt(t) + " threads: attention_kv_fraction " + fmt(kv) + " (median of " +
+            std::to_string(kvRatio.size()) + " decode shapes), attention_peak_fraction " + fmt(bestF) + " (" +
+            std::to_string(pre.size()) + " prefill shapes, MAPE " + fmt(pre.empty() ? 0 : bestErr, 3) + "%)");
     }
 
     // 4. Element-wise passes (bf16 rows of 512+ tokens at 4 and 16 threads): solve evalMemoryOp for the passes.
@@ -1618,11 +1618,11 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
         bool norm;
         const char* key;
     };
-    const Elem elems[] = {{"hf_rmsnorm", base.normKernels, &fit.normPasses, OpClass::Norm, true, "norm"},
-                          {"hf_rope", base.ropeKernels, &fit.ropePasses, OpClass::Rope, false, "rope"},
-                          {"silu_mul", base.activationKernels, &fit.activationPasses, OpClass::Elementwise, false,
-                           "activation"},
-                          {"add", base.residualKernels, &fit.residualPasses, OpClass::Elementwise, false, "residual"}};
+    const Elem elems[] = {
+        {"hf_rmsnorm", base.normKernels, &fit.normPasses, OpClass::Norm, true, "norm"},
+        {"hf_rope", base.ropeKernels, &fit.ropePasses, OpClass::Rope, false, "rope"},
+        {"silu_mul", base.activationKernels, &fit.activationPasses, OpClass::Elementwise, false, "activation"},
+        {"add", base.residualKernels, &fit.residualPasses, OpClass::Elementwise, false, "residual"}};
     // The fixed cost of an op ATen runs on all threads: `add` of 16 tokens (32768 elements, just at the grain; its
     // bytes take well under a microsecond), less the op's host time.
     for (const double t : threadSet)
@@ -1660,8 +1660,10 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
         if (!found.empty())
             *e.passes = medianOf(found);
         fit.notes.push_back(std::string("passes.") + e.key + " " + fmt(*e.passes) + ": median of " +
-                            std::to_string(found.size()) + " " + e.op + " rows (bf16, 512-2048 tokens, 4 and 16 "
-                            "threads) solved on evalMemoryOp, " + fmt(e.kernels) + " ops each");
+                            std::to_string(found.size()) + " " + e.op +
+                            " rows (bf16, 512-2048 tokens, 4 and 16 "
+                            "threads) solved on evalMemoryOp, " +
+                            fmt(e.kernels) + " ops each");
     }
     return fit;
 }

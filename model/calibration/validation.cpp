@@ -105,8 +105,7 @@ void validateE2e(ValidationReport& rep, const PlatformModel& pm, const io::CsvTa
             const int threads = given(i, cThreads) ? static_cast<int>(t.number(i, cThreads, 1, 65536)) : 0;
             if (threads > 0 && !hardware)
                 throw InputError(t.file, t.rowLines[i], "threads", "a thread count needs the platform's hardware");
-            const Result res =
-                predict(threads > 0 ? withCpuThreads(*hardware, pm, double(threads)) : pm, req);
+            const Result res = predict(threads > 0 ? withCpuThreads(*hardware, pm, double(threads)) : pm, req);
             if (!res.ok)
                 throw InputError(t.file, t.rowLines[i], "", res.error);
             const Prediction& p = *res.step();

@@ -27,12 +27,25 @@ std::optional<DType> parseDType(std::string_view name) {
         std::string_view name;
         DType type;
     };
-    static constexpr Alias kAliases[] = {
-        {"float64", DType::fp64}, {"double", DType::fp64},   {"float32", DType::fp32},   {"float", DType::fp32},
-        {"bfloat16", DType::bf16}, {"float16", DType::fp16}, {"half", DType::fp16},      {"fp8", DType::fp8_e4m3},
-        {"e4m3", DType::fp8_e4m3}, {"e5m2", DType::fp8_e5m2}, {"float8_e4m3fn", DType::fp8_e4m3},
-        {"float8_e5m2", DType::fp8_e5m2}, {"i8", DType::int8}, {"i4", DType::int4}, {"int4_awq", DType::int4},
-        {"q4_k_m", DType::q4_k}, {"q4_k_s", DType::q4_k}, {"q5_k_m", DType::q5_k}, {"q5_k_s", DType::q5_k}};
+    static constexpr Alias kAliases[] = {{"float64", DType::fp64},
+                                         {"double", DType::fp64},
+                                         {"float32", DType::fp32},
+                                         {"float", DType::fp32},
+                                         {"bfloat16", DType::bf16},
+                                         {"float16", DType::fp16},
+                                         {"half", DType::fp16},
+                                         {"fp8", DType::fp8_e4m3},
+                                         {"e4m3", DType::fp8_e4m3},
+                                         {"e5m2", DType::fp8_e5m2},
+                                         {"float8_e4m3fn", DType::fp8_e4m3},
+                                         {"float8_e5m2", DType::fp8_e5m2},
+                                         {"i8", DType::int8},
+                                         {"i4", DType::int4},
+                                         {"int4_awq", DType::int4},
+                                         {"q4_k_m", DType::q4_k},
+                                         {"q4_k_s", DType::q4_k},
+                                         {"q5_k_m", DType::q5_k},
+                                         {"q5_k_s", DType::q5_k}};
     for (const auto& a : kAliases) {
         if (s == a.name)
             return a.type;

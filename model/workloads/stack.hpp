@@ -59,8 +59,8 @@ double threadCurveAt(const ThreadCurve& c, double threads, double fallback);
 /// device work. Rates are fractions of the platform's roofs at the thread count (withCpuThreads), per datatype.
 struct CpuStackProfile {
     bool present = false;
-    ThreadCurve hostOverheadS;                   ///< host time per op, by threads
-    double prefillStepS = 0, decodeStepS = 0;    ///< fixed host time per forward step beyond its ops
+    ThreadCurve hostOverheadS;                ///< host time per op, by threads
+    double prefillStepS = 0, decodeStepS = 0; ///< fixed host time per forward step beyond its ops
     ThreadCurve gemmOverheadS;       ///< fixed time of one GEMM/GEMV call beyond the op's host time (oneDNN, OpenMP)
     ThreadCurve parallelOpOverheadS; ///< fixed time of an element-wise op large enough for ATen to run it on all
                                      ///< threads (an OpenMP parallel region: fork, join), by threads
