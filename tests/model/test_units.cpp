@@ -47,3 +47,14 @@ TEST(DType, ParsesNamesAndAliases) {
     for (std::size_t i = 0; i < kDTypeCount; ++i)
         EXPECT_EQ(parseDType(dtypeName(static_cast<DType>(i))), static_cast<DType>(i));
 }
+
+TEST(DType, GgufBlockFormatsCountTheirScales) {
+    // Bits per weight with the blocks' scales and minimums (llama.cpp block layouts).
+    EXPECT_DOUBLE_EQ(bytesPerElement(DType::q4_k) * 8, 4.5);
+    EXPECT_DOUBLE_EQ(bytesPerElement(DType::q5_k) * 8, 5.5);
+    EXPECT_DOUBLE_EQ(bytesPerElement(DType::q6_k) * 8, 6.5625);
+    EXPECT_DOUBLE_EQ(bytesPerElement(DType::q8_0) * 8, 8.5);
+    EXPECT_EQ(parseDType("Q4_K_M"), DType::q4_k);
+    EXPECT_TRUE(isGgufBlock(DType::q8_0));
+    EXPECT_FALSE(isGgufBlock(DType::int4));
+}
