@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <random>
 #include <set>
+#include <string_view>
 
 using namespace rooflab;
 
@@ -619,7 +620,7 @@ TEST(CpuStack, HostTimeAddsToTheStepOnACpu) {
     double host = 0, ops = 0, dispatch = 0;
     for (const auto& r : p.ops) {
         host += r.hostS * r.count;
-        if (r.name == "host_dispatch")
+        if (std::string_view(r.name) == "host_dispatch")
             dispatch = r.timeS;
         else
             ops += r.totalS();
@@ -627,9 +628,11 @@ TEST(CpuStack, HostTimeAddsToTheStepOnACpu) {
     EXPECT_NEAR(dispatch, host + st.cpu.decodeStepS, 1e-12);
     EXPECT_NEAR(p.latencyS, ops + dispatch, 1e-9);
     // DynamicCache concatenation: the kv_append op reads and writes the whole cache every step.
-    for (const auto& r : p.ops)
-        if (r.name == "kv_append")
+    for (const auto& r : p.ops) {
+        if (std::string_view(r.name) == "kv_append") {
             EXPECT_GT(r.bytes[kL2], 2.0 * 1024 * 8 * 64 * 2);
+        }
+    }
 }
 
 TEST(CpuStack, TensorParallelNeedsANetwork) {
