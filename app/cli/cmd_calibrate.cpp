@@ -325,7 +325,7 @@ void runValidate(ValidateOptions& o, int& exitCode) {
                     s = std::make_unique<StackProfile>(io::loadStack(n));
                 return *s;
             },
-            &aicVal);
+            &aicVal, &plat);
         if (o.maxMape >= 0 && rep.overall.mapePct > o.maxMape)
             exceeded.push_back(ds + ": MAPE " + fmtNum(rep.overall.mapePct, 3) + "% above --max-mape " +
                                fmtNum(o.maxMape, 3) + "%");

@@ -7,7 +7,9 @@
 #include "calibration/cpu_calibration.hpp"
 #include "common.hpp"
 #include "io/data_paths.hpp"
+#include "io/files.hpp"
 #include "io/platform_loader.hpp"
+#include "io/stack_loader.hpp"
 #include "profilers/cpu/progress_printer.hpp"
 #include "profilers/cpu/suite.hpp"
 #include "registry.hpp"
@@ -28,11 +30,35 @@ struct CalibrateCpuOptions {
     std::string gemm;                      ///< CPU GEMM reference CSV (GEMM efficiency), optional
     bool quick = false;
     int threads = 0;
+    std::string stack, ops, step = "forward"; ///< --stack: fit a CPU framework's stack profile instead
 };
+
+/// `calibrate cpu --stack FILE --ops ops.csv --base PLATFORM --out FILE`: the stack's `cpu:` section and passes.
+void runCalibrateCpuStack(const CalibrateCpuOptions& o, int& exitCode) {
+    if (o.base.empty() || o.ops.empty())
+        throw InputError("", 0, "--stack", "give --base PLATFORM and --ops ops.csv (bench/cpu_llm) with --stack");
+    const Platform plat = io::loadPlatformFile(io::findPlatformFile(o.base));
+    if (plat.kind != DeviceKind::Cpu)
+        throw InputError(plat.file, 0, "kind", "--base must be a cpu platform");
+    const std::string text = io::readInputFile(o.stack, std::uintmax_t(1) << 20, "--stack");
+    const StackProfile base = io::loadStackString(text, o.stack);
+    const io::CsvTable ops = io::loadCsvFile(o.ops);
+    const CpuStackFit fit =
+        fitCpuStack(plat, base, ops, o.step == "generate" ? CpuStepSource::Generate : CpuStepSource::Forward);
+    for (const auto& n : fit.notes)
+        std::cout << n << "\n";
+    const std::string out = writeCpuStackYaml(text, fit, o.ops + " on " + plat.name + ", step rows: " + o.step);
+    io::loadStackString(out, o.out); // what we write must load
+    io::writeFileAtomic(o.out, out, "--out");
+    std::cout << "wrote " << o.out << "\n";
+    exitCode = kOk;
+}
 
 void runCalibrateCpu(const CalibrateCpuOptions& o, int& exitCode) {
     if (o.out.empty())
         throw InputError("", 0, "--out", "name the platform file to write");
+    if (!o.stack.empty())
+        return runCalibrateCpuStack(o, exitCode);
     std::vector<std::string> dirs = o.measurements;
     if (dirs.empty()) {
         std::string dir;
@@ -212,6 +238,12 @@ void addCalibrateCpu(CLI::App& root, int& exitCode) {
     c->add_option("--keep-measurements", o->keep, "folder for the raw measurements (default: <out>.measurements)");
     c->add_flag("--quick", o->quick, "quick measurement (fewer sizes and runs)");
     c->add_option("--threads", o->threads, "largest thread count to measure (default: all)");
+    c->add_option("--stack", o->stack,
+                  "fit this CPU stack profile (its cpu: section and passes) from --ops instead of a platform");
+    c->add_option("--ops", o->ops, "with --stack: single-op microbenchmarks (bench/cpu_llm/cpu_llm_bench.py ops.csv)");
+    c->add_option("--step", o->step, "with --stack: per-step host rows of the model forward or of generate()")
+        ->check(CLI::IsMember({"forward", "generate"}))
+        ->capture_default_str();
     c->callback([o, &exitCode]() { runCalibrateCpu(*o, exitCode); });
 
     auto v = std::make_shared<ValidateCpuOptions>();

@@ -430,9 +430,19 @@ Prediction summarizeStep(const PlatformModel& pm, const LlmArch& a, const StackP
     if (s.overlapComm)
         overlapSaving = std::min(commTime, gemmTime);
     p.latencyS = pp * (layerTime - overlapSaving) + headTime + p2p;
-    // Eager dispatch: the device waits for the host where the host issues kernels slower than they run.
-    if (ev.hostFloorS > 0 || ev.collectiveFloorS > 0) {
-        const double stallS = eagerStallS(ops, g);
+    // Eager dispatch: the device waits for the host where the host issues kernels slower than they run. A CPU
+    // framework dispatches on the cores that compute: all of its host time adds to the step, plus its fixed
+    // per-step cost (input preparation, masks, cache bookkeeping, sampling).
+    const bool hostSerial = pm.kind == DeviceKind::Cpu && stack.cpu.present;
+    if (hostSerial || ev.hostFloorS > 0 || ev.collectiveFloorS > 0) {
+        double stallS = 0;
+        if (hostSerial) {
+            for (const auto& r : ops)
+                stallS += r.hostS * r.count * (r.perLayer ? pp : 1.0); // every stage's layers, one after another
+            stallS += s.phase == Phase::Decode ? stack.cpu.decodeStepS : stack.cpu.prefillStepS;
+        } else {
+            stallS = eagerStallS(ops, g);
+        }
         if (stallS > 0) {
             OpResult r;
             r.name = "host_dispatch";
@@ -441,7 +451,7 @@ Prediction summarizeStep(const PlatformModel& pm, const LlmArch& a, const StackP
             r.timeS = stallS;
             r.overheadS = stallS;
             r.bound = Bound::Launch;
-            r.count = pp; // each stage's host issues its own layers
+            r.count = hostSerial ? 1.0 : pp; // each stage's host issues its own layers
             p.latencyS += r.totalS();
             ops.push_back(r);
         }
@@ -526,6 +536,20 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
         p.ok = false;
         p.error = std::move(check.back().message);
         return p;
+    }
+    // Devices beyond the scale-up domain talk over the scale-out network (or the host link): a platform that
+    // describes neither cannot run the step, rather than getting its collectives for free.
+    if (const int linked = s.tp * s.pp; linked > 1 || s.ep > 1) {
+        const bool inNode = std::max(linked, s.ep) <= pm.scaleUpDomain && pm.scaleUpBytesPerS > 0;
+        if (!inNode && pm.scaleOutBytesPerS <= 0 && pm.hostLinkBytesPerS <= 0) {
+            Prediction p;
+            p.ok = false;
+            p.error = "tp x pp = " + std::to_string(linked) + (s.ep > 1 ? ", ep = " + std::to_string(s.ep) : "") +
+                      " devices need a network between them: " + pm.name +
+                      " describes no scale-up link for that many and no scale-out network (scale_out: in its "
+                      "platform file)";
+            return p;
+        }
     }
     const StepGraph graph = buildStepGraph(a, stack, s);
     Prediction p = summarizeStep(pm, a, stack, s, graph, evaluateGraph(pm, graph, &stack));

@@ -209,8 +209,9 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
         pm.gemmDramBytesPerS > 0 ? r.bytes[kDram] / pm.gemmDramBytesPerS : levelTime(pm, kDram, r.bytes[kDram]);
     r.memoryS[kL2] = levelTime(pm, kL2, r.bytes[kL2]);
     r.memoryS[kL1] = pm.bandwidth[kL1] > 0 ? r.bytes[kL1] / (pm.bandwidth[kL1] * pm.units) : 0.0;
-    if (pm.smallMHalf > 0) {
-        // Kernels for skinny GEMMs (few rows) do not reach the roof: ramp-up, too little work per unit.
+    if (pm.smallMHalf > 0 && !(gemv && pm.kind == DeviceKind::Cpu)) {
+        // Kernels for skinny GEMMs (few rows) do not reach the roof: ramp-up, too little work per unit. (A CPU's
+        // one-row product is a GEMV kernel that streams the weights: no ramp.)
         r.computeS *= 1.0 + pm.smallMHalf / m;
     }
     // SIMT GEMMs of several rows (not a GEMV) stream the weights more slowly than tensor-core kernels, the more
@@ -233,6 +234,10 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
     finishOp(pm, r, launch, simtFixedS);
     return r;
 }
+
+/// Bytes per kernel from which ATen runs an element-wise op on all threads (its GRAIN_SIZE, 32768 elements, of
+/// 2-byte elements read and written).
+constexpr double kCpuParallelGrainBytes = 32768.0 * 2 * 2;
 
 OpResult evalMemoryOp(const PlatformModel& pm, const char* name, OpClass cls, double bytesRead, double bytesWritten,
                       double flops, double kernels, LaunchMode launch, double rowElements, double kernelBytesPerS) {
@@ -267,8 +272,11 @@ OpResult evalMemoryOp(const PlatformModel& pm, const char* name, OpClass cls, do
         double& served = r.memoryS[inL2 ? kL2 : kDram];
         served = std::max(served, total / kernelBytesPerS);
     }
-    // One CTA walks each row: its latency adds to every kernel's fixed time.
-    finishOpFixed(pm, r, launch, pm.elementwiseOverheadS + (rowElements > 0 ? rowElements * pm.normRowElementS : 0));
+    // One CTA walks each row: its latency adds to every kernel's fixed time. On a CPU the fixed time is an OpenMP
+    // parallel region, which ATen opens only for tensors of at least its grain (32768 elements, ~64 KiB).
+    const double fixedS =
+        pm.kind == DeviceKind::Cpu && footprint < kCpuParallelGrainBytes ? 0.0 : pm.elementwiseOverheadS;
+    finishOpFixed(pm, r, launch, fixedS + (rowElements > 0 ? rowElements * pm.normRowElementS : 0));
     return r;
 }
 

@@ -106,6 +106,41 @@ PlatformModel withCpuThreads(const Platform& p, const PlatformModel& all, double
     m.attentionDramBytesPerS *= dramRatio;
     m.attentionSplitDramBytesPerS *= dramRatio;
     m.stridedElementwiseBytesPerS *= dramRatio;
+    m.cpuThreads = t;
+    return m;
+}
+
+PlatformModel withCpuStack(const PlatformModel& pm, const CpuStackProfile& c, DType gemmType, DType attentionType) {
+    if (pm.kind != DeviceKind::Cpu || !c.present)
+        return pm;
+    PlatformModel m = pm;
+    const double threads = pm.cpuThreads > 0 ? pm.cpuThreads : pm.units;
+    const double dram = pm.bandwidth[kDram];
+    auto curve = [&](const CpuStackProfile::ByType& by, DType t) -> const ThreadCurve* {
+        const auto it = by.find(dtypeName(t));
+        return it == by.end() ? nullptr : &it->second;
+    };
+    // The CPU's vector unit is its GEMM path where it has no matrix engine for the type (fp32 on AVX-512).
+    for (const DType t : {gemmType, attentionType}) {
+        const auto i = static_cast<std::size_t>(t);
+        if (m.tensorPeak[i] <= 0 && t == DType::fp32)
+            m.tensorPeak[i] = m.vectorPeakFp32;
+    }
+    const auto g = static_cast<std::size_t>(gemmType);
+    if (const ThreadCurve* f = curve(c.gemvDramFraction, gemmType); f && dram > 0)
+        m.gemmDramBytesPerS = threadCurveAt(*f, threads, 1.0) * dram;
+    if (const ThreadCurve* f = curve(c.gemmPeakFraction, gemmType))
+        m.gemmFraction[g] = threadCurveAt(*f, threads, m.gemmFraction[g]);
+    if (const ThreadCurve* f = curve(c.gemmHalfM, gemmType))
+        m.smallMHalf = threadCurveAt(*f, threads, m.smallMHalf);
+    // Only GEMMs pay kernelOverheadS (finishOp); element-wise ops pay elementwiseOverheadS where they run on all
+    // threads (evalMemoryOp).
+    m.kernelOverheadS = threadCurveAt(c.gemmOverheadS, threads, m.kernelOverheadS);
+    m.elementwiseOverheadS = threadCurveAt(c.parallelOpOverheadS, threads, m.elementwiseOverheadS);
+    if (const ThreadCurve* f = curve(c.attentionKvFraction, attentionType); f && dram > 0)
+        m.attentionDramBytesPerS = threadCurveAt(*f, threads, 1.0) * dram;
+    if (const ThreadCurve* f = curve(c.attentionPeakFraction, attentionType))
+        m.attentionFraction = threadCurveAt(*f, threads, m.attentionFraction);
     return m;
 }
 

@@ -2,6 +2,7 @@
 /// @brief The numbers the evaluator needs, resolved once from a Platform (defaults applied), so that a single
 /// prediction touches only plain doubles. Cheap to copy; immutable after construction; thread-safe to share.
 #include "hardware/platform.hpp"
+#include "workloads/stack.hpp"
 
 #include <array>
 #include <string>
@@ -45,6 +46,7 @@ struct PlatformModel {
     double normRowElementS = 0;      ///< per-element time of one norm row (one CTA per row)
     double launchS = 0, graphLaunchS = 0;
     double hostOverheadScale = 1.0; ///< multiplies a stack's host dispatch cost on this host
+    double cpuThreads = 0;          ///< CPU platforms: hardware threads this model is restricted to (0 = all units)
     double attentionFraction = 0.6, attentionHalfSeq = 256;
     double vectorFraction = 0.5;
     double scaleUpBytesPerS = 0, scaleUpLatencyS = 0, scaleUpDomain = 1;
@@ -73,5 +75,10 @@ struct PlatformModel {
 /// single-thread rate. `units` (the tile-wave count) stays, so fewer threads never make an operator faster. Returns
 /// `all` unchanged for GPU platforms and for threads <= 0 or >= units.
 PlatformModel withCpuThreads(const Platform& p, const PlatformModel& all, double threads);
+
+/// @brief CPU platforms under a CPU framework (a stack with a `cpu:` section): `pm` (all threads or withCpuThreads)
+/// with the framework's GEMV / GEMM / attention rates at pm's thread count, for the step's GEMM and attention
+/// datatypes. Returns `pm` unchanged for GPU platforms and stacks without a `cpu:` section.
+PlatformModel withCpuStack(const PlatformModel& pm, const CpuStackProfile& cpu, DType gemmType, DType attentionType);
 
 } // namespace rooflab

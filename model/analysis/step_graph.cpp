@@ -261,8 +261,13 @@ void GraphBuilder::gqaProjections(double c) {
     elementwise("rope", OpClass::Rope, m_T * (m_headsDev + m_kvHeadsDev) * m_d, m_stack.ropePasses, m_stack.ropeKernels,
                 c, true);
     const double kvElems = m_T * 2 * m_kvHeadsDev * m_d;
-    memoryOp("kv_append", OpClass::KvAppend, kvElems, kvElems * m_actB, kvElems * m_kvB, 0, m_stack.kvAppendKernels, c,
-             true);
+    // A cache that grows by concatenation (transformers' DynamicCache: torch.cat) reads the cached K/V and writes
+    // them again with the new tokens, every step.
+    const double pastElems = m_stack.kvAppendConcat && m_s.phase == Phase::Decode
+                                 ? double(m_s.batch) * double(m_s.context) * 2 * m_kvHeadsDev * m_d
+                                 : 0.0;
+    memoryOp("kv_append", OpClass::KvAppend, kvElems, kvElems * m_actB + pastElems * m_kvB,
+             (kvElems + pastElems) * m_kvB, 0, m_stack.kvAppendKernels, c, true);
 }
 
 void GraphBuilder::mlaProjections(double c) {

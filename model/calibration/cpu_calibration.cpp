@@ -1,5 +1,7 @@
 #include "calibration/cpu_calibration.hpp"
 
+#include "analysis/ops.hpp"
+#include "analysis/platform_model.hpp"
 #include "io/csv.hpp"
 #include "io/platform_loader.hpp"
 #include "units/errors.hpp"
@@ -1308,6 +1310,432 @@ CpuCalibrationResult calibrateCpu(const Platform& base, const CpuMeasurements& m
             ++it;
     }
     return res;
+}
+
+} // namespace rooflab
+
+// ---------------------------------------------------------------- CPU framework (stack) constants
+
+namespace rooflab {
+namespace {
+
+struct OpRow {
+    std::string op, dtype;
+    double threads = 0, m = 0, n = 0, k = 0, elements = 0, medianS = 0;
+};
+
+std::vector<OpRow> readOpRows(const io::CsvTable& t) {
+    const int cOp = t.requireColumn("op"), cD = t.requireColumn("dtype"), cT = t.requireColumn("threads"),
+              cM = t.requireColumn("m"), cN = t.requireColumn("n"), cK = t.requireColumn("k"),
+              cE = t.requireColumn("elements"), cMed = t.requireColumn("median_s");
+    std::vector<OpRow> rows;
+    for (std::size_t i = 0; i < t.rows.size(); ++i) {
+        if (t.text(i, cMed).empty())
+            continue; // op-count rows carry no time
+        OpRow r;
+        r.op = t.text(i, cOp);
+        r.dtype = t.text(i, cD);
+        r.threads = t.number(i, cT, 0, 65536);
+        r.m = t.number(i, cM, 0, 1e12);
+        r.n = t.number(i, cN, 0, 1e12);
+        r.k = t.number(i, cK, 0, 1e12);
+        r.elements = t.number(i, cE, 0, 1e15);
+        r.medianS = t.number(i, cMed, 0, 1e6);
+        if (r.medianS > 0)
+            rows.push_back(std::move(r));
+    }
+    return rows;
+}
+
+double medianOf(std::vector<double> v) {
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+double mapeOf(const std::vector<std::pair<double, double>>& predMeas) {
+    double s = 0;
+    for (const auto& [p, m] : predMeas)
+        s += std::abs(p - m) / m;
+    return predMeas.empty() ? 0 : 100.0 * s / double(predMeas.size());
+}
+
+std::string fmt(double v, int digits = 4) {
+    std::ostringstream o;
+    o.precision(digits);
+    o << v;
+    return o.str();
+}
+
+/// Ops per decoder layer as the stack counts them (a dense GQA layer without QK norm).
+double kernelsPerLayer(const StackProfile& s) {
+    return 2 * s.normKernels + (s.fusedQkv ? 1 : 3) + s.ropeKernels + s.kvAppendKernels + s.attentionKernels + 1 +
+           2 * s.residualKernels + (s.fusedGateUp ? 1 : 2) + s.activationKernels + 1;
+}
+
+/// A CpuStackProfile holding one value at one thread count (to evaluate candidates through withCpuStack).
+CpuStackProfile single(double threads, const std::string& dt, double gemv, double gemm, double halfM, double kv,
+                       double attn) {
+    CpuStackProfile c;
+    c.present = true;
+    if (gemv > 0)
+        c.gemvDramFraction[dt] = {{threads, gemv}};
+    if (gemm > 0)
+        c.gemmPeakFraction[dt] = {{threads, gemm}};
+    if (halfM >= 0)
+        c.gemmHalfM[dt] = {{threads, halfM}};
+    if (kv > 0)
+        c.attentionKvFraction[dt] = {{threads, kv}};
+    if (attn > 0)
+        c.attentionPeakFraction[dt] = {{threads, attn}};
+    return c;
+}
+
+} // namespace
+
+CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, const io::CsvTable& ops,
+                        CpuStepSource step) {
+    const std::vector<OpRow> rows = readOpRows(ops);
+    const PlatformModel all = PlatformModel::from(platform);
+    CpuStackFit fit;
+    fit.cpu.present = true;
+    auto find = [&](const std::string& op, double threads, double k) -> const OpRow* {
+        for (const auto& r : rows)
+            if (r.op == op && r.threads == threads && r.k == k)
+                return &r;
+        return nullptr;
+    };
+    std::set<double> threadSet;
+    for (const auto& r : rows)
+        if (r.op == "tiny_model_decode")
+            threadSet.insert(r.threads);
+    if (threadSet.empty())
+        throw InputError(ops.file, 1, "op", "no tiny_model_decode rows: the host-time fit needs them");
+
+    // 1. Host time per op and per step (tiny models: 2 and 16 layers).
+    const double perLayer = kernelsPerLayer(base);
+    const double nonLayer = base.embeddingKernels + base.normKernels + 1; // embedding, final norm, LM head
+    const std::string prefillOp = step == CpuStepSource::Generate ? "tiny_model_generate1" : "tiny_model_prefill";
+    const std::string decodeOp =
+        step == CpuStepSource::Generate ? "tiny_model_generate_per_token" : "tiny_model_decode";
+    std::map<double, double> hostByThreads;
+    std::vector<double> prefillFixed, decodeFixed;
+    for (const double t : threadSet) {
+        const OpRow *d2 = find("tiny_model_decode", t, 2), *d16 = find("tiny_model_decode", t, 16);
+        const OpRow *p2 = find("tiny_model_prefill", t, 2), *p16 = find("tiny_model_prefill", t, 16);
+        if (!d2 || !d16 || !p2 || !p16)
+            continue;
+        const double slopeD = (d16->medianS - d2->medianS) / 14.0, slopeP = (p16->medianS - p2->medianS) / 14.0;
+        const double h = std::max(0.0, 0.5 * (slopeD + slopeP) / perLayer);
+        hostByThreads[t] = h;
+        fit.cpu.hostOverheadS.emplace_back(t, h);
+        const OpRow *s2 = find(prefillOp, t, 2), *s16 = find(prefillOp, t, 16);
+        const OpRow *g2 = find(decodeOp, t, 2), *g16 = find(decodeOp, t, 16);
+        if (s2 && s16)
+            prefillFixed.push_back(std::max(0.0, s2->medianS - 2 * (s16->medianS - s2->medianS) / 14.0 - h * nonLayer));
+        if (g2 && g16)
+            decodeFixed.push_back(std::max(0.0, g2->medianS - 2 * (g16->medianS - g2->medianS) / 14.0 - h * nonLayer));
+    }
+    if (fit.cpu.hostOverheadS.empty())
+        throw InputError(ops.file, 1, "op", "tiny_model_{decode,prefill} rows at 2 and 16 layers are missing");
+    fit.cpu.prefillStepS = medianOf(prefillFixed);
+    fit.cpu.decodeStepS = medianOf(decodeFixed);
+    {
+        std::string h;
+        for (const auto& [t, v] : fit.cpu.hostOverheadS)
+            h += (h.empty() ? "" : ", ") + fmt(t) + ": " + fmt(v * 1e6, 3) + " us";
+        fit.notes.push_back("host_overhead: per-layer slope of " + std::string("tiny_model_decode/prefill") +
+                            " (2 vs 16 layers, mean of both phases) / " + fmt(perLayer) + " ops per layer: " + h);
+        fit.notes.push_back("step_overhead: intercepts of " + prefillOp + " / " + decodeOp +
+                            " less the embedding, final norm and LM-head ops, median over thread counts");
+    }
+    auto hostAt = [&](double t) { return threadCurveAt(fit.cpu.hostOverheadS, t, 0.0); };
+    auto kernelOnly = [&](const OpRow& r, double opsInRow) {
+        return std::max(0.2 * r.medianS, r.medianS - opsInRow * hostAt(r.threads));
+    };
+
+    // 2. GEMV / GEMM per datatype and thread count (F.linear, weights rotated beyond the caches).
+    std::set<std::pair<std::string, double>> gemmKeys;
+    for (const auto& r : rows)
+        if (r.op == "linear")
+            gemmKeys.insert({r.dtype, r.threads});
+    for (const auto& [dt, t] : gemmKeys) {
+        const auto type = parseDType(dt);
+        if (!type)
+            continue;
+        const PlatformModel pmT = withCpuThreads(platform, all, t);
+        // One-row products: time = fixed + weight bytes / (fraction x DRAM bandwidth), least squares.
+        std::vector<double> xs, ys;
+        std::vector<const OpRow*> many;
+        for (const auto& r : rows) {
+            if (r.op != "linear" || r.dtype != dt || r.threads != t)
+                continue;
+            if (r.m <= 1) {
+                const PlatformModel pm1 = withCpuStack(pmT, single(t, dt, 1.0, 0, -1, 0, 0), *type, *type);
+                const OpResult o = evalGemm(pm1, "gemv", 1, r.n, r.k, *type, *type, *type, LaunchMode::Stream, 1,
+                                            bytesPerElement(*type));
+                xs.push_back(o.memoryS[kDram]);
+                ys.push_back(kernelOnly(r, 1));
+            } else {
+                many.push_back(&r);
+            }
+        }
+        double gemv = 1.0, fixedS = 0.0;
+        if (xs.size() >= 2) {
+            // Weighted by 1 / y^2: relative errors, so that the LM head's 0.5 GB does not outweigh the projections.
+            double sw = 0, mx = 0, my = 0;
+            for (std::size_t i = 0; i < xs.size(); ++i) {
+                const double w = 1.0 / (ys[i] * ys[i]);
+                sw += w;
+                mx += w * xs[i];
+                my += w * ys[i];
+            }
+            mx /= sw;
+            my /= sw;
+            double sxy = 0, sxx = 0;
+            for (std::size_t i = 0; i < xs.size(); ++i) {
+                const double w = 1.0 / (ys[i] * ys[i]);
+                sxy += w * (xs[i] - mx) * (ys[i] - my);
+                sxx += w * (xs[i] - mx) * (xs[i] - mx);
+            }
+            const double slope = sxx > 0 ? sxy / sxx : 0;
+            if (slope > 0) {
+                gemv = 1.0 / slope;
+                fixedS = std::max(0.0, my - slope * mx);
+            }
+        }
+        gemv = std::clamp(gemv, 0.01, 10.0);
+        fit.cpu.gemvDramFraction[dt].emplace_back(t, gemv);
+        fit.cpu.gemmOverheadS.emplace_back(t, fixedS); // one curve: the datatypes' values at t are averaged below
+        double bestF = 0.5, bestH = 0, bestErr = 1e300;
+        if (!many.empty()) {
+            for (double h : {0.0, 1.0, 2.0, 4.0, 8.0, 12.0, 16.0, 24.0, 32.0, 48.0, 64.0, 96.0, 128.0, 192.0, 256.0,
+                             384.0, 512.0, 768.0, 1024.0}) {
+                for (double f = 0.02; f <= 4.0; f *= 1.03) {
+                    CpuStackProfile cand = single(t, dt, gemv, f, h, 0, 0);
+                    cand.gemmOverheadS = {{t, fixedS}};
+                    const PlatformModel pmC = withCpuStack(pmT, cand, *type, *type);
+                    std::vector<std::pair<double, double>> pm;
+                    for (const OpRow* r : many) {
+                        const OpResult o = evalGemm(pmC, "gemm", r->m, r->n, r->k, *type, *type, *type,
+                                                    LaunchMode::Stream, 1, bytesPerElement(*type));
+                        pm.emplace_back(o.timeS, kernelOnly(*r, 1));
+                    }
+                    const double e = mapeOf(pm);
+                    if (e < bestErr) {
+                        bestErr = e;
+                        bestF = f;
+                        bestH = h;
+                    }
+                }
+            }
+        }
+        fit.cpu.gemmPeakFraction[dt].emplace_back(t, bestF);
+        fit.cpu.gemmHalfM[dt].emplace_back(t, bestH);
+        fit.notes.push_back("gemm " + dt + " @" + fmt(t) + " threads: gemv_dram_fraction " + fmt(gemv) + ", fixed " +
+                            fmt(fixedS * 1e6, 3) + " us (least squares over " + std::to_string(xs.size()) +
+                            " one-row shapes), gemm_peak_fraction " + fmt(bestF) + ", gemm_half_m " + fmt(bestH) +
+                            " (" + std::to_string(many.size()) + " shapes, MAPE " + fmt(many.empty() ? 0 : bestErr, 3) +
+                            "%)");
+    }
+
+    {
+        std::map<double, std::vector<double>> byT;
+        for (const auto& [t, v] : fit.cpu.gemmOverheadS)
+            byT[t].push_back(v);
+        fit.cpu.gemmOverheadS.clear();
+        for (const auto& [t, v] : byT)
+            fit.cpu.gemmOverheadS.emplace_back(t, medianOf(v));
+    }
+
+    // 3. Attention (SDPA with enable_gqa, as transformers calls it): 32/8 heads, head size 64.
+    std::set<std::pair<std::string, double>> attnKeys;
+    for (const auto& r : rows)
+        if (r.op == "sdpa_gqa_decode")
+            attnKeys.insert({r.dtype, r.threads});
+    for (const auto& [dt, t] : attnKeys) {
+        const auto type = parseDType(dt);
+        if (!type)
+            continue;
+        const PlatformModel pmT = withCpuThreads(platform, all, t);
+        auto shape = [&](const OpRow& r, bool prefill) {
+            AttentionShape s;
+            s.batch = r.m;
+            s.queries = r.n;
+            s.keys = r.k;
+            s.heads = 32;
+            s.kvHeads = 8;
+            s.qkDim = s.vDim = 64;
+            s.kvBytesPerElement = s.actBytesPerElement = bytesPerElement(*type);
+            s.causal = prefill;
+            return s;
+        };
+        std::vector<double> kvRatio;
+        std::vector<const OpRow*> pre;
+        for (const auto& r : rows) {
+            if (r.dtype != dt || r.threads != t)
+                continue;
+            if (r.op == "sdpa_gqa_decode") {
+                const PlatformModel pm1 = withCpuStack(pmT, single(t, dt, 0, 0, -1, 1.0, 0), *type, *type);
+                const OpResult o = evalAttention(pm1, "attention", shape(r, false), *type, LaunchMode::Stream);
+                kvRatio.push_back(o.memoryS[kDram] / kernelOnly(r, base.attentionKernels));
+            } else if (r.op == "sdpa_gqa_prefill") {
+                pre.push_back(&r);
+            }
+        }
+        const double kv = std::clamp(medianOf(kvRatio), 0.01, 10.0);
+        double bestF = 0.5, bestErr = 1e300;
+        for (double f = 0.001; f <= 4.0 && !pre.empty(); f *= 1.03) {
+            const PlatformModel pmC = withCpuStack(pmT, single(t, dt, 0, 0, -1, kv, f), *type, *type);
+            std::vector<std::pair<double, double>> pm;
+            for (const OpRow* r : pre) {
+                const OpResult o = evalAttention(pmC, "attention", shape(*r, true), *type, LaunchMode::Stream);
+                pm.emplace_back(o.timeS, kernelOnly(*r, base.attentionKernels));
+            }
+            const double e = mapeOf(pm);
+            if (e < bestErr) {
+                bestErr = e;
+                bestF = f;
+            }
+        }
+        fit.cpu.attentionKvFraction[dt].emplace_back(t, kv);
+        if (!pre.empty())
+            fit.cpu.attentionPeakFraction[dt].emplace_back(t, bestF);
+        fit.notes.push_back(
+            "attention " + dt + " @" + fmt(t) + " threads: attention_kv_fraction " + fmt(kv) + " (median of " +
+            std::to_string(kvRatio.size()) + " decode shapes), attention_peak_fraction " + fmt(bestF) + " (" +
+            std::to_string(pre.size()) + " prefill shapes, MAPE " + fmt(pre.empty() ? 0 : bestErr, 3) + "%)");
+    }
+
+    // 4. Element-wise passes (bf16 rows of 512+ tokens at 4 and 16 threads): solve evalMemoryOp for the passes.
+    struct Elem {
+        const char* op;
+        double kernels;
+        double* passes;
+        OpClass cls;
+        bool norm;
+        const char* key;
+    };
+    const Elem elems[] = {
+        {"hf_rmsnorm", base.normKernels, &fit.normPasses, OpClass::Norm, true, "norm"},
+        {"hf_rope", base.ropeKernels, &fit.ropePasses, OpClass::Rope, false, "rope"},
+        {"silu_mul", base.activationKernels, &fit.activationPasses, OpClass::Elementwise, false, "activation"},
+        {"add", base.residualKernels, &fit.residualPasses, OpClass::Elementwise, false, "residual"}};
+    // The fixed cost of an op ATen runs on all threads: `add` of 16 tokens (32768 elements, just at the grain; its
+    // bytes take well under a microsecond), less the op's host time.
+    for (const double t : threadSet)
+        for (const auto& r : rows)
+            if (r.op == "add" && r.dtype == "bf16" && r.threads == t && r.m == 16)
+                fit.cpu.parallelOpOverheadS.emplace_back(t, std::max(0.0, r.medianS - hostAt(t)));
+    fit.notes.push_back("parallel_op_overhead: add of 16 x 2048 bf16 (ATen's grain: one OpenMP region) less the op's "
+                        "host time");
+    for (const Elem& e : elems) {
+        std::vector<double> found;
+        for (const auto& r : rows) {
+            if (r.op != e.op || r.dtype != "bf16" || r.m < 512 || (r.threads != 4 && r.threads != 16))
+                continue;
+            PlatformModel pmT = withCpuThreads(platform, all, r.threads);
+            pmT.elementwiseOverheadS = threadCurveAt(fit.cpu.parallelOpOverheadS, r.threads, 0.0);
+            const double baseBytes = r.elements * 2.0;
+            const double want = kernelOnly(r, e.kernels);
+            auto timeAt = [&](double passes) {
+                return evalMemoryOp(pmT, e.op, e.cls, baseBytes * passes, baseBytes * passes,
+                                    e.norm ? 4.0 * r.elements : r.elements, e.kernels, LaunchMode::Stream,
+                                    e.norm ? r.n : 0.0)
+                    .timeS;
+            };
+            double lo = 0.05, hi = 64;
+            if (timeAt(hi) < want) {
+                found.push_back(hi);
+                continue;
+            }
+            for (int it = 0; it < 60; ++it) {
+                const double mid = std::sqrt(lo * hi);
+                (timeAt(mid) < want ? lo : hi) = mid;
+            }
+            found.push_back(std::sqrt(lo * hi));
+        }
+        if (!found.empty())
+            *e.passes = medianOf(found);
+        fit.notes.push_back(std::string("passes.") + e.key + " " + fmt(*e.passes) + ": median of " +
+                            std::to_string(found.size()) + " " + e.op +
+                            " rows (bf16, 512-2048 tokens, 4 and 16 "
+                            "threads) solved on evalMemoryOp, " +
+                            fmt(e.kernels) + " ops each");
+    }
+    return fit;
+}
+
+std::string writeCpuStackYaml(const std::string& text, const CpuStackFit& fit, const std::string& provenance) {
+    std::istringstream in(text);
+    std::ostringstream out;
+    std::string line;
+    bool inPasses = false;
+    auto num = [](double v) { return fmt(v, 4); };
+    auto us = [](double s) { return fmt(s * 1e6, 4) + " us"; };
+    while (std::getline(in, line)) {
+        if (line.rfind("cpu:", 0) == 0)
+            break; // regenerated below
+        const bool top = !line.empty() && line[0] != ' ' && line[0] != '#';
+        if (top)
+            inPasses = line.rfind("passes:", 0) == 0;
+        if (inPasses && !top) {
+            const std::size_t colon = line.find(':');
+            const std::size_t key0 = line.find_first_not_of(' ');
+            if (colon != std::string::npos && key0 != std::string::npos && line[key0] != '#') {
+                const std::string key = line.substr(key0, colon - key0);
+                const std::map<std::string, double> v{{"norm", fit.normPasses},
+                                                      {"rope", fit.ropePasses},
+                                                      {"activation", fit.activationPasses},
+                                                      {"residual", fit.residualPasses}};
+                if (const auto it = v.find(key); it != v.end()) {
+                    const std::size_t hash = line.find('#', colon);
+                    line = line.substr(0, colon + 1) + " " + num(it->second) +
+                           (hash != std::string::npos ? "   " + line.substr(hash) : "");
+                }
+            }
+        }
+        out << line << "\n";
+    }
+    out << "cpu:\n";
+    out << "  # Fitted by rooflab calibrate cpu --stack (" << provenance << "), from single-op microbenchmarks only:\n";
+    for (const auto& n : fit.notes)
+        out << "  #   " << n << "\n";
+    out << "  host_overhead: {";
+    for (std::size_t i = 0; i < fit.cpu.hostOverheadS.size(); ++i)
+        out << (i ? ", " : "") << fmt(fit.cpu.hostOverheadS[i].first) << ": " << us(fit.cpu.hostOverheadS[i].second);
+    out << "}\n";
+    out << "  step_overhead: {prefill: " << us(fit.cpu.prefillStepS) << ", decode: " << us(fit.cpu.decodeStepS)
+        << "}\n";
+    auto timeCurve = [&](const char* key, const ThreadCurve& c) {
+        if (c.empty())
+            return;
+        out << "  " << key << ": {";
+        for (std::size_t i = 0; i < c.size(); ++i)
+            out << (i ? ", " : "") << fmt(c[i].first) << ": " << us(c[i].second);
+        out << "}\n";
+    };
+    timeCurve("gemm_overhead", fit.cpu.gemmOverheadS);
+    timeCurve("parallel_op_overhead", fit.cpu.parallelOpOverheadS);
+    auto byType = [&](const char* key, const CpuStackProfile::ByType& by) {
+        if (by.empty())
+            return;
+        out << "  " << key << ":\n";
+        for (const auto& [dt, c] : by) {
+            out << "    " << dt << ": {";
+            for (std::size_t i = 0; i < c.size(); ++i)
+                out << (i ? ", " : "") << fmt(c[i].first) << ": " << num(c[i].second);
+            out << "}\n";
+        }
+    };
+    byType("gemv_dram_fraction", fit.cpu.gemvDramFraction);
+    byType("gemm_peak_fraction", fit.cpu.gemmPeakFraction);
+    byType("gemm_half_m", fit.cpu.gemmHalfM);
+    byType("attention_kv_fraction", fit.cpu.attentionKvFraction);
+    byType("attention_peak_fraction", fit.cpu.attentionPeakFraction);
+    return out.str();
 }
 
 } // namespace rooflab

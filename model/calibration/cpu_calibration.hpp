@@ -6,6 +6,8 @@
 #include "analysis/cpu_kernels.hpp"
 #include "hardware/cpu_smt.hpp"
 #include "hardware/platform.hpp"
+#include "io/csv.hpp"
+#include "workloads/stack.hpp"
 
 #include <string>
 #include <vector>
@@ -165,5 +167,38 @@ std::vector<CpuValidationRow> validatePublicStreamMlc(const CpuMachine& machine,
 
 /// @brief Maps a flops.csv ISA to the engine kind that carries it ("matrix" for AMX, else "vector"/"scalar").
 EngineKind engineKindForIsa(const std::string& isa);
+
+/// @brief A CPU framework's stack constants fitted from single-op microbenchmarks (bench/cpu_llm ops.csv): the
+/// `cpu:` section and the element-wise passes of a stack profile. Nothing end-to-end is used.
+struct CpuStackFit {
+    CpuStackProfile cpu;
+    double normPasses = 1, ropePasses = 1, activationPasses = 1, residualPasses = 1;
+    /// what each constant was fitted on and its fit error (MAPE of the fitted rows), one line each
+    std::vector<std::string> notes;
+};
+
+/// @brief Which tiny-model rows give the framework's fixed per-step host time.
+enum class CpuStepSource : unsigned char {
+    Forward,  ///< model(...) called directly: tiny_model_prefill / tiny_model_decode
+    Generate, ///< transformers generate(): tiny_model_generate1 (prefill + first token) / ..._per_token
+};
+
+/// @brief Fits `base`'s CPU constants on `platform` from an ops.csv of bench/cpu_llm/cpu_llm_bench.py:
+/// - host time per op, by threads: the per-layer slope of the tiny models' forward (2 and 16 layers, decode and
+///   prefill averaged) over the ops per layer the stack counts; the fixed per-step time: the intercept less the
+///   non-layer ops;
+/// - per GEMM datatype and thread count: the GEMV fraction of the DRAM bandwidth (one-row `linear` rows), the GEMM
+///   peak fraction and small-M half point (rows of more than one row; grid search on the engine's evalGemm);
+/// - attention: the K/V fraction of the DRAM bandwidth (SDPA decode rows) and the peak fraction (prefill rows);
+/// - passes of norm, RoPE, SiLU-multiply and residual add against evalMemoryOp (rows of 512+ tokens, 4 and 16
+///   threads, the stack's kernel counts).
+/// Every microbenchmark time is taken less one op's host time at its thread count (each timed call is one
+/// dispatch). Throws InputError when the table lacks the rows a constant needs.
+CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, const io::CsvTable& ops,
+                        CpuStepSource step);
+
+/// @brief `text` (a stack profile's YAML) with its `passes:` values replaced by the fit's and its `cpu:` section
+/// (which must be the last top-level key, if present) replaced by the fitted one, with provenance comments.
+std::string writeCpuStackYaml(const std::string& text, const CpuStackFit& fit, const std::string& provenance);
 
 } // namespace rooflab

@@ -52,12 +52,12 @@ std::string bucket(double v) {
 }
 
 void validateE2e(ValidationReport& rep, const PlatformModel& pm, const io::CsvTable& t, const ModelResolver& models,
-                 const StackResolver& stacks) {
+                 const StackResolver& stacks, const Platform* hardware) {
     const int cId = t.column("id"), cModel = t.requireColumn("model"), cPhase = t.requireColumn("phase"),
               cBatch = t.requireColumn("batch"), cMeas = t.requireColumn("measured_s");
     const int cPrompt = t.column("prompt"), cContext = t.column("context"), cTp = t.column("tp"), cPp = t.column("pp"),
               cW = t.column("weights"), cKv = t.column("kv"), cAct = t.column("act"), cStack = t.column("stack"),
-              cChunk = t.column("chunk");
+              cChunk = t.column("chunk"), cThreads = t.column("threads");
     // An empty optional cell keeps the scenario's default.
     auto given = [&](std::size_t i, int col) { return col >= 0 && !t.text(i, col).empty(); };
     for (std::size_t i = 0; i < t.rows.size(); ++i) {
@@ -101,7 +101,11 @@ void validateE2e(ValidationReport& rep, const PlatformModel& pm, const io::CsvTa
             const LlmArch& arch = models(r.model);
             req.llm()->arch = &arch;
             req.llm()->stack = &stacks(stackName);
-            const Result res = predict(pm, req);
+            // CPU rows name the thread count they ran with: the platform restricted to it (withCpuThreads).
+            const int threads = given(i, cThreads) ? static_cast<int>(t.number(i, cThreads, 1, 65536)) : 0;
+            if (threads > 0 && !hardware)
+                throw InputError(t.file, t.rowLines[i], "threads", "a thread count needs the platform's hardware");
+            const Result res = predict(threads > 0 ? withCpuThreads(*hardware, pm, double(threads)) : pm, req);
             if (!res.ok)
                 throw InputError(t.file, t.rowLines[i], "", res.error);
             const Prediction& p = *res.step();
@@ -112,6 +116,8 @@ void validateE2e(ValidationReport& rep, const PlatformModel& pm, const io::CsvTa
                       {"batch", bucket(double(s.batch))},
                       {"tp", std::to_string(s.tp)},
                       {"stack", stackName}};
+            if (cThreads >= 0)
+                r.keys["threads"] = std::to_string(threads);
         } catch (const InputError& e) {
             r.error = e.what();
             ++rep.failed;
@@ -157,7 +163,8 @@ void validateGemm(ValidationReport& rep, const PlatformModel& pm, const io::CsvT
 } // namespace
 
 ValidationReport validateDataset(const PlatformModel& pm, const io::CsvTable& table, const ModelResolver& models,
-                                 const StackResolver& stacks, const aic::AicValidation* aicOpts) {
+                                 const StackResolver& stacks, const aic::AicValidation* aicOpts,
+                                 const Platform* hardware) {
     const aic::AicValidation aicValidation = aicOpts ? *aicOpts : aic::AicValidation{};
     ValidationReport rep;
     rep.dataset = table.file;
@@ -171,7 +178,7 @@ ValidationReport validateDataset(const PlatformModel& pm, const io::CsvTable& ta
         aic::validateAttentionRows(rep, pm, table, aicValidation);
     } else if (table.column("measured_s") >= 0 && table.column("model") >= 0) {
         rep.kind = "e2e";
-        validateE2e(rep, pm, table, models, stacks);
+        validateE2e(rep, pm, table, models, stacks, hardware);
     } else if (table.column("median_s") >= 0 && table.column("m") >= 0) {
         rep.kind = "gemm";
         validateGemm(rep, pm, table);

@@ -56,10 +56,12 @@ using StackResolver = std::function<const StackProfile&(const std::string&)>;
 
 /// @brief Validates `table` (kind detected from its columns) on platform `pm`. Rows that cannot be predicted
 /// (an InputError while reading or predicting them) carry their error and count in `failed`. End-to-end optional
-/// columns (prompt, context, chunk, tp, pp, weights, kv, act, stack) may be left empty for their defaults.
+/// columns (prompt, context, chunk, tp, pp, weights, kv, act, stack, threads) may be left empty for their defaults.
 /// `aic`: for imported aiconfigurator tables, the stack efficiency and split to validate with (nullptr: the
-/// platform's own efficiencies, every row).
+/// platform's own efficiencies, every row). A row with a thread count (CPU platforms) needs `hardware`, the platform
+/// `pm` was built from.
 ValidationReport validateDataset(const PlatformModel& pm, const io::CsvTable& table, const ModelResolver& models,
-                                 const StackResolver& stacks, const aic::AicValidation* aic = nullptr);
+                                 const StackResolver& stacks, const aic::AicValidation* aic = nullptr,
+                                 const Platform* hardware = nullptr);
 
 } // namespace rooflab

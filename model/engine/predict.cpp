@@ -79,6 +79,20 @@ Result llm(const PlatformModel& pm, const Request& q) {
     const LlmTarget* t = q.llm();
     if (!t->arch || !t->stack)
         return failed("the request's model or stack is not resolved (front-end error)");
+    if (pm.kind == DeviceKind::Cpu && t->stack->cpu.present) {
+        // A CPU framework: its GEMV/GEMM/attention rates and its per-op host time at this thread count.
+        const Scenario& s = q.scenario;
+        const DType act = (s.act == DType::int8 || s.act == DType::int4) ? DType::bf16 : s.act;
+        const PlatformModel cpm = withCpuStack(pm, t->stack->cpu, act, act);
+        StackProfile stack = *t->stack;
+        stack.hostOverheadS =
+            threadCurveAt(stack.cpu.hostOverheadS, pm.cpuThreads > 0 ? pm.cpuThreads : pm.units, stack.hostOverheadS);
+        LlmTarget cpuTarget = *t;
+        cpuTarget.stack = &stack;
+        if (std::holds_alternative<LlmRequest>(q.workload))
+            return llmRequest(cpm, cpuTarget, q);
+        return llmStep(cpm, cpuTarget, q);
+    }
     if (std::holds_alternative<LlmRequest>(q.workload))
         return llmRequest(pm, *t, q);
     return llmStep(pm, *t, q);

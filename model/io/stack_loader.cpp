@@ -2,6 +2,7 @@
 
 #include "io/data_paths.hpp"
 #include "io/yaml_util.hpp"
+#include "units/dtype.hpp"
 #include "units/quantity.hpp"
 
 #include <algorithm>
@@ -203,6 +204,76 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
         s.activationPasses = p.optionalNumber("activation", 1, 0, 64);
         s.residualPasses = p.optionalNumber("residual", 1, 0, 64);
         p.finish();
+    }
+    if (const YAML::Node kv = r.optional("kv_cache"); kv.IsDefined() && !kv.IsNull())
+        s.kvAppendConcat = r.requiredChoice("kv_cache", {"preallocated", "concat"}) == "concat";
+    // cpu: how a CPU framework runs on the cores (fitted by rooflab calibrate cpu --stack); curves keyed by threads.
+    const YAML::Node cpu = r.optional("cpu");
+    if (cpu.IsDefined() && !cpu.IsNull()) {
+        MapReader c(cpu, file, "cpu", r.line());
+        s.cpu.present = true;
+        auto curve = [&](const YAML::Node& node, const std::string& key, bool time, double lo, double hi) {
+            ThreadCurve out;
+            if (!node.IsMap())
+                c.failAt(node, key, "must be a map of thread count to value ({1: ..., 16: ...})");
+            for (const auto& kv : node) {
+                const std::string k = key + "." + kv.first.Scalar();
+                char* end = nullptr;
+                const double t = std::strtod(kv.first.Scalar().c_str(), &end);
+                if (kv.first.Scalar().empty() || *end != '\0' || !(t >= 1) || t > 65536 || t != std::floor(t))
+                    c.failAt(kv.first, k, "a key must be a thread count >= 1");
+                for (const auto& [seen, unused] : out)
+                    if (seen == t)
+                        c.failAt(kv.first, k, "this thread count is given twice");
+                double v = 0;
+                if (time) {
+                    v = hostTime(kv.second, k);
+                } else {
+                    char* e2 = nullptr;
+                    const std::string text = scalarText(kv.second, file, k);
+                    v = std::strtod(text.c_str(), &e2);
+                    if (text.empty() || *e2 != '\0' || !(v >= lo) || v > hi)
+                        c.failAt(kv.second, k,
+                                 "must be a number between " + std::to_string(lo) + " and " + std::to_string(hi));
+                }
+                out.emplace_back(t, v);
+            }
+            std::sort(out.begin(), out.end());
+            return out;
+        };
+        if (const YAML::Node h = c.optional("host_overhead"); h.IsDefined() && !h.IsNull())
+            s.cpu.hostOverheadS = curve(h, "cpu.host_overhead", true, 0, 0);
+        if (const YAML::Node h = c.optional("gemm_overhead"); h.IsDefined() && !h.IsNull())
+            s.cpu.gemmOverheadS = curve(h, "cpu.gemm_overhead", true, 0, 0);
+        if (const YAML::Node h = c.optional("parallel_op_overhead"); h.IsDefined() && !h.IsNull())
+            s.cpu.parallelOpOverheadS = curve(h, "cpu.parallel_op_overhead", true, 0, 0);
+        if (const YAML::Node st = c.optional("step_overhead"); st.IsDefined() && !st.IsNull()) {
+            MapReader so(st, file, "cpu.step_overhead", c.line());
+            if (const YAML::Node n = so.optional("prefill"); n.IsDefined() && !n.IsNull())
+                s.cpu.prefillStepS = hostTime(n, "cpu.step_overhead.prefill");
+            if (const YAML::Node n = so.optional("decode"); n.IsDefined() && !n.IsNull())
+                s.cpu.decodeStepS = hostTime(n, "cpu.step_overhead.decode");
+            so.finish();
+        }
+        auto byType = [&](const char* key, CpuStackProfile::ByType& out, double lo, double hi) {
+            const YAML::Node n = c.optional(key);
+            if (!n.IsDefined() || n.IsNull())
+                return;
+            if (!n.IsMap())
+                c.failAt(n, key, "must be a map of datatype to a curve by thread count");
+            for (const auto& kv : n) {
+                const std::string k = std::string("cpu.") + key + "." + kv.first.Scalar();
+                if (!parseDType(kv.first.Scalar()))
+                    c.failAt(kv.first, k, "unknown datatype; one of " + dtypeNameList());
+                out[std::string(dtypeName(*parseDType(kv.first.Scalar())))] = curve(kv.second, k, false, lo, hi);
+            }
+        };
+        byType("gemv_dram_fraction", s.cpu.gemvDramFraction, 0.01, 10);
+        byType("gemm_peak_fraction", s.cpu.gemmPeakFraction, 0.01, 10);
+        byType("gemm_half_m", s.cpu.gemmHalfM, 0, 1e6);
+        byType("attention_kv_fraction", s.cpu.attentionKvFraction, 0.01, 10);
+        byType("attention_peak_fraction", s.cpu.attentionPeakFraction, 0.001, 10);
+        c.finish();
     }
     const YAML::Node mem = r.optional("memory");
     if (mem.IsDefined() && !mem.IsNull()) {

@@ -7,7 +7,8 @@ namespace rooflab {
 
 namespace {
 constexpr std::array<std::string_view, kDTypeCount> kNames = {
-    "fp64", "fp32", "tf32", "bf16", "fp16", "fp8_e4m3", "fp8_e5m2", "int8", "int4", "fp8_block", "nvfp4", "mxfp4"};
+    "fp64", "fp32", "tf32", "bf16", "fp16", "fp8_e4m3", "fp8_e5m2", "int8", "int4", "fp8_block", "nvfp4", "mxfp4",
+    "q4_k", "q5_k", "q6_k", "q8_0"};
 }
 
 std::string_view dtypeName(DType t) {
@@ -46,7 +47,12 @@ std::optional<DType> parseDType(std::string_view name) {
                                          {"fp8_blockwise", DType::fp8_block},
                                          {"fp8_block_scaled", DType::fp8_block},
                                          {"fp4", DType::nvfp4},
-                                         {"mxfp4_e2m1", DType::mxfp4}};
+                                         {"mxfp4_e2m1", DType::mxfp4},
+
+                                         {"q4_k_m", DType::q4_k},
+                                         {"q4_k_s", DType::q4_k},
+                                         {"q5_k_m", DType::q5_k},
+                                         {"q5_k_s", DType::q5_k}};
     for (const auto& a : kAliases) {
         if (s == a.name)
             return a.type;

@@ -11,6 +11,10 @@ namespace rooflab {
 /// per 1x128 tile of activations); computes as fp8_e4m3. nvfp4: 4-bit E2M1 values with one FP8 E4M3 scale per 16
 /// elements (4.5 bits per element) plus a per-tensor fp32 scale; mxfp4 (OCP microscaling): E2M1 with one E8M0 scale
 /// per 32 elements (4.25 bits). Appended after int4 so that existing per-datatype tables keep their indices.
+/// q4_k ... q8_0: llama.cpp's GGUF block-quantized weight formats (storage only: GEMMs dequantize them to the
+/// activation type). Bits per weight include the blocks' scales and minimums: q4_k 4.5 (super-block of 256: 8 x 32
+/// 4-bit weights, 6-bit scales and mins, fp16 d and dmin: 144 B), q5_k 5.5 (176 B), q6_k 6.5625 (210 B), q8_0 8.5
+/// (32 int8 weights and one fp16 scale: 34 B).
 enum class DType : unsigned char {
     fp64,
     fp32,
@@ -24,6 +28,10 @@ enum class DType : unsigned char {
     fp8_block,
     nvfp4,
     mxfp4,
+    q4_k,
+    q5_k,
+    q6_k,
+    q8_0,
     count_
 };
 
@@ -58,6 +66,14 @@ constexpr double bytesPerElement(DType t) {
         return (4.0 + 8.0 / 16.0) / 8.0; // 4.5 bits
     case DType::mxfp4:
         return (4.0 + 8.0 / 32.0) / 8.0; // 4.25 bits
+    case DType::q4_k:
+        return 144.0 / 256.0;
+    case DType::q5_k:
+        return 176.0 / 256.0;
+    case DType::q6_k:
+        return 210.0 / 256.0;
+    case DType::q8_0:
+        return 34.0 / 32.0;
     case DType::count_:
         break;
     }
@@ -80,6 +96,10 @@ constexpr bool isFloat4(DType t) {
 }
 constexpr bool isInteger(DType t) {
     return t == DType::int8 || t == DType::int4;
+}
+/// llama.cpp GGUF block-quantized weight formats (q4_k, q5_k, q6_k, q8_0).
+constexpr bool isGgufBlock(DType t) {
+    return t == DType::q4_k || t == DType::q5_k || t == DType::q6_k || t == DType::q8_0;
 }
 
 } // namespace rooflab

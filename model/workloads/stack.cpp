@@ -27,6 +27,22 @@ const KernelEfficiency* StackProfile::efficiencyFor(const std::string& platformN
     return nullptr;
 }
 
+double threadCurveAt(const ThreadCurve& c, double threads, double fallback) {
+    if (c.empty())
+        return fallback;
+    if (c.size() == 1 || threads <= c.front().first)
+        return c.front().second;
+    if (threads >= c.back().first)
+        return c.back().second;
+    std::size_t i = 1;
+    while (i + 1 < c.size() && threads > c[i].first)
+        ++i;
+    const auto& [x0, y0] = c[i - 1];
+    const auto& [x1, y1] = c[i];
+    const double f = (std::log2(threads) - std::log2(x0)) / (std::log2(x1) - std::log2(x0));
+    return y0 + f * (y1 - y0);
+}
+
 StackProfile StackProfile::defaultProfile() {
     // resources/stacks/pytorch-eager.yaml, value for value (the engine reads no files); a test loads the file and
     // checks that the two are equal, so edit both together. Times are written as the loader computes them from

@@ -4,6 +4,8 @@
 #include "workloads/kernel_efficiency.hpp"
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -49,6 +51,34 @@ struct SchedulerProfile {
     bool operator==(const SchedulerProfile&) const = default;
 };
 
+/// (hardware threads, value) points in ascending thread order.
+using ThreadCurve = std::vector<std::pair<double, double>>;
+
+/// @brief The curve at `threads`: linear in log2(threads) between points, held constant beyond the first and the
+/// last; `fallback` when the curve is empty.
+double threadCurveAt(const ThreadCurve& c, double threads, double fallback);
+
+/// @brief How a CPU framework runs on the cores: the stack profile's `cpu:` section, fitted by `rooflab calibrate cpu
+/// --stack` from single-op microbenchmarks (bench/cpu_llm). On a CPU the framework's dispatch (Python, module calls,
+/// ATen, OpenMP fork/join) runs on the cores that compute, so its host time adds to the step instead of hiding behind
+/// device work. Rates are fractions of the platform's roofs at the thread count (withCpuThreads), per datatype.
+struct CpuStackProfile {
+    bool present = false;
+    ThreadCurve hostOverheadS;                ///< host time per op, by threads
+    double prefillStepS = 0, decodeStepS = 0; ///< fixed host time per forward step beyond its ops
+    ThreadCurve gemmOverheadS;       ///< fixed time of one GEMM/GEMV call beyond the op's host time (oneDNN, OpenMP)
+    ThreadCurve parallelOpOverheadS; ///< fixed time of an element-wise op large enough for ATen to run it on all
+                                     ///< threads (an OpenMP parallel region: fork, join), by threads
+    using ByType = std::map<std::string, ThreadCurve, std::less<>>; ///< datatype name -> curve by threads
+    ByType gemvDramFraction;      ///< one-row GEMM (GEMV): weight-streaming rate / DRAM read bandwidth
+    ByType gemmPeakFraction;      ///< GEMM rate / the datatype's peak (AMX for bf16, AVX-512 for fp32)
+    ByType gemmHalfM;             ///< rows at which a GEMM reaches half of that rate (small-M ramp)
+    ByType attentionKvFraction;   ///< decode SDPA: K/V streaming rate / DRAM read bandwidth
+    ByType attentionPeakFraction; ///< prefill SDPA: attention-core rate / peak (platform's sequence ramp applies)
+
+    bool operator==(const CpuStackProfile&) const = default;
+};
+
 struct StackProfile {
     std::string name;
     std::string description;
@@ -65,6 +95,9 @@ struct StackProfile {
     /// RoPE and the activation run on strided views (q/k out of the fused QKV output, gate/up chunks): their passes
     /// go at the platform's strided element-wise rate (efficiency.strided_elementwise_fraction), not its DRAM rate
     bool stridedElementwise = false;
+    /// The KV cache grows by concatenation (`kv_cache: concat`, transformers' DynamicCache): each decode step reads
+    /// the cached K/V and writes them again with the new token, instead of writing the new token in place
+    bool kvAppendConcat = false;
     double hostOverheadS = 0; ///< host time to issue one kernel outside graphs (framework dispatch + launch)
     /// Host time of one collective call outside graphs (process-group bookkeeping, waiting for the slowest
     /// rank) per tensor-parallel degree: (tp, seconds), ascending tp, distinct degrees. One entry holds for
@@ -85,6 +118,7 @@ struct StackProfile {
     std::vector<KernelEfficiency> kernelEfficiency;
     /// @brief The surfaces fitted on platform `platformName`, or nullptr.
     const KernelEfficiency* efficiencyFor(const std::string& platformName) const;
+    CpuStackProfile cpu;        ///< CPU frameworks only (the `cpu:` section)
 
     /// @brief The profile used when none is named: `pytorch-eager`, equal to resources/stacks/pytorch-eager.yaml
     /// (the data file is the source of truth; front ends that can read files load it with io::loadStack, and a test

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <random>
 #include <set>
+#include <string_view>
 
 using namespace rooflab;
 
@@ -585,4 +586,66 @@ TEST(Stack, DefaultProfileIsThePytorchEagerFile) {
     EXPECT_EQ(builtIn.workspaceBytes, file.workspaceBytes);
     // Every field, including ones added later (defaulted operator==).
     EXPECT_TRUE(builtIn == file) << "StackProfile::defaultProfile() differs from resources/stacks/pytorch-eager.yaml";
+}
+
+TEST(CpuStack, LoadsTheCpuSectionAndInterpolatesInLog2Threads) {
+    const StackProfile s = io::loadStackString("version: 1\nname: t\nlaunch: {prefill: stream, decode: stream}\n"
+                                               "kv_cache: concat\n"
+                                               "cpu:\n  host_overhead: {1: 4 us, 16: 8 us}\n"
+                                               "  step_overhead: {prefill: 100 us, decode: 50 us}\n"
+                                               "  gemv_dram_fraction: {bf16: {4: 0.5}}\n",
+                                               "t.yaml");
+    EXPECT_TRUE(s.cpu.present);
+    EXPECT_TRUE(s.kvAppendConcat);
+    EXPECT_NEAR(threadCurveAt(s.cpu.hostOverheadS, 4, 0), 6e-6, 1e-15); // log2 4 is halfway from 1 to 16
+    EXPECT_NEAR(threadCurveAt(s.cpu.hostOverheadS, 64, 0), 8e-6, 1e-15);
+    EXPECT_NEAR(s.cpu.decodeStepS, 50e-6, 1e-15);
+    EXPECT_EQ(s.cpu.gemvDramFraction.at("bf16").size(), 1u);
+    EXPECT_THROW(io::loadStackString("version: 1\nname: t\ncpu:\n  host_overhead: {0: 4 us}\n", "bad.yaml"),
+                 InputError);
+    EXPECT_THROW(io::loadStackString("version: 1\nname: t\ncpu:\n  gemm_peak_fraction: {bf17: {1: 0.5}}\n", "b.yaml"),
+                 InputError);
+}
+
+TEST(CpuStack, HostTimeAddsToTheStepOnACpu) {
+    // On a CPU the framework dispatches on the cores that compute: every op's host time adds (no overlap).
+    const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("xeon-amx-16vcpu")));
+    const LlmArch a = io::loadModel("llama-3.2-1b");
+    StackProfile st = io::loadStack("pytorch-cpu");
+    st.hostOverheadS = 6e-6;
+    Scenario s;
+    s.context = 1024;
+    const Prediction p = predictStep(pm, a, st, s, true);
+    ASSERT_TRUE(p.ok) << p.error;
+    double host = 0, ops = 0, dispatch = 0;
+    for (const auto& r : p.ops) {
+        host += r.hostS * r.count;
+        if (std::string_view(r.name) == "host_dispatch")
+            dispatch = r.timeS;
+        else
+            ops += r.totalS();
+    }
+    EXPECT_NEAR(dispatch, host + st.cpu.decodeStepS, 1e-12);
+    EXPECT_NEAR(p.latencyS, ops + dispatch, 1e-9);
+    // DynamicCache concatenation: the kv_append op reads and writes the whole cache every step.
+    for (const auto& r : p.ops) {
+        if (std::string_view(r.name) == "kv_append") {
+            EXPECT_GT(r.bytes[kL2], 2.0 * 1024 * 8 * 64 * 2);
+        }
+    }
+}
+
+TEST(CpuStack, TensorParallelNeedsANetwork) {
+    const LlmArch a = io::loadModel("llama-3.1-70b");
+    Scenario s;
+    s.tp = 8;
+    const PlatformModel vm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("xeon-amx-16vcpu")));
+    const Prediction none = predictStep(vm, a, StackProfile::defaultProfile(), s, false);
+    EXPECT_FALSE(none.ok);
+    EXPECT_NE(none.error.find("network"), std::string::npos);
+    // The 8480+ node pays its scale-out Ethernet: the all-reduces are no longer free.
+    const PlatformModel spr = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("xeon-8480p-2s")));
+    const Prediction p = predictStep(spr, a, StackProfile::defaultProfile(), s, false);
+    ASSERT_TRUE(p.ok) << p.error;
+    EXPECT_GT(p.commS, 1e-3);
 }

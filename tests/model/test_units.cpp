@@ -62,3 +62,14 @@ TEST(DType, BlockScaledFormatsCountTheirScales) {
     EXPECT_EQ(parseDType("mxfp4"), DType::mxfp4);
     EXPECT_EQ(parseDType("int4_wo"), DType::int4);
 }
+
+TEST(DType, GgufBlockFormatsCountTheirScales) {
+    // Bits per weight with the blocks' scales and minimums (llama.cpp block layouts).
+    EXPECT_DOUBLE_EQ(bytesPerElement(DType::q4_k) * 8, 4.5);
+    EXPECT_DOUBLE_EQ(bytesPerElement(DType::q5_k) * 8, 5.5);
+    EXPECT_DOUBLE_EQ(bytesPerElement(DType::q6_k) * 8, 6.5625);
+    EXPECT_DOUBLE_EQ(bytesPerElement(DType::q8_0) * 8, 8.5);
+    EXPECT_EQ(parseDType("Q4_K_M"), DType::q4_k);
+    EXPECT_TRUE(isGgufBlock(DType::q8_0));
+    EXPECT_FALSE(isGgufBlock(DType::int4));
+}
