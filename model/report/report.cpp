@@ -489,10 +489,11 @@ std::vector<std::pair<std::string, std::string>> reportFiles(const ReportData& d
                              {"within_25_pct", st.within25Pct}};
     }
     files.emplace_back("prediction.json", j.dump(2) + "\n");
-    files.emplace_back("prefill_operators.csv", csvText(opTableHeader(), opTableRows(req.prefill)));
-    files.emplace_back("decode_operators.csv", csvText(opTableHeader(), opTableRows(decode)));
+    // CSV files are for machines: numbers in SI base units, the unit in the column name (issue 19).
+    files.emplace_back("prefill_operators.csv", csvText(opCsvHeader(), opCsvRows(req.prefill, "prefill")));
+    files.emplace_back("decode_operators.csv", csvText(opCsvHeader(), opCsvRows(decode, "decode")));
     if (d.chunked)
-        files.emplace_back("chunked_operators.csv", csvText(opTableHeader(), opTableRows(*d.chunked)));
+        files.emplace_back("chunked_operators.csv", csvText(opCsvHeader(), opCsvRows(*d.chunked, "chunked")));
     files.emplace_back("batch_sweep.csv", csvText(d.batchSweep.header, d.batchSweep.rows));
     files.emplace_back("context_sweep.csv", csvText(d.contextSweep.header, d.contextSweep.rows));
     if (val)

@@ -18,6 +18,13 @@
 #include "plots/charts.hpp"
 #include "plots/roofline_plot.hpp"
 #include "plots/search_plot.hpp"
+#include "compare_page.hpp"
+#include "result_summary_panel.hpp"
+#include "scenario_files.hpp"
+#include "scenario_panel.hpp"
+#include "codec/request_codec.hpp"
+#include <QJsonDocument>
+#include <QJsonObject>
 #include "report/report.hpp"
 #include "search_page.hpp"
 
@@ -241,6 +248,187 @@ TEST_F(GuiWindow, BadInputIsShownInlineNotACrash) {
     EXPECT_TRUE(w->statusText().contains(QStringLiteral("infeasible"))) << w->statusText().toStdString();
     EXPECT_FALSE(w->loadDataset(QStringLiteral("/nonexistent.csv")));
 }
+
+// ---------------------------------------------------------------- result summary and verdicts (issue 19)
+
+TEST_F(GuiWindow, SummaryPanelShowsLatencyTpotMemoryAndBound) {
+    const ResultSummary& s = w->summaryPanel()->summary();
+    EXPECT_EQ(s.verdict, Verdict::Fits);
+    EXPECT_TRUE(s.verdictText.startsWith(QStringLiteral("fits"))) << s.verdictText.toStdString();
+    EXPECT_NE(s.latency, QStringLiteral("—"));
+    EXPECT_NE(s.tpot, QStringLiteral("—")) << "a decode step's latency is its TPOT";
+    EXPECT_EQ(s.ttft, QStringLiteral("—")) << "a decode step has no TTFT";
+    EXPECT_TRUE(s.tokensPerS.contains(QStringLiteral("tokens/s")));
+    EXPECT_TRUE(s.memory.contains(QStringLiteral("GB of 80 GB per device"))) << s.memory.toStdString();
+    EXPECT_TRUE(s.bound.contains(QStringLiteral("bound"))) << s.bound.toStdString();
+    EXPECT_TRUE(w->summaryPanel()->isVisible());
+    EXPECT_TRUE(w->rooflinePlot()->watermarkText().isEmpty());
+    EXPECT_FALSE(w->rooflinePlot()->title().startsWith(QStringLiteral("⚠")));
+    // A request shows TTFT and TPOT both; the panel stays visible on every page.
+    ASSERT_TRUE(w->setPhase(QStringLiteral("request")));
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    ASSERT_TRUE(w->showPage(QStringLiteral("platform")));
+    EXPECT_TRUE(w->summaryPanel()->isVisible());
+    EXPECT_NE(w->summaryPanel()->summary().ttft, QStringLiteral("—"));
+    EXPECT_NE(w->summaryPanel()->summary().tpot, QStringLiteral("—"));
+}
+
+TEST_F(GuiWindow, NonFittingScenarioIsMarkedOnEveryPage) {
+    ASSERT_TRUE(w->selectPlatform(QStringLiteral("l40s")));
+    w->setTensorParallel(1);
+    ASSERT_TRUE(w->setComparePlatforms({QStringLiteral("h200-sxm-141gb")}));
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    const ResultSummary& s = w->summaryPanel()->summary();
+    EXPECT_EQ(s.verdict, Verdict::DoesNotFit);
+    EXPECT_TRUE(s.verdictText.contains(QStringLiteral("does NOT fit"))) << s.verdictText.toStdString();
+    EXPECT_TRUE(w->summaryPanel()->text().contains(QStringLiteral("DOES NOT FIT")));
+    for (PlotView* v : std::initializer_list<PlotView*>{w->rooflinePlot(), w->breakdownPlot(), w->sweepPlot()}) {
+        EXPECT_TRUE(v->title().startsWith(QStringLiteral("⚠ DOES NOT FIT"))) << v->title().toStdString();
+        EXPECT_EQ(v->watermarkText(), QStringLiteral("DOES NOT FIT"));
+    }
+    // The Compare table has a fits column: 70B in bf16 does not fit one L40S (48 GB) nor one H200 (141 GB).
+    const CompareModel* m = w->comparePage()->model();
+    ASSERT_EQ(m->rowCount(), 2);
+    EXPECT_EQ(m->headerData(CompareModel::Fits, Qt::Horizontal).toString(), QStringLiteral("Fits"));
+    EXPECT_EQ(m->index(0, CompareModel::Fits).data().toString(), QStringLiteral("no"));
+    EXPECT_TRUE(m->index(0, CompareModel::Problem).data().toString().contains(QStringLiteral("GB")));
+    QAbstractItemModelTester tester(const_cast<CompareModel*>(m));
+    // Back to a fitting scenario: the marks go.
+    ASSERT_TRUE(w->selectPlatform(QStringLiteral("h100-sxm5-80gb")));
+    w->setTensorParallel(4);
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    EXPECT_TRUE(w->rooflinePlot()->watermarkText().isEmpty());
+    EXPECT_EQ(w->comparePage()->model()->index(0, CompareModel::Fits).data().toString(), QStringLiteral("yes"));
+}
+
+TEST_F(GuiWindow, InfeasibleScenarioShowsTheReasonNotZeros) {
+    w->setTensorParallel(3); // 64 heads do not split over 3 devices
+    ASSERT_TRUE(w->setComparePlatforms({QStringLiteral("h200-sxm-141gb")}));
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    const std::string reason = w->lastOutput().prediction.error;
+    ASSERT_FALSE(reason.empty());
+    const ResultSummary& s = w->summaryPanel()->summary();
+    EXPECT_EQ(s.verdict, Verdict::Infeasible);
+    EXPECT_TRUE(s.verdictText.contains(QString::fromStdString(reason))) << s.verdictText.toStdString();
+    EXPECT_EQ(s.latency, QStringLiteral("—")) << "no latency for a configuration that cannot run";
+    const QString title = w->rooflinePlot()->title();
+    EXPECT_TRUE(title.contains(QString::fromStdString(reason))) << title.toStdString();
+    EXPECT_FALSE(title.contains(QStringLiteral("0 operators"))) << title.toStdString();
+    EXPECT_FALSE(title.contains(QStringLiteral("latency 0 s"))) << title.toStdString();
+    EXPECT_EQ(w->rooflinePlot()->watermarkText(), QStringLiteral("INFEASIBLE"));
+    EXPECT_EQ(w->comparePage()->model()->index(0, CompareModel::Fits).data().toString(), QStringLiteral("infeasible"));
+    EXPECT_EQ(w->comparePage()->model()->index(0, CompareModel::Problem).data(Qt::ToolTipRole).toString(),
+              QString::fromStdString(reason));
+}
+
+// ---------------------------------------------------------------- log axes (issue 19)
+
+TEST_F(GuiWindow, LogAxesNeverRepeatALabelAndKeepToTheirRange) {
+    // Latency vs context on a long context sweep was labelled "2·10²" twice, "3·10¹" twice.
+    w->setContext(65536);
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    for (PlotView* v : std::initializer_list<PlotView*>{w->sweepPlot(), w->rooflinePlot()}) {
+        for (int rect : {0, 1}) {
+            for (bool xAxis : {true, false}) {
+                const QStringList labels = v->tickLabels(rect, xAxis);
+                if (rect == 1 && v == w->rooflinePlot())
+                    continue;
+                EXPECT_GE(labels.size(), 2) << v->title().toStdString() << " rect " << rect << " x " << xAxis;
+                QStringList seen;
+                for (const QString& l : labels) {
+                    EXPECT_FALSE(seen.contains(l)) << "repeated label " << l.toStdString();
+                    EXPECT_FALSE(l.contains(QStringLiteral("·"))) << l.toStdString();
+                    seen << l;
+                }
+            }
+        }
+    }
+    // The GUI labels what the report's SVG labels (one ticker).
+    const QStringList sweepX = w->sweepPlot()->tickLabels(1, true);
+    EXPECT_TRUE(sweepX.contains(QStringLiteral("1000")) || sweepX.contains(QStringLiteral("10000")))
+        << sweepX.join(QLatin1Char(' ')).toStdString();
+}
+
+// ---------------------------------------------------------------- scenario files (issue 19)
+
+TEST_F(GuiWindow, ScenarioSavesLoadsAndIsRememberedAsRecent) {
+    QSettings().remove(QStringLiteral("scenarios/recent"));
+    ASSERT_TRUE(w->selectStack(QStringLiteral("vllm")));
+    w->setBatch(16);
+    w->setContext(4096);
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    QTemporaryDir dir;
+    const QString yaml = dir.filePath(QStringLiteral("s.yaml"));
+    QString err;
+    ASSERT_TRUE(w->scenarioFiles()->saveScenario(yaml, &err)) << err.toStdString();
+    // The file is the codec's: the CLI reads it back to the same request.
+    const Request r = spec::loadRequestFile(yaml.toStdString());
+    ASSERT_NE(r.llm(), nullptr);
+    EXPECT_EQ(r.llm()->model, "llama-3.1-70b");
+    EXPECT_EQ(r.llm()->stackName, "vllm");
+    EXPECT_EQ(r.platform, "h100-sxm5-80gb");
+    EXPECT_EQ(r.scenario.batch, 16);
+    EXPECT_EQ(r.scenario.context, 4096);
+    EXPECT_EQ(r.scenario.tp, 4);
+    // Change everything, load: the controls show the file again.
+    w->setBatch(1);
+    w->setTensorParallel(1);
+    ASSERT_TRUE(w->selectStack(QStringLiteral("pytorch-eager")));
+    ASSERT_TRUE(w->scenarioFiles()->loadScenario(yaml, &err)) << err.toStdString();
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    EXPECT_EQ(w->scenarioPanel()->value(ScenarioPanel::Field::Batch), 16);
+    EXPECT_EQ(w->scenarioPanel()->value(ScenarioPanel::Field::Tp), 4);
+    EXPECT_EQ(w->scenarioPanel()->stackName(), QStringLiteral("vllm"));
+    EXPECT_EQ(w->lastOutput().prediction.devices, 4);
+    // JSON by suffix; both are recent, the last first.
+    const QString json = dir.filePath(QStringLiteral("s.json"));
+    ASSERT_TRUE(w->scenarioFiles()->saveScenario(json, &err)) << err.toStdString();
+    EXPECT_TRUE(head(json, 1).startsWith("{"));
+    EXPECT_EQ(spec::loadRequestFile(json.toStdString()).scenario.batch, 16);
+    const QStringList recent = w->scenarioFiles()->recentScenarios();
+    ASSERT_GE(recent.size(), 2);
+    EXPECT_EQ(recent[0], QFileInfo(json).absoluteFilePath());
+    EXPECT_EQ(recent[1], QFileInfo(yaml).absoluteFilePath());
+    // A broken file is refused with file, line and key; nothing changes.
+    const QString bad = dir.filePath(QStringLiteral("bad.yaml"));
+    QFile f(bad);
+    ASSERT_TRUE(f.open(QIODevice::WriteOnly));
+    f.write("model: \"llama-3.1-8b\"\nbatchh: 3\n");
+    f.close();
+    EXPECT_FALSE(w->scenarioFiles()->loadScenario(bad, &err));
+    EXPECT_TRUE(err.contains(QStringLiteral("bad.yaml:2"))) << err.toStdString();
+    EXPECT_TRUE(err.contains(QStringLiteral("batchh"))) << err.toStdString();
+    EXPECT_EQ(w->scenarioPanel()->value(ScenarioPanel::Field::Batch), 16);
+    QSettings().remove(QStringLiteral("scenarios/recent"));
+}
+
+#ifdef ROOFLAB_CLI_EXE
+TEST_F(GuiWindow, CopyAsCliCommandPredictsWhatTheWindowShows) {
+    ASSERT_TRUE(w->selectStack(QStringLiteral("vllm")));
+    w->setBatch(16);
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    const QString cmd = w->scenarioFiles()->cliCommand();
+    EXPECT_TRUE(cmd.startsWith(QStringLiteral("rooflab predict llm --platform h100-sxm5-80gb --model llama-3.1-70b "
+                                              "--stack vllm --phase decode --batch 16")))
+        << cmd.toStdString();
+    QStringList args = cmd.split(QLatin1Char(' '));
+    args.removeFirst(); // "rooflab"
+    args << QStringLiteral("--format") << QStringLiteral("json") << QStringLiteral("--no-ops");
+    QProcess cli;
+    cli.start(QStringLiteral(ROOFLAB_CLI_EXE), args);
+    ASSERT_TRUE(cli.waitForFinished(60000));
+    ASSERT_EQ(cli.exitCode(), 0) << cli.readAllStandardError().toStdString();
+    const QJsonObject j = QJsonDocument::fromJson(cli.readAllStandardOutput()).object();
+    const double cliLatency = j.value(QStringLiteral("latency_s")).toDouble();
+    const double guiLatency = w->lastOutput().prediction.latencyS;
+    ASSERT_GT(guiLatency, 0);
+    EXPECT_NEAR(cliLatency / guiLatency, 1.0, 1e-9);
+    // GEMM workloads become `predict gemm`.
+    w->setGemmWorkload(1024, 2048, 512);
+    EXPECT_TRUE(w->scenarioFiles()->cliCommand().contains(QStringLiteral("predict gemm --platform h100-sxm5-80gb --m 1024 --n 2048 --k 512")))
+        << w->scenarioFiles()->cliCommand().toStdString();
+}
+#endif
 
 TEST_F(GuiWindow, EditorValidatesAsYouTypeWithLine) {
     QPlainTextEdit* ed = w->platformPage()->editor();

@@ -141,6 +141,10 @@ void RooflinePlot::setData(const std::string& platformName, const PlatformModel&
                     .arg(formatSeconds(p.latencyS), QString::fromUtf8(boundName(p.bound).data()));
     if (skipped > 0)
         t += tr(" (%1 without flops or DRAM bytes not shown)").arg(skipped);
+    // An infeasible configuration has no operators and no latency: say why instead of "0 operators, latency 0 s".
+    if (!p.ok)
+        t = tr("Roofline — %1 — infeasible: %2")
+                .arg(QString::fromStdString(platformName), QString::fromStdString(p.error));
     setTitle(t);
     redraw();
 }
