@@ -205,6 +205,9 @@ void showModel(const LlmArch& a, Format fmt) {
         std::cout << j.dump(2) << "\n";
         return;
     }
+    int denseLayers = 0;
+    for (const auto& g : a.groups)
+        denseLayers += g.moe ? 0 : g.count;
     std::vector<std::vector<std::string>> rows = {
         {"model_type", a.modelType},
         {"source", a.source},
@@ -212,7 +215,10 @@ void showModel(const LlmArch& a, Format fmt) {
         {"hidden size", std::to_string(a.hiddenSize)},
         {"heads / KV heads / head dim",
          std::to_string(a.numHeads) + " / " + std::to_string(a.numKvHeads) + " / " + std::to_string(a.headDim)},
-        {"MLP width", std::to_string(a.intermediateSize)},
+        // An all-MoE model's dense intermediate_size is unused: say so and point at the expert width.
+        {"MLP width", denseLayers > 0 || !a.isMoe() ? std::to_string(a.intermediateSize)
+                                                    : "none dense (expert width " +
+                                                          std::to_string(a.moeIntermediateSize) + ")"},
         {"vocabulary", std::to_string(a.vocabSize)},
         {"parameters", fmtNum(a.totalParams() / 1e9, 5) + " B"},
         {"active parameters / token", fmtNum(a.activeParams() / 1e9, 5) + " B"},

@@ -87,8 +87,11 @@ void printStep(const char* title, const Prediction& p, Phase phase, bool ops) {
     std::cout << "  memory/device   " << fmtBytes(m.totalBytes) << " of " << fmtBytes(m.capacityBytes) << " (weights "
               << fmtBytes(m.weightsBytes) << ", KV cache " << fmtBytes(m.kvCacheBytes) << ", activations "
               << fmtBytes(m.activationBytes) << ", workspace " << fmtBytes(m.workspaceBytes) << ") — "
-              << (m.fits ? "fits" : "DOES NOT FIT") << "; max batch " << m.maxBatch << ", max context " << m.maxContext
-              << "\n";
+              << (m.fits ? (m.beyondPositions ? "fits in memory, but the sequence is longer than the model's " +
+                                                        std::to_string(m.maxPositions) + " positions"
+                                                  : std::string("fits"))
+                         : std::string("DOES NOT FIT"))
+              << "; max batch " << m.maxBatch << ", max context " << m.maxContext << "\n";
     std::cout << "  energy          " << fmtNum(p.energyJ, 4) << " J per step\n";
     for (const auto& n : p.notes)
         std::cout << "  note: " << n << "\n";

@@ -470,6 +470,13 @@ void runSearch(const SearchOptions& o) {
         runConfigSearch(o);
 }
 
+/// A range check without CLI11's "INT:INT in [1 - 16777216]" in the help (the help text says the range where it
+/// matters); the check and its error message stay.
+CLI::Validator quietRange(CLI::Validator v) {
+    v.description("");
+    return v;
+}
+
 void addSearch(CLI::App& root, int&) {
     SearchOptions& o = g_search;
     CLI::App* c = root.add_subcommand(
@@ -486,14 +493,14 @@ void addSearch(CLI::App& root, int&) {
     c->add_option("--kv", o.kv, "candidate KV-cache datatypes")->capture_default_str();
     c->add_option("--prompt", o.prompt, "prompt tokens per request")
         ->capture_default_str()
-        ->check(CLI::Range(int64_t(1), int64_t(1) << 24));
+        ->check(quietRange(CLI::Range(int64_t(1), int64_t(1) << 24)));
     c->add_option("--output", o.output, "generated tokens per request")
         ->capture_default_str()
-        ->check(CLI::Range(int64_t(1), int64_t(1) << 24));
-    c->add_option("--ttft-max", o.ttftMaxS, "TTFT target (seconds)")->check(CLI::Range(0.0, 1e6));
-    c->add_option("--tpot-max", o.tpotMaxS, "TPOT target (seconds)")->check(CLI::Range(0.0, 1e6));
+        ->check(quietRange(CLI::Range(int64_t(1), int64_t(1) << 24)));
+    c->add_option("--ttft-max", o.ttftMaxS, "TTFT target (seconds)")->check(quietRange(CLI::Range(0.0, 1e6)));
+    c->add_option("--tpot-max", o.tpotMaxS, "TPOT target (seconds)")->check(quietRange(CLI::Range(0.0, 1e6)));
     c->add_option("--throughput", o.rateTokensPerS, "generated tokens/s to sustain (sizes DP replicas)")
-        ->check(CLI::Range(0.0, 1e12));
+        ->check(quietRange(CLI::Range(0.0, 1e12)));
     c->add_option("--cost-per-hour", o.costPerHour, "PLATFORM=USD per device-hour, comma-separated");
     c->add_option("--minimize", o.objective, "devices or cost (default: cost when prices are given)");
     c->add_option("--pareto-csv", o.paretoCsv, "write the Pareto front as CSV");
@@ -505,20 +512,20 @@ void addSearch(CLI::App& root, int&) {
     c->add_option("--split", o.split, "phase splitting: prefill=PLATFORM,decode=PLATFORM");
     c->add_option("--prefill-tp", o.splitPrefillTp, "split: TP of a prefill instance")
         ->capture_default_str()
-        ->check(CLI::Range(1, 1 << 16));
+        ->check(quietRange(CLI::Range(1, 1 << 16)));
     c->add_option("--decode-tp", o.splitDecodeTp, "split: TP of a decode instance")
         ->capture_default_str()
-        ->check(CLI::Range(1, 1 << 16));
+        ->check(quietRange(CLI::Range(1, 1 << 16)));
     c->add_option("--prefill-batch", o.splitPrefillBatch, "split: prompts per prefill step")
         ->capture_default_str()
-        ->check(CLI::Range(int64_t(1), int64_t(1) << 20));
+        ->check(quietRange(CLI::Range(int64_t(1), int64_t(1) << 20)));
     c->add_option("--decode-batch", o.splitDecodeBatch, "split: sequences per decode step (also the colocated batch)")
         ->capture_default_str()
-        ->check(CLI::Range(int64_t(1), int64_t(1) << 20));
+        ->check(quietRange(CLI::Range(int64_t(1), int64_t(1) << 20)));
     c->add_option("--rate", o.requestsPerS, "split: arrival rate (requests/s)")->capture_default_str();
     c->add_option("--link-bandwidth", o.linkBytesPerS,
                   "split: KV-transfer bandwidth per device (bytes/s; default: scale-out)")
-        ->check(CLI::Range(0.0, 1e15));
+        ->check(quietRange(CLI::Range(0.0, 1e15)));
     c->callback([]() { runSearch(g_search); });
 }
 

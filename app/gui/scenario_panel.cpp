@@ -205,6 +205,7 @@ bool ScenarioPanel::selectModel(const QString& nameOrPath) {
             m_modelCombo->addItem(qs(arch->name.empty() ? QFileInfo(nameOrPath).fileName().toStdString() : arch->name),
                                   nameOrPath);
             i = m_modelCombo->count() - 1;
+            m_modelCombo->setItemData(i, describeModel(*arch) + QLatin1Char('\n') + nameOrPath, Qt::ToolTipRole);
         } catch (const std::exception& e) {
             reportError(tr("Model: %1").arg(QString::fromUtf8(e.what())));
             return false;
@@ -309,6 +310,39 @@ QString ScenarioPanel::modelKey() const {
 
 QString ScenarioPanel::modelLabel() const {
     return m_modelCombo->currentText();
+}
+
+QString ScenarioPanel::describeModel(const LlmArch& a) {
+    int dense = 0;
+    for (const auto& g : a.groups)
+        dense += g.moe ? 0 : g.count;
+    QString text = tr("%1: %2 layers, hidden %3, %4 heads / %5 KV heads")
+                       .arg(qs(a.modelType))
+                       .arg(a.numLayers)
+                       .arg(a.hiddenSize)
+                       .arg(a.numHeads)
+                       .arg(a.numKvHeads);
+    if (a.isMoe()) {
+        text += tr(", MoE %1 experts (top-%2), expert width %3").arg(a.numExperts).arg(a.topK).arg(a.moeIntermediateSize);
+        if (dense > 0)
+            text += tr(", %1 dense layers of width %2").arg(dense).arg(a.intermediateSize);
+    } else {
+        text += tr(", MLP width %1").arg(a.intermediateSize);
+    }
+    return text;
+}
+
+QString ScenarioPanel::modelDescription() const {
+    if (kind() != WorkloadKind::Llm)
+        return {};
+    auto it = m_archCache.find(modelKey());
+    if (it != m_archCache.end() && it->second)
+        return describeModel(*it->second);
+    try {
+        return describeModel(io::loadModel(modelKey().toStdString()));
+    } catch (const std::exception&) {
+        return {};
+    }
 }
 
 QString ScenarioPanel::stackName() const {

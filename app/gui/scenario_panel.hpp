@@ -60,6 +60,11 @@ public:
     QString modelKey() const;   ///< preset name or config path
     QString modelLabel() const; ///< as shown
     QString stackName() const;
+    /// @brief One line about the selected model (also the model combo's tooltip): type, layers, hidden size,
+    /// heads, and the MLP width that is used: the dense one, or for MoE the expert width (an all-MoE config's
+    /// dense intermediate_size is unused). Empty for a GEMM or a model that does not load.
+    QString modelDescription() const;
+    static QString describeModel(const LlmArch& a);
 
     /// @brief Fills the workload part of `in` (kind, model, stack, phase, scenario, GEMM, sweep points) from the
     /// controls. False with `error` when the model or stack does not load or a value is out of range.

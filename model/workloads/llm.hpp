@@ -21,6 +21,9 @@ struct LlmArch {
     std::string modelType;  ///< HF model_type
     std::string source;     ///< HF repo id, where known
     std::string file;
+    /// What the loader assumed for keys the file leaves out, said in every prediction's notes (a config.json
+    /// without num_key_value_heads is multi-head attention).
+    std::vector<std::string> assumptions;
 
     int64_t hiddenSize = 0;
     int numLayers = 0;

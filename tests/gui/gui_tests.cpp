@@ -321,6 +321,58 @@ TEST_F(GuiWindow, InfeasibleScenarioShowsTheReasonNotZeros) {
               QString::fromStdString(reason));
 }
 
+// ---------------------------------------------------------------- rows' own stack and platform (issue 19)
+
+TEST(GuiModels, ValidationResolvesDatasetRelativeModelsAndEachRowsPlatform) {
+    QTemporaryDir dir;
+    ASSERT_TRUE(QDir(dir.path()).mkpath(QStringLiteral("sub")));
+    ASSERT_TRUE(QFile::copy(QStringLiteral(ROOFLAB_SOURCE_DATA_DIR "/resources/models/llama-3.2-1b.yaml"),
+                            dir.filePath(QStringLiteral("sub/m.yaml"))));
+    const std::string csv = "id,model,phase,batch,prompt,context,tp,stack,measured_s,card\n"
+                            "a,sub/m.yaml,decode,1,0,128,1,pytorch-eager,0.005,h100-sxm5-80gb\n"
+                            "b,llama-3.2-1b,decode,1,0,128,1,pytorch-eager,0.005,h200-sxm-141gb\n"
+                            "c,nope/missing.yaml,decode,1,0,128,1,pytorch-eager,0.005,h100-sxm5-80gb\n";
+    const io::CsvTable t = io::parseCsv(csv, dir.filePath(QStringLiteral("e2e.csv")).toStdString());
+    const PlatformModel h100 = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
+    const ValidationReport own = validateDatasetIn(t, h100, dir.path().toStdString());
+    ASSERT_EQ(own.rows.size(), 3u);
+    EXPECT_TRUE(own.rows[0].error.empty()) << "a path relative to the dataset resolves as in `rooflab validate`: "
+                                            << own.rows[0].error;
+    EXPECT_TRUE(own.rows[1].error.empty()) << own.rows[1].error;
+    EXPECT_FALSE(own.rows[2].error.empty());
+    EXPECT_EQ(own.failed, 1u);
+    // The same model and step: on its own platform (H200, more bandwidth) the row's decode step is faster.
+    EXPECT_LT(own.rows[1].predictedS, own.rows[0].predictedS);
+    const ValidationReport sidebar = validateDatasetIn(t, h100, dir.path().toStdString(), false);
+    EXPECT_DOUBLE_EQ(sidebar.rows[1].predictedS, sidebar.rows[0].predictedS);
+    EXPECT_EQ(own.overall.n, 2u);
+    // The problem column shows its whole text as a tooltip.
+    ValidationModel m;
+    m.setResult(own);
+    QAbstractItemModelTester tester(&m);
+    EXPECT_EQ(m.index(2, ValidationModel::Error).data(Qt::ToolTipRole).toString().toStdString(), own.rows[2].error);
+    EXPECT_FALSE(m.index(0, ValidationModel::Error).data(Qt::ToolTipRole).isValid());
+}
+
+TEST_F(GuiWindow, TraceIsComparedOnItsOwnStackAndPlatform) {
+    // The sidebar says vllm on H200; the committed H100 trace was taken by the PyTorch harness on an H100.
+    ASSERT_TRUE(w->selectStack(QStringLiteral("vllm")));
+    ASSERT_TRUE(w->selectPlatform(QStringLiteral("h200-sxm-141gb")));
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    ASSERT_TRUE(w->showPage(QStringLiteral("trace")));
+    TracePage* page = w->tracePage();
+    ASSERT_TRUE(page->loadTrace(kDecodeTrace)) << page->messageText().toStdString();
+    EXPECT_TRUE(page->scenarioText().contains(QStringLiteral("on h100-sxm5-80gb"))) << page->scenarioText().toStdString();
+    EXPECT_TRUE(page->scenarioText().contains(QStringLiteral("stack pytorch-eager"))) << page->scenarioText().toStdString();
+    // A trace whose name says its stack, outside a platform's folder: that stack, the sidebar's platform.
+    QTemporaryDir dir;
+    const QString named = dir.filePath(QStringLiteral("trace_llama-3.1-8b-decode-b8-p0-c2048-tp1-vllm.csv"));
+    ASSERT_TRUE(QFile::copy(kDecodeTrace, named));
+    ASSERT_TRUE(page->loadTrace(named)) << page->messageText().toStdString();
+    EXPECT_TRUE(page->scenarioText().contains(QStringLiteral("stack vllm"))) << page->scenarioText().toStdString();
+    EXPECT_TRUE(page->scenarioText().contains(QStringLiteral("on h200-sxm-141gb"))) << page->scenarioText().toStdString();
+}
+
 // ---------------------------------------------------------------- log axes (issue 19)
 
 TEST_F(GuiWindow, LogAxesNeverRepeatALabelAndKeepToTheirRange) {

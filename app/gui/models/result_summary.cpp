@@ -75,7 +75,14 @@ ResultSummary summarizeOutcome(const EvalOutput& out, bool llm, GuiPhase phase) 
     s.memory = QObject::tr("%1 of %2 per device (%3 %)")
                    .arg(formatBytes(m.totalBytes), formatBytes(m.capacityBytes))
                    .arg(s.memoryFraction * 100, 0, 'f', 0);
-    if (fits)
+    const MemoryUse& step = p.memory;
+    if (fits && step.beyondPositions) {
+        // Memory would hold it, the model would not: longer than its positions is not a usable configuration.
+        s.verdict = Verdict::DoesNotFit;
+        s.verdictText = QObject::tr("fits in memory, but the sequence is longer than the model's %1 positions "
+                                    "(max_position_embeddings)")
+                            .arg(step.maxPositions);
+    } else if (fits)
         s.verdictText = QObject::tr("fits (max batch %1 at this context)").arg(m.maxBatch);
     else
         s.verdictText = QObject::tr("does NOT fit: %1 per device > %2 capacity (max batch %3)")

@@ -386,7 +386,14 @@ int ValidationModel::rowCount(const QModelIndex& parent) const {
 }
 
 QVariant ValidationModel::data(const QModelIndex& index, int role) const {
-    if (!validCell(*this, index) || (role != Qt::DisplayRole && role != kSortRole))
+    if (!validCell(*this, index))
+        return {};
+    // The problem text is long (file, line, key, reason): the whole of it as a tooltip, the cell is cut off.
+    if (role == Qt::ToolTipRole) {
+        const ValidationRow& r = m_result.rows[std::size_t(index.row())];
+        return index.column() == Error && !r.error.empty() ? QVariant(str(r.error)) : QVariant();
+    }
+    if (role != Qt::DisplayRole && role != kSortRole)
         return {};
     const ValidationRow& r = m_result.rows[std::size_t(index.row())];
     const bool ok = r.error.empty();

@@ -35,12 +35,17 @@ struct KernelTrace {
 /// Loads a trace CSV (io::loadCsvFile). Throws InputError on a missing column or a bad cell.
 KernelTrace loadKernelTrace(const std::string& path);
 
-/// What a trace file name `trace_<model>-<phase>-b<B>-p<P>-c<C>-tp<T>.csv` says about its scenario.
+/// @brief What a trace file name `trace_<model>-<phase>-b<B>-p<P>-c<C>-tp<T>[-<stack>].csv` and its folder say
+/// about its scenario. A trace was taken on one stack and one platform, which need not be the sidebar's: the
+/// stack is the name's suffix (else the PyTorch harness that took the shipped traces, kDefaultStackName); the
+/// platform is the folder's name when a shipped platform is called so (datasets/<vendor>/<platform>/).
 struct TraceScenarioId {
     std::string model;
     Phase phase = Phase::Decode;
     int64_t batch = 1, prompt = 0, context = 0;
     int tp = 1;
+    std::string stack;         ///< from the name's suffix; empty: not named
+    std::string platform;      ///< the folder's name when it is a shipped platform; else empty
 };
 std::optional<TraceScenarioId> parseTraceFileName(const QString& path);
 
