@@ -109,7 +109,8 @@ void checkJsonSyntax(const std::string& text, const std::string& name) {
     // yaml-cpp reads JSON as YAML flow and accepts what JSON does not (a trailing comma, a bare word), so a broken
     // config.json surfaced later as "missing required key": check the JSON first, with line and column.
     try {
-        (void)nlohmann::json::parse(text);
+        const nlohmann::json parsed = nlohmann::json::parse(text);
+        (void)parsed;
     } catch (const nlohmann::json::parse_error& e) {
         const std::size_t at = std::min<std::size_t>(e.byte > 0 ? e.byte - 1 : 0, text.size());
         int line = 1;

@@ -327,21 +327,11 @@ std::string layoutExtras(const ReportData& d) {
     return x;
 }
 
-/// All files of the report, relative path -> bytes, in writing order.
-std::vector<std::pair<std::string, std::string>> reportFiles(const ReportData& d, const ReportFigures& fig) {
+} // namespace
+
+Table platformValuesTable(const ReportData& d) {
     const Platform& plat = d.platform;
     const PlatformModel& pm = d.platformModel;
-    const LlmArch& arch = d.arch;
-    const StackProfile& stack = d.stack;
-    const Scenario& s = d.scenario;
-    const Scenario& dec = d.decodeScenario;
-    const RequestPrediction& req = d.request;
-    const Prediction& decode = d.decode;
-    const ReportInput& o = d.input;
-    const auto& val = d.validation;
-    std::vector<std::pair<std::string, std::string>> files;
-
-    // Platform summary: the roofs the engine uses, each with the provenance of the file value.
     auto sourceOf = [&](const Value& v) -> std::string {
         if (!v.present)
             return "engine default";
@@ -374,10 +364,37 @@ std::vector<std::pair<std::string, std::string>> reportFiles(const ReportData& d
                             sourceOf(plat.scaleOut.bytesPerS)});
     platRows.push_back(
         {"TDP / idle power", fmtNum(pm.tdpW, 4) + " W / " + fmtNum(pm.idleW, 4) + " W", sourceOf(plat.power.tdpW)});
+    return {{"value", "", "provenance"}, std::move(platRows)};
+}
+
+Table platformSourcesTable(const ReportData& d) {
+    const Platform& plat = d.platform;
     std::vector<std::vector<std::string>> srcRows;
     for (const auto& [id, so] : plat.sources)
         srcRows.push_back(
             {id, std::string(sourceKindName(so.kind)), so.citation.empty() ? so.tool + " " + so.date : so.citation});
+    return {{"source", "kind", "what"}, std::move(srcRows)};
+}
+
+namespace {
+
+/// All files of the report, relative path -> bytes, in writing order.
+std::vector<std::pair<std::string, std::string>> reportFiles(const ReportData& d, const ReportFigures& fig) {
+    const Platform& plat = d.platform;
+    const PlatformModel& pm = d.platformModel;
+    const LlmArch& arch = d.arch;
+    const StackProfile& stack = d.stack;
+    const Scenario& s = d.scenario;
+    const Scenario& dec = d.decodeScenario;
+    const RequestPrediction& req = d.request;
+    const Prediction& decode = d.decode;
+    const ReportInput& o = d.input;
+    const auto& val = d.validation;
+    std::vector<std::pair<std::string, std::string>> files;
+
+    // Platform summary: the roofs the engine uses, each with the provenance of the file value.
+    const std::vector<std::vector<std::string>> platRows = platformValuesTable(d).rows;
+    const std::vector<std::vector<std::string>> srcRows = platformSourcesTable(d).rows;
     const std::string extras = layoutExtras(d);
     const std::vector<std::vector<std::string>> workRows = {
         {"model", arch.name + (arch.source.empty() ? "" : " (" + arch.source + ")")},
