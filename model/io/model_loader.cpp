@@ -53,16 +53,6 @@ LlmArch parseArch(const YAML::Node& rootIn, const std::string& file) {
     a.file = file;
     a.source = r.optionalString("source", r.optionalString("_name_or_path"));
     a.name = r.optionalString("name", stem(file));
-    // A Hugging Face download is always "config.json": name it by what it is (the repository in _name_or_path,
-    // else its model_type) and the file, not "config" (issue 19).
-    if (!r.has("name") && a.name == "config") {
-        std::string id = a.source;
-        if (const auto slash = id.find_last_of('/'); slash != std::string::npos)
-            id = id.substr(slash + 1);
-        if (id.empty())
-            id = root["model_type"].IsScalar() ? root["model_type"].Scalar() : std::string("model");
-        a.name = id + " (" + std::filesystem::path(file).filename().string() + ")";
-    }
     const auto& types = supportedModelTypes();
     a.modelType = r.requiredString("model_type");
     bool known = false;
@@ -77,6 +67,14 @@ LlmArch parseArch(const YAML::Node& rootIn, const std::string& file) {
                                  (near.empty() ? "" : " (did you mean '" + near + "'?)") + "; supported: " + list);
     }
     const std::string& t = a.modelType;
+    // A Hugging Face download is always "config.json": name it by what it is (the repository in _name_or_path,
+    // else its model_type) and the file, not "config" (issue 19).
+    if (!r.has("name") && a.name == "config") {
+        std::string id = a.source;
+        if (const auto slash = id.find_last_of('/'); slash != std::string::npos)
+            id = id.substr(slash + 1);
+        a.name = (id.empty() ? t : id) + " (" + std::filesystem::path(file).filename().string() + ")";
+    }
 
     a.hiddenSize = r.requiredInt("hidden_size", 1, kMaxDim);
     a.numLayers = static_cast<int>(r.requiredInt("num_hidden_layers", 1, kMaxLayers));
