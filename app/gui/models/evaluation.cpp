@@ -281,11 +281,14 @@ ValidationReport validateDatasetIn(const io::CsvTable& table, const PlatformMode
         col = table.column("card");
     if (!ownPlatforms || col < 0)
         return validateOn(table, pm, datasetDir);
-    // Rows grouped by the platform they name (empty: the page's platform), each group on its own platform.
+    // Rows grouped by the platform they name, each group on its own platform. A name that is no shipped platform
+    // (a free-text machine label, empty) means the page's platform.
+    const std::vector<std::string> shipped = io::listPlatformNames();
     std::map<std::string, io::CsvTable> groups;
     for (std::size_t i = 0; i < table.rows.size(); ++i) {
         const std::string& named = table.text(i, col);
-        const std::string key = named.empty() ? pm.name : named;
+        const bool known = std::find(shipped.begin(), shipped.end(), named) != shipped.end();
+        const std::string key = known ? named : pm.name;
         io::CsvTable& g = groups[key];
         if (g.header.empty()) {
             g.file = table.file;
