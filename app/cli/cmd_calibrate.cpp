@@ -11,8 +11,8 @@
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"
 #include "registry.hpp"
-#include "units/quantity.hpp"
 #include "units/errors.hpp"
+#include "units/quantity.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -58,7 +58,7 @@ void runCalibrateGpu(const CalibrateOptions& o) {
         rows.push_back({f.parameter, fitValueCell(r.platform, f.parameter, f.value),
                         f.points ? std::to_string(f.points) : "-",
                         std::fabs(f.fitErrorPct) < 1e-3 ? std::string(f.fitErrorPct == 0 ? "0%" : "< 0.001%")
-                                                          : fmtNum(f.fitErrorPct, 3) + "%",
+                                                        : fmtNum(f.fitErrorPct, 3) + "%",
                         f.source});
     std::cout << "calibrated " << r.platform.name << " from " << base.name << " and";
     for (const auto& m : o.measurements)

@@ -216,9 +216,9 @@ void showModel(const LlmArch& a, Format fmt) {
         {"heads / KV heads / head dim",
          std::to_string(a.numHeads) + " / " + std::to_string(a.numKvHeads) + " / " + std::to_string(a.headDim)},
         // An all-MoE model's dense intermediate_size is unused: say so and point at the expert width.
-        {"MLP width", denseLayers > 0 || !a.isMoe() ? std::to_string(a.intermediateSize)
-                                                    : "none dense (expert width " +
-                                                          std::to_string(a.moeIntermediateSize) + ")"},
+        {"MLP width", denseLayers > 0 || !a.isMoe()
+                          ? std::to_string(a.intermediateSize)
+                          : "none dense (expert width " + std::to_string(a.moeIntermediateSize) + ")"},
         {"vocabulary", std::to_string(a.vocabSize)},
         {"parameters", fmtNum(a.totalParams() / 1e9, 5) + " B"},
         {"active parameters / token", fmtNum(a.activeParams() / 1e9, 5) + " B"},
@@ -264,8 +264,8 @@ void addInfo(CLI::App& root, int& exitCode) {
         }
         // The table fits 120 columns (issue 19): descriptions are cut at a word to what is left of the line;
         // `platforms show` has everything.
-        const std::vector<std::string> header = {"name", "kind", "vendor", "bf16 peak", "memory", "bandwidth",
-                                                 "description"};
+        const std::vector<std::string> header = {"name",   "kind",      "vendor",     "bf16 peak",
+                                                 "memory", "bandwidth", "description"};
         constexpr std::size_t kWidth = 120;
         std::size_t used = 0;
         for (std::size_t c = 0; c + 1 < header.size(); ++c) {

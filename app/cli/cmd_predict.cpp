@@ -13,9 +13,9 @@
 
 #include <cmath>
 #include <filesystem>
-#include <limits>
 #include <fstream>
 #include <iostream>
+#include <limits>
 
 namespace rooflab::cli {
 namespace {
@@ -88,8 +88,8 @@ void printStep(const char* title, const Prediction& p, Phase phase, bool ops) {
               << fmtBytes(m.weightsBytes) << ", KV cache " << fmtBytes(m.kvCacheBytes) << ", activations "
               << fmtBytes(m.activationBytes) << ", workspace " << fmtBytes(m.workspaceBytes) << ") — "
               << (m.fits ? (m.beyondPositions ? "fits in memory, but the sequence is longer than the model's " +
-                                                        std::to_string(m.maxPositions) + " positions"
-                                                  : std::string("fits"))
+                                                    std::to_string(m.maxPositions) + " positions"
+                                              : std::string("fits"))
                          : std::string("DOES NOT FIT"))
               << "; max batch " << m.maxBatch << ", max context " << m.maxContext << "\n";
     std::cout << "  energy          " << fmtNum(p.energyJ, 4) << " J per step\n";
@@ -105,12 +105,11 @@ void printStep(const char* title, const Prediction& p, Phase phase, bool ops) {
 // ---------------------------------------------------------------- CSV (machines: SI base units, units in names)
 
 std::vector<std::string> summaryCsvHeader() {
-    return {"step",        "platform",     "model",        "stack",       "phase",          "batch",
-            "prompt",      "context",      "output",       "tp",          "pp",             "ep",
-            "dp",          "devices",      "status",       "error",       "latency_s",      "ttft_s",
-            "tpot_s",      "e2e_s",        "tokens_per_s", "flops",       "dram_bytes",     "compute_s",
-            "memory_s",    "comm_s",       "overhead_s",   "memory_bytes", "capacity_bytes", "fits",
-            "max_batch",   "max_context",  "bound",        "energy_j"};
+    return {"step",           "platform",   "model",     "stack",       "phase",  "batch",      "prompt",
+            "context",        "output",     "tp",        "pp",          "ep",     "dp",         "devices",
+            "status",         "error",      "latency_s", "ttft_s",      "tpot_s", "e2e_s",      "tokens_per_s",
+            "flops",          "dram_bytes", "compute_s", "memory_s",    "comm_s", "overhead_s", "memory_bytes",
+            "capacity_bytes", "fits",       "max_batch", "max_context", "bound",  "energy_j"};
 }
 
 /// One summary row. `ttft`/`tpot`/`e2e` are NaN where they do not apply (an empty cell); `mem` is the memory the
@@ -395,8 +394,7 @@ int runScenario(PredictOptions o, bool platformGiven) {
 void addPredict(CLI::App& root, int& exitCode) {
     CLI::App* pr = root.add_subcommand("predict", "Predict time, throughput, memory and the binding roof");
     PredictOptions& o = g_opt;
-    CLI::Option* platformOpt =
-        pr->add_option("--platform", o.platform, "platform name or file")->capture_default_str();
+    CLI::Option* platformOpt = pr->add_option("--platform", o.platform, "platform name or file")->capture_default_str();
     pr->add_option("--cases", o.cases, "JSON-lines cases to evaluate ('-' = stdin); writes one JSON line per case");
     pr->add_option("--scenario", o.scenario,
                    "a scenario file (YAML or JSON with the keys of a --cases line; the GUI's File > Save scenario) to "

@@ -4,8 +4,8 @@
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"
-#include "spec/request.hpp"
 #include "plots/analysis_plots.hpp"
+#include "spec/request.hpp"
 
 #include <QComboBox>
 #include <QDir>

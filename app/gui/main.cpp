@@ -4,9 +4,9 @@
 #include "analysis_pages.hpp"
 #include "io/data_paths.hpp"
 #include "main_window.hpp"
-#include "scenario_files.hpp"
 #include "qt_plot_renderer.hpp"
 #include "report/report.hpp"
+#include "scenario_files.hpp"
 #include "units/errors.hpp"
 
 #include <QApplication>

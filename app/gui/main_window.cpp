@@ -191,11 +191,12 @@ void MainWindow::buildMenus() {
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     add(help, tr("&About rooflab"), QKeySequence(), [this] {
-        QMessageBox::about(this, tr("About rooflab"),
-                           tr("rooflab workbench: roofline and operator-graph predictions of LLM inference.\n\n"
-                              "Ctrl+1..8 pages, F5 re-evaluate, Ctrl+O config.json, Ctrl+D dataset, Ctrl+E export "
-                              "plot, Ctrl+Shift+E export table, Ctrl+Shift+S save platform, Ctrl+C copy cells, Ctrl+S save scenario, "
-                              "Ctrl+Shift+O open scenario, Ctrl+Shift+C copy as CLI command."));
+        QMessageBox::about(
+            this, tr("About rooflab"),
+            tr("rooflab workbench: roofline and operator-graph predictions of LLM inference.\n\n"
+               "Ctrl+1..8 pages, F5 re-evaluate, Ctrl+O config.json, Ctrl+D dataset, Ctrl+E export "
+               "plot, Ctrl+Shift+E export table, Ctrl+Shift+S save platform, Ctrl+C copy cells, Ctrl+S save scenario, "
+               "Ctrl+Shift+O open scenario, Ctrl+Shift+C copy as CLI command."));
     });
 }
 

@@ -3,12 +3,12 @@
 #include "plots/spec_plot.hpp"
 
 #include <QBuffer>
-#include <algorithm>
 #include <QImage>
 #include <QPageLayout>
 #include <QPageSize>
 #include <QPainter>
 #include <QPdfWriter>
+#include <algorithm>
 #include <stdexcept>
 
 namespace rooflab::gui {

@@ -33,8 +33,10 @@ ResultSummaryPanel::ResultSummaryPanel(QWidget* parent) : QFrame(parent) {
     m_memory = valueLabel();
     m_bound = valueLabel();
     m_bound->setWordWrap(true);
-    const std::pair<QString, QLabel*> cells[] = {{tr("Latency"), m_latency}, {tr("TTFT"), m_ttft},
-                                                 {tr("TPOT"), m_tpot},       {tr("Throughput"), m_tokens},
+    const std::pair<QString, QLabel*> cells[] = {{tr("Latency"), m_latency},
+                                                 {tr("TTFT"), m_ttft},
+                                                 {tr("TPOT"), m_tpot},
+                                                 {tr("Throughput"), m_tokens},
                                                  {tr("Memory"), m_memory}};
     int col = 0;
     for (const auto& [name, label] : cells) {
@@ -63,15 +65,14 @@ void ResultSummaryPanel::setSummary(const ResultSummary& s) {
     const char* color = s.verdict == Verdict::Fits ? "#1b5e20" : "#b00020";
     m_verdict->setStyleSheet(QStringLiteral("color: %1;").arg(QLatin1String(color)));
     // The frame itself turns red for anything that cannot run, visible from any page.
-    setStyleSheet(s.verdict == Verdict::Fits
-                      ? QString()
-                      : QStringLiteral("QFrame#resultSummary { border: 2px solid #b00020; }"));
+    setStyleSheet(s.verdict == Verdict::Fits ? QString()
+                                             : QStringLiteral("QFrame#resultSummary { border: 2px solid #b00020; }"));
 }
 
 QString ResultSummaryPanel::text() const {
     return tr("Verdict: %1\nLatency: %2\nTTFT: %3\nTPOT: %4\nThroughput: %5\nMemory: %6\n%7")
-        .arg(m_verdict->text(), m_latency->text(), m_ttft->text(), m_tpot->text(), m_tokens->text(),
-             m_memory->text(), m_bound->text());
+        .arg(m_verdict->text(), m_latency->text(), m_ttft->text(), m_tpot->text(), m_tokens->text(), m_memory->text(),
+             m_bound->text());
 }
 
 } // namespace rooflab::gui

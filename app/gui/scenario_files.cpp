@@ -130,9 +130,7 @@ void ScenarioFiles::rebuildRecentMenu() {
 
 QString ScenarioFiles::cliCommandFor(const Request& r) {
     QStringList w{QStringLiteral("rooflab"), QStringLiteral("predict")};
-    auto opt = [&w](const char* name, const QString& value) {
-        w << QString::fromLatin1(name) << shellWord(value);
-    };
+    auto opt = [&w](const char* name, const QString& value) { w << QString::fromLatin1(name) << shellWord(value); };
     auto num = [&opt](const char* name, qint64 v) { opt(name, QString::number(v)); };
     if (const auto* g = std::get_if<GemmWork>(&r.workload)) {
         w << QStringLiteral("gemm");

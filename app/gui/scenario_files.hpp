@@ -21,8 +21,8 @@ public:
     static constexpr int kMaxRecent = 8;
 
     struct Sources {
-        std::function<Request()> current;                                ///< the scenario shown, platform included
-        std::function<bool(const Request&, QString* error)> apply;       ///< shows a loaded scenario
+        std::function<Request()> current;                          ///< the scenario shown, platform included
+        std::function<bool(const Request&, QString* error)> apply; ///< shows a loaded scenario
     };
 
     ScenarioFiles(QWidget* window, Sources sources, QObject* parent = nullptr);

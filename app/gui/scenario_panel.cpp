@@ -323,7 +323,8 @@ QString ScenarioPanel::describeModel(const LlmArch& a) {
                        .arg(a.numHeads)
                        .arg(a.numKvHeads);
     if (a.isMoe()) {
-        text += tr(", MoE %1 experts (top-%2), expert width %3").arg(a.numExperts).arg(a.topK).arg(a.moeIntermediateSize);
+        text +=
+            tr(", MoE %1 experts (top-%2), expert width %3").arg(a.numExperts).arg(a.topK).arg(a.moeIntermediateSize);
         if (dense > 0)
             text += tr(", %1 dense layers of width %2").arg(dense).arg(a.intermediateSize);
     } else {
@@ -494,7 +495,8 @@ bool ScenarioPanel::applyRequest(const Request& r, QString* error, QString* warn
     };
     if (const auto* g = std::get_if<GemmWork>(&r.workload)) {
         if (g->gemm.m > m_gemmM->maximum() || g->gemm.n > m_gemmN->maximum() || g->gemm.k > m_gemmK->maximum())
-            return fail(tr("GEMM %1 x %2 x %3 is larger than the panel shows").arg(g->gemm.m).arg(g->gemm.n).arg(g->gemm.k));
+            return fail(
+                tr("GEMM %1 x %2 x %3 is larger than the panel shows").arg(g->gemm.m).arg(g->gemm.n).arg(g->gemm.k));
         setGemmWorkload(int(g->gemm.m), int(g->gemm.n), int(g->gemm.k));
         m_gemmType->setCurrentIndex(static_cast<int>(g->gemm.dtype));
         return true;
@@ -509,10 +511,14 @@ bool ScenarioPanel::applyRequest(const Request& r, QString* error, QString* warn
     const Scenario& s = r.scenario;
     const bool whole = std::holds_alternative<LlmRequest>(r.workload);
     setPhase(whole ? QStringLiteral("request") : qs(phaseName(s.phase)));
-    const std::pair<Field, qint64> values[] = {{Field::Batch, s.batch},   {Field::Prompt, s.prompt},
-                                               {Field::Context, s.context}, {Field::Chunk, s.chunk},
-                                               {Field::Output, s.outputTokens}, {Field::Tp, s.tp},
-                                               {Field::Pp, s.pp},         {Field::Ep, s.ep}};
+    const std::pair<Field, qint64> values[] = {{Field::Batch, s.batch},
+                                               {Field::Prompt, s.prompt},
+                                               {Field::Context, s.context},
+                                               {Field::Chunk, s.chunk},
+                                               {Field::Output, s.outputTokens},
+                                               {Field::Tp, s.tp},
+                                               {Field::Pp, s.pp},
+                                               {Field::Ep, s.ep}};
     for (const auto& [field, v] : values)
         if (!setValue(field, v))
             return fail(errorText());
@@ -532,9 +538,10 @@ bool ScenarioPanel::applyRequest(const Request& r, QString* error, QString* warn
     if (s.chunkOffset != def.chunkOffset)
         ignored << tr("chunk_offset %1").arg(s.chunkOffset);
     if (warning)
-        *warning = ignored.isEmpty() ? QString()
-                                     : tr("the panel has no control for %1; evaluated without")
-                                           .arg(ignored.join(QStringLiteral(", ")));
+        *warning =
+            ignored.isEmpty()
+                ? QString()
+                : tr("the panel has no control for %1; evaluated without").arg(ignored.join(QStringLiteral(", ")));
     return true;
 }
 

@@ -166,7 +166,8 @@ TEST(ScenarioPanel, ALoadedConfigJsonIsNamedByItsModelAndFileAndMoEShowsExpertWi
     // A Hugging Face download is called config.json: the panel names it by _name_or_path and the file.
     QTemporaryDir dir;
     const QString cfg = dir.filePath(QStringLiteral("config.json"));
-    ASSERT_TRUE(QFile::copy(QStringLiteral(ROOFLAB_SOURCE_DATA_DIR "/tests/fixtures/hf/qwen3-30b-a3b.config.json"), cfg));
+    ASSERT_TRUE(
+        QFile::copy(QStringLiteral(ROOFLAB_SOURCE_DATA_DIR "/tests/fixtures/hf/qwen3-30b-a3b.config.json"), cfg));
     ScenarioPanel panel;
     ASSERT_TRUE(panel.selectModel(cfg)) << panel.errorText().toStdString();
     EXPECT_NE(panel.modelLabel(), QStringLiteral("config"));

@@ -2,6 +2,8 @@
 // inline errors, export (PNG/PDF/CSV, platform Save As) and `rooflab-gui --screenshot`.
 #include "analysis/llm_engine.hpp"
 #include "analysis_pages.hpp"
+#include "codec/request_codec.hpp"
+#include "compare_page.hpp"
 #include "export_actions.hpp"
 #include "io/csv.hpp"
 #include "io/data_paths.hpp"
@@ -18,14 +20,10 @@
 #include "plots/charts.hpp"
 #include "plots/roofline_plot.hpp"
 #include "plots/search_plot.hpp"
-#include "compare_page.hpp"
+#include "report/report.hpp"
 #include "result_summary_panel.hpp"
 #include "scenario_files.hpp"
 #include "scenario_panel.hpp"
-#include "codec/request_codec.hpp"
-#include <QJsonDocument>
-#include <QJsonObject>
-#include "report/report.hpp"
 #include "search_page.hpp"
 
 #include <QAbstractItemModelTester>
@@ -34,6 +32,8 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QSettings>
@@ -336,8 +336,8 @@ TEST(GuiModels, ValidationResolvesDatasetRelativeModelsAndEachRowsPlatform) {
     const PlatformModel h100 = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
     const ValidationReport own = validateDatasetIn(t, h100, dir.path().toStdString());
     ASSERT_EQ(own.rows.size(), 3u);
-    EXPECT_TRUE(own.rows[0].error.empty()) << "a path relative to the dataset resolves as in `rooflab validate`: "
-                                            << own.rows[0].error;
+    EXPECT_TRUE(own.rows[0].error.empty())
+        << "a path relative to the dataset resolves as in `rooflab validate`: " << own.rows[0].error;
     EXPECT_TRUE(own.rows[1].error.empty()) << own.rows[1].error;
     EXPECT_FALSE(own.rows[2].error.empty());
     EXPECT_EQ(own.failed, 1u);
@@ -362,15 +362,18 @@ TEST_F(GuiWindow, TraceIsComparedOnItsOwnStackAndPlatform) {
     ASSERT_TRUE(w->showPage(QStringLiteral("trace")));
     TracePage* page = w->tracePage();
     ASSERT_TRUE(page->loadTrace(kDecodeTrace)) << page->messageText().toStdString();
-    EXPECT_TRUE(page->scenarioText().contains(QStringLiteral("on h100-sxm5-80gb"))) << page->scenarioText().toStdString();
-    EXPECT_TRUE(page->scenarioText().contains(QStringLiteral("stack pytorch-eager"))) << page->scenarioText().toStdString();
+    EXPECT_TRUE(page->scenarioText().contains(QStringLiteral("on h100-sxm5-80gb")))
+        << page->scenarioText().toStdString();
+    EXPECT_TRUE(page->scenarioText().contains(QStringLiteral("stack pytorch-eager")))
+        << page->scenarioText().toStdString();
     // A trace whose name says its stack, outside a platform's folder: that stack, the sidebar's platform.
     QTemporaryDir dir;
     const QString named = dir.filePath(QStringLiteral("trace_llama-3.1-8b-decode-b8-p0-c2048-tp1-vllm.csv"));
     ASSERT_TRUE(QFile::copy(kDecodeTrace, named));
     ASSERT_TRUE(page->loadTrace(named)) << page->messageText().toStdString();
     EXPECT_TRUE(page->scenarioText().contains(QStringLiteral("stack vllm"))) << page->scenarioText().toStdString();
-    EXPECT_TRUE(page->scenarioText().contains(QStringLiteral("on h200-sxm-141gb"))) << page->scenarioText().toStdString();
+    EXPECT_TRUE(page->scenarioText().contains(QStringLiteral("on h200-sxm-141gb")))
+        << page->scenarioText().toStdString();
 }
 
 // ---------------------------------------------------------------- log axes (issue 19)
@@ -477,7 +480,8 @@ TEST_F(GuiWindow, CopyAsCliCommandPredictsWhatTheWindowShows) {
     EXPECT_NEAR(cliLatency / guiLatency, 1.0, 1e-9);
     // GEMM workloads become `predict gemm`.
     w->setGemmWorkload(1024, 2048, 512);
-    EXPECT_TRUE(w->scenarioFiles()->cliCommand().contains(QStringLiteral("predict gemm --platform h100-sxm5-80gb --m 1024 --n 2048 --k 512")))
+    EXPECT_TRUE(w->scenarioFiles()->cliCommand().contains(
+        QStringLiteral("predict gemm --platform h100-sxm5-80gb --m 1024 --n 2048 --k 512")))
         << w->scenarioFiles()->cliCommand().toStdString();
 }
 #endif

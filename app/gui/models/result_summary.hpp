@@ -19,10 +19,10 @@ struct ResultSummary {
     QString ttft;        ///< prefill and request; "—" where it does not apply
     QString tpot;        ///< decode, chunked and request; "—" where it does not apply
     QString tokensPerS;
-    QString memory;         ///< "42.1 GB of 80 GB per device (53 %)"
+    QString memory;            ///< "42.1 GB of 80 GB per device (53 %)"
     double memoryFraction = 0; ///< used / capacity per device (0 when unknown)
-    QString bound;          ///< the binding roof in one sentence (the engine's own)
-    QString boundShort;     ///< "memory-bound (DRAM)"
+    QString bound;             ///< the binding roof in one sentence (the engine's own)
+    QString boundShort;        ///< "memory-bound (DRAM)"
 };
 
 /// @brief The summary of an evaluation; `llm` false for a GEMM (no memory verdict, no TTFT/TPOT).

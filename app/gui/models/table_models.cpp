@@ -311,7 +311,7 @@ QVariant SweepModel::data(const QModelIndex& index, int role) const {
 // ---------------------------------------------------------------- compare
 
 const QVector<ResultTableModel::Column>& CompareModel::columns() const {
-    static const QVector<Column> kCols = {{"Platform", ""},        {"Latency", "ms"}, {"Throughput", "tokens/s"},
+    static const QVector<Column> kCols = {{"Platform", ""},        {"Latency", "ms"},  {"Throughput", "tokens/s"},
                                           {"Memory/device", "GB"}, {"Capacity", "GB"}, {"Fits", ""},
                                           {"Bound", ""},           {"Problem", ""}};
     return kCols;

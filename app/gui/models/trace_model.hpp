@@ -6,7 +6,6 @@
 
 #include <QAbstractTableModel>
 #include <QString>
-
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -16,7 +15,8 @@ namespace rooflab::gui {
 
 /// The kernel classes of a trace, in display order.
 inline constexpr int kTraceClassCount = 8;
-extern const std::array<const char*, kTraceClassCount> kTraceClasses; // gemm attention norm elementwise rope copy collective other
+extern const std::array<const char*, kTraceClassCount>
+    kTraceClasses; // gemm attention norm elementwise rope copy collective other
 
 /// Index in kTraceClasses of a trace `class` cell (unknown names count as "other").
 int traceClassIndex(const std::string& name);
@@ -27,8 +27,8 @@ struct KernelTrace {
     std::string file;
     std::array<double, kTraceClassCount> measuredNs{}; ///< sum of duration_ns per class
     std::array<int, kTraceClassCount> kernels{};
-    double totalNs = 0;        ///< sum of every duration_ns
-    int64_t spanNs = 0;        ///< last end_ns - first start_ns
+    double totalNs = 0; ///< sum of every duration_ns
+    int64_t spanNs = 0; ///< last end_ns - first start_ns
     int kernelCount = 0;
 };
 
@@ -44,8 +44,8 @@ struct TraceScenarioId {
     Phase phase = Phase::Decode;
     int64_t batch = 1, prompt = 0, context = 0;
     int tp = 1;
-    std::string stack;         ///< from the name's suffix; empty: not named
-    std::string platform;      ///< the folder's name when it is a shipped platform; else empty
+    std::string stack;    ///< from the name's suffix; empty: not named
+    std::string platform; ///< the folder's name when it is a shipped platform; else empty
 };
 std::optional<TraceScenarioId> parseTraceFileName(const QString& path);
 

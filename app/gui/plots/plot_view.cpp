@@ -98,7 +98,9 @@ void PlotView::showEvent(QShowEvent* event) {
         redraw();
 }
 
-QString PlotView::title() const { return m_title->text(); }
+QString PlotView::title() const {
+    return m_title->text();
+}
 
 void PlotView::clearAll() {
     m_plot->clearPlottables();
@@ -146,7 +148,8 @@ bool PlotView::save(const QString& path, QString* error, int width, int height) 
         }
 #else
         if (error)
-            *error = tr("SVG export needs Qt SVG (package qt6-svg-dev), which this build does not have; use PNG or PDF");
+            *error =
+                tr("SVG export needs Qt SVG (package qt6-svg-dev), which this build does not have; use PNG or PDF");
         return false;
 #endif
     } else {

@@ -59,7 +59,7 @@ private:
     QString m_titleText;
     QString m_verdictMark, m_verdictReason;
     QPointer<QCPItemText> m_watermark; ///< owned by m_plot; a page's clearItems() deletes it (QPointer nulls)
-    bool m_stale = false; ///< data changed while hidden: draw on show
+    bool m_stale = false;              ///< data changed while hidden: draw on show
 };
 
 } // namespace rooflab::gui
