@@ -226,8 +226,20 @@ std::string consoleSummary(const ReportData& d) {
     const Scenario& s = d.scenario;
     const RequestPrediction& req = d.request;
     std::ostringstream os;
-    os << "rooflab: " << d.arch.name << " on " << d.platform.name << " (" << d.stack.name << ", tp " << s.tp
-       << ", weights " << d.input.weights << ")\n";
+    os << "rooflab: " << d.arch.name << " on " << d.platform.name << " (" << d.stack.name << ", tp " << s.tp;
+    // Every parallelism and datatype the report was asked for, so a run with EP or PP says so.
+    if (s.pp > 1)
+        os << ", pp " << s.pp;
+    if (s.ep > 1)
+        os << ", ep " << s.ep;
+    if (s.dp > 1)
+        os << ", dp " << s.dp;
+    os << ", weights " << d.input.weights;
+    if (d.input.kv != "bf16")
+        os << ", kv " << d.input.kv;
+    if (d.input.act != "bf16")
+        os << ", act " << d.input.act;
+    os << ")\n";
     os << "  request: batch " << s.batch << ", prompt " << s.prompt << ", " << s.outputTokens << " output tokens\n";
     os << "  prefill  " << fmtSeconds(req.ttftS) << " (TTFT)   " << fmtNum(req.prefill.tokensPerS, 5) << " tokens/s   "
        << req.prefill.why << "\n";

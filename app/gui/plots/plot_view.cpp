@@ -44,7 +44,7 @@ void PlotView::applyVerdict() {
     m_title->setText(t);
     if (m_verdictMark.isEmpty()) {
         if (m_watermark)
-            m_plot->removeItem(m_watermark);
+            m_plot->removeItem(m_watermark.data());
         m_watermark = nullptr;
         return;
     }
