@@ -37,8 +37,8 @@ std::vector<std::string> opTableHeader();
 /// @brief Per-operator table rows of `p`, all cells formatted.
 std::vector<std::vector<std::string>> opTableRows(const Prediction& p);
 
-/// @brief A number for machine-readable output (CSV): SI base units, up to 10 significant digits, round-trips
-/// what a spreadsheet needs; non-finite values are an empty cell.
+/// @brief A number for machine-readable output (CSV): SI base units, the shortest text that reads back as the
+/// same double; non-finite values are an empty cell.
 std::string csvNum(double v);
 /// @brief The operator table for machines: numbers in SI base units with the unit in the column name
 /// (step, operator, class, count, m, n, k, gemm_batch, flops, dram_bytes, l2_bytes, time_s, total_s, share,

@@ -393,7 +393,6 @@ namespace {
 /// All files of the report, relative path -> bytes, in writing order.
 std::vector<std::pair<std::string, std::string>> reportFiles(const ReportData& d, const ReportFigures& fig) {
     const Platform& plat = d.platform;
-    const PlatformModel& pm = d.platformModel;
     const LlmArch& arch = d.arch;
     const StackProfile& stack = d.stack;
     const Scenario& s = d.scenario;
