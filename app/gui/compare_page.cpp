@@ -8,6 +8,7 @@
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QTableView>
 #include <QVBoxLayout>
 
 namespace rooflab::gui {
