@@ -376,6 +376,25 @@ TEST_F(GuiWindow, TraceIsComparedOnItsOwnStackAndPlatform) {
         << page->scenarioText().toStdString();
 }
 
+// ---------------------------------------------------------------- one unit convention (issue 19)
+
+TEST(GuiModels, BytesReadAsTheCliWritesThem) {
+    // The H100 showed 80 GB in the CLI and 74.51 GiB on the platform page: decimal prefixes everywhere.
+    EXPECT_EQ(formatBytes(80e9), QStringLiteral("80 GB"));
+    EXPECT_EQ(formatBytes(16.06e9), QStringLiteral("16.06 GB"));
+    PlatformValuesModel m;
+    m.setPlatform(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
+    bool seen = false;
+    for (const auto& r : m.rows())
+        if (r.key.endsWith(QStringLiteral("capacity")) && r.si == 80e9) {
+            EXPECT_EQ(r.value, QStringLiteral("80 GB"));
+            seen = true;
+        }
+    EXPECT_TRUE(seen);
+    for (const auto& r : m.rows())
+        EXPECT_FALSE(r.value.contains(QStringLiteral("iB"))) << r.key.toStdString() << " " << r.value.toStdString();
+}
+
 // ---------------------------------------------------------------- log axes (issue 19)
 
 TEST_F(GuiWindow, LogAxesNeverRepeatALabelAndKeepToTheirRange) {
