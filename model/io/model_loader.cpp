@@ -9,7 +9,7 @@ namespace rooflab::io {
 
 namespace {
 
-constexpr long long kMaxDim = 1LL << 24;  // 16M: no real hidden size or vocabulary exceeds this
+constexpr long long kMaxDim = 1LL << 24; // 16M: no real hidden size or vocabulary exceeds this
 constexpr long long kMaxLayers = 100000;
 
 std::string stem(const std::string& path) {
@@ -114,8 +114,8 @@ LlmArch parseArch(const YAML::Node& rootIn, const std::string& file) {
     // Sliding windows.
     std::vector<int> window(static_cast<std::size_t>(a.numLayers), 0);
     const int slide = readWindow(r, "sliding_window");
-    const bool useSliding = r.optionalBool("use_sliding_window", t != "qwen2" && t != "qwen2_moe" &&
-                                                                     t != "qwen3" && t != "qwen3_moe");
+    const bool useSliding =
+        r.optionalBool("use_sliding_window", t != "qwen2" && t != "qwen2_moe" && t != "qwen3" && t != "qwen3_moe");
     if (slide > 0 && useSliding) {
         const YAML::Node layerTypes = r.optional("layer_types");
         if (layerTypes.IsDefined() && layerTypes.IsSequence()) {
@@ -204,10 +204,9 @@ LlmArch parseArch(const YAML::Node& rootIn, const std::string& file) {
 } // namespace
 
 const std::vector<std::string>& supportedModelTypes() {
-    static const std::vector<std::string> kTypes = {"llama",     "mistral",   "mixtral",    "qwen2",
-                                                    "qwen2_moe", "qwen3",     "qwen3_moe",  "gemma",
-                                                    "gemma2",    "gemma3",    "gemma3_text", "phi3",
-                                                    "deepseek_v2", "deepseek_v3"};
+    static const std::vector<std::string> kTypes = {
+        "llama", "mistral", "mixtral", "qwen2",       "qwen2_moe", "qwen3",       "qwen3_moe",
+        "gemma", "gemma2",  "gemma3",  "gemma3_text", "phi3",      "deepseek_v2", "deepseek_v3"};
     return kTypes;
 }
 
@@ -215,8 +214,12 @@ LlmArch loadModelString(const std::string& text, const std::string& name) {
     return parseArch(loadYamlString(text, name), name);
 }
 
-LlmArch loadModelFile(const std::string& path) { return parseArch(loadYamlFile(path), path); }
+LlmArch loadModelFile(const std::string& path) {
+    return parseArch(loadYamlFile(path), path);
+}
 
-LlmArch loadModel(const std::string& nameOrPath) { return loadModelFile(findModelFile(nameOrPath)); }
+LlmArch loadModel(const std::string& nameOrPath) {
+    return loadModelFile(findModelFile(nameOrPath));
+}
 
 } // namespace rooflab::io

@@ -157,8 +157,8 @@ std::string csvNum(double v) {
 }
 
 std::vector<std::string> opCsvHeader() {
-    return {"step",     "operator", "class",    "count",  "m",       "n",       "k",     "gemm_batch",
-            "flops",    "dram_bytes", "l2_bytes", "time_s", "total_s", "share", "bound"};
+    return {"step",  "operator",   "class",    "count",  "m",       "n",     "k",    "gemm_batch",
+            "flops", "dram_bytes", "l2_bytes", "time_s", "total_s", "share", "bound"};
 }
 
 std::vector<std::vector<std::string>> opCsvRows(const Prediction& p, const std::string& step) {

@@ -1,7 +1,7 @@
 #include "units/quantity.hpp"
 
-#include <array>
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <vector>
