@@ -158,8 +158,7 @@ ServingResult simulate(const PlatformModel& pm, const LlmArch& arch, const Stack
 /// are split moeTp x ep over the same tp x attentionDp GPUs (moeTp x ep = tp x attentionDp).
 struct PoolLayout {
     int workers = 1;
-    int batch =
-        0; ///< per-worker cap on running sequences (the engine's max_batch_size / max_num_seqs); 0: stack default
+    int batch = 0; ///< per-worker cap on running sequences (the engine's max_batch_size / max_num_seqs); 0: stack default
     int tp = 1, pp = 1, ep = 1, moeTp = 1, attentionDp = 1;
     int gpus() const { return workers * tp * pp * attentionDp; }
 };
@@ -172,7 +171,9 @@ struct Deployment {
     DeploymentMode mode = DeploymentMode::Aggregated;
     PoolLayout aggregated;      ///< mode Aggregated
     PoolLayout prefill, decode; ///< mode Disaggregated
-    int gpus() const { return mode == DeploymentMode::Aggregated ? aggregated.gpus() : prefill.gpus() + decode.gpus(); }
+    int gpus() const {
+        return mode == DeploymentMode::Aggregated ? aggregated.gpus() : prefill.gpus() + decode.gpus();
+    }
 };
 
 /// @brief Simulates `deployment` of `arch` with `stack` on `pm` (the node; larger deployments span nodes over its
