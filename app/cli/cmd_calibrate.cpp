@@ -1,6 +1,7 @@
 // rooflab calibrate gpu --measurements DIR --base PLATFORM --out FILE
 // rooflab validate --platform P --dataset D [--max-mape X] [--max-group-mape KEY=VALUE:X] [--max-error X]
 //                  [--format table|json|csv]
+// rooflab validate --dataset aic-silicon.csv [--max-mape ttft=X,tpot=Y] [--threads N] [--out FILE]  (serving)
 #include "calibration/aic_import.hpp"
 #include "calibration/calibrate.hpp"
 #include "calibration/validation.hpp"
@@ -11,8 +12,10 @@
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"
 #include "registry.hpp"
+#include "serving/serving_validation.hpp"
 #include "units/errors.hpp"
 #include "units/quantity.hpp"
+#include "validate_serving.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -74,7 +77,10 @@ void runCalibrateGpu(const CalibrateOptions& o) {
 struct ValidateOptions {
     std::string platform = "h100-sxm5-80gb", format = "table";
     std::vector<std::string> datasets;
+    std::string maxMapeText; ///< a percentage; serving datasets also ttft=X,tpot=Y
     double maxMape = -1;
+    std::string out;      ///< serving datasets: also write the output here (atomic)
+    unsigned threads = 0; ///< serving datasets: threads (0 = all)
     double maxErrorPct = -1;
     std::vector<std::string> maxGroupMape; ///< "KEY=VALUE:X": the breakdown group's MAPE must not exceed X
     bool rows = false;
@@ -157,8 +163,39 @@ void runValidate(ValidateOptions& o, int& exitCode) {
     for (const auto& spec : o.maxGroupMape)
         groupLimits.push_back(parseGroupLimit(spec));
     std::vector<std::string> exceeded;
+    bool servingOnly = true;
     for (const auto& ds : o.datasets) {
         const io::CsvTable table = io::loadCsvFile(ds);
+        // Serving benchmarks (aic-silicon): each row is a deployment simulated by the serving simulator.
+        if (serving::isServingBenchmark(table)) {
+            ServingValidateOptions so;
+            so.platform = o.platformGiven ? o.platform : "";
+            so.format = o.format;
+            so.out = o.out;
+            so.threads = o.threads;
+            so.rows = o.rows;
+            if (!o.maxMapeText.empty())
+                so.gates = parseServingGates(o.maxMapeText);
+            if (!groupLimits.empty() || o.maxErrorPct >= 0)
+                throw InputError(ds, 0, o.maxErrorPct >= 0 ? "--max-error" : "--max-group-mape",
+                                 "not available for serving benchmarks (use --max-mape ttft=X,tpot=Y)");
+            runServingValidation(table, so, std::cout, exceeded);
+            continue;
+        }
+        servingOnly = false;
+        if (!o.out.empty())
+            throw InputError(ds, 0, "--out", "--out writes serving benchmark results only");
+        if (!o.maxMapeText.empty()) {
+            try {
+                std::size_t used = 0;
+                o.maxMape = std::stod(o.maxMapeText, &used);
+                if (used != o.maxMapeText.size() || !(o.maxMape >= 0))
+                    throw std::invalid_argument("x");
+            } catch (const std::logic_error&) {
+                throw InputError("", 0, "--max-mape",
+                                 "'" + o.maxMapeText + "' is not a percentage (ttft=X,tpot=Y: serving datasets)");
+            }
+        }
         // An imported aiconfigurator dataset names its GPU (system column): without --platform it is validated there.
         const Platform* platP = &defaultPlat;
         const PlatformModel* pmP = &defaultPm;
@@ -269,7 +306,7 @@ void runValidate(ValidateOptions& o, int& exitCode) {
         }
         std::cout << "\n";
     }
-    if (fmt == Format::Json)
+    if (fmt == Format::Json && !servingOnly)
         std::cout << all.dump(2) << "\n";
     if (!exceeded.empty()) {
         for (const auto& e : exceeded)
@@ -295,13 +332,17 @@ void addCalibrate(CLI::App& root, int& exitCode) {
                   "platform name or file (imported aiconfigurator datasets: default from their system column)")
         ->capture_default_str();
     v->add_option("--dataset", g_val.datasets, "measured dataset CSV (repeatable)")->required();
-    v->add_option("--max-mape", g_val.maxMape, "exit 1 when a dataset's MAPE exceeds this (percent)");
+    v->add_option("--max-mape", g_val.maxMapeText,
+                  "exit 1 when a dataset's MAPE exceeds this (percent); serving benchmarks: X for TTFT and TPOT, or "
+                  "ttft=X,tpot=Y[,ttft_median=X,tpot_median=Y]");
     v->add_option("--max-group-mape", g_val.maxGroupMape,
                   "exit 1 when one breakdown group's MAPE exceeds X: KEY=VALUE:X, e.g. dtype=fp32:10 or phase=decode:5 "
                   "(repeatable)");
     v->add_option("--max-error", g_val.maxErrorPct, "exit 1 when any row's error exceeds this (percent)");
     v->add_option("--format", g_val.format, "table, json or csv")->capture_default_str();
     v->add_flag("--rows", g_val.rows, "print every row");
+    v->add_option("--out", g_val.out, "serving benchmarks: also write the output (--format) to this file (atomic)");
+    v->add_option("--threads", g_val.threads, "serving benchmarks: threads simulating rows (0 = all cores)");
     v->callback([&exitCode, v]() {
         g_val.platformGiven = v->count("--platform") > 0;
         runValidate(g_val, exitCode);

@@ -4,10 +4,12 @@
 #include "common.hpp"
 #include "engine/predict.hpp"
 #include "io/data_paths.hpp"
+#include "io/files.hpp"
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"
 #include "registry.hpp"
+#include "serving/deployment_search.hpp"
 #include "units/errors.hpp"
 #include "units/quantity.hpp"
 
@@ -36,6 +38,10 @@ struct SearchOptions {
     double requestsPerS = 1, linkBytesPerS = 0;
     int threads = 0;
     int64_t batchOne = 0; // requirements: the batch (first of --batch when 0)
+    // Deployment search on the serving simulator (--gpus N).
+    int gpus = 0;
+    std::string mode = "agg,disagg", attentionDp = "1";
+    int prefillBatch = 1, requestsPerClient = 4;
 };
 SearchOptions g_search;
 
@@ -457,12 +463,188 @@ void runSplit(const SearchOptions& o) {
                   << " moved over the scale-out network (per-device links x min(TP)).\n";
 }
 
-void runSearch(const SearchOptions& o) {
+
+// ---------------------------------------------------------------- deployment search on the serving simulator
+
+void runServingSearch(const SearchOptions& o, bool stackGiven, bool batchGiven) {
+    const std::vector<std::string> platforms = splitList(o.platform);
+    if (platforms.size() != 1)
+        throw InputError("", 0, "--platform", "a deployment search (--gpus) takes one node platform, e.g. hgx-h200-8gpu");
+    const PlatformModel node = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile(platforms.front())));
+    serving::DeploymentSearchSpace sp;
+    sp.arch = io::loadModel(o.model);
+    sp.stack = io::loadStack(stackGiven ? o.stack : std::string("vllm"));
+    const std::vector<DType> w = dtypes(o.weights, "--weights"), kv = dtypes(o.kv, "--kv");
+    if (w.size() != 1 || kv.size() != 1)
+        throw InputError("", 0, "--weights", "a deployment search takes one weight and one KV datatype");
+    sp.datatypes = ScenarioBuilder().weights(w.front()).kv(kv.front()).act(isFloat8(w.front()) ? w.front() : DType::bf16)
+                       .build("--");
+    sp.gpuBudget = o.gpus;
+    sp.inputTokens = o.prompt;
+    sp.outputTokens = o.output;
+    sp.tp = intsOf(o.tp, "--tp");
+    sp.pp = intsOf(o.pp, "--pp");
+    sp.attentionDp = intsOf(o.attentionDp, "--attention-dp");
+    if (batchGiven) {
+        sp.batch.clear();
+        for (int64_t b : parseIntList(o.batch, "--batch", 1, 1 << 16))
+            sp.batch.push_back(static_cast<int>(b));
+    }
+    sp.aggregated = sp.disaggregated = false;
+    for (const std::string& m : splitList(o.mode)) {
+        if (m == "agg")
+            sp.aggregated = true;
+        else if (m == "disagg")
+            sp.disaggregated = true;
+        else
+            throw InputError("", 0, "--mode", "'" + m + "' is not one of agg, disagg");
+    }
+    sp.prefillBatch = o.prefillBatch;
+    sp.requestsPerClient = o.requestsPerClient;
+    const serving::DeploymentSlo slo{o.ttftMaxS, o.tpotMaxS, o.rateTokensPerS};
+    const serving::DeploymentSearchResult res =
+        serving::searchDeployments(node, sp, slo, static_cast<unsigned>(std::max(0, o.threads)));
+
+    const std::vector<std::string> header = {"deployment",       "mode",          "gpus",
+                                             "replicas",         "total_gpus",    "concurrency",
+                                             "ttft_s",           "tpot_s",        "ttft_p90_s",
+                                             "tpot_p90_s",       "e2e_s",         "output_tokens_per_s",
+                                             "output_tokens_per_s_per_gpu", "output_tokens_per_s_per_user",
+                                             "status",           "meets_slo",     "error"};
+    auto num = [](bool ok, double v) { return ok ? fmtNum(v, 6) : std::string(); };
+    auto row = [&](const serving::DeploymentCandidate& c) {
+        return std::vector<std::string>{
+            serving::describeDeployment(c.deployment),
+            c.deployment.mode == serving::DeploymentMode::Aggregated ? "agg" : "disagg",
+            c.ok ? std::to_string(c.gpus) : "",
+            c.ok ? std::to_string(c.replicas) : "",
+            c.ok ? std::to_string(c.totalGpus) : "",
+            std::to_string(c.concurrency),
+            num(c.ok, c.ttftS),
+            num(c.ok, c.tpotS),
+            num(c.ok, c.ttftP90S),
+            num(c.ok, c.tpotP90S),
+            num(c.ok, c.e2eS),
+            num(c.ok, c.outputTokensPerS),
+            num(c.ok, c.outputTokensPerSPerGpu),
+            num(c.ok, c.outputTokensPerSPerUser),
+            c.ok ? "ok" : "error",
+            c.meetsSlo ? "true" : "false",
+            c.ok ? (c.meetsSlo ? "" : c.why) : c.why};
+    };
+    auto csvOf = [&](const std::vector<std::size_t>& idx) {
+        std::vector<std::vector<std::string>> rows;
+        for (std::size_t i : idx)
+            rows.push_back(row(res.candidates[i]));
+        std::ostringstream os;
+        printCsv(os, header, rows);
+        return os.str();
+    };
+    if (!o.paretoCsv.empty())
+        io::writeFileAtomic(o.paretoCsv, csvOf(res.pareto));
+    if (!o.out.empty()) {
+        std::vector<std::size_t> all(res.candidates.size());
+        for (std::size_t i = 0; i < all.size(); ++i)
+            all[i] = i;
+        io::writeFileAtomic(o.out, csvOf(all));
+    }
+    std::size_t simulated = 0, meeting = 0;
+    for (const auto& c : res.candidates) {
+        simulated += c.ok ? 1 : 0;
+        meeting += c.meetsSlo ? 1 : 0;
+    }
+    if (o.format == "json") {
+        auto cj = [&](const serving::DeploymentCandidate& c) {
+            nlohmann::json j{{"deployment", serving::describeDeployment(c.deployment)},
+                             {"mode", c.deployment.mode == serving::DeploymentMode::Aggregated ? "agg" : "disagg"},
+                             {"concurrency", c.concurrency},
+                             {"ok", c.ok},
+                             {"meets_slo", c.meetsSlo}};
+            if (c.ok) {
+                j["gpus"] = c.gpus;
+                j["replicas"] = c.replicas;
+                j["total_gpus"] = c.totalGpus;
+                j["ttft_s"] = c.ttftS;
+                j["tpot_s"] = c.tpotS;
+                j["e2e_s"] = c.e2eS;
+                j["output_tokens_per_s"] = c.outputTokensPerS;
+                j["output_tokens_per_s_per_gpu"] = c.outputTokensPerSPerGpu;
+                j["output_tokens_per_s_per_user"] = c.outputTokensPerSPerUser;
+            }
+            if (!c.why.empty())
+                j[c.ok ? "why_not" : "error"] = c.why;
+            return j;
+        };
+        nlohmann::json j{{"model", sp.arch.name},
+                         {"stack", sp.stack.name},
+                         {"platform", platforms.front()},
+                         {"gpu_budget", sp.gpuBudget},
+                         {"candidates", res.candidates.size()},
+                         {"simulated", simulated},
+                         {"meeting_slo", meeting}};
+        j["best"] = res.best ? cj(res.candidates[*res.best]) : nlohmann::json();
+        j["pareto"] = nlohmann::json::array();
+        for (std::size_t i : res.pareto)
+            j["pareto"].push_back(cj(res.candidates[i]));
+        std::cout << j.dump(2) << "\n";
+        return;
+    }
+    std::cout << "deployment search: " << sp.arch.name << " with " << sp.stack.name << " on " << platforms.front()
+              << ", up to " << sp.gpuBudget << " GPUs, isl " << sp.inputTokens << ", osl " << sp.outputTokens
+              << "; " << res.candidates.size() << " configurations, " << simulated << " simulated, " << meeting
+              << " meet the targets";
+    if (slo.ttftMaxS > 0)
+        std::cout << " (TTFT <= " << ms(slo.ttftMaxS) << " ms";
+    if (slo.tpotMaxS > 0)
+        std::cout << (slo.ttftMaxS > 0 ? ", " : " (") << "TPOT <= " << ms(slo.tpotMaxS) << " ms";
+    if (slo.ttftMaxS > 0 || slo.tpotMaxS > 0)
+        std::cout << ")";
+    std::cout << "\n";
+    if (res.best) {
+        const auto& b = res.candidates[*res.best];
+        std::cout << "best: " << serving::describeDeployment(b.deployment) << " at concurrency " << b.concurrency
+                  << " -> " << b.totalGpus << " GPU" << (b.totalGpus > 1 ? "s" : "");
+        if (b.replicas > 1)
+            std::cout << " (" << b.replicas << " replicas)";
+        std::cout << ", TTFT " << ms(b.ttftS) << " ms, TPOT " << ms(b.tpotS) << " ms, "
+                  << fmtNum(b.outputTokensPerSPerGpu, 5) << " tokens/s per GPU, " << fmtNum(b.outputTokensPerSPerUser, 4)
+                  << " tokens/s per user\n";
+    } else {
+        std::cout << "no configuration meets the targets\n";
+    }
+    std::cout << "\nPareto front (output tokens/s per GPU vs per user; simulated closed loop):\n";
+    std::vector<std::vector<std::string>> rows;
+    for (std::size_t i : res.pareto) {
+        const auto& c = res.candidates[i];
+        rows.push_back({serving::describeDeployment(c.deployment), std::to_string(c.gpus), std::to_string(c.concurrency),
+                        ms(c.ttftS), ms(c.tpotS), fmtNum(c.outputTokensPerSPerUser, 4),
+                        fmtNum(c.outputTokensPerSPerGpu, 5), c.meetsSlo ? "yes" : c.why});
+    }
+    printTable(std::cout,
+               {"deployment", "GPUs", "concurrency", "TTFT ms", "TPOT ms", "tok/s/user", "tok/s/GPU", "meets SLO"},
+               rows);
+    std::size_t failed = res.candidates.size() - simulated;
+    if (failed > 0) {
+        std::cout << "\n" << failed << " configuration" << (failed > 1 ? "s" : "") << " could not be simulated";
+        for (const auto& c : res.candidates)
+            if (!c.ok) {
+                std::cout << ", e.g. " << serving::describeDeployment(c.deployment) << ": " << c.why;
+                break;
+            }
+        std::cout << "\n";
+    }
+}
+
+void runSearch(const SearchOptions& o, bool stackGiven, bool batchGiven) {
     if (o.format != "table" && o.format != "json")
         throw InputError("", 0, "--format", "'" + o.format + "' is not one of table, json");
     if (o.requirements && !o.split.empty())
         throw InputError("", 0, "--split", "choose one of --requirements and --split");
-    if (o.requirements)
+    if (o.gpus > 0 && (o.requirements || !o.split.empty()))
+        throw InputError("", 0, "--gpus", "a deployment search (--gpus) does not combine with --requirements or --split");
+    if (o.gpus > 0)
+        runServingSearch(o, stackGiven, batchGiven);
+    else if (o.requirements)
         runRequirements(o);
     else if (!o.split.empty())
         runSplit(o);
@@ -526,7 +708,24 @@ void addSearch(CLI::App& root, int&) {
     c->add_option("--link-bandwidth", o.linkBytesPerS,
                   "split: KV-transfer bandwidth per device (bytes/s; default: scale-out)")
         ->check(quietRange(CLI::Range(0.0, 1e15)));
-    c->callback([]() { runSearch(g_search); });
+    c->add_option("--gpus", o.gpus,
+                  "deployment search on the serving simulator: GPUs one deployment may use (aggregated replicas, "
+                  "disaggregated prefill + decode pools; --platform names the node, --stack the framework, default "
+                  "vllm; --prompt/--output are the request's isl/osl)")
+        ->check(quietRange(CLI::Range(1, 1 << 16)));
+    c->add_option("--mode", o.mode, "deployment search: agg, disagg or both")->capture_default_str();
+    c->add_option("--attention-dp", o.attentionDp, "deployment search: attention data-parallel degrees (MoE models)")
+        ->capture_default_str();
+    c->add_option("--prefill-max-batch", o.prefillBatch, "deployment search: prompts per prefill iteration (disagg)")
+        ->capture_default_str()
+        ->check(quietRange(CLI::Range(1, 1 << 16)));
+    c->add_option("--requests-per-client", o.requestsPerClient,
+                  "deployment search: measured requests per closed-loop client in each simulation")
+        ->capture_default_str()
+        ->check(quietRange(CLI::Range(1, 1000)));
+    c->callback([c]() {
+        runSearch(g_search, c->count("--stack") > 0, c->count("--batch") > 0);
+    });
 }
 
 } // namespace

@@ -33,6 +33,15 @@ struct ServeOptions {
     int64_t tokenBudget = 0, maxSeqs = -1;
     std::string chunkedPrefill;
     double prefixHit = -1;
+    double frontendLatency = -1; ///< seconds; < 0: the stack profile's
+    int specTokens = 0;
+    double specAcceptance = 0;
+    // The deployment: one aggregated pool, or prefill and decode pools.
+    std::string mode = "agg";
+    int workers = 1, attentionDp = 1, moeTp = 0, batch = 0;
+    struct Pool {
+        int workers = 1, tp = 1, pp = 1, ep = 1, moeTp = 0, attentionDp = 1, batch = 0;
+    } prefill, decode;
 };
 
 ServeOptions g_serve;
@@ -96,22 +105,70 @@ void runServe(const ServeOptions& o) {
         load.arrival = serving::Arrival::Trace;
         load.trace = serving::parseTraceCsv(io::readInputFile(o.trace, io::kMaxCsvBytes, "--trace"), o.trace);
     }
+    if (o.frontendLatency >= 0) {
+        if (o.frontendLatency > 10)
+            throw InputError("", 0, "--frontend-latency", "must be between 0 and 10 seconds");
+        over.frontendLatencyS = o.frontendLatency;
+    }
     serving::Options opt;
     opt.contextGrid = o.grid;
     opt.keepIterations = !o.iterationsCsv.empty();
+    if (o.specTokens < 0 || o.specTokens > 64)
+        throw InputError("", 0, "--spec-tokens", "must be between 0 and 64");
+    if (!(o.specAcceptance >= 0 && o.specAcceptance <= 1))
+        throw InputError("", 0, "--spec-acceptance", "must be a probability in [0, 1]");
+    opt.speculativeTokens = o.specTokens;
+    opt.acceptanceRate = o.specAcceptance;
+    // moe_tp 0: what tp x attention_dp / ep leaves.
+    auto layout = [&](int workers, int tp, int pp, int ep, int moeTp, int adp, int batch, const std::string& pre) {
+        serving::PoolLayout p;
+        p.workers = workers;
+        p.tp = tp;
+        p.pp = pp;
+        p.ep = ep;
+        p.attentionDp = adp;
+        p.batch = batch;
+        if (workers < 1 || adp < 1 || batch < 0 || moeTp < 0 || ep < 1)
+            throw InputError("", 0,
+                             "--" + pre +
+                                 (workers < 1 ? "workers"
+                                  : adp < 1   ? "attention-dp"
+                                              : "batch"),
+                             "must be at least 1 (batch at least 0)");
+        p.moeTp = moeTp > 0 ? moeTp : std::max(1, tp * adp / ep);
+        return p;
+    };
+    serving::Deployment dep;
+    if (o.mode == "agg") {
+        dep.aggregated =
+            layout(o.workers, req.scenario.tp, req.scenario.pp, req.scenario.ep, o.moeTp, o.attentionDp, o.batch, "");
+    } else if (o.mode == "disagg") {
+        dep.mode = serving::DeploymentMode::Disaggregated;
+        const auto& p = o.prefill;
+        const auto& d = o.decode;
+        dep.prefill = layout(p.workers, p.tp, p.pp, p.ep, p.moeTp, p.attentionDp, p.batch, "prefill-");
+        dep.decode = layout(d.workers, d.tp, d.pp, d.ep, d.moeTp, d.attentionDp, d.batch, "decode-");
+    } else {
+        throw InputError("", 0, "--mode", "must be agg or disagg");
+    }
     const auto t0 = std::chrono::steady_clock::now();
-    const serving::ServingResult r = serving::simulate(target.model, arch, stack, req.scenario, load, opt);
+    const serving::ServingResult r =
+        serving::simulateDeployment(target.model, arch, stack, req.scenario, dep, load, opt);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!r.ok)
         throw InputError("", 0, "", "cannot simulate: " + r.error);
     if (!o.iterationsCsv.empty()) {
         std::ostringstream f;
         f << "start_s,duration_s,step_s,decode_seqs,prefill_seqs,prefill_tokens,running,waiting,preempted,"
-             "kv_blocks_used\n";
+             "kv_blocks_used,pool,worker\n";
         for (const serving::IterationStat& it : r.iterations)
             f << fmtNum(it.startS, 9) << ',' << fmtNum(it.durationS, 6) << ',' << fmtNum(it.stepS, 6) << ','
               << it.decodeSeqs << ',' << it.prefillSeqs << ',' << it.prefillTokens << ',' << it.running << ','
-              << it.waiting << ',' << it.preempted << ',' << it.kvBlocksUsed << '\n';
+              << it.waiting << ',' << it.preempted << ',' << it.kvBlocksUsed << ','
+              << (it.pool == serving::PoolRole::Prefill  ? "prefill"
+                  : it.pool == serving::PoolRole::Decode ? "decode"
+                                                         : "agg")
+              << ',' << it.worker << '\n';
         io::writeFileAtomic(o.iterationsCsv, f.str(), "--iterations");
     }
     const SchedulerProfile& sp = stack.scheduler;
@@ -124,6 +181,10 @@ void runServe(const ServeOptions& o) {
                            {"pp", req.scenario.pp},
                            {"ep", req.scenario.ep},
                            {"gpus", r.gpus},
+                           {"mode", o.mode},
+                           {"workers", r.workers},
+                           {"spec_tokens", o.specTokens},
+                           {"spec_acceptance", o.specAcceptance},
                            {"isl", o.isl},
                            {"osl", o.osl},
                            {"ttft_s", r.ttftS.mean},
@@ -154,6 +215,21 @@ void runServe(const ServeOptions& o) {
                            {"simulated_s", r.simulatedS},
                            {"wall_s", wall},
                            {"notes", r.notes}};
+        if (dep.mode == serving::DeploymentMode::Disaggregated) {
+            auto pj = [](const serving::PoolLayout& p) {
+                return nlohmann::json{{"workers", p.workers}, {"tp", p.tp},        {"pp", p.pp},
+                                      {"ep", p.ep},           {"moe_tp", p.moeTp}, {"attention_dp", p.attentionDp},
+                                      {"batch", p.batch},     {"gpus", p.gpus()}};
+            };
+            out["prefill"] = pj(dep.prefill);
+            out["decode"] = pj(dep.decode);
+            out["prefill_kv_tokens"] = r.prefillKv.tokens;
+            out["kv_transfer_s"] = r.kvTransferS;
+            out["kv_transfer_bytes"] = r.kvTransferBytes;
+        } else {
+            out["attention_dp"] = dep.aggregated.attentionDp;
+            out["moe_tp"] = dep.aggregated.moeTp;
+        }
         if (o.concurrency > 0)
             out["concurrency"] = o.concurrency;
         if (o.rate > 0)
@@ -161,9 +237,23 @@ void runServe(const ServeOptions& o) {
         std::cout << (fmt == Format::Json ? out.dump(2) : out.dump()) << "\n";
         return;
     }
+    auto poolText = [](const serving::PoolLayout& p) {
+        std::string t = std::to_string(p.workers) + " x (tp " + std::to_string(p.tp) + " pp " + std::to_string(p.pp);
+        if (p.attentionDp > 1)
+            t += " attention-dp " + std::to_string(p.attentionDp);
+        if (p.ep > 1)
+            t += " ep " + std::to_string(p.ep);
+        t += ")";
+        if (p.batch > 0)
+            t += " batch " + std::to_string(p.batch);
+        return t;
+    };
     std::cout << arch.name << " on " << target.hardware.name << " x" << r.gpus << " (" << stack.name << ", "
-              << sp.framework << " scheduler), tp " << req.scenario.tp << " pp " << req.scenario.pp << ", weights "
-              << o.weights << " kv " << o.kv << "\n";
+              << sp.framework << " scheduler), "
+              << (dep.mode == serving::DeploymentMode::Aggregated
+                      ? "aggregated " + poolText(dep.aggregated)
+                      : "disaggregated: prefill " + poolText(dep.prefill) + ", decode " + poolText(dep.decode))
+              << ", weights " << o.weights << " kv " << o.kv << "\n";
     std::cout << "  load          ";
     if (o.concurrency > 0)
         std::cout << "closed loop, " << o.concurrency << " clients";
@@ -180,7 +270,11 @@ void runServe(const ServeOptions& o) {
               << (sp.batching == SchedulerProfile::Batching::Mixed ? "mixed batches" : "prefill-first") << "\n";
     std::cout << "  KV cache      " << r.kv.tokens << " tokens (" << fmtBytes(r.kv.kvBytes) << " per GPU; weights "
               << fmtBytes(r.kv.weightsBytes) << "), utilization mean " << fmtNum(100 * r.meanKvUtilization, 3)
-              << " %, peak " << fmtNum(100 * r.peakKvUtilization, 3) << " %, " << r.preemptions << " preemptions\n\n";
+              << " %, peak " << fmtNum(100 * r.peakKvUtilization, 3) << " %, " << r.preemptions << " preemptions\n";
+    if (dep.mode == serving::DeploymentMode::Disaggregated)
+        std::cout << "  KV transfer   " << fmtBytes(r.kvTransferBytes) << " per request in "
+                  << fmtSeconds(r.kvTransferS) << " (prefill pool KV cache " << r.prefillKv.tokens << " tokens)\n";
+    std::cout << "\n";
     std::vector<std::vector<std::string>> rows;
     auto row = [&](const char* name, const serving::Distribution& d) {
         rows.push_back({name, fmtSeconds(d.mean), fmtSeconds(d.p50), fmtSeconds(d.p90), fmtSeconds(d.p99)});
@@ -216,7 +310,7 @@ void addServe(CLI::App& root, int& exitCode) {
         ->capture_default_str();
     s->add_option("--tp", o.tp, "tensor parallelism")->capture_default_str();
     s->add_option("--pp", o.pp, "pipeline stages");
-    s->add_option("--ep", o.ep, "expert parallelism (divides tp)");
+    s->add_option("--ep", o.ep, "expert parallelism (divides tp x attention-dp)");
     s->add_option("--weights", o.weights, "weight datatype")->capture_default_str();
     s->add_option("--kv", o.kv, "KV-cache datatype")->capture_default_str();
     s->add_option("--act", o.act, "activation datatype")->capture_default_str();
@@ -239,6 +333,27 @@ void addServe(CLI::App& root, int& exitCode) {
     s->add_option("--max-seqs", o.maxSeqs, "override the scheduler's running-sequence limit (0: none)");
     s->add_option("--chunked-prefill", o.chunkedPrefill, "override: on or off");
     s->add_option("--prefix-hit", o.prefixHit, "override: fraction of each prompt found in the prefix cache");
+    s->add_option("--frontend-latency", o.frontendLatency,
+                  "override: seconds of front end (HTTP, tokenization) per request, in TTFT and end-to-end");
+    s->add_option("--spec-tokens", o.specTokens,
+                  "speculative decoding (MTP / draft): draft tokens per decoding sequence and iteration");
+    s->add_option("--spec-acceptance", o.specAcceptance,
+                  "speculative decoding: probability each draft token is accepted (geometric)");
+    s->add_option("--mode", o.mode, "agg (one pool) or disagg (prefill and decode pools)")->capture_default_str();
+    s->add_option("--workers", o.workers, "agg: identical engine instances (replicas)")->capture_default_str();
+    s->add_option("--attention-dp", o.attentionDp, "agg: attention data-parallel ranks per worker (tp GPUs each)");
+    s->add_option("--moe-tp", o.moeTp, "agg: tensor parallelism inside each expert (default tp x attention-dp / ep)");
+    s->add_option("--batch", o.batch, "agg: running sequences per worker (max_batch_size; 0: the stack's)");
+    for (auto [pool, name] :
+         {std::pair{&o.prefill, std::string("prefill")}, std::pair{&o.decode, std::string("decode")}}) {
+        s->add_option("--" + name + "-workers", pool->workers, "disagg: " + name + " workers");
+        s->add_option("--" + name + "-tp", pool->tp, "disagg: " + name + " tensor parallelism");
+        s->add_option("--" + name + "-pp", pool->pp, "disagg: " + name + " pipeline stages");
+        s->add_option("--" + name + "-ep", pool->ep, "disagg: " + name + " expert parallelism");
+        s->add_option("--" + name + "-moe-tp", pool->moeTp, "disagg: " + name + " tensor parallelism inside experts");
+        s->add_option("--" + name + "-attention-dp", pool->attentionDp, "disagg: " + name + " attention DP ranks");
+        s->add_option("--" + name + "-batch", pool->batch, "disagg: " + name + " running sequences per worker");
+    }
     s->add_option("--format", o.format, "table or json (csv: one JSON line)")->capture_default_str();
     s->callback([]() { runServe(g_serve); });
 }

@@ -3,9 +3,11 @@
 #include "codec/catalog.hpp"
 #include "codec/request_codec.hpp"
 #include "engine/predict.hpp"
+#include "serving/serving_request.hpp"
 #include "units/errors.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -25,17 +27,38 @@ std::string evaluateLine(const std::string& line, std::size_t lineNo, const std:
     try {
         r = spec::decodeRequestText(line, src);
         cat.resolve(r);
-        const Result res = predict(cat.platformOf(r, defaultPlatform), r);
-        out = spec::encodeResult(r, res);
-        if (!res.ok) {
+        const PlatformTarget& platform = cat.platformOf(r, defaultPlatform);
+        bool ok = true;
+        std::string error;
+        if (std::holds_alternative<ServingWork>(r.workload)) {
+            // A serving case runs the serving simulator (a layer above predict()).
+            serving::Options opt;
+            opt.keepIterations = false;
+            const serving::ServingResult res = serving::simulateRequest(platform.model, r, opt);
+            out = serving::encodeServingResult(r, res);
+            ok = res.ok;
+            error = res.error;
+        } else {
+            const Result res = predict(platform, r);
+            out = spec::encodeResult(r, res);
+            ok = res.ok;
+            error = res.error;
+        }
+        if (!ok) {
             bad = true;
-            out["error"] = source + ":" + std::to_string(lineNo) + ": " + res.error;
+            out["error"] = source + ":" + std::to_string(lineNo) + ": " + error;
             out["line"] = lineNo;
         }
     } catch (const std::exception& e) {
         bad = true;
-        if (!r.id.empty())
+        if (!r.id.empty()) {
             out["id"] = nlohmann::json::parse(r.id, nullptr, false);
+        } else {
+            // The codec refused the line: echo its id when the line is a JSON object that has one.
+            const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+            if (j.is_object() && j.contains("id"))
+                out["id"] = j["id"];
+        }
         const auto* ie = dynamic_cast<const InputError*>(&e);
         // Codec errors already name file and line; resolver errors name the key only.
         if (ie && !ie->file().empty())
@@ -74,8 +97,12 @@ int runCases(const std::string& defaultPlatform, const std::string& path, int th
     std::vector<char> badFlags(lines.size(), 0);
     const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
     const unsigned nThreads = static_cast<unsigned>(threads > 0 ? unsigned(threads) : hw);
-    auto work = [&](std::size_t begin, std::size_t end) {
-        for (std::size_t i = begin; i < end; ++i) {
+    // Lines are taken one at a time from a shared counter: a serving case simulates thousands of requests (tens of
+    // ms) where a step case takes microseconds, so fixed slices would leave threads idle.
+    const std::size_t n = lines.size();
+    std::atomic<std::size_t> next{0};
+    auto work = [&]() {
+        for (std::size_t i = next++; i < n; i = next++) {
             if (lines[i].find_first_not_of(" \t\r") == std::string::npos)
                 continue;
             bool bad = false;
@@ -83,17 +110,14 @@ int runCases(const std::string& defaultPlatform, const std::string& path, int th
             badFlags[i] = bad ? 1 : 0;
         }
     };
-    const std::size_t n = lines.size();
-    if (nThreads <= 1 || n < 64) {
-        work(0, n);
+    const bool serving = std::any_of(lines.begin(), lines.end(),
+                                     [](const std::string& l) { return l.find("\"serving\"") != std::string::npos; });
+    if (nThreads <= 1 || (n < 64 && !serving)) {
+        work();
     } else {
         std::vector<std::thread> pool;
-        const std::size_t per = (n + nThreads - 1) / nThreads;
-        for (unsigned t = 0; t < nThreads; ++t) {
-            const std::size_t b = t * per, e = std::min(n, b + per);
-            if (b < e)
-                pool.emplace_back(work, b, e);
-        }
+        for (unsigned t = 0; t < std::min<std::size_t>(nThreads, n); ++t)
+            pool.emplace_back(work);
         for (auto& th : pool)
             th.join();
     }

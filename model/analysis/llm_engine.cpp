@@ -25,6 +25,7 @@ namespace {
 
 struct Layout {
     double tp, pp, ep, dp;
+    double ffnShards; // GPUs the FFN / experts of a layer are split over: tp x attention DP
     double headsDev, kvHeadsDev, kvReplication;
     double layersScale; // per-device share of each layer group (1/pp)
 };
@@ -39,7 +40,7 @@ double layerParamsDevice(const LlmArch& a, const LayerGroup& g, const Layout& L)
     } else {
         attn /= L.tp;
     }
-    const double mlp = (g.moe ? a.moeLayerParams() : a.denseMlpParams()) / L.tp;
+    const double mlp = (g.moe ? a.moeLayerParams() : a.denseMlpParams()) / L.ffnShards;
     return attn + mlp + a.normsPerLayer * static_cast<double>(a.hiddenSize);
 }
 
@@ -149,7 +150,12 @@ std::string boundSentence(const PlatformModel& pm, const Prediction& p, Phase ph
 MemoryUse memoryUse(const PlatformModel& pm, const LlmArch& a, const StackProfile& stack, const Scenario& s) {
     MemoryUse m;
     const double tp = s.tp, pp = s.pp;
-    Layout L{tp, pp, double(s.ep), double(s.dp), a.numHeads / tp, std::max(1.0, a.numKvHeads / tp), 1.0, 1.0 / pp};
+    // Attention DP: attention weights tp-way on every rank, the FFN over all tp x attentionDp GPUs; each rank holds
+    // the KV cache of its own sequences (the busiest rank's share counts).
+    const double adp = std::max(1, s.attentionDp);
+    Layout L{tp,  pp,      double(s.ep), double(s.dp), tp * adp, a.numHeads / tp, std::max(1.0, a.numKvHeads / tp),
+             1.0, 1.0 / pp};
+    auto perRank = [&](double n) { return std::ceil(n / adp); };
     double params = 0;
     for (const auto& g : a.groups)
         params += g.count / pp * layerParamsDevice(a, g, L);
@@ -174,13 +180,15 @@ MemoryUse memoryUse(const PlatformModel& pm, const LlmArch& a, const StackProfil
     // KV held per sequence at the end of the step.
     const double seqTokens = s.phase == Phase::Prefill ? double(s.prompt) : double(s.context + 1);
     if (s.phase == Phase::Chunked)
-        chunkKv = double(s.chunkSeqs) * kvForTokens(double(s.chunkOffset) + double(s.chunk) / double(s.chunkSeqs));
+        chunkKv =
+            perRank(double(s.chunkSeqs)) * kvForTokens(double(s.chunkOffset) + double(s.chunk) / double(s.chunkSeqs));
     perSeqKv = kvForTokens(seqTokens);
-    m.kvCacheBytes = perSeqKv * double(s.batch) + chunkKv;
+    m.kvCacheBytes = perSeqKv * perRank(double(s.batch)) + chunkKv;
     const double h = double(a.hiddenSize);
-    const double inter = std::max<double>(double(a.intermediateSize), double(a.moeIntermediateSize) * a.topK) / tp;
+    const double inter =
+        std::max<double>(double(a.intermediateSize), double(a.moeIntermediateSize) * a.topK) / (tp * adp);
     const double actPerToken = (4.0 * h + 2.0 * inter) * bytesPerElement(s.act) * stack.activationMemoryFactor;
-    const double logitsRows = tok.lmHeadRows;
+    const double logitsRows = adp > 1 ? std::ceil(tok.lmHeadRows / adp) : tok.lmHeadRows;
     const double logits = logitsRows * double(a.vocabSize) / tp * 4.0;
     m.activationBytes = tokensStep * actPerToken + logits;
     m.workspaceBytes = stack.workspaceBytes;
@@ -293,7 +301,7 @@ OpResult evaluateOp(const PlatformModel& pm, const StepGraph& g, const OpSpec& o
 
 GraphEvaluation evaluateGraph(const PlatformModel& pm, const StepGraph& g) {
     GraphEvaluation ev;
-    const int devices = g.tp * g.pp * g.dp;
+    const int devices = g.tp * g.pp * g.dp * g.attentionDp;
     if (devices > pm.devicesPerNode && pm.devicesPerNode >= 1 && g.tp * g.pp > pm.scaleUpDomain)
         ev.notes.push_back("tp x pp = " + std::to_string(g.tp * g.pp) + " devices exceed the scale-up domain of " +
                            std::to_string(int(pm.scaleUpDomain)) + ": collectives use the scale-out network");
@@ -326,7 +334,7 @@ GraphEvaluation evaluateGraph(const PlatformModel& pm, const StepGraph& g) {
 Prediction summarizeStep(const PlatformModel& pm, const LlmArch& a, const StackProfile& stack, const Scenario& s,
                          const StepGraph& g, GraphEvaluation&& ev) {
     Prediction p;
-    p.devices = s.tp * s.pp * s.dp;
+    p.devices = s.tp * s.pp * s.dp * std::max(1, s.attentionDp);
     p.notes = std::move(ev.notes);
     p.ops = std::move(ev.ops);
     std::vector<OpResult>& ops = p.ops;

@@ -124,10 +124,17 @@ std::vector<ScenarioStatus> checkScenario(const LlmArch& a, const Scenario& s) {
                     " KV heads");
     if (s.pp > a.numLayers)
         return fail("pp " + std::to_string(s.pp) + " exceeds the " + std::to_string(a.numLayers) + " layers");
-    if (s.ep > 1 && (!a.isMoe() || s.tp % s.ep != 0 || a.numExperts % s.ep != 0))
-        return fail(a.isMoe()
-                        ? "ep must divide tp and the number of experts (experts spread over the tensor-parallel group)"
-                        : "ep > 1 needs a mixture-of-experts model");
+    if (s.attentionDp < 1 || s.moeTp < 0)
+        return fail("attention_dp must be at least 1 and moe_tp at least 0 (0: tp x attention_dp / ep)");
+    // The FFN group: tp x attention-DP GPUs, experts split moe_tp x ep over it.
+    const int ffnGroup = s.tp * s.attentionDp;
+    if (s.ep > 1 && (!a.isMoe() || ffnGroup % s.ep != 0 || a.numExperts % s.ep != 0))
+        return fail(a.isMoe() ? "ep must divide tp x attention_dp and the number of experts (experts spread over the "
+                                "tensor-parallel group)"
+                              : "ep > 1 needs a mixture-of-experts model");
+    if (s.moeTp > 0 && s.moeTp * s.ep != ffnGroup)
+        return fail("moe_tp " + std::to_string(s.moeTp) + " x ep " + std::to_string(s.ep) + " must equal tp " +
+                    std::to_string(s.tp) + " x attention_dp " + std::to_string(s.attentionDp));
     const int64_t maxTok = a.maxPositions;
     const int64_t seqLen = s.phase == Phase::Prefill ? s.prompt : s.context + 1;
     if (maxTok > 0 && seqLen > maxTok)
@@ -144,8 +151,9 @@ namespace {
 class GraphBuilder {
 public:
     GraphBuilder(const LlmArch& a, const StackProfile& stack, const Scenario& s, StepGraph& g)
-        : m_a(a), m_stack(stack), m_s(s), m_g(g), m_tp(s.tp), m_pp(s.pp), m_h(double(a.hiddenSize)),
-          m_d(double(a.headDim)), m_headsDev(a.numHeads / m_tp), m_kvHeadsDev(std::max(1.0, a.numKvHeads / m_tp)) {}
+        : m_a(a), m_stack(stack), m_s(s), m_g(g), m_tp(s.tp), m_pp(s.pp), m_adp(std::max(1, s.attentionDp)),
+          m_h(double(a.hiddenSize)), m_d(double(a.headDim)), m_headsDev(a.numHeads / m_tp),
+          m_kvHeadsDev(std::max(1.0, a.numKvHeads / m_tp)) {}
 
     void build();
 
@@ -214,13 +222,23 @@ private:
     void lmHead();
     void pipelineTransfer();
 
+    /// Attention data parallelism: the busiest rank's share of `n` sequences (the FFN waits for it).
+    double perRank(double n) const { return std::ceil(n / m_adp); }
+    /// Attention DP: the FFN's tokens come from every rank (all-gather before, reduce-scatter after, over the
+    /// tp x attention-DP group); m_T is the rank's tokens outside it.
+    void gatherForFfn();
+    void scatterAfterFfn(bool partialSums);
+
     const LlmArch& m_a;
     const StackProfile& m_stack;
     const Scenario& m_s;
     StepGraph& m_g;
-    double m_tp, m_pp, m_h, m_d;
+    double m_tp, m_pp, m_adp, m_h, m_d;
     double m_headsDev, m_kvHeadsDev; ///< query and KV heads on this device (KV heads replicated past tp)
     double m_T = 0, m_Tn = 0, m_lmRows = 0;
+    double m_Tall = 0, m_Trank = 0;
+    double m_groupCount = 1; ///< layers of the group being built, on this stage ///< tokens of the whole step, and of
+                             ///< the busiest attention-DP rank
     double m_actB = 2, m_kvB = 2;
 };
 
@@ -315,22 +333,23 @@ void GraphBuilder::attentionBlock(const LayerGroup& grp, double c) {
         mlaProjections(c);
     else
         gqaProjections(c);
+    // Under attention DP each rank attends over its own sequences: the busiest rank's share.
     switch (m_s.phase) {
     case Phase::Prefill:
-        attentionCore(grp, "attention", double(m_s.batch), double(m_s.prompt), double(m_s.prompt), c);
+        attentionCore(grp, "attention", perRank(double(m_s.batch)), double(m_s.prompt), double(m_s.prompt), c);
         break;
     case Phase::Decode:
-        attentionCore(grp, "attention", double(m_s.batch), 1, double(m_s.context + 1), c);
+        attentionCore(grp, "attention", perRank(double(m_s.batch)), 1, double(m_s.context + 1), c);
         break;
     case Phase::Chunked:
         // Each prompt's chunk attends to its cached prefix and itself; the decoding sequences attend to their
         // contexts. Several prompts' chunks are summarized by their mean size (chunk / chunkSeqs) and mean offset.
         {
             const double seqs = double(m_s.chunkSeqs), per = double(m_s.chunk) / seqs;
-            attentionCore(grp, "attention_prefill", seqs, per, double(m_s.chunkOffset) + per, c);
+            attentionCore(grp, "attention_prefill", perRank(seqs), per, double(m_s.chunkOffset) + per, c);
         }
         if (m_s.batch > 0)
-            attentionCore(grp, "attention_decode", double(m_s.batch), 1, double(m_s.context + 1), c);
+            attentionCore(grp, "attention_decode", perRank(double(m_s.batch)), 1, double(m_s.context + 1), c);
         break;
     }
     const double oIn = a.isMla() ? m_headsDev * double(a.vHeadDim) : m_headsDev * m_d;
@@ -353,15 +372,42 @@ void GraphBuilder::denseMlp(double width, const char* gu, const char* gname, con
     gemm(down, m_T, m_h, width, c);
 }
 
+void GraphBuilder::gatherForFfn() {
+    if (m_adp <= 1)
+        return;
+    collective("dp_all_gather", Collective::AllGather, m_Tall * m_h * m_actB, m_adp, m_groupCount, true);
+    m_T = m_Tall;
+}
+
+void GraphBuilder::scatterAfterFfn(bool partialSums) {
+    if (m_adp <= 1)
+        return;
+    // The partial sums over the tp x attention-DP group, each rank keeping its own tokens' rows.
+    if (partialSums)
+        collective("dp_reduce_scatter", Collective::ReduceScatter, m_Tall * m_h * m_actB, m_tp * m_adp, m_groupCount,
+                   true);
+    m_T = m_Trank;
+}
+
 void GraphBuilder::moe(double c) {
     const LlmArch& a = m_a;
-    const double T = m_T, h = m_h;
     const double E = a.numExperts, k = a.topK;
-    gemm("router", T, E, h, c);
-    elementwise("router_topk", OpClass::Other, T * E, 1, m_stack.routerKernels, c);
     const double ep = m_s.ep;
-    // Experts are spread over the EP ranks of the TP group; each expert's width is split over the remaining tp/ep.
-    const double width = double(a.moeIntermediateSize) * ep / m_tp;
+    const double group = m_tp * m_adp;
+    // Experts are spread over the EP ranks of the TP (x attention-DP) group; each expert's width is split over the
+    // remaining moe_tp = group / ep.
+    const double moeTp = m_s.moeTp > 0 ? double(m_s.moeTp) : group / ep;
+    const double width = double(a.moeIntermediateSize) / moeTp;
+    const double shared = a.numSharedExperts * double(a.moeIntermediateSize) + double(a.sharedExpertIntermediate);
+    // Attention DP: experts split over ranks (moe_tp > 1) need every rank's tokens (all-gather, then reduce-scatter
+    // of the partial sums); pure EP (moe_tp 1) sends each rank's tokens to their experts by all-to-all, and the
+    // shared experts run on the rank's own tokens, tp-way, as attention does.
+    const bool dpGather = m_adp > 1 && moeTp > 1;
+    if (dpGather)
+        gatherForFfn();
+    const double T = m_adp > 1 ? m_Tall : m_T, h = m_h;
+    gemm("router", m_T, E, h, c);
+    elementwise("router_topk", OpClass::Other, m_T * E, 1, m_stack.routerKernels, c);
     // Of the E experts, the T tokens' top-k picks touch E (1 - (1 - k/E)^T) on average (uniform routing); the
     // grouped GEMM runs one product per touched expert of this rank, each over the tokens routed to it.
     const double pTouched = 1.0 - std::pow(1.0 - k / E, T);
@@ -375,7 +421,19 @@ void GraphBuilder::moe(double c) {
     gemm("experts_down", tokensPerExpert, h, width, c, distinctDev);
     if (ep > 1)
         collective("moe_combine", Collective::AllToAll, T * k / ep * h * m_actB, ep, c, true);
-    const double shared = a.numSharedExperts * double(a.moeIntermediateSize) + double(a.sharedExpertIntermediate);
+    if (m_adp > 1) {
+        if (dpGather) {
+            if (shared > 0)
+                denseMlp(shared / group, "shared_gate_up", "shared_gate", "shared_up", "shared_activation",
+                         "shared_down", c);
+            scatterAfterFfn(true);
+        } else if (shared > 0) {
+            denseMlp(shared / m_tp, "shared_gate_up", "shared_gate", "shared_up", "shared_activation", "shared_down",
+                     c);
+            tensorParallelReduce("all_reduce_moe", c);
+        }
+        return;
+    }
     if (shared > 0)
         denseMlp(shared / m_tp, "shared_gate_up", "shared_gate", "shared_up", "shared_activation", "shared_down", c);
     // Experts split over tp/ep ranks, and shared experts split over tp, leave partial sums to reduce.
@@ -385,7 +443,13 @@ void GraphBuilder::moe(double c) {
 
 void GraphBuilder::mlpBlock(const LayerGroup& grp, double c) {
     norm("pre_mlp_norm", m_Tn, m_h, c, m_stack.normKernels);
-    if (!grp.moe) {
+    if (!grp.moe && m_adp > 1) {
+        // Attention DP: the dense FFN is shared by the tp x attention-DP group over every rank's tokens.
+        gatherForFfn();
+        denseMlp(double(m_a.intermediateSize) / (m_tp * m_adp), "gate_up_proj", "gate_proj", "up_proj", "activation",
+                 "down_proj", c);
+        scatterAfterFfn(true);
+    } else if (!grp.moe) {
         denseMlp(double(m_a.intermediateSize) / m_tp, "gate_up_proj", "gate_proj", "up_proj", "activation", "down_proj",
                  c);
         tensorParallelReduce("all_reduce_mlp", c);
@@ -424,32 +488,58 @@ void GraphBuilder::build() {
     g.launch = (s.phase == Phase::Decode ? m_stack.decodeGraph : m_stack.prefillGraph) ? LaunchMode::Graph
                                                                                        : LaunchMode::Stream;
     // Datatypes. GEMMs run fp8 or int8 only when both operands are; int activations are stored as bf16.
+    // Block-scaled fp8 computes on the fp8 path. 4-bit float weights (nvfp4, mxfp4) are dequantized in the GEMM to
+    // the activations' type — bf16 (weight-only, as int4 is) or fp8 (W4A8) — and run natively only with fp4
+    // activations on a platform that declares that fp4 peak (else evaluateGraph falls back and says so). The
+    // weights stream at their own bytes (scales included) either way.
     DType want = s.act;
-    if (isFloat8(s.weights) && isFloat8(s.act))
+    const bool lowWeights = isFloat8(s.weights) || isFloat4(s.weights);
+    if (isFloat4(s.weights) && s.act == s.weights)
+        want = s.weights;
+    else if (lowWeights && (isFloat8(s.act) || isFloat4(s.act)))
         want = DType::fp8_e4m3;
     else if (s.weights == DType::int8 && s.act == DType::int8)
         want = DType::int8;
-    else if (s.act == DType::int8 || s.act == DType::int4)
+    else if (s.act == DType::int8 || s.act == DType::int4 || isFloat4(s.act))
         want = DType::bf16;
     g.gemmType = want;
-    g.attentionType = s.act == DType::fp32 ? DType::fp32 : (isFloat8(s.act) ? DType::bf16 : s.act);
-    g.activationType = (s.act == DType::int8 || s.act == DType::int4) ? DType::bf16 : s.act;
+    g.attentionType = s.act == DType::fp32 ? DType::fp32 : (isFloat8(s.act) || isFloat4(s.act) ? DType::bf16 : s.act);
+    g.activationType = (isInteger(s.act) || isFloat4(s.act)) ? DType::bf16 : s.act;
     g.weights = s.weights;
     g.kv = s.kv;
     m_actB = bytesPerElement(g.activationType);
     m_kvB = bytesPerElement(s.kv);
 
     const StepTokens tok = stepTokens(s);
-    m_T = tok.tokens;
+    m_Tall = tok.tokens;
+    m_T = m_Tall;
     m_lmRows = tok.lmHeadRows;
+    if (m_adp > 1) {
+        // The busiest attention-DP rank: its share of the decoding sequences and of the prompts being prefilled.
+        switch (s.phase) {
+        case Phase::Prefill:
+            m_T = perRank(double(s.batch)) * double(s.prompt);
+            m_lmRows = perRank(double(s.batch));
+            break;
+        case Phase::Decode:
+            m_T = m_lmRows = perRank(double(s.batch));
+            break;
+        case Phase::Chunked:
+            m_T = perRank(double(s.batch)) + perRank(double(s.chunkSeqs)) * double(s.chunk) / double(s.chunkSeqs);
+            m_lmRows = perRank(double(s.batch)) + perRank(double(s.chunkSeqs));
+            break;
+        }
+    }
+    m_Trank = m_T;
     m_Tn = s.sequenceParallel ? m_T / m_tp : m_T;
-    g.tokens = m_T;
+    g.tokens = m_Tall;
     g.lmHeadRows = m_lmRows;
     g.normTokens = m_Tn;
     g.tp = s.tp;
     g.pp = s.pp;
     g.ep = s.ep;
     g.dp = s.dp;
+    g.attentionDp = s.attentionDp;
     g.microbatches = s.microbatches;
     g.overlapComm = s.overlapComm;
     if (g.launch == LaunchMode::Stream) {
@@ -462,6 +552,7 @@ void GraphBuilder::build() {
     embedding();
     for (const LayerGroup& grp : m_a.groups) {
         const double c = grp.count / m_pp;
+        m_groupCount = c;
         attentionBlock(grp, c);
         mlpBlock(grp, c);
     }

@@ -85,6 +85,7 @@ struct StepGraph {
     double lmHeadRows = 0; ///< rows through the LM head (prefill: the last token of each prompt)
     double normTokens = 0; ///< tokens per device in norms and residuals (sequence parallel: tokens / tp)
     int tp = 1, pp = 1, ep = 1, dp = 1;
+    int attentionDp = 1; ///< attention data-parallel ranks (each tp GPUs); the FFN spans tp x attentionDp GPUs
     int microbatches = 1;
     bool overlapComm = false;
     /// The stack's host time per kernel and per collective outside graphs, before the platform scales it for its

@@ -49,7 +49,7 @@ const StackProfile& Catalog::stack(const std::string& name) {
 }
 
 void Catalog::resolve(Request& r) {
-    if (LlmTarget* t = r.llm()) {
+    if (LlmTarget* t = r.target()) {
         t->arch = &model(t->model);
         t->stack = &stack(t->stackName);
     }

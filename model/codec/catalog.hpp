@@ -24,8 +24,8 @@ public:
     const LlmArch& model(const std::string& name);
     const StackProfile& stack(const std::string& name);
 
-    /// @brief Sets the request's resolved model and stack (LLM workloads). Throws InputError naming 'model' or
-    /// 'stack' when a name cannot be loaded.
+    /// @brief Sets the request's resolved model and stack (LLM and serving workloads). Throws InputError naming 'model'
+    /// or 'stack' when a name cannot be loaded.
     void resolve(Request& r);
     /// The platform the request names, else `fallback`.
     const PlatformTarget& platformOf(const Request& r, const std::string& fallback);

@@ -35,18 +35,38 @@ const std::vector<std::string>& cpuKeys() {
     return k;
 }
 
+const std::vector<std::string>& poolKeys() {
+    static const std::vector<std::string> k{"workers", "batch", "tp", "pp", "ep", "moe_tp", "attention_dp"};
+    return k;
+}
+const std::vector<std::string>& servingKeys() {
+    static const std::vector<std::string> k = [] {
+        std::vector<std::string> v{"model",       "backend",     "stack",    "mode",    "isl",
+                                   "osl",         "concurrency", "requests", "warmup",  "weights",
+                                   "moe_weights", "kv",          "act",      "prefill", "decode"};
+        v.insert(v.end(), poolKeys().begin(), poolKeys().end());
+        return v;
+    }();
+    return k;
+}
+
 /// Reads fields of one JSON object, naming keys as the user wrote them.
 class Fields {
 public:
     Fields(const nlohmann::json& j, const CodecSource& src) : m_j(j), m_src(src) {}
+    /// The fields of a nested object (`prefix` names it in messages: "prefill.tp").
+    Fields(const nlohmann::json& j, const CodecSource& src, std::string prefix)
+        : m_j(j), m_src(src), m_prefix(std::move(prefix)) {}
 
     [[noreturn]] void fail(const std::string& key, const std::string& message) const {
         int line = m_src.line;
-        if (auto it = m_src.keyLines.find(key); it != m_src.keyLines.end())
+        const std::string top = m_prefix.empty() ? key : m_prefix.substr(0, m_prefix.find('.'));
+        if (auto it = m_src.keyLines.find(top); it != m_src.keyLines.end())
             line = it->second;
         throw InputError(m_src.file, line, spell(key), message);
     }
-    std::string spell(const std::string& key) const {
+    std::string spell(const std::string& keyIn) const {
+        const std::string key = m_prefix.empty() || keyIn.empty() ? keyIn : m_prefix + "." + keyIn;
         if (!m_src.optionSpelling || key.empty())
             return key;
         std::string s = "--" + key;
@@ -118,16 +138,20 @@ public:
             fail(key, "unknown datatype '" + s + "' (known: " + dtypeNameList() + ")");
         return *t;
     }
+    const nlohmann::json& json() const { return m_j; }
+    const CodecSource& source() const { return m_src; }
     void onlyKeys(const std::vector<std::string>& extra) const {
+        static const std::vector<std::string> none;
+        const std::vector<std::string>& common = m_prefix.empty() ? commonKeys() : none;
         for (auto it = m_j.begin(); it != m_j.end(); ++it) {
             const std::string& k = it.key();
             bool known = false;
-            for (const auto* list : {&commonKeys(), &extra})
+            for (const auto* list : {&common, &extra})
                 for (const auto& c : *list)
                     known = known || c == k;
             if (known)
                 continue;
-            std::vector<std::string> all = commonKeys();
+            std::vector<std::string> all = common;
             all.insert(all.end(), extra.begin(), extra.end());
             const std::string near = io::closestMatch(k, all);
             fail(k, "unknown key" + (near.empty() ? std::string() : "; did you mean '" + near + "'?"));
@@ -137,6 +161,7 @@ public:
 private:
     const nlohmann::json& m_j;
     const CodecSource& m_src;
+    std::string m_prefix;
 };
 
 void decodeLlm(const Fields& f, Request& r) {
@@ -234,6 +259,107 @@ void decodeCpu(const Fields& f, Request& r) {
     r.workload = w;
 }
 
+ServingPool decodePool(const Fields& f) {
+    using L = ScenarioLimits;
+    const int maxP = static_cast<int>(L::kMaxParallel);
+    ServingPool p;
+    p.workers = static_cast<int>(f.integer("workers", 1, 1, maxP));
+    p.batch = static_cast<int>(f.integer("batch", 0, 0, L::kMaxBatch));
+    p.tp = static_cast<int>(f.integer("tp", 1, 1, maxP));
+    p.pp = static_cast<int>(f.integer("pp", 1, 1, maxP));
+    p.ep = static_cast<int>(f.integer("ep", 1, 1, maxP));
+    p.moeTp = static_cast<int>(f.integer("moe_tp", 0, 0, maxP));
+    p.attentionDp = static_cast<int>(f.integer("attention_dp", 1, 1, maxP));
+    return p;
+}
+
+/// A weight format as serving benchmarks name it -> the engine's datatype; `what` names the key in messages.
+DType servingWeights(const Fields& f, const char* key, const std::string& format) {
+    // int4 weight-only is int4 weights with 16-bit activations; the other formats are the engine's datatypes
+    // (fp8_block, nvfp4 and mxfp4 carry their block scales' bytes).
+    const std::string name = format == "int4_wo" ? std::string("int4") : format;
+    if (auto t = parseDType(name))
+        return *t;
+    f.fail(key, "unknown weight format '" + format + "' (known: " + std::string(kServingWeightFormats) +
+                    ", or a datatype: " + dtypeNameList() + ")");
+}
+
+void decodeServing(const Fields& f, Request& r) {
+    ServingWork w;
+    w.target.model = f.text("model", "");
+    if (w.target.model.empty())
+        f.fail("model", "missing required key");
+    if (!f.has("backend"))
+        f.fail("backend", "missing required key (one of " + std::string(kServingBackends) + ")");
+    w.backend = f.text("backend", "");
+    const std::string stack = servingStackOfBackend(w.backend);
+    if (stack.empty()) {
+        const std::vector<std::string> names{"tensorrt-llm", "vllm", "sglang"};
+        const std::string near = io::closestMatch(w.backend, names);
+        f.fail("backend", "'" + w.backend + "' is not one of " + std::string(kServingBackends) +
+                              (near.empty() ? "" : " (did you mean '" + near + "'?)"));
+    }
+    w.target.stackName = f.text("stack", stack);
+    const std::string mode = f.text("mode", "agg");
+    if (mode == "disagg") {
+        w.mode = ServingMode::Disaggregated;
+        for (const auto& k : poolKeys())
+            if (f.has(k.c_str()))
+                f.fail(k, "a disaggregated case gives its layout in 'prefill' and 'decode', not at the top level");
+        for (const char* pool : {"prefill", "decode"}) {
+            const nlohmann::json* sub = f.find(pool);
+            if (!sub)
+                f.fail(pool, "missing required key: a disaggregated case needs 'prefill' and 'decode' layouts "
+                             "(objects of workers, batch, tp, pp, ep, moe_tp, attention_dp)");
+            if (!sub->is_object())
+                f.fail(pool, "expected an object of layout keys (workers, batch, tp, pp, ep, moe_tp, attention_dp)");
+            const Fields pf(*sub, f.source(), pool);
+            pf.onlyKeys(poolKeys());
+            (std::string(pool) == "prefill" ? w.prefill : w.decode) = decodePool(pf);
+        }
+    } else if (mode == "agg") {
+        for (const char* pool : {"prefill", "decode"})
+            if (f.has(pool))
+                f.fail(pool, "only a disaggregated case (\"mode\":\"disagg\") has prefill and decode pools");
+        w.aggregated = decodePool(f);
+    } else {
+        f.fail("mode", "'" + mode + "' is not one of agg, disagg");
+    }
+    using L = ScenarioLimits;
+    for (const char* k : {"isl", "osl", "concurrency"})
+        if (!f.has(k))
+            f.fail(k, "missing required key");
+    w.isl = f.integer("isl", 1024, 1, L::kMaxTokens);
+    w.osl = f.integer("osl", 128, 1, L::kMaxTokens);
+    w.concurrency = static_cast<int>(f.integer("concurrency", 1, 1, L::kMaxBatch));
+    w.requests = f.integer("requests", 0, 0, L::kMaxBatch * 64);
+    w.warmup = f.integer("warmup", -1, -1, L::kMaxBatch * 64);
+    w.weightsFormat = f.text("weights", "bf16");
+    const DType weights = servingWeights(f, "weights", w.weightsFormat);
+    w.moeWeightsFormat = f.text("moe_weights", "");
+    if (!w.moeWeightsFormat.empty()) {
+        const DType moe = servingWeights(f, "moe_weights", w.moeWeightsFormat);
+        if (moe != weights)
+            w.moeWeights = moe;
+    }
+    // Activations: FP8 weights run FP8 GEMMs (W8A8, as the frameworks' fp8 modes do); other formats 16-bit.
+    const DType act = f.dtype("act", isFloat8(weights) ? weights : DType::bf16);
+    ScenarioBuilder b;
+    b.weights(weights).kv(f.dtype("kv", DType::bf16)).act(act);
+    r.scenario = b.build();
+    r.workload = std::move(w);
+}
+
+nlohmann::json poolJson(const ServingPool& p) {
+    return {{"workers", p.workers},
+            {"batch", p.batch},
+            {"tp", p.tp},
+            {"pp", p.pp},
+            {"ep", p.ep},
+            {"moe_tp", p.moeTp},
+            {"attention_dp", p.attentionDp}};
+}
+
 nlohmann::json yamlToJson(const YAML::Node& n, const std::string& file, std::map<std::string, int>* lines) {
     if (n.IsMap()) {
         nlohmann::json o = nlohmann::json::object();
@@ -272,6 +398,14 @@ nlohmann::json yamlToJson(const YAML::Node& n, const std::string& file, std::map
 
 } // namespace
 
+std::string servingStackOfBackend(const std::string& backend) {
+    if (backend == "tensorrt-llm" || backend == "trtllm")
+        return "tensorrt-llm";
+    if (backend == "vllm" || backend == "sglang")
+        return backend;
+    return {};
+}
+
 Request decodeRequest(const nlohmann::json& j, const CodecSource& src) {
     if (!j.is_object())
         throw InputError(src.file, src.line, "", "expected a JSON object");
@@ -290,8 +424,11 @@ Request decodeRequest(const nlohmann::json& j, const CodecSource& src) {
     } else if (kind == "cpu") {
         f.onlyKeys(cpuKeys());
         decodeCpu(f, r);
+    } else if (kind == "serving") {
+        f.onlyKeys(servingKeys());
+        decodeServing(f, r);
     } else {
-        f.fail("kind", "'" + kind + "' is not one of llm, gemm, cpu");
+        f.fail("kind", "'" + kind + "' is not one of llm, gemm, cpu, serving");
     }
     return r;
 }
@@ -358,6 +495,29 @@ nlohmann::json encodeRequest(const Request& r) {
         j["dtype"] = std::string(dtypeName(g->gemm.dtype));
         j["weights"] = std::string(dtypeName(g->gemm.weightType));
         j["launch"] = g->launch == KernelLaunch::Graph ? "graph" : "stream";
+    } else if (const auto* w = std::get_if<ServingWork>(&r.workload)) {
+        j["kind"] = "serving";
+        j["model"] = w->target.model;
+        j["backend"] = w->backend;
+        if (w->target.stackName != servingStackOfBackend(w->backend))
+            j["stack"] = w->target.stackName;
+        j["mode"] = w->mode == ServingMode::Aggregated ? "agg" : "disagg";
+        j["isl"] = w->isl;
+        j["osl"] = w->osl;
+        j["concurrency"] = w->concurrency;
+        j["requests"] = w->requests;
+        j["warmup"] = w->warmup;
+        if (w->mode == ServingMode::Aggregated) {
+            j.update(poolJson(w->aggregated));
+        } else {
+            j["prefill"] = poolJson(w->prefill);
+            j["decode"] = poolJson(w->decode);
+        }
+        j["weights"] = w->weightsFormat;
+        if (!w->moeWeightsFormat.empty())
+            j["moe_weights"] = w->moeWeightsFormat;
+        j["kv"] = std::string(dtypeName(r.scenario.kv));
+        j["act"] = std::string(dtypeName(r.scenario.act));
     } else if (const auto* c = std::get_if<CpuKernelWork>(&r.workload)) {
         j["kind"] = "cpu";
         j["kernel"] = std::string(cpuOpName(c->kernel.op));
@@ -382,14 +542,19 @@ std::string encodeRequestYaml(const Request& r) {
     std::string out = "# rooflab scenario (the keys of a `rooflab predict --cases` line)\n";
     // Keys in a fixed, readable order: identity first, then the workload's fields.
     std::vector<std::string> order = commonKeys();
-    const auto& extra = r.llm() ? llmKeys() : std::holds_alternative<GemmWork>(r.workload) ? gemmKeys() : cpuKeys();
+    const auto& extra = r.llm()                                           ? llmKeys()
+                        : std::holds_alternative<GemmWork>(r.workload)    ? gemmKeys()
+                        : std::holds_alternative<ServingWork>(r.workload) ? servingKeys()
+                                                                          : cpuKeys();
     order.insert(order.end(), extra.begin(), extra.end());
     for (const auto& k : order) {
         auto it = j.find(k);
         if (it == j.end())
             continue;
         out += k + ": ";
-        if (it->is_string())
+        if (it->is_object())
+            out += it->dump(); // a flow mapping: YAML reads JSON objects
+        else if (it->is_string())
             out += nlohmann::json(it->get<std::string>()).dump(); // quoted: YAML reads JSON strings
         else
             out += it->dump();

@@ -4,12 +4,17 @@
 /// so every front end that goes through here accepts and rejects the same input with the same message.
 ///
 /// Keys (all optional except where the kind needs them):
-///   id (any JSON value, echoed), kind: llm (default) | gemm | cpu, platform
+///   id (any JSON value, echoed), kind: llm (default) | gemm | cpu | serving, platform
 ///   llm:  model (required), stack, phase: prefill | decode (default) | chunked | request, batch, prompt, context,
 ///         chunk, chunk_offset, output, tp, pp, ep, dp, microbatches, sp, overlap, weights, kv, act, threads
 ///   gemm: m, n, k (required), batch, dtype, weights, launch: stream (default) | graph
 ///   cpu:  kernel (required: read, write, copy, scale, add, triad, softmax-3pass, softmax-2pass, reduction, gemm),
 ///         elements | m, n, k, dtype, threads, cold_weights, name
+///   serving: model, backend (required: tensorrt-llm | vllm | sglang; selects the stack profile, `stack` overrides
+///         it), mode: agg (default) | disagg, isl, osl, concurrency (required), requests, warmup,
+///         weights: bf16 | fp8 | fp8_block | nvfp4 | mxfp4 | int4_wo | a datatype, moe_weights, kv, act;
+///         agg: workers, batch, tp, pp, ep, moe_tp (0 or absent: tp x attention_dp / ep), attention_dp;
+///         disagg: prefill and decode, each an object of those layout keys
 #include "engine/predict.hpp"
 #include "spec/request.hpp"
 
@@ -27,6 +32,14 @@ struct CodecSource {
     std::map<std::string, int> keyLines; ///< YAML: line of each key
     bool optionSpelling = false;         ///< name keys as --chunk-offset instead of chunk_offset
 };
+
+/// The weight formats a serving case names (serving benchmarks' spelling), for messages.
+inline constexpr const char* kServingWeightFormats = "bf16, fp8, fp8_block, nvfp4, mxfp4, int4_wo";
+/// The backends a serving case names.
+inline constexpr const char* kServingBackends = "tensorrt-llm, vllm, sglang";
+/// @brief The stack profile (resources/stacks) of a serving backend: tensorrt-llm (also "trtllm"), vllm, sglang;
+/// empty for an unknown backend.
+std::string servingStackOfBackend(const std::string& backend);
 
 /// @brief Decodes one request object. Throws InputError naming file, line and key for unknown keys, wrong types,
 /// out-of-range values and unknown names of phases, datatypes and kernels.

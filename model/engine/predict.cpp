@@ -87,6 +87,8 @@ Result llm(const PlatformModel& pm, const Request& q) {
 } // namespace
 
 Result predict(const PlatformModel& pm, const Request& q) {
+    if (std::holds_alternative<ServingWork>(q.workload))
+        return failed("a serving case is simulated by the serving layer (serving::simulateRequest), not predict()");
     if (q.llm()) {
         if (q.cpuThreads > 0)
             return failed("a CPU thread count needs the platform's hardware description (PlatformTarget)");

@@ -3,7 +3,10 @@
 #include "io/data_paths.hpp"
 #include "io/yaml_util.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
+#include <mutex>
 
 namespace rooflab::io {
 
@@ -218,7 +221,79 @@ LlmArch loadModelFile(const std::string& path) {
     return parseArch(loadYamlFile(path), path);
 }
 
+bool looksLikeHubId(const std::string& name) {
+    if (name.empty() || name.front() == '/' || name.front() == '.' || std::count(name.begin(), name.end(), '/') != 1)
+        return false;
+    for (const char* ext : {".json", ".yaml", ".yml"})
+        if (name.ends_with(ext))
+            return false;
+    return name.back() != '/';
+}
+
+namespace {
+
+std::string lower(std::string s) {
+    for (char& c : s)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+/// Every preset's Hugging Face ids (its `source` and `aliases`), read once per set of data folders.
+const std::vector<std::pair<std::string, std::string>>& hubIds() {
+    static std::mutex mutex;
+    static std::string key;
+    static std::vector<std::pair<std::string, std::string>> ids; // (id, preset path)
+    std::lock_guard<std::mutex> lock(mutex);
+    std::string dirs;
+    for (const auto& d : dataDirs())
+        dirs += d + "\n";
+    if (dirs == key && !ids.empty())
+        return ids;
+    key = dirs;
+    ids.clear();
+    for (const auto& name : listModelNames()) {
+        const std::string path = findModelFile(name);
+        try {
+            const YAML::Node root = loadYamlFile(path);
+            if (!root.IsMap())
+                continue;
+            if (const YAML::Node s = root["source"]; s.IsScalar())
+                ids.emplace_back(s.Scalar(), path);
+            if (const YAML::Node a = root["aliases"]; a.IsSequence())
+                for (const auto& e : a)
+                    if (e.IsScalar())
+                        ids.emplace_back(e.Scalar(), path);
+        } catch (const std::exception&) {
+            // a broken preset is reported when it is loaded by name
+        }
+    }
+    return ids;
+}
+
+} // namespace
+
+std::string findPresetBySource(const std::string& hubId) {
+    const std::string want = lower(hubId);
+    for (const auto& [id, path] : hubIds())
+        if (lower(id) == want)
+            return path;
+    return {};
+}
+
 LlmArch loadModel(const std::string& nameOrPath) {
+    std::error_code ec;
+    if (looksLikeHubId(nameOrPath) && !std::filesystem::exists(nameOrPath, ec)) {
+        const std::string path = findPresetBySource(nameOrPath);
+        if (!path.empty())
+            return loadModelFile(path);
+        std::vector<std::string> known;
+        for (const auto& [id, p] : hubIds())
+            known.push_back(id);
+        const std::string near = closestMatch(nameOrPath, known);
+        throw InputError(
+            "unknown model '" + nameOrPath + "': no such file, and no preset names it as its source or an alias" +
+            (near.empty() ? std::string("; try 'rooflab models list'") : " (did you mean '" + near + "'?)"));
+    }
     return loadModelFile(findModelFile(nameOrPath));
 }
 

@@ -123,6 +123,14 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
         if (const YAML::Node it = q.optional("iteration_overhead"); it.IsDefined() && !it.IsNull())
             p.iterationOverheadS = hostTime(it, "scheduler.iteration_overhead");
         p.overlapScheduler = q.optionalBool("overlap_scheduler", p.overlapScheduler);
+        if (const YAML::Node fe = q.optional("frontend_latency"); fe.IsDefined() && !fe.IsNull()) {
+            // Seconds of front-end work per request: "<number> <unit>", 0 .. 10 s.
+            std::string err;
+            auto v = parseQuantity(scalarText(fe, file, "scheduler.frontend_latency"), Dimension::Seconds, err);
+            if (!v || v->inCycles || v->value < 0 || v->value > 10)
+                r.failAt(fe, "scheduler.frontend_latency", v ? "must be a time between 0 and 10 s" : err);
+            p.frontendLatencyS = v->value;
+        }
         q.finish();
     }
     r.finish();

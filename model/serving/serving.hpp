@@ -16,7 +16,9 @@
 /// contexts (and several prompts' chunks) are summarized by their mean, which is exact for the KV bytes decode
 /// attention reads and for the tokens through the GEMMs, not for per-sequence effects (split-KV choice per length,
 /// causal-chunk flops of unequal chunks). Step times are memoized on that key, so a simulation of thousands of requests
-/// evaluates a few hundred distinct steps.
+/// evaluates a few hundred distinct steps. Runs of pure-decode iterations with an unchanged batch (no arrival, no
+/// finish, KV blocks free) advance in one pass over the sequences (Options::skipDecodes), and inter-token gaps are
+/// kept as (gap, count) per iteration, so the cost grows with batch changes, not with tokens generated.
 #include "analysis/platform_model.hpp"
 #include "spec/scenario.hpp"
 #include "workloads/llm.hpp"
@@ -69,6 +71,19 @@ struct Options {
     double contextGrid = 64;            ///< tokens between the context points step times are interpolated between
     bool keepIterations = true;         ///< keep the per-iteration table (ServingResult::iterations)
     int64_t maxIterations = 50'000'000; ///< a guard: stop with an error past this many iterations
+    /// Event skipping: runs of pure-decode iterations with an unchanged batch (no arrival, no finish, KV blocks
+    /// free) advance in one pass over the sequences instead of one per iteration. Same results (tests/serving);
+    /// off only to check that.
+    bool skipDecodes = true;
+    /// Speculative decoding (MTP or a draft model; aggregated and decode engines): draft tokens proposed per decoding
+    /// sequence and iteration. 0: off. Each iteration then verifies k + 1 query tokens per decoding sequence (the
+    /// step model sees them as a chunk of k + 1 tokens at the sequence's context, and the scheduler's token budget
+    /// and KV blocks count them) and emits 1 + sum_{i=1..k} a^i tokens per sequence on average (geometric
+    /// acceptance: the expected accepted prefix plus the verifier's own token), accumulated per sequence so the
+    /// emitted counts are whole tokens. The draft costs k passes of one decoder layer at the same batch (the
+    /// decode step's time / layers each: MTP's one-layer module; its LM head is not counted).
+    int speculativeTokens = 0;
+    double acceptanceRate = 0.0; ///< probability that a draft token is accepted given the previous ones were
 };
 
 /// @brief Mean, percentiles (linear between order statistics, as numpy's default) and extremes of a sample.
@@ -77,6 +92,9 @@ struct Distribution {
     double mean = 0, p50 = 0, p90 = 0, p99 = 0, min = 0, max = 0;
 };
 Distribution distributionOf(std::vector<double> values);
+
+/// Which pool an engine belongs to.
+enum class PoolRole : unsigned char { Aggregated, Prefill, Decode };
 
 /// @brief One engine iteration.
 struct IterationStat {
@@ -89,6 +107,8 @@ struct IterationStat {
     int32_t waiting = 0;              ///< requests queued after scheduling
     int32_t preempted = 0;            ///< sequences preempted while scheduling this iteration
     int64_t kvBlocksUsed = 0;         ///< KV blocks held after the step
+    int32_t worker = 0;               ///< the engine instance within its pool
+    PoolRole pool = PoolRole::Aggregated;
 };
 
 /// @brief The KV cache a deployment gets, per device, from the memory model and the scheduler's memory fraction.
@@ -99,8 +119,8 @@ struct KvCapacity {
     double workspaceBytes = 0;  ///< the stack's runtime workspace
     double kvBytes = 0;         ///< what the KV cache gets
     double bytesPerToken = 0;   ///< KV bytes per token on this device
-    int64_t tokens = 0;         ///< KV tokens that fit (whole blocks)
-    int64_t blocks = 0;         ///< KV blocks of SchedulerProfile::blockSize tokens
+    int64_t tokens = 0;         ///< KV tokens that fit (whole blocks), of every attention-DP rank together
+    int64_t blocks = 0;         ///< KV blocks of SchedulerProfile::blockSize tokens, every attention-DP rank
 };
 /// @brief The KV capacity of `base`'s layout (tp, pp, datatypes) under `stack`'s scheduler on `pm`.
 KvCapacity kvCapacity(const PlatformModel& pm, const LlmArch& arch, const StackProfile& stack, const Scenario& base);
@@ -139,12 +159,16 @@ struct ServingResult {
     double peakKvUtilization = 0; ///< largest share of KV blocks held
     double meanKvUtilization = 0; ///< time-averaged share of KV blocks held in the window
     double simulatedS = 0;        ///< simulated time
-    KvCapacity kv;
+    KvCapacity kv;                ///< per device of the aggregated pool, or of the decode pool when disaggregated
+    KvCapacity prefillKv;         ///< disaggregated: per device of the prefill pool
+    int workers = 1;              ///< engine instances (both pools when disaggregated)
+    double kvTransferS = 0;       ///< disaggregated: mean KV-cache transfer time of the measured requests
+    double kvTransferBytes = 0;   ///< disaggregated: mean KV-cache bytes moved per measured request
 
     int64_t iterationCount = 0;
-    int64_t stepEvaluations = 0; ///< distinct steps predicted (cache misses)
-    int64_t stepLookups = 0;     ///< step times asked for (two grid points per interpolated step)
-    std::vector<IterationStat> iterations;
+    int64_t stepEvaluations = 0;           ///< distinct steps predicted (cache misses)
+    int64_t stepLookups = 0;               ///< step times asked for (two grid points per interpolated step)
+    std::vector<IterationStat> iterations; ///< every engine's iterations, by engine then time
 };
 
 /// @brief Simulates serving `arch` with `stack` (its kernels and its scheduler) on `pm` in the layout and datatypes
@@ -158,7 +182,8 @@ ServingResult simulate(const PlatformModel& pm, const LlmArch& arch, const Stack
 /// are split moeTp x ep over the same tp x attentionDp GPUs (moeTp x ep = tp x attentionDp).
 struct PoolLayout {
     int workers = 1;
-    int batch = 0; ///< per-worker cap on running sequences (the engine's max_batch_size / max_num_seqs); 0: stack default
+    int batch =
+        0; ///< per-worker cap on running sequences (the engine's max_batch_size / max_num_seqs); 0: stack default
     int tp = 1, pp = 1, ep = 1, moeTp = 1, attentionDp = 1;
     int gpus() const { return workers * tp * pp * attentionDp; }
 };
@@ -171,14 +196,28 @@ struct Deployment {
     DeploymentMode mode = DeploymentMode::Aggregated;
     PoolLayout aggregated;      ///< mode Aggregated
     PoolLayout prefill, decode; ///< mode Disaggregated
-    int gpus() const {
-        return mode == DeploymentMode::Aggregated ? aggregated.gpus() : prefill.gpus() + decode.gpus();
-    }
+    int gpus() const { return mode == DeploymentMode::Aggregated ? aggregated.gpus() : prefill.gpus() + decode.gpus(); }
 };
 
 /// @brief Simulates `deployment` of `arch` with `stack` on `pm` (the node; larger deployments span nodes over its
 /// scale-out network) with the datatypes of `datatypes` (weights, kv, act; its layout and token fields are
-/// ignored). The load is the whole deployment's: closed-loop clients and arrivals are spread over the workers.
+/// ignored). The load is the whole deployment's:
+/// - aggregated replicas, closed loop: the clients split as evenly as possible (c or c + 1 per worker, as a load
+///   balancer keeps them); each distinct worker is simulated once and the results merged — throughput adds, latency
+///   distributions merge with each request weighted by its worker's completion rate. Open loop: arrivals go to the
+///   workers round-robin, all workers in one event loop.
+/// - disaggregated: requests prefill in the prefill pool (round-robin; prefill-only iterations under its scheduler,
+///   its batch limiting prompts in flight); TTFT ends with the prefill's first token (as aiconfigurator and Dynamo
+///   count it). The prompt's KV cache (prompt tokens x the model's KV bytes per token) then moves to a decode worker
+///   (round-robin) over NVLink when the whole deployment fits the scale-up domain (one node), else over the
+///   scale-out network, every GPU of the smaller worker one link, at the platform's collective fraction; not
+///   overlapped with the prefill. Decoding resumes there under its batch and KV capacity; TPOT includes the transfer.
+/// - attention DP: the step graph runs attention per rank (the busiest rank's share of the sequences) and the FFN /
+///   experts over tp x attention_dp GPUs with the DP all-gather / reduce-scatter or the EP all-to-all
+///   (step_graph.cpp); a worker's KV cache is all its ranks' together.
+/// - moe_tp x ep must equal tp x attention_dp for MoE models; dense models ignore moe_tp and ep.
+/// The stack's scheduler frontend_latency delays each request's arrival at the engine (front end, tokenization):
+/// it counts in TTFT and end-to-end latency.
 ServingResult simulateDeployment(const PlatformModel& pm, const LlmArch& arch, const StackProfile& stack,
                                  const Scenario& datatypes, const Deployment& deployment, const Workload& load,
                                  const Options& options = {});

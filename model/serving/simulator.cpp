@@ -6,7 +6,11 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <limits>
+#include <memory>
+#include <queue>
 #include <random>
+#include <tuple>
 #include <unordered_map>
 
 namespace rooflab::serving {
@@ -70,7 +74,10 @@ KvCapacity kvCapacity(const PlatformModel& pm, const LlmArch& arch, const StackP
         break;
     }
     if (k.kvBytes > 0 && k.bytesPerToken > 0) {
-        k.blocks = static_cast<int64_t>(std::floor(k.kvBytes / k.bytesPerToken / double(sp.blockSize)));
+        // Attention DP: every rank holds its own sequences' cache; the worker's blocks are all ranks' together
+        // (the scheduler is assumed to keep the ranks evenly loaded).
+        k.blocks = static_cast<int64_t>(std::floor(k.kvBytes / k.bytesPerToken / double(sp.blockSize))) *
+                   std::max(1, base.attentionDp);
         k.tokens = k.blocks * sp.blockSize;
     }
     return k;
@@ -162,12 +169,15 @@ private:
 
 struct Seq {
     int64_t input = 0, output = 0;
-    double arrival = 0;
+    double arrival = 0;   ///< when the client sent it
+    double readyAt = 0;   ///< when it reaches its current engine (front end, KV transfer)
     int64_t tokens = 0;   ///< prompt + generated so far (vLLM's num_tokens)
     int64_t computed = 0; ///< tokens whose KV is cached (num_computed_tokens)
     int64_t generated = 0;
     int64_t blocks = 0;
     double scheduled = -1, firstToken = -1, lastToken = -1, finish = -1;
+    double transferS = 0, transferBytes = 0;
+    double specCredit = 0; ///< speculative decoding: tokens earned but not yet emitted (fraction of one)
     bool measured = false;
     bool prefixApplied = false;
     bool decoding() const { return generated >= 1 && tokens - computed == 1; }
@@ -176,7 +186,8 @@ struct Seq {
 /// Internal record of one iteration, for the window statistics.
 struct IterRecord {
     double start, end;
-    int64_t generated, prefilled, decodeSeqs, inSystem, kvUsed;
+    int64_t generated, prefilled, decodeSeqs, kvUsed, kvBlocks;
+    PoolRole pool;
 };
 
 /// Uniform in [0, 1) from 53 random bits: the same stream on every standard library (unlike the distributions).
@@ -184,16 +195,556 @@ double uniform01(std::mt19937_64& g) {
     return double(g() >> 11) * 0x1.0p-53;
 }
 
-class Simulator {
+/// What the engines of a simulation share: the requests and what they record.
+struct Book {
+    std::vector<Seq> seqs;
+    /// Inter-token gaps as (gap, how many): the sequences that decoded in consecutive iterations share one entry
+    /// per iteration (a run of 2,560 requests x 1k tokens has 2.6 M gaps but ~20 k distinct entries).
+    std::vector<std::pair<double, int64_t>> itl;
+    std::vector<IterRecord> records;
+    std::vector<IterationStat> iterations;
+    bool keepIterations = false;
+    int64_t preemptions = 0;
+};
+
+/// One engine instance (a worker of a pool) under its scheduler: the iteration loop of the serving engine. Requests
+/// reach it at their readyAt time; an aggregated engine runs them to the end, a prefill engine hands them over after
+/// their first token, a decode engine receives them with the prompt's KV cache in place.
+class Engine {
 public:
-    Simulator(const PlatformModel& pm, const LlmArch& arch, const StackProfile& stack, const Scenario& base,
-              const Workload& load, const Options& opt)
-        : m_sp(stack.scheduler), m_load(load), m_opt(opt), m_timer(pm, arch, stack, base, opt.contextGrid) {
-        m_res.kv = kvCapacity(pm, arch, stack, base);
-        m_res.gpus = base.tp * base.pp * base.dp;
+    Engine(const SchedulerProfile& sp, PoolRole role, int worker, const KvCapacity& kv, StepTimer& timer, Book& book,
+           const Options& opt, double layers)
+        : m_sp(sp), m_role(role), m_worker(worker), m_kv(kv), m_timer(timer), m_book(book), m_freeBlocks(kv.blocks) {
+        if (role != PoolRole::Prefill && opt.speculativeTokens > 0) {
+            m_specK = opt.speculativeTokens;
+            double p = 1;
+            for (int i = 1; i <= m_specK; ++i) {
+                p *= std::clamp(opt.acceptanceRate, 0.0, 1.0);
+                m_specExtra += p;
+            }
+            m_layers = std::max(1.0, layers);
+        }
     }
 
-    ServingResult run();
+    void deliver(int idx) { m_pending.emplace(m_book.seqs[static_cast<std::size_t>(idx)].readyAt, idx); }
+    /// When this engine's next iteration starts; infinity when it has nothing to do.
+    double nextStart() const {
+        if (!m_running.empty() || !m_waiting.empty())
+            return m_now;
+        if (!m_pending.empty())
+            return std::max(m_now, m_pending.top().first);
+        return std::numeric_limits<double>::infinity();
+    }
+    /// Runs one iteration at nextStart(): appends sequences whose prefill ended here to `handover` (prefill
+    /// engines) and finished ones to `finished`. False (with `error`) when nothing could be scheduled.
+    bool iterate(std::vector<int>& handover, std::vector<int>& finished, std::string& error);
+    /// Event skipping: when every running sequence decodes, nothing waits and no arrival is due, the iterations up
+    /// to the next finish repeat the same batch with every context one token longer. Runs them in one pass (per
+    /// iteration only the step time, from the memo, and the records; the sequences are updated once at the end) as
+    /// long as their start times stay at or before `horizon` (when another engine could hand something over).
+    /// Returns the iterations run (0: the next iteration is not such a one).
+    int64_t skipDecodes(double horizon, int64_t maxIterations);
+    /// Whether the request at the front of the queue cannot be admitted now (skipDecodes: nor during the span).
+    bool admissionBlocked(int64_t budget) const;
+    int64_t blocksFor(double tokens) const {
+        return static_cast<int64_t>(std::ceil(tokens / double(m_sp.blockSize) - 1e-9));
+    }
+
+private:
+    Seq& seq(int idx) { return m_book.seqs[static_cast<std::size_t>(idx)]; }
+    const Seq& seq(int idx) const { return m_book.seqs[static_cast<std::size_t>(idx)]; }
+    int64_t reservedBlocks() const;
+    void preempt(int idx);
+    void scheduleMixed();
+    void schedulePrefillFirst();
+    void admitWaiting(int64_t& budget);
+    bool tryRunning(int idx, int64_t& budget);
+
+    const SchedulerProfile& m_sp;
+    PoolRole m_role;
+    int m_worker;
+    const KvCapacity& m_kv;
+    StepTimer& m_timer;
+    Book& m_book;
+    using Pending = std::pair<double, int>;
+    std::priority_queue<Pending, std::vector<Pending>, std::greater<>> m_pending; ///< (ready time, sequence)
+    std::deque<int> m_waiting;
+    std::vector<int> m_running;
+    std::vector<std::pair<int, int64_t>> m_batch; ///< this iteration: (sequence, tokens computed)
+    int64_t m_freeBlocks = 0;
+    int m_preemptedNow = 0;
+    double m_now = 0;
+    std::vector<int64_t> m_boundary; ///< skipDecodes: sequences per (computed mod block size)
+    int m_specK = 0;                 ///< speculative decoding: draft tokens per decoding sequence (0: off)
+    double m_specExtra = 0;          ///< expected accepted draft tokens per iteration, sum_{i=1..k} a^i
+    double m_layers = 1;             ///< decoder layers (a draft pass costs one layer's share of the decode step)
+};
+
+int64_t Engine::reservedBlocks() const {
+    if (m_sp.admissionReserve <= 0)
+        return 0;
+    int64_t sum = 0;
+    for (const int i : m_running) {
+        const Seq& s = seq(i);
+        const double final = double(s.tokens) + m_sp.admissionReserve * double(s.output - s.generated);
+        sum += std::max<int64_t>(0, blocksFor(final) - s.blocks);
+    }
+    return sum;
+}
+
+void Engine::preempt(int idx) {
+    Seq& s = seq(idx);
+    m_freeBlocks += s.blocks;
+    s.blocks = 0;
+    s.computed = 0; // recomputed from the start (prompt + tokens generated so far)
+    m_running.erase(std::find(m_running.begin(), m_running.end(), idx));
+    m_waiting.push_front(idx);
+    ++m_preemptedNow;
+    ++m_book.preemptions;
+}
+
+bool Engine::tryRunning(int idx, int64_t& budget) {
+    Seq& s = seq(idx);
+    int64_t n = s.tokens - s.computed;
+    if (m_specK > 0 && s.decoding()) {
+        n = 1 + m_specK; // the pending token and the drafts, verified together
+        if (n > budget)
+            return true;
+    }
+    if (!m_sp.chunkedPrefill && n > budget && !(budget == m_sp.tokenBudget && m_batch.empty()))
+        return true; // a whole prompt waits for a budget it fits in (alone, it runs even past the budget)
+    if (m_sp.chunkedPrefill)
+        n = std::min(n, budget);
+    if (n <= 0)
+        return true;
+    const int64_t need = blocksFor(double(s.computed + n)) - s.blocks;
+    while (need > m_freeBlocks) {
+        // Out of blocks: preempt the most recently admitted running sequence (possibly this one).
+        const int victim = m_running.back();
+        preempt(victim);
+        if (victim == idx)
+            return false;
+    }
+    m_freeBlocks -= need;
+    s.blocks += need;
+    budget -= std::min(n, budget);
+    m_batch.emplace_back(idx, n);
+    return true;
+}
+
+void Engine::admitWaiting(int64_t& budget) {
+    while (!m_waiting.empty() && budget > 0 &&
+           (m_sp.maxSeqs <= 0 || static_cast<int64_t>(m_running.size()) < m_sp.maxSeqs)) {
+        const int idx = m_waiting.front();
+        Seq& s = seq(idx);
+        int64_t cached = 0;
+        if (!s.prefixApplied && m_sp.prefixCacheHitRate > 0) {
+            // Whole blocks of the prompt found in the prefix cache; at least the last prompt token is computed.
+            cached = std::min<int64_t>(
+                s.input - 1,
+                static_cast<int64_t>(std::floor(m_sp.prefixCacheHitRate * double(s.input) / double(m_sp.blockSize))) *
+                    m_sp.blockSize);
+        }
+        int64_t n = s.tokens - (s.computed + cached);
+        if (m_specK > 0 && s.decoding()) {
+            n = 1 + m_specK; // a decode pool's arrival verifies drafts from its first iteration
+            if (n > budget)
+                break;
+        }
+        if (!m_sp.chunkedPrefill && n > budget && !(budget == m_sp.tokenBudget && m_batch.empty()))
+            break;
+        if (m_sp.chunkedPrefill)
+            n = std::min(n, budget);
+        const int64_t have = s.computed + cached;
+        const int64_t need = blocksFor(double(have + n)) - s.blocks;
+        int64_t admitNeed = need;
+        if (m_sp.admissionReserve > 0) {
+            // A prefill engine keeps the KV only until the hand-over: it reserves for the prompt alone.
+            const double out = m_role == PoolRole::Prefill ? 1.0 : double(s.output - s.generated);
+            const double final = double(s.tokens) + m_sp.admissionReserve * out;
+            admitNeed = std::max(need, blocksFor(final) - s.blocks) + reservedBlocks();
+        }
+        if (admitNeed > m_freeBlocks)
+            break;
+        s.prefixApplied = true;
+        s.computed = have;
+        m_freeBlocks -= need;
+        s.blocks += need;
+        m_waiting.pop_front();
+        m_running.push_back(idx);
+        budget -= std::min(n, budget);
+        m_batch.emplace_back(idx, n);
+    }
+}
+
+void Engine::scheduleMixed() {
+    int64_t budget = m_sp.tokenBudget;
+    // Running sequences first, in admission order (decodes and partial prefills); a preemption may shrink the list.
+    for (std::size_t i = 0; i < m_running.size() && budget > 0; ++i) {
+        const int idx = m_running[i];
+        if (!tryRunning(idx, budget))
+            break; // it preempted itself: everything after it is gone too
+    }
+    if (m_preemptedNow == 0)
+        admitWaiting(budget);
+}
+
+void Engine::schedulePrefillFirst() {
+    int64_t budget = m_sp.tokenBudget;
+    // A prefill batch: partial prefills of running sequences first, then new requests.
+    for (std::size_t i = 0; i < m_running.size() && budget > 0; ++i) {
+        const int idx = m_running[i];
+        if (!seq(idx).decoding())
+            if (!tryRunning(idx, budget))
+                break;
+    }
+    admitWaiting(budget);
+    if (!m_batch.empty())
+        return;
+    // Else a decode batch of every running sequence.
+    for (std::size_t i = 0; i < m_running.size(); ++i) {
+        int64_t unlimited = int64_t(1) << 40;
+        if (!tryRunning(m_running[i], unlimited))
+            break;
+    }
+}
+
+bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std::string& error) {
+    m_now = nextStart();
+    // Arrivals up to now join the queue, in the order they became ready.
+    while (!m_pending.empty() && m_pending.top().first <= m_now) {
+        m_waiting.push_back(m_pending.top().second);
+        m_pending.pop();
+    }
+    m_batch.clear();
+    m_preemptedNow = 0;
+    if (m_sp.batching == SchedulerProfile::Batching::Mixed)
+        scheduleMixed();
+    else
+        schedulePrefillFirst();
+    if (m_batch.empty()) {
+        error = "the scheduler could not run any request (KV cache of " + std::to_string(m_kv.tokens) + " tokens)";
+        return false;
+    }
+    // The step: decode sequences by their mean context, prefill chunks by their mean size and offset.
+    int64_t decode = 0, pseqs = 0, ptoks = 0;
+    double ctxSum = 0, offSum = 0;
+    for (const auto& [idx, n] : m_batch) {
+        const Seq& s = seq(idx);
+        if (s.decoding()) {
+            ++decode;
+            ctxSum += double(s.computed);
+        } else {
+            ++pseqs;
+            ptoks += n;
+            offSum += double(s.computed);
+        }
+    }
+    double step = 0;
+    if (m_specK > 0 && decode > 0) {
+        // Verification: every decoding sequence a chunk of k + 1 tokens at its context, with the prefill chunks;
+        // the draft: k one-layer passes at the decode batch.
+        const int64_t k1 = 1 + m_specK;
+        step = m_timer.time(0, 0, pseqs + decode, ptoks + decode * k1, (offSum + ctxSum) / double(pseqs + decode));
+        step += double(m_specK) * m_timer.time(decode, ctxSum / double(decode), 0, 0, 0) / m_layers;
+    } else {
+        step = m_timer.time(decode, decode > 0 ? ctxSum / double(decode) : 0.0, pseqs, ptoks,
+                            pseqs > 0 ? offSum / double(pseqs) : 0.0);
+    }
+    if (!m_timer.error().empty()) {
+        error = m_timer.error();
+        return false;
+    }
+    const double host = m_sp.iterationOverheadS;
+    const double dur = m_sp.overlapScheduler ? std::max(step, host) : step + host;
+    const double start = m_now, end = m_now + dur;
+    int64_t generated = 0, sameGap = 0;
+    bool leaving = false;
+    for (const auto& [idx, n] : m_batch) {
+        Seq& s = seq(idx);
+        if (s.scheduled < 0)
+            s.scheduled = start;
+        if (m_specK > 0 && s.decoding()) {
+            // The pending token and the accepted drafts keep their KV; the verifier adds its own token.
+            s.specCredit += 1.0 + m_specExtra;
+            auto e = static_cast<int64_t>(std::floor(s.specCredit + 1e-9));
+            s.specCredit -= double(e);
+            e = std::clamp<int64_t>(e, 1, s.output - s.generated);
+            s.computed += e;
+            s.tokens += e;
+            s.generated += e;
+            generated += e;
+            if (s.measured) {
+                if (s.lastToken == start && e == 1)
+                    ++sameGap;
+                else
+                    m_book.itl.emplace_back((end - s.lastToken) / double(e), e);
+            }
+            s.lastToken = end;
+            const int64_t keep = blocksFor(double(s.computed));
+            m_freeBlocks += s.blocks - keep; // the rejected drafts' slots
+            s.blocks = keep;
+            if (s.generated < s.output)
+                continue;
+            s.finish = end;
+            m_freeBlocks += s.blocks;
+            s.blocks = 0;
+            finished.push_back(idx);
+            leaving = true;
+            continue;
+        }
+        s.computed += n;
+        if (s.computed < s.tokens)
+            continue; // a partial prefill chunk
+        ++s.generated;
+        ++s.tokens;
+        ++generated;
+        if (s.generated == 1)
+            s.firstToken = end;
+        else if (s.measured && s.lastToken == start)
+            ++sameGap; // decoded in the previous iteration too: the gap is this iteration
+        else if (s.measured)
+            m_book.itl.emplace_back(end - s.lastToken, 1);
+        s.lastToken = end;
+        if (s.generated < s.output) {
+            if (m_role != PoolRole::Prefill)
+                continue;
+            // Prefill done: the sequence leaves with its KV cache for a decode engine.
+            m_freeBlocks += s.blocks;
+            s.blocks = 0;
+            handover.push_back(idx);
+            leaving = true;
+            continue;
+        }
+        s.finish = end;
+        m_freeBlocks += s.blocks;
+        s.blocks = 0;
+        finished.push_back(idx);
+        leaving = true;
+    }
+    if (sameGap > 0)
+        m_book.itl.emplace_back(end - start, sameGap);
+    if (leaving)
+        std::erase_if(m_running, [&](int i) {
+            const Seq& s = seq(i);
+            return s.finish >= 0 || (m_role == PoolRole::Prefill && s.generated >= 1 && s.blocks == 0);
+        });
+    const int64_t used = m_kv.blocks - m_freeBlocks;
+    m_book.records.push_back({start, end, generated, ptoks, decode, used, m_kv.blocks, m_role});
+    if (m_book.keepIterations) {
+        IterationStat it{start,
+                         dur,
+                         step,
+                         static_cast<int32_t>(decode),
+                         static_cast<int32_t>(pseqs),
+                         static_cast<int32_t>(ptoks),
+                         static_cast<int32_t>(m_running.size()),
+                         static_cast<int32_t>(m_waiting.size()),
+                         m_preemptedNow,
+                         used};
+        it.worker = m_worker;
+        it.pool = m_role;
+        m_book.iterations.push_back(it);
+    }
+    m_now = end;
+    return true;
+}
+
+bool Engine::admissionBlocked(int64_t budget) const {
+    // admitWaiting's test for the queue's front (FIFO: nothing behind it is admitted either), with the blocks free
+    // before this iteration's decodes take theirs. While only decodes run, it stays blocked: the free blocks only
+    // shrink, and the reserve of the running sequences shrinks no faster than the blocks they take.
+    if (m_sp.maxSeqs > 0 && static_cast<int64_t>(m_running.size()) >= m_sp.maxSeqs)
+        return true;
+    if (budget <= 0)
+        return true;
+    const Seq& s = seq(m_waiting.front());
+    int64_t cached = 0;
+    if (!s.prefixApplied && m_sp.prefixCacheHitRate > 0)
+        cached = std::min<int64_t>(
+            s.input - 1,
+            static_cast<int64_t>(std::floor(m_sp.prefixCacheHitRate * double(s.input) / double(m_sp.blockSize))) *
+                m_sp.blockSize);
+    int64_t n = s.tokens - (s.computed + cached);
+    if (!m_sp.chunkedPrefill && n > budget)
+        return true; // a whole prompt waits for a budget it fits in (the decodes are in the batch)
+    if (m_sp.chunkedPrefill)
+        n = std::min(n, budget);
+    const int64_t need = blocksFor(double(s.computed + cached + n)) - s.blocks;
+    int64_t admitNeed = need;
+    if (m_sp.admissionReserve > 0) {
+        const double out = m_role == PoolRole::Prefill ? 1.0 : double(s.output - s.generated);
+        admitNeed =
+            std::max(need, blocksFor(double(s.tokens) + m_sp.admissionReserve * out) - s.blocks) + reservedBlocks();
+    }
+    return admitNeed > m_freeBlocks;
+}
+
+int64_t Engine::skipDecodes(double horizon, int64_t maxIterations) {
+    constexpr int64_t kMinSpan = 4;
+    if (m_specK > 0 || m_running.empty() || maxIterations < kMinSpan)
+        return 0;
+    const auto d = static_cast<int64_t>(m_running.size());
+    if (d > m_sp.tokenBudget || (!m_waiting.empty() && !admissionBlocked(m_sp.tokenBudget - d)))
+        return 0;
+    // Iterations that start before the next pending arrival (it would join the queue) and before the horizon.
+    const double limit = m_pending.empty() ? horizon : std::min(horizon, std::nextafter(m_pending.top().first, -1.0));
+    if (m_now > limit)
+        return 0;
+    // Every running sequence decoding with exactly its cached tokens' blocks; the span ends before the first finish.
+    int64_t span = maxIterations;
+    double ctxSum = 0;
+    const int64_t bs = m_sp.blockSize;
+    m_boundary.assign(static_cast<std::size_t>(bs), 0);
+    int64_t measuredPrev = 0, measuredAll = 0;
+    for (const int i : m_running) {
+        const Seq& s = seq(i);
+        if (!s.decoding() || s.blocks != blocksFor(double(s.computed)))
+            return 0;
+        span = std::min(span, s.output - s.generated - 1);
+        ctxSum += double(s.computed);
+        ++m_boundary[static_cast<std::size_t>(s.computed % bs)];
+        if (s.measured) {
+            ++measuredAll;
+            measuredPrev += s.lastToken == m_now ? 1 : 0;
+        }
+    }
+    if (span < kMinSpan || measuredPrev != measuredAll) // a first decode after a hand-over: its gap is its own
+        return 0;
+    // KV blocks for the whole span must be free: the span ends where they would run out (the step-by-step path
+    // then preempts where it has to).
+    auto need = [&](int64_t n) {
+        int64_t sum = 0;
+        for (const int i : m_running) {
+            const Seq& s = seq(i);
+            sum += blocksFor(double(s.computed + n)) - s.blocks;
+        }
+        return sum;
+    };
+    if (need(span) > m_freeBlocks) {
+        int64_t lo = 0, hi = span; // need(lo) fits, need(hi) does not
+        while (hi - lo > 1) {
+            const int64_t mid = lo + (hi - lo) / 2;
+            (need(mid) <= m_freeBlocks ? lo : hi) = mid;
+        }
+        span = lo;
+        if (span < kMinSpan)
+            return 0;
+    }
+    const double host = m_sp.iterationOverheadS;
+    int64_t n = 0, used = m_kv.blocks - m_freeBlocks;
+    double t = m_now;
+    while (n < span && t <= limit) {
+        const double step = m_timer.time(d, (ctxSum + double(d) * double(n)) / double(d), 0, 0, 0.0);
+        if (!m_timer.error().empty())
+            break; // the step-by-step path reports it
+        const double dur = m_sp.overlapScheduler ? std::max(step, host) : step + host;
+        // Sequences whose cached tokens reach a multiple of the block size take a new block in this iteration.
+        used += m_boundary[static_cast<std::size_t>((bs - n % bs) % bs)];
+        m_book.records.push_back({t, t + dur, d, 0, d, used, m_kv.blocks, m_role});
+        if (measuredAll > 0)
+            m_book.itl.emplace_back(dur, measuredAll);
+        if (m_book.keepIterations) {
+            IterationStat it{t,
+                             dur,
+                             step,
+                             static_cast<int32_t>(d),
+                             0,
+                             0,
+                             static_cast<int32_t>(d),
+                             static_cast<int32_t>(m_waiting.size()),
+                             0,
+                             used};
+            it.worker = m_worker;
+            it.pool = m_role;
+            m_book.iterations.push_back(it);
+        }
+        t += dur;
+        ++n;
+    }
+    if (n == 0)
+        return 0;
+    for (const int i : m_running) {
+        Seq& s = seq(i);
+        s.computed += n;
+        s.tokens += n;
+        s.generated += n;
+        const int64_t b = blocksFor(double(s.computed));
+        m_freeBlocks -= b - s.blocks;
+        s.blocks = b;
+        s.lastToken = t;
+    }
+    m_now = t;
+    return n;
+}
+
+/// One pool of identical engines: its scheduler, layout, KV capacity and the step timer its workers share.
+struct Pool {
+    PoolRole role = PoolRole::Aggregated;
+    int workers = 1;
+    int gpusPerWorker = 1;
+    StackProfile stack;
+    Scenario base;
+    KvCapacity kv;
+    std::unique_ptr<StepTimer> timer;
+};
+
+/// Raw samples of a simulation (for merging replicas' distributions).
+struct Samples {
+    std::vector<double> ttft, tpot, e2e, queue, perUser;
+    std::vector<std::pair<double, int64_t>> itl; ///< (gap, count)
+};
+
+/// The distribution of counted samples (value, how many), exactly as distributionOf of the expanded sample.
+Distribution countedDistribution(std::vector<std::pair<double, int64_t>> v) {
+    Distribution d;
+    std::sort(v.begin(), v.end());
+    std::vector<int64_t> ends(v.size()); // one past the last expanded index of each entry
+    int64_t n = 0;
+    double sum = 0;
+    for (std::size_t j = 0; j < v.size(); ++j) {
+        n += v[j].second;
+        sum += v[j].first * double(v[j].second);
+        ends[j] = n;
+    }
+    d.count = n;
+    if (n == 0)
+        return d;
+    d.mean = sum / double(n);
+    d.min = v.front().first;
+    d.max = v.back().first;
+    auto at = [&](int64_t i) {
+        return v[static_cast<std::size_t>(std::upper_bound(ends.begin(), ends.end(), i) - ends.begin())].first;
+    };
+    auto pct = [&](double p) {
+        const double rank = p * double(n - 1);
+        const auto lo = static_cast<int64_t>(std::floor(rank));
+        const int64_t hi = std::min(lo + 1, n - 1);
+        const double a = at(lo);
+        return a + (at(hi) - a) * (rank - double(lo));
+    };
+    d.p50 = pct(0.50);
+    d.p90 = pct(0.90);
+    d.p99 = pct(0.99);
+    return d;
+}
+
+struct Run {
+    ServingResult result;
+    Samples samples;
+};
+
+/// The event loop over every engine of one or two pools: the engine whose next iteration starts first runs next,
+/// so every hand-over and arrival an iteration could see has been delivered before it starts.
+class Driver {
+public:
+    Driver(const PlatformModel& pm, const LlmArch& arch, const Workload& load, const Options& opt,
+           std::vector<Pool*> pools, int gpus)
+        : m_pm(pm), m_arch(arch), m_load(load), m_opt(opt), m_pools(std::move(pools)) {
+        m_res.gpus = gpus;
+        m_book.keepIterations = opt.keepIterations;
+    }
+    Run run();
 
 private:
     bool fail(std::string why) {
@@ -201,70 +752,94 @@ private:
         m_res.error = std::move(why);
         return false;
     }
-    int64_t blocksFor(double tokens) const {
-        return static_cast<int64_t>(std::ceil(tokens / double(m_sp.blockSize) - 1e-9));
-    }
-    /// Issues a request (closed loop: at `t` for a client; open loop: from the arrival list).
-    void issue(double at, int64_t input, int64_t output) {
-        Seq s;
-        s.input = input;
-        s.output = output;
-        s.arrival = at;
-        s.tokens = input;
-        const auto index = static_cast<int64_t>(m_seqs.size());
-        s.measured = index >= m_warmup && index < m_warmup + m_measuredTarget;
-        m_seqs.push_back(s);
-        m_pending.push_back(static_cast<int>(index));
-    }
     bool setUp();
-    /// Blocks the running sequences still need under the admission reserve (0 when the reserve is 0).
-    int64_t reservedBlocks() const;
-    void preempt(int idx);
-    /// Schedules one iteration into m_batch (pairs of sequence, tokens); false when nothing could be scheduled.
-    void scheduleMixed();
-    void schedulePrefillFirst();
-    /// Adds waiting requests under the budget; returns tokens scheduled.
-    void admitWaiting(int64_t& budget, bool prefillOnly);
-    bool tryRunning(int idx, int64_t& budget);
-    void finishStats();
+    void issue(double at, int64_t input, int64_t output);
+    void toFirstStage(int idx);
+    void finishStats(Samples& out);
+    double kvTransferS(double bytes) const;
 
-    const SchedulerProfile& m_sp;
+    const PlatformModel& m_pm;
+    const LlmArch& m_arch;
     const Workload& m_load;
     const Options& m_opt;
-    StepTimer m_timer;
+    std::vector<Pool*> m_pools; ///< [aggregated] or [prefill, decode]
+    std::vector<std::unique_ptr<Engine>> m_first, m_decode;
+    std::size_t m_nextFirst = 0, m_nextDecode = 0;
+    Book m_book;
     ServingResult m_res;
-
-    std::vector<Seq> m_seqs;
-    std::deque<int> m_waiting;
-    std::vector<int> m_running;
-    std::vector<int> m_pending;               ///< issued, not yet arrived in the queue (arrival order)
-    std::vector<TraceRequest> m_openArrivals; ///< open loop: every arrival, in order
-    std::size_t m_nextOpen = 0;
-    std::vector<std::pair<int, int64_t>> m_batch; ///< this iteration: (sequence, tokens computed)
-    int64_t m_freeBlocks = 0;
+    std::vector<TraceRequest> m_openArrivals;
     int64_t m_warmup = 0, m_measuredTarget = 0, m_measuredDone = 0;
-    int m_preemptedNow = 0;
-    double m_now = 0;
-    std::vector<IterRecord> m_records;
-    std::vector<double> m_itl;
+    double m_frontendS = 0, m_kvBytesPerToken = 0, m_now = 0;
     std::vector<double> m_finishTimes;
 };
 
-bool Simulator::setUp() {
+void Driver::issue(double at, int64_t input, int64_t output) {
+    Seq s;
+    s.input = input;
+    s.output = output;
+    s.arrival = at;
+    s.readyAt = at + m_frontendS; // the front end (HTTP, tokenization) before the engine sees it
+    s.tokens = input;
+    const auto index = static_cast<int64_t>(m_book.seqs.size());
+    s.measured = index >= m_warmup && index < m_warmup + m_measuredTarget;
+    m_book.seqs.push_back(s);
+    toFirstStage(static_cast<int>(index));
+}
+
+void Driver::toFirstStage(int idx) {
+    // Round-robin over the first pool's workers, as a load balancer does.
+    m_first[m_nextFirst]->deliver(idx);
+    m_nextFirst = (m_nextFirst + 1) % m_first.size();
+}
+
+double Driver::kvTransferS(double bytes) const {
+    // Every GPU of the prefill worker sends its shard at once; the smaller worker's GPU count bounds the links in use.
+    // Both pools inside one scale-up domain (an NVLink node): NVLink; else the scale-out network (one NIC per GPU).
+    const Pool& p = *m_pools[0];
+    const Pool& d = *m_pools[1];
+    const double gpus = double(p.workers * p.gpusPerWorker + d.workers * d.gpusPerWorker);
+    const bool inNode = gpus <= m_pm.scaleUpDomain && m_pm.scaleUpBytesPerS > 0;
+    const double link =
+        inNode ? m_pm.scaleUpBytesPerS : (m_pm.scaleOutBytesPerS > 0 ? m_pm.scaleOutBytesPerS : m_pm.hostLinkBytesPerS);
+    const double bw = link * m_pm.collectiveFraction * double(std::min(p.gpusPerWorker, d.gpusPerWorker));
+    const double lat = inNode ? m_pm.scaleUpLatencyS : m_pm.scaleOutLatencyS;
+    return bw > 0 ? bytes / bw + lat : 0.0;
+}
+
+bool Driver::setUp() {
     const Workload& w = m_load;
-    if (m_res.kv.blocks <= 0)
-        return fail("no room for a KV cache: the weights (" + std::to_string(m_res.kv.weightsBytes / 1e9) +
-                    " GB per device) and activations leave nothing of the " + std::to_string(m_sp.kvMemoryFraction) +
-                    " memory fraction");
-    m_freeBlocks = m_res.kv.blocks;
+    const Pool& first = *m_pools.front();
+    for (const Pool* p : m_pools)
+        if (p->kv.blocks <= 0)
+            return fail("no room for a KV cache: the weights (" + std::to_string(p->kv.weightsBytes / 1e9) +
+                        " GB per device) and activations leave nothing of the " +
+                        std::to_string(p->stack.scheduler.kvMemoryFraction) + " memory fraction");
+    m_frontendS = first.stack.scheduler.frontendLatencyS;
+    for (int i = 0; i < first.workers; ++i)
+        m_first.push_back(std::make_unique<Engine>(first.stack.scheduler, first.role, i, first.kv, *first.timer, m_book,
+                                                   m_opt, double(m_arch.numLayers)));
+    if (m_pools.size() > 1) {
+        const Pool& d = *m_pools[1];
+        for (int i = 0; i < d.workers; ++i)
+            m_decode.push_back(std::make_unique<Engine>(d.stack.scheduler, d.role, i, d.kv, *d.timer, m_book, m_opt,
+                                                        double(m_arch.numLayers)));
+        // The KV bytes of one token over the whole model (every layer, every KV head once; sliding windows
+        // averaged over 4096 tokens as the capacity is): what a prefill worker sends for each prompt token.
+        Scenario one = d.base;
+        one.tp = one.pp = one.ep = one.dp = 1;
+        one.attentionDp = 1;
+        one.moeTp = 0;
+        constexpr int64_t kProbe = 4096;
+        one = ScenarioBuilder(one).phase(Phase::Decode).batch(1).context(kProbe - 1).unchecked();
+        m_kvBytesPerToken = memoryUse(m_pm, m_arch, d.stack, one).kvCacheBytes / double(kProbe);
+    }
+    const bool closed = w.arrival == Arrival::ClosedLoop;
     switch (w.arrival) {
     case Arrival::ClosedLoop:
         if (w.concurrency < 1)
             return fail("concurrency must be at least 1");
         m_warmup = w.warmup >= 0 ? w.warmup : w.concurrency;
         m_measuredTarget = w.requests > 0 ? w.requests : 20 * int64_t(w.concurrency);
-        for (int c = 0; c < w.concurrency; ++c)
-            issue(0.0, w.inputTokens, w.outputTokens);
         break;
     case Arrival::Poisson: {
         if (!(w.ratePerS > 0))
@@ -293,306 +868,209 @@ bool Simulator::setUp() {
                          [](const TraceRequest& a, const TraceRequest& b) { return a.arrivalS < b.arrivalS; });
         break;
     }
-    // Every request must fit the KV cache on its own (else the engine rejects it: longer than the cache).
+    // Every request must fit the KV cache on its own (else the engine rejects it: longer than the cache). A prefill
+    // pool holds the prompt only.
     auto check = [&](int64_t in, int64_t out) {
         if (in < 1 || out < 1)
             return fail("a request needs at least 1 input and 1 output token");
-        if (blocksFor(double(in + out)) > m_res.kv.blocks)
-            return fail("a request of " + std::to_string(in) + " + " + std::to_string(out) +
-                        " tokens does not fit the KV cache of " + std::to_string(m_res.kv.tokens) + " tokens");
+        for (const Pool* p : m_pools) {
+            const int64_t tokens = p->role == PoolRole::Prefill ? in : in + out;
+            const int64_t blockSize = p->stack.scheduler.blockSize;
+            if ((tokens + blockSize - 1) / blockSize > p->kv.blocks)
+                return fail("a request of " + std::to_string(in) + " + " + std::to_string(out) +
+                            " tokens does not fit the KV cache of " + std::to_string(p->kv.tokens) + " tokens" +
+                            (p->role == PoolRole::Prefill  ? " (prefill pool)"
+                             : p->role == PoolRole::Decode ? " (decode pool)"
+                                                           : ""));
+        }
         return true;
     };
-    if (w.arrival == Arrival::ClosedLoop)
-        return check(w.inputTokens, w.outputTokens);
-    for (const TraceRequest& r : m_openArrivals)
-        if (!check(r.inputTokens, r.outputTokens))
+    if (closed) {
+        if (!check(w.inputTokens, w.outputTokens))
             return false;
-    return true;
-}
-
-int64_t Simulator::reservedBlocks() const {
-    if (m_sp.admissionReserve <= 0)
-        return 0;
-    int64_t sum = 0;
-    for (const int i : m_running) {
-        const Seq& s = m_seqs[static_cast<std::size_t>(i)];
-        const double final = double(s.tokens) + m_sp.admissionReserve * double(s.output - s.generated);
-        sum += std::max<int64_t>(0, blocksFor(final) - s.blocks);
+    } else {
+        for (const TraceRequest& r : m_openArrivals)
+            if (!check(r.inputTokens, r.outputTokens))
+                return false;
     }
-    return sum;
-}
-
-void Simulator::preempt(int idx) {
-    Seq& s = m_seqs[static_cast<std::size_t>(idx)];
-    m_freeBlocks += s.blocks;
-    s.blocks = 0;
-    s.computed = 0; // recomputed from the start (prompt + tokens generated so far)
-    m_running.erase(std::find(m_running.begin(), m_running.end(), idx));
-    m_waiting.push_front(idx);
-    ++m_preemptedNow;
-    ++m_res.preemptions;
-}
-
-bool Simulator::tryRunning(int idx, int64_t& budget) {
-    Seq& s = m_seqs[static_cast<std::size_t>(idx)];
-    int64_t n = s.tokens - s.computed;
-    if (!m_sp.chunkedPrefill && n > budget && !(budget == m_sp.tokenBudget && m_batch.empty()))
-        return true; // a whole prompt waits for a budget it fits in (alone, it runs even past the budget)
-    if (m_sp.chunkedPrefill)
-        n = std::min(n, budget);
-    if (n <= 0)
-        return true;
-    const int64_t need = blocksFor(double(s.computed + n)) - s.blocks;
-    while (need > m_freeBlocks) {
-        // Out of blocks: preempt the most recently admitted running sequence (possibly this one).
-        const int victim = m_running.back();
-        preempt(victim);
-        if (victim == idx)
-            return false;
-    }
-    m_freeBlocks -= need;
-    s.blocks += need;
-    budget -= std::min(n, budget);
-    m_batch.emplace_back(idx, n);
-    return true;
-}
-
-void Simulator::admitWaiting(int64_t& budget, bool prefillOnly) {
-    (void)prefillOnly;
-    while (!m_waiting.empty() && budget > 0 &&
-           (m_sp.maxSeqs <= 0 || static_cast<int64_t>(m_running.size()) < m_sp.maxSeqs)) {
-        const int idx = m_waiting.front();
-        Seq& s = m_seqs[static_cast<std::size_t>(idx)];
-        int64_t cached = 0;
-        if (!s.prefixApplied && m_sp.prefixCacheHitRate > 0) {
-            // Whole blocks of the prompt found in the prefix cache; at least the last prompt token is computed.
-            cached = std::min<int64_t>(
-                s.input - 1,
-                static_cast<int64_t>(std::floor(m_sp.prefixCacheHitRate * double(s.input) / double(m_sp.blockSize))) *
-                    m_sp.blockSize);
-        }
-        int64_t n = s.tokens - (s.computed + cached);
-        if (!m_sp.chunkedPrefill && n > budget && !(budget == m_sp.tokenBudget && m_batch.empty()))
-            break;
-        if (m_sp.chunkedPrefill)
-            n = std::min(n, budget);
-        const int64_t have = s.computed + cached;
-        const int64_t need = blocksFor(double(have + n)) - s.blocks;
-        int64_t admitNeed = need;
-        if (m_sp.admissionReserve > 0) {
-            const double final = double(s.tokens) + m_sp.admissionReserve * double(s.output - s.generated);
-            admitNeed = std::max(need, blocksFor(final) - s.blocks) + reservedBlocks();
-        }
-        if (admitNeed > m_freeBlocks)
-            break;
-        s.prefixApplied = true;
-        s.computed = have;
-        m_freeBlocks -= need;
-        s.blocks += need;
-        m_waiting.pop_front();
-        m_running.push_back(idx);
-        budget -= std::min(n, budget);
-        m_batch.emplace_back(idx, n);
-    }
-}
-
-void Simulator::scheduleMixed() {
-    int64_t budget = m_sp.tokenBudget;
-    // Running sequences first, in admission order (decodes and partial prefills); a preemption may shrink the list.
-    for (std::size_t i = 0; i < m_running.size() && budget > 0; ++i) {
-        const int idx = m_running[i];
-        if (!tryRunning(idx, budget))
-            break; // it preempted itself: everything after it is gone too
-    }
-    if (m_preemptedNow == 0)
-        admitWaiting(budget, false);
-}
-
-void Simulator::schedulePrefillFirst() {
-    int64_t budget = m_sp.tokenBudget;
-    // A prefill batch: partial prefills of running sequences first, then new requests.
-    for (std::size_t i = 0; i < m_running.size() && budget > 0; ++i) {
-        const int idx = m_running[i];
-        if (!m_seqs[static_cast<std::size_t>(idx)].decoding())
-            if (!tryRunning(idx, budget))
-                break;
-    }
-    admitWaiting(budget, true);
-    if (!m_batch.empty())
-        return;
-    // Else a decode batch of every running sequence.
-    for (std::size_t i = 0; i < m_running.size(); ++i) {
-        int64_t unlimited = int64_t(1) << 40;
-        if (!tryRunning(m_running[i], unlimited))
-            break;
-    }
-}
-
-ServingResult Simulator::run() {
-    if (!m_res.ok || !setUp())
-        return m_res;
-    const bool closed = m_load.arrival == Arrival::ClosedLoop;
-    m_seqs.reserve(static_cast<std::size_t>(m_warmup + m_measuredTarget + (closed ? m_load.concurrency : 0)));
-    if (m_opt.keepIterations)
-        m_res.iterations.reserve(1024);
-    int64_t iterations = 0;
-    while (m_measuredDone < m_measuredTarget) {
-        // Arrivals up to now join the queue.
-        for (const int idx : m_pending)
-            m_waiting.push_back(idx);
-        m_pending.clear();
-        while (m_nextOpen < m_openArrivals.size() && m_openArrivals[m_nextOpen].arrivalS <= m_now) {
-            const TraceRequest& r = m_openArrivals[m_nextOpen++];
+    m_book.seqs.reserve(static_cast<std::size_t>(m_warmup + m_measuredTarget + (closed ? w.concurrency : 0)));
+    if (closed)
+        for (int c = 0; c < w.concurrency; ++c)
+            issue(0.0, w.inputTokens, w.outputTokens);
+    else
+        for (const TraceRequest& r : m_openArrivals)
             issue(r.arrivalS, r.inputTokens, r.outputTokens);
-            m_waiting.push_back(m_pending.back());
-            m_pending.pop_back();
-        }
-        if (m_running.empty() && m_waiting.empty()) {
-            if (m_nextOpen < m_openArrivals.size()) {
-                m_now = std::max(m_now, m_openArrivals[m_nextOpen].arrivalS);
-                continue;
+    return true;
+}
+
+Run Driver::run() {
+    Run out;
+    if (!setUp()) {
+        out.result = std::move(m_res);
+        return out;
+    }
+    const bool closed = m_load.arrival == Arrival::ClosedLoop;
+    if (m_opt.keepIterations)
+        m_book.iterations.reserve(1024);
+    int64_t iterations = 0;
+    std::vector<int> handover, finished;
+    std::string error;
+    while (m_measuredDone < m_measuredTarget) {
+        Engine* next = nullptr;
+        double at = std::numeric_limits<double>::infinity(), second = at;
+        for (auto* list : {&m_first, &m_decode})
+            for (const auto& e : *list) {
+                const double t = e->nextStart();
+                if (t < at) {
+                    second = at;
+                    at = t;
+                    next = e.get();
+                } else if (t < second) {
+                    second = t;
+                }
             }
+        if (next == nullptr) {
             fail("no request left to run before all measured requests finished");
-            return m_res;
+            break;
         }
         if (++iterations > m_opt.maxIterations) {
             fail("more than " + std::to_string(m_opt.maxIterations) + " iterations");
-            return m_res;
+            break;
         }
-        m_batch.clear();
-        m_preemptedNow = 0;
-        if (m_sp.batching == SchedulerProfile::Batching::Mixed)
-            scheduleMixed();
-        else
-            schedulePrefillFirst();
-        if (m_batch.empty()) {
-            fail("the scheduler could not run any request (KV cache of " + std::to_string(m_res.kv.tokens) +
-                 " tokens)");
-            return m_res;
-        }
-        // The step: decode sequences by their mean context, prefill chunks by their mean size and offset.
-        int64_t decode = 0, pseqs = 0, ptoks = 0;
-        double ctxSum = 0, offSum = 0;
-        for (const auto& [idx, n] : m_batch) {
-            const Seq& s = m_seqs[static_cast<std::size_t>(idx)];
-            if (s.decoding()) {
-                ++decode;
-                ctxSum += double(s.computed);
-            } else {
-                ++pseqs;
-                ptoks += n;
-                offSum += double(s.computed);
+        if (m_opt.skipDecodes) {
+            // Other engines hand over only at their iterations' ends, after their next start (`second`).
+            if (const int64_t n = next->skipDecodes(second, m_opt.maxIterations - iterations); n > 0) {
+                iterations += n - 1;
+                continue;
             }
         }
-        const double step = m_timer.time(decode, decode > 0 ? ctxSum / double(decode) : 0.0, pseqs, ptoks,
-                                         pseqs > 0 ? offSum / double(pseqs) : 0.0);
-        if (!m_timer.error().empty()) {
-            fail(m_timer.error());
-            return m_res;
+        handover.clear();
+        finished.clear();
+        if (!next->iterate(handover, finished, error)) {
+            fail(error);
+            break;
         }
-        const double host = m_sp.iterationOverheadS;
-        const double dur = m_sp.overlapScheduler ? std::max(step, host) : step + host;
-        const double start = m_now, end = m_now + dur;
-        const auto inSystem = static_cast<int64_t>(m_running.size() + m_waiting.size());
-        int64_t generated = 0;
-        for (const auto& [idx, n] : m_batch) {
-            Seq& s = m_seqs[static_cast<std::size_t>(idx)];
-            if (s.scheduled < 0)
-                s.scheduled = start;
-            s.computed += n;
-            if (s.computed < s.tokens)
-                continue; // a partial prefill chunk
-            ++s.generated;
-            ++s.tokens;
-            ++generated;
-            if (s.generated == 1)
-                s.firstToken = end;
-            else if (s.measured)
-                m_itl.push_back(end - s.lastToken);
-            s.lastToken = end;
-            if (s.generated < s.output)
-                continue;
-            s.finish = end;
-            m_freeBlocks += s.blocks;
-            s.blocks = 0;
-            m_finishTimes.push_back(end);
+        for (const int idx : handover) {
+            // The KV cache moves to a decode worker (round-robin); decoding resumes there with the prompt cached.
+            Seq& s = m_book.seqs[static_cast<std::size_t>(idx)];
+            s.transferBytes = double(s.input) * m_kvBytesPerToken;
+            s.transferS = kvTransferS(s.transferBytes);
+            s.readyAt = s.firstToken + s.transferS;
+            s.computed = s.input;
+            s.prefixApplied = true;
+            m_decode[m_nextDecode]->deliver(idx);
+            m_nextDecode = (m_nextDecode + 1) % m_decode.size();
+        }
+        for (const int idx : finished) {
+            const Seq& s = m_book.seqs[static_cast<std::size_t>(idx)];
+            m_finishTimes.push_back(s.finish);
+            m_now = std::max(m_now, s.finish);
             if (s.measured)
                 ++m_measuredDone;
             if (closed) // the client sends its next request (cool-down ones past the measured, unmeasured)
-                issue(end, m_load.inputTokens, m_load.outputTokens);
+                issue(s.finish, m_load.inputTokens, m_load.outputTokens);
         }
-        std::erase_if(m_running, [&](int i) { return m_seqs[static_cast<std::size_t>(i)].finish >= 0; });
-        const int64_t used = m_res.kv.blocks - m_freeBlocks;
-        m_records.push_back({start, end, generated, ptoks, decode, inSystem, used});
-        if (m_opt.keepIterations)
-            m_res.iterations.push_back({start, dur, step, static_cast<int32_t>(decode), static_cast<int32_t>(pseqs),
-                                        static_cast<int32_t>(ptoks), static_cast<int32_t>(m_running.size()),
-                                        static_cast<int32_t>(m_waiting.size()), m_preemptedNow, used});
-        m_now = end;
     }
+    if (!m_res.ok) {
+        out.result = std::move(m_res);
+        return out;
+    }
+    for (const IterRecord& r : m_book.records)
+        m_now = std::max(m_now, r.end);
     m_res.iterationCount = iterations;
-    finishStats();
-    return m_res;
+    m_res.preemptions = m_book.preemptions;
+    m_res.workers = static_cast<int>(m_first.size() + m_decode.size());
+    m_res.kv = m_pools.back()->kv;
+    if (m_pools.size() > 1)
+        m_res.prefillKv = m_pools.front()->kv;
+    finishStats(out.samples);
+    if (m_opt.keepIterations) {
+        std::stable_sort(m_book.iterations.begin(), m_book.iterations.end(),
+                         [](const IterationStat& a, const IterationStat& b) {
+                             return std::tie(a.pool, a.worker) < std::tie(b.pool, b.worker);
+                         });
+        m_res.iterations = std::move(m_book.iterations);
+    }
+    out.result = std::move(m_res);
+    return out;
 }
 
-void Simulator::finishStats() {
+void Driver::finishStats(Samples& out) {
     ServingResult& r = m_res;
-    std::vector<double> ttft, tpot, e2e, queue, perUser;
-    double wStart = 1e300, wEnd = 0;
-    for (const Seq& s : m_seqs) {
+    double wStart = 1e300, wEnd = 0, transferS = 0, transferBytes = 0;
+    for (const Seq& s : m_book.seqs) {
         if (!s.measured || s.finish < 0)
             continue;
         ++r.measured;
         r.outputTokens += s.generated;
-        ttft.push_back(s.firstToken - s.arrival);
-        e2e.push_back(s.finish - s.arrival);
-        queue.push_back(s.scheduled - s.arrival);
+        out.ttft.push_back(s.firstToken - s.arrival);
+        out.e2e.push_back(s.finish - s.arrival);
+        out.queue.push_back(s.scheduled - s.arrival);
+        transferS += s.transferS;
+        transferBytes += s.transferBytes;
         if (s.output > 1) {
             const double t = (s.finish - s.firstToken) / double(s.output - 1);
-            tpot.push_back(t);
+            out.tpot.push_back(t);
             if (t > 0)
-                perUser.push_back(1.0 / t);
+                out.perUser.push_back(1.0 / t);
         }
         wStart = std::min(wStart, s.arrival);
         wEnd = std::max(wEnd, s.finish);
     }
     r.completed = static_cast<int64_t>(m_finishTimes.size());
-    r.ttftS = distributionOf(std::move(ttft));
-    r.tpotS = distributionOf(std::move(tpot));
-    r.e2eS = distributionOf(std::move(e2e));
-    r.queueS = distributionOf(std::move(queue));
-    r.itlS = distributionOf(std::move(m_itl));
-    if (!perUser.empty()) {
+    out.itl = std::move(m_book.itl);
+    r.ttftS = distributionOf(out.ttft);
+    r.tpotS = distributionOf(out.tpot);
+    r.e2eS = distributionOf(out.e2e);
+    r.queueS = distributionOf(out.queue);
+    r.itlS = countedDistribution(out.itl);
+    if (!out.perUser.empty()) {
         double sum = 0;
-        for (const double x : perUser)
+        for (const double x : out.perUser)
             sum += x;
-        r.outputTokensPerSPerUser = sum / double(perUser.size());
+        r.outputTokensPerSPerUser = sum / double(out.perUser.size());
     }
     r.simulatedS = m_now;
-    r.stepEvaluations = m_timer.evaluations();
-    r.stepLookups = m_timer.lookups();
+    for (const Pool* p : m_pools) {
+        r.stepEvaluations += p->timer->evaluations();
+        r.stepLookups += p->timer->lookups();
+    }
     if (r.measured == 0 || !(wEnd > wStart))
         return;
+    r.kvTransferS = transferS / double(r.measured);
+    r.kvTransferBytes = transferBytes / double(r.measured);
     r.windowS = wEnd - wStart;
     int64_t done = 0;
     for (const double t : m_finishTimes)
         done += t > wStart && t <= wEnd ? 1 : 0;
-    double gen = 0, pre = 0, decodeSum = 0, prefillSum = 0, inSys = 0, kvUsed = 0, peak = 0;
-    int64_t iters = 0;
-    for (const IterRecord& it : m_records) {
-        peak = std::max(peak, double(it.kvUsed));
+    // Requests in the system (from the client's send to its last token): every request's share of the window.
+    double inSys = 0;
+    for (const Seq& s : m_book.seqs) {
+        const double end = s.finish >= 0 ? s.finish : wEnd;
+        const double overlap = std::min(end, wEnd) - std::max(s.arrival, wStart);
+        if (overlap > 0)
+            inSys += overlap;
+    }
+    double gen = 0, pre = 0, decodeSum = 0, prefillSum = 0, kvUsed = 0, peak = 0;
+    int64_t decodeIters = 0, prefillIters = 0;
+    for (const IterRecord& it : m_book.records) {
+        const double share = double(it.kvUsed) / double(std::max<int64_t>(1, it.kvBlocks));
+        peak = std::max(peak, share);
         // The part of the iteration inside the window weighs the time averages; tokens count at its end.
         const double overlap = std::min(it.end, wEnd) - std::max(it.start, wStart);
-        if (overlap > 0) {
-            inSys += double(it.inSystem) * overlap;
-            kvUsed += double(it.kvUsed) * overlap;
-        }
+        if (overlap > 0)
+            kvUsed += share * overlap;
         if (it.end > wStart && it.end <= wEnd) {
             gen += double(it.generated);
             pre += double(it.prefilled);
-            decodeSum += double(it.decodeSeqs);
-            prefillSum += double(it.prefilled);
-            ++iters;
+            if (it.pool != PoolRole::Prefill) {
+                decodeSum += double(it.decodeSeqs);
+                ++decodeIters;
+            }
+            if (it.pool != PoolRole::Decode) {
+                prefillSum += double(it.prefilled);
+                ++prefillIters;
+            }
         }
     }
     const double w = r.windowS;
@@ -603,24 +1081,260 @@ void Simulator::finishStats() {
     r.outputTokensPerSPerGpu = r.outputTokensPerS / r.gpus;
     r.totalTokensPerSPerGpu = r.totalTokensPerS / r.gpus;
     r.meanConcurrency = inSys / w;
-    r.meanDecodeBatch = iters > 0 ? decodeSum / double(iters) : 0;
-    r.meanPrefillTokens = iters > 0 ? prefillSum / double(iters) : 0;
-    r.peakKvUtilization = peak / double(r.kv.blocks);
-    r.meanKvUtilization = kvUsed / w / double(r.kv.blocks);
+    r.meanDecodeBatch = decodeIters > 0 ? decodeSum / double(decodeIters) : 0;
+    r.meanPrefillTokens = prefillIters > 0 ? prefillSum / double(prefillIters) : 0;
+    r.peakKvUtilization = peak;
+    // Time-averaged over the window and over the engines.
+    r.meanKvUtilization = kvUsed / w / double(m_first.size() + m_decode.size());
+}
+
+ServingResult failed(std::string why) {
+    ServingResult r;
+    r.ok = false;
+    r.error = std::move(why);
+    return r;
+}
+
+/// A pool of `layout` for `role`: its scheduler (the batch limit of the layout), its step scenario, its KV capacity.
+std::unique_ptr<Pool> makePool(const PlatformModel& pm, const LlmArch& arch, const StackProfile& stack,
+                               const Scenario& datatypes, const PoolLayout& layout, PoolRole role, const Options& opt) {
+    auto p = std::make_unique<Pool>();
+    p->role = role;
+    p->workers = layout.workers;
+    p->gpusPerWorker = layout.tp * layout.pp * layout.attentionDp;
+    p->stack = stack;
+    if (layout.batch > 0)
+        p->stack.scheduler.maxSeqs = layout.batch;
+    Scenario base = datatypes;
+    base.tp = layout.tp;
+    base.pp = layout.pp;
+    base.ep = layout.ep;
+    base.dp = 1;
+    base.attentionDp = layout.attentionDp;
+    base.moeTp = arch.isMoe() ? layout.moeTp : 0;
+    p->base = base;
+    p->kv = kvCapacity(pm, arch, p->stack, p->base);
+    p->timer = std::make_unique<StepTimer>(pm, arch, p->stack, p->base, opt.contextGrid);
+    return p;
+}
+
+/// Weighted percentile, linear between weighted order statistics: sample j (sorted) sits at rank
+/// (S_j - w_j) / (S - w_last) with S_j the cumulative weight through j; equal weights give numpy's default.
+Distribution weightedDistribution(std::vector<std::pair<double, double>> v, int64_t count = -1) {
+    Distribution d;
+    d.count = count >= 0 ? count : static_cast<int64_t>(v.size());
+    if (v.empty())
+        return d;
+    std::sort(v.begin(), v.end());
+    double total = 0, sum = 0;
+    for (const auto& [x, w] : v) {
+        total += w;
+        sum += x * w;
+    }
+    d.mean = total > 0 ? sum / total : 0;
+    d.min = v.front().first;
+    d.max = v.back().first;
+    const double span = total - v.back().second;
+    std::vector<double> rank(v.size());
+    double cum = 0;
+    for (std::size_t j = 0; j < v.size(); ++j) {
+        rank[j] = span > 0 ? cum / span : 0;
+        cum += v[j].second;
+    }
+    auto pct = [&](double p) {
+        const auto it = std::upper_bound(rank.begin(), rank.end(), p);
+        if (it == rank.begin())
+            return v.front().first;
+        const std::size_t hi = static_cast<std::size_t>(it - rank.begin());
+        if (hi >= v.size())
+            return v.back().first;
+        const std::size_t lo = hi - 1;
+        const double f = rank[hi] > rank[lo] ? (p - rank[lo]) / (rank[hi] - rank[lo]) : 0;
+        return v[lo].first + (v[hi].first - v[lo].first) * f;
+    };
+    d.p50 = pct(0.50);
+    d.p90 = pct(0.90);
+    d.p99 = pct(0.99);
+    return d;
+}
+
+/// Replicas of one closed-loop worker: `parts` = (run, identical workers). Throughput adds; the latency
+/// distributions merge with each request weighted by its worker's completion rate (over a common window a worker
+/// completing requests faster contributes more of them), so Little's law holds for the merge as for each worker.
+ServingResult combineReplicas(const std::vector<std::pair<Run*, int>>& parts, int gpus) {
+    ServingResult r = parts.front().first->result;
+    std::vector<std::pair<double, double>> ttft, tpot, itl, e2e, queue;
+    double rate = 0, perUser = 0, decodeBatch = 0, prefillTokens = 0, kvMean = 0, transfer = 0, transferBytes = 0;
+    int workers = 0;
+    int64_t itlCount = 0;
+    int64_t measured = 0, completed = 0, outputs = 0, preemptions = 0, iterations = 0, evals = 0, lookups = 0;
+    double reqs = 0, out = 0, in = 0, tot = 0, conc = 0, peak = 0, window = 0, simulated = 0;
+    for (const auto& [run, m] : parts) {
+        const ServingResult& x = run->result;
+        const double w = x.measured > 0 ? x.requestsPerS / double(x.measured) : 0;
+        auto add = [&](std::vector<std::pair<double, double>>& to, const std::vector<double>& from) {
+            for (int k = 0; k < m; ++k)
+                for (const double v : from)
+                    to.emplace_back(v, w);
+        };
+        add(ttft, run->samples.ttft);
+        add(tpot, run->samples.tpot);
+        for (int k = 0; k < m; ++k)
+            for (const auto& [v, c] : run->samples.itl) {
+                itl.emplace_back(v, w * double(c));
+                itlCount += c;
+            }
+        add(e2e, run->samples.e2e);
+        add(queue, run->samples.queue);
+        rate += m * x.requestsPerS;
+        perUser += m * x.requestsPerS * x.outputTokensPerSPerUser;
+        transfer += m * x.requestsPerS * x.kvTransferS;
+        transferBytes += m * x.requestsPerS * x.kvTransferBytes;
+        decodeBatch += m * x.meanDecodeBatch;
+        prefillTokens += m * x.meanPrefillTokens;
+        kvMean += m * x.meanKvUtilization;
+        workers += m * x.workers;
+        measured += m * x.measured;
+        completed += m * x.completed;
+        outputs += m * x.outputTokens;
+        preemptions += m * x.preemptions;
+        iterations += x.iterationCount; // simulated once per distinct worker
+        evals += x.stepEvaluations;
+        lookups += x.stepLookups;
+        reqs += m * x.requestsPerS;
+        out += m * x.outputTokensPerS;
+        in += m * x.inputTokensPerS;
+        tot += m * x.totalTokensPerS;
+        conc += m * x.meanConcurrency;
+        peak = std::max(peak, x.peakKvUtilization);
+        window = std::max(window, x.windowS);
+        simulated = std::max(simulated, x.simulatedS);
+    }
+    r.ttftS = weightedDistribution(std::move(ttft));
+    r.tpotS = weightedDistribution(std::move(tpot));
+    r.itlS = weightedDistribution(std::move(itl), itlCount);
+    r.e2eS = weightedDistribution(std::move(e2e));
+    r.queueS = weightedDistribution(std::move(queue));
+    r.gpus = gpus;
+    r.workers = workers;
+    r.measured = measured;
+    r.completed = completed;
+    r.outputTokens = outputs;
+    r.preemptions = preemptions;
+    r.iterationCount = iterations;
+    r.stepEvaluations = evals;
+    r.stepLookups = lookups;
+    r.requestsPerS = reqs;
+    r.outputTokensPerS = out;
+    r.inputTokensPerS = in;
+    r.totalTokensPerS = tot;
+    r.outputTokensPerSPerGpu = out / gpus;
+    r.totalTokensPerSPerGpu = tot / gpus;
+    r.outputTokensPerSPerUser = rate > 0 ? perUser / rate : 0;
+    r.kvTransferS = rate > 0 ? transfer / rate : 0;
+    r.kvTransferBytes = rate > 0 ? transferBytes / rate : 0;
+    r.meanConcurrency = conc;
+    r.meanDecodeBatch = decodeBatch / double(std::max(1, workers));
+    r.meanPrefillTokens = prefillTokens / double(std::max(1, workers));
+    r.meanKvUtilization = kvMean / double(std::max(1, workers));
+    r.peakKvUtilization = peak;
+    r.windowS = window;
+    r.simulatedS = simulated;
+    return r;
+}
+
+Run runPools(const PlatformModel& pm, const LlmArch& arch, const Workload& load, const Options& opt,
+             std::vector<Pool*> pools, int gpus) {
+    return Driver(pm, arch, load, opt, std::move(pools), gpus).run();
 }
 
 } // namespace
 
 ServingResult simulate(const PlatformModel& pm, const LlmArch& arch, const StackProfile& stack, const Scenario& base,
                        const Workload& load, const Options& options) {
-    if (base.dp != 1) {
-        ServingResult r;
-        r.ok = false;
-        r.error =
-            "data-parallel replicas (dp > 1) are not simulated yet: simulate one replica with its share of the load";
-        return r;
+    if (base.dp != 1)
+        return failed(
+            "data-parallel replicas (dp > 1) are not simulated by simulate(): use simulateDeployment with workers");
+    auto pool = std::make_unique<Pool>();
+    pool->stack = stack;
+    pool->base = base;
+    pool->gpusPerWorker = base.tp * base.pp * base.attentionDp;
+    pool->kv = kvCapacity(pm, arch, stack, base);
+    pool->timer = std::make_unique<StepTimer>(pm, arch, pool->stack, pool->base, options.contextGrid);
+    return runPools(pm, arch, load, options, {pool.get()}, pool->gpusPerWorker).result;
+}
+
+ServingResult simulateDeployment(const PlatformModel& pm, const LlmArch& arch, const StackProfile& stack,
+                                 const Scenario& datatypes, const Deployment& deployment, const Workload& load,
+                                 const Options& options) {
+    auto checkLayout = [&](const PoolLayout& p, const char* pool) -> std::string {
+        const std::string where = pool;
+        if (p.workers < 1 || p.tp < 1 || p.pp < 1 || p.ep < 1 || p.moeTp < 1 || p.attentionDp < 1 || p.batch < 0)
+            return where + "workers, tp, pp, ep, moe_tp and attention_dp must be at least 1 (batch at least 0)";
+        // The expert layout matters for MoE models only (a dense model's FFN is split tp x attention_dp ways).
+        if (arch.isMoe() && p.moeTp * p.ep != p.tp * p.attentionDp)
+            return where + "MoE layout moe_tp " + std::to_string(p.moeTp) + " x ep " + std::to_string(p.ep) +
+                   " must equal tp " + std::to_string(p.tp) + " x attention_dp " + std::to_string(p.attentionDp);
+        return {};
+    };
+    const int gpus = deployment.gpus();
+    if (deployment.mode == DeploymentMode::Disaggregated) {
+        for (const auto& [p, name] :
+             {std::pair{&deployment.prefill, "prefill pool: "}, std::pair{&deployment.decode, "decode pool: "}})
+            if (std::string why = checkLayout(*p, name); !why.empty())
+                return failed(why);
+        auto pre = makePool(pm, arch, stack, datatypes, deployment.prefill, PoolRole::Prefill, options);
+        auto dec = makePool(pm, arch, stack, datatypes, deployment.decode, PoolRole::Decode, options);
+        Run run = runPools(pm, arch, load, options, {pre.get(), dec.get()}, gpus);
+        if (run.result.ok)
+            run.result.notes.push_back("disaggregated: TTFT ends with the prefill worker's first token (as "
+                                       "aiconfigurator and Dynamo count it); the KV cache then moves to a decode "
+                                       "worker (round-robin) before decoding resumes");
+        return run.result;
     }
-    return Simulator(pm, arch, stack, base, load, options).run();
+    const PoolLayout& p = deployment.aggregated;
+    if (std::string why = checkLayout(p, ""); !why.empty())
+        return failed(why);
+    auto pool = makePool(pm, arch, stack, datatypes, p, PoolRole::Aggregated, options);
+    if (p.workers == 1 || load.arrival != Arrival::ClosedLoop)
+        return runPools(pm, arch, load, options, {pool.get()}, gpus).result;
+    // Closed loop over replicas: the clients split as evenly as possible (c or c + 1 per worker); each distinct
+    // worker is simulated once, alone (its own clients, its share of the measured requests), and the results merged.
+    const int C = load.concurrency, W = p.workers;
+    if (C < 1)
+        return failed("concurrency must be at least 1");
+    const int lo = C / W, extra = C % W;
+    pool->workers = 1;
+    std::vector<std::pair<int, int>> shapes; // (clients, workers with that many)
+    if (extra > 0)
+        shapes.emplace_back(lo + 1, extra);
+    if (lo > 0)
+        shapes.emplace_back(lo, W - extra);
+    std::vector<Run> runs;
+    runs.reserve(shapes.size());
+    for (const auto& [clients, count] : shapes) {
+        Workload w = load;
+        w.concurrency = clients;
+        if (load.requests > 0)
+            w.requests = std::max<int64_t>(1, std::llround(double(load.requests) * clients / C));
+        if (load.warmup >= 0)
+            w.warmup = std::llround(double(load.warmup) * clients / C);
+        pool->timer = std::make_unique<StepTimer>(pm, arch, pool->stack, pool->base, options.contextGrid);
+        runs.push_back(runPools(pm, arch, w, options, {pool.get()}, pool->gpusPerWorker));
+        if (!runs.back().result.ok)
+            return runs.back().result;
+        (void)count;
+    }
+    std::vector<std::pair<Run*, int>> parts;
+    for (std::size_t i = 0; i < shapes.size(); ++i)
+        parts.emplace_back(&runs[i], shapes[i].second);
+    ServingResult r = combineReplicas(parts, gpus);
+    r.notes.push_back(
+        std::to_string(W) + " workers, " + std::to_string(C) +
+        " clients: " + (extra > 0 ? std::to_string(extra) + " with " + std::to_string(lo + 1) + " clients" : "") +
+        (extra > 0 && lo > 0 ? ", " : "") + (lo > 0 ? std::to_string(W - extra) + " with " + std::to_string(lo) : "") +
+        (W > C ? " (" + std::to_string(W - C) + " idle)" : ""));
+    return r;
 }
 
 } // namespace rooflab::serving

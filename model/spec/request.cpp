@@ -14,6 +14,16 @@ const LlmTarget* Request::llm() const {
     return const_cast<Request*>(this)->llm();
 }
 
+LlmTarget* Request::target() {
+    if (auto* s = std::get_if<ServingWork>(&workload))
+        return &s->target;
+    return llm();
+}
+
+const LlmTarget* Request::target() const {
+    return const_cast<Request*>(this)->target();
+}
+
 Request llmRequestOf(const LlmArch& arch, const StackProfile& stack, const Scenario& s, bool whole, bool withOps) {
     Request r;
     LlmTarget t{arch.name, stack.name, &arch, &stack};
@@ -34,8 +44,10 @@ std::string_view Request::kindName() const {
         return "request";
     case 2:
         return "gemm";
-    default:
+    case 3:
         return "cpu";
+    default:
+        return "serving";
     }
 }
 

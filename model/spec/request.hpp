@@ -11,6 +11,7 @@
 #include "workloads/llm.hpp"
 #include "workloads/stack.hpp"
 
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -52,7 +53,42 @@ struct CpuKernelWork {
     CpuKernelRequest kernel;
 };
 
-using WorkloadSpec = std::variant<LlmStep, LlmRequest, GemmWork, CpuKernelWork>;
+/// One pool of identical serving engine instances, as a serving case or a benchmark row describes it: `workers`
+/// replicas of tp x pp x attentionDp GPUs, the MoE experts split moeTp x ep over them. The serving layer turns it into
+/// serving::PoolLayout (same fields).
+struct ServingPool {
+    int workers = 1;
+    int batch = 0; ///< per-worker cap on running sequences (max_batch_size / max_num_seqs); 0: the stack's default
+    int tp = 1, pp = 1, ep = 1, moeTp = 1, attentionDp = 1;
+    int gpus() const { return workers * tp * pp * attentionDp; }
+};
+
+enum class ServingMode : unsigned char { Aggregated, Disaggregated };
+
+/// @brief A serving deployment under a closed-loop load (a `"kind":"serving"` cases line): the model, the backend's
+/// stack profile (its kernels and scheduler), the layout, and `concurrency` clients sending isl-token prompts for
+/// osl output tokens. Datatypes are the Request's Scenario (weights, kv, act); its other fields are unused.
+/// Simulated by the serving layer (serving::simulateRequest), not by predict().
+struct ServingWork {
+    LlmTarget target;             ///< model; stackName: the backend's stack profile
+    std::string backend = "vllm"; ///< tensorrt-llm, vllm or sglang, as written
+    ServingMode mode = ServingMode::Aggregated;
+    ServingPool aggregated;             ///< mode Aggregated
+    ServingPool prefill, decode;        ///< mode Disaggregated
+    int64_t isl = 1024;                 ///< input tokens per request
+    int64_t osl = 128;                  ///< output tokens per request
+    int concurrency = 1;                ///< closed-loop clients
+    int64_t requests = 0;               ///< measured requests; 0: the simulator's default (20 x concurrency)
+    int64_t warmup = -1;                ///< requests left out first; -1: the first wave of `concurrency`
+    std::string weightsFormat = "bf16"; ///< as written: bf16, fp8, fp8_block, nvfp4, mxfp4, int4_wo, ...
+    std::string moeWeightsFormat;       ///< as written; empty: same as weightsFormat
+    /// The MoE experts' weight datatype when it differs from Scenario::weights (the step model has one weight
+    /// datatype: the serving layer uses this one for MoE models, whose weight bytes are mostly experts').
+    std::optional<DType> moeWeights;
+    int gpus() const { return mode == ServingMode::Aggregated ? aggregated.gpus() : prefill.gpus() + decode.gpus(); }
+};
+
+using WorkloadSpec = std::variant<LlmStep, LlmRequest, GemmWork, CpuKernelWork, ServingWork>;
 
 struct Request {
     std::string id;       ///< caller's tag, echoed in results (cases lines: the JSON value as text)
@@ -65,7 +101,10 @@ struct Request {
     /// The LLM target of LlmStep / LlmRequest workloads; nullptr for others.
     LlmTarget* llm();
     const LlmTarget* llm() const;
-    /// "llm" (step), "request", "gemm" or "cpu".
+    /// The model and stack any LLM workload names (LlmStep, LlmRequest, ServingWork); nullptr for others.
+    LlmTarget* target();
+    const LlmTarget* target() const;
+    /// "llm" (step), "request", "gemm", "cpu" or "serving".
     std::string_view kindName() const;
 };
 
@@ -77,7 +116,7 @@ Request llmRequestOf(const LlmArch& arch, const StackProfile& stack, const Scena
 /// @brief Output bytes per element of a GEMM with inputs of datatype `input`: quantized inputs (fp8, int8, int4)
 /// produce a 16-bit result; others their own type. The one rule every front end uses.
 constexpr double gemmOutputBytesPerElement(DType input) {
-    return isFloat8(input) || isInteger(input) ? 2.0 : bytesPerElement(input);
+    return isFloat8(input) || isFloat4(input) || isInteger(input) ? 2.0 : bytesPerElement(input);
 }
 
 } // namespace rooflab

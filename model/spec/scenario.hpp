@@ -30,6 +30,12 @@ struct Scenario {
     int64_t chunkSeqs = 1;
     int64_t outputTokens = 128; ///< request: tokens generated (the first comes from prefill)
     int tp = 1, pp = 1, ep = 1, dp = 1;
+    /// Attention data parallelism (SGLang --enable-dp-attention, TensorRT-LLM enable_attention_dp, aiconfigurator's
+    /// attention_dp_size): the step's sequences are spread over this many ranks, each running attention tp-way on
+    /// its own; the MoE / dense FFN is shared by all tp x attentionDp GPUs. 1: off.
+    int attentionDp = 1;
+    /// Tensor parallelism inside each expert (moe_tp); 0: what tp x attentionDp / ep leaves.
+    int moeTp = 0;
     int microbatches = 1; ///< pipeline micro-batches (PP)
     bool sequenceParallel = false;
     bool overlapComm = false;

@@ -40,6 +40,9 @@ struct SchedulerProfile {
     KvBudget kvBudget = KvBudget::Total;
     double iterationOverheadS = 0.0; ///< host time per iteration (scheduling, input preparation, sampling)
     bool overlapScheduler = false;   ///< host work for the next iteration hides behind this one's forward step
+    /// Front-end time per request outside the engine (HTTP server, tokenization, detokenization) that a benchmark
+    /// client's TTFT and end-to-end latency include: the engine sees a request this long after the client sent it.
+    double frontendLatencyS = 0.0;
 
     bool operator==(const SchedulerProfile&) const = default;
 };

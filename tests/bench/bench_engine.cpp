@@ -189,15 +189,81 @@ void BM_ServingClosedLoop(benchmark::State& state) {
     w.concurrency = static_cast<int>(state.range(0));
     w.inputTokens = 1024;
     w.outputTokens = 1024;
-    int64_t requests = 0;
+    w.outputTokens = state.range(1) > 0 ? state.range(1) : 1024;
+    serving::Options opt;
+    opt.keepIterations = false; // as validation and search run it
+    int64_t requests = 0, iterations = 0, steps = 0;
     for (auto _ : state) {
-        const serving::ServingResult r = serving::simulate(pm, arch, stack, ScenarioBuilder().build(), w);
+        const serving::ServingResult r = serving::simulate(pm, arch, stack, ScenarioBuilder().build(), w, opt);
         benchmark::DoNotOptimize(r.ok);
         requests += r.completed;
+        iterations = r.iterationCount;
+        steps = r.stepEvaluations;
     }
     state.counters["requests_per_s"] = benchmark::Counter(double(requests), benchmark::Counter::kIsRate);
+    state.counters["iterations"] = double(iterations);
+    state.counters["steps_predicted"] = double(steps);
+}
+
+/// A disaggregated deployment: 2 prefill workers, 2 decode workers (TP 2), closed loop, 8k in / 1k out.
+void BM_ServingDisaggregated(benchmark::State& state) {
+    const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("hgx-h200-8gpu")));
+    const LlmArch arch = io::loadModel("llama-3.1-8b");
+    const StackProfile stack = io::loadStack("vllm");
+    serving::Workload w;
+    w.concurrency = static_cast<int>(state.range(0));
+    w.inputTokens = 8192;
+    w.outputTokens = 1024;
+    serving::Deployment d;
+    d.mode = serving::DeploymentMode::Disaggregated;
+    d.prefill.workers = 2;
+    d.decode.workers = 2;
+    d.decode.tp = d.decode.moeTp = 2;
+    serving::Options opt;
+    opt.keepIterations = false;
+    for (auto _ : state) {
+        const serving::ServingResult r =
+            serving::simulateDeployment(pm, arch, stack, ScenarioBuilder().build(), d, w, opt);
+        benchmark::DoNotOptimize(r.ok);
+    }
 }
 
 } // namespace
 
-BENCHMARK(BM_ServingClosedLoop)->Arg(16)->Arg(64)->Arg(128)->Unit(benchmark::kMillisecond);
+// (concurrency, output tokens): the target is < 50 ms for concurrency <= 256 and output <= 2k on one core.
+BENCHMARK(BM_ServingClosedLoop)
+    ->Args({16, 1024})
+    ->Args({64, 1024})
+    ->Args({128, 1024})
+    ->Args({256, 1024})
+    ->Args({256, 2048})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ServingDisaggregated)->Arg(64)->Unit(benchmark::kMillisecond);
+
+#include "serving/deployment_search.hpp"
+
+namespace {
+
+/// The deployment search: Llama-3.1-70B in fp8 with vLLM on HGX H200 nodes, isl 8192 / osl 1024, a budget
+/// of state.range(0) GPUs, aggregated and disaggregated layouts, batch limits 1..256; all cores.
+void BM_DeploymentSearch70B(benchmark::State& state) {
+    const PlatformModel node = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("hgx-h200-8gpu")));
+    serving::DeploymentSearchSpace sp;
+    sp.arch = io::loadModel("llama-3.1-70b");
+    sp.stack = io::loadStack("vllm");
+    sp.datatypes = ScenarioBuilder().weights(DType::fp8_e4m3).kv(DType::fp8_e4m3).act(DType::fp8_e4m3).build();
+    sp.gpuBudget = static_cast<int>(state.range(0));
+    sp.inputTokens = 8192;
+    sp.outputTokens = 1024;
+    int64_t sims = 0;
+    for (auto _ : state) {
+        const serving::DeploymentSearchResult r = serving::searchDeployments(node, sp, {});
+        benchmark::DoNotOptimize(r.best);
+        sims += r.simulations;
+    }
+    state.counters["simulations_per_s"] = benchmark::Counter(double(sims), benchmark::Counter::kIsRate);
+}
+
+} // namespace
+
+BENCHMARK(BM_DeploymentSearch70B)->Arg(8)->Arg(64)->Unit(benchmark::kMillisecond)->UseRealTime();

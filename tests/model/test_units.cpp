@@ -58,3 +58,18 @@ TEST(Units, FormatQuantityNeverWritesAnExponent) {
         for (Dimension d : {Dimension::Seconds, Dimension::Bytes, Dimension::FlopPerSecond})
             EXPECT_EQ(formatQuantity(v, d, 4).find('e'), std::string::npos) << formatQuantity(v, d, 4);
 }
+
+TEST(DType, BlockScaledFormatsCountTheirScales) {
+    // nvfp4: 4-bit E2M1 + one FP8 E4M3 scale per 16 elements = 4.5 bits; mxfp4: + one E8M0 scale per 32 = 4.25 bits.
+    EXPECT_DOUBLE_EQ(bytesPerElement(DType::nvfp4) * 8, 4.5);
+    EXPECT_DOUBLE_EQ(bytesPerElement(DType::mxfp4) * 8, 4.25);
+    // fp8_block: 1 byte + one fp32 scale per 128 x 128 weight block.
+    EXPECT_DOUBLE_EQ(bytesPerElement(DType::fp8_block), 1.0 + 4.0 / 16384.0);
+    EXPECT_GT(bytesPerElement(DType::fp8_block), bytesPerElement(DType::fp8_e4m3));
+    EXPECT_TRUE(isFloat8(DType::fp8_block));
+    EXPECT_TRUE(isFloat4(DType::nvfp4) && isFloat4(DType::mxfp4) && !isFloat4(DType::int4));
+    EXPECT_EQ(parseDType("fp8_block"), DType::fp8_block);
+    EXPECT_EQ(parseDType("NVFP4"), DType::nvfp4);
+    EXPECT_EQ(parseDType("mxfp4"), DType::mxfp4);
+    EXPECT_EQ(parseDType("int4_wo"), DType::int4);
+}

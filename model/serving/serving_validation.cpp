@@ -1,0 +1,286 @@
+#include "serving/serving_validation.hpp"
+
+#include "codec/request_codec.hpp"
+#include "serving/serving_request.hpp"
+#include "units/errors.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+namespace rooflab::serving {
+namespace {
+
+const char* const kRequiredColumns[] = {"id",
+                                        "gpu",
+                                        "backend",
+                                        "model_path",
+                                        "mode",
+                                        "isl",
+                                        "osl",
+                                        "concurrency",
+                                        "batch_size",
+                                        "tp_size",
+                                        "pp_size",
+                                        "attention_dp_size",
+                                        "moe_tp_size",
+                                        "moe_ep_size",
+                                        "ttft_ms",
+                                        "tpot_ms",
+                                        "precision",
+                                        "gemm_quant_mode",
+                                        "moe_quant_mode"};
+
+/// A cell as a whole number; nullopt when empty or not a number.
+std::optional<int64_t> intCell(const io::CsvTable& t, std::size_t row, const std::string& col) {
+    const int c = t.column(col);
+    if (c < 0)
+        return std::nullopt;
+    const std::string& s = t.text(row, c);
+    if (s.empty())
+        return std::nullopt;
+    char* end = nullptr;
+    const double d = std::strtod(s.c_str(), &end);
+    if (end == s.c_str() || *end != '\0' || !std::isfinite(d) || d < 0 || d > 1e15)
+        return std::nullopt;
+    return static_cast<int64_t>(std::llround(d));
+}
+
+std::optional<double> numCell(const io::CsvTable& t, std::size_t row, const std::string& col) {
+    const int c = t.column(col);
+    if (c < 0)
+        return std::nullopt;
+    const std::string& s = t.text(row, c);
+    char* end = nullptr;
+    const double d = std::strtod(s.c_str(), &end);
+    if (s.empty() || end == s.c_str() || *end != '\0' || !std::isfinite(d) || d <= 0)
+        return std::nullopt;
+    return d;
+}
+
+std::string textCell(const io::CsvTable& t, std::size_t row, const std::string& col) {
+    const int c = t.column(col);
+    return c < 0 ? std::string() : t.text(row, c);
+}
+
+/// One pool's layout from the columns with `prefix` ("" for aggregated rows, "prefill_", "decode_").
+nlohmann::json poolOfRow(const io::CsvTable& t, std::size_t row, const std::string& prefix, int64_t concurrency) {
+    auto get = [&](const char* col, int64_t fallback) {
+        const auto v = intCell(t, row, prefix + col);
+        return v && *v > 0 ? *v : fallback;
+    };
+    const int64_t tp = get("tp_size", 1), pp = get("pp_size", 1), ep = get("moe_ep_size", 1);
+    const auto moeTp = intCell(t, row, prefix + "moe_tp_size");
+    int64_t adp = get("attention_dp_size", 0);
+    // aiconfigurator's layouts satisfy tp x attention_dp = moe_tp x moe_ep; rows that leave attention_dp empty
+    // while the experts span more GPUs than tp (vLLM Qwen3-235B: tp 1, moe_tp 2) ran attention data-parallel.
+    if (adp == 0) {
+        const int64_t experts = (moeTp && *moeTp > 0 ? *moeTp : 1) * ep;
+        adp = experts > tp && experts % tp == 0 ? experts / tp : 1;
+    }
+    nlohmann::json p{{"tp", tp}, {"pp", pp}, {"attention_dp", adp}, {"ep", ep}};
+    if (moeTp && *moeTp > 0)
+        p["moe_tp"] = *moeTp;
+    // batch_size is per attention-DP rank (DeepSeek rows: concurrency 256, batch 32, attention_dp 8); the pool's
+    // cap is per worker. Where the per-worker cap is below the clients, the rest are replicas.
+    const auto batch = intCell(t, row, prefix + "batch_size");
+    int64_t workers = get("num_workers", 0);
+    if (batch && *batch > 0) {
+        const int64_t perWorker = *batch * adp;
+        p["batch"] = perWorker;
+        if (workers == 0 && concurrency > perWorker)
+            workers = (concurrency + perWorker - 1) / perWorker;
+    }
+    p["workers"] = std::max<int64_t>(1, workers);
+    return p;
+}
+
+std::string weightFormat(const std::string& s) {
+    return s.empty() || s == "fp16" ? std::string("bf16") : s;
+}
+
+} // namespace
+
+bool isServingBenchmark(const io::CsvTable& table) {
+    for (const char* c : kRequiredColumns)
+        if (table.column(c) < 0)
+            return false;
+    return true;
+}
+
+std::string platformForGpu(const std::string& gpu) {
+    if (gpu.rfind("H100-SXM", 0) == 0)
+        return "hgx-h100-8gpu";
+    if (gpu.rfind("H200-SXM", 0) == 0)
+        return "hgx-h200-8gpu";
+    return {};
+}
+
+std::optional<nlohmann::json> caseOfRow(const io::CsvTable& t, std::size_t row, std::string& why) {
+    const auto concurrency = intCell(t, row, "concurrency");
+    if (!concurrency || *concurrency < 1) {
+        why = "no concurrency recorded";
+        return std::nullopt;
+    }
+    const std::string gpu = textCell(t, row, "gpu");
+    if (platformForGpu(gpu).empty()) {
+        why = "no platform for gpu '" + gpu + "'";
+        return std::nullopt;
+    }
+    const int64_t c = *concurrency;
+    nlohmann::json j{{"id", textCell(t, row, "id")},
+                     {"kind", "serving"},
+                     {"model", textCell(t, row, "model_path")},
+                     {"backend", textCell(t, row, "backend")},
+                     {"mode", textCell(t, row, "mode")},
+                     {"isl", intCell(t, row, "isl").value_or(0)},
+                     {"osl", intCell(t, row, "osl").value_or(0)},
+                     {"concurrency", c},
+                     {"requests", std::max<int64_t>(20, 5 * c)},
+                     {"warmup", c},
+                     {"kv", "bf16"}};
+    const std::string gemm = textCell(t, row, "gemm_quant_mode");
+    j["weights"] = weightFormat(gemm.empty() ? textCell(t, row, "precision") : gemm);
+    if (const std::string moe = textCell(t, row, "moe_quant_mode"); !moe.empty())
+        j["moe_weights"] = weightFormat(moe);
+    if (textCell(t, row, "mode") == "disagg") {
+        j["prefill"] = poolOfRow(t, row, "prefill_", c);
+        j["decode"] = poolOfRow(t, row, "decode_", c);
+    } else {
+        j.update(poolOfRow(t, row, "", c));
+    }
+    return j;
+}
+
+ServingErrorStats servingErrorStats(const std::vector<const ServingValidationRow*>& rows) {
+    ServingErrorStats s;
+    s.n = rows.size();
+    if (rows.empty())
+        return s;
+    std::vector<double> ttft, tpot;
+    double ttftSum = 0, tpotSum = 0;
+    for (const ServingValidationRow* r : rows) {
+        ttft.push_back(std::abs(r->ttftErrorPct));
+        tpot.push_back(std::abs(r->tpotErrorPct));
+        ttftSum += r->ttftErrorPct;
+        tpotSum += r->tpotErrorPct;
+    }
+    auto mean = [](const std::vector<double>& v) {
+        double sum = 0;
+        for (double x : v)
+            sum += x;
+        return sum / double(v.size());
+    };
+    auto median = [](std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        const std::size_t n = v.size();
+        return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    };
+    s.ttftMapePct = mean(ttft);
+    s.tpotMapePct = mean(tpot);
+    s.ttftMedianPct = median(ttft);
+    s.tpotMedianPct = median(tpot);
+    s.ttftBiasPct = ttftSum / double(rows.size());
+    s.tpotBiasPct = tpotSum / double(rows.size());
+    return s;
+}
+
+ServingValidationReport validateServingBenchmark(const io::CsvTable& table, io::Catalog& catalog,
+                                                 const std::string& platform, unsigned threads,
+                                                 const Options& optionsIn) {
+    const auto t0 = std::chrono::steady_clock::now();
+    ServingValidationReport rep;
+    rep.dataset = table.file;
+    const std::size_t n = table.rows.size();
+    rep.rows.resize(n);
+    Options options = optionsIn;
+    options.keepIterations = false;
+
+    auto runRow = [&](std::size_t i) {
+        ServingValidationRow& v = rep.rows[i];
+        v.id = textCell(table, i, "id");
+        v.line = i < table.rowLines.size() ? table.rowLines[i] : 0;
+        v.gpu = textCell(table, i, "gpu");
+        v.backend = textCell(table, i, "backend");
+        v.mode = textCell(table, i, "mode");
+        v.model = textCell(table, i, "model_path");
+        v.group = v.gpu + " " + v.backend + " " + v.mode + " " + v.model;
+        auto skip = [&](std::string category, std::string detail) {
+            v.category = std::move(category);
+            v.skipped = detail.empty() ? v.category : std::move(detail);
+        };
+        const auto ttft = numCell(table, i, "ttft_ms"), tpot = numCell(table, i, "tpot_ms");
+        if (!ttft || !tpot)
+            return skip("no measured ttft_ms / tpot_ms", "");
+        v.measuredTtftS = *ttft * 1e-3;
+        v.measuredTpotS = *tpot * 1e-3;
+        std::string why;
+        const auto line = caseOfRow(table, i, why);
+        if (!line)
+            return skip(why, "");
+        try {
+            (void)catalog.model(v.model);
+        } catch (const InputError& e) {
+            return skip("no preset for " + v.model, e.message());
+        }
+        try {
+            spec::CodecSource src;
+            src.file = table.file;
+            src.line = v.line;
+            Request r = spec::decodeRequest(*line, src);
+            catalog.resolve(r);
+            const PlatformTarget& target = catalog.platform(platform.empty() ? platformForGpu(v.gpu) : platform);
+            const ServingResult res = simulateRequest(target.model, r, options);
+            v.gpus = std::get<ServingWork>(r.workload).gpus();
+            if (!res.ok)
+                return skip("not simulated: " + res.error, "");
+            v.predictedTtftS = res.ttftS.mean;
+            v.predictedTpotS = res.tpotS.mean;
+            v.ttftErrorPct = (v.predictedTtftS - v.measuredTtftS) / v.measuredTtftS * 100;
+            v.tpotErrorPct = (v.predictedTpotS - v.measuredTpotS) / v.measuredTpotS * 100;
+            v.predicted = true;
+        } catch (const InputError& e) {
+            return skip((e.key().empty() ? "" : "'" + e.key() + "': ") + e.message(), "");
+        }
+    };
+
+    const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+    rep.threads = std::max(
+        1u, std::min<unsigned>(threads > 0 ? threads : hw, static_cast<unsigned>(std::max<std::size_t>(1, n))));
+    std::atomic<std::size_t> next{0};
+    auto work = [&]() {
+        for (std::size_t i = next++; i < n; i = next++)
+            runRow(i);
+    };
+    if (rep.threads <= 1) {
+        work();
+    } else {
+        std::vector<std::thread> pool;
+        for (unsigned k = 0; k < rep.threads; ++k)
+            pool.emplace_back(work);
+        for (auto& th : pool)
+            th.join();
+    }
+
+    std::vector<const ServingValidationRow*> all;
+    std::map<std::string, std::vector<const ServingValidationRow*>> byGroup;
+    for (const ServingValidationRow& v : rep.rows) {
+        ++rep.rowsPerGroup[v.group];
+        if (v.predicted) {
+            all.push_back(&v);
+            byGroup[v.group].push_back(&v);
+        } else {
+            ++rep.skipped[v.category];
+        }
+    }
+    rep.predicted = all.size();
+    rep.overall = servingErrorStats(all);
+    for (const auto& [g, rows] : byGroup)
+        rep.groups[g] = servingErrorStats(rows);
+    rep.wallS = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return rep;
+}
+
+} // namespace rooflab::serving
