@@ -463,13 +463,13 @@ void runSplit(const SearchOptions& o) {
                   << " moved over the scale-out network (per-device links x min(TP)).\n";
 }
 
-
 // ---------------------------------------------------------------- deployment search on the serving simulator
 
 void runServingSearch(const SearchOptions& o, bool stackGiven, bool batchGiven) {
     const std::vector<std::string> platforms = splitList(o.platform);
     if (platforms.size() != 1)
-        throw InputError("", 0, "--platform", "a deployment search (--gpus) takes one node platform, e.g. hgx-h200-8gpu");
+        throw InputError("", 0, "--platform",
+                         "a deployment search (--gpus) takes one node platform, e.g. hgx-h200-8gpu");
     const PlatformModel node = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile(platforms.front())));
     serving::DeploymentSearchSpace sp;
     sp.arch = io::loadModel(o.model);
@@ -477,7 +477,10 @@ void runServingSearch(const SearchOptions& o, bool stackGiven, bool batchGiven) 
     const std::vector<DType> w = dtypes(o.weights, "--weights"), kv = dtypes(o.kv, "--kv");
     if (w.size() != 1 || kv.size() != 1)
         throw InputError("", 0, "--weights", "a deployment search takes one weight and one KV datatype");
-    sp.datatypes = ScenarioBuilder().weights(w.front()).kv(kv.front()).act(isFloat8(w.front()) ? w.front() : DType::bf16)
+    sp.datatypes = ScenarioBuilder()
+                       .weights(w.front())
+                       .kv(kv.front())
+                       .act(isFloat8(w.front()) ? w.front() : DType::bf16)
                        .build("--");
     sp.gpuBudget = o.gpus;
     sp.inputTokens = o.prompt;
@@ -505,32 +508,42 @@ void runServingSearch(const SearchOptions& o, bool stackGiven, bool batchGiven) 
     const serving::DeploymentSearchResult res =
         serving::searchDeployments(node, sp, slo, static_cast<unsigned>(std::max(0, o.threads)));
 
-    const std::vector<std::string> header = {"deployment",       "mode",          "gpus",
-                                             "replicas",         "total_gpus",    "concurrency",
-                                             "ttft_s",           "tpot_s",        "ttft_p90_s",
-                                             "tpot_p90_s",       "e2e_s",         "output_tokens_per_s",
-                                             "output_tokens_per_s_per_gpu", "output_tokens_per_s_per_user",
-                                             "status",           "meets_slo",     "error"};
+    const std::vector<std::string> header = {"deployment",
+                                             "mode",
+                                             "gpus",
+                                             "replicas",
+                                             "total_gpus",
+                                             "concurrency",
+                                             "ttft_s",
+                                             "tpot_s",
+                                             "ttft_p90_s",
+                                             "tpot_p90_s",
+                                             "e2e_s",
+                                             "output_tokens_per_s",
+                                             "output_tokens_per_s_per_gpu",
+                                             "output_tokens_per_s_per_user",
+                                             "status",
+                                             "meets_slo",
+                                             "error"};
     auto num = [](bool ok, double v) { return ok ? fmtNum(v, 6) : std::string(); };
     auto row = [&](const serving::DeploymentCandidate& c) {
-        return std::vector<std::string>{
-            serving::describeDeployment(c.deployment),
-            c.deployment.mode == serving::DeploymentMode::Aggregated ? "agg" : "disagg",
-            c.ok ? std::to_string(c.gpus) : "",
-            c.ok ? std::to_string(c.replicas) : "",
-            c.ok ? std::to_string(c.totalGpus) : "",
-            std::to_string(c.concurrency),
-            num(c.ok, c.ttftS),
-            num(c.ok, c.tpotS),
-            num(c.ok, c.ttftP90S),
-            num(c.ok, c.tpotP90S),
-            num(c.ok, c.e2eS),
-            num(c.ok, c.outputTokensPerS),
-            num(c.ok, c.outputTokensPerSPerGpu),
-            num(c.ok, c.outputTokensPerSPerUser),
-            c.ok ? "ok" : "error",
-            c.meetsSlo ? "true" : "false",
-            c.ok ? (c.meetsSlo ? "" : c.why) : c.why};
+        return std::vector<std::string>{serving::describeDeployment(c.deployment),
+                                        c.deployment.mode == serving::DeploymentMode::Aggregated ? "agg" : "disagg",
+                                        c.ok ? std::to_string(c.gpus) : "",
+                                        c.ok ? std::to_string(c.replicas) : "",
+                                        c.ok ? std::to_string(c.totalGpus) : "",
+                                        std::to_string(c.concurrency),
+                                        num(c.ok, c.ttftS),
+                                        num(c.ok, c.tpotS),
+                                        num(c.ok, c.ttftP90S),
+                                        num(c.ok, c.tpotP90S),
+                                        num(c.ok, c.e2eS),
+                                        num(c.ok, c.outputTokensPerS),
+                                        num(c.ok, c.outputTokensPerSPerGpu),
+                                        num(c.ok, c.outputTokensPerSPerUser),
+                                        c.ok ? "ok" : "error",
+                                        c.meetsSlo ? "true" : "false",
+                                        c.ok ? (c.meetsSlo ? "" : c.why) : c.why};
     };
     auto csvOf = [&](const std::vector<std::size_t>& idx) {
         std::vector<std::vector<std::string>> rows;
@@ -590,8 +603,8 @@ void runServingSearch(const SearchOptions& o, bool stackGiven, bool batchGiven) 
         return;
     }
     std::cout << "deployment search: " << sp.arch.name << " with " << sp.stack.name << " on " << platforms.front()
-              << ", up to " << sp.gpuBudget << " GPUs, isl " << sp.inputTokens << ", osl " << sp.outputTokens
-              << "; " << res.candidates.size() << " configurations, " << simulated << " simulated, " << meeting
+              << ", up to " << sp.gpuBudget << " GPUs, isl " << sp.inputTokens << ", osl " << sp.outputTokens << "; "
+              << res.candidates.size() << " configurations, " << simulated << " simulated, " << meeting
               << " meet the targets";
     if (slo.ttftMaxS > 0)
         std::cout << " (TTFT <= " << ms(slo.ttftMaxS) << " ms";
@@ -607,8 +620,8 @@ void runServingSearch(const SearchOptions& o, bool stackGiven, bool batchGiven) 
         if (b.replicas > 1)
             std::cout << " (" << b.replicas << " replicas)";
         std::cout << ", TTFT " << ms(b.ttftS) << " ms, TPOT " << ms(b.tpotS) << " ms, "
-                  << fmtNum(b.outputTokensPerSPerGpu, 5) << " tokens/s per GPU, " << fmtNum(b.outputTokensPerSPerUser, 4)
-                  << " tokens/s per user\n";
+                  << fmtNum(b.outputTokensPerSPerGpu, 5) << " tokens/s per GPU, "
+                  << fmtNum(b.outputTokensPerSPerUser, 4) << " tokens/s per user\n";
     } else {
         std::cout << "no configuration meets the targets\n";
     }
@@ -616,8 +629,8 @@ void runServingSearch(const SearchOptions& o, bool stackGiven, bool batchGiven) 
     std::vector<std::vector<std::string>> rows;
     for (std::size_t i : res.pareto) {
         const auto& c = res.candidates[i];
-        rows.push_back({serving::describeDeployment(c.deployment), std::to_string(c.gpus), std::to_string(c.concurrency),
-                        ms(c.ttftS), ms(c.tpotS), fmtNum(c.outputTokensPerSPerUser, 4),
+        rows.push_back({serving::describeDeployment(c.deployment), std::to_string(c.gpus),
+                        std::to_string(c.concurrency), ms(c.ttftS), ms(c.tpotS), fmtNum(c.outputTokensPerSPerUser, 4),
                         fmtNum(c.outputTokensPerSPerGpu, 5), c.meetsSlo ? "yes" : c.why});
     }
     printTable(std::cout,
@@ -641,7 +654,8 @@ void runSearch(const SearchOptions& o, bool stackGiven, bool batchGiven) {
     if (o.requirements && !o.split.empty())
         throw InputError("", 0, "--split", "choose one of --requirements and --split");
     if (o.gpus > 0 && (o.requirements || !o.split.empty()))
-        throw InputError("", 0, "--gpus", "a deployment search (--gpus) does not combine with --requirements or --split");
+        throw InputError("", 0, "--gpus",
+                         "a deployment search (--gpus) does not combine with --requirements or --split");
     if (o.gpus > 0)
         runServingSearch(o, stackGiven, batchGiven);
     else if (o.requirements)
@@ -723,9 +737,7 @@ void addSearch(CLI::App& root, int&) {
                   "deployment search: measured requests per closed-loop client in each simulation")
         ->capture_default_str()
         ->check(quietRange(CLI::Range(1, 1000)));
-    c->callback([c]() {
-        runSearch(g_search, c->count("--stack") > 0, c->count("--batch") > 0);
-    });
+    c->callback([c]() { runSearch(g_search, c->count("--stack") > 0, c->count("--batch") > 0); });
 }
 
 } // namespace
