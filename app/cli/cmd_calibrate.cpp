@@ -17,9 +17,11 @@
 #include "registry.hpp"
 #include "serving/serving_validation.hpp"
 #include "units/errors.hpp"
+#include "units/quantity.hpp"
 #include "validate_serving.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -35,18 +37,40 @@ struct CalibrateOptions {
 };
 CalibrateOptions g_cal;
 
+/// A fitted value in engineering units ("4.96 us", "2.78 TB/s"); fractions and factors as plain numbers. The unit
+/// comes from the engine's parameter table for efficiency keys; the few others are named by their key.
+std::string fitValueCell(const Platform& p, const std::string& parameter, double v) {
+    std::string key = parameter;
+    if (key.starts_with("efficiency."))
+        key = key.substr(11);
+    for (const auto& e : io::efficiencyEntries(p.efficiency))
+        if (e.key == key)
+            return e.dimension == Dimension::Count ? fmtNum(v, 4) : formatQuantity(v, e.dimension, 4);
+    if (parameter.starts_with("memory.") && parameter.ends_with(".read"))
+        return formatQuantity(v, Dimension::BytesPerSecond, 4);
+    if (parameter.find("overhead") != std::string::npos || parameter.find("launch") != std::string::npos)
+        return formatQuantity(v, Dimension::Seconds, 4);
+    return fmtNum(v, 4);
+}
+
 void runCalibrateGpu(const CalibrateOptions& o) {
     const Platform base = io::loadPlatformFile(io::findPlatformFile(o.base));
-    const CalibrationResult r = calibrateGpu(base, o.measurements, isoDateUtc());
+    CalibrationResult r = calibrateGpu(base, o.measurements, isoDateUtc());
+    // The calibrated file is a new platform: it is called as the file it is written to, not as its base
+    // (issue 19: it kept "h100-sxm5-80gb"), so `predict --platform` and `platforms show` tell the two apart.
+    r.platform.name = std::filesystem::path(o.out).stem().string();
     std::vector<std::vector<std::string>> rows;
     for (const auto& f : r.fits)
-        rows.push_back({f.parameter, fmtNum(f.value, 5), f.points ? std::to_string(f.points) : "-",
-                        fmtNum(f.fitErrorPct, 3) + "%", f.source});
-    std::cout << "calibrated " << base.name << " from";
+        rows.push_back({f.parameter, fitValueCell(r.platform, f.parameter, f.value),
+                        f.points ? std::to_string(f.points) : "-",
+                        std::fabs(f.fitErrorPct) < 1e-3 ? std::string(f.fitErrorPct == 0 ? "0%" : "< 0.001%")
+                                                        : fmtNum(f.fitErrorPct, 3) + "%",
+                        f.source});
+    std::cout << "calibrated " << r.platform.name << " from " << base.name << " and";
     for (const auto& m : o.measurements)
         std::cout << " " << m;
     std::cout << "\n";
-    printTable(std::cout, {"parameter", "value (SI)", "points", "fit MAPE", "provenance"}, rows);
+    printTable(std::cout, {"parameter", "value", "points", "fit MAPE", "provenance"}, rows);
     for (const auto& n : r.notes)
         std::cout << "note: " << n << "\n";
     io::savePlatformFile(r.platform, o.out);

@@ -205,6 +205,9 @@ void showModel(const LlmArch& a, Format fmt) {
         std::cout << j.dump(2) << "\n";
         return;
     }
+    int denseLayers = 0;
+    for (const auto& g : a.groups)
+        denseLayers += g.moe ? 0 : g.count;
     std::vector<std::vector<std::string>> rows = {
         {"model_type", a.modelType},
         {"source", a.source},
@@ -212,7 +215,10 @@ void showModel(const LlmArch& a, Format fmt) {
         {"hidden size", std::to_string(a.hiddenSize)},
         {"heads / KV heads / head dim",
          std::to_string(a.numHeads) + " / " + std::to_string(a.numKvHeads) + " / " + std::to_string(a.headDim)},
-        {"MLP width", std::to_string(a.intermediateSize)},
+        // An all-MoE model's dense intermediate_size is unused: say so and point at the expert width.
+        {"MLP width", denseLayers > 0 || !a.isMoe()
+                          ? std::to_string(a.intermediateSize)
+                          : "none dense (expert width " + std::to_string(a.moeIntermediateSize) + ")"},
         {"vocabulary", std::to_string(a.vocabSize)},
         {"parameters", fmtNum(a.totalParams() / 1e9, 5) + " B"},
         {"active parameters / token", fmtNum(a.activeParams() / 1e9, 5) + " B"},
@@ -256,7 +262,33 @@ void addInfo(CLI::App& root, int& exitCode) {
                 exitCode = kBadInput;
             }
         }
-        printTable(std::cout, {"name", "kind", "vendor", "bf16 peak", "memory", "bandwidth", "description"}, rows);
+        // The table fits 120 columns (issue 19): descriptions are cut at a word to what is left of the line;
+        // `platforms show` has everything.
+        const std::vector<std::string> header = {"name",   "kind",      "vendor",     "bf16 peak",
+                                                 "memory", "bandwidth", "description"};
+        constexpr std::size_t kWidth = 120;
+        std::size_t used = 0;
+        for (std::size_t c = 0; c + 1 < header.size(); ++c) {
+            std::size_t w = header[c].size();
+            for (const auto& r : rows)
+                if (c < r.size())
+                    w = std::max(w, r[c].size());
+            used += w + 2;
+        }
+        const std::size_t room = kWidth > used + 12 ? kWidth - used : 12;
+        for (auto& r : rows) {
+            if (r.size() < header.size() || r.back().size() <= room)
+                continue;
+            std::string& d = r.back();
+            std::size_t cut = d.rfind(' ', room - 3);
+            if (cut == std::string::npos || cut < room / 2)
+                cut = room - 3;
+            while (cut > 0 && (static_cast<unsigned char>(d[cut]) & 0xC0) == 0x80) // not inside a UTF-8 character
+                --cut;
+            d = d.substr(0, cut) + "...";
+        }
+        printTable(std::cout, header, rows);
+        std::cout << "(rooflab platforms show NAME: every value with its source)\n";
     });
     CLI::App* ps = plat.add_subcommand("show", "Show a platform with the provenance of every value");
     ps->add_option("name", *name, "platform name or file")->required();

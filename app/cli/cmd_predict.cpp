@@ -12,8 +12,10 @@
 #include "units/errors.hpp"
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 
 namespace rooflab::cli {
 namespace {
@@ -26,6 +28,7 @@ struct PredictOptions {
     std::string format = "table";
     std::string weights = "bf16", kv = "bf16", act = "bf16", dtype = "bf16", gemmWeights;
     std::string cases;
+    std::string scenario; ///< a scenario file (the Request codec's YAML/JSON) to run instead of the options
     int64_t batch = 1, prompt = 512, context = 1024, chunk = 512, chunkOffset = 0, output = 128;
     int64_t m = 4096, n = 4096, k = 4096, gemmBatch = 1;
     int tp = 1, pp = 1, ep = 1, dp = 1, microbatches = 1;
@@ -84,8 +87,11 @@ void printStep(const char* title, const Prediction& p, Phase phase, bool ops) {
     std::cout << "  memory/device   " << fmtBytes(m.totalBytes) << " of " << fmtBytes(m.capacityBytes) << " (weights "
               << fmtBytes(m.weightsBytes) << ", KV cache " << fmtBytes(m.kvCacheBytes) << ", activations "
               << fmtBytes(m.activationBytes) << ", workspace " << fmtBytes(m.workspaceBytes) << ") — "
-              << (m.fits ? "fits" : "DOES NOT FIT") << "; max batch " << m.maxBatch << ", max context " << m.maxContext
-              << "\n";
+              << (m.fits ? (m.beyondPositions ? "fits in memory, but the sequence is longer than the model's " +
+                                                    std::to_string(m.maxPositions) + " positions"
+                                              : std::string("fits"))
+                         : std::string("DOES NOT FIT"))
+              << "; max batch " << m.maxBatch << ", max context " << m.maxContext << "\n";
     std::cout << "  energy          " << fmtNum(p.energyJ, 4) << " J per step\n";
     for (const auto& n : p.notes)
         std::cout << "  note: " << n << "\n";
@@ -94,6 +100,79 @@ void printStep(const char* title, const Prediction& p, Phase phase, bool ops) {
         printTable(std::cout, opTableHeader(), opTableRows(p));
     }
     std::cout << "\n";
+}
+
+// ---------------------------------------------------------------- CSV (machines: SI base units, units in names)
+
+std::vector<std::string> summaryCsvHeader() {
+    return {"step",           "platform",   "model",     "stack",       "phase",  "batch",      "prompt",
+            "context",        "output",     "tp",        "pp",          "ep",     "dp",         "devices",
+            "status",         "error",      "latency_s", "ttft_s",      "tpot_s", "e2e_s",      "tokens_per_s",
+            "flops",          "dram_bytes", "compute_s", "memory_s",    "comm_s", "overhead_s", "memory_bytes",
+            "capacity_bytes", "fits",       "max_batch", "max_context", "bound",  "energy_j"};
+}
+
+/// One summary row. `ttft`/`tpot`/`e2e` are NaN where they do not apply (an empty cell); `mem` is the memory the
+/// verdict is about (a request's peak).
+std::vector<std::string> summaryCsvRow(const std::string& step, const std::string& platform, const std::string& model,
+                                       const std::string& stack, const std::string& phase, const Scenario& s,
+                                       const Prediction& p, double latency, double ttft, double tpot, double e2e,
+                                       double tokensPerS, const MemoryUse& mem) {
+    using report::csvNum;
+    auto i = [](int64_t v) { return std::to_string(v); };
+    const int devices = s.tp * s.pp * s.dp;
+    const bool ok = p.ok;
+    const std::string status = !ok ? "infeasible" : mem.fits ? "ok" : "does_not_fit";
+    auto val = [ok](double v) { return ok ? csvNum(v) : std::string(); };
+    return {step,
+            platform,
+            model,
+            stack,
+            phase,
+            i(s.batch),
+            i(s.prompt),
+            i(s.context),
+            i(s.outputTokens),
+            i(s.tp),
+            i(s.pp),
+            i(s.ep),
+            i(s.dp),
+            i(ok ? p.devices : devices),
+            status,
+            ok ? std::string() : p.error,
+            val(latency),
+            val(ttft),
+            val(tpot),
+            val(e2e),
+            val(tokensPerS),
+            val(p.flops),
+            val(p.bytes),
+            val(p.computeS),
+            val(p.memoryS),
+            val(p.commS),
+            val(p.overheadS),
+            val(mem.totalBytes),
+            val(mem.capacityBytes),
+            ok ? (mem.fits ? "true" : "false") : std::string(),
+            ok ? i(mem.maxBatch) : std::string(),
+            ok ? i(mem.maxContext) : std::string(),
+            ok ? std::string(boundName(p.bound)) : std::string(),
+            val(p.energyJ)};
+}
+
+/// The summary CSV, then (unless `noOps`) one blank line and the operator CSV of every step.
+void printLlmCsv(const std::vector<std::vector<std::string>>& summary,
+                 const std::vector<std::pair<std::string, const Prediction*>>& steps, bool noOps) {
+    printCsv(std::cout, summaryCsvHeader(), summary);
+    if (noOps)
+        return;
+    std::vector<std::vector<std::string>> ops;
+    for (const auto& [name, p] : steps) {
+        auto rows = report::opCsvRows(*p, name);
+        ops.insert(ops.end(), rows.begin(), rows.end());
+    }
+    std::cout << "\n";
+    printCsv(std::cout, report::opCsvHeader(), ops);
 }
 
 void runLlm(const PredictOptions& o) {
@@ -117,8 +196,25 @@ void runLlm(const PredictOptions& o) {
     const Result res = predict(target, req);
     if (!res.step() && !res.request())
         throw InputError("", 0, "", res.error);
+    constexpr double kNa = std::numeric_limits<double>::quiet_NaN();
     if (o.phase == "request") {
         const RequestPrediction& r = *res.request();
+        if (fmt == Format::Csv) {
+            const MemoryUse& peak = r.endMemory;
+            MemoryUse verdict = peak;
+            verdict.fits = peak.fits && r.prefill.memory.fits;
+            printLlmCsv({summaryCsvRow("request", plat.name, arch.name, stack.name, "request", s, r.prefill, r.e2eS,
+                                       r.ttftS, r.tpotS, r.e2eS, r.tokensPerS, verdict),
+                         summaryCsvRow("prefill", plat.name, arch.name, stack.name, "prefill", s, r.prefill,
+                                       r.prefill.latencyS, r.ttftS, kNa, kNa, r.prefill.tokensPerS, r.prefill.memory),
+                         summaryCsvRow("decode_first", plat.name, arch.name, stack.name, "decode", s, r.decodeFirst,
+                                       r.decodeFirst.latencyS, kNa, r.decodeFirst.latencyS, kNa,
+                                       r.decodeFirst.tokensPerS, r.decodeFirst.memory)},
+                        {{"prefill", &r.prefill}, {"decode", &r.decodeFirst}}, o.noOps);
+            if (!r.prefill.ok)
+                throw InputError("", 0, "", r.prefill.error);
+            return;
+        }
         if (fmt == Format::Json) {
             nlohmann::json j{{"platform", plat.name},
                              {"model", arch.name},
@@ -162,7 +258,12 @@ void runLlm(const PredictOptions& o) {
             j["cpu_threads"] = o.cpuThreads;
         std::cout << j.dump(2) << "\n";
     } else if (fmt == Format::Csv) {
-        printCsv(std::cout, opTableHeader(), opTableRows(p));
+        const std::string ph(phaseName(s.phase));
+        const double ttft = s.phase == Phase::Prefill ? p.latencyS : kNa;
+        const double tpot = s.phase == Phase::Decode ? p.latencyS : kNa;
+        printLlmCsv({summaryCsvRow(ph, plat.name, arch.name, stack.name, ph, s, p, p.latencyS, ttft, tpot, kNa,
+                                   p.tokensPerS, p.memory)},
+                    {{ph, &p}}, o.noOps);
     } else {
         std::string title = arch.name + " on " + plat.name + " (" + stack.name +
                             "): " + std::string(phaseName(s.phase)) + ", batch " + std::to_string(s.batch);
@@ -207,9 +308,9 @@ void runGemm(const PredictOptions& o) {
     }
     if (fmt == Format::Csv) {
         printCsv(std::cout, {"m", "n", "k", "dtype", "latency_s", "flops", "dram_bytes", "l2_bytes", "bound"},
-                 {{std::to_string(o.m), std::to_string(o.n), std::to_string(o.k), std::string(dtypeName(ct)),
-                   fmtNum(r.timeS, 6), fmtNum(r.flops, 6), fmtNum(r.bytes[kDram], 6), fmtNum(r.bytes[kL2], 6),
-                   std::string(boundName(r.bound))}});
+                 {{std::to_string(g.m), std::to_string(g.n), std::to_string(g.k), std::string(dtypeName(ct)),
+                   report::csvNum(r.timeS), report::csvNum(r.flops), report::csvNum(r.bytes[kDram]),
+                   report::csvNum(r.bytes[kL2]), std::string(boundName(r.bound))}});
         return;
     }
     std::cout << "GEMM " << o.m << " x " << o.n << " x " << o.k << " (" << dtypeName(t)
@@ -230,17 +331,89 @@ void runGemm(const PredictOptions& o) {
               << " flop/B; ridge point " << fmtNum(ridge, 4) << " flop/B)\n";
 }
 
+/// `rooflab predict --scenario FILE`: the file's request through the same code paths as the options (so the
+/// output is the same as `predict llm|gemm` with those options). `platformGiven`: --platform overrides the file.
+int runScenario(PredictOptions o, bool platformGiven) {
+    Request r = spec::loadRequestFile(o.scenario);
+    // A relative model or platform path means "beside the scenario file" when such a file is there (as the GUI).
+    const std::filesystem::path dir = std::filesystem::path(o.scenario).parent_path();
+    auto besideFile = [&dir](std::string& name) {
+        if (!name.empty() && std::filesystem::path(name).is_relative() && std::filesystem::exists(dir / name))
+            name = (dir / name).string();
+    };
+    besideFile(r.platform);
+    if (!r.platform.empty() && !platformGiven)
+        o.platform = r.platform;
+    if (const LlmTarget* t = r.llm()) {
+        std::string model = t->model;
+        besideFile(model);
+        const Scenario& s = r.scenario;
+        o.model = model;
+        o.stack = t->stackName;
+        o.phase = std::holds_alternative<LlmRequest>(r.workload) ? "request" : std::string(phaseName(s.phase));
+        o.batch = s.batch;
+        o.prompt = s.prompt;
+        o.context = s.context;
+        o.chunk = s.chunk;
+        o.chunkOffset = s.chunkOffset;
+        o.output = s.outputTokens;
+        o.tp = s.tp;
+        o.pp = s.pp;
+        o.ep = s.ep;
+        o.dp = s.dp;
+        o.microbatches = s.microbatches;
+        o.sp = s.sequenceParallel;
+        o.overlap = s.overlapComm;
+        o.weights = std::string(dtypeName(s.weights));
+        o.kv = std::string(dtypeName(s.kv));
+        o.act = std::string(dtypeName(s.act));
+        o.cpuThreads = r.cpuThreads;
+        runLlm(o);
+        return 0;
+    }
+    if (const auto* g = std::get_if<GemmWork>(&r.workload)) {
+        o.m = g->gemm.m;
+        o.n = g->gemm.n;
+        o.k = g->gemm.k;
+        o.gemmBatch = g->gemm.batch;
+        o.dtype = std::string(dtypeName(g->gemm.dtype));
+        if (g->gemm.weightType != g->gemm.dtype)
+            o.gemmWeights = std::string(dtypeName(g->gemm.weightType));
+        runGemm(o);
+        return 0;
+    }
+    // CPU kernels: the cases result line, pretty-printed.
+    r.platform = o.platform;
+    io::Catalog cat;
+    const PlatformTarget& target = cat.platform(r.platform);
+    const Result res = predict(target, r);
+    std::cout << spec::encodeResult(r, res).dump(2) << "\n";
+    return res.ok ? 0 : 2;
+}
+
 void addPredict(CLI::App& root, int& exitCode) {
     CLI::App* pr = root.add_subcommand("predict", "Predict time, throughput, memory and the binding roof");
     PredictOptions& o = g_opt;
-    pr->add_option("--platform", o.platform, "platform name or file")->capture_default_str();
+    CLI::Option* platformOpt = pr->add_option("--platform", o.platform, "platform name or file")->capture_default_str();
     pr->add_option("--cases", o.cases, "JSON-lines cases to evaluate ('-' = stdin); writes one JSON line per case");
+    pr->add_option("--scenario", o.scenario,
+                   "a scenario file (YAML or JSON with the keys of a --cases line; the GUI's File > Save scenario) to "
+                   "predict headless; --platform overrides the file's platform");
     pr->add_option("--threads", o.threads, "threads for --cases (0 = all cores)");
+    pr->add_option("--format", o.format, "--scenario: table, json or csv");
+    pr->add_flag("--no-ops", o.noOps, "--scenario: omit the per-operator table");
     pr->require_subcommand(0, 1);
-    pr->callback([pr, &exitCode]() {
+    pr->callback([pr, platformOpt, &exitCode]() {
         if (pr->get_subcommands().empty()) {
+            if (!g_opt.scenario.empty() && !g_opt.cases.empty())
+                throw InputError("", 0, "--scenario", "give --scenario FILE or --cases FILE, not both");
+            if (!g_opt.scenario.empty()) {
+                exitCode = runScenario(g_opt, platformOpt->count() > 0);
+                return;
+            }
             if (g_opt.cases.empty())
-                throw InputError("", 0, "predict", "name a subcommand (gemm, llm) or give --cases FILE");
+                throw InputError("", 0, "predict",
+                                 "name a subcommand (gemm, llm) or give --scenario FILE or --cases FILE");
             exitCode = runCases(g_opt.platform, g_opt.cases, g_opt.threads, std::cout);
         }
     });
@@ -278,8 +451,11 @@ void addPredict(CLI::App& root, int& exitCode) {
     l->add_option("--kv", o.kv, "KV-cache datatype")->capture_default_str();
     l->add_option("--act", o.act, "activation datatype")->capture_default_str();
     l->add_option("--stack", o.stack, "serving-stack profile (rooflab stacks list)")->capture_default_str();
-    l->add_option("--format", o.format, "table, json or csv")->capture_default_str();
-    l->add_flag("--no-ops", o.noOps, "omit the per-operator table");
+    l->add_option("--format", o.format,
+                  "table, json or csv (csv: a summary table in SI base units, then, unless --no-ops, a blank line and "
+                  "the operator table)")
+        ->capture_default_str();
+    l->add_flag("--no-ops", o.noOps, "omit the per-operator table (all formats)");
     l->add_option("--threads", o.cpuThreads,
                   "CPU platforms: hardware threads the inference runs on (default: all); compute and bandwidth roofs "
                   "scale as in the CPU kernel model");

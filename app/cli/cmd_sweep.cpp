@@ -36,8 +36,11 @@ void runSweepCommand(const SweepOptions& o) {
         grid = loadSweepGridFile(o.gridFile);
     overlaySweepGrid(grid, o.grid);
     const SweepSpace sp = buildSweepSpace(grid);
+    // An axis that does not apply to a phase would repeat the same row once per value: say so, write it once.
+    for (const std::string& w : sweepAxisWarnings(sp))
+        std::cerr << "rooflab sweep: warning: " << w << "\n";
     if (o.count) {
-        std::cout << sp.size() << "\n";
+        std::cout << sweepDistinctPoints(sp) << "\n";
         return;
     }
     SweepRunOptions ro;
@@ -114,12 +117,16 @@ void addSweep(CLI::App& root, int&) {
     CLI::App* c = root.add_subcommand(
         "sweep", "Evaluate a grid (platforms x models x phase x batch x prompt/context x TP/PP/EP x datatypes) on all "
                  "cores, to CSV or JSONL");
-    c->footer("Lists: 1,2,4  ranges: 1:256:x2 (geometric), 128:1024:+128 (arithmetic); names comma-separated.\n"
-              "A YAML grid file (--grid) takes the same keys (platform, model, stack, phase, batch, prompt, context,\n"
-              "output, tp, pp, ep, weights, kv, act, chunk) as text or sequences; options override it.\n"
-              "Columns: platform,model,stack,phase,batch,prompt,context,output,tp,pp,ep,weights,kv,act,ok,devices,\n"
-              "latency_s,tokens_per_s,bound,memory_bytes,fits,energy_j,energy_per_token_j,ttft_s,tpot_s\n"
-              "(request phase: latency_s is end-to-end, energy_j per request batch).");
+    c->footer(
+        "Lists: 1,2,4  ranges: 1:256:x2 (geometric), 128:1024:+128 (arithmetic); names comma-separated.\n"
+        "A YAML grid file (--grid) takes the same keys (platform, model, stack, phase, batch, prompt, context,\n"
+        "output, tp, pp, ep, weights, kv, act, chunk) as text or sequences; options override it.\n"
+        "Columns: platform,model,stack,phase,batch,prompt,context,output,tp,pp,ep,weights,kv,act,ok,status,\n"
+        "devices,latency_s,tokens_per_s,bound,memory_bytes,fits,energy_j,energy_per_token_j,ttft_s,tpot_s,error\n"
+        "(SI base units; request phase: latency_s is end-to-end, energy_j per request batch). status is ok,\n"
+        "does_not_fit or infeasible (error says why; its numbers are empty). Empty cells are not applicable:\n"
+        "ttft_s in decode rows, tpot_s in prefill rows, context in prefill rows, prompt in decode rows.\n"
+        "An axis that does not apply to a phase (context for prefill) is written once per point, with a warning.");
     SweepGridText& g = o.grid;
     c->add_option("--grid", o.gridFile, "YAML grid file");
     c->add_option("--platform", g.platform, "platforms (default h100-sxm5-80gb)");

@@ -1,7 +1,11 @@
 #include "analysis_pages.hpp"
 
+#include "io/data_paths.hpp"
 #include "io/model_loader.hpp"
+#include "io/platform_loader.hpp"
+#include "io/stack_loader.hpp"
 #include "plots/analysis_plots.hpp"
+#include "spec/request.hpp"
 
 #include <QComboBox>
 #include <QDir>
@@ -125,9 +129,27 @@ void TracePage::recompute() {
         return;
     }
     std::shared_ptr<const LlmArch> arch = m_arch;
+    std::shared_ptr<const PlatformModel> pm = m_pm;
+    StackProfile stack = m_stack;
     Scenario s = m_scenario;
     QString from = tr("from the controls");
+    QString stackFrom = tr("the sidebar's");
     if (const auto id = parseTraceFileName(m_path)) {
+        // The trace ran on its own stack and platform: compare it with those, not with the sidebar's (a PyTorch
+        // harness trace compared as vllm was 92 % off on element-wise kernels).
+        try {
+            const std::string stackName = id->stack.empty() ? std::string(kDefaultStackName) : id->stack;
+            stack = io::loadStack(stackName);
+            stackFrom = id->stack.empty() ? tr("the trace harness's") : tr("the file name's");
+            if (!id->platform.empty() && id->platform != m_pm->name)
+                pm = std::make_shared<const PlatformModel>(
+                    PlatformModel::from(io::loadPlatformFile(io::findPlatformFile(id->platform))));
+        } catch (const std::exception& e) {
+            showMessage(tr("stack or platform of the trace: %1 — using the sidebar's").arg(QString::fromUtf8(e.what())),
+                        true);
+            stack = m_stack;
+            pm = m_pm;
+        }
         try {
             arch = std::make_shared<const LlmArch>(io::loadModel(id->model));
             s = ScenarioBuilder(s)
@@ -155,18 +177,19 @@ void TracePage::recompute() {
     }
     Prediction p;
     try {
-        p = predictStep(*m_pm, *arch, m_stack, s);
+        p = predictStep(*pm, *arch, stack, s);
     } catch (const std::exception& e) {
         m_model->clear();
         showMessage(QString::fromUtf8(e.what()), true);
         return;
     }
-    m_scenarioLabel->setText(tr("Scenario %1: %2 on %3, %4, batch %5, prompt %6, context %7, TP %8")
-                                 .arg(from, qs(arch->name), qs(m_pm->name), qs(std::string(phaseName(s.phase))))
+    m_scenarioLabel->setText(tr("Scenario %1: %2 on %3, %4, batch %5, prompt %6, context %7, TP %8; stack %9 (%10)")
+                                 .arg(from, qs(arch->name), qs(pm->name), qs(std::string(phaseName(s.phase))))
                                  .arg(s.batch)
                                  .arg(s.prompt)
                                  .arg(s.context)
-                                 .arg(s.tp));
+                                 .arg(s.tp)
+                                 .arg(qs(stack.name), stackFrom));
     const int steps = m_steps->value() > 0 ? m_steps->value() : estimateTraceSteps(m_trace, p);
     m_model->setData(m_trace, p, steps);
     const double meas = m_model->measuredS(TraceCompareModel::TotalRow);

@@ -1,11 +1,14 @@
 #include "compare_page.hpp"
 
 #include "io/data_paths.hpp"
+#include "models/table_models.hpp"
 #include "plots/charts.hpp"
+#include "table_view.hpp"
 
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QTableView>
 #include <QVBoxLayout>
 
 namespace rooflab::gui {
@@ -30,7 +33,9 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
     row->addStretch();
     layout->addLayout(row);
     m_plot = new ComparePlot;
-    layout->addWidget(m_plot, 1);
+    layout->addWidget(m_plot, 4);
+    m_model = new CompareModel(this);
+    layout->addWidget(makeTableView(m_model), 1);
 }
 
 bool ComparePage::setPlatforms(const QStringList& names) {
@@ -56,6 +61,7 @@ QStringList ComparePage::platforms() const {
 
 void ComparePage::setData(const std::vector<ComparedPlatform>& platforms) {
     m_plot->setData(platforms);
+    m_model->setPlatforms(platforms);
 }
 
 } // namespace rooflab::gui

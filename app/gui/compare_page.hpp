@@ -1,5 +1,6 @@
 #pragma once
-/// @brief The Compare page: up to three other platforms evaluated on the same workload, side by side.
+/// @brief The Compare page: up to three other platforms evaluated on the same workload, side by side, with a table
+/// that says for each whether the workload fits there (issue 19: the page showed no fit information).
 #include <QString>
 #include <QStringList>
 #include <QWidget>
@@ -9,6 +10,7 @@ class QComboBox;
 
 namespace rooflab::gui {
 
+class CompareModel;
 class ComparePlot;
 struct ComparedPlatform;
 
@@ -26,6 +28,8 @@ public:
     /// Shows an evaluation's platforms (the primary first).
     void setData(const std::vector<ComparedPlatform>& platforms);
     ComparePlot* plot() const { return m_plot; }
+    /// The table under the plot: latency, throughput, memory, a "fits" column and the problem of each platform.
+    CompareModel* model() const { return m_model; }
 
 signals:
     /// The choice of platforms changed.
@@ -35,6 +39,7 @@ signals:
 private:
     QComboBox* m_combos[kMaxPlatforms] = {};
     ComparePlot* m_plot = nullptr;
+    CompareModel* m_model = nullptr;
 };
 
 } // namespace rooflab::gui

@@ -6,6 +6,7 @@
 #include "main_window.hpp"
 #include "qt_plot_renderer.hpp"
 #include "report/report.hpp"
+#include "scenario_files.hpp"
 #include "units/errors.hpp"
 
 #include <QApplication>
@@ -133,6 +134,10 @@ int main(int argc, char** argv) {
          QStringLiteral("Page to show: roofline, breakdown, sweep, compare, validation, "
                         "operators, platform, search, trace, calibration."),
          QStringLiteral("NAME")},
+        {QStringLiteral("scenario"),
+         QStringLiteral("Scenario file to open (YAML/JSON, as File > Save scenario writes it); options after it "
+                        "override it."),
+         QStringLiteral("FILE")},
         {QStringLiteral("platform"), QStringLiteral("Platform name or file."), QStringLiteral("P")},
         {QStringLiteral("model"), QStringLiteral("Model preset or config.json path."), QStringLiteral("M")},
         {QStringLiteral("stack"), QStringLiteral("Stack profile."), QStringLiteral("S")},
@@ -177,6 +182,11 @@ int main(int argc, char** argv) {
             throw std::runtime_error((what + QStringLiteral(": ") + window.errorText()).toStdString());
     };
     try {
+        if (parser.isSet(QStringLiteral("scenario"))) {
+            QString error;
+            if (!window.scenarioFiles()->loadScenario(parser.value(QStringLiteral("scenario")), &error))
+                return fail(2, QStringLiteral("--scenario: %1").arg(error));
+        }
         if (parser.isSet(QStringLiteral("platform")))
             check(window.selectPlatform(parser.value(QStringLiteral("platform"))), QStringLiteral("--platform"));
         if (parser.isSet(QStringLiteral("model")))

@@ -12,6 +12,8 @@
 #include "plots/roofline_plot.hpp"
 #include "plots/search_plot.hpp"
 #include "report/report.hpp"
+#include "result_summary_panel.hpp"
+#include "scenario_files.hpp"
 #include "scenario_panel.hpp"
 #include "search_page.hpp"
 #include "table_view.hpp"
@@ -30,6 +32,7 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
+#include <QVBoxLayout>
 #include <algorithm>
 
 namespace rooflab::gui {
@@ -59,6 +62,22 @@ MainWindow::MainWindow(bool persistSession, QWidget* parent) : QMainWindow(paren
     sources.platform = [this]() -> const Platform& { return platform(); };
     sources.reportInput = [this](report::ReportInput& in, QString* error) { return reportInput(in, error); };
     m_export = new ExportActions(this, std::move(sources), this);
+    ScenarioFiles::Sources scenarioSources;
+    scenarioSources.current = [this] { return m_scenario->toRequest(m_scenario->platformKey()); };
+    scenarioSources.apply = [this](const Request& r, QString* error) {
+        if (!r.platform.empty() && !selectPlatform(QString::fromStdString(r.platform))) {
+            if (error)
+                *error = errorText();
+            return false;
+        }
+        QString warning;
+        if (!m_scenario->applyRequest(r, error, &warning))
+            return false;
+        if (!warning.isEmpty())
+            m_statusLabel->setText(tr("⚠ %1").arg(warning));
+        return true;
+    };
+    m_scenarioFiles = new ScenarioFiles(this, std::move(scenarioSources), this);
     buildMenus();
     wireSignals();
     if (m_persist)
@@ -112,7 +131,15 @@ void MainWindow::buildPages() {
     m_tabs->addTab(m_calibrationPage, tr("C&alibration"));
     for (const char* p : kPages)
         m_pageNames << QString::fromLatin1(p);
-    setCentralWidget(m_tabs);
+    // The summary sits above the pages, so the verdict shows whichever page is open.
+    m_summary = new ResultSummaryPanel;
+    auto* central = new QWidget;
+    auto* centralLayout = new QVBoxLayout(central);
+    centralLayout->setContentsMargins(0, 0, 0, 0);
+    centralLayout->setSpacing(2);
+    centralLayout->addWidget(m_summary);
+    centralLayout->addWidget(m_tabs, 1);
+    setCentralWidget(central);
 
     auto* dock = new QDockWidget(tr("Workload and scenario"), this);
     dock->setObjectName(QStringLiteral("controls"));
@@ -146,6 +173,8 @@ void MainWindow::buildMenus() {
             showPage(QStringLiteral("validation"));
     });
     file->addSeparator();
+    m_scenarioFiles->addToMenu(file);
+    file->addSeparator();
     m_export->addToMenu(file);
     file->addSeparator();
     add(file, tr("&Quit"), QKeySequence::Quit, &QWidget::close);
@@ -162,10 +191,12 @@ void MainWindow::buildMenus() {
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     add(help, tr("&About rooflab"), QKeySequence(), [this] {
-        QMessageBox::about(this, tr("About rooflab"),
-                           tr("rooflab workbench: roofline and operator-graph predictions of LLM inference.\n\n"
-                              "Ctrl+1..8 pages, F5 re-evaluate, Ctrl+O config.json, Ctrl+D dataset, Ctrl+E export "
-                              "plot, Ctrl+Shift+E export table, Ctrl+Shift+S save platform, Ctrl+C copy cells."));
+        QMessageBox::about(
+            this, tr("About rooflab"),
+            tr("rooflab workbench: roofline and operator-graph predictions of LLM inference.\n\n"
+               "Ctrl+1..8 pages, F5 re-evaluate, Ctrl+O config.json, Ctrl+D dataset, Ctrl+E export "
+               "plot, Ctrl+Shift+E export table, Ctrl+Shift+S save platform, Ctrl+C copy cells, Ctrl+S save scenario, "
+               "Ctrl+Shift+O open scenario, Ctrl+Shift+C copy as CLI command."));
     });
 }
 
@@ -184,6 +215,8 @@ void MainWindow::wireSignals() {
     connect(m_evaluator, &EvaluationController::finished, this, &MainWindow::applyOutcome);
     connect(m_evaluator, &EvaluationController::inputRejected, this, &MainWindow::showError);
     connect(m_export, &ExportActions::errorOccurred, this, &MainWindow::showError);
+    connect(m_scenarioFiles, &ScenarioFiles::errorOccurred, this, &MainWindow::showError);
+    connect(m_scenarioFiles, &ScenarioFiles::statusMessage, m_statusLabel, &QLabel::setText);
     connect(m_export, &ExportActions::statusMessage, m_statusLabel, &QLabel::setText);
     connect(m_export, &ExportActions::reportExportFinished, this, &MainWindow::reportExportFinished);
 }
@@ -279,12 +312,24 @@ void MainWindow::applyOutcome(const EvalOutcome& o) {
     QElapsedTimer redraw;
     redraw.start();
     if (!o.error.isEmpty()) {
+        ResultSummary broken;
+        broken.verdict = Verdict::Infeasible;
+        broken.verdictText = tr("not evaluated: %1").arg(o.error);
+        m_summary->setSummary(broken);
         showError(o.error);
         return;
     }
     showError(QString());
     m_output = o.output;
     const Prediction& p = m_output.prediction;
+    const bool llm = m_scenario->kind() == WorkloadKind::Llm;
+    const ResultSummary summary = summarizeOutcome(m_output, llm, m_scenario->phase());
+    m_summary->setSummary(summary);
+    // Every plot of this result carries its verdict (title and watermark) before it draws.
+    const QString mark = verdictMark(summary.verdict);
+    const QString reason = summary.verdict == Verdict::Infeasible ? qs(p.error) : QString();
+    for (PlotView* v : std::initializer_list<PlotView*>{m_roofline, m_breakdown, m_sweep})
+        v->setVerdict(mark, reason);
     m_opModel->setPrediction(p);
     m_sweepModel->setSeries(m_output.batchSweep);
     m_roofline->setData(platform().name, *m_platformPage->platformModel(), p);

@@ -30,6 +30,8 @@ class PlatformPage;
 class PlatformValuesModel;
 class PlotView;
 class ReportExporter;
+class ResultSummaryPanel;
+class ScenarioFiles;
 class RooflinePlot;
 class ScenarioPanel;
 class SearchPage;
@@ -100,9 +102,14 @@ public:
     TracePage* tracePage() const { return m_tracePage; }
     CalibrationPage* calibrationPage() const { return m_calibrationPage; }
     ScenarioPanel* scenarioPanel() const { return m_scenario; }
+    /// The result summary above the pages (always visible).
+    ResultSummaryPanel* summaryPanel() const { return m_summary; }
+    ComparePage* comparePage() const { return m_comparePage; }
     PlatformPage* platformPage() const { return m_platformPage; }
     EvaluationController* evaluationController() const { return m_evaluator; }
     ExportActions* exportActions() const { return m_export; }
+    /// Scenario files (open, save, recent) and "Copy as CLI command".
+    ScenarioFiles* scenarioFiles() const { return m_scenarioFiles; }
     /// The plot of the current page (nullptr on table pages).
     PlotView* currentPlot() const;
     /// The table of the current page (operators, platform values, sweep or validation).
@@ -151,8 +158,10 @@ private:
     EvalOutput m_output;
 
     ScenarioPanel* m_scenario = nullptr;
+    ResultSummaryPanel* m_summary = nullptr;
     EvaluationController* m_evaluator = nullptr;
     ExportActions* m_export = nullptr;
+    ScenarioFiles* m_scenarioFiles = nullptr;
 
     // Pages, in tab order (kPages in main_window.cpp names them).
     QTabWidget* m_tabs = nullptr;

@@ -8,6 +8,7 @@
 #include <QPageSize>
 #include <QPainter>
 #include <QPdfWriter>
+#include <algorithm>
 #include <stdexcept>
 
 namespace rooflab::gui {
@@ -85,6 +86,67 @@ std::string renderReportPdf(const report::PlotDocument& doc) {
                 const QSize fit = img.size().scaled(page.size(), Qt::KeepAspectRatio);
                 p.drawImage(QRect(QPoint((page.width() - fit.width()) / 2, 0), fit), img);
             }
+        // Tables after the plots: operators and the platform with its provenance (the PDF had only plots).
+        for (const report::DocumentTable& t : doc.tables) {
+            if (!pdf.newPage())
+                throw std::runtime_error("cannot add a page to the report PDF");
+            QFont tf = p.font();
+            tf.setPointSize(12);
+            tf.setBold(true);
+            p.setFont(tf);
+            int ty = 0;
+            const int titleH = p.fontMetrics().height() + 8;
+            p.drawText(QRect(0, ty, page.width(), titleH), Qt::AlignLeft | Qt::AlignVCenter,
+                       QString::fromStdString(t.title));
+            ty += titleH;
+            tf.setPointSize(7);
+            tf.setBold(false);
+            p.setFont(tf);
+            const QFontMetrics fm = p.fontMetrics();
+            const std::size_t cols = t.header.size();
+            std::vector<int> w(cols, 0);
+            auto measure = [&](const std::vector<std::string>& cells) {
+                for (std::size_t c = 0; c < cols && c < cells.size(); ++c)
+                    w[c] = std::max(w[c], fm.horizontalAdvance(QString::fromStdString(cells[c])) + 10);
+            };
+            measure(t.header);
+            for (const auto& r : t.rows)
+                measure(r);
+            // Shrink the widest column (descriptions, citations) to what the page has left; it wraps by elision.
+            int total = 0;
+            for (int x : w)
+                total += x;
+            if (total > page.width() && cols > 0) {
+                const auto widest = std::max_element(w.begin(), w.end());
+                *widest = std::max(60, *widest - (total - page.width()));
+            }
+            const int rowH = fm.height() + 4;
+            auto drawRow = [&](const std::vector<std::string>& cells, bool header) {
+                QFont rf = tf;
+                rf.setBold(header);
+                p.setFont(rf);
+                int x = 0;
+                for (std::size_t c = 0; c < cols; ++c) {
+                    const QString text = c < cells.size() ? QString::fromStdString(cells[c]) : QString();
+                    p.drawText(QRect(x, ty, w[c] - 6, rowH), Qt::AlignLeft | Qt::AlignVCenter,
+                               fm.elidedText(text, Qt::ElideRight, w[c] - 6));
+                    x += w[c];
+                }
+                ty += rowH;
+                if (header)
+                    p.drawLine(0, ty - 1, std::min(x, page.width()), ty - 1);
+            };
+            drawRow(t.header, true);
+            for (const auto& r : t.rows) {
+                if (ty + rowH > page.height()) {
+                    if (!pdf.newPage())
+                        throw std::runtime_error("cannot add a page to the report PDF");
+                    ty = 0;
+                    drawRow(t.header, true);
+                }
+                drawRow(r, false);
+            }
+        }
         p.end();
     }
     if (bytes.isEmpty())

@@ -205,6 +205,7 @@ bool ScenarioPanel::selectModel(const QString& nameOrPath) {
             m_modelCombo->addItem(qs(arch->name.empty() ? QFileInfo(nameOrPath).fileName().toStdString() : arch->name),
                                   nameOrPath);
             i = m_modelCombo->count() - 1;
+            m_modelCombo->setItemData(i, describeModel(*arch) + QLatin1Char('\n') + nameOrPath, Qt::ToolTipRole);
         } catch (const std::exception& e) {
             reportError(tr("Model: %1").arg(QString::fromUtf8(e.what())));
             return false;
@@ -311,6 +312,40 @@ QString ScenarioPanel::modelLabel() const {
     return m_modelCombo->currentText();
 }
 
+QString ScenarioPanel::describeModel(const LlmArch& a) {
+    int dense = 0;
+    for (const auto& g : a.groups)
+        dense += g.moe ? 0 : g.count;
+    QString text = tr("%1: %2 layers, hidden %3, %4 heads / %5 KV heads")
+                       .arg(qs(a.modelType))
+                       .arg(a.numLayers)
+                       .arg(a.hiddenSize)
+                       .arg(a.numHeads)
+                       .arg(a.numKvHeads);
+    if (a.isMoe()) {
+        text +=
+            tr(", MoE %1 experts (top-%2), expert width %3").arg(a.numExperts).arg(a.topK).arg(a.moeIntermediateSize);
+        if (dense > 0)
+            text += tr(", %1 dense layers of width %2").arg(dense).arg(a.intermediateSize);
+    } else {
+        text += tr(", MLP width %1").arg(a.intermediateSize);
+    }
+    return text;
+}
+
+QString ScenarioPanel::modelDescription() const {
+    if (kind() != WorkloadKind::Llm)
+        return {};
+    auto it = m_archCache.find(modelKey());
+    if (it != m_archCache.end() && it->second)
+        return describeModel(*it->second);
+    try {
+        return describeModel(io::loadModel(modelKey().toStdString()));
+    } catch (const std::exception&) {
+        return {};
+    }
+}
+
 QString ScenarioPanel::stackName() const {
     return m_stackCombo->currentText();
 }
@@ -411,6 +446,102 @@ bool ScenarioPanel::fillReportInput(report::ReportInput& in, const Platform& pla
     in.weights = std::string(dtypeName(dtypeOf(m_weights)));
     in.kv = std::string(dtypeName(dtypeOf(m_kv)));
     in.act = std::string(dtypeName(dtypeOf(m_act)));
+    return true;
+}
+
+Request ScenarioPanel::toRequest(const QString& platform) const {
+    Request r;
+    r.platform = platform.toStdString();
+    if (kind() == WorkloadKind::Gemm) {
+        GemmWork g;
+        g.gemm.m = m_gemmM->value();
+        g.gemm.n = m_gemmN->value();
+        g.gemm.k = m_gemmK->value();
+        g.gemm.dtype = dtypeOf(m_gemmType);
+        g.gemm.weightType = g.gemm.dtype;
+        g.gemm.name = "gemm";
+        r.workload = g;
+        return r;
+    }
+    LlmTarget t;
+    t.model = modelKey().toStdString();
+    t.stackName = stackName().isEmpty() ? std::string(kDefaultStackName) : stackName().toStdString();
+    if (phase() == GuiPhase::Request)
+        r.workload = LlmRequest{t};
+    else
+        r.workload = LlmStep{t};
+    ScenarioBuilder b;
+    b.phase(stepPhase(phase()))
+        .batch(m_batch->value())
+        .prompt(m_prompt->value())
+        .context(m_context->value())
+        .chunk(m_chunk->value())
+        .outputTokens(m_outputTokens->value())
+        .tp(m_tp->value())
+        .pp(m_pp->value())
+        .ep(m_ep->value())
+        .weights(dtypeOf(m_weights))
+        .kv(dtypeOf(m_kv))
+        .act(dtypeOf(m_act));
+    r.scenario = b.unchecked();
+    return r;
+}
+
+bool ScenarioPanel::applyRequest(const Request& r, QString* error, QString* warning) {
+    auto fail = [&](const QString& message) {
+        if (error)
+            *error = message;
+        return false;
+    };
+    if (const auto* g = std::get_if<GemmWork>(&r.workload)) {
+        if (g->gemm.m > m_gemmM->maximum() || g->gemm.n > m_gemmN->maximum() || g->gemm.k > m_gemmK->maximum())
+            return fail(
+                tr("GEMM %1 x %2 x %3 is larger than the panel shows").arg(g->gemm.m).arg(g->gemm.n).arg(g->gemm.k));
+        setGemmWorkload(int(g->gemm.m), int(g->gemm.n), int(g->gemm.k));
+        m_gemmType->setCurrentIndex(static_cast<int>(g->gemm.dtype));
+        return true;
+    }
+    const LlmTarget* t = r.llm();
+    if (!t)
+        return fail(tr("the GUI shows LLM and GEMM scenarios; run CPU kernels with `rooflab predict --scenario`"));
+    if (!selectModel(QString::fromStdString(t->model)))
+        return fail(errorText());
+    if (!selectStack(QString::fromStdString(t->stackName)))
+        return fail(errorText());
+    const Scenario& s = r.scenario;
+    const bool whole = std::holds_alternative<LlmRequest>(r.workload);
+    setPhase(whole ? QStringLiteral("request") : qs(phaseName(s.phase)));
+    const std::pair<Field, qint64> values[] = {{Field::Batch, s.batch},
+                                               {Field::Prompt, s.prompt},
+                                               {Field::Context, s.context},
+                                               {Field::Chunk, s.chunk},
+                                               {Field::Output, s.outputTokens},
+                                               {Field::Tp, s.tp},
+                                               {Field::Pp, s.pp},
+                                               {Field::Ep, s.ep}};
+    for (const auto& [field, v] : values)
+        if (!setValue(field, v))
+            return fail(errorText());
+    m_weights->setCurrentIndex(static_cast<int>(s.weights));
+    m_kv->setCurrentIndex(static_cast<int>(s.kv));
+    m_act->setCurrentIndex(static_cast<int>(s.act));
+    QStringList ignored;
+    const Scenario def;
+    if (s.dp != def.dp)
+        ignored << tr("dp %1").arg(s.dp);
+    if (s.microbatches != def.microbatches)
+        ignored << tr("microbatches %1").arg(s.microbatches);
+    if (s.sequenceParallel)
+        ignored << tr("sp");
+    if (s.overlapComm)
+        ignored << tr("overlap");
+    if (s.chunkOffset != def.chunkOffset)
+        ignored << tr("chunk_offset %1").arg(s.chunkOffset);
+    if (warning)
+        *warning =
+            ignored.isEmpty()
+                ? QString()
+                : tr("the panel has no control for %1; evaluated without").arg(ignored.join(QStringLiteral(", ")));
     return true;
 }
 

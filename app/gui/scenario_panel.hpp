@@ -4,6 +4,7 @@
 /// the workload part of an EvalInput through the spec's ScenarioBuilder (the spec layer checks the ranges). Every
 /// change emits changed(); errors show in its inline label.
 #include "models/evaluation.hpp"
+#include "spec/request.hpp"
 
 #include <QList>
 #include <QString>
@@ -59,6 +60,11 @@ public:
     QString modelKey() const;   ///< preset name or config path
     QString modelLabel() const; ///< as shown
     QString stackName() const;
+    /// @brief One line about the selected model (also the model combo's tooltip): type, layers, hidden size,
+    /// heads, and the MLP width that is used: the dense one, or for MoE the expert width (an all-MoE config's
+    /// dense intermediate_size is unused). Empty for a GEMM or a model that does not load.
+    QString modelDescription() const;
+    static QString describeModel(const LlmArch& a);
 
     /// @brief Fills the workload part of `in` (kind, model, stack, phase, scenario, GEMM, sweep points) from the
     /// controls. False with `error` when the model or stack does not load or a value is out of range.
@@ -67,6 +73,15 @@ public:
     /// the dataset at `datasetPath` (may be empty). False with `error` for a GEMM workload or no platform.
     bool fillReportInput(report::ReportInput& in, const Platform& platform, const QString& datasetPath,
                          QString* error) const;
+    /// @brief The scenario the panel shows as the engine's Request (the Request codec writes it as a scenario file
+    /// and `rooflab predict --scenario` runs it): model by preset name or config path, stack, phase, every
+    /// integer control and the datatypes; a GEMM as its shape and datatype. `platform` goes into the request.
+    Request toRequest(const QString& platform) const;
+    /// @brief Shows `r` in the controls (the inverse of toRequest; the platform is the window's business). Options
+    /// the panel has no control for (dp, micro-batches, sequence parallelism, overlap, chunk offset) are named in
+    /// `warning` when they differ from their defaults. False with `error` when the model, stack or a value is
+    /// refused; CPU-kernel requests are refused.
+    bool applyRequest(const Request& r, QString* error, QString* warning = nullptr);
     /// The engine phase of a GUI phase (a request is shown by its prefill step).
     static Phase stepPhase(GuiPhase phase);
 

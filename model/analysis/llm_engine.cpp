@@ -89,13 +89,26 @@ std::string boundSentence(const PlatformModel& pm, const Prediction& p, Phase ph
             if (p.memoryLevelS[static_cast<std::size_t>(i)] > p.memoryLevelS[static_cast<std::size_t>(lvl)])
                 lvl = i;
         if (lvl == kDram) {
+            // What the operators achieve and the roof, quoted separately (the roof alone read as the achieved rate).
+            double bytes = 0, secs = 0;
+            for (const OpResult& op : p.ops)
+                if (op.bound == Bound::Dram) {
+                    bytes += op.bytes[kDram] * op.count;
+                    secs += op.timeS * op.count;
+                }
+            if (secs <= 0 && p.memoryLevelS[kDram] > 0) {
+                bytes = p.bytes;
+                secs = p.memoryLevelS[kDram];
+            }
             w += "memory-bound: ";
             appendPct(w, frac);
             w += " of the time streams weights";
             w += phase == Phase::Prefill ? " and activations" : " and KV cache";
-            w += " from DRAM at ";
+            w += " from DRAM; the memory-bound operators achieve ";
+            w += formatQuantity(secs > 0 ? bytes / secs : 0.0, Dimension::BytesPerSecond, 3);
+            w += " of the ";
             w += formatQuantity(pm.bandwidth[kDram], Dimension::BytesPerSecond, 3);
-            w += "; arithmetic intensity ";
+            w += " DRAM roof; arithmetic intensity ";
             appendFixed(w, intensity, 1);
             w += " flop/B is below the ridge point ";
             appendFixed(w, ridge, 0);
@@ -199,6 +212,10 @@ MemoryUse memoryUse(const PlatformModel& pm, const LlmArch& a, const StackProfil
         m.maxContext = freeForKv > 0 ? static_cast<int64_t>(std::floor(freeForKv / perTokenAll)) : 0;
     if (a.maxPositions > 0)
         m.maxContext = std::min<int64_t>(m.maxContext, a.maxPositions);
+    // Beyond the model's positions is part of the verdict, not a note at the end (issue 19).
+    m.maxPositions = a.maxPositions;
+    const int64_t seqLen = s.phase == Phase::Prefill ? s.prompt : s.context + 1;
+    m.beyondPositions = a.maxPositions > 0 && seqLen > a.maxPositions;
     return m;
 }
 
@@ -563,6 +580,9 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
             notes.push_back(std::move(n));
         p.notes = std::move(notes);
     }
+    // What the model file left out and the loader assumed comes first: it changes every number.
+    if (!a.assumptions.empty())
+        p.notes.insert(p.notes.begin(), a.assumptions.begin(), a.assumptions.end());
     if (!withOps)
         p.ops.clear();
     return p;

@@ -20,8 +20,10 @@ struct MemoryUse {
     double weightsBytes = 0, kvCacheBytes = 0, activationBytes = 0, workspaceBytes = 0;
     double totalBytes = 0, capacityBytes = 0;
     bool fits = true;
-    int64_t maxBatch = 0;   ///< largest batch that fits at this context (0: not even one)
-    int64_t maxContext = 0; ///< largest context per sequence that fits at this batch
+    int64_t maxBatch = 0;         ///< largest batch that fits at this context (0: not even one)
+    int64_t maxContext = 0;       ///< largest context per sequence that fits at this batch
+    int64_t maxPositions = 0;     ///< the model's max_position_embeddings (0: not given)
+    bool beyondPositions = false; ///< the sequence is longer than the model's positions (fits says nothing of it)
 };
 
 struct Prediction {

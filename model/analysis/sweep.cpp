@@ -4,9 +4,11 @@
 #include "units/errors.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -202,15 +204,92 @@ Scenario sweepScenario(const SweepSpace& sp, const SweepCoord& c) {
         .unchecked();
 }
 
+bool sweepAxisApplies(SweepPhase phase, std::string_view axis) {
+    switch (phase) {
+    case SweepPhase::Prefill:
+        return axis == "prompt";
+    case SweepPhase::Decode:
+    case SweepPhase::Chunked:
+        return axis == "context";
+    case SweepPhase::Request:
+        return axis == "prompt" || axis == "output";
+    }
+    return true;
+}
+
+namespace {
+struct TokenAxis {
+    const char* name;
+    std::size_t size;
+    std::size_t SweepCoord::*slot;
+};
+std::array<TokenAxis, 3> tokenAxes(const SweepSpace& sp) {
+    return {{{"prompt", sp.prompt.size(), &SweepCoord::prompt},
+             {"context", sp.context.size(), &SweepCoord::context},
+             {"output", sp.output.size(), &SweepCoord::output}}};
+}
+} // namespace
+
+std::vector<std::string> sweepAxisWarnings(const SweepSpace& sp) {
+    std::vector<std::string> out;
+    for (const TokenAxis& a : tokenAxes(sp)) {
+        if (a.size < 2)
+            continue;
+        for (SweepPhase ph : sp.phases)
+            if (!sweepAxisApplies(ph, a.name))
+                out.push_back("--" + std::string(a.name) + " does not apply to " + std::string(sweepPhaseName(ph)) +
+                              ": its " + std::to_string(a.size) + " values give one row per " +
+                              std::string(sweepPhaseName(ph)) + " point (the first value is written, the column " +
+                              "left empty)");
+    }
+    return out;
+}
+
+bool sweepPointIsDistinct(const SweepSpace& sp, const SweepCoord& c) {
+    const SweepPhase ph = sp.phases[c.phase];
+    for (const TokenAxis& a : tokenAxes(sp))
+        if (c.*a.slot != 0 && !sweepAxisApplies(ph, a.name))
+            return false;
+    return true;
+}
+
+uint64_t sweepDistinctPoints(const SweepSpace& sp) {
+    if (sp.size() == 0)
+        return 0;
+    const uint64_t all = sp.size();
+    uint64_t perPhaseOthers = all / sp.phases.size();
+    for (const TokenAxis& a : tokenAxes(sp))
+        perPhaseOthers /= a.size;
+    uint64_t total = 0;
+    for (SweepPhase ph : sp.phases) {
+        uint64_t n = perPhaseOthers;
+        for (const TokenAxis& a : tokenAxes(sp))
+            if (sweepAxisApplies(ph, a.name))
+                n *= a.size;
+        total += n;
+    }
+    return all == UINT64_MAX ? UINT64_MAX : total;
+}
+
 SweepResult evaluateSweepPoint(const SweepSpace& sp, const SweepCoord& c) {
     SweepResult r;
     const Scenario s = sweepScenario(sp, c);
+    // The devices a configuration asks for, also when the engine refuses it (TP 3 is 3 devices, not 1).
+    r.devices = s.tp * s.pp * s.dp;
     const PlatformModel& pm = sp.platforms[c.platform].value;
-    const bool whole = sp.phases[c.phase] == SweepPhase::Request;
+    const SweepPhase phase = sp.phases[c.phase];
+    const bool whole = phase == SweepPhase::Request;
     const Result res = predict(pm, llmRequestOf(sp.models[c.model].value, sp.stacks[c.stack].value, s, whole));
-    if (!res.ok)
+    r.ttftS = r.tpotS = std::numeric_limits<double>::quiet_NaN();
+    if (!res.ok) {
+        r.error = res.error;
         return r;
+    }
     r.ok = true;
+    if (phase == SweepPhase::Prefill)
+        r.ttftS = res.latencyS;
+    else if (phase == SweepPhase::Decode)
+        r.tpotS = res.latencyS;
     r.fits = res.fits;
     r.bound = res.bound;
     r.latencyS = res.latencyS;
@@ -233,8 +312,8 @@ SweepResult evaluateSweepPoint(const SweepSpace& sp, const SweepCoord& c) {
 }
 
 std::string sweepCsvHeader() {
-    return "platform,model,stack,phase,batch,prompt,context,output,tp,pp,ep,weights,kv,act,ok,devices,latency_s,"
-           "tokens_per_s,bound,memory_bytes,fits,energy_j,energy_per_token_j,ttft_s,tpot_s\n";
+    return "platform,model,stack,phase,batch,prompt,context,output,tp,pp,ep,weights,kv,act,ok,status,devices,"
+           "latency_s,tokens_per_s,bound,memory_bytes,fits,energy_j,energy_per_token_j,ttft_s,tpot_s,error\n";
 }
 
 namespace {
@@ -249,11 +328,11 @@ inline void putInt(std::string& out, int64_t v) {
     out.append(b, static_cast<std::size_t>(p - b));
 }
 
+/// Not-a-number and infinities (not applicable, no value) are written as an empty CSV cell / JSON null by the
+/// callers; here they write nothing.
 inline void putDouble(std::string& out, double v) {
-    if (!(v == v) || v == std::numeric_limits<double>::infinity() || v == -std::numeric_limits<double>::infinity()) {
-        out += "0";
+    if (!std::isfinite(v))
         return;
-    }
     char b[32];
     auto [p, ec] = std::to_chars(b, b + sizeof b, v);
     out.append(b, static_cast<std::size_t>(p - b));
@@ -305,12 +384,19 @@ void appendSweepRecord(std::string& out, SweepFormat f, const SweepSpace& sp, co
         putCsvText(out, sp.stacks[c.stack].name);
         out += ',';
         put(out, phase);
-        const int64_t ints[] = {sp.batch[c.batch],   sp.prompt[c.prompt], sp.context[c.context],
-                                sp.output[c.output], sp.tp[c.tp],         sp.pp[c.pp],
-                                sp.ep[c.ep]};
-        for (int64_t v : ints) {
+        // A token axis that does not apply to the phase is left empty (it did not shape the result).
+        const SweepPhase ph = sp.phases[c.phase];
+        const std::pair<int64_t, bool> ints[] = {{sp.batch[c.batch], true},
+                                                 {sp.prompt[c.prompt], sweepAxisApplies(ph, "prompt")},
+                                                 {sp.context[c.context], sweepAxisApplies(ph, "context")},
+                                                 {sp.output[c.output], sweepAxisApplies(ph, "output")},
+                                                 {sp.tp[c.tp], true},
+                                                 {sp.pp[c.pp], true},
+                                                 {sp.ep[c.ep], true}};
+        for (const auto& [v, applies] : ints) {
             out += ',';
-            putInt(out, v);
+            if (applies)
+                putInt(out, v);
         }
         out += ',';
         put(out, dtypeName(sp.weights[c.weights]));
@@ -319,24 +405,31 @@ void appendSweepRecord(std::string& out, SweepFormat f, const SweepSpace& sp, co
         out += ',';
         put(out, dtypeName(sp.act[c.act]));
         out += r.ok ? ",true," : ",false,";
+        out += !r.ok ? "infeasible," : r.fits ? "ok," : "does_not_fit,";
         putInt(out, r.devices);
         out += ',';
-        putDouble(out, r.latencyS);
-        out += ',';
-        putDouble(out, r.tokensPerS);
-        out += ',';
-        if (r.ok)
+        // A refused point has no numbers: empty cells, not zeros that read as "instant".
+        if (r.ok) {
+            putDouble(out, r.latencyS);
+            out += ',';
+            putDouble(out, r.tokensPerS);
+            out += ',';
             put(out, boundName(r.bound));
-        out += ',';
-        putDouble(out, r.memoryBytes);
-        out += r.fits ? ",true," : ",false,";
-        putDouble(out, r.energyJ);
-        out += ',';
-        putDouble(out, r.energyPerTokenJ);
-        out += ',';
+            out += ',';
+            putDouble(out, r.memoryBytes);
+            out += r.fits ? ",true," : ",false,";
+            putDouble(out, r.energyJ);
+            out += ',';
+            putDouble(out, r.energyPerTokenJ);
+            out += ',';
+        } else {
+            out += ",,,,,,,";
+        }
         putDouble(out, r.ttftS);
         out += ',';
         putDouble(out, r.tpotS);
+        out += ',';
+        putCsvText(out, r.error);
         out += '\n';
         return;
     }
@@ -367,6 +460,13 @@ void appendSweepRecord(std::string& out, SweepFormat f, const SweepSpace& sp, co
     out += "\",\"act\":\"";
     put(out, dtypeName(sp.act[c.act]));
     out += r.ok ? "\",\"ok\":true" : "\",\"ok\":false";
+    out += !r.ok ? ",\"status\":\"infeasible\"" : r.fits ? ",\"status\":\"ok\"" : ",\"status\":\"does_not_fit\"";
+    if (!r.ok) {
+        out += ",\"devices\":";
+        putInt(out, r.devices);
+        out += ",\"error\":";
+        putJsonText(out, r.error);
+    }
     if (r.ok) {
         out += ",\"devices\":";
         putInt(out, r.devices);
@@ -383,9 +483,11 @@ void appendSweepRecord(std::string& out, SweepFormat f, const SweepSpace& sp, co
         putDouble(out, r.energyJ);
         out += ",\"energy_per_token_j\":";
         putDouble(out, r.energyPerTokenJ);
-        if (sp.phases[c.phase] == SweepPhase::Request) {
+        if (std::isfinite(r.ttftS)) {
             out += ",\"ttft_s\":";
             putDouble(out, r.ttftS);
+        }
+        if (std::isfinite(r.tpotS)) {
             out += ",\"tpot_s\":";
             putDouble(out, r.tpotS);
         }
@@ -397,6 +499,8 @@ uint64_t evaluateSweepChunk(const SweepSpace& sp, SweepFormat f, uint64_t begin,
     uint64_t ok = 0;
     for (uint64_t i = begin; i < end; ++i) {
         const SweepCoord c = decodeSweepIndex(sp, i);
+        if (!sweepPointIsDistinct(sp, c))
+            continue;
         const SweepResult r = evaluateSweepPoint(sp, c);
         ok += r.ok ? 1 : 0;
         appendSweepRecord(out, f, sp, c, r);
@@ -409,7 +513,7 @@ SweepStats runSweep(const SweepSpace& sp, const SweepRunOptions& opt, const std:
     const auto t0 = std::chrono::steady_clock::now();
     SweepStats stats;
     const uint64_t total = sp.size();
-    stats.points = total;
+    stats.points = sweepDistinctPoints(sp);
     if (opt.format == SweepFormat::Csv && opt.header)
         sink(sweepCsvHeader());
     if (total == 0)

@@ -68,8 +68,21 @@ struct SweepResult {
     double memoryBytes = 0; ///< per device
     double energyJ = 0;     ///< per step (request: per request batch)
     double energyPerTokenJ = 0;
-    double ttftS = 0, tpotS = 0; ///< request phase only (else 0)
+    double ttftS = 0, tpotS = 0; ///< request; prefill has a TTFT, decode a TPOT (NaN where not applicable)
+    std::string error;           ///< why the engine refused the point (ok false)
 };
+
+/// @brief Whether an axis (prompt, context, output) changes the result of `phase`: prefill reads the prompt,
+/// decode and chunked steps the context, a request the prompt and the output. Points that differ only on an axis
+/// that does not apply are the same point: a sweep writes the first and skips the rest.
+bool sweepAxisApplies(SweepPhase phase, std::string_view axis);
+/// @brief One warning per axis with several values that some phase of the grid ignores ("--context does not apply
+/// to prefill: its 7 values give one row per prefill point").
+std::vector<std::string> sweepAxisWarnings(const SweepSpace& sp);
+/// @brief Whether point `c` is written: false for the duplicates sweepAxisApplies() describes.
+bool sweepPointIsDistinct(const SweepSpace& sp, const SweepCoord& c);
+/// Number of points a sweep writes (size() less the duplicates). Saturates at UINT64_MAX.
+uint64_t sweepDistinctPoints(const SweepSpace& sp);
 
 /// @brief Evaluates one point. Pure, thread-safe.
 SweepResult evaluateSweepPoint(const SweepSpace& sp, const SweepCoord& c);
@@ -91,7 +104,7 @@ struct SweepRunOptions {
 };
 
 struct SweepStats {
-    uint64_t points = 0, ok = 0; ///< ok: points the engine accepted
+    uint64_t points = 0, ok = 0; ///< points written (duplicates skipped); ok: points the engine accepted
     double wallS = 0;
 };
 

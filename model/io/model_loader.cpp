@@ -88,8 +88,8 @@ LlmArch parseArch(const YAML::Node& rootIn, const std::string& file) {
     r.allowUnknown();
     LlmArch a;
     a.file = file;
-    a.name = r.optionalString("name", stem(file));
     a.source = r.optionalString("source", r.optionalString("_name_or_path"));
+    a.name = r.optionalString("name", stem(file));
     const auto& types = supportedModelTypes();
     a.modelType = r.requiredString("model_type");
     bool known = false;
@@ -104,11 +104,23 @@ LlmArch parseArch(const YAML::Node& rootIn, const std::string& file) {
                                  (near.empty() ? "" : " (did you mean '" + near + "'?)") + "; supported: " + list);
     }
     const std::string& t = a.modelType;
+    // A Hugging Face download is always "config.json": name it by what it is (the repository in _name_or_path,
+    // else its model_type) and the file, not "config" (issue 19).
+    if (!r.has("name") && a.name == "config") {
+        std::string id = a.source;
+        if (const auto slash = id.find_last_of('/'); slash != std::string::npos)
+            id = id.substr(slash + 1);
+        a.name = (id.empty() ? t : id) + " (" + std::filesystem::path(file).filename().string() + ")";
+    }
 
     a.hiddenSize = r.requiredInt("hidden_size", 1, kMaxDim);
     a.numLayers = static_cast<int>(r.requiredInt("num_hidden_layers", 1, kMaxLayers));
     a.numHeads = static_cast<int>(r.requiredInt("num_attention_heads", 1, kMaxDim));
+    const bool kvHeadsGiven = r.has("num_key_value_heads");
     a.numKvHeads = static_cast<int>(r.optionalInt("num_key_value_heads", a.numHeads, 1, kMaxDim));
+    if (!kvHeadsGiven && file.ends_with(".json"))
+        a.assumptions.push_back("num_key_value_heads is not in " + std::filesystem::path(file).filename().string() +
+                                ": multi-head attention assumed (" + std::to_string(a.numHeads) + " KV heads)");
     if (a.numHeads % a.numKvHeads != 0)
         r.fail("num_key_value_heads", "num_attention_heads (" + std::to_string(a.numHeads) +
                                           ") is not a multiple of num_key_value_heads (" +

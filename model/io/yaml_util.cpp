@@ -6,6 +6,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace rooflab::io {
@@ -108,7 +109,34 @@ YAML::Node loadYamlFile(const std::string& path) {
         if (text.size() > kMaxFileBytes)
             throw InputError(path, 0, "", "file is larger than 16 MiB; not a rooflab input file");
     }
+    if (path.ends_with(".json"))
+        checkJsonSyntax(text, path);
     return loadYamlString(text, path);
+}
+
+void checkJsonSyntax(const std::string& text, const std::string& name) {
+    // yaml-cpp reads JSON as YAML flow and accepts what JSON does not (a trailing comma, a bare word), so a broken
+    // config.json surfaced later as "missing required key": check the JSON first, with line and column.
+    try {
+        const nlohmann::json parsed = nlohmann::json::parse(text);
+        (void)parsed;
+    } catch (const nlohmann::json::parse_error& e) {
+        const std::size_t at = std::min<std::size_t>(e.byte > 0 ? e.byte - 1 : 0, text.size());
+        int line = 1;
+        std::size_t lineStart = 0;
+        for (std::size_t i = 0; i < at; ++i)
+            if (text[i] == '\n') {
+                ++line;
+                lineStart = i + 1;
+            }
+        std::string what = e.what();
+        // "[json.exception.parse_error.101] parse error at line 6, column 3: syntax error while parsing object -
+        // unexpected string literal; expected '}'": keep the reason after the position.
+        if (const auto colon = what.find(": ", what.find("column")); colon != std::string::npos)
+            what = what.substr(colon + 2);
+        throw InputError(name, line, "",
+                         "JSON syntax error at column " + std::to_string(at - lineStart + 1) + ": " + what);
+    }
 }
 
 int lineOf(const YAML::Node& n) {

@@ -19,6 +19,10 @@ YAML::Node loadYamlString(const std::string& text, const std::string& name);
 
 /// 1-based line of a node, 0 when unknown.
 int lineOf(const YAML::Node& n);
+
+/// @brief Throws InputError naming `name`, line and column when `text` is not valid JSON (loadYamlFile checks
+/// every .json file so before reading it as YAML).
+void checkJsonSyntax(const std::string& text, const std::string& name);
 /// Levenshtein distance, for did-you-mean suggestions.
 std::size_t editDistance(std::string_view a, std::string_view b);
 /// The closest candidate within a small distance, or "".

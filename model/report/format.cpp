@@ -2,6 +2,8 @@
 
 #include "units/quantity.hpp"
 
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 
@@ -141,6 +143,37 @@ std::vector<std::vector<std::string>> opTableRows(const Prediction& p) {
         rows.push_back({r.name, std::string(opClassName(r.cls)), fmtNum(r.count, 4), shape, fmtFlops(r.flops),
                         fmtBytes(r.bytes[kDram]), fmtBytes(r.bytes[kL2]), fmtSeconds(r.timeS), fmtSeconds(r.totalS()),
                         fmtNum(total > 0 ? 100.0 * r.totalS() / total : 0, 3) + "%", std::string(boundName(r.bound))});
+    }
+    return rows;
+}
+
+std::string csvNum(double v) {
+    if (!std::isfinite(v))
+        return {};
+    // Shortest text that reads back as the same double (std::to_chars): exact, and 39829303296 flops stay whole.
+    char b[48];
+    const auto r = std::to_chars(b, b + sizeof b, v);
+    return std::string(b, r.ptr);
+}
+
+std::vector<std::string> opCsvHeader() {
+    return {"step",  "operator",   "class",    "count",  "m",       "n",     "k",    "gemm_batch",
+            "flops", "dram_bytes", "l2_bytes", "time_s", "total_s", "share", "bound"};
+}
+
+std::vector<std::vector<std::string>> opCsvRows(const Prediction& p, const std::string& step) {
+    double total = 0;
+    for (const auto& r : p.ops)
+        total += r.totalS();
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& r : p.ops) {
+        const bool gemm = r.cls == OpClass::Gemm;
+        rows.push_back({step, r.name, std::string(opClassName(r.cls)), csvNum(r.count),
+                        gemm ? std::to_string(r.m) : std::string(), gemm ? std::to_string(r.n) : std::string(),
+                        gemm ? std::to_string(r.k) : std::string(), gemm ? csvNum(r.batchCount) : std::string(),
+                        csvNum(r.flops), csvNum(r.bytes[kDram]), csvNum(r.bytes[kL2]), csvNum(r.timeS),
+                        csvNum(r.totalS()), csvNum(total > 0 ? r.totalS() / total : 0),
+                        std::string(boundName(r.bound))});
     }
     return rows;
 }

@@ -37,4 +37,13 @@ std::vector<std::string> opTableHeader();
 /// @brief Per-operator table rows of `p`, all cells formatted.
 std::vector<std::vector<std::string>> opTableRows(const Prediction& p);
 
+/// @brief A number for machine-readable output (CSV): SI base units, the shortest text that reads back as the
+/// same double; non-finite values are an empty cell.
+std::string csvNum(double v);
+/// @brief The operator table for machines: numbers in SI base units with the unit in the column name
+/// (step, operator, class, count, m, n, k, gemm_batch, flops, dram_bytes, l2_bytes, time_s, total_s, share,
+/// bound). `step` names the step of a request (prefill, decode) and is the first column.
+std::vector<std::string> opCsvHeader();
+std::vector<std::vector<std::string>> opCsvRows(const Prediction& p, const std::string& step);
+
 } // namespace rooflab::report

@@ -75,10 +75,19 @@ struct PlotSpec {
     int widthPx = 1200, heightPx = 750;
 };
 
-/// @brief A multi-page document: a summary page (title and text lines), then one plot per page.
+/// @brief A table of a document: a title, a header and formatted cells.
+struct DocumentTable {
+    std::string title;
+    std::vector<std::string> header;
+    std::vector<std::vector<std::string>> rows;
+};
+
+/// @brief A multi-page document: a summary page (title and text lines), then one plot per page, then the tables
+/// (operators, platform values with provenance, the platform's sources).
 struct PlotDocument {
     std::string title;
     std::vector<std::string> lines;
+    std::vector<DocumentTable> tables;
     std::vector<PlotSpec> plots;
     /// The same plots already rendered by this renderer (same order), so a document need not draw them again.
     std::vector<std::string> renderedPlots;

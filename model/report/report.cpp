@@ -226,8 +226,20 @@ std::string consoleSummary(const ReportData& d) {
     const Scenario& s = d.scenario;
     const RequestPrediction& req = d.request;
     std::ostringstream os;
-    os << "rooflab: " << d.arch.name << " on " << d.platform.name << " (" << d.stack.name << ", tp " << s.tp
-       << ", weights " << d.input.weights << ")\n";
+    os << "rooflab: " << d.arch.name << " on " << d.platform.name << " (" << d.stack.name << ", tp " << s.tp;
+    // Every parallelism and datatype the report was asked for, so a run with EP or PP says so.
+    if (s.pp > 1)
+        os << ", pp " << s.pp;
+    if (s.ep > 1)
+        os << ", ep " << s.ep;
+    if (s.dp > 1)
+        os << ", dp " << s.dp;
+    os << ", weights " << d.input.weights;
+    if (d.input.kv != "bf16")
+        os << ", kv " << d.input.kv;
+    if (d.input.act != "bf16")
+        os << ", act " << d.input.act;
+    os << ")\n";
     os << "  request: batch " << s.batch << ", prompt " << s.prompt << ", " << s.outputTokens << " output tokens\n";
     os << "  prefill  " << fmtSeconds(req.ttftS) << " (TTFT)   " << fmtNum(req.prefill.tokensPerS, 5) << " tokens/s   "
        << req.prefill.why << "\n";
@@ -327,21 +339,11 @@ std::string layoutExtras(const ReportData& d) {
     return x;
 }
 
-/// All files of the report, relative path -> bytes, in writing order.
-std::vector<std::pair<std::string, std::string>> reportFiles(const ReportData& d, const ReportFigures& fig) {
+} // namespace
+
+Table platformValuesTable(const ReportData& d) {
     const Platform& plat = d.platform;
     const PlatformModel& pm = d.platformModel;
-    const LlmArch& arch = d.arch;
-    const StackProfile& stack = d.stack;
-    const Scenario& s = d.scenario;
-    const Scenario& dec = d.decodeScenario;
-    const RequestPrediction& req = d.request;
-    const Prediction& decode = d.decode;
-    const ReportInput& o = d.input;
-    const auto& val = d.validation;
-    std::vector<std::pair<std::string, std::string>> files;
-
-    // Platform summary: the roofs the engine uses, each with the provenance of the file value.
     auto sourceOf = [&](const Value& v) -> std::string {
         if (!v.present)
             return "engine default";
@@ -374,10 +376,36 @@ std::vector<std::pair<std::string, std::string>> reportFiles(const ReportData& d
                             sourceOf(plat.scaleOut.bytesPerS)});
     platRows.push_back(
         {"TDP / idle power", fmtNum(pm.tdpW, 4) + " W / " + fmtNum(pm.idleW, 4) + " W", sourceOf(plat.power.tdpW)});
+    return {{"value", "", "provenance"}, std::move(platRows)};
+}
+
+Table platformSourcesTable(const ReportData& d) {
+    const Platform& plat = d.platform;
     std::vector<std::vector<std::string>> srcRows;
     for (const auto& [id, so] : plat.sources)
         srcRows.push_back(
             {id, std::string(sourceKindName(so.kind)), so.citation.empty() ? so.tool + " " + so.date : so.citation});
+    return {{"source", "kind", "what"}, std::move(srcRows)};
+}
+
+namespace {
+
+/// All files of the report, relative path -> bytes, in writing order.
+std::vector<std::pair<std::string, std::string>> reportFiles(const ReportData& d, const ReportFigures& fig) {
+    const Platform& plat = d.platform;
+    const LlmArch& arch = d.arch;
+    const StackProfile& stack = d.stack;
+    const Scenario& s = d.scenario;
+    const Scenario& dec = d.decodeScenario;
+    const RequestPrediction& req = d.request;
+    const Prediction& decode = d.decode;
+    const ReportInput& o = d.input;
+    const auto& val = d.validation;
+    std::vector<std::pair<std::string, std::string>> files;
+
+    // Platform summary: the roofs the engine uses, each with the provenance of the file value.
+    const std::vector<std::vector<std::string>> platRows = platformValuesTable(d).rows;
+    const std::vector<std::vector<std::string>> srcRows = platformSourcesTable(d).rows;
     const std::string extras = layoutExtras(d);
     const std::vector<std::vector<std::string>> workRows = {
         {"model", arch.name + (arch.source.empty() ? "" : " (" + arch.source + ")")},
@@ -489,10 +517,11 @@ std::vector<std::pair<std::string, std::string>> reportFiles(const ReportData& d
                              {"within_25_pct", st.within25Pct}};
     }
     files.emplace_back("prediction.json", j.dump(2) + "\n");
-    files.emplace_back("prefill_operators.csv", csvText(opTableHeader(), opTableRows(req.prefill)));
-    files.emplace_back("decode_operators.csv", csvText(opTableHeader(), opTableRows(decode)));
+    // CSV files are for machines: numbers in SI base units, the unit in the column name (issue 19).
+    files.emplace_back("prefill_operators.csv", csvText(opCsvHeader(), opCsvRows(req.prefill, "prefill")));
+    files.emplace_back("decode_operators.csv", csvText(opCsvHeader(), opCsvRows(decode, "decode")));
     if (d.chunked)
-        files.emplace_back("chunked_operators.csv", csvText(opTableHeader(), opTableRows(*d.chunked)));
+        files.emplace_back("chunked_operators.csv", csvText(opCsvHeader(), opCsvRows(*d.chunked, "chunked")));
     files.emplace_back("batch_sweep.csv", csvText(d.batchSweep.header, d.batchSweep.rows));
     files.emplace_back("context_sweep.csv", csvText(d.contextSweep.header, d.contextSweep.rows));
     if (val)

@@ -113,6 +113,12 @@ struct ReportFigures {
 std::vector<RenderedPlot> renderPlots(PlotRenderer& renderer, const std::vector<PlotSpec>& specs,
                                       const ReportProgress& progress = {});
 
+/// @brief The platform's roofs as the engine uses them, each with the provenance of its file value (value, "",
+/// provenance), for the Markdown, HTML and PDF.
+Table platformValuesTable(const ReportData& d);
+/// @brief The platform file's sources: id, kind (datasheet, measured, fitted...), citation or tool and date.
+Table platformSourcesTable(const ReportData& d);
+
 /// @brief The PDF document of the report (summary page, one plot per page) for a renderer that makes documents.
 PlotDocument reportDocument(const ReportData& d, const std::vector<PlotSpec>& specs,
                             const std::vector<RenderedPlot>& rendered);

@@ -357,6 +357,16 @@ PlotDocument reportDocument(const ReportData& d, const std::vector<PlotSpec>& sp
             (dc.memory.fits ? "fits" : "does not fit") + ").",
         "Tables: report.md, prediction.json, *.csv; page: report.html.",
     };
+    // The PDF carries the tables too, not only plots (issue 19): operators of each step and the platform with the
+    // provenance of every value.
+    doc.tables.push_back({"Prefill operators (per device)", opTableHeader(), opTableRows(pf)});
+    doc.tables.push_back({"Decode operators (per device)", opTableHeader(), opTableRows(dc)});
+    if (d.chunked)
+        doc.tables.push_back({"Chunked step operators (per device)", opTableHeader(), opTableRows(*d.chunked)});
+    const Table values = platformValuesTable(d);
+    doc.tables.push_back({"Platform " + d.platform.name, values.header, values.rows});
+    const Table sources = platformSourcesTable(d);
+    doc.tables.push_back({"Platform provenance", sources.header, sources.rows});
     doc.plots = specs;
     for (const auto& r : rendered) {
         doc.renderedPlots.push_back(r.bytes);

@@ -1,5 +1,6 @@
 #include "units/quantity.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -183,7 +184,14 @@ std::string formatQuantity(double v, Dimension d, int significant) {
     // snprintf buffer's.
     auto number = [&](double x) {
         char b[400];
-        const auto r = std::to_chars(b, b + sizeof b, x, std::chars_format::general, significant);
+        auto r = std::to_chars(b, b + sizeof b, x, std::chars_format::general, significant);
+        if (r.ec == std::errc() && std::find(b, r.ptr, 'e') != r.ptr && std::isfinite(x)) {
+            // Human output has no scientific notation (issue 19: "1.128e+04 s"): past the largest prefix the
+            // number grows ("11280 s"), below the smallest it gets decimals ("0.0000012 ps").
+            const double ax = std::fabs(x);
+            const int decimals = ax >= 1 ? 0 : std::min(15, significant - 1 - int(std::floor(std::log10(ax))));
+            r = std::to_chars(b, b + sizeof b, x, std::chars_format::fixed, decimals);
+        }
         return std::string(b, r.ec == std::errc() ? r.ptr : b);
     };
     auto cut = [](std::string s) {

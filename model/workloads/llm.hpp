@@ -12,15 +12,18 @@ enum class NormKind : unsigned char { RmsNorm, LayerNorm };
 /// @brief One group of identical decoder layers (evaluation multiplies a group's cost by its count).
 struct LayerGroup {
     int count = 0;
-    bool moe = false;       ///< MoE feed-forward (else dense gated MLP)
-    int windowTokens = 0;   ///< sliding-window length; 0 = global attention
+    bool moe = false;     ///< MoE feed-forward (else dense gated MLP)
+    int windowTokens = 0; ///< sliding-window length; 0 = global attention
 };
 
 struct LlmArch {
-    std::string name;       ///< preset id or file stem
-    std::string modelType;  ///< HF model_type
-    std::string source;     ///< HF repo id, where known
+    std::string name;      ///< preset id or file stem
+    std::string modelType; ///< HF model_type
+    std::string source;    ///< HF repo id, where known
     std::string file;
+    /// What the loader assumed for keys the file leaves out, said in every prediction's notes (a config.json
+    /// without num_key_value_heads is multi-head attention).
+    std::vector<std::string> assumptions;
 
     int64_t hiddenSize = 0;
     int numLayers = 0;
@@ -31,17 +34,17 @@ struct LlmArch {
     int64_t vocabSize = 0;
     int64_t maxPositions = 0;
     bool tieEmbeddings = false;
-    bool gatedMlp = true;         ///< gate/up/down (SwiGLU/GeGLU); false = up/down
+    bool gatedMlp = true; ///< gate/up/down (SwiGLU/GeGLU); false = up/down
     bool qkvBias = false;
-    bool qkNorm = false;          ///< per-head q/k norms (Qwen3, Gemma 3)
-    int normsPerLayer = 2;        ///< Gemma 2/3 have 4 (pre/post attention and MLP)
+    bool qkNorm = false;   ///< per-head q/k norms (Qwen3, Gemma 3)
+    int normsPerLayer = 2; ///< Gemma 2/3 have 4 (pre/post attention and MLP)
     NormKind norm = NormKind::RmsNorm;
 
     // Mixture of experts (numExperts == 0: dense).
     int numExperts = 0;
     int topK = 0;
     int64_t moeIntermediateSize = 0;
-    int numSharedExperts = 0;           ///< shared experts of moeIntermediateSize width (DeepSeek)
+    int numSharedExperts = 0;             ///< shared experts of moeIntermediateSize width (DeepSeek)
     int64_t sharedExpertIntermediate = 0; ///< one shared expert of this width (Qwen2-MoE); 0 = none
 
     // Multi-head latent attention (kvLoraRank > 0: MLA, DeepSeek-V2/V3).

@@ -19,6 +19,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QFile>
 #include <QPlainTextEdit>
 #include <QSettings>
 #include <QSignalSpy>
@@ -159,6 +160,25 @@ TEST(ScenarioPanel, SessionRoundTrip) {
     ASSERT_TRUE(restored.buildInput(in, error)) << error.toStdString();
     EXPECT_EQ(in.scenario.act, DType::fp8_e4m3);
     EXPECT_TRUE(restored.errorText().isEmpty()) << restored.errorText().toStdString();
+}
+
+TEST(ScenarioPanel, ALoadedConfigJsonIsNamedByItsModelAndFileAndMoEShowsExpertWidth) {
+    // A Hugging Face download is called config.json: the panel names it by _name_or_path and the file.
+    QTemporaryDir dir;
+    const QString cfg = dir.filePath(QStringLiteral("config.json"));
+    ASSERT_TRUE(
+        QFile::copy(QStringLiteral(ROOFLAB_SOURCE_DATA_DIR "/tests/fixtures/hf/qwen3-30b-a3b.config.json"), cfg));
+    ScenarioPanel panel;
+    ASSERT_TRUE(panel.selectModel(cfg)) << panel.errorText().toStdString();
+    EXPECT_NE(panel.modelLabel(), QStringLiteral("config"));
+    EXPECT_TRUE(panel.modelLabel().contains(QStringLiteral("(config.json)"))) << panel.modelLabel().toStdString();
+    EXPECT_TRUE(panel.modelLabel().startsWith(QStringLiteral("Qwen3-30B-A3B")) ||
+                panel.modelLabel().startsWith(QStringLiteral("qwen3_moe")))
+        << panel.modelLabel().toStdString();
+    // Every layer is MoE: the expert width (768), not the unused dense intermediate_size (6144).
+    const QString d = panel.modelDescription();
+    EXPECT_TRUE(d.contains(QStringLiteral("expert width 768"))) << d.toStdString();
+    EXPECT_FALSE(d.contains(QStringLiteral("6144"))) << d.toStdString();
 }
 
 // ---------------------------------------------------------------- evaluation controller

@@ -2,6 +2,8 @@
 // inline errors, export (PNG/PDF/CSV, platform Save As) and `rooflab-gui --screenshot`.
 #include "analysis/llm_engine.hpp"
 #include "analysis_pages.hpp"
+#include "codec/request_codec.hpp"
+#include "compare_page.hpp"
 #include "export_actions.hpp"
 #include "io/csv.hpp"
 #include "io/data_paths.hpp"
@@ -19,6 +21,9 @@
 #include "plots/roofline_plot.hpp"
 #include "plots/search_plot.hpp"
 #include "report/report.hpp"
+#include "result_summary_panel.hpp"
+#include "scenario_files.hpp"
+#include "scenario_panel.hpp"
 #include "search_page.hpp"
 
 #include <QAbstractItemModelTester>
@@ -27,6 +32,8 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QSettings>
@@ -241,6 +248,262 @@ TEST_F(GuiWindow, BadInputIsShownInlineNotACrash) {
     EXPECT_TRUE(w->statusText().contains(QStringLiteral("infeasible"))) << w->statusText().toStdString();
     EXPECT_FALSE(w->loadDataset(QStringLiteral("/nonexistent.csv")));
 }
+
+// ---------------------------------------------------------------- result summary and verdicts (issue 19)
+
+TEST_F(GuiWindow, SummaryPanelShowsLatencyTpotMemoryAndBound) {
+    const ResultSummary& s = w->summaryPanel()->summary();
+    EXPECT_EQ(s.verdict, Verdict::Fits);
+    EXPECT_TRUE(s.verdictText.startsWith(QStringLiteral("fits"))) << s.verdictText.toStdString();
+    EXPECT_NE(s.latency, QStringLiteral("—"));
+    EXPECT_NE(s.tpot, QStringLiteral("—")) << "a decode step's latency is its TPOT";
+    EXPECT_EQ(s.ttft, QStringLiteral("—")) << "a decode step has no TTFT";
+    EXPECT_TRUE(s.tokensPerS.contains(QStringLiteral("tokens/s")));
+    EXPECT_TRUE(s.memory.contains(QStringLiteral("GB of 80 GB per device"))) << s.memory.toStdString();
+    EXPECT_TRUE(s.bound.contains(QStringLiteral("bound"))) << s.bound.toStdString();
+    EXPECT_TRUE(w->summaryPanel()->isVisible());
+    EXPECT_TRUE(w->rooflinePlot()->watermarkText().isEmpty());
+    EXPECT_FALSE(w->rooflinePlot()->title().startsWith(QStringLiteral("⚠")));
+    // A request shows TTFT and TPOT both; the panel stays visible on every page.
+    ASSERT_TRUE(w->setPhase(QStringLiteral("request")));
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    ASSERT_TRUE(w->showPage(QStringLiteral("platform")));
+    EXPECT_TRUE(w->summaryPanel()->isVisible());
+    EXPECT_NE(w->summaryPanel()->summary().ttft, QStringLiteral("—"));
+    EXPECT_NE(w->summaryPanel()->summary().tpot, QStringLiteral("—"));
+}
+
+TEST_F(GuiWindow, NonFittingScenarioIsMarkedOnEveryPage) {
+    ASSERT_TRUE(w->selectPlatform(QStringLiteral("l40s")));
+    w->setTensorParallel(1);
+    ASSERT_TRUE(w->setComparePlatforms({QStringLiteral("h200-sxm-141gb")}));
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    const ResultSummary& s = w->summaryPanel()->summary();
+    EXPECT_EQ(s.verdict, Verdict::DoesNotFit);
+    EXPECT_TRUE(s.verdictText.contains(QStringLiteral("does NOT fit"))) << s.verdictText.toStdString();
+    EXPECT_TRUE(w->summaryPanel()->text().contains(QStringLiteral("DOES NOT FIT")));
+    for (PlotView* v : std::initializer_list<PlotView*>{w->rooflinePlot(), w->breakdownPlot(), w->sweepPlot()}) {
+        EXPECT_TRUE(v->title().startsWith(QStringLiteral("⚠ DOES NOT FIT"))) << v->title().toStdString();
+        EXPECT_EQ(v->watermarkText(), QStringLiteral("DOES NOT FIT"));
+    }
+    // The Compare table has a fits column: 70B in bf16 does not fit one L40S (48 GB) nor one H200 (141 GB).
+    const CompareModel* m = w->comparePage()->model();
+    ASSERT_EQ(m->rowCount(), 2);
+    EXPECT_EQ(m->headerData(CompareModel::Fits, Qt::Horizontal).toString(), QStringLiteral("Fits"));
+    EXPECT_EQ(m->index(0, CompareModel::Fits).data().toString(), QStringLiteral("no"));
+    EXPECT_TRUE(m->index(0, CompareModel::Problem).data().toString().contains(QStringLiteral("GB")));
+    QAbstractItemModelTester tester(const_cast<CompareModel*>(m));
+    // Back to a fitting scenario: the marks go.
+    ASSERT_TRUE(w->selectPlatform(QStringLiteral("h100-sxm5-80gb")));
+    w->setTensorParallel(4);
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    EXPECT_TRUE(w->rooflinePlot()->watermarkText().isEmpty());
+    EXPECT_EQ(w->comparePage()->model()->index(0, CompareModel::Fits).data().toString(), QStringLiteral("yes"));
+}
+
+TEST_F(GuiWindow, InfeasibleScenarioShowsTheReasonNotZeros) {
+    w->setTensorParallel(3); // 64 heads do not split over 3 devices
+    ASSERT_TRUE(w->setComparePlatforms({QStringLiteral("h200-sxm-141gb")}));
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    const std::string reason = w->lastOutput().prediction.error;
+    ASSERT_FALSE(reason.empty());
+    const ResultSummary& s = w->summaryPanel()->summary();
+    EXPECT_EQ(s.verdict, Verdict::Infeasible);
+    EXPECT_TRUE(s.verdictText.contains(QString::fromStdString(reason))) << s.verdictText.toStdString();
+    EXPECT_EQ(s.latency, QStringLiteral("—")) << "no latency for a configuration that cannot run";
+    const QString title = w->rooflinePlot()->title();
+    EXPECT_TRUE(title.contains(QString::fromStdString(reason))) << title.toStdString();
+    EXPECT_FALSE(title.contains(QStringLiteral("0 operators"))) << title.toStdString();
+    EXPECT_FALSE(title.contains(QStringLiteral("latency 0 s"))) << title.toStdString();
+    EXPECT_EQ(w->rooflinePlot()->watermarkText(), QStringLiteral("INFEASIBLE"));
+    EXPECT_EQ(w->comparePage()->model()->index(0, CompareModel::Fits).data().toString(), QStringLiteral("infeasible"));
+    EXPECT_EQ(w->comparePage()->model()->index(0, CompareModel::Problem).data(Qt::ToolTipRole).toString(),
+              QString::fromStdString(reason));
+}
+
+// ---------------------------------------------------------------- rows' own stack and platform (issue 19)
+
+TEST(GuiModels, ValidationResolvesDatasetRelativeModelsAndEachRowsPlatform) {
+    QTemporaryDir dir;
+    ASSERT_TRUE(QDir(dir.path()).mkpath(QStringLiteral("sub")));
+    ASSERT_TRUE(QFile::copy(QStringLiteral(ROOFLAB_SOURCE_DATA_DIR "/resources/models/llama-3.2-1b.yaml"),
+                            dir.filePath(QStringLiteral("sub/m.yaml"))));
+    const std::string csv = "id,model,phase,batch,prompt,context,tp,stack,measured_s,card\n"
+                            "a,sub/m.yaml,decode,1,0,128,1,pytorch-eager,0.005,h100-sxm5-80gb\n"
+                            "b,llama-3.2-1b,decode,1,0,128,1,pytorch-eager,0.005,h200-sxm-141gb\n"
+                            "c,nope/missing.yaml,decode,1,0,128,1,pytorch-eager,0.005,h100-sxm5-80gb\n";
+    const io::CsvTable t = io::parseCsv(csv, dir.filePath(QStringLiteral("e2e.csv")).toStdString());
+    const PlatformModel h100 = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
+    const ValidationReport own = validateDatasetIn(t, h100, dir.path().toStdString());
+    ASSERT_EQ(own.rows.size(), 3u);
+    EXPECT_TRUE(own.rows[0].error.empty())
+        << "a path relative to the dataset resolves as in `rooflab validate`: " << own.rows[0].error;
+    EXPECT_TRUE(own.rows[1].error.empty()) << own.rows[1].error;
+    EXPECT_FALSE(own.rows[2].error.empty());
+    EXPECT_EQ(own.failed, 1u);
+    // The same model and step: on its own platform (H200, more bandwidth) the row's decode step is faster.
+    EXPECT_LT(own.rows[1].predictedS, own.rows[0].predictedS);
+    const ValidationReport sidebar = validateDatasetIn(t, h100, dir.path().toStdString(), false);
+    EXPECT_DOUBLE_EQ(sidebar.rows[1].predictedS, sidebar.rows[0].predictedS);
+    EXPECT_EQ(own.overall.n, 2u);
+    // The problem column shows its whole text as a tooltip.
+    ValidationModel m;
+    m.setResult(own);
+    QAbstractItemModelTester tester(&m);
+    EXPECT_EQ(m.index(2, ValidationModel::Error).data(Qt::ToolTipRole).toString().toStdString(), own.rows[2].error);
+    EXPECT_FALSE(m.index(0, ValidationModel::Error).data(Qt::ToolTipRole).isValid());
+}
+
+TEST_F(GuiWindow, TraceIsComparedOnItsOwnStackAndPlatform) {
+    // The sidebar says vllm on H200; the committed H100 trace was taken by the PyTorch harness on an H100.
+    ASSERT_TRUE(w->selectStack(QStringLiteral("vllm")));
+    ASSERT_TRUE(w->selectPlatform(QStringLiteral("h200-sxm-141gb")));
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    ASSERT_TRUE(w->showPage(QStringLiteral("trace")));
+    TracePage* page = w->tracePage();
+    ASSERT_TRUE(page->loadTrace(kDecodeTrace)) << page->messageText().toStdString();
+    EXPECT_TRUE(page->scenarioText().contains(QStringLiteral("on h100-sxm5-80gb")))
+        << page->scenarioText().toStdString();
+    EXPECT_TRUE(page->scenarioText().contains(QStringLiteral("stack pytorch-eager")))
+        << page->scenarioText().toStdString();
+    // A trace whose name says its stack, outside a platform's folder: that stack, the sidebar's platform.
+    QTemporaryDir dir;
+    const QString named = dir.filePath(QStringLiteral("trace_llama-3.1-8b-decode-b8-p0-c2048-tp1-vllm.csv"));
+    ASSERT_TRUE(QFile::copy(kDecodeTrace, named));
+    ASSERT_TRUE(page->loadTrace(named)) << page->messageText().toStdString();
+    EXPECT_TRUE(page->scenarioText().contains(QStringLiteral("stack vllm"))) << page->scenarioText().toStdString();
+    EXPECT_TRUE(page->scenarioText().contains(QStringLiteral("on h200-sxm-141gb")))
+        << page->scenarioText().toStdString();
+}
+
+// ---------------------------------------------------------------- one unit convention (issue 19)
+
+TEST(GuiModels, BytesReadAsTheCliWritesThem) {
+    // The H100 showed 80 GB in the CLI and 74.51 GiB on the platform page: decimal prefixes everywhere.
+    EXPECT_EQ(formatBytes(80e9), QStringLiteral("80 GB"));
+    EXPECT_EQ(formatBytes(16.06e9), QStringLiteral("16.06 GB"));
+    PlatformValuesModel m;
+    m.setPlatform(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
+    bool seen = false;
+    for (const auto& r : m.rows())
+        if (r.key.endsWith(QStringLiteral("capacity")) && r.si == 80e9) {
+            EXPECT_EQ(r.value, QStringLiteral("80 GB"));
+            seen = true;
+        }
+    EXPECT_TRUE(seen);
+    for (const auto& r : m.rows())
+        EXPECT_FALSE(r.value.contains(QStringLiteral("iB"))) << r.key.toStdString() << " " << r.value.toStdString();
+}
+
+// ---------------------------------------------------------------- log axes (issue 19)
+
+TEST_F(GuiWindow, LogAxesNeverRepeatALabelAndKeepToTheirRange) {
+    // Latency vs context on a long context sweep was labelled "2·10²" twice, "3·10¹" twice.
+    w->setContext(65536);
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    for (PlotView* v : std::initializer_list<PlotView*>{w->sweepPlot(), w->rooflinePlot()}) {
+        for (int rect : {0, 1}) {
+            for (bool xAxis : {true, false}) {
+                const QStringList labels = v->tickLabels(rect, xAxis);
+                if (rect == 1 && v == w->rooflinePlot())
+                    continue;
+                EXPECT_GE(labels.size(), 2) << v->title().toStdString() << " rect " << rect << " x " << xAxis;
+                QStringList seen;
+                for (const QString& l : labels) {
+                    EXPECT_FALSE(seen.contains(l)) << "repeated label " << l.toStdString();
+                    EXPECT_FALSE(l.contains(QStringLiteral("·"))) << l.toStdString();
+                    seen << l;
+                }
+            }
+        }
+    }
+    // The GUI labels what the report's SVG labels (one ticker).
+    const QStringList sweepX = w->sweepPlot()->tickLabels(1, true);
+    EXPECT_TRUE(sweepX.contains(QStringLiteral("1000")) || sweepX.contains(QStringLiteral("10000")))
+        << sweepX.join(QLatin1Char(' ')).toStdString();
+}
+
+// ---------------------------------------------------------------- scenario files (issue 19)
+
+TEST_F(GuiWindow, ScenarioSavesLoadsAndIsRememberedAsRecent) {
+    QSettings().remove(QStringLiteral("scenarios/recent"));
+    ASSERT_TRUE(w->selectStack(QStringLiteral("vllm")));
+    w->setBatch(16);
+    w->setContext(4096);
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    QTemporaryDir dir;
+    const QString yaml = dir.filePath(QStringLiteral("s.yaml"));
+    QString err;
+    ASSERT_TRUE(w->scenarioFiles()->saveScenario(yaml, &err)) << err.toStdString();
+    // The file is the codec's: the CLI reads it back to the same request.
+    const Request r = spec::loadRequestFile(yaml.toStdString());
+    ASSERT_NE(r.llm(), nullptr);
+    EXPECT_EQ(r.llm()->model, "llama-3.1-70b");
+    EXPECT_EQ(r.llm()->stackName, "vllm");
+    EXPECT_EQ(r.platform, "h100-sxm5-80gb");
+    EXPECT_EQ(r.scenario.batch, 16);
+    EXPECT_EQ(r.scenario.context, 4096);
+    EXPECT_EQ(r.scenario.tp, 4);
+    // Change everything, load: the controls show the file again.
+    w->setBatch(1);
+    w->setTensorParallel(1);
+    ASSERT_TRUE(w->selectStack(QStringLiteral("pytorch-eager")));
+    ASSERT_TRUE(w->scenarioFiles()->loadScenario(yaml, &err)) << err.toStdString();
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    EXPECT_EQ(w->scenarioPanel()->value(ScenarioPanel::Field::Batch), 16);
+    EXPECT_EQ(w->scenarioPanel()->value(ScenarioPanel::Field::Tp), 4);
+    EXPECT_EQ(w->scenarioPanel()->stackName(), QStringLiteral("vllm"));
+    EXPECT_EQ(w->lastOutput().prediction.devices, 4);
+    // JSON by suffix; both are recent, the last first.
+    const QString json = dir.filePath(QStringLiteral("s.json"));
+    ASSERT_TRUE(w->scenarioFiles()->saveScenario(json, &err)) << err.toStdString();
+    EXPECT_TRUE(head(json, 1).startsWith("{"));
+    EXPECT_EQ(spec::loadRequestFile(json.toStdString()).scenario.batch, 16);
+    const QStringList recent = w->scenarioFiles()->recentScenarios();
+    ASSERT_GE(recent.size(), 2);
+    EXPECT_EQ(recent[0], QFileInfo(json).absoluteFilePath());
+    EXPECT_EQ(recent[1], QFileInfo(yaml).absoluteFilePath());
+    // A broken file is refused with file, line and key; nothing changes.
+    const QString bad = dir.filePath(QStringLiteral("bad.yaml"));
+    QFile f(bad);
+    ASSERT_TRUE(f.open(QIODevice::WriteOnly));
+    f.write("model: \"llama-3.1-8b\"\nbatchh: 3\n");
+    f.close();
+    EXPECT_FALSE(w->scenarioFiles()->loadScenario(bad, &err));
+    EXPECT_TRUE(err.contains(QStringLiteral("bad.yaml:2"))) << err.toStdString();
+    EXPECT_TRUE(err.contains(QStringLiteral("batchh"))) << err.toStdString();
+    EXPECT_EQ(w->scenarioPanel()->value(ScenarioPanel::Field::Batch), 16);
+    QSettings().remove(QStringLiteral("scenarios/recent"));
+}
+
+#ifdef ROOFLAB_CLI_EXE
+TEST_F(GuiWindow, CopyAsCliCommandPredictsWhatTheWindowShows) {
+    ASSERT_TRUE(w->selectStack(QStringLiteral("vllm")));
+    w->setBatch(16);
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    const QString cmd = w->scenarioFiles()->cliCommand();
+    EXPECT_TRUE(cmd.startsWith(QStringLiteral("rooflab predict llm --platform h100-sxm5-80gb --model llama-3.1-70b "
+                                              "--stack vllm --phase decode --batch 16")))
+        << cmd.toStdString();
+    QStringList args = cmd.split(QLatin1Char(' '));
+    args.removeFirst(); // "rooflab"
+    args << QStringLiteral("--format") << QStringLiteral("json") << QStringLiteral("--no-ops");
+    QProcess cli;
+    cli.start(QStringLiteral(ROOFLAB_CLI_EXE), args);
+    ASSERT_TRUE(cli.waitForFinished(60000));
+    ASSERT_EQ(cli.exitCode(), 0) << cli.readAllStandardError().toStdString();
+    const QJsonObject j = QJsonDocument::fromJson(cli.readAllStandardOutput()).object();
+    const double cliLatency = j.value(QStringLiteral("latency_s")).toDouble();
+    const double guiLatency = w->lastOutput().prediction.latencyS;
+    ASSERT_GT(guiLatency, 0);
+    EXPECT_NEAR(cliLatency / guiLatency, 1.0, 1e-9);
+    // GEMM workloads become `predict gemm`.
+    w->setGemmWorkload(1024, 2048, 512);
+    EXPECT_TRUE(w->scenarioFiles()->cliCommand().contains(
+        QStringLiteral("predict gemm --platform h100-sxm5-80gb --m 1024 --n 2048 --k 512")))
+        << w->scenarioFiles()->cliCommand().toStdString();
+}
+#endif
 
 TEST_F(GuiWindow, EditorValidatesAsYouTypeWithLine) {
     QPlainTextEdit* ed = w->platformPage()->editor();

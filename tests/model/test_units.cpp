@@ -48,6 +48,17 @@ TEST(DType, ParsesNamesAndAliases) {
         EXPECT_EQ(parseDType(dtypeName(static_cast<DType>(i))), static_cast<DType>(i));
 }
 
+// Human output has no scientific notation (issue 19: "1.128e+04 ms" in a sweep table): past the largest prefix the
+// number grows, below the smallest it gets decimals.
+TEST(Units, FormatQuantityNeverWritesAnExponent) {
+    EXPECT_EQ(formatQuantity(11280, Dimension::Seconds, 4), "11280 s");
+    EXPECT_EQ(formatQuantity(2.5e18, Dimension::Bytes, 4), "2500 PB");
+    EXPECT_EQ(formatQuantity(1.5e-12, Dimension::Seconds, 3), "0.0015 ns");
+    for (double v : {1e-15, 3.3e-13, 1e20, 4.2e25})
+        for (Dimension d : {Dimension::Seconds, Dimension::Bytes, Dimension::FlopPerSecond})
+            EXPECT_EQ(formatQuantity(v, d, 4).find('e'), std::string::npos) << formatQuantity(v, d, 4);
+}
+
 TEST(DType, BlockScaledFormatsCountTheirScales) {
     // nvfp4: 4-bit E2M1 + one FP8 E4M3 scale per 16 elements = 4.5 bits; mxfp4: + one E8M0 scale per 32 = 4.25 bits.
     EXPECT_DOUBLE_EQ(bytesPerElement(DType::nvfp4) * 8, 4.5);

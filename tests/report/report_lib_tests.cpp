@@ -1,10 +1,12 @@
 // The report library on its own (no Qt): log-axis ticks of the SVG renderer, deterministic SVG, atomic report
 // folders (a cancelled or failed run leaves nothing), and the whole scenario in the outputs.
 #include "io/data_paths.hpp"
+#include "report/format.hpp"
 #include "report/plot_spec.hpp"
 #include "report/report.hpp"
 #include "units/errors.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
@@ -211,4 +213,38 @@ TEST(ComputeReport, ProgressCanCancel) {
     int calls = 0;
     EXPECT_THROW(computeReport(in, [&](int, int, const std::string&) { return ++calls < 2; }), ReportCancelled);
     EXPECT_EQ(calls, 2);
+}
+
+// The PDF document carries the tables, not only plots (issue 19): operators of each step and the platform with the
+// provenance of every value.
+TEST(ReportDocument, CarriesOperatorAndProvenanceTables) {
+    const ReportData& d = smallReport();
+    const PlotDocument doc = reportDocument(d, {}, {});
+    std::vector<std::string> titles;
+    for (const auto& t : doc.tables) {
+        titles.push_back(t.title);
+        EXPECT_FALSE(t.rows.empty()) << t.title;
+        for (const auto& r : t.rows)
+            EXPECT_EQ(r.size(), t.header.size()) << t.title;
+    }
+    ASSERT_GE(titles.size(), 4u);
+    EXPECT_EQ(titles[0], "Prefill operators (per device)");
+    EXPECT_EQ(titles[1], "Decode operators (per device)");
+    EXPECT_NE(std::find(titles.begin(), titles.end(), "Platform provenance"), titles.end());
+    EXPECT_EQ(doc.tables[0].rows.size(), d.request.prefill.ops.size());
+}
+
+// Machine CSVs: numbers in SI base units, units in the column names, no "16.38 KB".
+TEST(OperatorCsv, NumericInSiBaseUnits) {
+    const ReportData& d = smallReport();
+    const auto header = opCsvHeader();
+    EXPECT_NE(std::find(header.begin(), header.end(), "dram_bytes"), header.end());
+    EXPECT_NE(std::find(header.begin(), header.end(), "time_s"), header.end());
+    for (const auto& row : opCsvRows(d.decode, "decode")) {
+        EXPECT_EQ(row[0], "decode");
+        for (std::size_t c = 8; c + 1 < row.size(); ++c) {
+            EXPECT_EQ(row[c].find(' '), std::string::npos) << header[c] << " = " << row[c];
+            EXPECT_NO_THROW((void)std::stod(row[c])) << header[c] << " = " << row[c];
+        }
+    }
 }

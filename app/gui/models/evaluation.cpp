@@ -1,7 +1,9 @@
 #include "evaluation.hpp"
 
 #include "engine/predict.hpp"
+#include "io/data_paths.hpp"
 #include "io/model_loader.hpp"
+#include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"
 #include "units/errors.hpp"
 
@@ -202,7 +204,39 @@ TimeSplit splitTime(const Prediction& p) {
     return sum;
 }
 
-ValidationReport validateDatasetIn(const io::CsvTable& table, const PlatformModel& pm, const std::string& datasetDir) {
+LlmArch resolveDatasetModel(const std::string& name, const std::string& datasetDir) {
+    namespace fs = std::filesystem;
+    const bool looksLikePath = name.find('/') != std::string::npos || name.ends_with(".yaml") ||
+                               name.ends_with(".yml") || name.ends_with(".json");
+    if (looksLikePath) {
+        std::vector<fs::path> candidates = {fs::path(name)};
+        if (!datasetDir.empty())
+            candidates.push_back(fs::path(datasetDir) / name);
+        for (const auto& d : io::dataDirs())
+            candidates.push_back(fs::path(d) / name);
+        for (const auto& c : candidates) {
+            std::error_code ec;
+            if (fs::is_regular_file(c, ec))
+                return io::loadModelFile(c.string());
+        }
+        throw InputError(name, 0, "model",
+                         "model file not found (relative to the dataset, the working folder or the rooflab data "
+                         "folders)");
+    }
+    try {
+        return io::loadModel(name);
+    } catch (const InputError&) {
+        const auto local = fs::path(datasetDir) / "models" / (name + ".yaml");
+        std::error_code ec;
+        if (datasetDir.empty() || !fs::is_regular_file(local, ec))
+            throw;
+        return io::loadModelFile(local.string());
+    }
+}
+
+namespace {
+
+ValidationReport validateOn(const io::CsvTable& table, const PlatformModel& pm, const std::string& datasetDir) {
     std::map<std::string, std::unique_ptr<LlmArch>> models;
     std::map<std::string, std::unique_ptr<StackProfile>> stacks;
     // The engine turns an InputError into the row's error; anything else a loader throws is broken input too.
@@ -213,14 +247,7 @@ ValidationReport validateDatasetIn(const io::CsvTable& table, const PlatformMode
         auto& slot = models[name];
         if (!slot) {
             try {
-                try {
-                    slot = std::make_unique<LlmArch>(io::loadModel(name));
-                } catch (const InputError&) {
-                    const auto local = std::filesystem::path(datasetDir) / "models" / (name + ".yaml");
-                    if (datasetDir.empty() || !std::filesystem::exists(local))
-                        throw;
-                    slot = std::make_unique<LlmArch>(io::loadModel(local.string()));
-                }
+                slot = std::make_unique<LlmArch>(resolveDatasetModel(name, datasetDir));
             } catch (const InputError&) {
                 throw;
             } catch (const std::exception& e) {
@@ -243,6 +270,78 @@ ValidationReport validateDatasetIn(const io::CsvTable& table, const PlatformMode
         return *slot;
     };
     return validateDataset(pm, table, modelFor, stackFor);
+}
+
+} // namespace
+
+ValidationReport validateDatasetIn(const io::CsvTable& table, const PlatformModel& pm, const std::string& datasetDir,
+                                   bool ownPlatforms) {
+    int col = table.column("platform");
+    if (col < 0)
+        col = table.column("card");
+    if (!ownPlatforms || col < 0)
+        return validateOn(table, pm, datasetDir);
+    // Rows grouped by the platform they name, each group on its own platform. A name that is no shipped platform
+    // (a free-text machine label, empty) means the page's platform.
+    const std::vector<std::string> shipped = io::listPlatformNames();
+    std::map<std::string, io::CsvTable> groups;
+    for (std::size_t i = 0; i < table.rows.size(); ++i) {
+        const std::string& named = table.text(i, col);
+        const bool known = std::find(shipped.begin(), shipped.end(), named) != shipped.end();
+        const std::string key = known ? named : pm.name;
+        io::CsvTable& g = groups[key];
+        if (g.header.empty()) {
+            g.file = table.file;
+            g.header = table.header;
+        }
+        g.rows.push_back(table.rows[i]);
+        g.rowLines.push_back(i < table.rowLines.size() ? table.rowLines[i] : int(i) + 2);
+    }
+    if (groups.size() == 1 && groups.begin()->first == pm.name)
+        return validateOn(table, pm, datasetDir);
+    ValidationReport out;
+    for (const auto& [name, sub] : groups) {
+        ValidationReport part;
+        if (name == pm.name) {
+            part = validateOn(sub, pm, datasetDir);
+        } else {
+            try {
+                const PlatformModel other = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile(name)));
+                part = validateOn(sub, other, datasetDir);
+            } catch (const std::exception& e) {
+                // Rows on a platform that does not load keep their identity and say why.
+                part = validateOn(sub, pm, datasetDir);
+                for (auto& r : part.rows)
+                    if (r.error.empty())
+                        r.error = "platform '" + name + "' of the row: " + e.what();
+            }
+        }
+        if (out.kind.empty()) {
+            out.kind = part.kind;
+            out.dataset = part.dataset;
+        }
+        for (auto& r : part.rows)
+            out.rows.push_back(std::move(r));
+    }
+    std::sort(out.rows.begin(), out.rows.end(),
+              [](const ValidationRow& a, const ValidationRow& b) { return a.line < b.line; });
+    // Statistics over all rows again, as validateDataset computes them for one platform.
+    std::vector<double> all;
+    std::map<std::string, std::map<std::string, std::vector<double>>> byKey;
+    for (const auto& r : out.rows) {
+        if (!r.error.empty()) {
+            ++out.failed;
+            continue;
+        }
+        all.push_back(r.errorPct);
+        for (const auto& [k, v] : r.keys)
+            byKey[k][v].push_back(r.errorPct);
+    }
+    out.overall = errorStats(all);
+    for (const auto& [k, values] : byKey)
+        for (const auto& [v, errs] : values)
+            out.breakdown[k][v] = errorStats(errs);
+    return out;
 }
 
 } // namespace rooflab::gui

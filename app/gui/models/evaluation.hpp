@@ -76,9 +76,17 @@ std::vector<double> logSpacedIntegers(double lo, double hi, int n);
 
 /// @brief Predicts each row of a validation dataset on `pm` with the engine's rooflab::validateDataset (end-to-end
 /// rows: id,model,phase,batch,prompt,context,tp,weights,kv,act,stack,measured_s; GEMM rows: m,n,k,dtype,median_s).
-/// Models are named by preset, path, or `<datasetDir>/models/<name>.yaml`; stacks by name. Throws InputError when
-/// the table is not a validation dataset; bad rows carry their own error.
-ValidationReport validateDatasetIn(const io::CsvTable& table, const PlatformModel& pm, const std::string& datasetDir);
+/// Models are resolved as `rooflab validate` resolves them (resolveDatasetModel); each row's own stack column is
+/// used. A row that names its platform (column `card` or `platform`, a shipped name) is predicted on that
+/// platform, not on `pm`, when `ownPlatforms` is set. Throws InputError when the table is not a validation dataset;
+/// bad rows carry their own error.
+ValidationReport validateDatasetIn(const io::CsvTable& table, const PlatformModel& pm, const std::string& datasetDir,
+                                   bool ownPlatforms = true);
+
+/// @brief The model file a dataset row names, as `rooflab validate` finds it: a preset id; or a path (contains '/'
+/// or ends in .yaml/.json) tried as given, relative to the dataset's folder, then to the rooflab data folders; or
+/// `<datasetDir>/models/<name>.yaml`. Throws InputError naming the places tried.
+LlmArch resolveDatasetModel(const std::string& name, const std::string& datasetDir);
 
 /// Time of an operator attributed to what binds it (per occurrence x count): compute, memory, comm, overhead.
 struct TimeSplit {

@@ -28,14 +28,8 @@ QString formatSi(double v, const QString& unit, int precision) {
 }
 
 QString formatBytes(double bytes) {
-    static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    double v = bytes;
-    int i = 0;
-    while (std::abs(v) >= 1024.0 && i < 4) {
-        v /= 1024.0;
-        ++i;
-    }
-    return QString::number(v, 'g', 4) + QLatin1Char(' ') + QString::fromLatin1(kUnits[i]);
+    // Decimal prefixes, as the CLI and the platform files (80 GB is 80e9 B): one convention everywhere (issue 19).
+    return formatSi(bytes, QStringLiteral("B"));
 }
 
 QString formatSeconds(double s) {
@@ -314,6 +308,64 @@ QVariant SweepModel::data(const QModelIndex& index, int role) const {
     }
 }
 
+// ---------------------------------------------------------------- compare
+
+const QVector<ResultTableModel::Column>& CompareModel::columns() const {
+    static const QVector<Column> kCols = {{"Platform", ""},        {"Latency", "ms"},  {"Throughput", "tokens/s"},
+                                          {"Memory/device", "GB"}, {"Capacity", "GB"}, {"Fits", ""},
+                                          {"Bound", ""},           {"Problem", ""}};
+    return kCols;
+}
+
+void CompareModel::setPlatforms(const std::vector<ComparedPlatform>& platforms) {
+    beginResetModel();
+    m_rows = platforms;
+    endResetModel();
+}
+
+int CompareModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
+}
+
+QVariant CompareModel::data(const QModelIndex& index, int role) const {
+    if (!validCell(*this, index))
+        return {};
+    const ComparedPlatform& c = m_rows[std::size_t(index.row())];
+    const Prediction& p = c.prediction;
+    if (role == Qt::ToolTipRole && index.column() == Problem)
+        return p.ok ? QVariant() : str(p.error);
+    if (role != Qt::DisplayRole && role != kSortRole)
+        return {};
+    switch (index.column()) {
+    case Platform:
+        return str(c.name);
+    case LatencyMs:
+        return p.ok ? num(p.latencyS * 1e3, role) : QVariant();
+    case TokensPerS:
+        return p.ok ? num(p.tokensPerS, role) : QVariant();
+    case MemoryGb:
+        return p.ok ? num(p.memory.totalBytes * 1e-9, role) : QVariant();
+    case CapacityGb:
+        return p.ok ? num(p.memory.capacityBytes * 1e-9, role) : QVariant();
+    case Fits:
+        if (role == kSortRole)
+            return p.ok && p.memory.fits ? 1 : 0;
+        return !p.ok ? QStringLiteral("infeasible") : p.memory.fits ? QStringLiteral("yes") : QStringLiteral("no");
+    case Bound:
+        return p.ok ? QVariant(QString::fromUtf8(boundName(p.bound).data())) : QVariant();
+    case Problem:
+        if (!p.ok)
+            return str(p.error);
+        if (!p.memory.fits)
+            return QObject::tr("needs %1 per device, %2 available (max batch %3)")
+                .arg(formatBytes(p.memory.totalBytes), formatBytes(p.memory.capacityBytes))
+                .arg(p.memory.maxBatch);
+        return QString();
+    default:
+        return {};
+    }
+}
+
 // ---------------------------------------------------------------- validation
 
 const QVector<ResultTableModel::Column>& ValidationModel::columns() const {
@@ -334,7 +386,14 @@ int ValidationModel::rowCount(const QModelIndex& parent) const {
 }
 
 QVariant ValidationModel::data(const QModelIndex& index, int role) const {
-    if (!validCell(*this, index) || (role != Qt::DisplayRole && role != kSortRole))
+    if (!validCell(*this, index))
+        return {};
+    // The problem text is long (file, line, key, reason): the whole of it as a tooltip, the cell is cut off.
+    if (role == Qt::ToolTipRole) {
+        const ValidationRow& r = m_result.rows[std::size_t(index.row())];
+        return index.column() == Error && !r.error.empty() ? QVariant(str(r.error)) : QVariant();
+    }
+    if (role != Qt::DisplayRole && role != kSortRole)
         return {};
     const ValidationRow& r = m_result.rows[std::size_t(index.row())];
     const bool ok = r.error.empty();

@@ -91,6 +91,24 @@ private:
     SweepSeries m_series;
 };
 
+/// @brief The Compare page's table: one row per platform with latency, throughput, memory per device against
+/// capacity, whether it fits ("yes", "no", "infeasible") and why not.
+class CompareModel : public ResultTableModel {
+    Q_OBJECT
+public:
+    enum Col { Platform, LatencyMs, TokensPerS, MemoryGb, CapacityGb, Fits, Bound, Problem };
+    using ResultTableModel::ResultTableModel;
+    void setPlatforms(const std::vector<ComparedPlatform>& platforms);
+    int rowCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+
+protected:
+    const QVector<Column>& columns() const override;
+
+private:
+    std::vector<ComparedPlatform> m_rows;
+};
+
 /// @brief Predicted-vs-measured rows of a dataset; rows that could not be predicted show their error.
 class ValidationModel : public ResultTableModel {
     Q_OBJECT
@@ -109,7 +127,8 @@ private:
     ValidationReport m_result;
 };
 
-/// Formats a number with an SI prefix and unit ("989.4 TFLOP/s", "3.35 TB/s", "50 MiB" for bytes).
+/// Formats a number with an SI prefix and unit ("989.4 TFLOP/s", "3.35 TB/s", "80 GB" for bytes: decimal prefixes
+/// everywhere, as the CLI).
 QString formatSi(double v, const QString& unit, int precision = 4);
 QString formatBytes(double bytes);
 QString formatSeconds(double s);

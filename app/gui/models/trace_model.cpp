@@ -1,8 +1,10 @@
 #include "models/trace_model.hpp"
 
 #include "io/csv.hpp"
+#include "io/data_paths.hpp"
 #include "units/errors.hpp"
 
+#include <QDir>
 #include <QFileInfo>
 #include <QRegularExpression>
 #include <algorithm>
@@ -85,7 +87,7 @@ KernelTrace loadKernelTrace(const std::string& path) {
 
 std::optional<TraceScenarioId> parseTraceFileName(const QString& path) {
     static const QRegularExpression re(
-        QStringLiteral("^trace_(.+)-(prefill|decode)-b(\\d+)-p(\\d+)-c(\\d+)-tp(\\d+)\\.csv$"));
+        QStringLiteral("^trace_(.+)-(prefill|decode)-b(\\d+)-p(\\d+)-c(\\d+)-tp(\\d+)(?:-([A-Za-z0-9_.-]+))?\\.csv$"));
     const auto m = re.match(QFileInfo(path).fileName());
     if (!m.hasMatch())
         return std::nullopt;
@@ -96,8 +98,13 @@ std::optional<TraceScenarioId> parseTraceFileName(const QString& path) {
     id.prompt = m.captured(4).toLongLong();
     id.context = m.captured(5).toLongLong();
     id.tp = m.captured(6).toInt();
+    id.stack = m.captured(7).toStdString();
     if (id.batch < 1 || id.tp < 1)
         return std::nullopt;
+    const std::string folder = QFileInfo(path).absoluteDir().dirName().toStdString();
+    const auto names = io::listPlatformNames();
+    if (std::find(names.begin(), names.end(), folder) != names.end())
+        id.platform = folder;
     return id;
 }
 

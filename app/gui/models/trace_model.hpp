@@ -6,7 +6,6 @@
 
 #include <QAbstractTableModel>
 #include <QString>
-
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -16,7 +15,8 @@ namespace rooflab::gui {
 
 /// The kernel classes of a trace, in display order.
 inline constexpr int kTraceClassCount = 8;
-extern const std::array<const char*, kTraceClassCount> kTraceClasses; // gemm attention norm elementwise rope copy collective other
+extern const std::array<const char*, kTraceClassCount>
+    kTraceClasses; // gemm attention norm elementwise rope copy collective other
 
 /// Index in kTraceClasses of a trace `class` cell (unknown names count as "other").
 int traceClassIndex(const std::string& name);
@@ -27,20 +27,25 @@ struct KernelTrace {
     std::string file;
     std::array<double, kTraceClassCount> measuredNs{}; ///< sum of duration_ns per class
     std::array<int, kTraceClassCount> kernels{};
-    double totalNs = 0;        ///< sum of every duration_ns
-    int64_t spanNs = 0;        ///< last end_ns - first start_ns
+    double totalNs = 0; ///< sum of every duration_ns
+    int64_t spanNs = 0; ///< last end_ns - first start_ns
     int kernelCount = 0;
 };
 
 /// Loads a trace CSV (io::loadCsvFile). Throws InputError on a missing column or a bad cell.
 KernelTrace loadKernelTrace(const std::string& path);
 
-/// What a trace file name `trace_<model>-<phase>-b<B>-p<P>-c<C>-tp<T>.csv` says about its scenario.
+/// @brief What a trace file name `trace_<model>-<phase>-b<B>-p<P>-c<C>-tp<T>[-<stack>].csv` and its folder say
+/// about its scenario. A trace was taken on one stack and one platform, which need not be the sidebar's: the
+/// stack is the name's suffix (else the PyTorch harness that took the shipped traces, kDefaultStackName); the
+/// platform is the folder's name when a shipped platform is called so (datasets/<vendor>/<platform>/).
 struct TraceScenarioId {
     std::string model;
     Phase phase = Phase::Decode;
     int64_t batch = 1, prompt = 0, context = 0;
     int tp = 1;
+    std::string stack;    ///< from the name's suffix; empty: not named
+    std::string platform; ///< the folder's name when it is a shipped platform; else empty
 };
 std::optional<TraceScenarioId> parseTraceFileName(const QString& path);
 

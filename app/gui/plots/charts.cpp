@@ -11,7 +11,9 @@ namespace rooflab::gui {
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-QString u8(std::string_view s) { return QString::fromUtf8(s.data(), qsizetype(s.size())); }
+QString u8(std::string_view s) {
+    return QString::fromUtf8(s.data(), qsizetype(s.size()));
+}
 
 void setupLegend(QCustomPlot* plot, Qt::Alignment where) {
     plot->legend->setVisible(true);
@@ -111,14 +113,19 @@ void SweepPlot::fillRect(QCPAxisRect* rect, const SweepSeries& s, double current
         label->position->setAxisRect(rect);
         label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
         label->position->setCoords(at, yFrac);
-        label->setPositionAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+        // Keep the label inside the axis rect: right of the line in the left part, left of it near the right edge
+        // (a memory limit close to the last point was cut off at the plot edge).
+        const QCPRange r = x->range();
+        const double frac =
+            r.lower > 0 && r.upper > r.lower && at > 0 ? std::log(at / r.lower) / std::log(r.upper / r.lower) : 0.0;
+        const bool leftOfLine = frac > 0.6;
+        label->setPositionAlignment((leftOfLine ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignVCenter);
         label->setText(text);
         label->setColor(pen.color());
-        label->setPadding(QMargins(4, 0, 0, 0));
+        label->setPadding(leftOfLine ? QMargins(0, 0, 4, 0) : QMargins(4, 0, 0, 0));
     };
     if (s.limit > 0 && !s.points.empty() && s.limit <= s.points.back().x * 4)
-        vline(s.limit, QPen(style::kMemory, 1.5, Qt::DashLine), tr("memory limit: %1 ≤ %2").arg(xn).arg(s.limit),
-              0.08);
+        vline(s.limit, QPen(style::kMemory, 1.5, Qt::DashLine), tr("memory limit: %1 ≤ %2").arg(xn).arg(s.limit), 0.08);
     if (current > 0)
         vline(current, QPen(QColor(60, 60, 60), 1, Qt::DotLine), tr("current %1").arg(current), 0.16);
 }
@@ -164,8 +171,11 @@ void BreakdownPlot::setData(const Prediction& p) {
     const TimeSplit t = splitTime(p);
     const double total = t.computeS + t.memoryS + t.commS + t.overheadS;
     auto pct = [&](double v) { return total > 0 ? QString::number(v / total * 100, 'f', 0) : QStringLiteral("0"); };
-    setTitle(tr("Per-operator breakdown — step %1: compute %2%, memory %3%, communication %4%, overhead %5%")
-                 .arg(formatSeconds(p.latencyS), pct(t.computeS), pct(t.memoryS), pct(t.commS), pct(t.overheadS)));
+    if (!p.ok)
+        setTitle(tr("Per-operator breakdown — infeasible: %1").arg(QString::fromStdString(p.error)));
+    else
+        setTitle(tr("Per-operator breakdown — step %1: compute %2%, memory %3%, communication %4%, overhead %5%")
+                     .arg(formatSeconds(p.latencyS), pct(t.computeS), pct(t.memoryS), pct(t.commS), pct(t.overheadS)));
     redraw();
 }
 

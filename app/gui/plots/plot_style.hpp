@@ -1,5 +1,7 @@
 #pragma once
 // Shared look of the plots (internal to app/gui/plots/).
+#include "report/plot_spec.hpp"
+
 #include <QColor>
 #include <qcustomplot.h>
 
@@ -11,13 +13,36 @@ inline const QColor kComm{44, 160, 44};
 inline const QColor kOverhead{127, 127, 127};
 inline const QColor kAccent{255, 127, 14};
 
-/// Log scale with 10^n tick labels.
+/// @brief Log-axis ticks from the report's ticker (report::logTicks), so the window, the HTML and the PDF label
+/// the same values: decades, 2 and 5 on short ranges, never two labels alike ("2·10²" twice was QCPAxisTickerLog
+/// with precision 0), unlabelled sub-ticks at the other integers, nothing outside the axis range.
+class LogTicker : public QCPAxisTicker {
+public:
+    void generate(const QCPRange& range, const QLocale&, QChar, int, QVector<double>& ticks, QVector<double>* subTicks,
+                  QVector<QString>* tickLabels) override {
+        ticks.clear();
+        if (subTicks)
+            subTicks->clear();
+        if (tickLabels)
+            tickLabels->clear();
+        for (const report::AxisTick& t : report::logTicks(range.lower, range.upper)) {
+            if (t.label.empty()) {
+                if (subTicks)
+                    subTicks->push_back(t.value);
+                continue;
+            }
+            ticks.push_back(t.value);
+            if (tickLabels)
+                tickLabels->push_back(QString::fromStdString(t.label));
+        }
+    }
+};
+
+/// Log scale with 1-2-5 / decade labels and sub-ticks (LogTicker).
 inline void logAxis(QCPAxis* axis) {
     axis->setScaleType(QCPAxis::stLogarithmic);
-    QSharedPointer<QCPAxisTickerLog> ticker(new QCPAxisTickerLog);
-    axis->setTicker(ticker);
-    axis->setNumberFormat(QStringLiteral("eb"));
-    axis->setNumberPrecision(0);
+    axis->setTicker(QSharedPointer<QCPAxisTicker>(new LogTicker));
+    axis->setSubTicks(true);
 }
 
 inline void linearAxis(QCPAxis* axis) {

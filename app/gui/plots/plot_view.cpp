@@ -25,7 +25,63 @@ PlotView::PlotView(QWidget* parent) : QWidget(parent), m_plot(new QCustomPlot(th
 
 PlotView::~PlotView() = default;
 
-void PlotView::setTitle(const QString& text) { m_title->setText(text); }
+void PlotView::setTitle(const QString& text) {
+    m_titleText = text;
+    applyVerdict();
+}
+
+void PlotView::setVerdict(const QString& mark, const QString& reason) {
+    m_verdictMark = mark;
+    m_verdictReason = reason;
+    applyVerdict();
+}
+
+void PlotView::applyVerdict() {
+    QString t = m_titleText;
+    if (!m_verdictMark.isEmpty())
+        t = tr("⚠ %1%2 — %3")
+                .arg(m_verdictMark, m_verdictReason.isEmpty() ? QString() : QStringLiteral(": ") + m_verdictReason, t);
+    m_title->setText(t);
+    if (m_verdictMark.isEmpty()) {
+        if (m_watermark)
+            m_plot->removeItem(m_watermark.data());
+        m_watermark = nullptr;
+        return;
+    }
+    if (!m_watermark) {
+        m_watermark = new QCPItemText(m_plot);
+        m_watermark->setClipToAxisRect(false);
+        m_watermark->position->setType(QCPItemPosition::ptAxisRectRatio);
+        m_watermark->position->setAxisRect(m_plot->axisRect(0));
+        m_watermark->position->setCoords(0.5, 0.5);
+        m_watermark->setPositionAlignment(Qt::AlignCenter);
+        m_watermark->setRotation(-20);
+        m_watermark->setFont(QFont(font().family(), 40, QFont::Bold));
+        m_watermark->setColor(QColor(176, 0, 32, 70));
+        m_watermark->setSelectable(false);
+    }
+    m_watermark->setText(m_verdictMark);
+}
+
+QStringList PlotView::tickLabels(int rect, bool xAxis) const {
+    QCPAxisRect* r = m_plot->axisRect(rect);
+    if (!r)
+        return {};
+    QCPAxis* a = r->axis(xAxis ? QCPAxis::atBottom : QCPAxis::atLeft);
+    QVector<double> ticks, subTicks;
+    QVector<QString> labels;
+    a->ticker()->generate(a->range(), m_plot->locale(), QLatin1Char('g'), a->numberPrecision(), ticks, &subTicks,
+                          &labels);
+    QStringList out;
+    for (const QString& l : labels)
+        if (!l.isEmpty())
+            out << l;
+    return out;
+}
+
+QString PlotView::watermarkText() const {
+    return m_watermark ? m_watermark->text() : QString();
+}
 
 void PlotView::redraw() {
     if (!isVisible()) {
@@ -42,7 +98,9 @@ void PlotView::showEvent(QShowEvent* event) {
         redraw();
 }
 
-QString PlotView::title() const { return m_title->text(); }
+QString PlotView::title() const {
+    return m_title->text();
+}
 
 void PlotView::clearAll() {
     m_plot->clearPlottables();
@@ -90,7 +148,8 @@ bool PlotView::save(const QString& path, QString* error, int width, int height) 
         }
 #else
         if (error)
-            *error = tr("SVG export needs Qt SVG (package qt6-svg-dev), which this build does not have; use PNG or PDF");
+            *error =
+                tr("SVG export needs Qt SVG (package qt6-svg-dev), which this build does not have; use PNG or PDF");
         return false;
 #endif
     } else {

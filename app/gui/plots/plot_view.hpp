@@ -2,6 +2,7 @@
 /// @brief Base of every plot page: a QWidget that owns a QCustomPlot. QCustomPlot is used only in app/gui/plots/;
 /// the rest of the GUI sees plots through this interface (set data, export, read back series for tests).
 #include <QPointF>
+#include <QPointer>
 #include <QStringList>
 #include <QVector>
 #include <QWidget>
@@ -9,6 +10,7 @@
 class QCustomPlot;
 class QCPAxisRect;
 class QCPTextElement;
+class QCPItemText;
 
 namespace rooflab::gui {
 
@@ -28,8 +30,18 @@ public:
     QStringList seriesNames() const;
     /// The (x, y) data of the series named `name` (empty when there is none); NaN gaps are left out.
     QVector<QPointF> seriesData(const QString& name) const;
-    /// The plot title shown above the axes.
+    /// The plot title shown above the axes (with the verdict in front when one is set).
     QString title() const;
+    /// @brief Marks the data as not usable: `mark` ("DOES NOT FIT", "INFEASIBLE") goes in front of the title and
+    /// as a watermark across the axes, `reason` after the mark in the title. An empty mark clears both. Applies
+    /// to the title now and to every later setData (pages set their title last).
+    void setVerdict(const QString& mark, const QString& reason = QString());
+    QString verdictMark() const { return m_verdictMark; }
+    /// The watermark text drawn across the axes ("" when none).
+    QString watermarkText() const;
+    /// @brief The tick labels the axis would draw now: axis rect `rect` (0 = first), its bottom (`xAxis`) or left
+    /// axis. Empty labels are left out. For tests of the tickers.
+    QStringList tickLabels(int rect, bool xAxis) const;
 
 protected:
     void setTitle(const QString& text);
@@ -42,8 +54,12 @@ protected:
     QCustomPlot* m_plot = nullptr;
 
 private:
+    void applyVerdict();
     QCPTextElement* m_title = nullptr;
-    bool m_stale = false; ///< data changed while hidden: draw on show
+    QString m_titleText;
+    QString m_verdictMark, m_verdictReason;
+    QPointer<QCPItemText> m_watermark; ///< owned by m_plot; a page's clearItems() deletes it (QPointer nulls)
+    bool m_stale = false;              ///< data changed while hidden: draw on show
 };
 
 } // namespace rooflab::gui

@@ -4,7 +4,6 @@
 #include "plots/plot_style.hpp"
 
 #include <QToolTip>
-
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -47,14 +46,22 @@ void RooflinePlot::setData(const std::string& platformName, const PlatformModel&
         const double iy = op.flops / op.timeS / 1e12;
         int g = 0;
         switch (op.bound) {
-        case Bound::Compute: g = 0; break;
+        case Bound::Compute:
+            g = 0;
+            break;
         case Bound::L1:
         case Bound::L2:
         case Bound::L3:
-        case Bound::Dram: g = 1; break;
-        case Bound::Communication: g = 2; break;
+        case Bound::Dram:
+            g = 1;
+            break;
+        case Bound::Communication:
+            g = 2;
+            break;
         case Bound::Overhead:
-        case Bound::Launch: g = 3; break;
+        case Bound::Launch:
+            g = 3;
+            break;
         }
         if (!groups[g].graph)
             groups[g].graph = style::scatterGraph(m_plot, x, y, groups[g].name, groups[g].color, 9);
@@ -94,14 +101,15 @@ void RooflinePlot::setData(const std::string& platformName, const PlatformModel&
         auto* label = new QCPItemText(m_plot);
         label->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
         label->position->setCoords(xMax / 1.5, py * 1.05);
-        label->setText(QStringLiteral("%1 %2").arg(names.join(QLatin1Char('/')), formatSi(peak, QStringLiteral("FLOP/s"), 4)));
+        label->setText(
+            QStringLiteral("%1 %2").arg(names.join(QLatin1Char('/')), formatSi(peak, QStringLiteral("FLOP/s"), 4)));
         label->setColor(pen.color());
         label->setClipToAxisRect(true);
     }
     if (pm.vectorPeakFp32 > 0) {
         const double py = pm.vectorPeakFp32 / 1e12;
-        QCPGraph* g = style::lineGraph(m_plot, x, y, tr("peak fp32 (vector)"), QPen(QColor(120, 120, 120), 1.2,
-                                                                                     Qt::DashLine));
+        QCPGraph* g =
+            style::lineGraph(m_plot, x, y, tr("peak fp32 (vector)"), QPen(QColor(120, 120, 120), 1.2, Qt::DashLine));
         g->addData(dramBw > 0 ? std::max(pm.vectorPeakFp32 / dramBw, xMin) : xMin, py);
         g->addData(xMax * 10, py);
     }
@@ -111,14 +119,15 @@ void RooflinePlot::setData(const std::string& platformName, const PlatformModel&
         int level;
         const char* name;
         QColor color;
-    } levels[] = {{kDram, "DRAM", style::kMemory}, {kL3, "L3", QColor(230, 140, 40)}, {kL2, "L2", QColor(190, 80, 170)}};
+    } levels[] = {
+        {kDram, "DRAM", style::kMemory}, {kL3, "L3", QColor(230, 140, 40)}, {kL2, "L2", QColor(190, 80, 170)}};
     for (const auto& lv : levels) {
         const double bw = pm.bandwidth[std::size_t(lv.level)];
         if (bw <= 0)
             continue;
-        QCPGraph* g = style::lineGraph(m_plot, x, y,
-                                       tr("%1 %2").arg(QString::fromLatin1(lv.name), formatSi(bw, QStringLiteral("B/s"))),
-                                       QPen(lv.color, 1.6, lv.level == kDram ? Qt::SolidLine : Qt::DashLine));
+        QCPGraph* g = style::lineGraph(
+            m_plot, x, y, tr("%1 %2").arg(QString::fromLatin1(lv.name), formatSi(bw, QStringLiteral("B/s"))),
+            QPen(lv.color, 1.6, lv.level == kDram ? Qt::SolidLine : Qt::DashLine));
         const double x0 = xMin / 10;
         g->addData(x0, bw * x0 / 1e12);
         g->addData(topPeak / bw, topPeak / 1e12);
@@ -141,6 +150,10 @@ void RooflinePlot::setData(const std::string& platformName, const PlatformModel&
                     .arg(formatSeconds(p.latencyS), QString::fromUtf8(boundName(p.bound).data()));
     if (skipped > 0)
         t += tr(" (%1 without flops or DRAM bytes not shown)").arg(skipped);
+    // An infeasible configuration has no operators and no latency: say why instead of "0 operators, latency 0 s".
+    if (!p.ok)
+        t = tr("Roofline — %1 — infeasible: %2")
+                .arg(QString::fromStdString(platformName), QString::fromStdString(p.error));
     setTitle(t);
     redraw();
 }
