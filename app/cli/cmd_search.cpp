@@ -665,13 +665,6 @@ void runSearch(const SearchOptions& o, bool stackGiven, bool batchGiven) {
         runConfigSearch(o);
 }
 
-/// A range check without CLI11's "INT:INT in [1 - 16777216]" in the help (the help text says the range where it
-/// matters); the check and its error message stay.
-CLI::Validator quietRange(CLI::Validator v) {
-    v.description("");
-    return v;
-}
-
 void addSearch(CLI::App& root, int&) {
     SearchOptions& o = g_search;
     CLI::App* c = root.add_subcommand(
