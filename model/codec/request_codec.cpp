@@ -36,7 +36,8 @@ const std::vector<std::string>& cpuKeys() {
 }
 
 const std::vector<std::string>& poolKeys() {
-    static const std::vector<std::string> k{"workers", "batch", "tp", "pp", "ep", "moe_tp", "attention_dp"};
+    static const std::vector<std::string> k{"workers", "batch",        "tp",           "pp",
+                                            "ep",      "moe_tp",       "attention_dp", "max_num_tokens"};
     return k;
 }
 const std::vector<std::string>& servingKeys() {
@@ -270,6 +271,7 @@ ServingPool decodePool(const Fields& f) {
     p.ep = static_cast<int>(f.integer("ep", 1, 1, maxP));
     p.moeTp = static_cast<int>(f.integer("moe_tp", 0, 0, maxP));
     p.attentionDp = static_cast<int>(f.integer("attention_dp", 1, 1, maxP));
+    p.maxNumTokens = f.integer("max_num_tokens", 0, 0, L::kMaxTokens);
     return p;
 }
 
@@ -357,7 +359,8 @@ nlohmann::json poolJson(const ServingPool& p) {
             {"pp", p.pp},
             {"ep", p.ep},
             {"moe_tp", p.moeTp},
-            {"attention_dp", p.attentionDp}};
+            {"attention_dp", p.attentionDp},
+            {"max_num_tokens", p.maxNumTokens}};
 }
 
 nlohmann::json yamlToJson(const YAML::Node& n, const std::string& file, std::map<std::string, int>* lines) {

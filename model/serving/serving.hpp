@@ -185,6 +185,9 @@ struct PoolLayout {
     int batch =
         0; ///< per-worker cap on running sequences (the engine's max_batch_size / max_num_seqs); 0: stack default
     int tp = 1, pp = 1, ep = 1, moeTp = 1, attentionDp = 1;
+    /// per-worker token budget of an iteration (max_num_tokens / max_num_batched_tokens / max_prefill_tokens);
+    /// 0: the stack's scheduler default
+    int64_t maxNumTokens = 0;
     int gpus() const { return workers * tp * pp * attentionDp; }
 };
 

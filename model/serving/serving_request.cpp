@@ -11,6 +11,7 @@ PoolLayout poolLayoutOf(const ServingPool& p, const LlmArch& arch, std::vector<s
     l.tp = p.tp;
     l.pp = p.pp;
     l.attentionDp = p.attentionDp;
+    l.maxNumTokens = p.maxNumTokens;
     const int attentionGpus = p.tp * p.attentionDp;
     if (!arch.isMoe()) {
         // A dense model has no experts to split: its feed-forward runs like attention.

@@ -145,11 +145,41 @@ std::optional<nlohmann::json> caseOfRow(const io::CsvTable& t, std::size_t row, 
     j["weights"] = weightFormat(gemm.empty() ? textCell(t, row, "precision") : gemm);
     if (const std::string moe = textCell(t, row, "moe_quant_mode"); !moe.empty())
         j["moe_weights"] = weightFormat(moe);
+    // The engine settings aiconfigurator's benchmark deployments run with (its config generator's benchmark rules,
+    // generator/rule_plugin/benchmark/{trtllm,vllm,sglang}.rule and aic-core sdk/models/helpers.py at commit
+    // 095f58a, "preserve_engine_limits" off), which the rows do not repeat:
+    // - KV cache: fp8 for quantized checkpoints (fp8, fp8_block, nvfp4: kvcache and fmha quant fp8), else bf16.
+    // - Tokens per iteration, per worker: aggregated batch + isl + 1500 (TensorRT-LLM rounded up to its 32-token
+    //   KV blocks; vLLM max_num_batched_tokens; SGLang max_prefill_tokens = isl + 1500, which caps its prefill
+    //   below the default chunked_prefill_size); disaggregated prefill isl + 1500, decode the batch.
+    const std::string w = j["weights"].get<std::string>();
+    if (w == "fp8" || w == "fp8_block" || w == "nvfp4")
+        j["kv"] = "fp8";
+    const std::string backend = textCell(t, row, "backend");
+    const int64_t isl = intCell(t, row, "isl").value_or(0);
+    auto budget = [&](nlohmann::json& pool, const char* role) {
+        const int64_t batch = pool.value("batch", int64_t(0));
+        int64_t tokens = 0;
+        if (std::string(role) == "decode")
+            tokens = batch;
+        else if (backend == "sglang")
+            tokens = std::min<int64_t>(isl + 1500, 8192); // and SGLang's chunked_prefill_size 8192 (sglang.yaml)
+        else
+            tokens = (std::string(role) == "agg" ? batch : 0) + isl + 1500;
+        if (backend == "trtllm" || backend == "tensorrt-llm")
+            tokens = (tokens + 31) / 32 * 32;
+        if (tokens > 0)
+            pool["max_num_tokens"] = tokens;
+    };
     if (textCell(t, row, "mode") == "disagg") {
         j["prefill"] = poolOfRow(t, row, "prefill_", c);
         j["decode"] = poolOfRow(t, row, "decode_", c);
+        budget(j["prefill"], "prefill");
+        budget(j["decode"], "decode");
     } else {
-        j.update(poolOfRow(t, row, "", c));
+        nlohmann::json pool = poolOfRow(t, row, "", c);
+        budget(pool, "agg");
+        j.update(pool);
     }
     return j;
 }

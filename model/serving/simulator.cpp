@@ -1105,6 +1105,8 @@ std::unique_ptr<Pool> makePool(const PlatformModel& pm, const LlmArch& arch, con
     p->stack = stack;
     if (layout.batch > 0)
         p->stack.scheduler.maxSeqs = layout.batch;
+    if (layout.maxNumTokens > 0)
+        p->stack.scheduler.tokenBudget = layout.maxNumTokens;
     Scenario base = datatypes;
     base.tp = layout.tp;
     base.pp = layout.pp;

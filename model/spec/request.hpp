@@ -60,6 +60,9 @@ struct ServingPool {
     int workers = 1;
     int batch = 0; ///< per-worker cap on running sequences (max_batch_size / max_num_seqs); 0: the stack's default
     int tp = 1, pp = 1, ep = 1, moeTp = 1, attentionDp = 1;
+    /// per-worker tokens per iteration (TensorRT-LLM max_num_tokens, vLLM max_num_batched_tokens, SGLang
+    /// max_prefill_tokens); 0: the stack's default
+    int64_t maxNumTokens = 0;
     int gpus() const { return workers * tp * pp * attentionDp; }
 };
 
