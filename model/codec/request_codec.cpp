@@ -36,8 +36,8 @@ const std::vector<std::string>& cpuKeys() {
 }
 
 const std::vector<std::string>& poolKeys() {
-    static const std::vector<std::string> k{"workers", "batch",        "tp",           "pp",
-                                            "ep",      "moe_tp",       "attention_dp", "max_num_tokens"};
+    static const std::vector<std::string> k{"workers", "batch",  "tp",           "pp",
+                                            "ep",      "moe_tp", "attention_dp", "max_num_tokens"};
     return k;
 }
 const std::vector<std::string>& servingKeys() {

@@ -7,8 +7,8 @@ namespace rooflab {
 
 namespace {
 constexpr std::array<std::string_view, kDTypeCount> kNames = {
-    "fp64", "fp32", "tf32", "bf16", "fp16", "fp8_e4m3", "fp8_e5m2", "int8", "int4", "fp8_block", "nvfp4", "mxfp4",
-    "q4_k", "q5_k", "q6_k", "q8_0"};
+    "fp64", "fp32",      "tf32",  "bf16",  "fp16", "fp8_e4m3", "fp8_e5m2", "int8",
+    "int4", "fp8_block", "nvfp4", "mxfp4", "q4_k", "q5_k",     "q6_k",     "q8_0"};
 }
 
 std::string_view dtypeName(DType t) {

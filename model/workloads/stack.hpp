@@ -118,7 +118,7 @@ struct StackProfile {
     std::vector<KernelEfficiency> kernelEfficiency;
     /// @brief The surfaces fitted on platform `platformName`, or nullptr.
     const KernelEfficiency* efficiencyFor(const std::string& platformName) const;
-    CpuStackProfile cpu;        ///< CPU frameworks only (the `cpu:` section)
+    CpuStackProfile cpu; ///< CPU frameworks only (the `cpu:` section)
 
     /// @brief The profile used when none is named: `pytorch-eager`, equal to resources/stacks/pytorch-eager.yaml
     /// (the data file is the source of truth; front ends that can read files load it with io::loadStack, and a test
