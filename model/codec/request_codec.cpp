@@ -566,14 +566,19 @@ std::string encodeRequestYaml(const Request& r) {
     return out;
 }
 
-nlohmann::json encodeResult(const Request& r, const Result& res) {
+nlohmann::json resultLineStart(const Request& r, bool ok, const std::string& error) {
     nlohmann::json out;
     if (!r.id.empty())
         out["id"] = nlohmann::json::parse(r.id, nullptr, false);
-    if (!res.ok) {
-        out["error"] = res.error;
+    if (!ok)
+        out["error"] = error;
+    return out;
+}
+
+nlohmann::json encodeResult(const Request& r, const Result& res) {
+    nlohmann::json out = resultLineStart(r, res.ok, res.error);
+    if (!res.ok)
         return out;
-    }
     out["latency_s"] = res.latencyS;
     out["flops"] = res.flops;
     out["bytes"] = res.dramBytes;

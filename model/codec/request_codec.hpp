@@ -55,6 +55,8 @@ nlohmann::json encodeRequest(const Request& r);
 /// @brief The same as YAML text (a scenario file).
 std::string encodeRequestYaml(const Request& r);
 
+/// @brief The start of every result line: the request's id (as the JSON value it was), and `error` when not `ok`.
+nlohmann::json resultLineStart(const Request& r, bool ok, const std::string& error);
 /// @brief The result line of `rooflab predict --cases`: id, latency_s, bound, flops, bytes (DRAM), fits, and the
 /// workload's own fields (tokens_per_s, memory_bytes, ttft_s/tpot_s, bytes_l2, dtype, flop_per_s, ...).
 nlohmann::json encodeResult(const Request& r, const Result& res);

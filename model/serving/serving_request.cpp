@@ -1,5 +1,7 @@
 #include "serving/serving_request.hpp"
 
+#include "codec/request_codec.hpp"
+
 #include <utility>
 
 namespace rooflab::serving {
@@ -84,13 +86,9 @@ ServingResult simulateRequest(const PlatformModel& pm, const Request& r, const O
 }
 
 nlohmann::json encodeServingResult(const Request& r, const ServingResult& res) {
-    nlohmann::json out;
-    if (!r.id.empty())
-        out["id"] = nlohmann::json::parse(r.id, nullptr, false);
-    if (!res.ok) {
-        out["error"] = res.error;
+    nlohmann::json out = spec::resultLineStart(r, res.ok, res.error);
+    if (!res.ok)
         return out;
-    }
     auto dist = [&](const char* name, const Distribution& d) {
         const std::string n(name);
         out[n + "_s"] = d.mean;
