@@ -105,10 +105,9 @@ TEST(CliReproducers, CalibrateOutExistingFolder) {
     EXPECT_TRUE(fs::is_empty(dir / "existing_dir"));
 }
 
-// Left (issue 20): a sweep killed by SIGINT/SIGTERM leaves its OUT.tmp (170-200 MB for a large grid), and a failed
-// rename leaves it too. The temporary is made and renamed in app/cli/cmd_sweep.cpp, owned by another session: it needs
-// io::writeFileAtomic's hidden per-process name and a signal handler that unlinks it.
-TEST(CliReproducers, DISABLED_SweepKilledBySignalLeavesNoTemporary) {
+// Issue 20: a sweep killed by SIGINT/SIGTERM left its OUT.tmp (170-200 MB for a large grid); its signal handler now
+// removes the temporary (a hidden per-process name, as io::writeFileAtomic's) before dying of the signal.
+TEST(CliReproducers, SweepKilledBySignalLeavesNoTemporary) {
     ScratchDir dir("sweep-signal");
     const std::string out = (dir / "sweep.csv").string();
     const std::string cmd = std::string("'") + ROOFLAB_EXE +
@@ -119,6 +118,18 @@ TEST(CliReproducers, DISABLED_SweepKilledBySignalLeavesNoTemporary) {
                             "sleep 2; kill -INT $pid; wait $pid";
     (void)std::system(cmd.c_str());
     EXPECT_EQ(entries(dir.path), std::vector<std::string>{});
+}
+
+// Issue 20: a sweep whose file cannot be put in place (a folder there) leaves no temporary either.
+TEST(CliReproducers, SweepOutFolderLeavesNoTemporary) {
+    ScratchDir dir("sweep-folder");
+    fs::create_directories(dir / "sweep.csv" / "inside");
+    const CliRun r =
+        runCli("sweep --model llama-3.1-8b --batch 1,2 --no-progress -q --out '" + (dir / "sweep.csv").string() + "'",
+               dir.path);
+    EXPECT_EQ(r.rc, 2) << r.err;
+    EXPECT_NE(r.err.find("sweep.csv"), std::string::npos) << r.err;
+    EXPECT_EQ(entries(dir.path), (std::vector<std::string>{"sweep.csv", "sweep.csv/inside"}));
 }
 
 TEST(CliReproducers, ScenarioFileErrorsNameTheFileNotAnOption) {
