@@ -61,8 +61,14 @@ public:
         struct sigaction sa {};
         sa.sa_handler = removeTemporaryAndDie;
         sigemptyset(&sa.sa_mask);
-        for (std::size_t i = 0; i < std::size(kCleanupSignals); ++i)
-            ::sigaction(kCleanupSignals[i], &sa, &old_[i]);
+        for (std::size_t i = 0; i < std::size(kCleanupSignals); ++i) {
+            ::sigaction(kCleanupSignals[i], nullptr, &old_[i]);
+            // A SIGHUP ignored on purpose (nohup) stays ignored. SIGINT and SIGTERM are always caught, even where a
+            // shell started the sweep in the background with SIGINT ignored: `kill -INT` must not leave a temporary.
+            if (kCleanupSignals[i] == SIGHUP && old_[i].sa_handler == SIG_IGN)
+                continue;
+            ::sigaction(kCleanupSignals[i], &sa, nullptr);
+        }
     }
     SweepTemporary(const SweepTemporary&) = delete;
     SweepTemporary& operator=(const SweepTemporary&) = delete;
