@@ -5,8 +5,12 @@
 #include "registry.hpp"
 #include "units/errors.hpp"
 
+#include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <unistd.h>
@@ -28,6 +32,66 @@ struct FileCloser {
         if (f && f != stdout)
             std::fclose(f);
     }
+};
+
+/// The temporary being written, for the signal handler: prepared before the handlers are installed, so the handler
+/// only reads it (unlink and raise are async-signal-safe).
+char g_tmpPath[4096];
+volatile std::sig_atomic_t g_tmpArmed = 0;
+constexpr int kCleanupSignals[] = {SIGINT, SIGTERM, SIGHUP};
+
+extern "C" void removeTemporaryAndDie(int sig) {
+    if (g_tmpArmed)
+        ::unlink(g_tmpPath);
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+}
+
+/// Owns the sweep's temporary file: a hidden per-process name next to OUT (as io::writeFileAtomic's), removed when a
+/// signal kills the run or when the run fails before renaming it into place.
+class SweepTemporary {
+public:
+    explicit SweepTemporary(const std::string& out) {
+        const std::filesystem::path dest(out);
+        path_ = (dest.parent_path() / ("." + dest.filename().string() + ".tmp" + std::to_string(::getpid()))).string();
+        if (path_.size() >= sizeof g_tmpPath)
+            throw InputError(out, 0, "--out", "path too long");
+        std::memcpy(g_tmpPath, path_.c_str(), path_.size() + 1);
+        g_tmpArmed = 1;
+        struct sigaction sa {};
+        sa.sa_handler = removeTemporaryAndDie;
+        sigemptyset(&sa.sa_mask);
+        for (std::size_t i = 0; i < std::size(kCleanupSignals); ++i) {
+            ::sigaction(kCleanupSignals[i], nullptr, &old_[i]);
+            // A SIGHUP ignored on purpose (nohup) stays ignored. SIGINT and SIGTERM are always caught, even where a
+            // shell started the sweep in the background with SIGINT ignored: `kill -INT` must not leave a temporary.
+            if (kCleanupSignals[i] == SIGHUP && old_[i].sa_handler == SIG_IGN)
+                continue;
+            ::sigaction(kCleanupSignals[i], &sa, nullptr);
+        }
+    }
+    SweepTemporary(const SweepTemporary&) = delete;
+    SweepTemporary& operator=(const SweepTemporary&) = delete;
+    ~SweepTemporary() {
+        if (!renamed_)
+            ::unlink(path_.c_str());
+        for (std::size_t i = 0; i < std::size(kCleanupSignals); ++i)
+            ::sigaction(kCleanupSignals[i], &old_[i], nullptr);
+        g_tmpArmed = 0;
+    }
+    const std::string& path() const { return path_; }
+    /// Renames the finished temporary into place; false (the temporary still to be removed) when that fails.
+    bool commit(const std::string& out) {
+        renamed_ = std::rename(path_.c_str(), out.c_str()) == 0;
+        if (renamed_)
+            g_tmpArmed = 0;
+        return renamed_;
+    }
+
+private:
+    std::string path_;
+    bool renamed_ = false;
+    struct sigaction old_[std::size(kCleanupSignals)]{};
 };
 
 void runSweepCommand(const SweepOptions& o) {
@@ -60,13 +124,18 @@ void runSweepCommand(const SweepOptions& o) {
     ro.threads = static_cast<unsigned>(o.threads);
     ro.chunkPoints = static_cast<uint64_t>(o.chunkPoints);
 
+    std::error_code dirEc;
+    if (o.out != "-" && std::filesystem::is_directory(o.out, dirEc))
+        throw InputError(o.out, 0, "--out", "is a folder; give a file name (nothing was written)");
+    // Declared before the file, so the file is closed before the temporary is removed.
+    std::unique_ptr<SweepTemporary> tmp;
     std::unique_ptr<std::FILE, FileCloser> file;
     std::FILE* fp = stdout;
-    const std::string tmp = o.out + ".tmp";
     if (o.out != "-") {
-        file.reset(std::fopen(tmp.c_str(), "wb"));
+        tmp = std::make_unique<SweepTemporary>(o.out);
+        file.reset(std::fopen(tmp->path().c_str(), "wb"));
         if (!file)
-            throw InputError(o.out, 0, "--out", "cannot write the sweep file");
+            throw InputError(o.out, 0, "--out", "cannot write the sweep file (is the folder there and writable?)");
         fp = file.get();
     }
     static char s_buffer[1 << 20];
@@ -101,9 +170,11 @@ void runSweepCommand(const SweepOptions& o) {
     if (std::fflush(fp) != 0)
         throw InputError(o.out, 0, "--out", "write failed");
     if (file) {
-        file.reset();
-        if (std::rename(tmp.c_str(), o.out.c_str()) != 0)
-            throw InputError(o.out, 0, "--out", "cannot rename the finished sweep file into place");
+        if (std::fclose(file.release()) != 0)
+            throw InputError(o.out, 0, "--out", "write failed");
+        if (!tmp->commit(o.out))
+            throw InputError(o.out, 0, "--out",
+                             std::string("cannot rename the finished sweep file into place: ") + std::strerror(errno));
     }
     if (!o.quiet)
         std::fprintf(stderr, "rooflab sweep: %llu points (%llu accepted by the engine) in %.2f s, %.0f points/s%s%s\n",

@@ -16,6 +16,54 @@
 namespace rooflab::cli {
 namespace {
 
+/// `text` with every byte that is not part of a well-formed UTF-8 sequence replaced by U+FFFD.
+std::string replaceInvalidUtf8(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const unsigned char c = byte(i);
+        std::size_t len = 0;
+        unsigned char lo = 0x80, hi = 0xBF; // allowed range of the second byte
+        if (c < 0x80)
+            len = 1;
+        else if (c >= 0xC2 && c <= 0xDF)
+            len = 2;
+        else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            lo = c == 0xE0 ? 0xA0 : 0x80; // no overlong forms
+            hi = c == 0xED ? 0x9F : 0xBF; // no surrogates
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            lo = c == 0xF0 ? 0x90 : 0x80;
+            hi = c == 0xF4 ? 0x8F : 0xBF; // at most U+10FFFF
+        }
+        bool ok = len > 0 && i + len <= text.size();
+        for (std::size_t k = 1; ok && k < len; ++k)
+            ok = k == 1 ? byte(i + 1) >= lo && byte(i + 1) <= hi : (byte(i + k) & 0xC0) == 0x80;
+        if (ok) {
+            out.append(text, i, len);
+            i += len;
+        } else {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        }
+    }
+    return out;
+}
+
+/// The "id" of a line the codec refused, when the line is a JSON object that has one (invalid UTF-8 elsewhere in the
+/// line, the codec's most common complaint, does not hide it); null otherwise.
+nlohmann::json idOfRefusedLine(const std::string& line) {
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded())
+        j = nlohmann::json::parse(replaceInvalidUtf8(line), nullptr, false);
+    if (j.is_object() && j.contains("id"))
+        return j["id"];
+    return nullptr;
+}
+
 /// One cases line -> one result line. Every line is answered: a bad line gets {"error": ..., "line": N}.
 std::string evaluateLine(const std::string& line, std::size_t lineNo, const std::string& defaultPlatform,
                          io::Catalog& cat, const std::string& source, bool& bad) {
@@ -55,9 +103,9 @@ std::string evaluateLine(const std::string& line, std::size_t lineNo, const std:
             out["id"] = nlohmann::json::parse(r.id, nullptr, false);
         } else {
             // The codec refused the line: echo its id when the line is a JSON object that has one.
-            const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-            if (j.is_object() && j.contains("id"))
-                out["id"] = j["id"];
+            nlohmann::json id = idOfRefusedLine(line);
+            if (!id.is_null())
+                out["id"] = std::move(id);
         }
         const auto* ie = dynamic_cast<const InputError*>(&e);
         // Codec errors already name file and line; resolver errors name the key only.

@@ -367,7 +367,10 @@ nlohmann::json yamlToJson(const YAML::Node& n, const std::string& file, std::map
     if (n.IsMap()) {
         nlohmann::json o = nlohmann::json::object();
         for (const auto& kv : n) {
-            const std::string key = kv.first.as<std::string>();
+            // A key that is a sequence or mapping ("[1,2]:" or "[1,2]" on its own line) is not a key we know.
+            if (!kv.first.IsScalar())
+                throw InputError(file, io::lineOf(kv.first), "", "a key must be a plain name, not a list or map");
+            const std::string key = kv.first.Scalar();
             if (o.contains(key))
                 throw InputError(file, io::lineOf(kv.first), key, "duplicate key");
             if (lines)

@@ -1,5 +1,5 @@
-// Open fuzz findings (tests/fuzz/findings/README.md): each is a failing test, disabled until the code it breaks, owned
-// by another change, is fixed; then enable it and move its input into the target's corpus.
+// Fuzz findings (tests/fuzz/findings/README.md): an open one is a failing test, disabled until the code it breaks is
+// fixed; then it is enabled and its input moved into the target's corpus as a regression input.
 #include "codec/request_codec.hpp"
 #include "units/errors.hpp"
 
@@ -7,11 +7,11 @@
 
 using namespace rooflab;
 
-// Left: a scenario file whose mapping has a non-scalar key ("[1,2]" on a line of its own) escapes as
-// YAML::TypedBadConversion (exit 1) instead of an InputError naming file and line: yamlToJson in
-// model/codec/request_codec.cpp calls kv.first.as<std::string>() unchecked.
-TEST(FuzzFindings, DISABLED_ScenarioYamlNonScalarKeyIsAnInputError) {
-    const std::string path = std::string(ROOFLAB_SOURCE_DIR) + "/tests/fuzz/findings/request_yaml-sequence-as-key.yaml";
+// Fixed (issue 20): a scenario file whose mapping has a non-scalar key ("[1,2]" on a line of its own) escaped as
+// YAML::TypedBadConversion (exit 1); yamlToJson now refuses it with an InputError naming file and line.
+TEST(FuzzFindings, ScenarioYamlNonScalarKeyIsAnInputError) {
+    const std::string path =
+        std::string(ROOFLAB_SOURCE_DIR) + "/tests/fuzz/corpus/request_yaml/repro-fuzz-sequence-as-key.yaml";
     try {
         (void)spec::loadRequestFile(path);
         FAIL() << "accepted";
