@@ -259,7 +259,7 @@ TEST_F(GuiWindow, SummaryPanelShowsLatencyTpotMemoryAndBound) {
     EXPECT_NE(s.tpot, QStringLiteral("—")) << "a decode step's latency is its TPOT";
     EXPECT_EQ(s.ttft, QStringLiteral("—")) << "a decode step has no TTFT";
     EXPECT_TRUE(s.tokensPerS.contains(QStringLiteral("tokens/s")));
-    EXPECT_TRUE(s.memory.contains(QStringLiteral("GB of 80 GB per device"))) << s.memory.toStdString();
+    EXPECT_TRUE(s.memory.contains(QStringLiteral("GB of 85.52 GB per device"))) << s.memory.toStdString();
     EXPECT_TRUE(s.bound.contains(QStringLiteral("bound"))) << s.bound.toStdString();
     EXPECT_TRUE(w->summaryPanel()->isVisible());
     EXPECT_TRUE(w->rooflinePlot()->watermarkText().isEmpty());
@@ -386,8 +386,8 @@ TEST(GuiModels, BytesReadAsTheCliWritesThem) {
     m.setPlatform(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
     bool seen = false;
     for (const auto& r : m.rows())
-        if (r.key.endsWith(QStringLiteral("capacity")) && r.si == 80e9) {
-            EXPECT_EQ(r.value, QStringLiteral("80 GB"));
+        if (r.key.endsWith(QStringLiteral("capacity")) && r.si == 85520809984.0) { // 81559 MiB as the driver says
+            EXPECT_EQ(r.value, QStringLiteral("85.52 GB"));
             seen = true;
         }
     EXPECT_TRUE(seen);
