@@ -16,8 +16,8 @@
 #include "scenario_files.hpp"
 #include "scenario_panel.hpp"
 #include "search_page.hpp"
-#include "table_view.hpp"
 #include "serving_page.hpp"
+#include "table_view.hpp"
 #include "validation_page.hpp"
 
 #include <QCloseEvent>
@@ -45,9 +45,21 @@ QString qs(const std::string& s) {
 
 // Page names in tab order: showPage(), --page and the View menu use them; currentPlot()/currentTable() route by
 // the same order.
-enum PageIndex { Roofline, Breakdown, Sweep, Compare, Validation, Operators, PlatformTab, Search, Trace, Calibration, Serving };
-const char* const kPages[] = {"roofline",  "breakdown", "sweep",  "compare", "validation",
-                              "operators", "platform",  "search", "trace",   "calibration", "serving"};
+enum PageIndex {
+    Roofline,
+    Breakdown,
+    Sweep,
+    Compare,
+    Validation,
+    Operators,
+    PlatformTab,
+    Search,
+    Trace,
+    Calibration,
+    Serving
+};
+const char* const kPages[] = {"roofline", "breakdown", "sweep", "compare",     "validation", "operators",
+                              "platform", "search",    "trace", "calibration", "serving"};
 
 } // namespace
 

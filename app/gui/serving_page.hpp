@@ -36,8 +36,8 @@ struct ServingStudyInput {
     Scenario datatypes;         ///< weights, kv, act and tp of the scenario panel
     int64_t isl = 1024, osl = 128;
     std::vector<int> concurrency{1, 2, 4, 8, 16, 32, 64, 128, 256};
-    int searchGpus = 8;               ///< deployment-search budget (aggregated layouts only); 0: no search
-    std::string datasetPath;          ///< aic-silicon CSV for the measured overlay ("" : none)
+    int searchGpus = 8;      ///< deployment-search budget (aggregated layouts only); 0: no search
+    std::string datasetPath; ///< aic-silicon CSV for the measured overlay ("" : none)
 };
 
 /// One measured aic-silicon run mapped onto the Pareto plot's axes.

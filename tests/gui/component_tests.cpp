@@ -11,11 +11,11 @@
 #include "models/table_models.hpp"
 #include "platform_page.hpp"
 #include "plots/charts.hpp"
+#include "plots/serving_plot.hpp"
 #include "report/report.hpp"
 #include "report_export.hpp"
 #include "scenario_panel.hpp"
 #include "serving_page.hpp"
-#include "plots/serving_plot.hpp"
 #include "spec/scenario.hpp"
 #include "validation_page.hpp"
 
