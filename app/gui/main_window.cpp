@@ -11,6 +11,7 @@
 #include "plots/charts.hpp"
 #include "plots/roofline_plot.hpp"
 #include "plots/search_plot.hpp"
+#include "plots/serving_plot.hpp"
 #include "report/report.hpp"
 #include "result_summary_panel.hpp"
 #include "scenario_files.hpp"

@@ -10,6 +10,7 @@
 
 #include <QFutureWatcher>
 #include <QString>
+#include <QStringList>
 #include <QWidget>
 #include <memory>
 #include <string>
