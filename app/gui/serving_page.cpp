@@ -61,14 +61,15 @@ std::vector<int> parseConcurrency(const QString& text, QString& error) {
 
 } // namespace
 
-std::vector<MeasuredServingPoint> measuredServingPoints(const std::string& csvPath, const std::string& hfId) {
+std::vector<MeasuredServingPoint> measuredServingPoints(const std::string& csvPath, const std::string& hfId,
+                                                        const std::string& gpu, int64_t isl, int64_t osl) {
     std::vector<MeasuredServingPoint> out;
     if (csvPath.empty() || hfId.empty())
         return out;
     const io::CsvTable t = io::loadCsvFile(csvPath);
-    const int model = t.requireColumn("model_path"), mode = t.requireColumn("mode"), osl = t.requireColumn("osl"),
+    const int model = t.requireColumn("model_path"), mode = t.requireColumn("mode"), oslCol = t.requireColumn("osl"),
               conc = t.requireColumn("concurrency"), ttft = t.requireColumn("ttft_ms"),
-              tpot = t.requireColumn("tpot_ms");
+              tpot = t.requireColumn("tpot_ms"), gpuCol = t.requireColumn("gpu"), islCol = t.requireColumn("isl");
     const std::string want = modelKey(hfId);
     // A cell as a positive count; empty cells (the other mode's columns) count as 1.
     auto count = [&](std::size_t r, const char* col) {
@@ -77,6 +78,8 @@ std::vector<MeasuredServingPoint> measuredServingPoints(const std::string& csvPa
     };
     for (std::size_t r = 0; r < t.rows.size(); ++r) {
         if (modelKey(t.text(r, model)) != want)
+            continue;
+        if (!gpu.empty() && modelKey(t.text(r, gpuCol)).find(gpu) == std::string::npos)
             continue;
         double gpus = 0;
         if (t.text(r, mode) == "disagg") {
@@ -87,7 +90,7 @@ std::vector<MeasuredServingPoint> measuredServingPoints(const std::string& csvPa
         } else {
             gpus = count(r, "tp_size") * count(r, "pp_size") * count(r, "attention_dp_size");
         }
-        const double o = t.number(r, osl, 1, 1e7), c = t.number(r, conc, 1, 1e7);
+        const double o = t.number(r, oslCol, 1, 1e7), c = t.number(r, conc, 1, 1e7);
         const double ttftS = t.number(r, ttft, 0, 1e9) / 1e3, tpotS = t.number(r, tpot, 0, 1e9) / 1e3;
         if (tpotS <= 0 || gpus <= 0)
             continue;
@@ -96,8 +99,13 @@ std::vector<MeasuredServingPoint> measuredServingPoints(const std::string& csvPa
         p.tokensPerSPerUser = 1.0 / tpotS;
         p.tokensPerSPerGpu = c / (ttftS + (o - 1) * tpotS) * o / gpus;
         p.concurrency = int(c);
+        p.sameLengths = int64_t(t.number(r, islCol, 1, 1e7)) == isl && int64_t(o) == osl;
         out.push_back(p);
     }
+    // Runs at the page's ISL/OSL when there are any, else every length the file has for the model.
+    if (std::any_of(out.begin(), out.end(), [](const MeasuredServingPoint& p) { return p.sameLengths; }))
+        out.erase(std::remove_if(out.begin(), out.end(), [](const MeasuredServingPoint& p) { return !p.sameLengths; }),
+                  out.end());
     return out;
 }
 
@@ -157,7 +165,12 @@ ServingStudyOutcome runServingStudy(const ServingStudyInput& in) {
         }
     }
     try {
-        o.measured = measuredServingPoints(in.datasetPath, in.model->source);
+        // The platform's GPU by name (h100-sxm5-80gb: the H100 rows); other platforms see every GPU's runs.
+        std::string gpu;
+        for (const char* g : {"h100", "h200"})
+            if (modelKey(in.platformName).find(g) != std::string::npos)
+                gpu = g;
+        o.measured = measuredServingPoints(in.datasetPath, in.model->source, gpu, in.isl, in.osl);
     } catch (const std::exception& e) {
         o.notes << QObject::tr("measured points: %1").arg(QString::fromUtf8(e.what()));
     }

@@ -46,6 +46,7 @@ struct MeasuredServingPoint {
     double tokensPerSPerUser = 0; ///< 1000 / tpot_ms
     double tokensPerSPerGpu = 0;  ///< concurrency / (ttft_s + (osl - 1) tpot_s) x osl / gpus
     int concurrency = 0;
+    bool sameLengths = false; ///< the run's ISL and OSL are the study's
 };
 
 struct ServingStudyPoint {
@@ -63,8 +64,11 @@ struct ServingStudyOutcome {
 
 /// @brief Runs the study (pure apart from reading the dataset file; throws nothing: errors come back as text).
 ServingStudyOutcome runServingStudy(const ServingStudyInput& in);
-/// @brief The rows of an aic-silicon CSV for `hfId` (column model_path), aggregated or not, as Pareto points.
-std::vector<MeasuredServingPoint> measuredServingPoints(const std::string& csvPath, const std::string& hfId);
+/// @brief The runs of an aic-silicon CSV for `hfId` (column model_path; case and a trailing "-Instruct" ignored)
+/// as Pareto points: on GPUs whose name contains `gpu` ("" : every GPU), aggregated and disaggregated, every
+/// backend; only those at `isl`/`osl` when the file has any. Throws InputError when the file does not load.
+std::vector<MeasuredServingPoint> measuredServingPoints(const std::string& csvPath, const std::string& hfId,
+                                                        const std::string& gpu, int64_t isl, int64_t osl);
 
 class ServingPage : public QWidget {
     Q_OBJECT
