@@ -11,11 +11,13 @@
 #include "plots/charts.hpp"
 #include "plots/roofline_plot.hpp"
 #include "plots/search_plot.hpp"
+#include "plots/serving_plot.hpp"
 #include "report/report.hpp"
 #include "result_summary_panel.hpp"
 #include "scenario_files.hpp"
 #include "scenario_panel.hpp"
 #include "search_page.hpp"
+#include "serving_page.hpp"
 #include "table_view.hpp"
 #include "validation_page.hpp"
 
@@ -44,9 +46,21 @@ QString qs(const std::string& s) {
 
 // Page names in tab order: showPage(), --page and the View menu use them; currentPlot()/currentTable() route by
 // the same order.
-enum PageIndex { Roofline, Breakdown, Sweep, Compare, Validation, Operators, PlatformTab, Search, Trace, Calibration };
-const char* const kPages[] = {"roofline",  "breakdown", "sweep",  "compare", "validation",
-                              "operators", "platform",  "search", "trace",   "calibration"};
+enum PageIndex {
+    Roofline,
+    Breakdown,
+    Sweep,
+    Compare,
+    Validation,
+    Operators,
+    PlatformTab,
+    Search,
+    Trace,
+    Calibration,
+    Serving
+};
+const char* const kPages[] = {"roofline", "breakdown", "sweep", "compare",     "validation", "operators",
+                              "platform", "search",    "trace", "calibration", "serving"};
 
 } // namespace
 
@@ -116,6 +130,7 @@ void MainWindow::buildPages() {
     m_searchPage = new SearchPage;
     m_tracePage = new TracePage;
     m_calibrationPage = new CalibrationPage;
+    m_servingPage = new ServingPage;
 
     m_tabs = new QTabWidget;
     m_tabs->setDocumentMode(true);
@@ -129,6 +144,7 @@ void MainWindow::buildPages() {
     m_tabs->addTab(m_searchPage, tr("S&earch"));
     m_tabs->addTab(m_tracePage, tr("&Trace"));
     m_tabs->addTab(m_calibrationPage, tr("C&alibration"));
+    m_tabs->addTab(m_servingPage, tr("Ser&ving"));
     for (const char* p : kPages)
         m_pageNames << QString::fromLatin1(p);
     // The summary sits above the pages, so the verdict shows whichever page is open.
@@ -212,6 +228,7 @@ void MainWindow::wireSignals() {
     connect(m_comparePage, &ComparePage::changed, this, &MainWindow::scheduleEvaluation);
     connect(m_comparePage, &ComparePage::errorOccurred, this, &MainWindow::showError);
     connect(m_validationPage, &ValidationPage::errorOccurred, this, &MainWindow::showError);
+    connect(m_servingPage, &ServingPage::errorOccurred, this, &MainWindow::showError);
     connect(m_evaluator, &EvaluationController::finished, this, &MainWindow::applyOutcome);
     connect(m_evaluator, &EvaluationController::inputRejected, this, &MainWindow::showError);
     connect(m_export, &ExportActions::errorOccurred, this, &MainWindow::showError);
@@ -257,6 +274,8 @@ PlotView* MainWindow::currentPlot() const {
         return m_tracePage->plot();
     case Calibration:
         return m_calibrationPage->gemmPlot();
+    case Serving:
+        return m_servingPage->curvePlot();
     default:
         return nullptr;
     }
@@ -371,6 +390,7 @@ void MainWindow::syncAnalysisPages() {
     if (!buildInput(in, error) || in.kind != WorkloadKind::Llm)
         return;
     m_tracePage->setContext(pm, in.model, in.stack, withPhase(in.scenario, ScenarioPanel::stepPhase(in.phase)));
+    m_servingPage->setContext(pm, platform().name, in.model, in.scenario);
 }
 
 void MainWindow::showError(const QString& message) {

@@ -38,6 +38,7 @@ class SearchPage;
 class SweepModel;
 class SweepPlot;
 class TracePage;
+class ServingPage;
 class ValidationModel;
 class ValidationPage;
 class ValidationPlot;
@@ -100,6 +101,7 @@ public:
     ValidationModel* validationModel() const;
     SearchPage* searchPage() const { return m_searchPage; }
     TracePage* tracePage() const { return m_tracePage; }
+    ServingPage* servingPage() const { return m_servingPage; }
     CalibrationPage* calibrationPage() const { return m_calibrationPage; }
     ScenarioPanel* scenarioPanel() const { return m_scenario; }
     /// The result summary above the pages (always visible).
@@ -176,6 +178,7 @@ private:
     PlatformPage* m_platformPage = nullptr;
     SearchPage* m_searchPage = nullptr;
     TracePage* m_tracePage = nullptr;
+    ServingPage* m_servingPage = nullptr;
     CalibrationPage* m_calibrationPage = nullptr;
 
     QLabel* m_statusLabel = nullptr;

@@ -1,7 +1,7 @@
 // The window's parts, each alone and offscreen: the scenario panel builds the scenario its controls show and
 // refuses out-of-range values inline; the evaluation controller coalesces changes into one evaluation and delivers
 // results; the platform page loads, caches and validates edits; the compare and validation pages; the export
-// actions with stand-in sources. Item models run under QAbstractItemModelTester.
+// actions with stand-in sources; the serving page. Item models run under QAbstractItemModelTester.
 #include "compare_page.hpp"
 #include "evaluation_controller.hpp"
 #include "export_actions.hpp"
@@ -11,9 +11,11 @@
 #include "models/table_models.hpp"
 #include "platform_page.hpp"
 #include "plots/charts.hpp"
+#include "plots/serving_plot.hpp"
 #include "report/report.hpp"
 #include "report_export.hpp"
 #include "scenario_panel.hpp"
+#include "serving_page.hpp"
 #include "spec/scenario.hpp"
 #include "validation_page.hpp"
 
@@ -370,6 +372,37 @@ TEST(ValidationPage, PredictsADatasetOnThePlatform) {
 }
 
 // ---------------------------------------------------------------- export actions
+
+// The serving page simulates on its worker, plots one point per concurrency, and TTFT grows with the load; the
+// Pareto plot has the deployment search's front and the measured aic-silicon Llama-3.1-8B runs.
+TEST(ServingPage, SimulatesTheConcurrencyListOffTheUiThread) {
+    ServingPage page;
+    page.show();
+    const auto arch = std::make_shared<const LlmArch>(io::loadModel("llama-3.1-8b"));
+    page.setContext(h100(), "h100-sxm5-80gb", arch, Scenario{});
+    page.setLengths(1024, 64);
+    page.setConcurrencyList(QStringLiteral("1,4,16"));
+    QSignalSpy done(&page, &ServingPage::finished);
+    page.run();
+    EXPECT_TRUE(page.isBusy());
+    ASSERT_TRUE(done.wait(120000)) << page.statusText().toStdString();
+    EXPECT_FALSE(page.statusText().contains(QStringLiteral("⚠"))) << page.statusText().toStdString();
+    const QVector<QPointF> ttft = page.curvePlot()->seriesData(QStringLiteral("TTFT"));
+    ASSERT_EQ(ttft.size(), 3);
+    EXPECT_EQ(page.curvePlot()->seriesData(QStringLiteral("TPOT")).size(), 3);
+    EXPECT_EQ(page.curvePlot()->seriesData(QStringLiteral("tokens/s per GPU")).size(), 3);
+    EXPECT_LT(ttft[0].y(), ttft[1].y());
+    EXPECT_LT(ttft[1].y(), ttft[2].y());
+    EXPECT_EQ(page.paretoPlot()->seriesData(QStringLiteral("scenario")).size(), 3);
+    EXPECT_GE(page.paretoPlot()->seriesData(QStringLiteral("pareto front")).size(), 1);
+    EXPECT_GT(page.paretoPlot()->seriesData(QStringLiteral("measured (aic-silicon)")).size(), 0);
+    EXPECT_GT(page.timelinePlot()->seriesData(QStringLiteral("decode batch")).size(), 0);
+    // A concurrency list that does not parse is refused in the status text, nothing runs.
+    page.setConcurrencyList(QStringLiteral("1,x"));
+    page.run();
+    EXPECT_FALSE(page.isBusy());
+    EXPECT_TRUE(page.statusText().contains(QStringLiteral("⚠")));
+}
 
 TEST(ExportActions, ExportsThroughItsSourcesAndReportsErrors) {
     Platform platform = io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb"));
