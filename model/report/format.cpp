@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <sstream>
 
 namespace rooflab::report {
@@ -12,6 +13,9 @@ namespace rooflab::report {
 std::string fmtNum(double v, int significant) {
     char b[48];
     std::snprintf(b, sizeof b, "%.*g", significant, v);
+    // Human output never shows an exponent for numbers >= 1 (33890, not 3.389e+04); tiny numbers keep theirs.
+    if (std::isfinite(v) && std::strchr(b, 'e') && std::fabs(v) >= 1 && std::fabs(v) < 1e18)
+        std::snprintf(b, sizeof b, "%.0f", v);
     return b;
 }
 std::string fmtSeconds(double s) {
