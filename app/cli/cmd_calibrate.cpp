@@ -429,8 +429,8 @@ void runValidate(ValidateOptions& o, int& exitCode) {
             printTable(std::cout, {"row", "measured", "predicted", "error"}, rr);
         } else {
             for (const auto& r : rep.rows)
-                if (!r.error.empty())
-                    std::cerr << "error  " << r.error << "\n";
+                if (!r.error.empty()) // file:line: the row, as every input error names it (issue 20)
+                    std::cerr << ds << ":" << r.line << ": row " << r.id << ": " << r.error << "\n";
         }
         std::cout << "\n";
     }
