@@ -11,6 +11,7 @@
 #include "registry.hpp"
 #include "units/errors.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -32,6 +33,7 @@ struct PredictOptions {
     int64_t batch = 1, prompt = 512, context = 1024, chunk = 512, chunkOffset = 0, output = 128;
     int64_t m = 4096, n = 4096, k = 4096, gemmBatch = 1;
     int tp = 1, pp = 1, ep = 1, dp = 1, microbatches = 1;
+    std::string tpText; ///< --tp as written: a number, or "auto" (the smallest TP whose step fits)
     bool sp = false, overlap = false, noOps = false;
     int threads = 0;
     int cpuThreads = 0; ///< predict llm on a CPU platform: hardware threads used (0 = all)
@@ -41,13 +43,31 @@ PredictOptions g_opt;
 
 /// The options as a Request, through the codec: the same defaults, ranges and messages as a cases line
 /// (keys named as options: '--batch').
+bool tpAuto(const PredictOptions& o) {
+    return o.tpText == "auto";
+}
+
+/// --tp: a whole number, or auto.
+int tpOf(const PredictOptions& o) {
+    if (o.tpText.empty())
+        return o.tp;
+    if (tpAuto(o))
+        return 1;
+    int v = 0;
+    const char* e = o.tpText.data() + o.tpText.size();
+    auto [p, ec] = std::from_chars(o.tpText.data(), e, v);
+    if (ec != std::errc() || p != e || v < 1 || v > ScenarioLimits::kMaxParallel)
+        throw InputError("", 0, "--tp", "'" + o.tpText + "' is not a tensor-parallel degree in 1..1024 or 'auto'");
+    return v;
+}
+
 Request llmRequestFrom(const PredictOptions& o) {
     nlohmann::json j{{"kind", "llm"},        {"platform", o.platform},
                      {"model", o.model},     {"stack", o.stack},
                      {"phase", o.phase},     {"batch", o.batch},
                      {"prompt", o.prompt},   {"context", o.context},
                      {"chunk", o.chunk},     {"chunk_offset", o.chunkOffset},
-                     {"output", o.output},   {"tp", o.tp},
+                     {"output", o.output},   {"tp", tpOf(o)},
                      {"pp", o.pp},           {"ep", o.ep},
                      {"dp", o.dp},           {"microbatches", o.microbatches},
                      {"sp", o.sp},           {"overlap", o.overlap},
@@ -192,6 +212,28 @@ void runLlm(const PredictOptions& o) {
     cat.resolve(req);
     const LlmArch& arch = *req.llm()->arch;
     const StackProfile& stack = *req.llm()->stack;
+    if (tpAuto(o)) {
+        // The smallest power-of-two TP (times pp, ep, dp as given) whose step, or whole request, fits and runs.
+        int found = 0;
+        std::string lastWhy;
+        for (int tp = 1; tp <= ScenarioLimits::kMaxParallel && !found; tp *= 2) {
+            Request probe = req;
+            probe.withOps = false;
+            probe.scenario.tp = tp;
+            if (checkScenarioRanges(probe.scenario))
+                break;
+            const Result r = predict(target, probe);
+            if (r.ok && r.fits)
+                found = tp;
+            else
+                lastWhy = r.ok ? "does not fit at tp " + std::to_string(tp) : r.error;
+        }
+        if (!found)
+            throw InputError("", 0, "--tp",
+                             "no tensor-parallel degree up to 1024 runs this scenario (" + lastWhy + ")");
+        req.scenario.tp = found;
+        std::cerr << "--tp auto: tp " << found << " (the smallest power of two that fits)\n";
+    }
     const Scenario& s = req.scenario;
     const Result res = predict(target, req);
     if (!res.step() && !res.request())
@@ -358,6 +400,7 @@ int runScenario(PredictOptions o, bool platformGiven) {
         o.chunkOffset = s.chunkOffset;
         o.output = s.outputTokens;
         o.tp = s.tp;
+        o.tpText.clear();
         o.pp = s.pp;
         o.ep = s.ep;
         o.dp = s.dp;
@@ -440,7 +483,7 @@ void addPredict(CLI::App& root, int& exitCode) {
     l->add_option("--chunk", o.chunk, "prefill tokens in a chunked step")->capture_default_str();
     l->add_option("--chunk-offset", o.chunkOffset, "tokens of the chunked prompt already cached");
     l->add_option("--output", o.output, "generated tokens (request)")->capture_default_str();
-    l->add_option("--tp", o.tp, "tensor parallelism");
+    l->add_option("--tp", o.tpText, "tensor parallelism: a degree, or auto (the smallest power of two that fits)");
     l->add_option("--pp", o.pp, "pipeline stages");
     l->add_option("--ep", o.ep, "expert parallelism (divides tp)");
     l->add_option("--dp", o.dp, "data-parallel replicas");
