@@ -395,19 +395,7 @@ bool ScenarioPanel::buildInput(EvalInput& in, QString& error) {
     in.phase = phase();
     in.sweepPoints = m_sweepPoints;
     try {
-        in.scenario = ScenarioBuilder()
-                          .batch(m_batch->value())
-                          .prompt(m_prompt->value())
-                          .context(m_context->value())
-                          .chunk(m_chunk->value())
-                          .outputTokens(m_outputTokens->value())
-                          .tp(m_tp->value())
-                          .pp(m_pp->value())
-                          .ep(m_ep->value())
-                          .weights(dtypeOf(m_weights))
-                          .kv(dtypeOf(m_kv))
-                          .act(dtypeOf(m_act))
-                          .build();
+        in.scenario = controlsBuilder().build();
     } catch (const std::exception& e) {
         error = QString::fromUtf8(e.what());
         return false;
@@ -470,19 +458,8 @@ Request ScenarioPanel::toRequest(const QString& platform) const {
         r.workload = LlmRequest{t};
     else
         r.workload = LlmStep{t};
-    ScenarioBuilder b;
-    b.phase(stepPhase(phase()))
-        .batch(m_batch->value())
-        .prompt(m_prompt->value())
-        .context(m_context->value())
-        .chunk(m_chunk->value())
-        .outputTokens(m_outputTokens->value())
-        .tp(m_tp->value())
-        .pp(m_pp->value())
-        .ep(m_ep->value())
-        .weights(dtypeOf(m_weights))
-        .kv(dtypeOf(m_kv))
-        .act(dtypeOf(m_act));
+    ScenarioBuilder b = controlsBuilder();
+    b.phase(stepPhase(phase()));
     r.scenario = b.unchecked();
     return r;
 }
@@ -594,6 +571,22 @@ void ScenarioPanel::restoreState(const QSettings& s) {
     for (const auto& [key, box] : combos)
         box->setCurrentIndex(
             s.value(QStringLiteral("session/") + QString::fromLatin1(key), box->currentIndex()).toInt());
+}
+
+ScenarioBuilder ScenarioPanel::controlsBuilder() const {
+    ScenarioBuilder b;
+    b.batch(m_batch->value())
+        .prompt(m_prompt->value())
+        .context(m_context->value())
+        .chunk(m_chunk->value())
+        .outputTokens(m_outputTokens->value())
+        .tp(m_tp->value())
+        .pp(m_pp->value())
+        .ep(m_ep->value())
+        .weights(dtypeOf(m_weights))
+        .kv(dtypeOf(m_kv))
+        .act(dtypeOf(m_act));
+    return b;
 }
 
 } // namespace rooflab::gui

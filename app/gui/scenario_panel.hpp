@@ -106,6 +106,8 @@ signals:
     void errorOccurred(const QString& message);
 
 private:
+    /// The scenario controls (token counts, layout, datatypes) as a builder; the phase is the caller's.
+    ScenarioBuilder controlsBuilder() const;
     void buildForm();
     void updateControlsForKind();
     void reportError(const QString& message);
