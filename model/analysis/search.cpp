@@ -1,13 +1,12 @@
 #include "analysis/search.hpp"
 
+#include "analysis/parallel.hpp"
 #include "engine/predict.hpp"
 #include "units/errors.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <numeric>
-#include <thread>
 
 namespace rooflab {
 
@@ -32,25 +31,6 @@ bool meets(const SloTargets& slo, double ttftS, double tpotS, std::string* why) 
         return false;
     }
     return true;
-}
-
-template <class F> void parallelFor(std::size_t n, unsigned threads, F f) {
-    threads = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
-    threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(n, 1)));
-    if (threads <= 1) {
-        for (std::size_t i = 0; i < n; ++i)
-            f(i);
-        return;
-    }
-    std::atomic<std::size_t> next{0};
-    std::vector<std::thread> pool;
-    for (unsigned t = 0; t < threads; ++t)
-        pool.emplace_back([&] {
-            for (std::size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1))
-                f(i);
-        });
-    for (auto& th : pool)
-        th.join();
 }
 
 /// Energy of the decode steps of a request batch (predictRequest's total minus its prefill).

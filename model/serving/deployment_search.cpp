@@ -1,5 +1,6 @@
 #include "serving/deployment_search.hpp"
 
+#include "analysis/parallel.hpp"
 #include "analysis/search.hpp"
 #include "engine/predict.hpp"
 #include "spec/request.hpp"
@@ -10,7 +11,6 @@
 #include <cmath>
 #include <iomanip>
 #include <sstream>
-#include <thread>
 
 namespace rooflab::serving {
 
@@ -176,77 +176,55 @@ DeploymentSearchResult searchDeployments(const PlatformModel& node, const Deploy
                     for (int b : sp.batch)
                         jobs.emplace_back(pw, dw, b);
         std::vector<DeploymentCandidate> dis(jobs.size());
-        std::atomic<std::size_t> next{0};
-        auto work = [&] {
-            for (std::size_t i = next++; i < jobs.size(); i = next++) {
-                const auto& [pw, dw, b] = jobs[i];
-                const auto [x, y] = matchRates(node, sp, pw, dw, b, sp.gpuBudget);
-                DeploymentCandidate& c = dis[i];
-                c.deployment.mode = DeploymentMode::Disaggregated;
-                c.deployment.prefill = poolOf(pw, std::max(1, x), sp.prefillBatch);
-                c.deployment.decode = poolOf(dw, std::max(1, y), b);
-                c.concurrency = std::max(1, y) * b;
-                if (x == 0)
-                    c.why = "a prefill or decode worker of this layout does not fit";
-            }
-        };
-        const unsigned n = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
-        std::vector<std::thread> pool;
-        for (unsigned t = 1; t < n; ++t)
-            pool.emplace_back(work);
-        work();
-        for (auto& t : pool)
-            t.join();
+        parallelFor(jobs.size(), threads, [&](std::size_t i) {
+            const auto& [pw, dw, b] = jobs[i];
+            const auto [x, y] = matchRates(node, sp, pw, dw, b, sp.gpuBudget);
+            DeploymentCandidate& c = dis[i];
+            c.deployment.mode = DeploymentMode::Disaggregated;
+            c.deployment.prefill = poolOf(pw, std::max(1, x), sp.prefillBatch);
+            c.deployment.decode = poolOf(dw, std::max(1, y), b);
+            c.concurrency = std::max(1, y) * b;
+            if (x == 0)
+                c.why = "a prefill or decode worker of this layout does not fit";
+        });
         for (auto& c : dis)
             res.candidates.push_back(std::move(c));
     }
 
     // Simulate every candidate (in parallel: each simulation is independent and pure).
-    std::atomic<std::size_t> next{0};
     std::atomic<int> sims{0};
-    auto simulateAll = [&] {
-        for (std::size_t i = next++; i < res.candidates.size(); i = next++) {
-            DeploymentCandidate& c = res.candidates[i];
-            if (!c.why.empty())
-                continue;
-            Deployment d = c.deployment;
-            Workload load;
-            load.arrival = Arrival::ClosedLoop;
-            load.inputTokens = sp.inputTokens;
-            load.outputTokens = sp.outputTokens;
-            load.concurrency = c.concurrency;
-            load.requests = std::max<int64_t>(16, int64_t(sp.requestsPerClient) * c.concurrency);
-            if (d.mode == DeploymentMode::Aggregated)
-                d.aggregated.workers = 1; // one replica simulated; the others behave alike
-            Options opt;
-            opt.keepIterations = false;
-            ++sims;
-            const ServingResult r = simulateDeployment(node, sp.arch, sp.stack, sp.datatypes, d, load, opt);
-            if (!r.ok) {
-                c.why = r.error;
-                continue;
-            }
-            c.ok = true;
-            c.ttftS = r.ttftS.mean;
-            c.ttftP90S = r.ttftS.p90;
-            c.tpotS = r.tpotS.mean;
-            c.tpotP90S = r.tpotS.p90;
-            c.e2eS = r.e2eS.mean;
-            c.outputTokensPerSPerGpu = r.outputTokensPerSPerGpu;
-            c.outputTokensPerSPerUser = r.outputTokensPerSPerUser;
-            c.gpus = c.deployment.gpus();
-            c.outputTokensPerS = r.outputTokensPerSPerGpu * double(c.gpus);
+    parallelFor(res.candidates.size(), threads, [&](std::size_t i) {
+        DeploymentCandidate& c = res.candidates[i];
+        if (!c.why.empty())
+            return;
+        Deployment d = c.deployment;
+        Workload load;
+        load.arrival = Arrival::ClosedLoop;
+        load.inputTokens = sp.inputTokens;
+        load.outputTokens = sp.outputTokens;
+        load.concurrency = c.concurrency;
+        load.requests = std::max<int64_t>(16, int64_t(sp.requestsPerClient) * c.concurrency);
+        if (d.mode == DeploymentMode::Aggregated)
+            d.aggregated.workers = 1; // one replica simulated; the others behave alike
+        Options opt;
+        opt.keepIterations = false;
+        ++sims;
+        const ServingResult r = simulateDeployment(node, sp.arch, sp.stack, sp.datatypes, d, load, opt);
+        if (!r.ok) {
+            c.why = r.error;
+            return;
         }
-    };
-    {
-        const unsigned n = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
-        std::vector<std::thread> pool;
-        for (unsigned t = 1; t < n; ++t)
-            pool.emplace_back(simulateAll);
-        simulateAll();
-        for (auto& t : pool)
-            t.join();
-    }
+        c.ok = true;
+        c.ttftS = r.ttftS.mean;
+        c.ttftP90S = r.ttftS.p90;
+        c.tpotS = r.tpotS.mean;
+        c.tpotP90S = r.tpotS.p90;
+        c.e2eS = r.e2eS.mean;
+        c.outputTokensPerSPerGpu = r.outputTokensPerSPerGpu;
+        c.outputTokensPerSPerUser = r.outputTokensPerSPerUser;
+        c.gpus = c.deployment.gpus();
+        c.outputTokensPerS = r.outputTokensPerSPerGpu * double(c.gpus);
+    });
     res.simulations = sims.load();
 
     std::vector<std::size_t> okIdx;

@@ -1,14 +1,13 @@
 #include "serving/serving_validation.hpp"
 
+#include "analysis/parallel.hpp"
 #include "codec/request_codec.hpp"
 #include "serving/serving_request.hpp"
 #include "units/errors.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
-#include <thread>
 
 namespace rooflab::serving {
 namespace {
@@ -276,23 +275,8 @@ ServingValidationReport validateServingBenchmark(const io::CsvTable& table, io::
         }
     };
 
-    const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-    rep.threads = std::max(
-        1u, std::min<unsigned>(threads > 0 ? threads : hw, static_cast<unsigned>(std::max<std::size_t>(1, n))));
-    std::atomic<std::size_t> next{0};
-    auto work = [&]() {
-        for (std::size_t i = next++; i < n; i = next++)
-            runRow(i);
-    };
-    if (rep.threads <= 1) {
-        work();
-    } else {
-        std::vector<std::thread> pool;
-        for (unsigned k = 0; k < rep.threads; ++k)
-            pool.emplace_back(work);
-        for (auto& th : pool)
-            th.join();
-    }
+    rep.threads = parallelThreads(n, threads);
+    parallelFor(n, rep.threads, runRow);
 
     std::vector<const ServingValidationRow*> all;
     std::map<std::string, std::vector<const ServingValidationRow*>> byGroup;
