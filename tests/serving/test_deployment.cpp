@@ -5,6 +5,7 @@
 #include "codec/catalog.hpp"
 #include "engine/predict.hpp"
 #include "serving/serving.hpp"
+#include "serving_fixture.hpp"
 
 #include <cmath>
 #include <cstring>
@@ -12,34 +13,9 @@
 
 using namespace rooflab;
 using namespace rooflab::serving;
+using namespace rooflab::serving::test_support;
 
 namespace {
-
-struct Fixture {
-    io::Catalog cat;
-    const PlatformModel& pm = cat.platform("h100-sxm5-80gb").model;
-    const PlatformModel& hgx = cat.platform("hgx-h200-8gpu").model;
-    const LlmArch& llama = cat.model("llama-3.1-8b");
-    const LlmArch& qwenMoe = cat.model("qwen3-30b-a3b");
-    const StackProfile& vllm = cat.stack("vllm");
-    const StackProfile& sglang = cat.stack("sglang");
-    const StackProfile& trt = cat.stack("tensorrt-llm");
-};
-
-Fixture& fx() {
-    static Fixture f;
-    return f;
-}
-
-serving::Workload closedLoop(int c, int64_t isl, int64_t osl, int64_t requests = 0) {
-    serving::Workload w;
-    w.arrival = Arrival::ClosedLoop;
-    w.concurrency = c;
-    w.inputTokens = isl;
-    w.outputTokens = osl;
-    w.requests = requests;
-    return w;
-}
 
 Deployment aggregated(int workers, int tp = 1) {
     Deployment d;

@@ -3,26 +3,16 @@
 // and the aggregated candidates are the simulator's own numbers.
 #include "codec/catalog.hpp"
 #include "serving/deployment_search.hpp"
+#include "serving_fixture.hpp"
 #include "units/errors.hpp"
 
 #include <gtest/gtest.h>
 
 using namespace rooflab;
 using namespace rooflab::serving;
+using namespace rooflab::serving::test_support;
 
 namespace {
-
-struct Fixture {
-    io::Catalog cat;
-    const PlatformModel& node = cat.platform("hgx-h100-8gpu").model;
-    const LlmArch& llama = cat.model("llama-3.1-8b");
-    const StackProfile& vllm = cat.stack("vllm");
-};
-
-Fixture& fx() {
-    static Fixture f;
-    return f;
-}
 
 DeploymentSearchSpace llamaSpace() {
     DeploymentSearchSpace sp;
@@ -40,7 +30,7 @@ DeploymentSearchSpace llamaSpace() {
 } // namespace
 
 TEST(DeploymentSearch, ParetoFrontIsNotDominatedAndCoversTheBest) {
-    const DeploymentSearchResult r = searchDeployments(fx().node, llamaSpace(), {}, 2);
+    const DeploymentSearchResult r = searchDeployments(fx().hgxH100, llamaSpace(), {}, 2);
     ASSERT_FALSE(r.pareto.empty());
     ASSERT_EQ(r.candidates.size(), 4u * 4u); // tp 1, 2, 4, 8 x 4 batches
     for (std::size_t i : r.pareto) {
@@ -65,7 +55,7 @@ TEST(DeploymentSearch, ParetoFrontIsNotDominatedAndCoversTheBest) {
 TEST(DeploymentSearch, BestMeetsTheTargetsAndNoBetterCandidateDoes) {
     DeploymentSlo slo;
     slo.tpotMaxS = 0.008;
-    const DeploymentSearchResult r = searchDeployments(fx().node, llamaSpace(), slo, 2);
+    const DeploymentSearchResult r = searchDeployments(fx().hgxH100, llamaSpace(), slo, 2);
     ASSERT_TRUE(r.best);
     const DeploymentCandidate& b = r.candidates[*r.best];
     EXPECT_TRUE(b.meetsSlo);
@@ -83,7 +73,7 @@ TEST(DeploymentSearch, BestMeetsTheTargetsAndNoBetterCandidateDoes) {
     EXPECT_GT(missing, 0) << "the target should rule out the large batches";
     // A tighter target never yields more tokens/s per GPU.
     slo.tpotMaxS = 0.005;
-    const DeploymentSearchResult tight = searchDeployments(fx().node, llamaSpace(), slo, 2);
+    const DeploymentSearchResult tight = searchDeployments(fx().hgxH100, llamaSpace(), slo, 2);
     if (tight.best) {
         EXPECT_LE(tight.candidates[*tight.best].outputTokensPerSPerGpu, b.outputTokensPerSPerGpu);
     }
@@ -92,7 +82,7 @@ TEST(DeploymentSearch, BestMeetsTheTargetsAndNoBetterCandidateDoes) {
 TEST(DeploymentSearch, ReplicasAreSizedForTheRequiredRate) {
     DeploymentSlo slo;
     slo.outputTokensPerS = 50'000;
-    const DeploymentSearchResult r = searchDeployments(fx().node, llamaSpace(), slo, 2);
+    const DeploymentSearchResult r = searchDeployments(fx().hgxH100, llamaSpace(), slo, 2);
     ASSERT_TRUE(r.best);
     for (const DeploymentCandidate& c : r.candidates) {
         if (!c.ok)
@@ -108,7 +98,7 @@ TEST(DeploymentSearch, AggregatedCandidatesAreTheSimulatorsNumbers) {
     DeploymentSearchSpace sp = llamaSpace();
     sp.tp = {2};
     sp.batch = {16};
-    const DeploymentSearchResult r = searchDeployments(fx().node, sp, {}, 1);
+    const DeploymentSearchResult r = searchDeployments(fx().hgxH100, sp, {}, 1);
     ASSERT_EQ(r.candidates.size(), 1u);
     const DeploymentCandidate& c = r.candidates.front();
     ASSERT_TRUE(c.ok) << c.why;
@@ -123,7 +113,7 @@ TEST(DeploymentSearch, AggregatedCandidatesAreTheSimulatorsNumbers) {
     load.requests = 4 * 16;
     Options opt;
     opt.keepIterations = false;
-    const ServingResult s = simulateDeployment(fx().node, sp.arch, sp.stack, sp.datatypes, one, load, opt);
+    const ServingResult s = simulateDeployment(fx().hgxH100, sp.arch, sp.stack, sp.datatypes, one, load, opt);
     ASSERT_TRUE(s.ok) << s.error;
     EXPECT_DOUBLE_EQ(c.tpotS, s.tpotS.mean);
     EXPECT_DOUBLE_EQ(c.ttftS, s.ttftS.mean);
@@ -136,7 +126,7 @@ TEST(DeploymentSearch, InfeasibleLayoutsCarryTheirReason) {
     sp.arch = fx().cat.model("llama-3.1-70b");
     sp.tp = {1, 8};
     sp.batch = {8};
-    const DeploymentSearchResult r = searchDeployments(fx().node, sp, {}, 1);
+    const DeploymentSearchResult r = searchDeployments(fx().hgxH100, sp, {}, 1);
     ASSERT_EQ(r.candidates.size(), 2u);
     EXPECT_FALSE(r.candidates[0].ok); // 141 GB of bf16 weights on one 80 GB GPU
     EXPECT_FALSE(r.candidates[0].why.empty());
@@ -146,11 +136,11 @@ TEST(DeploymentSearch, InfeasibleLayoutsCarryTheirReason) {
 TEST(DeploymentSearch, RejectsEmptySpaces) {
     DeploymentSearchSpace sp = llamaSpace();
     sp.gpuBudget = 0;
-    EXPECT_THROW(searchDeployments(fx().node, sp, {}, 1), InputError);
+    EXPECT_THROW(searchDeployments(fx().hgxH100, sp, {}, 1), InputError);
     sp = llamaSpace();
     sp.tp.clear();
-    EXPECT_THROW(searchDeployments(fx().node, sp, {}, 1), InputError);
+    EXPECT_THROW(searchDeployments(fx().hgxH100, sp, {}, 1), InputError);
     sp = llamaSpace();
     sp.aggregated = sp.disaggregated = false;
-    EXPECT_THROW(searchDeployments(fx().node, sp, {}, 1), InputError);
+    EXPECT_THROW(searchDeployments(fx().hgxH100, sp, {}, 1), InputError);
 }

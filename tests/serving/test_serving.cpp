@@ -4,6 +4,7 @@
 #include "engine/predict.hpp"
 #include "io/stack_loader.hpp"
 #include "serving/serving.hpp"
+#include "serving_fixture.hpp"
 #include "units/errors.hpp"
 
 #include <chrono>
@@ -12,35 +13,12 @@
 
 using namespace rooflab;
 using namespace rooflab::serving;
+using namespace rooflab::serving::test_support;
 
 namespace {
 
-struct Fixture {
-    io::Catalog cat;
-    const PlatformModel& pm = cat.platform("h100-sxm5-80gb").model;
-    const LlmArch& llama = cat.model("llama-3.1-8b");
-    const StackProfile& vllm = cat.stack("vllm");
-    const StackProfile& sglang = cat.stack("sglang");
-    const StackProfile& trt = cat.stack("tensorrt-llm");
-};
-
-Fixture& fx() {
-    static Fixture f;
-    return f;
-}
-
 Scenario bf16Tp1() {
     return ScenarioBuilder().build();
-}
-
-serving::Workload closedLoop(int c, int64_t isl, int64_t osl, int64_t requests = 0) {
-    serving::Workload w;
-    w.arrival = Arrival::ClosedLoop;
-    w.concurrency = c;
-    w.inputTokens = isl;
-    w.outputTokens = osl;
-    w.requests = requests;
-    return w;
 }
 
 /// The stack with its KV cache cut to about `tokens` tokens (by the memory fraction).
