@@ -162,7 +162,7 @@ std::optional<nlohmann::json> caseOfRow(const io::CsvTable& t, std::size_t row, 
         if (std::string(role) == "decode")
             tokens = batch;
         else if (backend == "sglang")
-            tokens = std::min<int64_t>(isl + 1500, 8192); // and SGLang's chunked_prefill_size 8192 (sglang.yaml)
+            tokens = isl + 1500; // max_prefill_tokens: capped by the stack's chunked_prefill_size when resolved
         else
             tokens = (std::string(role) == "agg" ? batch : 0) + isl + 1500;
         if (backend == "trtllm" || backend == "tensorrt-llm")
@@ -260,6 +260,12 @@ ServingValidationReport validateServingBenchmark(const io::CsvTable& table, io::
             src.line = v.line;
             Request r = spec::decodeRequest(*line, src);
             catalog.resolve(r);
+            // SGLang's max_prefill_tokens caps its chunked_prefill_size (the stack's token budget), not replaces it.
+            auto& w = std::get<ServingWork>(r.workload);
+            if (w.backend == "sglang")
+                for (ServingPool* p : {&w.aggregated, &w.prefill, &w.decode})
+                    if (p->maxNumTokens > 0)
+                        p->maxNumTokens = std::min(p->maxNumTokens, w.target.stack->scheduler.tokenBudget);
             const PlatformTarget& target = catalog.platform(platform.empty() ? platformForGpu(v.gpu) : platform);
             const ServingResult res = simulateRequest(target.model, r, options);
             v.gpus = std::get<ServingWork>(r.workload).gpus();
