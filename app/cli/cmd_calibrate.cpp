@@ -15,6 +15,7 @@
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"
 #include "registry.hpp"
+#include "serving/serving_fit.hpp"
 #include "serving/serving_validation.hpp"
 #include "units/errors.hpp"
 #include "units/quantity.hpp"
@@ -84,6 +85,59 @@ struct CalibrateAicOptions {
     double smoothing = 0.1; ///< held-out: 1.0 was 0.3-1.5 points worse, 0.01 within 0.3 points
 };
 CalibrateAicOptions g_aic;
+
+struct CalibrateServingOptions {
+    std::string stack, dataset, out;
+    bool write = false;
+    unsigned threads = 0;
+};
+CalibrateServingOptions g_srv;
+
+/// rooflab calibrate serving: the stack's fitted scheduler constants (sequence_overhead, frontend_latency) from an
+/// aic-silicon table, with the calibration half's and the held-out half's errors before and after.
+void runCalibrateServing(const CalibrateServingOptions& o) {
+    const io::CsvTable table = io::loadCsvFile(o.dataset);
+    if (!serving::isServingBenchmark(table))
+        throw InputError(o.dataset, 0, "--dataset", "not a serving benchmark (aic-silicon columns)");
+    const std::string stackPath = io::findStackFile(o.stack);
+    const StackProfile current = io::loadStackFile(stackPath);
+    io::Catalog catalog;
+    serving::SchedulerFitOptions fo;
+    fo.threads = o.threads;
+    const serving::SchedulerFit fit = serving::fitSchedulerConstants(table, catalog, current.name, fo);
+    std::cout << "scheduler constants of stack " << current.name << " from " << o.dataset << " (" << fit.rows.size()
+              << " aggregated calibration rows, " << fit.frontendRows << " at concurrency <= " << fo.lowConcurrency
+              << ")\n";
+    std::vector<std::vector<std::string>> curve;
+    for (const auto& [s, mape] : fit.curve)
+        curve.push_back(
+            {fmtNum(s * 1e6, 3) + " us", fmtNum(mape, 3) + "%", s == fit.sequenceOverheadS ? "<- fitted" : ""});
+    printTable(std::cout, {"sequence_overhead", "calibration TPOT MAPE", ""}, curve);
+    std::cout << "sequence_overhead " << fmtNum(fit.sequenceOverheadS * 1e6, 4) << " us (was "
+              << fmtNum(current.scheduler.sequenceOverheadS * 1e6, 4) << " us), frontend_latency "
+              << fmtNum(fit.frontendLatencyS * 1e3, 4) << " ms (was "
+              << fmtNum(current.scheduler.frontendLatencyS * 1e3, 4) << " ms)\n";
+    auto stats = [](const char* what, const serving::ServingErrorStats& b, const serving::ServingErrorStats& a) {
+        return std::vector<std::string>{what, std::to_string(a.n),
+                                        fmtNum(b.ttftMapePct, 3) + "% -> " + fmtNum(a.ttftMapePct, 3) + "%",
+                                        fmtNum(b.tpotMapePct, 3) + "% -> " + fmtNum(a.tpotMapePct, 3) + "%"};
+    };
+    printTable(std::cout, {"rows", "n", "TTFT MAPE", "TPOT MAPE"},
+               {stats("calibration", fit.before, fit.after), stats("held out", fit.heldOutBefore, fit.heldOutAfter)});
+    if (!o.write && o.out.empty()) {
+        std::cout << "(dry run: --write updates " << stackPath << ")\n";
+        return;
+    }
+    const std::string target = o.out.empty() ? stackPath : o.out;
+    const std::string updated = serving::applySchedulerFit(io::readInputFile(stackPath, 64u << 20), fit, table.file);
+    const StackProfile check = io::loadStackString(updated, target);
+    if (std::abs(check.scheduler.sequenceOverheadS - fit.sequenceOverheadS) > 1e-3 * fit.sequenceOverheadS + 1e-9 ||
+        std::abs(check.scheduler.frontendLatencyS - fit.frontendLatencyS) > 1e-3 * fit.frontendLatencyS + 1e-9 ||
+        check.scheduler.fitted.rows != fit.rows)
+        throw InputError(target, 0, "scheduler", "written fit does not read back");
+    io::writeFileAtomic(target, updated);
+    std::cout << "wrote " << target << "\n";
+}
 
 /// aiconfigurator's framework name of a stack (the imported datasets' file names).
 std::string aicFramework(const StackProfile& s) {
@@ -267,6 +321,9 @@ void runValidate(ValidateOptions& o, int& exitCode) {
             so.out = o.out;
             so.threads = o.threads;
             so.rows = o.rows;
+            so.split = o.split == "calibration" ? serving::ServingSplit::Calibration
+                       : o.split == "heldout"   ? serving::ServingSplit::HeldOut
+                                                : serving::ServingSplit::All;
             if (!o.maxMapeText.empty())
                 so.gates = parseServingGates(o.maxMapeText);
             if (!groupLimits.empty() || o.maxErrorPct >= 0)
@@ -470,6 +527,17 @@ void addCalibrate(CLI::App& root, int& exitCode) {
         ->check(CLI::Range(0.0, 1e3));
     a->callback([]() { runCalibrateAic(g_aic); });
 
+    CLI::App* sv = cal.add_subcommand(
+        "serving",
+        "Fit a serving stack's scheduler constants (sequence_overhead, frontend_latency) on measured serving "
+        "runs (aic-silicon), on the calibration half of its rows");
+    sv->add_option("--stack", g_srv.stack, "stack profile: vllm, sglang, tensorrt-llm (name or file)")->required();
+    sv->add_option("--dataset", g_srv.dataset, "serving benchmark CSV (aic-silicon columns)")->required();
+    sv->add_flag("--write", g_srv.write, "write the fitted values and their provenance into the stack file (atomic)");
+    sv->add_option("--out", g_srv.out, "write the updated stack profile here instead");
+    sv->add_option("--threads", g_srv.threads, "threads simulating rows (0 = all cores)");
+    sv->callback([]() { runCalibrateServing(g_srv); });
+
     CLI::App* v = root.add_subcommand(
         "validate", "Compare predictions with measured datasets (e2e.csv, gemm.csv, imported aiconfigurator tables)");
     v->add_option("--platform", g_val.platform,
@@ -492,7 +560,8 @@ void addCalibrate(CLI::App& root, int& exitCode) {
                   "framework's; none: the platform's own)")
         ->capture_default_str();
     v->add_option("--split", g_val.split,
-                  "imported aiconfigurator tables: all rows, or the calibration / heldout part of the stack's fit")
+                  "imported aiconfigurator tables and serving benchmarks: all rows, or the calibration / heldout part "
+                  "of the stack's fit")
         ->check(CLI::IsMember({"all", "calibration", "heldout"}))
         ->capture_default_str();
     v->callback([&exitCode, v]() {

@@ -122,8 +122,10 @@ bool runServingValidation(const io::CsvTable& table, const ServingValidateOption
                           std::vector<std::string>& exceeded) {
     const Format fmt = parseFormat(o.format);
     io::Catalog catalog;
+    serving::ServingValidationOptions vo;
+    vo.split = o.split;
     const serving::ServingValidationReport rep =
-        serving::validateServingBenchmark(table, catalog, o.platform, o.threads);
+        serving::validateServingBenchmark(table, catalog, o.platform, o.threads, vo);
     const std::size_t total = rep.rows.size();
     const auto skipped = skippedByCount(rep);
     std::ostringstream out;

@@ -3,6 +3,7 @@
 /// deployment, TTFT / TPOT mean and median APE per GPU x backend x mode x model, rows predicted and why others were
 /// not, the weakest rows, and the gates.
 #include "io/csv.hpp"
+#include "serving/serving_validation.hpp"
 
 #include <ostream>
 #include <string>
@@ -24,6 +25,7 @@ struct ServingValidateOptions {
     std::string out;      ///< also write the output here (atomic); empty: stdout only
     unsigned threads = 0; ///< 0: all hardware threads
     bool rows = false;    ///< print every row
+    serving::ServingSplit split = serving::ServingSplit::All; ///< all rows, or one half of the scheduler fit's split
     ServingGates gates;
 };
 

@@ -316,6 +316,8 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
         }
         if (const YAML::Node it = q.optional("iteration_overhead"); it.IsDefined() && !it.IsNull())
             p.iterationOverheadS = hostTime(it, "scheduler.iteration_overhead");
+        if (const YAML::Node it = q.optional("sequence_overhead"); it.IsDefined() && !it.IsNull())
+            p.sequenceOverheadS = hostTime(it, "scheduler.sequence_overhead");
         p.overlapScheduler = q.optionalBool("overlap_scheduler", p.overlapScheduler);
         if (const YAML::Node fe = q.optional("frontend_latency"); fe.IsDefined() && !fe.IsNull()) {
             // Seconds of front-end work per request: "<number> <unit>", 0 .. 10 s.
@@ -324,6 +326,30 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
             if (!v || v->inCycles || v->value < 0 || v->value > 10)
                 r.failAt(fe, "scheduler.frontend_latency", v ? "must be a time between 0 and 10 s" : err);
             p.frontendLatencyS = v->value;
+        }
+        if (const YAML::Node fit = q.optional("fitted"); fit.IsDefined() && !fit.IsNull()) {
+            // Provenance of fitted scheduler values: {provenance: fitted, keys: [...], dataset: FILE, rows: [ids]}.
+            MapReader f(fit, file, "scheduler.fitted", q.line());
+            if (f.requiredChoice("provenance", {"fitted"}) != "fitted")
+                f.fail("provenance", "must be fitted");
+            auto strings = [&](const char* key) {
+                std::vector<std::string> out;
+                const YAML::Node list = f.required(key);
+                if (!list.IsSequence())
+                    f.failAt(list, key, "must be a list");
+                for (const YAML::Node& n : list)
+                    out.push_back(scalarText(n, file, f.keyPath(key)));
+                return out;
+            };
+            p.fitted.keys = strings("keys");
+            for (const std::string& k : p.fitted.keys)
+                if (k != "sequence_overhead" && k != "frontend_latency" && k != "iteration_overhead")
+                    f.fail("keys", "'" + k +
+                                       "' is not a fitted scheduler value (sequence_overhead, frontend_latency, "
+                                       "iteration_overhead)");
+            p.fitted.dataset = f.requiredString("dataset");
+            p.fitted.rows = strings("rows");
+            f.finish();
         }
         q.finish();
     }

@@ -68,7 +68,8 @@ double stepSeconds(const PlatformModel& pm, const DeploymentSearchSpace& sp, con
     if (!r.ok || !r.fits)
         return -1;
     const SchedulerProfile& sch = sp.stack.scheduler;
-    return r.latencyS + (sch.overlapScheduler ? 0.0 : sch.iterationOverheadS);
+    const double host = sch.iterationOverheadS + sch.sequenceOverheadS * double(s.batch);
+    return sch.overlapScheduler ? std::max(r.latencyS, host) : r.latencyS + host;
 }
 
 /// The disaggregated worker ratio for a prefill shape, a decode shape and a decode batch: prefill workers x and

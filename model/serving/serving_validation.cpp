@@ -216,15 +216,52 @@ ServingErrorStats servingErrorStats(const std::vector<const ServingValidationRow
     return s;
 }
 
+bool isCalibrationRow(const io::CsvTable& t, std::size_t row) {
+    static constexpr const char* kKey[] = {"gpu",
+                                           "backend",
+                                           "model_path",
+                                           "mode",
+                                           "isl",
+                                           "osl",
+                                           "precision",
+                                           "gemm_quant_mode",
+                                           "moe_quant_mode",
+                                           "tp_size",
+                                           "pp_size",
+                                           "attention_dp_size",
+                                           "moe_tp_size",
+                                           "moe_ep_size",
+                                           "prefill_num_workers",
+                                           "prefill_tp_size",
+                                           "prefill_pp_size",
+                                           "prefill_attention_dp_size",
+                                           "prefill_moe_tp_size",
+                                           "prefill_moe_ep_size",
+                                           "decode_num_workers",
+                                           "decode_tp_size",
+                                           "decode_pp_size",
+                                           "decode_attention_dp_size",
+                                           "decode_moe_tp_size",
+                                           "decode_moe_ep_size"};
+    uint64_t h = 1469598103934665603ull; // FNV-1a
+    for (const char* col : kKey) {
+        for (const char c : textCell(t, row, col) + "|") {
+            h ^= static_cast<unsigned char>(c);
+            h *= 1099511628211ull;
+        }
+    }
+    return (h >> 7) % 2 == 0;
+}
+
 ServingValidationReport validateServingBenchmark(const io::CsvTable& table, io::Catalog& catalog,
                                                  const std::string& platform, unsigned threads,
-                                                 const Options& optionsIn) {
+                                                 const ServingValidationOptions& vo) {
     const auto t0 = std::chrono::steady_clock::now();
     ServingValidationReport rep;
     rep.dataset = table.file;
     const std::size_t n = table.rows.size();
     rep.rows.resize(n);
-    Options options = optionsIn;
+    Options options = vo.simulator;
     options.keepIterations = false;
 
     auto runRow = [&](std::size_t i) {
@@ -236,10 +273,17 @@ ServingValidationReport validateServingBenchmark(const io::CsvTable& table, io::
         v.mode = textCell(table, i, "mode");
         v.model = textCell(table, i, "model_path");
         v.group = v.gpu + " " + v.backend + " " + v.mode + " " + v.model;
+        v.concurrency = intCell(table, i, "concurrency").value_or(0);
         auto skip = [&](std::string category, std::string detail) {
             v.category = std::move(category);
             v.skipped = detail.empty() ? v.category : std::move(detail);
         };
+        if (vo.split != ServingSplit::All && isCalibrationRow(table, i) != (vo.split == ServingSplit::Calibration))
+            return skip(vo.split == ServingSplit::Calibration ? "held out (not in the calibration half)"
+                                                              : "in the calibration half (not held out)",
+                        "");
+        if (vo.include && !vo.include(table, i))
+            return skip("not selected", "");
         const auto ttft = numCell(table, i, "ttft_ms"), tpot = numCell(table, i, "tpot_ms");
         if (!ttft || !tpot)
             return skip("no measured ttft_ms / tpot_ms", "");
@@ -260,6 +304,9 @@ ServingValidationReport validateServingBenchmark(const io::CsvTable& table, io::
             src.line = v.line;
             Request r = spec::decodeRequest(*line, src);
             catalog.resolve(r);
+            if (auto* t = r.target(); t && !vo.stacks.empty())
+                if (const auto it = vo.stacks.find(t->stackName); it != vo.stacks.end())
+                    t->stack = it->second;
             // SGLang's max_prefill_tokens caps its chunked_prefill_size (the stack's token budget), not replaces it.
             auto& w = std::get<ServingWork>(r.workload);
             if (w.backend == "sglang")

@@ -8,6 +8,7 @@
 #include "io/csv.hpp"
 #include "serving/serving.hpp"
 
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -37,6 +38,7 @@ struct ServingValidationRow {
     std::string gpu, backend, mode, model; ///< as in the file (model: model_path)
     std::string group;                     ///< "gpu backend mode model"
     int gpus = 0;
+    int64_t concurrency = 0; ///< the row's closed-loop clients (0: not recorded)
     double measuredTtftS = 0, measuredTpotS = 0;
     double predictedTtftS = 0, predictedTpotS = 0;
     double ttftErrorPct = 0, tpotErrorPct = 0; ///< (predicted - measured) / measured x 100
@@ -66,10 +68,30 @@ struct ServingValidationReport {
 
 ServingErrorStats servingErrorStats(const std::vector<const ServingValidationRow*>& rows);
 
+/// @brief Which rows a validation or a fit uses. A row's side is fixed by its configuration (gpu, backend, model,
+/// mode, isl, osl and every layout column; not the concurrency, ids or measurements): a concurrency sweep of one
+/// deployment, and the copies of a run that the file repeats under other ids, fall on one side together, so the
+/// held-out half checks deployments the fit never saw.
+enum class ServingSplit { All, Calibration, HeldOut };
+
+/// @brief True when `row` belongs to the calibration half (FNV-1a of its configuration key is even).
+bool isCalibrationRow(const io::CsvTable& table, std::size_t row);
+
+/// @brief Validation knobs beyond the platform and threads: the rows (split), stack profiles that replace the
+/// catalog's for rows resolving to a stack name (the scheduler fit tries candidate values this way), the simulator's
+/// options.
+struct ServingValidationOptions {
+    ServingSplit split = ServingSplit::All;
+    std::map<std::string, const StackProfile*> stacks; ///< stack name (e.g. tensorrt-llm) -> profile to use instead
+    /// Rows to run (nullptr: all); the others are reported as not selected.
+    std::function<bool(const io::CsvTable&, std::size_t)> include;
+    Options simulator;
+};
+
 /// @brief Validates every row of an aic-silicon table. `platform`: empty = each row on its gpu column's node, else
 /// this platform for all rows. Rows run in parallel on `threads` threads (0: all hardware threads).
 ServingValidationReport validateServingBenchmark(const io::CsvTable& table, io::Catalog& catalog,
                                                  const std::string& platform = "", unsigned threads = 0,
-                                                 const Options& options = {});
+                                                 const ServingValidationOptions& options = {});
 
 } // namespace rooflab::serving

@@ -455,7 +455,7 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
         error = m_timer.error();
         return false;
     }
-    const double host = m_sp.iterationOverheadS;
+    const double host = m_sp.iterationOverheadS + m_sp.sequenceOverheadS * double(m_batch.size());
     const double dur = m_sp.overlapScheduler ? std::max(step, host) : step + host;
     const double start = m_now, end = m_now + dur;
     int64_t generated = 0, sameGap = 0;
@@ -631,7 +631,7 @@ int64_t Engine::skipDecodes(double horizon, int64_t maxIterations) {
         if (span < kMinSpan)
             return 0;
     }
-    const double host = m_sp.iterationOverheadS;
+    const double host = m_sp.iterationOverheadS + m_sp.sequenceOverheadS * double(d);
     int64_t n = 0, used = m_kv.blocks - m_freeBlocks;
     double t = m_now;
     while (n < span && t <= limit) {
@@ -770,6 +770,7 @@ private:
     std::vector<TraceRequest> m_openArrivals;
     int64_t m_warmup = 0, m_measuredTarget = 0, m_measuredDone = 0;
     double m_frontendS = 0, m_kvBytesPerToken = 0, m_now = 0;
+    std::mt19937_64 m_frontendRng{0x5eed};
     std::vector<double> m_finishTimes;
 };
 
@@ -778,7 +779,8 @@ void Driver::issue(double at, int64_t input, int64_t output) {
     s.input = input;
     s.output = output;
     s.arrival = at;
-    s.readyAt = at + m_frontendS; // the front end (HTTP, tokenization) before the engine sees it
+    // The front end (HTTP, tokenization) before the engine sees it: exponentially distributed around its mean.
+    s.readyAt = at + (m_frontendS > 0 ? -std::log(1.0 - uniform01(m_frontendRng)) * m_frontendS : 0.0);
     s.tokens = input;
     const auto index = static_cast<int64_t>(m_book.seqs.size());
     s.measured = index >= m_warmup && index < m_warmup + m_measuredTarget;
@@ -894,10 +896,21 @@ bool Driver::setUp() {
                 return false;
     }
     m_book.seqs.reserve(static_cast<std::size_t>(m_warmup + m_measuredTarget + (closed ? w.concurrency : 0)));
-    if (closed)
-        for (int c = 0; c < w.concurrency; ++c)
-            issue(0.0, w.inputTokens, w.outputTokens);
-    else
+    if (closed) {
+        // The warm-up wave starts the clients at steady-state phases: client c's first (unmeasured) request asks
+        // for (c + 1) / concurrency of the output, so completions, and with them the clients' next requests, are
+        // spread over one request's lifetime as in a benchmark that has run a while. Started all at once with full
+        // lengths, the clients of a prefill-first engine (SGLang; vLLM under a large token budget) prefill together,
+        // decode in lockstep and finish in the same iteration for ever: a deterministic simulation has no noise to
+        // break that, a real engine does, and its measured TTFT shows no such waves.
+        for (int c = 0; c < w.concurrency; ++c) {
+            const bool warm = static_cast<int64_t>(m_book.seqs.size()) < m_warmup;
+            const int64_t out =
+                warm ? std::max<int64_t>(1, (w.outputTokens * (c + 1) + w.concurrency - 1) / w.concurrency)
+                     : w.outputTokens;
+            issue(0.0, w.inputTokens, out);
+        }
+    } else
         for (const TraceRequest& r : m_openArrivals)
             issue(r.arrivalS, r.inputTokens, r.outputTokens);
     return true;

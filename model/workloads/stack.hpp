@@ -43,10 +43,21 @@ struct SchedulerProfile {
     double kvMemoryFraction = 0.9;   ///< see KvBudget
     KvBudget kvBudget = KvBudget::Total;
     double iterationOverheadS = 0.0; ///< host time per iteration (scheduling, input preparation, sampling)
-    bool overlapScheduler = false;   ///< host work for the next iteration hides behind this one's forward step
+    /// Host time per sequence in the batch per iteration (its sampling, detokenization and streamed output, its
+    /// share of input preparation): the part of the host's work that grows with the batch.
+    double sequenceOverheadS = 0.0;
+    bool overlapScheduler = false; ///< host work for the next iteration hides behind this one's forward step
     /// Front-end time per request outside the engine (HTTP server, tokenization, detokenization) that a benchmark
     /// client's TTFT and end-to-end latency include: the engine sees a request this long after the client sent it.
     double frontendLatencyS = 0.0;
+    /// Provenance of the values fitted on measured serving runs (`rooflab calibrate serving`): the keys, the
+    /// dataset and the ids of the rows they came from. Empty: nothing fitted.
+    struct Fitted {
+        std::vector<std::string> keys;
+        std::string dataset;
+        std::vector<std::string> rows;
+        bool operator==(const Fitted&) const = default;
+    } fitted;
 
     bool operator==(const SchedulerProfile&) const = default;
 };

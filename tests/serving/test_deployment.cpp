@@ -201,10 +201,10 @@ TEST(Deployment, DisaggregatedConservationAndPools) {
     opt.keepIterations = true;
     for (const StackProfile* s : {&fx().vllm, &fx().sglang, &fx().trt}) {
         const ServingResult r =
-            simulateDeployment(fx().pm, fx().llama, *s, base, disagg(2, 1, 1, 2), closedLoop(12, 700, 40, 48), opt);
+            simulateDeployment(fx().pm, fx().llama, *s, base, disagg(2, 1, 1, 2), closedLoop(12, 700, 40, 96), opt);
         ASSERT_TRUE(r.ok) << s->name << ": " << r.error;
-        EXPECT_EQ(r.measured, 48);
-        EXPECT_EQ(r.outputTokens, 48 * 40);
+        EXPECT_EQ(r.measured, 96);
+        EXPECT_EQ(r.outputTokens, 96 * 40);
         EXPECT_EQ(r.workers, 3);
         EXPECT_EQ(r.gpus, 4);
         int64_t prefilledInDecode = 0, decodedInPrefill = 0;

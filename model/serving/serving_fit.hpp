@@ -1,0 +1,49 @@
+#pragma once
+/// @brief Fits a serving stack's host-side scheduling constants on measured serving benchmarks (aic-silicon): the
+/// two per-framework values the issue allows, each named in the stack profile with provenance `fitted` and the rows
+/// it came from.
+/// - `sequence_overhead`: host seconds per sequence in the batch per iteration (sampling, detokenization, streamed
+///   output): the candidate on a grid that minimizes the TPOT MAPE of the calibration rows.
+/// - `frontend_latency`: seconds per request outside the engine (HTTP server, tokenization, router, first-token
+///   streaming): the median of measured minus simulated TTFT over the calibration rows at concurrency <= 4, where
+///   queueing is negligible and what remains is the fixed per-request path the simulator does not model.
+/// Calibration rows: the aggregated rows of the stack's backend in the calibration half (isCalibrationRow); the
+/// held-out half is what `rooflab validate --split heldout` checks.
+#include "codec/catalog.hpp"
+#include "io/csv.hpp"
+#include "serving/serving_validation.hpp"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace rooflab::serving {
+
+struct SchedulerFitOptions {
+    unsigned threads = 0;
+    /// Candidate sequence_overhead values, seconds.
+    std::vector<double> sequenceOverheadGridS = {0,     5e-6,  10e-6, 15e-6, 20e-6, 25e-6,
+                                                 30e-6, 40e-6, 50e-6, 60e-6, 80e-6, 100e-6};
+    int64_t lowConcurrency = 4; ///< rows at or below this concurrency set frontend_latency
+};
+
+struct SchedulerFit {
+    std::string stack; ///< stack name (tensorrt-llm, vllm, sglang)
+    double sequenceOverheadS = 0, frontendLatencyS = 0;
+    std::vector<std::string> rows;                 ///< ids of the calibration rows the fit used (file order)
+    std::size_t frontendRows = 0;                  ///< of which at low concurrency (frontend_latency)
+    std::vector<std::pair<double, double>> curve;  ///< (sequence_overhead s, TPOT MAPE %) over the grid
+    ServingErrorStats before, after;               ///< calibration rows with the stack's current and fitted values
+    ServingErrorStats heldOutBefore, heldOutAfter; ///< the other half's aggregated rows of the backend
+};
+
+/// @brief Fits `stackName`'s scheduler constants on `table`. Throws InputError when the table has no calibration row
+/// of that stack's backend.
+SchedulerFit fitSchedulerConstants(const io::CsvTable& table, io::Catalog& catalog, const std::string& stackName,
+                                   const SchedulerFitOptions& options = {});
+
+/// @brief `yamlText` (a stack profile) with the fitted values in its `scheduler:` section and a `fitted:` block
+/// naming the keys, `dataset` and the rows. Other lines are kept as they are.
+std::string applySchedulerFit(const std::string& yamlText, const SchedulerFit& fit, const std::string& dataset);
+
+} // namespace rooflab::serving
