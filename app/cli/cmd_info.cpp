@@ -199,6 +199,9 @@ void showModel(const LlmArch& a, Format fmt) {
                     {"qk_nope_head_dim", a.qkNopeHeadDim},
                     {"qk_rope_head_dim", a.qkRopeHeadDim},
                     {"v_head_dim", a.vHeadDim}};
+    if (a.isSparseAttention())
+        j["sparse_attention"] = {
+            {"index_topk", a.indexTopkTokens}, {"index_heads", a.indexHeads}, {"index_head_dim", a.indexHeadDim}};
     for (const auto& g : a.groups)
         j["layer_groups"].push_back({{"count", g.count}, {"moe", g.moe}, {"window", g.windowTokens}});
     if (fmt == Format::Json) {
@@ -232,6 +235,10 @@ void showModel(const LlmArch& a, Format fmt) {
     if (a.isMla())
         rows.push_back(
             {"MLA", "kv_lora_rank " + std::to_string(a.kvLoraRank) + ", q_lora_rank " + std::to_string(a.qLoraRank)});
+    if (a.isSparseAttention())
+        rows.push_back({"sparse attention", "DSA: top " + std::to_string(a.indexTopkTokens) +
+                                                " keys per query, indexer " + std::to_string(a.indexHeads) + " x " +
+                                                std::to_string(a.indexHeadDim)});
     std::string groups;
     for (const auto& g : a.groups)
         groups += (groups.empty() ? "" : ", ") + std::to_string(g.count) + "x " + (g.moe ? "MoE" : "dense") +

@@ -38,7 +38,8 @@ double layerParamsDevice(const LlmArch& a, const LayerGroup& g, const Layout& L)
         const double kv = 2.0 * static_cast<double>(a.hiddenSize) * a.numKvHeads * static_cast<double>(a.headDim);
         attn = (attn - kv) / L.tp + kv / a.numKvHeads;
     } else {
-        attn /= L.tp;
+        // A DSA indexer is replicated on every TP rank (SGLang, vLLM: replicated linears).
+        attn = (attn - a.indexerParams()) / L.tp + a.indexerParams();
     }
     const double mlp = (g.moe ? a.moeLayerParams() : a.denseMlpParams()) / L.ffnShards;
     return attn + mlp + a.normsPerLayer * static_cast<double>(a.hiddenSize);
@@ -46,7 +47,8 @@ double layerParamsDevice(const LlmArch& a, const LayerGroup& g, const Layout& L)
 
 double kvBytesPerTokenLayerDevice(const LlmArch& a, const Layout& L, DType kv) {
     if (a.isMla())
-        return static_cast<double>(a.kvLoraRank + a.qkRopeHeadDim) * bytesPerElement(kv); // latent is replicated
+        // The latent (and a DSA indexer's key) is replicated.
+        return static_cast<double>(a.kvLoraRank + a.qkRopeHeadDim + a.indexHeadDim) * bytesPerElement(kv);
     return 2.0 * L.kvHeadsDev * static_cast<double>(a.headDim) * bytesPerElement(kv);
 }
 

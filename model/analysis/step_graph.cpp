@@ -214,6 +214,8 @@ private:
     void attentionBlock(const LayerGroup& grp, double c);
     void gqaProjections(double c);
     void mlaProjections(double c);
+    void indexerProjections(double c);
+    void indexerCore(double batch, double queries, double keys, double c);
     void attentionCore(const LayerGroup& grp, const char* name, double batch, double queries, double keys, double c);
     void denseMlp(double width, const char* gu, const char* gname, const char* uname, const char* act, const char* down,
                   double c);
@@ -288,6 +290,48 @@ void GraphBuilder::mlaProjections(double c) {
     const double latent = double(a.kvLoraRank + a.qkRopeHeadDim);
     memoryOp("kv_append", OpClass::KvAppend, m_T * latent, m_T * latent * m_actB, m_T * latent * m_kvB, 0,
              m_stack.kvAppendKernels, c, true);
+    if (a.isSparseAttention())
+        indexerProjections(c);
+}
+
+void GraphBuilder::indexerProjections(double c) {
+    // The DSA indexer's linears are replicated on every TP rank (SGLang, vLLM); its query comes from the query
+    // latent, its single key and per-head gates from the hidden state. Its key is cached like the latent.
+    const LlmArch& a = m_a;
+    const double d = double(a.indexHeadDim), heads = double(a.indexHeads);
+    gemm("indexer_q_proj", m_T, heads * d, a.qLoraRank > 0 ? double(a.qLoraRank) : m_h, c);
+    gemm("indexer_k_proj", m_T, d, m_h, c);
+    gemm("indexer_weights_proj", m_T, heads, m_h, c);
+    norm("indexer_k_norm", m_T, d, c, m_stack.normKernels);
+    elementwise("indexer_rope", OpClass::Rope, m_T * (heads + 1) * double(a.qkRopeHeadDim), m_stack.ropePasses,
+                m_stack.ropeKernels, c, true);
+    memoryOp("indexer_k_append", OpClass::KvAppend, m_T * d, m_T * d * m_actB, m_T * d * m_kvB, 0,
+             m_stack.kvAppendKernels, c, true);
+}
+
+void GraphBuilder::indexerCore(double batch, double queries, double keys, double c) {
+    // Lightning indexer: an MQA of indexHeads query heads over one shared key per token, logits only (no values),
+    // over every cached key; then a top-k over each query's logits picks the keys the MLA attends to.
+    const LlmArch& a = m_a;
+    AttentionShape sh;
+    sh.batch = batch;
+    sh.queries = queries;
+    sh.keys = keys;
+    sh.heads = double(a.indexHeads);
+    sh.kvHeads = 1;
+    sh.qkDim = double(a.indexHeadDim);
+    sh.vDim = 0;
+    sh.kvHeadsShareLatent = double(a.indexHeadDim);
+    sh.kvBytesPerElement = m_kvB;
+    sh.actBytesPerElement = m_actB;
+    OpSpec& op = push("indexer_logits", OpClass::Attention, OpKind::Attention, c, true, m_stack.attentionKernels);
+    op.attention = sh;
+    const AttentionTraffic t = attentionTraffic(sh);
+    op.flops = t.flops;
+    op.bytes = t.kvBytes + t.qoBytes;
+    // Causal (query, key) logits per sequence, each read once by the top-k.
+    const double past = keys - queries, logits = batch * (queries * past + queries * (queries + 1) / 2.0);
+    elementwise("indexer_topk", OpClass::Other, logits, 1, m_stack.routerKernels, c);
 }
 
 void GraphBuilder::attentionCore(const LayerGroup& grp, const char* name, double batch, double queries, double keys,
@@ -300,6 +344,12 @@ void GraphBuilder::attentionCore(const LayerGroup& grp, const char* name, double
     sh.heads = m_headsDev;
     sh.kvHeads = m_kvHeadsDev;
     sh.window = grp.windowTokens;
+    if (a.isSparseAttention()) {
+        // DSA: each query attends to the indexTopkTokens keys its indexer picks; in cost, a window of that many
+        // keys (query i sees min(i + 1, top-k)), with the indexer's pass over all keys before it.
+        indexerCore(batch, queries, keys, c);
+        sh.window = double(a.indexTopkTokens);
+    }
     sh.kvBytesPerElement = m_kvB;
     sh.actBytesPerElement = m_actB;
     const bool mlaDecode = a.isMla() && queries <= 1;

@@ -40,7 +40,15 @@ constexpr KeyAlias kKeyAliases[] = {
     {"mixtral", "num_local_experts", "num_experts"},          {"gpt_oss", "num_local_experts", "num_experts"},
     {"qwen2_moe", "num_experts", "num_local_experts"},        {"qwen3_moe", "num_experts", "num_local_experts"},
     {"deepseek_v2", "n_routed_experts", "num_local_experts"}, {"deepseek_v3", "n_routed_experts", "num_local_experts"},
+    {"kimi_k2", "n_routed_experts", "num_local_experts"},     {"glm_moe_dsa", "n_routed_experts", "num_local_experts"},
+    {"minimax_m2", "num_local_experts", "num_experts"},
 };
+
+/// DeepSeek-V3's architecture under other model_types: Kimi K2 / K2.5 (text_config of kimi_k25) and GLM-5
+/// (glm_moe_dsa: MLA + DeepSeek Sparse Attention).
+bool deepseekLike(const std::string& t) {
+    return t == "deepseek_v2" || t == "deepseek_v3" || t == "kimi_k2" || t == "glm_moe_dsa";
+}
 
 /// The key under which this file spells `key` (its alias where only that is present), for reading and messages.
 std::string spelling(MapReader& r, const YAML::Node& root, const std::string& type, const std::string& key) {
@@ -145,7 +153,10 @@ LlmArch parseArch(const YAML::Node& rootIn, const std::string& file) {
     (void)act;
     a.qkvBias = t == "qwen2" || t == "qwen2_moe" || r.optionalBool("attention_bias", t == "gpt_oss") ||
                 r.optionalBool("qkv_bias", false);
-    a.qkNorm = t == "qwen3" || t == "qwen3_moe" || t == "gemma3" || t == "gemma3_text";
+    // MiniMax-M2 normalizes q and k over the whole projection (qk_norm_type per_layer), not per head: a few
+    // thousand parameters more per layer than the per-head count below, not modelled.
+    a.qkNorm = t == "qwen3" || t == "qwen3_moe" || t == "gemma3" || t == "gemma3_text" ||
+               (t == "minimax_m2" && r.optionalBool("use_qk_norm", false));
     a.normsPerLayer = (t == "gemma2" || t == "gemma3" || t == "gemma3_text") ? 4 : 2;
 
     // Sliding windows.
@@ -207,9 +218,10 @@ LlmArch parseArch(const YAML::Node& rootIn, const std::string& file) {
         }
         return static_cast<int>(r.requiredInt(k, 1, 1 << 20));
     };
-    if (t == "mixtral" || t == "gpt_oss") {
+    if (t == "mixtral" || t == "gpt_oss" || t == "minimax_m2") {
         // gpt-oss: experts as Mixtral's (intermediate_size is the expert width); its attention sinks and expert
-        // biases are not modelled (a few elements per head and per expert row).
+        // biases are not modelled (a few elements per head and per expert row). MiniMax-M2 the same (its
+        // shared_intermediate_size is 0; its multi-token-prediction modules are not part of a step).
         a.numExperts = expertCount("num_local_experts");
         a.topK = static_cast<int>(r.requiredInt("num_experts_per_tok", 1, a.numExperts));
         a.moeIntermediateSize = a.intermediateSize;
@@ -243,7 +255,7 @@ LlmArch parseArch(const YAML::Node& rootIn, const std::string& file) {
                 isMoe = isMoe && m != i;
             moe[static_cast<std::size_t>(i)] = isMoe;
         }
-    } else if (t == "deepseek_v2" || t == "deepseek_v3") {
+    } else if (deepseekLike(t)) {
         a.numExperts = expertCount("n_routed_experts");
         a.topK = static_cast<int>(r.requiredInt("num_experts_per_tok", 1, a.numExperts));
         a.moeIntermediateSize = r.requiredInt("moe_intermediate_size", 1, kMaxDim);
@@ -258,6 +270,12 @@ LlmArch parseArch(const YAML::Node& rootIn, const std::string& file) {
         a.qkRopeHeadDim = r.requiredInt("qk_rope_head_dim", 1, kMaxDim);
         a.vHeadDim = r.requiredInt("v_head_dim", 1, kMaxDim);
         a.headDim = a.qkNopeHeadDim + a.qkRopeHeadDim;
+        if (t == "glm_moe_dsa") {
+            // DeepSeek Sparse Attention: each query attends to the index_topk keys its indexer scores highest.
+            a.indexTopkTokens = r.requiredInt("index_topk", 1, 1LL << 40);
+            a.indexHeads = static_cast<int>(r.requiredInt("index_n_heads", 1, kMaxDim));
+            a.indexHeadDim = r.requiredInt("index_head_dim", 1, kMaxDim);
+        }
     }
     bool anyDense = false;
     for (bool m : moe)
@@ -286,8 +304,9 @@ LlmArch parseArch(const YAML::Node& rootIn, const std::string& file) {
 
 const std::vector<std::string>& supportedModelTypes() {
     static const std::vector<std::string> kTypes = {
-        "llama",  "mistral", "mixtral",     "qwen2", "qwen2_moe",   "qwen3",       "qwen3_moe", "gemma",
-        "gemma2", "gemma3",  "gemma3_text", "phi3",  "deepseek_v2", "deepseek_v3", "gpt_oss"};
+        "llama",       "mistral",     "mixtral", "qwen2",   "qwen2_moe",   "qwen3",
+        "qwen3_moe",   "gemma",       "gemma2",  "gemma3",  "gemma3_text", "phi3",
+        "deepseek_v2", "deepseek_v3", "gpt_oss", "kimi_k2", "minimax_m2",  "glm_moe_dsa"};
     return kTypes;
 }
 

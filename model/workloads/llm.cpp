@@ -16,6 +16,7 @@ double LlmArch::attentionParams() const {
         p += h * static_cast<double>(kvLoraRank + qkRopeHeadDim) + static_cast<double>(kvLoraRank);
         p += static_cast<double>(kvLoraRank) * heads * static_cast<double>(qkNopeHeadDim + vHeadDim);
         p += heads * static_cast<double>(vHeadDim) * h;
+        p += indexerParams();
     } else {
         const double q = static_cast<double>(numHeads) * static_cast<double>(headDim);
         const double kv = static_cast<double>(numKvHeads) * static_cast<double>(headDim);
@@ -26,6 +27,15 @@ double LlmArch::attentionParams() const {
             p += 2.0 * static_cast<double>(headDim);
     }
     return p;
+}
+
+double LlmArch::indexerParams() const {
+    if (!isSparseAttention())
+        return 0.0;
+    const double h = static_cast<double>(hiddenSize), d = static_cast<double>(indexHeadDim), heads = indexHeads;
+    // wq_b (from the query latent), wk, k_norm (LayerNorm: weight and bias), weights_proj (per-head gates).
+    const double qIn = qLoraRank > 0 ? static_cast<double>(qLoraRank) : h;
+    return qIn * heads * d + h * d + 2.0 * d + h * heads;
 }
 
 double LlmArch::denseMlpParams() const {
@@ -51,8 +61,12 @@ double LlmArch::moeActiveParams() const {
     return p;
 }
 
-double LlmArch::embeddingParams() const { return static_cast<double>(vocabSize) * static_cast<double>(hiddenSize); }
-double LlmArch::lmHeadParams() const { return tieEmbeddings ? 0.0 : embeddingParams(); }
+double LlmArch::embeddingParams() const {
+    return static_cast<double>(vocabSize) * static_cast<double>(hiddenSize);
+}
+double LlmArch::lmHeadParams() const {
+    return tieEmbeddings ? 0.0 : embeddingParams();
+}
 
 double LlmArch::totalParams() const {
     const double norms = static_cast<double>(normsPerLayer) * static_cast<double>(hiddenSize);
@@ -72,7 +86,7 @@ double LlmArch::activeParams() const {
 
 double LlmArch::kvElementsPerToken() const {
     if (isMla())
-        return static_cast<double>(numLayers) * static_cast<double>(kvLoraRank + qkRopeHeadDim);
+        return static_cast<double>(numLayers) * static_cast<double>(kvLoraRank + qkRopeHeadDim + indexHeadDim);
     return 2.0 * numLayers * numKvHeads * static_cast<double>(headDim);
 }
 

@@ -54,13 +54,23 @@ struct LlmArch {
     int64_t qkRopeHeadDim = 0;
     int64_t vHeadDim = 0;
 
+    // DeepSeek Sparse Attention (indexTopkTokens > 0: GLM-5, DeepSeek-V3.2): a lightning indexer (an MQA of
+    // indexHeads x indexHeadDim over every cached key, its own cached key per token) picks the indexTopkTokens
+    // keys each query's MLA attends to.
+    int64_t indexTopkTokens = 0;
+    int indexHeads = 0;
+    int64_t indexHeadDim = 0;
+
     std::vector<LayerGroup> groups; ///< sums to numLayers
 
     bool isMoe() const { return numExperts > 0; }
     bool isMla() const { return kvLoraRank > 0; }
+    bool isSparseAttention() const { return indexTopkTokens > 0; }
 
     /// Parameters of one decoder layer's attention block (projections, norms inside attention).
     double attentionParams() const;
+    /// Parameters of one layer's DSA indexer (0 without one); part of attentionParams, replicated on TP ranks.
+    double indexerParams() const;
     /// Parameters of one dense MLP / one MoE layer (all experts, router, shared experts).
     double denseMlpParams() const;
     double moeLayerParams() const;
@@ -72,7 +82,7 @@ struct LlmArch {
     double totalParams() const;
     /// Parameters that one token uses (MoE: top-k experts only).
     double activeParams() const;
-    /// KV-cache elements per token summed over layers (full context; MLA: latent + rope key).
+    /// KV-cache elements per token summed over layers (full context; MLA: latent + rope key; DSA: + indexer key).
     double kvElementsPerToken() const;
 };
 

@@ -11,6 +11,7 @@
 #include <random>
 #include <set>
 #include <string_view>
+#include <utility>
 
 using namespace rooflab;
 
@@ -648,4 +649,32 @@ TEST(CpuStack, TensorParallelNeedsANetwork) {
     const Prediction p = predictStep(spr, a, StackProfile::defaultProfile(), s, false);
     ASSERT_TRUE(p.ok) << p.error;
     EXPECT_GT(p.commS, 1e-3);
+}
+
+TEST(Llm, AicSiliconMoePresetsDecodeOnH200x8) {
+    // The dataset's deployments: 8 x H200, tp 8 (experts split tp-way), a decode step at 4k context.
+    const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("hgx-h200-8gpu")));
+    // Each with its checkpoint's weight format (the engine applies it to every weight).
+    const std::pair<const char*, DType> cases[] = {{"gpt-oss-120b", DType::mxfp4},
+                                                   {"kimi-k2.5", DType::int4},
+                                                   {"minimax-m2.5", DType::fp8_block},
+                                                   {"glm-5", DType::fp8_block}};
+    for (const auto& [name, weights] : cases) {
+        SCOPED_TRACE(name);
+        const LlmArch a = io::loadModel(name);
+        Scenario s;
+        s.phase = Phase::Decode;
+        s.batch = 16;
+        s.context = 4096;
+        s.tp = 8;
+        s.weights = weights;
+        s.kv = DType::fp8_e4m3;
+        const Prediction p = predictStep(pm, a, StackProfile::defaultProfile(), s);
+        ASSERT_TRUE(p.ok) << p.error;
+        EXPECT_TRUE(p.memory.fits);
+        EXPECT_TRUE(std::isfinite(p.latencyS));
+        // A decode step of these models on 8 H200s takes milliseconds, not microseconds or seconds.
+        EXPECT_GT(p.latencyS, 1e-3);
+        EXPECT_LT(p.latencyS, 0.1);
+    }
 }

@@ -271,3 +271,25 @@ TEST(HfConfigs, LayerTypesAreChecked) {
     n["layer_types"] = types;
     EXPECT_THROW(io::loadModelString(dump(n), "g.yaml"), InputError); // 43 entries for 42 layers
 }
+
+TEST(HfConfigs, KimiK25WrapperAndGlm5LoadAsTheirPresets) {
+    // Kimi K2.5's config.json is a multimodal wrapper: the language model is its text_config (model_type kimi_k2).
+    const LlmArch kimi = io::loadModelString(fixture("kimi-k2.5.config.json"), "kimi-k2.5.config.json");
+    EXPECT_EQ(kimi.modelType, "kimi_k2");
+    expectSameModel(kimi, io::loadModel("kimi-k2.5"));
+    const LlmArch glm = io::loadModelString(fixture("glm-5.config.json"), "glm-5.config.json");
+    const LlmArch preset = io::loadModel("glm-5");
+    expectSameModel(glm, preset);
+    EXPECT_EQ(glm.indexTopkTokens, preset.indexTopkTokens);
+    EXPECT_EQ(glm.indexHeads, preset.indexHeads);
+    EXPECT_EQ(glm.indexHeadDim, preset.indexHeadDim);
+    // A glm_moe_dsa config without its indexer keys is refused, naming the key.
+    YAML::Node n = YAML::Load(fixture("glm-5.config.json"));
+    n.remove("index_topk");
+    try {
+        io::loadModelString(dump(n), "no-topk.json");
+        FAIL() << "a DSA config without index_topk loaded";
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("index_topk"), std::string::npos) << e.what();
+    }
+}

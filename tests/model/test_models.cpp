@@ -114,3 +114,81 @@ TEST(Models, UnknownPresetSuggestsAName) {
         EXPECT_NE(std::string(e.what()).find("did you mean 'llama-3.1-8b'"), std::string::npos) << e.what();
     }
 }
+
+// The 2026 MoE presets of the aic-silicon serving dataset (resources/models/SOURCES.md), against the publishers'
+// figures. Totals count every weight the engine loads (embedding, LM head, all experts; no MTP module, no vision
+// tower). Publishers differ in what "active" counts: OpenAI leaves the input embedding (a row gather, not a product)
+// out; GLM-5's and MiniMax-M2.5's rounded "40B" / "10B" match the count without embedding and LM head (with both:
+// 41.8B and 11.0B); the Kimi K2 report's 32.6B matches the count with both (without the embedding: 31.7B), as
+// DeepSeek-V3's 37B does above.
+TEST(Models, AicSiliconMoePresetsMatchPublishedParameterCounts) {
+    enum class Active { All, NoEmbedding, NoEmbeddingNoHead };
+    struct Case {
+        const char* name;
+        const char* hubId;
+        double totalB, activeB;
+        Active counts;
+    };
+    const Case cases[] = {
+        {"gpt-oss-120b", "openai/gpt-oss-120b", 116.83, 5.13, Active::NoEmbedding}, // model card: 116.83B / 5.13B
+        {"kimi-k2.5", "moonshotai/Kimi-K2.5", 1040.0, 32.6, Active::All},           // Kimi K2 report: 1.04T / 32.6B
+        {"minimax-m2.5", "MiniMaxAI/MiniMax-M2.5", 229.0, 10.0, Active::NoEmbeddingNoHead}, // HF 229B; card 10B
+        {"glm-5", "zhipuai/GLM-5", 744.0, 40.0, Active::NoEmbeddingNoHead},                 // card: 744B / 40B
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.name);
+        const LlmArch a = io::loadModel(c.name);
+        EXPECT_EQ(io::loadModel(c.hubId).totalParams(), a.totalParams());
+        ASSERT_TRUE(a.isMoe());
+        const double total = a.totalParams() / 1e9;
+        double active = a.activeParams();
+        if (c.counts != Active::All)
+            active -= a.embeddingParams();
+        if (c.counts == Active::NoEmbeddingNoHead)
+            active -= a.lmHeadParams();
+        active /= 1e9;
+        EXPECT_NEAR(total / c.totalB, 1.0, 0.02) << total << " B";
+        EXPECT_NEAR(active / c.activeB, 1.0, 0.02) << active << " B";
+    }
+}
+
+TEST(Models, AicSiliconMoePresetArchitectures) {
+    // gpt-oss-120b: 36 layers alternating 128-token sliding window / full (layer_types), 128 experts top-4.
+    const LlmArch oss = io::loadModel("gpt-oss-120b");
+    EXPECT_EQ(oss.numExperts, 128);
+    EXPECT_EQ(oss.topK, 4);
+    EXPECT_EQ(oss.numKvHeads, 8);
+    EXPECT_EQ(oss.headDim, 64);
+    EXPECT_TRUE(oss.qkvBias);
+    int sliding = 0;
+    for (const auto& g : oss.groups)
+        sliding += g.windowTokens == 128 ? g.count : 0;
+    EXPECT_EQ(sliding, 18);
+    // Kimi K2.5: the text_config is DeepSeek-V3's architecture (MLA), 384 experts, one dense layer.
+    const LlmArch kimi = io::loadModel("kimi-k2.5");
+    EXPECT_TRUE(kimi.isMla());
+    EXPECT_FALSE(kimi.isSparseAttention());
+    EXPECT_EQ(kimi.numExperts, 384);
+    EXPECT_EQ(kimi.numSharedExperts, 1);
+    int dense = 0;
+    for (const auto& g : kimi.groups)
+        dense += g.moe ? 0 : g.count;
+    EXPECT_EQ(dense, 1);
+    // MiniMax-M2.5: GQA 48 / 8 heads of 128 with q/k norms, 256 experts of 1536, top-8, every layer MoE.
+    const LlmArch mm = io::loadModel("minimax-m2.5");
+    EXPECT_FALSE(mm.isMla());
+    EXPECT_TRUE(mm.qkNorm);
+    EXPECT_EQ(mm.moeIntermediateSize, 1536);
+    EXPECT_EQ(mm.kvElementsPerToken(), 2.0 * 62 * 8 * 128);
+    // GLM-5: MLA (192 + 64 query/key dims, 256 value dims) with DSA: 32 x 128 indexer, top 2048 keys.
+    const LlmArch glm = io::loadModel("glm-5");
+    EXPECT_TRUE(glm.isMla());
+    EXPECT_TRUE(glm.isSparseAttention());
+    EXPECT_EQ(glm.indexTopkTokens, 2048);
+    EXPECT_EQ(glm.indexHeads, 32);
+    EXPECT_EQ(glm.headDim, 256);
+    // The cache holds the latent, the rope key and the indexer's key per layer.
+    EXPECT_EQ(glm.kvElementsPerToken(), 78.0 * (512 + 64 + 128));
+    // Indexer: wq_b 2048 x 32*128, wk 6144 x 128, k_norm weight + bias, weights_proj 6144 x 32.
+    EXPECT_EQ(glm.indexerParams(), 2048.0 * 4096 + 6144.0 * 128 + 256 + 6144.0 * 32);
+}

@@ -489,3 +489,29 @@ TEST(StepGraph, PredictionFlopsAreTheGraphs) {
         }
     }
 }
+
+// glm-5: MLA, 64 heads, q_lora 2048, kv_lora 512, rope 64; DSA indexer 32 heads x 128, top 2048 keys.
+TEST(StepGraph, Glm5SparseAttentionIndexerAndTopKKeys) {
+    const LlmArch a = io::loadModel("glm-5");
+    const StepGraph g = buildStepGraph(a, plainStack(), decode(4, 8191));
+    // Indexer projections are replicated (not split by tp): from the query latent and the hidden state.
+    expectGemm(op(g, "indexer_q_proj"), 4, 32 * 128, 2048);
+    expectGemm(op(g, "indexer_k_proj"), 4, 128, 6144);
+    expectGemm(op(g, "indexer_weights_proj"), 4, 32, 6144);
+    // The indexer scores all 8192 keys: 2 flops x 32 heads x 128 dims per key, logits only.
+    const OpSpec& ix = op(g, "indexer_logits");
+    EXPECT_EQ(ix.kind, OpKind::Attention);
+    EXPECT_DOUBLE_EQ(ix.attention.keys, 8192);
+    EXPECT_DOUBLE_EQ(ix.flops, 2.0 * 4 * 32 * 8192 * 128);
+    // The MLA then attends to the 2048 keys picked (absorbed decode over the 576-wide latent).
+    const OpSpec& at = op(g, "attention");
+    EXPECT_DOUBLE_EQ(at.attention.window, 2048);
+    EXPECT_DOUBLE_EQ(at.flops, 2.0 * 4 * 64 * 2048 * (576 + 512));
+    // Past 2048 keys the MLA's cost no longer grows; the indexer's does.
+    const StepGraph longer = buildStepGraph(a, plainStack(), decode(4, 16383));
+    EXPECT_DOUBLE_EQ(op(longer, "attention").flops, at.flops);
+    EXPECT_DOUBLE_EQ(op(longer, "indexer_logits").flops, 2 * ix.flops);
+    // Dense MLA models have none of it.
+    const StepGraph v3 = buildStepGraph(io::loadModel("deepseek-v3"), plainStack(), decode(4, 8191));
+    EXPECT_EQ(countOps(v3, "indexer_logits"), 0);
+}
