@@ -70,8 +70,7 @@ void ServingCurvePlot::setData(const ServingStudyOutcome& o) {
     fitLog(y, ylo, yhi, 1, 1000);
     fitLog(y2, tlo, thi, 1, 1e4);
     showLegend(m_plot, Qt::AlignTop | Qt::AlignLeft);
-    setTitle(o.points.empty() ? tr("Serving — press Run")
-                              : tr("%1: TTFT, TPOT and throughput vs concurrency").arg(o.modelName));
+    setTitle(o.points.empty() ? tr("Serving — press Run") : tr("Latency and throughput vs concurrency"));
     redraw();
 }
 
