@@ -287,6 +287,29 @@ ServingStudyInput ServingPage::studyInput(QString* error) const {
     return in;
 }
 
+std::optional<report::ServingReportInput> ServingPage::reportServingInput() const {
+    if (m_outcome.points.empty())
+        return std::nullopt;
+    QString error;
+    const ServingStudyInput in = studyInput(&error);
+    if (!error.isEmpty())
+        return std::nullopt;
+    report::ServingReportInput r;
+    r.stack = in.stack;
+    const bool disagg = in.config.deployment.mode == serving::DeploymentMode::Disaggregated;
+    r.mode = disagg ? "disagg" : "agg";
+    r.prefillWorkers = disagg ? in.config.deployment.prefill.workers : 1;
+    r.decodeWorkers = disagg ? in.config.deployment.decode.workers : 1;
+    r.concurrency = in.config.concurrency;
+    r.isl = in.config.inputTokens;
+    r.osl = in.config.outputTokens;
+    r.searchGpus = in.config.searchGpus;
+    r.ttftMaxS = in.config.slo.ttftMaxS;
+    r.tpotMaxS = in.config.slo.tpotMaxS;
+    r.dataset = in.datasetPath;
+    return r;
+}
+
 void ServingPage::run() {
     if (m_watcher.isRunning())
         waitForFinished();

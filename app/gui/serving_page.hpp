@@ -7,6 +7,7 @@
 /// (model/serving/measured_serving), and the simulated batch and KV-cache timeline at the highest concurrency. The
 /// simulations run on a worker thread.
 #include "analysis/platform_model.hpp"
+#include "report/report.hpp"
 #include "serving/measured_serving.hpp"
 #include "serving/serving_study.hpp"
 #include "workloads/llm.hpp"
@@ -16,6 +17,7 @@
 #include <QStringList>
 #include <QWidget>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -84,6 +86,9 @@ public:
     void setSearchGpus(int gpus);
     /// What the next run() simulates (the controls' values; the dataset path filled in).
     ServingStudyInput studyInput(QString* error) const;
+    /// @brief The page's settings as the report's Serving section (File > Export report adds it once the page has
+    /// run a study); nullopt before the first run.
+    std::optional<report::ServingReportInput> reportServingInput() const;
     /// Starts a study on the worker (a running one is finished first).
     void run();
     bool isBusy() const { return m_watcher.isRunning(); }

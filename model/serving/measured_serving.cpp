@@ -60,7 +60,8 @@ std::vector<MeasuredServingPoint> measuredServingPoints(const io::CsvTable& t, i
     if (q.modelName.empty() && q.source.empty())
         return out;
     const int modelCol = t.requireColumn("model_path"), gpuCol = t.requireColumn("gpu"),
-              ttftCol = t.requireColumn("ttft_ms"), tpotCol = t.requireColumn("tpot_ms");
+              ttftCol = t.requireColumn("ttft_ms"), tpotCol = t.requireColumn("tpot_ms"), idCol = t.requireColumn("id"),
+              backendCol = t.requireColumn("backend"), modeCol = t.requireColumn("mode");
     const std::string wantSource = lower(q.source), wantGpu = lower(q.gpu);
     std::map<std::string, bool> sameModel; // model_path -> resolves to the query's model
     auto matches = [&](const std::string& path) {
@@ -103,11 +104,11 @@ std::vector<MeasuredServingPoint> measuredServingPoints(const io::CsvTable& t, i
         }
         if (p.gpus < 1 || p.osl < 1 || p.concurrency < 1)
             continue;
-        p.id = t.text(r, t.requireColumn("id"));
+        p.id = t.text(r, idCol);
         p.line = r < t.rowLines.size() ? t.rowLines[r] : 0;
         p.gpu = t.text(r, gpuCol);
-        p.backend = t.text(r, t.requireColumn("backend"));
-        p.mode = t.text(r, t.requireColumn("mode"));
+        p.backend = t.text(r, backendCol);
+        p.mode = t.text(r, modeCol);
         p.model = t.text(r, modelCol);
         p.ttftS = *ttftMs * 1e-3;
         p.tpotS = *tpotMs * 1e-3;
