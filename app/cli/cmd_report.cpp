@@ -23,6 +23,9 @@ struct ReportOptions {
     std::string scenario; ///< YAML scenario file; options given on the command line override it
     bool noPlots = false;
     bool quiet = false;
+    bool serving = false;          ///< --serving: the Serving section
+    report::ServingReportInput sv; ///< its options (any of them given also turns the section on)
+    std::string servingDataset = "auto";
 };
 ReportOptions g_rep;
 CLI::App* g_repApp = nullptr;
@@ -81,9 +84,22 @@ void applyScenarioFile(ReportOptions& o, const CLI::App& app) {
     r.finish();
 }
 
+const char* const kServingOptions[] = {
+    "--serving-stack", "--serving-mode", "--prefill-workers", "--decode-workers", "--concurrency",    "--isl",
+    "--osl",           "--search-gpus",  "--ttft-max",        "--tpot-max",       "--serving-dataset"};
+
 void runReport(ReportOptions& o) {
     if (!o.scenario.empty())
         applyScenarioFile(o, *g_repApp);
+    bool serving = o.serving;
+    for (const char* opt : kServingOptions)
+        serving = serving || g_repApp->count(opt) > 0;
+    if (serving) {
+        o.sv.dataset = o.servingDataset == "auto"   ? report::shippedServingDataset()
+                       : o.servingDataset == "none" ? std::string()
+                                                    : o.servingDataset;
+        o.in.serving = o.sv;
+    }
     const report::ReportData data = report::computeReport(o.in);
     if (!o.quiet) {
         std::cout << report::consoleSummary(data);
@@ -98,7 +114,7 @@ void runReport(ReportOptions& o) {
     if (!o.quiet) {
         std::cout << "  report   " << (std::filesystem::path(o.out) / "report.html").string()
                   << " (+ report.md, prediction.json, *_operators.csv, *_sweep.csv"
-                  << (r.plotsNote.empty() ? ", plots/*.svg" : "") << ")\n";
+                  << (o.in.serving ? ", serving_*.csv" : "") << (r.plotsNote.empty() ? ", plots/*.svg" : "") << ")\n";
         if (!r.plotsNote.empty())
             std::cout << "  plots    unavailable: " << r.plotsNote << "\n";
     }
@@ -137,6 +153,38 @@ void addReport(CLI::App& root, int&) {
     r->add_option("--measurements", in.measurements,
                   "end-to-end dataset CSV: predicted vs measured with error statistics");
     r->add_option("--gui", o.gui, "ignored (plots no longer come from rooflab-gui; kept for old scripts)");
+    r->add_flag("--serving", o.serving,
+                "add the Serving section: the serving simulator closed-loop at each --concurrency, a deployment "
+                "search (Pareto front of tokens/s per GPU vs per user, best layout under --ttft-max/--tpot-max) "
+                "and the measured aic-silicon runs of the model (any serving option below turns it on too)");
+    report::ServingReportInput& sv = o.sv;
+    r->add_option("--serving-stack", sv.stack, "serving: stack profile (vllm, sglang, tensorrt-llm)")
+        ->capture_default_str();
+    r->add_option("--serving-mode", sv.mode, "serving: agg, or disagg (prefill and decode workers of TP x PP)")
+        ->check(CLI::IsMember({"agg", "disagg"}))
+        ->capture_default_str();
+    r->add_option("--prefill-workers", sv.prefillWorkers, "serving, disagg: prefill workers")
+        ->check(CLI::Range(1, 1024))
+        ->capture_default_str();
+    r->add_option("--decode-workers", sv.decodeWorkers, "serving, disagg: decode workers")
+        ->check(CLI::Range(1, 1024))
+        ->capture_default_str();
+    r->add_option("--concurrency", sv.concurrency, "serving: closed-loop clients, comma separated")
+        ->delimiter(',')
+        ->check(CLI::Range(1, 4096))
+        ->capture_default_str();
+    r->add_option("--isl", sv.isl, "serving: input tokens per request (default: --prompt)")
+        ->check(CLI::Range(int64_t(1), int64_t(1) << 24));
+    r->add_option("--osl", sv.osl, "serving: output tokens per request (default: --output)")
+        ->check(CLI::Range(int64_t(1), int64_t(1) << 22));
+    r->add_option("--search-gpus", sv.searchGpus, "serving: deployment-search GPU budget (0: no search)")
+        ->check(CLI::Range(0, 4096))
+        ->capture_default_str();
+    r->add_option("--ttft-max", sv.ttftMaxS, "serving: SLO, mean TTFT at most (seconds)")->check(CLI::Range(0.0, 1e6));
+    r->add_option("--tpot-max", sv.tpotMaxS, "serving: SLO, mean TPOT at most (seconds)")->check(CLI::Range(0.0, 1e6));
+    r->add_option("--serving-dataset", o.servingDataset,
+                  "serving: aic-silicon CSV of measured runs (auto: the shipped one; none: no measured points)")
+        ->capture_default_str();
     r->add_flag("--no-plots", o.noPlots, "tables only; the HTML page says plots were not requested");
     r->add_flag("-q,--quiet", o.quiet, "write the folder only");
     r->callback([]() { runReport(g_rep); });

@@ -7,6 +7,7 @@
 #include "qt_plot_renderer.hpp"
 #include "report/report.hpp"
 #include "scenario_files.hpp"
+#include "serving_page.hpp"
 #include "units/errors.hpp"
 
 #include <QApplication>
@@ -73,6 +74,45 @@ int runReportMode(const QCommandLineParser& parser) {
             return fail(2, QStringLiteral("--%1: '%2' is not a positive whole number").arg(n, parser.value(n)));
         *dest = v;
     }
+    // The Serving section: --serving or any of its options, spelled as `rooflab report` spells them.
+    const char* const servingOptions[] = {"serving",     "serving-stack", "serving-mode", "concurrency",
+                                          "search-gpus", "ttft-max",      "tpot-max",     "serving-dataset"};
+    bool serving = false;
+    for (const char* name : servingOptions)
+        serving = serving || parser.isSet(QString::fromLatin1(name));
+    if (serving) {
+        rooflab::report::ServingReportInput sv;
+        text("serving-stack", sv.stack);
+        text("serving-mode", sv.mode);
+        std::string dataset = "auto";
+        text("serving-dataset", dataset);
+        sv.dataset = dataset == "auto"   ? rooflab::report::shippedServingDataset()
+                     : dataset == "none" ? std::string()
+                                         : dataset;
+        if (parser.isSet(QStringLiteral("concurrency"))) {
+            sv.concurrency.clear();
+            for (const QString& part : parser.value(QStringLiteral("concurrency")).split(QLatin1Char(','))) {
+                bool ok = false;
+                const int c = part.trimmed().toInt(&ok);
+                if (!ok || c < 1 || c > 4096)
+                    return fail(2, QStringLiteral("--concurrency: '%1' is not a whole number in 1..4096").arg(part));
+                sv.concurrency.push_back(c);
+            }
+        }
+        if (!positiveInt(parser, QStringLiteral("search-gpus"), sv.searchGpus))
+            return fail(2, QStringLiteral("--search-gpus: not a whole number"));
+        const std::pair<const char*, double*> seconds[] = {{"ttft-max", &sv.ttftMaxS}, {"tpot-max", &sv.tpotMaxS}};
+        for (const auto& [name, dest] : seconds) {
+            const QString n = QString::fromLatin1(name);
+            if (!parser.isSet(n))
+                continue;
+            bool ok = false;
+            *dest = parser.value(n).toDouble(&ok);
+            if (!ok || *dest < 0)
+                return fail(2, QStringLiteral("--%1: '%2' is not seconds").arg(n, parser.value(n)));
+        }
+        in.serving = sv;
+    }
     try {
         const rooflab::report::ReportData data = rooflab::report::computeReport(in);
         rooflab::gui::QtPlotRenderer renderer;
@@ -132,7 +172,7 @@ int main(int argc, char** argv) {
          QStringLiteral("FILE")},
         {QStringLiteral("page"),
          QStringLiteral("Page to show: roofline, breakdown, sweep, compare, validation, "
-                        "operators, platform, search, trace, calibration."),
+                        "operators, platform, search, trace, calibration, serving (runs the study first)."),
          QStringLiteral("NAME")},
         {QStringLiteral("scenario"),
          QStringLiteral("Scenario file to open (YAML/JSON, as File > Save scenario writes it); options after it "
@@ -168,6 +208,20 @@ int main(int argc, char** argv) {
         {QStringLiteral("pp"), QStringLiteral("Report: pipeline-parallel degree."), QStringLiteral("N")},
         {QStringLiteral("ep"), QStringLiteral("Report: expert-parallel degree."), QStringLiteral("N")},
         {QStringLiteral("dp"), QStringLiteral("Report: data-parallel degree."), QStringLiteral("N")},
+        {QStringLiteral("serving"), QStringLiteral("Report: add the Serving section (as `rooflab report --serving`).")},
+        {QStringLiteral("serving-stack"), QStringLiteral("Report, serving: stack profile (default vllm)."),
+         QStringLiteral("S")},
+        {QStringLiteral("serving-mode"), QStringLiteral("Report, serving: agg or disagg."), QStringLiteral("M")},
+        {QStringLiteral("concurrency"), QStringLiteral("Report, serving: closed-loop clients, comma separated."),
+         QStringLiteral("LIST")},
+        {QStringLiteral("search-gpus"), QStringLiteral("Report, serving: deployment-search GPU budget (0: none)."),
+         QStringLiteral("N")},
+        {QStringLiteral("ttft-max"), QStringLiteral("Report, serving: SLO, mean TTFT at most (s)."),
+         QStringLiteral("S")},
+        {QStringLiteral("tpot-max"), QStringLiteral("Report, serving: SLO, mean TPOT at most (s)."),
+         QStringLiteral("S")},
+        {QStringLiteral("serving-dataset"),
+         QStringLiteral("Report, serving: aic-silicon CSV (auto: the shipped one; none)."), QStringLiteral("FILE")},
     };
     parser.addOptions(options);
     parser.process(args);
@@ -243,6 +297,11 @@ int main(int argc, char** argv) {
     window.resize(size);
     window.show();
     window.evaluateNow();
+    // The Serving page simulates on demand: a screenshot of it shows a finished study of the scenario.
+    if (window.currentPageName() == QStringLiteral("serving") && window.waitForEvaluation(60000)) {
+        window.servingPage()->run();
+        window.servingPage()->waitForFinished();
+    }
     if (!window.errorText().isEmpty())
         std::fprintf(stderr, "rooflab-gui: note: %s\n", window.errorText().toLocal8Bit().constData());
     QApplication::processEvents();

@@ -496,7 +496,10 @@ ReportExporter* MainWindow::reportExporter() const {
 }
 
 bool MainWindow::reportInput(report::ReportInput& in, QString* error) const {
-    return m_scenario->fillReportInput(in, platform(), m_validationPage->datasetPath(), error);
+    if (!m_scenario->fillReportInput(in, platform(), m_validationPage->datasetPath(), error))
+        return false;
+    in.serving = m_servingPage->reportServingInput(); // the Serving section once the page has run
+    return true;
 }
 
 // ---------------------------------------------------------------- session

@@ -1,13 +1,14 @@
 #include "serving_page.hpp"
 
+#include "codec/catalog.hpp"
 #include "io/csv.hpp"
 #include "io/stack_loader.hpp"
 #include "plots/serving_plot.hpp"
 
 #include <QComboBox>
 #include <QDir>
+#include <QDoubleSpinBox>
 #include <QFileInfo>
-#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -17,20 +18,9 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 #include <algorithm>
-#include <cctype>
 
 namespace rooflab::gui {
 namespace {
-
-// HF ids compared without case and without a trailing "-Instruct": the presets name the base model's repo
-// (meta-llama/Llama-3.1-8B), the benchmark runs its instruct variant (same architecture and weights' shapes).
-std::string modelKey(std::string id) {
-    std::transform(id.begin(), id.end(), id.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    const std::string suffix = "-instruct";
-    if (id.size() > suffix.size() && id.compare(id.size() - suffix.size(), suffix.size(), suffix) == 0)
-        id.resize(id.size() - suffix.size());
-    return id;
-}
 
 QString defaultDataset() {
     for (const QString& root : {QStringLiteral(ROOFLAB_SOURCE_DATA_DIR), QDir::currentPath()}) {
@@ -59,54 +49,30 @@ std::vector<int> parseConcurrency(const QString& text, QString& error) {
     return out;
 }
 
+QString ms(double seconds) {
+    return QStringLiteral("%1 ms").arg(seconds * 1e3, 0, 'f', seconds < 0.01 ? 2 : 1);
+}
+
 } // namespace
 
-std::vector<MeasuredServingPoint> measuredServingPoints(const std::string& csvPath, const std::string& hfId,
-                                                        const std::string& gpu, int64_t isl, int64_t osl) {
-    std::vector<MeasuredServingPoint> out;
-    if (csvPath.empty() || hfId.empty())
-        return out;
-    const io::CsvTable t = io::loadCsvFile(csvPath);
-    const int model = t.requireColumn("model_path"), mode = t.requireColumn("mode"), oslCol = t.requireColumn("osl"),
-              conc = t.requireColumn("concurrency"), ttft = t.requireColumn("ttft_ms"),
-              tpot = t.requireColumn("tpot_ms"), gpuCol = t.requireColumn("gpu"), islCol = t.requireColumn("isl");
-    const std::string want = modelKey(hfId);
-    // A cell as a positive count; empty cells (the other mode's columns) count as 1.
-    auto count = [&](std::size_t r, const char* col) {
-        const int c = t.column(col);
-        return c < 0 || t.text(r, c).empty() ? 1.0 : t.number(r, c, 1, 1e6);
-    };
-    for (std::size_t r = 0; r < t.rows.size(); ++r) {
-        if (modelKey(t.text(r, model)) != want)
-            continue;
-        if (!gpu.empty() && modelKey(t.text(r, gpuCol)).find(gpu) == std::string::npos)
-            continue;
-        double gpus = 0;
-        if (t.text(r, mode) == "disagg") {
-            gpus = count(r, "prefill_num_workers") * count(r, "prefill_tp_size") * count(r, "prefill_pp_size") *
-                       count(r, "prefill_attention_dp_size") +
-                   count(r, "decode_num_workers") * count(r, "decode_tp_size") * count(r, "decode_pp_size") *
-                       count(r, "decode_attention_dp_size");
-        } else {
-            gpus = count(r, "tp_size") * count(r, "pp_size") * count(r, "attention_dp_size");
-        }
-        const double o = t.number(r, oslCol, 1, 1e7), c = t.number(r, conc, 1, 1e7);
-        const double ttftS = t.number(r, ttft, 0, 1e9) / 1e3, tpotS = t.number(r, tpot, 0, 1e9) / 1e3;
-        if (tpotS <= 0 || gpus <= 0)
-            continue;
-        // Closed loop: each client finishes one request of osl tokens every ttft + (osl - 1) tpot seconds.
-        MeasuredServingPoint p;
-        p.tokensPerSPerUser = 1.0 / tpotS;
-        p.tokensPerSPerGpu = c / (ttftS + (o - 1) * tpotS) * o / gpus;
-        p.concurrency = int(c);
-        p.sameLengths = int64_t(t.number(r, islCol, 1, 1e7)) == isl && int64_t(o) == osl;
-        out.push_back(p);
-    }
-    // Runs at the page's ISL/OSL when there are any, else every length the file has for the model.
-    if (std::any_of(out.begin(), out.end(), [](const MeasuredServingPoint& p) { return p.sameLengths; }))
-        out.erase(std::remove_if(out.begin(), out.end(), [](const MeasuredServingPoint& p) { return !p.sameLengths; }),
-                  out.end());
-    return out;
+QString describeMeasured(const MeasuredServingPoint& m) {
+    return QObject::tr("measured %1: %2 %3 on %4, concurrency %5, %6 GPUs, ISL %7 / OSL %8\nTTFT %9, TPOT %10")
+        .arg(QString::fromStdString(m.id), QString::fromStdString(m.backend), QString::fromStdString(m.mode),
+             QString::fromStdString(m.gpu))
+        .arg(m.concurrency)
+        .arg(m.gpus)
+        .arg(m.isl)
+        .arg(m.osl)
+        .arg(ms(m.ttftS), ms(m.tpotS));
+}
+
+QString describeCandidate(const serving::DeploymentCandidate& c) {
+    return QObject::tr("%1, concurrency %2: TTFT %3, TPOT %4, %5 tok/s/GPU, %6 tok/s/user")
+        .arg(QString::fromStdString(serving::describeDeployment(c.deployment)))
+        .arg(c.concurrency)
+        .arg(ms(c.ttftS), ms(c.tpotS))
+        .arg(c.outputTokensPerSPerGpu, 0, 'f', 0)
+        .arg(c.outputTokensPerSPerUser, 0, 'f', 1);
 }
 
 ServingStudyOutcome runServingStudy(const ServingStudyInput& in) {
@@ -116,63 +82,29 @@ ServingStudyOutcome runServingStudy(const ServingStudyInput& in) {
         return o;
     }
     o.modelName = QString::fromStdString(in.model->name);
-    StackProfile stack;
+    o.slo = in.config.slo;
     try {
-        stack = io::loadStack(in.stack);
+        const StackProfile stack = io::loadStack(in.stack);
+        serving::ServingStudy s = serving::runServingStudy(*in.platform, *in.model, stack, in.datatypes, in.config);
+        o.points = std::move(s.points);
+        o.search = std::move(s.search);
+        for (const std::string& n : s.notes)
+            o.notes << QString::fromStdString(n);
     } catch (const std::exception& e) {
         o.error = QString::fromUtf8(e.what());
         return o;
     }
-    serving::Deployment dep;
-    dep.aggregated.tp = std::max(1, in.datatypes.tp);
-    dep.aggregated.pp = std::max(1, in.datatypes.pp);
-    dep.aggregated.ep = std::max(1, in.datatypes.ep);
-    dep.aggregated.moeTp = std::max(1, dep.aggregated.tp / dep.aggregated.ep);
-    const int highest = in.concurrency.empty() ? 0 : *std::max_element(in.concurrency.begin(), in.concurrency.end());
-    for (int c : in.concurrency) {
-        ServingStudyPoint p;
-        p.concurrency = c;
-        serving::Workload load;
-        load.concurrency = c;
-        load.inputTokens = in.isl;
-        load.outputTokens = in.osl;
-        serving::Options opt;
-        opt.keepIterations = c == highest;
+    if (!in.datasetPath.empty()) {
         try {
-            p.result = serving::simulateDeployment(*in.platform, *in.model, stack, in.datatypes, dep, load, opt);
+            // The platform's GPU by name (h100-sxm5-80gb: the H100 rows); other platforms see every GPU's runs.
+            io::Catalog catalog;
+            const io::CsvTable table = io::loadCsvFile(in.datasetPath);
+            o.measured = serving::measuredServingPoints(
+                table, catalog,
+                serving::measuredQueryFor(*in.model, in.platformName, in.config.inputTokens, in.config.outputTokens));
         } catch (const std::exception& e) {
-            p.result.ok = false;
-            p.result.error = e.what();
+            o.notes << QObject::tr("measured points: %1").arg(QString::fromUtf8(e.what()));
         }
-        if (!p.result.ok)
-            o.notes << QObject::tr("concurrency %1: %2").arg(c).arg(QString::fromStdString(p.result.error));
-        o.points.push_back(std::move(p));
-    }
-    if (in.searchGpus > 0) {
-        serving::DeploymentSearchSpace sp;
-        sp.arch = *in.model;
-        sp.stack = stack;
-        sp.datatypes = in.datatypes;
-        sp.gpuBudget = in.searchGpus;
-        sp.inputTokens = in.isl;
-        sp.outputTokens = in.osl;
-        sp.aggregated = true;
-        sp.disaggregated = false;
-        try {
-            o.search = serving::searchDeployments(*in.platform, sp, {}, 0);
-        } catch (const std::exception& e) {
-            o.notes << QObject::tr("deployment search: %1").arg(QString::fromUtf8(e.what()));
-        }
-    }
-    try {
-        // The platform's GPU by name (h100-sxm5-80gb: the H100 rows); other platforms see every GPU's runs.
-        std::string gpu;
-        for (const char* g : {"h100", "h200"})
-            if (modelKey(in.platformName).find(g) != std::string::npos)
-                gpu = g;
-        o.measured = measuredServingPoints(in.datasetPath, in.model->source, gpu, in.isl, in.osl);
-    } catch (const std::exception& e) {
-        o.notes << QObject::tr("measured points: %1").arg(QString::fromUtf8(e.what()));
     }
     return o;
 }
@@ -194,7 +126,7 @@ ServingPage::ServingPage(QWidget* parent) : QWidget(parent) {
     m_osl->setValue(128);
     m_osl->setToolTip(tr("Output tokens per request"));
     m_concurrency = new QLineEdit(QStringLiteral("1,2,4,8,16,32,64,128,256"));
-    m_concurrency->setToolTip(tr("Closed-loop clients, comma separated; aggregated, TP from the scenario panel"));
+    m_concurrency->setToolTip(tr("Closed-loop clients, comma separated; TP x PP of each worker from the scenario"));
     m_runBtn = new QPushButton(tr("Run"));
     connect(m_runBtn, &QPushButton::clicked, this, &ServingPage::run);
     row->addWidget(new QLabel(tr("Stack")));
@@ -207,7 +139,55 @@ ServingPage::ServingPage(QWidget* parent) : QWidget(parent) {
     row->addWidget(m_concurrency, 1);
     row->addWidget(m_runBtn);
     layout->addLayout(row);
-    m_status = new QLabel(tr("Press Run to simulate serving the scenario's model (agg, TP of the scenario)"));
+
+    auto* row2 = new QHBoxLayout;
+    m_mode = new QComboBox;
+    m_mode->addItem(tr("aggregated"));
+    m_mode->addItem(tr("disaggregated"));
+    m_mode->setToolTip(tr("Aggregated: one engine prefills and decodes. Disaggregated: a prefill pool and a decode "
+                          "pool with the KV cache moved between them; the deployment search enumerates the same "
+                          "kind of layouts"));
+    m_prefillWorkers = new QSpinBox;
+    m_prefillWorkers->setRange(1, 64);
+    m_prefillWorkers->setToolTip(tr("Disaggregated: prefill workers, each of the scenario's TP x PP"));
+    m_decodeWorkers = new QSpinBox;
+    m_decodeWorkers->setRange(1, 64);
+    m_decodeWorkers->setToolTip(tr("Disaggregated: decode workers, each of the scenario's TP x PP"));
+    m_searchGpus = new QSpinBox;
+    m_searchGpus->setRange(0, 512);
+    m_searchGpus->setValue(8);
+    m_searchGpus->setSpecialValueText(tr("no search"));
+    m_searchGpus->setToolTip(tr("GPUs of one deployment in the deployment search (0: no search)"));
+    m_ttftMaxMs = new QDoubleSpinBox;
+    m_ttftMaxMs->setRange(0, 1e6);
+    m_ttftMaxMs->setDecimals(1);
+    m_ttftMaxMs->setSuffix(tr(" ms"));
+    m_ttftMaxMs->setSpecialValueText(tr("no limit"));
+    m_ttftMaxMs->setToolTip(tr("SLO: largest mean time to first token the search's best layout may have"));
+    m_tpotMaxMs = new QDoubleSpinBox;
+    m_tpotMaxMs->setRange(0, 1e5);
+    m_tpotMaxMs->setDecimals(2);
+    m_tpotMaxMs->setSuffix(tr(" ms"));
+    m_tpotMaxMs->setSpecialValueText(tr("no limit"));
+    m_tpotMaxMs->setToolTip(tr("SLO: largest mean time per output token the search's best layout may have"));
+    connect(m_mode, &QComboBox::currentIndexChanged, this, &ServingPage::updateModeControls);
+    row2->addWidget(new QLabel(tr("Mode")));
+    row2->addWidget(m_mode);
+    row2->addWidget(new QLabel(tr("Prefill workers")));
+    row2->addWidget(m_prefillWorkers);
+    row2->addWidget(new QLabel(tr("Decode workers")));
+    row2->addWidget(m_decodeWorkers);
+    row2->addWidget(new QLabel(tr("Search GPUs")));
+    row2->addWidget(m_searchGpus);
+    row2->addWidget(new QLabel(tr("TTFT max")));
+    row2->addWidget(m_ttftMaxMs);
+    row2->addWidget(new QLabel(tr("TPOT max")));
+    row2->addWidget(m_tpotMaxMs);
+    row2->addStretch(1);
+    layout->addLayout(row2);
+    updateModeControls();
+
+    m_status = new QLabel(tr("Press Run to simulate serving the scenario's model (TP of the scenario)"));
     m_status->setWordWrap(true);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(m_status);
@@ -233,6 +213,12 @@ ServingPage::~ServingPage() {
     m_watcher.waitForFinished();
 }
 
+void ServingPage::updateModeControls() {
+    const bool disagg = m_mode->currentIndex() == 1;
+    m_prefillWorkers->setEnabled(disagg);
+    m_decodeWorkers->setEnabled(disagg);
+}
+
 void ServingPage::setContext(std::shared_ptr<const PlatformModel> pm, const std::string& platformName,
                              std::shared_ptr<const LlmArch> model, const Scenario& scenario) {
     m_pm = std::move(pm);
@@ -254,35 +240,90 @@ void ServingPage::setConcurrencyList(const QString& list) {
     m_concurrency->setText(list);
 }
 
+void ServingPage::setMode(serving::DeploymentMode mode, int prefillWorkers, int decodeWorkers) {
+    m_mode->setCurrentIndex(mode == serving::DeploymentMode::Disaggregated ? 1 : 0);
+    m_prefillWorkers->setValue(prefillWorkers);
+    m_decodeWorkers->setValue(decodeWorkers);
+}
+
+void ServingPage::setSlo(double ttftMaxS, double tpotMaxS) {
+    m_ttftMaxMs->setValue(ttftMaxS * 1e3);
+    m_tpotMaxMs->setValue(tpotMaxS * 1e3);
+}
+
+void ServingPage::setSearchGpus(int gpus) {
+    m_searchGpus->setValue(gpus);
+}
+
 QString ServingPage::statusText() const {
     return m_status->text();
+}
+
+ServingStudyInput ServingPage::studyInput(QString* error) const {
+    ServingStudyInput in;
+    QString why;
+    in.config.concurrency = parseConcurrency(m_concurrency->text(), why);
+    if (why.isEmpty() && (!m_pm || !m_model))
+        why = tr("the Serving page needs an LLM scenario and a platform");
+    if (error)
+        *error = why;
+    in.platform = m_pm;
+    in.platformName = m_platformName;
+    in.model = m_model;
+    in.stack = m_stack->currentText().toStdString();
+    in.datatypes = m_scenario;
+    in.config.inputTokens = m_isl->value();
+    in.config.outputTokens = m_osl->value();
+    const bool disagg = m_mode->currentIndex() == 1;
+    in.config.deployment = serving::scenarioDeployment(
+        m_scenario, disagg ? serving::DeploymentMode::Disaggregated : serving::DeploymentMode::Aggregated,
+        m_prefillWorkers->value(), m_decodeWorkers->value());
+    in.config.searchGpus = m_searchGpus->value();
+    in.config.searchAggregated = !disagg;
+    in.config.searchDisaggregated = disagg;
+    in.config.slo.ttftMaxS = m_ttftMaxMs->value() * 1e-3;
+    in.config.slo.tpotMaxS = m_tpotMaxMs->value() * 1e-3;
+    in.datasetPath = defaultDataset().toStdString();
+    return in;
+}
+
+std::optional<report::ServingReportInput> ServingPage::reportServingInput() const {
+    if (m_outcome.points.empty())
+        return std::nullopt;
+    QString error;
+    const ServingStudyInput in = studyInput(&error);
+    if (!error.isEmpty())
+        return std::nullopt;
+    report::ServingReportInput r;
+    r.stack = in.stack;
+    const bool disagg = in.config.deployment.mode == serving::DeploymentMode::Disaggregated;
+    r.mode = disagg ? "disagg" : "agg";
+    r.prefillWorkers = disagg ? in.config.deployment.prefill.workers : 1;
+    r.decodeWorkers = disagg ? in.config.deployment.decode.workers : 1;
+    r.concurrency = in.config.concurrency;
+    r.isl = in.config.inputTokens;
+    r.osl = in.config.outputTokens;
+    r.searchGpus = in.config.searchGpus;
+    r.ttftMaxS = in.config.slo.ttftMaxS;
+    r.tpotMaxS = in.config.slo.tpotMaxS;
+    r.dataset = in.datasetPath;
+    return r;
 }
 
 void ServingPage::run() {
     if (m_watcher.isRunning())
         waitForFinished();
     QString error;
-    ServingStudyInput in;
-    in.concurrency = parseConcurrency(m_concurrency->text(), error);
-    if (!error.isEmpty() || !m_pm || !m_model) {
-        if (error.isEmpty())
-            error = tr("the Serving page needs an LLM scenario and a platform");
+    ServingStudyInput in = studyInput(&error);
+    if (!error.isEmpty()) {
         m_status->setText(tr("⚠ %1").arg(error));
         emit errorOccurred(tr("Serving: %1").arg(error));
         return;
     }
-    in.platform = m_pm;
-    in.platformName = m_platformName;
-    in.model = m_model;
-    in.stack = m_stack->currentText().toStdString();
-    in.datatypes = m_scenario;
-    in.isl = m_isl->value();
-    in.osl = m_osl->value();
-    in.datasetPath = defaultDataset().toStdString();
     m_runBtn->setEnabled(false);
-    m_status->setText(tr("Simulating %1 on %2 with %3 …")
+    m_status->setText(tr("Simulating %1 on %2 with %3 (%4) …")
                           .arg(QString::fromStdString(m_model->name), QString::fromStdString(m_platformName),
-                               m_stack->currentText()));
+                               m_stack->currentText(), m_mode->currentText()));
     m_watcher.setFuture(QtConcurrent::run([in = std::move(in)]() { return runServingStudy(in); }));
 }
 
@@ -312,6 +353,12 @@ void ServingPage::apply(const ServingStudyOutcome& o) {
                            .arg(o.search.candidates.size())
                            .arg(o.search.pareto.size())
                            .arg(o.measured.size());
+        if (o.search.best) {
+            const bool slo = o.slo.ttftMaxS > 0 || o.slo.tpotMaxS > 0;
+            text += tr("\n%1: %2")
+                        .arg(slo ? tr("best under the SLO") : tr("best (no SLO)"),
+                             describeCandidate(o.search.candidates[*o.search.best]));
+        }
         if (!o.notes.isEmpty())
             text += tr("\n⚠ %1").arg(o.notes.join(QStringLiteral("\n⚠ ")));
         m_status->setText(text);

@@ -1,11 +1,15 @@
 #pragma once
-/// @brief The Serving page: the serving simulator (model/serving) on the scenario's model and platform — TTFT, TPOT
-/// and output tokens/s per GPU against closed-loop concurrency, the tokens/s-per-GPU vs tokens/s-per-user Pareto front
-/// of a deployment search (8 GPUs, aggregated) with the measured aic-silicon points of the same model, and the
-/// simulated batch and KV-cache timeline at the highest concurrency. The simulations run on a worker thread.
+/// @brief The Serving page: the serving study of the engine (model/serving/serving_study) on the scenario's model and
+/// platform — TTFT, TPOT and output tokens/s per GPU against closed-loop concurrency for the scenario's deployment
+/// (aggregated, or disaggregated with prefill and decode workers of the scenario's TP), the tokens/s-per-GPU vs
+/// tokens/s-per-user Pareto front of a deployment search (GPU budget, aggregated or disaggregated layouts) with its
+/// best layout under the TTFT/TPOT SLO and the measured aic-silicon runs of the same model on the platform's GPU
+/// (model/serving/measured_serving), and the simulated batch and KV-cache timeline at the highest concurrency. The
+/// simulations run on a worker thread.
 #include "analysis/platform_model.hpp"
-#include "serving/deployment_search.hpp"
-#include "serving/serving.hpp"
+#include "report/report.hpp"
+#include "serving/measured_serving.hpp"
+#include "serving/serving_study.hpp"
 #include "workloads/llm.hpp"
 
 #include <QFutureWatcher>
@@ -13,10 +17,12 @@
 #include <QStringList>
 #include <QWidget>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 class QComboBox;
+class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
@@ -34,41 +40,30 @@ struct ServingStudyInput {
     std::string platformName;
     std::shared_ptr<const LlmArch> model;
     std::string stack = "vllm"; ///< vllm, sglang or tensorrt-llm (a stack profile name)
-    Scenario datatypes;         ///< weights, kv, act and tp of the scenario panel
-    int64_t isl = 1024, osl = 128;
-    std::vector<int> concurrency{1, 2, 4, 8, 16, 32, 64, 128, 256};
-    int searchGpus = 8;      ///< deployment-search budget (aggregated layouts only); 0: no search
+    Scenario datatypes;         ///< weights, kv, act and the layout (tp, pp, ep) of the scenario panel
+    serving::ServingStudyConfig config;
     std::string datasetPath; ///< aic-silicon CSV for the measured overlay ("" : none)
 };
 
-/// One measured aic-silicon run mapped onto the Pareto plot's axes.
-struct MeasuredServingPoint {
-    double tokensPerSPerUser = 0; ///< 1000 / tpot_ms
-    double tokensPerSPerGpu = 0;  ///< concurrency / (ttft_s + (osl - 1) tpot_s) x osl / gpus
-    int concurrency = 0;
-    bool sameLengths = false; ///< the run's ISL and OSL are the study's
-};
-
-struct ServingStudyPoint {
-    int concurrency = 0;
-    serving::ServingResult result; ///< iterations kept only for the highest concurrency
-};
+using ServingStudyPoint = serving::ServingStudyPoint;
+using MeasuredServingPoint = serving::MeasuredServingPoint;
 
 struct ServingStudyOutcome {
     std::vector<ServingStudyPoint> points; ///< one per concurrency, ok or not
     serving::DeploymentSearchResult search;
+    serving::DeploymentSlo slo; ///< the targets the search's best meets
     std::vector<MeasuredServingPoint> measured;
     QString modelName, error; ///< error: the study could not run at all
     QStringList notes;        ///< infeasible points and skipped parts, for the status line
 };
 
-/// @brief Runs the study (pure apart from reading the dataset file; throws nothing: errors come back as text).
+/// @brief Runs the study (pure apart from reading the stack profile and the dataset file; throws nothing: errors
+/// come back as text).
 ServingStudyOutcome runServingStudy(const ServingStudyInput& in);
-/// @brief The runs of an aic-silicon CSV for `hfId` (column model_path; case and a trailing "-Instruct" ignored)
-/// as Pareto points: on GPUs whose name contains `gpu` ("" : every GPU), aggregated and disaggregated, every
-/// backend; only those at `isl`/`osl` when the file has any. Throws InputError when the file does not load.
-std::vector<MeasuredServingPoint> measuredServingPoints(const std::string& csvPath, const std::string& hfId,
-                                                        const std::string& gpu, int64_t isl, int64_t osl);
+/// @brief A measured run in words (backend, mode, concurrency, GPUs, TTFT, TPOT), for tooltips.
+QString describeMeasured(const MeasuredServingPoint& m);
+/// @brief "agg 1 x tp2 b64: TTFT 120 ms, TPOT 9.1 ms, 900 tok/s/GPU, 110 tok/s/user" for a search candidate.
+QString describeCandidate(const serving::DeploymentCandidate& c);
 
 class ServingPage : public QWidget {
     Q_OBJECT
@@ -82,6 +77,18 @@ public:
     void setStack(const QString& name);
     void setLengths(int64_t isl, int64_t osl);
     void setConcurrencyList(const QString& list);
+    /// Aggregated, or disaggregated with this many prefill and decode workers (each of the scenario's TP x PP);
+    /// the deployment search then enumerates the same kind of layouts.
+    void setMode(serving::DeploymentMode mode, int prefillWorkers = 1, int decodeWorkers = 1);
+    /// The search's targets: mean TTFT and TPOT at most these (seconds; 0: no limit).
+    void setSlo(double ttftMaxS, double tpotMaxS);
+    /// GPUs of one deployment in the search (0: no search).
+    void setSearchGpus(int gpus);
+    /// What the next run() simulates (the controls' values; the dataset path filled in).
+    ServingStudyInput studyInput(QString* error) const;
+    /// @brief The page's settings as the report's Serving section (File > Export report adds it once the page has
+    /// run a study); nullopt before the first run.
+    std::optional<report::ServingReportInput> reportServingInput() const;
     /// Starts a study on the worker (a running one is finished first).
     void run();
     bool isBusy() const { return m_watcher.isRunning(); }
@@ -100,6 +107,7 @@ signals:
 
 private:
     void apply(const ServingStudyOutcome& o);
+    void updateModeControls();
 
     std::shared_ptr<const PlatformModel> m_pm;
     std::string m_platformName;
@@ -109,6 +117,12 @@ private:
     QSpinBox* m_isl = nullptr;
     QSpinBox* m_osl = nullptr;
     QLineEdit* m_concurrency = nullptr;
+    QComboBox* m_mode = nullptr;
+    QSpinBox* m_prefillWorkers = nullptr;
+    QSpinBox* m_decodeWorkers = nullptr;
+    QSpinBox* m_searchGpus = nullptr;
+    QDoubleSpinBox* m_ttftMaxMs = nullptr;
+    QDoubleSpinBox* m_tpotMaxMs = nullptr;
     QPushButton* m_runBtn = nullptr;
     QLabel* m_status = nullptr;
     ServingCurvePlot* m_curve = nullptr;

@@ -8,6 +8,7 @@
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"
 #include "report/format.hpp"
+#include "report/serving_section.hpp"
 #include "units/errors.hpp"
 #include "units/quantity.hpp"
 
@@ -207,6 +208,10 @@ ReportData computeReport(const ReportInput& in, const ReportProgress& progress) 
     d.batchCurve = curve(pm, d.arch, d.stack, d.decodeScenario, true);
     d.contextCurve = curve(pm, d.arch, d.stack, d.decodeScenario, false);
 
+    if (in.serving) {
+        step(progress, 4, kSteps, "simulating serving");
+        d.serving = computeServingReport(d, *in.serving);
+    }
     step(progress, 4, kSteps, "predicting the measurements");
     if (!in.measurements.empty()) {
         d.validation = validate(pm, in.measurements, in.stack);
@@ -255,6 +260,23 @@ std::string consoleSummary(const ReportData& d) {
         os << "  measured " << d.validation->overall.n << " rows: MAPE " << fmtNum(d.validation->overall.mapePct, 3)
            << "%, bias " << fmtNum(d.validation->overall.biasPct, 3) << "%, max "
            << fmtNum(d.validation->overall.maxAbsPct, 3) << "%\n";
+    if (d.serving) {
+        os << "  serving  " << servingSummary(*d.serving) << "\n";
+        for (const serving::ServingStudyPoint& p : d.serving->study.points) {
+            const serving::ServingResult& r = p.result;
+            os << "    concurrency " << p.concurrency << ": ";
+            if (r.ok)
+                os << "TTFT " << fmtSeconds(r.ttftS.mean) << ", TPOT " << fmtSeconds(r.tpotS.mean) << ", "
+                   << fmtNum(r.outputTokensPerSPerGpu, 5) << " tokens/s/GPU, " << fmtNum(r.outputTokensPerSPerUser, 4)
+                   << " tokens/s/user\n";
+            else
+                os << r.error << "\n";
+        }
+        if (const std::string best = servingBestLine(*d.serving); !best.empty())
+            os << "  serving  " << best << "\n";
+        for (const std::string& n : d.serving->study.notes)
+            os << "  serving  note: " << n << "\n";
+    }
     return os.str();
 }
 
@@ -516,6 +538,8 @@ std::vector<std::pair<std::string, std::string>> reportFiles(const ReportData& d
                              {"within_10_pct", st.within10Pct},
                              {"within_25_pct", st.within25Pct}};
     }
+    if (d.serving)
+        j["serving"] = servingJson(*d.serving);
     files.emplace_back("prediction.json", j.dump(2) + "\n");
     // CSV files are for machines: numbers in SI base units, the unit in the column name (issue 19).
     files.emplace_back("prefill_operators.csv", csvText(opCsvHeader(), opCsvRows(req.prefill, "prefill")));
@@ -526,6 +550,13 @@ std::vector<std::pair<std::string, std::string>> reportFiles(const ReportData& d
     files.emplace_back("context_sweep.csv", csvText(d.contextSweep.header, d.contextSweep.rows));
     if (val)
         files.emplace_back("measurements.csv", csvText(valDetailHeader, valDetail));
+    if (d.serving) {
+        files.emplace_back("serving_curve.csv", csvText(d.serving->curve.header, d.serving->curve.rows));
+        files.emplace_back("serving_pareto.csv", csvText(d.serving->pareto.header, d.serving->pareto.rows));
+        if (!d.serving->measured.empty())
+            files.emplace_back("serving_measured.csv",
+                               csvText(d.serving->measuredTable.header, d.serving->measuredTable.rows));
+    }
 
     const std::string title = "rooflab report: " + arch.name + " on " + plat.name;
     const std::string chunkHeading = d.chunked ? "Chunked step (chunk " + std::to_string(o.chunk > 0 ? o.chunk : 512) +
@@ -553,6 +584,28 @@ std::vector<std::pair<std::string, std::string>> reportFiles(const ReportData& d
     md << "\n## Decode vs context (batch " << s.batch << ")\n\n" << tableOf(d.contextSweep.header, d.contextSweep.rows);
     if (val)
         md << "\n## Predicted vs measured (`" << displayPath(o.measurements) << "`)\n\n" << tableOf(valHeader, valRows);
+    if (const auto& sv = d.serving) {
+        md << "\n## Serving\n\n" << servingSummary(*sv) << ".\n\n";
+        md << "### Serving vs concurrency\n\n" << tableOf(sv->curve.header, sv->curve.rows);
+        md << "\n### Pareto front (tokens/s per GPU vs tokens/s per user)\n\n";
+        if (sv->pareto.rows.empty())
+            md << "No deployment search.\n";
+        else
+            md << tableOf(sv->pareto.header, sv->pareto.rows);
+        md << "\n### Best layout\n\n";
+        if (const std::string best = servingBestLine(*sv); !best.empty())
+            md << best << ".\n\n" << tableOf(sv->best.header, sv->best.rows);
+        else
+            md << "No layout of the search meets the SLO.\n";
+        md << "\n### Measured (aic-silicon)\n\n";
+        if (sv->measured.empty())
+            md << (sv->dataset.empty() ? "No dataset given.\n" : "No measured run of this model on this GPU.\n");
+        else
+            md << std::to_string(sv->measured.size()) << " runs of `" << displayPath(sv->dataset) << "`.\n\n"
+               << tableOf(sv->measuredTable.header, sv->measuredTable.rows);
+        for (const std::string& n : sv->study.notes)
+            md << "\n> " << n << "\n";
+    }
     md << "\n## Platform provenance\n\n" << tableOf({"source", "kind", "what"}, srcRows);
     files.emplace_back("report.md", md.str());
 
@@ -613,6 +666,33 @@ std::vector<std::pair<std::string, std::string>> reportFiles(const ReportData& d
           << "</code>.</p>\n";
         img("predicted_vs_measured");
         h << htmlTable(valHeader, valRows);
+    }
+    if (const auto& sv = d.serving) {
+        h << "<h2>Serving</h2>\n<p>" << markupEscape(servingSummary(*sv)) << ".</p>\n";
+        img("serving_vs_concurrency");
+        h << "<h3>Serving vs concurrency</h3>\n" << htmlTable(sv->curve.header, sv->curve.rows);
+        img("serving_pareto");
+        h << "<h3>Pareto front (tokens/s per GPU vs tokens/s per user)</h3>\n";
+        if (sv->pareto.rows.empty())
+            h << "<p>No deployment search.</p>\n";
+        else
+            h << htmlTable(sv->pareto.header, sv->pareto.rows);
+        h << "<h3>Best layout</h3>\n";
+        if (const std::string best = servingBestLine(*sv); !best.empty())
+            h << "<p>" << markupEscape(best) << ".</p>\n" << htmlTable(sv->best.header, sv->best.rows);
+        else
+            h << "<p>No layout of the search meets the SLO.</p>\n";
+        img("serving_timeline");
+        h << "<h3>Measured (aic-silicon)</h3>\n";
+        if (sv->measured.empty())
+            h << "<p>" << (sv->dataset.empty() ? "No dataset given." : "No measured run of this model on this GPU.")
+              << "</p>\n";
+        else
+            h << "<p>" << sv->measured.size() << " runs of <code>" << markupEscape(displayPath(sv->dataset))
+              << "</code>.</p>\n"
+              << htmlTable(sv->measuredTable.header, sv->measuredTable.rows);
+        for (const std::string& n : sv->study.notes)
+            h << "<p class=\"note\">" << markupEscape(n) << "</p>\n";
     }
     h << "<h2>Platform provenance</h2>\n" << htmlTable({"source", "kind", "what"}, srcRows);
     h << "</body></html>\n";

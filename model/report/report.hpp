@@ -12,6 +12,8 @@
 #include "calibration/validation.hpp"
 #include "hardware/platform.hpp"
 #include "report/plot_spec.hpp"
+#include "serving/measured_serving.hpp"
+#include "serving/serving_study.hpp"
 #include "workloads/llm.hpp"
 #include "workloads/stack.hpp"
 
@@ -24,6 +26,20 @@
 #include <vector>
 
 namespace rooflab::report {
+
+/// @brief The report's Serving section: the serving simulator on the report's model, platform, layout (TP, PP, EP)
+/// and datatypes, closed loop at each concurrency; a deployment search on a GPU budget (its Pareto front and the
+/// best layout under the SLO); the measured aic-silicon runs of the same model on the platform's GPU.
+struct ServingReportInput {
+    std::string stack = "vllm"; ///< the serving stack profile (its scheduler): vllm, sglang, tensorrt-llm
+    std::string mode = "agg";   ///< agg or disagg (prefill and decode workers of the report's TP x PP)
+    int prefillWorkers = 1, decodeWorkers = 1;
+    std::vector<int> concurrency{1, 4, 16, 64};
+    int64_t isl = 0, osl = 0;          ///< tokens per request; 0: the report's prompt and output
+    int searchGpus = 8;                ///< deployment-search budget; 0: no search
+    double ttftMaxS = 0, tpotMaxS = 0; ///< the search's SLO (0: no limit)
+    std::string dataset;               ///< aic-silicon CSV for the measured points ("": none)
+};
 
 /// @brief What a report is about: inputs by name or path, and the whole scenario, spelled as the CLI options.
 struct ReportInput {
@@ -41,8 +57,13 @@ struct ReportInput {
     int64_t chunk = 0;    ///< chunked phase: prefill tokens in the step (0: 512)
     int tp = 1, pp = 1, ep = 1, dp = 1;
     std::string weights = "bf16", kv = "bf16", act = "bf16";
-    std::string measurements; ///< end-to-end dataset CSV: predicted vs measured (optional)
+    std::string measurements;                  ///< end-to-end dataset CSV: predicted vs measured (optional)
+    std::optional<ServingReportInput> serving; ///< the Serving section (optional)
 };
+
+/// @brief The shipped aic-silicon CSV (datasets/public/aic-silicon/e2e_h100_h200.csv in the data folders), "" when
+/// none is found.
+std::string shippedServingDataset();
 
 /// @brief Thrown when a progress callback asks to stop.
 class ReportCancelled : public std::runtime_error {
@@ -68,6 +89,19 @@ struct SweepCurve {
     double current = 0; ///< the scenario's value
 };
 
+/// @brief The Serving section's results.
+struct ServingReportData {
+    StackProfile stack;
+    serving::ServingStudyConfig config;
+    serving::ServingStudy study;
+    std::vector<serving::MeasuredServingPoint> measured;
+    std::string dataset; ///< as given
+    Table curve;         ///< per concurrency (serving_curve.csv)
+    Table pareto;        ///< the search's front (serving_pareto.csv)
+    Table best;          ///< the best layout under the SLO (one row, or none)
+    Table measuredTable; ///< the measured runs (serving_measured.csv)
+};
+
 /// @brief Every number and table of a report, computed once. Plain data.
 struct ReportData {
     ReportInput input;
@@ -84,6 +118,7 @@ struct ReportData {
     Table batchSweep, contextSweep;      ///< the CSV sweeps (powers of two)
     SweepCurve batchCurve, contextCurve; ///< the plotted sweeps (dense)
     std::optional<ValidationReport> validation;
+    std::optional<ServingReportData> serving;
 };
 
 /// @brief Loads the inputs and predicts everything the report shows. Pure computation plus reading the input
@@ -91,7 +126,8 @@ struct ReportData {
 ReportData computeReport(const ReportInput& in, const ReportProgress& progress = {});
 
 /// @brief The report's plots as data: roofline (decode, prefill), latency vs batch and vs context, per-operator
-/// breakdown (decode, prefill), and predicted vs measured when there are measurements.
+/// breakdown (decode, prefill), predicted vs measured when there are measurements, and with a Serving section its
+/// curves vs concurrency, the tokens/s-per-GPU vs tokens/s-per-user front and the batch / KV timeline.
 std::vector<PlotSpec> reportPlots(const ReportData& d);
 
 /// @brief A plot rendered for the report.

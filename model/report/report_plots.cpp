@@ -1,6 +1,7 @@
 // The report's plots as data (PlotSpec) from the predictions, and their rendering through a PlotRenderer.
 #include "report/format.hpp"
 #include "report/report.hpp"
+#include "report/serving_section.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -315,6 +316,9 @@ std::vector<PlotSpec> reportPlots(const ReportData& d) {
         out.push_back(validationSpec(*d.validation, d.platform.name));
         out.back().caption = "Predicted vs measured";
     }
+    if (d.serving)
+        for (PlotSpec& spec : servingPlots(d, *d.serving))
+            out.push_back(std::move(spec));
     return out;
 }
 
@@ -357,12 +361,26 @@ PlotDocument reportDocument(const ReportData& d, const std::vector<PlotSpec>& sp
             (dc.memory.fits ? "fits" : "does not fit") + ").",
         "Tables: report.md, prediction.json, *.csv; page: report.html.",
     };
+    if (d.serving) {
+        doc.lines.push_back("Serving: " + servingSummary(*d.serving) + ".");
+        if (const std::string best = servingBestLine(*d.serving); !best.empty())
+            doc.lines.push_back("Serving " + best + ".");
+        else if (d.serving->config.searchGpus > 0)
+            doc.lines.push_back("Serving: no layout of the search meets the SLO.");
+    }
     // The PDF carries the tables too, not only plots (issue 19): operators of each step and the platform with the
     // provenance of every value.
     doc.tables.push_back({"Prefill operators (per device)", opTableHeader(), opTableRows(pf)});
     doc.tables.push_back({"Decode operators (per device)", opTableHeader(), opTableRows(dc)});
     if (d.chunked)
         doc.tables.push_back({"Chunked step operators (per device)", opTableHeader(), opTableRows(*d.chunked)});
+    if (d.serving) {
+        doc.tables.push_back({"Serving vs concurrency", d.serving->curve.header, d.serving->curve.rows});
+        doc.tables.push_back(
+            {"Serving: Pareto front of the deployment search", d.serving->pareto.header, d.serving->pareto.rows});
+        if (!d.serving->best.rows.empty())
+            doc.tables.push_back({"Serving: best layout under the SLO", d.serving->best.header, d.serving->best.rows});
+    }
     const Table values = platformValuesTable(d);
     doc.tables.push_back({"Platform " + d.platform.name, values.header, values.rows});
     const Table sources = platformSourcesTable(d);

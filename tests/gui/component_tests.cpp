@@ -395,13 +395,98 @@ TEST(ServingPage, SimulatesTheConcurrencyListOffTheUiThread) {
     EXPECT_LT(ttft[1].y(), ttft[2].y());
     EXPECT_EQ(page.paretoPlot()->seriesData(QStringLiteral("scenario")).size(), 3);
     EXPECT_GE(page.paretoPlot()->seriesData(QStringLiteral("pareto front")).size(), 1);
-    EXPECT_GT(page.paretoPlot()->seriesData(QStringLiteral("measured (aic-silicon)")).size(), 0);
+    // No aic-silicon run at OSL 64: every H100 run of Llama-3.1-8B (its -Instruct checkpoint) is overlaid.
+    EXPECT_EQ(page.paretoPlot()->seriesData(QStringLiteral("measured (aic-silicon)")).size(), 177);
+    EXPECT_EQ(page.outcome().measured.size(), 177u);
     EXPECT_GT(page.timelinePlot()->seriesData(QStringLiteral("decode batch")).size(), 0);
+    EXPECT_GT(page.timelinePlot()->seriesData(QStringLiteral("KV cache %")).size(), 0);
     // A concurrency list that does not parse is refused in the status text, nothing runs.
     page.setConcurrencyList(QStringLiteral("1,x"));
     page.run();
     EXPECT_FALSE(page.isBusy());
     EXPECT_TRUE(page.statusText().contains(QStringLiteral("⚠")));
+}
+
+// The measured overlay at the page's lengths: Llama-3.1-8B on H100 at ISL 1024 / OSL 128 has 20 TensorRT-LLM runs
+// (TP 1..8 x concurrency 8..128); each point names its run, backend, mode and concurrency in its tooltip. The
+// timeline has the highest concurrency's iterations: decode batch up to the clients, KV use in 0..100 %.
+TEST(ServingPage, OverlaysTheMeasuredRunsOfTheModelOnTheGpu) {
+    ServingPage page;
+    const auto arch = std::make_shared<const LlmArch>(io::loadModel("llama-3.1-8b"));
+    page.setContext(h100(), "h100-sxm5-80gb", arch, Scenario{});
+    page.setLengths(1024, 128);
+    page.setConcurrencyList(QStringLiteral("2,8"));
+    page.setSearchGpus(0);
+    page.run();
+    page.waitForFinished();
+    EXPECT_FALSE(page.statusText().contains(QStringLiteral("⚠"))) << page.statusText().toStdString();
+    const QVector<QPointF> measured = page.paretoPlot()->seriesData(QStringLiteral("measured (aic-silicon)"));
+    ASSERT_EQ(measured.size(), 20);
+    EXPECT_TRUE(page.statusText().contains(QStringLiteral("20 measured aic-silicon points")));
+    ASSERT_EQ(page.outcome().measured.size(), 20u);
+    const serving::MeasuredServingPoint& m = page.outcome().measured.front();
+    const QString tip = page.paretoPlot()->tooltipNear(m.outputTokensPerSPerUser, m.outputTokensPerSPerGpu);
+    EXPECT_TRUE(tip.contains(QStringLiteral("trtllm agg"))) << tip.toStdString();
+    EXPECT_TRUE(tip.contains(QStringLiteral("concurrency %1").arg(m.concurrency))) << tip.toStdString();
+    EXPECT_TRUE(page.paretoPlot()->seriesNames().contains(QStringLiteral("measured (aic-silicon)")));
+    // A platform named for H200: the H200 runs.
+    page.setContext(h100(), "hgx-h200-8gpu", arch, Scenario{});
+    page.run();
+    page.waitForFinished();
+    EXPECT_EQ(page.outcome().measured.size(), 67u) << "H200: no run at 1024/128, every length of the model";
+
+    const QVector<QPointF> batch = page.timelinePlot()->seriesData(QStringLiteral("decode batch"));
+    const QVector<QPointF> kv = page.timelinePlot()->seriesData(QStringLiteral("KV cache %"));
+    ASSERT_GT(batch.size(), 0);
+    ASSERT_EQ(kv.size(), batch.size());
+    double maxBatch = 0, maxKv = 0;
+    for (const QPointF& p : batch)
+        maxBatch = std::max(maxBatch, p.y());
+    for (const QPointF& p : kv) {
+        EXPECT_GE(p.y(), 0);
+        EXPECT_LE(p.y(), 100);
+        maxKv = std::max(maxKv, p.y());
+    }
+    EXPECT_EQ(maxBatch, 8) << "the 8 clients decode together";
+    EXPECT_GT(maxKv, 0);
+    EXPECT_TRUE(page.timelinePlot()->title().contains(QStringLiteral("concurrency 8")));
+}
+
+// Disaggregated mode and the SLO reach the deployment: the scenario's curve runs prefill and decode pools (1 + 2
+// workers), the search enumerates disaggregated layouts only, and its best meets the TPOT target.
+TEST(ServingPage, DisaggregatedModeAndSloReachTheDeployment) {
+    ServingPage page;
+    const auto arch = std::make_shared<const LlmArch>(io::loadModel("llama-3.1-8b"));
+    page.setContext(h100(), "h100-sxm5-80gb", arch, Scenario{});
+    page.setLengths(512, 32);
+    page.setConcurrencyList(QStringLiteral("2"));
+    page.setMode(serving::DeploymentMode::Disaggregated, 1, 2);
+    page.setSlo(0, 0.05);
+    page.setSearchGpus(2);
+    QString error;
+    const ServingStudyInput in = page.studyInput(&error);
+    EXPECT_TRUE(error.isEmpty()) << error.toStdString();
+    EXPECT_EQ(in.config.deployment.mode, serving::DeploymentMode::Disaggregated);
+    EXPECT_EQ(in.config.deployment.prefill.workers, 1);
+    EXPECT_EQ(in.config.deployment.decode.workers, 2);
+    EXPECT_TRUE(in.config.searchDisaggregated);
+    EXPECT_FALSE(in.config.searchAggregated);
+    EXPECT_DOUBLE_EQ(in.config.slo.tpotMaxS, 0.05);
+    EXPECT_EQ(in.config.slo.ttftMaxS, 0);
+    page.run();
+    page.waitForFinished();
+    const ServingStudyOutcome& o = page.outcome();
+    ASSERT_EQ(o.points.size(), 1u);
+    ASSERT_TRUE(o.points[0].result.ok) << o.points[0].result.error;
+    EXPECT_EQ(o.points[0].result.gpus, 3);
+    ASSERT_FALSE(o.search.candidates.empty());
+    for (const auto& c : o.search.candidates)
+        EXPECT_EQ(c.deployment.mode, serving::DeploymentMode::Disaggregated);
+    ASSERT_TRUE(o.search.best);
+    EXPECT_LE(o.search.candidates[*o.search.best].tpotS, 0.05);
+    EXPECT_EQ(page.paretoPlot()->seriesData(QStringLiteral("best under SLO")).size(), 1);
+    EXPECT_TRUE(page.statusText().contains(QStringLiteral("best under the SLO: disagg")))
+        << page.statusText().toStdString();
 }
 
 TEST(ExportActions, ExportsThroughItsSourcesAndReportsErrors) {

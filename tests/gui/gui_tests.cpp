@@ -863,6 +863,18 @@ TEST(GuiScreenshot, WritesPngOfRequestedSize) {
     EXPECT_EQ(s.exitCode(), 0) << s.readAllStandardError().toStdString();
     EXPECT_EQ(QImage(searchShot).size(), QSize(800, 500));
 
+    // The Serving page runs its study before the shot (the README's screenshot).
+    const QString servingShot = dir.filePath(QStringLiteral("serving.png"));
+    QProcess v;
+    v.start(QStringLiteral(ROOFLAB_GUI_EXE),
+            {QStringLiteral("--screenshot"), servingShot, QStringLiteral("--page"), QStringLiteral("serving"),
+             QStringLiteral("--model"), QStringLiteral("llama-3.2-1b"), QStringLiteral("--size"),
+             QStringLiteral("800x500")});
+    ASSERT_TRUE(v.waitForFinished(120000));
+    EXPECT_EQ(v.exitCode(), 0) << v.readAllStandardError().toStdString();
+    EXPECT_EQ(QImage(servingShot).size(), QSize(800, 500));
+    EXPECT_TRUE(QString::fromLocal8Bit(v.readAllStandardOutput()).contains(QStringLiteral("page serving")));
+
     QProcess bad;
     bad.start(QStringLiteral(ROOFLAB_GUI_EXE),
               {QStringLiteral("--screenshot"), out, QStringLiteral("--platform"), QStringLiteral("no-such")});

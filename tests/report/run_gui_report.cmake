@@ -1,6 +1,35 @@
 # rooflab-gui --report DIR (offscreen): the report folder through the report library with the QCustomPlot renderer:
 # every plot as PNG (byte-identical over two runs: deterministic), embedded in report.html, and report.pdf.
-#   -DGUI -DOUT
+#   -DGUI -DOUT [-DSERVING=1: only the Serving section's run: its PNG plots, the page's section and the PDF]
+if(SERVING)
+    file(REMOVE_RECURSE "${OUT}")
+    execute_process(COMMAND ${GUI} --report ${OUT} --platform h100-sxm5-80gb --model llama-3.1-8b --prompt 1024
+                            --output 128 --serving --concurrency 1,8 --search-gpus 2 --tpot-max 0.05
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 240)
+    if(NOT rc STREQUAL "0")
+        message(FATAL_ERROR "rooflab-gui --report --serving: exit code ${rc}\n${out}\n${err}")
+    endif()
+    foreach(f serving_vs_concurrency.png serving_pareto.png serving_timeline.png)
+        if(NOT EXISTS "${OUT}/plots/${f}")
+            message(FATAL_ERROR "${f} was not written")
+        endif()
+    endforeach()
+    file(READ "${OUT}/report.md" md)
+    if(NOT md MATCHES "## Serving.*### Best layout\n\nbest layout under TPOT")
+        message(FATAL_ERROR "report.md has no Serving section with the best layout under the SLO")
+    endif()
+    file(READ "${OUT}/report.html" html)
+    string(REGEX MATCHALL "<img [^>]*src=\"data:image/png;base64,iVBORw0KGgo[A-Za-z0-9+/=]+\"" imgs "${html}")
+    list(LENGTH imgs n)
+    if(n LESS 9)
+        message(FATAL_ERROR "report.html embeds ${n} PNG plots, expected 9 (3 of them serving)")
+    endif()
+    file(READ "${OUT}/report.pdf" pdfHead LIMIT 4 HEX)
+    if(NOT pdfHead STREQUAL "25504446")
+        message(FATAL_ERROR "report.pdf was not written or is not a PDF")
+    endif()
+    return()
+endif()
 set(args --platform h100-sxm5-80gb --model llama-3.2-1b --batch 4 --prompt 512 --measurements
     datasets/hopper/h100-sxm5-80gb/e2e.csv)
 foreach(run a b)

@@ -3,7 +3,8 @@
 #   prediction.expect there)] [-DUPDATE=1 rewrites a failing .expect file]
 #   [-DEXPECT_IMAGES=N: report.html shows at least N plots (inline SVG or PNG data URIs)] [-DEXPECT_PDF=1]
 #   [-DEXPECT_NO_PLOTS=1: the page says why there are no plots] [-DEXPECT_OUT=regex on stdout]
-#   [-DEXPECT_JSON=regex on prediction.json]
+#   [-DEXPECT_JSON=regex on prediction.json] [-DEXPECT_MD=regex on report.md] [-DEXPECT_HTML=regex on report.html]
+#   [-DEXPECT_FILES=more files the folder must have, ';'-separated]
 include(${CMAKE_CURRENT_LIST_DIR}/../cli/expect.cmake)
 separate_arguments(ARGS_LIST UNIX_COMMAND "${ARGS}")
 file(REMOVE_RECURSE "${OUT}")
@@ -16,6 +17,17 @@ foreach(f report.md report.html prediction.json batch_sweep.csv context_sweep.cs
         message(FATAL_ERROR "${f} was not written")
     endif()
 endforeach()
+foreach(f ${EXPECT_FILES})
+    if(NOT EXISTS "${OUT}/${f}")
+        message(FATAL_ERROR "${f} was not written")
+    endif()
+endforeach()
+if(DEFINED EXPECT_MD)
+    file(READ "${OUT}/report.md" md)
+    if(NOT md MATCHES "${EXPECT_MD}")
+        message(FATAL_ERROR "report.md does not match '${EXPECT_MD}'")
+    endif()
+endif()
 if(DEFINED GOLDEN_DIR)
     foreach(f report.md prediction.json)
         file(READ "${OUT}/${f}" actual)
@@ -65,6 +77,9 @@ if(DEFINED EXPECT_JSON)
     if(NOT EXISTS "${OUT}/chunked_operators.csv" AND json MATCHES "\"phase\": \"chunked\"")
         message(FATAL_ERROR "chunked_operators.csv was not written")
     endif()
+endif()
+if(DEFINED EXPECT_HTML AND NOT html MATCHES "${EXPECT_HTML}")
+    message(FATAL_ERROR "report.html does not match '${EXPECT_HTML}'")
 endif()
 if(DEFINED EXPECT_OUT AND NOT out MATCHES "${EXPECT_OUT}")
     message(FATAL_ERROR "stdout does not match '${EXPECT_OUT}':\n${out}")

@@ -3,7 +3,10 @@
 #include "plots/plot_style.hpp"
 #include "serving_page.hpp"
 
+#include <QMouseEvent>
+#include <QToolTip>
 #include <algorithm>
+#include <cmath>
 
 namespace rooflab::gui {
 namespace {
@@ -67,19 +70,20 @@ void ServingCurvePlot::setData(const ServingStudyOutcome& o) {
     fitLog(y, ylo, yhi, 1, 1000);
     fitLog(y2, tlo, thi, 1, 1e4);
     showLegend(m_plot, Qt::AlignTop | Qt::AlignLeft);
-    setTitle(o.points.empty() ? tr("Serving — press Run")
-                              : tr("%1: TTFT, TPOT and throughput vs concurrency").arg(o.modelName));
+    setTitle(o.points.empty() ? tr("Serving — press Run") : tr("Latency and throughput vs concurrency"));
     redraw();
 }
 
 // ---------------------------------------------------------------- tokens/s per GPU vs tokens/s per user
 
 ServingParetoPlot::ServingParetoPlot(QWidget* parent) : PlotView(parent) {
+    connect(m_plot, &QCustomPlot::mouseMove, this, &ServingParetoPlot::onMouseMove);
     setData({});
 }
 
 void ServingParetoPlot::setData(const ServingStudyOutcome& o) {
     clearAll();
+    m_tips.clear();
     QCPAxis* x = m_plot->xAxis;
     QCPAxis* y = m_plot->yAxis;
     style::logAxis(x);
@@ -93,6 +97,9 @@ void ServingParetoPlot::setData(const ServingStudyOutcome& o) {
     scenario->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssSquare, 6));
     QCPGraph* measured = style::scatterGraph(m_plot, x, y, tr("measured (aic-silicon)"), style::kAccent, 8);
     measured->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCross, QPen(style::kAccent, 2), style::kAccent, 9));
+    const bool slo = o.slo.ttftMaxS > 0 || o.slo.tpotMaxS > 0;
+    QCPGraph* best = style::scatterGraph(m_plot, x, y, slo ? tr("best under SLO") : tr("best"), Qt::black, 12);
+    best->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssStar, QPen(Qt::black, 2), QColor(255, 200, 0), 14));
     double xlo = 1e300, xhi = 0, ylo = 1e300, yhi = 0;
     auto extend = [&](double tx, double ty) {
         xlo = std::min(xlo, tx);
@@ -108,18 +115,29 @@ void ServingParetoPlot::setData(const ServingStudyOutcome& o) {
     // pareto is ordered by tokens/s per user, so the front draws as a line (QCustomPlot sorts by x anyway).
     for (std::size_t i : o.search.pareto) {
         const serving::DeploymentCandidate& c = o.search.candidates[i];
-        if (c.outputTokensPerSPerUser > 0 && c.outputTokensPerSPerGpu > 0)
+        if (c.outputTokensPerSPerUser > 0 && c.outputTokensPerSPerGpu > 0) {
             front->addData(c.outputTokensPerSPerUser, c.outputTokensPerSPerGpu);
+            m_tips.push_back({c.outputTokensPerSPerUser, c.outputTokensPerSPerGpu, describeCandidate(c)});
+        }
+    }
+    if (o.search.best) {
+        const serving::DeploymentCandidate& c = o.search.candidates[*o.search.best];
+        best->addData(c.outputTokensPerSPerUser, c.outputTokensPerSPerGpu);
+        m_tips.push_back({c.outputTokensPerSPerUser, c.outputTokensPerSPerGpu,
+                          (slo ? tr("best under the SLO: ") : tr("best: ")) + describeCandidate(c)});
     }
     for (const ServingStudyPoint& p : o.points)
         if (p.result.ok && p.result.outputTokensPerSPerUser > 0 && p.result.outputTokensPerSPerGpu > 0) {
             scenario->addData(p.result.outputTokensPerSPerUser, p.result.outputTokensPerSPerGpu);
             extend(p.result.outputTokensPerSPerUser, p.result.outputTokensPerSPerGpu);
+            m_tips.push_back({p.result.outputTokensPerSPerUser, p.result.outputTokensPerSPerGpu,
+                              tr("scenario, concurrency %1").arg(p.concurrency)});
         }
     for (const MeasuredServingPoint& m : o.measured)
-        if (m.tokensPerSPerUser > 0 && m.tokensPerSPerGpu > 0) {
-            measured->addData(m.tokensPerSPerUser, m.tokensPerSPerGpu);
-            extend(m.tokensPerSPerUser, m.tokensPerSPerGpu);
+        if (m.outputTokensPerSPerUser > 0 && m.outputTokensPerSPerGpu > 0) {
+            measured->addData(m.outputTokensPerSPerUser, m.outputTokensPerSPerGpu);
+            extend(m.outputTokensPerSPerUser, m.outputTokensPerSPerGpu);
+            m_tips.push_back({m.outputTokensPerSPerUser, m.outputTokensPerSPerGpu, describeMeasured(m)});
         }
     fitLog(x, xlo, xhi, 1, 1000);
     fitLog(y, ylo, yhi, 1, 1e4);
@@ -131,6 +149,37 @@ void ServingParetoPlot::setData(const ServingStudyOutcome& o) {
                        .arg(o.search.pareto.size())
                        .arg(o.measured.size()));
     redraw();
+}
+
+QString ServingParetoPlot::tooltipNear(double tokensPerSPerUser, double tokensPerSPerGpu) const {
+    double bestD = 1e300;
+    QString text;
+    for (const Tip& t : m_tips) {
+        const double d = std::hypot(std::log10(t.x / tokensPerSPerUser), std::log10(t.y / tokensPerSPerGpu));
+        if (d < bestD) {
+            bestD = d;
+            text = t.text;
+        }
+    }
+    return bestD < 0.05 ? text : QString();
+}
+
+void ServingParetoPlot::onMouseMove(QMouseEvent* event) {
+    const QPointF pos = event->position();
+    double bestD = 10.0; // pixels
+    const Tip* hit = nullptr;
+    for (const Tip& t : m_tips) {
+        const double d =
+            std::hypot(m_plot->xAxis->coordToPixel(t.x) - pos.x(), m_plot->yAxis->coordToPixel(t.y) - pos.y());
+        if (d < bestD) {
+            bestD = d;
+            hit = &t;
+        }
+    }
+    if (hit)
+        QToolTip::showText(event->globalPosition().toPoint(), hit->text, m_plot);
+    else
+        QToolTip::hideText();
 }
 
 // ---------------------------------------------------------------- batch and KV cache over time
@@ -163,12 +212,18 @@ void ServingTimelinePlot::setData(const ServingStudyOutcome& o) {
     if (last) {
         const serving::ServingResult& r = last->result;
         const double blocks = double(std::max<int64_t>(1, r.kv.blocks));
+        // The first engine of each pool: aggregated, its batch and KV cache; disaggregated, the decode engine's
+        // batch and KV cache (ServingResult::kv is the decode pool's) and the prefill engine's prompts.
         for (const serving::IterationStat& it : r.iterations) {
             if (it.worker != 0)
                 continue;
-            batch->addData(it.startS, it.decodeSeqs);
-            prefill->addData(it.startS, it.prefillSeqs);
-            kv->addData(it.startS, 100.0 * double(it.kvBlocksUsed) / blocks);
+            const bool prefillPool = it.pool == serving::PoolRole::Prefill;
+            if (!prefillPool) {
+                batch->addData(it.startS, it.decodeSeqs);
+                kv->addData(it.startS, 100.0 * double(it.kvBlocksUsed) / blocks);
+            }
+            if (prefillPool || it.pool == serving::PoolRole::Aggregated)
+                prefill->addData(it.startS, it.prefillSeqs);
             tmax = std::max(tmax, it.startS + it.durationS);
             bmax = std::max({bmax, double(it.decodeSeqs), double(it.prefillSeqs)});
         }
