@@ -334,7 +334,8 @@ void addServe(CLI::App& root, int& exitCode) {
     s->add_option("--chunked-prefill", o.chunkedPrefill, "override: on or off");
     s->add_option("--prefix-hit", o.prefixHit, "override: fraction of each prompt found in the prefix cache");
     s->add_option("--frontend-latency", o.frontendLatency,
-                  "override: seconds of front end (HTTP, tokenization) per request, in TTFT and end-to-end");
+                  "override: mean seconds of front end (HTTP, tokenization) per request, exponentially distributed, in "
+                  "TTFT and end-to-end");
     s->add_option("--spec-tokens", o.specTokens,
                   "speculative decoding (MTP / draft): draft tokens per decoding sequence and iteration");
     s->add_option("--spec-acceptance", o.specAcceptance,

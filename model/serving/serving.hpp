@@ -219,8 +219,10 @@ struct Deployment {
 ///   experts over tp x attention_dp GPUs with the DP all-gather / reduce-scatter or the EP all-to-all
 ///   (step_graph.cpp); a worker's KV cache is all its ranks' together.
 /// - moe_tp x ep must equal tp x attention_dp for MoE models; dense models ignore moe_tp and ep.
-/// The stack's scheduler frontend_latency delays each request's arrival at the engine (front end, tokenization):
-/// it counts in TTFT and end-to-end latency.
+/// The stack's scheduler frontend_latency delays each request's arrival at the engine (front end, tokenization) by
+/// an exponentially distributed time of that mean (a fixed seed: runs repeat exactly): it counts in TTFT and
+/// end-to-end latency, and its spread desynchronizes the clients as a real front end does. A closed loop's warm-up
+/// wave starts the clients at steady-state phases (staggered output lengths, unmeasured).
 ServingResult simulateDeployment(const PlatformModel& pm, const LlmArch& arch, const StackProfile& stack,
                                  const Scenario& datatypes, const Deployment& deployment, const Workload& load,
                                  const Options& options = {});
