@@ -156,17 +156,24 @@ std::optional<nlohmann::json> caseOfRow(const io::CsvTable& t, std::size_t row, 
         j["kv"] = "fp8";
     const std::string backend = textCell(t, row, "backend");
     const int64_t isl = intCell(t, row, "isl").value_or(0);
+    // TensorRT-LLM and vLLM run one scheduler per attention-DP rank, each with this budget (the rank's batch + isl +
+    // 1500): a worker of attention_dp ranks takes attention_dp times as many tokens per iteration. SGLang divides its
+    // chunked_prefill_size over the DP ranks, so its worker's budget stays the same.
     auto budget = [&](nlohmann::json& pool, const char* role) {
         const int64_t batch = pool.value("batch", int64_t(0));
+        const bool sglang = backend == "sglang";
+        const int64_t ranks = sglang ? 1 : std::max<int64_t>(1, pool.value("attention_dp", int64_t(1)));
         int64_t tokens = 0;
         if (std::string(role) == "decode")
             tokens = batch;
-        else if (backend == "sglang")
+        else if (sglang)
             tokens = isl + 1500; // max_prefill_tokens: capped by the stack's chunked_prefill_size when resolved
         else
-            tokens = (std::string(role) == "agg" ? batch : 0) + isl + 1500;
+            tokens = (std::string(role) == "agg" ? batch / ranks : 0) + isl + 1500;
         if (backend == "trtllm" || backend == "tensorrt-llm")
             tokens = (tokens + 31) / 32 * 32;
+        if (std::string(role) != "decode")
+            tokens *= ranks;
         if (tokens > 0)
             pool["max_num_tokens"] = tokens;
     };
