@@ -13,6 +13,9 @@
 ///                                                     log2 GQA group)
 ///   generation attention (per head size, attn/KV dtype): (log2 keys read, log2 batch x KV heads, log2 GQA group,
 ///                                                        log2 keys / window span)
+///   fused MoE (per dtype x routing): (log2 rows per touched expert, log2 touched experts, log2 width, log2 hidden);
+///                                    the three expert ops (grouped gate/up, activation, grouped down) scale together
+///   collective (per op x mode):      (log2 bytes per rank, log2 ranks), 2-8 GPUs of one NVLink domain
 ///
 /// Outside the knots the surface is held at its edge value, so the roofline alone extrapolates. Why not interpolate
 /// the measured tables themselves: the tables are 30–100 k rows per framework and GPU (117 MB for the dense ops of
