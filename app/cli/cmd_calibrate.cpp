@@ -28,6 +28,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <set>
 
 namespace rooflab::cli {
 namespace {
@@ -158,14 +159,17 @@ void runCalibrateAic(const CalibrateAicOptions& o) {
         throw InputError(o.data, 0, "--data", "not a folder (imported datasets: rooflab import aiconfigurator)");
     for (const auto& e : fs::directory_iterator(o.data)) {
         const std::string f = e.path().filename().string();
-        for (const char* op : {aic::kOpGemm, aic::kOpContextAttention, aic::kOpGenerationAttention}) {
-            const std::string tail = std::string("__") + op + "__" + fw + ".csv";
+        for (const char* op : {aic::kOpGemm, aic::kOpContextAttention, aic::kOpGenerationAttention, aic::kOpMoe,
+                               aic::kOpCustomAllreduce, aic::kOpNccl}) {
+            // NCCL's collectives (all-gather, reduce-scatter, all-to-all) are the same library in every stack.
+            const std::string tail = std::string("__") + op + "__" + (op == aic::kOpNccl ? "nccl" : fw) + ".csv";
             if (f.size() > tail.size() && f.ends_with(tail))
                 bySystem[f.substr(0, f.size() - tail.size())].push_back(e.path().string());
         }
     }
     if (bySystem.empty())
-        throw InputError(o.data, 0, "--data", "no imported GEMM or attention dataset of framework '" + fw + "' here");
+        throw InputError(o.data, 0, "--data",
+                         "no imported GEMM, attention, MoE or all-reduce dataset of framework '" + fw + "' here");
     const std::string date = isoDateUtc();
     std::vector<std::vector<std::string>> rows;
     for (auto& [system, files] : bySystem) {
@@ -194,9 +198,20 @@ void runCalibrateAic(const CalibrateAicOptions& o) {
                             fmtNum(f.heldOutAfterPct, 3) + "%"});
         auto it = std::find_if(stack.kernelEfficiency.begin(), stack.kernelEfficiency.end(),
                                [&](const KernelEfficiency& k) { return k.platform == pm.name; });
-        if (it != stack.kernelEfficiency.end())
-            *it = fit.efficiency;
-        else
+        if (it != stack.kernelEfficiency.end()) {
+            // Only the families fitted now are replaced: a folder with the MoE and collective tables alone keeps the
+            // GEMM and attention surfaces (and their held-out record) as they were fitted.
+            std::set<EffFamily> fitted;
+            for (const EffHeldOut& h : fit.efficiency.heldOut)
+                fitted.insert(h.family);
+            for (const EffSurface& sf : fit.efficiency.surfaces)
+                fitted.insert(sf.family);
+            std::erase_if(it->surfaces, [&](const EffSurface& sf) { return fitted.contains(sf.family); });
+            std::erase_if(it->heldOut, [&](const EffHeldOut& h) { return fitted.contains(h.family); });
+            it->surfaces.insert(it->surfaces.end(), fit.efficiency.surfaces.begin(), fit.efficiency.surfaces.end());
+            it->heldOut.insert(it->heldOut.end(), fit.efficiency.heldOut.begin(), fit.efficiency.heldOut.end());
+            it->system = fit.efficiency.system;
+        } else
             stack.kernelEfficiency.push_back(fit.efficiency);
     }
     std::cout << "calibrated stack " << stack.name << " (" << fw << ") from " << o.data << "\n";
@@ -372,7 +387,8 @@ void runValidate(ValidateOptions& o, int& exitCode) {
         std::string stackUsed;
         if (table.column("kernel_source") >= 0 && table.column("framework") >= 0 && !table.rows.empty()) {
             const std::string fw = aic::canonicalFramework(table.text(0, table.column("framework")));
-            const std::string own = fw == "trtllm" ? "tensorrt-llm" : fw;
+            // NCCL tables (nccl-tests) are fitted into every stack alike; their split is the vllm stack's record.
+            const std::string own = fw == "trtllm" ? "tensorrt-llm" : (fw == "nccl" ? "vllm" : fw);
             auto stackOf = [&](const std::string& name) -> const StackProfile& {
                 auto& sp = stacks[name];
                 if (!sp)
@@ -512,7 +528,9 @@ void addCalibrate(CLI::App& root, int& exitCode) {
     g->callback([]() { runCalibrateGpu(g_cal); });
 
     CLI::App* a = cal.add_subcommand(
-        "aic", "Fit a serving stack's kernel efficiency (GEMM, attention) from imported aiconfigurator tables");
+        "aic",
+        "Fit a serving stack's kernel efficiency (GEMM, attention, MoE, collectives) from imported aiconfigurator "
+        "tables");
     a->add_option("--stack", g_aic.stack, "stack profile: vllm, sglang, tensorrt-llm (name or file)")->required();
     a->add_option("--data", g_aic.data,
                   "folder of imported datasets (rooflab import aiconfigurator; <system>__<op>__<framework>.csv)")

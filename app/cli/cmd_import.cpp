@@ -97,7 +97,7 @@ void runImportAic(const ImportAicOptions& o, int& exitCode) {
     }
     const aic::ImportResult r = importer.finish();
     if (r.datasets.empty())
-        throw InputError(o.inputs.front(), 0, "", "no GEMM or dense-attention rows to import");
+        throw InputError(o.inputs.front(), 0, "", "no GEMM, dense-attention, MoE or collective rows to import");
 
     const fs::path outDir(o.out);
     std::error_code ec;
@@ -143,7 +143,8 @@ void runImportAic(const ImportAicOptions& o, int& exitCode) {
 void addImport(CLI::App& root, int& exitCode) {
     CLI::App& imp = subcommandGroup(root, "import", "Bring external measurement databases in as rooflab datasets");
     CLI::App* c = imp.add_subcommand(
-        "aiconfigurator", "Import NVIDIA aiconfigurator per-operator tables (GEMM, context/generation attention)");
+        "aiconfigurator",
+        "Import NVIDIA aiconfigurator per-operator tables (GEMM, context/generation attention, MoE, collectives)");
     c->footer(
         "Reads CSV tables of aiconfigurator's database (columns by name, as upstream names them; an optional first\n"
         "column `system`) and writes one dataset per (system, framework, op) to --out: "
@@ -156,7 +157,7 @@ void addImport(CLI::App& root, int& exitCode) {
         "  python3 -c \"import pandas as p, sys; p.read_parquet(sys.argv[1]).to_csv(sys.argv[2], index=False)\" \\\n"
         "      gemm_perf.parquet gemm_perf.csv\n"
         "Keep the upstream folders (the system is taken from the path) or pass --system; else it comes from `device`.\n"
-        "Tables of other families (MLA, MoE, collectives, ...) are listed as not imported.");
+        "Tables of other families (MLA, wide-EP MoE, DeepEP, ...) are listed as not imported.");
     c->add_option("inputs", g_aic.inputs, "CSV tables or folders (searched recursively for *.csv)")->required();
     c->add_option("--out", g_aic.out, "folder to write the datasets to (each file written atomically)")->required();
     c->add_option("--system", g_aic.system, "system of tables without a system column: h100_sxm, h200_sxm or l40s");

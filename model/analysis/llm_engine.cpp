@@ -331,6 +331,43 @@ double attentionScale(const StackKernels& sk, const AttentionShape& a, DType att
     return sk.eff->generationScale(dtype, headDim, a.batch, a.keys, a.heads, a.kvHeads, keysRead);
 }
 
+/// The correction of a fused MoE (its three ops together), keyed by the grouped gate/up GEMM: rows per touched
+/// expert, touched experts on this GPU, hidden x width. 1 where the stack has no MoE surface.
+double moeScale(const StackKernels& sk, const OpSpec& gateUp, DType gemmType) {
+    if (!sk.eff)
+        return 1.0;
+    const char* d = surfaceDtype(gemmType);
+    if (!d)
+        return 1.0;
+    const bool fp8 = gemmType == DType::fp8_e4m3 || gemmType == DType::fp8_e5m2;
+    return sk.eff->moeScale(fp8 ? (sk.fp8Block ? "fp8_block" : "fp8") : d, gateUp.gemm.m, gateUp.gemm.batch,
+                            gateUp.gemm.k, gateUp.gemm.n / 2);
+}
+
+/// The correction of a collective inside one NVLink domain (the tables' 2-8 GPUs of one node), 1 elsewhere.
+double collectiveScale(const StackKernels& sk, const PlatformModel& pm, const CollectiveSpec& c, LaunchMode launch) {
+    if (!sk.eff || c.ranks <= 1 || c.ranks > 8 || c.ranks > pm.scaleUpDomain)
+        return 1.0;
+    const char* op = nullptr;
+    switch (c.kind) {
+    case Collective::AllReduce:
+        op = "all_reduce";
+        break;
+    case Collective::AllGather:
+        op = "all_gather";
+        break;
+    case Collective::ReduceScatter:
+        op = "reduce_scatter";
+        break;
+    case Collective::AllToAll:
+        op = "alltoall";
+        break;
+    case Collective::SendRecv:
+        return 1.0;
+    }
+    return sk.eff->collectiveScale(op, launch == LaunchMode::Graph, c.bytes, c.ranks);
+}
+
 /// One operator through the evaluator its kind names, with the datatypes the platform resolved.
 OpResult evaluateOp(const PlatformModel& pm, const StepGraph& g, const OpSpec& op, DType gemmType, DType attnType,
                     const StackKernels& sk) {
@@ -348,8 +385,12 @@ OpResult evaluateOp(const PlatformModel& pm, const StepGraph& g, const OpSpec& o
     case OpKind::Memory:
         return evalMemoryOp(pm, op.name, op.cls, op.memory.bytesRead, op.memory.bytesWritten, op.flops, op.kernels,
                             g.launch, op.memory.rowElements, op.memory.strided ? pm.stridedElementwiseBytesPerS : 0.0);
-    case OpKind::Collective:
-        return evalCollective(pm, op.name, op.collective.kind, op.collective.bytes, op.collective.ranks, g.launch);
+    case OpKind::Collective: {
+        OpResult r =
+            evalCollective(pm, op.name, op.collective.kind, op.collective.bytes, op.collective.ranks, g.launch);
+        scaleOpTime(r, collectiveScale(sk, pm, op.collective, g.launch));
+        return r;
+    }
     }
     return {};
 }
@@ -381,8 +422,13 @@ GraphEvaluation evaluateGraph(const PlatformModel& pm, const StepGraph& g, const
     ev.collectiveFloorS = stream ? g.collectiveHostS * pm.hostOverheadScale : 0.0;
 
     ev.ops.reserve(g.ops.size() + 1); // + the host_dispatch row summarizeStep may add
+    double moeFactor = 1.0;           // the MoE surface's correction, set at each fused MoE's gate/up GEMM
     for (const OpSpec& op : g.ops) {
         OpResult& r = ev.ops.emplace_back(evaluateOp(pm, g, op, ev.gemmType, ev.attentionType, sk));
+        if (op.moePart == MoePart::GateUp)
+            moeFactor = moeScale(sk, op, ev.gemmType);
+        if (op.moePart != MoePart::None)
+            scaleOpTime(r, moeFactor);
         r.count = op.count;
         r.perLayer = op.perLayer;
         // The host's dispatch cost is not device time: the step's timeline (eagerStallS) decides how much of it

@@ -399,6 +399,14 @@ OpResult evalAttention(const PlatformModel& pm, const char* name, const Attentio
     return r;
 }
 
+void scaleOpTime(OpResult& r, double timeScale) {
+    if (timeScale == 1.0)
+        return;
+    scaleRoofs(r, timeScale);
+    r.overheadS *= timeScale;
+    r.timeS *= timeScale;
+}
+
 double collectiveSeconds(const PlatformModel& pm, Collective c, double bytes, double devices) {
     if (devices <= 1 || bytes <= 0)
         return 0.0;

@@ -118,6 +118,10 @@ std::string_view collectiveName(Collective c);
 OpResult evalCollective(const PlatformModel& pm, const char* name, Collective c, double bytes, double devices,
                         LaunchMode launch);
 
+/// @brief Multiplies an evaluated op's time and its parts (roofs, fixed time) by `timeScale`: a fitted correction
+/// of a whole operator family (a fused MoE, a framework's all-reduce) applied after evaluation.
+void scaleOpTime(OpResult& r, double timeScale);
+
 /// Time of a collective alone (no launch floor); used by sweeps and the GUI.
 double collectiveSeconds(const PlatformModel& pm, Collective c, double bytes, double devices);
 

@@ -471,9 +471,12 @@ void GraphBuilder::moe(double c) {
     if (ep > 1)
         collective("moe_dispatch", Collective::AllToAll, T * k / ep * h * m_actB, ep, c, true);
     gemm("experts_gate_up", tokensPerExpert, 2 * width, h, c, distinctDev);
+    m_g.ops.back().moePart = MoePart::GateUp;
     elementwise("experts_activation", OpClass::Elementwise, T * k / ep * width, m_stack.activationPasses,
                 m_stack.activationKernels, c, true);
+    m_g.ops.back().moePart = MoePart::Activation;
     gemm("experts_down", tokensPerExpert, h, width, c, distinctDev);
+    m_g.ops.back().moePart = MoePart::Down;
     if (ep > 1)
         collective("moe_combine", Collective::AllToAll, T * k / ep * h * m_actB, ep, c, true);
     if (m_adp > 1) {

@@ -18,6 +18,8 @@ namespace rooflab {
 enum class OpKind : unsigned char { Gemm, Attention, Memory, Collective };
 std::string_view opKindName(OpKind k);
 
+enum class MoePart : unsigned char { None, GateUp, Activation, Down };
+
 /// @brief C[m,n] = A[m,k] B[k,n], `batch` independent products, per device. The tensor path (compute datatype)
 /// is the graph's `gemmType`, resolved against the platform at evaluation.
 struct GemmSpec {
@@ -57,7 +59,10 @@ struct OpSpec {
     double count = 1;           ///< occurrences per step on one PP stage (layers of the group / pp)
     bool perLayer = false;      ///< part of the decoder layers (repeated on every PP stage)
     bool betweenStages = false; ///< the PP activation transfer: timed apart from the stages, not host-dispatched
-    double kernels = 1;         ///< kernel launches per occurrence (attention: at least this many)
+    /// Part of a fused MoE (grouped gate/up GEMM, activation, grouped down GEMM, in this order): a stack's MoE
+    /// surface corrects the three together (workloads/kernel_efficiency.hpp), keyed by the gate/up GEMM's shape.
+    MoePart moePart = MoePart::None;
+    double kernels = 1; ///< kernel launches per occurrence (attention: at least this many)
     GemmSpec gemm;
     AttentionShape attention;
     MemorySpec memory;

@@ -230,9 +230,10 @@ std::string efficiencySectionYaml(const StackProfile& st) {
         return {};
     std::ostringstream os;
     os << kSectionMarker << " (model/workloads/kernel_efficiency.hpp):\n"
-       << "# the engine's roofline device time of a GEMM / attention kernel x 2^log2_scale(features), multilinear\n"
-       << "# between knots [first, step, count] in log2 units, held at the edges. Every value is `fitted` from the\n"
-       << "# rows its provenance names (the calibration part: held_out lists the values the fit never saw). Written\n"
+       << "# the engine's roofline device time of a GEMM / attention kernel, a fused MoE or a collective x\n"
+       << "# 2^log2_scale(features), multilinear between knots [first, step, count] in log2 units, held at the edges.\n"
+       << "# Every value is `fitted` from the rows its provenance names (the calibration part: held_out lists the\n"
+       << "# values the fit never saw). Written\n"
        << "# by the command: edit the command's inputs, not the numbers.\n";
     os << "efficiency:\n";
     os << "  fp8_gemm: " << (st.fp8BlockGemm ? "block" : "tensor") << "\n";

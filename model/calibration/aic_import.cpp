@@ -26,6 +26,19 @@ const std::vector<std::string>& attentionColumns() {
     return k;
 }
 
+const std::vector<std::string>& moeColumns() {
+    static const std::vector<std::string> k{"system",  "framework", "version", "kernel_source", "op",
+                                            "dtype",   "tokens",    "hidden",  "inter",         "topk",
+                                            "experts", "moe_tp",    "moe_ep",  "distribution",  "measured_s"};
+    return k;
+}
+
+const std::vector<std::string>& collectiveColumns() {
+    static const std::vector<std::string> k{"system", "framework", "version", "kernel_source", "op",        "dtype",
+                                            "ranks",  "elements",  "bytes",   "mode",          "measured_s"};
+    return k;
+}
+
 std::string canonicalFramework(const std::string& cell) {
     std::string s;
     for (char c : cell)
@@ -37,6 +50,8 @@ std::string canonicalFramework(const std::string& cell) {
         return "sglang";
     if (s == "trtllm" || s == "tensorrtllm")
         return "trtllm";
+    if (s == "nccl")
+        return "nccl";
     return {};
 }
 
@@ -67,14 +82,38 @@ std::string ImportedDataset::fileName() const {
 namespace {
 
 /// A table of one of the imported kinds; the columns it is read by.
-enum class TableKind { Gemm, Attention, Other };
+enum class TableKind { Gemm, Attention, Moe, CustomAllreduce, Nccl, Other };
 
 TableKind kindOf(const io::CsvTable& t) {
     if (t.column("gemm_dtype") >= 0 && t.column("m") >= 0)
         return TableKind::Gemm;
     if (t.column("attn_dtype") >= 0 && t.column("num_key_value_heads") >= 0)
         return TableKind::Attention;
+    // wideep_*_moe tables carry the same columns but other op names (rejected per row below) or extra ones.
+    if (t.column("moe_dtype") >= 0 && t.column("num_tokens") >= 0 && t.column("moe_ep_size") >= 0 &&
+        t.column("rank0_num_tokens") < 0)
+        return TableKind::Moe;
+    if (t.column("allreduce_dtype") >= 0 && t.column("message_size") >= 0 && t.column("num_gpus") >= 0)
+        return TableKind::CustomAllreduce;
+    if (t.column("nccl_dtype") >= 0 && t.column("message_size") >= 0 && t.column("num_gpus") >= 0)
+        return TableKind::Nccl;
     return TableKind::Other;
+}
+
+/// Bytes of one element of a collective's dtype; 0 when unknown.
+double collectiveElementBytes(const std::string& dtype) {
+    if (dtype == "bfloat16" || dtype == "half" || dtype == "float16")
+        return 2;
+    if (dtype == "int8" || dtype == "fp8")
+        return 1;
+    if (dtype == "float32" || dtype == "float")
+        return 4;
+    return 0;
+}
+
+const std::set<std::string>& collectiveOps() {
+    static const std::set<std::string> k{"all_reduce", "all_gather", "reduce_scatter", "alltoall"};
+    return k;
 }
 
 /// Reads cells by column name and names file, line and column (name and 1-based index) when one is bad.
@@ -139,6 +178,10 @@ const std::set<std::string>& gemmDtypes() {
     static const std::set<std::string> k{"bfloat16", "float16", "fp8", "fp8_block"};
     return k;
 }
+const std::set<std::string>& moeDtypes() {
+    static const std::set<std::string> k{"bfloat16", "float16", "fp8", "fp8_block"};
+    return k;
+}
 const std::set<std::string>& attentionDtypes() {
     static const std::set<std::string> k{"bfloat16", "float16", "fp8"};
     return k;
@@ -157,8 +200,9 @@ double latencyMs(const RowReader& r, int col) {
 void Importer::add(const io::CsvTable& t, const std::string& systemHint) {
     const TableKind kind = kindOf(t);
     if (kind == TableKind::Other) {
-        m_skipped.push_back({t.file, "not a GEMM or dense-attention table (no gemm_dtype, or no attn_dtype and "
-                                     "num_key_value_heads column): its family is not imported yet"});
+        m_skipped.push_back({t.file, "not a GEMM, dense-attention, MoE or collective table (no gemm_dtype; no "
+                                     "attn_dtype and num_key_value_heads; no moe_dtype; no allreduce_dtype / "
+                                     "nccl_dtype with message_size): its family is not imported yet"});
         return;
     }
     const int cSystem = t.column("system"), cFw = t.requireColumn("framework"), cVer = t.requireColumn("version"),
@@ -205,6 +249,93 @@ void Importer::add(const io::CsvTable& t, const std::string& systemHint) {
             out = {
                 system, framework,  version, kernel, op, dtype, std::to_string(m), std::to_string(n), std::to_string(k),
                 launch, seconds(ms)};
+        } else if (kind == TableKind::Moe) {
+            if (op != kOpMoe)
+                r.fail(cOp, "op_name '" + op + "' in a MoE table (moe_dtype column) is not 'moe'");
+            const int cD = t.requireColumn("moe_dtype");
+            const std::string dtype = r.nonEmpty(cD);
+            const int64_t tokens = r.integer(t.requireColumn("num_tokens"), 1, int64_t(1) << 30),
+                          hidden = r.integer(t.requireColumn("hidden_size"), 1, 1 << 20),
+                          inter = r.integer(t.requireColumn("inter_size"), 1, 1 << 22);
+            const int cK = t.requireColumn("topk"), cE = t.requireColumn("num_experts");
+            const int64_t topk = r.integer(cK, 1, 1 << 12), experts = r.integer(cE, 1, 1 << 16);
+            if (topk > experts)
+                r.fail(cK, "topk " + r.text(cK) + " exceeds num_experts " + r.text(cE));
+            const int cTp = t.requireColumn("moe_tp_size"), cEp = t.requireColumn("moe_ep_size");
+            const int64_t moeTp = r.integer(cTp, 1, 1 << 12), moeEp = r.integer(cEp, 1, 1 << 12);
+            if (experts % moeEp != 0)
+                r.fail(cEp, "moe_ep_size " + r.text(cEp) + " does not divide num_experts " + r.text(cE));
+            const std::string distribution = r.nonEmpty(t.requireColumn("distribution"));
+            const double ms = latencyMs(r, cLat);
+            if (!moeDtypes().contains(dtype)) {
+                ++unsupported["moe_dtype " + dtype];
+                keep = false;
+            } else if (kernel.find("nongated") != std::string::npos) {
+                // ReLU^2 non-gated experts (Nemotron-H): the step graph times gated (SwiGLU) experts only.
+                ++unsupported["kernel_source " + kernel + " (non-gated experts)"];
+                keep = false;
+            }
+            const std::string shape = std::to_string(tokens) + "|" + std::to_string(hidden) + "|" +
+                                      std::to_string(inter) + "|" + std::to_string(topk) + "|" +
+                                      std::to_string(experts) + "|" + std::to_string(moeTp) + "|" +
+                                      std::to_string(moeEp);
+            shapeKey = "moe|" + dtype + "|" + shape + "|" + distribution;
+            dtypeKey = dtype + "/" + distribution;
+            out = {system,
+                   framework,
+                   version,
+                   kernel,
+                   op,
+                   dtype,
+                   std::to_string(tokens),
+                   std::to_string(hidden),
+                   std::to_string(inter),
+                   std::to_string(topk),
+                   std::to_string(experts),
+                   std::to_string(moeTp),
+                   std::to_string(moeEp),
+                   distribution,
+                   seconds(ms)};
+        } else if (kind == TableKind::CustomAllreduce || kind == TableKind::Nccl) {
+            const bool nccl = kind == TableKind::Nccl;
+            if (!collectiveOps().contains(op) || (!nccl && op != "all_reduce"))
+                r.fail(cOp, "op_name '" + op + "' is not " +
+                                (nccl ? "all_reduce, all_gather, reduce_scatter or alltoall" : "all_reduce"));
+            const int cD = t.requireColumn(nccl ? "nccl_dtype" : "allreduce_dtype");
+            const std::string dtype = r.nonEmpty(cD);
+            const double elementBytes = collectiveElementBytes(dtype);
+            if (elementBytes <= 0)
+                r.fail(cD, "'" + dtype + "' is not bfloat16, half, float16, int8, fp8 or float32");
+            const int64_t ranks = r.integer(t.requireColumn("num_gpus"), 2, 1 << 12),
+                          elements = r.integer(t.requireColumn("message_size"), 1, int64_t(1) << 40);
+            const double ms = latencyMs(r, cLat);
+            // The framework's all-reduce: vLLM / SGLang time a CUDA-graph-captured and an eager variant (`backend`
+            // *_graph / *_eager); TensorRT-LLM's runs in a graph. NCCL: nccl-tests, its own launches.
+            std::string mode = "nccl";
+            if (!nccl) {
+                mode = "graph";
+                if (const int cB = t.column("backend"); cB >= 0) {
+                    const std::string& b = r.text(cB);
+                    if (b.ends_with("_eager"))
+                        mode = "eager";
+                    else if (!b.ends_with("_graph"))
+                        r.fail(cB, "backend '" + b + "' ends in neither _graph nor _eager");
+                }
+            }
+            shapeKey = op + "|" + std::to_string(ranks) + "|" + std::to_string(elements) + "|" + dtype + "|" + mode;
+            dtypeKey = op + "/" + mode;
+            // NCCL tables name the image they ran in (TRTLLM) as framework: their datasets' framework is nccl.
+            out = {system,
+                   nccl ? std::string("nccl") : framework,
+                   version,
+                   kernel,
+                   op,
+                   dtype,
+                   std::to_string(ranks),
+                   std::to_string(elements),
+                   std::to_string(static_cast<int64_t>(double(elements) * elementBytes)),
+                   mode,
+                   seconds(ms)};
         } else {
             if (op != kOpContextAttention && op != kOpGenerationAttention)
                 r.fail(cOp, "op_name '" + op + "' is not context_attention or generation_attention");
@@ -255,18 +386,25 @@ void Importer::add(const io::CsvTable& t, const std::string& systemHint) {
         }
         ImportedDataset probe;
         probe.system = system;
-        probe.framework = framework;
-        probe.op = op;
+        probe.framework = kind == TableKind::Nccl ? std::string("nccl") : framework;
+        probe.op = kind == TableKind::Moe               ? std::string(kOpMoe)
+                   : kind == TableKind::CustomAllreduce ? std::string(kOpCustomAllreduce)
+                   : kind == TableKind::Nccl            ? std::string(kOpNccl)
+                                                        : op;
+        const bool sampled = kind != TableKind::CustomAllreduce && kind != TableKind::Nccl;
         const std::string name = probe.fileName();
         ImportSource& src = sources[name];
         src.file = t.file;
         ++src.rowsRead;
-        if (!keep || (m_options.sampleEvery > 1 && fnv1a(shapeKey) % m_options.sampleEvery != 0))
+        if (!keep || (sampled && m_options.sampleEvery > 1 && fnv1a(shapeKey) % m_options.sampleEvery != 0))
             continue;
         auto [it, fresh] = m_datasets.try_emplace(name, std::move(probe));
         ImportedDataset& d = it->second;
         if (fresh)
-            d.header = kind == TableKind::Gemm ? gemmColumns() : attentionColumns();
+            d.header = kind == TableKind::Gemm        ? gemmColumns()
+                       : kind == TableKind::Attention ? attentionColumns()
+                       : kind == TableKind::Moe       ? moeColumns()
+                                                      : collectiveColumns();
         d.versions.insert(version);
         d.devices.insert(device);
         ++d.kernelSources[kernel];
@@ -330,16 +468,22 @@ std::string provenanceMarkdown(const ImportResult& r, const ImportOptions& o, co
           "replays (vLLM fp8_block GEMMs eagerly: `launch = stream`).\n\n"
        << "Changes (Apache-2.0 section 4(b)): columns renamed and reordered (`batch_size` -> `batch`, `num_heads` -> "
           "`heads`, `num_key_value_heads` -> `kv_heads`, `window_size` -> `window`, `kv_cache_dtype` -> `kv_dtype`, "
-          "`gemm_dtype` -> `dtype`, `op_name` -> `op`); framework names lower-cased (vllm, sglang, trtllm); latency "
+          "`gemm_dtype` -> `dtype`, `op_name` -> `op`; MoE: `moe_dtype` -> `dtype`, `num_tokens` -> `tokens`, "
+          "`hidden_size` -> `hidden`, `inter_size` -> `inter`, `num_experts` -> `experts`, `moe_tp_size` -> "
+          "`moe_tp`, `moe_ep_size` -> `moe_ep`; collectives: `allreduce_dtype` / `nccl_dtype` -> `dtype`, "
+          "`num_gpus` -> `ranks`, `message_size` -> `elements`, added `bytes` = elements x element size and `mode` "
+          "(graph / eager from `backend`, nccl for nccl-tests), NCCL tables' framework `nccl`); framework names "
+          "lower-cased (vllm, sglang, trtllm); latency "
           "converted from ms to seconds (`measured_s`, 6 significant digits); `device` and `beam_width` (always 1) "
           "moved out of the rows (devices are listed below); rows of dtypes the engine has no path for left out "
           "(listed below).\n\n";
     if (o.sampleEvery > 1)
         os << "Sample: a shape is kept when the FNV-1a 64-bit hash of its key is 0 mod " << o.sampleEvery
            << " (GEMM key `dtype|m|n|k`; attention key `op|batch|isl|step|heads|kv_heads|head_dim|window|attn_dtype|"
-              "kv_dtype`, with the upstream dtype names and decimal integers). The key leaves out system, framework, "
+              "kv_dtype`; MoE key `moe|dtype|tokens|hidden|inter|topk|experts|moe_tp|moe_ep|distribution`, with the "
+              "upstream dtype names and decimal integers). The key leaves out system, framework, "
               "version and kernel source, so every GPU and framework keeps the same shapes, with all alternative "
-              "kernels of a kept shape.\n\n";
+              "kernels of a kept shape. Collective tables are imported whole.\n\n";
     else
         os << "Sample: every row.\n\n";
     os << "| dataset | rows | versions | devices | kernel sources (rows) | dtypes (rows) | from (rows read -> kept) |\n"
@@ -437,6 +581,80 @@ AicRow readRow(const io::CsvTable& t, std::size_t i) {
                   {"m", pow2Bucket(double(r.m))}};
         return r;
     }
+    if (t.column("experts") >= 0) {
+        const int cD = t.requireColumn("dtype"), cT = t.requireColumn("tokens"), cH = t.requireColumn("hidden"),
+                  cI = t.requireColumn("inter"), cK = t.requireColumn("topk"), cE = t.requireColumn("experts"),
+                  cTp = t.requireColumn("moe_tp"), cEp = t.requireColumn("moe_ep"),
+                  cDist = t.requireColumn("distribution");
+        r.family = EffFamily::Moe;
+        const std::string dtype = rr.nonEmpty(cD);
+        if (!moeDtypes().contains(dtype))
+            rr.fail(cD, "'" + dtype + "' is not bfloat16, float16, fp8 or fp8_block");
+        r.tokens = rr.integer(cT, 1, int64_t(1) << 30);
+        r.hidden = rr.integer(cH, 1, 1 << 20);
+        r.inter = rr.integer(cI, 1, 1 << 22);
+        r.topk = rr.integer(cK, 1, 1 << 12);
+        r.experts = rr.integer(cE, 1, 1 << 16);
+        r.moeTp = rr.integer(cTp, 1, 1 << 12);
+        r.moeEp = rr.integer(cEp, 1, 1 << 12);
+        if (r.topk > r.experts)
+            rr.fail(cK, "topk exceeds experts");
+        if (r.experts % r.moeEp != 0)
+            rr.fail(cEp, "moe_ep does not divide experts");
+        const std::string dist = rr.nonEmpty(cDist);
+        r.dtype = dtype + "/" + dist;
+        r.computeType = computeDtype(dtype);
+        r.launch = LaunchMode::Graph;
+        const MoeShape ms = moeShape(double(r.tokens), double(r.topk), double(r.experts), double(r.moeTp),
+                                     double(r.moeEp), double(r.inter));
+        moeFeatures(ms.tokensPerExpert, ms.distinctExperts, double(r.hidden), ms.width, r.x);
+        r.axes = {{"tokens", r.tokens}, {"hidden", r.hidden}, {"inter", r.inter}};
+        r.id = fw + " " + r.dtype + " t" + t.text(i, cT) + " h" + t.text(i, cH) + " i" + t.text(i, cI) + " k" +
+               t.text(i, cK) + " e" + t.text(i, cE) + " tp" + t.text(i, cTp) + " ep" + t.text(i, cEp) + " " +
+               t.text(i, cKernel);
+        r.keys = {{"framework", fw},
+                  {"op", op},
+                  {"dtype", r.dtype},
+                  {"kernel", t.text(i, cKernel)},
+                  {"tokens", pow2Bucket(double(r.tokens))}};
+        return r;
+    }
+    if (t.column("ranks") >= 0) {
+        const int cD = t.requireColumn("dtype"), cR = t.requireColumn("ranks"), cEl = t.requireColumn("elements"),
+                  cBy = t.requireColumn("bytes"), cMode = t.requireColumn("mode");
+        r.family = EffFamily::Collective;
+        static const std::pair<const char*, Collective> kinds[] = {{"all_reduce", Collective::AllReduce},
+                                                                   {"all_gather", Collective::AllGather},
+                                                                   {"reduce_scatter", Collective::ReduceScatter},
+                                                                   {"alltoall", Collective::AllToAll}};
+        bool known = false;
+        for (const auto& [name, kind] : kinds)
+            if (op == name) {
+                r.collective = kind;
+                known = true;
+            }
+        if (!known)
+            rr.fail(cOp, "'" + op + "' is not all_reduce, all_gather, reduce_scatter or alltoall");
+        rr.nonEmpty(cD);
+        r.ranks = rr.integer(cR, 2, 1 << 12);
+        const int64_t elements = rr.integer(cEl, 1, int64_t(1) << 40);
+        r.bytes = double(rr.integer(cBy, 1, int64_t(1) << 42));
+        const std::string mode = rr.nonEmpty(cMode);
+        if (mode != "graph" && mode != "eager" && mode != "nccl")
+            rr.fail(cMode, "'" + mode + "' is not graph, eager or nccl");
+        r.dtype = op + "/" + mode;
+        r.launch = LaunchMode::Graph;
+        collectiveFeatures(r.bytes, double(r.ranks), r.x);
+        // Along the message size only: three rank counts (2, 4, 8) leave no fifth value to hold out.
+        r.axes = {{"elements", elements}};
+        r.id = fw + " " + r.dtype + " " + t.text(i, cD) + " x" + t.text(i, cR) + " " + t.text(i, cBy) + " B";
+        r.keys = {{"framework", fw},
+                  {"op", op},
+                  {"dtype", r.dtype},
+                  {"ranks", t.text(i, cR)},
+                  {"bytes", pow2Bucket(r.bytes)}};
+        return r;
+    }
     const int cB = t.requireColumn("batch"), cIsl = t.requireColumn("isl"), cStep = t.requireColumn("step"),
               cH = t.requireColumn("heads"), cKv = t.requireColumn("kv_heads"), cHd = t.requireColumn("head_dim"),
               cW = t.requireColumn("window"), cA = t.requireColumn("attn_dtype"), cKd = t.requireColumn("kv_dtype");
@@ -491,11 +709,25 @@ AicRow readRow(const io::CsvTable& t, std::size_t i) {
     return r;
 }
 
+MoeShape moeShape(double tokens, double topk, double experts, double moeTp, double moeEp, double inter) {
+    // As the step graph's moe() (analysis/step_graph.cpp): of the E experts, T tokens' top-k picks touch
+    // E (1 - (1 - k/E)^T) on average under uniform routing; the grouped GEMMs run one product per touched expert of
+    // this GPU over the tokens routed to it.
+    MoeShape m;
+    const double pTouched = 1.0 - std::pow(1.0 - topk / experts, tokens);
+    m.distinctExperts = experts / moeEp * pTouched;
+    m.tokensPerExpert = (tokens * topk / experts) / std::max(pTouched, 1e-12);
+    m.width = inter / moeTp;
+    m.routedTokens = tokens * topk / moeEp;
+    return m;
+}
+
 double rowScale(const KernelEfficiency* eff, const AicRow& r) {
     if (!eff)
         return 1.0;
-    const EffSurface* s = r.family == EffFamily::Gemm ? eff->find(r.family, r.dtype)
-                                                      : eff->nearestAttention(r.family, r.dtype, r.headDim);
+    const EffSurface* s = r.family == EffFamily::Gemm || r.family == EffFamily::Moe || r.family == EffFamily::Collective
+                              ? eff->find(r.family, r.dtype)
+                              : eff->nearestAttention(r.family, r.dtype, r.headDim);
     return s ? std::exp2(s->log2Scale.eval(r.x)) : 1.0;
 }
 
@@ -504,6 +736,30 @@ double rowPredictS(const PlatformModel& pm, const AicRow& r, double scale) {
         return evalGemm(pm, "gemm", double(r.m), double(r.n), double(r.k), r.computeType, r.computeType, r.computeType,
                         r.launch, 1, 2, scale)
             .timeS;
+    if (r.family == EffFamily::Moe) {
+        // The step graph's three expert ops (activations in bf16, one pass, one kernel: the stacks' defaults).
+        const MoeShape ms = moeShape(double(r.tokens), double(r.topk), double(r.experts), double(r.moeTp),
+                                     double(r.moeEp), double(r.inter));
+        const double h = double(r.hidden), actBytes = 2;
+        OpResult gateUp = evalGemm(pm, "experts_gate_up", ms.tokensPerExpert, 2 * ms.width, h, r.computeType,
+                                   r.computeType, r.computeType, r.launch, ms.distinctExperts, actBytes);
+        const double actElems = ms.routedTokens * ms.width;
+        OpResult act = evalMemoryOp(pm, "experts_activation", OpClass::Elementwise, actElems * actBytes,
+                                    actElems * actBytes, actElems, 1, r.launch);
+        OpResult down = evalGemm(pm, "experts_down", ms.tokensPerExpert, h, ms.width, r.computeType, r.computeType,
+                                 r.computeType, r.launch, ms.distinctExperts, actBytes);
+        double total = 0;
+        for (OpResult* o : {&gateUp, &act, &down}) {
+            scaleOpTime(*o, scale);
+            total += o->timeS;
+        }
+        return total;
+    }
+    if (r.family == EffFamily::Collective) {
+        OpResult o = evalCollective(pm, "collective", r.collective, r.bytes, double(r.ranks), r.launch);
+        scaleOpTime(o, scale);
+        return o.timeS;
+    }
     return evalAttention(pm, "attention", r.shape, r.computeType, LaunchMode::Graph, scale).timeS;
 }
 
@@ -543,6 +799,17 @@ void validateRows(ValidationReport& rep, const PlatformModel& pm, const io::CsvT
 }
 
 void validateGemmRows(ValidationReport& rep, const PlatformModel& pm, const io::CsvTable& t, const AicValidation& v) {
+    commonColumns(t);
+    validateRows(rep, pm, t, v);
+}
+
+void validateMoeRows(ValidationReport& rep, const PlatformModel& pm, const io::CsvTable& t, const AicValidation& v) {
+    commonColumns(t);
+    validateRows(rep, pm, t, v);
+}
+
+void validateCollectiveRows(ValidationReport& rep, const PlatformModel& pm, const io::CsvTable& t,
+                            const AicValidation& v) {
     commonColumns(t);
     validateRows(rep, pm, t, v);
 }

@@ -21,15 +21,24 @@
 
 namespace rooflab::aic {
 
-/// Ops the importer reads. Other aiconfigurator tables (MLA, MoE, collectives, ...) are reported as skipped.
+/// Ops the importer reads (the `<op>` of a dataset's file name). Other aiconfigurator tables (MLA, wide-EP, DeepEP,
+/// ...) are reported as skipped.
 inline constexpr const char* kOpGemm = "gemm";
 inline constexpr const char* kOpContextAttention = "context_attention";
 inline constexpr const char* kOpGenerationAttention = "generation_attention";
+inline constexpr const char* kOpMoe = "moe";                          ///< fused MoE experts
+inline constexpr const char* kOpCustomAllreduce = "custom_allreduce"; ///< the framework's own all-reduce
+inline constexpr const char* kOpNccl = "nccl";                        ///< nccl-tests collectives (framework `nccl`)
 
 /// Columns of an imported GEMM dataset (validate kind "aic-gemm").
 const std::vector<std::string>& gemmColumns();
 /// Columns of an imported attention dataset (validate kind "aic-attention").
 const std::vector<std::string>& attentionColumns();
+
+/// Columns of an imported MoE dataset (validate kind "aic-moe").
+const std::vector<std::string>& moeColumns();
+/// Columns of an imported collective dataset, custom all-reduce or NCCL (validate kind "aic-collective").
+const std::vector<std::string>& collectiveColumns();
 
 /// @brief Canonical framework name ("vllm", "sglang", "trtllm") of an aiconfigurator `framework` cell
 /// ("VLLM", "vLLM", "SGLang", "TRTLLM", ...); empty when unknown.
@@ -46,7 +55,8 @@ struct ImportOptions {
     /// System of tables without a `system` column (upstream Parquet converted as is); empty: from `device`.
     std::string system;
     /// Keep the shapes whose FNV-1a hash of the shape key is 0 mod this (1 = every row). The key leaves out system,
-    /// framework, version and kernel source, so every framework and GPU keeps the same shapes.
+    /// framework, version and kernel source, so every framework and GPU keeps the same shapes. Collective tables
+    /// (a few hundred rows) are always imported whole.
     uint64_t sampleEvery = 1;
 };
 
@@ -63,7 +73,8 @@ struct ImportedDataset {
     std::vector<std::vector<std::string>> rows;
     std::set<std::string> versions, devices;
     std::map<std::string, std::size_t> kernelSources; ///< kernel source -> rows kept
-    std::map<std::string, std::size_t> dtypes;        ///< dtype (GEMM) or attn/kv dtype pair -> rows kept
+    /// dtype (GEMM), attn/kv dtype pair, MoE dtype/routing or collective op/mode -> rows kept
+    std::map<std::string, std::size_t> dtypes;
     std::vector<ImportSource> sources;
 
     /// "<system>__<op>__<framework>.csv"
@@ -120,12 +131,19 @@ struct AicRow {
     std::string id;
     std::map<std::string, std::string> keys; ///< breakdown keys
     EffFamily family = EffFamily::Gemm;
-    std::string dtype; ///< surface key: GEMM dtype, attention "<attn>/<kv>"
+    std::string dtype; ///< surface key: GEMM dtype, attention "<attn>/<kv>", MoE "<dtype>/<routing>", collective
+                       ///< "<op>/<mode>"
     int headDim = 0;
     double x[4] = {}; ///< surface features (kernel_efficiency.hpp)
     double measuredS = 0;
     int64_t m = 0, n = 0, k = 0;
     AttentionShape shape;
+    /// MoE: tokens entering the layer, hidden size, full per-expert intermediate size, top-k, routed experts,
+    /// moe_tp and moe_ep sizes
+    int64_t tokens = 0, hidden = 0, inter = 0, topk = 0, experts = 0, moeTp = 1, moeEp = 1;
+    Collective collective = Collective::AllReduce;
+    double bytes = 0; ///< collective: bytes per rank (all-gather / reduce-scatter: the gathered buffer)
+    int64_t ranks = 0;
     DType computeType = DType::bf16;
     LaunchMode launch = LaunchMode::Graph;
     std::vector<std::pair<std::string, int64_t>> axes; ///< the shape axes the held-out split runs along
@@ -145,6 +163,25 @@ bool rowHeldOut(const EffHeldOut& h, const AicRow& r);
 /// holds one system, framework and op: its dtype groups are framework x op x dtype).
 void validateGemmRows(ValidationReport& rep, const PlatformModel& pm, const io::CsvTable& t,
                       const AicValidation& v = {});
+
+/// @brief Validates an imported MoE dataset ("aic-moe"): the step graph's fused MoE experts (grouped gate/up GEMM
+/// over the experts the tokens touch under uniform routing, activation, grouped down GEMM; analysis/step_graph.cpp)
+/// on one GPU holding experts / moe_ep experts of width inter / moe_tp, graph launch. The surface of the row's
+/// routing corrects it. Breakdown keys: framework, op, dtype (dtype/routing), kernel, tokens.
+void validateMoeRows(ValidationReport& rep, const PlatformModel& pm, const io::CsvTable& t,
+                     const AicValidation& v = {});
+
+/// @brief Validates an imported collective dataset ("aic-collective"): evalCollective over `ranks` GPUs of one
+/// NVLink node, graph launch. Breakdown keys: framework, op, dtype (op/mode), ranks, bytes.
+void validateCollectiveRows(ValidationReport& rep, const PlatformModel& pm, const io::CsvTable& t,
+                            const AicValidation& v = {});
+
+/// @brief The roofline time of the fused MoE experts of a row (before any MoE surface), and its surface features.
+/// One definition with the engine's step graph: rows per touched expert, touched experts, width per GPU.
+struct MoeShape {
+    double tokensPerExpert = 0, distinctExperts = 0, width = 0, routedTokens = 0;
+};
+MoeShape moeShape(double tokens, double topk, double experts, double moeTp, double moeEp, double inter);
 
 /// @brief Validates an imported attention dataset ("aic-attention"): each row through evalAttention with the op's
 /// shape (context: batch x isl new tokens, causal, no prefix; generation: one query over step + 1 keys), compute

@@ -173,6 +173,12 @@ ValidationReport validateDataset(const PlatformModel& pm, const io::CsvTable& ta
     if (aic && table.column("m") >= 0) {
         rep.kind = "aic-gemm";
         aic::validateGemmRows(rep, pm, table, aicValidation);
+    } else if (aic && table.column("experts") >= 0) {
+        rep.kind = "aic-moe";
+        aic::validateMoeRows(rep, pm, table, aicValidation);
+    } else if (aic && table.column("ranks") >= 0) {
+        rep.kind = "aic-collective";
+        aic::validateCollectiveRows(rep, pm, table, aicValidation);
     } else if (aic && table.column("isl") >= 0) {
         rep.kind = "aic-attention";
         aic::validateAttentionRows(rep, pm, table, aicValidation);

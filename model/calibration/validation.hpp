@@ -41,7 +41,7 @@ struct ErrorStats {
 
 struct ValidationReport {
     std::string dataset;
-    std::string kind; ///< "e2e", "gemm", "aic-gemm" or "aic-attention"
+    std::string kind; ///< "e2e", "gemm", "aic-gemm", "aic-attention", "aic-moe", "aic-collective"
     std::vector<ValidationRow> rows;
     ErrorStats overall;
     std::map<std::string, std::map<std::string, ErrorStats>> breakdown; ///< key -> value -> stats

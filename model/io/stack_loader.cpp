@@ -16,8 +16,9 @@ namespace io {
 namespace {
 
 EffFamily familyOf(const std::string& s) {
-    return s == "gemm" ? EffFamily::Gemm
-                       : (s == "context_attention" ? EffFamily::ContextAttention : EffFamily::GenerationAttention);
+    EffFamily f = EffFamily::Gemm;
+    effFamilyFromName(s, f); // callers pass one of the names effFamilyName() writes
+    return f;
 }
 
 /// The `efficiency:` section (workloads/kernel_efficiency.hpp): per platform, fitted surfaces and the held-out
@@ -39,7 +40,7 @@ void parseEfficiency(const YAML::Node& node, const std::string& file, MapReader&
             const YAML::Node held = p.optional("held_out");
             if (held.IsDefined() && !held.IsNull()) {
                 MapReader h(held, file, path + ".held_out", p.line());
-                for (const char* fam : {"gemm", "context_attention", "generation_attention"}) {
+                for (const char* fam : {"gemm", "context_attention", "generation_attention", "moe", "collective"}) {
                     const YAML::Node f = h.optional(fam);
                     if (!f.IsDefined() || f.IsNull())
                         continue;
@@ -74,8 +75,8 @@ void parseEfficiency(const YAML::Node& node, const std::string& file, MapReader&
                 for (const auto& sn : surf) {
                     MapReader r(sn, file, path + ".surfaces", lineOf(sn));
                     EffSurface es;
-                    es.family =
-                        familyOf(r.requiredChoice("family", {"gemm", "context_attention", "generation_attention"}));
+                    es.family = familyOf(r.requiredChoice(
+                        "family", {"gemm", "context_attention", "generation_attention", "moe", "collective"}));
                     es.dtype = r.requiredString("dtype");
                     es.headDim = static_cast<int>(r.optionalInt("head_dim", 0, 0, 4096));
                     const YAML::Node axes = r.required("axes");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace rooflab {
 
@@ -63,8 +64,22 @@ const char* effFamilyName(EffFamily f) {
         return "context_attention";
     case EffFamily::GenerationAttention:
         return "generation_attention";
+    case EffFamily::Moe:
+        return "moe";
+    case EffFamily::Collective:
+        return "collective";
     }
     return "?";
+}
+
+bool effFamilyFromName(const std::string& name, EffFamily& out) {
+    for (EffFamily f : {EffFamily::Gemm, EffFamily::ContextAttention, EffFamily::GenerationAttention, EffFamily::Moe,
+                        EffFamily::Collective})
+        if (name == effFamilyName(f)) {
+            out = f;
+            return true;
+        }
+    return false;
 }
 
 bool EffHeldOut::contains(const std::string& column, int64_t value) const {
@@ -123,6 +138,18 @@ void generationFeatures(double batch, double keys, double heads, double kvHeads,
     x[3] = std::log2(std::max(1.0, keys / std::max(1.0, keysRead)));
 }
 
+void moeFeatures(double tokensPerExpert, double experts, double hidden, double width, double* x) {
+    x[0] = std::log2(std::max(1.0, tokensPerExpert));
+    x[1] = std::log2(std::max(1.0, experts));
+    x[2] = std::log2(std::max(1.0, width));
+    x[3] = std::log2(std::max(1.0, hidden));
+}
+
+void collectiveFeatures(double bytes, double ranks, double* x) {
+    x[0] = std::log2(std::max(1.0, bytes));
+    x[1] = std::log2(std::max(1.0, ranks));
+}
+
 std::vector<EffGrid::Axis> defaultAxes(EffFamily f) {
     switch (f) {
     case EffFamily::Gemm: // M 1 .. 32768, N and K 32 .. 65536, every octave
@@ -133,6 +160,11 @@ std::vector<EffGrid::Axis> defaultAxes(EffFamily f) {
     case EffFamily::GenerationAttention: // keys read 1 .. 131072; batch x KV heads 1 .. 65536 (two octaves); GQA 1 ..
                                          // 64 (every octave); context beyond a window 1 .. 512x (three octaves)
         return {{0, 1, 18}, {0, 2, 9}, {0, 1, 7}, {0, 3, 4}};
+    case EffFamily::Moe: // rows per expert 1 .. 32768 (every octave); touched experts per GPU 1 .. 512 (every
+                         // octave); hidden x width 2^14 .. 2^26 (two octaves)
+        return {{0, 1, 16}, {0, 2, 6}, {4, 1, 11}, {10, 1, 4}};
+    case EffFamily::Collective: // bytes per rank 256 B .. 1 GiB (every octave); ranks 2, 4, 8
+        return {{8, 1, 23}, {1, 1, 3}};
     }
     return {};
 }
@@ -163,6 +195,52 @@ double KernelEfficiency::generationScale(const std::string& dtype, int headDim, 
         return 1.0;
     double x[4];
     generationFeatures(batch, keys, heads, kvHeads, keysRead, x);
+    return std::exp2(s->log2Scale.eval(x));
+}
+
+double KernelEfficiency::moeScale(const std::string& dtype, double tokensPerExpert, double experts, double hidden,
+                                  double width) const {
+    // "<dtype>/<routing>" compared in place: no string built per operator.
+    const std::size_t n = dtype.size(), routingLen = std::strlen(kMoeRouting);
+    const EffSurface* s = nullptr;
+    for (const EffSurface& c : surfaces)
+        if (c.family == EffFamily::Moe && c.dtype.size() == n + 1 + routingLen && c.dtype.compare(0, n, dtype) == 0 &&
+            c.dtype[n] == '/' && c.dtype.compare(n + 1, routingLen, kMoeRouting) == 0) {
+            s = &c;
+            break;
+        }
+    if (!s)
+        return 1.0;
+    double x[4];
+    moeFeatures(tokensPerExpert, experts, hidden, width, x);
+    return std::exp2(s->log2Scale.eval(x));
+}
+
+double KernelEfficiency::collectiveScale(const char* op, bool graph, double bytes, double ranks) const {
+    // Preference among the op's surfaces: the framework's kernel of this launch, its graph kernel, NCCL's.
+    const std::size_t opLen = std::strlen(op);
+    auto preference = [&](const EffSurface& c) {
+        if (c.family != EffFamily::Collective || c.dtype.size() <= opLen || c.dtype.compare(0, opLen, op) != 0 ||
+            c.dtype[opLen] != '/')
+            return 3;
+        const char* mode = c.dtype.c_str() + opLen + 1;
+        if (std::strcmp(mode, graph ? "graph" : "eager") == 0)
+            return 0;
+        if (std::strcmp(mode, "graph") == 0)
+            return 1;
+        return std::strcmp(mode, "nccl") == 0 ? 2 : 3;
+    };
+    const EffSurface* s = nullptr;
+    int best = 3;
+    for (const EffSurface& c : surfaces)
+        if (const int p = preference(c); p < best) {
+            best = p;
+            s = &c;
+        }
+    if (!s)
+        return 1.0;
+    double x[2];
+    collectiveFeatures(bytes, ranks, x);
     return std::exp2(s->log2Scale.eval(x));
 }
 

@@ -13,6 +13,9 @@
 ///                                                     log2 GQA group)
 ///   generation attention (per head size, attn/KV dtype): (log2 keys read, log2 batch x KV heads, log2 GQA group,
 ///                                                        log2 keys / window span)
+///   fused MoE (per dtype x routing): (log2 rows per touched expert, log2 touched experts, log2 width, log2 hidden);
+///                                    the three expert ops (grouped gate/up, activation, grouped down) scale together
+///   collective (per op x mode):      (log2 bytes per rank, log2 ranks), 2-8 GPUs of one NVLink domain
 ///
 /// Outside the knots the surface is held at its edge value, so the roofline alone extrapolates. Why not interpolate
 /// the measured tables themselves: the tables are 30–100 k rows per framework and GPU (117 MB for the dense ops of
@@ -48,13 +51,19 @@ struct EffGrid {
     bool operator==(const EffGrid&) const = default;
 };
 
-enum class EffFamily : unsigned char { Gemm, ContextAttention, GenerationAttention };
-const char* effFamilyName(EffFamily f); ///< "gemm", "context_attention", "generation_attention"
+enum class EffFamily : unsigned char { Gemm, ContextAttention, GenerationAttention, Moe, Collective };
+/// "gemm", "context_attention", "generation_attention", "moe", "collective"
+const char* effFamilyName(EffFamily f);
+/// @brief The family of a name effFamilyName() writes; false when there is none.
+bool effFamilyFromName(const std::string& name, EffFamily& out);
 
 /// @brief One fitted surface with its provenance.
 struct EffSurface {
     EffFamily family = EffFamily::Gemm;
-    std::string dtype; ///< GEMM: bfloat16 | fp8 | fp8_block; attention: "<attn>/<kv>" (e.g. bfloat16/fp8)
+    /// GEMM: bfloat16 | fp8 | fp8_block; attention: "<attn>/<kv>" (e.g. bfloat16/fp8); MoE: "<dtype>/<routing>"
+    /// (e.g. fp8_block/power_law_1.01); collective: "<op>/<mode>" (all_reduce/graph, all_reduce/eager: the
+    /// framework's own all-reduce; all_gather/nccl, ...: NCCL)
+    std::string dtype;
     int headDim = 0;   ///< attention: head size (0 for GEMM)
     EffGrid log2Scale; ///< log2 of measured / roofline device time
     // Provenance (every value of the surface is `fitted` from these rows).
@@ -94,12 +103,29 @@ struct KernelEfficiency {
                         double keysPerQuery) const;
     double generationScale(const std::string& dtype, int headDim, double batch, double keys, double heads,
                            double kvHeads, double keysRead) const;
+    /// The fused MoE experts (grouped gate/up GEMM, activation, grouped down GEMM, as moeFeatures() describes them)
+    /// with the routing the engine assumes (kMoeRouting).
+    double moeScale(const std::string& dtype, double tokensPerExpert, double experts, double hidden,
+                    double width) const;
+    /// A collective of `bytes` per rank over `ranks` GPUs: `op` all_reduce | all_gather | reduce_scatter | alltoall;
+    /// all-reduce takes the framework's surface of its launch (`graph` or `eager`), else NCCL's.
+    double collectiveScale(const char* op, bool graph, double bytes, double ranks) const;
 };
+
+/// @brief The expert routing whose MoE surface the engine applies: aiconfigurator's default workload (a power law
+/// with exponent 1.01, the most loaded expert group on the measured rank), as real routers are not balanced.
+inline constexpr const char* kMoeRouting = "power_law_1.01";
 
 /// @brief Feature vectors of each family (log2 units), one definition for the fitter and the engine.
 void gemmFeatures(double m, double n, double k, double* x);
 void contextFeatures(double batch, double isl, double heads, double kvHeads, double keysPerQuery, double* x);
 void generationFeatures(double batch, double keys, double heads, double kvHeads, double keysRead, double* x);
+/// @brief MoE features: the grouped GEMMs' rows per touched expert (`tokensPerExpert`, the step graph's expected
+/// value under uniform routing: 1 = one token per expert, weight-bandwidth bound; thousands = compute bound), the
+/// touched experts on this GPU, and the per-expert weight size hidden x width (width = intermediate / moe_tp).
+void moeFeatures(double tokensPerExpert, double experts, double hidden, double width, double* x);
+/// @brief Collective features: bytes per rank, ranks (log2).
+void collectiveFeatures(double bytes, double ranks, double* x);
 /// @brief The knot layout each family's surfaces are fitted on.
 std::vector<EffGrid::Axis> defaultAxes(EffFamily f);
 

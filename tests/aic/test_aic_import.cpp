@@ -144,11 +144,49 @@ TEST(AicImport, AttentionFromUpstreamLayoutAndOtherColumnOrder) {
 
 TEST(AicImport, OtherFamiliesAreSkippedNotFailed) {
     aic::Importer imp({});
-    imp.add(fixture("good/h100_sxm__moe__vllm__0.24.0.csv"));
+    imp.add(fixture("good/h100_sxm__context_mla__trtllm__1.3.0rc20.csv"));
     const aic::ImportResult r = imp.finish();
     EXPECT_TRUE(r.datasets.empty());
     ASSERT_EQ(r.skipped.size(), 1u);
     EXPECT_NE(r.skipped[0].reason.find("not imported"), std::string::npos);
+}
+
+TEST(AicImport, MoeAndCollectiveTablesImportAndPredict) {
+    aic::Importer imp({});
+    imp.add(fixture("good/h100_sxm__moe__vllm__0.24.0.csv"));
+    imp.add(fixture("good/h100_sxm__custom_allreduce__vllm__0.24.0.csv"));
+    const aic::ImportResult r = imp.finish();
+    const aic::ImportedDataset* moe = find(r, "h100_sxm__moe__vllm.csv");
+    const aic::ImportedDataset* ar = find(r, "h100_sxm__custom_allreduce__vllm.csv");
+    ASSERT_NE(moe, nullptr);
+    ASSERT_NE(ar, nullptr);
+    EXPECT_EQ(moe->dtypes.at("bfloat16/balanced"), 1u);
+    EXPECT_EQ(ar->rows.size(), 4u);
+    EXPECT_EQ(ar->dtypes.at("all_reduce/graph"), 2u);
+    EXPECT_EQ(ar->dtypes.at("all_reduce/eager"), 2u);
+
+    // Read back as validation does: 128 bf16 elements are 256 bytes; the MoE row's roofline is its three ops.
+    const io::CsvTable mt = io::parseCsv(aic::datasetCsv(*moe), "moe.csv");
+    const io::CsvTable at = io::parseCsv(aic::datasetCsv(*ar), "ar.csv");
+    const aic::AicRow mr = aic::readRow(mt, 0), a0 = aic::readRow(at, 0);
+    EXPECT_EQ(mr.family, EffFamily::Moe);
+    EXPECT_EQ(mr.dtype, "bfloat16/balanced");
+    EXPECT_EQ(a0.family, EffFamily::Collective);
+    EXPECT_EQ(a0.dtype, "all_reduce/graph");
+    EXPECT_DOUBLE_EQ(a0.bytes, 256.0);
+    // One token, top-2 of 8 experts: 2 experts touched, one row each, width 14336.
+    const aic::MoeShape ms = aic::moeShape(1, 2, 8, 1, 1, 14336);
+    EXPECT_NEAR(ms.distinctExperts, 2.0, 1e-9);
+    EXPECT_NEAR(ms.tokensPerExpert, 1.0, 1e-9);
+    const double moeS = aic::rowPredictS(h100(), mr, 1.0);
+    EXPECT_GT(moeS, 0.0);
+    EXPECT_NEAR(aic::rowPredictS(h100(), mr, 2.0), 2.0 * moeS, 1e-12);
+    EXPECT_GT(aic::rowPredictS(h100(), a0, 1.0), 0.0);
+
+    ValidationReport rep;
+    aic::validateCollectiveRows(rep, h100(), at);
+    EXPECT_EQ(rep.rows.size(), 4u);
+    EXPECT_EQ(rep.failed, 0u);
 }
 
 TEST(AicImport, BadCellNamesFileLineAndColumn) {
@@ -336,6 +374,52 @@ TEST(KernelEfficiency, PytorchStacksHaveNoSurfacesAndFrameworkStacksCoverH100And
             EXPECT_NE(k->nearestAttention(EffFamily::GenerationAttention, "bfloat16/bfloat16", 128), nullptr);
         }
     }
+}
+
+TEST(KernelEfficiency, EngineScalesTheFusedMoeAndTheAllReduceByTheirSurfaces) {
+    // Qwen3-30B-A3B-like MoE on TP 2: a flat MoE surface of +1 (2x) doubles the three expert ops and nothing else;
+    // a flat all-reduce surface of -1 halves the all-reduces.
+    const LlmArch m = io::loadModel("qwen3-30b-a3b");
+    StackProfile plain = io::loadStack("vllm");
+    plain.kernelEfficiency.clear();
+    StackProfile fitted = plain;
+    KernelEfficiency k;
+    k.platform = h100().name;
+    EffSurface moe;
+    moe.family = EffFamily::Moe;
+    moe.dtype = std::string("bfloat16/") + kMoeRouting;
+    moe.log2Scale.axes = defaultAxes(EffFamily::Moe);
+    moe.log2Scale.values.assign(moe.log2Scale.size(), 1.0);
+    EffSurface ar;
+    ar.family = EffFamily::Collective;
+    ar.dtype = "all_reduce/graph";
+    ar.log2Scale.axes = defaultAxes(EffFamily::Collective);
+    ar.log2Scale.values.assign(ar.log2Scale.size(), -1.0);
+    k.surfaces = {moe, ar};
+    fitted.kernelEfficiency.push_back(k);
+    Scenario s;
+    s.batch = 16;
+    s.context = 1024;
+    s.tp = 2;
+    s.phase = Phase::Decode;
+    const Prediction a = predictStep(h100(), m, fitted, s), b = predictStep(h100(), m, plain, s);
+    ASSERT_TRUE(a.ok && b.ok);
+    ASSERT_EQ(a.ops.size(), b.ops.size());
+    int experts = 0, reduces = 0;
+    for (std::size_t i = 0; i < a.ops.size(); ++i) {
+        const std::string name = a.ops[i].name;
+        if (name.rfind("experts_", 0) == 0) {
+            EXPECT_NEAR(a.ops[i].timeS, 2.0 * b.ops[i].timeS, 1e-12 + 1e-9 * b.ops[i].timeS) << name;
+            ++experts;
+        } else if (name.rfind("all_reduce", 0) == 0) {
+            EXPECT_NEAR(a.ops[i].timeS, 0.5 * b.ops[i].timeS, 1e-12 + 1e-9 * b.ops[i].timeS) << name;
+            ++reduces;
+        } else if (name != "host_dispatch") {
+            EXPECT_EQ(a.ops[i].timeS, b.ops[i].timeS) << name;
+        }
+    }
+    EXPECT_EQ(experts, 3);
+    EXPECT_GE(reduces, 2);
 }
 
 TEST(KernelEfficiency, EngineUsesAStacksSurfacesOnlyWhereItHasThem) {

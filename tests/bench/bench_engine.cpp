@@ -78,12 +78,22 @@ static void BM_LlmDecodeStep_Llama8B_vllm(benchmark::State& state) {
 static void BM_LlmPrefillStep_Llama8B_vllm(benchmark::State& state) {
     stepBench(state, fx().llama8b, Phase::Prefill, &fx().vllm);
 }
+// The vllm stack's surfaces on the MoE path: one MoE lookup per layer group (the fused experts) besides the GEMM and
+// attention lookups.
+static void BM_LlmDecodeStep_Mixtral_vllm(benchmark::State& state) {
+    stepBench(state, fx().mixtral, Phase::Decode, &fx().vllm);
+}
+static void BM_LlmDecodeStep_DeepSeekV3_vllm(benchmark::State& state) {
+    stepBench(state, fx().deepseek, Phase::Decode, &fx().vllm);
+}
 BENCHMARK(BM_LlmDecodeStep_Llama8B);
 BENCHMARK(BM_LlmPrefillStep_Llama8B);
 BENCHMARK(BM_LlmDecodeStep_Llama8B_vllm);
 BENCHMARK(BM_LlmPrefillStep_Llama8B_vllm);
 BENCHMARK(BM_LlmDecodeStep_Mixtral);
 BENCHMARK(BM_LlmDecodeStep_DeepSeekV3);
+BENCHMARK(BM_LlmDecodeStep_Mixtral_vllm);
+BENCHMARK(BM_LlmDecodeStep_DeepSeekV3_vllm);
 
 // The platform-free half of a step: the graph alone (buildStepGraph), so its share of a step shows.
 static void graphBench(benchmark::State& state, const LlmArch& a, Phase phase) {
