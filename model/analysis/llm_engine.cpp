@@ -309,9 +309,9 @@ double gemmScale(const StackKernels& sk, const OpSpec& op, DType gemmType) {
         return 1.0;
     // Block-scaled FP8 weights (DType::fp8_block) take the block-scaled kernels' surface; plain FP8 takes the
     // stack's default FP8 GEMM (per-tensor, or block-scaled where the stack says so).
-    const std::string dtype = gemmType == DType::fp8_e4m3 || gemmType == DType::fp8_e5m2
-                                  ? (sk.fp8Block ? "fp8_block" : "fp8")
-                                  : std::string(d);
+    const bool block = sk.fp8Block || op.gemm.bType == DType::fp8_block;
+    const std::string dtype =
+        gemmType == DType::fp8_e4m3 || gemmType == DType::fp8_e5m2 ? (block ? "fp8_block" : "fp8") : std::string(d);
     return sk.eff->gemmScale(dtype, op.gemm.m, op.gemm.n, op.gemm.k);
 }
 
@@ -340,7 +340,8 @@ double moeScale(const StackKernels& sk, const OpSpec& gateUp, DType gemmType) {
     if (!d)
         return 1.0;
     const bool fp8 = gemmType == DType::fp8_e4m3 || gemmType == DType::fp8_e5m2;
-    return sk.eff->moeScale(fp8 ? (sk.fp8Block ? "fp8_block" : "fp8") : d, gateUp.gemm.m, gateUp.gemm.batch,
+    const bool block = sk.fp8Block || gateUp.gemm.bType == DType::fp8_block;
+    return sk.eff->moeScale(fp8 ? (block ? "fp8_block" : "fp8") : d, gateUp.gemm.m, gateUp.gemm.batch,
                             gateUp.gemm.k, gateUp.gemm.n / 2);
 }
 
@@ -401,7 +402,7 @@ GraphEvaluation evaluateGraph(const PlatformModel& pm, const StepGraph& g, const
     GraphEvaluation ev;
     StackKernels sk;
     if (stack && !stack->kernelEfficiency.empty() && pm.kind == DeviceKind::Gpu) {
-        sk.eff = stack->efficiencyFor(pm.name);
+        sk.eff = stack->efficiencyFor(pm.name, pm.extends);
         sk.fp8Block = stack->fp8BlockGemm;
     }
     const int devices = g.tp * g.pp * g.dp * g.attentionDp;

@@ -9,6 +9,7 @@ namespace rooflab {
 PlatformModel PlatformModel::from(const Platform& p) {
     PlatformModel m;
     m.name = p.name;
+    m.extends = p.extends;
     m.kind = p.kind;
     m.units = std::max(1.0, p.units());
     // Every efficiency parameter, the file's value or its default from the table (hardware/efficiency_params.hpp).

@@ -17,6 +17,9 @@ inline constexpr double kL3Fraction = 0.9;
 
 struct PlatformModel {
     std::string name;
+    /// The platform this one extends (an HGX node: the GPU it is made of), "" if none: per-GPU calibrations (a
+    /// stack's kernel efficiency) keyed by the GPU apply to the node too.
+    std::string extends;
     DeviceKind kind = DeviceKind::Gpu;
     double units = 1;                               ///< SMs / cores
     std::array<double, kDTypeCount> tensorPeak{};   ///< best dense peak per datatype (flop/s), 0 = no path

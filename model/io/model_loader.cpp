@@ -98,6 +98,34 @@ LlmArch parseArch(const YAML::Node& rootIn, const std::string& file) {
     a.file = file;
     a.source = r.optionalString("source", r.optionalString("_name_or_path"));
     a.name = r.optionalString("name", stem(file));
+    {
+        // The checkpoints' weight formats: the config's own quantization_config (for the source and aliases), and
+        // a preset's checkpoint_weights map for quantized releases of its architecture.
+        const YAML::Node q = root["quantization_config"];
+        const bool fp8Block = q.IsMap() && q["quant_method"].IsScalar() && q["quant_method"].Scalar() == "fp8" &&
+                              q["weight_block_size"].IsSequence();
+        if (fp8Block) {
+            if (!a.source.empty())
+                a.checkpointWeights[a.source] = "fp8_block";
+            if (const YAML::Node al = root["aliases"]; al.IsSequence())
+                for (const auto& e : al)
+                    if (e.IsScalar())
+                        a.checkpointWeights[e.Scalar()] = "fp8_block";
+        }
+        if (const YAML::Node cw = root["checkpoint_weights"]; cw.IsDefined()) {
+            if (!cw.IsMap())
+                throw InputError(file, cw.Mark().line + 1, "checkpoint_weights",
+                                 "must map Hugging Face ids to weight formats");
+            for (const auto& kv : cw) {
+                const std::string fmt = scalarText(kv.second, file, "checkpoint_weights");
+                if (fmt != "fp8_block" && fmt != "fp8" && fmt != "bf16" && fmt != "nvfp4" && fmt != "mxfp4" &&
+                    fmt != "int4_wo")
+                    throw InputError(file, kv.second.Mark().line + 1, "checkpoint_weights",
+                                     "'" + fmt + "' is not a weight format (bf16, fp8, fp8_block, nvfp4, mxfp4, int4_wo)");
+                a.checkpointWeights[scalarText(kv.first, file, "checkpoint_weights")] = fmt;
+            }
+        }
+    }
     const auto& types = supportedModelTypes();
     a.modelType = r.requiredString("model_type");
     bool known = false;

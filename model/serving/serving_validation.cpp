@@ -297,11 +297,18 @@ ServingValidationReport validateServingBenchmark(const io::CsvTable& table, io::
         v.measuredTtftS = *ttft * 1e-3;
         v.measuredTpotS = *tpot * 1e-3;
         std::string why;
-        const auto line = caseOfRow(table, i, why);
+        auto line = caseOfRow(table, i, why);
         if (!line)
             return skip(why, "");
         try {
-            (void)catalog.model(v.model);
+            // A row's "fp8" on a block-scaled FP8 checkpoint (DeepSeek-V3/R1, Qwen3-235B-A22B-FP8, MiniMax-M2.5) ran
+            // the block-scaled kernels: the checkpoint decides the scaling (aiconfigurator infers it from the raw
+            // config the same way).
+            const LlmArch& arch = catalog.model(v.model);
+            if (const auto it = arch.checkpointWeights.find(v.model); it != arch.checkpointWeights.end())
+                for (const char* key : {"weights", "moe_weights"})
+                    if (line->contains(key) && (*line)[key] == "fp8" && it->second == "fp8_block")
+                        (*line)[key] = "fp8_block";
         } catch (const InputError& e) {
             return skip("no preset for " + v.model, e.message());
         }

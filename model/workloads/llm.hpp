@@ -2,6 +2,7 @@
 /// @brief An LLM architecture as the engine sees it, read from a Hugging Face config.json or a YAML preset
 /// with the same keys (io/model_loader).
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,11 @@ struct LlmArch {
     /// What the loader assumed for keys the file leaves out, said in every prediction's notes (a config.json
     /// without num_key_value_heads is multi-head attention).
     std::vector<std::string> assumptions;
+    /// Weight formats of published checkpoints of this architecture, by Hugging Face id: "fp8_block" where the
+    /// checkpoint's quantization_config is FP8 with weight_block_size (the preset's own config for its source and
+    /// aliases; `checkpoint_weights:` for quantized releases of a BF16 preset). A benchmark row that says "fp8" for
+    /// such a checkpoint ran the block-scaled kernels.
+    std::map<std::string, std::string> checkpointWeights;
 
     int64_t hiddenSize = 0;
     int numLayers = 0;

@@ -27,6 +27,13 @@ const KernelEfficiency* StackProfile::efficiencyFor(const std::string& platformN
     return nullptr;
 }
 
+const KernelEfficiency* StackProfile::efficiencyFor(const std::string& platformName,
+                                                    const std::string& basePlatform) const {
+    if (const KernelEfficiency* e = efficiencyFor(platformName))
+        return e;
+    return basePlatform.empty() ? nullptr : efficiencyFor(basePlatform);
+}
+
 double threadCurveAt(const ThreadCurve& c, double threads, double fallback) {
     if (c.empty())
         return fallback;

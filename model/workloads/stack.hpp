@@ -128,6 +128,8 @@ struct StackProfile {
     /// the platform file's efficiencies for every operator.
     std::vector<KernelEfficiency> kernelEfficiency;
     /// @brief The surfaces fitted on platform `platformName`, or nullptr.
+    /// The fitted kernel efficiency of `platformName`, else of `basePlatform` (the GPU an HGX node extends).
+    const KernelEfficiency* efficiencyFor(const std::string& platformName, const std::string& basePlatform) const;
     const KernelEfficiency* efficiencyFor(const std::string& platformName) const;
     CpuStackProfile cpu; ///< CPU frameworks only (the `cpu:` section)
 
