@@ -5,6 +5,7 @@
 #include "io/stack_loader.hpp"
 #include "io/yaml_util.hpp"
 #include "units/errors.hpp"
+#include "units/quantity.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -162,6 +163,40 @@ double elementwiseCost(const PlatformModel& m, const std::vector<ElementwisePoin
         s += std::fabs(pr - a.measuredS) / a.measuredS;
     }
     return pts.empty() ? 0.0 : 100.0 * s / static_cast<double>(pts.size());
+}
+
+/// "value @source" of a platform value, or "default" where the base platform does not give it.
+std::string keptValue(const Value& v, double resolved, Dimension d) {
+    std::string s = formatQuantity(resolved, d, 4);
+    if (v.present)
+        return s + " @" + (v.source.empty() ? std::string("base") : v.source);
+    return s + " (default)";
+}
+
+/// The collective (all-reduce, all-gather, all-to-all over NCCL) values the calibration fitted and those it kept
+/// from the base platform (issue 19: "collectives keep their defaults" said which).
+std::string collectivesNote(const Platform& p, bool busFractionFitted, const std::string& why) {
+    const EfficiencyValues r = resolveEfficiency(p);
+    std::vector<std::string> kept;
+    std::string fitted;
+    if (busFractionFitted)
+        fitted = "collective_bus_fraction " + formatQuantity(r.collectiveBusFraction, Dimension::Count, 4);
+    else
+        kept.push_back("efficiency.collective_bus_fraction " +
+                       keptValue(p.efficiency.collectiveBusFraction, r.collectiveBusFraction, Dimension::Count));
+    kept.push_back("efficiency.collective_step_latency " +
+                   keptValue(p.efficiency.collectiveStepLatencyS, r.collectiveStepLatencyS, Dimension::Seconds));
+    if (p.scaleUp.bytesPerS)
+        kept.push_back("scale_up.bandwidth " +
+                       keptValue(p.scaleUp.bytesPerS, p.scaleUp.bytesPerS.si, Dimension::BytesPerSecond));
+    if (p.scaleUp.latencyS)
+        kept.push_back("scale_up.latency " + keptValue(p.scaleUp.latencyS, p.scaleUp.latencyS.si, Dimension::Seconds));
+    std::string s = "collectives (all-reduce, all-gather, all-to-all over NCCL): ";
+    s += fitted.empty() ? "nothing fitted (" + why + ")" : "fitted " + fitted + " (" + why + ")";
+    s += "; kept from the base platform: ";
+    for (std::size_t i = 0; i < kept.size(); ++i)
+        s += (i ? ", " : "") + kept[i];
+    return s;
 }
 
 } // namespace
@@ -542,9 +577,14 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
                                                  "all-to-all) over the scale-up link bandwidth");
             p.efficiency.collectiveBusFraction = fitted(f, src);
             res.fits.push_back({"efficiency.collective_bus_fraction", f, c.spreadPct, fractions.size(), src});
+            res.notes.push_back(collectivesNote(p, true, "bus bandwidth of the largest messages in nccl.csv"));
+        } else {
+            res.notes.push_back(collectivesNote(p, false, "nccl.csv has no all-reduce/all-gather/all-to-all rows"));
         }
+    } else if (!has("nccl.csv")) {
+        res.notes.push_back(collectivesNote(p, false, "nccl.csv missing: single-GPU measurements"));
     } else {
-        res.notes.push_back("nccl.csv missing (single-GPU measurements): collectives keep their defaults");
+        res.notes.push_back(collectivesNote(p, false, "the base platform has no scale_up.bandwidth"));
     }
 
     // 6. Attention efficiency vs sequence length (flash attention microbenchmark), with the denser decode grid
