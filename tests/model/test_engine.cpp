@@ -348,7 +348,7 @@ TEST(Llm, InfeasibleLayoutsAreValuesNotCrashes) {
     s.tp = 3; // does not divide 4 heads
     const Prediction p = predictStep(pm, a, StackProfile::defaultProfile(), s);
     EXPECT_FALSE(p.ok);
-    EXPECT_NE(p.error.find("tp 3"), std::string::npos);
+    EXPECT_NE(p.error.find("'tp': 3"), std::string::npos);
     s.tp = 1;
     s.ep = 2; // dense model
     EXPECT_FALSE(predictStep(pm, a, StackProfile::defaultProfile(), s).ok);

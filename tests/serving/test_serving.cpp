@@ -192,7 +192,7 @@ TEST(Serving, InfeasibleIsAResult) {
     const Scenario tp3 = ScenarioBuilder().tp(3).build();
     const ServingResult bad = simulate(fx().pm, fx().llama, fx().vllm, tp3, closedLoop(1, 100, 10));
     EXPECT_FALSE(bad.ok);
-    EXPECT_NE(bad.error.find("tp 3"), std::string::npos) << bad.error;
+    EXPECT_NE(bad.error.find("'tp': 3"), std::string::npos) << bad.error;
 }
 
 TEST(Serving, DeterministicWithSeed) {
