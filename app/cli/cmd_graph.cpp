@@ -176,7 +176,7 @@ void addGraph(CLI::App& root, int& exitCode) {
         // An infeasible layout is bad input here: there is no prediction to carry the error.
         for (const ScenarioStatus& st : checkScenario(a, s)) {
             if (st.isError())
-                throw InputError(st.message);
+                throw InputError("", 0, st.key, st.message);
             std::cerr << "note: " << st.message << "\n";
         }
         printGraph(a, s, buildStepGraph(a, stack, s), fmt);

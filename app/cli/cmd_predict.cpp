@@ -11,6 +11,7 @@
 #include "registry.hpp"
 #include "units/errors.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -180,6 +181,35 @@ std::vector<std::string> summaryCsvRow(const std::string& step, const std::strin
             val(p.energyJ)};
 }
 
+/// An infeasible prediction is bad input at the CLI: the error names its key ("'tp': 3 does not divide ...").
+[[noreturn]] void throwInfeasible(const std::string& error, const std::string& key) {
+    const std::string prefix = "'" + key + "': ";
+    if (!key.empty() && error.compare(0, prefix.size(), prefix) == 0)
+        throw InputError("", 0, key, error.substr(prefix.size()));
+    throw InputError("", 0, key, error);
+}
+
+/// The 1-based line of a scenario file (YAML or JSON) that sets `key` (`key:` or `"key":`), 0 when none does.
+int lineOfKey(const std::string& path, const std::string& key) {
+    std::ifstream in(path);
+    std::string line;
+    for (int n = 1; std::getline(in, line); ++n) {
+        for (const std::string& form : {"\"" + key + "\"", "'" + key + "'", key}) {
+            for (std::size_t at = line.find(form); at != std::string::npos; at = line.find(form, at + 1)) {
+                // A whole key: not part of a longer name, followed by optional blanks and a colon.
+                const bool startOk = at == 0 || !(std::isalnum(static_cast<unsigned char>(line[at - 1])) ||
+                                                  line[at - 1] == '_' || line[at - 1] == '"');
+                std::size_t end = at + form.size();
+                while (end < line.size() && (line[end] == ' ' || line[end] == '\t'))
+                    ++end;
+                if (startOk && end < line.size() && line[end] == ':')
+                    return n;
+            }
+        }
+    }
+    return 0;
+}
+
 /// The summary CSV, then (unless `noOps`) one blank line and the operator CSV of every step.
 void printLlmCsv(const std::vector<std::vector<std::string>>& summary,
                  const std::vector<std::pair<std::string, const Prediction*>>& steps, bool noOps) {
@@ -237,7 +267,7 @@ void runLlm(const PredictOptions& o) {
     const Scenario& s = req.scenario;
     const Result res = predict(target, req);
     if (!res.step() && !res.request())
-        throw InputError("", 0, "", res.error);
+        throwInfeasible(res.error, res.errorKey);
     constexpr double kNa = std::numeric_limits<double>::quiet_NaN();
     if (o.phase == "request") {
         const RequestPrediction& r = *res.request();
@@ -254,7 +284,7 @@ void runLlm(const PredictOptions& o) {
                                        r.decodeFirst.tokensPerS, r.decodeFirst.memory)},
                         {{"prefill", &r.prefill}, {"decode", &r.decodeFirst}}, o.noOps);
             if (!r.prefill.ok)
-                throw InputError("", 0, "", r.prefill.error);
+                throwInfeasible(r.prefill.error, r.prefill.errorKey);
             return;
         }
         if (fmt == Format::Json) {
@@ -280,7 +310,7 @@ void runLlm(const PredictOptions& o) {
         std::cout << "\n";
         if (!r.prefill.ok) {
             std::cout << "infeasible: " << r.prefill.error << "\n";
-            throw InputError("", 0, "", r.prefill.error);
+            throwInfeasible(r.prefill.error, r.prefill.errorKey);
         }
         std::cout << "  TTFT " << fmtSeconds(r.ttftS) << ", TPOT " << fmtSeconds(r.tpotS) << ", end-to-end "
                   << fmtSeconds(r.e2eS) << ", " << fmtNum(r.tokensPerS, 5) << " generated tokens/s, "
@@ -321,7 +351,7 @@ void runLlm(const PredictOptions& o) {
         printStep(title.c_str(), p, s.phase, !o.noOps);
     }
     if (!p.ok)
-        throw InputError("", 0, "", p.error);
+        throwInfeasible(p.error, p.errorKey);
 }
 
 void runGemm(const PredictOptions& o) {
@@ -333,7 +363,7 @@ void runGemm(const PredictOptions& o) {
     const PlatformModel& pm = target.model;
     const Result res = predict(target, req);
     if (!res.ok)
-        throw InputError("", 0, "", res.error);
+        throwInfeasible(res.error, res.errorKey);
     const GemmCase& g = std::get<GemmWork>(req.workload).gemm;
     const DType t = g.dtype, w = g.weightType;
     const bool fell = res.gemm()->fellBack;
@@ -411,7 +441,14 @@ int runScenario(PredictOptions o, bool platformGiven) {
         o.kv = std::string(dtypeName(s.kv));
         o.act = std::string(dtypeName(s.act));
         o.cpuThreads = r.cpuThreads;
-        runLlm(o);
+        try {
+            runLlm(o);
+        } catch (const InputError& e) {
+            // An infeasible layout is the file's fault: name the file and the line of the key (issue 20).
+            if (!e.file().empty() || e.key().empty() || e.key().front() == '-')
+                throw;
+            throw InputError(o.scenario, lineOfKey(o.scenario, e.key()), e.key(), e.message());
+        }
         return 0;
     }
     if (const auto* g = std::get_if<GemmWork>(&r.workload)) {

@@ -673,7 +673,9 @@ void addSearch(CLI::App& root, int&) {
     c->add_option("--platform", o.platform, "candidate platforms (requirements: the base platform)")
         ->capture_default_str();
     c->add_option("--model", o.model, "model preset or config")->capture_default_str();
-    c->add_option("--stack", o.stack, "serving-stack profile")->capture_default_str();
+    c->add_option("--stack", o.stack,
+                  "serving-stack profile (the serving search, --gpus, defaults to vllm, the most used serving stack)")
+        ->capture_default_str();
     c->add_option("--batch", o.batch, "candidate batch sizes (list or range)")->capture_default_str();
     c->add_option("--tp", o.tp, "candidate tensor-parallel degrees")->capture_default_str();
     c->add_option("--pp", o.pp, "candidate pipeline degrees")->capture_default_str();

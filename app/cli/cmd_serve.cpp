@@ -306,7 +306,9 @@ void addServe(CLI::App& root, int& exitCode) {
                  "throughput)");
     s->add_option("--platform", o.platform, "platform name or file")->capture_default_str();
     s->add_option("--model", o.model, "preset name or path to config.json / YAML")->capture_default_str();
-    s->add_option("--stack", o.stack, "stack profile with a scheduler: vllm, sglang, tensorrt-llm")
+    s->add_option(
+         "--stack", o.stack,
+         "stack profile with a scheduler: vllm, sglang, tensorrt-llm (default vllm, the most used serving stack)")
         ->capture_default_str();
     s->add_option("--tp", o.tp, "tensor parallelism")->capture_default_str();
     s->add_option("--pp", o.pp, "pipeline stages");

@@ -77,7 +77,7 @@ std::string evaluateLine(const std::string& line, std::size_t lineNo, const std:
         cat.resolve(r);
         const PlatformTarget& platform = cat.platformOf(r, defaultPlatform);
         bool ok = true;
-        std::string error;
+        std::string error, errorKey;
         if (std::holds_alternative<ServingWork>(r.workload)) {
             // A serving case runs the serving simulator (a layer above predict()).
             serving::Options opt;
@@ -86,16 +86,20 @@ std::string evaluateLine(const std::string& line, std::size_t lineNo, const std:
             out = serving::encodeServingResult(r, res);
             ok = res.ok;
             error = res.error;
+            errorKey = res.errorKey;
         } else {
             const Result res = predict(platform, r);
             out = spec::encodeResult(r, res);
             ok = res.ok;
             error = res.error;
+            errorKey = res.errorKey;
         }
         if (!ok) {
             bad = true;
             out["error"] = source + ":" + std::to_string(lineNo) + ": " + error;
             out["line"] = lineNo;
+            if (!errorKey.empty())
+                out["key"] = errorKey;
         }
     } catch (const std::exception& e) {
         bad = true;

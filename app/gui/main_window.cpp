@@ -269,7 +269,8 @@ PlotView* MainWindow::currentPlot() const {
     case Validation:
         return m_validationPage->plot();
     case Search:
-        return m_searchPage->plot();
+        return m_searchPage->mode() == SearchMode::Serving ? static_cast<PlotView*>(m_searchPage->servingPlot())
+                                                           : m_searchPage->plot();
     case Trace:
         return m_tracePage->plot();
     case Calibration:
@@ -290,7 +291,9 @@ QAbstractItemModel* MainWindow::currentTable() const {
     case PlatformTab:
         return m_platformPage->valuesModel();
     case Search:
-        return m_searchPage->model();
+        return m_searchPage->mode() == SearchMode::Serving
+                   ? static_cast<QAbstractItemModel*>(m_searchPage->deploymentModel())
+                   : m_searchPage->model();
     case Trace:
         return m_tracePage->model();
     default:
@@ -391,6 +394,7 @@ void MainWindow::syncAnalysisPages() {
         return;
     m_tracePage->setContext(pm, in.model, in.stack, withPhase(in.scenario, ScenarioPanel::stepPhase(in.phase)));
     m_servingPage->setContext(pm, platform().name, in.model, in.scenario);
+    m_servingPage->followStack(m_scenario->stackName());
 }
 
 void MainWindow::showError(const QString& message) {

@@ -2,7 +2,10 @@
 
 #include "io/data_paths.hpp"
 #include "plots/search_plot.hpp"
+#include "plots/serving_plot.hpp"
+#include "serving_page.hpp"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QCoreApplication>
 #include <QDoubleSpinBox>
@@ -17,6 +20,7 @@
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QTableView>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
@@ -44,7 +48,9 @@ QSpinBox* tokensBox(int value) {
     return s;
 }
 
-QString ms(double s) { return QString::number(s * 1e3, 'g', 4) + QStringLiteral(" ms"); }
+QString ms(double s) {
+    return QString::number(s * 1e3, 'g', 4) + QStringLiteral(" ms");
+}
 
 } // namespace
 
@@ -55,6 +61,16 @@ SearchPage::SearchPage(QWidget* parent) : QWidget(parent) {
     auto* controls = new QWidget;
     auto* form = new QFormLayout(controls);
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    m_mode = new QComboBox;
+    m_mode->setObjectName(QStringLiteral("searchMode"));
+    m_mode->addItems(
+        {tr("step model (TP x batch per platform)"), tr("serving simulator (deployments on a GPU budget)")});
+    m_mode->setToolTip(tr("Step model: one forward step per configuration, the whole batch prefilled at once.\n"
+                          "Serving simulator: continuous batching of each deployment layout (aggregated, or "
+                          "disaggregated prefill and decode pools) under a closed-loop load, as `rooflab search "
+                          "--gpus N`: the tokens/s-per-GPU vs tokens/s-per-user front and the best layout under the "
+                          "SLO, on the first checked platform as the node"));
+    form->addRow(tr("Search with"), m_mode);
     m_modelLabel = new QLabel(tr("(none)"));
     m_modelLabel->setToolTip(tr("The workload's model (left panel)"));
     form->addRow(tr("Model"), m_modelLabel);
@@ -84,6 +100,13 @@ SearchPage::SearchPage(QWidget* parent) : QWidget(parent) {
     m_prices = new QLineEdit;
     m_prices->setPlaceholderText(tr("PLATFORM=USD per device-hour, … (for cost)"));
     form->addRow(tr("Prices"), m_prices);
+    m_gpus = new QSpinBox;
+    m_gpus->setRange(1, 512);
+    m_gpus->setValue(8);
+    m_gpus->setToolTip(tr("GPUs one deployment may use (the node's scale-up domain, beyond it its scale-out network)"));
+    form->addRow(tr("GPU budget"), m_gpus);
+    m_disagg = new QCheckBox(tr("also disaggregated layouts (prefill and decode pools)"));
+    form->addRow(QString(), m_disagg);
     m_run = new QPushButton(tr("&Run search"));
     connect(m_run, &QPushButton::clicked, this, [this] { run(); });
     form->addRow(QString(), m_run);
@@ -105,9 +128,31 @@ SearchPage::SearchPage(QWidget* parent) : QWidget(parent) {
     table->horizontalHeader()->setStretchLastSection(true);
     table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
 
+    // Serving mode: the deployment front's plot (the Serving page's) and its layouts.
+    m_deployModel = new DeploymentFrontModel(this);
+    m_servingPlot = new ServingParetoPlot;
+    auto* deployProxy = new QSortFilterProxyModel(this);
+    deployProxy->setSourceModel(m_deployModel);
+    deployProxy->setSortRole(kSortRole);
+    auto* deployTable = new QTableView;
+    deployTable->setObjectName(QStringLiteral("deploymentFront"));
+    deployTable->setModel(deployProxy);
+    deployTable->setSortingEnabled(true);
+    deployTable->sortByColumn(-1, Qt::AscendingOrder);
+    deployTable->setAlternatingRowColors(true);
+    deployTable->verticalHeader()->setDefaultSectionSize(22);
+    deployTable->horizontalHeader()->setStretchLastSection(true);
+    deployTable->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_plots = new QStackedWidget;
+    m_plots->addWidget(m_plot);
+    m_plots->addWidget(m_servingPlot);
+    m_tables = new QStackedWidget;
+    m_tables->addWidget(table);
+    m_tables->addWidget(deployTable);
+
     auto* right = new QSplitter(Qt::Vertical);
-    right->addWidget(m_plot);
-    right->addWidget(table);
+    right->addWidget(m_plots);
+    right->addWidget(m_tables);
     right->setStretchFactor(0, 3);
     right->setStretchFactor(1, 2);
     auto* split = new QSplitter(Qt::Horizontal);
@@ -123,9 +168,59 @@ SearchPage::SearchPage(QWidget* parent) : QWidget(parent) {
         m_run->setEnabled(true);
         applyOutcome(m_watcher.result());
     });
+    connect(&m_deployWatcher, &QFutureWatcher<DeploymentSearchOutcome>::finished, this, [this] {
+        m_run->setEnabled(true);
+        applyDeploymentOutcome(m_deployWatcher.result());
+    });
+    connect(m_mode, &QComboBox::currentIndexChanged, this, [this] { updateModeControls(); });
+    updateModeControls();
 }
 
-SearchPage::~SearchPage() { m_watcher.waitForFinished(); }
+SearchPage::~SearchPage() {
+    m_watcher.waitForFinished();
+    m_deployWatcher.waitForFinished();
+}
+
+void SearchPage::updateModeControls() {
+    const bool serving = mode() == SearchMode::Serving;
+    auto* form = qobject_cast<QFormLayout*>(m_mode->parentWidget()->layout());
+    if (form) {
+        form->setRowVisible(m_objective, !serving);
+        form->setRowVisible(m_prices, !serving);
+        form->setRowVisible(m_gpus, serving);
+        form->setRowVisible(m_disagg, serving);
+    }
+    m_plots->setCurrentIndex(serving ? 1 : 0);
+    m_tables->setCurrentIndex(serving ? 1 : 0);
+    if (m_searches == 0 && !isRunning())
+        showMessage(serving ? tr("Serving simulator: every layout of the model on the GPU budget (TP x batch limit, "
+                                 "replicas; disaggregated pools if checked) with %1, on the first checked platform "
+                                 "as the node. Press Run.")
+                                  .arg(servingStack())
+                            : tr("Set the targets and press Run (0 = no limit). Candidates: TP 1-8, batch 1-256, "
+                                 "bf16."),
+                    false);
+}
+
+void SearchPage::setMode(SearchMode mode) {
+    m_mode->setCurrentIndex(mode == SearchMode::Serving ? 1 : 0);
+}
+
+SearchMode SearchPage::mode() const {
+    return m_mode->currentIndex() == 1 ? SearchMode::Serving : SearchMode::Step;
+}
+
+void SearchPage::setGpuBudget(int gpus) {
+    m_gpus->setValue(gpus);
+}
+
+void SearchPage::setDisaggregated(bool on) {
+    m_disagg->setChecked(on);
+}
+
+QString SearchPage::servingStack() const {
+    return servingStackFor(m_stack);
+}
 
 void SearchPage::setWorkload(const QString& modelKey, const QString& modelLabel, const QString& stack) {
     m_modelKey = modelKey;
@@ -150,8 +245,7 @@ bool SearchPage::setCandidatePlatforms(const QStringList& names) {
         }
     m_settingChecks = true;
     for (int i = 0; i < m_platforms->count(); ++i)
-        m_platforms->item(i)->setCheckState(names.contains(m_platforms->item(i)->text()) ? Qt::Checked
-                                                                                        : Qt::Unchecked);
+        m_platforms->item(i)->setCheckState(names.contains(m_platforms->item(i)->text()) ? Qt::Checked : Qt::Unchecked);
     m_settingChecks = false;
     m_userChecked = true;
     return true;
@@ -175,9 +269,13 @@ void SearchPage::setTokens(int prompt, int output) {
     m_output->setValue(output);
 }
 
-void SearchPage::setObjective(SearchObjective o) { m_objective->setCurrentIndex(o == SearchObjective::Cost ? 1 : 0); }
+void SearchPage::setObjective(SearchObjective o) {
+    m_objective->setCurrentIndex(o == SearchObjective::Cost ? 1 : 0);
+}
 
-void SearchPage::setPrices(const QString& text) { m_prices->setText(text); }
+void SearchPage::setPrices(const QString& text) {
+    m_prices->setText(text);
+}
 
 bool SearchPage::buildRequest(SearchRequest& req, QString& error) const {
     req.model = m_modelKey;
@@ -209,9 +307,45 @@ bool SearchPage::buildRequest(SearchRequest& req, QString& error) const {
     return true;
 }
 
+bool SearchPage::buildDeploymentRequest(DeploymentSearchRequest& req, QString& error) const {
+    req.model = m_modelKey;
+    req.stack = servingStack();
+    const QStringList platforms = candidatePlatforms();
+    req.platform = platforms.value(0);
+    req.gpus = m_gpus->value();
+    req.disaggregated = m_disagg->isChecked();
+    req.inputTokens = m_prompt->value();
+    req.outputTokens = m_output->value();
+    req.slo.ttftMaxS = m_ttft->value();
+    req.slo.tpotMaxS = m_tpot->value();
+    if (req.model.isEmpty()) {
+        error = tr("The search needs an LLM workload: choose a model in the left panel");
+        return false;
+    }
+    if (req.platform.isEmpty()) {
+        error = tr("Check the platform to deploy on (the node, e.g. hgx-h100-8gpu)");
+        return false;
+    }
+    return true;
+}
+
 bool SearchPage::run() {
     if (isRunning())
         return false;
+    if (mode() == SearchMode::Serving) {
+        DeploymentSearchRequest req;
+        QString error;
+        if (!buildDeploymentRequest(req, error)) {
+            showMessage(error, true);
+            return false;
+        }
+        m_run->setEnabled(false);
+        showMessage(
+            tr("Simulating the deployments of %1 GPU(s) on %2 with %3…").arg(req.gpus).arg(req.platform, req.stack),
+            false);
+        m_deployWatcher.setFuture(QtConcurrent::run([req]() { return runDeploymentSearch(req); }));
+        return true;
+    }
     SearchRequest req;
     QString error;
     if (!buildRequest(req, error)) {
@@ -225,7 +359,9 @@ bool SearchPage::run() {
     return true;
 }
 
-bool SearchPage::isRunning() const { return m_watcher.isRunning() || !m_run->isEnabled(); }
+bool SearchPage::isRunning() const {
+    return m_watcher.isRunning() || m_deployWatcher.isRunning() || !m_run->isEnabled();
+}
 
 bool SearchPage::waitForSearch(int timeoutMs) {
     QElapsedTimer t;
@@ -244,7 +380,9 @@ void SearchPage::showMessage(const QString& text, bool error) {
     m_message->setText(error ? tr("⚠ %1").arg(text) : text);
 }
 
-QString SearchPage::messageText() const { return m_message->text(); }
+QString SearchPage::messageText() const {
+    return m_message->text();
+}
 
 void SearchPage::applyOutcome(const SearchOutcome& o) {
     ++m_searches;
@@ -277,6 +415,37 @@ void SearchPage::applyOutcome(const SearchOutcome& o) {
         if (b.costPerHour > 0)
             text += tr(", $%1/h").arg(b.costPerHour, 0, 'g', 5);
         showMessage(text, false);
+    }
+    emit searched();
+}
+
+void SearchPage::applyDeploymentOutcome(const DeploymentSearchOutcome& o) {
+    ++m_searches;
+    m_deployOutcome = o;
+    m_deployModel->setRows(o.rows);
+    ServingStudyOutcome plotted;
+    plotted.search = o.result;
+    plotted.slo = o.slo;
+    plotted.modelName = o.modelName;
+    m_servingPlot->setData(plotted);
+    if (!o.error.isEmpty()) {
+        showMessage(o.error, true);
+    } else if (!o.result.best) {
+        std::size_t ok = 0;
+        for (const auto& c : o.result.candidates)
+            ok += c.ok ? 1 : 0;
+        showMessage(tr("No layout meets the targets (%1 layouts simulated with %2 on %3, %4 ran); the table and plot "
+                       "show the Pareto front")
+                        .arg(o.result.simulations)
+                        .arg(o.stack, o.platform)
+                        .arg(ok),
+                    true);
+    } else {
+        showMessage(tr("Best under the SLO (%1 on %2, %3 layouts simulated): %4")
+                        .arg(o.stack, o.platform)
+                        .arg(o.result.simulations)
+                        .arg(describeCandidate(o.result.candidates[*o.result.best])),
+                    false);
     }
     emit searched();
 }

@@ -115,8 +115,11 @@ ServingPage::ServingPage(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
     auto* row = new QHBoxLayout;
     m_stack = new QComboBox;
+    m_stack->setObjectName(QStringLiteral("servingStack"));
     m_stack->addItems({QStringLiteral("vllm"), QStringLiteral("sglang"), QStringLiteral("tensorrt-llm")});
-    m_stack->setToolTip(tr("Serving stack: its kernels and its scheduler (chunked prefill, batch and token limits)"));
+    m_stack->setToolTip(tr("Serving stack: its kernels and its scheduler (chunked prefill, batch and token limits). "
+                           "Follows the scenario's stack when that is a serving stack, else vllm (the most used)"));
+    connect(m_stack, &QComboBox::activated, this, [this] { m_stackChosen = true; });
     m_isl = new QSpinBox;
     m_isl->setRange(1, 1 << 20);
     m_isl->setValue(1024);
@@ -229,6 +232,15 @@ void ServingPage::setContext(std::shared_ptr<const PlatformModel> pm, const std:
 
 void ServingPage::setStack(const QString& name) {
     m_stack->setCurrentText(name);
+}
+
+void ServingPage::followStack(const QString& name) {
+    if (!m_stackChosen && m_stack->findText(name) >= 0)
+        m_stack->setCurrentText(name);
+}
+
+QString ServingPage::stackName() const {
+    return m_stack->currentText();
 }
 
 void ServingPage::setLengths(int64_t isl, int64_t osl) {

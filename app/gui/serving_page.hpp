@@ -71,10 +71,15 @@ public:
     explicit ServingPage(QWidget* parent = nullptr);
     ~ServingPage() override;
 
-    /// The scenario the study runs on (model, stack profile of the panel is ignored: the page has its own).
+    /// The scenario the study runs on (the page has its own stack, see followStack).
     void setContext(std::shared_ptr<const PlatformModel> pm, const std::string& platformName,
                     std::shared_ptr<const LlmArch> model, const Scenario& scenario);
     void setStack(const QString& name);
+    /// The serving stack the user picked in the scenario panel: the page follows it while it is a serving stack
+    /// (vllm, sglang, tensorrt-llm) and the page's own stack has not been chosen by hand; vllm, the most used serving
+    /// stack, otherwise (issue 19: "default stack").
+    void followStack(const QString& name);
+    QString stackName() const;
     void setLengths(int64_t isl, int64_t osl);
     void setConcurrencyList(const QString& list);
     /// Aggregated, or disaggregated with this many prefill and decode workers (each of the scenario's TP x PP);
@@ -114,6 +119,7 @@ private:
     std::shared_ptr<const LlmArch> m_model;
     Scenario m_scenario;
     QComboBox* m_stack = nullptr;
+    bool m_stackChosen = false; ///< the user picked the page's stack by hand: it no longer follows the panel
     QSpinBox* m_isl = nullptr;
     QSpinBox* m_osl = nullptr;
     QLineEdit* m_concurrency = nullptr;

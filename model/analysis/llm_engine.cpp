@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 
 namespace rooflab {
 
@@ -149,7 +150,33 @@ std::string boundSentence(const PlatformModel& pm, const Prediction& p, Phase ph
 
 } // namespace
 
-MemoryUse memoryUse(const PlatformModel& pm, const LlmArch& a, const StackProfile& stack, const Scenario& s) {
+namespace {
+std::string shortNumber(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3g", v);
+    return buf;
+}
+} // namespace
+
+double kvBudgetBytes(const SchedulerProfile& sp, double capacityBytes, double weightsBytes, double activationBytes,
+                     double workspaceBytes) {
+    const double f = sp.kvMemoryFraction;
+    switch (sp.kvBudget) {
+    case SchedulerProfile::KvBudget::Total:
+        return f * capacityBytes - weightsBytes - activationBytes - workspaceBytes;
+    case SchedulerProfile::KvBudget::Static:
+        return f * capacityBytes - weightsBytes;
+    case SchedulerProfile::KvBudget::Free:
+        break;
+    }
+    return f * (capacityBytes - weightsBytes - activationBytes - workspaceBytes);
+}
+
+namespace {
+
+/// memoryUse without the largest batch (which needs the peak iteration's activations, itself a memoryUse).
+MemoryUse memoryOfStep(const PlatformModel& pm, const LlmArch& a, const StackProfile& stack, const Scenario& s,
+                       double& kvPerTokenProbeBytes) {
     MemoryUse m;
     const double tp = s.tp, pp = s.pp;
     // Attention DP: attention weights tp-way on every rank, the FFN over all tp x attentionDp GPUs; each rank holds
@@ -198,12 +225,12 @@ MemoryUse memoryUse(const PlatformModel& pm, const LlmArch& a, const StackProfil
     m.capacityBytes = pm.capacityBytes[kDram];
     m.fits = m.capacityBytes <= 0 || m.totalBytes <= m.capacityBytes;
 
-    // Largest batch at this context, and largest context at this batch.
-    const double perSeqAct =
-        (s.phase == Phase::Prefill ? double(s.prompt) : 1.0) * actPerToken + double(a.vocabSize) / tp * 4.0;
+    // KV bytes per token as the serving simulator books them: a 4096-token sequence's cache over its length (models
+    // with sliding windows get the average over that length).
+    constexpr double kProbeTokens = 4096;
+    kvPerTokenProbeBytes = kvForTokens(kProbeTokens) / kProbeTokens;
+    // Largest context at this batch (the largest batch: memoryUse).
     const double fixed = m.weightsBytes + m.workspaceBytes + chunkKv;
-    const double free = m.capacityBytes - fixed;
-    m.maxBatch = free > 0 ? static_cast<int64_t>(std::floor(free / std::max(1.0, perSeqKv + perSeqAct))) : 0;
     const double freeForKv = m.capacityBytes - fixed - m.activationBytes;
     double perTokenAll = 0; // bytes per extra context token for the whole batch (windows ignored: upper bound)
     for (const auto& g : a.groups)
@@ -218,6 +245,38 @@ MemoryUse memoryUse(const PlatformModel& pm, const LlmArch& a, const StackProfil
     m.maxPositions = a.maxPositions;
     const int64_t seqLen = s.phase == Phase::Prefill ? s.prompt : s.context + 1;
     m.beyondPositions = a.maxPositions > 0 && seqLen > a.maxPositions;
+    return m;
+}
+
+} // namespace
+
+MemoryUse memoryUse(const PlatformModel& pm, const LlmArch& a, const StackProfile& stack, const Scenario& s) {
+    double kvPerToken = 0;
+    MemoryUse m = memoryOfStep(pm, a, stack, s, kvPerToken);
+    // Largest batch at this context: what the stack's scheduler admits, with the serving simulator's accounting
+    // (serving::kvCapacity): the KV budget is the scheduler's memory fraction of the device less the weights, the
+    // peak activations of an iteration at the full token budget and the runtime workspace (vLLM
+    // gpu_memory_utilization, SGLang mem_fraction_static, TensorRT-LLM free_gpu_memory_fraction), cut into whole
+    // blocks; each sequence takes the blocks of its tokens. Issue 19: "max batch that fits" matches what the
+    // framework admits.
+    const SchedulerProfile& sp = stack.scheduler;
+    Scenario peak = s;
+    peak.phase = Phase::Chunked;
+    peak.batch = 0;
+    peak.chunk = sp.tokenBudget;
+    peak.chunkSeqs = 1;
+    peak.chunkOffset = 0;
+    double unused = 0;
+    const MemoryUse atPeak = memoryOfStep(pm, a, stack, peak, unused);
+    const double kvBytes = kvBudgetBytes(sp, m.capacityBytes, m.weightsBytes, atPeak.activationBytes, m.workspaceBytes);
+    m.maxBatch = 0;
+    if (m.capacityBytes > 0 && kvBytes > 0 && kvPerToken > 0) {
+        const double blockTokens = double(std::max<int64_t>(1, sp.blockSize));
+        const double blocks = std::floor(kvBytes / kvPerToken / blockTokens) * double(std::max(1, s.attentionDp));
+        const double seqTokens = s.phase == Phase::Prefill ? double(s.prompt) : double(s.context + 1);
+        const double blocksPerSeq = std::max(1.0, std::ceil(seqTokens / blockTokens));
+        m.maxBatch = static_cast<int64_t>(std::min(std::floor(blocks / blocksPerSeq), 9.0e18));
+    }
     return m;
 }
 
@@ -582,6 +641,11 @@ Prediction summarizeStep(const PlatformModel& pm, const LlmArch& a, const StackP
                           formatQuantity(p.memory.capacityBytes, Dimension::Bytes, 3) +
                           " per device; largest batch that fits: " + std::to_string(p.memory.maxBatch) +
                           ", largest context at this batch: " + std::to_string(p.memory.maxContext));
+    else if (p.memory.capacityBytes > 0 && s.batch > p.memory.maxBatch)
+        p.notes.push_back("fits in memory, but the stack's scheduler admits at most " +
+                          std::to_string(p.memory.maxBatch) +
+                          " sequences at this context (its KV-cache budget: " + stack.scheduler.framework +
+                          " memory fraction " + shortNumber(stack.scheduler.kvMemoryFraction) + ")");
     // Energy: static power for the step plus per-flop and per-byte energy where the platform has them,
     // else the busy fraction of (TDP - idle).
     const double t = p.latencyS;
@@ -600,7 +664,8 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
     if (!check.empty() && check.back().isError()) {
         Prediction p;
         p.ok = false;
-        p.error = std::move(check.back().message);
+        p.error = check.back().text();
+        p.errorKey = check.back().key;
         return p;
     }
     // Devices beyond the scale-up domain talk over the scale-out network (or the host link): a platform that
@@ -610,7 +675,9 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
         if (!inNode && pm.scaleOutBytesPerS <= 0 && pm.hostLinkBytesPerS <= 0) {
             Prediction p;
             p.ok = false;
-            p.error = "tp x pp = " + std::to_string(linked) + (s.ep > 1 ? ", ep = " + std::to_string(s.ep) : "") +
+            p.errorKey = linked > 1 ? "tp" : "ep";
+            p.error = "'" + p.errorKey + "': tp x pp = " + std::to_string(linked) +
+                      (s.ep > 1 ? ", ep = " + std::to_string(s.ep) : "") +
                       " devices need a network between them: " + pm.name +
                       " describes no scale-up link for that many and no scale-out network (scale_out: in its "
                       "platform file)";

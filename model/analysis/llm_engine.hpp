@@ -20,15 +20,16 @@ struct MemoryUse {
     double weightsBytes = 0, kvCacheBytes = 0, activationBytes = 0, workspaceBytes = 0;
     double totalBytes = 0, capacityBytes = 0;
     bool fits = true;
-    int64_t maxBatch = 0;         ///< largest batch that fits at this context (0: not even one)
-    int64_t maxContext = 0;       ///< largest context per sequence that fits at this batch
-    int64_t maxPositions = 0;     ///< the model's max_position_embeddings (0: not given)
+    int64_t maxBatch = 0;     ///< largest batch the stack's scheduler admits at this context (its KV budget; 0: none)
+    int64_t maxContext = 0;   ///< largest context per sequence that fits at this batch
+    int64_t maxPositions = 0; ///< the model's max_position_embeddings (0: not given)
     bool beyondPositions = false; ///< the sequence is longer than the model's positions (fits says nothing of it)
 };
 
 struct Prediction {
     bool ok = true;
     std::string error;         ///< set when !ok (infeasible configuration)
+    std::string errorKey;      ///< the scenario key the error is about (tp, ep, attention_dp, ...; "" : none)
     std::vector<OpResult> ops; ///< per-operator table of one device (layers folded into count)
     double latencyS = 0;       ///< step latency (prefill: TTFT of the batch; decode: time per step)
     double computeS = 0, memoryS = 0, commS = 0, overheadS = 0; ///< time by what binds each operator
@@ -86,6 +87,11 @@ RequestPrediction predictRequest(const PlatformModel& pm, const LlmArch& model, 
 
 /// @brief Memory per device for the scenario (also part of predictStep).
 MemoryUse memoryUse(const PlatformModel& pm, const LlmArch& model, const StackProfile& stack, const Scenario& s);
+
+/// @brief The bytes a serving stack's scheduler gives the KV cache on one device (SchedulerProfile::KvBudget): the
+/// one accounting that the largest batch (memoryUse) and the serving simulator's KV capacity share.
+double kvBudgetBytes(const SchedulerProfile& sp, double capacityBytes, double weightsBytes, double activationBytes,
+                     double workspaceBytes);
 
 /// @brief Expected number of distinct experts that `tokens` tokens touch when each picks `topK` of `experts`
 /// uniformly: E (1 - (1 - k/E)^T).

@@ -100,48 +100,61 @@ std::string describeShape(const OpSpec& op) {
 
 std::vector<ScenarioStatus> checkScenario(const LlmArch& a, const Scenario& s) {
     std::vector<ScenarioStatus> out;
-    auto fail = [&](std::string why) {
-        out.push_back({ScenarioStatus::Severity::Error, std::move(why)});
+    // Every error names the key at fault (issue 20: "tp 3 does not divide ..." named none).
+    auto fail = [&](const char* key, std::string why) {
+        out.push_back({ScenarioStatus::Severity::Error, std::move(why), key});
         return out;
     };
+    auto n = [](int64_t v) { return std::to_string(v); };
     // A chunked step may carry prefill chunks only (no decoding sequence).
-    if (s.batch < (s.phase == Phase::Chunked ? 0 : 1) || s.tp < 1 || s.pp < 1 || s.ep < 1 || s.dp < 1 ||
-        s.microbatches < 1)
-        return fail("batch, tp, pp, ep, dp and micro-batches must be at least 1");
+    if (s.batch < (s.phase == Phase::Chunked ? 0 : 1))
+        return fail("batch", n(s.batch) + " must be at least " + (s.phase == Phase::Chunked ? "0" : "1"));
+    const std::pair<const char*, int> atLeastOne[] = {
+        {"tp", s.tp}, {"pp", s.pp}, {"ep", s.ep}, {"dp", s.dp}, {"microbatches", s.microbatches}};
+    for (const auto& [key, v] : atLeastOne)
+        if (v < 1)
+            return fail(key, n(v) + " must be at least 1");
     if (s.phase == Phase::Prefill && s.prompt < 1)
-        return fail("prefill needs a prompt of at least 1 token");
+        return fail("prompt", "prefill needs a prompt of at least 1 token");
     if (s.phase != Phase::Prefill && s.context < 0)
-        return fail("context must not be negative");
-    if (s.phase == Phase::Chunked && (s.chunk < 1 || s.chunkOffset < 0))
-        return fail("a chunked step needs --chunk >= 1 and --chunk-offset >= 0");
+        return fail("context", "must not be negative");
+    if (s.phase == Phase::Chunked && s.chunk < 1)
+        return fail("chunk", "a chunked step needs a chunk of at least 1 token");
+    if (s.phase == Phase::Chunked && s.chunkOffset < 0)
+        return fail("chunk_offset", "must not be negative");
     if (s.phase == Phase::Chunked && (s.chunkSeqs < 1 || s.chunkSeqs > s.chunk))
-        return fail("a chunked step's prefill tokens come from 1 .. chunk prompts");
+        return fail("chunk_seqs", "a chunked step's prefill tokens come from 1 .. chunk prompts");
     if (a.numHeads % s.tp != 0)
-        return fail("tp " + std::to_string(s.tp) + " does not divide the " + std::to_string(a.numHeads) +
-                    " attention heads");
+        return fail("tp", n(s.tp) + " does not divide the " + n(a.numHeads) + " attention heads");
     if (a.numKvHeads >= s.tp && a.numKvHeads % s.tp != 0)
-        return fail("tp " + std::to_string(s.tp) + " does not divide the " + std::to_string(a.numKvHeads) +
-                    " KV heads");
+        return fail("tp", n(s.tp) + " does not divide the " + n(a.numKvHeads) + " KV heads");
     if (s.pp > a.numLayers)
-        return fail("pp " + std::to_string(s.pp) + " exceeds the " + std::to_string(a.numLayers) + " layers");
-    if (s.attentionDp < 1 || s.moeTp < 0)
-        return fail("attention_dp must be at least 1 and moe_tp at least 0 (0: tp x attention_dp / ep)");
+        return fail("pp", n(s.pp) + " exceeds the " + n(a.numLayers) + " layers");
+    if (s.attentionDp < 1)
+        return fail("attention_dp", n(s.attentionDp) + " must be at least 1");
+    if (s.moeTp < 0)
+        return fail("moe_tp", n(s.moeTp) + " must be at least 0 (0: tp x attention_dp / ep)");
     // The FFN group: tp x attention-DP GPUs, experts split moe_tp x ep over it.
     const int ffnGroup = s.tp * s.attentionDp;
-    if (s.ep > 1 && (!a.isMoe() || ffnGroup % s.ep != 0 || a.numExperts % s.ep != 0))
-        return fail(a.isMoe() ? "ep must divide tp x attention_dp and the number of experts (experts spread over the "
-                                "tensor-parallel group)"
-                              : "ep > 1 needs a mixture-of-experts model");
+    if (s.ep > 1 && !a.isMoe())
+        return fail("ep", n(s.ep) + ": ep > 1 needs a mixture-of-experts model");
+    if (s.ep > 1 && (ffnGroup % s.ep != 0 || a.numExperts % s.ep != 0))
+        return fail("ep", n(s.ep) + " must divide tp x attention_dp (" + n(ffnGroup) + ") and the number of experts (" +
+                              n(a.numExperts) + "): experts spread over the tensor-parallel group");
     if (s.moeTp > 0 && s.moeTp * s.ep != ffnGroup)
-        return fail("moe_tp " + std::to_string(s.moeTp) + " x ep " + std::to_string(s.ep) + " must equal tp " +
-                    std::to_string(s.tp) + " x attention_dp " + std::to_string(s.attentionDp));
+        return fail("moe_tp", n(s.moeTp) + " x ep " + n(s.ep) + " must equal tp " + n(s.tp) + " x attention_dp " +
+                                  n(s.attentionDp));
     const int64_t maxTok = a.maxPositions;
     const int64_t seqLen = s.phase == Phase::Prefill ? s.prompt : s.context + 1;
     if (maxTok > 0 && seqLen > maxTok)
-        out.push_back({ScenarioStatus::Severity::Note, "sequence length " + std::to_string(seqLen) +
-                                                           " exceeds the model's max_position_embeddings " +
-                                                           std::to_string(maxTok)});
+        out.push_back({ScenarioStatus::Severity::Note,
+                       "sequence length " + n(seqLen) + " exceeds the model's max_position_embeddings " + n(maxTok),
+                       s.phase == Phase::Prefill ? "prompt" : "context"});
     return out;
+}
+
+std::string ScenarioStatus::text() const {
+    return key.empty() || severity == Severity::Note ? message : "'" + key + "': " + message;
 }
 
 namespace {

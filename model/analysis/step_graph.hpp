@@ -119,7 +119,10 @@ struct ScenarioStatus {
     enum class Severity : unsigned char { Error, Note };
     Severity severity = Severity::Note;
     std::string message;
+    std::string key; ///< the scenario key at fault, as a --cases line or scenario file names it (tp, ep, ...)
     bool isError() const { return severity == Severity::Error; }
+    /// @brief The message as errors read everywhere: "'tp': 3 does not divide the 64 attention heads".
+    std::string text() const;
 };
 
 /// @brief Checks a scenario against a model before any graph is built (layout divides heads and experts, token

@@ -5,12 +5,14 @@
 #include "io/stack_loader.hpp"
 #include "io/yaml_util.hpp"
 #include "units/errors.hpp"
+#include "units/quantity.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <span>
 
 namespace rooflab {
 
@@ -164,12 +166,64 @@ double elementwiseCost(const PlatformModel& m, const std::vector<ElementwisePoin
     return pts.empty() ? 0.0 : 100.0 * s / static_cast<double>(pts.size());
 }
 
+/// "value @source" of a platform value, or "default" where the base platform does not give it.
+std::string keptValue(const Value& v, double resolved, Dimension d) {
+    std::string s = formatQuantity(resolved, d, 4);
+    if (v.present)
+        return s + " @" + (v.source.empty() ? std::string("base") : v.source);
+    return s + " (default)";
+}
+
+/// The collective (all-reduce, all-gather, all-to-all over NCCL) values the calibration fitted and those it kept
+/// from the base platform (issue 19: "collectives keep their defaults" said which).
+std::string collectivesNote(const Platform& p, const Platform& base, bool busFractionFitted, const std::string& why) {
+    const EfficiencyValues r = resolveEfficiency(p), kept0 = resolveEfficiency(base);
+    std::vector<std::string> kept;
+    std::string fitted;
+    if (busFractionFitted)
+        fitted = "collective_bus_fraction " + formatQuantity(r.collectiveBusFraction, Dimension::Count, 4);
+    else
+        kept.push_back("efficiency.collective_bus_fraction " +
+                       keptValue(base.efficiency.collectiveBusFraction, kept0.collectiveBusFraction, Dimension::Count));
+    kept.push_back("efficiency.collective_step_latency " +
+                   keptValue(base.efficiency.collectiveStepLatencyS, kept0.collectiveStepLatencyS, Dimension::Seconds));
+    if (base.scaleUp.bytesPerS)
+        kept.push_back("scale_up.bandwidth " +
+                       keptValue(base.scaleUp.bytesPerS, base.scaleUp.bytesPerS.si, Dimension::BytesPerSecond));
+    if (base.scaleUp.latencyS)
+        kept.push_back("scale_up.latency " +
+                       keptValue(base.scaleUp.latencyS, base.scaleUp.latencyS.si, Dimension::Seconds));
+    std::string s = "collectives (all-reduce, all-gather, all-to-all over NCCL): ";
+    s += fitted.empty() ? "nothing fitted (" + why + ")" : "fitted " + fitted + " (" + why + ")";
+    s += "; kept from the base platform: ";
+    for (std::size_t i = 0; i < kept.size(); ++i)
+        s += (i ? ", " : "") + kept[i];
+    return s;
+}
+
+/// Whether a platform value was fitted by an earlier `rooflab calibrate gpu` (its source says so).
+bool fittedByGpuCalibration(const Platform& p, const Value& v) {
+    if (!v.present)
+        return false;
+    const auto it = p.sources.find(v.source);
+    return it != p.sources.end() && it->second.kind == SourceKind::Fitted &&
+           it->second.tool.find("calibrate gpu") != std::string::npos;
+}
+
 } // namespace
 
 CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::string>& dirs, const std::string& date) {
     CalibrationResult res;
     res.platform = base;
     Platform& p = res.platform;
+    // The searches below start from the platform's current values. So that the result depends on the measurements
+    // and the base's datasheet values only — a refit of a calibrated platform on the same measurements reproduces
+    // it (issue 19: attention peak fraction 0.3546 vs the shipped 0.3559) — the efficiency values an earlier
+    // `calibrate gpu` fitted start from their defaults; the end puts back those this run does not fit.
+    for (const EfficiencyParam& param : efficiencyParams())
+        for (Value& v : param.values(p.efficiency))
+            if (fittedByGpuCalibration(base, v))
+                v = Value{};
     std::error_code ec;
     if (dirs.empty())
         throw InputError("", 0, "--measurements", "no measurement folder given");
@@ -542,9 +596,15 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
                                                  "all-to-all) over the scale-up link bandwidth");
             p.efficiency.collectiveBusFraction = fitted(f, src);
             res.fits.push_back({"efficiency.collective_bus_fraction", f, c.spreadPct, fractions.size(), src});
+            res.notes.push_back(collectivesNote(p, base, true, "bus bandwidth of the largest messages in nccl.csv"));
+        } else {
+            res.notes.push_back(
+                collectivesNote(p, base, false, "nccl.csv has no all-reduce/all-gather/all-to-all rows"));
         }
+    } else if (!has("nccl.csv")) {
+        res.notes.push_back(collectivesNote(p, base, false, "nccl.csv missing: single-GPU measurements"));
     } else {
-        res.notes.push_back("nccl.csv missing (single-GPU measurements): collectives keep their defaults");
+        res.notes.push_back(collectivesNote(p, base, false, "the base platform has no scale_up.bandwidth"));
     }
 
     // 6. Attention efficiency vs sequence length (flash attention microbenchmark), with the denser decode grid
@@ -715,6 +775,14 @@ CalibrationResult calibrateGpu(const Platform& base, const std::vector<std::stri
                                     norms.size(), src});
             }
         }
+    }
+    // Values an earlier calibration fitted that this run did not fit again stay as they were.
+    for (const EfficiencyParam& param : efficiencyParams()) {
+        const std::span<const Value> was = param.values(base.efficiency);
+        const std::span<Value> now = param.values(p.efficiency);
+        for (std::size_t i = 0; i < now.size() && i < was.size(); ++i)
+            if (!now[i].present && fittedByGpuCalibration(base, was[i]))
+                now[i] = was[i];
     }
     return res;
 }

@@ -23,6 +23,7 @@ Result llmStep(const PlatformModel& pm, const LlmTarget& t, const Request& q) {
     Result r;
     r.ok = p.ok;
     r.error = p.error;
+    r.errorKey = p.errorKey;
     if (p.ok) {
         r.latencyS = p.latencyS;
         r.flops = p.flops;
@@ -40,6 +41,7 @@ Result llmRequest(const PlatformModel& pm, const LlmTarget& t, const Request& q)
     Result r;
     r.ok = p.prefill.ok;
     r.error = p.prefill.error;
+    r.errorKey = p.prefill.errorKey;
     if (r.ok) {
         r.latencyS = p.e2eS;
         r.flops = p.prefill.flops;
@@ -149,6 +151,7 @@ Prediction stepOrError(Result&& r) {
     Prediction p;
     p.ok = false;
     p.error = std::move(r.error);
+    p.errorKey = std::move(r.errorKey);
     return p;
 }
 
@@ -158,6 +161,7 @@ RequestPrediction requestOrError(Result&& r) {
     RequestPrediction q;
     q.prefill.ok = false;
     q.prefill.error = std::move(r.error);
+    q.prefill.errorKey = std::move(r.errorKey);
     return q;
 }
 

@@ -35,6 +35,7 @@ struct GemmPrediction {
 struct Result {
     bool ok = true;
     std::string error;
+    std::string errorKey; ///< the request key the error is about (tp, ep, attention_dp, ...; "" : none)
     std::variant<std::monostate, Prediction, RequestPrediction, GemmPrediction, CpuKernelResult> detail;
 
     // Summary common to every workload.

@@ -131,6 +131,7 @@ KvCapacity kvCapacity(const PlatformModel& pm, const LlmArch& arch, const StackP
 struct ServingResult {
     bool ok = true;
     std::string error;
+    std::string errorKey; ///< the case key the error is about (tp, decode.ep, ...; "" : none)
     std::vector<std::string> notes;
 
     Distribution ttftS;  ///< time to first token: arrival to the end of the iteration that completes the prefill

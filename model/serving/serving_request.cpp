@@ -1,7 +1,9 @@
 #include "serving/serving_request.hpp"
 
+#include "analysis/step_graph.hpp"
 #include "codec/request_codec.hpp"
 
+#include <optional>
 #include <utility>
 
 namespace rooflab::serving {
@@ -80,6 +82,36 @@ ServingResult simulateRequest(const PlatformModel& pm, const Request& r, const O
         }
     }
     const Deployment d = deploymentOf(*w, arch, &notes);
+    // A layout the model cannot run is refused before the simulation, naming its key (issue 20): "'tp': 3 does not
+    // divide the 64 attention heads", for a disaggregated case "'decode.tp': ...".
+    auto checkPool = [&](const PoolLayout& l, const char* pool) -> std::optional<ServingResult> {
+        Scenario s = datatypes;
+        s.phase = Phase::Decode;
+        s.batch = 1;
+        s.context = 0;
+        s.tp = l.tp;
+        s.pp = l.pp;
+        s.ep = l.ep;
+        s.dp = 1;
+        s.attentionDp = l.attentionDp;
+        s.moeTp = arch.isMoe() ? l.moeTp : 0;
+        for (const ScenarioStatus& st : checkScenario(arch, s)) {
+            if (!st.isError())
+                continue;
+            ServingResult res = failed(st.message);
+            res.errorKey = (*pool ? std::string(pool) + "." : std::string()) + st.key;
+            res.error = "'" + res.errorKey + "': " + st.message;
+            return res;
+        }
+        return std::nullopt;
+    };
+    const std::vector<std::pair<const PoolLayout*, const char*>> pools =
+        d.mode == DeploymentMode::Aggregated
+            ? std::vector<std::pair<const PoolLayout*, const char*>>{{&d.aggregated, ""}}
+            : std::vector<std::pair<const PoolLayout*, const char*>>{{&d.prefill, "prefill"}, {&d.decode, "decode"}};
+    for (const auto& [layout, pool] : pools)
+        if (auto bad = checkPool(*layout, pool))
+            return std::move(*bad);
     ServingResult res = simulateDeployment(pm, arch, *w->target.stack, datatypes, d, workloadOf(*w), options);
     res.notes.insert(res.notes.begin(), notes.begin(), notes.end());
     return res;

@@ -5,6 +5,8 @@
 // insertions, deletions, duplicated ranges and lines, splices of two inputs. Same seed, same inputs, same order.
 // A finding aborts; the input that did it is written to crash-<target>-<exec> (or $ROOFLAB_FUZZ_ARTIFACTS/...)
 // from the abort handler or the sanitizer's death callback, so it can be added to the corpus as a regression input.
+// -write_mutations=DIR (with -runs=N, -seed=N, -write_suffix=.ext) writes N mutated inputs to files instead, for the
+// release-binary run of tests/fuzz/release_binary_run.sh.
 #include <algorithm>
 #include <chrono>
 #include <csignal>
@@ -193,6 +195,10 @@ struct Options {
     double maxTotalTimeS = 0; // 0: no limit (then runs bounds)
     uint64_t seed = 1;
     std::size_t maxLen = 0; // 0: from the corpus
+    /// Write the mutated inputs (-runs of them) into this folder instead of running them: the release-binary run
+    /// (tests/fuzz/release_binary_run.sh) feeds them to `rooflab`.
+    std::string writeDir;
+    std::string writeSuffix; ///< file name suffix of the written inputs (.yaml, .jsonl)
 };
 
 std::vector<std::string> readCorpus(const std::vector<std::string>& paths) {
@@ -362,6 +368,10 @@ int main(int argc, char** argv) {
             o.seed = std::stoull(v);
         else if (flag(a, "max_len", v))
             o.maxLen = std::stoull(v);
+        else if (flag(a, "write_mutations", v))
+            o.writeDir = v;
+        else if (flag(a, "write_suffix", v))
+            o.writeSuffix = v;
         else if (!a.empty() && a[0] == '-')
             std::cerr << "fuzz: ignoring libFuzzer option " << a << "\n";
         else
@@ -375,6 +385,26 @@ int main(int argc, char** argv) {
         for (const auto& c : corpus)
             largest = std::max(largest, c.size());
         o.maxLen = std::clamp<std::size_t>(2 * largest, 4096, std::size_t(1) << 20);
+    }
+    if (!o.writeDir.empty()) {
+        // The same seeded mutations as a fuzz run, written to files: mut-<seed>-<n><suffix>.
+        std::error_code ec;
+        fs::create_directories(o.writeDir, ec);
+        Mutator m(o.seed, corpus, o.maxLen);
+        const long long n = o.runs < 0 ? 100 : o.runs;
+        for (long long i = 0; i < n; ++i) {
+            const std::string input = m.next();
+            char name[64];
+            std::snprintf(name, sizeof name, "mut-%llu-%05lld", static_cast<unsigned long long>(o.seed), i);
+            std::ofstream out(fs::path(o.writeDir) / (name + o.writeSuffix), std::ios::binary);
+            out.write(input.data(), static_cast<std::streamsize>(input.size()));
+            if (!out) {
+                std::cerr << "fuzz: cannot write into " << o.writeDir << "\n";
+                return 1;
+            }
+        }
+        std::printf("fuzz %s: wrote %lld mutated inputs into %s\n", target.c_str(), n, o.writeDir.c_str());
+        return 0;
     }
     std::signal(SIGABRT, onFatalSignal);
     std::signal(SIGSEGV, onFatalSignal);

@@ -21,6 +21,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QComboBox>
 #include <QFile>
 #include <QPlainTextEdit>
 #include <QSettings>
@@ -405,6 +406,27 @@ TEST(ServingPage, SimulatesTheConcurrencyListOffTheUiThread) {
     page.run();
     EXPECT_FALSE(page.isBusy());
     EXPECT_TRUE(page.statusText().contains(QStringLiteral("⚠")));
+}
+
+// Issue 19, default stack: the page runs vllm (the most used serving stack) until the scenario's stack is a serving
+// stack, then follows it; a stack picked on the page by hand stays.
+TEST(ServingPage, FollowsTheServingStackPickedInTheScenario) {
+    ServingPage page;
+    EXPECT_EQ(page.stackName(), QStringLiteral("vllm"));
+    page.followStack(QStringLiteral("pytorch-eager"));
+    EXPECT_EQ(page.stackName(), QStringLiteral("vllm")) << "a stack without a serving scheduler is not followed";
+    page.followStack(QStringLiteral("sglang"));
+    EXPECT_EQ(page.stackName(), QStringLiteral("sglang"));
+    ServingStudyInput in = page.studyInput(nullptr);
+    EXPECT_EQ(in.stack, "sglang");
+    auto* combo = page.findChild<QComboBox*>(QStringLiteral("servingStack"));
+    ASSERT_NE(combo, nullptr);
+    const int trt = combo->findText(QStringLiteral("tensorrt-llm"));
+    ASSERT_GE(trt, 0);
+    combo->setCurrentIndex(trt);
+    emit combo->activated(trt); // what a click on the item does
+    page.followStack(QStringLiteral("vllm"));
+    EXPECT_EQ(page.stackName(), QStringLiteral("tensorrt-llm")) << "a hand-picked stack stays";
 }
 
 // The measured overlay at the page's lengths: Llama-3.1-8B on H100 at ISL 1024 / OSL 128 has 20 TensorRT-LLM runs

@@ -12,6 +12,7 @@
 #include "io/stack_loader.hpp"
 #include "main_window.hpp"
 #include "models/calibration_model.hpp"
+#include "models/deployment_search_model.hpp"
 #include "models/search_model.hpp"
 #include "models/table_models.hpp"
 #include "models/trace_model.hpp"
@@ -20,6 +21,7 @@
 #include "plots/charts.hpp"
 #include "plots/roofline_plot.hpp"
 #include "plots/search_plot.hpp"
+#include "plots/serving_plot.hpp"
 #include "report/report.hpp"
 #include "result_summary_panel.hpp"
 #include "scenario_files.hpp"
@@ -770,6 +772,77 @@ TEST_F(GuiWindow, SearchPageFindsBestConfigurationAndParetoFront) {
     const QString png = dir.filePath(QStringLiteral("search.png"));
     ASSERT_TRUE(ExportActions::exportPlot(w->currentPlot(), png, &err)) << err.toStdString();
     EXPECT_FALSE(QImage(png).isNull());
+}
+
+TEST(GuiModels, DeploymentSearchInputsAndServingStack) {
+    // Issue 19, default stack: a serving question runs the workload's stack when it is a serving stack, else vllm.
+    EXPECT_EQ(servingStackFor(QStringLiteral("sglang")), QStringLiteral("sglang"));
+    EXPECT_EQ(servingStackFor(QStringLiteral("tensorrt-llm")), QStringLiteral("tensorrt-llm"));
+    EXPECT_EQ(servingStackFor(QStringLiteral("pytorch-eager")), QStringLiteral("vllm"));
+    EXPECT_EQ(servingStackFor(QString()), QStringLiteral("vllm"));
+    DeploymentSearchRequest req;
+    req.model = QStringLiteral("llama-3.1-8b");
+    EXPECT_FALSE(runDeploymentSearch(req).error.isEmpty()); // no platform
+    req.platform = QStringLiteral("no-such-platform");
+    EXPECT_FALSE(runDeploymentSearch(req).error.isEmpty());
+    req.platform = QStringLiteral("h100-sxm5-80gb");
+    req.gpus = 0;
+    EXPECT_FALSE(runDeploymentSearch(req).error.isEmpty()) << "a budget below 1 is refused, not a crash";
+}
+
+// Issue 16: the Search page's serving mode runs the deployment search of the serving simulator (as `rooflab search
+// --gpus N`): the tokens/s-per-GPU vs tokens/s-per-user front with the best layout under the SLO, and the front's
+// layouts in a table; the window exports that plot and table while the mode is on.
+TEST_F(GuiWindow, SearchPageServingModeShowsTheDeploymentFront) {
+    ASSERT_TRUE(w->showPage(QStringLiteral("search")));
+    SearchPage* page = w->searchPage();
+    ASSERT_TRUE(w->selectModel(QStringLiteral("llama-3.1-8b")));
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    page->setMode(SearchMode::Serving);
+    EXPECT_EQ(page->mode(), SearchMode::Serving);
+    EXPECT_EQ(w->currentPlot(), page->servingPlot());
+    EXPECT_EQ(w->currentTable(), page->deploymentModel());
+    ASSERT_TRUE(page->setCandidatePlatforms({QStringLiteral("h100-sxm5-80gb")}));
+    page->setGpuBudget(2);
+    page->setTokens(1024, 128);
+    page->setTargets(0, 0.05);
+    ASSERT_TRUE(page->run());
+    ASSERT_TRUE(page->waitForSearch(180000));
+    const DeploymentSearchOutcome& o = page->deploymentOutcome();
+    ASSERT_TRUE(o.error.isEmpty()) << o.error.toStdString();
+    ASSERT_TRUE(o.result.best.has_value()) << page->messageText().toStdString();
+    EXPECT_EQ(o.stack, page->servingStack());
+    EXPECT_EQ(o.platform, QStringLiteral("h100-sxm5-80gb"));
+    for (const auto& c : o.result.candidates)
+        EXPECT_LE(c.gpus, 2);
+    // The best first, then the front.
+    DeploymentFrontModel* m = page->deploymentModel();
+    QAbstractItemModelTester tester(m, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    ASSERT_EQ(m->rowCount(), int(o.result.pareto.size()) + 1);
+    EXPECT_EQ(m->data(m->index(0, DeploymentFrontModel::Role)).toString(), QStringLiteral("best"));
+    EXPECT_EQ(m->data(m->index(0, DeploymentFrontModel::MeetsSlo)).toString(), QStringLiteral("yes"));
+    EXPECT_TRUE(m->data(m->index(0, DeploymentFrontModel::Layout)).toString().startsWith(QStringLiteral("agg")));
+    if (m->rowCount() > 1) {
+        EXPECT_EQ(m->data(m->index(1, DeploymentFrontModel::Role)).toString(), QStringLiteral("Pareto"));
+    }
+    EXPECT_EQ(m->headerData(DeploymentFrontModel::TokensPerSPerGpu, Qt::Horizontal).toString(),
+              QStringLiteral("Output per GPU (tokens/s)"));
+    EXPECT_FALSE(page->servingPlot()->seriesData(QStringLiteral("pareto front")).isEmpty());
+    EXPECT_EQ(page->servingPlot()->seriesData(QStringLiteral("best under SLO")).size(), 1);
+    EXPECT_TRUE(page->messageText().startsWith(QStringLiteral("Best under the SLO (") + o.stack +
+                                               QStringLiteral(" on h100-sxm5-80gb")))
+        << page->messageText().toStdString();
+    // An impossible target: no best, the front still shown, the message inline.
+    page->setTargets(1e-6, 0.05);
+    ASSERT_TRUE(page->run());
+    ASSERT_TRUE(page->waitForSearch(180000));
+    EXPECT_FALSE(page->deploymentOutcome().result.best.has_value());
+    EXPECT_TRUE(page->messageText().contains(QStringLiteral("No layout meets"))) << page->messageText().toStdString();
+    EXPECT_EQ(m->rowCount(), int(page->deploymentOutcome().result.pareto.size()));
+    // Back to the step model: its plot and table again.
+    page->setMode(SearchMode::Step);
+    EXPECT_EQ(w->currentPlot(), page->plot());
+    EXPECT_EQ(w->currentTable(), page->model());
 }
 
 TEST_F(GuiWindow, SearchPageImpossibleTargetIsInlineMessage) {

@@ -413,24 +413,39 @@ TEST(StepGraph, CheckScenarioErrorsAndNotes) {
     EXPECT_TRUE(checkScenario(llama, decode(1, 1023)).empty());
     auto firstError = [&](const LlmArch& a, const Scenario& s) {
         const auto st = checkScenario(a, s);
-        return !st.empty() && st.back().isError() ? st.back().message : std::string();
+        return !st.empty() && st.back().isError() ? st.back().text() : std::string();
     };
     Scenario s = decode(1, 1023);
     s.tp = 3;
-    EXPECT_EQ(firstError(llama, s), "tp 3 does not divide the 32 attention heads");
+    EXPECT_EQ(firstError(llama, s), "'tp': 3 does not divide the 32 attention heads");
+    EXPECT_EQ(checkScenario(llama, s).back().key, "tp");
     s.tp = 0;
-    EXPECT_EQ(firstError(llama, s), "batch, tp, pp, ep, dp and micro-batches must be at least 1");
+    EXPECT_EQ(firstError(llama, s), "'tp': 0 must be at least 1");
     s = decode(1, 1023);
     s.pp = 33;
-    EXPECT_EQ(firstError(llama, s), "pp 33 exceeds the 32 layers");
+    EXPECT_EQ(firstError(llama, s), "'pp': 33 exceeds the 32 layers");
     s = decode(1, 1023);
     s.ep = 2;
     s.tp = 2;
-    EXPECT_EQ(firstError(llama, s), "ep > 1 needs a mixture-of-experts model");
+    EXPECT_EQ(firstError(llama, s), "'ep': 2: ep > 1 needs a mixture-of-experts model");
+    // Issue 20: every layout error names its key.
+    const LlmArch mixtral = io::loadModel("mixtral-8x7b");
+    s = decode(1, 1023);
+    s.tp = 4;
+    s.ep = 3;
+    EXPECT_EQ(firstError(mixtral, s),
+              "'ep': 3 must divide tp x attention_dp (4) and the number of experts (8): experts "
+              "spread over the tensor-parallel group");
+    s.ep = 2;
+    s.moeTp = 3;
+    EXPECT_EQ(firstError(mixtral, s), "'moe_tp': 3 x ep 2 must equal tp 4 x attention_dp 1");
+    s.moeTp = 0;
+    s.attentionDp = 0;
+    EXPECT_EQ(firstError(mixtral, s), "'attention_dp': 0 must be at least 1");
     s = decode(1, 1023);
     s.phase = Phase::Chunked;
     s.chunk = 0;
-    EXPECT_EQ(firstError(llama, s), "a chunked step needs --chunk >= 1 and --chunk-offset >= 0");
+    EXPECT_EQ(firstError(llama, s), "'chunk': a chunked step needs a chunk of at least 1 token");
     // Too long a sequence is a note, not an error.
     s = decode(1, 200000);
     const auto st = checkScenario(llama, s);

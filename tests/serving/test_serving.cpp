@@ -192,7 +192,7 @@ TEST(Serving, InfeasibleIsAResult) {
     const Scenario tp3 = ScenarioBuilder().tp(3).build();
     const ServingResult bad = simulate(fx().pm, fx().llama, fx().vllm, tp3, closedLoop(1, 100, 10));
     EXPECT_FALSE(bad.ok);
-    EXPECT_NE(bad.error.find("tp 3"), std::string::npos) << bad.error;
+    EXPECT_NE(bad.error.find("'tp': 3"), std::string::npos) << bad.error;
 }
 
 TEST(Serving, DeterministicWithSeed) {
@@ -285,4 +285,27 @@ TEST(Serving, ThousandsOfRequestsReuseFewStepPredictions) {
     EXPECT_EQ(r.measured, 2560);
     EXPECT_GT(r.iterationCount, 10 * r.stepEvaluations)
         << r.iterationCount << " iterations, " << r.stepEvaluations << " steps predicted";
+}
+
+TEST(Serving, MaxBatchAgreesWithTheSimulatorsKvCapacity) {
+    // Issue 19: "max batch that fits" (memoryUse) uses the serving simulator's memory accounting (the scheduler's
+    // memory fraction, the peak activations at the token budget, the workspace, whole KV blocks), so the two agree.
+    for (const StackProfile* stack : {&fx().vllm, &fx().sglang, &fx().trt}) {
+        for (int tp : {1, 2}) {
+            for (int64_t context : {1023, 4095, 8191}) {
+                const Scenario s = ScenarioBuilder().phase(Phase::Decode).tp(tp).batch(1).context(context).unchecked();
+                const KvCapacity k = kvCapacity(fx().pm, fx().llama, *stack, s);
+                const MemoryUse m = memoryUse(fx().pm, fx().llama, *stack, s);
+                const int64_t block = stack->scheduler.blockSize;
+                const int64_t blocksPerSeq = (context + 1 + block - 1) / block;
+                EXPECT_EQ(m.maxBatch, k.blocks / blocksPerSeq)
+                    << stack->scheduler.framework << " tp " << tp << " context " << context;
+            }
+        }
+    }
+    // The reserve matters: with the whole device given to the KV cache more sequences fit.
+    StackProfile all = fx().vllm;
+    all.scheduler.kvMemoryFraction = 1.0;
+    const Scenario s = ScenarioBuilder().phase(Phase::Decode).batch(1).context(4095).unchecked();
+    EXPECT_GT(memoryUse(fx().pm, fx().llama, all, s).maxBatch, memoryUse(fx().pm, fx().llama, fx().vllm, s).maxBatch);
 }
