@@ -123,6 +123,7 @@ void runCalibrateServing(const CalibrateServingOptions& o) {
                                         fmtNum(b.ttftMapePct, 3) + "% -> " + fmtNum(a.ttftMapePct, 3) + "%",
                                         fmtNum(b.tpotMapePct, 3) + "% -> " + fmtNum(a.tpotMapePct, 3) + "%"};
     };
+    std::cout << "errors without the two constants -> with the fitted values:\n";
     printTable(std::cout, {"rows", "n", "TTFT MAPE", "TPOT MAPE"},
                {stats("calibration", fit.before, fit.after), stats("held out", fit.heldOutBefore, fit.heldOutAfter)});
     if (!o.write && o.out.empty()) {

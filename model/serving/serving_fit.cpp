@@ -89,8 +89,7 @@ SchedulerFit fitSchedulerConstants(const io::CsvTable& table, io::Catalog& catal
     // low-concurrency gap, simulate again with it; keep the candidate whose calibration TPOT MAPE is lowest (ties: the
     // smaller).
     StackProfile trial = base;
-    double best = -1;
-    SchedulerFit bestFit = fit;
+    std::vector<SchedulerFit> candidates;
     for (const double s : options.sequenceOverheadGridS) {
         trial.scheduler.sequenceOverheadS = s;
         trial.scheduler.frontendLatencyS = 0;
@@ -113,19 +112,27 @@ SchedulerFit fitSchedulerConstants(const io::CsvTable& table, io::Catalog& catal
         trial.scheduler.frontendLatencyS = f.frontendLatencyS;
         const double mape = servingErrorStats(predictedRows(run(trial, ServingSplit::Calibration))).tpotMapePct;
         fit.curve.emplace_back(s, mape);
-        if (best < 0 || mape < best - 1e-9) {
-            best = mape;
-            bestFit = f;
-        }
+        candidates.push_back(std::move(f));
     }
-    bestFit.curve = fit.curve;
-    fit = bestFit;
+    // The smallest host time whose TPOT MAPE is within options.tolerancePct of the best: where the rows cannot tell
+    // the candidates apart (the overlap scheduler hides host time behind the step), no host time is claimed.
+    double best = fit.curve.front().second;
+    for (const auto& [s, mape] : fit.curve)
+        best = std::min(best, mape);
+    std::size_t pick = 0;
+    while (fit.curve[pick].second > best + options.tolerancePct)
+        ++pick;
+    candidates[pick].curve = fit.curve;
+    fit = candidates[pick];
     trial.scheduler.sequenceOverheadS = fit.sequenceOverheadS;
     trial.scheduler.frontendLatencyS = fit.frontendLatencyS;
 
-    fit.before = servingErrorStats(predictedRows(run(base, ServingSplit::Calibration)));
+    StackProfile bare = base; // without the two constants: what the fit adds
+    bare.scheduler.sequenceOverheadS = 0;
+    bare.scheduler.frontendLatencyS = 0;
+    fit.before = servingErrorStats(predictedRows(run(bare, ServingSplit::Calibration)));
     fit.after = servingErrorStats(predictedRows(run(trial, ServingSplit::Calibration)));
-    fit.heldOutBefore = servingErrorStats(predictedRows(run(base, ServingSplit::HeldOut)));
+    fit.heldOutBefore = servingErrorStats(predictedRows(run(bare, ServingSplit::HeldOut)));
     fit.heldOutAfter = servingErrorStats(predictedRows(run(trial, ServingSplit::HeldOut)));
     return fit;
 }

@@ -3,7 +3,7 @@
 /// two per-framework values the issue allows, each named in the stack profile with provenance `fitted` and the rows
 /// it came from.
 /// - `sequence_overhead`: host seconds per sequence in the batch per iteration (sampling, detokenization, streamed
-///   output): the candidate on a grid that minimizes the TPOT MAPE of the calibration rows.
+///   output): the smallest candidate on a grid whose calibration TPOT MAPE is within a quarter point of the lowest.
 /// - `frontend_latency`: seconds per request outside the engine (HTTP server, tokenization, router, first-token
 ///   streaming): the median of measured minus simulated TTFT over the calibration rows at concurrency <= 4, where
 ///   queueing is negligible and what remains is the fixed per-request path the simulator does not model.
@@ -25,6 +25,8 @@ struct SchedulerFitOptions {
     std::vector<double> sequenceOverheadGridS = {0,     5e-6,  10e-6, 15e-6, 20e-6, 25e-6,
                                                  30e-6, 40e-6, 50e-6, 60e-6, 80e-6, 100e-6};
     int64_t lowConcurrency = 4; ///< rows at or below this concurrency set frontend_latency
+    /// Candidates within this many percentage points of the lowest TPOT MAPE count as equal (the smallest wins).
+    double tolerancePct = 0.25;
 };
 
 struct SchedulerFit {
@@ -33,8 +35,8 @@ struct SchedulerFit {
     std::vector<std::string> rows;                 ///< ids of the calibration rows the fit used (file order)
     std::size_t frontendRows = 0;                  ///< of which at low concurrency (frontend_latency)
     std::vector<std::pair<double, double>> curve;  ///< (sequence_overhead s, TPOT MAPE %) over the grid
-    ServingErrorStats before, after;               ///< calibration rows with the stack's current and fitted values
-    ServingErrorStats heldOutBefore, heldOutAfter; ///< the other half's aggregated rows of the backend
+    ServingErrorStats before, after;               ///< calibration rows without the two constants (0) and with the fit
+    ServingErrorStats heldOutBefore, heldOutAfter; ///< the same on the other half's aggregated rows
 };
 
 /// @brief Fits `stackName`'s scheduler constants on `table`. Throws InputError when the table has no calibration row
