@@ -241,14 +241,19 @@ public:
     /// Event skipping: when every running sequence decodes, nothing waits and no arrival is due, the iterations up
     /// to the next finish repeat the same batch with every context one token longer. Runs them in one pass (per
     /// iteration only the step time, from the memo, and the records; the sequences are updated once at the end) as
-    /// long as their start times stay at or before `horizon` (when another engine could hand something over).
-    /// Returns the iterations run (0: the next iteration is not such a one).
-    int64_t skipDecodes(double horizon, int64_t maxIterations);
+    /// long as their start times stay at or before `horizon` (when another engine could hand something over). The
+    /// iteration in which the first sequences finish ends the span (if it starts before `horizon`): they are
+    /// appended to `finished` in running order, as iterate() does. Returns the iterations run (0: the next iteration
+    /// is not such a one).
+    int64_t skipDecodes(double horizon, int64_t maxIterations, std::vector<int>& finished);
     /// Whether the request at the front of the queue cannot be admitted now (skipDecodes: nor during the span).
     bool admissionBlocked(int64_t budget) const;
     int64_t blocksFor(double tokens) const {
         return static_cast<int64_t>(std::ceil(tokens / double(m_sp.blockSize) - 1e-9));
     }
+    /// blocksFor of a whole number of tokens (>= 0), in integers: the same value (the 1e-9 only guards a
+    /// fractional token count).
+    int64_t blocksOf(int64_t tokens) const { return (tokens + m_sp.blockSize - 1) / m_sp.blockSize; }
 
 private:
     Seq& seq(int idx) { return m_book.seqs[static_cast<std::size_t>(idx)]; }
@@ -271,6 +276,20 @@ private:
     std::deque<int> m_waiting;
     std::vector<int> m_running;
     std::vector<std::pair<int, int64_t>> m_batch; ///< this iteration: (sequence, tokens computed)
+    /// This iteration's step shape, summed in m_batch order as sequences are scheduled.
+    int64_t m_decodeN = 0, m_prefillSeqs = 0, m_prefillTokens = 0;
+    double m_ctxSum = 0, m_offSum = 0;
+    void addToBatch(const Seq& s, int idx, int64_t n) {
+        if (s.decoding()) {
+            ++m_decodeN;
+            m_ctxSum += double(s.computed);
+        } else {
+            ++m_prefillSeqs;
+            m_prefillTokens += n;
+            m_offSum += double(s.computed);
+        }
+        m_batch.emplace_back(idx, n);
+    }
     int64_t m_freeBlocks = 0;
     int m_preemptedNow = 0;
     double m_now = 0;
@@ -317,7 +336,7 @@ bool Engine::tryRunning(int idx, int64_t& budget) {
         n = std::min(n, budget);
     if (n <= 0)
         return true;
-    const int64_t need = blocksFor(double(s.computed + n)) - s.blocks;
+    const int64_t need = blocksOf(s.computed + n) - s.blocks;
     while (need > m_freeBlocks) {
         // Out of blocks: preempt the most recently admitted running sequence (possibly this one).
         const int victim = m_running.back();
@@ -328,7 +347,7 @@ bool Engine::tryRunning(int idx, int64_t& budget) {
     m_freeBlocks -= need;
     s.blocks += need;
     budget -= std::min(n, budget);
-    m_batch.emplace_back(idx, n);
+    addToBatch(s, idx, n);
     return true;
 }
 
@@ -373,7 +392,7 @@ void Engine::admitWaiting(int64_t& budget) {
         m_waiting.pop_front();
         m_running.push_back(idx);
         budget -= std::min(n, budget);
-        m_batch.emplace_back(idx, n);
+        addToBatch(s, idx, n);
     }
 }
 
@@ -417,6 +436,8 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
         m_pending.pop();
     }
     m_batch.clear();
+    m_decodeN = m_prefillSeqs = m_prefillTokens = 0;
+    m_ctxSum = m_offSum = 0;
     m_preemptedNow = 0;
     if (m_sp.batching == SchedulerProfile::Batching::Mixed)
         scheduleMixed();
@@ -427,19 +448,8 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
         return false;
     }
     // The step: decode sequences by their mean context, prefill chunks by their mean size and offset.
-    int64_t decode = 0, pseqs = 0, ptoks = 0;
-    double ctxSum = 0, offSum = 0;
-    for (const auto& [idx, n] : m_batch) {
-        const Seq& s = seq(idx);
-        if (s.decoding()) {
-            ++decode;
-            ctxSum += double(s.computed);
-        } else {
-            ++pseqs;
-            ptoks += n;
-            offSum += double(s.computed);
-        }
-    }
+    const int64_t decode = m_decodeN, pseqs = m_prefillSeqs, ptoks = m_prefillTokens;
+    const double ctxSum = m_ctxSum, offSum = m_offSum;
     double step = 0;
     if (m_specK > 0 && decode > 0) {
         // Verification: every decoding sequence a chunk of k + 1 tokens at its context, with the prefill chunks;
@@ -580,8 +590,8 @@ bool Engine::admissionBlocked(int64_t budget) const {
     return admitNeed > m_freeBlocks;
 }
 
-int64_t Engine::skipDecodes(double horizon, int64_t maxIterations) {
-    constexpr int64_t kMinSpan = 4;
+int64_t Engine::skipDecodes(double horizon, int64_t maxIterations, std::vector<int>& finished) {
+    constexpr int64_t kMinSpan = 1;
     if (m_specK > 0 || m_running.empty() || maxIterations < kMinSpan)
         return 0;
     const auto d = static_cast<int64_t>(m_running.size());
@@ -591,17 +601,17 @@ int64_t Engine::skipDecodes(double horizon, int64_t maxIterations) {
     const double limit = m_pending.empty() ? horizon : std::min(horizon, std::nextafter(m_pending.top().first, -1.0));
     if (m_now > limit)
         return 0;
-    // Every running sequence decoding with exactly its cached tokens' blocks; the span ends before the first finish.
-    int64_t span = maxIterations;
+    // Every running sequence decoding with exactly its cached tokens' blocks; the span ends with the first finish.
+    int64_t firstFinish = std::numeric_limits<int64_t>::max();
     double ctxSum = 0;
     const int64_t bs = m_sp.blockSize;
     m_boundary.assign(static_cast<std::size_t>(bs), 0);
     int64_t measuredPrev = 0, measuredAll = 0;
     for (const int i : m_running) {
         const Seq& s = seq(i);
-        if (!s.decoding() || s.blocks != blocksFor(double(s.computed)))
+        if (!s.decoding() || s.blocks != blocksOf(s.computed))
             return 0;
-        span = std::min(span, s.output - s.generated - 1);
+        firstFinish = std::min(firstFinish, s.output - s.generated);
         ctxSum += double(s.computed);
         ++m_boundary[static_cast<std::size_t>(s.computed % bs)];
         if (s.measured) {
@@ -609,16 +619,18 @@ int64_t Engine::skipDecodes(double horizon, int64_t maxIterations) {
             measuredPrev += s.lastToken == m_now ? 1 : 0;
         }
     }
+    int64_t span = std::min(maxIterations, firstFinish);
     if (span < kMinSpan || measuredPrev != measuredAll) // a first decode after a hand-over: its gap is its own
         return 0;
     // KV blocks for the whole span must be free: the span ends where they would run out (the step-by-step path
     // then preempts where it has to).
+    // A sequence at c = q bs + r tokens holding ceil(c / bs) blocks needs ceil((r + n) / bs) - (r > 0) more for n
+    // tokens: the sum goes over the residues.
     auto need = [&](int64_t n) {
         int64_t sum = 0;
-        for (const int i : m_running) {
-            const Seq& s = seq(i);
-            sum += blocksFor(double(s.computed + n)) - s.blocks;
-        }
+        for (int64_t r = 0; r < bs; ++r)
+            if (const int64_t k = m_boundary[static_cast<std::size_t>(r)]; k > 0)
+                sum += k * ((r + n + bs - 1) / bs - (r > 0 ? 1 : 0));
         return sum;
     };
     if (need(span) > m_freeBlocks) {
@@ -635,6 +647,10 @@ int64_t Engine::skipDecodes(double horizon, int64_t maxIterations) {
     int64_t n = 0, used = m_kv.blocks - m_freeBlocks;
     double t = m_now;
     while (n < span && t <= limit) {
+        // The finishing iteration hands requests back to the driver: it must start strictly first (no tie with
+        // another engine's iteration or an arrival, which the step-by-step path would order by engine).
+        if (n + 1 == firstFinish && !(t < limit))
+            break;
         const double step = m_timer.time(d, (ctxSum + double(d) * double(n)) / double(d), 0, 0, 0.0);
         if (!m_timer.error().empty())
             break; // the step-by-step path reports it
@@ -664,15 +680,32 @@ int64_t Engine::skipDecodes(double horizon, int64_t maxIterations) {
     }
     if (n == 0)
         return 0;
+    int64_t freed = 0;
     for (const int i : m_running) {
         Seq& s = seq(i);
         s.computed += n;
         s.tokens += n;
         s.generated += n;
-        const int64_t b = blocksFor(double(s.computed));
+        const int64_t b = blocksOf(s.computed);
         m_freeBlocks -= b - s.blocks;
         s.blocks = b;
         s.lastToken = t;
+        if (s.generated < s.output)
+            continue;
+        s.finish = t;
+        m_freeBlocks += s.blocks;
+        freed += s.blocks;
+        s.blocks = 0;
+        finished.push_back(i);
+    }
+    if (n == firstFinish) {
+        // The last iteration's records count what is left after the finished sequences released their blocks.
+        std::erase_if(m_running, [&](int i) { return seq(i).finish >= 0; });
+        m_book.records.back().kvUsed -= freed;
+        if (m_book.keepIterations) {
+            m_book.iterations.back().kvBlocksUsed -= freed;
+            m_book.iterations.back().running = static_cast<int32_t>(m_running.size());
+        }
     }
     m_now = t;
     return n;
@@ -950,16 +983,15 @@ Run Driver::run() {
             fail("more than " + std::to_string(m_opt.maxIterations) + " iterations");
             break;
         }
-        if (m_opt.skipDecodes) {
-            // Other engines hand over only at their iterations' ends, after their next start (`second`).
-            if (const int64_t n = next->skipDecodes(second, m_opt.maxIterations - iterations); n > 0) {
-                iterations += n - 1;
-                continue;
-            }
-        }
         handover.clear();
         finished.clear();
-        if (!next->iterate(handover, finished, error)) {
+        int64_t skipped = 0;
+        if (m_opt.skipDecodes) {
+            // Other engines hand over only at their iterations' ends, after their next start (`second`).
+            skipped = next->skipDecodes(second, m_opt.maxIterations - iterations, finished);
+            iterations += std::max<int64_t>(0, skipped - 1);
+        }
+        if (skipped == 0 && !next->iterate(handover, finished, error)) {
             fail(error);
             break;
         }
