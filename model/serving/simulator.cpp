@@ -4,6 +4,7 @@
 #include "spec/request.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <deque>
 #include <limits>
@@ -167,19 +168,24 @@ private:
     int64_t m_evaluations = 0, m_lookups = 0;
 };
 
-struct Seq {
-    int64_t input = 0, output = 0;
-    double arrival = 0;   ///< when the client sent it
-    double readyAt = 0;   ///< when it reaches its current engine (front end, KV transfer)
+/// What the iteration loop reads of every running sequence sits in the first cache line (the struct is aligned to
+/// one): a pass over a batch of 256 touches 256 lines, not 512.
+struct alignas(64) Seq {
     int64_t tokens = 0;   ///< prompt + generated so far (vLLM's num_tokens)
     int64_t computed = 0; ///< tokens whose KV is cached (num_computed_tokens)
     int64_t generated = 0;
+    int64_t output = 0;
     int64_t blocks = 0;
-    double scheduled = -1, firstToken = -1, lastToken = -1, finish = -1;
-    double transferS = 0, transferBytes = 0;
-    double specCredit = 0; ///< speculative decoding: tokens earned but not yet emitted (fraction of one)
+    double lastToken = -1;
+    double finish = -1;
     bool measured = false;
     bool prefixApplied = false;
+    int64_t input = 0;
+    double arrival = 0; ///< when the client sent it
+    double readyAt = 0; ///< when it reaches its current engine (front end, KV transfer)
+    double scheduled = -1, firstToken = -1;
+    double transferS = 0, transferBytes = 0;
+    double specCredit = 0; ///< speculative decoding: tokens earned but not yet emitted (fraction of one)
     bool decoding() const { return generated >= 1 && tokens - computed == 1; }
 };
 
@@ -215,6 +221,8 @@ public:
     Engine(const SchedulerProfile& sp, PoolRole role, int worker, const KvCapacity& kv, StepTimer& timer, Book& book,
            const Options& opt, double layers)
         : m_sp(sp), m_role(role), m_worker(worker), m_kv(kv), m_timer(timer), m_book(book), m_freeBlocks(kv.blocks) {
+        if (sp.blockSize > 0 && (sp.blockSize & (sp.blockSize - 1)) == 0)
+            m_blockShift = std::countr_zero(static_cast<uint64_t>(sp.blockSize));
         if (role != PoolRole::Prefill && opt.speculativeTokens > 0) {
             m_specK = opt.speculativeTokens;
             double p = 1;
@@ -252,8 +260,15 @@ public:
         return static_cast<int64_t>(std::ceil(tokens / double(m_sp.blockSize) - 1e-9));
     }
     /// blocksFor of a whole number of tokens (>= 0), in integers: the same value (the 1e-9 only guards a
-    /// fractional token count).
-    int64_t blocksOf(int64_t tokens) const { return (tokens + m_sp.blockSize - 1) / m_sp.blockSize; }
+    /// fractional token count). A power-of-two block size (every shipped stack) shifts instead of dividing.
+    int64_t blocksOf(int64_t tokens) const {
+        return m_blockShift >= 0 ? (tokens + m_sp.blockSize - 1) >> m_blockShift
+                                 : (tokens + m_sp.blockSize - 1) / m_sp.blockSize;
+    }
+    /// tokens mod the block size (tokens >= 0).
+    int64_t blockResidue(int64_t tokens) const {
+        return m_blockShift >= 0 ? tokens & (m_sp.blockSize - 1) : tokens % m_sp.blockSize;
+    }
 
 private:
     Seq& seq(int idx) { return m_book.seqs[static_cast<std::size_t>(idx)]; }
@@ -297,6 +312,7 @@ private:
     int m_specK = 0;                 ///< speculative decoding: draft tokens per decoding sequence (0: off)
     double m_specExtra = 0;          ///< expected accepted draft tokens per iteration, sum_{i=1..k} a^i
     double m_layers = 1;             ///< decoder layers (a draft pass costs one layer's share of the decode step)
+    int m_blockShift = -1;           ///< log2 of the block size when it is a power of two, else -1
 };
 
 int64_t Engine::reservedBlocks() const {
@@ -613,7 +629,7 @@ int64_t Engine::skipDecodes(double horizon, int64_t maxIterations, std::vector<i
             return 0;
         firstFinish = std::min(firstFinish, s.output - s.generated);
         ctxSum += double(s.computed);
-        ++m_boundary[static_cast<std::size_t>(s.computed % bs)];
+        ++m_boundary[static_cast<std::size_t>(blockResidue(s.computed))];
         if (s.measured) {
             ++measuredAll;
             measuredPrev += s.lastToken == m_now ? 1 : 0;
