@@ -313,6 +313,9 @@ private:
     double m_specExtra = 0;          ///< expected accepted draft tokens per iteration, sum_{i=1..k} a^i
     double m_layers = 1;             ///< decoder layers (a draft pass costs one layer's share of the decode step)
     int m_blockShift = -1;           ///< log2 of the block size when it is a power of two, else -1
+    /// skipDecodes ran until the KV blocks ran out: the next iteration needs more blocks than are free (it
+    /// preempts), so the next span cannot start; iterate() clears it.
+    bool m_kvBound = false;
 };
 
 int64_t Engine::reservedBlocks() const {
@@ -417,6 +420,22 @@ void Engine::scheduleMixed() {
     // Running sequences first, in admission order (decodes and partial prefills); a preemption may shrink the list.
     for (std::size_t i = 0; i < m_running.size() && budget > 0; ++i) {
         const int idx = m_running[i];
+        if (m_specK == 0) {
+            // tryRunning's path for a decoding sequence whose next block is free: one token.
+            Seq& s = seq(idx);
+            if (s.decoding()) {
+                const int64_t need = blocksOf(s.computed + 1) - s.blocks;
+                if (need <= m_freeBlocks) {
+                    m_freeBlocks -= need;
+                    s.blocks += need;
+                    --budget;
+                    ++m_decodeN;
+                    m_ctxSum += double(s.computed);
+                    m_batch.emplace_back(idx, 1);
+                    continue;
+                }
+            }
+        }
         if (!tryRunning(idx, budget))
             break; // it preempted itself: everything after it is gone too
     }
@@ -451,6 +470,7 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
         m_waiting.push_back(m_pending.top().second);
         m_pending.pop();
     }
+    m_kvBound = false;
     m_batch.clear();
     m_decodeN = m_prefillSeqs = m_prefillTokens = 0;
     m_ctxSum = m_offSum = 0;
@@ -608,7 +628,7 @@ bool Engine::admissionBlocked(int64_t budget) const {
 
 int64_t Engine::skipDecodes(double horizon, int64_t maxIterations, std::vector<int>& finished) {
     constexpr int64_t kMinSpan = 1;
-    if (m_specK > 0 || m_running.empty() || maxIterations < kMinSpan)
+    if (m_specK > 0 || m_running.empty() || maxIterations < kMinSpan || m_kvBound)
         return 0;
     const auto d = static_cast<int64_t>(m_running.size());
     if (d > m_sp.tokenBudget || (!m_waiting.empty() && !admissionBlocked(m_sp.tokenBudget - d)))
@@ -649,6 +669,7 @@ int64_t Engine::skipDecodes(double horizon, int64_t maxIterations, std::vector<i
                 sum += k * ((r + n + bs - 1) / bs - (r > 0 ? 1 : 0));
         return sum;
     };
+    bool kvBound = false;
     if (need(span) > m_freeBlocks) {
         int64_t lo = 0, hi = span; // need(lo) fits, need(hi) does not
         while (hi - lo > 1) {
@@ -656,6 +677,7 @@ int64_t Engine::skipDecodes(double horizon, int64_t maxIterations, std::vector<i
             (need(mid) <= m_freeBlocks ? lo : hi) = mid;
         }
         span = lo;
+        kvBound = true;
         if (span < kMinSpan)
             return 0;
     }
@@ -714,6 +736,8 @@ int64_t Engine::skipDecodes(double horizon, int64_t maxIterations, std::vector<i
         s.blocks = 0;
         finished.push_back(i);
     }
+    // Stopped by the KV blocks (not by the horizon or an arrival): the next iteration runs out of them.
+    m_kvBound = kvBound && n == span;
     if (n == firstFinish) {
         // The last iteration's records count what is left after the finished sequences released their blocks.
         std::erase_if(m_running, [&](int i) { return seq(i).finish >= 0; });
