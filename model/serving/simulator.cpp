@@ -656,7 +656,7 @@ int64_t Engine::skipDecodes(double horizon, int64_t maxIterations, std::vector<i
         }
     }
     int64_t span = std::min(maxIterations, firstFinish);
-    if (span < kMinSpan || measuredPrev != measuredAll) // a first decode after a hand-over: its gap is its own
+    if (span < kMinSpan)
         return 0;
     // KV blocks for the whole span must be free: the span ends where they would run out (the step-by-step path
     // then preempts where it has to).
@@ -683,7 +683,7 @@ int64_t Engine::skipDecodes(double horizon, int64_t maxIterations, std::vector<i
     }
     const double host = m_sp.iterationOverheadS + m_sp.sequenceOverheadS * double(d);
     int64_t n = 0, used = m_kv.blocks - m_freeBlocks;
-    double t = m_now;
+    double t = m_now, firstEnd = m_now;
     while (n < span && t <= limit) {
         // The finishing iteration hands requests back to the driver: it must start strictly first (no tie with
         // another engine's iteration or an arrival, which the step-by-step path would order by engine).
@@ -696,8 +696,12 @@ int64_t Engine::skipDecodes(double horizon, int64_t maxIterations, std::vector<i
         // Sequences whose cached tokens reach a multiple of the block size take a new block in this iteration.
         used += m_boundary[static_cast<std::size_t>((bs - n % bs) % bs)];
         m_book.records.push_back({t, t + dur, d, 0, d, used, m_kv.blocks, m_role});
-        if (measuredAll > 0)
-            m_book.itl.emplace_back(dur, measuredAll);
+        // The first iteration's gap is shared by the sequences that decoded in the previous one; the others (first
+        // decode after a hand-over, or after a prefill-only iteration) have their own (added below).
+        if (const int64_t same = n == 0 ? measuredPrev : measuredAll; same > 0)
+            m_book.itl.emplace_back(dur, same);
+        if (n == 0)
+            firstEnd = t + dur;
         if (m_book.keepIterations) {
             IterationStat it{t,
                              dur,
@@ -727,6 +731,8 @@ int64_t Engine::skipDecodes(double horizon, int64_t maxIterations, std::vector<i
         const int64_t b = blocksOf(s.computed);
         m_freeBlocks -= b - s.blocks;
         s.blocks = b;
+        if (s.measured && s.lastToken != m_now)
+            m_book.itl.emplace_back(firstEnd - s.lastToken, 1);
         s.lastToken = t;
         if (s.generated < s.output)
             continue;
