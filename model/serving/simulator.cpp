@@ -291,17 +291,18 @@ private:
     std::deque<int> m_waiting;
     std::vector<int> m_running;
     std::vector<std::pair<int, int64_t>> m_batch; ///< this iteration: (sequence, tokens computed)
-    /// This iteration's step shape, summed in m_batch order as sequences are scheduled.
+    /// This iteration's step shape, summed as sequences are scheduled. The context and offset sums are of whole
+    /// token counts: in integers they are exact, as the sums in doubles were (far below 2^53), in any order.
     int64_t m_decodeN = 0, m_prefillSeqs = 0, m_prefillTokens = 0;
-    double m_ctxSum = 0, m_offSum = 0;
+    int64_t m_ctxTokens = 0, m_offTokens = 0;
     void addToBatch(const Seq& s, int idx, int64_t n) {
         if (s.decoding()) {
             ++m_decodeN;
-            m_ctxSum += double(s.computed);
+            m_ctxTokens += s.computed;
         } else {
             ++m_prefillSeqs;
             m_prefillTokens += n;
-            m_offSum += double(s.computed);
+            m_offTokens += s.computed;
         }
         m_batch.emplace_back(idx, n);
     }
@@ -406,6 +407,8 @@ void Engine::admitWaiting(int64_t& budget) {
             break;
         s.prefixApplied = true;
         s.computed = have;
+        if (s.scheduled < 0)
+            s.scheduled = m_now; // first in a batch: this iteration's start (admission is the only way in)
         m_freeBlocks -= need;
         s.blocks += need;
         m_waiting.pop_front();
@@ -418,27 +421,34 @@ void Engine::admitWaiting(int64_t& budget) {
 void Engine::scheduleMixed() {
     int64_t budget = m_sp.tokenBudget;
     // Running sequences first, in admission order (decodes and partial prefills); a preemption may shrink the list.
+    // tryRunning's path for a decoding sequence whose next block is free (one token) runs inline, on locals.
+    int64_t freeBlocks = m_freeBlocks, decodeN = 0, ctxTokens = 0;
     for (std::size_t i = 0; i < m_running.size() && budget > 0; ++i) {
         const int idx = m_running[i];
         if (m_specK == 0) {
-            // tryRunning's path for a decoding sequence whose next block is free: one token.
             Seq& s = seq(idx);
             if (s.decoding()) {
                 const int64_t need = blocksOf(s.computed + 1) - s.blocks;
-                if (need <= m_freeBlocks) {
-                    m_freeBlocks -= need;
+                if (need <= freeBlocks) {
+                    freeBlocks -= need;
                     s.blocks += need;
                     --budget;
-                    ++m_decodeN;
-                    m_ctxSum += double(s.computed);
+                    ++decodeN;
+                    ctxTokens += s.computed;
                     m_batch.emplace_back(idx, 1);
                     continue;
                 }
             }
         }
-        if (!tryRunning(idx, budget))
+        m_freeBlocks = freeBlocks;
+        const bool ran = tryRunning(idx, budget);
+        freeBlocks = m_freeBlocks;
+        if (!ran)
             break; // it preempted itself: everything after it is gone too
     }
+    m_freeBlocks = freeBlocks;
+    m_decodeN += decodeN;
+    m_ctxTokens += ctxTokens;
     if (m_preemptedNow == 0)
         admitWaiting(budget);
 }
@@ -473,7 +483,7 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
     m_kvBound = false;
     m_batch.clear();
     m_decodeN = m_prefillSeqs = m_prefillTokens = 0;
-    m_ctxSum = m_offSum = 0;
+    m_ctxTokens = m_offTokens = 0;
     m_preemptedNow = 0;
     if (m_sp.batching == SchedulerProfile::Batching::Mixed)
         scheduleMixed();
@@ -485,7 +495,7 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
     }
     // The step: decode sequences by their mean context, prefill chunks by their mean size and offset.
     const int64_t decode = m_decodeN, pseqs = m_prefillSeqs, ptoks = m_prefillTokens;
-    const double ctxSum = m_ctxSum, offSum = m_offSum;
+    const double ctxSum = double(m_ctxTokens), offSum = double(m_offTokens);
     double step = 0;
     if (m_specK > 0 && decode > 0) {
         // Verification: every decoding sequence a chunk of k + 1 tokens at its context, with the prefill chunks;
@@ -508,8 +518,6 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
     bool leaving = false;
     for (const auto& [idx, n] : m_batch) {
         Seq& s = seq(idx);
-        if (s.scheduled < 0)
-            s.scheduled = start;
         if (m_specK > 0 && s.decoding()) {
             // The pending token and the accepted drafts keep their KV; the verifier adds its own token.
             s.specCredit += 1.0 + m_specExtra;
@@ -638,8 +646,7 @@ int64_t Engine::skipDecodes(double horizon, int64_t maxIterations, std::vector<i
     if (m_now > limit)
         return 0;
     // Every running sequence decoding with exactly its cached tokens' blocks; the span ends with the first finish.
-    int64_t firstFinish = std::numeric_limits<int64_t>::max();
-    double ctxSum = 0;
+    int64_t firstFinish = std::numeric_limits<int64_t>::max(), ctxTokens = 0;
     const int64_t bs = m_sp.blockSize;
     m_boundary.assign(static_cast<std::size_t>(bs), 0);
     int64_t measuredPrev = 0, measuredAll = 0;
@@ -648,13 +655,14 @@ int64_t Engine::skipDecodes(double horizon, int64_t maxIterations, std::vector<i
         if (!s.decoding() || s.blocks != blocksOf(s.computed))
             return 0;
         firstFinish = std::min(firstFinish, s.output - s.generated);
-        ctxSum += double(s.computed);
+        ctxTokens += s.computed;
         ++m_boundary[static_cast<std::size_t>(blockResidue(s.computed))];
         if (s.measured) {
             ++measuredAll;
             measuredPrev += s.lastToken == m_now ? 1 : 0;
         }
     }
+    const double ctxSum = double(ctxTokens); // exact, as the sum in doubles was
     int64_t span = std::min(maxIterations, firstFinish);
     if (span < kMinSpan)
         return 0;
