@@ -132,20 +132,31 @@ private:
     double at(int64_t decode, int64_t ctxPoint, int64_t seqs, int64_t tokens, int64_t offPoint) {
         ++m_lookups;
         const Key key{decode, ctxPoint, seqs, tokens, offPoint};
+        // The two points a run of decode iterations interpolates between repeat for many iterations: the last two
+        // lookups answer before the hash map.
+        for (const auto& [k, v] : m_recent)
+            if (k == key)
+                return v;
+        const double t = lookup(key);
+        m_recent[m_recentNext] = {key, t};
+        m_recentNext ^= 1;
+        return t;
+    }
+    double lookup(const Key& key) {
         if (auto it = m_cache.find(key); it != m_cache.end())
             return it->second;
         ++m_evaluations;
         ScenarioBuilder b(m_base);
-        const auto ctx = static_cast<int64_t>(double(ctxPoint) * m_grid);
-        if (seqs == 0)
-            b.phase(Phase::Decode).batch(decode).context(ctx);
+        const auto ctx = static_cast<int64_t>(double(key.ctx) * m_grid);
+        if (key.seqs == 0)
+            b.phase(Phase::Decode).batch(key.decode).context(ctx);
         else
             b.phase(Phase::Chunked)
-                .batch(decode)
+                .batch(key.decode)
                 .context(ctx)
-                .chunk(tokens)
-                .chunkSeqs(seqs)
-                .chunkOffset(static_cast<int64_t>(double(offPoint) * m_grid));
+                .chunk(key.tokens)
+                .chunkSeqs(key.seqs)
+                .chunkOffset(static_cast<int64_t>(double(key.off) * m_grid));
         const Result r = predict(m_pm, llmRequestOf(m_arch, m_stack, b.unchecked(), false, false));
         double t = 0;
         if (!r.ok || !r.step() || !r.step()->ok) {
@@ -164,6 +175,8 @@ private:
     const Scenario& m_base;
     double m_grid;
     std::unordered_map<Key, double, KeyHash> m_cache;
+    std::pair<Key, double> m_recent[2] = {{{-1, -1, -1, -1, -1}, 0.0}, {{-1, -1, -1, -1, -1}, 0.0}};
+    int m_recentNext = 0;
     std::string m_error;
     int64_t m_evaluations = 0, m_lookups = 0;
 };
