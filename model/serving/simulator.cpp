@@ -330,6 +330,12 @@ private:
     /// skipDecodes ran until the KV blocks ran out: the next iteration needs more blocks than are free (it
     /// preempts), so the next span cannot start; iterate() clears it.
     bool m_kvBound = false;
+    /// What skipDecodes' pass over the running sequences finds, taken by iterate() as it updates them (valid while
+    /// every running sequence was in its batch and nothing has changed since; m_boundary holds the residues).
+    struct SpanShape {
+        bool valid = false;
+        int64_t firstFinish = 0, ctxTokens = 0, measuredPrev = 0, measuredAll = 0;
+    } m_shape;
 };
 
 int64_t Engine::reservedBlocks() const {
@@ -494,6 +500,7 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
         m_pending.pop();
     }
     m_kvBound = false;
+    m_shape.valid = false;
     m_batch.clear();
     m_decodeN = m_prefillSeqs = m_prefillTokens = 0;
     m_ctxTokens = m_offTokens = 0;
@@ -529,6 +536,11 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
     const double start = m_now, end = m_now + dur;
     int64_t generated = 0, sameGap = 0;
     bool leaving = false;
+    // skipDecodes' shape of the sequences that stay, all decoding (else it is not valid).
+    bool shapeOk = m_specK == 0;
+    int64_t covered = 0, shFirst = std::numeric_limits<int64_t>::max(), shCtx = 0, shMeasured = 0;
+    if (shapeOk)
+        m_boundary.assign(static_cast<std::size_t>(m_sp.blockSize), 0);
     for (const auto& [idx, n] : m_batch) {
         Seq& s = seq(idx);
         if (m_specK > 0 && s.decoding()) {
@@ -561,8 +573,10 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
             continue;
         }
         s.computed += n;
-        if (s.computed < s.tokens)
+        if (s.computed < s.tokens) {
+            shapeOk = false;
             continue; // a partial prefill chunk
+        }
         ++s.generated;
         ++s.tokens;
         ++generated;
@@ -574,8 +588,17 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
             m_book.itl.emplace_back(end - s.lastToken, 1);
         s.lastToken = end;
         if (s.generated < s.output) {
-            if (m_role != PoolRole::Prefill)
+            if (m_role != PoolRole::Prefill) {
+                if (shapeOk) { // decoding now (tokens = computed + 1), its last token at `end` = m_now
+                    ++covered;
+                    shapeOk = s.blocks == blocksOf(s.computed);
+                    shFirst = std::min(shFirst, s.output - s.generated);
+                    shCtx += s.computed;
+                    ++m_boundary[static_cast<std::size_t>(blockResidue(s.computed))];
+                    shMeasured += s.measured ? 1 : 0;
+                }
                 continue;
+            }
             // Prefill done: the sequence leaves with its KV cache for a decode engine.
             m_freeBlocks += s.blocks;
             s.blocks = 0;
@@ -596,6 +619,7 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
             const Seq& s = seq(i);
             return s.finish >= 0 || (m_role == PoolRole::Prefill && s.generated >= 1 && s.blocks == 0);
         });
+    m_shape = {shapeOk && covered == static_cast<int64_t>(m_running.size()), shFirst, shCtx, shMeasured, shMeasured};
     const int64_t used = m_kv.blocks - m_freeBlocks;
     m_book.records.push_back({start, end, generated, ptoks, decode, used, m_kv.blocks, m_role});
     if (m_book.keepIterations) {
@@ -661,18 +685,25 @@ int64_t Engine::skipDecodes(double horizon, int64_t maxIterations, std::vector<i
     // Every running sequence decoding with exactly its cached tokens' blocks; the span ends with the first finish.
     int64_t firstFinish = std::numeric_limits<int64_t>::max(), ctxTokens = 0;
     const int64_t bs = m_sp.blockSize;
-    m_boundary.assign(static_cast<std::size_t>(bs), 0);
     int64_t measuredPrev = 0, measuredAll = 0;
-    for (const int i : m_running) {
-        const Seq& s = seq(i);
-        if (!s.decoding() || s.blocks != blocksOf(s.computed))
-            return 0;
-        firstFinish = std::min(firstFinish, s.output - s.generated);
-        ctxTokens += s.computed;
-        ++m_boundary[static_cast<std::size_t>(blockResidue(s.computed))];
-        if (s.measured) {
-            ++measuredAll;
-            measuredPrev += s.lastToken == m_now ? 1 : 0;
+    if (m_shape.valid) { // iterate() found it as it left them
+        firstFinish = m_shape.firstFinish;
+        ctxTokens = m_shape.ctxTokens;
+        measuredPrev = m_shape.measuredPrev;
+        measuredAll = m_shape.measuredAll;
+    } else {
+        m_boundary.assign(static_cast<std::size_t>(bs), 0);
+        for (const int i : m_running) {
+            const Seq& s = seq(i);
+            if (!s.decoding() || s.blocks != blocksOf(s.computed))
+                return 0;
+            firstFinish = std::min(firstFinish, s.output - s.generated);
+            ctxTokens += s.computed;
+            ++m_boundary[static_cast<std::size_t>(blockResidue(s.computed))];
+            if (s.measured) {
+                ++measuredAll;
+                measuredPrev += s.lastToken == m_now ? 1 : 0;
+            }
         }
     }
     const double ctxSum = double(ctxTokens); // exact, as the sum in doubles was
@@ -687,7 +718,7 @@ int64_t Engine::skipDecodes(double horizon, int64_t maxIterations, std::vector<i
         int64_t sum = 0;
         for (int64_t r = 0; r < bs; ++r)
             if (const int64_t k = m_boundary[static_cast<std::size_t>(r)]; k > 0)
-                sum += k * ((r + n + bs - 1) / bs - (r > 0 ? 1 : 0));
+                sum += k * (blocksOf(r + n) - (r > 0 ? 1 : 0));
         return sum;
     };
     bool kvBound = false;
@@ -743,6 +774,7 @@ int64_t Engine::skipDecodes(double horizon, int64_t maxIterations, std::vector<i
     }
     if (n == 0)
         return 0;
+    m_shape.valid = false;
     int64_t freed = 0;
     for (const int i : m_running) {
         Seq& s = seq(i);
