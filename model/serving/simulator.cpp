@@ -13,6 +13,7 @@
 #include <random>
 #include <tuple>
 #include <unordered_map>
+#include <utility>
 
 namespace rooflab::serving {
 
@@ -828,9 +829,56 @@ struct Samples {
 };
 
 /// The distribution of counted samples (value, how many), exactly as distributionOf of the expanded sample.
+/// Sorts (gap, count) pairs as std::sort with operator< does (equal pairs are indistinguishable, so any correct sort
+/// gives the same sequence): an LSD radix sort on (count, then the gap's bits) when every gap is a non-negative double
+/// and every count positive (their bit patterns then order as the values do), else std::sort.
+void sortCounted(std::vector<std::pair<double, int64_t>>& v) {
+    constexpr std::size_t kSmall = 256;
+    bool radix = v.size() > kSmall;
+    uint64_t orFirst = 0, andFirst = ~uint64_t(0), orSecond = 0, andSecond = ~uint64_t(0);
+    for (std::size_t i = 0; i < v.size() && radix; ++i) {
+        const auto b = std::bit_cast<uint64_t>(v[i].first);
+        radix = !(v[i].first < 0) && !(b >> 63) && !std::isnan(v[i].first) && v[i].second > 0;
+        orFirst |= b;
+        andFirst &= b;
+        orSecond |= static_cast<uint64_t>(v[i].second);
+        andSecond &= static_cast<uint64_t>(v[i].second);
+    }
+    if (!radix) {
+        std::sort(v.begin(), v.end());
+        return;
+    }
+    constexpr int kBits = 11;
+    constexpr std::size_t kBuckets = std::size_t(1) << kBits;
+    std::vector<std::pair<double, int64_t>> tmp(v.size());
+    std::vector<std::size_t> count(kBuckets);
+    // The least significant key first: the count, then the gap; digits where every key agrees are skipped.
+    auto passes = [&](bool second, uint64_t differ) {
+        for (int shift = 0; shift < 64; shift += kBits) {
+            if (((differ >> shift) & (kBuckets - 1)) == 0)
+                continue;
+            auto key = [&](const std::pair<double, int64_t>& e) {
+                const uint64_t k = second ? static_cast<uint64_t>(e.second) : std::bit_cast<uint64_t>(e.first);
+                return static_cast<std::size_t>((k >> shift) & (kBuckets - 1));
+            };
+            std::fill(count.begin(), count.end(), 0);
+            for (const auto& e : v)
+                ++count[key(e)];
+            std::size_t sum = 0;
+            for (std::size_t& c : count)
+                sum += std::exchange(c, sum);
+            for (const auto& e : v)
+                tmp[count[key(e)]++] = e;
+            v.swap(tmp);
+        }
+    };
+    passes(true, orSecond ^ andSecond);
+    passes(false, orFirst ^ andFirst);
+}
+
 Distribution countedDistribution(std::vector<std::pair<double, int64_t>> v) {
     Distribution d;
-    std::sort(v.begin(), v.end());
+    sortCounted(v);
     std::vector<int64_t> ends(v.size()); // one past the last expanded index of each entry
     int64_t n = 0;
     double sum = 0;
