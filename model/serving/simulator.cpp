@@ -144,6 +144,16 @@ private:
         return t;
     }
     double lookup(const Key& key) {
+        // A direct-mapped table of recent keys in front of the map (whose nodes sit all over the heap).
+        const std::size_t h = KeyHash{}(key);
+        auto& slot = m_direct[h & (kDirect - 1)];
+        if (slot.first == key)
+            return slot.second;
+        const double t = find(key);
+        slot = {key, t};
+        return t;
+    }
+    double find(const Key& key) {
         if (auto it = m_cache.find(key); it != m_cache.end())
             return it->second;
         ++m_evaluations;
@@ -176,6 +186,8 @@ private:
     const Scenario& m_base;
     double m_grid;
     std::unordered_map<Key, double, KeyHash> m_cache;
+    static constexpr std::size_t kDirect = 1024;
+    std::vector<std::pair<Key, double>> m_direct{kDirect, {Key{-1, -1, -1, -1, -1}, 0.0}};
     std::pair<Key, double> m_recent[2] = {{{-1, -1, -1, -1, -1}, 0.0}, {{-1, -1, -1, -1, -1}, 0.0}};
     int m_recentNext = 0;
     std::string m_error;
@@ -1076,6 +1088,15 @@ bool Driver::setUp() {
                 return false;
     }
     m_book.seqs.reserve(static_cast<std::size_t>(m_warmup + m_measuredTarget + (closed ? w.concurrency : 0)));
+    if (closed) {
+        // About one iteration per output token of a client's requests (more under preemption or prefill-only ones).
+        const double perClient = double(m_warmup + m_measuredTarget + w.concurrency) / double(w.concurrency);
+        const double estimate =
+            1.25 * perClient * double(w.outputTokens) / double(std::max<std::size_t>(1, m_first.size()));
+        const auto n = static_cast<std::size_t>(std::min(estimate, double(1 << 20)));
+        m_book.records.reserve(n);
+        m_book.itl.reserve(n);
+    }
     if (closed) {
         // The warm-up wave starts the clients at steady-state phases: client c's first (unmeasured) request asks
         // for (c + 1) / concurrency of the output, so completions, and with them the clients' next requests, are
