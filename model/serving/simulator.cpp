@@ -4,6 +4,7 @@
 #include "spec/request.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <deque>
 #include <limits>
@@ -12,6 +13,7 @@
 #include <random>
 #include <tuple>
 #include <unordered_map>
+#include <utility>
 
 namespace rooflab::serving {
 
@@ -131,20 +133,41 @@ private:
     double at(int64_t decode, int64_t ctxPoint, int64_t seqs, int64_t tokens, int64_t offPoint) {
         ++m_lookups;
         const Key key{decode, ctxPoint, seqs, tokens, offPoint};
+        // The two points a run of decode iterations interpolates between repeat for many iterations: the last two
+        // lookups answer before the hash map.
+        for (const auto& [k, v] : m_recent)
+            if (k == key)
+                return v;
+        const double t = lookup(key);
+        m_recent[m_recentNext] = {key, t};
+        m_recentNext ^= 1;
+        return t;
+    }
+    double lookup(const Key& key) {
+        // A direct-mapped table of recent keys in front of the map (whose nodes sit all over the heap).
+        const std::size_t h = KeyHash{}(key);
+        auto& slot = m_direct[h & (kDirect - 1)];
+        if (slot.first == key)
+            return slot.second;
+        const double t = find(key);
+        slot = {key, t};
+        return t;
+    }
+    double find(const Key& key) {
         if (auto it = m_cache.find(key); it != m_cache.end())
             return it->second;
         ++m_evaluations;
         ScenarioBuilder b(m_base);
-        const auto ctx = static_cast<int64_t>(double(ctxPoint) * m_grid);
-        if (seqs == 0)
-            b.phase(Phase::Decode).batch(decode).context(ctx);
+        const auto ctx = static_cast<int64_t>(double(key.ctx) * m_grid);
+        if (key.seqs == 0)
+            b.phase(Phase::Decode).batch(key.decode).context(ctx);
         else
             b.phase(Phase::Chunked)
-                .batch(decode)
+                .batch(key.decode)
                 .context(ctx)
-                .chunk(tokens)
-                .chunkSeqs(seqs)
-                .chunkOffset(static_cast<int64_t>(double(offPoint) * m_grid));
+                .chunk(key.tokens)
+                .chunkSeqs(key.seqs)
+                .chunkOffset(static_cast<int64_t>(double(key.off) * m_grid));
         const Result r = predict(m_pm, llmRequestOf(m_arch, m_stack, b.unchecked(), false, false));
         double t = 0;
         if (!r.ok || !r.step() || !r.step()->ok) {
@@ -163,23 +186,32 @@ private:
     const Scenario& m_base;
     double m_grid;
     std::unordered_map<Key, double, KeyHash> m_cache;
+    static constexpr std::size_t kDirect = 1024;
+    std::vector<std::pair<Key, double>> m_direct{kDirect, {Key{-1, -1, -1, -1, -1}, 0.0}};
+    std::pair<Key, double> m_recent[2] = {{{-1, -1, -1, -1, -1}, 0.0}, {{-1, -1, -1, -1, -1}, 0.0}};
+    int m_recentNext = 0;
     std::string m_error;
     int64_t m_evaluations = 0, m_lookups = 0;
 };
 
-struct Seq {
-    int64_t input = 0, output = 0;
-    double arrival = 0;   ///< when the client sent it
-    double readyAt = 0;   ///< when it reaches its current engine (front end, KV transfer)
+/// What the iteration loop reads of every running sequence sits in the first cache line (the struct is aligned to
+/// one): a pass over a batch of 256 touches 256 lines, not 512.
+struct alignas(64) Seq {
     int64_t tokens = 0;   ///< prompt + generated so far (vLLM's num_tokens)
     int64_t computed = 0; ///< tokens whose KV is cached (num_computed_tokens)
     int64_t generated = 0;
+    int64_t output = 0;
     int64_t blocks = 0;
-    double scheduled = -1, firstToken = -1, lastToken = -1, finish = -1;
-    double transferS = 0, transferBytes = 0;
-    double specCredit = 0; ///< speculative decoding: tokens earned but not yet emitted (fraction of one)
+    double lastToken = -1;
+    double finish = -1;
     bool measured = false;
     bool prefixApplied = false;
+    int64_t input = 0;
+    double arrival = 0; ///< when the client sent it
+    double readyAt = 0; ///< when it reaches its current engine (front end, KV transfer)
+    double scheduled = -1, firstToken = -1;
+    double transferS = 0, transferBytes = 0;
+    double specCredit = 0; ///< speculative decoding: tokens earned but not yet emitted (fraction of one)
     bool decoding() const { return generated >= 1 && tokens - computed == 1; }
 };
 
@@ -215,6 +247,8 @@ public:
     Engine(const SchedulerProfile& sp, PoolRole role, int worker, const KvCapacity& kv, StepTimer& timer, Book& book,
            const Options& opt, double layers)
         : m_sp(sp), m_role(role), m_worker(worker), m_kv(kv), m_timer(timer), m_book(book), m_freeBlocks(kv.blocks) {
+        if (sp.blockSize > 0 && (sp.blockSize & (sp.blockSize - 1)) == 0)
+            m_blockShift = std::countr_zero(static_cast<uint64_t>(sp.blockSize));
         if (role != PoolRole::Prefill && opt.speculativeTokens > 0) {
             m_specK = opt.speculativeTokens;
             double p = 1;
@@ -241,13 +275,25 @@ public:
     /// Event skipping: when every running sequence decodes, nothing waits and no arrival is due, the iterations up
     /// to the next finish repeat the same batch with every context one token longer. Runs them in one pass (per
     /// iteration only the step time, from the memo, and the records; the sequences are updated once at the end) as
-    /// long as their start times stay at or before `horizon` (when another engine could hand something over).
-    /// Returns the iterations run (0: the next iteration is not such a one).
-    int64_t skipDecodes(double horizon, int64_t maxIterations);
+    /// long as their start times stay at or before `horizon` (when another engine could hand something over). The
+    /// iteration in which the first sequences finish ends the span (if it starts before `horizon`): they are
+    /// appended to `finished` in running order, as iterate() does. Returns the iterations run (0: the next iteration
+    /// is not such a one).
+    int64_t skipDecodes(double horizon, int64_t maxIterations, std::vector<int>& finished);
     /// Whether the request at the front of the queue cannot be admitted now (skipDecodes: nor during the span).
     bool admissionBlocked(int64_t budget) const;
     int64_t blocksFor(double tokens) const {
         return static_cast<int64_t>(std::ceil(tokens / double(m_sp.blockSize) - 1e-9));
+    }
+    /// blocksFor of a whole number of tokens (>= 0), in integers: the same value (the 1e-9 only guards a
+    /// fractional token count). A power-of-two block size (every shipped stack) shifts instead of dividing.
+    int64_t blocksOf(int64_t tokens) const {
+        return m_blockShift >= 0 ? (tokens + m_sp.blockSize - 1) >> m_blockShift
+                                 : (tokens + m_sp.blockSize - 1) / m_sp.blockSize;
+    }
+    /// tokens mod the block size (tokens >= 0).
+    int64_t blockResidue(int64_t tokens) const {
+        return m_blockShift >= 0 ? tokens & (m_sp.blockSize - 1) : tokens % m_sp.blockSize;
     }
 
 private:
@@ -271,6 +317,21 @@ private:
     std::deque<int> m_waiting;
     std::vector<int> m_running;
     std::vector<std::pair<int, int64_t>> m_batch; ///< this iteration: (sequence, tokens computed)
+    /// This iteration's step shape, summed as sequences are scheduled. The context and offset sums are of whole
+    /// token counts: in integers they are exact, as the sums in doubles were (far below 2^53), in any order.
+    int64_t m_decodeN = 0, m_prefillSeqs = 0, m_prefillTokens = 0;
+    int64_t m_ctxTokens = 0, m_offTokens = 0;
+    void addToBatch(const Seq& s, int idx, int64_t n) {
+        if (s.decoding()) {
+            ++m_decodeN;
+            m_ctxTokens += s.computed;
+        } else {
+            ++m_prefillSeqs;
+            m_prefillTokens += n;
+            m_offTokens += s.computed;
+        }
+        m_batch.emplace_back(idx, n);
+    }
     int64_t m_freeBlocks = 0;
     int m_preemptedNow = 0;
     double m_now = 0;
@@ -278,6 +339,16 @@ private:
     int m_specK = 0;                 ///< speculative decoding: draft tokens per decoding sequence (0: off)
     double m_specExtra = 0;          ///< expected accepted draft tokens per iteration, sum_{i=1..k} a^i
     double m_layers = 1;             ///< decoder layers (a draft pass costs one layer's share of the decode step)
+    int m_blockShift = -1;           ///< log2 of the block size when it is a power of two, else -1
+    /// skipDecodes ran until the KV blocks ran out: the next iteration needs more blocks than are free (it
+    /// preempts), so the next span cannot start; iterate() clears it.
+    bool m_kvBound = false;
+    /// What skipDecodes' pass over the running sequences finds, taken by iterate() as it updates them (valid while
+    /// every running sequence was in its batch and nothing has changed since; m_boundary holds the residues).
+    struct SpanShape {
+        bool valid = false;
+        int64_t firstFinish = 0, ctxTokens = 0, measuredPrev = 0, measuredAll = 0;
+    } m_shape;
 };
 
 int64_t Engine::reservedBlocks() const {
@@ -317,7 +388,7 @@ bool Engine::tryRunning(int idx, int64_t& budget) {
         n = std::min(n, budget);
     if (n <= 0)
         return true;
-    const int64_t need = blocksFor(double(s.computed + n)) - s.blocks;
+    const int64_t need = blocksOf(s.computed + n) - s.blocks;
     while (need > m_freeBlocks) {
         // Out of blocks: preempt the most recently admitted running sequence (possibly this one).
         const int victim = m_running.back();
@@ -328,7 +399,7 @@ bool Engine::tryRunning(int idx, int64_t& budget) {
     m_freeBlocks -= need;
     s.blocks += need;
     budget -= std::min(n, budget);
-    m_batch.emplace_back(idx, n);
+    addToBatch(s, idx, n);
     return true;
 }
 
@@ -368,23 +439,48 @@ void Engine::admitWaiting(int64_t& budget) {
             break;
         s.prefixApplied = true;
         s.computed = have;
+        if (s.scheduled < 0)
+            s.scheduled = m_now; // first in a batch: this iteration's start (admission is the only way in)
         m_freeBlocks -= need;
         s.blocks += need;
         m_waiting.pop_front();
         m_running.push_back(idx);
         budget -= std::min(n, budget);
-        m_batch.emplace_back(idx, n);
+        addToBatch(s, idx, n);
     }
 }
 
 void Engine::scheduleMixed() {
     int64_t budget = m_sp.tokenBudget;
     // Running sequences first, in admission order (decodes and partial prefills); a preemption may shrink the list.
+    // tryRunning's path for a decoding sequence whose next block is free (one token) runs inline, on locals.
+    int64_t freeBlocks = m_freeBlocks, decodeN = 0, ctxTokens = 0;
     for (std::size_t i = 0; i < m_running.size() && budget > 0; ++i) {
         const int idx = m_running[i];
-        if (!tryRunning(idx, budget))
+        if (m_specK == 0) {
+            Seq& s = seq(idx);
+            if (s.decoding()) {
+                const int64_t need = blocksOf(s.computed + 1) - s.blocks;
+                if (need <= freeBlocks) {
+                    freeBlocks -= need;
+                    s.blocks += need;
+                    --budget;
+                    ++decodeN;
+                    ctxTokens += s.computed;
+                    m_batch.emplace_back(idx, 1);
+                    continue;
+                }
+            }
+        }
+        m_freeBlocks = freeBlocks;
+        const bool ran = tryRunning(idx, budget);
+        freeBlocks = m_freeBlocks;
+        if (!ran)
             break; // it preempted itself: everything after it is gone too
     }
+    m_freeBlocks = freeBlocks;
+    m_decodeN += decodeN;
+    m_ctxTokens += ctxTokens;
     if (m_preemptedNow == 0)
         admitWaiting(budget);
 }
@@ -416,7 +512,11 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
         m_waiting.push_back(m_pending.top().second);
         m_pending.pop();
     }
+    m_kvBound = false;
+    m_shape.valid = false;
     m_batch.clear();
+    m_decodeN = m_prefillSeqs = m_prefillTokens = 0;
+    m_ctxTokens = m_offTokens = 0;
     m_preemptedNow = 0;
     if (m_sp.batching == SchedulerProfile::Batching::Mixed)
         scheduleMixed();
@@ -427,19 +527,8 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
         return false;
     }
     // The step: decode sequences by their mean context, prefill chunks by their mean size and offset.
-    int64_t decode = 0, pseqs = 0, ptoks = 0;
-    double ctxSum = 0, offSum = 0;
-    for (const auto& [idx, n] : m_batch) {
-        const Seq& s = seq(idx);
-        if (s.decoding()) {
-            ++decode;
-            ctxSum += double(s.computed);
-        } else {
-            ++pseqs;
-            ptoks += n;
-            offSum += double(s.computed);
-        }
-    }
+    const int64_t decode = m_decodeN, pseqs = m_prefillSeqs, ptoks = m_prefillTokens;
+    const double ctxSum = double(m_ctxTokens), offSum = double(m_offTokens);
     double step = 0;
     if (m_specK > 0 && decode > 0) {
         // Verification: every decoding sequence a chunk of k + 1 tokens at its context, with the prefill chunks;
@@ -460,10 +549,13 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
     const double start = m_now, end = m_now + dur;
     int64_t generated = 0, sameGap = 0;
     bool leaving = false;
+    // skipDecodes' shape of the sequences that stay, all decoding (else it is not valid).
+    bool shapeOk = m_specK == 0;
+    int64_t covered = 0, shFirst = std::numeric_limits<int64_t>::max(), shCtx = 0, shMeasured = 0;
+    if (shapeOk)
+        m_boundary.assign(static_cast<std::size_t>(m_sp.blockSize), 0);
     for (const auto& [idx, n] : m_batch) {
         Seq& s = seq(idx);
-        if (s.scheduled < 0)
-            s.scheduled = start;
         if (m_specK > 0 && s.decoding()) {
             // The pending token and the accepted drafts keep their KV; the verifier adds its own token.
             s.specCredit += 1.0 + m_specExtra;
@@ -494,8 +586,10 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
             continue;
         }
         s.computed += n;
-        if (s.computed < s.tokens)
+        if (s.computed < s.tokens) {
+            shapeOk = false;
             continue; // a partial prefill chunk
+        }
         ++s.generated;
         ++s.tokens;
         ++generated;
@@ -507,8 +601,17 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
             m_book.itl.emplace_back(end - s.lastToken, 1);
         s.lastToken = end;
         if (s.generated < s.output) {
-            if (m_role != PoolRole::Prefill)
+            if (m_role != PoolRole::Prefill) {
+                if (shapeOk) { // decoding now (tokens = computed + 1), its last token at `end` = m_now
+                    ++covered;
+                    shapeOk = s.blocks == blocksOf(s.computed);
+                    shFirst = std::min(shFirst, s.output - s.generated);
+                    shCtx += s.computed;
+                    ++m_boundary[static_cast<std::size_t>(blockResidue(s.computed))];
+                    shMeasured += s.measured ? 1 : 0;
+                }
                 continue;
+            }
             // Prefill done: the sequence leaves with its KV cache for a decode engine.
             m_freeBlocks += s.blocks;
             s.blocks = 0;
@@ -529,6 +632,7 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
             const Seq& s = seq(i);
             return s.finish >= 0 || (m_role == PoolRole::Prefill && s.generated >= 1 && s.blocks == 0);
         });
+    m_shape = {shapeOk && covered == static_cast<int64_t>(m_running.size()), shFirst, shCtx, shMeasured, shMeasured};
     const int64_t used = m_kv.blocks - m_freeBlocks;
     m_book.records.push_back({start, end, generated, ptoks, decode, used, m_kv.blocks, m_role});
     if (m_book.keepIterations) {
@@ -580,9 +684,9 @@ bool Engine::admissionBlocked(int64_t budget) const {
     return admitNeed > m_freeBlocks;
 }
 
-int64_t Engine::skipDecodes(double horizon, int64_t maxIterations) {
-    constexpr int64_t kMinSpan = 4;
-    if (m_specK > 0 || m_running.empty() || maxIterations < kMinSpan)
+int64_t Engine::skipDecodes(double horizon, int64_t maxIterations, std::vector<int>& finished) {
+    constexpr int64_t kMinSpan = 1;
+    if (m_specK > 0 || m_running.empty() || maxIterations < kMinSpan || m_kvBound)
         return 0;
     const auto d = static_cast<int64_t>(m_running.size());
     if (d > m_sp.tokenBudget || (!m_waiting.empty() && !admissionBlocked(m_sp.tokenBudget - d)))
@@ -591,36 +695,46 @@ int64_t Engine::skipDecodes(double horizon, int64_t maxIterations) {
     const double limit = m_pending.empty() ? horizon : std::min(horizon, std::nextafter(m_pending.top().first, -1.0));
     if (m_now > limit)
         return 0;
-    // Every running sequence decoding with exactly its cached tokens' blocks; the span ends before the first finish.
-    int64_t span = maxIterations;
-    double ctxSum = 0;
+    // Every running sequence decoding with exactly its cached tokens' blocks; the span ends with the first finish.
+    int64_t firstFinish = std::numeric_limits<int64_t>::max(), ctxTokens = 0;
     const int64_t bs = m_sp.blockSize;
-    m_boundary.assign(static_cast<std::size_t>(bs), 0);
     int64_t measuredPrev = 0, measuredAll = 0;
-    for (const int i : m_running) {
-        const Seq& s = seq(i);
-        if (!s.decoding() || s.blocks != blocksFor(double(s.computed)))
-            return 0;
-        span = std::min(span, s.output - s.generated - 1);
-        ctxSum += double(s.computed);
-        ++m_boundary[static_cast<std::size_t>(s.computed % bs)];
-        if (s.measured) {
-            ++measuredAll;
-            measuredPrev += s.lastToken == m_now ? 1 : 0;
+    if (m_shape.valid) { // iterate() found it as it left them
+        firstFinish = m_shape.firstFinish;
+        ctxTokens = m_shape.ctxTokens;
+        measuredPrev = m_shape.measuredPrev;
+        measuredAll = m_shape.measuredAll;
+    } else {
+        m_boundary.assign(static_cast<std::size_t>(bs), 0);
+        for (const int i : m_running) {
+            const Seq& s = seq(i);
+            if (!s.decoding() || s.blocks != blocksOf(s.computed))
+                return 0;
+            firstFinish = std::min(firstFinish, s.output - s.generated);
+            ctxTokens += s.computed;
+            ++m_boundary[static_cast<std::size_t>(blockResidue(s.computed))];
+            if (s.measured) {
+                ++measuredAll;
+                measuredPrev += s.lastToken == m_now ? 1 : 0;
+            }
         }
     }
-    if (span < kMinSpan || measuredPrev != measuredAll) // a first decode after a hand-over: its gap is its own
+    const double ctxSum = double(ctxTokens); // exact, as the sum in doubles was
+    int64_t span = std::min(maxIterations, firstFinish);
+    if (span < kMinSpan)
         return 0;
     // KV blocks for the whole span must be free: the span ends where they would run out (the step-by-step path
     // then preempts where it has to).
+    // A sequence at c = q bs + r tokens holding ceil(c / bs) blocks needs ceil((r + n) / bs) - (r > 0) more for n
+    // tokens: the sum goes over the residues.
     auto need = [&](int64_t n) {
         int64_t sum = 0;
-        for (const int i : m_running) {
-            const Seq& s = seq(i);
-            sum += blocksFor(double(s.computed + n)) - s.blocks;
-        }
+        for (int64_t r = 0; r < bs; ++r)
+            if (const int64_t k = m_boundary[static_cast<std::size_t>(r)]; k > 0)
+                sum += k * (blocksOf(r + n) - (r > 0 ? 1 : 0));
         return sum;
     };
+    bool kvBound = false;
     if (need(span) > m_freeBlocks) {
         int64_t lo = 0, hi = span; // need(lo) fits, need(hi) does not
         while (hi - lo > 1) {
@@ -628,13 +742,18 @@ int64_t Engine::skipDecodes(double horizon, int64_t maxIterations) {
             (need(mid) <= m_freeBlocks ? lo : hi) = mid;
         }
         span = lo;
+        kvBound = true;
         if (span < kMinSpan)
             return 0;
     }
     const double host = m_sp.iterationOverheadS + m_sp.sequenceOverheadS * double(d);
     int64_t n = 0, used = m_kv.blocks - m_freeBlocks;
-    double t = m_now;
+    double t = m_now, firstEnd = m_now;
     while (n < span && t <= limit) {
+        // The finishing iteration hands requests back to the driver: it must start strictly first (no tie with
+        // another engine's iteration or an arrival, which the step-by-step path would order by engine).
+        if (n + 1 == firstFinish && !(t < limit))
+            break;
         const double step = m_timer.time(d, (ctxSum + double(d) * double(n)) / double(d), 0, 0, 0.0);
         if (!m_timer.error().empty())
             break; // the step-by-step path reports it
@@ -642,8 +761,12 @@ int64_t Engine::skipDecodes(double horizon, int64_t maxIterations) {
         // Sequences whose cached tokens reach a multiple of the block size take a new block in this iteration.
         used += m_boundary[static_cast<std::size_t>((bs - n % bs) % bs)];
         m_book.records.push_back({t, t + dur, d, 0, d, used, m_kv.blocks, m_role});
-        if (measuredAll > 0)
-            m_book.itl.emplace_back(dur, measuredAll);
+        // The first iteration's gap is shared by the sequences that decoded in the previous one; the others (first
+        // decode after a hand-over, or after a prefill-only iteration) have their own (added below).
+        if (const int64_t same = n == 0 ? measuredPrev : measuredAll; same > 0)
+            m_book.itl.emplace_back(dur, same);
+        if (n == 0)
+            firstEnd = t + dur;
         if (m_book.keepIterations) {
             IterationStat it{t,
                              dur,
@@ -664,15 +787,37 @@ int64_t Engine::skipDecodes(double horizon, int64_t maxIterations) {
     }
     if (n == 0)
         return 0;
+    m_shape.valid = false;
+    int64_t freed = 0;
     for (const int i : m_running) {
         Seq& s = seq(i);
         s.computed += n;
         s.tokens += n;
         s.generated += n;
-        const int64_t b = blocksFor(double(s.computed));
+        const int64_t b = blocksOf(s.computed);
         m_freeBlocks -= b - s.blocks;
         s.blocks = b;
+        if (s.measured && s.lastToken != m_now)
+            m_book.itl.emplace_back(firstEnd - s.lastToken, 1);
         s.lastToken = t;
+        if (s.generated < s.output)
+            continue;
+        s.finish = t;
+        m_freeBlocks += s.blocks;
+        freed += s.blocks;
+        s.blocks = 0;
+        finished.push_back(i);
+    }
+    // Stopped by the KV blocks (not by the horizon or an arrival): the next iteration runs out of them.
+    m_kvBound = kvBound && n == span;
+    if (n == firstFinish) {
+        // The last iteration's records count what is left after the finished sequences released their blocks.
+        std::erase_if(m_running, [&](int i) { return seq(i).finish >= 0; });
+        m_book.records.back().kvUsed -= freed;
+        if (m_book.keepIterations) {
+            m_book.iterations.back().kvBlocksUsed -= freed;
+            m_book.iterations.back().running = static_cast<int32_t>(m_running.size());
+        }
     }
     m_now = t;
     return n;
@@ -696,9 +841,56 @@ struct Samples {
 };
 
 /// The distribution of counted samples (value, how many), exactly as distributionOf of the expanded sample.
+/// Sorts (gap, count) pairs as std::sort with operator< does (equal pairs are indistinguishable, so any correct sort
+/// gives the same sequence): an LSD radix sort on (count, then the gap's bits) when every gap is a non-negative double
+/// and every count positive (their bit patterns then order as the values do), else std::sort.
+void sortCounted(std::vector<std::pair<double, int64_t>>& v) {
+    constexpr std::size_t kSmall = 256;
+    bool radix = v.size() > kSmall;
+    uint64_t orFirst = 0, andFirst = ~uint64_t(0), orSecond = 0, andSecond = ~uint64_t(0);
+    for (std::size_t i = 0; i < v.size() && radix; ++i) {
+        const auto b = std::bit_cast<uint64_t>(v[i].first);
+        radix = !(v[i].first < 0) && !(b >> 63) && !std::isnan(v[i].first) && v[i].second > 0;
+        orFirst |= b;
+        andFirst &= b;
+        orSecond |= static_cast<uint64_t>(v[i].second);
+        andSecond &= static_cast<uint64_t>(v[i].second);
+    }
+    if (!radix) {
+        std::sort(v.begin(), v.end());
+        return;
+    }
+    constexpr int kBits = 11;
+    constexpr std::size_t kBuckets = std::size_t(1) << kBits;
+    std::vector<std::pair<double, int64_t>> tmp(v.size());
+    std::vector<std::size_t> count(kBuckets);
+    // The least significant key first: the count, then the gap; digits where every key agrees are skipped.
+    auto passes = [&](bool second, uint64_t differ) {
+        for (int shift = 0; shift < 64; shift += kBits) {
+            if (((differ >> shift) & (kBuckets - 1)) == 0)
+                continue;
+            auto key = [&](const std::pair<double, int64_t>& e) {
+                const uint64_t k = second ? static_cast<uint64_t>(e.second) : std::bit_cast<uint64_t>(e.first);
+                return static_cast<std::size_t>((k >> shift) & (kBuckets - 1));
+            };
+            std::fill(count.begin(), count.end(), 0);
+            for (const auto& e : v)
+                ++count[key(e)];
+            std::size_t sum = 0;
+            for (std::size_t& c : count)
+                sum += std::exchange(c, sum);
+            for (const auto& e : v)
+                tmp[count[key(e)]++] = e;
+            v.swap(tmp);
+        }
+    };
+    passes(true, orSecond ^ andSecond);
+    passes(false, orFirst ^ andFirst);
+}
+
 Distribution countedDistribution(std::vector<std::pair<double, int64_t>> v) {
     Distribution d;
-    std::sort(v.begin(), v.end());
+    sortCounted(v);
     std::vector<int64_t> ends(v.size()); // one past the last expanded index of each entry
     int64_t n = 0;
     double sum = 0;
@@ -897,6 +1089,15 @@ bool Driver::setUp() {
     }
     m_book.seqs.reserve(static_cast<std::size_t>(m_warmup + m_measuredTarget + (closed ? w.concurrency : 0)));
     if (closed) {
+        // About one iteration per output token of a client's requests (more under preemption or prefill-only ones).
+        const double perClient = double(m_warmup + m_measuredTarget + w.concurrency) / double(w.concurrency);
+        const double estimate =
+            1.25 * perClient * double(w.outputTokens) / double(std::max<std::size_t>(1, m_first.size()));
+        const auto n = static_cast<std::size_t>(std::min(estimate, double(1 << 20)));
+        m_book.records.reserve(n);
+        m_book.itl.reserve(n);
+    }
+    if (closed) {
         // The warm-up wave starts the clients at steady-state phases: client c's first (unmeasured) request asks
         // for (c + 1) / concurrency of the output, so completions, and with them the clients' next requests, are
         // spread over one request's lifetime as in a benchmark that has run a while. Started all at once with full
@@ -950,16 +1151,15 @@ Run Driver::run() {
             fail("more than " + std::to_string(m_opt.maxIterations) + " iterations");
             break;
         }
-        if (m_opt.skipDecodes) {
-            // Other engines hand over only at their iterations' ends, after their next start (`second`).
-            if (const int64_t n = next->skipDecodes(second, m_opt.maxIterations - iterations); n > 0) {
-                iterations += n - 1;
-                continue;
-            }
-        }
         handover.clear();
         finished.clear();
-        if (!next->iterate(handover, finished, error)) {
+        int64_t skipped = 0;
+        if (m_opt.skipDecodes) {
+            // Other engines hand over only at their iterations' ends, after their next start (`second`).
+            skipped = next->skipDecodes(second, m_opt.maxIterations - iterations, finished);
+            iterations += std::max<int64_t>(0, skipped - 1);
+        }
+        if (skipped == 0 && !next->iterate(handover, finished, error)) {
             fail(error);
             break;
         }

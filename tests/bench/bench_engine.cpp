@@ -198,11 +198,14 @@ BENCHMARK(BM_SweepParallel)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseR
 
 namespace {
 
-/// aiperf-like closed loop: 20 x concurrency requests, 1k in / 1k out, vLLM on an H100, Llama-3.1-8B.
+/// aiperf-like closed loop: 20 x concurrency requests, 1k in / 1k out, on an H100, Llama-3.1-8B; args
+/// (concurrency, output tokens, stack: 0 vLLM, 1 TensorRT-LLM, 2 SGLang).
 void BM_ServingClosedLoop(benchmark::State& state) {
     const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
     const LlmArch arch = io::loadModel("llama-3.1-8b");
-    const StackProfile stack = io::loadStack("vllm");
+    static const char* const kStacks[] = {"vllm", "tensorrt-llm", "sglang"};
+    const StackProfile stack = io::loadStack(kStacks[state.range(2)]);
+    state.SetLabel(kStacks[state.range(2)]);
     serving::Workload w;
     w.arrival = serving::Arrival::ClosedLoop;
     w.concurrency = static_cast<int>(state.range(0));
@@ -251,13 +254,45 @@ void BM_ServingDisaggregated(benchmark::State& state) {
 
 // (concurrency, output tokens): the target is < 50 ms for concurrency <= 256 and output <= 2k on one core.
 BENCHMARK(BM_ServingClosedLoop)
-    ->Args({16, 1024})
-    ->Args({64, 1024})
-    ->Args({128, 1024})
-    ->Args({256, 1024})
-    ->Args({256, 2048})
+    ->Args({16, 1024, 0})
+    ->Args({64, 1024, 0})
+    ->Args({128, 1024, 0})
+    ->Args({256, 1024, 0})
+    ->Args({256, 2048, 0})
+    ->Args({256, 2048, 1})
+    ->Args({256, 2048, 2})
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ServingDisaggregated)->Arg(64)->Unit(benchmark::kMillisecond);
+
+namespace {
+
+/// The closed loop of a 70B model: Llama-3.1-70B in fp8 at TP 4 on an HGX H200 node, vLLM, 1k in / 2k out.
+void BM_ServingClosedLoop70B(benchmark::State& state) {
+    const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("hgx-h200-8gpu")));
+    const LlmArch arch = io::loadModel("llama-3.1-70b");
+    const StackProfile stack = io::loadStack("vllm");
+    serving::Workload w;
+    w.arrival = serving::Arrival::ClosedLoop;
+    w.concurrency = static_cast<int>(state.range(0));
+    w.inputTokens = 1024;
+    w.outputTokens = 2048;
+    const Scenario base =
+        ScenarioBuilder().weights(DType::fp8_e4m3).kv(DType::fp8_e4m3).act(DType::fp8_e4m3).tp(4).build();
+    serving::Options opt;
+    opt.keepIterations = false;
+    for (auto _ : state) {
+        const serving::ServingResult r = serving::simulate(pm, arch, stack, base, w, opt);
+        if (!r.ok) {
+            state.SkipWithError(r.error.c_str());
+            break;
+        }
+        benchmark::DoNotOptimize(r.ok);
+    }
+}
+
+} // namespace
+
+BENCHMARK(BM_ServingClosedLoop70B)->Arg(256)->Unit(benchmark::kMillisecond);
 
 #include "serving/deployment_search.hpp"
 
