@@ -400,8 +400,8 @@ double moeScale(const StackKernels& sk, const OpSpec& gateUp, DType gemmType) {
         return 1.0;
     const bool fp8 = gemmType == DType::fp8_e4m3 || gemmType == DType::fp8_e5m2;
     const bool block = sk.fp8Block || gateUp.gemm.bType == DType::fp8_block;
-    return sk.eff->moeScale(fp8 ? (block ? "fp8_block" : "fp8") : d, gateUp.gemm.m, gateUp.gemm.batch,
-                            gateUp.gemm.k, gateUp.gemm.n / 2);
+    return sk.eff->moeScale(fp8 ? (block ? "fp8_block" : "fp8") : d, gateUp.gemm.m, gateUp.gemm.batch, gateUp.gemm.k,
+                            gateUp.gemm.n / 2);
 }
 
 /// The correction of a collective inside one NVLink domain (the tables' 2-8 GPUs of one node), 1 elsewhere.

@@ -121,7 +121,8 @@ LlmArch parseArch(const YAML::Node& rootIn, const std::string& file) {
                 if (fmt != "fp8_block" && fmt != "fp8" && fmt != "bf16" && fmt != "nvfp4" && fmt != "mxfp4" &&
                     fmt != "int4_wo")
                     throw InputError(file, kv.second.Mark().line + 1, "checkpoint_weights",
-                                     "'" + fmt + "' is not a weight format (bf16, fp8, fp8_block, nvfp4, mxfp4, int4_wo)");
+                                     "'" + fmt +
+                                         "' is not a weight format (bf16, fp8, fp8_block, nvfp4, mxfp4, int4_wo)");
                 a.checkpointWeights[scalarText(kv.first, file, "checkpoint_weights")] = fmt;
             }
         }

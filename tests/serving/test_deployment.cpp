@@ -140,8 +140,8 @@ TEST(Deployment, DisaggregatedTtftIsOnePrefillAtConcurrencyOne) {
     ASSERT_TRUE(r.ok) << r.error;
     EXPECT_EQ(r.gpus, 2);
     const double host = vllm.scheduler.iterationOverheadS + vllm.scheduler.sequenceOverheadS; // batch 1
-    const double prefill = stepTime(fx().pm, fx().llama, vllm,
-                                    ScenarioBuilder(base).phase(Phase::Prefill).prompt(isl).batch(1).build());
+    const double prefill =
+        stepTime(fx().pm, fx().llama, vllm, ScenarioBuilder(base).phase(Phase::Prefill).prompt(isl).batch(1).build());
     EXPECT_NEAR(r.ttftS.mean / (prefill + host), 1.0, 1e-9);
     EXPECT_NEAR(r.ttftS.p99 / (prefill + host), 1.0, 1e-9);
     // The KV transfer: prompt tokens x the model's KV bytes per token (Llama-3.1-8B, bf16: 2 x 8 KV heads x 128 x

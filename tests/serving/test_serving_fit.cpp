@@ -9,7 +9,6 @@
 #include "units/errors.hpp"
 
 #include <gtest/gtest.h>
-
 #include <map>
 #include <regex>
 #include <set>
@@ -64,9 +63,10 @@ TEST(ServingFit, ApplyRewritesTheSchedulerValuesAndNamesTheRows) {
 
 TEST(ServingFit, StackLoaderChecksTheFittedProvenance) {
     const std::string base = "version: 1\nname: t\nscheduler:\n  framework: vllm\n  sequence_overhead: 20 us\n";
-    const StackProfile ok = io::loadStackString(base + "  fitted:\n    provenance: fitted\n    keys: [sequence_overhead]\n"
-                                                       "    dataset: d.csv\n    rows: [a, b]\n",
-                                                "ok.yaml");
+    const StackProfile ok =
+        io::loadStackString(base + "  fitted:\n    provenance: fitted\n    keys: [sequence_overhead]\n"
+                                   "    dataset: d.csv\n    rows: [a, b]\n",
+                            "ok.yaml");
     EXPECT_DOUBLE_EQ(ok.scheduler.sequenceOverheadS, 20e-6);
     EXPECT_EQ(ok.scheduler.fitted.rows, (std::vector<std::string>{"a", "b"}));
     try {
@@ -114,12 +114,33 @@ TEST(ServingFit, TheSplitKeepsADeploymentsConcurrencySweepAndItsCopiesOnOneSide)
     std::size_t calibration = 0;
     for (std::size_t i = 0; i < t.rows.size(); ++i) {
         std::string key;
-        for (const char* c : {"gpu", "backend", "model_path", "mode", "isl", "osl", "tp_size", "moe_ep_size",
-                              "attention_dp_size", "prefill_num_workers", "decode_num_workers", "decode_batch_size",
-                              "precision", "gemm_quant_mode", "moe_quant_mode", "pp_size", "moe_tp_size",
-                              "prefill_tp_size", "decode_tp_size", "prefill_attention_dp_size",
-                              "decode_attention_dp_size", "prefill_pp_size", "decode_pp_size", "prefill_moe_tp_size",
-                              "decode_moe_tp_size", "prefill_moe_ep_size", "decode_moe_ep_size"})
+        for (const char* c : {"gpu",
+                              "backend",
+                              "model_path",
+                              "mode",
+                              "isl",
+                              "osl",
+                              "tp_size",
+                              "moe_ep_size",
+                              "attention_dp_size",
+                              "prefill_num_workers",
+                              "decode_num_workers",
+                              "decode_batch_size",
+                              "precision",
+                              "gemm_quant_mode",
+                              "moe_quant_mode",
+                              "pp_size",
+                              "moe_tp_size",
+                              "prefill_tp_size",
+                              "decode_tp_size",
+                              "prefill_attention_dp_size",
+                              "decode_attention_dp_size",
+                              "prefill_pp_size",
+                              "decode_pp_size",
+                              "prefill_moe_tp_size",
+                              "decode_moe_tp_size",
+                              "prefill_moe_ep_size",
+                              "decode_moe_ep_size"})
             key += t.text(i, t.column(c)) + "|";
         const bool cal = isCalibrationRow(t, i);
         sides[key].insert(cal);
