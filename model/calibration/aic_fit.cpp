@@ -1,6 +1,7 @@
 #include "calibration/aic_fit.hpp"
 
 #include "calibration/aic_import.hpp"
+#include "io/files.hpp"
 #include "units/errors.hpp"
 
 #include <algorithm>
@@ -289,13 +290,7 @@ std::string efficiencySectionYaml(const StackProfile& st) {
 
 std::string replaceEfficiencySection(const std::string& text, const std::string& section) {
     // Lines; the section runs from its marker comment (or the `efficiency:` key) to the next top-level key.
-    std::vector<std::string> lines;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        const std::size_t nl = text.find('\n', pos);
-        lines.push_back(text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
-        pos = nl == std::string::npos ? text.size() : nl + 1;
-    }
+    const std::vector<std::string> lines = io::splitLines(text);
     std::size_t begin = lines.size(), end = lines.size();
     for (std::size_t i = 0; i < lines.size(); ++i) {
         if (lines[i].rfind(kSectionMarker, 0) == 0 && begin == lines.size())

@@ -4,6 +4,7 @@
 /// file in the same folder, renamed into place; removed on failure), so a failed run leaves no partial file.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace rooflab::io {
 
@@ -13,5 +14,9 @@ std::string readInputFile(const std::string& path, std::uintmax_t maxBytes, cons
 
 /// @brief Writes `text` to `path` atomically. Throws InputError naming `path` and `key` when it cannot.
 void writeFileAtomic(const std::string& path, const std::string& text, const std::string& key = "");
+
+/// @brief The lines of `text` without their newlines (a final newline starts no empty line): for tools that rewrite
+/// a section of a data file and keep the rest as it is.
+std::vector<std::string> splitLines(const std::string& text);
 
 } // namespace rooflab::io

@@ -1,6 +1,7 @@
 #include "serving/serving_fit.hpp"
 
 #include "codec/request_codec.hpp"
+#include "io/files.hpp"
 #include "units/errors.hpp"
 
 #include <algorithm>
@@ -41,17 +42,6 @@ std::string timeText(double seconds, bool micro) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.4g %s", micro ? seconds * 1e6 : seconds * 1e3, micro ? "us" : "ms");
     return buf;
-}
-
-std::vector<std::string> splitLines(const std::string& text) {
-    std::vector<std::string> lines;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        const std::size_t nl = text.find('\n', pos);
-        lines.push_back(text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
-        pos = nl == std::string::npos ? text.size() : nl + 1;
-    }
-    return lines;
 }
 
 bool startsWith(const std::string& s, const std::string& p) {
@@ -138,7 +128,7 @@ SchedulerFit fitSchedulerConstants(const io::CsvTable& table, io::Catalog& catal
 }
 
 std::string applySchedulerFit(const std::string& yamlText, const SchedulerFit& fit, const std::string& dataset) {
-    std::vector<std::string> lines = splitLines(yamlText);
+    std::vector<std::string> lines = io::splitLines(yamlText);
     std::size_t begin = lines.size();
     for (std::size_t i = 0; i < lines.size(); ++i)
         if (startsWith(lines[i], "scheduler:")) {
