@@ -101,9 +101,12 @@ LlmArch parseArch(const YAML::Node& rootIn, const std::string& file) {
     {
         // The checkpoints' weight formats: the config's own quantization_config (for the source and aliases), and
         // a preset's checkpoint_weights map for quantized releases of its architecture.
+        // (A const node's missing key is an invalid node: test IsDefined before asking its type.)
         const YAML::Node q = root["quantization_config"];
-        const bool fp8Block = q.IsMap() && q["quant_method"].IsScalar() && q["quant_method"].Scalar() == "fp8" &&
-                              q["weight_block_size"].IsSequence();
+        auto field = [&](const char* key) { return q.IsDefined() && q.IsMap() ? q[key] : YAML::Node(); };
+        const YAML::Node method = field("quant_method"), blocks = field("weight_block_size");
+        const bool fp8Block = method.IsDefined() && method.IsScalar() && method.Scalar() == "fp8" &&
+                              blocks.IsDefined() && blocks.IsSequence();
         if (fp8Block) {
             if (!a.source.empty())
                 a.checkpointWeights[a.source] = "fp8_block";

@@ -3,6 +3,7 @@
 // the stack-file rewrite.
 #include "io/data_paths.hpp"
 #include "io/files.hpp"
+#include "io/model_loader.hpp"
 #include "io/stack_loader.hpp"
 #include "serving/serving_fit.hpp"
 #include "serving_fixture.hpp"
@@ -82,6 +83,24 @@ TEST(ServingFit, StackLoaderChecksTheFittedProvenance) {
                                                   "    dataset: d.csv\n    rows: []\n",
                                            "bad.yaml"),
                  InputError);
+}
+
+TEST(ServingFit, CheckpointWeightFormatsComeFromTheQuantizationConfig) {
+    // The block-scaled FP8 kernels run where the checkpoint's config says so: its own quantization_config for its
+    // source and aliases, checkpoint_weights for quantized releases of a BF16 preset.
+    EXPECT_EQ(fx().cat.model("deepseek-v3").checkpointWeights.at("deepseek-ai/DeepSeek-R1"), "fp8_block");
+    EXPECT_EQ(fx().cat.model("qwen3-235b-a22b").checkpointWeights.at("Qwen/Qwen3-235B-A22B-FP8"), "fp8_block");
+    EXPECT_EQ(fx().llama.checkpointWeights.count("nvidia/Llama-3.1-8B-Instruct-FP8"), 0u); // per-tensor ModelOpt
+    const std::string base = "model_type: llama\nsource: a/b\nhidden_size: 64\nnum_hidden_layers: 2\n"
+                             "num_attention_heads: 4\nintermediate_size: 128\nvocab_size: 100\n";
+    // FP8 without block sizes (a mutated file from the release-binary fuzz run threw "invalid node" here).
+    EXPECT_TRUE(
+        io::loadModelString(base + "quantization_config: {quant_method: fp8}\n", "m.yaml").checkpointWeights.empty());
+    EXPECT_EQ(io::loadModelString(base + "quantization_config: {quant_method: fp8, weight_block_size: [128, 128]}\n",
+                                  "m.yaml")
+                  .checkpointWeights.at("a/b"),
+              "fp8_block");
+    EXPECT_THROW((void)io::loadModelString(base + "checkpoint_weights: {x/y: fp9}\n", "m.yaml"), InputError);
 }
 
 TEST(ServingFit, SequenceOverheadLengthensHostBoundIterationsByTheBatch) {
