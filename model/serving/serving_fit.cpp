@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <set>
 
 namespace rooflab::serving {
@@ -80,6 +81,7 @@ SchedulerFit fitSchedulerConstants(const io::CsvTable& table, io::Catalog& catal
     // smaller).
     StackProfile trial = base;
     std::vector<SchedulerFit> candidates;
+    std::optional<ServingErrorStats> withoutConstants; // the grid's 0 without a front end: the fit's "before"
     for (const double s : options.sequenceOverheadGridS) {
         trial.scheduler.sequenceOverheadS = s;
         trial.scheduler.frontendLatencyS = 0;
@@ -97,10 +99,13 @@ SchedulerFit fitSchedulerConstants(const io::CsvTable& table, io::Catalog& catal
         if (f.rows.empty())
             throw InputError(table.file, 0, "backend",
                              "no aggregated calibration row of stack '" + stackName + "' could be simulated");
+        if (s == 0)
+            withoutConstants = servingErrorStats(predictedRows(bare));
         f.frontendRows = gaps.size();
         f.frontendLatencyS = std::max(0.0, median(gaps));
         trial.scheduler.frontendLatencyS = f.frontendLatencyS;
-        const double mape = servingErrorStats(predictedRows(run(trial, ServingSplit::Calibration))).tpotMapePct;
+        f.after = servingErrorStats(predictedRows(run(trial, ServingSplit::Calibration)));
+        const double mape = f.after.tpotMapePct;
         fit.curve.emplace_back(s, mape);
         candidates.push_back(std::move(f));
     }
@@ -120,8 +125,10 @@ SchedulerFit fitSchedulerConstants(const io::CsvTable& table, io::Catalog& catal
     StackProfile bare = base; // without the two constants: what the fit adds
     bare.scheduler.sequenceOverheadS = 0;
     bare.scheduler.frontendLatencyS = 0;
-    fit.before = servingErrorStats(predictedRows(run(bare, ServingSplit::Calibration)));
-    fit.after = servingErrorStats(predictedRows(run(trial, ServingSplit::Calibration)));
+    // The calibration half's errors with the fitted values are the picked candidate's (a simulation repeats exactly);
+    // without them, the grid's 0 unless the grid has none.
+    fit.before =
+        withoutConstants ? *withoutConstants : servingErrorStats(predictedRows(run(bare, ServingSplit::Calibration)));
     fit.heldOutBefore = servingErrorStats(predictedRows(run(bare, ServingSplit::HeldOut)));
     fit.heldOutAfter = servingErrorStats(predictedRows(run(trial, ServingSplit::HeldOut)));
     return fit;
