@@ -3,6 +3,7 @@
 #include "analysis/ops.hpp"
 #include "codec/request_codec.hpp"
 #include "engine/predict.hpp"
+#include "io/files.hpp"
 #include "units/errors.hpp"
 
 #include <algorithm>
@@ -157,15 +158,6 @@ private:
     const io::CsvTable& m_t;
     std::size_t m_row;
 };
-
-uint64_t fnv1a(const std::string& s) {
-    uint64_t h = 1469598103934665603ull;
-    for (unsigned char c : s) {
-        h ^= c;
-        h *= 1099511628211ull;
-    }
-    return h;
-}
 
 /// Seconds with 6 significant digits: the tables' run-to-run noise is well above 1e-6 relative.
 std::string seconds(double ms) {
@@ -396,7 +388,7 @@ void Importer::add(const io::CsvTable& t, const std::string& systemHint) {
         ImportSource& src = sources[name];
         src.file = t.file;
         ++src.rowsRead;
-        if (!keep || (sampled && m_options.sampleEvery > 1 && fnv1a(shapeKey) % m_options.sampleEvery != 0))
+        if (!keep || (sampled && m_options.sampleEvery > 1 && io::fnv1a(shapeKey) % m_options.sampleEvery != 0))
             continue;
         auto [it, fresh] = m_datasets.try_emplace(name, std::move(probe));
         ImportedDataset& d = it->second;

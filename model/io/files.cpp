@@ -69,4 +69,13 @@ std::vector<std::string> splitLines(const std::string& text) {
     return lines;
 }
 
+uint64_t fnv1a(std::string_view text) {
+    uint64_t h = 1469598103934665603ull;
+    for (const unsigned char c : text) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
 } // namespace rooflab::io

@@ -4,6 +4,7 @@
 /// file in the same folder, renamed into place; removed on failure), so a failed run leaves no partial file.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rooflab::io {
@@ -18,5 +19,9 @@ void writeFileAtomic(const std::string& path, const std::string& text, const std
 /// @brief The lines of `text` without their newlines (a final newline starts no empty line): for tools that rewrite
 /// a section of a data file and keep the rest as it is.
 std::vector<std::string> splitLines(const std::string& text);
+
+/// @brief A 64-bit hash of `text` (FNV-1a with the project's offset 1469598103934665603 and the FNV prime): stable
+/// across runs and platforms, for deterministic samples and splits of dataset rows.
+uint64_t fnv1a(std::string_view text);
 
 } // namespace rooflab::io

@@ -2,6 +2,7 @@
 
 #include "analysis/parallel.hpp"
 #include "codec/request_codec.hpp"
+#include "io/files.hpp"
 #include "serving/serving_request.hpp"
 #include "units/errors.hpp"
 
@@ -250,14 +251,10 @@ bool isCalibrationRow(const io::CsvTable& t, std::size_t row) {
                                            "decode_attention_dp_size",
                                            "decode_moe_tp_size",
                                            "decode_moe_ep_size"};
-    uint64_t h = 1469598103934665603ull; // FNV-1a
-    for (const char* col : kKey) {
-        for (const char c : textCell(t, row, col) + "|") {
-            h ^= static_cast<unsigned char>(c);
-            h *= 1099511628211ull;
-        }
-    }
-    return (h >> 7) % 2 == 0;
+    std::string key;
+    for (const char* col : kKey)
+        key += textCell(t, row, col) + "|";
+    return (io::fnv1a(key) >> 7) % 2 == 0;
 }
 
 ServingValidationReport validateServingBenchmark(const io::CsvTable& table, io::Catalog& catalog,
