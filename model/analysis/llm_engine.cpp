@@ -469,7 +469,11 @@ GraphEvaluation evaluateGraph(const PlatformModel& pm, const StepGraph& g, const
         ev.notes.push_back("tp x pp = " + std::to_string(g.tp * g.pp) + " devices exceed the scale-up domain of " +
                            std::to_string(int(pm.scaleUpDomain)) + ": collectives use the scale-out network");
     bool fell = false;
-    ev.gemmType = pm.computeType(g.gemmType, fell);
+    // GGUF block formats on a CPU framework that runs them natively (llama.cpp: the weights stay quantized and the
+    // dot products run on 8-bit activations; withCpuStack gives the format its own rate): the format is the GEMM
+    // type. Elsewhere they are dequantized to the activations' type.
+    const bool nativeGguf = isGgufBlock(g.weights) && pm.tensorPeak[static_cast<std::size_t>(g.weights)] > 0;
+    ev.gemmType = nativeGguf ? g.weights : pm.computeType(g.gemmType, fell);
     if (fell)
         ev.notes.push_back("platform has no " + std::string(dtypeName(g.gemmType)) + " tensor path: GEMMs run in " +
                            std::string(dtypeName(ev.gemmType)));

@@ -127,6 +127,15 @@ PlatformModel withCpuStack(const PlatformModel& pm, const CpuStackProfile& c, DT
         if (m.tensorPeak[i] <= 0 && t == DType::fp32)
             m.tensorPeak[i] = m.vectorPeakFp32;
     }
+    // A GGUF block format the stack has rates for (llama.cpp) runs natively: 8-bit integer dot products of the
+    // quantized weights with activations quantized to 8 bits, on the int8 engine (AMX/VNNI) where there is one;
+    // the stack's fitted fraction of that peak carries the dequantization cost.
+    if (isGgufBlock(gemmType) && curve(c.gemmPeakFraction, gemmType)) {
+        const double int8Peak = m.tensorPeak[static_cast<std::size_t>(DType::int8)];
+        const double bf16Peak = m.tensorPeak[static_cast<std::size_t>(DType::bf16)];
+        m.tensorPeak[static_cast<std::size_t>(gemmType)] =
+            int8Peak > 0 ? int8Peak : (bf16Peak > 0 ? bf16Peak : m.vectorPeakFp32);
+    }
     const auto g = static_cast<std::size_t>(gemmType);
     if (const ThreadCurve* f = curve(c.gemvDramFraction, gemmType); f && dram > 0)
         m.gemmDramBytesPerS = threadCurveAt(*f, threads, 1.0) * dram;

@@ -85,7 +85,9 @@ Result llm(const PlatformModel& pm, const Request& q) {
         // A CPU framework: its GEMV/GEMM/attention rates and its per-op host time at this thread count.
         const Scenario& s = q.scenario;
         const DType act = (s.act == DType::int8 || s.act == DType::int4) ? DType::bf16 : s.act;
-        const PlatformModel cpm = withCpuStack(pm, t->stack->cpu, act, act);
+        // GGUF weights on a framework with rates for their format (llama.cpp) take that format's GEMM rates.
+        const bool ggufRates = isGgufBlock(s.weights) && t->stack->cpu.gemmPeakFraction.count(dtypeName(s.weights));
+        const PlatformModel cpm = withCpuStack(pm, t->stack->cpu, ggufRates ? s.weights : act, act);
         StackProfile stack = *t->stack;
         stack.hostOverheadS =
             threadCurveAt(stack.cpu.hostOverheadS, pm.cpuThreads > 0 ? pm.cpuThreads : pm.units, stack.hostOverheadS);

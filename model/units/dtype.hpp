@@ -11,8 +11,9 @@ namespace rooflab {
 /// per 1x128 tile of activations); computes as fp8_e4m3. nvfp4: 4-bit E2M1 values with one FP8 E4M3 scale per 16
 /// elements (4.5 bits per element) plus a per-tensor fp32 scale; mxfp4 (OCP microscaling): E2M1 with one E8M0 scale
 /// per 32 elements (4.25 bits). Appended after int4 so that existing per-datatype tables keep their indices.
-/// q4_k ... q8_0: llama.cpp's GGUF block-quantized weight formats (storage only: GEMMs dequantize them to the
-/// activation type). Bits per weight include the blocks' scales and minimums: q4_k 4.5 (super-block of 256: 8 x 32
+/// q4_k ... q8_0: llama.cpp's GGUF block-quantized weight formats. On a CPU stack that has rates for the format
+/// (llama.cpp), GEMMs run it natively (8-bit dot products on the int8 engine); elsewhere they dequantize it to the
+/// activation type. Bits per weight include the blocks' scales and minimums: q4_k 4.5 (super-block of 256: 8 x 32
 /// 4-bit weights, 6-bit scales and mins, fp16 d and dmin: 144 B), q5_k 5.5 (176 B), q6_k 6.5625 (210 B), q8_0 8.5
 /// (32 int8 weights and one fp16 scale: 34 B).
 enum class DType : unsigned char {
