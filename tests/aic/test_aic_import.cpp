@@ -436,8 +436,11 @@ TEST(KernelEfficiency, EngineUsesAStacksSurfacesOnlyWhereItHasThem) {
         const Prediction a = predictStep(h100(), m, vllm, s), b = predictStep(h100(), m, plain, s);
         ASSERT_TRUE(a.ok && b.ok);
         EXPECT_NE(a.latencyS, b.latencyS);
-        // L40S: none fitted, the platform's own efficiencies.
+        // L40S: fitted too since issue 17's "Ada measured" (aiconfigurator's L40S tables).
         const PlatformModel l40s = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("l40s")));
-        EXPECT_EQ(predictStep(l40s, m, vllm, s).latencyS, predictStep(l40s, m, plain, s).latencyS);
+        EXPECT_NE(predictStep(l40s, m, vllm, s).latencyS, predictStep(l40s, m, plain, s).latencyS);
+        // H100 PCIe: none fitted, the platform's own efficiencies.
+        const PlatformModel pcie = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-pcie-80gb")));
+        EXPECT_EQ(predictStep(pcie, m, vllm, s).latencyS, predictStep(pcie, m, plain, s).latencyS);
     }
 }
