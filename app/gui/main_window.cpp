@@ -345,7 +345,8 @@ void MainWindow::applyOutcome(const EvalOutcome& o) {
     m_output = o.output;
     const Prediction& p = m_output.prediction;
     const bool llm = m_scenario->kind() == WorkloadKind::Llm;
-    const ResultSummary summary = summarizeOutcome(m_output, llm, m_scenario->phase());
+    ResultSummary summary = summarizeOutcome(m_output, llm, m_scenario->phase());
+    summary.confidence = confidenceOf(platform(), m_scenario->cachedStack(), llm);
     m_summary->setSummary(summary);
     // Every plot of this result carries its verdict (title and watermark) before it draws.
     const QString mark = verdictMark(summary.verdict);
@@ -357,6 +358,9 @@ void MainWindow::applyOutcome(const EvalOutcome& o) {
     m_roofline->setData(platform().name, *m_platformPage->platformModel(), p);
     m_breakdown->setData(p);
     const bool prefill = m_scenario->phase() == GuiPhase::Prefill;
+    // The latency curves carry the error band of this platform x stack where a MAPE is known.
+    m_sweep->setErrorBand(summary.confidence.mapeKnown() ? summary.confidence.mapePct : 0.0,
+                          QString::fromStdString(summary.confidence.badge()));
     m_sweep->setData(m_output.batchSweep, m_output.contextSweep, double(m_scenario->value(ScenarioPanel::Field::Batch)),
                      double(m_scenario->value(prefill ? ScenarioPanel::Field::Prompt : ScenarioPanel::Field::Context)));
     m_comparePage->setData(m_output.compare);
