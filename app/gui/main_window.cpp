@@ -325,6 +325,7 @@ void MainWindow::scheduleEvaluation() {
 }
 
 void MainWindow::onPlatformChanged(bool edited) {
+    m_platformEdited = edited;
     setWindowTitle(tr("rooflab workbench — %1%2").arg(qs(platform().name), edited ? tr(" (edited)") : QString()));
     m_validationPage->setPlatform(platform().name, m_platformPage->platformModel());
     scheduleEvaluation();
@@ -347,6 +348,15 @@ void MainWindow::applyOutcome(const EvalOutcome& o) {
     const bool llm = m_scenario->kind() == WorkloadKind::Llm;
     ResultSummary summary = summarizeOutcome(m_output, llm, m_scenario->phase());
     summary.confidence = confidenceOf(platform(), m_scenario->cachedStack(), llm);
+    if (m_platformEdited && summary.confidence.level == ConfidenceLevel::Validated) {
+        // The validation was of the shipped file; edited values have not been measured against anything.
+        summary.confidence.level = ConfidenceLevel::Calibrated;
+        summary.confidence.mapePct = -1;
+        summary.confidence.entries.clear();
+        summary.confidence.basis =
+            "edited in the platform editor; the shipped file is validated: " + summary.confidence.basis +
+            "; error of the edited values unknown";
+    }
     m_summary->setSummary(summary);
     // Every plot of this result carries its verdict (title and watermark) before it draws.
     const QString mark = verdictMark(summary.verdict);

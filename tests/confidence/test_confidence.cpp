@@ -19,6 +19,13 @@
 #include <sstream>
 #include <tuple>
 
+namespace rooflab {
+/// gtest prints a parameterized case's entry by its id (not its bytes).
+void PrintTo(const ValidationEntry& e, std::ostream* os) {
+    *os << e.id << " (" << e.file << ":" << e.line << ")";
+}
+} // namespace rooflab
+
 using namespace rooflab;
 
 namespace {
@@ -228,13 +235,13 @@ TEST(ConfidenceRules, BrokenFilesNameFileLineAndKey) {
 
 namespace {
 
-struct Run {
+struct CommandRun {
     int status = -1;
     std::string out;
 };
 
-Run runCommand(const std::string& cmd) {
-    Run r;
+CommandRun runCommand(const std::string& cmd) {
+    CommandRun r;
     std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
     if (!pipe)
         return r;
@@ -276,7 +283,7 @@ TEST_P(StatusEntry, RecordedMapeReproduces) {
     const ValidationEntry& e = GetParam();
     constexpr double kTolerancePoints = 1.5;
     const std::string args = e.command.substr(std::string("rooflab").size());
-    const Run r = runCommand("\"" + std::string(ROOFLAB_CLI) + "\"" + args + " --format json 2>/dev/null");
+    const CommandRun r = runCommand("\"" + std::string(ROOFLAB_CLI) + "\"" + args + " --format json 2>/dev/null");
     ASSERT_EQ(r.status, 0) << e.file << ":" << e.line << ": `" << e.command << "` failed:\n" << r.out.substr(0, 2000);
     nlohmann::json j;
     ASSERT_NO_THROW(j = nlohmann::json::parse(r.out)) << r.out.substr(0, 2000);
