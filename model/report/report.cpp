@@ -248,7 +248,6 @@ std::string consoleSummary(const ReportData& d) {
     if (d.input.act != "bf16")
         os << ", act " << d.input.act;
     os << ")\n";
-    os << "  confidence: " << d.confidence.summary() << "\n";
     os << "  request: batch " << s.batch << ", prompt " << s.prompt << ", " << s.outputTokens << " output tokens\n";
     os << "  prefill  " << fmtSeconds(req.ttftS) << " (TTFT)   " << fmtNum(req.prefill.tokensPerS, 5) << " tokens/s   "
        << req.prefill.why << "\n";
@@ -260,6 +259,7 @@ std::string consoleSummary(const ReportData& d) {
     os << "  memory   " << fmtBytes(d.decode.memory.totalBytes) << " of " << fmtBytes(d.decode.memory.capacityBytes)
        << " per device (" << (d.decode.memory.fits ? "fits" : "does not fit") << "; max batch "
        << d.decode.memory.maxBatch << ")\n";
+    os << "  confidence: " << d.confidence.summary() << "\n";
     if (d.validation)
         os << "  measured " << d.validation->overall.n << " rows: MAPE " << fmtNum(d.validation->overall.mapePct, 3)
            << "%, bias " << fmtNum(d.validation->overall.biasPct, 3) << "%, max "
