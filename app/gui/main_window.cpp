@@ -407,6 +407,7 @@ void MainWindow::syncAnalysisPages() {
     if (!buildInput(in, error) || in.kind != WorkloadKind::Llm)
         return;
     m_tracePage->setContext(pm, in.model, in.stack, withPhase(in.scenario, ScenarioPanel::stepPhase(in.phase)));
+    m_servingPage->setHardware(platform());
     m_servingPage->setContext(pm, platform().name, in.model, in.scenario);
     m_servingPage->followStack(m_scenario->stackName());
 }
