@@ -7,6 +7,7 @@
 #include "common.hpp"
 #include "io/data_paths.hpp"
 #include "io/platform_loader.hpp"
+#include "io/validation_status.hpp"
 #include "io/workload_loader.hpp"
 #include "registry.hpp"
 #include "units/errors.hpp"
@@ -132,21 +133,27 @@ void runPredictCpu(const CpuPredictOptions& o, int& exitCode) {
                         fmtBytes(r.workingSetBytes), r.levelName, std::to_string(r.passes.size()), fmtBytes(r.bytes),
                         fmtSeconds(r.timeS), fmtNum(r.bytesPerS() / 1e9, 4), fmtNum(r.flopPerS() / 1e9, 4), r.bound});
     }
+    const Confidence conf = resolveConfidence(shippedValidationStatus(), plat, nullptr, PredictionScope::Kernel);
     if (fmt == Format::Json) {
-        std::cout << nlohmann::json{{"platform", plat.name},
-                                    {"single_thread_rates_from_file", machine.singleThreadFromFile},
-                                    {"cases", all}}
-                         .dump(2)
-                  << "\n";
+        nlohmann::json j{
+            {"platform", plat.name}, {"single_thread_rates_from_file", machine.singleThreadFromFile}, {"cases", all}};
+        report::addConfidenceJson(j, conf);
+        std::cout << j.dump(2) << "\n";
     } else {
-        const std::vector<std::string> header = {"case",   "kernel", "dtype", "threads", "working set", "level",
-                                                 "passes", "bytes",  "time",  "GB/s",    "GFLOP/s",     "bound"};
+        std::vector<std::string> header = {"case",   "kernel", "dtype", "threads", "working set", "level",
+                                           "passes", "bytes",  "time",  "GB/s",    "GFLOP/s",     "bound"};
         if (fmt == Format::Csv) {
+            for (auto& c : report::confidenceCsvColumns())
+                header.push_back(std::move(c));
+            for (auto& row : rows)
+                for (auto& c : report::confidenceCsvCells(conf))
+                    row.push_back(std::move(c));
             printCsv(std::cout, header, rows);
         } else {
             std::cout << "platform " << plat.name << " (" << fmtNum(machine.units) << " cores"
                       << (machine.singleThreadFromFile ? "" : "; no single-thread record: linear thread scaling")
                       << ")\n";
+            std::cout << "  confidence: " << conf.summary() << "\n";
             printTable(std::cout, header, rows);
         }
     }

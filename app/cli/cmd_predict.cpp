@@ -7,6 +7,7 @@
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"
+#include "io/validation_status.hpp"
 #include "predict_cases.hpp"
 #include "registry.hpp"
 #include "units/errors.hpp"
@@ -91,8 +92,15 @@ Request gemmRequestFrom(const PredictOptions& o) {
     return spec::decodeRequest(j, src);
 }
 
-void printStep(const char* title, const Prediction& p, Phase phase, bool ops) {
+/// The `confidence:` line under a prediction's title (io/validation_status.hpp).
+void printConfidence(const Confidence& c) {
+    std::cout << "  confidence: " << c.summary() << "\n";
+}
+
+void printStep(const char* title, const Prediction& p, Phase phase, bool ops, const Confidence* conf = nullptr) {
     std::cout << title << "\n";
+    if (conf)
+        printConfidence(*conf);
     if (!p.ok) {
         std::cout << "  infeasible: " << p.error << "\n";
         return;
@@ -126,11 +134,15 @@ void printStep(const char* title, const Prediction& p, Phase phase, bool ops) {
 // ---------------------------------------------------------------- CSV (machines: SI base units, units in names)
 
 std::vector<std::string> summaryCsvHeader() {
-    return {"step",           "platform",   "model",     "stack",       "phase",  "batch",      "prompt",
-            "context",        "output",     "tp",        "pp",          "ep",     "dp",         "devices",
-            "status",         "error",      "latency_s", "ttft_s",      "tpot_s", "e2e_s",      "tokens_per_s",
-            "flops",          "dram_bytes", "compute_s", "memory_s",    "comm_s", "overhead_s", "memory_bytes",
-            "capacity_bytes", "fits",       "max_batch", "max_context", "bound",  "energy_j"};
+    std::vector<std::string> h = {
+        "step",           "platform",   "model",     "stack",       "phase",  "batch",      "prompt",
+        "context",        "output",     "tp",        "pp",          "ep",     "dp",         "devices",
+        "status",         "error",      "latency_s", "ttft_s",      "tpot_s", "e2e_s",      "tokens_per_s",
+        "flops",          "dram_bytes", "compute_s", "memory_s",    "comm_s", "overhead_s", "memory_bytes",
+        "capacity_bytes", "fits",       "max_batch", "max_context", "bound",  "energy_j"};
+    for (auto& c : report::confidenceCsvColumns())
+        h.push_back(std::move(c));
+    return h;
 }
 
 /// One summary row. `ttft`/`tpot`/`e2e` are NaN where they do not apply (an empty cell); `mem` is the memory the
@@ -138,47 +150,50 @@ std::vector<std::string> summaryCsvHeader() {
 std::vector<std::string> summaryCsvRow(const std::string& step, const std::string& platform, const std::string& model,
                                        const std::string& stack, const std::string& phase, const Scenario& s,
                                        const Prediction& p, double latency, double ttft, double tpot, double e2e,
-                                       double tokensPerS, const MemoryUse& mem) {
+                                       double tokensPerS, const MemoryUse& mem, const Confidence& conf) {
     using report::csvNum;
     auto i = [](int64_t v) { return std::to_string(v); };
     const int devices = s.tp * s.pp * s.dp;
     const bool ok = p.ok;
     const std::string status = !ok ? "infeasible" : mem.fits ? "ok" : "does_not_fit";
     auto val = [ok](double v) { return ok ? csvNum(v) : std::string(); };
-    return {step,
-            platform,
-            model,
-            stack,
-            phase,
-            i(s.batch),
-            i(s.prompt),
-            i(s.context),
-            i(s.outputTokens),
-            i(s.tp),
-            i(s.pp),
-            i(s.ep),
-            i(s.dp),
-            i(ok ? p.devices : devices),
-            status,
-            ok ? std::string() : p.error,
-            val(latency),
-            val(ttft),
-            val(tpot),
-            val(e2e),
-            val(tokensPerS),
-            val(p.flops),
-            val(p.bytes),
-            val(p.computeS),
-            val(p.memoryS),
-            val(p.commS),
-            val(p.overheadS),
-            val(mem.totalBytes),
-            val(mem.capacityBytes),
-            ok ? (mem.fits ? "true" : "false") : std::string(),
-            ok ? i(mem.maxBatch) : std::string(),
-            ok ? i(mem.maxContext) : std::string(),
-            ok ? std::string(boundName(p.bound)) : std::string(),
-            val(p.energyJ)};
+    std::vector<std::string> row = {step,
+                                    platform,
+                                    model,
+                                    stack,
+                                    phase,
+                                    i(s.batch),
+                                    i(s.prompt),
+                                    i(s.context),
+                                    i(s.outputTokens),
+                                    i(s.tp),
+                                    i(s.pp),
+                                    i(s.ep),
+                                    i(s.dp),
+                                    i(ok ? p.devices : devices),
+                                    status,
+                                    ok ? std::string() : p.error,
+                                    val(latency),
+                                    val(ttft),
+                                    val(tpot),
+                                    val(e2e),
+                                    val(tokensPerS),
+                                    val(p.flops),
+                                    val(p.bytes),
+                                    val(p.computeS),
+                                    val(p.memoryS),
+                                    val(p.commS),
+                                    val(p.overheadS),
+                                    val(mem.totalBytes),
+                                    val(mem.capacityBytes),
+                                    ok ? (mem.fits ? "true" : "false") : std::string(),
+                                    ok ? i(mem.maxBatch) : std::string(),
+                                    ok ? i(mem.maxContext) : std::string(),
+                                    ok ? std::string(boundName(p.bound)) : std::string(),
+                                    val(p.energyJ)};
+    for (auto& c : report::confidenceCsvCells(conf))
+        row.push_back(std::move(c));
+    return row;
 }
 
 /// An infeasible prediction is bad input at the CLI: the error names its key ("'tp': 3 does not divide ...").
@@ -268,6 +283,9 @@ void runLlm(const PredictOptions& o) {
     const Result res = predict(target, req);
     if (!res.step() && !res.request())
         throwInfeasible(res.error, res.errorKey);
+    const Confidence conf =
+        resolveConfidence(shippedValidationStatus(), plat, &stack,
+                          plat.kind == DeviceKind::Cpu ? PredictionScope::CpuLlm : PredictionScope::LlmStep);
     constexpr double kNa = std::numeric_limits<double>::quiet_NaN();
     if (o.phase == "request") {
         const RequestPrediction& r = *res.request();
@@ -275,14 +293,15 @@ void runLlm(const PredictOptions& o) {
             const MemoryUse& peak = r.endMemory;
             MemoryUse verdict = peak;
             verdict.fits = peak.fits && r.prefill.memory.fits;
-            printLlmCsv({summaryCsvRow("request", plat.name, arch.name, stack.name, "request", s, r.prefill, r.e2eS,
-                                       r.ttftS, r.tpotS, r.e2eS, r.tokensPerS, verdict),
-                         summaryCsvRow("prefill", plat.name, arch.name, stack.name, "prefill", s, r.prefill,
-                                       r.prefill.latencyS, r.ttftS, kNa, kNa, r.prefill.tokensPerS, r.prefill.memory),
-                         summaryCsvRow("decode_first", plat.name, arch.name, stack.name, "decode", s, r.decodeFirst,
-                                       r.decodeFirst.latencyS, kNa, r.decodeFirst.latencyS, kNa,
-                                       r.decodeFirst.tokensPerS, r.decodeFirst.memory)},
-                        {{"prefill", &r.prefill}, {"decode", &r.decodeFirst}}, o.noOps);
+            printLlmCsv(
+                {summaryCsvRow("request", plat.name, arch.name, stack.name, "request", s, r.prefill, r.e2eS, r.ttftS,
+                               r.tpotS, r.e2eS, r.tokensPerS, verdict, conf),
+                 summaryCsvRow("prefill", plat.name, arch.name, stack.name, "prefill", s, r.prefill, r.prefill.latencyS,
+                               r.ttftS, kNa, kNa, r.prefill.tokensPerS, r.prefill.memory, conf),
+                 summaryCsvRow("decode_first", plat.name, arch.name, stack.name, "decode", s, r.decodeFirst,
+                               r.decodeFirst.latencyS, kNa, r.decodeFirst.latencyS, kNa, r.decodeFirst.tokensPerS,
+                               r.decodeFirst.memory, conf)},
+                {{"prefill", &r.prefill}, {"decode", &r.decodeFirst}}, o.noOps);
             if (!r.prefill.ok)
                 throwInfeasible(r.prefill.error, r.prefill.errorKey);
             return;
@@ -298,6 +317,7 @@ void runLlm(const PredictOptions& o) {
                              {"energy_per_token_j", r.energyPerTokenJ},
                              {"prefill", predictionJson(r.prefill, !o.noOps)},
                              {"decode_first", predictionJson(r.decodeFirst, !o.noOps)}};
+            report::addConfidenceJson(j, conf);
             if (o.cpuThreads > 0)
                 j["cpu_threads"] = o.cpuThreads;
             std::cout << j.dump(2) << "\n";
@@ -308,6 +328,7 @@ void runLlm(const PredictOptions& o) {
         if (o.cpuThreads > 0)
             std::cout << ", " << o.cpuThreads << " of " << std::lround(plat.units()) << " hardware threads";
         std::cout << "\n";
+        printConfidence(conf);
         if (!r.prefill.ok) {
             std::cout << "infeasible: " << r.prefill.error << "\n";
             throwInfeasible(r.prefill.error, r.prefill.errorKey);
@@ -326,6 +347,7 @@ void runLlm(const PredictOptions& o) {
         j["model"] = arch.name;
         j["stack"] = stack.name;
         j["phase"] = std::string(phaseName(s.phase));
+        report::addConfidenceJson(j, conf);
         if (o.cpuThreads > 0)
             j["cpu_threads"] = o.cpuThreads;
         std::cout << j.dump(2) << "\n";
@@ -334,7 +356,7 @@ void runLlm(const PredictOptions& o) {
         const double ttft = s.phase == Phase::Prefill ? p.latencyS : kNa;
         const double tpot = s.phase == Phase::Decode ? p.latencyS : kNa;
         printLlmCsv({summaryCsvRow(ph, plat.name, arch.name, stack.name, ph, s, p, p.latencyS, ttft, tpot, kNa,
-                                   p.tokensPerS, p.memory)},
+                                   p.tokensPerS, p.memory, conf)},
                     {{ph, &p}}, o.noOps);
     } else {
         std::string title = arch.name + " on " + plat.name + " (" + stack.name +
@@ -348,7 +370,7 @@ void runLlm(const PredictOptions& o) {
         if (o.cpuThreads > 0)
             title += ", " + std::to_string(o.cpuThreads) + " of " + std::to_string(std::lround(plat.units())) +
                      " hardware threads";
-        printStep(title.c_str(), p, s.phase, !o.noOps);
+        printStep(title.c_str(), p, s.phase, !o.noOps, &conf);
     }
     if (!p.ok)
         throwInfeasible(p.error, p.errorKey);
@@ -369,24 +391,39 @@ void runGemm(const PredictOptions& o) {
     const bool fell = res.gemm()->fellBack;
     const DType ct = res.gemm()->computeType;
     const OpResult& r = res.gemm()->op;
+    const Confidence conf = resolveConfidence(shippedValidationStatus(), plat, nullptr, PredictionScope::Kernel);
     if (fmt == Format::Json) {
         nlohmann::json j = opJson(r);
         j["platform"] = plat.name;
         j["flop_per_s"] = r.timeS > 0 ? r.flops / r.timeS : 0;
         j["latency_s"] = r.timeS;
         j["fallback"] = fell;
+        report::addConfidenceJson(j, conf);
         std::cout << j.dump(2) << "\n";
         return;
     }
     if (fmt == Format::Csv) {
-        printCsv(std::cout, {"m", "n", "k", "dtype", "latency_s", "flops", "dram_bytes", "l2_bytes", "bound"},
-                 {{std::to_string(g.m), std::to_string(g.n), std::to_string(g.k), std::string(dtypeName(ct)),
-                   report::csvNum(r.timeS), report::csvNum(r.flops), report::csvNum(r.bytes[kDram]),
-                   report::csvNum(r.bytes[kL2]), std::string(boundName(r.bound))}});
+        std::vector<std::string> header{"m",     "n",          "k",        "dtype", "latency_s",
+                                        "flops", "dram_bytes", "l2_bytes", "bound"};
+        std::vector<std::string> row{std::to_string(g.m),
+                                     std::to_string(g.n),
+                                     std::to_string(g.k),
+                                     std::string(dtypeName(ct)),
+                                     report::csvNum(r.timeS),
+                                     report::csvNum(r.flops),
+                                     report::csvNum(r.bytes[kDram]),
+                                     report::csvNum(r.bytes[kL2]),
+                                     std::string(boundName(r.bound))};
+        for (auto& c : report::confidenceCsvColumns())
+            header.push_back(std::move(c));
+        for (auto& c : report::confidenceCsvCells(conf))
+            row.push_back(std::move(c));
+        printCsv(std::cout, header, {row});
         return;
     }
     std::cout << "GEMM " << o.m << " x " << o.n << " x " << o.k << " (" << dtypeName(t)
               << (w != t ? ", weights " + std::string(dtypeName(w)) : "") << ") on " << plat.name << "\n";
+    printConfidence(conf);
     if (fell)
         std::cout << "  note: no " << dtypeName(t) << " tensor path on this platform; runs in " << dtypeName(ct)
                   << "\n";

@@ -8,6 +8,7 @@
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 #include "io/stack_loader.hpp"
+#include "io/validation_status.hpp"
 #include "registry.hpp"
 #include "serving/deployment_search.hpp"
 #include "units/errors.hpp"
@@ -105,8 +106,10 @@ std::string ms(double s) {
 void runConfigSearch(const SearchOptions& o) {
     SearchSpace sp;
     const auto prices = parsePrices(o.costPerHour);
+    std::vector<Platform> hardware; ///< parallel to sp.platforms: for each one's confidence
     for (const std::string& n : splitList(o.platform)) {
-        sp.platforms.push_back({n, PlatformModel::from(io::loadPlatformFile(io::findPlatformFile(n)))});
+        hardware.push_back(io::loadPlatformFile(io::findPlatformFile(n)));
+        sp.platforms.push_back({n, PlatformModel::from(hardware.back())});
         auto it = prices.find(n);
         sp.pricePerDeviceHour.push_back(it == prices.end() ? 0.0 : it->second);
     }
@@ -136,6 +139,11 @@ void runConfigSearch(const SearchOptions& o) {
         throw InputError("", 0, "--cost-per-hour", "minimizing cost needs a price for every platform");
     const SloTargets slo{o.ttftMaxS, o.tpotMaxS};
     const SearchResult res = searchConfigurations(sp, slo, obj, static_cast<unsigned>(std::max(0, o.threads)));
+    std::vector<Confidence> conf; ///< per platform: the step model's confidence with this stack
+    for (const Platform& h : hardware)
+        conf.push_back(
+            resolveConfidence(shippedValidationStatus(), h, &sp.stack,
+                              h.kind == DeviceKind::Cpu ? PredictionScope::CpuLlm : PredictionScope::LlmStep));
 
     const std::vector<std::string> header = {"platform",
                                              "tp",
@@ -155,7 +163,10 @@ void runConfigSearch(const SearchOptions& o) {
                                              "energy_per_request_j",
                                              "power_w",
                                              "meets_slo",
-                                             "why_not"};
+                                             "why_not",
+                                             "confidence",
+                                             "confidence_mape_percent",
+                                             "confidence_basis"};
     auto row = [&](const SearchCandidate& c) {
         return std::vector<std::string>{sp.platforms[c.platform].name,
                                         std::to_string(c.tp),
@@ -175,7 +186,11 @@ void runConfigSearch(const SearchOptions& o) {
                                         fmtNum(c.energyPerRequestJ, 6),
                                         fmtNum(c.powerW, 6),
                                         c.meetsSlo ? "true" : "false",
-                                        c.why};
+                                        c.why,
+                                        std::string(confidenceLevelName(conf[c.platform].level)),
+                                        conf[c.platform].mapeKnown() ? report::csvNum(conf[c.platform].mapePct)
+                                                                     : std::string(),
+                                        conf[c.platform].summary()};
     };
     std::vector<std::vector<std::string>> front;
     for (std::size_t i : res.pareto)
@@ -219,6 +234,7 @@ void runConfigSearch(const SearchOptions& o) {
                              {"fits", c.fits}};
             if (!c.why.empty())
                 j["why_not"] = c.why;
+            report::addConfidenceJson(j, conf[c.platform]);
             return j;
         };
         nlohmann::json j{{"model", sp.model.name}, {"candidates", res.candidates.size()}, {"meeting_slo", meeting}};
@@ -238,6 +254,9 @@ void runConfigSearch(const SearchOptions& o) {
         if (sp.rateTokensPerS > 0)
             std::cout << " (replicas sized for " << fmtNum(sp.rateTokensPerS, 6) << " tokens/s)";
         std::cout << "\n";
+        for (std::size_t i = 0; i < conf.size(); ++i)
+            std::cout << "confidence: " << (conf.size() > 1 ? sp.platforms[i].name + ": " : "") << conf[i].summary()
+                      << "\n";
         if (res.best) {
             const SearchCandidate& b = res.candidates[*res.best];
             std::cout << "best (" << (obj == SearchObjective::Cost ? "lowest cost" : "fewest devices")
@@ -259,11 +278,12 @@ void runConfigSearch(const SearchOptions& o) {
             const SearchCandidate& c = res.candidates[i];
             rows.push_back({sp.platforms[c.platform].name, std::to_string(c.tp), std::to_string(c.batch),
                             std::string(dtypeName(c.weights)), ms(c.tpotS), ms(c.ttftS),
-                            fmtNum(c.tokensPerSPerDevice, 5), fmtNum(c.energyPerTokenJ, 3),
+                            fmtNum(c.tokensPerSPerDevice, 5), fmtNum(c.energyPerTokenJ, 3), conf[c.platform].badge(),
                             c.meetsSlo ? "yes" : c.why});
         }
         printTable(std::cout,
-                   {"platform", "tp", "batch", "weights", "TPOT ms", "TTFT ms", "tok/s/device", "J/token", "meets SLO"},
+                   {"platform", "tp", "batch", "weights", "TPOT ms", "TTFT ms", "tok/s/device", "J/token", "confidence",
+                    "meets SLO"},
                    rows);
         if (!o.paretoCsv.empty())
             std::cout << "\nPareto front written to " << o.paretoCsv << "\n";
@@ -299,6 +319,9 @@ void runRequirements(const SearchOptions& o) {
         throw InputError("", 0, "", outcome.error);
     const RequestPrediction& r = *outcome.request();
     const auto req = platformRequirements(pm, arch, stack, s, slo);
+    const Confidence conf =
+        resolveConfidence(shippedValidationStatus(), plat, &stack,
+                          plat.kind == DeviceKind::Cpu ? PredictionScope::CpuLlm : PredictionScope::LlmStep);
     auto unitFmt = [](double v, const std::string& unit) {
         if (unit == "flop/s")
             return formatQuantity(v, Dimension::FlopPerSecond, 4);
@@ -311,6 +334,7 @@ void runRequirements(const SearchOptions& o) {
                          {"prompt", s.prompt},         {"output", s.outputTokens},   {"tp", s.tp},
                          {"ttft_max_s", slo.ttftMaxS}, {"tpot_max_s", slo.tpotMaxS}, {"base_ttft_s", r.ttftS},
                          {"base_tpot_s", r.tpotS}};
+        report::addConfidenceJson(j, conf);
         j["requirements"] = nlohmann::json::array();
         for (const auto& q : req)
             j["requirements"].push_back({{"resource", std::string(resourceName(q.resource))},
@@ -334,7 +358,8 @@ void runRequirements(const SearchOptions& o) {
     if (slo.tpotMaxS > 0)
         std::cout << " TPOT <= " << ms(slo.tpotMaxS) << " ms";
     std::cout << "\nbase platform " << plat.name << ": TTFT " << ms(r.ttftS) << " ms, TPOT " << ms(r.tpotS)
-              << " ms. Each resource is scaled alone, the others kept at " << plat.name << "'s values.\n\n";
+              << " ms. Each resource is scaled alone, the others kept at " << plat.name << "'s values.\n";
+    std::cout << "confidence: " << conf.summary() << "\n\n";
     std::vector<std::vector<std::string>> rows;
     auto cell = [&](const Requirement& q, bool reachable, double factor, bool target) -> std::string {
         if (!target)
@@ -469,10 +494,13 @@ void runServingSearch(const SearchOptions& o, bool stackGiven, bool batchGiven) 
     if (platforms.size() != 1)
         throw InputError("", 0, "--platform",
                          "a deployment search (--gpus) takes one node platform, e.g. hgx-h200-8gpu");
-    const PlatformModel node = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile(platforms.front())));
+    const Platform nodeHardware = io::loadPlatformFile(io::findPlatformFile(platforms.front()));
+    const PlatformModel node = PlatformModel::from(nodeHardware);
     serving::DeploymentSearchSpace sp;
     sp.arch = io::loadModel(o.model);
     sp.stack = io::loadStack(stackGiven ? o.stack : std::string("vllm"));
+    const Confidence conf =
+        resolveConfidence(shippedValidationStatus(), nodeHardware, &sp.stack, PredictionScope::Serving);
     const std::vector<DType> w = dtypes(o.weights, "--weights"), kv = dtypes(o.kv, "--kv");
     if (w.size() != 1 || kv.size() != 1)
         throw InputError("", 0, "--weights", "a deployment search takes one weight and one KV datatype");
@@ -523,7 +551,10 @@ void runServingSearch(const SearchOptions& o, bool stackGiven, bool batchGiven) 
                                              "output_tokens_per_s_per_user",
                                              "status",
                                              "meets_slo",
-                                             "error"};
+                                             "error",
+                                             "confidence",
+                                             "confidence_mape_percent",
+                                             "confidence_basis"};
     auto num = [](bool ok, double v) { return ok ? fmtNum(v, 6) : std::string(); };
     auto row = [&](const serving::DeploymentCandidate& c) {
         return std::vector<std::string>{serving::describeDeployment(c.deployment),
@@ -542,7 +573,10 @@ void runServingSearch(const SearchOptions& o, bool stackGiven, bool batchGiven) 
                                         num(c.ok, c.outputTokensPerSPerUser),
                                         c.ok ? "ok" : "error",
                                         c.meetsSlo ? "true" : "false",
-                                        c.ok ? (c.meetsSlo ? "" : c.why) : c.why};
+                                        c.ok ? (c.meetsSlo ? "" : c.why) : c.why,
+                                        std::string(confidenceLevelName(conf.level)),
+                                        conf.mapeKnown() ? report::csvNum(conf.mapePct) : std::string(),
+                                        conf.summary()};
     };
     auto csvOf = [&](const std::vector<std::size_t>& idx) {
         std::vector<std::vector<std::string>> rows;
@@ -594,6 +628,7 @@ void runServingSearch(const SearchOptions& o, bool stackGiven, bool batchGiven) 
                          {"candidates", res.candidates.size()},
                          {"simulated", simulated},
                          {"meeting_slo", meeting}};
+        report::addConfidenceJson(j, conf);
         j["best"] = res.best ? cj(res.candidates[*res.best]) : nlohmann::json();
         j["pareto"] = nlohmann::json::array();
         for (std::size_t i : res.pareto)
@@ -612,6 +647,7 @@ void runServingSearch(const SearchOptions& o, bool stackGiven, bool batchGiven) 
     if (slo.ttftMaxS > 0 || slo.tpotMaxS > 0)
         std::cout << ")";
     std::cout << "\n";
+    std::cout << "confidence: " << conf.summary() << "\n";
     if (res.best) {
         const auto& b = res.candidates[*res.best];
         std::cout << "best: " << serving::describeDeployment(b.deployment) << " at concurrency " << b.concurrency

@@ -4,6 +4,7 @@
 #include "common.hpp"
 #include "io/csv.hpp"
 #include "io/files.hpp"
+#include "io/validation_status.hpp"
 #include "registry.hpp"
 #include "serving/serving.hpp"
 #include "units/errors.hpp"
@@ -172,6 +173,8 @@ void runServe(const ServeOptions& o) {
         io::writeFileAtomic(o.iterationsCsv, f.str(), "--iterations");
     }
     const SchedulerProfile& sp = stack.scheduler;
+    const Confidence conf =
+        resolveConfidence(shippedValidationStatus(), target.hardware, &stack, PredictionScope::Serving);
     if (fmt == Format::Json || fmt == Format::Csv) {
         nlohmann::json out{{"platform", target.hardware.name},
                            {"model", arch.name},
@@ -230,6 +233,7 @@ void runServe(const ServeOptions& o) {
             out["attention_dp"] = dep.aggregated.attentionDp;
             out["moe_tp"] = dep.aggregated.moeTp;
         }
+        report::addConfidenceJson(out, conf);
         if (o.concurrency > 0)
             out["concurrency"] = o.concurrency;
         if (o.rate > 0)
@@ -254,6 +258,7 @@ void runServe(const ServeOptions& o) {
                       ? "aggregated " + poolText(dep.aggregated)
                       : "disaggregated: prefill " + poolText(dep.prefill) + ", decode " + poolText(dep.decode))
               << ", weights " << o.weights << " kv " << o.kv << "\n";
+    std::cout << "  confidence: " << conf.summary() << "\n";
     std::cout << "  load          ";
     if (o.concurrency > 0)
         std::cout << "closed loop, " << o.concurrency << " clients";

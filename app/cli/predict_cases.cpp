@@ -3,6 +3,8 @@
 #include "codec/catalog.hpp"
 #include "codec/request_codec.hpp"
 #include "engine/predict.hpp"
+#include "io/validation_status.hpp"
+#include "report/format.hpp"
 #include "serving/serving_request.hpp"
 #include "units/errors.hpp"
 
@@ -93,6 +95,17 @@ std::string evaluateLine(const std::string& line, std::size_t lineNo, const std:
             ok = res.ok;
             error = res.error;
             errorKey = res.errorKey;
+        }
+        if (ok) {
+            // Every answer says how far it can be trusted (io/validation_status.hpp).
+            const LlmTarget* t = r.target();
+            const bool serving = std::holds_alternative<ServingWork>(r.workload);
+            const PredictionScope scope = serving                                     ? PredictionScope::Serving
+                                          : !t                                        ? PredictionScope::Kernel
+                                          : platform.hardware.kind == DeviceKind::Cpu ? PredictionScope::CpuLlm
+                                                                                      : PredictionScope::LlmStep;
+            report::addConfidenceJson(
+                out, resolveConfidence(shippedValidationStatus(), platform.hardware, t ? t->stack : nullptr, scope));
         }
         if (!ok) {
             bad = true;

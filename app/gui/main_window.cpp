@@ -325,6 +325,7 @@ void MainWindow::scheduleEvaluation() {
 }
 
 void MainWindow::onPlatformChanged(bool edited) {
+    m_platformEdited = edited;
     setWindowTitle(tr("rooflab workbench — %1%2").arg(qs(platform().name), edited ? tr(" (edited)") : QString()));
     m_validationPage->setPlatform(platform().name, m_platformPage->platformModel());
     scheduleEvaluation();
@@ -345,7 +346,17 @@ void MainWindow::applyOutcome(const EvalOutcome& o) {
     m_output = o.output;
     const Prediction& p = m_output.prediction;
     const bool llm = m_scenario->kind() == WorkloadKind::Llm;
-    const ResultSummary summary = summarizeOutcome(m_output, llm, m_scenario->phase());
+    ResultSummary summary = summarizeOutcome(m_output, llm, m_scenario->phase());
+    summary.confidence = confidenceOf(platform(), m_scenario->cachedStack(), llm);
+    if (m_platformEdited && summary.confidence.level == ConfidenceLevel::Validated) {
+        // The validation was of the shipped file; edited values have not been measured against anything.
+        summary.confidence.level = ConfidenceLevel::Calibrated;
+        summary.confidence.mapePct = -1;
+        summary.confidence.entries.clear();
+        summary.confidence.basis =
+            "edited in the platform editor; the shipped file is validated: " + summary.confidence.basis +
+            "; error of the edited values unknown";
+    }
     m_summary->setSummary(summary);
     // Every plot of this result carries its verdict (title and watermark) before it draws.
     const QString mark = verdictMark(summary.verdict);
@@ -357,6 +368,9 @@ void MainWindow::applyOutcome(const EvalOutcome& o) {
     m_roofline->setData(platform().name, *m_platformPage->platformModel(), p);
     m_breakdown->setData(p);
     const bool prefill = m_scenario->phase() == GuiPhase::Prefill;
+    // The latency curves carry the error band of this platform x stack where a MAPE is known.
+    m_sweep->setErrorBand(summary.confidence.mapeKnown() ? summary.confidence.mapePct : 0.0,
+                          QString::fromStdString(summary.confidence.badge()));
     m_sweep->setData(m_output.batchSweep, m_output.contextSweep, double(m_scenario->value(ScenarioPanel::Field::Batch)),
                      double(m_scenario->value(prefill ? ScenarioPanel::Field::Prompt : ScenarioPanel::Field::Context)));
     m_comparePage->setData(m_output.compare);
@@ -393,6 +407,7 @@ void MainWindow::syncAnalysisPages() {
     if (!buildInput(in, error) || in.kind != WorkloadKind::Llm)
         return;
     m_tracePage->setContext(pm, in.model, in.stack, withPhase(in.scenario, ScenarioPanel::stepPhase(in.phase)));
+    m_servingPage->setHardware(platform());
     m_servingPage->setContext(pm, platform().name, in.model, in.scenario);
     m_servingPage->followStack(m_scenario->stackName());
 }

@@ -157,6 +157,7 @@ private:
 
     bool m_persist = true;
     double m_redrawMs = 0;
+    bool m_platformEdited = false; ///< the platform comes from the editor, not a file: no validation applies
     EvalOutput m_output;
 
     ScenarioPanel* m_scenario = nullptr;

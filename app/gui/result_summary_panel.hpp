@@ -19,6 +19,8 @@ public:
     const ResultSummary& summary() const { return m_summary; }
     /// Every label's text in reading order, "name: value" per line (tests, screenshots' alt text).
     QString text() const;
+    /// The confidence badge (tests: its text, tooltip and colour).
+    const QLabel* confidenceBadge() const { return m_confidence; }
 
 private:
     ResultSummary m_summary;
@@ -29,6 +31,7 @@ private:
     QLabel* m_tokens = nullptr;
     QLabel* m_memory = nullptr;
     QLabel* m_bound = nullptr;
+    QLabel* m_confidence = nullptr;
 };
 
 } // namespace rooflab::gui

@@ -350,6 +350,11 @@ QString ScenarioPanel::stackName() const {
     return m_stackCombo->currentText();
 }
 
+const StackProfile* ScenarioPanel::cachedStack() const {
+    const auto it = m_stackCache.find(stackName());
+    return it == m_stackCache.end() ? nullptr : &it->second;
+}
+
 Phase ScenarioPanel::stepPhase(GuiPhase phase) {
     switch (phase) {
     case GuiPhase::Decode:

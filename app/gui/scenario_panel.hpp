@@ -60,6 +60,8 @@ public:
     QString modelKey() const;   ///< preset name or config path
     QString modelLabel() const; ///< as shown
     QString stackName() const;
+    /// The current stack as the last buildInput() loaded it, nullptr before (the confidence badge reads it).
+    const StackProfile* cachedStack() const;
     /// @brief One line about the selected model (also the model combo's tooltip): type, layers, hidden size,
     /// heads, and the MLP width that is used: the dense one, or for MoE the expert width (an all-MoE config's
     /// dense intermediate_size is unused). Empty for a GEMM or a model that does not load.

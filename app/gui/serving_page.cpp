@@ -86,6 +86,8 @@ ServingStudyOutcome runServingStudy(const ServingStudyInput& in) {
     try {
         const StackProfile stack = io::loadStack(in.stack);
         serving::ServingStudy s = serving::runServingStudy(*in.platform, *in.model, stack, in.datatypes, in.config);
+        if (in.hardware)
+            o.confidence = resolveConfidence(shippedValidationStatus(), *in.hardware, &stack, PredictionScope::Serving);
         o.points = std::move(s.points);
         o.search = std::move(s.search);
         for (const std::string& n : s.notes)
@@ -281,6 +283,7 @@ ServingStudyInput ServingPage::studyInput(QString* error) const {
         *error = why;
     in.platform = m_pm;
     in.platformName = m_platformName;
+    in.hardware = m_hardware;
     in.model = m_model;
     in.stack = m_stack->currentText().toStdString();
     in.datatypes = m_scenario;
@@ -371,6 +374,8 @@ void ServingPage::apply(const ServingStudyOutcome& o) {
                         .arg(slo ? tr("best under the SLO") : tr("best (no SLO)"),
                              describeCandidate(o.search.candidates[*o.search.best]));
         }
+        if (o.confidence)
+            text += tr("\nConfidence: %1").arg(QString::fromStdString(o.confidence->summary()));
         if (!o.notes.isEmpty())
             text += tr("\n⚠ %1").arg(o.notes.join(QStringLiteral("\n⚠ ")));
         m_status->setText(text);

@@ -38,6 +38,7 @@ class ServingTimelinePlot;
 struct ServingStudyInput {
     std::shared_ptr<const PlatformModel> platform;
     std::string platformName;
+    std::shared_ptr<const Platform> hardware; ///< the platform file's values, for the confidence (nullptr: none)
     std::shared_ptr<const LlmArch> model;
     std::string stack = "vllm"; ///< vllm, sglang or tensorrt-llm (a stack profile name)
     Scenario datatypes;         ///< weights, kv, act and the layout (tp, pp, ep) of the scenario panel
@@ -53,8 +54,9 @@ struct ServingStudyOutcome {
     serving::DeploymentSearchResult search;
     serving::DeploymentSlo slo; ///< the targets the search's best meets
     std::vector<MeasuredServingPoint> measured;
-    QString modelName, error; ///< error: the study could not run at all
-    QStringList notes;        ///< infeasible points and skipped parts, for the status line
+    QString modelName, error;             ///< error: the study could not run at all
+    QStringList notes;                    ///< infeasible points and skipped parts, for the status line
+    std::optional<Confidence> confidence; ///< of the serving simulator on this platform x stack
 };
 
 /// @brief Runs the study (pure apart from reading the stack profile and the dataset file; throws nothing: errors
@@ -72,6 +74,8 @@ public:
     ~ServingPage() override;
 
     /// The scenario the study runs on (the page has its own stack, see followStack).
+    /// The platform file's values behind the context's model (the status line's confidence).
+    void setHardware(const Platform& p) { m_hardware = std::make_shared<const Platform>(p); }
     void setContext(std::shared_ptr<const PlatformModel> pm, const std::string& platformName,
                     std::shared_ptr<const LlmArch> model, const Scenario& scenario);
     void setStack(const QString& name);
@@ -116,6 +120,7 @@ private:
 
     std::shared_ptr<const PlatformModel> m_pm;
     std::string m_platformName;
+    std::shared_ptr<const Platform> m_hardware;
     std::shared_ptr<const LlmArch> m_model;
     Scenario m_scenario;
     QComboBox* m_stack = nullptr;

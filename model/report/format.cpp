@@ -206,4 +206,32 @@ std::string markupEscape(const std::string& s) {
     return o;
 }
 
+void addConfidenceJson(nlohmann::json& j, const Confidence& c) {
+    j["confidence"] = std::string(confidenceLevelName(c.level));
+    j["confidence_mape_percent"] = c.mapeKnown() ? nlohmann::json(c.mapePct) : nlohmann::json(nullptr);
+    j["confidence_basis"] = c.summary();
+}
+
+std::vector<std::string> confidenceCsvColumns() {
+    return {"confidence", "confidence_mape_percent", "confidence_basis"};
+}
+
+std::vector<std::string> confidenceCsvCells(const Confidence& c) {
+    return {std::string(confidenceLevelName(c.level)), c.mapeKnown() ? csvNum(c.mapePct) : std::string(), c.summary()};
+}
+
+std::vector<std::string> confidenceCsvHeader() {
+    std::vector<std::string> h{"prediction"};
+    for (auto& c : confidenceCsvColumns())
+        h.push_back(std::move(c));
+    return h;
+}
+
+std::vector<std::string> confidenceCsvRow(const std::string& prediction, const Confidence& c) {
+    std::vector<std::string> r{prediction};
+    for (auto& x : confidenceCsvCells(c))
+        r.push_back(std::move(x));
+    return r;
+}
+
 } // namespace rooflab::report

@@ -2,6 +2,7 @@
 /// @brief Text, CSV and JSON forms of engine results shared by the report writer and the CLI commands: number and
 /// unit formatting, the per-operator table, and the JSON of a step prediction. No I/O.
 #include "analysis/llm_engine.hpp"
+#include "io/validation_status.hpp"
 
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -45,5 +46,15 @@ std::string csvNum(double v);
 /// bound). `step` names the step of a request (prefill, decode) and is the first column.
 std::vector<std::string> opCsvHeader();
 std::vector<std::vector<std::string>> opCsvRows(const Prediction& p, const std::string& step);
+
+/// @brief The confidence fields of machine-readable output, added to `j`: `confidence` (validated, calibrated,
+/// datasheet-only), `confidence_mape_percent` (null when no MAPE is known), `confidence_basis` (the summary line).
+void addConfidenceJson(nlohmann::json& j, const Confidence& c);
+/// @brief The same three fields as CSV columns (names, then the cells of one row).
+std::vector<std::string> confidenceCsvColumns();
+std::vector<std::string> confidenceCsvCells(const Confidence& c);
+/// @brief confidence.csv of a report: `prediction` (step, serving), then the three confidence columns.
+std::vector<std::string> confidenceCsvHeader();
+std::vector<std::string> confidenceCsvRow(const std::string& prediction, const Confidence& c);
 
 } // namespace rooflab::report

@@ -162,6 +162,9 @@ ReportData computeReport(const ReportInput& in, const ReportProgress& progress) 
     d.arch = io::loadModel(in.model);
     d.stack = io::loadStack(in.stack);
     d.platformModel = PlatformModel::from(d.platform);
+    d.confidence =
+        resolveConfidence(shippedValidationStatus(), d.platform, &d.stack,
+                          d.platform.kind == DeviceKind::Cpu ? PredictionScope::CpuLlm : PredictionScope::LlmStep);
     const PlatformModel& pm = d.platformModel;
     d.scenario = req.scenario;
     const Scenario& s = d.scenario;
@@ -256,12 +259,14 @@ std::string consoleSummary(const ReportData& d) {
     os << "  memory   " << fmtBytes(d.decode.memory.totalBytes) << " of " << fmtBytes(d.decode.memory.capacityBytes)
        << " per device (" << (d.decode.memory.fits ? "fits" : "does not fit") << "; max batch "
        << d.decode.memory.maxBatch << ")\n";
+    os << "  confidence: " << d.confidence.summary() << "\n";
     if (d.validation)
         os << "  measured " << d.validation->overall.n << " rows: MAPE " << fmtNum(d.validation->overall.mapePct, 3)
            << "%, bias " << fmtNum(d.validation->overall.biasPct, 3) << "%, max "
            << fmtNum(d.validation->overall.maxAbsPct, 3) << "%\n";
     if (d.serving) {
         os << "  serving  " << servingSummary(*d.serving) << "\n";
+        os << "  serving  confidence: " << d.serving->confidence.summary() << "\n";
         for (const serving::ServingStudyPoint& p : d.serving->study.points) {
             const serving::ServingResult& r = p.result;
             os << "    concurrency " << p.concurrency << ": ";
@@ -538,14 +543,23 @@ std::vector<std::pair<std::string, std::string>> reportFiles(const ReportData& d
                              {"within_10_pct", st.within10Pct},
                              {"within_25_pct", st.within25Pct}};
     }
-    if (d.serving)
+    addConfidenceJson(j, d.confidence);
+    if (d.serving) {
         j["serving"] = servingJson(*d.serving);
+        addConfidenceJson(j["serving"], d.serving->confidence);
+    }
     files.emplace_back("prediction.json", j.dump(2) + "\n");
     // CSV files are for machines: numbers in SI base units, the unit in the column name (issue 19).
     files.emplace_back("prefill_operators.csv", csvText(opCsvHeader(), opCsvRows(req.prefill, "prefill")));
     files.emplace_back("decode_operators.csv", csvText(opCsvHeader(), opCsvRows(decode, "decode")));
     if (d.chunked)
         files.emplace_back("chunked_operators.csv", csvText(opCsvHeader(), opCsvRows(*d.chunked, "chunked")));
+    {
+        std::vector<std::vector<std::string>> conf = {confidenceCsvRow("step", d.confidence)};
+        if (d.serving)
+            conf.push_back(confidenceCsvRow("serving", d.serving->confidence));
+        files.emplace_back("confidence.csv", csvText(confidenceCsvHeader(), conf));
+    }
     files.emplace_back("batch_sweep.csv", csvText(d.batchSweep.header, d.batchSweep.rows));
     files.emplace_back("context_sweep.csv", csvText(d.contextSweep.header, d.contextSweep.rows));
     if (val)
@@ -566,6 +580,10 @@ std::vector<std::pair<std::string, std::string>> reportFiles(const ReportData& d
     md << "# " << title << "\n\n";
     md << "Stack `" << stack.name << "`, TP " << s.tp << extras << ", weights " << o.weights << ", KV " << o.kv
        << ". Platform file `" << displayPath(plat.file) << "`.\n\n";
+    md << "**Confidence: " << d.confidence.summary() << ".**";
+    if (d.serving)
+        md << " Serving: " << d.serving->confidence.summary() << ".";
+    md << "\n\n";
     md << "## Platform\n\n" << tableOf({"value", "", "provenance"}, platRows);
     md << "\n## Workload\n\n" << tableOf({"", ""}, workRows);
     md << "\n## Request (batch " << s.batch << ", prompt " << s.prompt << ", " << s.outputTokens
@@ -634,11 +652,18 @@ std::vector<std::pair<std::string, std::string>> reportFiles(const ReportData& d
          "table{border-collapse:collapse;margin:.5em 0;font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px;"
          "text-align:right}td:first-child,th:first-child{text-align:left}th{background:#f0f0f0}"
          "img,figure svg{max-width:100%;height:auto;border:1px solid #ddd}figure{margin:1em 0}.note{background:#fff4e0;"
-         "padding:.5em;border-left:4px solid #e90}</style></head><body>\n";
+         "padding:.5em;border-left:4px solid #e90}.confidence{padding:.5em;border-left:4px solid}"
+         ".validated{background:#e8f5e9;border-color:#2e7d32}.calibrated{background:#fff8e1;border-color:#f9a825}"
+         ".datasheet-only{background:#eeeeee;border-color:#757575}</style></head><body>\n";
     h << "<h1>" << markupEscape(title) << "</h1>\n<p>Stack <code>" << markupEscape(stack.name) << "</code>, TP " << s.tp
       << markupEscape(extras) << ", weights " << markupEscape(o.weights) << ", KV " << markupEscape(o.kv)
       << ". Platform file <code>" << markupEscape(displayPath(plat.file)) << "</code>. rooflab " << ROOFLAB_VERSION
       << ".</p>\n";
+    h << "<p class=\"confidence " << confidenceLevelName(d.confidence.level) << "\"><b>Confidence:</b> "
+      << markupEscape(d.confidence.summary()) << ".";
+    if (d.serving)
+        h << " <b>Serving:</b> " << markupEscape(d.serving->confidence.summary()) << ".";
+    h << "</p>\n";
     if (fig.plots.empty())
         h << "<p class=\"note\">Plots are unavailable: " << markupEscape(fig.note) << "</p>\n";
     h << "<h2>Platform</h2>\n" << htmlTable({"value", "", "provenance"}, platRows);

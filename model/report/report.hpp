@@ -11,6 +11,7 @@
 #include "analysis/platform_model.hpp"
 #include "calibration/validation.hpp"
 #include "hardware/platform.hpp"
+#include "io/validation_status.hpp"
 #include "report/plot_spec.hpp"
 #include "serving/measured_serving.hpp"
 #include "serving/serving_study.hpp"
@@ -95,11 +96,12 @@ struct ServingReportData {
     serving::ServingStudyConfig config;
     serving::ServingStudy study;
     std::vector<serving::MeasuredServingPoint> measured;
-    std::string dataset; ///< as given
-    Table curve;         ///< per concurrency (serving_curve.csv)
-    Table pareto;        ///< the search's front (serving_pareto.csv)
-    Table best;          ///< the best layout under the SLO (one row, or none)
-    Table measuredTable; ///< the measured runs (serving_measured.csv)
+    std::string dataset;   ///< as given
+    Table curve;           ///< per concurrency (serving_curve.csv)
+    Table pareto;          ///< the search's front (serving_pareto.csv)
+    Table best;            ///< the best layout under the SLO (one row, or none)
+    Table measuredTable;   ///< the measured runs (serving_measured.csv)
+    Confidence confidence; ///< of the serving simulator on this platform with this stack (TTFT / TPOT)
 };
 
 /// @brief Every number and table of a report, computed once. Plain data.
@@ -119,6 +121,7 @@ struct ReportData {
     SweepCurve batchCurve, contextCurve; ///< the plotted sweeps (dense)
     std::optional<ValidationReport> validation;
     std::optional<ServingReportData> serving;
+    Confidence confidence; ///< of the step predictions on this platform with this stack (io/validation_status.hpp)
 };
 
 /// @brief Loads the inputs and predicts everything the report shows. Pure computation plus reading the input

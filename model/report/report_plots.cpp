@@ -161,7 +161,8 @@ PlotSpec rooflineSpec(const ReportData& d, const Prediction& p, const std::strin
     return spec;
 }
 
-PlotSpec sweepSpec(const SweepCurve& c, const std::string& name, const std::string& title) {
+/// `bandPct` > 0: the latency curve's error band, +- the validated (or fitted) MAPE of this platform x stack.
+PlotSpec sweepSpec(const SweepCurve& c, const std::string& name, const std::string& title, double bandPct) {
     PlotSpec spec;
     spec.name = name;
     spec.title = title;
@@ -185,6 +186,20 @@ PlotSpec sweepSpec(const SweepCurve& c, const std::string& name, const std::stri
         thrNo.y.push_back(shown && !c.fits[i] ? c.tokensPerS[i] : kNaN);
     }
     spec.series = {lat, latNo, thr, thrNo};
+    if (bandPct > 0) {
+        // Dashed bounds rather than a fill: every renderer draws lines, and the curves stay readable under them.
+        const Rgb bandColor{120, 160, 210};
+        PlotSeries lo = series("latency ±" + fmtNum(bandPct, 3) + " % (MAPE)", SeriesKind::Line, bandColor, 1,
+                               LineStyle::Dash, c.x);
+        PlotSeries hi =
+            series("latency +" + fmtNum(bandPct, 3) + " %", SeriesKind::Line, bandColor, 1, LineStyle::Dash, c.x);
+        hi.inLegend = false;
+        for (double y : lat.y) {
+            lo.y.push_back(y * (1 - bandPct / 100));
+            hi.y.push_back(y * (1 + bandPct / 100));
+        }
+        spec.series.insert(spec.series.begin(), {lo, hi});
+    }
     if (!c.x.empty()) {
         spec.x.min = c.x.front();
         spec.x.max = std::max(c.x.back(), c.x.front() * 2);
@@ -302,11 +317,12 @@ std::vector<PlotSpec> reportPlots(const ReportData& d) {
     out.back().caption = "Prefill on the roofline (prompt " + std::to_string(d.scenario.prompt) + ")";
     const std::string lim =
         d.batchCurve.limit > 0 ? " (batch ≤ " + fmtNum(d.batchCurve.limit, 8) + " fits)" : " (batch 1 does not fit)";
-    out.push_back(
-        sweepSpec(d.batchCurve, "latency_vs_batch", "Decode latency and throughput vs batch — context " + ctx + lim));
+    out.push_back(sweepSpec(d.batchCurve, "latency_vs_batch",
+                            "Decode latency and throughput vs batch — context " + ctx + lim, d.confidence.mapePct));
     out.back().caption = "Decode latency and throughput vs batch";
     out.push_back(sweepSpec(d.contextCurve, "latency_vs_context",
-                            "Decode latency and throughput vs context — batch " + std::to_string(d.scenario.batch)));
+                            "Decode latency and throughput vs context — batch " + std::to_string(d.scenario.batch),
+                            d.confidence.mapePct));
     out.back().caption = "Decode latency and throughput vs context";
     out.push_back(breakdownSpec(d.decode, "breakdown", "decode"));
     out.back().caption = "Decode step: per-operator breakdown";
@@ -351,6 +367,7 @@ PlotDocument reportDocument(const ReportData& d, const std::vector<PlotSpec>& sp
             d.input.act + "; batch " + std::to_string(s.batch) + ", prompt " + std::to_string(s.prompt) +
             ", decode context " + std::to_string(d.decodeScenario.context) + ", output " +
             std::to_string(s.outputTokens) + ".",
+        "Confidence: " + d.confidence.summary() + ".",
         "Request: TTFT " + fmtSeconds(d.request.ttftS) + ", TPOT " + fmtSeconds(d.request.tpotS) + ", end-to-end " +
             fmtSeconds(d.request.e2eS) + ".",
         "Prefill: " + fmtSeconds(pf.latencyS) + " (" + fmtNum(pf.tokensPerS, 5) + " tokens/s). " + pf.why,
@@ -363,6 +380,7 @@ PlotDocument reportDocument(const ReportData& d, const std::vector<PlotSpec>& sp
     };
     if (d.serving) {
         doc.lines.push_back("Serving: " + servingSummary(*d.serving) + ".");
+        doc.lines.push_back("Serving confidence: " + d.serving->confidence.summary() + ".");
         if (const std::string best = servingBestLine(*d.serving); !best.empty())
             doc.lines.push_back("Serving " + best + ".");
         else if (d.serving->config.searchGpus > 0)

@@ -87,6 +87,7 @@ ServingReportData computeServingReport(const ReportData& d, const ServingReportI
     c.slo.ttftMaxS = in.ttftMaxS;
     c.slo.tpotMaxS = in.tpotMaxS;
     s.study = serving::runServingStudy(d.platformModel, d.arch, s.stack, d.scenario, c);
+    s.confidence = resolveConfidence(shippedValidationStatus(), d.platform, &s.stack, PredictionScope::Serving);
     s.dataset = in.dataset;
     if (!in.dataset.empty()) {
         io::Catalog catalog;

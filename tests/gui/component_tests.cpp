@@ -380,6 +380,7 @@ TEST(ServingPage, SimulatesTheConcurrencyListOffTheUiThread) {
     ServingPage page;
     page.show();
     const auto arch = std::make_shared<const LlmArch>(io::loadModel("llama-3.1-8b"));
+    page.setHardware(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
     page.setContext(h100(), "h100-sxm5-80gb", arch, Scenario{});
     page.setLengths(1024, 64);
     page.setConcurrencyList(QStringLiteral("1,4,16"));
@@ -401,6 +402,11 @@ TEST(ServingPage, SimulatesTheConcurrencyListOffTheUiThread) {
     EXPECT_EQ(page.outcome().measured.size(), 177u);
     EXPECT_GT(page.timelinePlot()->seriesData(QStringLiteral("decode batch")).size(), 0);
     EXPECT_GT(page.timelinePlot()->seriesData(QStringLiteral("KV cache %")).size(), 0);
+    // The serving simulator's confidence on this platform x stack, next to the results.
+    ASSERT_TRUE(page.outcome().confidence.has_value());
+    EXPECT_EQ(page.outcome().confidence->level, ConfidenceLevel::Validated);
+    EXPECT_TRUE(page.statusText().contains(QStringLiteral("Confidence: validated — TTFT ")))
+        << page.statusText().toStdString();
     // A concurrency list that does not parse is refused in the status text, nothing runs.
     page.setConcurrencyList(QStringLiteral("1,x"));
     page.run();

@@ -36,6 +36,7 @@
 #include <QImage>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QSettings>
@@ -273,6 +274,39 @@ TEST_F(GuiWindow, SummaryPanelShowsLatencyTpotMemoryAndBound) {
     EXPECT_TRUE(w->summaryPanel()->isVisible());
     EXPECT_NE(w->summaryPanel()->summary().ttft, QStringLiteral("—"));
     EXPECT_NE(w->summaryPanel()->summary().tpot, QStringLiteral("—"));
+}
+
+// Confidence next to the numbers (issue 17/19): a badge whose text and colour follow the platform x stack, and an
+// error band on the latency sweep where a MAPE is known.
+TEST_F(GuiWindow, ConfidenceBadgeFollowsThePlatform) {
+    ASSERT_TRUE(w->selectStack(QStringLiteral("pytorch-eager")));
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    const QLabel* badge = w->summaryPanel()->confidenceBadge();
+    ASSERT_NE(badge, nullptr);
+    EXPECT_TRUE(badge->isVisible());
+    EXPECT_EQ(w->summaryPanel()->summary().confidence.level, ConfidenceLevel::Validated);
+    EXPECT_TRUE(badge->text().startsWith(QStringLiteral("validated ±"))) << badge->text().toStdString();
+    EXPECT_TRUE(badge->styleSheet().contains(confidenceColor(ConfidenceLevel::Validated).name()));
+    EXPECT_TRUE(badge->toolTip().contains(QStringLiteral("rooflab validate"))) << badge->toolTip().toStdString();
+    EXPECT_TRUE(w->summaryPanel()->text().contains(QStringLiteral("Confidence: validated")));
+    EXPECT_GT(w->sweepPlot()->errorBandPct(), 0.0);
+    // A datasheet-only card: grey, no band.
+    ASSERT_TRUE(w->selectPlatform(QStringLiteral("rtx-4070")));
+    ASSERT_TRUE(w->selectModel(QStringLiteral("llama-3.2-1b")));
+    w->setTensorParallel(1);
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    EXPECT_EQ(w->summaryPanel()->summary().confidence.level, ConfidenceLevel::DatasheetOnly);
+    EXPECT_EQ(badge->text(), QStringLiteral("datasheet only"));
+    EXPECT_TRUE(badge->styleSheet().contains(confidenceColor(ConfidenceLevel::DatasheetOnly).name()));
+    EXPECT_TRUE(badge->toolTip().contains(QStringLiteral("nothing measured"))) << badge->toolTip().toStdString();
+    EXPECT_EQ(w->sweepPlot()->errorBandPct(), 0.0);
+    // The H100 with a stack that has only per-operator fits: amber.
+    ASSERT_TRUE(w->selectPlatform(QStringLiteral("h100-sxm5-80gb")));
+    ASSERT_TRUE(w->selectStack(QStringLiteral("vllm")));
+    ASSERT_TRUE(w->waitForEvaluation(10000));
+    EXPECT_EQ(w->summaryPanel()->summary().confidence.level, ConfidenceLevel::Calibrated);
+    EXPECT_EQ(badge->text(), QStringLiteral("calibrated"));
+    EXPECT_TRUE(badge->styleSheet().contains(confidenceColor(ConfidenceLevel::Calibrated).name()));
 }
 
 TEST_F(GuiWindow, NonFittingScenarioIsMarkedOnEveryPage) {

@@ -136,6 +136,48 @@ TEST(WriteReport, WritesTheFolderWithInlineSvg) {
     fs::remove_all(dir);
 }
 
+// Confidence next to the numbers (io/validation_status.hpp): the H100 with the default stack is validated; every
+// output of the report says so, and the latency sweeps carry the +-MAPE band.
+TEST(WriteReport, CarriesTheConfidenceInEveryOutput) {
+    const ReportData& d = smallReport();
+    ASSERT_EQ(d.confidence.level, ConfidenceLevel::Validated);
+    ASSERT_TRUE(d.confidence.mapeKnown());
+    const fs::path dir = freshDir("confidence");
+    RunOptions run;
+    runReport(d, dir.string(), run);
+    const std::string md = readText(dir / "report.md"), html = readText(dir / "report.html");
+    const std::string json = readText(dir / "prediction.json"), csv = readText(dir / "confidence.csv");
+    EXPECT_NE(md.find("**Confidence: validated — "), std::string::npos);
+    EXPECT_NE(html.find("<p class=\"confidence validated\"><b>Confidence:</b> validated — "), std::string::npos);
+    EXPECT_NE(json.find("\"confidence\": \"validated\""), std::string::npos);
+    EXPECT_NE(json.find("\"confidence_mape_percent\": "), std::string::npos);
+    EXPECT_NE(json.find("\"confidence_basis\": \"validated — "), std::string::npos);
+    EXPECT_EQ(csv.rfind("prediction,confidence,confidence_mape_percent,confidence_basis\nstep,validated,", 0), 0u)
+        << csv;
+    EXPECT_NE(consoleSummary(d).find("  confidence: validated — "), std::string::npos);
+    const auto specs = reportPlots(d);
+    const auto sweep =
+        std::find_if(specs.begin(), specs.end(), [](const auto& s) { return s.name == "latency_vs_batch"; });
+    ASSERT_NE(sweep, specs.end());
+    EXPECT_NE(sweep->series.front().name.find("% (MAPE)"), std::string::npos) << sweep->series.front().name;
+    const PlotDocument doc = reportDocument(d, specs, {});
+    EXPECT_TRUE(std::any_of(doc.lines.begin(), doc.lines.end(),
+                            [](const std::string& l) { return l.rfind("Confidence: validated", 0) == 0; }));
+    // A datasheet-only platform says so, with no MAPE and no band.
+    ReportInput in;
+    in.platform = "rtx-4070";
+    in.model = "llama-3.2-1b";
+    in.batch = 1;
+    in.prompt = 128;
+    const ReportData g = computeReport(in);
+    EXPECT_EQ(g.confidence.level, ConfidenceLevel::DatasheetOnly);
+    EXPECT_NE(consoleSummary(g).find("  confidence: datasheet only — "), std::string::npos);
+    for (const auto& s : reportPlots(g))
+        for (const auto& series : s.series)
+            EXPECT_EQ(series.name.find("MAPE"), std::string::npos) << s.name;
+    fs::remove_all(dir);
+}
+
 TEST(WriteReport, ACancelledRunLeavesNoFolder) {
     const fs::path dir = freshDir("cancel") / "nested" / "out";
     // Stop at the last moment: every file is written to the staging folder, none moved into place.

@@ -91,4 +91,34 @@ ResultSummary summarizeOutcome(const EvalOutput& out, bool llm, GuiPhase phase) 
     return s;
 }
 
+Confidence confidenceOf(const Platform& platform, const StackProfile* stack, bool llm) {
+    const PredictionScope scope = !llm                               ? PredictionScope::Kernel
+                                  : platform.kind == DeviceKind::Cpu ? PredictionScope::CpuLlm
+                                                                     : PredictionScope::LlmStep;
+    return resolveConfidence(shippedValidationStatus(), platform, llm ? stack : nullptr, scope);
+}
+
+QString confidenceBadgeText(const Confidence& c) {
+    return QString::fromStdString(c.badge());
+}
+
+QString confidenceTooltip(const Confidence& c) {
+    QString t = QString::fromStdString(c.summary());
+    for (const ValidationEntry& e : c.entries)
+        t += QStringLiteral("\n%1: %2").arg(QString::fromStdString(e.id), QString::fromStdString(e.command));
+    return t;
+}
+
+QColor confidenceColor(ConfidenceLevel level) {
+    switch (level) {
+    case ConfidenceLevel::Validated:
+        return QColor(0x2e, 0x7d, 0x32); // green
+    case ConfidenceLevel::Calibrated:
+        return QColor(0xf9, 0xa8, 0x25); // amber
+    case ConfidenceLevel::DatasheetOnly:
+        return QColor(0x75, 0x75, 0x75); // grey
+    }
+    return QColor(0x75, 0x75, 0x75);
+}
+
 } // namespace rooflab::gui

@@ -3,7 +3,9 @@
 /// TPOT, tokens/s, memory per device against capacity, whether it fits (or why not), and the binding roof. Plain
 /// values computed from an EvalOutput (Qt Core only), so the wording is tested without widgets.
 #include "evaluation.hpp"
+#include "io/validation_status.hpp"
 
+#include <QColor>
 #include <QString>
 
 namespace rooflab::gui {
@@ -23,10 +25,23 @@ struct ResultSummary {
     double memoryFraction = 0; ///< used / capacity per device (0 when unknown)
     QString bound;             ///< the binding roof in one sentence (the engine's own)
     QString boundShort;        ///< "memory-bound (DRAM)"
+    /// How far the numbers can be trusted on this platform x stack (io/validation_status.hpp): the badge next to
+    /// them and the error band on the latency plots.
+    Confidence confidence;
 };
 
 /// @brief The summary of an evaluation; `llm` false for a GEMM (no memory verdict, no TTFT/TPOT).
 ResultSummary summarizeOutcome(const EvalOutput& out, bool llm, GuiPhase phase);
+
+/// @brief The confidence of the GUI's evaluation: LLM steps on a GPU (llm-step) or CPU (cpu-llm) with `stack`, a
+/// GEMM as a kernel (no stack), from the shipped validation status and the platform's provenance.
+Confidence confidenceOf(const Platform& platform, const StackProfile* stack, bool llm);
+
+/// @brief Badge text ("validated ±4.5 %"), its colours (background, text) and the tooltip (the whole basis and
+/// the commands that reproduce it).
+QString confidenceBadgeText(const Confidence& c);
+QString confidenceTooltip(const Confidence& c);
+QColor confidenceColor(ConfidenceLevel level);
 
 /// @brief The verdict of one step prediction alone (the Compare page's rows, the sweep's points): Infeasible when
 /// the engine refused it, DoesNotFit when an LLM step exceeds device memory.

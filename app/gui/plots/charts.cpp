@@ -86,6 +86,26 @@ void SweepPlot::fillRect(QCPAxisRect* rect, const SweepSeries& s, double current
         tmin = std::min(tmin, p.tokensPerS);
         tmax = std::max(tmax, p.tokensPerS);
     }
+    if (m_bandPct > 0) {
+        // Error band: the curve +- the MAPE this platform x stack was validated (or fitted) to, shaded.
+        QVector<double> lo(n), hi(n);
+        for (qsizetype i = 0; i < n; ++i) {
+            lo[i] = latY[i] * (1 - m_bandPct / 100);
+            hi[i] = latY[i] * (1 + m_bandPct / 100);
+        }
+        QColor fill = style::kCompute;
+        fill.setAlpha(45);
+        QCPGraph* bandLo = style::lineGraph(m_plot, x, yl, QString(), QPen(Qt::NoPen));
+        QCPGraph* bandHi = style::lineGraph(
+            m_plot, x, yl, tr("latency ±%1 % (%2)").arg(m_bandPct, 0, 'f', 1).arg(m_bandLabel), QPen(Qt::NoPen));
+        bandHi->setBrush(fill);
+        bandHi->setChannelFillGraph(bandLo);
+        bandLo->setData(xs, lo, sorted);
+        bandHi->setData(xs, hi, sorted);
+        bandLo->removeFromLegend();
+        if (!inLegend)
+            bandHi->removeFromLegend();
+    }
     lat->setData(xs, latY, sorted);
     thr->setData(xs, thrY, sorted);
     latNo->setData(xs, latNoY, sorted);
@@ -128,6 +148,11 @@ void SweepPlot::fillRect(QCPAxisRect* rect, const SweepSeries& s, double current
         vline(s.limit, QPen(style::kMemory, 1.5, Qt::DashLine), tr("memory limit: %1 ≤ %2").arg(xn).arg(s.limit), 0.08);
     if (current > 0)
         vline(current, QPen(QColor(60, 60, 60), 1, Qt::DotLine), tr("current %1").arg(current), 0.16);
+}
+
+void SweepPlot::setErrorBand(double mapePct, const QString& label) {
+    m_bandPct = mapePct > 0 ? mapePct : 0.0;
+    m_bandLabel = label;
 }
 
 void SweepPlot::setData(const SweepSeries& batch, const SweepSeries& context, double currentBatch,

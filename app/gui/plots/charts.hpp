@@ -15,9 +15,15 @@ class SweepPlot : public PlotView {
 public:
     explicit SweepPlot(QWidget* parent = nullptr);
     void setData(const SweepSeries& batch, const SweepSeries& context, double currentBatch, double currentContext);
+    /// A shaded band of +-`mapePct` percent around the latency curves (0: none), named after `label` (the
+    /// confidence badge), drawn by the next setData.
+    void setErrorBand(double mapePct, const QString& label);
+    double errorBandPct() const { return m_bandPct; }
 
 private:
     void fillRect(QCPAxisRect* rect, const SweepSeries& s, double current, bool inLegend);
+    double m_bandPct = 0;
+    QString m_bandLabel;
     QCPAxisRect* m_left = nullptr;
     QCPAxisRect* m_right = nullptr;
 };
