@@ -119,6 +119,9 @@ def make_gguf(models_dir, build_dir, preset, formats, jobs):
         r = sh([q] + pure + [bf16, path, fmt.upper(), str(jobs)])
         if r.returncode == 0:
             files[fmt] = path
+    if "bf16" not in formats:  # 8B-class bf16 files are 16 GB: the disk holds only a few
+        os.remove(bf16)
+        del files["bf16"]
     return files
 
 

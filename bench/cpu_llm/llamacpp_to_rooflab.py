@@ -25,7 +25,7 @@ import statistics
 FMT = {"q4_K": "q4_k", "q8_0": "q8_0", "bf16": "bf16", "q6_K": "q6_k", "q5_K": "q5_k", "f16": "fp16"}
 ELEM = {"rms_norm": "hf_rmsnorm", "rope": "hf_rope", "swiglu": "silu_mul", "add": "add"}
 OPS_FIELDS = ["op", "dtype", "threads", "m", "n", "k", "elements", "bytes", "flops", "median_s", "min_s", "max_s",
-              "spread_pct", "repeats", "inner", "runs_s", "note", "date"]
+              "spread_pct", "repeats", "inner", "runs_s", "note", "date", "heads", "kv_heads", "head_dim"]
 VAL_FIELDS = ["id", "model", "phase", "batch", "prompt", "context", "tp", "weights", "kv", "act", "stack", "threads",
               "measured_s", "min_s", "max_s", "spread_pct", "runs", "card", "date"]
 
@@ -62,15 +62,24 @@ def main():
                         max_s=r["max_s"], spread_pct=f"{100 * float(r['spread']):.2f}", repeats=r["reps"],
                         inner=r["copies"], runs_s="", date=date)
             if op == "mul_mat":
+                # One row (decode's GEMV) and 16+ rows (prefill's ubatches). 2-8 rows are left out: ggml's
+                # non-repacked paths run them row by row, a regime single-sequence inference never reaches and the
+                # fit's one small-M ramp cannot share with the prefill shapes.
+                if 1 < int(r["m"]) < 16:
+                    continue
                 ops.append(dict(base, op="linear", dtype=FMT.get(r["type"], r["type"]), m=r["m"], n=r["n"], k=r["k"],
                                 elements=0, note=f"ggml mul_mat, weights in {r['buft']}, rotated over {r['copies']} copies"))
             elif op == "flash_attn":
-                if (r["heads"], r["kv_heads"], r["head_dim"]) != ("32", "8", "64") or r["m"] not in ("1", "512"):
+                # Decode (one query): every measured shape, named by heads / KV heads / head size (the fit times
+                # it per query head and key, by head size). Prefill (512 queries): the fit's 32/8/64 shape.
+                standard = (r["heads"], r["kv_heads"], r["head_dim"]) == ("32", "8", "64")
+                if not (r["m"] == "1" or (r["m"] == "512" and standard)):
                     continue
                 decode = r["m"] == "1"
                 ops.append(dict(base, op="sdpa_gqa_decode" if decode else "sdpa_gqa_prefill", dtype="bf16", m=1,
-                                n=r["m"], k=r["ctx"], elements=0,
-                                note="ggml flash_attn_ext, f16 K/V, 32/8 heads of 64 (m = batch, n = queries, k = keys)"))
+                                n=r["m"], k=r["ctx"], elements=0, heads=r["heads"], kv_heads=r["kv_heads"],
+                                head_dim=r["head_dim"],
+                                note="ggml flash_attn_ext, f16 K/V (m = batch, n = queries, k = keys)"))
             elif op in ELEM:
                 ops.append(dict(base, op=ELEM[op], dtype="bf16", m=r["m"], n=r["n"], k=0,
                                 elements=int(r["m"]) * int(r["n"]), note=f"ggml {op} (f32), {r['copies']} per graph"))

@@ -369,6 +369,10 @@ OpResult evalAttention(const PlatformModel& pm, const char* name, const Attentio
     const double units = s.batch * s.heads * std::ceil(s.queries / 128.0);
     const double fill = s.queries > 1 ? std::min(1.0, units / pm.units) : 1.0;
     r.computeS = r.flops / (peak * eff * std::max(fill, 1e-3));
+    if (pm.attentionDecodeSPerHeadKey > 0 && s.queries < 16) {
+        // A CPU framework's one-query attention path (llama.cpp): a fixed time per query head, query and key.
+        r.computeS = s.batch * s.heads * s.queries * keysRead * pm.attentionDecodeSPerHeadKey;
+    }
     double dramBytesPerS = pm.attentionDramBytesPerS;
     double fixedS = pm.attentionOverheadS;
     double streamBytes = r.bytes[kDram];

@@ -3,6 +3,7 @@
 #include "analysis/cpu_kernels.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace rooflab {
 
@@ -111,7 +112,8 @@ PlatformModel withCpuThreads(const Platform& p, const PlatformModel& all, double
     return m;
 }
 
-PlatformModel withCpuStack(const PlatformModel& pm, const CpuStackProfile& c, DType gemmType, DType attentionType) {
+PlatformModel withCpuStack(const PlatformModel& pm, const CpuStackProfile& c, DType gemmType, DType attentionType,
+                           double headDim) {
     if (pm.kind != DeviceKind::Cpu || !c.present)
         return pm;
     PlatformModel m = pm;
@@ -151,6 +153,19 @@ PlatformModel withCpuStack(const PlatformModel& pm, const CpuStackProfile& c, DT
         m.attentionDramBytesPerS = threadCurveAt(*f, threads, 1.0) * dram;
     if (const ThreadCurve* f = curve(c.attentionPeakFraction, attentionType))
         m.attentionFraction = threadCurveAt(*f, threads, m.attentionFraction);
+    if (!c.attentionDecodeSPerHeadKey.empty()) {
+        // The measured head size nearest to the model's (in ratio); the first one when the model's is unknown.
+        const ThreadCurve* best = &c.attentionDecodeSPerHeadKey.begin()->second;
+        double bestRatio = 1e300;
+        for (const auto& [hd, curveByThreads] : c.attentionDecodeSPerHeadKey) {
+            const double r = headDim > 0 ? std::abs(std::log(double(hd) / headDim)) : 0.0;
+            if (r < bestRatio) {
+                bestRatio = r;
+                best = &curveByThreads;
+            }
+        }
+        m.attentionDecodeSPerHeadKey = threadCurveAt(*best, threads, 0.0);
+    }
     return m;
 }
 

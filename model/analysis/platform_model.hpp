@@ -45,6 +45,9 @@ struct PlatformModel {
     }();
     double kernelOverheadS = 0;
     double attentionOverheadS = 0;   ///< fixed time per attention kernel
+    /// CPU stacks whose decode attention costs a fixed time per (query head x key) (CpuStackProfile::
+    /// attentionDecodeSPerHeadKey, at the model's head size); 0 = not used
+    double attentionDecodeSPerHeadKey = 0;
     double elementwiseOverheadS = 0; ///< fixed time per element-wise / norm / copy kernel
     double normRowElementS = 0;      ///< per-element time of one norm row (one CTA per row)
     double launchS = 0, graphLaunchS = 0;
@@ -81,7 +84,10 @@ PlatformModel withCpuThreads(const Platform& p, const PlatformModel& all, double
 
 /// @brief CPU platforms under a CPU framework (a stack with a `cpu:` section): `pm` (all threads or withCpuThreads)
 /// with the framework's GEMV / GEMM / attention rates at pm's thread count, for the step's GEMM and attention
-/// datatypes. Returns `pm` unchanged for GPU platforms and stacks without a `cpu:` section.
-PlatformModel withCpuStack(const PlatformModel& pm, const CpuStackProfile& cpu, DType gemmType, DType attentionType);
+/// datatypes (and, where the stack times decode attention per query head and key, the model's head size
+/// `headDim`: the nearest head size it was measured at). Returns `pm` unchanged for GPU platforms and stacks without
+/// a `cpu:` section.
+PlatformModel withCpuStack(const PlatformModel& pm, const CpuStackProfile& cpu, DType gemmType, DType attentionType,
+                           double headDim = 0);
 
 } // namespace rooflab

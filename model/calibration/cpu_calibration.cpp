@@ -1322,12 +1322,14 @@ namespace {
 struct OpRow {
     std::string op, dtype;
     double threads = 0, m = 0, n = 0, k = 0, elements = 0, medianS = 0;
+    double heads = 0, kvHeads = 0, headDim = 0; ///< attention rows of tables that name their shape (else 32/8/64)
 };
 
 std::vector<OpRow> readOpRows(const io::CsvTable& t) {
     const int cOp = t.requireColumn("op"), cD = t.requireColumn("dtype"), cT = t.requireColumn("threads"),
               cM = t.requireColumn("m"), cN = t.requireColumn("n"), cK = t.requireColumn("k"),
               cE = t.requireColumn("elements"), cMed = t.requireColumn("median_s");
+    const int cH = t.column("heads"), cKv = t.column("kv_heads"), cHd = t.column("head_dim");
     std::vector<OpRow> rows;
     for (std::size_t i = 0; i < t.rows.size(); ++i) {
         if (t.text(i, cMed).empty())
@@ -1341,6 +1343,11 @@ std::vector<OpRow> readOpRows(const io::CsvTable& t) {
         r.k = t.number(i, cK, 0, 1e12);
         r.elements = t.number(i, cE, 0, 1e15);
         r.medianS = t.number(i, cMed, 0, 1e6);
+        if (cH >= 0 && cKv >= 0 && cHd >= 0 && !t.text(i, cHd).empty()) {
+            r.heads = t.number(i, cH, 0, 1e6);
+            r.kvHeads = t.number(i, cKv, 0, 1e6);
+            r.headDim = t.number(i, cHd, 0, 1e6);
+        }
         if (r.medianS > 0)
             rows.push_back(std::move(r));
     }
@@ -1550,10 +1557,27 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
             fit.cpu.gemmOverheadS.emplace_back(t, medianOf(v));
     }
 
-    // 3. Attention (SDPA with enable_gqa, as transformers calls it): 32/8 heads, head size 64.
+    // 3. Attention (SDPA with enable_gqa, as transformers calls it): 32/8 heads, head size 64. Tables that name each
+    // row's heads and head size (llama.cpp's flash attention) also give the decode time per query head and key, by
+    // head size: that path does the same work for every query head whatever the KV heads (GQA shares nothing), and
+    // its speed depends on the head size, so K/V bytes do not describe it.
+    auto standardShape = [](const OpRow& r) {
+        return r.headDim == 0 || (r.heads == 32 && r.kvHeads == 8 && r.headDim == 64);
+    };
+    std::map<std::pair<int, double>, std::vector<double>> perHeadKey;
+    for (const auto& r : rows)
+        if (r.op == "sdpa_gqa_decode" && r.headDim > 0 && r.heads > 0 && r.k > 0)
+            perHeadKey[{int(r.headDim), r.threads}].push_back(kernelOnly(r, base.attentionKernels) /
+                                                              (std::max(1.0, r.m) * r.heads * std::max(1.0, r.n) * r.k));
+    for (const auto& [key, v] : perHeadKey) {
+        fit.cpu.attentionDecodeSPerHeadKey[key.first].emplace_back(key.second, medianOf(v));
+        fit.notes.push_back("attention_decode_head_key " + std::to_string(key.first) + " @" + fmt(key.second) +
+                            " threads: " + fmt(medianOf(v) * 1e9, 4) + " ns per query head and key (median of " +
+                            std::to_string(v.size()) + " decode shapes)");
+    }
     std::set<std::pair<std::string, double>> attnKeys;
     for (const auto& r : rows)
-        if (r.op == "sdpa_gqa_decode")
+        if (r.op == "sdpa_gqa_decode" && standardShape(r))
             attnKeys.insert({r.dtype, r.threads});
     for (const auto& [dt, t] : attnKeys) {
         const auto type = parseDType(dt);
@@ -1575,7 +1599,7 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
         std::vector<double> kvRatio;
         std::vector<const OpRow*> pre;
         for (const auto& r : rows) {
-            if (r.dtype != dt || r.threads != t)
+            if (r.dtype != dt || r.threads != t || !standardShape(r))
                 continue;
             if (r.op == "sdpa_gqa_decode") {
                 const PlatformModel pm1 = withCpuStack(pmT, single(t, dt, 0, 0, -1, 1.0, 0), *type, *type);
@@ -1585,7 +1609,8 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
                 pre.push_back(&r);
             }
         }
-        const double kv = std::clamp(medianOf(kvRatio), 0.01, 10.0);
+        // With a per-(head x key) decode time the K/V stream is only a bound: the plain DRAM rate.
+        const double kv = perHeadKey.empty() ? std::clamp(medianOf(kvRatio), 0.01, 10.0) : 1.0;
         double bestF = 0.5, bestErr = 1e300;
         for (double f = 0.001; f <= 4.0 && !pre.empty(); f *= 1.03) {
             const PlatformModel pmC = withCpuStack(pmT, single(t, dt, 0, 0, -1, kv, f), *type, *type);
@@ -1735,6 +1760,15 @@ std::string writeCpuStackYaml(const std::string& text, const CpuStackFit& fit, c
     byType("gemm_half_m", fit.cpu.gemmHalfM);
     byType("attention_kv_fraction", fit.cpu.attentionKvFraction);
     byType("attention_peak_fraction", fit.cpu.attentionPeakFraction);
+    if (!fit.cpu.attentionDecodeSPerHeadKey.empty()) {
+        out << "  attention_decode_head_key:\n";
+        for (const auto& [hd, c] : fit.cpu.attentionDecodeSPerHeadKey) {
+            out << "    " << hd << ": {";
+            for (std::size_t i = 0; i < c.size(); ++i)
+                out << (i ? ", " : "") << fmt(c[i].first) << ": " << fmt(c[i].second * 1e9, 4) << " ns";
+            out << "}\n";
+        }
+    }
     return out.str();
 }
 

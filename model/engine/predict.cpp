@@ -87,7 +87,8 @@ Result llm(const PlatformModel& pm, const Request& q) {
         const DType act = (s.act == DType::int8 || s.act == DType::int4) ? DType::bf16 : s.act;
         // GGUF weights on a framework with rates for their format (llama.cpp) take that format's GEMM rates.
         const bool ggufRates = isGgufBlock(s.weights) && t->stack->cpu.gemmPeakFraction.count(dtypeName(s.weights));
-        const PlatformModel cpm = withCpuStack(pm, t->stack->cpu, ggufRates ? s.weights : act, act);
+        const PlatformModel cpm =
+            withCpuStack(pm, t->stack->cpu, ggufRates ? s.weights : act, act, double(t->arch->headDim));
         StackProfile stack = *t->stack;
         stack.hostOverheadS =
             threadCurveAt(stack.cpu.hostOverheadS, pm.cpuThreads > 0 ? pm.cpuThreads : pm.units, stack.hostOverheadS);

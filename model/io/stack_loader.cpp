@@ -274,6 +274,25 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
         byType("gemm_half_m", s.cpu.gemmHalfM, 0, 1e6);
         byType("attention_kv_fraction", s.cpu.attentionKvFraction, 0.01, 10);
         byType("attention_peak_fraction", s.cpu.attentionPeakFraction, 0.001, 10);
+        if (const YAML::Node n = c.optional("attention_decode_head_key"); n.IsDefined() && !n.IsNull()) {
+            if (!n.IsMap())
+                c.failAt(n, "attention_decode_head_key", "must be a map of head size to a time curve by thread count");
+            for (const auto& kv : n) {
+                const std::string k = "cpu.attention_decode_head_key." + kv.first.Scalar();
+                int hd = 0;
+                try {
+                    std::size_t used = 0;
+                    hd = std::stoi(kv.first.Scalar(), &used);
+                    if (used != kv.first.Scalar().size())
+                        hd = 0;
+                } catch (const std::exception&) {
+                    hd = 0;
+                }
+                if (hd < 1 || hd > 4096)
+                    c.failAt(kv.first, k, "must be a head size between 1 and 4096");
+                s.cpu.attentionDecodeSPerHeadKey[hd] = curve(kv.second, k, true, 0, 1e-3);
+            }
+        }
         c.finish();
     }
     const YAML::Node mem = r.optional("memory");

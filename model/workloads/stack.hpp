@@ -86,6 +86,10 @@ struct CpuStackProfile {
     ByType gemmHalfM;             ///< rows at which a GEMM reaches half of that rate (small-M ramp)
     ByType attentionKvFraction;   ///< decode SDPA: K/V streaming rate / DRAM read bandwidth
     ByType attentionPeakFraction; ///< prefill SDPA: attention-core rate / peak (platform's sequence ramp applies)
+    /// Decode attention whose time goes with (query heads x keys), not with the K/V bytes: llama.cpp's CPU flash
+    /// attention runs each query head over every key on its one-query path (GQA shares no work). Head size ->
+    /// seconds per (query head x key) by threads; empty = the K/V-bytes model (attentionKvFraction).
+    std::map<int, ThreadCurve> attentionDecodeSPerHeadKey;
 
     bool operator==(const CpuStackProfile&) const = default;
 };
