@@ -644,6 +644,71 @@ TEST(CpuStack, HostTimeAddsToTheStepOnACpu) {
     }
 }
 
+TEST(CpuStack, LlamaCppDecodeAttentionGoesWithQueryHeadsAndKeysAtTheNearestHeadSize) {
+    const StackProfile s = io::loadStackString("version: 1\nname: t\nlaunch: {prefill: stream, decode: stream}\n"
+                                               "cpu:\n  attention_decode_head_key: {64: {4: 60 ns, 16: 16 ns}, "
+                                               "128: {4: 8 ns, 16: 2.5 ns}}\n",
+                                               "t.yaml");
+    ASSERT_EQ(s.cpu.attentionDecodeSPerHeadKey.size(), 2u);
+    const Platform plat = io::loadPlatformFile(io::findPlatformFile("xeon-amx-16vcpu"));
+    const PlatformModel all = PlatformModel::from(plat);
+    const PlatformModel pm16 = withCpuStack(all, s.cpu, DType::bf16, DType::bf16, 64);
+    EXPECT_NEAR(pm16.attentionDecodeSPerHeadKey, 16e-9, 1e-15);
+    EXPECT_NEAR(withCpuStack(all, s.cpu, DType::bf16, DType::bf16, 128).attentionDecodeSPerHeadKey, 2.5e-9, 1e-15);
+    EXPECT_NEAR(withCpuStack(all, s.cpu, DType::bf16, DType::bf16, 80).attentionDecodeSPerHeadKey, 16e-9, 1e-15);
+    EXPECT_NEAR(withCpuStack(withCpuThreads(plat, all, 4), s.cpu, DType::bf16, DType::bf16, 128)
+                    .attentionDecodeSPerHeadKey,
+                8e-9, 1e-15);
+    // One query over 1024 keys: 32 query heads cost the same whatever the KV heads (GQA shares no work), twice 16.
+    AttentionShape a;
+    a.batch = 1;
+    a.queries = 1;
+    a.keys = 1024;
+    a.heads = 32;
+    a.kvHeads = 8;
+    a.qkDim = a.vDim = 64;
+    a.kvBytesPerElement = a.actBytesPerElement = 2;
+    const OpResult gqa = evalAttention(pm16, "attention", a, DType::bf16, LaunchMode::Stream);
+    a.kvHeads = 2;
+    const OpResult fewKv = evalAttention(pm16, "attention", a, DType::bf16, LaunchMode::Stream);
+    EXPECT_NEAR(gqa.computeS, 32.0 * 1024 * 16e-9, 1e-12);
+    EXPECT_NEAR(fewKv.computeS, gqa.computeS, 1e-12);
+    a.heads = 16;
+    EXPECT_NEAR(evalAttention(pm16, "attention", a, DType::bf16, LaunchMode::Stream).computeS, gqa.computeS / 2, 1e-12);
+    // Prefill (many queries) keeps the peak-fraction model.
+    a.queries = 512;
+    EXPECT_LT(evalAttention(pm16, "attention", a, DType::bf16, LaunchMode::Stream).computeS,
+              16.0 * 512 * 1024 * 16e-9);
+    EXPECT_THROW(io::loadStackString("version: 1\nname: t\ncpu:\n  attention_decode_head_key: {x64: {4: 1 ns}}\n",
+                                     "bad.yaml"),
+                 InputError);
+}
+
+TEST(CpuStack, GgufWeightsRunNativelyWhereTheStackHasRatesForTheirFormat) {
+    // llama.cpp keeps q4_k weights quantized (8-bit dot products on the int8 engine): its q4_k GEMV rate applies and
+    // the weights stream at 4.5 bits. pytorch-cpu has no q4_k rates: the same weights dequantize to bf16.
+    const LlmArch a = io::loadModel("llama-3.2-1b");
+    Scenario s;
+    s.context = 16;
+    s.weights = DType::q4_k;
+    const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("xeon-amx-16vcpu")));
+    StackProfile lc = io::loadStack("llama.cpp");
+    ASSERT_TRUE(lc.cpu.gemmPeakFraction.count("q4_k"));
+    const PlatformModel native = withCpuStack(pm, lc.cpu, DType::q4_k, DType::bf16, 64);
+    EXPECT_GT(native.tensorPeak[static_cast<std::size_t>(DType::q4_k)], 0);
+    const Prediction p = predictStep(native, a, lc, s, true);
+    ASSERT_TRUE(p.ok) << p.error;
+    bool sawGemm = false;
+    for (const auto& r : p.ops)
+        if (r.cls == OpClass::Gemm && std::string_view(r.name) == "q_proj") {
+            EXPECT_EQ(r.computeType, DType::q4_k);
+            sawGemm = true;
+        }
+    EXPECT_TRUE(sawGemm);
+    const PlatformModel dequant = withCpuStack(pm, io::loadStack("pytorch-cpu").cpu, DType::bf16, DType::bf16, 64);
+    EXPECT_EQ(dequant.tensorPeak[static_cast<std::size_t>(DType::q4_k)], 0);
+}
+
 TEST(CpuStack, TensorParallelNeedsANetwork) {
     const LlmArch a = io::loadModel("llama-3.1-70b");
     Scenario s;
