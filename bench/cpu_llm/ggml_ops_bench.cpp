@@ -98,8 +98,7 @@ std::vector<uint8_t> weightBytes(ggml_type type, long rows, long k) {
         ggml_quantize_chunk(type, src.data(), block.data(), 0, blockRows, k, nullptr);
     std::vector<uint8_t> all(rowBytes * size_t(rows));
     for (long r = 0; r < rows; r += blockRows)
-        std::memcpy(all.data() + rowBytes * size_t(r), block.data(),
-                    rowBytes * size_t(std::min(blockRows, rows - r)));
+        std::memcpy(all.data() + rowBytes * size_t(r), block.data(), rowBytes * size_t(std::min(blockRows, rows - r)));
     return all;
 }
 
@@ -210,8 +209,8 @@ void benchFlashAttn(ggml_backend_t be, int threads, int reps, const std::vector<
                     continue;
                 const double kvBytes = 2.0 * 2.0 * double(ctx) * double(a.kvHeads * a.headDim);
                 const double flops = 4.0 * double(m) * double(ctx) * double(a.heads * a.headDim);
-                const int copies = int(std::clamp(std::min(std::ceil(kRotateBytes / kvBytes), std::ceil(4e9 / flops)),
-                                                  1.0, 128.0));
+                const int copies =
+                    int(std::clamp(std::min(std::ceil(kRotateBytes / kvBytes), std::ceil(4e9 / flops)), 1.0, 128.0));
                 Ctx c(size_t(copies) * 6 + 8);
                 ggml_tensor* q = ggml_new_tensor_4d(c.ctx, GGML_TYPE_F32, a.headDim, m, a.heads, 1);
                 ggml_tensor* mask = ggml_new_tensor_4d(c.ctx, GGML_TYPE_F16, ctx, m, 1, 1);
@@ -222,8 +221,8 @@ void benchFlashAttn(ggml_backend_t be, int threads, int reps, const std::vector<
                     ggml_tensor* v = ggml_new_tensor_4d(c.ctx, GGML_TYPE_F16, a.headDim, ctx, a.kvHeads, 1);
                     kvs.push_back(k);
                     kvs.push_back(v);
-                    ggml_tensor* o = ggml_flash_attn_ext(c.ctx, q, k, v, mask, 1.0f / std::sqrt(float(a.headDim)),
-                                                         0.f, 0.f);
+                    ggml_tensor* o =
+                        ggml_flash_attn_ext(c.ctx, q, k, v, mask, 1.0f / std::sqrt(float(a.headDim)), 0.f, 0.f);
                     ggml_flash_attn_ext_set_prec(o, GGML_PREC_F32);
                     outs.push_back(o);
                 }
@@ -340,8 +339,9 @@ int main(int argc, char** argv) {
         else if (k == "--budget-s")
             a.budgetS = std::atof(argv[i + 1]);
         else {
-            std::fprintf(stderr, "usage: %s [--threads 16,4] [--reps 5] [--sections node,mul_mat,flash_attn] "
-                                 "[--budget-s 300]\n",
+            std::fprintf(stderr,
+                         "usage: %s [--threads 16,4] [--reps 5] [--sections node,mul_mat,flash_attn] "
+                         "[--budget-s 300]\n",
                          argv[0]);
             return 2;
         }
@@ -357,10 +357,9 @@ int main(int argc, char** argv) {
     std::printf("op,type,threads,m,n,k,ctx,heads,kv_heads,head_dim,copies,reps,median_s,min_s,max_s,spread,"
                 "bytes,flops,buft\n");
     // Projection shapes of Qwen2.5-0.5B, Llama-3.2-1B, Llama-3.2-3B and Llama-3.1-8B (n x k), LM heads included.
-    const std::vector<Shape> shapes = {{2048, 2048},   {512, 2048},   {8192, 2048}, {2048, 8192}, {128256, 2048},
-                                       {4096, 4096},   {1024, 4096},  {14336, 4096}, {4096, 14336},
-                                       {896, 896},     {4864, 896},   {896, 4864},  {3072, 3072}, {8192, 3072},
-                                       {3072, 8192}};
+    const std::vector<Shape> shapes = {{2048, 2048}, {512, 2048},  {8192, 2048},  {2048, 8192},  {128256, 2048},
+                                       {4096, 4096}, {1024, 4096}, {14336, 4096}, {4096, 14336}, {896, 896},
+                                       {4864, 896},  {896, 4864},  {3072, 3072},  {8192, 3072},  {3072, 8192}};
     const std::vector<long> ms = {1, 2, 4, 8, 16, 64, 512};
     const std::vector<ggml_type> types = {GGML_TYPE_Q4_K, GGML_TYPE_Q8_0, GGML_TYPE_BF16, GGML_TYPE_Q6_K};
     for (int t : a.threads) {
@@ -371,8 +370,8 @@ int main(int argc, char** argv) {
         if (a.sections.find("elementwise") != std::string::npos)
             benchElementwise(be, t, a.reps, deadline);
         if (a.sections.find("flash_attn") != std::string::npos)
-            benchFlashAttn(be, t, a.reps, {{32, 8, 64}, {32, 8, 128}, {14, 2, 64}}, {256, 1024, 4096},
-                           {1, 4, 512}, deadline);
+            benchFlashAttn(be, t, a.reps, {{32, 8, 64}, {32, 8, 128}, {14, 2, 64}}, {256, 1024, 4096}, {1, 4, 512},
+                           deadline);
         if (a.sections.find("mul_mat") != std::string::npos)
             for (ggml_type ty : types)
                 benchMulMat(be, dev, t, a.reps, ty, shapes, ms, deadline);

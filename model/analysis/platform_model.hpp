@@ -44,7 +44,7 @@ struct PlatformModel {
         return a;
     }();
     double kernelOverheadS = 0;
-    double attentionOverheadS = 0;   ///< fixed time per attention kernel
+    double attentionOverheadS = 0; ///< fixed time per attention kernel
     /// CPU stacks whose decode attention costs a fixed time per (query head x key) (CpuStackProfile::
     /// attentionDecodeSPerHeadKey, at the model's head size); 0 = not used
     double attentionDecodeSPerHeadKey = 0;

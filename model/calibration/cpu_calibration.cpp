@@ -1567,8 +1567,8 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
     std::map<std::pair<int, double>, std::vector<double>> perHeadKey;
     for (const auto& r : rows)
         if (r.op == "sdpa_gqa_decode" && r.headDim > 0 && r.heads > 0 && r.k > 0)
-            perHeadKey[{int(r.headDim), r.threads}].push_back(kernelOnly(r, base.attentionKernels) /
-                                                              (std::max(1.0, r.m) * r.heads * std::max(1.0, r.n) * r.k));
+            perHeadKey[{int(r.headDim), r.threads}].push_back(
+                kernelOnly(r, base.attentionKernels) / (std::max(1.0, r.m) * r.heads * std::max(1.0, r.n) * r.k));
     for (const auto& [key, v] : perHeadKey) {
         fit.cpu.attentionDecodeSPerHeadKey[key.first].emplace_back(key.second, medianOf(v));
         fit.notes.push_back("attention_decode_head_key " + std::to_string(key.first) + " @" + fmt(key.second) +

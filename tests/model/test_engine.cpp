@@ -656,9 +656,9 @@ TEST(CpuStack, LlamaCppDecodeAttentionGoesWithQueryHeadsAndKeysAtTheNearestHeadS
     EXPECT_NEAR(pm16.attentionDecodeSPerHeadKey, 16e-9, 1e-15);
     EXPECT_NEAR(withCpuStack(all, s.cpu, DType::bf16, DType::bf16, 128).attentionDecodeSPerHeadKey, 2.5e-9, 1e-15);
     EXPECT_NEAR(withCpuStack(all, s.cpu, DType::bf16, DType::bf16, 80).attentionDecodeSPerHeadKey, 16e-9, 1e-15);
-    EXPECT_NEAR(withCpuStack(withCpuThreads(plat, all, 4), s.cpu, DType::bf16, DType::bf16, 128)
-                    .attentionDecodeSPerHeadKey,
-                8e-9, 1e-15);
+    EXPECT_NEAR(
+        withCpuStack(withCpuThreads(plat, all, 4), s.cpu, DType::bf16, DType::bf16, 128).attentionDecodeSPerHeadKey,
+        8e-9, 1e-15);
     // One query over 1024 keys: 32 query heads cost the same whatever the KV heads (GQA shares no work), twice 16.
     AttentionShape a;
     a.batch = 1;
@@ -677,11 +677,10 @@ TEST(CpuStack, LlamaCppDecodeAttentionGoesWithQueryHeadsAndKeysAtTheNearestHeadS
     EXPECT_NEAR(evalAttention(pm16, "attention", a, DType::bf16, LaunchMode::Stream).computeS, gqa.computeS / 2, 1e-12);
     // Prefill (many queries) keeps the peak-fraction model.
     a.queries = 512;
-    EXPECT_LT(evalAttention(pm16, "attention", a, DType::bf16, LaunchMode::Stream).computeS,
-              16.0 * 512 * 1024 * 16e-9);
-    EXPECT_THROW(io::loadStackString("version: 1\nname: t\ncpu:\n  attention_decode_head_key: {x64: {4: 1 ns}}\n",
-                                     "bad.yaml"),
-                 InputError);
+    EXPECT_LT(evalAttention(pm16, "attention", a, DType::bf16, LaunchMode::Stream).computeS, 16.0 * 512 * 1024 * 16e-9);
+    EXPECT_THROW(
+        io::loadStackString("version: 1\nname: t\ncpu:\n  attention_decode_head_key: {x64: {4: 1 ns}}\n", "bad.yaml"),
+        InputError);
 }
 
 TEST(CpuStack, GgufWeightsRunNativelyWhereTheStackHasRatesForTheirFormat) {
