@@ -19,6 +19,32 @@
 namespace rooflab::cli {
 namespace {
 
+/// Cuts the last column of `rows` (a free-text description) at a word so that the table fits `width` columns; rows
+/// shorter than the header (error rows) are left as they are.
+void cutLastColumnToWidth(const std::vector<std::string>& header, std::vector<std::vector<std::string>>& rows,
+                          std::size_t width) {
+    std::size_t used = 0;
+    for (std::size_t c = 0; c + 1 < header.size(); ++c) {
+        std::size_t w = header[c].size();
+        for (const auto& r : rows)
+            if (c < r.size())
+                w = std::max(w, r[c].size());
+        used += w + 2;
+    }
+    const std::size_t room = width > used + 12 ? width - used : 12;
+    for (auto& r : rows) {
+        if (r.size() < header.size() || r.back().size() <= room)
+            continue;
+        std::string& d = r.back();
+        std::size_t cut = d.rfind(' ', room - 3);
+        if (cut == std::string::npos || cut < room / 2)
+            cut = room - 3;
+        while (cut > 0 && (static_cast<unsigned char>(d[cut]) & 0xC0) == 0x80) // not inside a UTF-8 character
+            --cut;
+        d = d.substr(0, cut) + "...";
+    }
+}
+
 /// A path relative to the working directory when it lies below it (stable output across checkouts).
 std::string displayPath(const std::string& path) {
     std::error_code ec;
@@ -273,28 +299,8 @@ void addInfo(CLI::App& root, int& exitCode) {
         // `platforms show` has everything.
         const std::vector<std::string> header = {"name",   "kind",      "vendor",     "bf16 peak",
                                                  "memory", "bandwidth", "description"};
-        constexpr std::size_t kWidth = 120;
-        std::size_t used = 0;
-        for (std::size_t c = 0; c + 1 < header.size(); ++c) {
-            std::size_t w = header[c].size();
-            for (const auto& r : rows)
-                if (c < r.size())
-                    w = std::max(w, r[c].size());
-            used += w + 2;
-        }
-        const std::size_t room = kWidth > used + 12 ? kWidth - used : 12;
-        for (auto& r : rows) {
-            if (r.size() < header.size() || r.back().size() <= room)
-                continue;
-            std::string& d = r.back();
-            std::size_t cut = d.rfind(' ', room - 3);
-            if (cut == std::string::npos || cut < room / 2)
-                cut = room - 3;
-            while (cut > 0 && (static_cast<unsigned char>(d[cut]) & 0xC0) == 0x80) // not inside a UTF-8 character
-                --cut;
-            d = d.substr(0, cut) + "...";
-        }
-        printTable(std::cout, header, rows);
+        cutLastColumnToWidth(header, rows, 120);
+        printTable(std::cout, header, rows, true);
         std::cout << "(rooflab platforms show NAME: every value with its source)\n";
     });
     CLI::App* ps = plat.add_subcommand("show", "Show a platform with the provenance of every value");
@@ -337,7 +343,9 @@ void addInfo(CLI::App& root, int& exitCode) {
             const StackProfile s = io::loadStack(n);
             rows.push_back({s.name, s.description});
         }
-        printTable(std::cout, {"name", "description"}, rows);
+        const std::vector<std::string> header = {"name", "description"};
+        cutLastColumnToWidth(header, rows, 120);
+        printTable(std::cout, header, rows, true);
     });
 }
 

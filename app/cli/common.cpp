@@ -39,7 +39,7 @@ std::string isoDateUtc() {
 }
 
 void printTable(std::ostream& os, const std::vector<std::string>& header,
-                const std::vector<std::vector<std::string>>& rows) {
+                const std::vector<std::vector<std::string>>& rows, bool textLast) {
     std::vector<std::size_t> w(header.size(), 0);
     for (std::size_t i = 0; i < header.size(); ++i)
         w[i] = header[i].size();
@@ -51,6 +51,8 @@ void printTable(std::ostream& os, const std::vector<std::string>& header,
             const std::string c = i < cells.size() ? cells[i] : "";
             if (i == 0)
                 os << std::left << std::setw(static_cast<int>(w[i])) << c;
+            else if (textLast && i + 1 == w.size())
+                os << "  " << std::left << c; // no padding after the last column
             else
                 os << "  " << std::right << std::setw(static_cast<int>(w[i])) << c;
         }

@@ -41,9 +41,10 @@ template <class T> CLI::Option* ranged(CLI::Option* o, T lo, T hi) {
 /// integer: CLI11 saturated `--batch 99999999999999999999` to 9223372036854775807 silently (issue 20).
 void rejectIntegerOverflow(CLI::App& app);
 
-/// Prints a fixed-width table: `header` then `rows` (all cells already formatted).
+/// Prints a fixed-width table: `header` then `rows` (all cells already formatted). The first column is left-aligned,
+/// the others right-aligned (numbers), the last one left-aligned too when `textLast` (a free-text description).
 void printTable(std::ostream& os, const std::vector<std::string>& header,
-                const std::vector<std::vector<std::string>>& rows);
+                const std::vector<std::vector<std::string>>& rows, bool textLast = false);
 
 /// Today's date in UTC as YYYY-MM-DD (written into fitted provenance).
 std::string isoDateUtc();
