@@ -213,19 +213,21 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
     if (cpu.IsDefined() && !cpu.IsNull()) {
         MapReader c(cpu, file, "cpu", r.line());
         s.cpu.present = true;
+        // Keys below are full paths ("cpu.x.y") for hostTime / scalarText; the reader adds its own "cpu." in failAt.
+        auto rel = [](const std::string& k) { return k.rfind("cpu.", 0) == 0 ? k.substr(4) : k; };
         auto curve = [&](const YAML::Node& node, const std::string& key, bool time, double lo, double hi) {
             ThreadCurve out;
             if (!node.IsMap())
-                c.failAt(node, key, "must be a map of thread count to value ({1: ..., 16: ...})");
+                c.failAt(node, rel(key), "must be a map of thread count to value ({1: ..., 16: ...})");
             for (const auto& kv : node) {
                 const std::string k = key + "." + kv.first.Scalar();
                 char* end = nullptr;
                 const double t = std::strtod(kv.first.Scalar().c_str(), &end);
                 if (kv.first.Scalar().empty() || *end != '\0' || !(t >= 1) || t > 65536 || t != std::floor(t))
-                    c.failAt(kv.first, k, "a key must be a thread count >= 1");
+                    c.failAt(kv.first, rel(k), "a key must be a thread count >= 1");
                 for (const auto& [seen, unused] : out)
                     if (seen == t)
-                        c.failAt(kv.first, k, "this thread count is given twice");
+                        c.failAt(kv.first, rel(k), "this thread count is given twice");
                 double v = 0;
                 if (time) {
                     v = hostTime(kv.second, k);
@@ -234,7 +236,7 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
                     const std::string text = scalarText(kv.second, file, k);
                     v = std::strtod(text.c_str(), &e2);
                     if (text.empty() || *e2 != '\0' || !(v >= lo) || v > hi)
-                        c.failAt(kv.second, k,
+                        c.failAt(kv.second, rel(k),
                                  "must be a number between " + std::to_string(lo) + " and " + std::to_string(hi));
                 }
                 out.emplace_back(t, v);
@@ -265,7 +267,7 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
             for (const auto& kv : n) {
                 const std::string k = std::string("cpu.") + key + "." + kv.first.Scalar();
                 if (!parseDType(kv.first.Scalar()))
-                    c.failAt(kv.first, k, "unknown datatype; one of " + dtypeNameList());
+                    c.failAt(kv.first, rel(k), "unknown datatype; one of " + dtypeNameList());
                 out[std::string(dtypeName(*parseDType(kv.first.Scalar())))] = curve(kv.second, k, false, lo, hi);
             }
         };
@@ -289,7 +291,7 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
                     hd = 0;
                 }
                 if (hd < 1 || hd > 4096)
-                    c.failAt(kv.first, k, "must be a head size between 1 and 4096");
+                    c.failAt(kv.first, rel(k), "must be a head size between 1 and 4096");
                 s.cpu.attentionDecodeSPerHeadKey[hd] = curve(kv.second, k, true, 0, 1e-3);
             }
         }
