@@ -163,7 +163,8 @@ void addGraph(CLI::App& root, int& exitCode) {
     g->add_option("--weights", o.weights, "weight datatype")->capture_default_str();
     g->add_option("--kv", o.kv, "KV-cache datatype")->capture_default_str();
     g->add_option("--act", o.act, "activation datatype")->capture_default_str();
-    g->add_option("--stack", o.stack, "serving-stack profile (rooflab stacks list)")->capture_default_str();
+    g->add_option("--stack", o.stack, "stack profile: the framework that runs the model (rooflab stacks list)")
+        ->capture_default_str();
     g->add_option("--format", o.format, "table or json")->capture_default_str();
     g->callback([&o]() {
         const Format fmt = parseFormat(o.format);

@@ -335,8 +335,8 @@ void addInfo(CLI::App& root, int& exitCode) {
     ms->add_option("--format", *fmt, "table or json");
     ms->callback([=]() { showModel(io::loadModel(*name), parseFormat(*fmt)); });
 
-    CLI::App& st = subcommandGroup(root, "stacks", "List serving-stack profiles");
-    CLI::App* sl = st.add_subcommand("list", "List serving-stack profiles");
+    CLI::App& st = subcommandGroup(root, "stacks", "List stack profiles (serving frameworks on GPUs, CPU frameworks)");
+    CLI::App* sl = st.add_subcommand("list", "List stack profiles (serving frameworks on GPUs, CPU frameworks)");
     sl->callback([]() {
         std::vector<std::vector<std::string>> rows;
         for (const auto& n : io::listStackNames()) {

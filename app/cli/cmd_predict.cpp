@@ -567,7 +567,8 @@ void addPredict(CLI::App& root, int& exitCode) {
     l->add_option("--weights", o.weights, "weight datatype")->capture_default_str();
     l->add_option("--kv", o.kv, "KV-cache datatype")->capture_default_str();
     l->add_option("--act", o.act, "activation datatype")->capture_default_str();
-    l->add_option("--stack", o.stack, "serving-stack profile (rooflab stacks list)")->capture_default_str();
+    l->add_option("--stack", o.stack, "stack profile: the framework that runs the model (rooflab stacks list)")
+        ->capture_default_str();
     l->add_option("--format", o.format,
                   "table, json or csv (csv: a summary table in SI base units, then, unless --no-ops, a blank line and "
                   "the operator table)")

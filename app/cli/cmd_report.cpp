@@ -130,7 +130,8 @@ void addReport(CLI::App& root, int&) {
     g_repApp = r;
     r->add_option("--platform", in.platform, "platform name or file")->capture_default_str();
     r->add_option("--model", in.model, "preset name or config path")->capture_default_str();
-    r->add_option("--stack", in.stack, "serving-stack profile")->capture_default_str();
+    r->add_option("--stack", in.stack, "stack profile: the framework that runs the model (rooflab stacks list)")
+        ->capture_default_str();
     r->add_option("--phase", in.phase,
                   "step the scenario describes: request, prefill, decode or chunked (chunked "
                   "adds that step; the report always covers prefill, decode and the request)")
