@@ -368,11 +368,10 @@ OpResult evalAttention(const PlatformModel& pm, const char* name, const Attentio
     // Work units: (batch x heads x query tiles); few units leave SMs idle (flash-decoding splits keys to refill).
     const double units = s.batch * s.heads * std::ceil(s.queries / 128.0);
     const double fill = s.queries > 1 ? std::min(1.0, units / pm.units) : 1.0;
-    r.computeS = r.flops / (peak * eff * std::max(fill, 1e-3));
-    if (pm.attentionDecodeSPerHeadKey > 0 && s.queries < 16) {
-        // A CPU framework's one-query attention path (llama.cpp): a fixed time per query head, query and key.
-        r.computeS = s.batch * s.heads * s.queries * keysRead * pm.attentionDecodeSPerHeadKey;
-    }
+    // A CPU framework's one-query attention path (llama.cpp) takes a fixed time per query head, query and key.
+    const bool perHeadKey = pm.attentionDecodeSPerHeadKey > 0 && s.queries < 16;
+    r.computeS = perHeadKey ? s.batch * s.heads * s.queries * keysRead * pm.attentionDecodeSPerHeadKey
+                            : r.flops / (peak * eff * std::max(fill, 1e-3));
     double dramBytesPerS = pm.attentionDramBytesPerS;
     double fixedS = pm.attentionOverheadS;
     double streamBytes = r.bytes[kDram];

@@ -1570,9 +1570,10 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
             perHeadKey[{int(r.headDim), r.threads}].push_back(
                 kernelOnly(r, base.attentionKernels) / (std::max(1.0, r.m) * r.heads * std::max(1.0, r.n) * r.k));
     for (const auto& [key, v] : perHeadKey) {
-        fit.cpu.attentionDecodeSPerHeadKey[key.first].emplace_back(key.second, medianOf(v));
+        const double sPerHeadKey = medianOf(v);
+        fit.cpu.attentionDecodeSPerHeadKey[key.first].emplace_back(key.second, sPerHeadKey);
         fit.notes.push_back("attention_decode_head_key " + std::to_string(key.first) + " @" + fmt(key.second) +
-                            " threads: " + fmt(medianOf(v) * 1e9, 4) + " ns per query head and key (median of " +
+                            " threads: " + fmt(sPerHeadKey * 1e9, 4) + " ns per query head and key (median of " +
                             std::to_string(v.size()) + " decode shapes)");
     }
     std::set<std::pair<std::string, double>> attnKeys;

@@ -213,30 +213,29 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
     if (cpu.IsDefined() && !cpu.IsNull()) {
         MapReader c(cpu, file, "cpu", r.line());
         s.cpu.present = true;
-        // Keys below are full paths ("cpu.x.y") for hostTime / scalarText; the reader adds its own "cpu." in failAt.
-        auto rel = [](const std::string& k) { return k.rfind("cpu.", 0) == 0 ? k.substr(4) : k; };
+        // Keys below are relative to the cpu: section: failAt adds "cpu.", hostTime and scalarText get c.keyPath().
         auto curve = [&](const YAML::Node& node, const std::string& key, bool time, double lo, double hi) {
             ThreadCurve out;
             if (!node.IsMap())
-                c.failAt(node, rel(key), "must be a map of thread count to value ({1: ..., 16: ...})");
+                c.failAt(node, key, "must be a map of thread count to value ({1: ..., 16: ...})");
             for (const auto& kv : node) {
                 const std::string k = key + "." + kv.first.Scalar();
                 char* end = nullptr;
                 const double t = std::strtod(kv.first.Scalar().c_str(), &end);
                 if (kv.first.Scalar().empty() || *end != '\0' || !(t >= 1) || t > 65536 || t != std::floor(t))
-                    c.failAt(kv.first, rel(k), "a key must be a thread count >= 1");
+                    c.failAt(kv.first, k, "a key must be a thread count >= 1");
                 for (const auto& [seen, unused] : out)
                     if (seen == t)
-                        c.failAt(kv.first, rel(k), "this thread count is given twice");
+                        c.failAt(kv.first, k, "this thread count is given twice");
                 double v = 0;
                 if (time) {
-                    v = hostTime(kv.second, k);
+                    v = hostTime(kv.second, c.keyPath(k));
                 } else {
                     char* e2 = nullptr;
-                    const std::string text = scalarText(kv.second, file, k);
+                    const std::string text = scalarText(kv.second, file, c.keyPath(k));
                     v = std::strtod(text.c_str(), &e2);
                     if (text.empty() || *e2 != '\0' || !(v >= lo) || v > hi)
-                        c.failAt(kv.second, rel(k),
+                        c.failAt(kv.second, k,
                                  "must be a number between " + std::to_string(lo) + " and " + std::to_string(hi));
                 }
                 out.emplace_back(t, v);
@@ -245,11 +244,11 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
             return out;
         };
         if (const YAML::Node h = c.optional("host_overhead"); h.IsDefined() && !h.IsNull())
-            s.cpu.hostOverheadS = curve(h, "cpu.host_overhead", true, 0, 0);
+            s.cpu.hostOverheadS = curve(h, "host_overhead", true, 0, 0);
         if (const YAML::Node h = c.optional("gemm_overhead"); h.IsDefined() && !h.IsNull())
-            s.cpu.gemmOverheadS = curve(h, "cpu.gemm_overhead", true, 0, 0);
+            s.cpu.gemmOverheadS = curve(h, "gemm_overhead", true, 0, 0);
         if (const YAML::Node h = c.optional("parallel_op_overhead"); h.IsDefined() && !h.IsNull())
-            s.cpu.parallelOpOverheadS = curve(h, "cpu.parallel_op_overhead", true, 0, 0);
+            s.cpu.parallelOpOverheadS = curve(h, "parallel_op_overhead", true, 0, 0);
         if (const YAML::Node st = c.optional("step_overhead"); st.IsDefined() && !st.IsNull()) {
             MapReader so(st, file, "cpu.step_overhead", c.line());
             if (const YAML::Node n = so.optional("prefill"); n.IsDefined() && !n.IsNull())
@@ -265,9 +264,9 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
             if (!n.IsMap())
                 c.failAt(n, key, "must be a map of datatype to a curve by thread count");
             for (const auto& kv : n) {
-                const std::string k = std::string("cpu.") + key + "." + kv.first.Scalar();
+                const std::string k = std::string(key) + "." + kv.first.Scalar();
                 if (!parseDType(kv.first.Scalar()))
-                    c.failAt(kv.first, rel(k), "unknown datatype; one of " + dtypeNameList());
+                    c.failAt(kv.first, k, "unknown datatype; one of " + dtypeNameList());
                 out[std::string(dtypeName(*parseDType(kv.first.Scalar())))] = curve(kv.second, k, false, lo, hi);
             }
         };
@@ -280,19 +279,13 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
             if (!n.IsMap())
                 c.failAt(n, "attention_decode_head_key", "must be a map of head size to a time curve by thread count");
             for (const auto& kv : n) {
-                const std::string k = "cpu.attention_decode_head_key." + kv.first.Scalar();
-                int hd = 0;
-                try {
-                    std::size_t used = 0;
-                    hd = std::stoi(kv.first.Scalar(), &used);
-                    if (used != kv.first.Scalar().size())
-                        hd = 0;
-                } catch (const std::exception&) {
-                    hd = 0;
-                }
-                if (hd < 1 || hd > 4096)
-                    c.failAt(kv.first, rel(k), "must be a head size between 1 and 4096");
-                s.cpu.attentionDecodeSPerHeadKey[hd] = curve(kv.second, k, true, 0, 1e-3);
+                const std::string& text = kv.first.Scalar();
+                const std::string k = "attention_decode_head_key." + text;
+                char* end = nullptr;
+                const long hd = std::strtol(text.c_str(), &end, 10);
+                if (text.empty() || *end != '\0' || hd < 1 || hd > 4096)
+                    c.failAt(kv.first, k, "must be a head size between 1 and 4096");
+                s.cpu.attentionDecodeSPerHeadKey[int(hd)] = curve(kv.second, k, true, 0, 1e-3);
             }
         }
         c.finish();
