@@ -28,6 +28,7 @@ struct ServeOptions {
     int concurrency = 0;
     double rate = 0;
     int64_t isl = 1024, osl = 128, requests = 0, warmup = -1;
+    int benchmarkRounds = 0;
     uint64_t seed = 1;
     double grid = 64;
     // Overrides of the stack profile's scheduler (a deployment's own launch flags).
@@ -93,6 +94,7 @@ void runServe(const ServeOptions& o) {
     load.outputTokens = o.osl;
     load.requests = o.requests;
     load.warmup = o.warmup;
+    load.coldStartRounds = o.benchmarkRounds;
     load.seed = o.seed;
     if (o.isl < 1 || o.osl < 1)
         throw InputError("", 0, o.isl < 1 ? "--isl" : "--osl", "must be at least 1");
@@ -331,6 +333,10 @@ void addServe(CLI::App& root, int& exitCode) {
     s->add_option("--warmup", o.warmup,
                   "requests left out of the statistics (default: closed loop the first "
                   "wave of `concurrency`, open loop 0)");
+    s->add_option("--benchmark-rounds", o.benchmarkRounds,
+                  "closed loop: TTFT as a benchmark measures R x concurrency requests from a cold start (the first "
+                  "wave, 1 in R, arriving at once); 0: steady state")
+        ->check(CLI::Range(0, 1000));
     s->add_option("--seed", o.seed, "Poisson arrivals' seed")->capture_default_str();
     s->add_option("--context-grid", o.grid, "tokens between interpolated step-time points")->capture_default_str();
     s->add_option("--iterations", o.iterationsCsv, "write the per-iteration table to this CSV file");

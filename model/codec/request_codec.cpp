@@ -42,9 +42,9 @@ const std::vector<std::string>& poolKeys() {
 }
 const std::vector<std::string>& servingKeys() {
     static const std::vector<std::string> k = [] {
-        std::vector<std::string> v{"model",       "backend",     "stack",    "mode",    "isl",
-                                   "osl",         "concurrency", "requests", "warmup",  "weights",
-                                   "moe_weights", "kv",          "act",      "prefill", "decode"};
+        std::vector<std::string> v{
+            "model",  "backend",          "stack",   "mode",        "isl", "osl", "concurrency", "requests",
+            "warmup", "benchmark_rounds", "weights", "moe_weights", "kv",  "act", "prefill",     "decode"};
         v.insert(v.end(), poolKeys().begin(), poolKeys().end());
         return v;
     }();
@@ -336,6 +336,7 @@ void decodeServing(const Fields& f, Request& r) {
     w.concurrency = static_cast<int>(f.integer("concurrency", 1, 1, L::kMaxBatch));
     w.requests = f.integer("requests", 0, 0, L::kMaxBatch * 64);
     w.warmup = f.integer("warmup", -1, -1, L::kMaxBatch * 64);
+    w.benchmarkRounds = static_cast<int>(f.integer("benchmark_rounds", 0, 0, 1000));
     w.weightsFormat = f.text("weights", "bf16");
     const DType weights = servingWeights(f, "weights", w.weightsFormat);
     w.moeWeightsFormat = f.text("moe_weights", "");
@@ -513,6 +514,8 @@ nlohmann::json encodeRequest(const Request& r) {
         j["concurrency"] = w->concurrency;
         j["requests"] = w->requests;
         j["warmup"] = w->warmup;
+        if (w->benchmarkRounds > 0)
+            j["benchmark_rounds"] = w->benchmarkRounds;
         if (w->mode == ServingMode::Aggregated) {
             j.update(poolJson(w->aggregated));
         } else {

@@ -12,6 +12,7 @@
 ///         elements | m, n, k, dtype, threads, cold_weights, name
 ///   serving: model, backend (required: tensorrt-llm | vllm | sglang; selects the stack profile, `stack` overrides
 ///         it), mode: agg (default) | disagg, isl, osl, concurrency (required), requests, warmup,
+///         benchmark_rounds (TTFT of a cold-started benchmark of that many x concurrency requests; 0: steady state),
 ///         weights: bf16 | fp8 | fp8_block | nvfp4 | mxfp4 | int4_wo | a datatype, moe_weights, kv, act;
 ///         agg: workers, batch, tp, pp, ep, moe_tp (0 or absent: tp x attention_dp / ep), attention_dp;
 ///         disagg: prefill and decode, each an object of those layout keys

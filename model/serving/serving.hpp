@@ -63,6 +63,13 @@ struct Workload {
     /// Requests left out of the statistics at the start. -1: closed loop the first `concurrency` (the first wave,
     /// which arrives at once), open loop none.
     int64_t warmup = -1;
+    /// Closed loop: the TTFT statistics of a benchmark that starts cold. 0: steady state only (the clients' first
+    /// wave staggered and left out). R > 0: as a benchmark client measures R x concurrency requests from a cold
+    /// start (aiperf with --num-requests R x concurrency, the method aiconfigurator's silicon runs document), one
+    /// request in R belongs to the first wave, whose `concurrency` requests arrive at once and queue behind each
+    /// other's prefills; the rest see the steady state. The wave is simulated on its own (every client sends one
+    /// request at time 0) and its TTFTs weigh 1/R; the other statistics stay the steady state's.
+    int coldStartRounds = 0;
     std::vector<TraceRequest> trace; ///< Arrival::Trace
 };
 

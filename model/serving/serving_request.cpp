@@ -54,6 +54,7 @@ Workload workloadOf(const ServingWork& w) {
     load.outputTokens = w.osl;
     load.requests = w.requests;
     load.warmup = w.warmup;
+    load.coldStartRounds = w.benchmarkRounds;
     return load;
 }
 

@@ -118,6 +118,30 @@ std::string platformForGpu(const std::string& gpu) {
     return {};
 }
 
+constexpr int kBenchmarkRounds = 10;
+
+bool hasWorkerCounts(const io::CsvTable& t, std::size_t row) {
+    const auto p = intCell(t, row, "prefill_num_workers"), d = intCell(t, row, "decode_num_workers");
+    return p && *p > 0 && d && *d > 0;
+}
+
+/// Another row of the same run (same GPU, backend, lengths and concurrency, and the same measured TTFT and TPOT to
+/// the last digit) that records the worker counts. The model column may differ: the database dump names DeepSeek-R1
+/// runs (ids dsr1_...) DeepSeek-V3, the same architecture.
+std::optional<std::size_t> completeCopyOf(const io::CsvTable& t, std::size_t row) {
+    static constexpr const char* kSame[] = {"gpu", "backend", "isl", "osl", "concurrency", "ttft_ms", "tpot_ms"};
+    for (std::size_t other = 0; other < t.rows.size(); ++other) {
+        if (other == row || textCell(t, other, "mode") != "disagg" || !hasWorkerCounts(t, other))
+            continue;
+        bool same = true;
+        for (const char* col : kSame)
+            same = same && textCell(t, other, col) == textCell(t, row, col);
+        if (same && !textCell(t, row, "ttft_ms").empty())
+            return other;
+    }
+    return std::nullopt;
+}
+
 std::optional<nlohmann::json> caseOfRow(const io::CsvTable& t, std::size_t row, std::string& why) {
     const auto concurrency = intCell(t, row, "concurrency");
     if (!concurrency || *concurrency < 1) {
@@ -140,6 +164,10 @@ std::optional<nlohmann::json> caseOfRow(const io::CsvTable& t, std::size_t row, 
                      {"concurrency", c},
                      {"requests", std::max<int64_t>(20, 5 * c)},
                      {"warmup", c},
+                     // The runs' benchmark (aiperf, --num-requests 10 x concurrency: aiconfigurator's
+                     // docs/dynamo_deployment_guide.md "we use concurrency * 10 as num_requests" to dilute the first
+                     // batch) starts cold: its mean TTFT counts the first wave, all clients at once, as 1 in 10.
+                     {"benchmark_rounds", kBenchmarkRounds},
                      {"kv", "bf16"}};
     const std::string gemm = textCell(t, row, "gemm_quant_mode");
     j["weights"] = weightFormat(gemm.empty() ? textCell(t, row, "precision") : gemm);
@@ -179,8 +207,21 @@ std::optional<nlohmann::json> caseOfRow(const io::CsvTable& t, std::size_t row, 
             pool["max_num_tokens"] = tokens;
     };
     if (textCell(t, row, "mode") == "disagg") {
-        j["prefill"] = poolOfRow(t, row, "prefill_", c);
-        j["decode"] = poolOfRow(t, row, "decode_", c);
+        // Without its worker counts a disaggregated run's GPUs are unknown (aiconfigurator's own accuracy check,
+        // tools/accuracy_regression_testing/predict_silicon_sample.py, refuses such rows too). The sample holds some
+        // runs twice, from two dumps: a copy with the counts gives the layout.
+        std::size_t layoutRow = row;
+        if (!hasWorkerCounts(t, row)) {
+            const auto copy = completeCopyOf(t, row);
+            if (!copy) {
+                why = "disaggregated run without worker counts (prefill_num_workers, decode_num_workers): layout "
+                      "unknown";
+                return std::nullopt;
+            }
+            layoutRow = *copy;
+        }
+        j["prefill"] = poolOfRow(t, layoutRow, "prefill_", c);
+        j["decode"] = poolOfRow(t, layoutRow, "decode_", c);
         budget(j["prefill"], "prefill");
         budget(j["decode"], "decode");
     } else {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdio>
 #include <deque>
 #include <limits>
 #include <memory>
@@ -1376,7 +1377,8 @@ Distribution weightedDistribution(std::vector<std::pair<double, double>> v, int6
 /// Replicas of one closed-loop worker: `parts` = (run, identical workers). Throughput adds; the latency
 /// distributions merge with each request weighted by its worker's completion rate (over a common window a worker
 /// completing requests faster contributes more of them), so Little's law holds for the merge as for each worker.
-ServingResult combineReplicas(const std::vector<std::pair<Run*, int>>& parts, int gpus) {
+ServingResult combineReplicas(const std::vector<std::pair<Run*, int>>& parts, int gpus,
+                              std::vector<std::pair<double, double>>* ttftOut = nullptr) {
     ServingResult r = parts.front().first->result;
     std::vector<std::pair<double, double>> ttft, tpot, itl, e2e, queue;
     double rate = 0, perUser = 0, decodeBatch = 0, prefillTokens = 0, kvMean = 0, transfer = 0, transferBytes = 0;
@@ -1425,6 +1427,8 @@ ServingResult combineReplicas(const std::vector<std::pair<Run*, int>>& parts, in
         window = std::max(window, x.windowS);
         simulated = std::max(simulated, x.simulatedS);
     }
+    if (ttftOut)
+        *ttftOut = ttft;
     r.ttftS = weightedDistribution(std::move(ttft));
     r.tpotS = weightedDistribution(std::move(tpot));
     r.itlS = weightedDistribution(std::move(itl), itlCount);
@@ -1479,9 +1483,21 @@ ServingResult simulate(const PlatformModel& pm, const LlmArch& arch, const Stack
     return runPools(pm, arch, load, options, {pool.get()}, pool->gpusPerWorker).result;
 }
 
-ServingResult simulateDeployment(const PlatformModel& pm, const LlmArch& arch, const StackProfile& stack,
-                                 const Scenario& datatypes, const Deployment& deployment, const Workload& load,
-                                 const Options& options) {
+namespace {
+
+/// The TTFT samples of a run, each weighing 1 / count.
+std::vector<std::pair<double, double>> equalWeights(const std::vector<double>& v) {
+    std::vector<std::pair<double, double>> out;
+    out.reserve(v.size());
+    for (const double x : v)
+        out.emplace_back(x, 1.0 / double(v.size()));
+    return out;
+}
+
+/// simulateDeployment without the cold-start wave; `ttftOut` (if set) gets the measured TTFTs with their weights.
+ServingResult deploymentResult(const PlatformModel& pm, const LlmArch& arch, const StackProfile& stack,
+                               const Scenario& datatypes, const Deployment& deployment, const Workload& load,
+                               const Options& options, std::vector<std::pair<double, double>>* ttftOut) {
     auto checkLayout = [&](const PoolLayout& p, const char* pool) -> std::string {
         const std::string where = pool;
         if (p.workers < 1 || p.tp < 1 || p.pp < 1 || p.ep < 1 || p.moeTp < 1 || p.attentionDp < 1 || p.batch < 0)
@@ -1501,6 +1517,8 @@ ServingResult simulateDeployment(const PlatformModel& pm, const LlmArch& arch, c
         auto pre = makePool(pm, arch, stack, datatypes, deployment.prefill, PoolRole::Prefill, options);
         auto dec = makePool(pm, arch, stack, datatypes, deployment.decode, PoolRole::Decode, options);
         Run run = runPools(pm, arch, load, options, {pre.get(), dec.get()}, gpus);
+        if (ttftOut)
+            *ttftOut = equalWeights(run.samples.ttft);
         if (run.result.ok)
             run.result.notes.push_back("disaggregated: TTFT ends with the prefill worker's first token (as "
                                        "aiconfigurator and Dynamo count it); the KV cache then moves to a decode "
@@ -1511,8 +1529,12 @@ ServingResult simulateDeployment(const PlatformModel& pm, const LlmArch& arch, c
     if (std::string why = checkLayout(p, ""); !why.empty())
         return failed(why);
     auto pool = makePool(pm, arch, stack, datatypes, p, PoolRole::Aggregated, options);
-    if (p.workers == 1 || load.arrival != Arrival::ClosedLoop)
-        return runPools(pm, arch, load, options, {pool.get()}, gpus).result;
+    if (p.workers == 1 || load.arrival != Arrival::ClosedLoop) {
+        Run run = runPools(pm, arch, load, options, {pool.get()}, gpus);
+        if (ttftOut)
+            *ttftOut = equalWeights(run.samples.ttft);
+        return std::move(run.result);
+    }
     // Closed loop over replicas: the clients split as evenly as possible (c or c + 1 per worker); each distinct
     // worker is simulated once, alone (its own clients, its share of the measured requests), and the results merged.
     const int C = load.concurrency, W = p.workers;
@@ -1543,12 +1565,64 @@ ServingResult simulateDeployment(const PlatformModel& pm, const LlmArch& arch, c
     std::vector<std::pair<Run*, int>> parts;
     for (std::size_t i = 0; i < shapes.size(); ++i)
         parts.emplace_back(&runs[i], shapes[i].second);
-    ServingResult r = combineReplicas(parts, gpus);
+    ServingResult r = combineReplicas(parts, gpus, ttftOut);
     r.notes.push_back(
         std::to_string(W) + " workers, " + std::to_string(C) +
         " clients: " + (extra > 0 ? std::to_string(extra) + " with " + std::to_string(lo + 1) + " clients" : "") +
         (extra > 0 && lo > 0 ? ", " : "") + (lo > 0 ? std::to_string(W - extra) + " with " + std::to_string(lo) : "") +
         (W > C ? " (" + std::to_string(W - C) + " idle)" : ""));
+    return r;
+}
+
+} // namespace
+
+ServingResult simulateDeployment(const PlatformModel& pm, const LlmArch& arch, const StackProfile& stack,
+                                 const Scenario& datatypes, const Deployment& deployment, const Workload& load,
+                                 const Options& options) {
+    const int rounds = load.coldStartRounds;
+    if (rounds <= 0 || load.arrival != Arrival::ClosedLoop)
+        return deploymentResult(pm, arch, stack, datatypes, deployment, load, options, nullptr);
+    std::vector<std::pair<double, double>> steady, wave;
+    ServingResult r = deploymentResult(pm, arch, stack, datatypes, deployment, load, options, &steady);
+    if (!r.ok || steady.empty())
+        return r;
+    // The cold start: every client's first request at time 0, nothing after (each client's later requests belong to
+    // the steady state simulated above).
+    Workload first = load;
+    first.arrival = Arrival::Trace;
+    first.trace.assign(static_cast<std::size_t>(std::max(1, load.concurrency)),
+                       TraceRequest{0.0, load.inputTokens, load.outputTokens});
+    first.warmup = 0;
+    first.requests = static_cast<int64_t>(first.trace.size());
+    first.coldStartRounds = 0;
+    Options quiet = options;
+    quiet.keepIterations = false;
+    const ServingResult w = deploymentResult(pm, arch, stack, datatypes, deployment, first, quiet, &wave);
+    if (!w.ok || wave.empty()) {
+        r.notes.push_back("cold-start wave not simulated (" + w.error + "): TTFT is the steady state's");
+        return r;
+    }
+    // Weights: the steady state's samples sum to 1 - 1/R, the wave's to 1/R.
+    auto scaled = [](std::vector<std::pair<double, double>>& v, double share) {
+        double total = 0;
+        for (const auto& [x, wt] : v)
+            total += wt;
+        for (auto& [x, wt] : v)
+            wt = total > 0 ? wt * share / total : 0;
+    };
+    scaled(steady, 1.0 - 1.0 / rounds);
+    scaled(wave, 1.0 / rounds);
+    const int64_t count = r.ttftS.count + w.ttftS.count;
+    const double steadyMeanS = r.ttftS.mean;
+    steady.insert(steady.end(), wave.begin(), wave.end());
+    r.ttftS = weightedDistribution(std::move(steady), count);
+    char text[256];
+    std::snprintf(text, sizeof text,
+                  "TTFT of a benchmark of %d x %d requests from a cold start: the first wave (1 in %d, every client at "
+                  "once) waits %.4g ms on average, the steady state %.4g ms; the other statistics are the steady "
+                  "state's",
+                  rounds, load.concurrency, rounds, w.ttftS.mean * 1e3, steadyMeanS * 1e3);
+    r.notes.emplace_back(text);
     return r;
 }
 

@@ -83,6 +83,7 @@ struct ServingWork {
     int concurrency = 1;                ///< closed-loop clients
     int64_t requests = 0;               ///< measured requests; 0: the simulator's default (20 x concurrency)
     int64_t warmup = -1;                ///< requests left out first; -1: the first wave of `concurrency`
+    int benchmarkRounds = 0;            ///< TTFT of a cold-started benchmark of R x concurrency (serving::Workload)
     std::string weightsFormat = "bf16"; ///< as written: bf16, fp8, fp8_block, nvfp4, mxfp4, int4_wo, ...
     std::string moeWeightsFormat;       ///< as written; empty: same as weightsFormat
     /// The MoE experts' weight datatype when it differs from Scenario::weights (the step model has one weight

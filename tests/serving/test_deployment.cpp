@@ -574,3 +574,49 @@ TEST(Deployment, WorkersBeyondOneNodeUseTheScaleOutNetwork) {
     EXPECT_NEAR(r.kvTransferS / (bytes / (16 * pm.scaleOutBytesPerS * pm.collectiveFraction) + pm.scaleOutLatencyS),
                 1.0, 1e-9);
 }
+
+// A benchmark that starts cold (Workload::coldStartRounds = R): its first wave, every client at once, is 1 request in
+// R of the TTFT statistics; the rest is the steady state. The wave is the trace of `concurrency` requests at time 0.
+TEST(Deployment, ColdStartWaveWeighsOneRoundOfTheTtft) {
+    const Scenario base = ScenarioBuilder().build();
+    serving::Workload steadyLoad = closedLoop(16, 2048, 64);
+    const ServingResult steady = simulateDeployment(fx().pm, fx().llama, fx().vllm, base, aggregated(1), steadyLoad);
+    serving::Workload waveLoad = steadyLoad;
+    waveLoad.arrival = Arrival::Trace;
+    waveLoad.trace.assign(16, TraceRequest{0.0, 2048, 64});
+    waveLoad.warmup = 0;
+    waveLoad.requests = 16;
+    const ServingResult wave = simulateDeployment(fx().pm, fx().llama, fx().vllm, base, aggregated(1), waveLoad);
+    const ServingResult single =
+        simulateDeployment(fx().pm, fx().llama, fx().vllm, base, aggregated(1), closedLoop(1, 2048, 64));
+    serving::Workload cold = steadyLoad;
+    cold.coldStartRounds = 10;
+    const ServingResult r10 = simulateDeployment(fx().pm, fx().llama, fx().vllm, base, aggregated(1), cold);
+    cold.coldStartRounds = 1;
+    const ServingResult r1 = simulateDeployment(fx().pm, fx().llama, fx().vllm, base, aggregated(1), cold);
+    ASSERT_TRUE(steady.ok && wave.ok && single.ok && r10.ok && r1.ok) << r10.error;
+    // Sixteen prompts at once queue behind each other's prefills: on average several single-request prefills.
+    EXPECT_GT(wave.ttftS.mean, 3.0 * single.ttftS.mean);
+    EXPECT_LT(2.0 * steady.ttftS.mean, wave.ttftS.mean);
+    EXPECT_NEAR(r10.ttftS.mean / (0.9 * steady.ttftS.mean + 0.1 * wave.ttftS.mean), 1.0, 1e-9);
+    EXPECT_NEAR(r1.ttftS.mean / wave.ttftS.mean, 1.0, 1e-9);
+    EXPECT_EQ(r10.ttftS.count, steady.ttftS.count + 16);
+    EXPECT_DOUBLE_EQ(r10.ttftS.max, std::max(steady.ttftS.max, wave.ttftS.max));
+    // Only the TTFT changes.
+    EXPECT_EQ(r10.tpotS.mean, steady.tpotS.mean);
+    EXPECT_EQ(r10.outputTokensPerS, steady.outputTokensPerS);
+    bool noted = false;
+    for (const std::string& n : r10.notes)
+        noted = noted || n.find("cold start") != std::string::npos;
+    EXPECT_TRUE(noted);
+    // Open loops have no cold start: the option is ignored.
+    serving::Workload poisson;
+    poisson.arrival = Arrival::Poisson;
+    poisson.ratePerS = 2;
+    poisson.requests = 40;
+    const ServingResult p0 = simulateDeployment(fx().pm, fx().llama, fx().vllm, base, aggregated(1), poisson);
+    poisson.coldStartRounds = 10;
+    const ServingResult p10 = simulateDeployment(fx().pm, fx().llama, fx().vllm, base, aggregated(1), poisson);
+    ASSERT_TRUE(p0.ok && p10.ok);
+    EXPECT_EQ(p0.ttftS.mean, p10.ttftS.mean);
+}
