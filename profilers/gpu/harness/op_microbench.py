@@ -8,6 +8,7 @@ Writes under --out:
   attention_decode.csv  (--only attention_decode) the same columns, a denser decode grid: head_dim 64 and 128,
                       kv heads 8 and 4, batch 1..128, seq_k 256..16384
   elementwise.csv     op,rows,cols,bytes_moved,median_s,p10_s,p90_s,runs   (rms_norm, add, silu_mul, rope, copy)
+  gemm_torch.csv      (--only torch_gemm) F.linear / torch._scaled_mm as PyTorch dispatches them, gemm.csv's layout
   eager_overhead.csv  what,median_s,runs   host cost per op of eager PyTorch (tiny ops) and per node of a CUDA graph
   op_provenance.json  card, sm_count, driver, torch, cuda, date, command
 
@@ -463,6 +464,69 @@ def eager_overhead(out_dir, reps=7, n_ops=2000):
 
 
 # --------------------------------------------------------------------------------------------------------- provenance
+# ------------------------------------------------------------------------------------------------------- torch GEMMs
+def torch_gemm(out_dir, deadline):
+    """GEMMs as PyTorch runs them (torch.matmul / torch._scaled_mm, cuBLAS's own heuristic choice), graph-replayed,
+    rotating input sets (> 3x L2) as every other case: `gemm_torch.csv` in gemm.csv's layout (m,n,k,dtype,layout,
+    median_s,...,algo = the kernel torch.profiler saw). Shapes: cubes 64..2048 and the small-M projections of
+    1-8B decoders. Also `gemm_torch_hot.csv`: the same calls on one input set (L2-resident operands)."""
+    hdr = ["m", "n", "k", "dtype", "layout", "median_s", "p10_s", "p90_s", "runs", "flop_per_s", "algo"]
+    cold = Out(os.path.join(out_dir, "gemm_torch.csv"), hdr)
+    hot = Out(os.path.join(out_dir, "gemm_torch_hot.csv"), hdr)
+    shapes = [(s, s, s) for s in (64, 128, 192, 256, 384, 512, 640, 768, 896, 1024, 1536, 2048)]
+    shapes += [(m, n, k) for m in (1, 16, 64, 256) for (n, k) in ((1024, 1024), (2048, 2048), (3072, 1024))]
+    shapes += [(m, 1024, 1024) for m in (2048, 4096)]
+    fp8 = getattr(torch, "float8_e4m3fn", None)
+    for dname in ("bf16", "fp16", "fp32", "fp8_e4m3"):
+        for (m, n, k) in shapes:
+            if time.time() > deadline:
+                print(f"[gemm] deadline: skipping {dname} {m}x{n}x{k}", flush=True)
+                continue
+            try:
+                if dname == "fp8_e4m3":
+                    if fp8 is None:
+                        continue
+                    one = torch.ones((), device="cuda")
+
+                    def mk():
+                        a = (torch.randn(m, k, device="cuda") * 0.5).to(fp8)
+                        b = (torch.randn(n, k, device="cuda") * 0.5).to(fp8).t()
+                        return a, b
+
+                    def call(a, b):
+                        return torch._scaled_mm(a, b, scale_a=one, scale_b=one, out_dtype=torch.bfloat16)
+                    esz = 1
+                else:
+                    dt = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}[dname]
+
+                    def mk(dt=dt):  # F.linear's layout: weight [n, k], used transposed (cuBLAS "tn")
+                        return (torch.randn(m, k, device="cuda", dtype=dt), torch.randn(n, k, device="cuda", dtype=dt))
+
+                    def call(a, b):
+                        return F.linear(a, b)
+                    esz = {"bf16": 2, "fp16": 2, "fp32": 4}[dname]
+                set_bytes = (m * k + n * k) * esz + m * n * 2
+                sets = [mk() for _ in range(nsets_for(set_bytes))]
+                calls = [(lambda s=s: call(*s)) for s in sets]
+                med, p10, p90, runs, mode = measure(calls, target_s=0.15)
+                hmed, hp10, hp90, hruns, _ = measure([calls[0]] * 16, target_s=0.1)
+                from torch.profiler import ProfilerActivity, profile
+                with profile(activities=[ProfilerActivity.CUDA]) as prof:
+                    calls[0]()
+                    torch.cuda.synchronize()
+                names = [e.name for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA]
+                algo = "|".join(n.replace(",", ";")[:120] for n in names) or "?"
+                flop = 2.0 * m * n * k
+                cold.row([m, n, k, dname, "tn", fmt(med), fmt(p10), fmt(p90), runs, f"{flop / med:.5e}", algo])
+                hot.row([m, n, k, dname, "tn", fmt(hmed), fmt(hp10), fmt(hp90), hruns, f"{flop / hmed:.5e}", algo])
+                print(f"[gemm] {dname} {m}x{n}x{k}: {med * 1e6:8.2f} us (hot {hmed * 1e6:8.2f}) "
+                      f"{flop / med / 1e12:7.1f} TFLOP/s [{mode}] {algo[:100]}", flush=True)
+                del sets, calls
+            except Exception as ex:  # noqa: BLE001
+                print(f"[gemm] {dname} {m}x{n}x{k} FAILED: {type(ex).__name__}: {str(ex)[:200]}", flush=True)
+            free()
+
+
 def provenance(out_dir):
     p = torch.cuda.get_device_properties(0)
     try:
@@ -515,6 +579,8 @@ def main():
         elementwise(a.out, t0 + a.budget_s)
     if "strided" in only:
         elementwise(a.out, t0 + a.budget_s, strided_only=True)
+    if "torch_gemm" in only:
+        torch_gemm(a.out, t0 + a.budget_s)
     print(f"[done] {time.time() - t0:.1f} s", flush=True)
 
 
