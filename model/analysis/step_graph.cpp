@@ -229,7 +229,9 @@ private:
     void mlaProjections(double c);
     void indexerProjections(double c);
     void indexerCore(double batch, double queries, double keys, double c);
-    void attentionCore(const LayerGroup& grp, const char* name, double batch, double queries, double keys, double c);
+    void attentionCore(const LayerGroup& grp, const char* name, double batch, double queries, double keys, double c,
+                       bool expandedKv = false);
+    bool repeatKv(double batch, double keys, double c);
     void denseMlp(double width, const char* gu, const char* gname, const char* uname, const char* act, const char* down,
                   double c);
     void mlpBlock(const LayerGroup& grp, double c);
@@ -348,7 +350,7 @@ void GraphBuilder::indexerCore(double batch, double queries, double keys, double
 }
 
 void GraphBuilder::attentionCore(const LayerGroup& grp, const char* name, double batch, double queries, double keys,
-                                 double c) {
+                                 double c, bool expandedKv) {
     const LlmArch& a = m_a;
     AttentionShape sh;
     sh.batch = batch;
@@ -385,13 +387,31 @@ void GraphBuilder::attentionCore(const LayerGroup& grp, const char* name, double
         sh.qkDim = m_d;
         sh.vDim = m_d;
     }
-    OpSpec& op = push(name, OpClass::Attention, OpKind::Attention, c, true, m_stack.attentionKernels);
+    double kernels = m_stack.attentionKernels;
+    if (expandedKv) { // after repeat_kv: one K/V head per query head, and the masked path's own kernels
+        sh.kvHeads = m_headsDev;
+        kernels += m_stack.decodeAttentionExtraKernels;
+    }
+    OpSpec& op = push(name, OpClass::Attention, OpKind::Attention, c, true, kernels);
     op.attention = sh;
     const AttentionTraffic t = attentionTraffic(sh);
     op.flops = t.flops;
     op.bytes = t.kvBytes + t.qoBytes;
     if (mlaDecode)
         gemm("v_absorb", batch, double(a.vHeadDim), double(a.kvLoraRank), c, m_headsDev);
+}
+
+/// transformers' repeat_kv before a masked SDPA (the stack's decode_attention.repeat_kv): each KV head's cached keys
+/// and values copied once per query head of its group. False where there is nothing to copy (MHA, MLA).
+bool GraphBuilder::repeatKv(double batch, double keys, double c) {
+    if (!m_stack.decodeRepeatKv || m_a.isMla() || m_headsDev <= m_kvHeadsDev)
+        return false;
+    const double cached = batch * keys * 2 * m_kvHeadsDev * m_d * m_kvB;
+    const double expanded = cached * m_headsDev / m_kvHeadsDev;
+    const double passes = m_stack.repeatKvPasses;
+    memoryOp("repeat_kv", OpClass::Attention, expanded / m_kvB, cached * passes, expanded * passes, 0, 2, c, true, 0,
+             true);
+    return true;
 }
 
 void GraphBuilder::attentionBlock(const LayerGroup& grp, double c) {
@@ -406,9 +426,14 @@ void GraphBuilder::attentionBlock(const LayerGroup& grp, double c) {
     case Phase::Prefill:
         attentionCore(grp, "attention", perRank(double(m_s.batch)), double(m_s.prompt), double(m_s.prompt), c);
         break;
-    case Phase::Decode:
-        attentionCore(grp, "attention", perRank(double(m_s.batch)), 1, double(m_s.context + 1), c);
+    case Phase::Decode: {
+        const double seqs = perRank(double(m_s.batch)), keys = double(m_s.context + 1);
+        // A sliding-window layer's static cache holds only the window (transformers' sliding static layer).
+        const double slots = grp.windowTokens > 0 ? std::min(keys, double(grp.windowTokens)) : keys;
+        const bool expanded = repeatKv(seqs, slots, c);
+        attentionCore(grp, "attention", seqs, 1, keys, c, expanded);
         break;
+    }
     case Phase::Chunked:
         // Each prompt's chunk attends to its cached prefix and itself; the decoding sequences attend to their
         // contexts. Several prompts' chunks are summarized by their mean size (chunk / chunkSeqs) and mean offset.

@@ -208,6 +208,13 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
     }
     if (const YAML::Node kv = r.optional("kv_cache"); kv.IsDefined() && !kv.IsNull())
         s.kvAppendConcat = r.requiredChoice("kv_cache", {"preallocated", "concat"}) == "concat";
+    if (const YAML::Node da = r.optional("decode_attention"); da.IsDefined() && !da.IsNull()) {
+        MapReader d(da, file, "decode_attention", r.line());
+        s.decodeRepeatKv = d.optionalBool("repeat_kv", false);
+        s.repeatKvPasses = d.optionalNumber("repeat_kv_passes", 1, 0.1, 64);
+        s.decodeAttentionExtraKernels = d.optionalNumber("extra_kernels", 0, 0, 64);
+        d.finish();
+    }
     // cpu: how a CPU framework runs on the cores (fitted by rooflab calibrate cpu --stack); curves keyed by threads.
     const YAML::Node cpu = r.optional("cpu");
     if (cpu.IsDefined() && !cpu.IsNull()) {

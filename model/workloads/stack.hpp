@@ -113,6 +113,16 @@ struct StackProfile {
     /// The KV cache grows by concatenation (`kv_cache: concat`, transformers' DynamicCache): each decode step reads
     /// the cached K/V and writes them again with the new token, instead of writing the new token in place
     bool kvAppendConcat = false;
+    /// Decode attention as transformers runs it over a static cache (the `decode_attention:` section): the mask of
+    /// the cache's slots makes its SDPA path refuse grouped-query attention, so `repeat_kv` first copies every cached
+    /// K and V head once per query head it serves (a broadcast copy, at the platform's strided element-wise rate)
+    /// and the attention kernel then streams the copy: (1 + group) x the cache's bytes moved by the copy, group x
+    /// read by the attention, instead of 1 x.
+    bool decodeRepeatKv = false;
+    double repeatKvPasses = 1; ///< effective passes of that copy over the bytes it reads and writes (fitted)
+    /// Kernels the masked decode path adds to each layer's attention (the mask's fill and select, the cache
+    /// positions, the attention's reduction kernel)
+    double decodeAttentionExtraKernels = 0;
     double hostOverheadS = 0; ///< host time to issue one kernel outside graphs (framework dispatch + launch)
     /// Host time of one collective call outside graphs (process-group bookkeeping, waiting for the slowest
     /// rank) per tensor-parallel degree: (tp, seconds), ascending tp, distinct degrees. One entry holds for

@@ -1,0 +1,230 @@
+#include "calibration/gpu_stack_calibration.hpp"
+
+#include "analysis/ops.hpp"
+#include "analysis/platform_model.hpp"
+#include "units/errors.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <sstream>
+
+namespace rooflab {
+namespace {
+
+std::string num(double v, int digits = 4) {
+    std::ostringstream o;
+    o.precision(digits);
+    o << v;
+    return o.str();
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/// The passes at which `timeAt(passes)` equals `want` (bisection in log space; the time grows with the passes).
+double solvePasses(const std::function<double(double)>& timeAt, double want) {
+    double lo = 0.05, hi = 64;
+    if (timeAt(hi) < want)
+        return hi;
+    if (timeAt(lo) > want)
+        return lo;
+    for (int it = 0; it < 60; ++it) {
+        const double mid = std::sqrt(lo * hi);
+        (timeAt(mid) < want ? lo : hi) = mid;
+    }
+    return std::sqrt(lo * hi);
+}
+
+struct PassFit {
+    double passes = 0;
+    double mapePct = 0;
+    std::size_t rows = 0;
+};
+
+/// Median of the per-row solutions, and the MAPE of the rows at that median.
+PassFit fitRows(const std::vector<std::pair<std::function<double(double)>, double>>& rows) {
+    PassFit f;
+    if (rows.empty())
+        return f;
+    std::vector<double> found;
+    for (const auto& [timeAt, want] : rows)
+        found.push_back(solvePasses(timeAt, want));
+    f.passes = median(found);
+    double err = 0;
+    for (const auto& [timeAt, want] : rows)
+        err += std::abs(timeAt(f.passes) / want - 1.0);
+    f.mapePct = 100.0 * err / double(rows.size());
+    f.rows = rows.size();
+    return f;
+}
+
+} // namespace
+
+GpuStackFit fitGpuStack(const Platform& platform, const StackProfile& base, const io::CsvTable& ops,
+                        const io::CsvTable& hostFloor) {
+    GpuStackFit fit;
+    const PlatformModel pm = PlatformModel::from(platform);
+
+    // 1. Host time per kernel: per family, the slope between its two depths.
+    {
+        const int cF = hostFloor.requireColumn("family"), cL = hostFloor.requireColumn("layers"),
+                  cK = hostFloor.requireColumn("kernels"), cT = hostFloor.requireColumn("median_s");
+        std::map<std::string, std::vector<std::pair<double, double>>> byFamily; // (kernels, seconds)
+        for (std::size_t i = 0; i < hostFloor.rows.size(); ++i) {
+            hostFloor.number(i, cL, 1, 4096);
+            byFamily[hostFloor.text(i, cF)].emplace_back(hostFloor.number(i, cK, 1, 1e7),
+                                                         hostFloor.number(i, cT, 1e-7, 100));
+        }
+        std::vector<double> slopes;
+        std::string perFamily;
+        for (auto& [family, pts] : byFamily) {
+            if (pts.size() < 2)
+                continue;
+            std::sort(pts.begin(), pts.end());
+            const auto& a = pts.front();
+            const auto& b = pts.back();
+            if (b.first <= a.first)
+                continue;
+            const double s = (b.second - a.second) / (b.first - a.first);
+            slopes.push_back(s);
+            perFamily += (perFamily.empty() ? "" : ", ") + family + " " + num(s * 1e6, 3) + " us";
+        }
+        if (slopes.empty())
+            throw InputError(hostFloor.file, 0, "layers",
+                             "needs two depths of one family (rows with the same family and different kernels)");
+        const double scale = pm.hostOverheadScale > 0 ? pm.hostOverheadScale : 1.0;
+        fit.hostOverheadS = median(slopes) / scale;
+        fit.notes.push_back("host_overhead " + num(fit.hostOverheadS * 1e6) +
+                            " us: median over families of the forward's per-layer time slope / kernel slope (" +
+                            perFamily + "), divided by the platform's host_overhead_scale " + num(scale));
+    }
+
+    // 2. Passes of the framework's own element-wise kernels and of repeat_kv.
+    const int cOp = ops.requireColumn("op"), cB = ops.requireColumn("batch"), cR = ops.requireColumn("rows"),
+              cC = ops.requireColumn("cols"), cH = ops.requireColumn("heads"), cKv = ops.requireColumn("kv_heads"),
+              cD = ops.requireColumn("head_dim"), cS = ops.requireColumn("seq_k"),
+              cT = ops.requireColumn("median_s");
+    using Row = std::pair<std::function<double(double)>, double>;
+    std::vector<Row> norm, rope, repeat;
+    const double strided = pm.stridedElementwiseBytesPerS;
+    for (std::size_t i = 0; i < ops.rows.size(); ++i) {
+        const std::string& op = ops.text(i, cOp);
+        const double t = ops.number(i, cT, 1e-8, 100);
+        if (op == "hf_rmsnorm") {
+            const double rows = ops.number(i, cR, 1, 1e8), cols = ops.number(i, cC, 1, 1e6);
+            if (rows < 2048)
+                continue;
+            const double bytes = rows * cols * 2.0;
+            const double k = base.normKernels;
+            norm.emplace_back(
+                [=, &pm](double p) {
+                    return evalMemoryOp(pm, "norm", OpClass::Norm, bytes * p, bytes * p, 4.0 * rows * cols, k,
+                                        LaunchMode::Graph, cols)
+                        .timeS;
+                },
+                t);
+        } else if (op == "hf_rope") {
+            const double rows = ops.number(i, cR, 1, 1e8), cols = ops.number(i, cC, 1, 1e6);
+            if (rows < 2048)
+                continue;
+            const double bytes = rows * cols * 2.0;
+            const double k = base.ropeKernels, rate = base.stridedElementwise ? strided : 0.0;
+            rope.emplace_back(
+                [=, &pm](double p) {
+                    return evalMemoryOp(pm, "rope", OpClass::Rope, bytes * p, bytes * p, rows * cols, k,
+                                        LaunchMode::Graph, 0, rate)
+                        .timeS;
+                },
+                t);
+        } else if (op == "attn_decode_repeat_kv_only") {
+            const double b = ops.number(i, cB, 1, 1e6), h = ops.number(i, cH, 1, 1024),
+                         kv = ops.number(i, cKv, 1, 1024), d = ops.number(i, cD, 1, 1024),
+                         s = ops.number(i, cS, 1, 1e8);
+            const double cached = b * s * kv * d * 2 * 2.0, expanded = cached * h / kv;
+            if (cached < 64e6 || h <= kv)
+                continue;
+            repeat.emplace_back(
+                [=, &pm](double p) {
+                    return evalMemoryOp(pm, "repeat_kv", OpClass::Attention, cached * p, expanded * p, 0, 2,
+                                        LaunchMode::Graph, 0, strided)
+                        .timeS;
+                },
+                t);
+        }
+    }
+    const PassFit n = fitRows(norm), r = fitRows(rope), k = fitRows(repeat);
+    if (n.rows == 0 && r.rows == 0 && k.rows == 0)
+        throw InputError(ops.file, 0, "op",
+                         "no hf_rmsnorm / hf_rope rows of 2048+ rows and no attn_decode_repeat_kv_only rows of a "
+                         "64 MB+ cache: nothing to fit");
+    fit.normPasses = n.passes;
+    fit.ropePasses = r.passes;
+    fit.repeatKvPasses = k.passes;
+    auto note = [&](const char* key, const PassFit& f, const std::string& what) {
+        if (f.rows)
+            fit.notes.push_back(std::string(key) + " " + num(f.passes) + ": median of " + std::to_string(f.rows) +
+                                " " + what + " solved on the memory-op evaluator (graph launch), MAPE " +
+                                num(f.mapePct, 3) + " %");
+    };
+    note("passes.norm", n, "hf_rmsnorm rows (2048+ rows, " + num(base.normKernels) + " kernels each)");
+    note("passes.rope", r,
+         "hf_rope rows (2048+ rows, " + num(base.ropeKernels) + " kernels, " +
+             (base.stridedElementwise ? "strided rate)" : "DRAM rate)"));
+    note("decode_attention.repeat_kv_passes", k,
+         "attn_decode_repeat_kv_only rows (cache 64 MB+, 2 kernels, strided rate)");
+    return fit;
+}
+
+std::string writeGpuStackYaml(const std::string& text, const GpuStackFit& fit, const std::string& provenance) {
+    // (section, key) -> value text; section "" is the top level.
+    std::map<std::pair<std::string, std::string>, std::string> values;
+    if (fit.hostOverheadS > 0)
+        values[{"", "host_overhead"}] = num(fit.hostOverheadS * 1e6) + " us";
+    if (fit.normPasses > 0)
+        values[{"passes", "norm"}] = num(fit.normPasses);
+    if (fit.ropePasses > 0)
+        values[{"passes", "rope"}] = num(fit.ropePasses);
+    if (fit.repeatKvPasses > 0)
+        values[{"decode_attention", "repeat_kv_passes"}] = num(fit.repeatKvPasses);
+    static const std::string kMarker = "# Fitted by rooflab calibrate gpu-stack";
+    std::istringstream in(text);
+    std::ostringstream out;
+    std::string line, section;
+    std::map<std::pair<std::string, std::string>, bool> done;
+    while (std::getline(in, line)) {
+        if (line.rfind(kMarker, 0) == 0)
+            break; // the previous fit's trailing block: regenerated below
+        const std::size_t key0 = line.find_first_not_of(' ');
+        const std::size_t colon = line.find(':');
+        if (key0 == std::string::npos || line[key0] == '#' || colon == std::string::npos) {
+            out << line << "\n";
+            continue;
+        }
+        const std::string key = line.substr(key0, colon - key0);
+        if (key0 == 0)
+            section = key;
+        const std::pair<std::string, std::string> at{key0 == 0 ? "" : section, key};
+        if (const auto it = values.find(at); it != values.end()) {
+            const std::size_t hash = line.find('#', colon);
+            line = line.substr(0, colon + 1) + " " + it->second +
+                   (hash != std::string::npos ? "   " + line.substr(hash) : "");
+            done[at] = true;
+        }
+        out << line << "\n";
+    }
+    for (const auto& [at, v] : values)
+        if (!done[at])
+            throw InputError("", 0, at.first.empty() ? at.second : at.first + "." + at.second,
+                             "the stack profile has no such key to write the fitted value into");
+    out << kMarker << " (" << provenance << "), from single-op microbenchmarks only:\n";
+    for (const auto& n : fit.notes)
+        out << "#   " << n << "\n";
+    return out.str();
+}
+
+} // namespace rooflab

@@ -1,0 +1,42 @@
+#pragma once
+/// @brief A GPU framework's stack constants fitted from its own single-op microbenchmarks (`rooflab calibrate
+/// gpu-stack`): the host time per kernel outside graphs and the passes of the operators the framework writes
+/// differently from the platform's reference kernels. Nothing end-to-end is read (issue 21: the `hf-transformers`
+/// stack, measured with profilers/gpu/harness/hf_bench.py).
+#include "io/csv.hpp"
+#include "hardware/platform.hpp"
+#include "workloads/stack.hpp"
+
+#include <string>
+#include <vector>
+
+namespace rooflab {
+
+struct GpuStackFit {
+    double hostOverheadS = 0;  ///< host time to issue one kernel (framework dispatch, module calls, launch)
+    double normPasses = 0;     ///< 0: not fitted (no rows)
+    double ropePasses = 0;     ///< 0: not fitted
+    double repeatKvPasses = 0; ///< decode_attention.repeat_kv_passes; 0: not fitted
+    /// what each constant was fitted on and its fit error, one line each
+    std::vector<std::string> notes;
+};
+
+/// @brief Fits `base`'s GPU constants on `platform`:
+/// - host_overhead: the per-layer slope of the framework's own forward on tiny tensors (`hostFloor`: family, layers,
+///   kernels, median_s; two depths per family) over the slope of its kernel count, median over the families,
+///   divided by the platform's host_overhead_scale (the engine multiplies it back);
+/// - passes.norm / passes.rope: solved on the engine's memory-op evaluator for the `hf_rmsnorm` / `hf_rope` rows of
+///   `ops` of 2048+ rows (graph-replayed, cold inputs), with the stack's kernel counts (rope at the strided rate
+///   where the stack says so); median over rows;
+/// - decode_attention.repeat_kv_passes: solved likewise on the `attn_decode_repeat_kv_only` rows whose cache is 64 MB
+///   or more (the broadcast copy of K and V, two kernels, at the strided element-wise rate).
+/// Throws InputError naming the file when a table lacks the columns or the rows a constant needs.
+GpuStackFit fitGpuStack(const Platform& platform, const StackProfile& base, const io::CsvTable& ops,
+                        const io::CsvTable& hostFloor);
+
+/// @brief `text` (a stack profile's YAML) with the fitted values put in place (top-level host_overhead,
+/// passes.norm, passes.rope, decode_attention.repeat_kv_passes; each key must already be present) and the fit's
+/// notes as a trailing comment block (replacing the block a previous fit wrote).
+std::string writeGpuStackYaml(const std::string& text, const GpuStackFit& fit, const std::string& provenance);
+
+} // namespace rooflab
