@@ -107,8 +107,7 @@ GpuStackFit fitGpuStack(const Platform& platform, const StackProfile& base, cons
     // 2. Passes of the framework's own element-wise kernels and of repeat_kv.
     const int cOp = ops.requireColumn("op"), cB = ops.requireColumn("batch"), cR = ops.requireColumn("rows"),
               cC = ops.requireColumn("cols"), cH = ops.requireColumn("heads"), cKv = ops.requireColumn("kv_heads"),
-              cD = ops.requireColumn("head_dim"), cS = ops.requireColumn("seq_k"),
-              cT = ops.requireColumn("median_s");
+              cD = ops.requireColumn("head_dim"), cS = ops.requireColumn("seq_k"), cT = ops.requireColumn("median_s");
     using Row = std::pair<std::function<double(double)>, double>;
     std::vector<Row> norm, rope, repeat;
     const double strided = pm.stridedElementwiseBytesPerS;
@@ -167,9 +166,9 @@ GpuStackFit fitGpuStack(const Platform& platform, const StackProfile& base, cons
     fit.repeatKvPasses = k.passes;
     auto note = [&](const char* key, const PassFit& f, const std::string& what) {
         if (f.rows)
-            fit.notes.push_back(std::string(key) + " " + num(f.passes) + ": median of " + std::to_string(f.rows) +
-                                " " + what + " solved on the memory-op evaluator (graph launch), MAPE " +
-                                num(f.mapePct, 3) + " %");
+            fit.notes.push_back(std::string(key) + " " + num(f.passes) + ": median of " + std::to_string(f.rows) + " " +
+                                what + " solved on the memory-op evaluator (graph launch), MAPE " + num(f.mapePct, 3) +
+                                " %");
     };
     note("passes.norm", n, "hf_rmsnorm rows (2048+ rows, " + num(base.normKernels) + " kernels each)");
     note("passes.rope", r,

@@ -3,8 +3,8 @@
 /// gpu-stack`): the host time per kernel outside graphs and the passes of the operators the framework writes
 /// differently from the platform's reference kernels. Nothing end-to-end is read (issue 21: the `hf-transformers`
 /// stack, measured with profilers/gpu/harness/hf_bench.py).
-#include "io/csv.hpp"
 #include "hardware/platform.hpp"
+#include "io/csv.hpp"
 #include "workloads/stack.hpp"
 
 #include <string>

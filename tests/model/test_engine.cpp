@@ -750,3 +750,46 @@ TEST(Llm, AicSiliconMoePresetsDecodeOnH200x8) {
         EXPECT_LT(p.latencyS, 0.1);
     }
 }
+
+TEST(Stack, DecodeAttentionSectionLoadsAndRejectsBadValues) {
+    const StackProfile s = io::loadStackString("version: 1\nname: t\ndecode_attention:\n  repeat_kv: true\n"
+                                               "  repeat_kv_passes: 2.5\n  extra_kernels: 7\n",
+                                               "t.yaml");
+    EXPECT_TRUE(s.decodeRepeatKv);
+    EXPECT_DOUBLE_EQ(s.repeatKvPasses, 2.5);
+    EXPECT_DOUBLE_EQ(s.decodeAttentionExtraKernels, 7);
+    const StackProfile d = io::loadStackString("version: 1\nname: t\n", "t.yaml");
+    EXPECT_FALSE(d.decodeRepeatKv);
+    EXPECT_DOUBLE_EQ(d.decodeAttentionExtraKernels, 0);
+    try {
+        io::loadStackString("version: 1\nname: t\ndecode_attention:\n  repeat_kv: true\n  repeat_kv_passes: 0\n",
+                            "bad.yaml");
+        ADD_FAILURE() << "repeat_kv_passes 0 was accepted";
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("decode_attention.repeat_kv_passes"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("bad.yaml:5"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(io::loadStackString("version: 1\nname: t\ndecode_attention:\n  repeat: true\n", "b.yaml"), InputError);
+}
+
+TEST(Stack, HfTransformersStaticCacheDecodeIsSlowerThanTheGqaPathAtLargeBatch) {
+    // The shipped hf-transformers stack at batch 32, 2k context: the repeat_kv copy and the expanded attention
+    // dominate, as the measured steps show (datasets/hopper/hf-transformers/e2e.csv: 55.5 ms on an H100).
+    const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
+    const LlmArch a = io::loadModel("llama-3.1-8b");
+    StackProfile hf = io::loadStack("hf-transformers");
+    Scenario s;
+    s.batch = 32;
+    s.context = 2048;
+    const Prediction with = predictStep(pm, a, hf, s, true);
+    ASSERT_TRUE(with.ok) << with.error;
+    hf.decodeRepeatKv = false;
+    const Prediction without = predictStep(pm, a, hf, s, true);
+    ASSERT_TRUE(without.ok) << without.error;
+    EXPECT_GT(with.latencyS, 1.5 * without.latencyS);
+    double repeat = 0;
+    for (const auto& r : with.ops)
+        if (std::string_view(r.name) == "repeat_kv")
+            repeat += r.totalS();
+    EXPECT_GT(repeat, 0.3 * with.latencyS);
+}

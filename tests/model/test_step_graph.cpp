@@ -7,6 +7,7 @@
 #include "io/model_loader.hpp"
 #include "io/platform_loader.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <gtest/gtest.h>
@@ -529,4 +530,54 @@ TEST(StepGraph, Glm5SparseAttentionIndexerAndTopKKeys) {
     // Dense MLA models have none of it.
     const StepGraph v3 = buildStepGraph(io::loadModel("deepseek-v3"), plainStack(), decode(4, 8191));
     EXPECT_EQ(countOps(v3, "indexer_logits"), 0);
+}
+
+// transformers over a StaticCache (issue 21): the slot mask makes SDPA refuse GQA, so repeat_kv copies the cache
+// once per query head before the attention, which then streams the copy.
+TEST(StepGraph, StaticCacheDecodeCopiesTheCachePerQueryHeadBeforeAttention) {
+    const LlmArch a = io::loadModel("llama-3.1-8b"); // 32 query heads, 8 KV heads, head_dim 128
+    StackProfile st = plainStack();
+    st.decodeRepeatKv = true;
+    st.repeatKvPasses = 1.5;
+    st.decodeAttentionExtraKernels = 7;
+    const StepGraph g = buildStepGraph(a, st, decode(4, 1023));
+    ASSERT_EQ(countOps(g, "repeat_kv"), 1);
+    const OpSpec& rep = op(g, "repeat_kv");
+    const double cache = 4.0 * 1024 * 2 * 8 * 128 * 2; // K and V of 4 sequences x 1024 keys, bf16
+    EXPECT_DOUBLE_EQ(rep.memory.bytesRead, 1.5 * cache);
+    EXPECT_DOUBLE_EQ(rep.memory.bytesWritten, 1.5 * 4 * cache);
+    EXPECT_EQ(rep.kernels, 2);
+    EXPECT_TRUE(rep.memory.strided);
+    // the copy comes right before the attention, which now has one KV head per query head and the extra kernels
+    const std::vector<std::string> n = names(g);
+    const auto at = std::find(n.begin(), n.end(), "repeat_kv");
+    ASSERT_NE(at + 1, n.end());
+    EXPECT_EQ(*(at + 1), "attention");
+    EXPECT_DOUBLE_EQ(op(g, "attention").attention.kvHeads, 32);
+    EXPECT_EQ(op(g, "attention").kernels, 8);
+
+    // Prefill runs SDPA with GQA (no mask): no copy, 8 KV heads.
+    const StepGraph p = buildStepGraph(a, st, prefill(1, 512));
+    EXPECT_EQ(countOps(p, "repeat_kv"), 0);
+    EXPECT_DOUBLE_EQ(op(p, "attention").attention.kvHeads, 8);
+    EXPECT_EQ(op(p, "attention").kernels, 1);
+    // Multi-head attention: repeat_kv returns the cache as it is.
+    const StepGraph m = buildStepGraph(io::loadModel("llama-2-7b"), st, decode(4, 1023));
+    EXPECT_EQ(countOps(m, "repeat_kv"), 0);
+    EXPECT_EQ(op(m, "attention").kernels, 1);
+    // Without the stack's flag nothing changes.
+    EXPECT_EQ(countOps(buildStepGraph(a, plainStack(), decode(4, 1023)), "repeat_kv"), 0);
+}
+
+TEST(StepGraph, StaticCacheSlidingLayersCopyOnlyTheirWindow) {
+    const LlmArch a = io::loadModel("gemma-2-9b"); // every other layer slides over 4096 keys; 16 / 8 heads, d 256
+    StackProfile st = plainStack();
+    st.decodeRepeatKv = true;
+    const StepGraph g = buildStepGraph(a, st, decode(1, 8191));
+    ASSERT_EQ(countOps(g, "repeat_kv"), 2);
+    const double full = 8192.0 * 2 * 8 * 256 * 2, window = 4096.0 * 2 * 8 * 256 * 2;
+    std::vector<double> read{op(g, "repeat_kv", 0).memory.bytesRead, op(g, "repeat_kv", 1).memory.bytesRead};
+    std::sort(read.begin(), read.end());
+    EXPECT_DOUBLE_EQ(read[0], window);
+    EXPECT_DOUBLE_EQ(read[1], full);
 }

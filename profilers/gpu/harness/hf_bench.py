@@ -243,6 +243,17 @@ DEFAULT_CASES = {
     "gemma-2-9b": "prefill:1x512,prefill:2x2048,decode:1x1024,decode:16x2048",
 }
 
+# shapes in none of DEFAULT_CASES (validation only); the first prefill and decode case of each model is traced
+HELDOUT_CASES = {
+    "llama-3.2-1b": "prefill:4x1024,prefill:1x512,decode:4x4096,decode:32x1024",
+    "llama-3.1-8b": "prefill:2x512,prefill:1x4096,decode:4x4096,decode:16x512,decode:64x1024",
+    "qwen2.5-7b": "prefill:4x512,prefill:1x1024,decode:4x512,decode:16x4096",
+    "qwen3-8b": "prefill:1x128,prefill:2x2048,decode:8x1024,decode:64x512",
+    "mixtral-8x7b-4layers": "prefill:4x2048,prefill:2x512,prefill:1x4096,decode:4x4096,decode:16x1024,decode:64x256",
+    "qwen3-30b-a3b-12layers": "prefill:4x1024,prefill:1x4096,prefill:1x64,decode:8x2048,decode:32x1024,decode:4x512",
+    "gemma-2-9b": "prefill:1x1024,prefill:4x512,decode:4x4096,decode:32x512",
+}
+
 
 def run_model(name, args, e2e, kern, date, card):
     cfg = build_config(name)
@@ -256,7 +267,7 @@ def run_model(name, args, e2e, kern, date, card):
     print(f"[{name}] built in {time.time() - t0:.1f} s, experts impl "
           f"{getattr(cfg, '_experts_implementation', None)}, attn {getattr(cfg, '_attn_implementation', None)}",
           flush=True)
-    cases = parse_cases(args.cases or DEFAULT_CASES[name])
+    cases = parse_cases(args.cases or (HELDOUT_CASES if args.case_set == "heldout" else DEFAULT_CASES)[name])
     traced = set()
     for phase, b, n in cases:
         if time.time() > args.deadline:
@@ -475,11 +486,68 @@ def single_ops(args, out):
         print(f"[ops] backend probe FAILED: {ex}", flush=True)
 
 
+def moe_ops(args, out):
+    """The library's sparse-MoE block alone (router, token permutation, grouped GEMMs through its experts backend,
+    combine), one decoder layer's worth, at several token counts: rows `moe_block` (batch = tokens, cols = hidden,
+    heads = experts, kv_heads = top-k, head_dim = expert width). With torch.profiler at each size, the grouped GEMM
+    kernels' own device time per call: rows `moe_grouped_gemm` (the rest of the block: `moe_other`)."""
+    from transformers import AutoConfig
+    for preset, keep in (("mixtral-8x7b", 1), ("qwen3-30b-a3b", 1)):
+        try:
+            raw = load_preset(preset)
+            keys = {k: v for k, v in raw.items() if k not in ("architectures", "name", "source", "torch_dtype")}
+            mt = keys.pop("model_type")
+            keys["num_hidden_layers"] = keep
+            if "max_window_layers" in keys:
+                keys["max_window_layers"] = keep
+            cfg = AutoConfig.for_model(mt, **keys)
+            model = build_model(cfg)
+            block = None
+            for mod in model.modules():
+                if "sparsemoe" in type(mod).__name__.lower() or type(mod).__name__.lower().endswith("moeblock"):
+                    block = mod
+                    break
+            if block is None:
+                print(f"[moe] {preset}: no sparse-MoE block found", flush=True)
+                continue
+            h = int(cfg.hidden_size)
+            E = int(getattr(cfg, "num_local_experts", None) or getattr(cfg, "num_experts"))
+            k = int(cfg.num_experts_per_tok)
+            w = int(getattr(cfg, "moe_intermediate_size", None) or cfg.intermediate_size)
+            print(f"[moe] {preset}: block {type(block).__name__}, experts impl "
+                  f"{getattr(cfg, '_experts_implementation', None)}", flush=True)
+            for T in (1, 4, 16, 64, 256, 1024, 4096, 16384):
+                try:
+                    calls = rotating(lambda: (torch.randn(1, T, h, device="cuda", dtype=torch.bfloat16),), T * h * 2,
+                                     lambda x: block(x))
+                    with torch.no_grad():
+                        r = time_calls(calls[:8])
+                        ks = profile_kernels(calls[0])
+                    g = sum(d for n, d, _, _ in ks if "GroupProblemShape" in n or "grouped" in n.lower() and "prepare" not in n)
+                    o = sum(d for n, d, _, _ in ks) - g
+                    out.row(["moe_block", T, T, h, E, k, w, 0, 0, "bf16", *(f"{v:.6e}" for v in r[:3]), r[3],
+                             f"{preset} {len(ks)} kernels"])
+                    out.row(["moe_grouped_gemm", T, T, h, E, k, w, 0, 0, "bf16", f"{g * 1e-9:.6e}", "", "", 1,
+                             f"{preset} torch.profiler, one call"])
+                    out.row(["moe_other", T, T, h, E, k, w, 0, 0, "bf16", f"{o * 1e-9:.6e}", "", "", 1,
+                             f"{preset} torch.profiler, one call, {len(ks)} kernels"])
+                    print(f"[moe] {preset} T={T}: {r[0] * 1e6:.1f} us per block ({len(ks)} kernels; grouped GEMMs "
+                          f"{g / 1e3:.1f} us, rest {o / 1e3:.1f} us)", flush=True)
+                except Exception as ex:  # noqa: BLE001
+                    print(f"[moe] {preset} T={T} FAILED: {type(ex).__name__}: {str(ex)[:200]}", flush=True)
+                torch.cuda.empty_cache()
+            del model, block
+            torch.cuda.empty_cache()
+        except Exception as ex:  # noqa: BLE001
+            print(f"[moe] {preset} FAILED: {type(ex).__name__}: {str(ex)[:300]}", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True)
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--cases", default=None, help="phase:BxN,... (default: a per-model set)")
+    ap.add_argument("--case-set", default="", help="'heldout': a second set of shapes, none of the default set")
     ap.add_argument("--only", default="host,ops,e2e")
     ap.add_argument("--budget-s", type=float, default=0.6, help="timed seconds per case")
     ap.add_argument("--total-s", type=float, default=420)
@@ -508,6 +576,8 @@ def main():
                               "median_after_profiler_s", "card", "date"]), date, card)
     if "ops" in only:
         single_ops(args, Csv(os.path.join(args.out, "ops.csv"), OPS_HEADER))
+    if "moe" in only:
+        moe_ops(args, Csv(os.path.join(args.out, "ops.csv"), OPS_HEADER))
     print(f"[{time.time() - t0:.0f} s] single ops done", flush=True)
     if "e2e" in only:
         e2e = Csv(os.path.join(args.out, "e2e.csv"), E2E_HEADER)
