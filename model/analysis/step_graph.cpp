@@ -506,6 +506,11 @@ void GraphBuilder::moe(double c) {
     const double pTouched = 1.0 - std::pow(1.0 - k / E, T);
     const double distinctDev = E / ep * pTouched;
     const double tokensPerExpert = (T * k / E) / std::max(pTouched, 1e-12);
+    // Where the permutation runs as its own kernels: the routed tokens' hidden states gathered in expert order.
+    const double routed = T * k / ep * h * m_actB;
+    if (m_stack.moePermuteKernels > 0)
+        memoryOp("experts_permute", OpClass::Other, T * k / ep * h, routed, routed, 0, m_stack.moePermuteKernels, c,
+                 true);
     if (ep > 1)
         collective("moe_dispatch", Collective::AllToAll, T * k / ep * h * m_actB, ep, c, true);
     gemm("experts_gate_up", tokensPerExpert, 2 * width, h, c, distinctDev);
@@ -515,6 +520,10 @@ void GraphBuilder::moe(double c) {
     m_g.ops.back().moePart = MoePart::Activation;
     gemm("experts_down", tokensPerExpert, h, width, c, distinctDev);
     m_g.ops.back().moePart = MoePart::Down;
+    // ... and the combine: the expert outputs weighted (read, write), scattered back (read, write), summed per token.
+    if (m_stack.moeCombineKernels > 0)
+        memoryOp("experts_combine", OpClass::Other, T * k / ep * h, 3 * routed, 2 * routed + T * h * m_actB, 0,
+                 m_stack.moeCombineKernels, c, true);
     if (ep > 1)
         collective("moe_combine", Collective::AllToAll, T * k / ep * h * m_actB, ep, c, true);
     if (m_adp > 1) {

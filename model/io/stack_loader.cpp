@@ -195,6 +195,8 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
         s.residualKernels = k.optionalNumber("residual", 1, 0, 64);
         s.routerKernels = k.optionalNumber("router", 2, 0, 64);
         s.attentionKernels = k.optionalNumber("attention", 1, 1, 64);
+        s.moePermuteKernels = k.optionalNumber("moe_permute", 0, 0, 64);
+        s.moeCombineKernels = k.optionalNumber("moe_combine", 0, 0, 64);
         k.finish();
     }
     const YAML::Node passes = r.optional("passes");

@@ -105,6 +105,10 @@ struct StackProfile {
     // Kernels per occurrence of each logical operator (0 = fused into a neighbour).
     double embeddingKernels = 1, normKernels = 1, qkNormKernels = 1, ropeKernels = 1, kvAppendKernels = 1;
     double activationKernels = 1, residualKernels = 1, routerKernels = 2, attentionKernels = 1;
+    /// MoE token permutation before the grouped expert GEMMs (sort by expert, histogram, scan, gather of the routed
+    /// hidden states) and the combine after them (routing-weight multiply, scatter, sum), where a framework runs them
+    /// as separate kernels (transformers' grouped_mm experts backend); 0: fused into the expert kernels
+    double moePermuteKernels = 0, moeCombineKernels = 0;
     // Read+write passes over the tensor per occurrence (1 = one read and one write of the activation).
     double normPasses = 1, ropePasses = 1, activationPasses = 1, residualPasses = 1;
     /// RoPE and the activation run on strided views (q/k out of the fused QKV output, gate/up chunks): their passes

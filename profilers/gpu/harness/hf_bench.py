@@ -562,8 +562,9 @@ def main():
                 torch=torch.__version__, cuda=torch.version.cuda, transformers=transformers.__version__,
                 python=platform.python_version(), date=date, command=" ".join(sys.argv))
     try:
-        prov["driver"] = subprocess.run(["nvidia-smi", "--query-gpu=driver_version,clocks.max.sm,clocks.max.mem",
-                                         "--format=csv,noheader"], capture_output=True, text=True).stdout.strip()
+        q = subprocess.run(["nvidia-smi", "--query-gpu=driver_version,clocks.max.sm,clocks.max.mem",
+                            "--format=csv,noheader"], capture_output=True, text=True).stdout.strip().split(",")
+        prov["driver"], prov["max_sm_clock"], prov["max_mem_clock"] = (x.strip() for x in q[:3])
     except Exception:  # noqa: BLE001
         pass
     with open(os.path.join(args.out, "provenance.json"), "w") as f:
