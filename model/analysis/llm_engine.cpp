@@ -484,6 +484,7 @@ GraphEvaluation evaluateGraph(const PlatformModel& pm, const StepGraph& g, const
     const bool stream = g.launch == LaunchMode::Stream;
     ev.hostFloorS = stream ? g.hostOverheadS * pm.hostOverheadScale : 0.0;
     ev.collectiveFloorS = stream ? g.collectiveHostS * pm.hostOverheadScale : 0.0;
+    ev.normFloorS = stream ? g.normHostS * pm.hostOverheadScale : 0.0;
 
     ev.ops.reserve(g.ops.size() + 1); // + the host_dispatch row summarizeStep may add
     double moeFactor = 1.0;           // the MoE surface's correction, set at each fused MoE's gate/up GEMM
@@ -498,7 +499,9 @@ GraphEvaluation evaluateGraph(const PlatformModel& pm, const StepGraph& g, const
         // The host's dispatch cost is not device time: the step's timeline (eagerStallS) decides how much of it
         // the device waits for. The PP transfer is issued by the stages' own streams.
         if (!op.betweenStages)
-            r.hostS = r.kernels * (r.cls == OpClass::Collective ? ev.collectiveFloorS : ev.hostFloorS);
+            r.hostS = r.kernels * (r.cls == OpClass::Collective ? ev.collectiveFloorS
+                                   : r.cls == OpClass::Norm     ? ev.normFloorS
+                                                                : ev.hostFloorS);
     }
     return ev;
 }

@@ -60,6 +60,7 @@ struct GraphEvaluation {
     DType attentionType = DType::bf16;
     double hostFloorS = 0;          ///< host time per kernel outside graphs on this platform (0 under graphs)
     double collectiveFloorS = 0;    ///< host time per collective outside graphs
+    double normFloorS = 0;          ///< host time per kernel of a norm outside graphs
     std::vector<std::string> notes; ///< platform findings: datatype fallbacks, collectives leaving the node
 };
 

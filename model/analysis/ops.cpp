@@ -272,11 +272,12 @@ OpResult evalMemoryOp(const PlatformModel& pm, const char* name, OpClass cls, do
         double& served = r.memoryS[inL2 ? kL2 : kDram];
         served = std::max(served, total / kernelBytesPerS);
     }
-    // One CTA walks each row: its latency adds to every kernel's fixed time. On a CPU the fixed time is an OpenMP
+    // One CTA walks each row: its latency adds to the op's fixed time once (a norm written as several kernels, as
+    // transformers' RMSNorm, walks the row in its one reduction kernel). On a CPU the fixed time is an OpenMP
     // parallel region, which ATen opens only for tensors of at least its grain (32768 elements, ~64 KiB).
     const double fixedS =
         pm.kind == DeviceKind::Cpu && footprint < kCpuParallelGrainBytes ? 0.0 : pm.elementwiseOverheadS;
-    finishOpFixed(pm, r, launch, fixedS + (rowElements > 0 ? rowElements * pm.normRowElementS : 0));
+    finishOpFixed(pm, r, launch, fixedS + (rowElements > 0 ? rowElements * pm.normRowElementS / kernels : 0));
     return r;
 }
 

@@ -649,6 +649,7 @@ void GraphBuilder::build() {
     g.overlapComm = s.overlapComm;
     if (g.launch == LaunchMode::Stream) {
         g.hostOverheadS = m_stack.hostOverheadS;
+        g.normHostS = m_stack.normHostOverheadS > 0 ? m_stack.normHostOverheadS : m_stack.hostOverheadS;
         g.collectiveHostS = m_stack.collectiveHostS(m_tp);
     }
 

@@ -96,6 +96,7 @@ struct StepGraph {
     /// The stack's host time per kernel and per collective outside graphs, before the platform scales it for its
     /// host CPU; 0 when kernels are replayed from a graph.
     double hostOverheadS = 0, collectiveHostS = 0;
+    double normHostS = 0; ///< host time per kernel of a norm outside graphs (the stack's norm_host_overhead)
 };
 
 /// @brief The shape of `op` in words, for tables: "1 x 6144 x 4096 bf16.bf16" (GEMM m x n x k, "x8" batched),

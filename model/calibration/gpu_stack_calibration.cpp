@@ -70,38 +70,82 @@ GpuStackFit fitGpuStack(const Platform& platform, const StackProfile& base, cons
     GpuStackFit fit;
     const PlatformModel pm = PlatformModel::from(platform);
 
-    // 1. Host time per kernel: per family, the slope between its two depths.
+    // 1. Host time per kernel: per family, the change of the forward's time between its two depths over the change
+    //    of its kernel count. With a norm_kernels column, norm kernels (plain tensor ops inside one module) and the
+    //    others get their own time: least squares over the families' (d norm kernels, d other kernels, d time).
     {
         const int cF = hostFloor.requireColumn("family"), cL = hostFloor.requireColumn("layers"),
                   cK = hostFloor.requireColumn("kernels"), cT = hostFloor.requireColumn("median_s");
-        std::map<std::string, std::vector<std::pair<double, double>>> byFamily; // (kernels, seconds)
+        const int cN = hostFloor.column("norm_kernels");
+        struct Pt {
+            double kernels, norms, seconds;
+        };
+        std::map<std::string, std::vector<Pt>> byFamily;
         for (std::size_t i = 0; i < hostFloor.rows.size(); ++i) {
             hostFloor.number(i, cL, 1, 4096);
-            byFamily[hostFloor.text(i, cF)].emplace_back(hostFloor.number(i, cK, 1, 1e7),
-                                                         hostFloor.number(i, cT, 1e-7, 100));
+            const double k = hostFloor.number(i, cK, 1, 1e7);
+            byFamily[hostFloor.text(i, cF)].push_back(
+                {k, cN >= 0 ? hostFloor.number(i, cN, 0, k) : 0.0, hostFloor.number(i, cT, 1e-7, 100)});
         }
-        std::vector<double> slopes;
-        std::string perFamily;
+        struct Delta {
+            std::string family;
+            double norms, others, seconds;
+        };
+        std::vector<Delta> deltas;
         for (auto& [family, pts] : byFamily) {
             if (pts.size() < 2)
                 continue;
-            std::sort(pts.begin(), pts.end());
-            const auto& a = pts.front();
-            const auto& b = pts.back();
-            if (b.first <= a.first)
+            std::sort(pts.begin(), pts.end(), [](const Pt& a, const Pt& b) { return a.kernels < b.kernels; });
+            const Pt& a = pts.front();
+            const Pt& b = pts.back();
+            if (b.kernels <= a.kernels)
                 continue;
-            const double s = (b.second - a.second) / (b.first - a.first);
-            slopes.push_back(s);
-            perFamily += (perFamily.empty() ? "" : ", ") + family + " " + num(s * 1e6, 3) + " us";
+            deltas.push_back(
+                {family, b.norms - a.norms, (b.kernels - b.norms) - (a.kernels - a.norms), b.seconds - a.seconds});
         }
-        if (slopes.empty())
+        if (deltas.empty())
             throw InputError(hostFloor.file, 0, "layers",
                              "needs two depths of one family (rows with the same family and different kernels)");
         const double scale = pm.hostOverheadScale > 0 ? pm.hostOverheadScale : 1.0;
-        fit.hostOverheadS = median(slopes) / scale;
-        fit.notes.push_back("host_overhead " + num(fit.hostOverheadS * 1e6) +
-                            " us: median over families of the forward's per-layer time slope / kernel slope (" +
-                            perFamily + "), divided by the platform's host_overhead_scale " + num(scale));
+        std::vector<double> slopes;
+        std::string perFamily;
+        for (const Delta& d : deltas) {
+            const double s = d.seconds / (d.norms + d.others);
+            slopes.push_back(s);
+            perFamily += (perFamily.empty() ? "" : ", ") + d.family + " " + num(s * 1e6, 3) + " us";
+        }
+        // Two classes: normal equations of seconds = norms x hn + others x ho.
+        double snn = 0, sno = 0, soo = 0, sns = 0, sos = 0;
+        for (const Delta& d : deltas) {
+            snn += d.norms * d.norms;
+            sno += d.norms * d.others;
+            soo += d.others * d.others;
+            sns += d.norms * d.seconds;
+            sos += d.others * d.seconds;
+        }
+        const double det = snn * soo - sno * sno;
+        const double hn = det > 1e-9 * snn * soo ? (sns * soo - sos * sno) / det : 0.0;
+        const double ho = det > 1e-9 * snn * soo ? (sos * snn - sns * sno) / det : 0.0;
+        if (cN >= 0 && hn > 0 && ho > 0) {
+            fit.hostOverheadS = ho / scale;
+            fit.normHostOverheadS = hn / scale;
+            double err = 0;
+            for (const Delta& d : deltas)
+                err += std::abs((d.norms * hn + d.others * ho) / d.seconds - 1.0);
+            fit.notes.push_back("host_overhead " + num(fit.hostOverheadS * 1e6) + " us, norm_host_overhead " +
+                                num(fit.normHostOverheadS * 1e6) +
+                                " us: least squares of the forward's per-depth time change over its norm and other "
+                                "kernels, " +
+                                std::to_string(deltas.size()) + " families (MAPE " +
+                                num(100.0 * err / double(deltas.size()), 3) +
+                                " %), divided by the platform's host_overhead_scale " + num(scale) +
+                                "; one slope per family: " + perFamily);
+        } else {
+            fit.hostOverheadS = median(slopes) / scale;
+            fit.notes.push_back("host_overhead " + num(fit.hostOverheadS * 1e6) +
+                                " us: median over families of the forward's per-layer time slope / kernel slope (" +
+                                perFamily + "), divided by the platform's host_overhead_scale " + num(scale));
+        }
     }
 
     // 2. Passes of the framework's own element-wise kernels and of repeat_kv.
@@ -184,6 +228,8 @@ std::string writeGpuStackYaml(const std::string& text, const GpuStackFit& fit, c
     std::map<std::pair<std::string, std::string>, std::string> values;
     if (fit.hostOverheadS > 0)
         values[{"", "host_overhead"}] = num(fit.hostOverheadS * 1e6) + " us";
+    if (fit.normHostOverheadS > 0)
+        values[{"", "norm_host_overhead"}] = num(fit.normHostOverheadS * 1e6) + " us";
     if (fit.normPasses > 0)
         values[{"passes", "norm"}] = num(fit.normPasses);
     if (fit.ropePasses > 0)

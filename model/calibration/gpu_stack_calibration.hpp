@@ -13,10 +13,11 @@
 namespace rooflab {
 
 struct GpuStackFit {
-    double hostOverheadS = 0;  ///< host time to issue one kernel (framework dispatch, module calls, launch)
-    double normPasses = 0;     ///< 0: not fitted (no rows)
-    double ropePasses = 0;     ///< 0: not fitted
-    double repeatKvPasses = 0; ///< decode_attention.repeat_kv_passes; 0: not fitted
+    double hostOverheadS = 0;     ///< host time to issue one kernel (framework dispatch, module calls, launch)
+    double normHostOverheadS = 0; ///< host time of one norm kernel; 0: not fitted (no norm_kernels column)
+    double normPasses = 0;        ///< 0: not fitted (no rows)
+    double ropePasses = 0;        ///< 0: not fitted
+    double repeatKvPasses = 0;    ///< decode_attention.repeat_kv_passes; 0: not fitted
     /// what each constant was fitted on and its fit error, one line each
     std::vector<std::string> notes;
 };
@@ -24,7 +25,9 @@ struct GpuStackFit {
 /// @brief Fits `base`'s GPU constants on `platform`:
 /// - host_overhead: the per-layer slope of the framework's own forward on tiny tensors (`hostFloor`: family, layers,
 ///   kernels, median_s; two depths per family) over the slope of its kernel count, median over the families,
-///   divided by the platform's host_overhead_scale (the engine multiplies it back);
+///   divided by the platform's host_overhead_scale (the engine multiplies it back); with a `norm_kernels` column,
+///   norm_host_overhead and host_overhead together by least squares over the families (norms written as plain
+///   tensor ops cost the host less per kernel than module calls and linears);
 /// - passes.norm / passes.rope: solved on the engine's memory-op evaluator for the `hf_rmsnorm` / `hf_rope` rows of
 ///   `ops` of 2048+ rows (graph-replayed, cold inputs), with the stack's kernel counts (rope at the strided rate
 ///   where the stack says so); median over rows;

@@ -165,6 +165,8 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
     };
     if (const YAML::Node host = r.optional("host_overhead"); host.IsDefined() && !host.IsNull())
         s.hostOverheadS = hostTime(host, "host_overhead");
+    if (const YAML::Node host = r.optional("norm_host_overhead"); host.IsDefined() && !host.IsNull())
+        s.normHostOverheadS = hostTime(host, "norm_host_overhead");
     // collective_host_overhead: one time for every degree, or a time per tensor-parallel degree ({2: 144 us, ...}).
     const YAML::Node coll = r.optional("collective_host_overhead");
     if (coll.IsMap()) {

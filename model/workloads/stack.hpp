@@ -128,6 +128,9 @@ struct StackProfile {
     /// positions, the attention's reduction kernel)
     double decodeAttentionExtraKernels = 0;
     double hostOverheadS = 0; ///< host time to issue one kernel outside graphs (framework dispatch + launch)
+    /// Host time of one kernel of a norm written as plain tensor ops inside one module's forward (transformers'
+    /// RMSNorm: eight ATen calls, no module call or linear dispatch of their own); 0: hostOverheadS
+    double normHostOverheadS = 0;
     /// Host time of one collective call outside graphs (process-group bookkeeping, waiting for the slowest
     /// rank) per tensor-parallel degree: (tp, seconds), ascending tp, distinct degrees. One entry holds for
     /// every degree; empty = the same as hostOverheadS.

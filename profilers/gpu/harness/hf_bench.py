@@ -357,7 +357,9 @@ def host_floor(args, out, date, card):
                     med, p10, p90, runs = events_timed(step, 20, 1.0, 50, 200)
                     ks = profile_kernels(step)
                     med2, _, _, _ = events_timed(step, 5, 0.5, 30, 100)
-                out.row([fam, layers, len(ks), f"{med:.6e}", f"{p10:.6e}", f"{p90:.6e}", runs, f"{med2:.6e}",
+                # RMSNorm kernels of the forward (8 per norm: 2 per layer, Qwen3's q_norm and k_norm, the final norm)
+                norm_kernels = layers * (4 if fam.startswith("qwen3") else 2) * 8 + 8
+                out.row([fam, layers, len(ks), norm_kernels, f"{med:.6e}", f"{p10:.6e}", f"{p90:.6e}", runs, f"{med2:.6e}",
                          card, date])
                 print(f"[host] {fam} {layers} layers: {med * 1e3:.3f} ms, {len(ks)} kernels "
                       f"({med / max(1, len(ks)) * 1e6:.2f} us/kernel); after profiler {med2 * 1e3:.3f} ms", flush=True)
@@ -573,7 +575,7 @@ def main():
     only = args.only.split(",")
     if "host" in only:
         host_floor(args, Csv(os.path.join(args.out, "host_floor.csv"),
-                             ["family", "layers", "kernels", "median_s", "p10_s", "p90_s", "runs",
+                             ["family", "layers", "kernels", "norm_kernels", "median_s", "p10_s", "p90_s", "runs",
                               "median_after_profiler_s", "card", "date"]), date, card)
     if "ops" in only:
         single_ops(args, Csv(os.path.join(args.out, "ops.csv"), OPS_HEADER))
