@@ -32,7 +32,7 @@ struct PredictOptions {
     std::string weights = "bf16", kv = "bf16", act = "bf16", dtype = "bf16", gemmWeights;
     std::string cases;
     std::string scenario; ///< a scenario file (the Request codec's YAML/JSON) to run instead of the options
-    int64_t batch = 1, prompt = 512, context = 1024, chunk = 512, chunkOffset = 0, output = 128;
+    int64_t batch = 1, prompt = 512, context = 1024, chunk = 512, chunkOffset = 0, output = 128, cacheLength = 0;
     int64_t m = 4096, n = 4096, k = 4096, gemmBatch = 1;
     int tp = 1, pp = 1, ep = 1, dp = 1, microbatches = 1;
     std::string tpText; ///< --tp as written: a number, or "auto" (the smallest TP whose step fits)
@@ -64,17 +64,29 @@ int tpOf(const PredictOptions& o) {
 }
 
 Request llmRequestFrom(const PredictOptions& o) {
-    nlohmann::json j{{"kind", "llm"},        {"platform", o.platform},
-                     {"model", o.model},     {"stack", o.stack},
-                     {"phase", o.phase},     {"batch", o.batch},
-                     {"prompt", o.prompt},   {"context", o.context},
-                     {"chunk", o.chunk},     {"chunk_offset", o.chunkOffset},
-                     {"output", o.output},   {"tp", tpOf(o)},
-                     {"pp", o.pp},           {"ep", o.ep},
-                     {"dp", o.dp},           {"microbatches", o.microbatches},
-                     {"sp", o.sp},           {"overlap", o.overlap},
-                     {"weights", o.weights}, {"kv", o.kv},
-                     {"act", o.act},         {"threads", o.cpuThreads}};
+    nlohmann::json j{{"kind", "llm"},
+                     {"platform", o.platform},
+                     {"model", o.model},
+                     {"stack", o.stack},
+                     {"phase", o.phase},
+                     {"batch", o.batch},
+                     {"prompt", o.prompt},
+                     {"context", o.context},
+                     {"chunk", o.chunk},
+                     {"chunk_offset", o.chunkOffset},
+                     {"cache_length", o.cacheLength},
+                     {"output", o.output},
+                     {"tp", tpOf(o)},
+                     {"pp", o.pp},
+                     {"ep", o.ep},
+                     {"dp", o.dp},
+                     {"microbatches", o.microbatches},
+                     {"sp", o.sp},
+                     {"overlap", o.overlap},
+                     {"weights", o.weights},
+                     {"kv", o.kv},
+                     {"act", o.act},
+                     {"threads", o.cpuThreads}};
     spec::CodecSource src;
     src.optionSpelling = true;
     Request r = spec::decodeRequest(j, src);
@@ -465,6 +477,7 @@ int runScenario(PredictOptions o, bool platformGiven) {
         o.context = s.context;
         o.chunk = s.chunk;
         o.chunkOffset = s.chunkOffset;
+        o.cacheLength = s.cacheLength;
         o.output = s.outputTokens;
         o.tp = s.tp;
         o.tpText.clear();
@@ -556,6 +569,9 @@ void addPredict(CLI::App& root, int& exitCode) {
         ->capture_default_str();
     l->add_option("--chunk", o.chunk, "prefill tokens in a chunked step")->capture_default_str();
     l->add_option("--chunk-offset", o.chunkOffset, "tokens of the chunked prompt already cached");
+    l->add_option("--cache-length", o.cacheLength,
+                  "decode: slots of a static KV cache per sequence (transformers' max_cache_len); a stack that attends "
+                  "over its whole static cache (hf-transformers) reads them all; 0: context + 1");
     l->add_option("--output", o.output, "generated tokens (request)")->capture_default_str();
     l->add_option("--tp", o.tpText, "tensor parallelism: a degree, or auto (the smallest power of two that fits)");
     l->add_option("--pp", o.pp, "pipeline stages");

@@ -427,7 +427,10 @@ void GraphBuilder::attentionBlock(const LayerGroup& grp, double c) {
         attentionCore(grp, "attention", perRank(double(m_s.batch)), double(m_s.prompt), double(m_s.prompt), c);
         break;
     case Phase::Decode: {
-        const double seqs = perRank(double(m_s.batch)), keys = double(m_s.context + 1);
+        // A static cache (the stack's decode_attention.repeat_kv) is attended over all its slots, filled or not.
+        const double seqs = perRank(double(m_s.batch)), keys = m_stack.decodeRepeatKv
+                                                                   ? double(std::max(m_s.context + 1, m_s.cacheLength))
+                                                                   : double(m_s.context + 1);
         // A sliding-window layer's static cache holds only the window (transformers' sliding static layer).
         const double slots = grp.windowTokens > 0 ? std::min(keys, double(grp.windowTokens)) : keys;
         const bool expanded = repeatKv(seqs, slots, c);

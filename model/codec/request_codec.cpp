@@ -19,10 +19,10 @@ const std::vector<std::string>& commonKeys() {
     return k;
 }
 const std::vector<std::string>& llmKeys() {
-    static const std::vector<std::string> k{"model", "stack",        "phase",        "batch",  "prompt",  "context",
-                                            "chunk", "chunk_offset", "chunk_seqs",   "output", "tp",      "pp",
-                                            "ep",    "dp",           "microbatches", "sp",     "overlap", "weights",
-                                            "kv",    "act",          "threads"};
+    static const std::vector<std::string> k{
+        "model",      "stack",   "phase", "batch", "prompt",  "context",     "chunk",        "chunk_offset",
+        "chunk_seqs", "output",  "tp",    "pp",    "ep",      "dp",          "microbatches", "sp",
+        "overlap",    "weights", "kv",    "act",   "threads", "cache_length"};
     return k;
 }
 const std::vector<std::string>& gemmKeys() {
@@ -188,6 +188,7 @@ void decodeLlm(const Fields& f, Request& r) {
         .chunk(f.integer("chunk", 512, 1, L::kMaxTokens))
         .chunkOffset(f.integer("chunk_offset", 0, 0, L::kMaxTokens))
         .chunkSeqs(f.integer("chunk_seqs", 1, 1, L::kMaxBatch))
+        .cacheLength(f.integer("cache_length", 0, 0, L::kMaxTokens))
         .outputTokens(f.integer("output", 128, 1, L::kMaxTokens))
         .tp(static_cast<int>(f.integer("tp", 1, 1, L::kMaxParallel)))
         .pp(static_cast<int>(f.integer("pp", 1, 1, L::kMaxParallel)))
@@ -480,6 +481,8 @@ nlohmann::json encodeRequest(const Request& r) {
         j["chunk"] = s.chunk;
         j["chunk_offset"] = s.chunkOffset;
         j["chunk_seqs"] = s.chunkSeqs;
+        if (s.cacheLength > 0)
+            j["cache_length"] = s.cacheLength;
         j["output"] = s.outputTokens;
         j["tp"] = s.tp;
         j["pp"] = s.pp;

@@ -48,13 +48,14 @@ std::optional<FieldError> checkScenarioRanges(const Scenario& s) {
                                    std::to_string(hi) + "]"};
     };
     using L = ScenarioLimits;
-    for (auto e : {out("batch", s.batch, s.phase == Phase::Chunked ? 0 : 1, L::kMaxBatch),
-                   out("prompt", s.prompt, 1, L::kMaxTokens), out("context", s.context, 0, L::kMaxTokens),
-                   out("chunk", s.chunk, 1, L::kMaxTokens), out("chunk_offset", s.chunkOffset, 0, L::kMaxTokens),
-                   out("chunk_seqs", s.chunkSeqs, 1, std::min<int64_t>(L::kMaxBatch, std::max<int64_t>(1, s.chunk))),
-                   out("output", s.outputTokens, 1, L::kMaxTokens), out("tp", s.tp, 1, L::kMaxParallel),
-                   out("pp", s.pp, 1, L::kMaxParallel), out("ep", s.ep, 1, L::kMaxParallel),
-                   out("dp", s.dp, 1, L::kMaxParallel), out("microbatches", s.microbatches, 1, L::kMaxMicrobatches)})
+    for (auto e :
+         {out("batch", s.batch, s.phase == Phase::Chunked ? 0 : 1, L::kMaxBatch),
+          out("prompt", s.prompt, 1, L::kMaxTokens), out("context", s.context, 0, L::kMaxTokens),
+          out("chunk", s.chunk, 1, L::kMaxTokens), out("chunk_offset", s.chunkOffset, 0, L::kMaxTokens),
+          out("chunk_seqs", s.chunkSeqs, 1, std::min<int64_t>(L::kMaxBatch, std::max<int64_t>(1, s.chunk))),
+          out("output", s.outputTokens, 1, L::kMaxTokens), out("cache_length", s.cacheLength, 0, L::kMaxTokens),
+          out("tp", s.tp, 1, L::kMaxParallel), out("pp", s.pp, 1, L::kMaxParallel), out("ep", s.ep, 1, L::kMaxParallel),
+          out("dp", s.dp, 1, L::kMaxParallel), out("microbatches", s.microbatches, 1, L::kMaxMicrobatches)})
         if (e)
             return e;
     return std::nullopt;

@@ -28,6 +28,10 @@ struct Scenario {
     /// chunked: prompts the step's prefill tokens come from, each with chunk / chunkSeqs tokens at chunkOffset (a
     /// serving iteration's several prefill chunks, summarized by their mean size and mean offset). 1: one prompt.
     int64_t chunkSeqs = 1;
+    /// decode: slots a static KV cache allocates per sequence (transformers' StaticCache max_cache_len: prompt +
+    /// max_new_tokens). A stack whose decode attention runs over the whole static cache (decode_attention.repeat_kv)
+    /// reads all of them; 0: context + 1 (the cache just fits the step). Other stacks ignore it.
+    int64_t cacheLength = 0;
     int64_t outputTokens = 128; ///< request: tokens generated (the first comes from prefill)
     int tp = 1, pp = 1, ep = 1, dp = 1;
     /// Attention data parallelism (SGLang --enable-dp-attention, TensorRT-LLM enable_attention_dp, aiconfigurator's
@@ -97,6 +101,10 @@ public:
     }
     ScenarioBuilder& chunkSeqs(int64_t v) {
         m_s.chunkSeqs = v;
+        return *this;
+    }
+    ScenarioBuilder& cacheLength(int64_t v) {
+        m_s.cacheLength = v;
         return *this;
     }
     ScenarioBuilder& outputTokens(int64_t v) {

@@ -581,3 +581,20 @@ TEST(StepGraph, StaticCacheSlidingLayersCopyOnlyTheirWindow) {
     EXPECT_DOUBLE_EQ(read[0], window);
     EXPECT_DOUBLE_EQ(read[1], full);
 }
+
+TEST(StepGraph, StaticCacheIsAttendedOverItsAllocatedSlots) {
+    // generate(cache_implementation="static") allocates prompt + max_new_tokens slots; every decode step's repeat_kv
+    // and masked attention run over all of them. Stacks with paged / preallocated caches read only the context.
+    const LlmArch a = io::loadModel("llama-3.1-8b");
+    StackProfile st = plainStack();
+    st.decodeRepeatKv = true;
+    Scenario s = decode(2, 1023);
+    s.cacheLength = 4096;
+    const StepGraph g = buildStepGraph(a, st, s);
+    EXPECT_DOUBLE_EQ(op(g, "attention").attention.keys, 4096);
+    EXPECT_DOUBLE_EQ(op(g, "repeat_kv").memory.bytesRead, 2.0 * 4096 * 2 * 8 * 128 * 2);
+    s.cacheLength = 100; // shorter than the context: the context wins (the cache holds at least what it caches)
+    EXPECT_DOUBLE_EQ(op(buildStepGraph(a, st, s), "attention").attention.keys, 1024);
+    s.cacheLength = 4096;
+    EXPECT_DOUBLE_EQ(op(buildStepGraph(a, plainStack(), s), "attention").attention.keys, 1024);
+}
