@@ -157,6 +157,31 @@ std::string ScenarioStatus::text() const {
     return key.empty() || severity == Severity::Note ? message : "'" + key + "': " + message;
 }
 
+MoeSideBytes moeSideBytes(double routedRows, double tokens, double hidden, double width, double actBytes) {
+    MoeSideBytes b;
+    const double routed = routedRows * hidden * actBytes, inter = routedRows * width * actBytes;
+    b.permuteRead = 2 * routed; // gather, masked fill
+    b.permuteWritten = 2 * routed;
+    b.activationRead = 2 * inter + inter + 2 * inter; // mask the gate/up output, SiLU of the gate half, multiply
+    b.activationWritten = 2 * inter + inter + inter;
+    const double f32 = 4.0 / actBytes; // the weighting, gather and sum run in fp32
+    b.combineRead = routed + routed + f32 * routed + f32 * routed + tokens * hidden * 4.0;
+    b.combineWritten = routed + f32 * routed + f32 * routed + tokens * hidden * 4.0 + tokens * hidden * actBytes;
+    return b;
+}
+
+ExpertsTouched expertsTouched(double tokens, double topK, double experts) {
+    const double pTouched = 1.0 - std::pow(1.0 - topK / experts, tokens);
+    return {experts * pTouched, (tokens * topK / experts) / std::max(pTouched, 1e-12)};
+}
+
+void applyGroupedGemmOverlap(OpResult& r, double overlap) {
+    if (overlap >= 1.0)
+        return;
+    const double mem = *std::max_element(r.memoryS.begin(), r.memoryS.end());
+    r.timeS += (1.0 - overlap) * std::min(r.computeS, mem);
+}
+
 namespace {
 
 /// What every block builder shares: the model, the stack, the scenario, the device's share of the heads, the
@@ -506,27 +531,34 @@ void GraphBuilder::moe(double c) {
     elementwise("router_topk", OpClass::Other, m_T * E, 1, m_stack.routerKernels, c);
     // Of the E experts, the T tokens' top-k picks touch E (1 - (1 - k/E)^T) on average (uniform routing); the
     // grouped GEMM runs one product per touched expert of this rank, each over the tokens routed to it.
-    const double pTouched = 1.0 - std::pow(1.0 - k / E, T);
-    const double distinctDev = E / ep * pTouched;
-    const double tokensPerExpert = (T * k / E) / std::max(pTouched, 1e-12);
-    // Where the permutation runs as its own kernels: the routed tokens' hidden states gathered in expert order.
-    const double routed = T * k / ep * h * m_actB;
-    if (m_stack.moePermuteKernels > 0)
-        memoryOp("experts_permute", OpClass::Other, T * k / ep * h, routed, routed, 0, m_stack.moePermuteKernels, c,
-                 true);
+    const ExpertsTouched touched = expertsTouched(T, k, E);
+    const double distinctDev = touched.experts / ep;
+    const double tokensPerExpert = touched.rowsPerExpert;
+    // Where the permutation, activation and combine run as kernels of their own (transformers' grouped_mm backend),
+    // their bytes come from the backend's kernel list (moeSideBytes), at the rate of its generic (strided)
+    // element-wise kernels, times the stack's fitted passes.moe.
+    const bool sideKernels = m_stack.moePermuteKernels > 0;
+    const MoeSideBytes side = moeSideBytes(T * k / ep, T, h, width, m_actB);
+    const double sp = m_stack.moePasses;
+    if (sideKernels)
+        memoryOp("experts_permute", OpClass::Other, T * k / ep * h, side.permuteRead * sp, side.permuteWritten * sp, 0,
+                 m_stack.moePermuteKernels, c, true, 0, true);
     if (ep > 1)
         collective("moe_dispatch", Collective::AllToAll, T * k / ep * h * m_actB, ep, c, true);
     gemm("experts_gate_up", tokensPerExpert, 2 * width, h, c, distinctDev);
     m_g.ops.back().moePart = MoePart::GateUp;
-    elementwise("experts_activation", OpClass::Elementwise, T * k / ep * width, m_stack.activationPasses,
-                m_stack.activationKernels, c, true);
+    if (sideKernels)
+        memoryOp("experts_activation", OpClass::Elementwise, T * k / ep * width, side.activationRead * sp,
+                 side.activationWritten * sp, T * k / ep * width, m_stack.activationKernels, c, true, 0, true);
+    else
+        elementwise("experts_activation", OpClass::Elementwise, T * k / ep * width, m_stack.activationPasses,
+                    m_stack.activationKernels, c, true);
     m_g.ops.back().moePart = MoePart::Activation;
     gemm("experts_down", tokensPerExpert, h, width, c, distinctDev);
     m_g.ops.back().moePart = MoePart::Down;
-    // ... and the combine: the expert outputs weighted (read, write), scattered back (read, write), summed per token.
-    if (m_stack.moeCombineKernels > 0)
-        memoryOp("experts_combine", OpClass::Other, T * k / ep * h, 3 * routed, 2 * routed + T * h * m_actB, 0,
-                 m_stack.moeCombineKernels, c, true);
+    if (sideKernels && m_stack.moeCombineKernels > 0)
+        memoryOp("experts_combine", OpClass::Other, T * k / ep * h, side.combineRead * sp, side.combineWritten * sp, 0,
+                 m_stack.moeCombineKernels, c, true, 0, true);
     if (ep > 1)
         collective("moe_combine", Collective::AllToAll, T * k / ep * h * m_actB, ep, c, true);
     if (m_adp > 1) {

@@ -115,6 +115,32 @@ StepTokens stepTokens(const Scenario& s);
 /// @brief The graph of one step for one device. The scenario must have passed checkScenario (no errors).
 StepGraph buildStepGraph(const LlmArch& arch, const StackProfile& stack, const Scenario& s);
 
+/// @brief Bytes read and written by the MoE kernels a framework runs around its grouped GEMMs when it runs them as
+/// separate kernels (transformers' grouped_mm experts backend, the stack's kernels.moe_permute / moe_combine), before
+/// the stack's passes.moe factor. `routedRows` = tokens x top-k (on this rank), `tokens` the step's tokens, bf16
+/// activations of `actBytes`. Counted kernel by kernel from the backend's kernel list:
+/// - permute: the routed hidden states gathered in expert order, then masked (rows past the last expert);
+/// - activation: the gate/up output masked, SiLU of its gate half, times its up half;
+/// - combine: the down output masked, multiplied by the routing weights in fp32, gathered back per token, summed
+///   over the top-k in fp32, cast to the activations' type.
+struct MoeSideBytes {
+    double permuteRead = 0, permuteWritten = 0;
+    double activationRead = 0, activationWritten = 0;
+    double combineRead = 0, combineWritten = 0;
+};
+MoeSideBytes moeSideBytes(double routedRows, double tokens, double hidden, double width, double actBytes);
+
+/// @brief Of `experts` experts, the ones `tokens` tokens' top-k picks touch on average (uniform routing), and the
+/// rows each of them gets: the grouped GEMM's products and their M.
+struct ExpertsTouched {
+    double experts = 0, rowsPerExpert = 0;
+};
+ExpertsTouched expertsTouched(double tokens, double topK, double experts);
+
+/// @brief A grouped expert GEMM's time where its memory and compute overlap only by `overlap` (the stack's
+/// grouped_gemm_overlap): the part of the shorter roof that does not hide behind the longer is added.
+void applyGroupedGemmOverlap(OpResult& r, double overlap);
+
 /// @brief A finding of the pre-evaluation check: errors make the scenario infeasible, notes only inform.
 struct ScenarioStatus {
     enum class Severity : unsigned char { Error, Note };

@@ -2,6 +2,7 @@
 
 #include "analysis/ops.hpp"
 #include "analysis/platform_model.hpp"
+#include "analysis/step_graph.hpp"
 #include "units/errors.hpp"
 
 #include <algorithm>
@@ -153,7 +154,9 @@ GpuStackFit fitGpuStack(const Platform& platform, const StackProfile& base, cons
               cC = ops.requireColumn("cols"), cH = ops.requireColumn("heads"), cKv = ops.requireColumn("kv_heads"),
               cD = ops.requireColumn("head_dim"), cS = ops.requireColumn("seq_k"), cT = ops.requireColumn("median_s");
     using Row = std::pair<std::function<double(double)>, double>;
-    std::vector<Row> norm, rope, repeat;
+    std::vector<Row> norm, rope, repeat, moe;
+    // the sparse-MoE block's two grouped GEMMs (torch.profiler): time as a function of the overlap
+    std::vector<std::pair<std::function<double(double)>, double>> grouped;
     const double strided = pm.stridedElementwiseBytesPerS;
     for (std::size_t i = 0; i < ops.rows.size(); ++i) {
         const std::string& op = ops.text(i, cOp);
@@ -184,6 +187,50 @@ GpuStackFit fitGpuStack(const Platform& platform, const StackProfile& base, cons
                         .timeS;
                 },
                 t);
+        } else if (op == "moe_grouped_gemm") {
+            const double T = ops.number(i, cB, 1, 1e7), h = ops.number(i, cC, 1, 1e6), E = ops.number(i, cH, 1, 4096),
+                         k = ops.number(i, cKv, 1, 64), w = ops.number(i, cD, 1, 1e6);
+            const ExpertsTouched e = expertsTouched(T, k, E);
+            const OpResult gu = evalGemm(pm, "experts_gate_up", e.rowsPerExpert, 2 * w, h, DType::bf16, DType::bf16,
+                                         DType::bf16, LaunchMode::Graph, e.experts);
+            const OpResult dn = evalGemm(pm, "experts_down", e.rowsPerExpert, h, w, DType::bf16, DType::bf16,
+                                         DType::bf16, LaunchMode::Graph, e.experts);
+            grouped.emplace_back(
+                [gu, dn](double overlap) {
+                    OpResult a = gu, b = dn;
+                    applyGroupedGemmOverlap(a, overlap);
+                    applyGroupedGemmOverlap(b, overlap);
+                    return a.timeS + b.timeS;
+                },
+                t);
+        } else if (op == "moe_other") {
+            // The sparse-MoE block's kernels besides its grouped GEMMs (router, permutation, activation, combine), of
+            // 4096+ tokens, where their bytes dominate.
+            const double T = ops.number(i, cB, 1, 1e7), h = ops.number(i, cC, 1, 1e6), E = ops.number(i, cH, 1, 4096),
+                         k = ops.number(i, cKv, 1, 64), w = ops.number(i, cD, 1, 1e6);
+            if (T < 4096 || base.moePermuteKernels <= 0)
+                continue;
+            const double fixed =
+                evalGemm(pm, "router", T, E, h, DType::bf16, DType::bf16, DType::bf16, LaunchMode::Graph).timeS +
+                evalMemoryOp(pm, "router_topk", OpClass::Other, T * E * 2.0, T * E * 2.0, T * E, base.routerKernels,
+                             LaunchMode::Graph)
+                    .timeS;
+            const MoeSideBytes sb = moeSideBytes(T * k, T, h, w, 2.0);
+            const double kp = base.moePermuteKernels, ka = base.activationKernels, kc = base.moeCombineKernels;
+            moe.emplace_back(
+                [=, &pm](double p) {
+                    return fixed +
+                           evalMemoryOp(pm, "p", OpClass::Other, sb.permuteRead * p, sb.permuteWritten * p, 0, kp,
+                                        LaunchMode::Graph, 0, strided)
+                               .timeS +
+                           evalMemoryOp(pm, "a", OpClass::Elementwise, sb.activationRead * p, sb.activationWritten * p,
+                                        0, ka, LaunchMode::Graph, 0, strided)
+                               .timeS +
+                           evalMemoryOp(pm, "c", OpClass::Other, sb.combineRead * p, sb.combineWritten * p, 0, kc,
+                                        LaunchMode::Graph, 0, strided)
+                               .timeS;
+                },
+                t);
         } else if (op == "attn_decode_repeat_kv_only") {
             const double b = ops.number(i, cB, 1, 1e6), h = ops.number(i, cH, 1, 1024),
                          kv = ops.number(i, cKv, 1, 1024), d = ops.number(i, cD, 1, 1024),
@@ -200,7 +247,7 @@ GpuStackFit fitGpuStack(const Platform& platform, const StackProfile& base, cons
                 t);
         }
     }
-    const PassFit n = fitRows(norm), r = fitRows(rope), k = fitRows(repeat);
+    const PassFit n = fitRows(norm), r = fitRows(rope), k = fitRows(repeat), m = fitRows(moe);
     if (n.rows == 0 && r.rows == 0 && k.rows == 0)
         throw InputError(ops.file, 0, "op",
                          "no hf_rmsnorm / hf_rope rows of 2048+ rows and no attn_decode_repeat_kv_only rows of a "
@@ -208,6 +255,32 @@ GpuStackFit fitGpuStack(const Platform& platform, const StackProfile& base, cons
     fit.normPasses = n.passes;
     fit.ropePasses = r.passes;
     fit.repeatKvPasses = k.passes;
+    fit.moePasses = m.passes;
+    if (!grouped.empty()) {
+        // grid search: the overlap in [0, 1] with the least MAPE over the rows
+        double best = 1, bestErr = 1e300;
+        for (int i = 0; i <= 100; ++i) {
+            const double o = i / 100.0;
+            double err = 0;
+            for (const auto& [timeAt, want] : grouped)
+                err += std::abs(timeAt(o) / want - 1.0);
+            if (err < bestErr - 1e-12) {
+                bestErr = err;
+                best = o;
+            }
+        }
+        double rooflineErr = 0;
+        for (const auto& [timeAt, want] : grouped)
+            rooflineErr += std::abs(timeAt(1.0) / want - 1.0);
+        fit.groupedGemmOverlap = best;
+        fit.hasGroupedGemmOverlap = true;
+        const double rowsN = double(grouped.size());
+        fit.notes.push_back("grouped_gemm_overlap " + num(best, 3) + ": least MAPE over " +
+                            std::to_string(grouped.size()) +
+                            " moe_grouped_gemm rows (the block's two grouped GEMMs, torch.profiler, 1-16384 tokens): " +
+                            num(100.0 * bestErr / rowsN, 3) +
+                            " % (roofline, overlap 1: " + num(100.0 * rooflineErr / rowsN, 3) + " %)");
+    }
     auto note = [&](const char* key, const PassFit& f, const std::string& what) {
         if (f.rows)
             fit.notes.push_back(std::string(key) + " " + num(f.passes) + ": median of " + std::to_string(f.rows) + " " +
@@ -218,6 +291,9 @@ GpuStackFit fitGpuStack(const Platform& platform, const StackProfile& base, cons
     note("passes.rope", r,
          "hf_rope rows (2048+ rows, " + num(base.ropeKernels) + " kernels, " +
              (base.stridedElementwise ? "strided rate)" : "DRAM rate)"));
+    note("passes.moe", m,
+         "moe_other rows (the sparse-MoE block less its grouped GEMMs, torch.profiler, 4096+ tokens; router GEMM "
+         "and top-k at the stack's counts, the rest moeSideBytes at the strided rate)");
     note("decode_attention.repeat_kv_passes", k,
          "attn_decode_repeat_kv_only rows (cache 64 MB+, 2 kernels, strided rate)");
     return fit;
@@ -234,6 +310,10 @@ std::string writeGpuStackYaml(const std::string& text, const GpuStackFit& fit, c
         values[{"passes", "norm"}] = num(fit.normPasses);
     if (fit.ropePasses > 0)
         values[{"passes", "rope"}] = num(fit.ropePasses);
+    if (fit.moePasses > 0)
+        values[{"passes", "moe"}] = num(fit.moePasses);
+    if (fit.hasGroupedGemmOverlap)
+        values[{"", "grouped_gemm_overlap"}] = num(fit.groupedGemmOverlap, 3);
     if (fit.repeatKvPasses > 0)
         values[{"decode_attention", "repeat_kv_passes"}] = num(fit.repeatKvPasses);
     static const std::string kMarker = "# Fitted by rooflab calibrate gpu-stack";

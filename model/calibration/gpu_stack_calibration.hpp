@@ -13,11 +13,14 @@
 namespace rooflab {
 
 struct GpuStackFit {
-    double hostOverheadS = 0;     ///< host time to issue one kernel (framework dispatch, module calls, launch)
-    double normHostOverheadS = 0; ///< host time of one norm kernel; 0: not fitted (no norm_kernels column)
-    double normPasses = 0;        ///< 0: not fitted (no rows)
-    double ropePasses = 0;        ///< 0: not fitted
-    double repeatKvPasses = 0;    ///< decode_attention.repeat_kv_passes; 0: not fitted
+    double hostOverheadS = 0;      ///< host time to issue one kernel (framework dispatch, module calls, launch)
+    double normHostOverheadS = 0;  ///< host time of one norm kernel; 0: not fitted (no norm_kernels column)
+    double normPasses = 0;         ///< 0: not fitted (no rows)
+    double ropePasses = 0;         ///< 0: not fitted
+    double repeatKvPasses = 0;     ///< decode_attention.repeat_kv_passes; 0: not fitted
+    double moePasses = 0;          ///< passes.moe; 0: not fitted (no moe_other rows)
+    double groupedGemmOverlap = 1; ///< grouped_gemm_overlap, where hasGroupedGemmOverlap
+    bool hasGroupedGemmOverlap = false;
     /// what each constant was fitted on and its fit error, one line each
     std::vector<std::string> notes;
 };
@@ -32,7 +35,11 @@ struct GpuStackFit {
 ///   `ops` of 2048+ rows (graph-replayed, cold inputs), with the stack's kernel counts (rope at the strided rate
 ///   where the stack says so); median over rows;
 /// - decode_attention.repeat_kv_passes: solved likewise on the `attn_decode_repeat_kv_only` rows whose cache is 64 MB
-///   or more (the broadcast copy of K and V, two kernels, at the strided element-wise rate).
+///   or more (the broadcast copy of K and V, two kernels, at the strided element-wise rate);
+/// - passes.moe: solved on the `moe_other` rows of 4096+ tokens (the sparse-MoE block's kernels besides its grouped
+///   GEMMs), for stacks that run the MoE permutation and combine as kernels of their own;
+/// - grouped_gemm_overlap: the overlap of memory and compute time in the grouped expert GEMMs with the least MAPE
+///   on the `moe_grouped_gemm` rows (the block's grouped GEMM kernels alone).
 /// Throws InputError naming the file when a table lacks the columns or the rows a constant needs.
 GpuStackFit fitGpuStack(const Platform& platform, const StackProfile& base, const io::CsvTable& ops,
                         const io::CsvTable& hostFloor);

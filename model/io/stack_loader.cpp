@@ -208,10 +208,13 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
         s.ropePasses = p.optionalNumber("rope", 1, 0, 64);
         s.activationPasses = p.optionalNumber("activation", 1, 0, 64);
         s.residualPasses = p.optionalNumber("residual", 1, 0, 64);
+        s.moePasses = p.optionalNumber("moe", 1, 0.1, 64);
         p.finish();
     }
     if (const YAML::Node kv = r.optional("kv_cache"); kv.IsDefined() && !kv.IsNull())
         s.kvAppendConcat = r.requiredChoice("kv_cache", {"preallocated", "concat"}) == "concat";
+    if (const YAML::Node gg = r.optional("grouped_gemm_overlap"); gg.IsDefined() && !gg.IsNull())
+        s.groupedGemmOverlap = r.optionalNumber("grouped_gemm_overlap", 1, 0, 1);
     if (const YAML::Node da = r.optional("decode_attention"); da.IsDefined() && !da.IsNull()) {
         MapReader d(da, file, "decode_attention", r.line());
         s.decodeRepeatKv = d.optionalBool("repeat_kv", false);

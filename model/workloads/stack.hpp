@@ -109,8 +109,15 @@ struct StackProfile {
     /// hidden states) and the combine after them (routing-weight multiply, scatter, sum), where a framework runs them
     /// as separate kernels (transformers' grouped_mm experts backend); 0: fused into the expert kernels
     double moePermuteKernels = 0, moeCombineKernels = 0;
+    /// How much of a grouped expert GEMM's memory and compute time overlap (1: the longer hides the shorter, the
+    /// roofline; 0: they add, as torch._grouped_mm's CUTLASS kernels do at a few hundred rows per expert).
+    /// Fitted by calibrate gpu-stack on the grouped GEMMs of the sparse-MoE block alone.
+    double groupedGemmOverlap = 1;
     // Read+write passes over the tensor per occurrence (1 = one read and one write of the activation).
     double normPasses = 1, ropePasses = 1, activationPasses = 1, residualPasses = 1;
+    /// Factor on the bytes of the MoE kernels around the grouped GEMMs where they run on their own (moeSideBytes in
+    /// analysis/step_graph.hpp): generic element-wise kernels move their bytes slower than the strided rate
+    double moePasses = 1;
     /// RoPE and the activation run on strided views (q/k out of the fused QKV output, gate/up chunks): their passes
     /// go at the platform's strided element-wise rate (efficiency.strided_elementwise_fraction), not its DRAM rate
     bool stridedElementwise = false;

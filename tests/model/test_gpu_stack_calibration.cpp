@@ -133,4 +133,8 @@ TEST(GpuStackCalibration, RefittingTheShippedMeasurementsReproducesTheShippedSta
     EXPECT_NEAR(shipped.normPasses, fit.normPasses, 1e-3 * fit.normPasses);
     EXPECT_NEAR(shipped.ropePasses, fit.ropePasses, 1e-3 * fit.ropePasses);
     EXPECT_NEAR(shipped.repeatKvPasses, fit.repeatKvPasses, 1e-3 * fit.repeatKvPasses);
+    EXPECT_NEAR(shipped.moePasses, fit.moePasses, 1e-3 * fit.moePasses);
+    ASSERT_TRUE(fit.hasGroupedGemmOverlap);
+    EXPECT_NEAR(shipped.groupedGemmOverlap, fit.groupedGemmOverlap, 1e-9);
+    EXPECT_LT(fit.groupedGemmOverlap, 1.0); // the measured grouped GEMMs are slower than their roofline
 }

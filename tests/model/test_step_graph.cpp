@@ -598,3 +598,64 @@ TEST(StepGraph, StaticCacheIsAttendedOverItsAllocatedSlots) {
     s.cacheLength = 4096;
     EXPECT_DOUBLE_EQ(op(buildStepGraph(a, plainStack(), s), "attention").attention.keys, 1024);
 }
+
+// transformers' grouped_mm experts backend (issue 21): the permutation and the combine are kernels of their own, and
+// the activation runs on the whole gate/up output with a mask; their bytes come from moeSideBytes.
+TEST(StepGraph, MoeSideKernelsWhereTheFrameworkRunsThemOnTheirOwn) {
+    const LlmArch a = io::loadModel("mixtral-8x7b"); // 8 experts, top-2, hidden 4096, width 14336
+    StackProfile st = plainStack();
+    st.moePermuteKernels = 13;
+    st.moeCombineKernels = 10;
+    st.moePasses = 2;
+    const StepGraph g = buildStepGraph(a, st, prefill(1, 1024));
+    const MoeSideBytes b = moeSideBytes(1024.0 * 2, 1024, 4096, 14336, 2);
+    EXPECT_DOUBLE_EQ(op(g, "experts_permute").memory.bytesRead, 2 * b.permuteRead);
+    EXPECT_DOUBLE_EQ(op(g, "experts_permute").memory.bytesWritten, 2 * b.permuteWritten);
+    EXPECT_EQ(op(g, "experts_permute").kernels, 13);
+    EXPECT_TRUE(op(g, "experts_permute").memory.strided);
+    EXPECT_DOUBLE_EQ(op(g, "experts_activation").memory.bytesRead, 2 * b.activationRead);
+    EXPECT_DOUBLE_EQ(op(g, "experts_combine").memory.bytesWritten, 2 * b.combineWritten);
+    EXPECT_EQ(op(g, "experts_combine").kernels, 10);
+    // the byte count itself: gather + mask of 2048 routed rows of 4096 bf16 values, read and written
+    EXPECT_DOUBLE_EQ(b.permuteRead, 2.0 * 2048 * 4096 * 2);
+    // five reads and four writes of the routed rows' width (mask of gate/up, SiLU of the gate half, multiply)
+    EXPECT_DOUBLE_EQ(b.activationRead, 5.0 * 2048 * 14336 * 2);
+    EXPECT_DOUBLE_EQ(b.activationWritten, 4.0 * 2048 * 14336 * 2);
+    // the order: router, top-k, permute, gate/up, activation, down, combine
+    const std::vector<std::string> n = names(g);
+    const auto at = std::find(n.begin(), n.end(), "experts_permute");
+    ASSERT_NE(at, n.end());
+    EXPECT_EQ(*(at + 1), "experts_gate_up");
+    EXPECT_EQ(*(at + 4), "experts_combine");
+    // a stack that fuses them has none of the side ops
+    const StepGraph f = buildStepGraph(a, plainStack(), prefill(1, 1024));
+    EXPECT_EQ(countOps(f, "experts_permute") + countOps(f, "experts_combine"), 0);
+}
+
+TEST(StepGraph, GroupedGemmOverlapAddsTheHiddenPartOfTheShorterRoof) {
+    OpResult r;
+    r.computeS = 3e-6;
+    r.memoryS[kDram] = 5e-6;
+    r.timeS = 5e-6;
+    OpResult full = r;
+    applyGroupedGemmOverlap(full, 1.0);
+    EXPECT_DOUBLE_EQ(full.timeS, 5e-6);
+    applyGroupedGemmOverlap(r, 0.25);
+    EXPECT_DOUBLE_EQ(r.timeS, 5e-6 + 0.75 * 3e-6);
+    // The same Mixtral prefill with the stack's overlap 0.5 takes longer in its expert GEMMs only.
+    const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
+    const LlmArch a = io::loadModel("mixtral-8x7b");
+    StackProfile st = plainStack();
+    const Prediction base = predictStep(pm, a, st, prefill(1, 1024), true);
+    st.groupedGemmOverlap = 0.5;
+    const Prediction slow = predictStep(pm, a, st, prefill(1, 1024), true);
+    ASSERT_TRUE(base.ok && slow.ok);
+    EXPECT_GT(slow.latencyS, base.latencyS);
+    for (std::size_t i = 0; i < base.ops.size(); ++i) {
+        const std::string_view nm = base.ops[i].name;
+        if (nm == "experts_gate_up" || nm == "experts_down")
+            EXPECT_GT(slow.ops[i].timeS, base.ops[i].timeS) << nm;
+        else // (the step's sustained-clock estimate may move the others a little)
+            EXPECT_NEAR(slow.ops[i].timeS, base.ops[i].timeS, 0.01 * base.ops[i].timeS) << nm;
+    }
+}
