@@ -519,6 +519,8 @@ bool ScenarioPanel::applyRequest(const Request& r, QString* error, QString* warn
         ignored << tr("overlap");
     if (s.chunkOffset != def.chunkOffset)
         ignored << tr("chunk_offset %1").arg(s.chunkOffset);
+    if (s.cacheLength != def.cacheLength)
+        ignored << tr("cache_length %1").arg(s.cacheLength);
     if (warning)
         *warning =
             ignored.isEmpty()
