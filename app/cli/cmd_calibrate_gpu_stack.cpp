@@ -34,8 +34,8 @@ void runCalibrateGpuStack(const CalibrateGpuStackOptions& o, int& exitCode) {
         std::cout << n << "\n";
     const std::string target = !o.out.empty() ? o.out : (o.write ? file : std::string());
     if (!target.empty()) {
-        const std::string out =
-            writeGpuStackYaml(text, fit, o.ops + " and " + o.hostFloor + " on " + plat.name + ", " + isoDateUtc());
+        const std::string out = writeGpuStackYaml(
+            text, fit, o.ops + " and " + o.hostFloor + " on " + plat.name + ", " + isoDateUtc(), file);
         io::loadStackString(out, target); // what we write must load
         io::writeFileAtomic(target, out, "--out");
         std::cout << "wrote " << target << "\n";

@@ -224,6 +224,13 @@ MemoryUse memoryOfStep(const PlatformModel& pm, const LlmArch& a, const StackPro
     const double logitsRows = adp > 1 ? std::ceil(tok.lmHeadRows / adp) : tok.lmHeadRows;
     const double logits = logitsRows * double(a.vocabSize) / tp * 4.0;
     m.activationBytes = tokensStep * actPerToken + logits;
+    // A static cache attended without GQA (decode_attention.repeat_kv): one layer's cache, copied once per query
+    // head, is alive during that layer's attention.
+    if (stack.decodeRepeatKv && s.phase == Phase::Decode && !a.isMla() && a.numHeads > a.numKvHeads) {
+        const double headsDev = double(a.numHeads) / tp;
+        m.activationBytes +=
+            perRank(double(s.batch)) * seqTokens * 2.0 * headsDev * double(a.headDim) * bytesPerElement(s.kv);
+    }
     m.workspaceBytes = stack.workspaceBytes;
     m.totalBytes = m.weightsBytes + m.kvCacheBytes + m.activationBytes + m.workspaceBytes;
     m.capacityBytes = pm.capacityBytes[kDram];
@@ -576,7 +583,7 @@ Prediction summarizeStep(const PlatformModel& pm, const LlmArch& a, const StackP
     // framework dispatches on the cores that compute: all of its host time adds to the step, plus its fixed
     // per-step cost (input preparation, masks, cache bookkeeping, sampling).
     const bool hostSerial = pm.kind == DeviceKind::Cpu && stack.cpu.present;
-    if (hostSerial || ev.hostFloorS > 0 || ev.collectiveFloorS > 0) {
+    if (hostSerial || ev.hostFloorS > 0 || ev.collectiveFloorS > 0 || ev.normFloorS > 0) {
         double stallS = 0;
         if (hostSerial) {
             for (const auto& r : ops)

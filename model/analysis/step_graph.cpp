@@ -431,11 +431,11 @@ void GraphBuilder::attentionCore(const LayerGroup& grp, const char* name, double
 bool GraphBuilder::repeatKv(double batch, double keys, double c) {
     if (!m_stack.decodeRepeatKv || m_a.isMla() || m_headsDev <= m_kvHeadsDev)
         return false;
-    const double cached = batch * keys * 2 * m_kvHeadsDev * m_d * m_kvB;
-    const double expanded = cached * m_headsDev / m_kvHeadsDev;
+    const double cachedBytes = batch * keys * 2 * m_kvHeadsDev * m_d * m_kvB;
+    const double expandedBytes = cachedBytes * m_headsDev / m_kvHeadsDev;
     const double passes = m_stack.repeatKvPasses;
-    memoryOp("repeat_kv", OpClass::Attention, expanded / m_kvB, cached * passes, expanded * passes, 0, 2, c, true, 0,
-             true);
+    memoryOp("repeat_kv", OpClass::Attention, expandedBytes / m_kvB, cachedBytes * passes, expandedBytes * passes, 0, 2,
+             c, true, 0, true);
     return true;
 }
 

@@ -210,7 +210,7 @@ GpuStackFit fitGpuStack(const Platform& platform, const StackProfile& base, cons
                          k = ops.number(i, cKv, 1, 64), w = ops.number(i, cD, 1, 1e6);
             if (T < 4096 || base.moePermuteKernels <= 0)
                 continue;
-            const double fixed =
+            const double fixedS =
                 evalGemm(pm, "router", T, E, h, DType::bf16, DType::bf16, DType::bf16, LaunchMode::Graph).timeS +
                 evalMemoryOp(pm, "router_topk", OpClass::Other, T * E * 2.0, T * E * 2.0, T * E, base.routerKernels,
                              LaunchMode::Graph)
@@ -219,7 +219,7 @@ GpuStackFit fitGpuStack(const Platform& platform, const StackProfile& base, cons
             const double kp = base.moePermuteKernels, ka = base.activationKernels, kc = base.moeCombineKernels;
             moe.emplace_back(
                 [=, &pm](double p) {
-                    return fixed +
+                    return fixedS +
                            evalMemoryOp(pm, "p", OpClass::Other, sb.permuteRead * p, sb.permuteWritten * p, 0, kp,
                                         LaunchMode::Graph, 0, strided)
                                .timeS +
@@ -235,12 +235,12 @@ GpuStackFit fitGpuStack(const Platform& platform, const StackProfile& base, cons
             const double b = ops.number(i, cB, 1, 1e6), h = ops.number(i, cH, 1, 1024),
                          kv = ops.number(i, cKv, 1, 1024), d = ops.number(i, cD, 1, 1024),
                          s = ops.number(i, cS, 1, 1e8);
-            const double cached = b * s * kv * d * 2 * 2.0, expanded = cached * h / kv;
-            if (cached < 64e6 || h <= kv)
+            const double cachedBytes = b * s * kv * d * 2 * 2.0, expandedBytes = cachedBytes * h / kv;
+            if (cachedBytes < 64e6 || h <= kv)
                 continue;
             repeat.emplace_back(
                 [=, &pm](double p) {
-                    return evalMemoryOp(pm, "repeat_kv", OpClass::Attention, cached * p, expanded * p, 0, 2,
+                    return evalMemoryOp(pm, "repeat_kv", OpClass::Attention, cachedBytes * p, expandedBytes * p, 0, 2,
                                         LaunchMode::Graph, 0, strided)
                         .timeS;
                 },
@@ -299,7 +299,8 @@ GpuStackFit fitGpuStack(const Platform& platform, const StackProfile& base, cons
     return fit;
 }
 
-std::string writeGpuStackYaml(const std::string& text, const GpuStackFit& fit, const std::string& provenance) {
+std::string writeGpuStackYaml(const std::string& text, const GpuStackFit& fit, const std::string& provenance,
+                              const std::string& file) {
     // (section, key) -> value text; section "" is the top level.
     std::map<std::pair<std::string, std::string>, std::string> values;
     if (fit.hostOverheadS > 0)
@@ -321,7 +322,18 @@ std::string writeGpuStackYaml(const std::string& text, const GpuStackFit& fit, c
     std::ostringstream out;
     std::string line, section;
     std::map<std::pair<std::string, std::string>, bool> done;
+    // Keys this calibration writes: one the file has but this fit did not produce would keep an older fit's value
+    // next to the new provenance block.
+    static const std::pair<std::string, std::string> kFittable[] = {{"", "host_overhead"},
+                                                                    {"", "norm_host_overhead"},
+                                                                    {"", "grouped_gemm_overlap"},
+                                                                    {"passes", "norm"},
+                                                                    {"passes", "rope"},
+                                                                    {"passes", "moe"},
+                                                                    {"decode_attention", "repeat_kv_passes"}};
+    int lineNo = 0;
     while (std::getline(in, line)) {
+        ++lineNo;
         if (line.rfind(kMarker, 0) == 0)
             break; // the previous fit's trailing block: regenerated below
         const std::size_t key0 = line.find_first_not_of(' ');
@@ -334,6 +346,12 @@ std::string writeGpuStackYaml(const std::string& text, const GpuStackFit& fit, c
         if (key0 == 0)
             section = key;
         const std::pair<std::string, std::string> at{key0 == 0 ? "" : section, key};
+        if (values.find(at) == values.end())
+            for (const auto& f : kFittable)
+                if (f == at)
+                    throw InputError(file, lineNo, at.first.empty() ? at.second : at.first + "." + at.second,
+                                     "not refitted: the measurements have no rows for it (remove the key or give "
+                                     "the rows)");
         if (const auto it = values.find(at); it != values.end()) {
             const std::size_t hash = line.find('#', colon);
             line = line.substr(0, colon + 1) + " " + it->second +
@@ -344,7 +362,7 @@ std::string writeGpuStackYaml(const std::string& text, const GpuStackFit& fit, c
     }
     for (const auto& [at, v] : values)
         if (!done[at])
-            throw InputError("", 0, at.first.empty() ? at.second : at.first + "." + at.second,
+            throw InputError(file, 0, at.first.empty() ? at.second : at.first + "." + at.second,
                              "the stack profile has no such key to write the fitted value into");
     out << kMarker << " (" << provenance << "), from single-op microbenchmarks only:\n";
     for (const auto& n : fit.notes)

@@ -46,7 +46,9 @@ GpuStackFit fitGpuStack(const Platform& platform, const StackProfile& base, cons
 
 /// @brief `text` (a stack profile's YAML) with the fitted values put in place (top-level host_overhead,
 /// passes.norm, passes.rope, decode_attention.repeat_kv_passes; each key must already be present) and the fit's
-/// notes as a trailing comment block (replacing the block a previous fit wrote).
-std::string writeGpuStackYaml(const std::string& text, const GpuStackFit& fit, const std::string& provenance);
+/// notes as a trailing comment block (replacing the block a previous fit wrote). A fitted key the file has but this
+/// fit did not produce (its rows were missing) is refused, naming `file`, line and key, rather than kept stale.
+std::string writeGpuStackYaml(const std::string& text, const GpuStackFit& fit, const std::string& provenance,
+                              const std::string& file);
 
 } // namespace rooflab

@@ -58,6 +58,10 @@ std::optional<FieldError> checkScenarioRanges(const Scenario& s) {
           out("dp", s.dp, 1, L::kMaxParallel), out("microbatches", s.microbatches, 1, L::kMaxMicrobatches)})
         if (e)
             return e;
+    if (s.phase == Phase::Decode && s.cacheLength > 0 && s.cacheLength < s.context + 1)
+        return FieldError{"cache_length", "value " + std::to_string(s.cacheLength) +
+                                              " cannot hold the context and the new token (context + 1 = " +
+                                              std::to_string(s.context + 1) + ")"};
     return std::nullopt;
 }
 

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <sstream>
 #include <string>
+#include <tuple>
 
 using namespace rooflab;
 namespace fs = std::filesystem;
@@ -75,8 +76,8 @@ TEST(GpuStackCalibration, RecoversKnownPassesAndHostTimeFromSyntheticRows) {
     // The writer puts each value in place, keeps the comments and appends the provenance block once.
     const std::string yaml = "version: 1\nname: t\nhost_overhead: 10 us   # fitted\npasses:\n  norm: 1  # n\n"
                              "  rope: 1\ndecode_attention:\n  repeat_kv: true\n  repeat_kv_passes: 1\n";
-    const std::string once = writeGpuStackYaml(yaml, fit, "synthetic");
-    const std::string twice = writeGpuStackYaml(once, fit, "synthetic");
+    const std::string once = writeGpuStackYaml(yaml, fit, "synthetic", "t.yaml");
+    const std::string twice = writeGpuStackYaml(once, fit, "synthetic", "t.yaml");
     EXPECT_EQ(once, twice);
     const StackProfile back = io::loadStackString(once, "t.yaml");
     EXPECT_NEAR(back.normPasses, fit.normPasses, 1e-3 * fit.normPasses);
@@ -85,11 +86,39 @@ TEST(GpuStackCalibration, RecoversKnownPassesAndHostTimeFromSyntheticRows) {
     EXPECT_NE(once.find("# n"), std::string::npos);
     // A stack without the key to write into is refused, naming the key.
     try {
-        writeGpuStackYaml("version: 1\nname: t\nhost_overhead: 1 us\npasses:\n  norm: 1\n  rope: 1\n", fit, "x");
+        writeGpuStackYaml("version: 1\nname: t\nhost_overhead: 1 us\npasses:\n  norm: 1\n  rope: 1\n", fit, "x",
+                          "t.yaml");
         ADD_FAILURE() << "missing decode_attention.repeat_kv_passes accepted";
     } catch (const InputError& e) {
         EXPECT_NE(std::string(e.what()).find("decode_attention.repeat_kv_passes"), std::string::npos) << e.what();
     }
+    // A fitted key this fit did not produce (no norm_kernels column: no norm_host_overhead) is refused, not kept.
+    try {
+        writeGpuStackYaml(std::string(yaml) + "norm_host_overhead: 9 us\n", fit, "x", "t.yaml");
+        ADD_FAILURE() << "stale norm_host_overhead kept";
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("t.yaml:10"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("norm_host_overhead"), std::string::npos) << e.what();
+    }
+}
+
+TEST(GpuStackCalibration, NormKernelsGetTheirOwnHostTimeFromTheFamiliesSlopes) {
+    // Two families: one with 16 norm kernels of 24 per layer, one with 32 of 40; norm kernels 10 us, others 30 us.
+    const Platform plat = io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb"));
+    const double scale = PlatformModel::from(plat).hostOverheadScale;
+    StackProfile st;
+    st.name = "t";
+    std::ostringstream host;
+    host << "family,layers,kernels,norm_kernels,median_s\n";
+    for (const auto& [fam, norms, others] : {std::tuple{"a", 16, 8}, std::tuple{"b", 32, 8}})
+        for (const int layers : {2, 8})
+            host << fam << "," << layers << "," << 10 + layers * (norms + others) << "," << 8 + layers * norms << ","
+                 << 1e-3 + layers * (norms * 10e-6 + others * 30e-6) << "\n";
+    const std::string ops = std::string(kOpsHeader) + row("hf_rmsnorm", 1, 8192, 4096, 0, 0, 0, 0, 1e-3);
+    const GpuStackFit fit =
+        fitGpuStack(plat, st, io::parseCsv(ops, "ops.csv"), io::parseCsv(host.str(), "host_floor.csv"));
+    EXPECT_NEAR(fit.normHostOverheadS * scale, 10e-6, 1e-9);
+    EXPECT_NEAR(fit.hostOverheadS * scale, 30e-6, 1e-9);
 }
 
 TEST(GpuStackCalibration, RejectsTablesWithoutTheRowsOrColumnsItNeeds) {
@@ -130,6 +159,8 @@ TEST(GpuStackCalibration, RefittingTheShippedMeasurementsReproducesTheShippedSta
     const GpuStackFit fit = fitGpuStack(plat, shipped, io::loadCsvFile((data / "ops.csv").string()),
                                         io::loadCsvFile((data / "host_floor.csv").string()));
     EXPECT_NEAR(shipped.hostOverheadS, fit.hostOverheadS, 1e-3 * fit.hostOverheadS);
+    EXPECT_NEAR(shipped.normHostOverheadS, fit.normHostOverheadS, 1e-3 * fit.normHostOverheadS);
+    EXPECT_GT(fit.normHostOverheadS, 0);
     EXPECT_NEAR(shipped.normPasses, fit.normPasses, 1e-3 * fit.normPasses);
     EXPECT_NEAR(shipped.ropePasses, fit.ropePasses, 1e-3 * fit.ropePasses);
     EXPECT_NEAR(shipped.repeatKvPasses, fit.repeatKvPasses, 1e-3 * fit.repeatKvPasses);

@@ -593,9 +593,12 @@ TEST(StepGraph, StaticCacheIsAttendedOverItsAllocatedSlots) {
     const StepGraph g = buildStepGraph(a, st, s);
     EXPECT_DOUBLE_EQ(op(g, "attention").attention.keys, 4096);
     EXPECT_DOUBLE_EQ(op(g, "repeat_kv").memory.bytesRead, 2.0 * 4096 * 2 * 8 * 128 * 2);
-    s.cacheLength = 100; // shorter than the context: the context wins (the cache holds at least what it caches)
-    EXPECT_DOUBLE_EQ(op(buildStepGraph(a, st, s), "attention").attention.keys, 1024);
+    // a cache that cannot hold the context is refused at input (checkScenarioRanges)
+    s.cacheLength = 100;
+    ASSERT_TRUE(checkScenarioRanges(s).has_value());
+    EXPECT_EQ(checkScenarioRanges(s)->key, "cache_length");
     s.cacheLength = 4096;
+    EXPECT_FALSE(checkScenarioRanges(s).has_value());
     EXPECT_DOUBLE_EQ(op(buildStepGraph(a, plainStack(), s), "attention").attention.keys, 1024);
 }
 

@@ -8,7 +8,7 @@ attention, and run through the library's own modeling code, the way a user runs 
   * decode: one step `model(input_ids[b, 1], past_key_values=StaticCache, cache_position=[context])` captured in a
     CUDA graph and timed by graph replay (what generate(cache_implementation="static") runs once compiled; the
     static cache makes the step's shapes fixed). The cache holds `context` random keys/values in a cache of
-    context + 1 slots (--cache-slack adds slots).
+    context + 1 slots.
 Every config the harness builds is saved as transformers writes it (`configs/<name>.config.json`): the e2e rows name
 that file as their model, so rooflab reads the same config back.
 
@@ -18,7 +18,7 @@ Writes under --out:
                    dtype,median_s,p10_s,p90_s,runs,note
   host_floor.csv   eager host cost: the model's own forward on tiny tensors, per family, with its kernel count
   kernels.csv      torch.profiler (CUPTI) kernel list of one prefill and one decode step per model
-                   (model,phase,idx,name,duration_ns,grid,block)
+                   (model,phase,batch,n,idx,name,duration_ns,grid,block)
   configs/         the configs, as saved by transformers
   provenance.json  card, driver, torch, transformers, date, command
 """
@@ -63,7 +63,9 @@ def quantiles(ts):
 
 def card_id():
     n = torch.cuda.get_device_name().lower()
-    return "h100-sxm5-80gb" if "h100" in n else "h200-sxm-141gb" if "h200" in n else n.replace(" ", "-")
+    if "h100" in n and "pcie" not in n:
+        return "h100-sxm5-80gb"
+    return "h200-sxm-141gb" if "h200" in n else n.replace(" ", "-")
 
 
 class Csv:
@@ -249,7 +251,7 @@ HELDOUT_CASES = {
     "llama-3.1-8b": "prefill:2x512,prefill:1x4096,decode:4x4096,decode:16x512,decode:64x1024",
     "qwen2.5-7b": "prefill:4x512,prefill:1x1024,decode:4x512,decode:16x4096",
     "qwen3-8b": "prefill:1x128,prefill:2x2048,decode:8x1024,decode:64x512",
-    "mixtral-8x7b-4layers": "prefill:4x2048,prefill:2x512,prefill:1x4096,decode:4x4096,decode:16x1024,decode:64x256",
+    "mixtral-8x7b-4layers": "prefill:4x1536,prefill:2x512,prefill:1x4096,decode:4x4096,decode:16x1024,decode:64x256",
     "qwen3-30b-a3b-12layers": "prefill:4x1024,prefill:1x4096,prefill:1x64,decode:8x2048,decode:32x1024,decode:4x512",
     "gemma-2-9b": "prefill:1x1024,prefill:4x512,decode:4x4096,decode:32x512",
 }
@@ -285,7 +287,7 @@ def run_model(name, args, e2e, kern, date, card):
                     r = events_timed(step, 3, args.budget_s, 5, 60)
                     fn = step
                 else:
-                    cache = make_static_cache(model, cfg, b, n + 1 + args.cache_slack)
+                    cache = make_static_cache(model, cfg, b, n + 1)
                     ids = torch.randint(0, cfg.vocab_size, (b, 1), device="cuda")
                     pos = torch.tensor([n], dtype=torch.long, device="cuda")
 
@@ -525,7 +527,8 @@ def moe_ops(args, out):
                     with torch.no_grad():
                         r = time_calls(calls[:8])
                         ks = profile_kernels(calls[0])
-                    g = sum(d for n, d, _, _ in ks if "GroupProblemShape" in n or "grouped" in n.lower() and "prepare" not in n)
+                    g = sum(d for n, d, _, _ in ks
+                            if ("GroupProblemShape" in n or "grouped" in n.lower()) and "prepare" not in n)
                     o = sum(d for n, d, _, _ in ks) - g
                     out.row(["moe_block", T, T, h, E, k, w, 0, 0, "bf16", *(f"{v:.6e}" for v in r[:3]), r[3],
                              f"{preset} {len(ks)} kernels"])
@@ -553,7 +556,6 @@ def main():
     ap.add_argument("--only", default="host,ops,e2e")
     ap.add_argument("--budget-s", type=float, default=0.6, help="timed seconds per case")
     ap.add_argument("--total-s", type=float, default=420)
-    ap.add_argument("--cache-slack", type=int, default=0)
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     t0 = time.time()
