@@ -510,7 +510,7 @@ GraphEvaluation evaluateGraph(const PlatformModel& pm, const StepGraph& g, const
         if (op.moePart != MoePart::None)
             scaleOpTime(r, moeFactor);
         if (stack && (op.moePart == MoePart::GateUp || op.moePart == MoePart::Down))
-            applyGroupedGemmOverlap(r, stack->groupedGemmOverlap);
+            applyGroupedGemmOverlap(r, stack->groupedGemmOverlap, stack->groupedGemmDramFraction);
         r.count = op.count;
         r.perLayer = op.perLayer;
         // The host's dispatch cost is not device time: the step's timeline (eagerStallS) decides how much of it

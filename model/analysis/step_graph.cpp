@@ -175,11 +175,15 @@ ExpertsTouched expertsTouched(double tokens, double topK, double experts) {
     return {experts * pTouched, (tokens * topK / experts) / std::max(pTouched, 1e-12)};
 }
 
-void applyGroupedGemmOverlap(OpResult& r, double overlap) {
-    if (overlap >= 1.0)
+void applyGroupedGemmOverlap(OpResult& r, double overlap, double dramFraction) {
+    if (overlap >= 1.0 && dramFraction >= 1.0)
         return;
+    const double memBefore = *std::max_element(r.memoryS.begin(), r.memoryS.end());
+    const double roofBefore = std::max(r.computeS, memBefore);
+    if (dramFraction < 1.0 && dramFraction > 0)
+        r.memoryS[kDram] /= dramFraction;
     const double mem = *std::max_element(r.memoryS.begin(), r.memoryS.end());
-    r.timeS += (1.0 - overlap) * std::min(r.computeS, mem);
+    r.timeS += std::max(r.computeS, mem) - roofBefore + (1.0 - overlap) * std::min(r.computeS, mem);
 }
 
 namespace {

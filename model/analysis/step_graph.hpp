@@ -137,9 +137,11 @@ struct ExpertsTouched {
 };
 ExpertsTouched expertsTouched(double tokens, double topK, double experts);
 
-/// @brief A grouped expert GEMM's time where its memory and compute overlap only by `overlap` (the stack's
-/// grouped_gemm_overlap): the part of the shorter roof that does not hide behind the longer is added.
-void applyGroupedGemmOverlap(OpResult& r, double overlap);
+/// @brief A grouped expert GEMM's time where it streams its weights at `dramFraction` of the rate the GEMM model
+/// assumed (the stack's grouped_gemm_dram_fraction) and its memory and compute overlap only by `overlap` (the
+/// stack's grouped_gemm_overlap): the DRAM roof is stretched, and the part of the shorter roof that does not hide
+/// behind the longer is added.
+void applyGroupedGemmOverlap(OpResult& r, double overlap, double dramFraction = 1);
 
 /// @brief A finding of the pre-evaluation check: errors make the scenario infeasible, notes only inform.
 struct ScenarioStatus {

@@ -156,7 +156,7 @@ GpuStackFit fitGpuStack(const Platform& platform, const StackProfile& base, cons
     using Row = std::pair<std::function<double(double)>, double>;
     std::vector<Row> norm, rope, repeat, moe;
     // the sparse-MoE block's two grouped GEMMs (torch.profiler): time as a function of the overlap
-    std::vector<std::pair<std::function<double(double)>, double>> grouped;
+    std::vector<std::pair<std::function<double(double, double)>, double>> grouped;
     const double strided = pm.stridedElementwiseBytesPerS;
     for (std::size_t i = 0; i < ops.rows.size(); ++i) {
         const std::string& op = ops.text(i, cOp);
@@ -196,10 +196,10 @@ GpuStackFit fitGpuStack(const Platform& platform, const StackProfile& base, cons
             const OpResult dn = evalGemm(pm, "experts_down", e.rowsPerExpert, h, w, DType::bf16, DType::bf16,
                                          DType::bf16, LaunchMode::Graph, e.experts);
             grouped.emplace_back(
-                [gu, dn](double overlap) {
+                [gu, dn](double overlap, double dramFraction) {
                     OpResult a = gu, b = dn;
-                    applyGroupedGemmOverlap(a, overlap);
-                    applyGroupedGemmOverlap(b, overlap);
+                    applyGroupedGemmOverlap(a, overlap, dramFraction);
+                    applyGroupedGemmOverlap(b, overlap, dramFraction);
                     return a.timeS + b.timeS;
                 },
                 t);
@@ -257,26 +257,29 @@ GpuStackFit fitGpuStack(const Platform& platform, const StackProfile& base, cons
     fit.repeatKvPasses = k.passes;
     fit.moePasses = m.passes;
     if (!grouped.empty()) {
-        // grid search: the overlap in [0, 1] with the least MAPE over the rows
-        double best = 1, bestErr = 1e300;
-        for (int i = 0; i <= 100; ++i) {
-            const double o = i / 100.0;
-            double err = 0;
-            for (const auto& [timeAt, want] : grouped)
-                err += std::abs(timeAt(o) / want - 1.0);
-            if (err < bestErr - 1e-12) {
-                bestErr = err;
-                best = o;
+        // grid search: the overlap in [0, 1] and the DRAM fraction in [0.5, 1] with the least MAPE over the rows
+        double best = 1, bestDram = 1, bestErr = 1e300;
+        for (int i = 0; i <= 100; i += 2)
+            for (int j = 50; j <= 100; ++j) {
+                const double o = i / 100.0, d = j / 100.0;
+                double err = 0;
+                for (const auto& [timeAt, want] : grouped)
+                    err += std::abs(timeAt(o, d) / want - 1.0);
+                if (err < bestErr - 1e-12) {
+                    bestErr = err;
+                    best = o;
+                    bestDram = d;
+                }
             }
-        }
         double rooflineErr = 0;
         for (const auto& [timeAt, want] : grouped)
-            rooflineErr += std::abs(timeAt(1.0) / want - 1.0);
+            rooflineErr += std::abs(timeAt(1.0, 1.0) / want - 1.0);
         fit.groupedGemmOverlap = best;
+        fit.groupedGemmDramFraction = bestDram;
         fit.hasGroupedGemmOverlap = true;
         const double rowsN = double(grouped.size());
-        fit.notes.push_back("grouped_gemm_overlap " + num(best, 3) + ": least MAPE over " +
-                            std::to_string(grouped.size()) +
+        fit.notes.push_back("grouped_gemm_overlap " + num(best, 3) + ", grouped_gemm_dram_fraction " +
+                            num(bestDram, 3) + ": least MAPE over " + std::to_string(grouped.size()) +
                             " moe_grouped_gemm rows (the block's two grouped GEMMs, torch.profiler, 1-16384 tokens): " +
                             num(100.0 * bestErr / rowsN, 3) +
                             " % (roofline, overlap 1: " + num(100.0 * rooflineErr / rowsN, 3) + " %)");
@@ -315,6 +318,8 @@ std::string writeGpuStackYaml(const std::string& text, const GpuStackFit& fit, c
         values[{"passes", "moe"}] = num(fit.moePasses);
     if (fit.hasGroupedGemmOverlap)
         values[{"", "grouped_gemm_overlap"}] = num(fit.groupedGemmOverlap, 3);
+    if (fit.hasGroupedGemmOverlap)
+        values[{"", "grouped_gemm_dram_fraction"}] = num(fit.groupedGemmDramFraction, 3);
     if (fit.repeatKvPasses > 0)
         values[{"decode_attention", "repeat_kv_passes"}] = num(fit.repeatKvPasses);
     static const std::string kMarker = "# Fitted by rooflab calibrate gpu-stack";
@@ -327,6 +332,7 @@ std::string writeGpuStackYaml(const std::string& text, const GpuStackFit& fit, c
     static const std::pair<std::string, std::string> kFittable[] = {{"", "host_overhead"},
                                                                     {"", "norm_host_overhead"},
                                                                     {"", "grouped_gemm_overlap"},
+                                                                    {"", "grouped_gemm_dram_fraction"},
                                                                     {"passes", "norm"},
                                                                     {"passes", "rope"},
                                                                     {"passes", "moe"},

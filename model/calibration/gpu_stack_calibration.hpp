@@ -13,13 +13,14 @@
 namespace rooflab {
 
 struct GpuStackFit {
-    double hostOverheadS = 0;      ///< host time to issue one kernel (framework dispatch, module calls, launch)
-    double normHostOverheadS = 0;  ///< host time of one norm kernel; 0: not fitted (no norm_kernels column)
-    double normPasses = 0;         ///< 0: not fitted (no rows)
-    double ropePasses = 0;         ///< 0: not fitted
-    double repeatKvPasses = 0;     ///< decode_attention.repeat_kv_passes; 0: not fitted
-    double moePasses = 0;          ///< passes.moe; 0: not fitted (no moe_other rows)
-    double groupedGemmOverlap = 1; ///< grouped_gemm_overlap, where hasGroupedGemmOverlap
+    double hostOverheadS = 0;           ///< host time to issue one kernel (framework dispatch, module calls, launch)
+    double normHostOverheadS = 0;       ///< host time of one norm kernel; 0: not fitted (no norm_kernels column)
+    double normPasses = 0;              ///< 0: not fitted (no rows)
+    double ropePasses = 0;              ///< 0: not fitted
+    double repeatKvPasses = 0;          ///< decode_attention.repeat_kv_passes; 0: not fitted
+    double moePasses = 0;               ///< passes.moe; 0: not fitted (no moe_other rows)
+    double groupedGemmOverlap = 1;      ///< grouped_gemm_overlap, where hasGroupedGemmOverlap
+    double groupedGemmDramFraction = 1; ///< grouped_gemm_dram_fraction, fitted with the overlap
     bool hasGroupedGemmOverlap = false;
     /// what each constant was fitted on and its fit error, one line each
     std::vector<std::string> notes;

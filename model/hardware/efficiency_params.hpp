@@ -188,7 +188,7 @@ double collectiveStepLatency(const Platform& p, const EfficiencyValues& resolved
       "the data sits; fitted on the rows of ≥ 2048 of `elementwise_strided.csv` with the `pytorch-eager` stack's " \
       "pass counts") \
     X(Scalar, normRowElementS, "norm_row_element_time", Seconds, 0.0, 1e-6, defaults::constant(0), \
-      "norm kernels reduce each row in one CTA: a row of W elements adds W × this to the kernel's fixed time", \
+      "norm kernels reduce each row in one CTA: a row of W elements adds W × this to the norm's fixed time, once per norm op (a norm a stack writes as several kernels walks the row in its one reduction kernel)", \
       "RMSNorm of one 8192-wide row: ~5 µs on an H200; fitted on the `rms_norm` rows of ≤ 64 of " \
       "`elementwise.csv`") \
     X(Scalar, vectorFraction, "vector_fraction", Count, 1e-3, 1.0, defaults::constant(0.5), \

@@ -113,6 +113,9 @@ struct StackProfile {
     /// roofline; 0: they add, as torch._grouped_mm's CUTLASS kernels do at a few hundred rows per expert).
     /// Fitted by calibrate gpu-stack on the grouped GEMMs of the sparse-MoE block alone.
     double groupedGemmOverlap = 1;
+    /// The rate at which those grouped GEMMs stream their experts' weights, as a fraction of the platform's GEMM DRAM
+    /// rate (torch._grouped_mm at a few rows per expert: 1.7-2.7 TB/s on an H100). Fitted with the overlap.
+    double groupedGemmDramFraction = 1;
     // Read+write passes over the tensor per occurrence (1 = one read and one write of the activation).
     double normPasses = 1, ropePasses = 1, activationPasses = 1, residualPasses = 1;
     /// Factor on the bytes of the MoE kernels around the grouped GEMMs where they run on their own (moeSideBytes in

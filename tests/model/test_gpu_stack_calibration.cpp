@@ -167,5 +167,6 @@ TEST(GpuStackCalibration, RefittingTheShippedMeasurementsReproducesTheShippedSta
     EXPECT_NEAR(shipped.moePasses, fit.moePasses, 1e-3 * fit.moePasses);
     ASSERT_TRUE(fit.hasGroupedGemmOverlap);
     EXPECT_NEAR(shipped.groupedGemmOverlap, fit.groupedGemmOverlap, 1e-9);
+    EXPECT_NEAR(shipped.groupedGemmDramFraction, fit.groupedGemmDramFraction, 1e-9);
     EXPECT_LT(fit.groupedGemmOverlap, 1.0); // the measured grouped GEMMs are slower than their roofline
 }

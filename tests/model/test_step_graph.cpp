@@ -643,8 +643,13 @@ TEST(StepGraph, GroupedGemmOverlapAddsTheHiddenPartOfTheShorterRoof) {
     OpResult full = r;
     applyGroupedGemmOverlap(full, 1.0);
     EXPECT_DOUBLE_EQ(full.timeS, 5e-6);
+    OpResult slowDram = r;
     applyGroupedGemmOverlap(r, 0.25);
     EXPECT_DOUBLE_EQ(r.timeS, 5e-6 + 0.75 * 3e-6);
+    // streaming at half the rate: the DRAM roof doubles (10 us), and the hidden compute is added as before
+    applyGroupedGemmOverlap(slowDram, 0.25, 0.5);
+    EXPECT_DOUBLE_EQ(slowDram.memoryS[kDram], 10e-6);
+    EXPECT_DOUBLE_EQ(slowDram.timeS, 10e-6 + 0.75 * 3e-6);
     // The same Mixtral prefill with the stack's overlap 0.5 takes longer in its expert GEMMs only.
     const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
     const LlmArch a = io::loadModel("mixtral-8x7b");
