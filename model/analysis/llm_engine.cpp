@@ -206,12 +206,8 @@ MemoryUse memoryOfStep(const PlatformModel& pm, const LlmArch& a, const StackPro
     double perSeqKv = 0, chunkKv = 0;
     const StepTokens tok = stepTokens(s);
     const double tokensStep = tok.tokens;
-    // KV held per sequence at the end of the step.
-    // (A static cache holds its allocated slots: cache_length where the stack attends over a static cache.)
-    const double seqTokens = s.phase == Phase::Prefill ? double(s.prompt)
-                             : stack.decodeRepeatKv && s.phase == Phase::Decode
-                                 ? double(std::max(s.context + 1, s.cacheLength))
-                                 : double(s.context + 1);
+    // KV held per sequence at the end of the step (a static cache: all its slots).
+    const double seqTokens = s.phase == Phase::Prefill ? double(s.prompt) : decodeKeysHeld(stack, s);
     if (s.phase == Phase::Chunked)
         chunkKv =
             perRank(double(s.chunkSeqs)) * kvForTokens(double(s.chunkOffset) + double(s.chunk) / double(s.chunkSeqs));
@@ -284,11 +280,7 @@ MemoryUse memoryUse(const PlatformModel& pm, const LlmArch& a, const StackProfil
     if (m.capacityBytes > 0 && kvBytes > 0 && kvPerToken > 0) {
         const double blockTokens = double(std::max<int64_t>(1, sp.blockSize));
         const double blocks = std::floor(kvBytes / kvPerToken / blockTokens) * double(std::max(1, s.attentionDp));
-        // (A static cache holds its allocated slots: cache_length where the stack attends over a static cache.)
-        const double seqTokens = s.phase == Phase::Prefill ? double(s.prompt)
-                                 : stack.decodeRepeatKv && s.phase == Phase::Decode
-                                     ? double(std::max(s.context + 1, s.cacheLength))
-                                     : double(s.context + 1);
+        const double seqTokens = s.phase == Phase::Prefill ? double(s.prompt) : decodeKeysHeld(stack, s);
         const double blocksPerSeq = std::max(1.0, std::ceil(seqTokens / blockTokens));
         m.maxBatch = static_cast<int64_t>(std::min(std::floor(blocks / blocksPerSeq), 9.0e18));
     }

@@ -170,6 +170,12 @@ MoeSideBytes moeSideBytes(double routedRows, double tokens, double hidden, doubl
     return b;
 }
 
+double decodeKeysHeld(const StackProfile& stack, const Scenario& s) {
+    const int64_t keys =
+        stack.decodeRepeatKv && s.phase == Phase::Decode ? std::max(s.context + 1, s.cacheLength) : s.context + 1;
+    return double(keys);
+}
+
 ExpertsTouched expertsTouched(double tokens, double topK, double experts) {
     const double pTouched = 1.0 - std::pow(1.0 - topK / experts, tokens);
     return {experts * pTouched, (tokens * topK / experts) / std::max(pTouched, 1e-12)};
@@ -457,9 +463,7 @@ void GraphBuilder::attentionBlock(const LayerGroup& grp, double c) {
         break;
     case Phase::Decode: {
         // A static cache (the stack's decode_attention.repeat_kv) is attended over all its slots, filled or not.
-        const double seqs = perRank(double(m_s.batch)), keys = m_stack.decodeRepeatKv
-                                                                   ? double(std::max(m_s.context + 1, m_s.cacheLength))
-                                                                   : double(m_s.context + 1);
+        const double seqs = perRank(double(m_s.batch)), keys = decodeKeysHeld(m_stack, m_s);
         // A sliding-window layer's static cache holds only the window (transformers' sliding static layer).
         const double slots = grp.windowTokens > 0 ? std::min(keys, double(grp.windowTokens)) : keys;
         const bool expanded = repeatKv(seqs, slots, c);
@@ -542,7 +546,7 @@ void GraphBuilder::moe(double c) {
     // their bytes come from the backend's kernel list (moeSideBytes), at the rate of its generic (strided)
     // element-wise kernels, times the stack's fitted passes.moe.
     const bool sideKernels = m_stack.moePermuteKernels > 0;
-    const MoeSideBytes side = moeSideBytes(T * k / ep, T, h, width, m_actB);
+    const MoeSideBytes side = sideKernels ? moeSideBytes(T * k / ep, T, h, width, m_actB) : MoeSideBytes{};
     const double sp = m_stack.moePasses;
     if (sideKernels)
         memoryOp("experts_permute", OpClass::Other, T * k / ep * h, side.permuteRead * sp, side.permuteWritten * sp, 0,

@@ -115,6 +115,10 @@ StepTokens stepTokens(const Scenario& s);
 /// @brief The graph of one step for one device. The scenario must have passed checkScenario (no errors).
 StepGraph buildStepGraph(const LlmArch& arch, const StackProfile& stack, const Scenario& s);
 
+/// @brief Keys each decoding sequence holds and attends over: context + 1, or, where the stack attends over a
+/// static cache (decode_attention.repeat_kv) in a decode step, every slot of it (Scenario::cacheLength, if larger).
+double decodeKeysHeld(const StackProfile& stack, const Scenario& s);
+
 /// @brief Bytes read and written by the MoE kernels a framework runs around its grouped GEMMs when it runs them as
 /// separate kernels (transformers' grouped_mm experts backend, the stack's kernels.moe_permute / moe_combine), before
 /// the stack's passes.moe factor. `routedRows` = tokens x top-k (on this rank), `tokens` the step's tokens, bf16

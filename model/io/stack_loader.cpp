@@ -213,10 +213,8 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
     }
     if (const YAML::Node kv = r.optional("kv_cache"); kv.IsDefined() && !kv.IsNull())
         s.kvAppendConcat = r.requiredChoice("kv_cache", {"preallocated", "concat"}) == "concat";
-    if (const YAML::Node gg = r.optional("grouped_gemm_overlap"); gg.IsDefined() && !gg.IsNull())
-        s.groupedGemmOverlap = r.optionalNumber("grouped_gemm_overlap", 1, 0, 1);
-    if (const YAML::Node gd = r.optional("grouped_gemm_dram_fraction"); gd.IsDefined() && !gd.IsNull())
-        s.groupedGemmDramFraction = r.optionalNumber("grouped_gemm_dram_fraction", 1, 0.1, 1);
+    s.groupedGemmOverlap = r.optionalNumber("grouped_gemm_overlap", 1, 0, 1);
+    s.groupedGemmDramFraction = r.optionalNumber("grouped_gemm_dram_fraction", 1, 0.1, 1);
     if (const YAML::Node da = r.optional("decode_attention"); da.IsDefined() && !da.IsNull()) {
         MapReader d(da, file, "decode_attention", r.line());
         s.decodeRepeatKv = d.optionalBool("repeat_kv", false);

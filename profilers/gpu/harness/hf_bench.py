@@ -37,9 +37,9 @@ import traceback
 import torch
 import torch.nn.functional as F
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-E2E_HEADER = ["id", "model", "phase", "batch", "prompt", "context", "tp", "weights", "kv", "act", "stack",
-              "measured_s", "p10_s", "p90_s", "runs", "card", "date"]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from llama_bench import E2E_HEADER, REPO, quantiles  # noqa: E402  (the e2e harness's row layout and quantiles)
+
 OPS_HEADER = ["op", "batch", "rows", "cols", "heads", "kv_heads", "head_dim", "seq_k", "cache_len", "dtype",
               "median_s", "p10_s", "p90_s", "runs", "note"]
 L2_ROTATE_BYTES = 3 * 60 * 1024 * 1024
@@ -47,18 +47,6 @@ L2_ROTATE_BYTES = 3 * 60 * 1024 * 1024
 
 def now():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def quantiles(ts):
-    s = sorted(ts)
-
-    def q(p):
-        pos = p * (len(s) - 1)
-        lo = int(math.floor(pos))
-        hi = min(lo + 1, len(s) - 1)
-        return s[lo] * (1 - (pos - lo)) + s[hi] * (pos - lo)
-
-    return q(0.5), q(0.1), q(0.9)
 
 
 def card_id():
