@@ -38,7 +38,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from llama_bench import E2E_HEADER, REPO, quantiles  # noqa: E402  (the e2e harness's row layout and quantiles)
+# the e2e harness's row layout, case syntax and quantiles
+from llama_bench import E2E_HEADER, REPO, parse_cases, quantiles  # noqa: E402
 
 OPS_HEADER = ["op", "batch", "rows", "cols", "heads", "kv_heads", "head_dim", "seq_k", "cache_len", "dtype",
               "median_s", "p10_s", "p90_s", "runs", "note"]
@@ -211,37 +212,25 @@ def profile_kernels(fn):
     return out
 
 
-def parse_cases(spec):
-    out = []
-    for part in spec.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        phase, shape = part.split(":")
-        b, n = shape.split("x")
-        out.append((phase, int(b), int(n)))
-    return out
-
-
 DEFAULT_CASES = {
-    "llama-3.2-1b": "prefill:1x128,prefill:1x2048,prefill:8x512,decode:1x1024,decode:16x2048,decode:64x512",
-    "llama-3.1-8b": "prefill:1x128,prefill:1x1024,prefill:4x2048,decode:1x2048,decode:8x1024,decode:32x2048",
-    "qwen2.5-7b": "prefill:1x256,prefill:2x2048,decode:1x1024,decode:8x2048,decode:32x1024,decode:64x512",
-    "qwen3-8b": "prefill:1x512,prefill:4x1024,decode:1x512,decode:16x2048,decode:32x4096",
-    "mixtral-8x7b-4layers": "prefill:1x128,prefill:1x1024,prefill:4x2048,decode:1x1024,decode:8x2048,decode:32x512",
-    "qwen3-30b-a3b-12layers": "prefill:1x256,prefill:2x2048,decode:1x1024,decode:16x1024,decode:64x512",
-    "gemma-2-9b": "prefill:1x512,prefill:2x2048,decode:1x1024,decode:16x2048",
+    "llama-3.2-1b": "prefill:1x128,1x2048,8x512;decode:1x1024,16x2048,64x512",
+    "llama-3.1-8b": "prefill:1x128,1x1024,4x2048;decode:1x2048,8x1024,32x2048",
+    "qwen2.5-7b": "prefill:1x256,2x2048;decode:1x1024,8x2048,32x1024,64x512",
+    "qwen3-8b": "prefill:1x512,4x1024;decode:1x512,16x2048,32x4096",
+    "mixtral-8x7b-4layers": "prefill:1x128,1x1024,4x2048;decode:1x1024,8x2048,32x512",
+    "qwen3-30b-a3b-12layers": "prefill:1x256,2x2048;decode:1x1024,16x1024,64x512",
+    "gemma-2-9b": "prefill:1x512,2x2048;decode:1x1024,16x2048",
 }
 
 # shapes in none of DEFAULT_CASES (validation only); the first prefill and decode case of each model is traced
 HELDOUT_CASES = {
-    "llama-3.2-1b": "prefill:4x1024,prefill:1x512,decode:4x4096,decode:32x1024",
-    "llama-3.1-8b": "prefill:2x512,prefill:1x4096,decode:4x4096,decode:16x512,decode:64x1024",
-    "qwen2.5-7b": "prefill:4x512,prefill:1x1024,decode:4x512,decode:16x4096",
-    "qwen3-8b": "prefill:1x128,prefill:2x2048,decode:8x1024,decode:64x512",
-    "mixtral-8x7b-4layers": "prefill:4x1536,prefill:2x512,prefill:1x4096,decode:4x4096,decode:16x1024,decode:64x256",
-    "qwen3-30b-a3b-12layers": "prefill:4x1024,prefill:1x4096,prefill:1x64,decode:8x2048,decode:32x1024,decode:4x512",
-    "gemma-2-9b": "prefill:1x1024,prefill:4x512,decode:4x4096,decode:32x512",
+    "llama-3.2-1b": "prefill:4x1024,1x512;decode:4x4096,32x1024",
+    "llama-3.1-8b": "prefill:2x512,1x4096;decode:4x4096,16x512,64x1024",
+    "qwen2.5-7b": "prefill:4x512,1x1024;decode:4x512,16x4096",
+    "qwen3-8b": "prefill:1x128,2x2048;decode:8x1024,64x512",
+    "mixtral-8x7b-4layers": "prefill:4x1536,2x512,1x4096;decode:4x4096,16x1024,64x256",
+    "qwen3-30b-a3b-12layers": "prefill:4x1024,1x4096,1x64;decode:8x2048,32x1024,4x512",
+    "gemma-2-9b": "prefill:1x1024,4x512;decode:4x4096,32x512",
 }
 
 
@@ -257,7 +246,9 @@ def run_model(name, args, e2e, kern, date, card):
     print(f"[{name}] built in {time.time() - t0:.1f} s, experts impl "
           f"{getattr(cfg, '_experts_implementation', None)}, attn {getattr(cfg, '_attn_implementation', None)}",
           flush=True)
-    cases = parse_cases(args.cases or (HELDOUT_CASES if args.case_set == "heldout" else DEFAULT_CASES)[name])
+    spec = args.cases or (HELDOUT_CASES if args.case_set == "heldout" else DEFAULT_CASES)[name]
+    cases = [(c["phase"], c["batch"], c["prompt"] if c["phase"] == "prefill" else c["context"])
+             for c in parse_cases(spec)]
     traced = set()
     for phase, b, n in cases:
         if time.time() > args.deadline:
@@ -539,7 +530,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True)
     ap.add_argument("--models", default=",".join(MODELS))
-    ap.add_argument("--cases", default=None, help="phase:BxN,... (default: a per-model set)")
+    ap.add_argument("--cases", default=None,
+                    help="llama_bench.py's case syntax, 'prefill:1x128,4x2048;decode:1x1024' (default: a per-model set)")
     ap.add_argument("--case-set", default="", help="'heldout': a second set of shapes, none of the default set")
     ap.add_argument("--only", default="host,ops,e2e")
     ap.add_argument("--budget-s", type=float, default=0.6, help="timed seconds per case")
