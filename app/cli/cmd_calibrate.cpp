@@ -94,8 +94,9 @@ struct CalibrateServingOptions {
 };
 CalibrateServingOptions g_srv;
 
-/// rooflab calibrate serving: the stack's fitted scheduler constants (sequence_overhead, frontend_latency) from an
-/// aic-silicon table, with the calibration half's and the held-out half's errors before and after.
+/// rooflab calibrate serving: the stack's fitted scheduler constants (iteration_overhead, sequence_overhead,
+/// frontend_latency) from an aic-silicon table, with the calibration half's and the held-out half's errors before
+/// and after.
 void runCalibrateServing(const CalibrateServingOptions& o) {
     const io::CsvTable table = io::loadCsvFile(o.dataset);
     if (!serving::isServingBenchmark(table))
@@ -109,12 +110,23 @@ void runCalibrateServing(const CalibrateServingOptions& o) {
     std::cout << "scheduler constants of stack " << current.name << " from " << o.dataset << " (" << fit.rows.size()
               << " aggregated calibration rows, " << fit.frontendRows << " at concurrency <= " << fo.lowConcurrency
               << ")\n";
-    std::vector<std::vector<std::string>> curve;
-    for (const auto& [s, mape] : fit.curve)
-        curve.push_back(
-            {fmtNum(s * 1e6, 3) + " us", fmtNum(mape, 3) + "%", s == fit.sequenceOverheadS ? "<- fitted" : ""});
-    printTable(std::cout, {"sequence_overhead", "calibration TPOT MAPE", ""}, curve);
-    std::cout << "sequence_overhead " << fmtNum(fit.sequenceOverheadS * 1e6, 4) << " us (was "
+    // The grid as a table: a row per iteration_overhead, a column per sequence_overhead; * marks the fit.
+    std::vector<std::string> header{"iteration \\ sequence"};
+    for (const double s : fo.sequenceOverheadGridS)
+        header.push_back(fmtNum(s * 1e6, 3) + " us");
+    std::vector<std::vector<std::string>> grid;
+    for (const serving::SchedulerFit::Point& p : fit.curve) {
+        if (grid.empty() || grid.back().front() != fmtNum(p.iterationOverheadS * 1e6, 3) + " us")
+            grid.push_back({fmtNum(p.iterationOverheadS * 1e6, 3) + " us"});
+        const bool picked =
+            p.iterationOverheadS == fit.iterationOverheadS && p.sequenceOverheadS == fit.sequenceOverheadS;
+        grid.back().push_back(fmtNum(p.tpotMapePct, 3) + (picked ? "%*" : "%"));
+    }
+    std::cout << "calibration TPOT MAPE by iteration_overhead (rows) and sequence_overhead (columns), * = fitted\n";
+    printTable(std::cout, header, grid);
+    std::cout << "iteration_overhead " << fmtNum(fit.iterationOverheadS * 1e6, 4) << " us (was "
+              << fmtNum(current.scheduler.iterationOverheadS * 1e6, 4) << " us), sequence_overhead "
+              << fmtNum(fit.sequenceOverheadS * 1e6, 4) << " us (was "
               << fmtNum(current.scheduler.sequenceOverheadS * 1e6, 4) << " us), frontend_latency "
               << fmtNum(fit.frontendLatencyS * 1e3, 4) << " ms (was "
               << fmtNum(current.scheduler.frontendLatencyS * 1e3, 4) << " ms)\n";
@@ -123,7 +135,7 @@ void runCalibrateServing(const CalibrateServingOptions& o) {
                                         fmtNum(b.ttftMapePct, 3) + "% -> " + fmtNum(a.ttftMapePct, 3) + "%",
                                         fmtNum(b.tpotMapePct, 3) + "% -> " + fmtNum(a.tpotMapePct, 3) + "%"};
     };
-    std::cout << "errors without the two constants -> with the fitted values:\n";
+    std::cout << "errors without the three constants -> with the fitted values:\n";
     printTable(std::cout, {"rows", "n", "TTFT MAPE", "TPOT MAPE"},
                {stats("calibration", fit.before, fit.after), stats("held out", fit.heldOutBefore, fit.heldOutAfter)});
     if (!o.write && o.out.empty()) {
@@ -133,7 +145,8 @@ void runCalibrateServing(const CalibrateServingOptions& o) {
     const std::string target = o.out.empty() ? stackPath : o.out;
     const std::string updated = serving::applySchedulerFit(io::readInputFile(stackPath, 64u << 20), fit, table.file);
     const StackProfile check = io::loadStackString(updated, target);
-    if (std::abs(check.scheduler.sequenceOverheadS - fit.sequenceOverheadS) > 1e-3 * fit.sequenceOverheadS + 1e-9 ||
+    if (std::abs(check.scheduler.iterationOverheadS - fit.iterationOverheadS) > 1e-3 * fit.iterationOverheadS + 1e-9 ||
+        std::abs(check.scheduler.sequenceOverheadS - fit.sequenceOverheadS) > 1e-3 * fit.sequenceOverheadS + 1e-9 ||
         std::abs(check.scheduler.frontendLatencyS - fit.frontendLatencyS) > 1e-3 * fit.frontendLatencyS + 1e-9 ||
         check.scheduler.fitted.rows != fit.rows)
         throw InputError(target, 0, "scheduler", "written fit does not read back");

@@ -407,8 +407,17 @@ double moeScale(const StackKernels& sk, const OpSpec& gateUp, DType gemmType) {
         return 1.0;
     const bool fp8 = gemmType == DType::fp8_e4m3 || gemmType == DType::fp8_e5m2;
     const bool block = sk.fp8Block || gateUp.gemm.bType == DType::fp8_block;
-    return sk.eff->moeScale(fp8 ? (block ? "fp8_block" : "fp8") : d, gateUp.gemm.m, gateUp.gemm.batch, gateUp.gemm.k,
-                            gateUp.gemm.n / 2);
+    // 4-bit expert weights dequantized into a bf16/fp16 GEMM run the frameworks' weight-only kernels: MXFP4 (and
+    // NVFP4, which Hopper and Ada also run weight-only) the w4a16_mxfp4 kernels, int4 the Marlin-style int4_wo ones.
+    const bool halfCompute = gemmType == DType::bf16 || gemmType == DType::fp16;
+    // A stack without that kernel's surface takes its surface of the compute type.
+    const char* dtype = fp8 ? (block ? "fp8_block" : "fp8") : d;
+    const char* weightOnly = !halfCompute                       ? nullptr
+                             : isFloat4(gateUp.gemm.bType)      ? "w4a16_mxfp4"
+                             : gateUp.gemm.bType == DType::int4 ? "int4_wo"
+                                                                : nullptr;
+    return sk.eff->moeScale(weightOnly ? weightOnly : dtype, weightOnly ? dtype : nullptr, gateUp.gemm.m,
+                            gateUp.gemm.batch, gateUp.gemm.k, gateUp.gemm.n / 2);
 }
 
 /// The correction of a collective inside one NVLink domain (the tables' 2-8 GPUs of one node), 1 elsewhere.

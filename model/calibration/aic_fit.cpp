@@ -130,6 +130,10 @@ std::vector<EffHeldOut> heldOutValues(const std::vector<const io::CsvTable*>& ta
     for (const io::CsvTable* t : tables)
         for (std::size_t i = 0; i < t->rows.size(); ++i) {
             const AicRow r = readRow(*t, i);
+            // The weight-only 4-bit MoE tables hold one model each (gpt-oss, Kimi-K2): they take the num_tokens
+            // split the shape-sweeping tables define instead of moving it (readRow splits them along tokens only).
+            if (r.family == EffFamily::Moe && r.weightType != r.computeType)
+                continue;
             for (const auto& [col, v] : r.axes)
                 values[r.family][col].insert(v);
         }

@@ -171,7 +171,9 @@ const std::set<std::string>& gemmDtypes() {
     return k;
 }
 const std::set<std::string>& moeDtypes() {
-    static const std::set<std::string> k{"bfloat16", "float16", "fp8", "fp8_block"};
+    // w4a16_mxfp4 / int4_wo: 4-bit weights (MXFP4, or int4 with group scales) dequantized to bf16 in the expert
+    // GEMMs: gpt-oss's and Kimi-K2's experts as the frameworks run them on Hopper and Ada.
+    static const std::set<std::string> k{"bfloat16", "float16", "fp8", "fp8_block", "w4a16_mxfp4", "int4_wo"};
     return k;
 }
 const std::set<std::string>& attentionDtypes() {
@@ -529,6 +531,15 @@ DType computeDtype(const std::string& aicDtype) {
     return DType::bf16;
 }
 
+/// The stored type of a table dtype's weights: the compute type, except the weight-only 4-bit MoE formats.
+DType weightDtype(const std::string& aicDtype) {
+    if (aicDtype == "w4a16_mxfp4")
+        return DType::mxfp4;
+    if (aicDtype == "int4_wo")
+        return DType::int4;
+    return computeDtype(aicDtype);
+}
+
 struct Common {
     int system, framework, kernel, op, measured;
 };
@@ -561,7 +572,7 @@ AicRow readRow(const io::CsvTable& t, std::size_t i) {
         if (launch != "graph" && launch != "stream")
             rr.fail(cL, "'" + launch + "' is not graph or stream");
         r.launch = launch == "graph" ? LaunchMode::Graph : LaunchMode::Stream;
-        r.computeType = computeDtype(r.dtype);
+        r.computeType = r.weightType = computeDtype(r.dtype);
         gemmFeatures(double(r.m), double(r.n), double(r.k), r.x);
         r.axes = {{"m", r.m}, {"n", r.n}, {"k", r.k}};
         r.id = fw + " " + r.dtype + " " + t.text(i, cM) + "x" + t.text(i, cN) + "x" + t.text(i, cK) + " " +
@@ -581,7 +592,7 @@ AicRow readRow(const io::CsvTable& t, std::size_t i) {
         r.family = EffFamily::Moe;
         const std::string dtype = rr.nonEmpty(cD);
         if (!moeDtypes().contains(dtype))
-            rr.fail(cD, "'" + dtype + "' is not bfloat16, float16, fp8 or fp8_block");
+            rr.fail(cD, "'" + dtype + "' is not bfloat16, float16, fp8, fp8_block, w4a16_mxfp4 or int4_wo");
         r.tokens = rr.integer(cT, 1, int64_t(1) << 30);
         r.hidden = rr.integer(cH, 1, 1 << 20);
         r.inter = rr.integer(cI, 1, 1 << 22);
@@ -596,11 +607,17 @@ AicRow readRow(const io::CsvTable& t, std::size_t i) {
         const std::string dist = rr.nonEmpty(cDist);
         r.dtype = dtype + "/" + dist;
         r.computeType = computeDtype(dtype);
+        r.weightType = weightDtype(dtype);
         r.launch = LaunchMode::Graph;
         const MoeShape ms = moeShape(double(r.tokens), double(r.topk), double(r.experts), double(r.moeTp),
                                      double(r.moeEp), double(r.inter));
         moeFeatures(ms.tokensPerExpert, ms.distinctExperts, double(r.hidden), ms.width, r.x);
-        r.axes = {{"tokens", r.tokens}, {"hidden", r.hidden}, {"inter", r.inter}};
+        // The split runs along tokens, hidden and inter; the weight-only 4-bit tables hold one model each (gpt-oss,
+        // Kimi-K2), so they are split along tokens alone (a held-out hidden or inter would hold out all their rows).
+        if (r.weightType == r.computeType)
+            r.axes = {{"tokens", r.tokens}, {"hidden", r.hidden}, {"inter", r.inter}};
+        else
+            r.axes = {{"tokens", r.tokens}};
         r.id = fw + " " + r.dtype + " t" + t.text(i, cT) + " h" + t.text(i, cH) + " i" + t.text(i, cI) + " k" +
                t.text(i, cK) + " e" + t.text(i, cE) + " tp" + t.text(i, cTp) + " ep" + t.text(i, cEp) + " " +
                t.text(i, cKernel);
@@ -734,11 +751,11 @@ double rowPredictS(const PlatformModel& pm, const AicRow& r, double scale) {
                                      double(r.moeEp), double(r.inter));
         const double h = double(r.hidden), actBytes = 2;
         OpResult gateUp = evalGemm(pm, "experts_gate_up", ms.tokensPerExpert, 2 * ms.width, h, r.computeType,
-                                   r.computeType, r.computeType, r.launch, ms.distinctExperts, actBytes);
+                                   r.weightType, r.computeType, r.launch, ms.distinctExperts, actBytes);
         const double actElems = ms.routedTokens * ms.width;
         OpResult act = evalMemoryOp(pm, "experts_activation", OpClass::Elementwise, actElems * actBytes,
                                     actElems * actBytes, actElems, 1, r.launch);
-        OpResult down = evalGemm(pm, "experts_down", ms.tokensPerExpert, h, ms.width, r.computeType, r.computeType,
+        OpResult down = evalGemm(pm, "experts_down", ms.tokensPerExpert, h, ms.width, r.computeType, r.weightType,
                                  r.computeType, r.launch, ms.distinctExperts, actBytes);
         double total = 0;
         for (OpResult* o : {&gateUp, &act, &down}) {

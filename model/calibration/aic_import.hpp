@@ -145,6 +145,9 @@ struct AicRow {
     double bytes = 0; ///< collective: bytes per rank (all-gather / reduce-scatter: the gathered buffer)
     int64_t ranks = 0;
     DType computeType = DType::bf16;
+    /// The weights' stored type: computeType, except the weight-only 4-bit MoE formats (w4a16_mxfp4: mxfp4,
+    /// int4_wo: int4), which stream 4-bit weights and compute in bf16
+    DType weightType = DType::bf16;
     LaunchMode launch = LaunchMode::Graph;
     std::vector<std::pair<std::string, int64_t>> axes; ///< the shape axes the held-out split runs along
 };

@@ -76,57 +76,62 @@ SchedulerFit fitSchedulerConstants(const io::CsvTable& table, io::Catalog& catal
         return validateServingBenchmark(table, catalog, "", options.threads, vo);
     };
 
-    // For each candidate sequence_overhead: simulate without a front end, take frontend_latency from the
-    // low-concurrency gap, simulate again with it; keep the candidate whose calibration TPOT MAPE is lowest (ties: the
+    // For each candidate pair of host times: simulate without a front end, take frontend_latency from the
+    // low-concurrency gap, simulate again with it; keep the pair whose calibration TPOT MAPE is lowest (ties: the
     // smaller).
     StackProfile trial = base;
     std::vector<SchedulerFit> candidates;
-    std::optional<ServingErrorStats> withoutConstants; // the grid's 0 without a front end: the fit's "before"
-    for (const double s : options.sequenceOverheadGridS) {
-        trial.scheduler.sequenceOverheadS = s;
-        trial.scheduler.frontendLatencyS = 0;
-        const ServingValidationReport bare = run(trial, ServingSplit::Calibration);
-        SchedulerFit f = fit;
-        f.sequenceOverheadS = s;
-        std::vector<double> gaps;
-        for (const ServingValidationRow& r : bare.rows) {
-            if (!r.predicted)
-                continue;
-            f.rows.push_back(r.id);
-            if (r.concurrency > 0 && r.concurrency <= options.lowConcurrency)
-                gaps.push_back(r.measuredTtftS - r.predictedTtftS);
+    std::optional<ServingErrorStats> withoutConstants; // the grid's (0, 0) without a front end: the fit's "before"
+    for (const double it : options.iterationOverheadGridS)
+        for (const double s : options.sequenceOverheadGridS) {
+            trial.scheduler.iterationOverheadS = it;
+            trial.scheduler.sequenceOverheadS = s;
+            trial.scheduler.frontendLatencyS = 0;
+            const ServingValidationReport bare = run(trial, ServingSplit::Calibration);
+            SchedulerFit f = fit;
+            f.iterationOverheadS = it;
+            f.sequenceOverheadS = s;
+            std::vector<double> gaps;
+            for (const ServingValidationRow& r : bare.rows) {
+                if (!r.predicted)
+                    continue;
+                f.rows.push_back(r.id);
+                if (r.concurrency > 0 && r.concurrency <= options.lowConcurrency)
+                    gaps.push_back(r.measuredTtftS - r.predictedTtftS);
+            }
+            if (f.rows.empty())
+                throw InputError(table.file, 0, "backend",
+                                 "no aggregated calibration row of stack '" + stackName + "' could be simulated");
+            if (it == 0 && s == 0)
+                withoutConstants = servingErrorStats(predictedRows(bare));
+            f.frontendRows = gaps.size();
+            f.frontendLatencyS = std::max(0.0, median(gaps));
+            trial.scheduler.frontendLatencyS = f.frontendLatencyS;
+            f.after = servingErrorStats(predictedRows(run(trial, ServingSplit::Calibration)));
+            fit.curve.push_back({it, s, f.after.tpotMapePct});
+            candidates.push_back(std::move(f));
         }
-        if (f.rows.empty())
-            throw InputError(table.file, 0, "backend",
-                             "no aggregated calibration row of stack '" + stackName + "' could be simulated");
-        if (s == 0)
-            withoutConstants = servingErrorStats(predictedRows(bare));
-        f.frontendRows = gaps.size();
-        f.frontendLatencyS = std::max(0.0, median(gaps));
-        trial.scheduler.frontendLatencyS = f.frontendLatencyS;
-        f.after = servingErrorStats(predictedRows(run(trial, ServingSplit::Calibration)));
-        const double mape = f.after.tpotMapePct;
-        fit.curve.emplace_back(s, mape);
-        candidates.push_back(std::move(f));
-    }
-    // The smallest host time whose TPOT MAPE is within options.tolerancePct of the best: where the rows cannot tell
-    // the candidates apart (the overlap scheduler hides host time behind the step), no host time is claimed.
-    double best = fit.curve.front().second;
-    for (const auto& [s, mape] : fit.curve)
-        best = std::min(best, mape);
+    // The smallest host times whose TPOT MAPE is within options.tolerancePct of the best (iteration_overhead first,
+    // then sequence_overhead: the grid's order): where the rows cannot tell the candidates apart (the overlap
+    // scheduler hides host time behind the step), no host time is claimed.
+    double best = fit.curve.front().tpotMapePct;
+    for (const SchedulerFit::Point& p : fit.curve)
+        best = std::min(best, p.tpotMapePct);
     std::size_t pick = 0;
-    while (fit.curve[pick].second > best + options.tolerancePct)
+    while (fit.curve[pick].tpotMapePct > best + options.tolerancePct)
         ++pick;
     candidates[pick].curve = fit.curve;
     fit = candidates[pick];
+    trial.scheduler.iterationOverheadS = fit.iterationOverheadS;
     trial.scheduler.sequenceOverheadS = fit.sequenceOverheadS;
     trial.scheduler.frontendLatencyS = fit.frontendLatencyS;
 
-    StackProfile bare = base; // without the two constants: what the fit adds
+    StackProfile bare = base; // without the three constants: what the fit adds
+    bare.scheduler.iterationOverheadS = 0;
     bare.scheduler.sequenceOverheadS = 0;
     bare.scheduler.frontendLatencyS = 0;
     // The calibration half's errors with the fitted values are the picked candidate's (a simulation repeats exactly);
-    // without them, the grid's 0 unless the grid has none.
+    // without them, the grid's (0, 0) unless the grid has none.
     fit.before =
         withoutConstants ? *withoutConstants : servingErrorStats(predictedRows(run(bare, ServingSplit::Calibration)));
     fit.heldOutBefore = servingErrorStats(predictedRows(run(bare, ServingSplit::HeldOut)));
@@ -162,27 +167,18 @@ std::string applySchedulerFit(const std::string& yamlText, const SchedulerFit& f
         if (inFitted && startsWith(l, "    "))
             continue;
         inFitted = startsWith(l, "  fitted:");
-        if (inFitted || startsWith(l, "  sequence_overhead:") || startsWith(l, "  frontend_latency:"))
+        if (inFitted || startsWith(l, "  iteration_overhead:") || startsWith(l, "  sequence_overhead:") ||
+            startsWith(l, "  frontend_latency:"))
             continue;
         kept.push_back(l);
     }
-    std::vector<std::string> out;
-    bool placed = false;
-    for (const std::string& l : kept) {
-        out.push_back(l);
-        if (startsWith(l, "  iteration_overhead:")) {
-            out.push_back("  sequence_overhead: " + timeText(fit.sequenceOverheadS, true));
-            out.push_back("  frontend_latency: " + timeText(fit.frontendLatencyS, false));
-            placed = true;
-        }
-    }
-    if (!placed) {
-        out.push_back("  sequence_overhead: " + timeText(fit.sequenceOverheadS, true));
-        out.push_back("  frontend_latency: " + timeText(fit.frontendLatencyS, false));
-    }
+    std::vector<std::string> out = kept;
+    out.push_back("  iteration_overhead: " + timeText(fit.iterationOverheadS, true));
+    out.push_back("  sequence_overhead: " + timeText(fit.sequenceOverheadS, true));
+    out.push_back("  frontend_latency: " + timeText(fit.frontendLatencyS, false));
     out.push_back("  fitted:");
     out.push_back("    provenance: fitted");
-    out.push_back("    keys: [sequence_overhead, frontend_latency]");
+    out.push_back("    keys: [iteration_overhead, sequence_overhead, frontend_latency]");
     out.push_back("    dataset: " + quoted(dataset));
     out.push_back("    rows:");
     for (const std::string& id : fit.rows)

@@ -1,9 +1,12 @@
 #pragma once
 /// @brief Fits a serving stack's host-side scheduling constants on measured serving benchmarks (aic-silicon): the
-/// two per-framework values the issue allows, each named in the stack profile with provenance `fitted` and the rows
-/// it came from.
+/// three per-framework values, each named in the stack profile with provenance `fitted` and the rows it came from.
+/// - `iteration_overhead`: host seconds per engine iteration (scheduling, input preparation, sampling launch) that
+///   the step does not hide (frameworks without an overlap scheduler);
 /// - `sequence_overhead`: host seconds per sequence in the batch per iteration (sampling, detokenization, streamed
-///   output): the smallest candidate on a grid whose calibration TPOT MAPE is within a quarter point of the lowest.
+///   output);
+///   the two host times together: the smallest pair (iteration first) on a grid whose calibration TPOT MAPE is within
+///   a quarter point of the lowest;
 /// - `frontend_latency`: seconds per request outside the engine (HTTP server, tokenization, router, first-token
 ///   streaming): the median of measured minus simulated TTFT over the calibration rows at concurrency <= 4, where
 ///   queueing is negligible and what remains is the fixed per-request path the simulator does not model.
@@ -21,6 +24,8 @@ namespace rooflab::serving {
 
 struct SchedulerFitOptions {
     unsigned threads = 0;
+    /// Candidate iteration_overhead values, seconds.
+    std::vector<double> iterationOverheadGridS = {0, 100e-6, 250e-6, 500e-6, 1e-3};
     /// Candidate sequence_overhead values, seconds.
     std::vector<double> sequenceOverheadGridS = {0,     5e-6,  10e-6, 15e-6, 20e-6, 25e-6,
                                                  30e-6, 40e-6, 50e-6, 60e-6, 80e-6, 100e-6};
@@ -31,11 +36,14 @@ struct SchedulerFitOptions {
 
 struct SchedulerFit {
     std::string stack; ///< stack name (tensorrt-llm, vllm, sglang)
-    double sequenceOverheadS = 0, frontendLatencyS = 0;
-    std::vector<std::string> rows;                 ///< ids of the calibration rows the fit used (file order)
-    std::size_t frontendRows = 0;                  ///< of which at low concurrency (frontend_latency)
-    std::vector<std::pair<double, double>> curve;  ///< (sequence_overhead s, TPOT MAPE %) over the grid
-    ServingErrorStats before, after;               ///< calibration rows without the two constants (0) and with the fit
+    double iterationOverheadS = 0, sequenceOverheadS = 0, frontendLatencyS = 0;
+    std::vector<std::string> rows; ///< ids of the calibration rows the fit used (file order)
+    std::size_t frontendRows = 0;  ///< of which at low concurrency (frontend_latency)
+    struct Point {
+        double iterationOverheadS = 0, sequenceOverheadS = 0, tpotMapePct = 0;
+    };
+    std::vector<Point> curve;        ///< calibration TPOT MAPE over the grid
+    ServingErrorStats before, after; ///< calibration rows without the three constants (0) and with the fit
     ServingErrorStats heldOutBefore, heldOutAfter; ///< the same on the other half's aggregated rows
 };
 

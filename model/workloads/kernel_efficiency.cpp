@@ -198,17 +198,21 @@ double KernelEfficiency::generationScale(const std::string& dtype, int headDim, 
     return std::exp2(s->log2Scale.eval(x));
 }
 
-double KernelEfficiency::moeScale(const std::string& dtype, double tokensPerExpert, double experts, double hidden,
-                                  double width) const {
+const EffSurface* KernelEfficiency::findMoe(const char* dtype) const {
     // "<dtype>/<routing>" compared in place: no string built per operator.
-    const std::size_t n = dtype.size(), routingLen = std::strlen(kMoeRouting);
-    const EffSurface* s = nullptr;
+    const std::size_t n = std::strlen(dtype), routingLen = std::strlen(kMoeRouting);
     for (const EffSurface& c : surfaces)
         if (c.family == EffFamily::Moe && c.dtype.size() == n + 1 + routingLen && c.dtype.compare(0, n, dtype) == 0 &&
-            c.dtype[n] == '/' && c.dtype.compare(n + 1, routingLen, kMoeRouting) == 0) {
-            s = &c;
-            break;
-        }
+            c.dtype[n] == '/' && c.dtype.compare(n + 1, routingLen, kMoeRouting) == 0)
+            return &c;
+    return nullptr;
+}
+
+double KernelEfficiency::moeScale(const char* dtype, const char* fallback, double tokensPerExpert, double experts,
+                                  double hidden, double width) const {
+    const EffSurface* s = findMoe(dtype);
+    if (!s && fallback)
+        s = findMoe(fallback);
     if (!s)
         return 1.0;
     double x[4];

@@ -13,7 +13,8 @@
 ///                                                     log2 GQA group)
 ///   generation attention (per head size, attn/KV dtype): (log2 keys read, log2 batch x KV heads, log2 GQA group,
 ///                                                        log2 keys / window span)
-///   fused MoE (per dtype x routing): (log2 rows per touched expert, log2 touched experts, log2 width, log2 hidden);
+///   fused MoE (per dtype x routing; dtype bf16 / fp8 / fp8_block, or the weight-only 4-bit kernels w4a16_mxfp4 /
+///              int4_wo): (log2 rows per touched expert, log2 touched experts, log2 width, log2 hidden);
 ///                                    the three expert ops (grouped gate/up, activation, grouped down) scale together
 ///   collective (per op x mode):      (log2 bytes per rank, log2 ranks), 2-8 GPUs of one NVLink domain
 ///
@@ -104,9 +105,11 @@ struct KernelEfficiency {
     double generationScale(const std::string& dtype, int headDim, double batch, double keys, double heads,
                            double kvHeads, double keysRead) const;
     /// The fused MoE experts (grouped gate/up GEMM, activation, grouped down GEMM, as moeFeatures() describes them)
-    /// with the routing the engine assumes (kMoeRouting).
-    double moeScale(const std::string& dtype, double tokensPerExpert, double experts, double hidden,
+    /// with the routing the engine assumes (kMoeRouting): the surface of `dtype`, else of `fallback` (may be null).
+    double moeScale(const char* dtype, const char* fallback, double tokensPerExpert, double experts, double hidden,
                     double width) const;
+    /// @brief The MoE surface of "<dtype>/<kMoeRouting>", or nullptr.
+    const EffSurface* findMoe(const char* dtype) const;
     /// A collective of `bytes` per rank over `ranks` GPUs: `op` all_reduce | all_gather | reduce_scatter | alltoall;
     /// all-reduce takes the framework's surface of its launch (`graph` or `eager`), else NCCL's.
     double collectiveScale(const char* op, bool graph, double bytes, double ranks) const;

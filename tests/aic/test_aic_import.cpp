@@ -187,6 +187,27 @@ TEST(AicImport, MoeAndCollectiveTablesImportAndPredict) {
     aic::validateCollectiveRows(rep, h100(), at);
     EXPECT_EQ(rep.rows.size(), 4u);
     EXPECT_EQ(rep.failed, 0u);
+
+    // The weight-only 4-bit experts (gpt-oss MXFP4, Kimi-K2 int4) import as their own surfaces: bf16 compute over
+    // 4-bit weights, so one token's three expert ops stream about a quarter of the bf16 row's bytes; their tables
+    // hold one model each and split along tokens only.
+    EXPECT_EQ(moe->dtypes.at("w4a16_mxfp4/balanced"), 1u);
+    EXPECT_EQ(moe->dtypes.at("int4_wo/balanced"), 1u);
+    ASSERT_EQ(mt.rows.size(), 3u);
+    const aic::AicRow fp4 = aic::readRow(mt, 1), i4 = aic::readRow(mt, 2);
+    EXPECT_EQ(fp4.dtype, "w4a16_mxfp4/balanced");
+    EXPECT_EQ(fp4.computeType, DType::bf16);
+    EXPECT_EQ(fp4.weightType, DType::mxfp4);
+    EXPECT_EQ(i4.weightType, DType::int4);
+    EXPECT_EQ(mr.weightType, DType::bf16);
+    EXPECT_EQ(mr.axes.size(), 3u);
+    ASSERT_EQ(fp4.axes.size(), 1u);
+    EXPECT_EQ(fp4.axes[0].first, "tokens");
+    for (const aic::AicRow* q : {&fp4, &i4}) {
+        const double s4 = aic::rowPredictS(h100(), *q, 1.0);
+        EXPECT_GT(s4, 0.2 * moeS) << q->dtype;
+        EXPECT_LT(s4, 0.4 * moeS) << q->dtype;
+    }
 }
 
 TEST(AicImport, BadCellNamesFileLineAndColumn) {
@@ -420,6 +441,58 @@ TEST(KernelEfficiency, EngineScalesTheFusedMoeAndTheAllReduceByTheirSurfaces) {
     }
     EXPECT_EQ(experts, 3);
     EXPECT_GE(reduces, 2);
+}
+
+TEST(KernelEfficiency, FourBitExpertsTakeTheWeightOnlyKernelsSurfaceElseTheComputeTypes) {
+    // MXFP4 / NVFP4 experts with bf16 activations run the frameworks' w4a16 kernels, int4 ones the int4_wo kernels:
+    // with those surfaces at +2 (4x) and bf16's at +1 (2x), the expert ops take 4x; a stack without the 4-bit
+    // surface falls back to its bf16 one (2x).
+    const LlmArch m = io::loadModel("qwen3-30b-a3b");
+    StackProfile plain = io::loadStack("vllm");
+    plain.kernelEfficiency.clear();
+    auto flat = [](const std::string& dtype, double v) {
+        EffSurface e;
+        e.family = EffFamily::Moe;
+        e.dtype = dtype + "/" + kMoeRouting;
+        e.log2Scale.axes = defaultAxes(EffFamily::Moe);
+        e.log2Scale.values.assign(e.log2Scale.size(), v);
+        return e;
+    };
+    KernelEfficiency full, bf16Only;
+    full.platform = bf16Only.platform = h100().name;
+    full.surfaces = {flat("bfloat16", 1.0), flat("w4a16_mxfp4", 2.0), flat("int4_wo", 2.0)};
+    bf16Only.surfaces = {flat("bfloat16", 1.0)};
+    StackProfile withFull = plain, withBf16 = plain;
+    withFull.kernelEfficiency.push_back(full);
+    withBf16.kernelEfficiency.push_back(bf16Only);
+    Scenario s;
+    s.batch = 8;
+    s.context = 1024;
+    s.phase = Phase::Decode;
+    for (DType w : {DType::mxfp4, DType::nvfp4, DType::int4}) {
+        s.weights = w;
+        const Prediction base = predictStep(h100(), m, plain, s), a = predictStep(h100(), m, withFull, s),
+                         b = predictStep(h100(), m, withBf16, s);
+        ASSERT_TRUE(base.ok && a.ok && b.ok);
+        int experts = 0;
+        for (std::size_t i = 0; i < base.ops.size(); ++i) {
+            if (std::string(base.ops[i].name).rfind("experts_", 0) != 0)
+                continue;
+            ++experts;
+            const double t = base.ops[i].timeS;
+            EXPECT_NEAR(a.ops[i].timeS, 4.0 * t, 1e-12 + 1e-9 * t) << dtypeName(w) << " " << base.ops[i].name;
+            EXPECT_NEAR(b.ops[i].timeS, 2.0 * t, 1e-12 + 1e-9 * t) << dtypeName(w) << " " << base.ops[i].name;
+        }
+        EXPECT_EQ(experts, 3) << dtypeName(w);
+    }
+    // bf16 experts keep the bf16 surface.
+    s.weights = DType::bf16;
+    const Prediction base = predictStep(h100(), m, plain, s), a = predictStep(h100(), m, withFull, s);
+    for (std::size_t i = 0; i < base.ops.size(); ++i) {
+        if (std::string(base.ops[i].name).rfind("experts_", 0) == 0) {
+            EXPECT_NEAR(a.ops[i].timeS, 2.0 * base.ops[i].timeS, 1e-12 + 1e-9 * base.ops[i].timeS);
+        }
+    }
 }
 
 TEST(KernelEfficiency, EngineUsesAStacksSurfacesOnlyWhereItHasThem) {

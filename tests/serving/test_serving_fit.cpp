@@ -35,16 +35,19 @@ TEST(ServingFit, ApplyRewritesTheSchedulerValuesAndNamesTheRows) {
     const std::string original = shippedStackText("sglang");
     SchedulerFit fit;
     fit.stack = "sglang";
+    fit.iterationOverheadS = 250e-6;
     fit.sequenceOverheadS = 12.5e-6;
     fit.frontendLatencyS = 0.1405;
     fit.rows = {"row-a", "row \"b\""};
     const std::string once = applySchedulerFit(original, fit, "datasets/x.csv");
     const StackProfile s = io::loadStackString(once, "fitted.yaml");
+    EXPECT_DOUBLE_EQ(s.scheduler.iterationOverheadS, 250e-6);
     EXPECT_DOUBLE_EQ(s.scheduler.sequenceOverheadS, 12.5e-6);
     EXPECT_NEAR(s.scheduler.frontendLatencyS, 0.1405, 1e-9);
     EXPECT_EQ(s.scheduler.fitted.rows, fit.rows);
     EXPECT_EQ(s.scheduler.fitted.dataset, "datasets/x.csv");
-    EXPECT_EQ(s.scheduler.fitted.keys, (std::vector<std::string>{"sequence_overhead", "frontend_latency"}));
+    EXPECT_EQ(s.scheduler.fitted.keys,
+              (std::vector<std::string>{"iteration_overhead", "sequence_overhead", "frontend_latency"}));
     // Everything else reads back as before: the kernels, the rest of the scheduler.
     const StackProfile before = io::loadStackString(original, "sglang.yaml");
     EXPECT_EQ(s.kernelEfficiency.size(), before.kernelEfficiency.size());
@@ -55,6 +58,7 @@ TEST(ServingFit, ApplyRewritesTheSchedulerValuesAndNamesTheRows) {
     fit.rows = {"row-c"};
     const std::string twice = applySchedulerFit(once, fit, "datasets/y.csv");
     EXPECT_EQ(count(twice, "\n  fitted:"), 1u);
+    EXPECT_EQ(count(twice, "\n  iteration_overhead:"), 1u);
     EXPECT_EQ(count(twice, "\n  sequence_overhead:"), 1u);
     EXPECT_EQ(count(twice, "\n  frontend_latency:"), 1u);
     const StackProfile t = io::loadStackString(twice, "fitted.yaml");
@@ -211,7 +215,8 @@ namespace {
 
 // Refitting the shipped stacks' scheduler constants on the shipped dataset gives the shipped values and rows: the
 // numbers in resources/stacks are what `rooflab calibrate serving --write` produces from the data in the repository.
-// About 30 s per stack in the CI build; skipped under AddressSanitizer (several minutes there).
+// About a minute per stack in the CI build (a grid of 60 host-time pairs); skipped under AddressSanitizer (several
+// minutes there).
 TEST(ServingFit, RefittingTheShippedDatasetReproducesTheShippedStacks) {
 #if defined(__SANITIZE_ADDRESS__)
     GTEST_SKIP() << "thousands of simulated deployments: too slow under AddressSanitizer (the CI build runs it)";
@@ -221,6 +226,8 @@ TEST(ServingFit, RefittingTheShippedDatasetReproducesTheShippedStacks) {
     for (const char* name : {"sglang", "vllm", "tensorrt-llm"}) {
         const StackProfile& shipped = cat.stack(name);
         const SchedulerFit fit = fitSchedulerConstants(t, cat, name, {});
+        EXPECT_NEAR(fit.iterationOverheadS, shipped.scheduler.iterationOverheadS, 1e-3 * fit.iterationOverheadS + 1e-12)
+            << name;
         EXPECT_NEAR(fit.sequenceOverheadS, shipped.scheduler.sequenceOverheadS, 1e-3 * fit.sequenceOverheadS + 1e-12)
             << name;
         EXPECT_NEAR(fit.frontendLatencyS, shipped.scheduler.frontendLatencyS, 1e-3 * fit.frontendLatencyS) << name;
