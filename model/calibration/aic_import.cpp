@@ -740,6 +740,19 @@ double rowScale(const KernelEfficiency* eff, const AicRow& r) {
     return s ? std::exp2(s->log2Scale.eval(r.x)) : 1.0;
 }
 
+double rowHostFloorS(const KernelEfficiency* eff, const AicRow& r) {
+    if (!eff || r.launch != LaunchMode::Stream)
+        return 0.0;
+    const EffSurface* s = eff->find(r.family, r.dtype, r.headDim);
+    const auto kernel = r.keys.find("kernel");
+    if (!s || kernel == r.keys.end())
+        return 0.0;
+    for (const auto& [k, floorS] : s->hostFloorS)
+        if (k == kernel->second)
+            return floorS;
+    return 0.0;
+}
+
 double rowPredictS(const PlatformModel& pm, const AicRow& r, double scale) {
     if (r.family == EffFamily::Gemm)
         return evalGemm(pm, "gemm", double(r.m), double(r.n), double(r.k), r.computeType, r.computeType, r.computeType,
@@ -797,7 +810,7 @@ void validateRows(ValidationReport& rep, const PlatformModel& pm, const io::CsvT
             out.id = r.id;
             out.keys = r.keys;
             out.measuredS = r.measuredS;
-            out.predictedS = rowPredictS(pm, r, rowScale(v.efficiency, r));
+            out.predictedS = std::max(rowPredictS(pm, r, rowScale(v.efficiency, r)), rowHostFloorS(v.efficiency, r));
             out.errorPct = (out.predictedS - out.measuredS) / out.measuredS * 100.0;
         } catch (const InputError& e) {
             out.error = e.what();

@@ -156,6 +156,9 @@ struct AicRow {
 AicRow readRow(const io::CsvTable& t, std::size_t i);
 /// @brief The fitted correction of a row's kernel (1 without efficiency or surface).
 double rowScale(const KernelEfficiency* eff, const AicRow& r);
+/// @brief An eagerly timed row's host floor: its surface's floor for the row's kernel source (0 for graph-timed rows,
+/// or without efficiency, surface or floor).
+double rowHostFloorS(const KernelEfficiency* eff, const AicRow& r);
 /// @brief The engine's time of a row's operator with correction `scale` (its own launch mode).
 double rowPredictS(const PlatformModel& pm, const AicRow& r, double scale);
 /// @brief Whether a row is in the held-out part of a split.

@@ -125,6 +125,20 @@ void parseEfficiency(const YAML::Node& node, const std::string& file, MapReader&
                         es.rows = pr.optionalInt("rows", 0, 0, int64_t(1) << 40);
                         es.fitMapePct = pr.optionalNumber("fit_mape", 0, 0, 1e6);
                         es.date = pr.optionalString("date");
+                        if (const YAML::Node hf = pr.optional("host_floor"); hf.IsDefined() && !hf.IsNull()) {
+                            if (!hf.IsMap())
+                                pr.failAt(hf, "host_floor", "must map kernel sources to seconds");
+                            for (const auto& floorKv : hf) {
+                                const std::string kernel = scalarText(floorKv.first, file, "host_floor");
+                                char* end = nullptr;
+                                const std::string v = scalarText(floorKv.second, file, "host_floor");
+                                const double sec = std::strtod(v.c_str(), &end);
+                                if (end == v.c_str() || *end != '\0' || !(sec > 0 && sec < 1))
+                                    pr.failAt(floorKv.second, "host_floor",
+                                              "'" + v + "' for " + kernel + " is not a time in seconds (0 to 1)");
+                                es.hostFloorS.emplace_back(kernel, sec);
+                            }
+                        }
                         pr.finish();
                     }
                     r.finish();
