@@ -182,13 +182,18 @@ def attention_cases():
     return cases
 
 
+DECODE_SEQ_K = (256, 1024, 4096, 16384)
+DECODE_BATCHES = (1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128)
+
+
 def attention_decode_cases():
     """A denser decode grid (seq_q = 1): Llama-3.2-1B heads (32/8, head_dim 64), 8B (32/8, 128), 70B (64/8, 128),
-    a 4-kv-head layout (28/4, 128); batch 1..128 and seq_k 256..16384 (KV cache at most 8 GiB)."""
+    a 4-kv-head layout (28/4, 128); batch 1..128 and seq_k 256..16384 (KV cache at most 8 GiB); --decode-seq-k and
+    --decode-batches replace the key counts and batches (e.g. 8193 keys around the flash-decoding split threshold)."""
     cases = []
     for h, kvh, d in ((32, 8, 64), (32, 8, 128), (64, 8, 128), (28, 4, 128)):
-        for sk in (256, 1024, 4096, 16384):
-            for b in (1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128):
+        for sk in DECODE_SEQ_K:
+            for b in DECODE_BATCHES:
                 if 2 * b * kvh * sk * d * ESZ <= 8 * 2**30:
                     cases.append((b, h, kvh, 1, sk, False, d))
     return cases
@@ -559,9 +564,15 @@ def main():
     ap.add_argument("--only", default="eager,attention,elementwise")
     ap.add_argument("--sdpa", choices=["flash", "any"], default="flash",
                     help="SDPA backend for the attention cases (flash: as the e2e harness)")
+    ap.add_argument("--decode-seq-k", help="attention_decode: key counts instead of 256,1024,4096,16384")
+    ap.add_argument("--decode-batches", help="attention_decode: batches instead of 1..128")
     a = ap.parse_args()
-    global SDPA_BACKEND
+    global SDPA_BACKEND, DECODE_SEQ_K, DECODE_BATCHES
     SDPA_BACKEND = a.sdpa
+    if a.decode_seq_k:
+        DECODE_SEQ_K = tuple(int(x) for x in a.decode_seq_k.split(","))
+    if a.decode_batches:
+        DECODE_BATCHES = tuple(int(x) for x in a.decode_batches.split(","))
     os.makedirs(a.out, exist_ok=True)
     t0 = time.time()
     torch.manual_seed(0)

@@ -24,7 +24,7 @@ step env
 pack
 
 step torch baselines
-timeout 90 python3 profilers/gpu/harness/torch_baselines.py --out "$R/torch_baseline.csv" --provenance "$R/torch_provenance.json" 2>&1 | tail -12
+[ "$PLAN" = decode8k ] || timeout 90 python3 profilers/gpu/harness/torch_baselines.py --out "$R/torch_baseline.csv" --provenance "$R/torch_provenance.json" 2>&1 | tail -12
 pack
 
 if [ "$PLAN" = h100b ]; then # second H100 pass: new bandwidth kernels (twice, for the spread), counters, CLI
@@ -272,6 +272,29 @@ e2e() { # model cases [extra args]
   timeout $t python3 profilers/gpu/harness/llama_bench.py --model "$m" --cases "$c" --out "$R/e2e.csv" --budget-s 0.4 "$@" 2>&1 | grep -v Warning
   pack
 }
+if [ "$PLAN" = decode8k ]; then # one GPU (issue 17: H200 decode at batch 32 x 8k keys predicted slow): the harness's
+  # SDPA decode kernel at 8193 keys around the flash-decoding split threshold, and the same shapes end to end (graph
+  # decode); first a probe of the host CPU's speed (issue 18: the same 1B decode ran 36 vs 66 ms on two machines)
+  { lscpu; free -g; nproc; } > "$R/host_cpu.txt" 2>&1
+  step cpu probe
+  head -1 /proc/stat > "$R/cpu_stat.txt"
+  timeout 100 python3 bench/cpu_llm/cpu_llm_bench.py --out "$R/cpu" --sections facts,e2e --models llama-3.2-1b \
+    --budget-s 80 > "$R/cpu_llm.log" 2>&1; echo "rc=$?"; grep -E "decode|prefill" "$R/cpu_llm.log" | head -12
+  head -1 /proc/stat >> "$R/cpu_stat.txt"
+  gcc -O3 -march=native -fopenmp profilers/cpu/reference/stream_triad.c -o /tmp/st 2>&1 | tail -2
+  timeout 40 /tmp/st 160000000 1,4,16 10 > "$R/stream_triad.csv" 2>&1; cat "$R/stream_triad.csv"; pack
+  step decode attention at 8193 keys
+  (cd profilers/gpu/harness && timeout 120 python3 op_microbench.py --out "$R/ops" --sdpa flash --only attention_decode \
+    --decode-seq-k 8193 --decode-batches 16,20,24,26,28,32,40,48,64 --budget-s 100 > "$R/op_microbench_decode8k.log" 2>&1
+   echo "rc=$?")
+  grep -c "^\[attn\] b=" "$R/op_microbench_decode8k.log"; pack
+  step e2e decode at 8k
+  RESERVE=150 e2e llama-3.1-8b "decode:16x8192,24x8192,28x8192,32x8192,40x8192,48x8192"
+  RESERVE=90 e2e llama-3.2-1b "decode:16x8192,24x8192,32x8192,48x8192,64x8192"
+  RESERVE=30 e2e datasets/hopper/models/llama-3.1-70b-8layers.yaml "decode:16x8192,24x8192,32x8192,48x8192"
+  pack; step done; exit 0
+fi
+
 if [ "$PLAN" = h100 ]; then
   step e2e
   RESERVE=260 e2e llama-3.2-1b "prefill:1x128,1x512,1x2048,1x8192,4x512,4x2048,16x128,16x1024,8x8192;decode:1x128,1x2048,1x8192,8x1024,16x2048,64x128,64x2048,64x8192"
