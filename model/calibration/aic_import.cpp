@@ -612,9 +612,10 @@ AicRow readRow(const io::CsvTable& t, std::size_t i) {
         const MoeShape ms = moeShape(double(r.tokens), double(r.topk), double(r.experts), double(r.moeTp),
                                      double(r.moeEp), double(r.inter));
         moeFeatures(ms.tokensPerExpert, ms.distinctExperts, double(r.hidden), ms.width, r.x);
-        // The split runs along tokens, hidden and inter; the weight-only 4-bit tables hold one model each (gpt-oss,
-        // Kimi-K2), so they are split along tokens alone (a held-out hidden or inter would hold out all their rows).
-        if (r.weightType == r.computeType)
+        // The split runs along tokens, hidden and inter; the weight-only 4-bit tables hold one to three models each
+        // (gpt-oss-120b/-20b, Kimi-K2, a 896-expert shape), so they are split along tokens alone (a held-out hidden
+        // or inter would hold out whole models).
+        if (!isWeightOnlyMoe(r))
             r.axes = {{"tokens", r.tokens}, {"hidden", r.hidden}, {"inter", r.inter}};
         else
             r.axes = {{"tokens", r.tokens}};
@@ -691,7 +692,7 @@ AicRow readRow(const io::CsvTable& t, std::size_t i) {
     s.kvBytesPerElement = kvDtype == "fp8" ? 1 : 2;
     s.actBytesPerElement = attnDtype == "fp8" ? 1 : 2;
     s.causal = true;
-    r.computeType = computeDtype(attnDtype);
+    r.computeType = r.weightType = computeDtype(attnDtype);
     r.launch = LaunchMode::Graph;
     r.dtype = attnDtype + "/" + kvDtype;
     r.headDim = static_cast<int>(s.qkDim);

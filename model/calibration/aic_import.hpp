@@ -152,6 +152,10 @@ struct AicRow {
     std::vector<std::pair<std::string, int64_t>> axes; ///< the shape axes the held-out split runs along
 };
 
+/// @brief Whether a row is a weight-only 4-bit MoE kernel (w4a16_mxfp4, int4_wo): 4-bit weights, bf16 compute.
+inline bool isWeightOnlyMoe(const AicRow& r) {
+    return r.family == EffFamily::Moe && r.weightType != r.computeType;
+}
 /// @brief Reads row `i` of an imported table; throws InputError naming file, line and column of a bad cell.
 AicRow readRow(const io::CsvTable& t, std::size_t i);
 /// @brief The fitted correction of a row's kernel (1 without efficiency or surface).

@@ -10,15 +10,15 @@
 namespace rooflab {
 
 struct FitResult {
-    std::string parameter;  ///< e.g. "efficiency.gemm_peak_fraction.bf16"
+    std::string parameter; ///< e.g. "efficiency.gemm_peak_fraction.bf16"
     double value = 0;
     double fitErrorPct = 0; ///< MAPE of the fitted model on the points used
     std::size_t points = 0;
-    std::string source;     ///< provenance id written into the platform
+    std::string source; ///< provenance id written into the platform
 };
 
 struct CalibrationResult {
-    Platform platform;           ///< the base platform with fitted / measured values and their provenance
+    Platform platform; ///< the base platform with fitted / measured values and their provenance
     std::vector<FitResult> fits;
     std::vector<std::string> notes; ///< inputs that were missing or skipped
 };

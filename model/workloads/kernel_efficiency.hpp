@@ -74,8 +74,9 @@ struct EffSurface {
     double fitMapePct = 0;            ///< MAPE on those rows
     std::string date;                 ///< ISO date of the fit
     /// Tables timed eagerly (vLLM's fp8_block GEMMs): per kernel source, the host-bound floor of its rows, seconds
-    /// (the time below which a row measures the Python path, not the kernel). Rows at the floor are left out of the
-    /// fit, and an eager row validates as max(device time, floor); the engine's graph-launched steps never pay it.
+    /// (the time below which a row measures the Python path, not the kernel). Rows near the floor only bound the
+    /// kernel's time from above in the fit (aic_fit.cpp), and an eager row validates as max(device time, floor); the
+    /// engine's graph-launched steps never pay it.
     std::vector<std::pair<std::string, double>> hostFloorS;
     bool operator==(const EffSurface&) const = default;
 };

@@ -570,9 +570,9 @@ def main():
     global SDPA_BACKEND, DECODE_SEQ_K, DECODE_BATCHES
     SDPA_BACKEND = a.sdpa
     if a.decode_seq_k:
-        DECODE_SEQ_K = tuple(int(x) for x in a.decode_seq_k.split(","))
+        DECODE_SEQ_K = tuple(int(x) for x in a.decode_seq_k.split(",") if x.strip())
     if a.decode_batches:
-        DECODE_BATCHES = tuple(int(x) for x in a.decode_batches.split(","))
+        DECODE_BATCHES = tuple(int(x) for x in a.decode_batches.split(",") if x.strip())
     os.makedirs(a.out, exist_ok=True)
     t0 = time.time()
     torch.manual_seed(0)

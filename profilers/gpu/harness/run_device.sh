@@ -1,6 +1,6 @@
 #!/bin/bash
 # One device-machine session of rooflab GPU measurements. Usage (from the repo root, on the GPU host):
-#   profilers/gpu/harness/run_device.sh <plan>      plan: h100 | h200 | smoke
+#   profilers/gpu/harness/run_device.sh <plan>      plan: h100 | h200 | smoke, or one of the single-purpose plans below (decode8k, h200f, cpugemm, ...)
 # Needs rooflab-gpu-bench and librooflab_cupti_inject.so in $BIN (default build/gpu/profilers/gpu); writes
 # everything under $OUT/raw and packs it into $OUT/<plan>.tar.gz after each step (a later kill keeps the earlier).
 set -u
@@ -255,7 +255,7 @@ if [ "$PLAN" = tp ]; then # host floor at TP 1/2/4, TP2 and TP4 e2e on one multi
 fi
 
 case $PLAN in
-  smoke) ONLY_FAST=launch; Q=--quick ;;
+  smoke | decode8k) ONLY_FAST=launch; Q=--quick ;;
   x2) ONLY_FAST=bandwidth,counters; Q= ;;
   x4) ONLY_FAST=launch; Q=--quick ;;
   *) ONLY_FAST=launch,bandwidth,latency,flops,hostlink,counters; Q= ;;
