@@ -188,7 +188,18 @@ TEST(Attention, DecodeSplitAndUnsplitKernels) {
     sh.keys = 128;
     const OpResult unsplit = evalAttention(pm, "a", sh, DType::bf16, LaunchMode::Graph);
     EXPECT_EQ(unsplit.kernels, 1);
-    EXPECT_NEAR(unsplit.memoryS[kDram], unsplit.bytes[kDram] / pm.attentionDramBytesPerS, 1e-15);
+    // Unsplit, the kernel streams at the pace of its most loaded SM: 512 units on 132 SMs put 4 CTAs on some, so
+    // it takes as long as 528 units would.
+    ASSERT_DOUBLE_EQ(pm.units, 132.0);
+    EXPECT_NEAR(unsplit.memoryS[kDram], unsplit.bytes[kDram] * (528.0 / 512.0) / pm.attentionDramBytesPerS, 1e-15);
+    // 320 units (batch 40): 3 CTAs on some SMs, as slow as 396; 264 units (two per SM): no penalty.
+    AttentionShape b40 = sh, b33 = sh;
+    b40.batch = 40;
+    b33.batch = 33;
+    const OpResult r40 = evalAttention(pm, "a", b40, DType::bf16, LaunchMode::Graph),
+                   r33 = evalAttention(pm, "a", b33, DType::bf16, LaunchMode::Graph);
+    EXPECT_NEAR(r40.memoryS[kDram], r40.bytes[kDram] * (396.0 / 320.0) / pm.attentionDramBytesPerS, 1e-15);
+    EXPECT_NEAR(r33.memoryS[kDram], r33.bytes[kDram] / pm.attentionDramBytesPerS, 1e-15);
     // 512 work units on 264 slots: two waves, each paying the kernel's fixed time.
     EXPECT_NEAR(unsplit.timeS, std::max(unsplit.computeS, unsplit.memoryS[kDram]) + 2 * pm.attentionOverheadS, 1e-12);
     // A partial block of keys streams as long as a whole one: 129 keys at head size 64 (256-key blocks) take the
