@@ -114,9 +114,12 @@ void runCalibrateServing(const CalibrateServingOptions& o) {
     std::vector<std::string> header{"iteration \\ sequence"};
     for (const double s : fo.sequenceOverheadGridS)
         header.push_back(fmtNum(s * 1e6, 3) + " us");
+    // The curve runs over the grid in its order: iteration_overhead outer, sequence_overhead inner.
+    const std::size_t perRow = fo.sequenceOverheadGridS.size();
     std::vector<std::vector<std::string>> grid;
-    for (const serving::SchedulerFit::Point& p : fit.curve) {
-        if (grid.empty() || grid.back().front() != fmtNum(p.iterationOverheadS * 1e6, 3) + " us")
+    for (std::size_t i = 0; i < fit.curve.size(); ++i) {
+        const serving::SchedulerFit::Point& p = fit.curve[i];
+        if (i % perRow == 0)
             grid.push_back({fmtNum(p.iterationOverheadS * 1e6, 3) + " us"});
         const bool picked =
             p.iterationOverheadS == fit.iterationOverheadS && p.sequenceOverheadS == fit.sequenceOverheadS;

@@ -247,14 +247,11 @@ FitResult fitKernelEfficiency(const PlatformModel& pm, const std::vector<const i
         KernelEfficiency one;
         one.surfaces.push_back(s);
         std::vector<double> eFit, eBefore, eAfter;
-        auto fitted = [&](const AicRow& r) {
-            return std::max(rowPredictS(pm, r, rowScale(&one, r)), rowHostFloorS(&one, r));
-        };
         for (const AicRow& r : g.cal)
-            eFit.push_back((fitted(r) - r.measuredS) / r.measuredS * 100.0);
+            eFit.push_back((rowModelS(pm, &one, r) - r.measuredS) / r.measuredS * 100.0);
         for (const AicRow& r : g.held) {
             eBefore.push_back((rowPredictS(pm, r, 1.0) - r.measuredS) / r.measuredS * 100.0);
-            eAfter.push_back((fitted(r) - r.measuredS) / r.measuredS * 100.0);
+            eAfter.push_back((rowModelS(pm, &one, r) - r.measuredS) / r.measuredS * 100.0);
         }
         f.fitMapePct = mape(eFit);
         f.heldOutBeforePct = mape(eBefore);

@@ -1,6 +1,7 @@
 #include "calibration/aic_import.hpp"
 
 #include "analysis/ops.hpp"
+#include "analysis/step_graph.hpp"
 #include "codec/request_codec.hpp"
 #include "engine/predict.hpp"
 #include "io/files.hpp"
@@ -720,31 +721,37 @@ AicRow readRow(const io::CsvTable& t, std::size_t i) {
 }
 
 MoeShape moeShape(double tokens, double topk, double experts, double moeTp, double moeEp, double inter) {
-    // As the step graph's moe() (analysis/step_graph.cpp): of the E experts, T tokens' top-k picks touch
-    // E (1 - (1 - k/E)^T) on average under uniform routing; the grouped GEMMs run one product per touched expert of
-    // this GPU over the tokens routed to it.
+    // As the step graph's moe() (analysis/step_graph.cpp): the experts the T tokens' top-k picks touch under uniform
+    // routing, E/ep of them on this GPU; the grouped GEMMs run one product per touched expert over the rows routed to
+    // it.
+    const ExpertsTouched touched = expertsTouched(tokens, topk, experts);
     MoeShape m;
-    const double pTouched = 1.0 - std::pow(1.0 - topk / experts, tokens);
-    m.distinctExperts = experts / moeEp * pTouched;
-    m.tokensPerExpert = (tokens * topk / experts) / std::max(pTouched, 1e-12);
+    m.distinctExperts = touched.experts / moeEp;
+    m.tokensPerExpert = touched.rowsPerExpert;
     m.width = inter / moeTp;
     m.routedTokens = tokens * topk / moeEp;
     return m;
 }
 
-double rowScale(const KernelEfficiency* eff, const AicRow& r) {
+namespace {
+/// The surface a row's kernel is corrected by: by dtype (GEMM, MoE, collective), or the nearest head size
+/// (attention); nullptr without efficiency or surface.
+const EffSurface* rowSurface(const KernelEfficiency* eff, const AicRow& r) {
     if (!eff)
-        return 1.0;
-    const EffSurface* s = r.family == EffFamily::Gemm || r.family == EffFamily::Moe || r.family == EffFamily::Collective
-                              ? eff->find(r.family, r.dtype)
-                              : eff->nearestAttention(r.family, r.dtype, r.headDim);
+        return nullptr;
+    return r.family == EffFamily::Gemm || r.family == EffFamily::Moe || r.family == EffFamily::Collective
+               ? eff->find(r.family, r.dtype)
+               : eff->nearestAttention(r.family, r.dtype, r.headDim);
+}
+} // namespace
+
+double rowScale(const KernelEfficiency* eff, const AicRow& r) {
+    const EffSurface* s = rowSurface(eff, r);
     return s ? std::exp2(s->log2Scale.eval(r.x)) : 1.0;
 }
 
 double rowHostFloorS(const KernelEfficiency* eff, const AicRow& r) {
-    if (!eff || r.launch != LaunchMode::Stream)
-        return 0.0;
-    const EffSurface* s = eff->find(r.family, r.dtype, r.headDim);
+    const EffSurface* s = r.launch == LaunchMode::Stream ? rowSurface(eff, r) : nullptr;
     const auto kernel = r.keys.find("kernel");
     if (!s || kernel == r.keys.end())
         return 0.0;
@@ -752,6 +759,10 @@ double rowHostFloorS(const KernelEfficiency* eff, const AicRow& r) {
         if (k == kernel->second)
             return floorS;
     return 0.0;
+}
+
+double rowModelS(const PlatformModel& pm, const KernelEfficiency* eff, const AicRow& r) {
+    return std::max(rowPredictS(pm, r, rowScale(eff, r)), rowHostFloorS(eff, r));
 }
 
 double rowPredictS(const PlatformModel& pm, const AicRow& r, double scale) {
@@ -811,7 +822,7 @@ void validateRows(ValidationReport& rep, const PlatformModel& pm, const io::CsvT
             out.id = r.id;
             out.keys = r.keys;
             out.measuredS = r.measuredS;
-            out.predictedS = std::max(rowPredictS(pm, r, rowScale(v.efficiency, r)), rowHostFloorS(v.efficiency, r));
+            out.predictedS = rowModelS(pm, v.efficiency, r);
             out.errorPct = (out.predictedS - out.measuredS) / out.measuredS * 100.0;
         } catch (const InputError& e) {
             out.error = e.what();

@@ -163,6 +163,9 @@ double rowScale(const KernelEfficiency* eff, const AicRow& r);
 /// @brief An eagerly timed row's host floor: its surface's floor for the row's kernel source (0 for graph-timed rows,
 /// or without efficiency, surface or floor).
 double rowHostFloorS(const KernelEfficiency* eff, const AicRow& r);
+/// @brief What validation predicts for a row: its operator corrected by its surface, and no less than its host floor
+/// where it was timed eagerly.
+double rowModelS(const PlatformModel& pm, const KernelEfficiency* eff, const AicRow& r);
 /// @brief The engine's time of a row's operator with correction `scale` (its own launch mode).
 double rowPredictS(const PlatformModel& pm, const AicRow& r, double scale);
 /// @brief Whether a row is in the held-out part of a split.

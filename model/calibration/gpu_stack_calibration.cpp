@@ -9,6 +9,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace rooflab {
@@ -304,39 +305,36 @@ GpuStackFit fitGpuStack(const Platform& platform, const StackProfile& base, cons
 
 std::string writeGpuStackYaml(const std::string& text, const GpuStackFit& fit, const std::string& provenance,
                               const std::string& file) {
-    // (section, key) -> value text; section "" is the top level.
+    // Every key this calibration writes, (section, key) with section "" the top level, and its value text where this
+    // fit produced it. A key the file has but this fit did not produce is refused: it would keep an older fit's value
+    // next to the new provenance block.
+    struct Field {
+        std::pair<std::string, std::string> at;
+        bool fitted;
+        std::string value;
+    };
+    const Field fields[] = {
+        {{"", "host_overhead"}, fit.hostOverheadS > 0, num(fit.hostOverheadS * 1e6) + " us"},
+        {{"", "norm_host_overhead"}, fit.normHostOverheadS > 0, num(fit.normHostOverheadS * 1e6) + " us"},
+        {{"", "grouped_gemm_overlap"}, fit.hasGroupedGemmOverlap, num(fit.groupedGemmOverlap, 3)},
+        {{"", "grouped_gemm_dram_fraction"}, fit.hasGroupedGemmOverlap, num(fit.groupedGemmDramFraction, 3)},
+        {{"passes", "norm"}, fit.normPasses > 0, num(fit.normPasses)},
+        {{"passes", "rope"}, fit.ropePasses > 0, num(fit.ropePasses)},
+        {{"passes", "moe"}, fit.moePasses > 0, num(fit.moePasses)},
+        {{"decode_attention", "repeat_kv_passes"}, fit.repeatKvPasses > 0, num(fit.repeatKvPasses)},
+    };
     std::map<std::pair<std::string, std::string>, std::string> values;
-    if (fit.hostOverheadS > 0)
-        values[{"", "host_overhead"}] = num(fit.hostOverheadS * 1e6) + " us";
-    if (fit.normHostOverheadS > 0)
-        values[{"", "norm_host_overhead"}] = num(fit.normHostOverheadS * 1e6) + " us";
-    if (fit.normPasses > 0)
-        values[{"passes", "norm"}] = num(fit.normPasses);
-    if (fit.ropePasses > 0)
-        values[{"passes", "rope"}] = num(fit.ropePasses);
-    if (fit.moePasses > 0)
-        values[{"passes", "moe"}] = num(fit.moePasses);
-    if (fit.hasGroupedGemmOverlap)
-        values[{"", "grouped_gemm_overlap"}] = num(fit.groupedGemmOverlap, 3);
-    if (fit.hasGroupedGemmOverlap)
-        values[{"", "grouped_gemm_dram_fraction"}] = num(fit.groupedGemmDramFraction, 3);
-    if (fit.repeatKvPasses > 0)
-        values[{"decode_attention", "repeat_kv_passes"}] = num(fit.repeatKvPasses);
+    std::set<std::pair<std::string, std::string>> fittable;
+    for (const Field& f : fields) {
+        fittable.insert(f.at);
+        if (f.fitted)
+            values[f.at] = f.value;
+    }
     static const std::string kMarker = "# Fitted by rooflab calibrate gpu-stack";
     std::istringstream in(text);
     std::ostringstream out;
     std::string line, section;
     std::map<std::pair<std::string, std::string>, bool> done;
-    // Keys this calibration writes: one the file has but this fit did not produce would keep an older fit's value
-    // next to the new provenance block.
-    static const std::pair<std::string, std::string> kFittable[] = {{"", "host_overhead"},
-                                                                    {"", "norm_host_overhead"},
-                                                                    {"", "grouped_gemm_overlap"},
-                                                                    {"", "grouped_gemm_dram_fraction"},
-                                                                    {"passes", "norm"},
-                                                                    {"passes", "rope"},
-                                                                    {"passes", "moe"},
-                                                                    {"decode_attention", "repeat_kv_passes"}};
     int lineNo = 0;
     while (std::getline(in, line)) {
         ++lineNo;
@@ -352,12 +350,9 @@ std::string writeGpuStackYaml(const std::string& text, const GpuStackFit& fit, c
         if (key0 == 0)
             section = key;
         const std::pair<std::string, std::string> at{key0 == 0 ? "" : section, key};
-        if (values.find(at) == values.end())
-            for (const auto& f : kFittable)
-                if (f == at)
-                    throw InputError(file, lineNo, at.first.empty() ? at.second : at.first + "." + at.second,
-                                     "not refitted: the measurements have no rows for it (remove the key or give "
-                                     "the rows)");
+        if (values.find(at) == values.end() && fittable.contains(at))
+            throw InputError(file, lineNo, at.first.empty() ? at.second : at.first + "." + at.second,
+                             "not refitted: the measurements have no rows for it (remove the key or give the rows)");
         if (const auto it = values.find(at); it != values.end()) {
             const std::size_t hash = line.find('#', colon);
             line = line.substr(0, colon + 1) + " " + it->second +

@@ -88,7 +88,8 @@ SchedulerFit fitSchedulerConstants(const io::CsvTable& table, io::Catalog& catal
             trial.scheduler.sequenceOverheadS = s;
             trial.scheduler.frontendLatencyS = 0;
             const ServingValidationReport bare = run(trial, ServingSplit::Calibration);
-            SchedulerFit f = fit;
+            SchedulerFit f;
+            f.stack = stackName;
             f.iterationOverheadS = it;
             f.sequenceOverheadS = s;
             std::vector<double> gaps;

@@ -363,6 +363,15 @@ TEST(KernelEfficiency, EagerTablesFitTheKernelAboveTheHostFloorAndValidateWithIt
     } catch (const InputError& e) {
         EXPECT_NE(std::string(e.what()).find("host_floor"), std::string::npos) << e.what();
     }
+    try {
+        std::string text = aic::efficiencySectionYaml(st);
+        text.replace(text.find("cutlass: "), std::string("cutlass: ").size(), "cutlass: 1e-05, cutlass: ");
+        (void)io::loadStackString("version: 1\nname: t\n" + text, "twice.yaml");
+        FAIL() << "a kernel given two host floors was accepted";
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("twice.yaml:"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("duplicate key"), std::string::npos) << e.what();
+    }
 }
 
 TEST(KernelEfficiency, GridIsMultilinearAndClamped) {
