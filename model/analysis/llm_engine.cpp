@@ -397,27 +397,16 @@ double attentionScale(const StackKernels& sk, const AttentionShape& a, DType att
     return sk.eff->generationScale(dtype, headDim, a.batch, a.keys, a.heads, a.kvHeads, keysRead);
 }
 
-/// The correction of a fused MoE (its three ops together), keyed by the grouped gate/up GEMM: rows per touched
-/// expert, touched experts on this GPU, hidden x width. 1 where the stack has no MoE surface.
-double moeScale(const StackKernels& sk, const OpSpec& gateUp, DType gemmType) {
+/// The correction of a fused MoE (its ops together), keyed by the grouped gate/up GEMM: rows per touched expert,
+/// touched experts on this GPU, hidden x width; the surface of the graph's MoE layout. 1 where the stack has no MoE
+/// surface.
+double moeScale(const StackKernels& sk, const OpSpec& gateUp, DType gemmType, MoeLayout layout) {
     if (!sk.eff)
         return 1.0;
-    const char* d = surfaceDtype(gemmType);
-    if (!d)
+    const MoeSurfaceKey key = moeSurfaceKey(gemmType, gateUp.gemm.bType, sk.fp8Block);
+    if (!key.dtype)
         return 1.0;
-    const bool fp8 = gemmType == DType::fp8_e4m3 || gemmType == DType::fp8_e5m2;
-    const bool block = sk.fp8Block || gateUp.gemm.bType == DType::fp8_block;
-    // 4-bit expert weights dequantized into a bf16/fp16 GEMM run the frameworks' weight-only kernels: MXFP4 (and
-    // NVFP4, which Hopper and Ada also run weight-only) the w4a16_mxfp4 kernels, int4 the Marlin-style int4_wo ones.
-    const bool halfCompute = gemmType == DType::bf16 || gemmType == DType::fp16;
-    // A stack without that kernel's surface takes its surface of the compute type.
-    const char* dtype = fp8 ? (block ? "fp8_block" : "fp8") : d;
-    const char* weightOnly = !halfCompute                       ? nullptr
-                             : isFloat4(gateUp.gemm.bType)      ? "w4a16_mxfp4"
-                             : gateUp.gemm.bType == DType::int4 ? "int4_wo"
-                                                                : nullptr;
-    return sk.eff->moeScale(weightOnly ? weightOnly : dtype, weightOnly ? dtype : nullptr, gateUp.gemm.m,
-                            gateUp.gemm.batch, gateUp.gemm.k, gateUp.gemm.n / 2);
+    return sk.eff->moeScale(key, layout, gateUp.gemm.m, gateUp.gemm.batch, gateUp.gemm.k, gateUp.gemm.n / 2);
 }
 
 /// The correction of a collective inside one NVLink domain (the tables' 2-8 GPUs of one node), 1 elsewhere.
@@ -507,7 +496,7 @@ GraphEvaluation evaluateGraph(const PlatformModel& pm, const StepGraph& g, const
     for (const OpSpec& op : g.ops) {
         OpResult& r = ev.ops.emplace_back(evaluateOp(pm, g, op, ev.gemmType, ev.attentionType, sk));
         if (op.moePart == MoePart::GateUp)
-            moeFactor = moeScale(sk, op, ev.gemmType);
+            moeFactor = moeScale(sk, op, ev.gemmType, g.moeLayout);
         if (op.moePart != MoePart::None)
             scaleOpTime(r, moeFactor);
         if (stack && (op.moePart == MoePart::GateUp || op.moePart == MoePart::Down))

@@ -170,6 +170,25 @@ MoeSideBytes moeSideBytes(double routedRows, double tokens, double hidden, doubl
     return b;
 }
 
+MoeSlotBytes moeSlotBytes(MoeLayout layout, double tokens, double topK, double ep, double hidden, double width,
+                          double actBytes) {
+    MoeSlotBytes b;
+    const double slots = tokens * topK, local = slots / ep;
+    const double out = tokens * hidden * actBytes; // the summed output, one row per token
+    if (layout == MoeLayout::Slots) {
+        b.activationRows = slots;
+        b.routeRead = slots * hidden * actBytes;
+        b.routeWritten = (slots - local) * (2 * width + hidden) * actBytes + out;
+    } else {
+        b.activationRows = local;
+        b.routeRead = 2 * local * hidden * actBytes;
+        b.routeWritten = local * hidden * actBytes + out;
+    }
+    b.activationRead = b.activationRows * 2 * width * actBytes;
+    b.activationWritten = b.activationRows * width * actBytes;
+    return b;
+}
+
 double decodeKeysHeld(const StackProfile& stack, const Scenario& s) {
     const int64_t keys =
         stack.decodeRepeatKv && s.phase == Phase::Decode ? std::max(s.context + 1, s.cacheLength) : s.context + 1;
@@ -553,20 +572,27 @@ void GraphBuilder::moe(double c) {
                  m_stack.moePermuteKernels, c, true, 0, true);
     if (ep > 1)
         collective("moe_dispatch", Collective::AllToAll, T * k / ep * h * m_actB, ep, c, true);
+    // Otherwise the fused MoE's own kernels move the rows as its layout does (moeSlotBytes), the bytes the stack's
+    // MoE surfaces were fitted with.
+    const MoeSlotBytes slot = sideKernels ? MoeSlotBytes{} : moeSlotBytes(m_g.moeLayout, T, k, ep, h, width, m_actB);
     gemm("experts_gate_up", tokensPerExpert, 2 * width, h, c, distinctDev);
     m_g.ops.back().moePart = MoePart::GateUp;
     if (sideKernels)
         memoryOp("experts_activation", OpClass::Elementwise, T * k / ep * width, side.activationRead * sp,
                  side.activationWritten * sp, T * k / ep * width, m_stack.activationKernels, c, true, 0, true);
     else
-        elementwise("experts_activation", OpClass::Elementwise, T * k / ep * width, m_stack.activationPasses,
-                    m_stack.activationKernels, c, true);
+        memoryOp("experts_activation", OpClass::Elementwise, slot.activationRows * width, slot.activationRead,
+                 slot.activationWritten, slot.activationRows * width, 1, c, true);
     m_g.ops.back().moePart = MoePart::Activation;
     gemm("experts_down", tokensPerExpert, h, width, c, distinctDev);
     m_g.ops.back().moePart = MoePart::Down;
     if (sideKernels && m_stack.moeCombineKernels > 0)
         memoryOp("experts_combine", OpClass::Other, T * k / ep * h, side.combineRead * sp, side.combineWritten * sp, 0,
                  m_stack.moeCombineKernels, c, true, 0, true);
+    else if (!sideKernels) {
+        memoryOp("experts_combine", OpClass::Other, T * h, slot.routeRead, slot.routeWritten, T * k * h, 1, c, true);
+        m_g.ops.back().moePart = MoePart::Route;
+    }
     if (ep > 1)
         collective("moe_combine", Collective::AllToAll, T * k / ep * h * m_actB, ep, c, true);
     if (m_adp > 1) {
@@ -655,6 +681,9 @@ void GraphBuilder::build() {
     g.activationType = (isInteger(s.act) || isFloat4(s.act)) ? DType::bf16 : s.act;
     g.weights = s.weights;
     g.kv = s.kv;
+    // The fused MoE's layout: the stack's rule for the experts' kernel datatype at this EP degree.
+    if (const MoeSurfaceKey mk = moeSurfaceKey(want, s.weights, m_stack.fp8BlockGemm); mk.dtype)
+        g.moeLayout = m_stack.moeLayout(mk.dtype, s.ep);
     m_actB = bytesPerElement(g.activationType);
     m_kvB = bytesPerElement(s.kv);
 

@@ -18,7 +18,7 @@ namespace rooflab {
 enum class OpKind : unsigned char { Gemm, Attention, Memory, Collective };
 std::string_view opKindName(OpKind k);
 
-enum class MoePart : unsigned char { None, GateUp, Activation, Down };
+enum class MoePart : unsigned char { None, GateUp, Activation, Down, Route };
 
 /// @brief C[m,n] = A[m,k] B[k,n], `batch` independent products, per device. The tensor path (compute datatype)
 /// is the graph's `gemmType`, resolved against the platform at evaluation.
@@ -97,6 +97,9 @@ struct StepGraph {
     /// host CPU; 0 when kernels are replayed from a graph.
     double hostOverheadS = 0, collectiveHostS = 0;
     double normHostS = 0; ///< host time per kernel of a norm outside graphs (the stack's norm_host_overhead)
+    /// The fused MoE's row layout (the stack's moe_kernels for the experts' datatype and EP degree): its memory
+    /// traffic around the grouped GEMMs, and which of the stack's MoE surfaces corrects it.
+    MoeLayout moeLayout = MoeLayout::Permuted;
 };
 
 /// @brief The shape of `op` in words, for tables: "1 x 6144 x 4096 bf16.bf16" (GEMM m x n x k, "x8" batched),
@@ -133,6 +136,22 @@ struct MoeSideBytes {
     double combineRead = 0, combineWritten = 0;
 };
 MoeSideBytes moeSideBytes(double routedRows, double tokens, double hidden, double width, double actBytes);
+
+/// @brief Bytes a framework's fused MoE moves besides the grouped GEMMs' own operands (one rule for the engine's
+/// step graph and the per-operator fit, calibration/aic_import.cpp), with `tokens` tokens of this step, top-k
+/// `topK`, `ep` expert-parallel ranks, `hidden` and per-rank expert `width`, activations of `actBytes`:
+/// - activation (the gated SiLU: gate and up halves in, one out) over `activationRows` rows;
+/// - route: whatever moves the rows around the GEMMs. Slots layout: the slots of other ranks' experts written as
+///   zeros by both GEMMs, then the sum over every slot (reads tokens x top-k rows of `hidden`, writes one per
+///   token). Permuted layout: the rank's routed rows gathered into expert order, and after the down GEMM read
+///   back, weighted and summed per token.
+struct MoeSlotBytes {
+    double activationRows = 0;
+    double activationRead = 0, activationWritten = 0;
+    double routeRead = 0, routeWritten = 0;
+};
+MoeSlotBytes moeSlotBytes(MoeLayout layout, double tokens, double topK, double ep, double hidden, double width,
+                          double actBytes);
 
 /// @brief Of `experts` experts, the ones `tokens` tokens' top-k picks touch on average (uniform routing), and the
 /// rows each of them gets: the grouped GEMM's products and their M.

@@ -606,7 +606,12 @@ AicRow readRow(const io::CsvTable& t, std::size_t i) {
         if (r.experts % r.moeEp != 0)
             rr.fail(cEp, "moe_ep does not divide experts");
         const std::string dist = rr.nonEmpty(cDist);
-        r.dtype = dtype + "/" + dist;
+        // CUTLASS grouped GEMMs (TensorRT-LLM's moe_torch_flow_cutlass, FlashInfer's cutlass MoE) permute the rank's
+        // rows; the Triton and Marlin kernels write every token x top-k slot (MoeLayout). Their surfaces are fitted
+        // apart: "<dtype>/<routing>" and "<dtype>/<routing>/permuted".
+        r.moeLayout =
+            t.text(i, cKernel).find("cutlass") != std::string_view::npos ? MoeLayout::Permuted : MoeLayout::Slots;
+        r.dtype = dtype + "/" + dist + (r.moeLayout == MoeLayout::Permuted ? "/permuted" : "");
         r.computeType = computeDtype(dtype);
         r.weightType = weightDtype(dtype);
         r.launch = LaunchMode::Graph;
@@ -771,19 +776,23 @@ double rowPredictS(const PlatformModel& pm, const AicRow& r, double scale) {
                         r.launch, 1, 2, scale)
             .timeS;
     if (r.family == EffFamily::Moe) {
-        // The step graph's three expert ops (activations in bf16, one pass, one kernel: the stacks' defaults).
+        // The step graph's fused MoE (activations in bf16): grouped gate/up GEMM, activation, grouped down GEMM and
+        // the rows moved around them by the kernel's layout (moeSlotBytes).
         const MoeShape ms = moeShape(double(r.tokens), double(r.topk), double(r.experts), double(r.moeTp),
                                      double(r.moeEp), double(r.inter));
         const double h = double(r.hidden), actBytes = 2;
+        const MoeSlotBytes sb =
+            moeSlotBytes(r.moeLayout, double(r.tokens), double(r.topk), double(r.moeEp), h, ms.width, actBytes);
         OpResult gateUp = evalGemm(pm, "experts_gate_up", ms.tokensPerExpert, 2 * ms.width, h, r.computeType,
                                    r.weightType, r.computeType, r.launch, ms.distinctExperts, actBytes);
-        const double actElems = ms.routedTokens * ms.width;
-        OpResult act = evalMemoryOp(pm, "experts_activation", OpClass::Elementwise, actElems * actBytes,
-                                    actElems * actBytes, actElems, 1, r.launch);
+        OpResult act = evalMemoryOp(pm, "experts_activation", OpClass::Elementwise, sb.activationRead,
+                                    sb.activationWritten, sb.activationRows * ms.width, 1, r.launch);
         OpResult down = evalGemm(pm, "experts_down", ms.tokensPerExpert, h, ms.width, r.computeType, r.weightType,
                                  r.computeType, r.launch, ms.distinctExperts, actBytes);
+        OpResult route = evalMemoryOp(pm, "experts_combine", OpClass::Other, sb.routeRead, sb.routeWritten,
+                                      double(r.tokens) * double(r.topk) * h, 1, r.launch);
         double total = 0;
-        for (OpResult* o : {&gateUp, &act, &down}) {
+        for (OpResult* o : {&gateUp, &act, &down, &route}) {
             scaleOpTime(*o, scale);
             total += o->timeS;
         }

@@ -149,6 +149,7 @@ struct AicRow {
     /// int4_wo: int4), which stream 4-bit weights and compute in bf16
     DType weightType = DType::bf16;
     LaunchMode launch = LaunchMode::Graph;
+    MoeLayout moeLayout = MoeLayout::Slots;            ///< MoE: the kernel's row layout (from its kernel source)
     std::vector<std::pair<std::string, int64_t>> axes; ///< the shape axes the held-out split runs along
 };
 

@@ -227,6 +227,37 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
     }
     if (const YAML::Node kv = r.optional("kv_cache"); kv.IsDefined() && !kv.IsNull())
         s.kvAppendConcat = r.requiredChoice("kv_cache", {"preallocated", "concat"}) == "concat";
+    // moe_kernels: the fused-MoE layout per expert datatype ({bfloat16: slots, fp8_block: {ep1: slots, ep2:
+    // permuted}}): a layout, or a map from the smallest expert-parallel degree (ep<N>) at which it applies.
+    if (const YAML::Node mk = r.optional("moe_kernels"); mk.IsDefined() && !mk.IsNull()) {
+        if (!mk.IsMap())
+            r.failAt(mk, "moe_kernels", "must be a map of expert datatype to layout (slots or permuted)");
+        auto layoutOf = [&](const YAML::Node& v, const std::string& key) {
+            const std::string t = v.IsScalar() ? v.Scalar() : "";
+            if (t != "slots" && t != "permuted")
+                r.failAt(v, key, "layout must be slots or permuted");
+            return t == "slots" ? MoeLayout::Slots : MoeLayout::Permuted;
+        };
+        for (const auto& kv : mk) {
+            const std::string dtype = kv.first.Scalar(), key = "moe_kernels." + dtype;
+            if (dtype != "bfloat16" && dtype != "fp8" && dtype != "fp8_block" && dtype != "w4a16_mxfp4" &&
+                dtype != "int4_wo")
+                r.failAt(kv.first, key, "expert datatype must be bfloat16, fp8, fp8_block, w4a16_mxfp4 or int4_wo");
+            if (kv.second.IsMap()) {
+                for (const auto& e : kv.second) {
+                    const std::string ek = key + "." + e.first.Scalar(), es = e.first.Scalar();
+                    char* end = nullptr;
+                    const long ep =
+                        es.size() > 2 && es.compare(0, 2, "ep") == 0 ? std::strtol(es.c_str() + 2, &end, 10) : 0;
+                    if (ep < 1 || ep > 4096 || !end || *end != '\0')
+                        r.failAt(e.first, ek, "a key must be ep<N>, the smallest expert-parallel degree it applies to");
+                    s.moeKernels.push_back({dtype, int(ep), layoutOf(e.second, ek)});
+                }
+            } else {
+                s.moeKernels.push_back({dtype, 1, layoutOf(kv.second, key)});
+            }
+        }
+    }
     s.groupedGemmOverlap = r.optionalNumber("grouped_gemm_overlap", 1, 0, 1);
     s.groupedGemmDramFraction = r.optionalNumber("grouped_gemm_dram_fraction", 1, 0.1, 1);
     if (const YAML::Node da = r.optional("decode_attention"); da.IsDefined() && !da.IsNull()) {

@@ -198,26 +198,48 @@ double KernelEfficiency::generationScale(const std::string& dtype, int headDim, 
     return std::exp2(s->log2Scale.eval(x));
 }
 
-const EffSurface* KernelEfficiency::findMoe(const char* dtype) const {
-    // "<dtype>/<routing>" compared in place: no string built per operator.
+const EffSurface* KernelEfficiency::findMoe(const char* dtype, MoeLayout layout) const {
+    // "<dtype>/<routing>[/permuted]" compared in place: no string built per operator.
+    static constexpr char kPermuted[] = "/permuted";
     const std::size_t n = std::strlen(dtype), routingLen = std::strlen(kMoeRouting);
+    const std::size_t suffix = layout == MoeLayout::Permuted ? sizeof(kPermuted) - 1 : 0;
     for (const EffSurface& c : surfaces)
-        if (c.family == EffFamily::Moe && c.dtype.size() == n + 1 + routingLen && c.dtype.compare(0, n, dtype) == 0 &&
-            c.dtype[n] == '/' && c.dtype.compare(n + 1, routingLen, kMoeRouting) == 0)
+        if (c.family == EffFamily::Moe && c.dtype.size() == n + 1 + routingLen + suffix &&
+            c.dtype.compare(0, n, dtype) == 0 && c.dtype[n] == '/' &&
+            c.dtype.compare(n + 1, routingLen, kMoeRouting) == 0 &&
+            (suffix == 0 || c.dtype.compare(n + 1 + routingLen, suffix, kPermuted) == 0))
             return &c;
     return nullptr;
 }
 
-double KernelEfficiency::moeScale(const char* dtype, const char* fallback, double tokensPerExpert, double experts,
+double KernelEfficiency::moeScale(const MoeSurfaceKey& key, MoeLayout layout, double tokensPerExpert, double experts,
                                   double hidden, double width) const {
-    const EffSurface* s = findMoe(dtype);
-    if (!s && fallback)
-        s = findMoe(fallback);
+    const MoeLayout other = layout == MoeLayout::Slots ? MoeLayout::Permuted : MoeLayout::Slots;
+    const EffSurface* s = nullptr;
+    for (const char* d : {key.dtype, key.fallback})
+        if (d && !s && !(s = findMoe(d, layout)))
+            s = findMoe(d, other);
     if (!s)
         return 1.0;
     double x[4];
     moeFeatures(tokensPerExpert, experts, hidden, width, x);
     return std::exp2(s->log2Scale.eval(x));
+}
+
+MoeSurfaceKey moeSurfaceKey(DType gemmType, DType weightType, bool fp8BlockStack) {
+    const bool half = gemmType == DType::bf16 || gemmType == DType::fp16;
+    const bool fp8 = gemmType == DType::fp8_e4m3 || gemmType == DType::fp8_e5m2 || gemmType == DType::fp8_block;
+    if (!half && !fp8)
+        return {};
+    const bool block = fp8BlockStack || weightType == DType::fp8_block || gemmType == DType::fp8_block;
+    const char* compute = fp8 ? (block ? "fp8_block" : "fp8") : "bfloat16";
+    // 4-bit expert weights dequantized into a bf16/fp16 GEMM run the frameworks' weight-only kernels: MXFP4 (and
+    // NVFP4, which Hopper and Ada also run weight-only) the w4a16_mxfp4 kernels, int4 the Marlin-style int4_wo ones.
+    if (half && isFloat4(weightType))
+        return {"w4a16_mxfp4", compute};
+    if (half && weightType == DType::int4)
+        return {"int4_wo", compute};
+    return {compute, nullptr};
 }
 
 double KernelEfficiency::collectiveScale(const char* op, bool graph, double bytes, double ranks) const {

@@ -28,11 +28,35 @@
 /// Surfaces are keyed by the rooflab platform they were measured on (`h100-sxm5-80gb`, ...): a platform without an
 /// entry, or an operator without a surface (MLA, other head sizes beyond the nearest one, CPU), keeps the
 /// platform file's efficiencies. Fitted by `rooflab calibrate aic` (calibration/aic_fit.hpp).
+#include "units/dtype.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace rooflab {
+
+/// @brief How a framework's fused MoE lays out the token x top-k rows around its grouped expert GEMMs, which sets the
+/// memory traffic besides the GEMMs' operands (moeSlotBytes in analysis/step_graph.hpp).
+enum class MoeLayout {
+    /// Triton fused_moe and Marlin MoE (vLLM, SGLang; TensorRT-LLM's Triton MXFP4 path): the GEMMs index the
+    /// tokens through a sorted slot list and write one output row per token x top-k slot. Under expert parallelism
+    /// the slots of other ranks' experts are still written (zero-filled) and the activation and the closing sum over
+    /// the top-k slots still run over every slot, so that traffic does not shrink with EP.
+    Slots,
+    /// CUTLASS grouped GEMMs (TensorRT-LLM, FlashInfer): the rank's own routed rows are gathered into expert order
+    /// first and scattered back, weighted and summed, after the down GEMM; all of it scales with the local rows.
+    Permuted,
+};
+
+/// @brief The MoE surface key of an expert kernel: its datatype ("bfloat16", "fp8", "fp8_block", or the weight-only
+/// 4-bit kernels "w4a16_mxfp4" / "int4_wo" for 4-bit experts computed in bf16/fp16, with `fallback` the compute
+/// type's key), nullptr where no surface applies. `fp8BlockStack`: the stack's FP8 GEMMs are block-scaled.
+struct MoeSurfaceKey {
+    const char* dtype = nullptr;
+    const char* fallback = nullptr;
+};
+MoeSurfaceKey moeSurfaceKey(DType gemmType, DType weightType, bool fp8BlockStack);
 
 /// @brief A function on a regular grid of knots, multilinear between them, clamped outside.
 struct EffGrid {
@@ -111,10 +135,12 @@ struct KernelEfficiency {
                            double kvHeads, double keysRead) const;
     /// The fused MoE experts (grouped gate/up GEMM, activation, grouped down GEMM, as moeFeatures() describes them)
     /// with the routing the engine assumes (kMoeRouting): the surface of `dtype`, else of `fallback` (may be null).
-    double moeScale(const char* dtype, const char* fallback, double tokensPerExpert, double experts, double hidden,
+    /// The layout's surface ("<dtype>/<routing>" for Slots, "<dtype>/<routing>/permuted" for Permuted) is preferred,
+    /// the other layout's surface of the same dtype taken where the platform has none.
+    double moeScale(const MoeSurfaceKey& key, MoeLayout layout, double tokensPerExpert, double experts, double hidden,
                     double width) const;
-    /// @brief The MoE surface of "<dtype>/<kMoeRouting>", or nullptr.
-    const EffSurface* findMoe(const char* dtype) const;
+    /// @brief The MoE surface of "<dtype>/<kMoeRouting>" (Slots) or "<dtype>/<kMoeRouting>/permuted", or nullptr.
+    const EffSurface* findMoe(const char* dtype, MoeLayout layout) const;
     /// A collective of `bytes` per rank over `ranks` GPUs: `op` all_reduce | all_gather | reduce_scatter | alltoall;
     /// all-reduce takes the framework's surface of its launch (`graph` or `eager`), else NCCL's.
     double collectiveScale(const char* op, bool graph, double bytes, double ranks) const;

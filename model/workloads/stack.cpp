@@ -20,6 +20,14 @@ double StackProfile::collectiveHostS(double tp) const {
     return std::max(0.0, y0 + f * (y1 - y0));
 }
 
+MoeLayout StackProfile::moeLayout(std::string_view dtype, int ep) const {
+    const MoeKernelRule* best = nullptr;
+    for (const MoeKernelRule& r : moeKernels)
+        if (r.dtype == dtype && r.epMin <= ep && (!best || r.epMin > best->epMin))
+            best = &r;
+    return best ? best->layout : MoeLayout::Permuted;
+}
+
 const KernelEfficiency* StackProfile::efficiencyFor(const std::string& platformName) const {
     for (const KernelEfficiency& e : kernelEfficiency)
         if (e.platform == platformName)

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -94,6 +95,15 @@ struct CpuStackProfile {
     bool operator==(const CpuStackProfile&) const = default;
 };
 
+/// @brief Which fused-MoE layout a framework runs for an expert datatype (the MoE surface dtype: bfloat16, fp8,
+/// fp8_block, w4a16_mxfp4, int4_wo), from `epMin` expert-parallel ranks on.
+struct MoeKernelRule {
+    std::string dtype;
+    int epMin = 1;
+    MoeLayout layout = MoeLayout::Permuted;
+    bool operator==(const MoeKernelRule&) const = default;
+};
+
 struct StackProfile {
     std::string name;
     std::string description;
@@ -109,6 +119,10 @@ struct StackProfile {
     /// hidden states) and the combine after them (routing-weight multiply, scatter, sum), where a framework runs them
     /// as separate kernels (transformers' grouped_mm experts backend); 0: fused into the expert kernels
     double moePermuteKernels = 0, moeCombineKernels = 0;
+    /// The fused-MoE layout per expert datatype (the `moe_kernels:` section); without a rule: Permuted.
+    std::vector<MoeKernelRule> moeKernels;
+    /// @brief The layout of the rule for `dtype` with the largest epMin <= ep (Permuted without one).
+    MoeLayout moeLayout(std::string_view dtype, int ep) const;
     /// How much of a grouped expert GEMM's memory and compute time overlap (1: the longer hides the shorter, the
     /// roofline; 0: they add, as torch._grouped_mm's CUTLASS kernels do at a few hundred rows per expert).
     /// Fitted by calibrate gpu-stack on the grouped GEMMs of the sparse-MoE block alone.

@@ -193,7 +193,7 @@ TEST(AicImport, MoeAndCollectiveTablesImportAndPredict) {
     // hold one model each and split along tokens only.
     EXPECT_EQ(moe->dtypes.at("w4a16_mxfp4/balanced"), 1u);
     EXPECT_EQ(moe->dtypes.at("int4_wo/balanced"), 1u);
-    ASSERT_EQ(mt.rows.size(), 3u);
+    ASSERT_EQ(mt.rows.size(), 5u);
     const aic::AicRow fp4 = aic::readRow(mt, 1), i4 = aic::readRow(mt, 2);
     EXPECT_EQ(fp4.dtype, "w4a16_mxfp4/balanced");
     EXPECT_EQ(fp4.computeType, DType::bf16);
@@ -208,6 +208,23 @@ TEST(AicImport, MoeAndCollectiveTablesImportAndPredict) {
         EXPECT_GT(s4, 0.2 * moeS) << q->dtype;
         EXPECT_LT(s4, 0.4 * moeS) << q->dtype;
     }
+
+    // The kernel's row layout (MoeLayout): Triton fused_moe writes every token x top-k slot, CUTLASS (FlashInfer,
+    // TensorRT-LLM) only the rank's own rows, and is fitted as its own surface. 4096 tokens, top-2, EP 4: the slot
+    // layout moves 3/4 of its slots for other ranks (zero-filled gate/up and down rows, the sum over all slots).
+    const aic::AicRow tri = aic::readRow(mt, 3), cut = aic::readRow(mt, 4);
+    EXPECT_EQ(tri.dtype, "bfloat16/power_law_1.01");
+    EXPECT_EQ(tri.moeLayout, MoeLayout::Slots);
+    EXPECT_EQ(cut.dtype, "bfloat16/power_law_1.01/permuted");
+    EXPECT_EQ(cut.moeLayout, MoeLayout::Permuted);
+    const MoeSlotBytes sb = moeSlotBytes(MoeLayout::Slots, 4096, 2, 4, 4096, 14336, 2),
+                       pb = moeSlotBytes(MoeLayout::Permuted, 4096, 2, 4, 4096, 14336, 2);
+    const double extraS = (sb.activationRead + sb.activationWritten + sb.routeRead + sb.routeWritten -
+                           pb.activationRead - pb.activationWritten - pb.routeRead - pb.routeWritten) /
+                          h100().gemmDramBytesPerS;
+    const double dS = aic::rowPredictS(h100(), tri, 1.0) - aic::rowPredictS(h100(), cut, 1.0);
+    EXPECT_GT(dS, 0.5 * extraS); // at least half of the extra bytes at the DRAM roof ...
+    EXPECT_LT(dS, 2.0 * extraS); // ... and at most twice
 }
 
 TEST(AicImport, BadCellNamesFileLineAndColumn) {
@@ -502,7 +519,7 @@ TEST(KernelEfficiency, EngineScalesTheFusedMoeAndTheAllReduceByTheirSurfaces) {
             EXPECT_EQ(a.ops[i].timeS, b.ops[i].timeS) << name;
         }
     }
-    EXPECT_EQ(experts, 3);
+    EXPECT_EQ(experts, 4); // gate/up, activation, down, combine
     EXPECT_GE(reduces, 2);
 }
 
@@ -546,7 +563,7 @@ TEST(KernelEfficiency, FourBitExpertsTakeTheWeightOnlyKernelsSurfaceElseTheCompu
             EXPECT_NEAR(a.ops[i].timeS, 4.0 * t, 1e-12 + 1e-9 * t) << dtypeName(w) << " " << base.ops[i].name;
             EXPECT_NEAR(b.ops[i].timeS, 2.0 * t, 1e-12 + 1e-9 * t) << dtypeName(w) << " " << base.ops[i].name;
         }
-        EXPECT_EQ(experts, 3) << dtypeName(w);
+        EXPECT_EQ(experts, 4) << dtypeName(w);
     }
     // bf16 experts keep the bf16 surface.
     s.weights = DType::bf16;

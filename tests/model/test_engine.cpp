@@ -608,6 +608,56 @@ TEST(Stack, DefaultProfileIsThePytorchEagerFile) {
     EXPECT_TRUE(builtIn == file) << "StackProfile::defaultProfile() differs from resources/stacks/pytorch-eager.yaml";
 }
 
+TEST(StackLoader, MoeKernelsGiveTheLayoutPerDatatypeAndEpDegree) {
+    const StackProfile s = io::loadStackString("version: 1\nname: t\nmoe_kernels:\n  bfloat16: slots\n"
+                                               "  fp8_block: {ep1: slots, ep4: permuted}\n",
+                                               "t.yaml");
+    EXPECT_EQ(s.moeLayout("bfloat16", 8), MoeLayout::Slots);
+    EXPECT_EQ(s.moeLayout("fp8_block", 2), MoeLayout::Slots);
+    EXPECT_EQ(s.moeLayout("fp8_block", 4), MoeLayout::Permuted);
+    EXPECT_EQ(s.moeLayout("fp8", 1), MoeLayout::Permuted); // no rule
+    auto message = [](const char* yaml) {
+        try {
+            io::loadStackString(yaml, "bad.yaml");
+        } catch (const InputError& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    EXPECT_NE(message("version: 1\nname: t\nmoe_kernels: {bfloat16: padded}\n").find("moe_kernels.bfloat16"),
+              std::string::npos);
+    EXPECT_NE(message("version: 1\nname: t\nmoe_kernels: {bf16: slots}\n").find("expert datatype must be"),
+              std::string::npos);
+    EXPECT_NE(message("version: 1\nname: t\nmoe_kernels: {fp8: {ep0: slots}}\n").find("moe_kernels.fp8.ep0"),
+              std::string::npos);
+}
+
+// A fused MoE takes the surface fitted on its layout's kernels ("<dtype>/<routing>[/permuted]"), else the other
+// layout's surface of the same datatype.
+TEST(KernelEfficiency, MoeSurfaceOfTheLayoutElseTheOtherLayouts) {
+    KernelEfficiency e;
+    EffSurface slots, permuted;
+    slots.family = permuted.family = EffFamily::Moe;
+    slots.dtype = std::string("fp8_block/") + kMoeRouting;
+    permuted.dtype = slots.dtype + "/permuted";
+    for (EffSurface* s : {&slots, &permuted}) {
+        s->log2Scale.axes = defaultAxes(EffFamily::Moe);
+        s->log2Scale.values.assign(s->log2Scale.size(), s == &slots ? 1.0 : -1.0);
+    }
+    e.surfaces = {slots};
+    const MoeSurfaceKey key = moeSurfaceKey(DType::fp8_e4m3, DType::fp8_block, false);
+    ASSERT_STREQ(key.dtype, "fp8_block");
+    EXPECT_DOUBLE_EQ(e.moeScale(key, MoeLayout::Slots, 16, 8, 7168, 2048), 2.0);
+    EXPECT_DOUBLE_EQ(e.moeScale(key, MoeLayout::Permuted, 16, 8, 7168, 2048), 2.0); // the only surface
+    e.surfaces.push_back(permuted);
+    EXPECT_DOUBLE_EQ(e.moeScale(key, MoeLayout::Permuted, 16, 8, 7168, 2048), 0.5);
+    // 4-bit experts computed in bf16 take the weight-only kernels' key, the compute type's as fallback
+    const MoeSurfaceKey w4 = moeSurfaceKey(DType::bf16, DType::mxfp4, false);
+    EXPECT_STREQ(w4.dtype, "w4a16_mxfp4");
+    EXPECT_STREQ(w4.fallback, "bfloat16");
+    EXPECT_EQ(moeSurfaceKey(DType::fp32, DType::fp32, false).dtype, nullptr);
+}
+
 TEST(CpuStack, LoadsTheCpuSectionAndInterpolatesInLog2Threads) {
     const StackProfile s = io::loadStackString("version: 1\nname: t\nlaunch: {prefill: stream, decode: stream}\n"
                                                "kv_cache: concat\n"

@@ -630,9 +630,47 @@ TEST(StepGraph, MoeSideKernelsWhereTheFrameworkRunsThemOnTheirOwn) {
     ASSERT_NE(at, n.end());
     EXPECT_EQ(*(at + 1), "experts_gate_up");
     EXPECT_EQ(*(at + 4), "experts_combine");
-    // a stack that fuses them has none of the side ops
+    // a stack that fuses them has no permutation kernel; its combine is the fused MoE's own (moeSlotBytes)
     const StepGraph f = buildStepGraph(a, plainStack(), prefill(1, 1024));
-    EXPECT_EQ(countOps(f, "experts_permute") + countOps(f, "experts_combine"), 0);
+    EXPECT_EQ(countOps(f, "experts_permute"), 0);
+    EXPECT_EQ(op(f, "experts_combine").kernels, 1);
+    EXPECT_EQ(op(f, "experts_combine").moePart, MoePart::Route);
+}
+
+// The fused MoE's row layout (issue 17): Triton fused_moe (slots) writes and sums every token x top-k slot even where
+// another EP rank owns the expert; CUTLASS (permuted) moves only the rank's own rows. Mixtral, 1024 tokens, top-2,
+// hidden 4096, width 14336, ep 2 (= tp 2: whole experts).
+TEST(StepGraph, MoeLayoutSetsTheTrafficAroundTheExpertGemms) {
+    const LlmArch a = io::loadModel("mixtral-8x7b");
+    Scenario s = prefill(1, 1024);
+    s.tp = 2;
+    s.ep = 2;
+    const double T = 1024, slots = 2 * T, local = slots / 2, h = 4096, w = 14336, B = 2;
+    StackProfile st = plainStack();
+    st.moeKernels = {{"bfloat16", 1, MoeLayout::Slots}};
+    StepGraph g = buildStepGraph(a, st, s);
+    EXPECT_EQ(g.moeLayout, MoeLayout::Slots);
+    // the activation over every slot: gate and up halves read, one half written
+    EXPECT_DOUBLE_EQ(op(g, "experts_activation").memory.bytesRead, slots * 2 * w * B);
+    EXPECT_DOUBLE_EQ(op(g, "experts_activation").memory.bytesWritten, slots * w * B);
+    // the other rank's slots zero-filled by both GEMMs, then every slot summed into one row per token
+    EXPECT_DOUBLE_EQ(op(g, "experts_combine").memory.bytesRead, slots * h * B);
+    EXPECT_DOUBLE_EQ(op(g, "experts_combine").memory.bytesWritten, (slots - local) * (2 * w + h) * B + T * h * B);
+
+    st.moeKernels = {{"bfloat16", 1, MoeLayout::Slots}, {"bfloat16", 2, MoeLayout::Permuted}};
+    g = buildStepGraph(a, st, s);
+    EXPECT_EQ(g.moeLayout, MoeLayout::Permuted); // the rule from ep 2 on
+    EXPECT_DOUBLE_EQ(op(g, "experts_activation").memory.bytesRead, local * 2 * w * B);
+    // gathered into expert order (read + write), read back after the down GEMM, one row per token written
+    EXPECT_DOUBLE_EQ(op(g, "experts_combine").memory.bytesRead, 2 * local * h * B);
+    EXPECT_DOUBLE_EQ(op(g, "experts_combine").memory.bytesWritten, local * h * B + T * h * B);
+    // without EP the two layouts move the same activation bytes
+    s.ep = 1;
+    const StepGraph one = buildStepGraph(a, st, s);
+    EXPECT_EQ(one.moeLayout, MoeLayout::Slots);
+    EXPECT_DOUBLE_EQ(op(one, "experts_activation").memory.bytesRead, slots * 2 * (w / 2) * B);
+    // a rule for another datatype does not apply: fp8 experts fall back to Permuted
+    EXPECT_EQ(st.moeLayout("fp8", 1), MoeLayout::Permuted);
 }
 
 TEST(StepGraph, GroupedGemmOverlapAddsTheHiddenPartOfTheShorterRoof) {
