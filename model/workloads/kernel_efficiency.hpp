@@ -13,9 +13,10 @@
 ///                                                     log2 GQA group)
 ///   generation attention (per head size, attn/KV dtype): (log2 keys read, log2 batch x KV heads, log2 GQA group,
 ///                                                        log2 keys / window span)
-///   fused MoE (per dtype x routing; dtype bf16 / fp8 / fp8_block, or the weight-only 4-bit kernels w4a16_mxfp4 /
-///              int4_wo): (log2 rows per touched expert, log2 touched experts, log2 width, log2 hidden);
-///                                    the three expert ops (grouped gate/up, activation, grouped down) scale together
+///   fused MoE (per dtype x routing x layout; dtype bf16 / fp8 / fp8_block, or the weight-only 4-bit kernels
+///              w4a16_mxfp4 / int4_wo; layout MoeLayout, "/permuted" for CUTLASS kernels): (log2 rows per touched
+///              expert, log2 touched experts, log2 width, log2 hidden); the expert ops (grouped gate/up, activation,
+///              grouped down, the layout's combine) scale together
 ///   collective (per op x mode):      (log2 bytes per rank, log2 ranks), 2-8 GPUs of one NVLink domain
 ///
 /// Outside the knots the surface is held at its edge value, so the roofline alone extrapolates. Why not interpolate
@@ -133,8 +134,8 @@ struct KernelEfficiency {
                         double keysPerQuery) const;
     double generationScale(const std::string& dtype, int headDim, double batch, double keys, double heads,
                            double kvHeads, double keysRead) const;
-    /// The fused MoE experts (grouped gate/up GEMM, activation, grouped down GEMM, as moeFeatures() describes them)
-    /// with the routing the engine assumes (kMoeRouting): the surface of `dtype`, else of `fallback` (may be null).
+    /// The fused MoE experts (grouped gate/up GEMM, activation, grouped down GEMM, combine; moeFeatures()) with the
+    /// routing the engine assumes (kMoeRouting): the surface of `key.dtype`, else of `key.fallback` (may be null).
     /// The layout's surface ("<dtype>/<routing>" for Slots, "<dtype>/<routing>/permuted" for Permuted) is preferred,
     /// the other layout's surface of the same dtype taken where the platform has none.
     double moeScale(const MoeSurfaceKey& key, MoeLayout layout, double tokensPerExpert, double experts, double hidden,
