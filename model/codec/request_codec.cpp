@@ -43,8 +43,9 @@ const std::vector<std::string>& poolKeys() {
 const std::vector<std::string>& servingKeys() {
     static const std::vector<std::string> k = [] {
         std::vector<std::string> v{
-            "model",  "backend",          "stack",   "mode",        "isl", "osl", "concurrency", "requests",
-            "warmup", "benchmark_rounds", "weights", "moe_weights", "kv",  "act", "prefill",     "decode"};
+            "model",       "backend",          "stack",   "mode",        "isl", "osl", "concurrency", "requests",
+            "warmup",      "benchmark_rounds", "weights", "moe_weights", "kv",  "act", "prefill",     "decode",
+            "spec_tokens", "spec_acceptance"};
         v.insert(v.end(), poolKeys().begin(), poolKeys().end());
         return v;
     }();
@@ -338,6 +339,13 @@ void decodeServing(const Fields& f, Request& r) {
     w.requests = f.integer("requests", 0, 0, L::kMaxBatch * 64);
     w.warmup = f.integer("warmup", -1, -1, L::kMaxBatch * 64);
     w.benchmarkRounds = static_cast<int>(f.integer("benchmark_rounds", 0, 0, 1000));
+    // Speculative decoding: draft tokens per decoding sequence and iteration, and their acceptance probability
+    // (geometric: each accepted given the previous were); the acceptance is required with drafts.
+    w.specTokens = static_cast<int>(f.integer("spec_tokens", 0, 0, 16));
+    if (w.specTokens > 0 && !f.has("spec_acceptance"))
+        f.fail("spec_acceptance", "missing required key: speculative decoding (spec_tokens > 0) needs the probability "
+                                  "that a draft token is accepted, 0 to 1 (e.g. 0.8 for DeepSeek's MTP module)");
+    w.specAcceptance = f.number("spec_acceptance", 0.0, 0.0, 1.0);
     w.weightsFormat = f.text("weights", "bf16");
     const DType weights = servingWeights(f, "weights", w.weightsFormat);
     w.moeWeightsFormat = f.text("moe_weights", "");
@@ -519,6 +527,10 @@ nlohmann::json encodeRequest(const Request& r) {
         j["warmup"] = w->warmup;
         if (w->benchmarkRounds > 0)
             j["benchmark_rounds"] = w->benchmarkRounds;
+        if (w->specTokens > 0) {
+            j["spec_tokens"] = w->specTokens;
+            j["spec_acceptance"] = w->specAcceptance;
+        }
         if (w->mode == ServingMode::Aggregated) {
             j.update(poolJson(w->aggregated));
         } else {

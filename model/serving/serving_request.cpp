@@ -113,7 +113,12 @@ ServingResult simulateRequest(const PlatformModel& pm, const Request& r, const O
     for (const auto& [layout, pool] : pools)
         if (auto bad = checkPool(*layout, pool))
             return std::move(*bad);
-    ServingResult res = simulateDeployment(pm, arch, *w->target.stack, datatypes, d, workloadOf(*w), options);
+    Options opt = options;
+    if (w->specTokens > 0) {
+        opt.speculativeTokens = w->specTokens;
+        opt.acceptanceRate = w->specAcceptance;
+    }
+    ServingResult res = simulateDeployment(pm, arch, *w->target.stack, datatypes, d, workloadOf(*w), opt);
     res.notes.insert(res.notes.begin(), notes.begin(), notes.end());
     return res;
 }

@@ -76,14 +76,18 @@ struct ServingWork {
     LlmTarget target;             ///< model; stackName: the backend's stack profile
     std::string backend = "vllm"; ///< tensorrt-llm, vllm or sglang, as written
     ServingMode mode = ServingMode::Aggregated;
-    ServingPool aggregated;             ///< mode Aggregated
-    ServingPool prefill, decode;        ///< mode Disaggregated
-    int64_t isl = 1024;                 ///< input tokens per request
-    int64_t osl = 128;                  ///< output tokens per request
-    int concurrency = 1;                ///< closed-loop clients
-    int64_t requests = 0;               ///< measured requests; 0: the simulator's default (20 x concurrency)
-    int64_t warmup = -1;                ///< requests left out first; -1: the first wave of `concurrency`
-    int benchmarkRounds = 0;            ///< TTFT of a cold-started benchmark of R x concurrency (serving::Workload)
+    ServingPool aggregated;      ///< mode Aggregated
+    ServingPool prefill, decode; ///< mode Disaggregated
+    int64_t isl = 1024;          ///< input tokens per request
+    int64_t osl = 128;           ///< output tokens per request
+    int concurrency = 1;         ///< closed-loop clients
+    int64_t requests = 0;        ///< measured requests; 0: the simulator's default (20 x concurrency)
+    int64_t warmup = -1;         ///< requests left out first; -1: the first wave of `concurrency`
+    int benchmarkRounds = 0;     ///< TTFT of a cold-started benchmark of R x concurrency (serving::Workload)
+    /// Speculative decoding (MTP / draft model) on the aggregated and decode engines: draft tokens per decoding
+    /// sequence and iteration (0: off) and the probability that each is accepted (serving::Options).
+    int specTokens = 0;
+    double specAcceptance = 0;
     std::string weightsFormat = "bf16"; ///< as written: bf16, fp8, fp8_block, nvfp4, mxfp4, int4_wo, ...
     std::string moeWeightsFormat;       ///< as written; empty: same as weightsFormat
     /// The MoE experts' weight datatype when it differs from Scenario::weights (the step model has one weight
