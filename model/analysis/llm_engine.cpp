@@ -397,6 +397,13 @@ double attentionScale(const StackKernels& sk, const AttentionShape& a, DType att
     return sk.eff->generationScale(dtype, headDim, a.batch, a.keys, a.heads, a.kvHeads, keysRead);
 }
 
+/// The stack's fitted kernel efficiency on this GPU platform (or the GPU it extends), else nullptr.
+const KernelEfficiency* stackEfficiency(const PlatformModel& pm, const StackProfile* stack) {
+    return stack && !stack->kernelEfficiency.empty() && pm.kind == DeviceKind::Gpu
+               ? stack->efficiencyFor(pm.name, pm.extends)
+               : nullptr;
+}
+
 /// The correction of a fused MoE (its ops together), keyed by the grouped gate/up GEMM: rows per touched expert,
 /// touched experts on this GPU, hidden x width; the surface of the graph's MoE layout. 1 where the stack has no MoE
 /// surface.
@@ -465,10 +472,8 @@ OpResult evaluateOp(const PlatformModel& pm, const StepGraph& g, const OpSpec& o
 GraphEvaluation evaluateGraph(const PlatformModel& pm, const StepGraph& g, const StackProfile* stack) {
     GraphEvaluation ev;
     StackKernels sk;
-    if (stack && !stack->kernelEfficiency.empty() && pm.kind == DeviceKind::Gpu) {
-        sk.eff = stack->efficiencyFor(pm.name, pm.extends);
+    if ((sk.eff = stackEfficiency(pm, stack)))
         sk.fp8Block = stack->fp8BlockGemm;
-    }
     const int devices = g.tp * g.pp * g.dp * g.attentionDp;
     if (devices > pm.devicesPerNode && pm.devicesPerNode >= 1 && g.tp * g.pp > pm.scaleUpDomain)
         ev.notes.push_back("tp x pp = " + std::to_string(g.tp * g.pp) + " devices exceed the scale-up domain of " +
@@ -698,7 +703,7 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
             return p;
         }
     }
-    const StepGraph graph = buildStepGraph(a, stack, s);
+    const StepGraph graph = buildStepGraph(a, stack, s, stackEfficiency(pm, &stack));
     Prediction p = summarizeStep(pm, a, stack, s, graph, evaluateGraph(pm, graph, &stack));
     if (!check.empty()) {
         // The check's notes (about the scenario) come before the platform's.

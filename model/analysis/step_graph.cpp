@@ -217,8 +217,9 @@ namespace {
 /// datatypes, and the graph it appends to. Each block appends its ops in execution order.
 class GraphBuilder {
 public:
-    GraphBuilder(const LlmArch& a, const StackProfile& stack, const Scenario& s, StepGraph& g)
-        : m_a(a), m_stack(stack), m_s(s), m_g(g), m_tp(s.tp), m_pp(s.pp), m_adp(std::max(1, s.attentionDp)),
+    GraphBuilder(const LlmArch& a, const StackProfile& stack, const Scenario& s, StepGraph& g,
+                 const KernelEfficiency* eff)
+        : m_a(a), m_stack(stack), m_eff(eff), m_s(s), m_g(g), m_tp(s.tp), m_pp(s.pp), m_adp(std::max(1, s.attentionDp)),
           m_h(double(a.hiddenSize)), m_d(double(a.headDim)), m_headsDev(a.numHeads / m_tp),
           m_kvHeadsDev(std::max(1.0, a.numKvHeads / m_tp)) {}
 
@@ -302,6 +303,7 @@ private:
 
     const LlmArch& m_a;
     const StackProfile& m_stack;
+    const KernelEfficiency* m_eff; ///< the stack's surfaces on the target platform (may be null)
     const Scenario& m_s;
     StepGraph& m_g;
     double m_tp, m_pp, m_adp, m_h, m_d;
@@ -682,8 +684,16 @@ void GraphBuilder::build() {
     g.weights = s.weights;
     g.kv = s.kv;
     // The fused MoE's layout: the stack's rule for the experts' kernel datatype at this EP degree.
-    if (const MoeSurfaceKey mk = moeSurfaceKey(want, s.weights, m_stack.fp8BlockGemm); mk.dtype)
+    if (const MoeSurfaceKey mk = moeSurfaceKey(want, s.weights, m_stack.fp8BlockGemm); mk.dtype) {
         g.moeLayout = m_stack.moeLayout(mk.dtype, s.ep);
+        // A platform whose tables timed only the other layout's kernels runs that one (buildStepGraph).
+        auto fitted = [&](MoeLayout l) {
+            return m_eff->findMoe(mk.dtype, l) || (mk.fallback && m_eff->findMoe(mk.fallback, l));
+        };
+        const MoeLayout other = g.moeLayout == MoeLayout::Slots ? MoeLayout::Permuted : MoeLayout::Slots;
+        if (m_eff && !fitted(g.moeLayout) && fitted(other))
+            g.moeLayout = other;
+    }
     m_actB = bytesPerElement(g.activationType);
     m_kvB = bytesPerElement(s.kv);
 
@@ -752,9 +762,10 @@ StepTokens stepTokens(const Scenario& s) {
     return {};
 }
 
-StepGraph buildStepGraph(const LlmArch& arch, const StackProfile& stack, const Scenario& s) {
+StepGraph buildStepGraph(const LlmArch& arch, const StackProfile& stack, const Scenario& s,
+                         const KernelEfficiency* eff) {
     StepGraph g;
-    GraphBuilder(arch, stack, s, g).build();
+    GraphBuilder(arch, stack, s, g, eff).build();
     return g;
 }
 

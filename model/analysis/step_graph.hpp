@@ -116,7 +116,11 @@ struct StepTokens {
 StepTokens stepTokens(const Scenario& s);
 
 /// @brief The graph of one step for one device. The scenario must have passed checkScenario (no errors).
-StepGraph buildStepGraph(const LlmArch& arch, const StackProfile& stack, const Scenario& s);
+/// `eff`: the stack's fitted kernel efficiency on the target platform, if any: where it holds MoE surfaces of only the
+/// other layout than the stack's moe_kernels rule names (the platform's tables timed another kernel, as vLLM's FP8
+/// experts run Triton on Ada), the graph takes that layout, so bytes and surface agree.
+StepGraph buildStepGraph(const LlmArch& arch, const StackProfile& stack, const Scenario& s,
+                         const KernelEfficiency* eff = nullptr);
 
 /// @brief Keys each decoding sequence holds and attends over: context + 1, or, where the stack attends over a
 /// static cache (decode_attention.repeat_kv) in a decode step, every slot of it (Scenario::cacheLength, if larger).

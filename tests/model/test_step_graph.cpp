@@ -673,6 +673,30 @@ TEST(StepGraph, MoeLayoutSetsTheTrafficAroundTheExpertGemms) {
     EXPECT_EQ(st.moeLayout("fp8", 1), MoeLayout::Permuted);
 }
 
+// Where the platform's tables timed only the other layout's kernels (vLLM's FP8 experts run Triton on Ada, FlashInfer's
+// CUTLASS MoE on Hopper), the graph runs the layout whose surface it has, so bytes and correction agree.
+TEST(StepGraph, MoeLayoutFollowsTheKernelsThePlatformHasSurfacesOf) {
+    const LlmArch a = io::loadModel("mixtral-8x7b");
+    Scenario s = prefill(1, 1024);
+    s.weights = s.act = DType::fp8_e4m3;
+    StackProfile st = plainStack();
+    st.moeKernels = {{"fp8", 1, MoeLayout::Permuted}};
+    auto surface = [](const std::string& dtype) {
+        EffSurface e;
+        e.family = EffFamily::Moe;
+        e.dtype = dtype;
+        return e;
+    };
+    KernelEfficiency eff;
+    eff.surfaces = {surface(std::string("fp8/") + kMoeRouting)};        // Triton (slots) only
+    EXPECT_EQ(buildStepGraph(a, st, s).moeLayout, MoeLayout::Permuted); // no platform surfaces: the stack's rule
+    EXPECT_EQ(buildStepGraph(a, st, s, &eff).moeLayout, MoeLayout::Slots);
+    eff.surfaces.push_back(surface(std::string("fp8/") + kMoeRouting + "/permuted"));
+    EXPECT_EQ(buildStepGraph(a, st, s, &eff).moeLayout, MoeLayout::Permuted); // both fitted: the rule
+    KernelEfficiency none;
+    EXPECT_EQ(buildStepGraph(a, st, s, &none).moeLayout, MoeLayout::Permuted); // neither: the rule
+}
+
 TEST(StepGraph, GroupedGemmOverlapAddsTheHiddenPartOfTheShorterRoof) {
     OpResult r;
     r.computeS = 3e-6;
