@@ -703,7 +703,7 @@ Prediction predictStep(const PlatformModel& pm, const LlmArch& a, const StackPro
             return p;
         }
     }
-    const StepGraph graph = buildStepGraph(a, stack, s, stackEfficiency(pm, &stack));
+    const StepGraph graph = buildStepGraph(a, stack, s, &pm, stackEfficiency(pm, &stack));
     Prediction p = summarizeStep(pm, a, stack, s, graph, evaluateGraph(pm, graph, &stack));
     if (!check.empty()) {
         // The check's notes (about the scenario) come before the platform's.

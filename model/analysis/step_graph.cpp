@@ -174,15 +174,15 @@ MoeSlotBytes moeSlotBytes(MoeLayout layout, double tokens, double topK, double e
                           double actBytes) {
     MoeSlotBytes b;
     const double slots = tokens * topK, local = slots / ep;
-    const double out = tokens * hidden * actBytes; // the summed output, one row per token
+    const double outBytes = tokens * hidden * actBytes; // the summed output, one row per token
     if (layout == MoeLayout::Slots) {
         b.activationRows = slots;
         b.routeRead = slots * hidden * actBytes;
-        b.routeWritten = (slots - local) * (2 * width + hidden) * actBytes + out;
+        b.routeWritten = (slots - local) * (2 * width + hidden) * actBytes + outBytes;
     } else {
         b.activationRows = local;
         b.routeRead = 2 * local * hidden * actBytes;
-        b.routeWritten = local * hidden * actBytes + out;
+        b.routeWritten = local * hidden * actBytes + outBytes;
     }
     b.activationRead = b.activationRows * 2 * width * actBytes;
     b.activationWritten = b.activationRows * width * actBytes;
@@ -217,11 +217,11 @@ namespace {
 /// datatypes, and the graph it appends to. Each block appends its ops in execution order.
 class GraphBuilder {
 public:
-    GraphBuilder(const LlmArch& a, const StackProfile& stack, const Scenario& s, StepGraph& g,
+    GraphBuilder(const LlmArch& a, const StackProfile& stack, const Scenario& s, StepGraph& g, const PlatformModel* pm,
                  const KernelEfficiency* eff)
-        : m_a(a), m_stack(stack), m_eff(eff), m_s(s), m_g(g), m_tp(s.tp), m_pp(s.pp), m_adp(std::max(1, s.attentionDp)),
-          m_h(double(a.hiddenSize)), m_d(double(a.headDim)), m_headsDev(a.numHeads / m_tp),
-          m_kvHeadsDev(std::max(1.0, a.numKvHeads / m_tp)) {}
+        : m_a(a), m_stack(stack), m_pm(pm), m_eff(eff), m_s(s), m_g(g), m_tp(s.tp), m_pp(s.pp),
+          m_adp(std::max(1, s.attentionDp)), m_h(double(a.hiddenSize)), m_d(double(a.headDim)),
+          m_headsDev(a.numHeads / m_tp), m_kvHeadsDev(std::max(1.0, a.numKvHeads / m_tp)) {}
 
     void build();
 
@@ -303,6 +303,7 @@ private:
 
     const LlmArch& m_a;
     const StackProfile& m_stack;
+    const PlatformModel* m_pm;     ///< the target platform (may be null: its compute-type fallback unknown)
     const KernelEfficiency* m_eff; ///< the stack's surfaces on the target platform (may be null)
     const Scenario& m_s;
     StepGraph& m_g;
@@ -574,26 +575,30 @@ void GraphBuilder::moe(double c) {
                  m_stack.moePermuteKernels, c, true, 0, true);
     if (ep > 1)
         collective("moe_dispatch", Collective::AllToAll, T * k / ep * h * m_actB, ep, c, true);
-    // Otherwise the fused MoE's own kernels move the rows as its layout does (moeSlotBytes), the bytes the stack's
-    // MoE surfaces were fitted with.
-    const MoeSlotBytes slot = sideKernels ? MoeSlotBytes{} : moeSlotBytes(m_g.moeLayout, T, k, ep, h, width, m_actB);
+    // A stack that names its fused MoE's layout (moe_kernels) moves the rows as that layout does (moeSlotBytes), the
+    // bytes its MoE surfaces were fitted with; others keep the activation at their element-wise passes.
+    const bool layoutBytes = !sideKernels && !m_stack.moeKernels.empty();
+    const MoeSlotBytes slot = layoutBytes ? moeSlotBytes(m_g.moeLayout, T, k, ep, h, width, m_actB) : MoeSlotBytes{};
     gemm("experts_gate_up", tokensPerExpert, 2 * width, h, c, distinctDev);
     m_g.ops.back().moePart = MoePart::GateUp;
     if (sideKernels)
         memoryOp("experts_activation", OpClass::Elementwise, T * k / ep * width, side.activationRead * sp,
                  side.activationWritten * sp, T * k / ep * width, m_stack.activationKernels, c, true, 0, true);
-    else
+    else if (layoutBytes)
         memoryOp("experts_activation", OpClass::Elementwise, slot.activationRows * width, slot.activationRead,
                  slot.activationWritten, slot.activationRows * width, 1, c, true);
+    else
+        elementwise("experts_activation", OpClass::Elementwise, T * k / ep * width, m_stack.activationPasses,
+                    m_stack.activationKernels, c, true);
     m_g.ops.back().moePart = MoePart::Activation;
     gemm("experts_down", tokensPerExpert, h, width, c, distinctDev);
     m_g.ops.back().moePart = MoePart::Down;
     if (sideKernels && m_stack.moeCombineKernels > 0)
         memoryOp("experts_combine", OpClass::Other, T * k / ep * h, side.combineRead * sp, side.combineWritten * sp, 0,
                  m_stack.moeCombineKernels, c, true, 0, true);
-    else if (!sideKernels) {
+    else if (layoutBytes) {
         memoryOp("experts_combine", OpClass::Other, T * h, slot.routeRead, slot.routeWritten, T * k * h, 1, c, true);
-        m_g.ops.back().moePart = MoePart::Route;
+        m_g.ops.back().moePart = MoePart::Combine;
     }
     if (ep > 1)
         collective("moe_combine", Collective::AllToAll, T * k / ep * h * m_actB, ep, c, true);
@@ -683,16 +688,16 @@ void GraphBuilder::build() {
     g.activationType = (isInteger(s.act) || isFloat4(s.act)) ? DType::bf16 : s.act;
     g.weights = s.weights;
     g.kv = s.kv;
-    // The fused MoE's layout: the stack's rule for the experts' kernel datatype at this EP degree.
-    if (const MoeSurfaceKey mk = moeSurfaceKey(want, s.weights, m_stack.fp8BlockGemm); mk.dtype) {
-        g.moeLayout = m_stack.moeLayout(mk.dtype, s.ep);
-        // A platform whose tables timed only the other layout's kernels runs that one (buildStepGraph).
-        auto fitted = [&](MoeLayout l) {
-            return m_eff->findMoe(mk.dtype, l) || (mk.fallback && m_eff->findMoe(mk.fallback, l));
-        };
-        const MoeLayout other = g.moeLayout == MoeLayout::Slots ? MoeLayout::Permuted : MoeLayout::Slots;
-        if (m_eff && !fitted(g.moeLayout) && fitted(other))
-            g.moeLayout = other;
+    // The fused MoE's layout: the stack's rule for the experts' kernel datatype (on the compute type the platform
+    // runs, as the engine keys the MoE surface) at this EP degree, settled against the platform's surfaces.
+    if (!m_stack.moeKernels.empty()) {
+        bool fell = false;
+        const DType compute = m_pm ? m_pm->computeType(want, fell) : want;
+        if (const MoeSurfaceKey mk = moeSurfaceKey(compute, s.weights, m_stack.fp8BlockGemm); mk.dtype) {
+            g.moeLayout = m_stack.moeLayout(mk.dtype, s.ep);
+            if (m_eff)
+                g.moeLayout = m_eff->resolveMoe(mk, g.moeLayout).layout;
+        }
     }
     m_actB = bytesPerElement(g.activationType);
     m_kvB = bytesPerElement(s.kv);
@@ -762,10 +767,10 @@ StepTokens stepTokens(const Scenario& s) {
     return {};
 }
 
-StepGraph buildStepGraph(const LlmArch& arch, const StackProfile& stack, const Scenario& s,
+StepGraph buildStepGraph(const LlmArch& arch, const StackProfile& stack, const Scenario& s, const PlatformModel* pm,
                          const KernelEfficiency* eff) {
     StepGraph g;
-    GraphBuilder(arch, stack, s, g, eff).build();
+    GraphBuilder(arch, stack, s, g, pm, eff).build();
     return g;
 }
 

@@ -18,7 +18,7 @@ namespace rooflab {
 enum class OpKind : unsigned char { Gemm, Attention, Memory, Collective };
 std::string_view opKindName(OpKind k);
 
-enum class MoePart : unsigned char { None, GateUp, Activation, Down, Route };
+enum class MoePart : unsigned char { None, GateUp, Activation, Down, Combine };
 
 /// @brief C[m,n] = A[m,k] B[k,n], `batch` independent products, per device. The tensor path (compute datatype)
 /// is the graph's `gemmType`, resolved against the platform at evaluation.
@@ -59,8 +59,9 @@ struct OpSpec {
     double count = 1;           ///< occurrences per step on one PP stage (layers of the group / pp)
     bool perLayer = false;      ///< part of the decoder layers (repeated on every PP stage)
     bool betweenStages = false; ///< the PP activation transfer: timed apart from the stages, not host-dispatched
-    /// Part of a fused MoE (grouped gate/up GEMM, activation, grouped down GEMM, in this order): a stack's MoE
-    /// surface corrects the three together (workloads/kernel_efficiency.hpp), keyed by the gate/up GEMM's shape.
+    /// Part of a fused MoE (grouped gate/up GEMM, activation, grouped down GEMM, and where the stack names its layout
+    /// the combine, in this order): a stack's MoE surface corrects them together (workloads/kernel_efficiency.hpp),
+    /// keyed by the gate/up GEMM's shape.
     MoePart moePart = MoePart::None;
     double kernels = 1; ///< kernel launches per occurrence (attention: at least this many)
     GemmSpec gemm;
@@ -97,8 +98,9 @@ struct StepGraph {
     /// host CPU; 0 when kernels are replayed from a graph.
     double hostOverheadS = 0, collectiveHostS = 0;
     double normHostS = 0; ///< host time per kernel of a norm outside graphs (the stack's norm_host_overhead)
-    /// The fused MoE's row layout (the stack's moe_kernels for the experts' datatype and EP degree): its memory
-    /// traffic around the grouped GEMMs, and which of the stack's MoE surfaces corrects it.
+    /// The fused MoE's row layout (the stack's moe_kernels for the experts' datatype and EP degree, settled against
+    /// the platform's surfaces: buildStepGraph): its memory traffic around the grouped GEMMs, and which of the stack's
+    /// MoE surfaces corrects it.
     MoeLayout moeLayout = MoeLayout::Permuted;
 };
 
@@ -116,11 +118,12 @@ struct StepTokens {
 StepTokens stepTokens(const Scenario& s);
 
 /// @brief The graph of one step for one device. The scenario must have passed checkScenario (no errors).
-/// `eff`: the stack's fitted kernel efficiency on the target platform, if any: where it holds MoE surfaces of only the
-/// other layout than the stack's moe_kernels rule names (the platform's tables timed another kernel, as vLLM's FP8
-/// experts run Triton on Ada), the graph takes that layout, so bytes and surface agree.
+/// `pm` and `eff` (the stack's fitted kernel efficiency on that platform; either may be null): the fused MoE's layout
+/// is the stack's moe_kernels rule for the experts' kernel datatype on `pm` (after its compute-type fallback), as
+/// KernelEfficiency::resolveMoe settles it against `eff`: where the platform's tables timed only the other layout's
+/// kernels (vLLM's FP8 experts run Triton on Ada), the graph takes that layout, so bytes and surface agree.
 StepGraph buildStepGraph(const LlmArch& arch, const StackProfile& stack, const Scenario& s,
-                         const KernelEfficiency* eff = nullptr);
+                         const PlatformModel* pm = nullptr, const KernelEfficiency* eff = nullptr);
 
 /// @brief Keys each decoding sequence holds and attends over: context + 1, or, where the stack attends over a
 /// static cache (decode_attention.repeat_kv) in a decode step, every slot of it (Scenario::cacheLength, if larger).

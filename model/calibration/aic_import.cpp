@@ -606,11 +606,16 @@ AicRow readRow(const io::CsvTable& t, std::size_t i) {
         if (r.experts % r.moeEp != 0)
             rr.fail(cEp, "moe_ep does not divide experts");
         const std::string dist = rr.nonEmpty(cDist);
-        // CUTLASS grouped GEMMs (TensorRT-LLM's moe_torch_flow_cutlass, FlashInfer's cutlass MoE) permute the rank's
-        // rows; the Triton and Marlin kernels write every token x top-k slot (MoeLayout). Their surfaces are fitted
+        // CUTLASS grouped GEMMs (TensorRT-LLM's moe_torch_flow_cutlass, FlashInfer's cutlass MoE) and OpenAI's
+        // triton_kernels experts (vLLM's gpt-oss MXFP4 path, "oaitriton": gather and scatter by routing index) move
+        // only the rank's rows; the fused_moe Triton and Marlin kernels (and TensorRT-LLM's moe_torch_flow MXFP4 path)
+        // write every token x top-k slot (MoeLayout: their time stops falling with EP). Their surfaces are fitted
         // apart: "<dtype>/<routing>" and "<dtype>/<routing>/permuted".
+        const std::string_view kernel = t.text(i, cKernel);
         r.moeLayout =
-            t.text(i, cKernel).find("cutlass") != std::string_view::npos ? MoeLayout::Permuted : MoeLayout::Slots;
+            kernel.find("cutlass") != std::string_view::npos || kernel.find("oaitriton") != std::string_view::npos
+                ? MoeLayout::Permuted
+                : MoeLayout::Slots;
         r.dtype = dtype + "/" + dist + (r.moeLayout == MoeLayout::Permuted ? "/permuted" : "");
         r.computeType = computeDtype(dtype);
         r.weightType = weightDtype(dtype);

@@ -341,10 +341,12 @@ void decodeServing(const Fields& f, Request& r) {
     w.benchmarkRounds = static_cast<int>(f.integer("benchmark_rounds", 0, 0, 1000));
     // Speculative decoding: draft tokens per decoding sequence and iteration, and their acceptance probability
     // (geometric: each accepted given the previous were); the acceptance is required with drafts.
-    w.specTokens = static_cast<int>(f.integer("spec_tokens", 0, 0, 16));
+    w.specTokens = static_cast<int>(f.integer("spec_tokens", 0, 0, 64));
     if (w.specTokens > 0 && !f.has("spec_acceptance"))
         f.fail("spec_acceptance", "missing required key: speculative decoding (spec_tokens > 0) needs the probability "
                                   "that a draft token is accepted, 0 to 1 (e.g. 0.8 for DeepSeek's MTP module)");
+    if (w.specTokens == 0 && f.has("spec_acceptance"))
+        f.fail("spec_acceptance", "applies to speculative decoding only: give spec_tokens > 0 with it");
     w.specAcceptance = f.number("spec_acceptance", 0.0, 0.0, 1.0);
     w.weightsFormat = f.text("weights", "bf16");
     const DType weights = servingWeights(f, "weights", w.weightsFormat);

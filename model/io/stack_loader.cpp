@@ -6,6 +6,7 @@
 #include "units/quantity.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 
@@ -228,7 +229,8 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
     if (const YAML::Node kv = r.optional("kv_cache"); kv.IsDefined() && !kv.IsNull())
         s.kvAppendConcat = r.requiredChoice("kv_cache", {"preallocated", "concat"}) == "concat";
     // moe_kernels: the fused-MoE layout per expert datatype ({bfloat16: slots, fp8_block: {ep1: slots, ep2:
-    // permuted}}): a layout, or a map from the smallest expert-parallel degree (ep<N>) at which it applies.
+    // permuted}}): a layout, or a map from the smallest expert-parallel degree (ep<N>, starting at ep1) at which each
+    // layout applies.
     if (const YAML::Node mk = r.optional("moe_kernels"); mk.IsDefined() && !mk.IsNull()) {
         if (!mk.IsMap())
             r.failAt(mk, "moe_kernels", "must be a map of expert datatype to layout (slots or permuted)");
@@ -240,22 +242,34 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
         };
         for (const auto& kv : mk) {
             const std::string dtype = kv.first.Scalar(), key = "moe_kernels." + dtype;
-            if (dtype != "bfloat16" && dtype != "fp8" && dtype != "fp8_block" && dtype != "w4a16_mxfp4" &&
-                dtype != "int4_wo")
+            if (std::find(std::begin(kMoeSurfaceDtypes), std::end(kMoeSurfaceDtypes), dtype) ==
+                std::end(kMoeSurfaceDtypes))
                 r.failAt(kv.first, key, "expert datatype must be bfloat16, fp8, fp8_block, w4a16_mxfp4 or int4_wo");
-            if (kv.second.IsMap()) {
-                for (const auto& e : kv.second) {
-                    const std::string ek = key + "." + e.first.Scalar(), es = e.first.Scalar();
-                    char* end = nullptr;
-                    const long ep =
-                        es.size() > 2 && es.compare(0, 2, "ep") == 0 ? std::strtol(es.c_str() + 2, &end, 10) : 0;
-                    if (ep < 1 || ep > 4096 || !end || *end != '\0')
-                        r.failAt(e.first, ek, "a key must be ep<N>, the smallest expert-parallel degree it applies to");
-                    s.moeKernels.push_back({dtype, int(ep), layoutOf(e.second, ek)});
-                }
-            } else {
+            for (const MoeKernelRule& seen : s.moeKernels)
+                if (seen.dtype == dtype)
+                    r.failAt(kv.first, key, "this expert datatype is given twice");
+            if (!kv.second.IsMap()) {
                 s.moeKernels.push_back({dtype, 1, layoutOf(kv.second, key)});
+                continue;
             }
+            bool fromOne = false;
+            for (const auto& e : kv.second) {
+                const std::string es = e.first.Scalar(), ek = key + "." + es;
+                int ep = 0;
+                const char* first = es.c_str() + std::min<std::size_t>(2, es.size());
+                const char* last = es.c_str() + es.size();
+                const auto [end, ec] = std::from_chars(first, last, ep);
+                if (es.compare(0, 2, "ep") != 0 || first == last || ec != std::errc() || end != last || ep < 1 ||
+                    ep > 4096 || (first[0] == '0'))
+                    r.failAt(e.first, ek, "a key must be ep<N>, the smallest expert-parallel degree it applies to");
+                for (const MoeKernelRule& seen : s.moeKernels)
+                    if (seen.dtype == dtype && seen.epMin == ep)
+                        r.failAt(e.first, ek, "this expert-parallel degree is given twice");
+                fromOne = fromOne || ep == 1;
+                s.moeKernels.push_back({dtype, ep, layoutOf(e.second, ek)});
+            }
+            if (!fromOne)
+                r.failAt(kv.second, key, "the map must start at ep1 (the layout without expert parallelism)");
         }
     }
     s.groupedGemmOverlap = r.optionalNumber("grouped_gemm_overlap", 1, 0, 1);

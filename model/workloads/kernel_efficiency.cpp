@@ -212,13 +212,18 @@ const EffSurface* KernelEfficiency::findMoe(const char* dtype, MoeLayout layout)
     return nullptr;
 }
 
+MoeSurfaceChoice KernelEfficiency::resolveMoe(const MoeSurfaceKey& key, MoeLayout layout) const {
+    for (const char* d : {key.dtype, key.fallback})
+        if (d)
+            for (const MoeLayout l : {layout, otherLayout(layout)})
+                if (const EffSurface* s = findMoe(d, l))
+                    return {s, l};
+    return {nullptr, layout};
+}
+
 double KernelEfficiency::moeScale(const MoeSurfaceKey& key, MoeLayout layout, double tokensPerExpert, double experts,
                                   double hidden, double width) const {
-    const MoeLayout other = layout == MoeLayout::Slots ? MoeLayout::Permuted : MoeLayout::Slots;
-    const EffSurface* s = nullptr;
-    for (const char* d : {key.dtype, key.fallback})
-        if (d && !s && !(s = findMoe(d, layout)))
-            s = findMoe(d, other);
+    const EffSurface* s = resolveMoe(key, layout).surface;
     if (!s)
         return 1.0;
     double x[4];

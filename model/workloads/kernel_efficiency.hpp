@@ -45,8 +45,9 @@ enum class MoeLayout {
     /// the slots of other ranks' experts are still written (zero-filled) and the activation and the closing sum over
     /// the top-k slots still run over every slot, so that traffic does not shrink with EP.
     Slots,
-    /// CUTLASS grouped GEMMs (TensorRT-LLM, FlashInfer): the rank's own routed rows are gathered into expert order
-    /// first and scattered back, weighted and summed, after the down GEMM; all of it scales with the local rows.
+    /// CUTLASS grouped GEMMs (TensorRT-LLM, FlashInfer) and OpenAI's triton_kernels experts (vLLM's gpt-oss MXFP4
+    /// path): the rank's own routed rows are gathered into expert order first and scattered back, weighted and
+    /// summed, after the down GEMM; all of it scales with the local rows.
     Permuted,
 };
 
@@ -58,6 +59,21 @@ struct MoeSurfaceKey {
     const char* fallback = nullptr;
 };
 MoeSurfaceKey moeSurfaceKey(DType gemmType, DType weightType, bool fp8BlockStack);
+
+/// @brief The other of the two layouts.
+constexpr MoeLayout otherLayout(MoeLayout l) {
+    return l == MoeLayout::Slots ? MoeLayout::Permuted : MoeLayout::Slots;
+}
+
+/// @brief The expert datatypes a MoE surface (and a stack's moe_kernels rule) is keyed by: moeSurfaceKey's values.
+inline constexpr const char* kMoeSurfaceDtypes[] = {"bfloat16", "fp8", "fp8_block", "w4a16_mxfp4", "int4_wo"};
+
+struct EffSurface;
+/// @brief The MoE surface a fused MoE takes and the layout it was fitted on (resolveMoe).
+struct MoeSurfaceChoice {
+    const EffSurface* surface = nullptr; ///< nullptr: no MoE surface applies
+    MoeLayout layout = MoeLayout::Permuted;
+};
 
 /// @brief A function on a regular grid of knots, multilinear between them, clamped outside.
 struct EffGrid {
@@ -135,11 +151,14 @@ struct KernelEfficiency {
     double generationScale(const std::string& dtype, int headDim, double batch, double keys, double heads,
                            double kvHeads, double keysRead) const;
     /// The fused MoE experts (grouped gate/up GEMM, activation, grouped down GEMM, combine; moeFeatures()) with the
-    /// routing the engine assumes (kMoeRouting): the surface of `key.dtype`, else of `key.fallback` (may be null).
-    /// The layout's surface ("<dtype>/<routing>" for Slots, "<dtype>/<routing>/permuted" for Permuted) is preferred,
-    /// the other layout's surface of the same dtype taken where the platform has none.
+    /// routing the engine assumes (kMoeRouting), by the surface resolveMoe(key, layout) picks; 1 without one.
     double moeScale(const MoeSurfaceKey& key, MoeLayout layout, double tokensPerExpert, double experts, double hidden,
                     double width) const;
+    /// @brief The surface of a fused MoE: of `key.dtype`, else of `key.fallback` (the kernel before the layout); for
+    /// each, the `layout`'s surface ("<dtype>/<routing>" for Slots, "<dtype>/<routing>/permuted" for Permuted), else
+    /// the other layout's, which is then the choice's layout (the platform's tables timed that kernel). The step graph
+    /// and the engine's correction resolve through this one rule.
+    MoeSurfaceChoice resolveMoe(const MoeSurfaceKey& key, MoeLayout layout) const;
     /// @brief The MoE surface of "<dtype>/<kMoeRouting>" (Slots) or "<dtype>/<kMoeRouting>/permuted", or nullptr.
     const EffSurface* findMoe(const char* dtype, MoeLayout layout) const;
     /// A collective of `bytes` per rank over `ranks` GPUs: `op` all_reduce | all_gather | reduce_scatter | alltoall;

@@ -526,10 +526,13 @@ TEST(KernelEfficiency, EngineScalesTheFusedMoeAndTheAllReduceByTheirSurfaces) {
 TEST(KernelEfficiency, FourBitExpertsTakeTheWeightOnlyKernelsSurfaceElseTheComputeTypes) {
     // MXFP4 / NVFP4 experts with bf16 activations run the frameworks' w4a16 kernels, int4 ones the int4_wo kernels:
     // with those surfaces at +2 (4x) and bf16's at +1 (2x), the expert ops take 4x; a stack without the 4-bit
-    // surface falls back to its bf16 one (2x).
+    // surface falls back to its bf16 one (2x). The surfaces below are of the slot layout, so the stack runs that one
+    // throughout (the graph follows the layout the platform's surfaces were fitted on, and the bytes must compare).
     const LlmArch m = io::loadModel("qwen3-30b-a3b");
     StackProfile plain = io::loadStack("vllm");
     plain.kernelEfficiency.clear();
+    plain.moeKernels = {
+        {"bfloat16", 1, MoeLayout::Slots}, {"w4a16_mxfp4", 1, MoeLayout::Slots}, {"int4_wo", 1, MoeLayout::Slots}};
     auto flat = [](const std::string& dtype, double v) {
         EffSurface e;
         e.family = EffFamily::Moe;

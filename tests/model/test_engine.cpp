@@ -630,6 +630,15 @@ TEST(StackLoader, MoeKernelsGiveTheLayoutPerDatatypeAndEpDegree) {
               std::string::npos);
     EXPECT_NE(message("version: 1\nname: t\nmoe_kernels: {fp8: {ep0: slots}}\n").find("moe_kernels.fp8.ep0"),
               std::string::npos);
+    for (const char* key : {"ep 4", "ep+4", "ep04", "ep4x", "ep"})
+        EXPECT_NE(
+            message((std::string("version: 1\nname: t\nmoe_kernels: {fp8: {ep1: slots, \"") + key + "\": permuted}}\n")
+                        .c_str())
+                .find("a key must be ep<N>"),
+            std::string::npos)
+            << key;
+    EXPECT_NE(message("version: 1\nname: t\nmoe_kernels: {fp8: {ep2: permuted}}\n").find("must start at ep1"),
+              std::string::npos);
 }
 
 // A fused MoE takes the surface fitted on its layout's kernels ("<dtype>/<routing>[/permuted]"), else the other

@@ -630,11 +630,16 @@ TEST(StepGraph, MoeSideKernelsWhereTheFrameworkRunsThemOnTheirOwn) {
     ASSERT_NE(at, n.end());
     EXPECT_EQ(*(at + 1), "experts_gate_up");
     EXPECT_EQ(*(at + 4), "experts_combine");
-    // a stack that fuses them has no permutation kernel; its combine is the fused MoE's own (moeSlotBytes)
+    // a stack that fuses them (and names no MoE layout) has none of the side ops
     const StepGraph f = buildStepGraph(a, plainStack(), prefill(1, 1024));
-    EXPECT_EQ(countOps(f, "experts_permute"), 0);
-    EXPECT_EQ(op(f, "experts_combine").kernels, 1);
-    EXPECT_EQ(op(f, "experts_combine").moePart, MoePart::Route);
+    EXPECT_EQ(countOps(f, "experts_permute") + countOps(f, "experts_combine"), 0);
+    // one that names its layout has the fused MoE's own combine (moeSlotBytes), under the MoE surface
+    StackProfile named = plainStack();
+    named.moeKernels = {{"bfloat16", 1, MoeLayout::Slots}};
+    const StepGraph withLayout = buildStepGraph(a, named, prefill(1, 1024));
+    EXPECT_EQ(countOps(withLayout, "experts_permute"), 0);
+    EXPECT_EQ(op(withLayout, "experts_combine").kernels, 1);
+    EXPECT_EQ(op(withLayout, "experts_combine").moePart, MoePart::Combine);
 }
 
 // The fused MoE's row layout (issue 17): Triton fused_moe (slots) writes and sums every token x top-k slot even where
@@ -664,37 +669,60 @@ TEST(StepGraph, MoeLayoutSetsTheTrafficAroundTheExpertGemms) {
     // gathered into expert order (read + write), read back after the down GEMM, one row per token written
     EXPECT_DOUBLE_EQ(op(g, "experts_combine").memory.bytesRead, 2 * local * h * B);
     EXPECT_DOUBLE_EQ(op(g, "experts_combine").memory.bytesWritten, local * h * B + T * h * B);
-    // without EP the two layouts move the same activation bytes
+    // without EP the two layouts move the same activation bytes (tp 2: half the width per rank)
     s.ep = 1;
     const StepGraph one = buildStepGraph(a, st, s);
     EXPECT_EQ(one.moeLayout, MoeLayout::Slots);
     EXPECT_DOUBLE_EQ(op(one, "experts_activation").memory.bytesRead, slots * 2 * (w / 2) * B);
+    StackProfile cutlass = plainStack();
+    cutlass.moeKernels = {{"bfloat16", 1, MoeLayout::Permuted}};
+    const StepGraph onePermuted = buildStepGraph(a, cutlass, s);
+    EXPECT_EQ(onePermuted.moeLayout, MoeLayout::Permuted);
+    EXPECT_DOUBLE_EQ(op(onePermuted, "experts_activation").memory.bytesRead,
+                     op(one, "experts_activation").memory.bytesRead);
     // a rule for another datatype does not apply: fp8 experts fall back to Permuted
     EXPECT_EQ(st.moeLayout("fp8", 1), MoeLayout::Permuted);
 }
 
 // Where the platform's tables timed only the other layout's kernels (vLLM's FP8 experts run Triton on Ada, FlashInfer's
-// CUTLASS MoE on Hopper), the graph runs the layout whose surface it has, so bytes and correction agree.
+// CUTLASS MoE on Hopper), the graph runs the layout whose surface it has, so bytes and correction agree; the platform's
+// compute-type fallback picks the kernel (FP8 experts on a GPU without FP8 run the bf16 kernels).
 TEST(StepGraph, MoeLayoutFollowsTheKernelsThePlatformHasSurfacesOf) {
     const LlmArch a = io::loadModel("mixtral-8x7b");
     Scenario s = prefill(1, 1024);
     s.weights = s.act = DType::fp8_e4m3;
     StackProfile st = plainStack();
-    st.moeKernels = {{"fp8", 1, MoeLayout::Permuted}};
+    st.moeKernels = {{"fp8", 1, MoeLayout::Slots}, {"bfloat16", 1, MoeLayout::Permuted}};
     auto surface = [](const std::string& dtype) {
         EffSurface e;
         e.family = EffFamily::Moe;
         e.dtype = dtype;
         return e;
     };
+    const std::string fp8 = std::string("fp8/") + kMoeRouting;
     KernelEfficiency eff;
-    eff.surfaces = {surface(std::string("fp8/") + kMoeRouting)};        // Triton (slots) only
-    EXPECT_EQ(buildStepGraph(a, st, s).moeLayout, MoeLayout::Permuted); // no platform surfaces: the stack's rule
-    EXPECT_EQ(buildStepGraph(a, st, s, &eff).moeLayout, MoeLayout::Slots);
-    eff.surfaces.push_back(surface(std::string("fp8/") + kMoeRouting + "/permuted"));
-    EXPECT_EQ(buildStepGraph(a, st, s, &eff).moeLayout, MoeLayout::Permuted); // both fitted: the rule
+    eff.surfaces = {surface(fp8 + "/permuted")};                     // CUTLASS only
+    EXPECT_EQ(buildStepGraph(a, st, s).moeLayout, MoeLayout::Slots); // no platform surfaces: the stack's rule
+    EXPECT_EQ(buildStepGraph(a, st, s, nullptr, &eff).moeLayout, MoeLayout::Permuted);
+    eff.surfaces.push_back(surface(fp8));
+    EXPECT_EQ(buildStepGraph(a, st, s, nullptr, &eff).moeLayout, MoeLayout::Slots); // both fitted: the rule
     KernelEfficiency none;
-    EXPECT_EQ(buildStepGraph(a, st, s, &none).moeLayout, MoeLayout::Permuted); // neither: the rule
+    EXPECT_EQ(buildStepGraph(a, st, s, nullptr, &none).moeLayout, MoeLayout::Slots); // neither: the rule
+    // A platform without FP8 tensor cores (an H100 with its FP8 peak taken away) runs the experts in bf16: the bf16
+    // rule
+    PlatformModel noFp8 = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
+    noFp8.tensorPeak[static_cast<std::size_t>(DType::fp8_e4m3)] = 0;
+    EXPECT_EQ(buildStepGraph(a, st, s, &noFp8).moeLayout, MoeLayout::Permuted);
+    // the resolver the engine's correction uses agrees: the kernel's dtype first, then the layout
+    const MoeSurfaceChoice c = eff.resolveMoe({"fp8", nullptr}, MoeLayout::Permuted);
+    EXPECT_EQ(c.layout, MoeLayout::Permuted);
+    EXPECT_EQ(c.surface->dtype, fp8 + "/permuted");
+    EXPECT_EQ(KernelEfficiency{}.resolveMoe({"fp8", nullptr}, MoeLayout::Slots).surface, nullptr);
+    // an "fp8" key never matches the block-scaled kernels' surface
+    KernelEfficiency block;
+    block.surfaces = {surface(std::string("fp8_block/") + kMoeRouting)};
+    EXPECT_EQ(block.findMoe("fp8", MoeLayout::Slots), nullptr);
+    EXPECT_NE(block.findMoe("fp8_block", MoeLayout::Slots), nullptr);
 }
 
 TEST(StepGraph, GroupedGemmOverlapAddsTheHiddenPartOfTheShorterRoof) {

@@ -193,6 +193,7 @@ TEST(ServingCase, SpeculativeDecodingLowersTpot) {
               std::string::npos);
     EXPECT_NE(decodeError("{" + base + R"(,"spec_tokens":1,"spec_acceptance":1.5})").find("'spec_acceptance'"),
               std::string::npos);
+    EXPECT_NE(decodeError("{" + base + R"(,"spec_acceptance":0.8})").find("give spec_tokens > 0"), std::string::npos);
 
     io::Catalog cat;
     auto run = [&](const std::string& line) {
