@@ -370,14 +370,9 @@ const char* surfaceDtype(DType t) {
 double gemmScale(const StackKernels& sk, const OpSpec& op, DType gemmType) {
     if (!sk.eff || op.gemm.batch != 1)
         return 1.0;
-    const char* d = surfaceDtype(gemmType);
-    if (!d)
+    const char* dtype = gemmSurfaceDtype(gemmType, op.gemm.bType, sk.fp8Block);
+    if (!dtype)
         return 1.0;
-    // Block-scaled FP8 weights (DType::fp8_block) take the block-scaled kernels' surface; plain FP8 takes the
-    // stack's default FP8 GEMM (per-tensor, or block-scaled where the stack says so).
-    const bool block = sk.fp8Block || op.gemm.bType == DType::fp8_block;
-    const std::string dtype =
-        gemmType == DType::fp8_e4m3 || gemmType == DType::fp8_e5m2 ? (block ? "fp8_block" : "fp8") : std::string(d);
     return sk.eff->gemmScale(dtype, op.gemm.m, op.gemm.n, op.gemm.k);
 }
 

@@ -616,7 +616,7 @@ AicRow readRow(const io::CsvTable& t, std::size_t i) {
             kernel.find("cutlass") != std::string_view::npos || kernel.find("oaitriton") != std::string_view::npos
                 ? MoeLayout::Permuted
                 : MoeLayout::Slots;
-        r.dtype = dtype + "/" + dist + (r.moeLayout == MoeLayout::Permuted ? "/permuted" : "");
+        r.dtype = dtype + "/" + dist + (r.moeLayout == MoeLayout::Permuted ? kMoePermutedSuffix : "");
         r.computeType = computeDtype(dtype);
         r.weightType = weightDtype(dtype);
         r.launch = LaunchMode::Graph;
@@ -739,7 +739,6 @@ MoeShape moeShape(double tokens, double topk, double experts, double moeTp, doub
     m.distinctExperts = touched.experts / moeEp;
     m.tokensPerExpert = touched.rowsPerExpert;
     m.width = inter / moeTp;
-    m.routedTokens = tokens * topk / moeEp;
     return m;
 }
 

@@ -193,7 +193,7 @@ void validateCollectiveRows(ValidationReport& rep, const PlatformModel& pm, cons
 /// @brief The roofline time of the fused MoE experts of a row (before any MoE surface), and its surface features.
 /// One definition with the engine's step graph: rows per touched expert, touched experts, width per GPU.
 struct MoeShape {
-    double tokensPerExpert = 0, distinctExperts = 0, width = 0, routedTokens = 0;
+    double tokensPerExpert = 0, distinctExperts = 0, width = 0;
 };
 MoeShape moeShape(double tokens, double topk, double experts, double moeTp, double moeEp, double inter);
 

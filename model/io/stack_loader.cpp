@@ -243,8 +243,12 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
         for (const auto& kv : mk) {
             const std::string dtype = kv.first.Scalar(), key = "moe_kernels." + dtype;
             if (std::find(std::begin(kMoeSurfaceDtypes), std::end(kMoeSurfaceDtypes), dtype) ==
-                std::end(kMoeSurfaceDtypes))
-                r.failAt(kv.first, key, "expert datatype must be bfloat16, fp8, fp8_block, w4a16_mxfp4 or int4_wo");
+                std::end(kMoeSurfaceDtypes)) {
+                std::string known;
+                for (const char* d : kMoeSurfaceDtypes)
+                    known += std::string(known.empty() ? "" : ", ") + d;
+                r.failAt(kv.first, key, "expert datatype must be one of " + known);
+            }
             for (const MoeKernelRule& seen : s.moeKernels)
                 if (seen.dtype == dtype)
                     r.failAt(kv.first, key, "this expert datatype is given twice");

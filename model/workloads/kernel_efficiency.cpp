@@ -200,14 +200,13 @@ double KernelEfficiency::generationScale(const std::string& dtype, int headDim, 
 
 const EffSurface* KernelEfficiency::findMoe(const char* dtype, MoeLayout layout) const {
     // "<dtype>/<routing>[/permuted]" compared in place: no string built per operator.
-    static constexpr char kPermuted[] = "/permuted";
     const std::size_t n = std::strlen(dtype), routingLen = std::strlen(kMoeRouting);
-    const std::size_t suffix = layout == MoeLayout::Permuted ? sizeof(kPermuted) - 1 : 0;
+    const std::size_t suffix = layout == MoeLayout::Permuted ? sizeof(kMoePermutedSuffix) - 1 : 0;
     for (const EffSurface& c : surfaces)
         if (c.family == EffFamily::Moe && c.dtype.size() == n + 1 + routingLen + suffix &&
             c.dtype.compare(0, n, dtype) == 0 && c.dtype[n] == '/' &&
             c.dtype.compare(n + 1, routingLen, kMoeRouting) == 0 &&
-            (suffix == 0 || c.dtype.compare(n + 1 + routingLen, suffix, kPermuted) == 0))
+            (suffix == 0 || c.dtype.compare(n + 1 + routingLen, suffix, kMoePermutedSuffix) == 0))
             return &c;
     return nullptr;
 }
@@ -231,13 +230,21 @@ double KernelEfficiency::moeScale(const MoeSurfaceKey& key, MoeLayout layout, do
     return std::exp2(s->log2Scale.eval(x));
 }
 
+const char* gemmSurfaceDtype(DType gemmType, DType weightType, bool fp8BlockStack) {
+    if (gemmType == DType::bf16 || gemmType == DType::fp16)
+        return "bfloat16";
+    if (gemmType != DType::fp8_e4m3 && gemmType != DType::fp8_e5m2 && gemmType != DType::fp8_block)
+        return nullptr;
+    // Block-scaled FP8 weights take the block-scaled kernels' surface; plain FP8 the stack's default FP8 GEMM
+    // (per-tensor, or block-scaled where the stack says so).
+    return fp8BlockStack || weightType == DType::fp8_block || gemmType == DType::fp8_block ? "fp8_block" : "fp8";
+}
+
 MoeSurfaceKey moeSurfaceKey(DType gemmType, DType weightType, bool fp8BlockStack) {
-    const bool half = gemmType == DType::bf16 || gemmType == DType::fp16;
-    const bool fp8 = gemmType == DType::fp8_e4m3 || gemmType == DType::fp8_e5m2 || gemmType == DType::fp8_block;
-    if (!half && !fp8)
+    const char* compute = gemmSurfaceDtype(gemmType, weightType, fp8BlockStack);
+    if (!compute)
         return {};
-    const bool block = fp8BlockStack || weightType == DType::fp8_block || gemmType == DType::fp8_block;
-    const char* compute = fp8 ? (block ? "fp8_block" : "fp8") : "bfloat16";
+    const bool half = gemmType == DType::bf16 || gemmType == DType::fp16;
     // 4-bit expert weights dequantized into a bf16/fp16 GEMM run the frameworks' weight-only kernels: MXFP4 (and
     // NVFP4, which Hopper and Ada also run weight-only) the w4a16_mxfp4 kernels, int4 the Marlin-style int4_wo ones.
     if (half && isFloat4(weightType))

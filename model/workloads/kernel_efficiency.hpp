@@ -60,6 +60,14 @@ struct MoeSurfaceKey {
 };
 MoeSurfaceKey moeSurfaceKey(DType gemmType, DType weightType, bool fp8BlockStack);
 
+/// @brief The GEMM surface dtype of a tensor path: "bfloat16" (bf16, fp16), "fp8_block" (block-scaled FP8 weights or
+/// compute, or a stack whose FP8 GEMMs are block-scaled) or "fp8" (per-tensor FP8); nullptr for other paths. The
+/// compute part of moeSurfaceKey.
+const char* gemmSurfaceDtype(DType gemmType, DType weightType, bool fp8BlockStack);
+
+/// @brief What a Permuted-layout MoE surface's dtype key ends with ("<dtype>/<routing>/permuted").
+inline constexpr const char kMoePermutedSuffix[] = "/permuted";
+
 /// @brief The other of the two layouts.
 constexpr MoeLayout otherLayout(MoeLayout l) {
     return l == MoeLayout::Slots ? MoeLayout::Permuted : MoeLayout::Slots;

@@ -626,7 +626,8 @@ TEST(StackLoader, MoeKernelsGiveTheLayoutPerDatatypeAndEpDegree) {
     };
     EXPECT_NE(message("version: 1\nname: t\nmoe_kernels: {bfloat16: padded}\n").find("moe_kernels.bfloat16"),
               std::string::npos);
-    EXPECT_NE(message("version: 1\nname: t\nmoe_kernels: {bf16: slots}\n").find("expert datatype must be"),
+    EXPECT_NE(message("version: 1\nname: t\nmoe_kernels: {bf16: slots}\n")
+                  .find("expert datatype must be one of bfloat16, fp8, fp8_block, w4a16_mxfp4, int4_wo"),
               std::string::npos);
     EXPECT_NE(message("version: 1\nname: t\nmoe_kernels: {fp8: {ep0: slots}}\n").find("moe_kernels.fp8.ep0"),
               std::string::npos);
