@@ -207,6 +207,7 @@ void runCalibrateAic(const CalibrateAicOptions& o) {
         fo.date = date;
         fo.every = o.every;
         fo.smoothing = o.smoothing;
+        fo.decodeMaxQueryGroup = stack.decodeMaxQueryGroup;
         const aic::FitResult fit = aic::fitKernelEfficiency(pm, ptrs, fo);
         for (const auto& f : fit.fits)
             rows.push_back({system, effFamilyName(f.family), f.dtype, f.headDim ? std::to_string(f.headDim) : "-",
@@ -227,6 +228,12 @@ void runCalibrateAic(const CalibrateAicOptions& o) {
             std::erase_if(it->heldOut, [&](const EffHeldOut& h) { return fitted.contains(h.family); });
             it->surfaces.insert(it->surfaces.end(), fit.efficiency.surfaces.begin(), fit.efficiency.surfaces.end());
             it->heldOut.insert(it->heldOut.end(), fit.efficiency.heldOut.begin(), fit.efficiency.heldOut.end());
+            // Families in their fixed order (GEMM, attention, MoE, collective), as a whole-folder fit writes them: a
+            // partial refit changes only its own lines of the profile.
+            std::stable_sort(it->surfaces.begin(), it->surfaces.end(),
+                             [](const EffSurface& a, const EffSurface& b) { return a.family < b.family; });
+            std::stable_sort(it->heldOut.begin(), it->heldOut.end(),
+                             [](const EffHeldOut& a, const EffHeldOut& b) { return a.family < b.family; });
             it->system = fit.efficiency.system;
         } else
             stack.kernelEfficiency.push_back(fit.efficiency);
@@ -415,6 +422,7 @@ void runValidate(ValidateOptions& o, int& exitCode) {
             const std::string name = o.stack == "auto" ? own : o.stack;
             if (name != "none" && !name.empty()) {
                 aicVal.efficiency = stackOf(name).efficiencyFor(pm.name);
+                aicVal.decodeMaxQueryGroup = stackOf(name).decodeMaxQueryGroup;
                 stackUsed = name;
             }
             aicVal.split = o.split == "heldout"       ? aic::AicSplit::HeldOut

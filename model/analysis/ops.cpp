@@ -378,7 +378,18 @@ OpResult evalAttention(const PlatformModel& pm, const char* name, const Attentio
     double streamBytes = r.bytes[kDram];
     if (pm.kind == DeviceKind::Gpu && s.queries == 1) {
         // Decode: the query heads of one KV head share a CTA; keys come in blocks of 256 / 128 / 64 by head size.
-        const double kvUnits = s.batch * (s.kvHeadsShareLatent > 0 ? 1.0 : s.kvHeads);
+        // Past the kernel's group limit (maxQueryGroup) each query head is a CTA of its own (TensorRT-LLM falls back
+        // from XQA to masked MHA): the keys are read once per query head, the first time from DRAM, then from L2,
+        // and the dot products run on the CUDA cores.
+        const double group = s.kvHeadsShareLatent > 0 ? 1.0 : s.heads / s.kvHeads;
+        const bool perQueryHead = s.maxQueryGroup > 0 && group > s.maxQueryGroup;
+        if (perQueryHead) {
+            r.bytes[kL2] = kvBytes * group + qoBytes;
+            r.bytes[kL1] = r.bytes[kL2];
+            if (!perHeadKey && pm.vectorPeakFp32 > 0)
+                r.computeS = r.flops / (pm.vectorPeakFp32 * pm.vectorFraction);
+        }
+        const double kvUnits = s.batch * (s.kvHeadsShareLatent > 0 ? 1.0 : (perQueryHead ? s.heads : s.kvHeads));
         const double blockKeys = s.qkDim <= 64 ? 256 : (s.qkDim <= 128 ? 128 : 64);
         const double slots = 2.0 * pm.units;
         const double keyBlocks = std::ceil(keysRead / blockKeys);

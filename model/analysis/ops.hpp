@@ -88,6 +88,10 @@ struct AttentionShape {
     double kvBytesPerElement = 2, actBytesPerElement = 2;
     bool causal = true;
     double kvHeadsShareLatent = 0; ///< MLA: latent width shared by all heads (keys/values read once), else 0
+    /// Decode on a GPU: the most query heads per KV head the framework's kernel serves from one read of the keys
+    /// (TensorRT-LLM's XQA: 32); a larger group runs on its fallback, one CTA per query head, each reading its KV
+    /// head's keys again (from L2 after the first). 0: no limit.
+    double maxQueryGroup = 0;
 };
 /// @brief Flops and compulsory bytes of an attention shape (causal pairs, window cap, MLA's shared latent).
 struct AttentionTraffic {

@@ -28,6 +28,7 @@ struct FitOptions {
     int every = 5;          ///< hold out every n-th distinct value along each axis ...
     int phase = 2;          ///< ... starting at this index
     double smoothing = 0.1; ///< curvature penalty, relative to the rows per knot
+    double decodeMaxQueryGroup = 0; ///< the stack's decode-attention group limit (readRow)
 };
 
 /// One fitted surface's numbers, for the command's table.

@@ -218,6 +218,51 @@ TEST(Attention, DecodeSplitAndUnsplitKernels) {
     EXPECT_EQ(evalAttention(pm, "a", sh, DType::bf16, LaunchMode::Graph).kernels, 1);
 }
 
+TEST(Attention, DecodeGroupPastTheKernelLimitReadsTheKeysPerQueryHead) {
+    // TensorRT-LLM's XQA serves up to 32 query heads per KV head from one read of the keys; past that, masked MHA
+    // runs a CTA per query head (h100_sxm__generation_attention__trtllm.csv: 8 x 4096 keys, 1 KV head of 128: 17 us
+    // at 32 query heads, 169 us at 64, 328 us at 128).
+    const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
+    AttentionShape sh;
+    sh.queries = 1;
+    sh.causal = false;
+    sh.batch = 8;
+    sh.keys = 4096;
+    sh.kvHeads = 1;
+    sh.maxQueryGroup = 32;
+    auto at = [&](double heads) {
+        AttentionShape x = sh;
+        x.heads = heads;
+        return evalAttention(pm, "a", x, DType::bf16, LaunchMode::Graph);
+    };
+    const OpResult g32 = at(32), g64 = at(64), g128 = at(128);
+    // Within the limit: the keys once, as without a limit.
+    AttentionShape open = sh;
+    open.heads = 32;
+    open.maxQueryGroup = 0;
+    const OpResult free32 = evalAttention(pm, "a", open, DType::bf16, LaunchMode::Graph);
+    EXPECT_DOUBLE_EQ(g32.timeS, free32.timeS);
+    EXPECT_DOUBLE_EQ(g32.bytes[kL2], free32.bytes[kL2]);
+    // Past it: L2 carries the keys once per query head; DRAM still once. The time grows with the heads.
+    const double kv = 8 * 4096 * 2 * 128 * 2.0, qo = 8 * 64 * 2 * 128 * 2.0;
+    EXPECT_NEAR(g64.bytes[kDram], kv + qo, 1.0);
+    EXPECT_NEAR(g64.bytes[kL2], 64 * kv + qo, 1.0);
+    EXPECT_GT(g64.timeS, 4 * g32.timeS);
+    EXPECT_NEAR(g128.timeS / g64.timeS, 2.0, 0.25);
+    // The same 64-head shape without a limit (FlashAttention-style kernels) stays at one read of the keys.
+    open.heads = 64;
+    EXPECT_LT(evalAttention(pm, "a", open, DType::bf16, LaunchMode::Graph).timeS, 0.5 * g64.timeS);
+    // Prefill is not affected.
+    AttentionShape pre = sh;
+    pre.heads = 64;
+    pre.queries = pre.keys = 1024;
+    pre.causal = true;
+    AttentionShape preOpen = pre;
+    preOpen.maxQueryGroup = 0;
+    EXPECT_DOUBLE_EQ(evalAttention(pm, "a", pre, DType::bf16, LaunchMode::Graph).timeS,
+                     evalAttention(pm, "a", preOpen, DType::bf16, LaunchMode::Graph).timeS);
+}
+
 TEST(Elementwise, StridedStackRateAndNormRowLatency) {
     Platform p = io::loadPlatformFile(io::findPlatformFile("h200-sxm-141gb"));
     const PlatformModel pm = PlatformModel::from(p);
@@ -832,6 +877,11 @@ TEST(Stack, DecodeAttentionSectionLoadsAndRejectsBadValues) {
     const StackProfile d = io::loadStackString("version: 1\nname: t\n", "t.yaml");
     EXPECT_FALSE(d.decodeRepeatKv);
     EXPECT_DOUBLE_EQ(d.decodeAttentionExtraKernels, 0);
+    EXPECT_DOUBLE_EQ(d.decodeMaxQueryGroup, 0);
+    EXPECT_DOUBLE_EQ(io::loadStack("tensorrt-llm").decodeMaxQueryGroup, 32); // XQA's limit
+    EXPECT_DOUBLE_EQ(io::loadStack("vllm").decodeMaxQueryGroup, 0);
+    EXPECT_THROW(io::loadStackString("version: 1\nname: t\ndecode_attention:\n  max_query_group: -1\n", "b.yaml"),
+                 InputError);
     try {
         io::loadStackString("version: 1\nname: t\ndecode_attention:\n  repeat_kv: true\n  repeat_kv_passes: 0\n",
                             "bad.yaml");
