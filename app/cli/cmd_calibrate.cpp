@@ -207,7 +207,7 @@ void runCalibrateAic(const CalibrateAicOptions& o) {
         fo.date = date;
         fo.every = o.every;
         fo.smoothing = o.smoothing;
-        fo.decodeMaxQueryGroup = stack.decodeMaxQueryGroup;
+        fo.decodeKernel = stack.decodeKernel;
         const aic::FitResult fit = aic::fitKernelEfficiency(pm, ptrs, fo);
         for (const auto& f : fit.fits)
             rows.push_back({system, effFamilyName(f.family), f.dtype, f.headDim ? std::to_string(f.headDim) : "-",
@@ -422,7 +422,7 @@ void runValidate(ValidateOptions& o, int& exitCode) {
             const std::string name = o.stack == "auto" ? own : o.stack;
             if (name != "none" && !name.empty()) {
                 aicVal.efficiency = stackOf(name).efficiencyFor(pm.name);
-                aicVal.decodeMaxQueryGroup = stackOf(name).decodeMaxQueryGroup;
+                aicVal.decodeKernel = stackOf(name).decodeKernel;
                 stackUsed = name;
             }
             aicVal.split = o.split == "heldout"       ? aic::AicSplit::HeldOut

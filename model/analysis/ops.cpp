@@ -378,11 +378,12 @@ OpResult evalAttention(const PlatformModel& pm, const char* name, const Attentio
     double streamBytes = r.bytes[kDram];
     if (pm.kind == DeviceKind::Gpu && s.queries == 1) {
         // Decode: the query heads of one KV head share a CTA; keys come in blocks of 256 / 128 / 64 by head size.
-        // Past the kernel's group limit (maxQueryGroup) each query head is a CTA of its own (TensorRT-LLM falls back
-        // from XQA to masked MHA): the keys are read once per query head, the first time from DRAM, then from L2,
-        // and the dot products run on the CUDA cores.
+        // Past the kernel's group limit (decodeKernel.maxQueryGroup) each query head is a CTA of its own (TensorRT-LLM
+        // falls back from XQA to masked MHA): the keys are read once per query head, the first time from DRAM, then
+        // from L2, and the dot products run on the CUDA cores.
         const double group = s.kvHeadsShareLatent > 0 ? 1.0 : s.heads / s.kvHeads;
-        const bool perQueryHead = s.maxQueryGroup > 0 && group > s.maxQueryGroup;
+        const double limit = s.decodeKernel.maxQueryGroup;
+        const bool perQueryHead = limit > 0 && group > limit;
         if (perQueryHead) {
             r.bytes[kL2] = kvBytes * group + qoBytes;
             r.bytes[kL1] = r.bytes[kL2];

@@ -3,6 +3,7 @@
 /// PlatformModel: a cache-aware roofline over every memory level plus per-kernel overhead, wave and tile
 /// quantization, and attention efficiency by sequence length. Pure functions.
 #include "analysis/platform_model.hpp"
+#include "workloads/kernel_efficiency.hpp"
 
 #include <array>
 
@@ -87,11 +88,8 @@ struct AttentionShape {
     double window = 0;
     double kvBytesPerElement = 2, actBytesPerElement = 2;
     bool causal = true;
-    double kvHeadsShareLatent = 0; ///< MLA: latent width shared by all heads (keys/values read once), else 0
-    /// Decode on a GPU: the most query heads per KV head the framework's kernel serves from one read of the keys
-    /// (TensorRT-LLM's XQA: 32); a larger group runs on its fallback, one CTA per query head, each reading its KV
-    /// head's keys again (from L2 after the first). 0: no limit.
-    double maxQueryGroup = 0;
+    double kvHeadsShareLatent = 0;      ///< MLA: latent width shared by all heads (keys/values read once), else 0
+    DecodeAttentionKernel decodeKernel; ///< decode on a GPU: the framework's kernel (its query-group limit)
 };
 /// @brief Flops and compulsory bytes of an attention shape (causal pairs, window cap, MLA's shared latent).
 struct AttentionTraffic {

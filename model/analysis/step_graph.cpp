@@ -416,7 +416,7 @@ void GraphBuilder::attentionCore(const LayerGroup& grp, const char* name, double
     sh.heads = m_headsDev;
     sh.kvHeads = m_kvHeadsDev;
     sh.window = grp.windowTokens;
-    sh.maxQueryGroup = m_stack.decodeMaxQueryGroup;
+    sh.decodeKernel = m_stack.decodeKernel;
     if (a.isSparseAttention()) {
         // DSA: each query attends to the indexTopkTokens keys its indexer picks; in cost, a window of that many
         // keys (query i sees min(i + 1, top-k)), with the indexer's pass over all keys before it.

@@ -177,7 +177,7 @@ FitResult fitKernelEfficiency(const PlatformModel& pm, const std::vector<const i
     std::map<SurfaceKey, Group> groups;
     for (const io::CsvTable* t : tables)
         for (std::size_t i = 0; i < t->rows.size(); ++i) {
-            AicRow r = readRow(*t, i, o.decodeMaxQueryGroup);
+            AicRow r = readRow(*t, i, o.decodeKernel);
             const EffHeldOut* h = res.efficiency.heldOutOf(r.family);
             Group& g = groups[{r.family, r.dtype, r.family == EffFamily::Gemm ? 0 : r.headDim}];
             g.sources.insert(baseName(t->file));

@@ -22,13 +22,13 @@
 namespace rooflab::aic {
 
 struct FitOptions {
-    std::string platform;           ///< rooflab platform the tables were measured on
-    std::string system;             ///< aiconfigurator system
-    std::string date;               ///< ISO date written into the provenance
-    int every = 5;                  ///< hold out every n-th distinct value along each axis ...
-    int phase = 2;                  ///< ... starting at this index
-    double smoothing = 0.1;         ///< curvature penalty, relative to the rows per knot
-    double decodeMaxQueryGroup = 0; ///< the stack's decode-attention group limit (readRow)
+    std::string platform;               ///< rooflab platform the tables were measured on
+    std::string system;                 ///< aiconfigurator system
+    std::string date;                   ///< ISO date written into the provenance
+    int every = 5;                      ///< hold out every n-th distinct value along each axis ...
+    int phase = 2;                      ///< ... starting at this index
+    double smoothing = 0.1;             ///< curvature penalty, relative to the rows per knot
+    DecodeAttentionKernel decodeKernel; ///< the stack's decode-attention kernel (readRow)
 };
 
 /// One fitted surface's numbers, for the command's table.

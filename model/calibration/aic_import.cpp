@@ -551,7 +551,7 @@ Common commonColumns(const io::CsvTable& t) {
 
 } // namespace
 
-AicRow readRow(const io::CsvTable& t, std::size_t i, double decodeMaxQueryGroup) {
+AicRow readRow(const io::CsvTable& t, std::size_t i, const DecodeAttentionKernel& decodeKernel) {
     const RowReader rr(t, i);
     const int cFw = t.requireColumn("framework"), cKernel = t.requireColumn("kernel_source"),
               cOp = t.requireColumn("op"), cMeas = t.requireColumn("measured_s");
@@ -714,7 +714,7 @@ AicRow readRow(const io::CsvTable& t, std::size_t i, double decodeMaxQueryGroup)
         r.axes = {{"batch", batch}, {"isl", isl}, {"heads", heads}};
     } else {
         r.family = EffFamily::GenerationAttention;
-        s.maxQueryGroup = decodeMaxQueryGroup;
+        s.decodeKernel = decodeKernel;
         generationFeatures(s.batch, s.keys, s.heads, s.kvHeads, span, r.x);
         r.axes = {{"batch", batch}, {"step", step}, {"heads", heads}};
     }
@@ -823,7 +823,7 @@ void validateRows(ValidationReport& rep, const PlatformModel& pm, const io::CsvT
         ValidationRow out;
         out.line = t.rowLines[i];
         try {
-            const AicRow r = readRow(t, i, v.decodeMaxQueryGroup);
+            const AicRow r = readRow(t, i, v.decodeKernel);
             if (v.split != AicSplit::All) {
                 const EffHeldOut* h = v.heldOut ? v.heldOut->heldOutOf(r.family) : nullptr;
                 if (!h)

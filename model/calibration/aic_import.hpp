@@ -123,7 +123,7 @@ struct AicValidation {
     const KernelEfficiency* efficiency = nullptr;
     const KernelEfficiency* heldOut = nullptr;
     AicSplit split = AicSplit::All;
-    double decodeMaxQueryGroup = 0; ///< the stack's decode-attention group limit (readRow)
+    DecodeAttentionKernel decodeKernel; ///< the stack's decode-attention kernel (readRow)
 };
 
 /// @brief One row of an imported table as the engine sees it: op family, surface key, features, shape.
@@ -159,9 +159,9 @@ inline bool isWeightOnlyMoe(const AicRow& r) {
     return r.family == EffFamily::Moe && r.weightType != r.computeType;
 }
 /// @brief Reads row `i` of an imported table; throws InputError naming file, line and column of a bad cell.
-/// `decodeMaxQueryGroup`: the stack's decode-attention group limit (StackProfile::decodeMaxQueryGroup), set on
-/// generation-attention rows' shapes; 0: none.
-AicRow readRow(const io::CsvTable& t, std::size_t i, double decodeMaxQueryGroup = 0);
+/// `decodeKernel`: the stack's decode-attention kernel (StackProfile::decodeKernel), set on generation-attention rows'
+/// shapes.
+AicRow readRow(const io::CsvTable& t, std::size_t i, const DecodeAttentionKernel& decodeKernel = {});
 /// @brief The fitted correction of a row's kernel (1 without efficiency or surface).
 double rowScale(const KernelEfficiency* eff, const AicRow& r);
 /// @brief An eagerly timed row's host floor: its surface's floor for the row's kernel source (0 for graph-timed rows,

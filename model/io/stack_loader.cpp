@@ -283,7 +283,7 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
         s.decodeRepeatKv = d.optionalBool("repeat_kv", false);
         s.repeatKvPasses = d.optionalNumber("repeat_kv_passes", 1, 0.1, 64);
         s.decodeAttentionExtraKernels = d.optionalNumber("extra_kernels", 0, 0, 64);
-        s.decodeMaxQueryGroup = d.optionalNumber("max_query_group", 0, 0, 1024);
+        s.decodeKernel.maxQueryGroup = d.optionalNumber("max_query_group", 0, 0, 1024);
         d.finish();
     }
     // cpu: how a CPU framework runs on the cores (fitted by rooflab calibrate cpu --stack); curves keyed by threads.

@@ -37,6 +37,16 @@
 
 namespace rooflab {
 
+/// @brief What a framework's decode-attention kernel does that its roofline needs (a stack profile's
+/// `decode_attention:` section; AttentionShape::decodeKernel).
+struct DecodeAttentionKernel {
+    /// The most query heads per KV head the kernel serves from one read of the keys (TensorRT-LLM's XQA: 32); a
+    /// larger group runs on its fallback, one CTA per query head, each reading its KV head's keys again (from L2
+    /// after the first). 0: no limit.
+    double maxQueryGroup = 0;
+    bool operator==(const DecodeAttentionKernel&) const = default;
+};
+
 /// @brief How a framework's fused MoE lays out the token x top-k rows around its grouped expert GEMMs, which sets the
 /// memory traffic besides the GEMMs' operands (moeSlotBytes in analysis/step_graph.hpp).
 enum class MoeLayout {

@@ -151,9 +151,8 @@ struct StackProfile {
     /// Kernels the masked decode path adds to each layer's attention (the mask's fill and select, the cache
     /// positions, the attention's reduction kernel)
     double decodeAttentionExtraKernels = 0;
-    /// Decode attention: the most query heads per KV head the kernel serves from one read of the keys
-    /// (`decode_attention.max_query_group`; AttentionShape::maxQueryGroup); 0: no limit.
-    double decodeMaxQueryGroup = 0;
+    /// The decode-attention kernel's query-group limit (`decode_attention.max_query_group`)
+    DecodeAttentionKernel decodeKernel;
     double hostOverheadS = 0; ///< host time to issue one kernel outside graphs (framework dispatch + launch)
     /// Host time of one kernel of a norm written as plain tensor ops inside one module's forward (transformers'
     /// RMSNorm: eight ATen calls, no module call or linear dispatch of their own); 0: hostOverheadS

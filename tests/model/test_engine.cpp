@@ -229,7 +229,7 @@ TEST(Attention, DecodeGroupPastTheKernelLimitReadsTheKeysPerQueryHead) {
     sh.batch = 8;
     sh.keys = 4096;
     sh.kvHeads = 1;
-    sh.maxQueryGroup = 32;
+    sh.decodeKernel.maxQueryGroup = 32;
     auto at = [&](double heads) {
         AttentionShape x = sh;
         x.heads = heads;
@@ -239,7 +239,7 @@ TEST(Attention, DecodeGroupPastTheKernelLimitReadsTheKeysPerQueryHead) {
     // Within the limit: the keys once, as without a limit.
     AttentionShape open = sh;
     open.heads = 32;
-    open.maxQueryGroup = 0;
+    open.decodeKernel.maxQueryGroup = 0;
     const OpResult free32 = evalAttention(pm, "a", open, DType::bf16, LaunchMode::Graph);
     EXPECT_DOUBLE_EQ(g32.timeS, free32.timeS);
     EXPECT_DOUBLE_EQ(g32.bytes[kL2], free32.bytes[kL2]);
@@ -258,7 +258,7 @@ TEST(Attention, DecodeGroupPastTheKernelLimitReadsTheKeysPerQueryHead) {
     pre.queries = pre.keys = 1024;
     pre.causal = true;
     AttentionShape preOpen = pre;
-    preOpen.maxQueryGroup = 0;
+    preOpen.decodeKernel.maxQueryGroup = 0;
     EXPECT_DOUBLE_EQ(evalAttention(pm, "a", pre, DType::bf16, LaunchMode::Graph).timeS,
                      evalAttention(pm, "a", preOpen, DType::bf16, LaunchMode::Graph).timeS);
 }
@@ -877,9 +877,9 @@ TEST(Stack, DecodeAttentionSectionLoadsAndRejectsBadValues) {
     const StackProfile d = io::loadStackString("version: 1\nname: t\n", "t.yaml");
     EXPECT_FALSE(d.decodeRepeatKv);
     EXPECT_DOUBLE_EQ(d.decodeAttentionExtraKernels, 0);
-    EXPECT_DOUBLE_EQ(d.decodeMaxQueryGroup, 0);
-    EXPECT_DOUBLE_EQ(io::loadStack("tensorrt-llm").decodeMaxQueryGroup, 32); // XQA's limit
-    EXPECT_DOUBLE_EQ(io::loadStack("vllm").decodeMaxQueryGroup, 0);
+    EXPECT_DOUBLE_EQ(d.decodeKernel.maxQueryGroup, 0);
+    EXPECT_DOUBLE_EQ(io::loadStack("tensorrt-llm").decodeKernel.maxQueryGroup, 32); // XQA's limit
+    EXPECT_DOUBLE_EQ(io::loadStack("vllm").decodeKernel.maxQueryGroup, 0);
     EXPECT_THROW(io::loadStackString("version: 1\nname: t\ndecode_attention:\n  max_query_group: -1\n", "b.yaml"),
                  InputError);
     try {
