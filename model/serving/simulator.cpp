@@ -627,7 +627,7 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
         leaving = true;
     }
     if (sameGap > 0)
-        m_book.itl.emplace_back(end - start, sameGap);
+        m_book.itl.emplace_back(dur, sameGap); // the iteration's duration, exactly as skipDecodes records it
     if (leaving)
         std::erase_if(m_running, [&](int i) {
             const Seq& s = seq(i);

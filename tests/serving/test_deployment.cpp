@@ -504,12 +504,12 @@ TEST(EventSkipping, SameResultsAsIterationByIteration) {
         EXPECT_EQ(a.iterationCount, b.iterationCount) << i;
         EXPECT_EQ(a.outputTokens, b.outputTokens) << i;
         EXPECT_EQ(a.preemptions, b.preemptions) << i;
-        for (const auto& [x, y] : {std::pair{a.ttftS, b.ttftS}, std::pair{a.tpotS, b.tpotS}, std::pair{a.itlS, b.itlS},
-                                   std::pair{a.e2eS, b.e2eS}}) {
-            EXPECT_EQ(x.count, y.count) << i;
-            EXPECT_NEAR(x.mean / y.mean, 1.0, 1e-9) << i;
-            EXPECT_NEAR(x.p50 / y.p50, 1.0, 1e-9) << i;
-            EXPECT_NEAR(x.p99 / y.p99, 1.0, 1e-9) << i;
+        for (const auto& [name, x, y] : {std::tuple{"ttft", a.ttftS, b.ttftS}, std::tuple{"tpot", a.tpotS, b.tpotS},
+                                         std::tuple{"itl", a.itlS, b.itlS}, std::tuple{"e2e", a.e2eS, b.e2eS}}) {
+            EXPECT_EQ(x.count, y.count) << i << " " << name;
+            EXPECT_NEAR(x.mean / y.mean, 1.0, 1e-9) << i << " " << name;
+            EXPECT_NEAR(x.p50 / y.p50, 1.0, 1e-9) << i << " " << name;
+            EXPECT_NEAR(x.p99 / y.p99, 1.0, 1e-9) << i << " " << name;
         }
         EXPECT_NEAR(a.outputTokensPerS / b.outputTokensPerS, 1.0, 1e-9) << i;
         EXPECT_NEAR(a.meanKvUtilization / b.meanKvUtilization, 1.0, 1e-9) << i;
