@@ -328,6 +328,15 @@ io::CsvTable syntheticGemm(double (*truth)(double, double, double), double eager
     return io::parseCsv(os.str(), "synthetic_gemm.csv");
 }
 
+/// Fit options for a synthetic H100 table, dated `date`.
+aic::FitOptions h100Fit(const char* date) {
+    aic::FitOptions o;
+    o.platform = h100().name;
+    o.system = "h100_sxm";
+    o.date = date;
+    return o;
+}
+
 } // namespace
 
 TEST(KernelEfficiency, EagerTablesFitTheKernelAboveTheHostFloorAndValidateWithIt) {
@@ -337,10 +346,7 @@ TEST(KernelEfficiency, EagerTablesFitTheKernelAboveTheHostFloorAndValidateWithIt
     auto truth = [](double, double, double) { return std::log2(1.5); };
     const double floorS = 50e-6;
     const io::CsvTable t = syntheticGemm(truth, floorS);
-    aic::FitOptions o;
-    o.platform = h100().name;
-    o.system = "h100_sxm";
-    o.date = "2026-12-06";
+    const aic::FitOptions o = h100Fit("2026-12-06");
     const aic::FitResult r = aic::fitKernelEfficiency(h100(), {&t}, o);
     ASSERT_EQ(r.efficiency.surfaces.size(), 1u);
     const EffSurface& surf = r.efficiency.surfaces[0];
@@ -409,10 +415,7 @@ TEST(KernelEfficiency, AFewOutlierRowsDoNotLiftTheSurface) {
             text += cells[c] + (c + 1 < cells.size() ? "," : "\n");
     }
     const io::CsvTable t = io::parseCsv(text, "outliers_gemm.csv");
-    aic::FitOptions o;
-    o.platform = h100().name;
-    o.system = "h100_sxm";
-    o.date = "2026-12-07";
+    const aic::FitOptions o = h100Fit("2026-12-07");
     const aic::FitResult r = aic::fitKernelEfficiency(h100(), {&t}, o);
     ASSERT_EQ(r.efficiency.surfaces.size(), 1u);
     double sum = 0, worst = 0;
@@ -447,10 +450,7 @@ TEST(KernelEfficiency, FitRecoversASmoothCorrectionOnHeldOutShapes) {
     // A correction that the roofline lacks: small-M kernels 40 % slower, a K-dependent 15 % on top.
     auto truth = [](double m, double, double k) { return 0.5 / (1.0 + std::log2(m)) + 0.2 * std::log2(k) / 14.0; };
     const io::CsvTable t = syntheticGemm(truth);
-    aic::FitOptions o;
-    o.platform = h100().name;
-    o.system = "h100_sxm";
-    o.date = "2026-12-06";
+    const aic::FitOptions o = h100Fit("2026-12-06");
     const aic::FitResult r = aic::fitKernelEfficiency(h100(), {&t}, o);
     ASSERT_EQ(r.fits.size(), 1u);
     EXPECT_GT(r.fits[0].heldOutRows, 0u);
@@ -467,10 +467,7 @@ TEST(KernelEfficiency, FitRecoversASmoothCorrectionOnHeldOutShapes) {
 
 TEST(KernelEfficiency, StackSectionRoundTripsAndKeepsTheRestOfTheFile) {
     const io::CsvTable t = syntheticGemm([](double m, double, double) { return 0.3 / (1.0 + std::log2(m)); });
-    aic::FitOptions o;
-    o.platform = h100().name;
-    o.system = "h100_sxm";
-    o.date = "2026-12-06";
+    const aic::FitOptions o = h100Fit("2026-12-06");
     StackProfile s = io::loadStackString("version: 1\nname: demo\n# a comment to keep\nfused_qkv: true\n", "demo");
     s.kernelEfficiency.push_back(aic::fitKernelEfficiency(h100(), {&t}, o).efficiency);
     s.fp8BlockGemm = true;
