@@ -124,8 +124,8 @@ double surfaceAt(const EffGrid& g, const FitRow& r) {
 /// standard deviation were they normal) weighs delta / |residual|, and the surface is solved again, kRobustPasses
 /// times. The per-operator tables hold rows that measure several times their neighbours (TensorRT-LLM's bf16 MoE:
 /// 272 of 4,822 held-out H100 rows at 3-5x); squared log errors let them lift the whole surface. At 3 spreads only
-/// such rows lose weight; the Gaussian-efficient 1.345 also down-weighted real structure (the L40S decode rows that
-/// run from L2) and was worse on 29 of the 48 tables.
+/// such rows lose weight: held-out MAPE improved on 33 of the 48 tables. The Gaussian-efficient 1.345 also
+/// down-weighted real structure (the L40S decode rows that run from L2) and improved only 19.
 constexpr int kRobustPasses = 4;
 void robustFit(EffGrid& g, std::vector<FitRow>& rows, double smoothing) {
     solve(g, rows, smoothing);
