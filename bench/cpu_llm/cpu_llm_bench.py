@@ -13,6 +13,8 @@ Sections (each writes its own CSV under --out, flushed row by row, so a run stop
           context C with a KV cache (DynamicCache filled with random K/V, cropped back after each step);
           generate (stack hf-transformers-cpu): greedy generate of D new tokens after a prompt, the per-token decode
           time is (t(1 + D new) - t(1 new)) / D                                     -> e2e.csv
+  profile one model's decode and prefill steps under torch.profiler at 16 and 4 threads: each top-level ATen op's
+          CPU time per step, and the time between them (Python, transformers)      -> profile.csv
 Every point: one warm-up, then --repeats timed runs; median, min, max and spread ((max - min) / median) recorded.
 """
 import argparse
@@ -367,6 +369,63 @@ def run_e2e(args, out, budget, card):
     model = None
 
 
+# ---------------------------------------------------------------- profile
+
+PROFILE_FIELDS = ["model", "dtype", "phase", "batch", "prompt", "context", "threads", "op", "calls", "total_s",
+                  "wall_s", "profiled_wall_s", "note", "date"]
+
+
+def run_profile(args, out, budget):
+    """Where a real model's step goes: one model, decode and prefill points at 16 and 4 threads. Per point the
+    unprofiled wall time (median of `repeats`), then 3 steps under torch.profiler: every top-level ATen op's total
+    CPU time (children included) summed by name, per step. What the top-level ops do not cover is Python and
+    transformers' own code between them (row op=_between_ops)."""
+    from torch.profiler import profile, ProfilerActivity
+    w = Writer(os.path.join(out, "profile.csv"), PROFILE_FIELDS)
+    date = now_utc()
+    models = (args.models or "llama-3.2-1b").split(",")
+    points = [("decode", 1, 1024), ("decode", 4, 1024), ("decode", 16, 256), ("prefill", 1, 128), ("prefill", 1, 512)]
+    for mname in models:
+        if budget.left() < 30:
+            break
+        cfg = load_preset(args.root, mname)
+        torch.set_num_threads(16 if os.cpu_count() >= 16 else os.cpu_count())
+        model, config = build_model(cfg, torch.bfloat16)
+        for thr in (16, 4):
+            torch.set_num_threads(thr)
+            for (phase, b, n) in points:
+                if budget.left() < 15:
+                    break
+                with torch.inference_mode():
+                    if phase == "decode":
+                        fn = decode_step_fn(model, config, b, n, torch.bfloat16)
+                    else:
+                        ids = torch.randint(0, config.vocab_size, (b, n), generator=torch.Generator().manual_seed(3))
+                        fn = lambda ids=ids: forward_prefill(model, ids)  # noqa: E731
+                    ts, _ = time_runs(fn, args.repeats, warmup=2)
+                    steps = 3
+                    with profile(activities=[ProfilerActivity.CPU]) as prof:
+                        t = time.perf_counter()
+                        for _ in range(steps):
+                            fn()
+                        pw = (time.perf_counter() - t) / steps
+                tot, calls = {}, {}
+                for e in prof.events():
+                    if e.cpu_parent is None and e.name.startswith("aten::"):
+                        tot[e.name] = tot.get(e.name, 0.0) + e.cpu_time_total * 1e-6 / steps
+                        calls[e.name] = calls.get(e.name, 0) + 1
+                base = dict(model=mname, dtype="bf16", phase=phase, batch=b, prompt=n if phase == "prefill" else 0,
+                            context=n if phase == "decode" else 0, threads=thr, wall_s=f"{statistics.median(ts):.6e}",
+                            profiled_wall_s=f"{pw:.6e}", date=date)
+                for name in sorted(tot, key=lambda k: -tot[k]):
+                    w.row(**base, op=name, calls=calls[name] // steps, total_s=f"{tot[name]:.6e}")
+                w.row(**base, op="_between_ops", calls=0, total_s=f"{max(0.0, pw - sum(tot.values())):.6e}",
+                      note="profiled wall time less the top-level ATen ops")
+                log(f"profile {mname} {phase} b{b} n{n} t{thr}: wall {statistics.median(ts) * 1e3:.2f} ms, "
+                    f"profiled {pw * 1e3:.2f} ms, ops {sum(tot.values()) * 1e3:.2f} ms")
+        model = None
+
+
 # ---------------------------------------------------------------- ops
 
 OPS_FIELDS = ["op", "dtype", "threads", "m", "n", "k", "elements", "bytes", "flops", "median_s", "min_s", "max_s",
@@ -686,6 +745,11 @@ def main():
     if "cold" in secs:
         try:
             run_cold(args, args.out)
+        except Exception:  # noqa: BLE001
+            traceback.print_exc()
+    if "profile" in secs:
+        try:
+            run_profile(args, args.out, budget)
         except Exception:  # noqa: BLE001
             traceback.print_exc()
     if "e2e" in secs:

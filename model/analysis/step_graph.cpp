@@ -1,5 +1,7 @@
 #include "analysis/step_graph.hpp"
 
+#include "analysis/moe_routing.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -170,10 +172,10 @@ MoeSideBytes moeSideBytes(double routedRows, double tokens, double hidden, doubl
     return b;
 }
 
-MoeSlotBytes moeSlotBytes(MoeLayout layout, double tokens, double topK, double ep, double hidden, double width,
+MoeSlotBytes moeSlotBytes(MoeLayout layout, double tokens, double topK, double localRows, double hidden, double width,
                           double actBytes) {
     MoeSlotBytes b;
-    const double slots = tokens * topK, local = slots / ep;
+    const double slots = tokens * topK, local = std::min(slots, localRows);
     const double outBytes = tokens * hidden * actBytes; // the summed output, one row per token
     if (layout == MoeLayout::Slots) {
         b.activationRows = slots;
@@ -560,49 +562,56 @@ void GraphBuilder::moe(double c) {
     const double T = m_adp > 1 ? m_Tall : m_T, h = m_h;
     gemm("router", m_T, E, h, c);
     elementwise("router_topk", OpClass::Other, m_T * E, 1, m_stack.routerKernels, c);
-    // Of the E experts, the T tokens' top-k picks touch E (1 - (1 - k/E)^T) on average (uniform routing); the
-    // grouped GEMM runs one product per touched expert of this rank, each over the tokens routed to it.
-    const ExpertsTouched touched = expertsTouched(T, k, E);
-    const double distinctDev = touched.experts / ep;
-    const double tokensPerExpert = touched.rowsPerExpert;
+    // The grouped GEMM runs one product per touched expert of this rank, each over the tokens routed to it. A stack
+    // whose MoE kernels were fitted on the frameworks' tables routes as they were measured (kMoeRouting: a power law,
+    // the step waiting for its most loaded expert-parallel rank); others route uniformly, E (1 - (1 - k/E)^T) experts
+    // touched on average.
+    MoeRouting routing;
+    if (!m_stack.moeKernels.empty())
+        moeRoutingFromName(kMoeRouting, routing);
+    const RankExperts rank = rankExperts(routing, T, k, E, ep);
+    const double distinctDev = rank.experts;
+    const double tokensPerExpert = std::max(1.0, rank.rowsPerExpert);
+    const double localRows = rank.rows;
     // Where the permutation, activation and combine run as kernels of their own (transformers' grouped_mm backend),
     // their bytes come from the backend's kernel list (moeSideBytes), at the rate of its generic (strided)
     // element-wise kernels, times the stack's fitted passes.moe.
     const bool sideKernels = m_stack.moePermuteKernels > 0;
-    const MoeSideBytes side = sideKernels ? moeSideBytes(T * k / ep, T, h, width, m_actB) : MoeSideBytes{};
+    const MoeSideBytes side = sideKernels ? moeSideBytes(localRows, T, h, width, m_actB) : MoeSideBytes{};
     const double sp = m_stack.moePasses;
     if (sideKernels)
-        memoryOp("experts_permute", OpClass::Other, T * k / ep * h, side.permuteRead * sp, side.permuteWritten * sp, 0,
+        memoryOp("experts_permute", OpClass::Other, localRows * h, side.permuteRead * sp, side.permuteWritten * sp, 0,
                  m_stack.moePermuteKernels, c, true, 0, true);
     if (ep > 1)
-        collective("moe_dispatch", Collective::AllToAll, T * k / ep * h * m_actB, ep, c, true);
+        collective("moe_dispatch", Collective::AllToAll, localRows * h * m_actB, ep, c, true);
     // A stack that names its fused MoE's layout (moe_kernels) moves the rows as that layout does (moeSlotBytes), the
     // bytes its MoE surfaces were fitted with; others keep the activation at their element-wise passes.
     const bool layoutBytes = !sideKernels && !m_stack.moeKernels.empty();
-    const MoeSlotBytes slot = layoutBytes ? moeSlotBytes(m_g.moeLayout, T, k, ep, h, width, m_actB) : MoeSlotBytes{};
+    const MoeSlotBytes slot =
+        layoutBytes ? moeSlotBytes(m_g.moeLayout, T, k, localRows, h, width, m_actB) : MoeSlotBytes{};
     gemm("experts_gate_up", tokensPerExpert, 2 * width, h, c, distinctDev);
     m_g.ops.back().moePart = MoePart::GateUp;
     if (sideKernels)
-        memoryOp("experts_activation", OpClass::Elementwise, T * k / ep * width, side.activationRead * sp,
-                 side.activationWritten * sp, T * k / ep * width, m_stack.activationKernels, c, true, 0, true);
+        memoryOp("experts_activation", OpClass::Elementwise, localRows * width, side.activationRead * sp,
+                 side.activationWritten * sp, localRows * width, m_stack.activationKernels, c, true, 0, true);
     else if (layoutBytes)
         memoryOp("experts_activation", OpClass::Elementwise, slot.activationRows * width, slot.activationRead,
                  slot.activationWritten, slot.activationRows * width, 1, c, true);
     else
-        elementwise("experts_activation", OpClass::Elementwise, T * k / ep * width, m_stack.activationPasses,
+        elementwise("experts_activation", OpClass::Elementwise, localRows * width, m_stack.activationPasses,
                     m_stack.activationKernels, c, true);
     m_g.ops.back().moePart = MoePart::Activation;
     gemm("experts_down", tokensPerExpert, h, width, c, distinctDev);
     m_g.ops.back().moePart = MoePart::Down;
     if (sideKernels && m_stack.moeCombineKernels > 0)
-        memoryOp("experts_combine", OpClass::Other, T * k / ep * h, side.combineRead * sp, side.combineWritten * sp, 0,
+        memoryOp("experts_combine", OpClass::Other, localRows * h, side.combineRead * sp, side.combineWritten * sp, 0,
                  m_stack.moeCombineKernels, c, true, 0, true);
     else if (layoutBytes) {
         memoryOp("experts_combine", OpClass::Other, T * h, slot.routeRead, slot.routeWritten, T * k * h, 1, c, true);
         m_g.ops.back().moePart = MoePart::Combine;
     }
     if (ep > 1)
-        collective("moe_combine", Collective::AllToAll, T * k / ep * h * m_actB, ep, c, true);
+        collective("moe_combine", Collective::AllToAll, localRows * h * m_actB, ep, c, true);
     if (m_adp > 1) {
         if (dpGather) {
             if (shared > 0)

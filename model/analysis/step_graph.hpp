@@ -146,7 +146,8 @@ MoeSideBytes moeSideBytes(double routedRows, double tokens, double hidden, doubl
 
 /// @brief Bytes a framework's fused MoE moves besides the grouped GEMMs' own operands (one rule for the engine's
 /// step graph and the per-operator fit, calibration/aic_import.cpp), with `tokens` tokens of this step, top-k
-/// `topK`, `ep` expert-parallel ranks, `hidden` and per-rank expert `width`, activations of `actBytes`:
+/// `topK`, `localRows` of the tokens x top-k rows routed to this rank's experts (rankExperts), `hidden` and per-rank
+/// expert `width`, activations of `actBytes`:
 /// - activation (the gated SiLU: gate and up halves in, one out) over `activationRows` rows;
 /// - route: whatever moves the rows around the GEMMs. Slots layout: the slots of other ranks' experts written as
 ///   zeros by both GEMMs, then the sum over every slot (reads tokens x top-k rows of `hidden`, writes one per
@@ -157,7 +158,7 @@ struct MoeSlotBytes {
     double activationRead = 0, activationWritten = 0;
     double routeRead = 0, routeWritten = 0;
 };
-MoeSlotBytes moeSlotBytes(MoeLayout layout, double tokens, double topK, double ep, double hidden, double width,
+MoeSlotBytes moeSlotBytes(MoeLayout layout, double tokens, double topK, double localRows, double hidden, double width,
                           double actBytes);
 
 /// @brief Of `experts` experts, the ones `tokens` tokens' top-k picks touch on average (uniform routing), and the

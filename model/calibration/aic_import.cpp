@@ -606,6 +606,8 @@ AicRow readRow(const io::CsvTable& t, std::size_t i, const DecodeAttentionKernel
         if (r.experts % r.moeEp != 0)
             rr.fail(cEp, "moe_ep does not divide experts");
         const std::string dist = rr.nonEmpty(cDist);
+        if (!moeRoutingFromName(dist, r.routing))
+            rr.fail(cDist, "'" + dist + "' is not balanced, uniform or power_law_<alpha> (alpha > 1)");
         // CUTLASS grouped GEMMs (TensorRT-LLM's moe_torch_flow_cutlass, FlashInfer's cutlass MoE) and OpenAI's
         // triton_kernels experts (vLLM's gpt-oss MXFP4 path, "oaitriton": gather and scatter by routing index) move
         // only the rank's rows; the fused_moe Triton and Marlin kernels (and TensorRT-LLM's moe_torch_flow MXFP4 path)
@@ -620,7 +622,7 @@ AicRow readRow(const io::CsvTable& t, std::size_t i, const DecodeAttentionKernel
         r.computeType = computeDtype(dtype);
         r.weightType = weightDtype(dtype);
         r.launch = LaunchMode::Graph;
-        const MoeShape ms = moeShape(double(r.tokens), double(r.topk), double(r.experts), double(r.moeTp),
+        const MoeShape ms = moeShape(r.routing, double(r.tokens), double(r.topk), double(r.experts), double(r.moeTp),
                                      double(r.moeEp), double(r.inter));
         moeFeatures(ms.tokensPerExpert, ms.distinctExperts, double(r.hidden), ms.width, r.x);
         // The split runs along tokens, hidden and inter; the weight-only 4-bit tables hold one to three models each
@@ -731,14 +733,15 @@ AicRow readRow(const io::CsvTable& t, std::size_t i, const DecodeAttentionKernel
     return r;
 }
 
-MoeShape moeShape(double tokens, double topk, double experts, double moeTp, double moeEp, double inter) {
-    // As the step graph's moe() (analysis/step_graph.cpp): the experts the T tokens' top-k picks touch under uniform
-    // routing, E/ep of them on this GPU; the grouped GEMMs run one product per touched expert over the rows routed to
-    // it.
-    const ExpertsTouched touched = expertsTouched(tokens, topk, experts);
+MoeShape moeShape(const MoeRouting& routing, double tokens, double topk, double experts, double moeTp, double moeEp,
+                  double inter) {
+    // As the step graph's moe() (analysis/step_graph.cpp): the measured rank's touched experts and rows under the
+    // table's routing; the grouped GEMMs run one product per touched expert over the rows routed to it.
+    const RankExperts rank = rankExperts(routing, tokens, topk, experts, moeEp);
     MoeShape m;
-    m.distinctExperts = touched.experts / moeEp;
-    m.tokensPerExpert = touched.rowsPerExpert;
+    m.distinctExperts = rank.experts;
+    m.tokensPerExpert = std::max(1.0, rank.rowsPerExpert);
+    m.localRows = rank.rows;
     m.width = inter / moeTp;
     return m;
 }
@@ -783,11 +786,11 @@ double rowPredictS(const PlatformModel& pm, const AicRow& r, double scale) {
     if (r.family == EffFamily::Moe) {
         // The step graph's fused MoE (activations in bf16): grouped gate/up GEMM, activation, grouped down GEMM and
         // the rows moved around them by the kernel's layout (moeSlotBytes).
-        const MoeShape ms = moeShape(double(r.tokens), double(r.topk), double(r.experts), double(r.moeTp),
+        const MoeShape ms = moeShape(r.routing, double(r.tokens), double(r.topk), double(r.experts), double(r.moeTp),
                                      double(r.moeEp), double(r.inter));
         const double h = double(r.hidden), actBytes = 2;
         const MoeSlotBytes sb =
-            moeSlotBytes(r.moeLayout, double(r.tokens), double(r.topk), double(r.moeEp), h, ms.width, actBytes);
+            moeSlotBytes(r.moeLayout, double(r.tokens), double(r.topk), ms.localRows, h, ms.width, actBytes);
         OpResult gateUp = evalGemm(pm, "experts_gate_up", ms.tokensPerExpert, 2 * ms.width, h, r.computeType,
                                    r.weightType, r.computeType, r.launch, ms.distinctExperts, actBytes);
         OpResult act = evalMemoryOp(pm, "experts_activation", OpClass::Elementwise, sb.activationRead,

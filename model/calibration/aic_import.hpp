@@ -7,6 +7,7 @@
 /// frameworks' different column orders read alike. Output: one dataset per (system, framework, op), rows in a fixed
 /// column order with latency in seconds and the provenance of every row (system, framework, version, device,
 /// kernel source, op). No file access here: the caller reads the tables (io::loadCsvFile) and writes the text.
+#include "analysis/moe_routing.hpp"
 #include "analysis/ops.hpp"
 #include "analysis/platform_model.hpp"
 #include "calibration/validation.hpp"
@@ -151,6 +152,7 @@ struct AicRow {
     DType weightType = DType::bf16;
     LaunchMode launch = LaunchMode::Graph;
     MoeLayout moeLayout = MoeLayout::Slots;            ///< MoE: the kernel's row layout (from its kernel source)
+    MoeRouting routing;                                ///< MoE: the table's expert routing (distribution column)
     std::vector<std::pair<std::string, int64_t>> axes; ///< the shape axes the held-out split runs along
 };
 
@@ -194,11 +196,13 @@ void validateCollectiveRows(ValidationReport& rep, const PlatformModel& pm, cons
                             const AicValidation& v = {});
 
 /// @brief The roofline time of the fused MoE experts of a row (before any MoE surface), and its surface features.
-/// One definition with the engine's step graph: rows per touched expert, touched experts, width per GPU.
+/// One definition with the engine's step graph: rows per touched expert, touched experts and rows of the measured
+/// (most loaded) rank under the row's routing (rankExperts), width per GPU.
 struct MoeShape {
-    double tokensPerExpert = 0, distinctExperts = 0, width = 0;
+    double tokensPerExpert = 0, distinctExperts = 0, localRows = 0, width = 0;
 };
-MoeShape moeShape(double tokens, double topk, double experts, double moeTp, double moeEp, double inter);
+MoeShape moeShape(const MoeRouting& routing, double tokens, double topk, double experts, double moeTp, double moeEp,
+                  double inter);
 
 /// @brief Validates an imported attention dataset ("aic-attention"): each row through evalAttention with the op's
 /// shape (context: batch x isl new tokens, causal, no prefix; generation: one query over step + 1 keys), compute

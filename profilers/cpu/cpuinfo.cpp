@@ -176,7 +176,10 @@ CpuInfo detectCpuInfo() {
             }
             haveMhz = true;
         } else if (key == "model name" && !haveName) {
-            if (info.modelName.empty())
+            // The kernel's name (what lscpu shows) over the CPUID brand string: a hypervisor can answer the brand
+            // leaves with another name than the guest kernel reports (an "AMD EPYC" guest whose CPUID says "Oxide
+            // Virtual Turin-like Processor").
+            if (!value.empty())
                 info.modelName = value;
             haveName = true;
         }

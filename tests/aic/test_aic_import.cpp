@@ -175,7 +175,7 @@ TEST(AicImport, MoeAndCollectiveTablesImportAndPredict) {
     EXPECT_EQ(a0.dtype, "all_reduce/graph");
     EXPECT_DOUBLE_EQ(a0.bytes, 256.0);
     // One token, top-2 of 8 experts: 2 experts touched, one row each, width 14336.
-    const aic::MoeShape ms = aic::moeShape(1, 2, 8, 1, 1, 14336);
+    const aic::MoeShape ms = aic::moeShape(mr.routing, 1, 2, 8, 1, 1, 14336);
     EXPECT_NEAR(ms.distinctExperts, 2.0, 1e-9);
     EXPECT_NEAR(ms.tokensPerExpert, 1.0, 1e-9);
     const double moeS = aic::rowPredictS(h100(), mr, 1.0);
@@ -217,8 +217,10 @@ TEST(AicImport, MoeAndCollectiveTablesImportAndPredict) {
     EXPECT_EQ(tri.moeLayout, MoeLayout::Slots);
     EXPECT_EQ(cut.dtype, "bfloat16/power_law_1.01/permuted");
     EXPECT_EQ(cut.moeLayout, MoeLayout::Permuted);
-    const MoeSlotBytes sb = moeSlotBytes(MoeLayout::Slots, 4096, 2, 4, 4096, 14336, 2),
-                       pb = moeSlotBytes(MoeLayout::Permuted, 4096, 2, 4, 4096, 14336, 2);
+    const double local = aic::moeShape(tri.routing, 4096, 2, double(tri.experts), 1, 4, 14336).localRows;
+    EXPECT_GE(local, 4096.0 * 2 / 4); // the measured rank is the most loaded of the four
+    const MoeSlotBytes sb = moeSlotBytes(MoeLayout::Slots, 4096, 2, local, 4096, 14336, 2),
+                       pb = moeSlotBytes(MoeLayout::Permuted, 4096, 2, local, 4096, 14336, 2);
     const double extraS = (sb.activationRead + sb.activationWritten + sb.routeRead + sb.routeWritten -
                            pb.activationRead - pb.activationWritten - pb.routeRead - pb.routeWritten) /
                           h100().gemmDramBytesPerS;

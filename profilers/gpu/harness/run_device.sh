@@ -1,6 +1,6 @@
 #!/bin/bash
 # One device-machine session of rooflab GPU measurements. Usage (from the repo root, on the GPU host):
-#   profilers/gpu/harness/run_device.sh <plan>      plan: h100 | h200 | smoke, or one of the single-purpose plans below (decode8k, h200f, cpugemm, ...)
+#   profilers/gpu/harness/run_device.sh <plan>      plan: h100 | h200 | smoke, or one of the single-purpose plans below (decode8k, cpuprof, h200f, cpugemm, ...)
 # Needs rooflab-gpu-bench and librooflab_cupti_inject.so in $BIN (default build/gpu/profilers/gpu); writes
 # everything under $OUT/raw and packs it into $OUT/<plan>.tar.gz after each step (a later kill keeps the earlier).
 set -u
@@ -24,7 +24,7 @@ step env
 pack
 
 step torch baselines
-[ "$PLAN" = decode8k ] || timeout 90 python3 profilers/gpu/harness/torch_baselines.py --out "$R/torch_baseline.csv" --provenance "$R/torch_provenance.json" 2>&1 | tail -12
+case $PLAN in decode8k | cpuprof) ;; *) timeout 90 python3 profilers/gpu/harness/torch_baselines.py --out "$R/torch_baseline.csv" --provenance "$R/torch_provenance.json" 2>&1 | tail -12 ;; esac
 pack
 
 if [ "$PLAN" = h100b ]; then # second H100 pass: new bandwidth kernels (twice, for the spread), counters, CLI
@@ -254,6 +254,25 @@ if [ "$PLAN" = tp ]; then # host floor at TP 1/2/4, TP2 and TP4 e2e on one multi
   pack; step done; exit 0
 fi
 
+if [ "$PLAN" = cpuprof ]; then # the host Xeon only (issue 18): speed probes, then where a real model's step goes
+  { lscpu; free -g; nproc; } > "$R/host_cpu.txt" 2>&1
+  head -1 /proc/stat > "$R/cpu_stat.txt"
+  step stream triad
+  gcc -O3 -march=native -fopenmp profilers/cpu/reference/stream_triad.c -o /tmp/st 2>&1 | tail -2
+  timeout 40 /tmp/st 160000000 1,4,16 10 > "$R/stream_triad.csv" 2>&1; cat "$R/stream_triad.csv"; pack
+  step cpu profile
+  timeout 170 python3 bench/cpu_llm/cpu_llm_bench.py --out "$R/cpu" --sections facts,profile \
+    --models llama-3.2-1b,qwen2.5-0.5b --budget-s 160 > "$R/cpu_profile.log" 2>&1; echo "rc=$?"
+  grep -E "profile" "$R/cpu_profile.log" | head -24; pack
+  step cpu e2e
+  t=$(( $(left) - 40 )); [ $t -gt 60 ] && timeout $t python3 bench/cpu_llm/cpu_llm_bench.py --out "$R/cpu_e2e" \
+    --sections e2e --models llama-3.2-1b,qwen2.5-0.5b --budget-s $((t - 10)) > "$R/cpu_llm.log" 2>&1
+  grep -E "decode|prefill" "$R/cpu_llm.log" | head -30
+  head -1 /proc/stat >> "$R/cpu_stat.txt"
+  timeout 30 /tmp/st 160000000 1,4,16 10 > "$R/stream_triad_after.csv" 2>&1; cat "$R/stream_triad_after.csv"
+  pack; step done; exit 0
+fi
+
 case $PLAN in
   smoke | decode8k) ONLY_FAST=launch; Q=--quick ;;
   x2) ONLY_FAST=bandwidth,counters; Q= ;;
@@ -280,6 +299,8 @@ if [ "$PLAN" = decode8k ]; then # one GPU (issue 17: H200 decode at batch 32 x 8
   head -1 /proc/stat > "$R/cpu_stat.txt"
   timeout 100 python3 bench/cpu_llm/cpu_llm_bench.py --out "$R/cpu" --sections facts,e2e --models llama-3.2-1b \
     --budget-s 80 > "$R/cpu_llm.log" 2>&1; echo "rc=$?"; grep -E "decode|prefill" "$R/cpu_llm.log" | head -12
+  timeout 75 python3 bench/cpu_llm/cpu_llm_bench.py --out "$R/cpu" --sections profile --models llama-3.2-1b \
+    --budget-s 70 > "$R/cpu_profile.log" 2>&1; echo "rc=$?"; grep -E "profile" "$R/cpu_profile.log" | head -12
   head -1 /proc/stat >> "$R/cpu_stat.txt"
   gcc -O3 -march=native -fopenmp profilers/cpu/reference/stream_triad.c -o /tmp/st 2>&1 | tail -2
   timeout 40 /tmp/st 160000000 1,4,16 10 > "$R/stream_triad.csv" 2>&1; cat "$R/stream_triad.csv"; pack
