@@ -563,16 +563,18 @@ void GraphBuilder::moe(double c) {
     gemm("router", m_T, E, h, c);
     elementwise("router_topk", OpClass::Other, m_T * E, 1, m_stack.routerKernels, c);
     // The grouped GEMM runs one product per touched expert of this rank, each over the tokens routed to it. A stack
-    // whose MoE kernels were fitted on the frameworks' tables routes as they were measured (kMoeRouting: a power law,
-    // the step waiting for its most loaded expert-parallel rank); others route uniformly, E (1 - (1 - k/E)^T) experts
-    // touched on average.
+    // whose MoE kernels were fitted on the frameworks' tables routes the picks as those were measured (kMoeRouting:
+    // a power law over the experts); others route uniformly, E (1 - (1 - k/E)^T) experts touched on average. The
+    // expert-parallel ranks share the touched experts and rows evenly (expert placement balanced by load, as
+    // deployments at wide EP run with EPLB), not the tables' most loaded rank: on the calibration half of the
+    // serving runs that rank was 1.3 points of TPOT MAPE worse (datasets/serving/README.md).
     MoeRouting routing;
     if (!m_stack.moeKernels.empty())
         moeRoutingFromName(kMoeRouting, routing);
-    const RankExperts rank = rankExperts(routing, T, k, E, ep);
-    const double distinctDev = rank.experts;
-    const double tokensPerExpert = std::max(1.0, rank.rowsPerExpert);
-    const double localRows = rank.rows;
+    const RankExperts all = rankExperts(routing, T, k, E, 1);
+    const double distinctDev = all.experts / ep;
+    const double tokensPerExpert = std::max(1.0, all.rowsPerExpert);
+    const double localRows = all.rows / ep;
     // Where the permutation, activation and combine run as kernels of their own (transformers' grouped_mm backend),
     // their bytes come from the backend's kernel list (moeSideBytes), at the rate of its generic (strided)
     // element-wise kernels, times the stack's fitted passes.moe.

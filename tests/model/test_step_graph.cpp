@@ -2,7 +2,6 @@
 // flops and bytes. The expected numbers are computed by hand from the presets' config values (written out in the
 // comments), not copied from the program's output.
 #include "analysis/llm_engine.hpp"
-#include "analysis/moe_routing.hpp"
 #include "analysis/step_graph.hpp"
 #include "io/data_paths.hpp"
 #include "io/model_loader.hpp"
@@ -645,18 +644,13 @@ TEST(StepGraph, MoeSideKernelsWhereTheFrameworkRunsThemOnTheirOwn) {
 
 // The fused MoE's row layout (issue 17): Triton fused_moe (slots) writes and sums every token x top-k slot even where
 // another EP rank owns the expert; CUTLASS (permuted) moves only the rank's own rows. Mixtral, 1024 tokens, top-2,
-// hidden 4096, width 14336, ep 2 (= tp 2: whole experts). A stack with fitted MoE kernels routes as their tables were
-// measured (kMoeRouting): the rank is the more loaded of the two.
+// hidden 4096, width 14336, ep 2 (= tp 2: whole experts). The two ranks share the picks evenly.
 TEST(StepGraph, MoeLayoutSetsTheTrafficAroundTheExpertGemms) {
     const LlmArch a = io::loadModel("mixtral-8x7b");
     Scenario s = prefill(1, 1024);
     s.tp = 2;
     s.ep = 2;
-    MoeRouting routing;
-    ASSERT_TRUE(moeRoutingFromName(kMoeRouting, routing));
-    const double T = 1024, slots = 2 * T, local = rankExperts(routing, T, 2, 8, 2).rows, h = 4096, w = 14336, B = 2;
-    EXPECT_GT(local, slots / 2);
-    EXPECT_LT(local, slots);
+    const double T = 1024, slots = 2 * T, local = slots / 2, h = 4096, w = 14336, B = 2;
     StackProfile st = plainStack();
     st.moeKernels = {{"bfloat16", 1, MoeLayout::Slots}};
     StepGraph g = buildStepGraph(a, st, s);
