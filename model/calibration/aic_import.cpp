@@ -260,7 +260,10 @@ void Importer::add(const io::CsvTable& t, const std::string& systemHint) {
             const int64_t moeTp = r.integer(cTp, 1, 1 << 12), moeEp = r.integer(cEp, 1, 1 << 12);
             if (experts % moeEp != 0)
                 r.fail(cEp, "moe_ep_size " + r.text(cEp) + " does not divide num_experts " + r.text(cE));
-            const std::string distribution = r.nonEmpty(t.requireColumn("distribution"));
+            const int cDist = t.requireColumn("distribution");
+            const std::string distribution = r.nonEmpty(cDist);
+            if (MoeRouting routing; !moeRoutingFromName(distribution, routing))
+                r.fail(cDist, "'" + distribution + "' is not balanced, uniform or power_law_<alpha> (alpha > 1)");
             const double ms = latencyMs(r, cLat);
             if (!moeDtypes().contains(dtype)) {
                 ++unsupported["moe_dtype " + dtype];
