@@ -295,6 +295,7 @@ if [ "$PLAN" = decode8k ]; then # one GPU (issue 17: H200 decode at batch 32 x 8
   # SDPA decode kernel at 8193 keys around the flash-decoding split threshold, and the same shapes end to end (graph
   # decode); first a probe of the host CPU's speed (issue 18: the same 1B decode ran 36 vs 66 ms on two machines)
   { lscpu; free -g; nproc; } > "$R/host_cpu.txt" 2>&1
+  if [ -z "${SKIP_CPU:-}" ]; then # SKIP_CPU=1: the GPU parts only
   step cpu probe
   head -1 /proc/stat > "$R/cpu_stat.txt"
   timeout 100 python3 bench/cpu_llm/cpu_llm_bench.py --out "$R/cpu" --sections facts,e2e --models llama-3.2-1b \
@@ -304,6 +305,7 @@ if [ "$PLAN" = decode8k ]; then # one GPU (issue 17: H200 decode at batch 32 x 8
   head -1 /proc/stat >> "$R/cpu_stat.txt"
   gcc -O3 -march=native -fopenmp profilers/cpu/reference/stream_triad.c -o /tmp/st 2>&1 | tail -2
   timeout 40 /tmp/st 160000000 1,4,16 10 > "$R/stream_triad.csv" 2>&1; cat "$R/stream_triad.csv"; pack
+  fi
   step decode attention at 8193 keys
   (cd profilers/gpu/harness && timeout 120 python3 op_microbench.py --out "$R/ops" --sdpa flash --only attention_decode \
     --decode-seq-k 8193 --decode-batches 16,20,24,26,28,32,40,48,64 --budget-s 100 > "$R/op_microbench_decode8k.log" 2>&1
