@@ -39,8 +39,8 @@ TEST(MoeRouting, BalancedSpreadsThePicksAsTheCollectorDoes) {
     RankExperts r = rankExperts(b, 16, 2, 8, 4);
     EXPECT_DOUBLE_EQ(r.experts, 2.0);
     EXPECT_DOUBLE_EQ(r.rows, 8.0);
-    // One token, top-8 of 256 experts: its picks 0, 32, ..., 224 are all distinct (uniform routing could repeat one);
-    // of rank 0's experts 0-31 only expert 0 is picked.
+    // One token, top-8 of 256 experts: its picks 0, 32, ..., 224, one a rank; of rank 0's experts 0-31 only expert 0
+    // is picked.
     r = rankExperts(b, 1, 8, 256, 8);
     EXPECT_DOUBLE_EQ(r.experts, 1.0);
     EXPECT_DOUBLE_EQ(r.rows, 1.0);
