@@ -1,5 +1,7 @@
 #include "analysis/moe_routing.hpp"
 
+#include "analysis/step_graph.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -34,17 +36,15 @@ bool moeRoutingFromName(std::string_view name, MoeRouting& out) {
 
 namespace {
 
+/// The step graph's uniform expectation (expertsTouched), an ep-th of it on the rank.
 RankExperts uniformRank(double tokens, double topK, double experts, double ep) {
-    const double pTouched = 1.0 - std::pow(1.0 - std::min(1.0, topK / experts), tokens);
-    const double touched = experts * pTouched / ep;
-    const double rows = tokens * topK / ep;
-    return {touched, rows, touched > 0 ? rows / touched : 0.0};
+    const ExpertsTouched all = expertsTouched(tokens, std::min(topK, experts), experts);
+    return {all.experts / ep, tokens * topK / ep, all.experts > 0 ? all.rowsPerExpert : 0.0};
 }
 
 /// Rank 0's experts [0, E / ep) under the collector's balanced picks.
 RankExperts balancedRank(int64_t T, int64_t k, int64_t E, int64_t ep) {
     const int64_t local = E / ep, stride = (E + k - 1) / k;
-    std::vector<int64_t> load(static_cast<std::size_t>(local), 0);
     if (T >= stride) {
         // pick (i, j) lands on (i + j stride) mod E: per j, the T consecutive values from j x stride.
         auto below = [&](int64_t n) { return (n / E) * local + std::min(n % E, local); }; // v < n with v mod E < local
@@ -60,6 +60,7 @@ RankExperts balancedRank(int64_t T, int64_t k, int64_t E, int64_t ep) {
                 }
         return {double(touched), rows, touched > 0 ? rows / double(touched) : 0.0};
     }
+    std::vector<int64_t> load(static_cast<std::size_t>(local), 0);
     for (int64_t i = 0; i < T; ++i)
         for (int64_t j = 0; j < k; ++j) {
             const double v = std::fmod(double(i) * double(stride) / double(T) + double(j * stride), double(E));

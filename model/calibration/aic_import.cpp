@@ -190,6 +190,16 @@ double latencyMs(const RowReader& r, int col) {
     return ms;
 }
 
+/// The expert routing a MoE table's distribution cell names (moeRoutingFromName); anything else fails with file, line
+/// and column.
+MoeRouting routingCell(const RowReader& r, int col) {
+    const std::string name = r.nonEmpty(col);
+    MoeRouting routing;
+    if (!moeRoutingFromName(name, routing))
+        r.fail(col, "'" + name + "' is not balanced, uniform or power_law_<alpha> (alpha > 1)");
+    return routing;
+}
+
 } // namespace
 
 void Importer::add(const io::CsvTable& t, const std::string& systemHint) {
@@ -261,9 +271,8 @@ void Importer::add(const io::CsvTable& t, const std::string& systemHint) {
             if (experts % moeEp != 0)
                 r.fail(cEp, "moe_ep_size " + r.text(cEp) + " does not divide num_experts " + r.text(cE));
             const int cDist = t.requireColumn("distribution");
-            const std::string distribution = r.nonEmpty(cDist);
-            if (MoeRouting routing; !moeRoutingFromName(distribution, routing))
-                r.fail(cDist, "'" + distribution + "' is not balanced, uniform or power_law_<alpha> (alpha > 1)");
+            routingCell(r, cDist);
+            const std::string& distribution = r.text(cDist);
             const double ms = latencyMs(r, cLat);
             if (!moeDtypes().contains(dtype)) {
                 ++unsupported["moe_dtype " + dtype];
@@ -608,9 +617,8 @@ AicRow readRow(const io::CsvTable& t, std::size_t i, const DecodeAttentionKernel
             rr.fail(cK, "topk exceeds experts");
         if (r.experts % r.moeEp != 0)
             rr.fail(cEp, "moe_ep does not divide experts");
-        const std::string dist = rr.nonEmpty(cDist);
-        if (!moeRoutingFromName(dist, r.routing))
-            rr.fail(cDist, "'" + dist + "' is not balanced, uniform or power_law_<alpha> (alpha > 1)");
+        r.routing = routingCell(rr, cDist);
+        const std::string& dist = rr.text(cDist);
         // CUTLASS grouped GEMMs (TensorRT-LLM's moe_torch_flow_cutlass, FlashInfer's cutlass MoE) and OpenAI's
         // triton_kernels experts (vLLM's gpt-oss MXFP4 path, "oaitriton": gather and scatter by routing index) move
         // only the rank's rows; the fused_moe Triton and Marlin kernels (and TensorRT-LLM's moe_torch_flow MXFP4 path)

@@ -16,6 +16,10 @@ LIMIT=${LIMIT:-540}
 pack() { tar czf "$OUT/$PLAN.tar.gz" -C "$R" . 2>/dev/null; }
 left() { echo $((LIMIT - SECONDS)); }
 step() { echo "=== [$SECONDS s] $*"; }
+triad() { # <csv name> <seconds>: the host's OpenMP STREAM triad at 1, 4 and 16 threads
+  [ -x /tmp/st ] || gcc -O3 -march=native -fopenmp profilers/cpu/reference/stream_triad.c -o /tmp/st 2>&1 | tail -2
+  timeout "$2" /tmp/st 160000000 1,4,16 10 > "$R/$1" 2>&1; cat "$R/$1"
+}
 
 step env
 { nvidia-smi; nvidia-smi -q -d CLOCK,PERFORMANCE,POWER; cat /proc/driver/nvidia/version; uname -a; nvcc --version;
@@ -258,8 +262,7 @@ if [ "$PLAN" = cpuprof ]; then # the host Xeon only (issue 18): speed probes, th
   { lscpu; free -g; nproc; } > "$R/host_cpu.txt" 2>&1
   head -1 /proc/stat > "$R/cpu_stat.txt"
   step stream triad
-  gcc -O3 -march=native -fopenmp profilers/cpu/reference/stream_triad.c -o /tmp/st 2>&1 | tail -2
-  timeout 40 /tmp/st 160000000 1,4,16 10 > "$R/stream_triad.csv" 2>&1; cat "$R/stream_triad.csv"; pack
+  triad stream_triad.csv 40; pack
   step cpu profile
   timeout 170 python3 bench/cpu_llm/cpu_llm_bench.py --out "$R/cpu" --sections facts,profile \
     --models llama-3.2-1b,qwen2.5-0.5b --budget-s 160 > "$R/cpu_profile.log" 2>&1; echo "rc=$?"
@@ -269,7 +272,7 @@ if [ "$PLAN" = cpuprof ]; then # the host Xeon only (issue 18): speed probes, th
     --sections e2e --models llama-3.2-1b,qwen2.5-0.5b --budget-s $((t - 10)) > "$R/cpu_llm.log" 2>&1
   grep -E "decode|prefill" "$R/cpu_llm.log" | head -30
   head -1 /proc/stat >> "$R/cpu_stat.txt"
-  timeout 30 /tmp/st 160000000 1,4,16 10 > "$R/stream_triad_after.csv" 2>&1; cat "$R/stream_triad_after.csv"
+  triad stream_triad_after.csv 30
   pack; step done; exit 0
 fi
 
@@ -303,8 +306,7 @@ if [ "$PLAN" = decode8k ]; then # one GPU (issue 17: H200 decode at batch 32 x 8
   timeout 75 python3 bench/cpu_llm/cpu_llm_bench.py --out "$R/cpu" --sections profile --models llama-3.2-1b \
     --budget-s 70 > "$R/cpu_profile.log" 2>&1; echo "rc=$?"; grep -E "profile" "$R/cpu_profile.log" | head -12
   head -1 /proc/stat >> "$R/cpu_stat.txt"
-  gcc -O3 -march=native -fopenmp profilers/cpu/reference/stream_triad.c -o /tmp/st 2>&1 | tail -2
-  timeout 40 /tmp/st 160000000 1,4,16 10 > "$R/stream_triad.csv" 2>&1; cat "$R/stream_triad.csv"; pack
+  triad stream_triad.csv 40; pack
   fi
   step decode attention at 8193 keys
   (cd profilers/gpu/harness && timeout 120 python3 op_microbench.py --out "$R/ops" --sdpa flash --only attention_decode \
