@@ -1,6 +1,7 @@
 #include "analysis/ops.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <span>
 
@@ -168,16 +169,22 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
     // kernels pad M to at least 16).
     const bool simt = isSimtGemm(computeType);
     const bool gemv = m <= 1 && (pm.kind == DeviceKind::Cpu || simt);
-    // (m <= 16 pads to 16 whatever the power of 2 above it: skips log2 and exp2, a tenth of a decode step.)
-    const double narrowM =
-        gemv ? 1.0 : (m <= 16.0 ? 16.0 : std::max(16.0, std::exp2(std::ceil(std::log2(std::max(1.0, m))))));
+    // The smallest power of 2 at or above m is the one at or above ceil(m) (powers of 2 are integers): bit_ceil,
+    // not log2 and exp2 (they were a tenth of a decode step). Beyond 2^62 rows the tile choice no longer matters.
+    const double narrowM = gemv       ? 1.0
+                           : m <= 16.0 ? 16.0
+                           : m < 0x1p62 ? double(std::bit_ceil(static_cast<uint64_t>(std::ceil(m))))
+                                        : m;
     // SIMT kernels (fp32/fp64 without a tensor path) also come with small tiles, which the tensor-core
     // kernels' minimum shapes rule out.
     const TileChoice choices[] = {
         {pm.tileM, pm.tileN, 1.0},          {pm.tileM, pm.tileN / 2, 0.95},
         {pm.tileM / 2, pm.tileN / 2, 0.85}, {std::min(pm.tileM, narrowM), pm.tileN, 1.0},
         {pm.tileM / 4, pm.tileN / 4, 0.7},  {std::min(pm.tileM / 4, narrowM), pm.tileN / 8, 0.6}};
-    double best = 0, bestTilesM = 1, bestTilesN = 1;
+    // Each choice's time is padded FLOPs / (peak x fraction x eff x wave utilisation), with utilisation
+    // work / (waves x units): (padded x waves) / (eff x work) times a common factor. The choices are compared as
+    // those fractions, cross-multiplied, and the one division comes at the end.
+    double bestNum = 0, bestDen = 1, bestTilesM = 1, bestTilesN = 1;
     const double minKPerSplit = pm.minKPerSplitByType[ct];
     for (const auto& c : std::span(choices, simt ? 6 : 4)) {
         const double tM = ceilDiv(m, c.tm), tN = ceilDiv(n, c.tn);
@@ -187,16 +194,15 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
             split = std::max(1.0, std::min(std::floor(pm.units / tiles), std::floor(k / minKPerSplit)));
         const double work = tiles * split;
         const double waves = ceilDiv(work, pm.units);
-        const double waveUtil = work / (waves * pm.units);
-        const double padded = 2.0 * tM * c.tm * tN * c.tn * k * batch;
-        const double t = padded / (peak * frac * c.eff * waveUtil);
-        if (best == 0 || t < best) {
-            best = t;
+        const double num = tM * c.tm * tN * c.tn * waves, den = c.eff * work;
+        if (bestNum == 0 || num * bestDen < bestNum * den) {
+            bestNum = num;
+            bestDen = den;
             bestTilesM = tM;
             bestTilesN = tN;
         }
     }
-    r.computeS = best;
+    r.computeS = 2.0 * k * batch * bestNum * pm.units / (peak * frac * bestDen);
     const double tilesM = bestTilesM, tilesN = bestTilesN;
 
     r.bytes[kDram] = aBytes + bBytes + cBytes;

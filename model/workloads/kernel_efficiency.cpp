@@ -45,15 +45,41 @@ int EffGrid::stencil(const double* x, std::size_t* index, double* weight) const 
 }
 
 double EffGrid::eval(const double* x) const {
-    if (values.empty() || values.size() != size())
+    if (values.empty() || values.size() != size() || axes.size() > 4)
         return 0.0;
-    std::size_t idx[16];
-    double w[16];
-    const int n = stencil(x, idx, w);
-    double v = 0;
-    for (int c = 0; c < n; ++c)
-        v += w[c] * values[idx[c]];
-    return v;
+    // The same knots and fractions as stencil(), combined axis by axis (2^dims - 1 interpolations) instead of as
+    // 2^dims weighted corners: a surface is evaluated several times per predicted step.
+    const std::size_t dims = axes.size();
+    std::size_t base = 0, stride[4] = {};
+    double frac[4] = {};
+    std::size_t s = 1;
+    for (std::size_t d = dims; d-- > 0;) {
+        const Axis& a = axes[d];
+        if (a.count > 1) {
+            const double t = std::clamp((x[d] - a.lo) / a.step, 0.0, double(a.count - 1));
+            const std::size_t i = std::min(static_cast<std::size_t>(t), static_cast<std::size_t>(a.count - 2));
+            base += i * s;
+            stride[d] = s;
+            frac[d] = t - double(i);
+        }
+        s *= static_cast<std::size_t>(std::max(1, a.count));
+    }
+    // Corner c (bit d set: the knot above on axis d), reduced from the last axis to the first.
+    double v[16];
+    const std::size_t corners = std::size_t(1) << dims;
+    for (std::size_t c = 0; c < corners; ++c) {
+        std::size_t off = base;
+        for (std::size_t d = 0; d < dims; ++d)
+            off += ((c >> d) & 1) * stride[d];
+        v[c] = values[off];
+    }
+    for (std::size_t d = dims, n = corners; d-- > 0;) {
+        n /= 2;
+        const double f = frac[d];
+        for (std::size_t j = 0; j < n; ++j)
+            v[j] = v[j] + f * (v[j + n] - v[j]);
+    }
+    return v[0];
 }
 
 const char* effFamilyName(EffFamily f) {
