@@ -171,8 +171,8 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
     const bool gemv = m <= 1 && (pm.kind == DeviceKind::Cpu || simt);
     // The smallest power of 2 at or above m is the one at or above ceil(m) (powers of 2 are integers): bit_ceil,
     // not log2 and exp2 (they were a tenth of a decode step). Beyond 2^62 rows the tile choice no longer matters.
-    const double narrowM = gemv       ? 1.0
-                           : m <= 16.0 ? 16.0
+    const double narrowM = gemv         ? 1.0
+                           : m <= 16.0  ? 16.0
                            : m < 0x1p62 ? double(std::bit_ceil(static_cast<uint64_t>(std::ceil(m))))
                                         : m;
     // SIMT kernels (fp32/fp64 without a tensor path) also come with small tiles, which the tensor-core

@@ -1,6 +1,6 @@
 #!/bin/bash
 # One device-machine session of rooflab GPU measurements. Usage (from the repo root, on the GPU host):
-#   profilers/gpu/harness/run_device.sh <plan>      plan: h100 | h200 | smoke, or one of the single-purpose plans below (decode8k, cpuprof, h200f, cpugemm, ...)
+#   profilers/gpu/harness/run_device.sh <plan>      plan: h100 | h200 | smoke, or one of the single-purpose plans below (decode8k, cpuprof, cpucal, h200f, cpugemm, ...)
 # Needs rooflab-gpu-bench and librooflab_cupti_inject.so in $BIN (default build/gpu/profilers/gpu); writes
 # everything under $OUT/raw and packs it into $OUT/<plan>.tar.gz after each step (a later kill keeps the earlier).
 set -u
@@ -28,7 +28,7 @@ step env
 pack
 
 step torch baselines
-case $PLAN in decode8k | cpuprof) ;; *) timeout 90 python3 profilers/gpu/harness/torch_baselines.py --out "$R/torch_baseline.csv" --provenance "$R/torch_provenance.json" 2>&1 | tail -12 ;; esac
+case $PLAN in decode8k | cpuprof | cpucal) ;; *) timeout 90 python3 profilers/gpu/harness/torch_baselines.py --out "$R/torch_baseline.csv" --provenance "$R/torch_provenance.json" 2>&1 | tail -12 ;; esac
 pack
 
 if [ "$PLAN" = h100b ]; then # second H100 pass: new bandwidth kernels (twice, for the spread), counters, CLI
@@ -255,6 +255,22 @@ if [ "$PLAN" = tp ]; then # host floor at TP 1/2/4, TP2 and TP4 e2e on one multi
   step nccl tp2
   t=$(( $(left) - 10 )); [ $t -gt 20 ] && timeout $t python3 -m torch.distributed.run --nproc-per-node 2 \
     profilers/gpu/harness/nccl_bench.py --out "$R/nccl_tp2.csv" 2>&1 | grep -E "^\[nccl\]" | tail -4
+  pack; step done; exit 0
+fi
+
+if [ "$PLAN" = cpucal ]; then # the host Xeon only (issue 18): the single-op microbenchmarks the CPU stacks are fitted on
+  # and the e2e rows they are checked on, in one session on one machine, between two STREAM triads
+  { lscpu; free -g; nproc; } > "$R/host_cpu.txt" 2>&1
+  head -1 /proc/stat > "$R/cpu_stat.txt"
+  step stream triad
+  triad stream_triad.csv 40; pack
+  step cpu ops and e2e
+  t=$(( $(left) - 45 ))
+  timeout $t python3 bench/cpu_llm/cpu_llm_bench.py --out "$R/cpu" --sections facts,ops,e2e --models llama-3.2-1b,qwen2.5-0.5b \
+    --op-threads 16,4,8,1 --ops-budget-s ${OPS_S:-190} --budget-s $((t - 10)) > "$R/cpu_llm.log" 2>&1; echo "rc=$?"
+  grep -E "decode|prefill" "$R/cpu_llm.log" | head -40
+  head -1 /proc/stat >> "$R/cpu_stat.txt"
+  triad stream_triad_after.csv 30
   pack; step done; exit 0
 fi
 
