@@ -28,7 +28,7 @@ step env
 pack
 
 step torch baselines
-case $PLAN in decode8k | cpuprof | cpucal) ;; *) timeout 90 python3 profilers/gpu/harness/torch_baselines.py --out "$R/torch_baseline.csv" --provenance "$R/torch_provenance.json" 2>&1 | tail -12 ;; esac
+case $PLAN in decode8k | cpuprof | cpucal | gemvctx) ;; *) timeout 90 python3 profilers/gpu/harness/torch_baselines.py --out "$R/torch_baseline.csv" --provenance "$R/torch_provenance.json" 2>&1 | tail -12 ;; esac
 pack
 
 if [ "$PLAN" = h100b ]; then # second H100 pass: new bandwidth kernels (twice, for the spread), counters, CLI
@@ -270,6 +270,24 @@ if [ "$PLAN" = cpucal ]; then # the host Xeon only (issue 18): the single-op mic
     --op-threads 16,4,8,1 --ops-budget-s ${OPS_S:-190} --budget-s $((t - 10)) > "$R/cpu_llm.log" 2>&1; echo "rc=$?"
   grep -E "decode|prefill" "$R/cpu_llm.log" | head -40
   head -1 /proc/stat >> "$R/cpu_stat.txt"
+  triad stream_triad_after.csv 30
+  pack; step done; exit 0
+fi
+
+if [ "$PLAN" = gemvctx ]; then # the host Xeon only (issue 18): one-token GEMVs alone, in model order, and with the host
+  # time or the element-wise ops of a step in between; the 1B decode profiled and end to end on the same machine
+  { lscpu; free -g; nproc; } > "$R/host_cpu.txt" 2>&1
+  step stream triad
+  triad stream_triad.csv 40; pack
+  step gemv in context
+  timeout 150 python3 bench/cpu_llm/gemv_context.py --out "$R/gemv_context.csv" --threads 16,8,4 2>&1 | grep gemvctx
+  pack
+  step cpu profile and e2e decode
+  timeout 100 python3 bench/cpu_llm/cpu_llm_bench.py --out "$R/cpu" --sections facts,profile --models llama-3.2-1b \
+    --budget-s 90 > "$R/cpu_profile.log" 2>&1; echo "rc=$?"; grep -E "profile" "$R/cpu_profile.log" | head -12; pack
+  t=$(( $(left) - 40 )); [ $t -gt 40 ] && timeout $t python3 bench/cpu_llm/cpu_llm_bench.py --out "$R/cpu_e2e" \
+    --sections e2e --models llama-3.2-1b --budget-s $((t - 10)) > "$R/cpu_llm.log" 2>&1
+  grep -E "decode|prefill" "$R/cpu_llm.log" | head -24
   triad stream_triad_after.csv 30
   pack; step done; exit 0
 fi
