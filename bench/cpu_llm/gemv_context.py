@@ -11,6 +11,10 @@ weights, then the LM head) as torch.nn.functional.linear on one token, bf16, tim
   tiny       the same sequence with a non-parallel torch op (add of 8 elements) before each call
   elementwise the same sequence with the model's element-wise ops in between (RMSNorm before q and gate, SiLU x up
              before down, the residual adds), their own single-op times subtracted
+  input3d    the sequence on a [1, 1, hidden] input (as a model's hidden states are shaped)
+  hfmodules  (--model PRESET) the nn.Linear modules of a transformers model built from the preset with random weights
+             (bench/cpu_llm/cpu_llm_bench.build_model), called in forward order on a [1, 1, hidden] input under
+             torch.inference_mode: the model's own weight tensors, without the rest of its forward
 Each context: one warm-up, then --repeats timed runs; the median, min and max per thread count go to the CSV with
 the host facts. Nothing is downloaded; weights are random.
 """
@@ -48,6 +52,8 @@ def main():
     ap.add_argument("--kv", type=int, default=512)
     ap.add_argument("--vocab", type=int, default=128256)
     ap.add_argument("--gaps-us", default="10,40")
+    ap.add_argument("--model", default="", help="also time this preset's own nn.Linear modules (hfmodules)")
+    ap.add_argument("--root", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
     args = ap.parse_args()
     torch.manual_seed(0)
     dt = torch.bfloat16
@@ -101,6 +107,36 @@ def main():
             ts.append(time.perf_counter() - t)
         return ts
 
+    x3 = x.view(1, 1, h)
+    xi3 = xi.view(1, 1, i)
+
+    def input3d():
+        for layer in W:
+            for n in order:
+                F.linear(xi3 if n == "down" else x3, layer[n])
+        F.linear(x3, head)
+        return calls
+
+    hf = None
+    if args.model:
+        import sys
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import cpu_llm_bench as cb
+        model, _ = cb.build_model(cb.load_preset(args.root, args.model), dt)
+        mods = []
+        for layer in model.model.layers:
+            a, m = layer.self_attn, layer.mlp
+            mods += [a.q_proj, a.k_proj, a.v_proj, a.o_proj, m.gate_proj, m.up_proj, m.down_proj]
+        mods.append(model.lm_head)
+        ins = {f: torch.randn(1, 1, f, dtype=dt) for f in {mod.in_features for mod in mods}}
+        hf_bytes = sum(mod.weight.numel() * 2 for mod in mods)
+
+        def hf():
+            with torch.inference_mode():
+                for mod in mods:
+                    mod(ins[mod.in_features])
+            return len(mods)
+
     rows = []
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     for threads in [int(t) for t in args.threads.split(",")]:
@@ -112,6 +148,9 @@ def main():
             contexts.append((f"gap{int(g)}", lambda g=g: run_sequence(lambda n: spin(g * 1e-6)), g * 1e-6 * calls))
         contexts.append(("tiny", lambda: run_sequence(lambda n: tiny.add(1.0)), None))
         contexts.append(("elementwise", lambda: run_sequence(elementwise), None))
+        contexts.append(("input3d", input3d, 0.0))
+        if hf is not None:
+            contexts.append(("hfmodules", hf, 0.0))
         # what the tiny op and the element-wise ops cost alone, without the GEMVs in between
         tiny_alone = statistics.median(timed(lambda: [tiny.add(1.0) for _ in range(calls)], args.repeats))
 
@@ -127,13 +166,14 @@ def main():
                 sub = tiny_alone if name == "tiny" else ew_alone
             ts = timed(fn, args.repeats)
             med = statistics.median(ts)
-            rows.append({"context": name, "threads": threads, "calls": calls, "weight_bytes": weight_bytes,
+            nbytes = hf_bytes if name == "hfmodules" else weight_bytes
+            rows.append({"context": name, "threads": threads, "calls": calls, "weight_bytes": nbytes,
                          "median_s": f"{med:.6e}", "min_s": f"{min(ts):.6e}", "max_s": f"{max(ts):.6e}",
                          "subtracted_s": f"{sub:.6e}", "gemv_s": f"{med - sub:.6e}",
-                         "gemv_bytes_per_s": f"{weight_bytes / max(med - sub, 1e-9):.4e}",
+                         "gemv_bytes_per_s": f"{nbytes / max(med - sub, 1e-9):.4e}",
                          "repeats": args.repeats, "date": date})
             print(f"[gemvctx] t{threads} {name:12s} {med * 1e3:8.2f} ms (less {sub * 1e3:6.2f} ms): "
-                  f"{weight_bytes / max(med - sub, 1e-9) / 1e9:6.1f} GB/s", flush=True)
+                  f"{nbytes / max(med - sub, 1e-9) / 1e9:6.1f} GB/s", flush=True)
     tmp = args.out + ".tmp"
     with open(tmp, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))

@@ -280,7 +280,7 @@ if [ "$PLAN" = gemvctx ]; then # the host Xeon only (issue 18): one-token GEMVs 
   step stream triad
   triad stream_triad.csv 40; pack
   step gemv in context
-  timeout 150 python3 bench/cpu_llm/gemv_context.py --out "$R/gemv_context.csv" --threads 16,8,4 2>&1 | grep gemvctx
+  timeout 170 python3 bench/cpu_llm/gemv_context.py --out "$R/gemv_context.csv" --threads 16,8,4 --model llama-3.2-1b 2>&1 | grep gemvctx
   pack
   step cpu profile and e2e decode
   timeout 100 python3 bench/cpu_llm/cpu_llm_bench.py --out "$R/cpu" --sections facts,profile --models llama-3.2-1b \
