@@ -448,6 +448,37 @@ TEST(KernelEfficiency, GridIsMultilinearAndClamped) {
     EXPECT_NEAR(g.eval(above), 5.0, 1e-12);
 }
 
+TEST(KernelEfficiency, EvalIsTheStencilTheFitSolvesFor) {
+    // The fitter builds its least-squares rows from stencil(); the engine evaluates with eval(). A 4-D grid with a
+    // singleton axis, points inside, on knots and beyond both edges: the two must be the same function.
+    EffGrid g;
+    g.axes = {{0, 1, 5}, {1, 2, 3}, {0, 1, 1}, {-2, 0.5, 4}};
+    g.values.resize(g.size());
+    for (std::size_t i = 0; i < g.values.size(); ++i)
+        g.values[i] = std::sin(double(i) * 1.7) + 0.1 * double(i % 7);
+    int checked = 0;
+    for (double x0 : {-1.0, 0.0, 0.3, 2.0, 3.99, 4.0, 7.0})
+        for (double x1 : {0.0, 1.0, 2.5, 5.0, 9.0})
+            for (double x3 : {-3.0, -2.0, -1.1, -0.5, 0.2}) {
+                const double x[4] = {x0, x1, 42.0, x3};
+                std::size_t idx[16];
+                double w[16];
+                const int n = g.stencil(x, idx, w);
+                double viaStencil = 0;
+                for (int c = 0; c < n; ++c)
+                    viaStencil += w[c] * g.values[idx[c]];
+                EXPECT_NEAR(g.eval(x), viaStencil, 1e-12) << x0 << " " << x1 << " " << x3;
+                ++checked;
+            }
+    EXPECT_EQ(checked, 175);
+    // A 5-D grid is not a surface the engine evaluates: 0, not a read past its 16 corners.
+    EffGrid five;
+    five.axes.assign(5, EffGrid::Axis{0, 1, 2});
+    five.values.assign(five.size(), 1.0);
+    const double x5[5] = {0.5, 0.5, 0.5, 0.5, 0.5};
+    EXPECT_EQ(five.eval(x5), 0.0);
+}
+
 TEST(KernelEfficiency, FitRecoversASmoothCorrectionOnHeldOutShapes) {
     // A correction that the roofline lacks: small-M kernels 40 % slower, a K-dependent 15 % on top.
     auto truth = [](double m, double, double k) { return 0.5 / (1.0 + std::log2(m)) + 0.2 * std::log2(k) / 14.0; };
