@@ -30,7 +30,8 @@ struct CalibrateCpuOptions {
     std::string gemm;                      ///< CPU GEMM reference CSV (GEMM efficiency), optional
     bool quick = false;
     int threads = 0;
-    std::string stack, ops, step = "forward"; ///< --stack: fit a CPU framework's stack profile instead
+    std::string stack, step = "forward"; ///< --stack: fit a CPU framework's stack profile instead
+    std::vector<std::string> ops;        ///< --stack: single-op tables, several machines combined point by point
 };
 
 /// `calibrate cpu --stack FILE --ops ops.csv --base PLATFORM --out FILE`: the stack's `cpu:` section and passes.
@@ -42,12 +43,23 @@ void runCalibrateCpuStack(const CalibrateCpuOptions& o, int& exitCode) {
         throw InputError(plat.file, 0, "kind", "--base must be a cpu platform");
     const std::string text = io::readInputFile(o.stack, std::uintmax_t(1) << 20, "--stack");
     const StackProfile base = io::loadStackString(text, o.stack);
-    const io::CsvTable ops = io::loadCsvFile(o.ops);
+    std::vector<io::CsvTable> tables;
+    std::string sources;
+    for (const std::string& f : o.ops) {
+        tables.push_back(io::loadCsvFile(f));
+        sources += (sources.empty() ? "" : " + ") + f;
+    }
+    const io::CsvTable ops = medianOfOpsTables(tables);
+    if (tables.size() > 1) {
+        std::cout << "single-op points: " << ops.rows.size() << " measured on at least two of the " << tables.size()
+                  << " tables (per-point median of median_s)\n";
+        sources = "per-point median of " + sources;
+    }
     const CpuStackFit fit =
         fitCpuStack(plat, base, ops, o.step == "generate" ? CpuStepSource::Generate : CpuStepSource::Forward);
     for (const auto& n : fit.notes)
         std::cout << n << "\n";
-    const std::string out = writeCpuStackYaml(text, fit, o.ops + " on " + plat.name + ", step rows: " + o.step);
+    const std::string out = writeCpuStackYaml(text, fit, sources + " on " + plat.name + ", step rows: " + o.step);
     io::loadStackString(out, o.out); // what we write must load
     io::writeFileAtomic(o.out, out, "--out");
     std::cout << "wrote " << o.out << "\n";
@@ -240,7 +252,9 @@ void addCalibrateCpu(CLI::App& root, int& exitCode) {
     c->add_option("--threads", o->threads, "largest thread count to measure (default: all)");
     c->add_option("--stack", o->stack,
                   "fit this CPU stack profile (its cpu: section and passes) from --ops instead of a platform");
-    c->add_option("--ops", o->ops, "with --stack: single-op microbenchmarks (bench/cpu_llm/cpu_llm_bench.py ops.csv)");
+    c->add_option("--ops", o->ops,
+                  "with --stack: single-op microbenchmarks (bench/cpu_llm/cpu_llm_bench.py ops.csv); repeatable: the "
+                  "tables of several machines are combined point by point (median)");
     c->add_option("--step", o->step, "with --stack: per-step host rows of the model forward or of generate()")
         ->check(CLI::IsMember({"forward", "generate"}))
         ->capture_default_str();

@@ -1402,6 +1402,74 @@ CpuStackProfile single(double threads, const std::string& dt, double gemv, doubl
 
 } // namespace
 
+io::CsvTable medianOfOpsTables(const std::vector<io::CsvTable>& tables) {
+    if (tables.size() == 1)
+        return tables.front();
+    io::CsvTable out;
+    if (tables.empty())
+        return out;
+    out.file = "per-point median of";
+    for (const io::CsvTable& t : tables)
+        out.file += " " + t.file;
+    out.header = tables.front().header;
+    const int outMedian = tables.front().requireColumn("median_s");
+    const int outMin = tables.front().column("min_s"), outMax = tables.front().column("max_s");
+    static constexpr const char* kKey[] = {"op", "dtype", "threads", "m", "n", "k", "elements"};
+    struct Point {
+        std::vector<std::string> row;
+        int line = 0;
+        std::vector<double> medians;
+    };
+    std::map<std::string, std::size_t> index;
+    std::vector<Point> points;
+    for (const io::CsvTable& t : tables) {
+        t.requireColumn("op");
+        t.requireColumn("threads");
+        const int cm = t.requireColumn("median_s");
+        std::vector<int> keyCols;
+        for (const char* k : kKey)
+            keyCols.push_back(t.column(k));
+        for (std::size_t i = 0; i < t.rows.size(); ++i) {
+            if (t.text(i, cm).empty())
+                continue; // a point the benchmark skipped
+            const double v = t.number(i, cm, 1e-12, 1e5);
+            std::string key;
+            for (int c : keyCols)
+                key += (c < 0 ? std::string() : t.text(i, c)) + "|";
+            auto [it, fresh] = index.try_emplace(key, points.size());
+            if (fresh) {
+                // The first table's columns, whatever order a later table writes them in.
+                std::vector<std::string> row(out.header.size());
+                for (std::size_t c = 0; c < out.header.size(); ++c) {
+                    const int src = t.column(out.header[c]);
+                    row[c] = src < 0 ? std::string() : t.text(i, src);
+                }
+                points.push_back({std::move(row), i < t.rowLines.size() ? t.rowLines[i] : 0, {}});
+            }
+            points[it->second].medians.push_back(v);
+        }
+    }
+    auto seconds = [](double v) {
+        std::ostringstream os;
+        os.precision(7);
+        os << v;
+        return os.str();
+    };
+    for (Point& p : points) {
+        if (p.medians.size() < 2)
+            continue;
+        const auto [lo, hi] = std::minmax_element(p.medians.begin(), p.medians.end());
+        p.row[static_cast<std::size_t>(outMedian)] = seconds(median(p.medians));
+        if (outMin >= 0)
+            p.row[static_cast<std::size_t>(outMin)] = seconds(*lo);
+        if (outMax >= 0)
+            p.row[static_cast<std::size_t>(outMax)] = seconds(*hi);
+        out.rows.push_back(std::move(p.row));
+        out.rowLines.push_back(p.line);
+    }
+    return out;
+}
+
 CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, const io::CsvTable& ops,
                         CpuStepSource step) {
     const std::vector<OpRow> rows = readOpRows(ops);

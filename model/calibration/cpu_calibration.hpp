@@ -197,6 +197,13 @@ enum class CpuStepSource : unsigned char {
 CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, const io::CsvTable& ops,
                         CpuStepSource step);
 
+/// @brief Single-op tables of several machines (or sessions) combined point by point: for every (op, dtype, threads,
+/// m, n, k, elements) the median of the tables' `median_s` (the mean of the two middle ones for an even count), on
+/// the first table's row, in first-seen order; min_s / max_s become the smallest and largest table median. Points
+/// measured in only one table are dropped when there are two or more tables (a median of one machine is not the
+/// median host). Throws InputError (file, column) when a table lacks op, threads or median_s.
+io::CsvTable medianOfOpsTables(const std::vector<io::CsvTable>& tables);
+
 /// @brief `text` (a stack profile's YAML) with its `passes:` values replaced by the fit's and its `cpu:` section
 /// (which must be the last top-level key, if present) replaced by the fitted one, with provenance comments.
 std::string writeCpuStackYaml(const std::string& text, const CpuStackFit& fit, const std::string& provenance);

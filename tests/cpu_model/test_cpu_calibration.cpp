@@ -1,6 +1,7 @@
 // CPU calibration recovers known parameters from synthetic measurements; the committed CPU datasets validate
 // against the committed calibrated platforms within the thresholds measured when they were calibrated.
 #include "calibration/cpu_calibration.hpp"
+#include "io/csv.hpp"
 #include "io/platform_loader.hpp"
 #include "units/errors.hpp"
 
@@ -411,4 +412,53 @@ TEST(CpuCalibration, SmtProbeOfTheXeonGuestShowsNoFixedPairing) {
     ASSERT_TRUE(p.efficiency.cpu.siblingStride.present);
     EXPECT_DOUBLE_EQ(p.efficiency.cpu.siblingStride.si, 0);
     EXPECT_DOUBLE_EQ(p.efficiency.cpu.threadsPerCore.si, 2);
+}
+
+TEST(CpuCalibration, SingleOpTablesOfSeveralMachinesCombineByPerPointMedian) {
+    // Three machines' ops.csv (bench/cpu_llm): a GEMV point on all three, one on two (columns in another order), one
+    // on a single machine, and a point one benchmark skipped (empty median_s).
+    const io::CsvTable a = io::parseCsv("op,dtype,threads,m,n,k,elements,median_s,min_s,max_s,note\n"
+                                        "linear,bf16,16,1,2048,8192,0,4.0e-4,3.9e-4,4.1e-4,down\n"
+                                        "linear,bf16,4,1,2048,8192,0,1.0e-3,1.0e-3,1.0e-3,down\n"
+                                        "add,bf16,16,0,0,0,65536,2.0e-5,2.0e-5,2.0e-5,\n"
+                                        "softmax,fp32,16,0,0,0,512,,,,skipped\n",
+                                        "a.csv");
+    const io::CsvTable b = io::parseCsv("op,dtype,threads,m,n,k,elements,median_s,min_s,max_s,note\n"
+                                        "linear,bf16,16,1,2048,8192,0,9.0e-4,8.0e-4,9.9e-4,down\n"
+                                        "linear,bf16,4,1,2048,8192,0,3.0e-3,3.0e-3,3.0e-3,down\n"
+                                        "softmax,fp32,16,0,0,0,512,1.0e-5,1.0e-5,1.0e-5,\n",
+                                        "b.csv");
+    const io::CsvTable c = io::parseCsv("median_s,op,dtype,threads,m,n,k,elements,note\n"
+                                        "6.0e-4,linear,bf16,16,1,2048,8192,0,down\n",
+                                        "c.csv");
+    const io::CsvTable m = medianOfOpsTables({a, b, c});
+    ASSERT_EQ(m.header, a.header);
+    const int cOp = m.column("op"), cT = m.column("threads"), cM = m.column("median_s"), cLo = m.column("min_s"),
+              cHi = m.column("max_s");
+    std::map<std::string, std::size_t> byKey;
+    for (std::size_t i = 0; i < m.rows.size(); ++i)
+        byKey[m.text(i, cOp) + "@" + m.text(i, cT)] = i;
+    // The 16-thread GEMV: three machines, median 6e-4 (not the mean 6.33e-4), range 4e-4..9e-4.
+    ASSERT_TRUE(byKey.count("linear@16"));
+    const std::size_t g = byKey["linear@16"];
+    EXPECT_NEAR(m.number(g, cM, 0, 1), 6.0e-4, 1e-12);
+    EXPECT_NEAR(m.number(g, cLo, 0, 1), 4.0e-4, 1e-12);
+    EXPECT_NEAR(m.number(g, cHi, 0, 1), 9.0e-4, 1e-12);
+    // Two machines: the mean of the two middle values.
+    ASSERT_TRUE(byKey.count("linear@4"));
+    EXPECT_NEAR(m.number(byKey["linear@4"], cM, 0, 1), 2.0e-3, 1e-12);
+    // On one machine only (add) or with one real measurement (the skipped softmax): not a median host's point.
+    EXPECT_FALSE(byKey.count("add@16"));
+    EXPECT_FALSE(byKey.count("softmax@16"));
+    EXPECT_EQ(m.rows.size(), 2u);
+    // One table is passed through unchanged; a table without median_s says which file and column.
+    EXPECT_EQ(medianOfOpsTables({a}).rows.size(), a.rows.size());
+    const io::CsvTable bad = io::parseCsv("op,threads,seconds\nlinear,16,1e-3\n", "bad.csv");
+    try {
+        (void)medianOfOpsTables({a, bad});
+        FAIL() << "a table without median_s was accepted";
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("bad.csv"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("median_s"), std::string::npos) << e.what();
+    }
 }
