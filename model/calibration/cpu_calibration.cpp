@@ -1419,10 +1419,12 @@ io::CsvTable medianOfOpsTables(const std::vector<io::CsvTable>& tables) {
         std::vector<std::string> row;
         int line = 0;
         std::vector<double> medians;
+        std::size_t lastTable = 0; ///< the table that gave the last median (a key twice in one table counts once)
     };
     std::map<std::string, std::size_t> index;
     std::vector<Point> points;
-    for (const io::CsvTable& t : tables) {
+    for (std::size_t ti = 0; ti < tables.size(); ++ti) {
+        const io::CsvTable& t = tables[ti];
         t.requireColumn("op");
         t.requireColumn("threads");
         const int cm = t.requireColumn("median_s");
@@ -1444,9 +1446,12 @@ io::CsvTable medianOfOpsTables(const std::vector<io::CsvTable>& tables) {
                     const int src = t.column(out.header[c]);
                     row[c] = src < 0 ? std::string() : t.text(i, src);
                 }
-                points.push_back({std::move(row), i < t.rowLines.size() ? t.rowLines[i] : 0, {}});
+                points.push_back({std::move(row), i < t.rowLines.size() ? t.rowLines[i] : 0, {}, ti});
+            } else if (points[it->second].lastTable == ti) {
+                continue; // the same point again in one table: its first row stands
             }
             points[it->second].medians.push_back(v);
+            points[it->second].lastTable = ti;
         }
     }
     auto seconds = [](double v) {
