@@ -67,20 +67,18 @@ def main():
     xi = torch.randn(1, i, dtype=dt)
     tiny = torch.ones(8)
     weight_bytes = sum(w.numel() * 2 for layer in W for w in layer.values()) + head.numel() * 2
+    calls = len(order) * len(W) + 1  # GEMVs per step: the layers' projections and the LM head
+    x3, xi3 = x.view(1, 1, h), xi.view(1, 1, i)  # as a model's hidden states are shaped
 
-    def run_sequence(before=None):
-        calls = 0
+    def run_sequence(before=None, hidden=x, inter=xi):
         for layer in W:
             for n in order:
                 if before is not None:
                     before(n)
-                inp = xi if n == "down" else x
-                F.linear(inp, layer[n])
-                calls += 1
+                F.linear(inter if n == "down" else hidden, layer[n])
         if before is not None:
             before("head")
-        F.linear(x, head)
-        return calls + 1
+        F.linear(hidden, head)
 
     def elementwise(n):
         if n in ("q", "gate"):
@@ -96,7 +94,6 @@ def main():
             for layer in W:
                 F.linear(inp, layer[n])
         F.linear(x, head)
-        return len(order) * len(W) + 1
 
     def timed(fn, reps):
         fn()
@@ -106,16 +103,6 @@ def main():
             fn()
             ts.append(time.perf_counter() - t)
         return ts
-
-    x3 = x.view(1, 1, h)
-    xi3 = xi.view(1, 1, i)
-
-    def input3d():
-        for layer in W:
-            for n in order:
-                F.linear(xi3 if n == "down" else x3, layer[n])
-        F.linear(x3, head)
-        return calls
 
     hf = None
     if args.model:
@@ -135,20 +122,17 @@ def main():
             with torch.inference_mode():
                 for mod in mods:
                     mod(ins[mod.in_features])
-            return len(mods)
 
     rows = []
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     for threads in [int(t) for t in args.threads.split(",")]:
         torch.set_num_threads(threads)
-        # the host time of what the contexts add, timed alone (subtracted below)
-        calls = len(order) * len(W) + 1
         contexts = [("isolated", isolated, 0.0), ("sequence", run_sequence, 0.0)]
         for g in [float(v) for v in args.gaps_us.split(",") if v]:
             contexts.append((f"gap{int(g)}", lambda g=g: run_sequence(lambda n: spin(g * 1e-6)), g * 1e-6 * calls))
         contexts.append(("tiny", lambda: run_sequence(lambda n: tiny.add(1.0)), None))
         contexts.append(("elementwise", lambda: run_sequence(elementwise), None))
-        contexts.append(("input3d", input3d, 0.0))
+        contexts.append(("input3d", lambda: run_sequence(hidden=x3, inter=xi3), 0.0))
         if hf is not None:
             contexts.append(("hfmodules", hf, 0.0))
         # what the tiny op and the element-wise ops cost alone, without the GEMVs in between

@@ -13,21 +13,27 @@ std::size_t EffGrid::size() const {
     return n;
 }
 
+namespace {
+/// The knot at or below `x` on axis `a` and the fraction towards the next one, clamped at the edges (knot 0 and
+/// fraction 0 on a single-knot axis). stencil() and eval() both place a point with it.
+void knotBelow(const EffGrid::Axis& a, double x, std::size_t& knot, double& frac) {
+    if (a.count <= 1) {
+        knot = 0;
+        frac = 0;
+        return;
+    }
+    const double t = std::clamp((x - a.lo) / a.step, 0.0, double(a.count - 1));
+    knot = std::min(static_cast<std::size_t>(t), static_cast<std::size_t>(a.count - 2));
+    frac = t - double(knot);
+}
+} // namespace
+
 int EffGrid::stencil(const double* x, std::size_t* index, double* weight) const {
-    // Per axis: the knot below and the fraction towards the next one (clamped at the edges).
     const std::size_t dims = axes.size();
     std::size_t lo[4] = {};
     double frac[4] = {};
-    for (std::size_t d = 0; d < dims; ++d) {
-        const Axis& a = axes[d];
-        double t = (x[d] - a.lo) / a.step;
-        t = std::clamp(t, 0.0, double(a.count - 1));
-        std::size_t i = static_cast<std::size_t>(t);
-        if (i + 1 >= static_cast<std::size_t>(a.count))
-            i = static_cast<std::size_t>(std::max(0, a.count - 2));
-        lo[d] = a.count > 1 ? i : 0;
-        frac[d] = a.count > 1 ? t - double(i) : 0.0;
-    }
+    for (std::size_t d = 0; d < dims; ++d)
+        knotBelow(axes[d], x[d], lo[d], frac[d]);
     const int corners = 1 << dims;
     for (int c = 0; c < corners; ++c) {
         std::size_t idx = 0;
@@ -54,15 +60,11 @@ double EffGrid::eval(const double* x) const {
     double frac[4] = {};
     std::size_t s = 1;
     for (std::size_t d = dims; d-- > 0;) {
-        const Axis& a = axes[d];
-        if (a.count > 1) {
-            const double t = std::clamp((x[d] - a.lo) / a.step, 0.0, double(a.count - 1));
-            const std::size_t i = std::min(static_cast<std::size_t>(t), static_cast<std::size_t>(a.count - 2));
-            base += i * s;
-            stride[d] = s;
-            frac[d] = t - double(i);
-        }
-        s *= static_cast<std::size_t>(std::max(1, a.count));
+        std::size_t knot = 0;
+        knotBelow(axes[d], x[d], knot, frac[d]);
+        base += knot * s;
+        stride[d] = axes[d].count > 1 ? s : 0;
+        s *= static_cast<std::size_t>(std::max(1, axes[d].count));
     }
     // Corner c (bit d set: the knot above on axis d), reduced from the last axis to the first.
     double v[16];

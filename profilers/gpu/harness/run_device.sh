@@ -20,6 +20,17 @@ triad() { # <csv name> <seconds>: the host's OpenMP STREAM triad at 1, 4 and 16 
   [ -x /tmp/st ] || gcc -O3 -march=native -fopenmp profilers/cpu/reference/stream_triad.c -o /tmp/st 2>&1 | tail -2
   timeout "$2" /tmp/st 160000000 1,4,16 10 > "$R/$1" 2>&1; cat "$R/$1"
 }
+host_begin() { # the host-CPU plans' start: lscpu, the CPU time counters (steal), a STREAM triad
+  { lscpu; free -g; nproc; } > "$R/host_cpu.txt" 2>&1
+  head -1 /proc/stat > "$R/cpu_stat.txt"
+  step stream triad
+  triad stream_triad.csv 40; pack
+}
+host_end() { # and their end: the counters and the triad again, then stop
+  head -1 /proc/stat >> "$R/cpu_stat.txt"
+  triad stream_triad_after.csv 30
+  pack; step done; exit 0
+}
 
 step env
 { nvidia-smi; nvidia-smi -q -d CLOCK,PERFORMANCE,POWER; cat /proc/driver/nvidia/version; uname -a; nvcc --version;
@@ -260,25 +271,18 @@ fi
 
 if [ "$PLAN" = cpucal ]; then # the host Xeon only (issue 18): the single-op microbenchmarks the CPU stacks are fitted on
   # and the e2e rows they are checked on, in one session on one machine, between two STREAM triads
-  { lscpu; free -g; nproc; } > "$R/host_cpu.txt" 2>&1
-  head -1 /proc/stat > "$R/cpu_stat.txt"
-  step stream triad
-  triad stream_triad.csv 40; pack
+  host_begin
   step cpu ops and e2e
   t=$(( $(left) - 45 ))
   timeout $t python3 bench/cpu_llm/cpu_llm_bench.py --out "$R/cpu" --sections facts,ops,e2e --models llama-3.2-1b,qwen2.5-0.5b \
     --op-threads 16,4,8,1 --ops-budget-s ${OPS_S:-190} --budget-s $((t - 10)) > "$R/cpu_llm.log" 2>&1; echo "rc=$?"
   grep -E "decode|prefill" "$R/cpu_llm.log" | head -40
-  head -1 /proc/stat >> "$R/cpu_stat.txt"
-  triad stream_triad_after.csv 30
-  pack; step done; exit 0
+  host_end
 fi
 
 if [ "$PLAN" = gemvctx ]; then # the host Xeon only (issue 18): one-token GEMVs alone, in model order, and with the host
   # time or the element-wise ops of a step in between; the 1B decode profiled and end to end on the same machine
-  { lscpu; free -g; nproc; } > "$R/host_cpu.txt" 2>&1
-  step stream triad
-  triad stream_triad.csv 40; pack
+  host_begin
   step gemv in context
   timeout 170 python3 bench/cpu_llm/gemv_context.py --out "$R/gemv_context.csv" --threads 16,8,4 --model llama-3.2-1b 2>&1 | grep gemvctx
   pack
@@ -288,15 +292,11 @@ if [ "$PLAN" = gemvctx ]; then # the host Xeon only (issue 18): one-token GEMVs 
   t=$(( $(left) - 40 )); [ $t -gt 40 ] && timeout $t python3 bench/cpu_llm/cpu_llm_bench.py --out "$R/cpu_e2e" \
     --sections e2e --models llama-3.2-1b --budget-s $((t - 10)) > "$R/cpu_llm.log" 2>&1
   grep -E "decode|prefill" "$R/cpu_llm.log" | head -24
-  triad stream_triad_after.csv 30
-  pack; step done; exit 0
+  host_end
 fi
 
 if [ "$PLAN" = cpuprof ]; then # the host Xeon only (issue 18): speed probes, then where a real model's step goes
-  { lscpu; free -g; nproc; } > "$R/host_cpu.txt" 2>&1
-  head -1 /proc/stat > "$R/cpu_stat.txt"
-  step stream triad
-  triad stream_triad.csv 40; pack
+  host_begin
   step cpu profile
   timeout 170 python3 bench/cpu_llm/cpu_llm_bench.py --out "$R/cpu" --sections facts,profile \
     --models llama-3.2-1b,qwen2.5-0.5b --budget-s 160 > "$R/cpu_profile.log" 2>&1; echo "rc=$?"
@@ -305,9 +305,7 @@ if [ "$PLAN" = cpuprof ]; then # the host Xeon only (issue 18): speed probes, th
   t=$(( $(left) - 40 )); [ $t -gt 60 ] && timeout $t python3 bench/cpu_llm/cpu_llm_bench.py --out "$R/cpu_e2e" \
     --sections e2e --models llama-3.2-1b,qwen2.5-0.5b --budget-s $((t - 10)) > "$R/cpu_llm.log" 2>&1
   grep -E "decode|prefill" "$R/cpu_llm.log" | head -30
-  head -1 /proc/stat >> "$R/cpu_stat.txt"
-  triad stream_triad_after.csv 30
-  pack; step done; exit 0
+  host_end
 fi
 
 case $PLAN in
