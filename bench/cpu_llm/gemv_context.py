@@ -159,11 +159,15 @@ def main():
             print(f"[gemvctx] t{threads} {name:12s} {med * 1e3:8.2f} ms (less {sub * 1e3:6.2f} ms): "
                   f"{nbytes / max(med - sub, 1e-9) / 1e9:6.1f} GB/s", flush=True)
     tmp = args.out + ".tmp"
-    with open(tmp, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
-        w.writeheader()
-        w.writerows(rows)
-    os.replace(tmp, args.out)
+    try:
+        with open(tmp, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+            w.writeheader()
+            w.writerows(rows)
+        os.replace(tmp, args.out)
+    finally:  # a failed or interrupted write leaves no partial file
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 if __name__ == "__main__":
