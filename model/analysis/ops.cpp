@@ -213,6 +213,8 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
     r.bytes[kL1] = r.bytes[kL2];
     r.memoryS[kDram] =
         pm.gemmDramBytesPerS > 0 ? r.bytes[kDram] / pm.gemmDramBytesPerS : levelTime(pm, kDram, r.bytes[kDram]);
+    if (!pm.cpuGemvShape.empty()) // a CPU framework's kernel streams some weight shapes slower than others
+        r.memoryS[kDram] *= cpuGemvShapeFactor(pm, n, k);
     r.memoryS[kL2] = levelTime(pm, kL2, r.bytes[kL2]);
     r.memoryS[kL1] = pm.bandwidth[kL1] > 0 ? r.bytes[kL1] / (pm.bandwidth[kL1] * pm.units) : 0.0;
     if (pm.smallMHalf > 0 && !(gemv && pm.kind == DeviceKind::Cpu)) {

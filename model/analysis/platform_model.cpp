@@ -141,6 +141,17 @@ PlatformModel withCpuStack(const PlatformModel& pm, const CpuStackProfile& c, DT
     const auto g = static_cast<std::size_t>(gemmType);
     if (const ThreadCurve* f = curve(c.gemvDramFraction, gemmType); f && dram > 0)
         m.gemmDramBytesPerS = threadCurveAt(*f, threads, 1.0) * dram;
+    // The measured shapes of the thread count nearest to this one (in ratio).
+    if (const auto it = c.gemvShape.find(dtypeName(gemmType)); it != c.gemvShape.end() && !it->second.empty()) {
+        const auto* best = &it->second.front();
+        for (const auto& byThreads : it->second)
+            if (std::abs(std::log(byThreads.first / threads)) < std::abs(std::log(best->first / threads)))
+                best = &byThreads;
+        m.cpuGemvShape.clear();
+        for (const CpuStackProfile::GemvShape& p : best->second)
+            if (p.n > 0 && p.k > 0 && p.ratio > 0)
+                m.cpuGemvShape.push_back({std::log2(p.n), std::log2(p.k), std::log(p.ratio)});
+    }
     if (const ThreadCurve* f = curve(c.gemmPeakFraction, gemmType))
         m.gemmFraction[g] = threadCurveAt(*f, threads, m.gemmFraction[g]);
     if (const ThreadCurve* f = curve(c.gemmHalfM, gemmType))
@@ -167,6 +178,23 @@ PlatformModel withCpuStack(const PlatformModel& pm, const CpuStackProfile& c, DT
         m.attentionDecodeSPerHeadKey = threadCurveAt(*best, threads, 0.0);
     }
     return m;
+}
+
+double cpuGemvShapeFactor(const PlatformModel& pm, double n, double k) {
+    if (pm.cpuGemvShape.empty() || !(n > 0) || !(k > 0))
+        return 1.0;
+    // Weights exp(-d^2 / (2 sigma^2)) over the distance d in octaves (sigma half an octave); the prior's weight
+    // keeps a measured shape at about 90 % of its log ratio and sends shapes a few octaves away to 1.
+    constexpr double kTwoSigma2 = 2 * 0.5 * 0.5, kPrior = 0.1;
+    const double ln = std::log2(n), lk = std::log2(k);
+    double sw = kPrior, s = 0;
+    for (const auto& p : pm.cpuGemvShape) {
+        const double dn = ln - p[0], dk = lk - p[1];
+        const double w = std::exp(-(dn * dn + dk * dk) / kTwoSigma2);
+        sw += w;
+        s += w * p[2];
+    }
+    return std::exp(s / sw);
 }
 
 DType PlatformModel::computeType(DType want, bool& fellBack) const {

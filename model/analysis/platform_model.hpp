@@ -6,6 +6,7 @@
 
 #include <array>
 #include <string>
+#include <vector>
 
 namespace rooflab {
 
@@ -48,6 +49,9 @@ struct PlatformModel {
     /// CPU stacks whose decode attention costs a fixed time per (query head x key) (CpuStackProfile::
     /// attentionDecodeSPerHeadKey, at the model's head size); 0 = not used
     double attentionDecodeSPerHeadKey = 0;
+    /// CPU stacks: measured weight shapes' streaming-time ratios at this thread count, as (log2 n, log2 k,
+    /// ln ratio), from CpuStackProfile::gemvShape; empty = every shape at gemmDramBytesPerS (cpuGemvShapeFactor)
+    std::vector<std::array<double, 3>> cpuGemvShape;
     double elementwiseOverheadS = 0; ///< fixed time per element-wise / norm / copy kernel
     double normRowElementS = 0;      ///< per-element time of one norm row (one CTA per row)
     double launchS = 0, graphLaunchS = 0;
@@ -89,5 +93,11 @@ PlatformModel withCpuThreads(const Platform& p, const PlatformModel& all, double
 /// a `cpu:` section.
 PlatformModel withCpuStack(const PlatformModel& pm, const CpuStackProfile& cpu, DType gemmType, DType attentionType,
                            double headDim = 0);
+
+/// @brief A CPU GEMM's weight-streaming time factor for a weight of n x k under `pm`'s stack: the measured shapes'
+/// ratios (PlatformModel::cpuGemvShape) averaged in log space with Gaussian weights over the distance in octaves of n
+/// and k (half an octave wide), shrunk toward 1 by a prior weight, so that a shape far from every measured one
+/// streams at the fitted rate. 1 without measured shapes.
+double cpuGemvShapeFactor(const PlatformModel& pm, double n, double k);
 
 } // namespace rooflab

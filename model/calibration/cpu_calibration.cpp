@@ -1548,7 +1548,7 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
         const PlatformModel pmT = withCpuThreads(platform, all, t);
         // One-row products: time = fixed + weight bytes / (fraction x DRAM bandwidth), least squares.
         std::vector<double> xs, ys;
-        std::vector<const OpRow*> many;
+        std::vector<const OpRow*> one, many;
         for (const auto& r : rows) {
             if (r.op != "linear" || r.dtype != dt || r.threads != t)
                 continue;
@@ -1558,6 +1558,7 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
                                             bytesPerElement(*type));
                 xs.push_back(o.memoryS[kDram]);
                 ys.push_back(kernelOnly(r, 1));
+                one.push_back(&r);
             } else {
                 many.push_back(&r);
             }
@@ -1589,6 +1590,22 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
         gemv = std::clamp(gemv, 0.01, 10.0);
         fit.cpu.gemvDramFraction[dt].emplace_back(t, gemv);
         fit.cpu.gemmOverheadS.emplace_back(t, fixedS); // one curve: the datatypes' values at t are averaged below
+        // Each measured shape's streaming time over the line's (the kernel streams some shapes slower than others
+        // of the same bytes); one entry per shape (the first row of a shape measured twice).
+        std::vector<CpuStackProfile::GemvShape> shapes;
+        std::string shapeNote;
+        if (xs.size() >= 2)
+            for (std::size_t i = 0; i < xs.size(); ++i) {
+                const double n = one[i]->n, k = one[i]->k;
+                if (std::any_of(shapes.begin(), shapes.end(),
+                                [&](const CpuStackProfile::GemvShape& g) { return g.n == n && g.k == k; }))
+                    continue;
+                const double ratio = std::clamp(std::max(0.0, ys[i] - fixedS) / (xs[i] / gemv), 0.25, 4.0);
+                shapes.push_back({n, k, ratio});
+                shapeNote += (shapeNote.empty() ? "" : ", ") + fmt(n, 10) + "x" + fmt(k, 10) + " " + fmt(ratio, 3);
+            }
+        if (!shapes.empty())
+            fit.cpu.gemvShape[dt].emplace_back(t, shapes);
         double bestF = 0.5, bestH = 0, bestErr = 1e300;
         if (!many.empty()) {
             for (double h : {0.0, 1.0, 2.0, 4.0, 8.0, 12.0, 16.0, 24.0, 32.0, 48.0, 64.0, 96.0, 128.0, 192.0, 256.0,
@@ -1596,6 +1613,8 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
                 for (double f = 0.02; f <= 4.0; f *= 1.03) {
                     CpuStackProfile cand = single(t, dt, gemv, f, h, 0, 0);
                     cand.gemmOverheadS = {{t, fixedS}};
+                    if (!shapes.empty())
+                        cand.gemvShape[dt] = {{t, shapes}};
                     const PlatformModel pmC = withCpuStack(pmT, cand, *type, *type);
                     std::vector<std::pair<double, double>> pm;
                     for (const OpRow* r : many) {
@@ -1619,6 +1638,9 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
                             " one-row shapes), gemm_peak_fraction " + fmt(bestF) + ", gemm_half_m " + fmt(bestH) +
                             " (" + std::to_string(many.size()) + " shapes, MAPE " + fmt(many.empty() ? 0 : bestErr, 3) +
                             "%)");
+        if (!shapeNote.empty())
+            fit.notes.push_back("gemv_shape " + dt + " @" + fmt(t) +
+                                " threads (n x k: one-row streaming time / the line's): " + shapeNote);
     }
 
     {
@@ -1830,6 +1852,19 @@ std::string writeCpuStackYaml(const std::string& text, const CpuStackFit& fit, c
         }
     };
     byType("gemv_dram_fraction", fit.cpu.gemvDramFraction);
+    if (!fit.cpu.gemvShape.empty()) {
+        out << "  gemv_shape:   # {threads: [[n, k, one-row streaming time / gemv_dram_fraction's], ...]}\n";
+        for (const auto& [dt, byThreads] : fit.cpu.gemvShape) {
+            out << "    " << dt << ":\n";
+            for (const auto& [t, shapes] : byThreads) {
+                out << "      " << fmt(t) << ": [";
+                for (std::size_t i = 0; i < shapes.size(); ++i)
+                    out << (i ? ", " : "") << "[" << fmt(shapes[i].n, 10) << ", " << fmt(shapes[i].k, 10) << ", "
+                        << num(shapes[i].ratio) << "]";
+                out << "]\n";
+            }
+        }
+    }
     byType("gemm_peak_fraction", fit.cpu.gemmPeakFraction);
     byType("gemm_half_m", fit.cpu.gemmHalfM);
     byType("attention_kv_fraction", fit.cpu.attentionKvFraction);

@@ -349,6 +349,52 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
             }
         };
         byType("gemv_dram_fraction", s.cpu.gemvDramFraction, 0.01, 10);
+        if (const YAML::Node n = c.optional("gemv_shape"); n.IsDefined() && !n.IsNull()) {
+            // datatype -> {threads: [[n, k, ratio], ...]}
+            if (!n.IsMap())
+                c.failAt(n, "gemv_shape", "must be a map of datatype to {thread count: [[n, k, ratio], ...]}");
+            for (const auto& perType : n) {
+                const std::string key = "gemv_shape." + perType.first.Scalar();
+                const auto type = parseDType(perType.first.Scalar());
+                if (!type)
+                    c.failAt(perType.first, key, "unknown datatype; one of " + dtypeNameList());
+                if (!perType.second.IsMap())
+                    c.failAt(perType.second, key, "must be a map of thread count to a list of [n, k, ratio]");
+                auto& out = s.cpu.gemvShape[std::string(dtypeName(*type))];
+                for (const auto& byThreads : perType.second) {
+                    const std::string k = key + "." + byThreads.first.Scalar();
+                    char* end = nullptr;
+                    const double t = std::strtod(byThreads.first.Scalar().c_str(), &end);
+                    if (byThreads.first.Scalar().empty() || *end != '\0' || !(t >= 1) || t > 65536 ||
+                        t != std::floor(t))
+                        c.failAt(byThreads.first, k, "a key must be a thread count >= 1");
+                    for (const auto& [seen, unused] : out)
+                        if (seen == t)
+                            c.failAt(byThreads.first, k, "this thread count is given twice");
+                    if (!byThreads.second.IsSequence())
+                        c.failAt(byThreads.second, k, "must be a list of [n, k, ratio]");
+                    std::vector<CpuStackProfile::GemvShape> shapes;
+                    for (const auto& e : byThreads.second) {
+                        if (!e.IsSequence() || e.size() != 3)
+                            c.failAt(e, k, "each entry must be [n, k, ratio]");
+                        double v[3] = {0, 0, 0};
+                        for (std::size_t i = 0; i < 3; ++i) {
+                            const std::string text = scalarText(e[i], file, c.keyPath(k));
+                            char* e2 = nullptr;
+                            v[i] = std::strtod(text.c_str(), &e2);
+                            const double lo = i < 2 ? 1 : 0.01, hi = i < 2 ? 1e9 : 100;
+                            if (text.empty() || *e2 != '\0' || !(v[i] >= lo) || v[i] > hi)
+                                c.failAt(e[i], k,
+                                         i < 2 ? "n and k must be numbers between 1 and 1e9"
+                                               : "the ratio must be a number between 0.01 and 100");
+                        }
+                        shapes.push_back({v[0], v[1], v[2]});
+                    }
+                    out.emplace_back(t, std::move(shapes));
+                }
+                std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+            }
+        }
         byType("gemm_peak_fraction", s.cpu.gemmPeakFraction, 0.01, 10);
         byType("gemm_half_m", s.cpu.gemmHalfM, 0, 1e6);
         byType("attention_kv_fraction", s.cpu.attentionKvFraction, 0.01, 10);

@@ -82,7 +82,17 @@ struct CpuStackProfile {
     ThreadCurve parallelOpOverheadS; ///< fixed time of an element-wise op large enough for ATen to run it on all
                                      ///< threads (an OpenMP parallel region: fork, join), by threads
     using ByType = std::map<std::string, ThreadCurve, std::less<>>; ///< datatype name -> curve by threads
-    ByType gemvDramFraction;      ///< one-row GEMM (GEMV): weight-streaming rate / DRAM read bandwidth
+    ByType gemvDramFraction; ///< one-row GEMM (GEMV): weight-streaming rate / DRAM read bandwidth
+    /// One measured weight shape's streaming time over what gemvDramFraction gives it (a GEMV kernel streams some
+    /// shapes slower than others of the same bytes: PyTorch's bf16 down projection, n 2,048 x k 8,192, at half the
+    /// rate of the gate projection, 8,192 x 2,048, on every host measured).
+    struct GemvShape {
+        double n = 0, k = 0, ratio = 1;
+        bool operator==(const GemvShape&) const = default;
+    };
+    /// datatype name -> (thread count, the shapes measured at it), sorted by thread count; empty: every shape at
+    /// gemvDramFraction
+    std::map<std::string, std::vector<std::pair<double, std::vector<GemvShape>>>, std::less<>> gemvShape;
     ByType gemmPeakFraction;      ///< GEMM rate / the datatype's peak (AMX for bf16, AVX-512 for fp32)
     ByType gemmHalfM;             ///< rows at which a GEMM reaches half of that rate (small-M ramp)
     ByType attentionKvFraction;   ///< decode SDPA: K/V streaming rate / DRAM read bandwidth

@@ -799,6 +799,53 @@ TEST(CpuStack, LlamaCppDecodeAttentionGoesWithQueryHeadsAndKeysAtTheNearestHeadS
         InputError);
 }
 
+TEST(CpuStack, MeasuredWeightShapesStreamAtTheirOwnRate) {
+    // A stack whose GEMV kernel streams the down projection (2048 x 8192) at half the rate of the fitted line at 16
+    // threads, and every shape at the line's rate at 4 threads.
+    const StackProfile s = io::loadStackString(
+        "version: 1\nname: t\nlaunch: {prefill: stream, decode: stream}\n"
+        "cpu:\n  gemv_dram_fraction: {bf16: {4: 0.5, 16: 0.6}}\n"
+        "  gemv_shape:\n    bf16:\n      16: [[2048, 8192, 2.0], [8192, 2048, 0.9]]\n      4: [[2048, 8192, 1.0]]\n",
+        "t.yaml");
+    ASSERT_EQ(s.cpu.gemvShape.at("bf16").size(), 2u);
+    EXPECT_EQ(s.cpu.gemvShape.at("bf16").front().first, 4.0); // sorted by thread count
+    const Platform plat = io::loadPlatformFile(io::findPlatformFile("xeon-amx-16vcpu"));
+    const PlatformModel all = PlatformModel::from(plat);
+    const PlatformModel pm16 = withCpuStack(all, s.cpu, DType::bf16, DType::bf16);
+    auto dramS = [](const PlatformModel& pm, double n, double k) {
+        return evalGemm(pm, "g", 1, n, k, DType::bf16, DType::bf16, DType::bf16, LaunchMode::Stream).memoryS[kDram];
+    };
+    // Same bytes, different shapes: the measured ratio (shrunk a little toward 1 by the prior: 2^(1/1.1)).
+    const double down = dramS(pm16, 2048, 8192), gate = dramS(pm16, 8192, 2048);
+    EXPECT_NEAR(down / gate, std::pow(2.0, 1 / 1.1) / std::pow(0.9, 1 / 1.1), 0.02);
+    // Far from every measured shape (several octaves): the fitted line's rate.
+    PlatformModel line = pm16;
+    line.cpuGemvShape.clear();
+    EXPECT_NEAR(dramS(pm16, 256, 256) / dramS(line, 256, 256), 1.0, 1e-6);
+    EXPECT_NEAR(dramS(line, 2048, 8192), dramS(line, 8192, 2048), 1e-12);
+    // Half an octave away: between the two.
+    const double near = dramS(pm16, 2896, 8192) / dramS(line, 2896, 8192);
+    EXPECT_GT(near, 1.2);
+    EXPECT_LT(near, 1.9);
+    // 4 threads take the 4-thread shapes (ratio 1), 8 threads the nearer in ratio of 4 and 16 (either).
+    const PlatformModel pm4 = withCpuStack(withCpuThreads(plat, all, 4), s.cpu, DType::bf16, DType::bf16);
+    ASSERT_EQ(pm4.cpuGemvShape.size(), 1u);
+    EXPECT_NEAR(cpuGemvShapeFactor(pm4, 2048, 8192), 1.0, 1e-12);
+    // Other datatypes and GPU platforms are untouched.
+    EXPECT_TRUE(withCpuStack(all, s.cpu, DType::fp32, DType::fp32).cpuGemvShape.empty());
+    // Malformed entries name the file and the key.
+    for (const char* bad : {"[[2048, 8192]]", "[[2048, 8192, -1]]", "[2048, 8192, 2]", "{a: 1}"}) {
+        try {
+            (void)io::loadStackString(
+                std::string("version: 1\nname: t\ncpu:\n  gemv_shape: {bf16: {16: ") + bad + "}}\n", "bad.yaml");
+            FAIL() << bad << " was accepted";
+        } catch (const InputError& e) {
+            EXPECT_NE(std::string(e.what()).find("bad.yaml"), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find("gemv_shape.bf16.16"), std::string::npos) << e.what();
+        }
+    }
+}
+
 TEST(CpuStack, GgufWeightsRunNativelyWhereTheStackHasRatesForTheirFormat) {
     // llama.cpp keeps q4_k weights quantized (8-bit dot products on the int8 engine): its q4_k GEMV rate applies and
     // the weights stream at 4.5 bits. pytorch-cpu has no q4_k rates: the same weights dequantize to bf16.
