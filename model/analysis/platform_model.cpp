@@ -141,13 +141,13 @@ PlatformModel withCpuStack(const PlatformModel& pm, const CpuStackProfile& c, DT
     const auto g = static_cast<std::size_t>(gemmType);
     if (const ThreadCurve* f = curve(c.gemvDramFraction, gemmType); f && dram > 0)
         m.gemmDramBytesPerS = threadCurveAt(*f, threads, 1.0) * dram;
-    // The measured shapes of the thread count nearest to this one (in ratio).
+    // The measured shapes of the thread count nearest to this one (in ratio); none for a datatype without them.
+    m.cpuGemvShape.clear();
     if (const auto it = c.gemvShape.find(dtypeName(gemmType)); it != c.gemvShape.end() && !it->second.empty()) {
         const auto* best = &it->second.front();
         for (const auto& byThreads : it->second)
             if (std::abs(std::log(byThreads.first / threads)) < std::abs(std::log(best->first / threads)))
                 best = &byThreads;
-        m.cpuGemvShape.clear();
         for (const CpuStackProfile::GemvShape& p : best->second)
             if (p.n > 0 && p.k > 0 && p.ratio > 0)
                 m.cpuGemvShape.push_back({std::log2(p.n), std::log2(p.k), std::log(p.ratio)});

@@ -831,8 +831,9 @@ TEST(CpuStack, MeasuredWeightShapesStreamAtTheirOwnRate) {
     const PlatformModel pm4 = withCpuStack(withCpuThreads(plat, all, 4), s.cpu, DType::bf16, DType::bf16);
     ASSERT_EQ(pm4.cpuGemvShape.size(), 1u);
     EXPECT_NEAR(cpuGemvShapeFactor(pm4, 2048, 8192), 1.0, 1e-12);
-    // Other datatypes and GPU platforms are untouched.
+    // Another datatype has none (also where the model it starts from had some).
     EXPECT_TRUE(withCpuStack(all, s.cpu, DType::fp32, DType::fp32).cpuGemvShape.empty());
+    EXPECT_TRUE(withCpuStack(pm16, s.cpu, DType::fp32, DType::fp32).cpuGemvShape.empty());
     // Malformed entries name the file and the key.
     for (const char* bad : {"[[2048, 8192]]", "[[2048, 8192, -1]]", "[2048, 8192, 2]", "{a: 1}"}) {
         try {
