@@ -106,7 +106,7 @@ void runCalibrateServing(const CalibrateServingOptions& o) {
     io::Catalog catalog;
     serving::SchedulerFitOptions fo;
     fo.threads = o.threads;
-    const serving::SchedulerFit fit = serving::fitSchedulerConstants(table, catalog, current.name, fo);
+    const serving::SchedulerFit fit = serving::fitSchedulerConstants(table, catalog, current, fo);
     std::cout << "scheduler constants of stack " << current.name << " from " << o.dataset << " (" << fit.rows.size()
               << " aggregated calibration rows, " << fit.frontendRows << " at concurrency <= " << fo.lowConcurrency
               << ")\n";

@@ -61,11 +61,11 @@ std::string quoted(const std::string& s) {
 
 } // namespace
 
-SchedulerFit fitSchedulerConstants(const io::CsvTable& table, io::Catalog& catalog, const std::string& stackName,
+SchedulerFit fitSchedulerConstants(const io::CsvTable& table, io::Catalog& catalog, const StackProfile& base,
                                    const SchedulerFitOptions& options) {
     SchedulerFit fit;
+    const std::string& stackName = base.name;
     fit.stack = stackName;
-    const StackProfile& base = catalog.stack(stackName);
     auto run = [&](const StackProfile& stack, ServingSplit split) {
         ServingValidationOptions vo;
         vo.split = split;
