@@ -292,31 +292,40 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
         MapReader c(cpu, file, "cpu", r.line());
         s.cpu.present = true;
         // Keys below are relative to the cpu: section: failAt adds "cpu.", hostTime and scalarText get c.keyPath().
+        // A thread-count key (an integer >= 1) not yet in `seen`, a list of (threads, ...) pairs.
+        auto threadKey = [&](const YAML::Node& keyNode, const std::string& k, const auto& seen) {
+            char* end = nullptr;
+            const double t = std::strtod(keyNode.Scalar().c_str(), &end);
+            if (keyNode.Scalar().empty() || *end != '\0' || !(t >= 1) || t > 65536 || t != std::floor(t))
+                c.failAt(keyNode, k, "a key must be a thread count >= 1");
+            for (const auto& entry : seen)
+                if (entry.first == t)
+                    c.failAt(keyNode, k, "this thread count is given twice");
+            return t;
+        };
+        auto boundedNumber = [&](const YAML::Node& node, const std::string& k, double lo, double hi) {
+            char* end = nullptr;
+            const std::string text = scalarText(node, file, c.keyPath(k));
+            const double v = std::strtod(text.c_str(), &end);
+            if (text.empty() || *end != '\0' || !(v >= lo) || v > hi)
+                c.failAt(node, k, "must be a number between " + std::to_string(lo) + " and " + std::to_string(hi));
+            return v;
+        };
+        // A datatype key, as its canonical name.
+        auto dtypeKey = [&](const YAML::Node& keyNode, const std::string& k) {
+            const auto type = parseDType(keyNode.Scalar());
+            if (!type)
+                c.failAt(keyNode, k, "unknown datatype; one of " + dtypeNameList());
+            return std::string(dtypeName(*type));
+        };
         auto curve = [&](const YAML::Node& node, const std::string& key, bool time, double lo, double hi) {
             ThreadCurve out;
             if (!node.IsMap())
                 c.failAt(node, key, "must be a map of thread count to value ({1: ..., 16: ...})");
             for (const auto& kv : node) {
                 const std::string k = key + "." + kv.first.Scalar();
-                char* end = nullptr;
-                const double t = std::strtod(kv.first.Scalar().c_str(), &end);
-                if (kv.first.Scalar().empty() || *end != '\0' || !(t >= 1) || t > 65536 || t != std::floor(t))
-                    c.failAt(kv.first, k, "a key must be a thread count >= 1");
-                for (const auto& [seen, unused] : out)
-                    if (seen == t)
-                        c.failAt(kv.first, k, "this thread count is given twice");
-                double v = 0;
-                if (time) {
-                    v = hostTime(kv.second, c.keyPath(k));
-                } else {
-                    char* e2 = nullptr;
-                    const std::string text = scalarText(kv.second, file, c.keyPath(k));
-                    v = std::strtod(text.c_str(), &e2);
-                    if (text.empty() || *e2 != '\0' || !(v >= lo) || v > hi)
-                        c.failAt(kv.second, k,
-                                 "must be a number between " + std::to_string(lo) + " and " + std::to_string(hi));
-                }
-                out.emplace_back(t, v);
+                const double t = threadKey(kv.first, k, out);
+                out.emplace_back(t, time ? hostTime(kv.second, c.keyPath(k)) : boundedNumber(kv.second, k, lo, hi));
             }
             std::sort(out.begin(), out.end());
             return out;
@@ -343,9 +352,7 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
                 c.failAt(n, key, "must be a map of datatype to a curve by thread count");
             for (const auto& kv : n) {
                 const std::string k = std::string(key) + "." + kv.first.Scalar();
-                if (!parseDType(kv.first.Scalar()))
-                    c.failAt(kv.first, k, "unknown datatype; one of " + dtypeNameList());
-                out[std::string(dtypeName(*parseDType(kv.first.Scalar())))] = curve(kv.second, k, false, lo, hi);
+                out[dtypeKey(kv.first, k)] = curve(kv.second, k, false, lo, hi);
             }
         };
         byType("gemv_dram_fraction", s.cpu.gemvDramFraction, 0.01, 10);
@@ -355,44 +362,24 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
                 c.failAt(n, "gemv_shape", "must be a map of datatype to {thread count: [[n, k, ratio], ...]}");
             for (const auto& perType : n) {
                 const std::string key = "gemv_shape." + perType.first.Scalar();
-                const auto type = parseDType(perType.first.Scalar());
-                if (!type)
-                    c.failAt(perType.first, key, "unknown datatype; one of " + dtypeNameList());
+                auto& out = s.cpu.gemvShape[dtypeKey(perType.first, key)];
                 if (!perType.second.IsMap())
                     c.failAt(perType.second, key, "must be a map of thread count to a list of [n, k, ratio]");
-                auto& out = s.cpu.gemvShape[std::string(dtypeName(*type))];
                 for (const auto& byThreads : perType.second) {
                     const std::string k = key + "." + byThreads.first.Scalar();
-                    char* end = nullptr;
-                    const double t = std::strtod(byThreads.first.Scalar().c_str(), &end);
-                    if (byThreads.first.Scalar().empty() || *end != '\0' || !(t >= 1) || t > 65536 ||
-                        t != std::floor(t))
-                        c.failAt(byThreads.first, k, "a key must be a thread count >= 1");
-                    for (const auto& [seen, unused] : out)
-                        if (seen == t)
-                            c.failAt(byThreads.first, k, "this thread count is given twice");
+                    const double t = threadKey(byThreads.first, k, out);
                     if (!byThreads.second.IsSequence())
                         c.failAt(byThreads.second, k, "must be a list of [n, k, ratio]");
                     std::vector<CpuStackProfile::GemvShape> shapes;
                     for (const auto& e : byThreads.second) {
                         if (!e.IsSequence() || e.size() != 3)
                             c.failAt(e, k, "each entry must be [n, k, ratio]");
-                        double v[3] = {0, 0, 0};
-                        for (std::size_t i = 0; i < 3; ++i) {
-                            const std::string text = scalarText(e[i], file, c.keyPath(k));
-                            char* e2 = nullptr;
-                            v[i] = std::strtod(text.c_str(), &e2);
-                            const double lo = i < 2 ? 1 : 0.01, hi = i < 2 ? 1e9 : 100;
-                            if (text.empty() || *e2 != '\0' || !(v[i] >= lo) || v[i] > hi)
-                                c.failAt(e[i], k,
-                                         i < 2 ? "n and k must be numbers between 1 and 1e9"
-                                               : "the ratio must be a number between 0.01 and 100");
-                        }
-                        shapes.push_back({v[0], v[1], v[2]});
+                        shapes.push_back({boundedNumber(e[0], k, 1, 1e9), boundedNumber(e[1], k, 1, 1e9),
+                                          boundedNumber(e[2], k, 0.01, 100)});
                     }
                     out.emplace_back(t, std::move(shapes));
                 }
-                std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+                std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
             }
         }
         byType("gemm_peak_fraction", s.cpu.gemmPeakFraction, 0.01, 10);

@@ -47,10 +47,10 @@ struct SchedulerFit {
     ServingErrorStats heldOutBefore, heldOutAfter; ///< the same on the other half's aggregated rows
 };
 
-/// @brief Fits `stack`'s scheduler constants on `table`: the rows of the backend named by `stack.name` are simulated
-/// with `stack` itself (a profile loaded from any file, not the catalog's of that name), its three constants varied.
+/// @brief Fits `base`'s scheduler constants on `table`: the rows of the backend named by `base.name` are simulated
+/// with `base` itself (a profile loaded from any file, not the catalog's of that name), its three constants varied.
 /// Throws InputError when the table has no calibration row of that backend.
-SchedulerFit fitSchedulerConstants(const io::CsvTable& table, io::Catalog& catalog, const StackProfile& stack,
+SchedulerFit fitSchedulerConstants(const io::CsvTable& table, io::Catalog& catalog, const StackProfile& base,
                                    const SchedulerFitOptions& options = {});
 
 /// @brief `yamlText` (a stack profile) with the fitted values in its `scheduler:` section and a `fitted:` block
