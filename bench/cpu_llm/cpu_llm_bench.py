@@ -431,9 +431,14 @@ def run_profile(args, out, budget):
 OPS_FIELDS = ["op", "dtype", "threads", "m", "n", "k", "elements", "bytes", "flops", "median_s", "min_s", "max_s",
               "spread_pct", "repeats", "inner", "runs_s", "note", "date"]
 
-GEMM_SHAPES = [  # (N, K): Llama-3.2-1B q/o, k/v, gate/up, down, lm_head; Qwen2.5-0.5B; Llama-3.1-8B gate and down
+GEMM_SHAPES = [  # (N, K): Llama-3.2-1B q/o, k/v, gate/up, down, lm_head; Qwen2.5-0.5B q/o, gate/up; Llama-3.1-8B gate
+    # and down; then Qwen2.5-0.5B's k/v, down and (tied) LM head
     (2048, 2048), (512, 2048), (8192, 2048), (2048, 8192), (128256, 2048),
-    (896, 896), (4864, 896), (14336, 4096), (4096, 14336)]
+    (896, 896), (4864, 896), (14336, 4096), (4096, 14336),
+    (128, 896), (896, 4864), (151936, 896)]
+# Qwen2's q/k/v projections carry a bias: F.linear(x, W, b) is ATen's addmm, not mm (another kernel path); measured
+# with and without the bias at the same shapes (and one Llama shape for contrast)
+BIAS_SHAPES = [(896, 896), (128, 896), (2048, 2048)]
 
 
 def hf_rmsnorm(x, weight, eps=1e-5):
@@ -538,7 +543,7 @@ def run_ops(args, out, budget):
     log("ops: tiny models done")
 
     # GEMM / GEMV: weights rotated over >= 1 GiB so GEMV streams them from DRAM, as in a model's decode
-    ms = [1, 4, 16, 64, 256, 1024]
+    ms = [1, 4, 8, 16, 32, 64, 128, 256, 1024]
     for dname in ("bf16", "fp32"):
         dt = DTYPES[dname]
         for (n, k) in GEMM_SHAPES:
@@ -570,6 +575,37 @@ def run_ops(args, out, budget):
                          note=f"F.linear(x[m,k], W[n,k]), W rotated over {copies} copies")
             ws = None
         log("ops: gemm", dname, "done")
+
+    for dname in ("bf16", "fp32"):
+        dt = DTYPES[dname]
+        for (n, k) in BIAS_SHAPES:
+            if budget.left() < args.ops_reserve_s:
+                break
+            wbytes = n * k * dt.itemsize
+            copies = int(max(1, min(64, math.ceil((1 << 30) / wbytes))))
+            ws = [torch.empty(n, k, dtype=dt) for _ in range(copies)]
+            for x in ws:
+                fill_random(x)
+            bias = torch.rand(n).to(dt)
+            for thr in [t for t in thr_list if t in (16, 4)]:
+                torch.set_num_threads(thr)
+                for m in (1, 4, 16, 128, 512):
+                    xa = torch.rand(m, k).to(dt)
+                    for op, b in (("linear_nobias_pair", None), ("linear_bias", bias)):
+                        idx = [0]
+
+                        def f():
+                            idx[0] = (idx[0] + 1) % copies
+                            return F.linear(xa, ws[idx[0]], b)
+
+                        with torch.inference_mode():
+                            ts, inner = time_runs(f, rep, warmup=2, target_s=0.03)
+                        emit(op, dname, thr, ts, inner, m=m, n=n, k=k, flops=2 * m * n * k,
+                             nbytes=wbytes + (m * k + m * n + (n if b is not None else 0)) * dt.itemsize,
+                             note=("F.linear(x, W, b): addmm" if b is not None else
+                                   "F.linear(x, W) timed beside linear_bias") + f", W rotated over {copies} copies")
+            ws = None
+        log("ops: linear bias", dname, "done")
 
     # element-wise / norm / rope / softmax / sdpa at Llama-3.2-1B shapes
     hidden, inter, heads, kvh, hd = 2048, 8192, 32, 8, 64
