@@ -171,7 +171,11 @@ OpResult evalGemm(const PlatformModel& pm, const char* name, double m, double n,
     const bool gemv = m <= 1 && (pm.kind == DeviceKind::Cpu || simt);
     // The smallest power of 2 at or above m is the one at or above ceil(m) (powers of 2 are integers): bit_ceil,
     // not log2 and exp2 (they were a tenth of a decode step). Beyond 2^62 rows the tile choice no longer matters.
+    // A CPU's vector-unit GEMM (fp32 on AVX-512) blocks a few rows per register tile: no 16-row minimum (AMX's
+    // tiles, like tensor cores, have one).
+    const bool cpuVector = simt && pm.kind == DeviceKind::Cpu;
     const double narrowM = gemv         ? 1.0
+                           : cpuVector  ? std::ceil(m)
                            : m <= 16.0  ? 16.0
                            : m < 0x1p62 ? double(std::bit_ceil(static_cast<uint64_t>(std::ceil(m))))
                                         : m;

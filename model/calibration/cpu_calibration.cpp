@@ -1608,8 +1608,8 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
             fit.cpu.gemvShape[dt].emplace_back(t, shapes);
         double bestF = 0.5, bestH = 0, bestErr = 1e300;
         if (!many.empty()) {
-            for (double h : {0.0, 1.0, 2.0, 4.0, 8.0, 12.0, 16.0, 24.0, 32.0, 48.0, 64.0, 96.0, 128.0, 192.0, 256.0,
-                             384.0, 512.0, 768.0, 1024.0}) {
+            for (double h : {0.0,  1.0,  2.0,  4.0,  6.0,   8.0,   12.0,  16.0,  20.0,  24.0,  32.0,  40.0,  48.0,
+                             56.0, 64.0, 80.0, 96.0, 128.0, 160.0, 192.0, 256.0, 384.0, 512.0, 768.0, 1024.0}) {
                 for (double f = 0.02; f <= 4.0; f *= 1.03) {
                     CpuStackProfile cand = single(t, dt, gemv, f, h, 0, 0);
                     cand.gemmOverheadS = {{t, fixedS}};

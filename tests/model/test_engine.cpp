@@ -847,6 +847,27 @@ TEST(CpuStack, MeasuredWeightShapesStreamAtTheirOwnRate) {
     }
 }
 
+TEST(CpuStack, VectorGemmsOfAFewRowsAreNotPaddedToAMatrixTile) {
+    // fp32 runs on AVX-512 (register blocks of a few rows), bf16 on AMX (16-row tiles). With the small-M ramp off,
+    // compute time is FLOPs of the rows the kernel computes over the peak.
+    const PlatformModel all = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("xeon-amx-16vcpu")));
+    PlatformModel pm = all;
+    pm.smallMHalf = 0;
+    auto computeS = [&](double m, DType t) {
+        return evalGemm(pm, "g", m, 2048, 2048, t, t, t, LaunchMode::Stream).computeS;
+    };
+    // fp32: 4 rows cost a quarter of 16 rows, and 16 rows a quarter of 64.
+    EXPECT_NEAR(computeS(4, DType::fp32) / computeS(16, DType::fp32), 0.25, 1e-9);
+    EXPECT_NEAR(computeS(16, DType::fp32) / computeS(64, DType::fp32), 0.25, 1e-9);
+    // bf16 on the matrix engine: 4 rows fill a 16-row tile.
+    EXPECT_NEAR(computeS(4, DType::bf16) / computeS(16, DType::bf16), 1.0, 1e-9);
+    // The ramp multiplies the unpadded rows' time: (m + half_m) / m.
+    pm.smallMHalf = 32;
+    const double ramped = computeS(4, DType::fp32);
+    pm.smallMHalf = 0;
+    EXPECT_NEAR(ramped / computeS(4, DType::fp32), (4.0 + 32.0) / 4.0, 1e-9);
+}
+
 TEST(CpuStack, GgufWeightsRunNativelyWhereTheStackHasRatesForTheirFormat) {
     // llama.cpp keeps q4_k weights quantized (8-bit dot products on the int8 engine): its q4_k GEMV rate applies and
     // the weights stream at 4.5 bits. pytorch-cpu has no q4_k rates: the same weights dequantize to bf16.
