@@ -685,6 +685,24 @@ def run_ops(args, out, budget):
                          note="repeat_kv (expand + reshape copy) then SDPA")
         log("ops: sdpa", dname, "done")
 
+    # the DynamicCache append: torch.cat of a layer's cached K (or V) with the new token's, a fresh output each step
+    for dname in ("bf16", "fp32"):
+        dt = DTYPES[dname]
+        for thr in [t for t in thr_list if t in (16, 4)]:
+            if budget.left() < 10:
+                break
+            torch.set_num_threads(thr)
+            for b in (1, 16):
+                for c in (256, 1024, 4096):
+                    with torch.inference_mode():
+                        past = torch.rand(b, kvh, c, hd).to(dt)
+                        new = torch.rand(b, kvh, 1, hd).to(dt)
+                        ts, inner = time_runs(lambda: torch.cat([past, new], dim=-2), rep, target_s=0.02)
+                    nb = (2 * c + 2) * b * kvh * hd * dt.itemsize
+                    emit("kv_cat", dname, thr, ts, inner, m=b, n=1, k=c, elements=b * kvh * (c + 1) * hd, nbytes=nb,
+                         note="torch.cat([K[b, 8, c, 64], k[b, 8, 1, 64]], dim=-2): one of a layer's two appends")
+        log("ops: kv_cat", dname, "done")
+
 
 def run_cold(args, out):
     """Host floor with cold caches: the tiny models again, each decoder layer preceded (forward pre-hook) by a GEMV
