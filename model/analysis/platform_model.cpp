@@ -160,6 +160,7 @@ PlatformModel withCpuStack(const PlatformModel& pm, const CpuStackProfile& c, DT
     // threads (evalMemoryOp).
     m.kernelOverheadS = threadCurveAt(c.gemmOverheadS, threads, m.kernelOverheadS);
     m.elementwiseOverheadS = threadCurveAt(c.parallelOpOverheadS, threads, m.elementwiseOverheadS);
+    m.attentionOverheadS = threadCurveAt(c.attentionOverheadS, threads, m.attentionOverheadS);
     if (const ThreadCurve* f = curve(c.attentionKvFraction, attentionType); f && dram > 0)
         m.attentionDramBytesPerS = threadCurveAt(*f, threads, 1.0) * dram;
     if (const ThreadCurve* f = curve(c.attentionPeakFraction, attentionType))

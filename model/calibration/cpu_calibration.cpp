@@ -1369,6 +1369,35 @@ double mapeOf(const std::vector<std::pair<double, double>>& predMeas) {
     return predMeas.empty() ? 0 : 100.0 * s / double(predMeas.size());
 }
 
+/// time = intercept + slope x x, least squares weighted by 1 / time^2 (relative errors: the largest shapes do not
+/// outweigh the rest). slope 0 when the points do not determine a rising line.
+struct Line {
+    double slope = 0, intercept = 0;
+};
+Line relativeLine(const std::vector<double>& xs, const std::vector<double>& ys) {
+    Line l;
+    if (xs.size() < 2)
+        return l;
+    double sw = 0, mx = 0, my = 0;
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+        const double w = 1.0 / (ys[i] * ys[i]);
+        sw += w;
+        mx += w * xs[i];
+        my += w * ys[i];
+    }
+    mx /= sw;
+    my /= sw;
+    double sxy = 0, sxx = 0;
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+        const double w = 1.0 / (ys[i] * ys[i]);
+        sxy += w * (xs[i] - mx) * (ys[i] - my);
+        sxx += w * (xs[i] - mx) * (xs[i] - mx);
+    }
+    l.slope = sxx > 0 ? sxy / sxx : 0;
+    l.intercept = my - l.slope * mx;
+    return l;
+}
+
 std::string fmt(double v, int digits = 4) {
     std::ostringstream o;
     o.precision(digits);
@@ -1564,28 +1593,10 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
             }
         }
         double gemv = 1.0, fixedS = 0.0;
-        if (xs.size() >= 2) {
-            // Weighted by 1 / y^2: relative errors, so that the LM head's 0.5 GB does not outweigh the projections.
-            double sw = 0, mx = 0, my = 0;
-            for (std::size_t i = 0; i < xs.size(); ++i) {
-                const double w = 1.0 / (ys[i] * ys[i]);
-                sw += w;
-                mx += w * xs[i];
-                my += w * ys[i];
-            }
-            mx /= sw;
-            my /= sw;
-            double sxy = 0, sxx = 0;
-            for (std::size_t i = 0; i < xs.size(); ++i) {
-                const double w = 1.0 / (ys[i] * ys[i]);
-                sxy += w * (xs[i] - mx) * (ys[i] - my);
-                sxx += w * (xs[i] - mx) * (xs[i] - mx);
-            }
-            const double slope = sxx > 0 ? sxy / sxx : 0;
-            if (slope > 0) {
-                gemv = 1.0 / slope;
-                fixedS = std::max(0.0, my - slope * mx);
-            }
+        // Relative errors, so that the LM head's 0.5 GB does not outweigh the projections.
+        if (const Line l = relativeLine(xs, ys); l.slope > 0) {
+            gemv = 1.0 / l.slope;
+            fixedS = std::max(0.0, l.intercept);
         }
         gemv = std::clamp(gemv, 0.01, 10.0);
         fit.cpu.gemvDramFraction[dt].emplace_back(t, gemv);
@@ -1692,7 +1703,9 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
             s.causal = prefill;
             return s;
         };
-        std::vector<double> kvRatio;
+        // Each row times one scaled_dot_product_attention call: one op's host time comes off (the stack's other
+        // attention ops, views and transposes, pay theirs in the step's host time).
+        std::vector<double> xs, ys;
         std::vector<const OpRow*> pre;
         for (const auto& r : rows) {
             if (r.dtype != dt || r.threads != t || !standardShape(r))
@@ -1700,20 +1713,36 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
             if (r.op == "sdpa_gqa_decode") {
                 const PlatformModel pm1 = withCpuStack(pmT, single(t, dt, 0, 0, -1, 1.0, 0), *type, *type);
                 const OpResult o = evalAttention(pm1, "attention", shape(r, false), *type, LaunchMode::Stream);
-                kvRatio.push_back(o.memoryS[kDram] / kernelOnly(r, base.attentionKernels));
+                xs.push_back(o.memoryS[kDram]);
+                ys.push_back(kernelOnly(r, 1));
             } else if (r.op == "sdpa_gqa_prefill") {
                 pre.push_back(&r);
             }
         }
-        // With a per-(head x key) decode time the K/V stream is only a bound: the plain DRAM rate.
-        const double kv = perHeadKey.empty() ? std::clamp(medianOf(kvRatio), 0.01, 10.0) : 1.0;
+        // Decode: time = fixed + K/V bytes / (fraction x DRAM bandwidth), least squares in relative error (the call
+        // has a fixed part: one query's softmax and the OpenMP region). With a per-(head x key) decode time the K/V
+        // stream is only a bound: the plain DRAM rate, no fixed part.
+        double kv = 1.0, attnFixedS = 0.0;
+        if (perHeadKey.empty()) {
+            if (const Line l = relativeLine(xs, ys); l.slope > 0) {
+                kv = std::clamp(1.0 / l.slope, 0.01, 10.0);
+                attnFixedS = std::max(0.0, l.intercept);
+            }
+            fit.cpu.attentionOverheadS.emplace_back(t, attnFixedS); // one curve: the datatypes' values are averaged
+        }
+        auto withAttention = [&, t = t](double kvFraction, double peakFraction) {
+            CpuStackProfile c = single(t, dt, 0, 0, -1, kvFraction, peakFraction);
+            if (perHeadKey.empty())
+                c.attentionOverheadS = {{t, attnFixedS}};
+            return c;
+        };
         double bestF = 0.5, bestErr = 1e300;
         for (double f = 0.001; f <= 4.0 && !pre.empty(); f *= 1.03) {
-            const PlatformModel pmC = withCpuStack(pmT, single(t, dt, 0, 0, -1, kv, f), *type, *type);
+            const PlatformModel pmC = withCpuStack(pmT, withAttention(kv, f), *type, *type);
             std::vector<std::pair<double, double>> pm;
             for (const OpRow* r : pre) {
                 const OpResult o = evalAttention(pmC, "attention", shape(*r, true), *type, LaunchMode::Stream);
-                pm.emplace_back(o.timeS, kernelOnly(*r, base.attentionKernels));
+                pm.emplace_back(o.timeS, kernelOnly(*r, 1));
             }
             const double e = mapeOf(pm);
             if (e < bestErr) {
@@ -1724,10 +1753,19 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
         fit.cpu.attentionKvFraction[dt].emplace_back(t, kv);
         if (!pre.empty())
             fit.cpu.attentionPeakFraction[dt].emplace_back(t, bestF);
-        fit.notes.push_back(
-            "attention " + dt + " @" + fmt(t) + " threads: attention_kv_fraction " + fmt(kv) + " (median of " +
-            std::to_string(kvRatio.size()) + " decode shapes), attention_peak_fraction " + fmt(bestF) + " (" +
-            std::to_string(pre.size()) + " prefill shapes, MAPE " + fmt(pre.empty() ? 0 : bestErr, 3) + "%)");
+        fit.notes.push_back("attention " + dt + " @" + fmt(t) + " threads: attention_kv_fraction " + fmt(kv) +
+                            ", fixed " + fmt(attnFixedS * 1e6, 3) + " us (least squares over " +
+                            std::to_string(xs.size()) + " decode shapes), attention_peak_fraction " + fmt(bestF) +
+                            " (" + std::to_string(pre.size()) + " prefill shapes, MAPE " +
+                            fmt(pre.empty() ? 0 : bestErr, 3) + "%)");
+    }
+    {
+        std::map<double, std::vector<double>> byT;
+        for (const auto& [t, v] : fit.cpu.attentionOverheadS)
+            byT[t].push_back(v);
+        fit.cpu.attentionOverheadS.clear();
+        for (const auto& [t, v] : byT)
+            fit.cpu.attentionOverheadS.emplace_back(t, medianOf(v));
     }
 
     // 4. Element-wise passes (bf16 rows of 512+ tokens at 4 and 16 threads): solve evalMemoryOp for the passes.
@@ -1839,6 +1877,7 @@ std::string writeCpuStackYaml(const std::string& text, const CpuStackFit& fit, c
         out << "}\n";
     };
     timeCurve("gemm_overhead", fit.cpu.gemmOverheadS);
+    timeCurve("attention_overhead", fit.cpu.attentionOverheadS);
     timeCurve("parallel_op_overhead", fit.cpu.parallelOpOverheadS);
     auto byType = [&](const char* key, const CpuStackProfile::ByType& by) {
         if (by.empty())

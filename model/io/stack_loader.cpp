@@ -334,6 +334,8 @@ StackProfile parseStack(const YAML::Node& root, const std::string& file) {
             s.cpu.hostOverheadS = curve(h, "host_overhead", true, 0, 0);
         if (const YAML::Node h = c.optional("gemm_overhead"); h.IsDefined() && !h.IsNull())
             s.cpu.gemmOverheadS = curve(h, "gemm_overhead", true, 0, 0);
+        if (const YAML::Node h = c.optional("attention_overhead"); h.IsDefined() && !h.IsNull())
+            s.cpu.attentionOverheadS = curve(h, "attention_overhead", true, 0, 0);
         if (const YAML::Node h = c.optional("parallel_op_overhead"); h.IsDefined() && !h.IsNull())
             s.cpu.parallelOpOverheadS = curve(h, "parallel_op_overhead", true, 0, 0);
         if (const YAML::Node st = c.optional("step_overhead"); st.IsDefined() && !st.IsNull()) {

@@ -79,6 +79,7 @@ struct CpuStackProfile {
     ThreadCurve hostOverheadS;                ///< host time per op, by threads
     double prefillStepS = 0, decodeStepS = 0; ///< fixed host time per forward step beyond its ops
     ThreadCurve gemmOverheadS;       ///< fixed time of one GEMM/GEMV call beyond the op's host time (oneDNN, OpenMP)
+    ThreadCurve attentionOverheadS;  ///< fixed time of one decode/prefill attention call (SDPA) beyond its host time
     ThreadCurve parallelOpOverheadS; ///< fixed time of an element-wise op large enough for ATen to run it on all
                                      ///< threads (an OpenMP parallel region: fork, join), by threads
     using ByType = std::map<std::string, ThreadCurve, std::less<>>; ///< datatype name -> curve by threads

@@ -732,6 +732,38 @@ TEST(CpuStack, LoadsTheCpuSectionAndInterpolatesInLog2Threads) {
                  InputError);
 }
 
+TEST(CpuStack, EachAttentionCallPaysTheFittedFixedTime) {
+    // A decode SDPA call: fixed time + K/V bytes at the fitted fraction of DRAM bandwidth.
+    const StackProfile s =
+        io::loadStackString("version: 1\nname: t\ncpu:\n  attention_overhead: {4: 10 us, 16: 20 us}\n"
+                            "  attention_kv_fraction: {bf16: {4: 0.4, 16: 0.4}}\n",
+                            "t.yaml");
+    ASSERT_EQ(s.cpu.attentionOverheadS.size(), 2u);
+    const Platform plat = io::loadPlatformFile(io::findPlatformFile("xeon-amx-16vcpu"));
+    const PlatformModel all = PlatformModel::from(plat);
+    AttentionShape sh;
+    sh.heads = 32;
+    sh.kvHeads = 8;
+    sh.qkDim = sh.vDim = 64;
+    sh.queries = 1;
+    sh.keys = 1024;
+    sh.causal = false;
+    sh.kvBytesPerElement = sh.actBytesPerElement = 2;
+    const PlatformModel pm16 = withCpuStack(all, s.cpu, DType::bf16, DType::bf16);
+    EXPECT_NEAR(pm16.attentionOverheadS, 20e-6, 1e-15);
+    StackProfile none = s;
+    none.cpu.attentionOverheadS.clear();
+    const PlatformModel pm16none = withCpuStack(all, none.cpu, DType::bf16, DType::bf16);
+    const OpResult with = evalAttention(pm16, "a", sh, DType::bf16, LaunchMode::Stream);
+    const OpResult without = evalAttention(pm16none, "a", sh, DType::bf16, LaunchMode::Stream);
+    EXPECT_NEAR(with.timeS - without.timeS, (20e-6 - all.attentionOverheadS) * with.kernels, 1e-12);
+    // 8 threads: halfway in log2 between 4 and 16.
+    const PlatformModel pm8 = withCpuStack(withCpuThreads(plat, all, 8), s.cpu, DType::bf16, DType::bf16);
+    EXPECT_NEAR(pm8.attentionOverheadS, 15e-6, 1e-12);
+    EXPECT_THROW(io::loadStackString("version: 1\nname: t\ncpu:\n  attention_overhead: {16: -1 us}\n", "b.yaml"),
+                 InputError);
+}
+
 TEST(CpuStack, HostTimeAddsToTheStepOnACpu) {
     // On a CPU the framework dispatches on the cores that compute: every op's host time adds (no overlap).
     const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("xeon-amx-16vcpu")));
