@@ -441,6 +441,29 @@ GEMM_SHAPES = [  # (N, K): Llama-3.2-1B q/o, k/v, gate/up, down, lm_head; Qwen2.
 BIAS_SHAPES = [(896, 896), (128, 896), (2048, 2048)]
 
 
+def rotating_weights(n, k, dt):
+    """Copies of a random [n, k] weight filling >= 1 GiB (at most 64), so that a GEMV rotating over them streams its
+    weights from DRAM, as in a model's decode: (copies list, count, bytes of one)."""
+    wbytes = n * k * dt.itemsize
+    copies = int(max(1, min(64, math.ceil((1 << 30) / wbytes))))
+    ws = [torch.empty(n, k, dtype=dt) for _ in range(copies)]
+    for x in ws:
+        fill_random(x)
+    return ws, copies, wbytes
+
+
+def time_rotating_linear(xa, ws, bias, rep):
+    """F.linear(xa, W, bias) timed with W rotating over the copies ws (time_runs: warm-up, repeats of ~30 ms)."""
+    idx = [0]
+
+    def f():
+        idx[0] = (idx[0] + 1) % len(ws)
+        return F.linear(xa, ws[idx[0]], bias)
+
+    with torch.inference_mode():
+        return time_runs(f, rep, warmup=2, target_s=0.03)
+
+
 def hf_rmsnorm(x, weight, eps=1e-5):
     dt = x.dtype
     h = x.to(torch.float32)
@@ -549,11 +572,7 @@ def run_ops(args, out, budget):
         for (n, k) in GEMM_SHAPES:
             if budget.left() < args.ops_reserve_s:
                 break
-            wbytes = n * k * dt.itemsize
-            copies = int(max(1, min(64, math.ceil((1 << 30) / wbytes))))
-            ws = [torch.empty(n, k, dtype=dt) for _ in range(copies)]
-            for x in ws:
-                fill_random(x)
+            ws, copies, wbytes = rotating_weights(n, k, dt)
             for thr in thr_list:
                 torch.set_num_threads(thr)
                 mlist = ms + ([2048] if dname == "bf16" else []) if thr in (16, 4) else [1, 16, 256]
@@ -562,14 +581,7 @@ def run_ops(args, out, budget):
                     if thr < 16 and m > 256 and flops > 2e10:
                         continue
                     xa = torch.rand(m, k).to(dt)
-                    idx = [0]
-
-                    def f():
-                        idx[0] = (idx[0] + 1) % copies
-                        return F.linear(xa, ws[idx[0]])
-
-                    with torch.inference_mode():
-                        ts, inner = time_runs(f, rep, warmup=2, target_s=0.03)
+                    ts, inner = time_rotating_linear(xa, ws, None, rep)
                     emit("linear", dname, thr, ts, inner, m=m, n=n, k=k, flops=flops,
                          nbytes=wbytes + (m * k + m * n) * dt.itemsize,
                          note=f"F.linear(x[m,k], W[n,k]), W rotated over {copies} copies")
@@ -581,25 +593,14 @@ def run_ops(args, out, budget):
         for (n, k) in BIAS_SHAPES:
             if budget.left() < args.ops_reserve_s:
                 break
-            wbytes = n * k * dt.itemsize
-            copies = int(max(1, min(64, math.ceil((1 << 30) / wbytes))))
-            ws = [torch.empty(n, k, dtype=dt) for _ in range(copies)]
-            for x in ws:
-                fill_random(x)
+            ws, copies, wbytes = rotating_weights(n, k, dt)
             bias = torch.rand(n).to(dt)
             for thr in [t for t in thr_list if t in (16, 4)]:
                 torch.set_num_threads(thr)
                 for m in (1, 4, 16, 128, 512):
                     xa = torch.rand(m, k).to(dt)
                     for op, b in (("linear_nobias_pair", None), ("linear_bias", bias)):
-                        idx = [0]
-
-                        def f():
-                            idx[0] = (idx[0] + 1) % copies
-                            return F.linear(xa, ws[idx[0]], b)
-
-                        with torch.inference_mode():
-                            ts, inner = time_runs(f, rep, warmup=2, target_s=0.03)
+                        ts, inner = time_rotating_linear(xa, ws, b, rep)
                         emit(op, dname, thr, ts, inner, m=m, n=n, k=k, flops=2 * m * n * k,
                              nbytes=wbytes + (m * k + m * n + (n if b is not None else 0)) * dt.itemsize,
                              note=("F.linear(x, W, b): addmm" if b is not None else

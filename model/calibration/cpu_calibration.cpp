@@ -1369,6 +1369,17 @@ double mapeOf(const std::vector<std::pair<double, double>>& predMeas) {
     return predMeas.empty() ? 0 : 100.0 * s / double(predMeas.size());
 }
 
+/// One point per thread count: the median of the values at that count (one per datatype fitted).
+ThreadCurve medianByThreads(const ThreadCurve& points) {
+    std::map<double, std::vector<double>> byT;
+    for (const auto& [t, v] : points)
+        byT[t].push_back(v);
+    ThreadCurve out;
+    for (const auto& [t, v] : byT)
+        out.emplace_back(t, medianOf(v));
+    return out;
+}
+
 /// time = intercept + slope x x, least squares weighted by 1 / time^2 (relative errors: the largest shapes do not
 /// outweigh the rest). slope 0 when the points do not determine a rising line.
 struct Line {
@@ -1654,14 +1665,7 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
                                 " threads (n x k: one-row streaming time / the line's): " + shapeNote);
     }
 
-    {
-        std::map<double, std::vector<double>> byT;
-        for (const auto& [t, v] : fit.cpu.gemmOverheadS)
-            byT[t].push_back(v);
-        fit.cpu.gemmOverheadS.clear();
-        for (const auto& [t, v] : byT)
-            fit.cpu.gemmOverheadS.emplace_back(t, medianOf(v));
-    }
+    fit.cpu.gemmOverheadS = medianByThreads(fit.cpu.gemmOverheadS);
 
     // 3. Attention (SDPA with enable_gqa, as transformers calls it): 32/8 heads, head size 64. Tables that name each
     // row's heads and head size (llama.cpp's flash attention) also give the decode time per query head and key, by
@@ -1759,14 +1763,7 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
                             " (" + std::to_string(pre.size()) + " prefill shapes, MAPE " +
                             fmt(pre.empty() ? 0 : bestErr, 3) + "%)");
     }
-    {
-        std::map<double, std::vector<double>> byT;
-        for (const auto& [t, v] : fit.cpu.attentionOverheadS)
-            byT[t].push_back(v);
-        fit.cpu.attentionOverheadS.clear();
-        for (const auto& [t, v] : byT)
-            fit.cpu.attentionOverheadS.emplace_back(t, medianOf(v));
-    }
+    fit.cpu.attentionOverheadS = medianByThreads(fit.cpu.attentionOverheadS);
 
     // 4. Element-wise passes (bf16 rows of 512+ tokens at 4 and 16 threads): solve evalMemoryOp for the passes.
     struct Elem {
