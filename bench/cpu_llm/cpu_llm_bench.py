@@ -686,7 +686,9 @@ def run_ops(args, out, budget):
                          note="repeat_kv (expand + reshape copy) then SDPA")
         log("ops: sdpa", dname, "done")
 
-    # the DynamicCache append: torch.cat of a layer's cached K (or V) with the new token's, a fresh output each step
+    # the DynamicCache append: torch.cat of a layer's cached K (or V) with the new token's, a fresh output each call.
+    # The same cached tensor is reused, so it stays in the last-level cache (a model's cache of all layers streams
+    # from DRAM): an upper bound on the append's rate, not the in-model one (not used by calibrate).
     for dname in ("bf16", "fp32"):
         dt = DTYPES[dname]
         for thr in [t for t in thr_list if t in (16, 4)]:

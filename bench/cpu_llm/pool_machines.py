@@ -12,25 +12,9 @@ import argparse
 import csv
 import os
 import statistics
-import tempfile
 from collections import defaultdict
 
-FIELDS = ["id", "model", "phase", "batch", "prompt", "context", "tp", "weights", "kv", "act", "stack", "threads",
-          "measured_s", "min_s", "max_s", "spread_pct", "runs", "card", "date"]
-
-
-def write_atomic(path, rows):
-    d = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".pool-", suffix=".csv")
-    try:
-        with os.fdopen(fd, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=FIELDS)
-            w.writeheader()
-            w.writerows(rows)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+from to_validation import write_rows_atomic
 
 
 def main():
@@ -73,7 +57,7 @@ def main():
                          date=max(r["date"] for _, r in got))
             rows.append(first)
         if rows:
-            write_atomic(os.path.join(args.out, name), rows)
+            write_rows_atomic(os.path.join(args.out, name), rows)
             print(f"{name}: {len(rows)} points pooled over {len(paths)} machines")
 
 

@@ -9,11 +9,27 @@ context; `generate-total` rows are kept out (they are the sum of the other two).
 import argparse
 import csv
 import os
+import tempfile
 from collections import defaultdict
 
 FIELDS = ["id", "model", "phase", "batch", "prompt", "context", "tp", "weights", "kv", "act", "stack", "threads",
           "measured_s", "min_s", "max_s", "spread_pct", "runs", "card", "date"]
 
+
+
+def write_rows_atomic(path, rows):
+    """Writes a validate dataset (FIELDS columns) through a temporary file in the same folder and a rename: a failed
+    run leaves the previous file, or none, and no partial one."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=".validate-", suffix=".csv")
+    try:
+        with os.fdopen(fd, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=FIELDS)
+            w.writeheader()
+            w.writerows(rows)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
@@ -41,10 +57,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     for (stack, threads), rows in sorted(groups.items()):
         path = os.path.join(args.out, f"{stack}-t{threads}.csv")
-        with open(path, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=FIELDS)
-            w.writeheader()
-            w.writerows(rows)
+        write_rows_atomic(path, rows)
         print(f"wrote {path} ({len(rows)} rows)")
 
 

@@ -1732,7 +1732,7 @@ CpuStackFit fitCpuStack(const Platform& platform, const StackProfile& base, cons
                 kv = std::clamp(1.0 / l.slope, 0.01, 10.0);
                 attnFixedS = std::max(0.0, l.intercept);
             }
-            fit.cpu.attentionOverheadS.emplace_back(t, attnFixedS); // one curve: the datatypes' values are averaged
+            fit.cpu.attentionOverheadS.emplace_back(t, attnFixedS); // one curve: medianByThreads over datatypes
         }
         auto withAttention = [&, t = t](double kvFraction, double peakFraction) {
             CpuStackProfile c = single(t, dt, 0, 0, -1, kvFraction, peakFraction);
