@@ -3,8 +3,10 @@
 #include "units/quantity.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 namespace rooflab {
@@ -462,6 +464,27 @@ OpResult evaluateOp(const PlatformModel& pm, const StepGraph& g, const OpSpec& o
     return {};
 }
 
+/// Whether `b` evaluates to what `a` did: the same operator (the builder's name literal), kernels and shape. The
+/// layer groups of a model repeat most of their ops (DeepSeek-V3's 3 dense and 58 MoE layers share their attention
+/// half). The parts of a fused MoE are scaled by their group's surface and are never taken over.
+bool sameEvaluation(const OpSpec& a, const OpSpec& b) {
+    if (a.name != b.name || a.kind != b.kind || a.cls != b.cls || a.kernels != b.kernels ||
+        a.moePart != MoePart::None || b.moePart != MoePart::None || a.betweenStages != b.betweenStages ||
+        a.flops != b.flops)
+        return false;
+    switch (a.kind) {
+    case OpKind::Gemm:
+        return a.gemm == b.gemm;
+    case OpKind::Attention:
+        return a.attention == b.attention;
+    case OpKind::Memory:
+        return a.memory == b.memory;
+    case OpKind::Collective:
+        return a.collective == b.collective;
+    }
+    return false;
+}
+
 } // namespace
 
 GraphEvaluation evaluateGraph(const PlatformModel& pm, const StepGraph& g, const StackProfile* stack) {
@@ -493,8 +516,19 @@ GraphEvaluation evaluateGraph(const PlatformModel& pm, const StepGraph& g, const
 
     ev.ops.reserve(g.ops.size() + 1); // + the host_dispatch row summarizeStep may add
     double moeFactor = 1.0;           // the MoE surface's correction, set at each fused MoE's gate/up GEMM
+    // The last op of each name (by its literal's address, hashed into a few slots): an op that repeats it exactly
+    // takes its result instead of being evaluated again (the same numbers: evaluation depends on the spec only).
+    constexpr std::size_t kSlots = 64;
+    std::array<int, kSlots> lastOfName;
+    lastOfName.fill(-1);
     for (const OpSpec& op : g.ops) {
-        OpResult& r = ev.ops.emplace_back(evaluateOp(pm, g, op, ev.gemmType, ev.attentionType, sk));
+        const std::size_t slot = (reinterpret_cast<std::uintptr_t>(op.name) >> 3) % kSlots;
+        const int prev = lastOfName[slot];
+        const int index = static_cast<int>(ev.ops.size());
+        const bool repeat = prev >= 0 && sameEvaluation(g.ops[static_cast<std::size_t>(prev)], op);
+        OpResult& r = ev.ops.emplace_back(repeat ? OpResult(ev.ops[static_cast<std::size_t>(prev)])
+                                                 : evaluateOp(pm, g, op, ev.gemmType, ev.attentionType, sk));
+        lastOfName[slot] = index;
         if (op.moePart == MoePart::GateUp)
             moeFactor = moeScale(sk, op, ev.gemmType, g.moeLayout);
         if (op.moePart != MoePart::None)

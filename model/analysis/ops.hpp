@@ -90,6 +90,7 @@ struct AttentionShape {
     bool causal = true;
     double kvHeadsShareLatent = 0;      ///< MLA: latent width shared by all heads (keys/values read once), else 0
     DecodeAttentionKernel decodeKernel; ///< decode on a GPU: the framework's kernel (its query-group limit)
+    bool operator==(const AttentionShape&) const = default;
 };
 /// @brief Flops and compulsory bytes of an attention shape (causal pairs, window cap, MLA's shared latent).
 struct AttentionTraffic {

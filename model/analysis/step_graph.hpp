@@ -27,6 +27,7 @@ struct GemmSpec {
     DType aType = DType::bf16;     ///< activations' storage datatype
     DType bType = DType::bf16;     ///< weights' storage datatype
     double outBytesPerElement = 2; ///< the result's storage (the LM head writes fp32 logits)
+    bool operator==(const GemmSpec&) const = default;
 };
 
 /// @brief A memory-bound kernel (norm, element-wise, RoPE, embedding gather, KV append).
@@ -35,6 +36,7 @@ struct MemorySpec {
     double elements = 0;                    ///< elements of the tensor it walks (for tables)
     double rowElements = 0;                 ///< norms: elements of one row, reduced by one CTA
     bool strided = false; ///< runs on a strided view at the platform's strided element-wise rate (stack says so)
+    bool operator==(const MemorySpec&) const = default;
 };
 
 /// @brief A collective among `ranks` devices, each contributing `bytes` (the whole tensor for an all-reduce).
@@ -42,6 +44,7 @@ struct CollectiveSpec {
     Collective kind = Collective::AllReduce;
     double bytes = 0;
     double ranks = 1;
+    bool operator==(const CollectiveSpec&) const = default;
 };
 
 /// @brief One logical operator of the step: platform-independent plain data. Only the shape that `kind` names is

@@ -506,6 +506,40 @@ TEST(StepGraph, PredictionFlopsAreTheGraphs) {
     }
 }
 
+// evaluateGraph takes a repeated op's result from its earlier copy (DeepSeek-V3's dense and MoE layer groups share
+// their attention half): it must give what evaluating each op alone gives, and a changed shape is evaluated anew.
+TEST(StepGraph, RepeatedOpsEvaluateAsIfAlone) {
+    const PlatformModel pm = PlatformModel::from(io::loadPlatformFile(io::findPlatformFile("h100-sxm5-80gb")));
+    const LlmArch a = io::loadModel("deepseek-v3");
+    StepGraph g = buildStepGraph(a, plainStack(), decode(64, 2047));
+    ASSERT_EQ(countOps(g, "q_b_proj"), 2); // the 3 dense layers' group and the 58 MoE layers'
+    auto alone = [&](const OpSpec& o) {
+        StepGraph one = g;
+        one.ops = {o};
+        return evaluateGraph(pm, one).ops.at(0);
+    };
+    auto indexOf = [&](const char* name, int nth) {
+        return static_cast<std::size_t>(&op(g, name, nth) - g.ops.data());
+    };
+    const std::size_t first = indexOf("q_b_proj", 0), second = indexOf("q_b_proj", 1);
+    const std::size_t attn = indexOf("attention", 1);
+    GraphEvaluation ev = evaluateGraph(pm, g);
+    for (const std::size_t i : {first, second, attn}) {
+        const OpResult one = alone(g.ops[i]);
+        EXPECT_EQ(ev.ops[i].timeS, one.timeS) << g.ops[i].name;
+        EXPECT_EQ(ev.ops[i].bound, one.bound) << g.ops[i].name;
+        EXPECT_EQ(ev.ops[i].count, g.ops[i].count) << g.ops[i].name; // its own count, not the earlier op's
+    }
+    EXPECT_NE(ev.ops[first].count, ev.ops[second].count);
+    // The second group's projection with four times the rows: no longer the first's result.
+    g.ops[second].gemm.m *= 4;
+    g.ops[second].flops *= 4;
+    ev = evaluateGraph(pm, g);
+    const OpResult wider = alone(g.ops[second]);
+    EXPECT_EQ(ev.ops[second].timeS, wider.timeS);
+    EXPECT_GT(ev.ops[second].timeS, ev.ops[first].timeS);
+}
+
 // glm-5: MLA, 64 heads, q_lora 2048, kv_lora 512, rope 64; DSA indexer 32 heads x 128, top 2048 keys.
 TEST(StepGraph, Glm5SparseAttentionIndexerAndTopKKeys) {
     const LlmArch a = io::loadModel("glm-5");
