@@ -234,6 +234,15 @@ struct Book {
     /// Inter-token gaps as (gap, how many): the sequences that decoded in consecutive iterations share one entry
     /// per iteration (a run of 2,560 requests x 1k tokens has 2.6 M gaps but ~20 k distinct entries).
     std::vector<std::pair<double, int64_t>> itl;
+    /// Counts `n` gaps of `gap` seconds: into the last entry when it holds the same gap (the samples are a multiset,
+    /// so merging keeps every statistic), else a new entry. Sequences that all last decoded in the same iteration
+    /// (SGLang's prefill-only iterations pause every running sequence) then share one entry, not one each.
+    void addGaps(double gap, int64_t n) {
+        if (!itl.empty() && itl.back().first == gap)
+            itl.back().second += n;
+        else
+            itl.emplace_back(gap, n);
+    }
     std::vector<IterRecord> records;
     std::vector<IterationStat> iterations;
     bool keepIterations = false;
@@ -571,7 +580,7 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
                 if (s.lastToken == start && e == 1)
                     ++sameGap;
                 else
-                    m_book.itl.emplace_back((end - s.lastToken) / double(e), e);
+                    m_book.addGaps((end - s.lastToken) / double(e), e);
             }
             s.lastToken = end;
             const int64_t keep = blocksFor(double(s.computed));
@@ -599,7 +608,7 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
         else if (s.measured && s.lastToken == start)
             ++sameGap; // decoded in the previous iteration too: the gap is this iteration
         else if (s.measured)
-            m_book.itl.emplace_back(end - s.lastToken, 1);
+            m_book.addGaps(end - s.lastToken, 1);
         s.lastToken = end;
         if (s.generated < s.output) {
             if (m_role != PoolRole::Prefill) {
@@ -627,7 +636,7 @@ bool Engine::iterate(std::vector<int>& handover, std::vector<int>& finished, std
         leaving = true;
     }
     if (sameGap > 0)
-        m_book.itl.emplace_back(dur, sameGap); // the iteration's duration, exactly as skipDecodes records it
+        m_book.addGaps(dur, sameGap); // the iteration's duration, exactly as skipDecodes records it
     if (leaving)
         std::erase_if(m_running, [&](int i) {
             const Seq& s = seq(i);
@@ -765,7 +774,7 @@ int64_t Engine::skipDecodes(double horizon, int64_t maxIterations, std::vector<i
         // The first iteration's gap is shared by the sequences that decoded in the previous one; the others (first
         // decode after a hand-over, or after a prefill-only iteration) have their own (added below).
         if (const int64_t same = n == 0 ? measuredPrev : measuredAll; same > 0)
-            m_book.itl.emplace_back(dur, same);
+            m_book.addGaps(dur, same);
         if (n == 0)
             firstEnd = t + dur;
         if (m_book.keepIterations) {
@@ -799,7 +808,7 @@ int64_t Engine::skipDecodes(double horizon, int64_t maxIterations, std::vector<i
         m_freeBlocks -= b - s.blocks;
         s.blocks = b;
         if (s.measured && s.lastToken != m_now)
-            m_book.itl.emplace_back(firstEnd - s.lastToken, 1);
+            m_book.addGaps(firstEnd - s.lastToken, 1);
         s.lastToken = t;
         if (s.generated < s.output)
             continue;

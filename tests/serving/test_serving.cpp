@@ -75,6 +75,20 @@ TEST(Serving, ConservationClosedLoop) {
     EXPECT_EQ(r.preemptions, 0);
 }
 
+// The inter-token gaps are kept as (gap, how many): sequences paused by the same iteration share an entry (SGLang's
+// prefill-only iterations pause every running sequence). Each measured request's gaps add up to its decode time, so
+// with a fixed output length the mean gap is the mean TPOT, and there are osl - 1 gaps per request.
+TEST(Serving, InterTokenGapsAddUpToEachRequestsDecodeTime) {
+    for (const StackProfile* stack : {&fx().sglang, &fx().vllm}) {
+        const ServingResult r = simulate(fx().pm, fx().llama, *stack, bf16Tp1(), closedLoop(64, 512, 96, 256));
+        ASSERT_TRUE(r.ok) << r.error;
+        EXPECT_EQ(r.itlS.count, 256 * 95) << stack->name;
+        EXPECT_NEAR(r.itlS.mean / r.tpotS.mean, 1.0, 1e-9) << stack->name;
+        EXPECT_GE(r.itlS.max, r.tpotS.max) << stack->name;
+        EXPECT_LE(r.itlS.min, r.tpotS.min) << stack->name;
+    }
+}
+
 TEST(Serving, ConservationTrace) {
     std::vector<TraceRequest> trace;
     int64_t outputs = 0;
