@@ -16,7 +16,6 @@ FIELDS = ["id", "model", "phase", "batch", "prompt", "context", "tp", "weights",
           "measured_s", "min_s", "max_s", "spread_pct", "runs", "card", "date"]
 
 
-
 def write_rows_atomic(path, rows):
     """Writes a validate dataset (FIELDS columns) through a temporary file in the same folder and a rename: a failed
     run leaves the previous file, or none, and no partial one."""
@@ -30,6 +29,7 @@ def write_rows_atomic(path, rows):
     except BaseException:
         os.unlink(tmp)
         raise
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
