@@ -88,8 +88,34 @@ struct Draws {
     }
 };
 
+/// Where the rounding leaves picks over (or short), the collector hands them out in the order of its sort of the
+/// loads, largest first. Among equal loads the tables show an even spread over the expert range: at one token (every
+/// load rounds to zero, all k picks are handed out this way) the power-law rows time the same as the balanced ones at
+/// every EP size, on all three frameworks and both Hopper GPUs (datasets/aic/README.md, "MoE routing: picks left
+/// over by the rounding"). Index order would put them all on rank 0's experts. So equal loads are ranked by the van
+/// der Corput sequence over the expert range (0, E/2, E/4, 3E/4, ...; an expert already taken is skipped): the first
+/// 2^j of them are evenly spaced. Returns each expert's rank in that order.
+std::vector<uint32_t> evenSpreadOrder(int64_t E) {
+    int bits = 0;
+    while ((int64_t(1) << bits) < E)
+        ++bits;
+    std::vector<uint32_t> rank(static_cast<std::size_t>(E), UINT32_MAX);
+    uint32_t next = 0;
+    for (uint64_t j = 0; j < (uint64_t(1) << bits); ++j) {
+        uint64_t r = 0; // j with its `bits` bits reversed: the sequence's j-th fraction, times 2^bits
+        for (int b = 0; b < bits; ++b)
+            if (j & (uint64_t(1) << b))
+                r |= uint64_t(1) << (bits - 1 - b);
+        const auto e = static_cast<std::size_t>((r * uint64_t(E)) >> bits);
+        if (rank[e] == UINT32_MAX)
+            rank[e] = next++;
+    }
+    return rank;
+}
+
 /// The collector's power-law loads, scaled to T k picks and rounded (the sum corrected on the largest / smallest
-/// experts as it does), then the most loaded group of E / ep experts; averaged over kPowerLawDraws draws.
+/// experts as it does, equal loads in evenSpreadOrder), then the most loaded group of E / ep experts; averaged over
+/// kPowerLawDraws draws.
 RankExperts powerLawRank(double alpha, int64_t T, int64_t k, int64_t E, int64_t ep) {
     const int64_t local = E / ep, picks = T * k;
     const bool many = picks > E;
@@ -99,6 +125,7 @@ RankExperts powerLawRank(double alpha, int64_t T, int64_t k, int64_t E, int64_t 
     std::vector<double> x(static_cast<std::size_t>(E));
     std::vector<int64_t> n(static_cast<std::size_t>(E));
     std::vector<std::size_t> order(static_cast<std::size_t>(E));
+    const std::vector<uint32_t> tie = evenSpreadOrder(E);
     RankExperts sum;
     for (int d = 0; d < kPowerLawDraws; ++d) {
         double total = 0;
@@ -114,7 +141,8 @@ RankExperts powerLawRank(double alpha, int64_t T, int64_t k, int64_t E, int64_t 
         if (have != picks) {
             for (std::size_t e = 0; e < order.size(); ++e)
                 order[e] = e;
-            std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return n[a] > n[b]; });
+            std::sort(order.begin(), order.end(),
+                      [&](std::size_t a, std::size_t b) { return n[a] > n[b] || (n[a] == n[b] && tie[a] < tie[b]); });
             int64_t delta = picks - have;
             for (std::size_t i = 0; delta > 0; ++i, --delta)
                 ++n[order[i % order.size()]];

@@ -8,9 +8,10 @@
 ///    expert gets T k / E rows, or T k experts one row each.
 ///  - PowerLaw(alpha): aiconfigurator's power-law workload (`_generate_power_law_distribution`): the E experts'
 ///    loads are drawn from a power law x^-alpha on [1, 0.8 T] (on [0.01, 2] when T k <= E), scaled to T k picks and
-///    rounded, and the expert-parallel group with the most picks is the measured rank. Its expectation is taken over
-///    a fixed sequence of draws. It is the routing the frameworks' MoE tables were measured with, and the serving
-///    engine's (kMoeRouting): a step waits for its most loaded expert-parallel rank.
+///    rounded (the picks left over go to the largest loads first, equal loads evenly spread over the experts, as the
+///    tables show at one and two tokens), and the expert-parallel group with the most picks is the measured rank. Its
+///    expectation is taken over a fixed sequence of draws. It is the routing the frameworks' MoE tables were measured
+///    with, and the serving engine's (kMoeRouting): a step waits for its most loaded expert-parallel rank.
 #include <string_view>
 
 namespace rooflab {

@@ -3,6 +3,7 @@
 #include "analysis/moe_routing.hpp"
 #include "analysis/step_graph.hpp"
 
+#include <algorithm>
 #include <gtest/gtest.h>
 
 namespace rooflab {
@@ -69,6 +70,24 @@ TEST(MoeRouting, PowerLawMeasuresTheMostLoadedRank) {
     const RankExperts again = rankExperts(p, 256, 8, 128, 8);
     EXPECT_DOUBLE_EQ(again.rows, r.rows);
     EXPECT_DOUBLE_EQ(again.experts, r.experts);
+}
+
+TEST(MoeRouting, PowerLawPicksLeftByTheRoundingSpreadEvenlyOverTheRanks) {
+    // One token top-8 of 256: every load rounds to zero, so all eight picks are handed out among equal loads. The
+    // tables time these rows as the balanced ones at every EP size (one pick per 32 experts), so the measured rank
+    // holds an even share, not all eight (index order would give rank 0 experts 0-7).
+    for (const char* name : {"power_law_1.01", "power_law_1.2"}) {
+        const MoeRouting p = routing(name);
+        for (double ep : {1.0, 2.0, 4.0, 8.0, 32.0}) {
+            const RankExperts r = rankExperts(p, 1, 8, 256, ep);
+            EXPECT_DOUBLE_EQ(r.experts, std::max(1.0, 8.0 / ep)) << name << " ep " << ep;
+            EXPECT_DOUBLE_EQ(r.rows, r.experts) << name << " ep " << ep;
+        }
+        // 160 experts at EP 2, 4 and 8: four, two and one of the eight picks on the measured rank (a rare draw rounds
+        // one load up to a pick).
+        for (double ep : {2.0, 4.0, 8.0})
+            EXPECT_NEAR(rankExperts(p, 1, 8, 160, ep).experts, 8.0 / ep, 0.1) << name << " ep " << ep;
+    }
 }
 
 } // namespace
