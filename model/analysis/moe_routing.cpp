@@ -139,19 +139,38 @@ RankExperts powerLawRank(double alpha, int64_t T, int64_t k, int64_t E, int64_t 
             have += n[e];
         }
         if (have != picks) {
+            // Only the ends of the order are used: the first `delta` experts (picks short) or the last (picks over,
+            // each taken from the largest expert when it has none). Partial sorts, not a sort of every expert: a
+            // model with a million experts drew a million-element sort per draw.
+            const auto before = [&](std::size_t a, std::size_t b) {
+                return n[a] > n[b] || (n[a] == n[b] && tie[a] < tie[b]);
+            };
             for (std::size_t e = 0; e < order.size(); ++e)
                 order[e] = e;
-            std::sort(order.begin(), order.end(),
-                      [&](std::size_t a, std::size_t b) { return n[a] > n[b] || (n[a] == n[b] && tie[a] < tie[b]); });
             int64_t delta = picks - have;
-            for (std::size_t i = 0; delta > 0; ++i, --delta)
-                ++n[order[i % order.size()]];
-            for (std::size_t i = 0; delta < 0; ++i, ++delta) {
-                const std::size_t e = order[order.size() - 1 - i % order.size()];
-                if (n[e] > 0)
-                    --n[e];
+            const auto ends = static_cast<std::size_t>(std::min<int64_t>(delta < 0 ? -delta : delta, E));
+            if (delta > 0) {
+                if (ends < order.size())
+                    std::partial_sort(order.begin(), order.begin() + std::ptrdiff_t(ends), order.end(), before);
                 else
-                    --n[order[0]];
+                    std::sort(order.begin(), order.end(), before);
+                for (std::size_t i = 0; delta > 0; ++i, --delta)
+                    ++n[order[i % ends]];
+            } else {
+                const std::size_t largest = *std::min_element(order.begin(), order.end(), before);
+                // order[i]: the i-th expert from the end of the order.
+                const auto after = [&](std::size_t a, std::size_t b) { return before(b, a); };
+                if (ends < order.size())
+                    std::partial_sort(order.begin(), order.begin() + std::ptrdiff_t(ends), order.end(), after);
+                else
+                    std::sort(order.begin(), order.end(), after);
+                for (std::size_t i = 0; delta < 0; ++i, ++delta) {
+                    const std::size_t e = order[i % ends];
+                    if (n[e] > 0)
+                        --n[e];
+                    else
+                        --n[largest];
+                }
             }
         }
         int64_t bestRows = -1, bestTouched = 0;
