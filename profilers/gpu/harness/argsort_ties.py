@@ -4,8 +4,10 @@
 aiconfigurator's MoE collector (collector/helper.py, `_generate_power_law_distribution`) rounds power-law expert loads
 to whole picks and hands the picks still missing to the first experts of `torch.argsort(loads, descending=True)`. With
 few tokens every load rounds to zero, so the order of equal keys decides which experts (and so which expert-parallel
-rank) get the picks; the collector runs with `torch.set_default_device(cuda)`. rooflab's `rankExperts`
-(model/analysis/moe_routing.cpp) models that order; this script records it.
+rank) get the picks; the collector runs with `torch.set_default_device(cuda)`. This script records that order. The
+tables turned out to spread such picks evenly, which neither device's order does, so rooflab's `rankExperts`
+(model/analysis/moe_routing.cpp) follows the tables (datasets/aic/README.md, "MoE routing: picks left over by the
+rounding").
 
 Writes one CSV row per (device, n, pattern): the first 64 indices of the order; with --routing FILE also the measured
 rank's touched experts and rows under that workload (this file's own rendering of the collector's steps, on the default
