@@ -140,8 +140,8 @@ RankExperts powerLawRank(double alpha, int64_t T, int64_t k, int64_t E, int64_t 
         }
         if (have != picks) {
             // Only the ends of the order are used: the first `delta` experts (picks short) or the last (picks over,
-            // each taken from the largest expert when it has none). Partial sorts, not a sort of every expert: a
-            // model with a million experts drew a million-element sort per draw.
+            // each taken from the largest expert when it has none). Partial sorts (a whole one where |delta| reaches
+            // E), not a sort of every expert: a model with a million experts drew a million-element sort per draw.
             const auto before = [&](std::size_t a, std::size_t b) {
                 return n[a] > n[b] || (n[a] == n[b] && tie[a] < tie[b]);
             };
@@ -150,20 +150,14 @@ RankExperts powerLawRank(double alpha, int64_t T, int64_t k, int64_t E, int64_t 
             int64_t delta = picks - have;
             const auto ends = static_cast<std::size_t>(std::min<int64_t>(delta < 0 ? -delta : delta, E));
             if (delta > 0) {
-                if (ends < order.size())
-                    std::partial_sort(order.begin(), order.begin() + std::ptrdiff_t(ends), order.end(), before);
-                else
-                    std::sort(order.begin(), order.end(), before);
+                std::partial_sort(order.begin(), order.begin() + std::ptrdiff_t(ends), order.end(), before);
                 for (std::size_t i = 0; delta > 0; ++i, --delta)
                     ++n[order[i % ends]];
             } else {
                 const std::size_t largest = *std::min_element(order.begin(), order.end(), before);
                 // order[i]: the i-th expert from the end of the order.
                 const auto after = [&](std::size_t a, std::size_t b) { return before(b, a); };
-                if (ends < order.size())
-                    std::partial_sort(order.begin(), order.begin() + std::ptrdiff_t(ends), order.end(), after);
-                else
-                    std::sort(order.begin(), order.end(), after);
+                std::partial_sort(order.begin(), order.begin() + std::ptrdiff_t(ends), order.end(), after);
                 for (std::size_t i = 0; delta < 0; ++i, ++delta) {
                     const std::size_t e = order[i % ends];
                     if (n[e] > 0)
